@@ -1,0 +1,61 @@
+import type {
+	IAuthenticateGeneric,
+	ICredentialTestRequest,
+	ICredentialType,
+	Icon,
+	INodeProperties,
+} from 'n8n-workflow';
+
+/**
+ * fal.ai API key. The test asks fal's storage API for an upload slot: it needs a valid key, costs
+ * nothing and starts no job (an upload slot that is never used expires on its own).
+ */
+export class FalApi implements ICredentialType {
+	name = 'falApi';
+
+	displayName = 'fal.ai API';
+
+	icon: Icon = { light: 'file:fal.svg', dark: 'file:fal.dark.svg' };
+
+	documentationUrl = 'https://github.com/n8n-nodes-flux-ultra/n8n-nodes-flux-ultra#credentials';
+
+	properties: INodeProperties[] = [
+		{
+			displayName: 'API Key',
+			name: 'apiKey',
+			type: 'string',
+			typeOptions: { password: true },
+			required: true,
+			default: '',
+			description: 'Create a key at fal.ai/dashboard/keys. Both "key" and "key_id:key_secret" forms work.',
+		},
+		{
+			displayName: 'API Base URL',
+			name: 'baseUrl',
+			type: 'string',
+			default: '',
+			placeholder: 'e.g. https://fal-proxy.example.com',
+			description:
+				'Leave empty to call fal.ai directly. Set it only to send every request through a proxy or to a test server that serves the same API.',
+		},
+	];
+
+	authenticate: IAuthenticateGeneric = {
+		type: 'generic',
+		properties: {
+			headers: {
+				Authorization: '=Key {{$credentials.apiKey}}',
+			},
+		},
+	};
+
+	test: ICredentialTestRequest = {
+		request: {
+			baseURL: '={{$credentials.baseUrl ? $credentials.baseUrl.replace(/\\/+$/, "") : "https://rest.fal.ai"}}',
+			url: '/storage/upload/initiate',
+			method: 'POST',
+			qs: { storage_type: 'fal-cdn-v3' },
+			body: { content_type: 'text/plain', file_name: 'n8n-credential-check.txt' },
+		},
+	};
+}

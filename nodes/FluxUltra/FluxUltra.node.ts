@@ -1,0 +1,69 @@
+import {
+	NodeConnectionTypes,
+	type IExecuteFunctions,
+	type INodeExecutionData,
+	type INodeType,
+	type INodeTypeDescription,
+} from 'n8n-workflow';
+
+import { route } from './actions/router';
+import { jobProperties } from './parameters/ui';
+import { PROVIDERS, providerOptions } from './providers/registry';
+
+export class FluxUltra implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'FLUX 1.1 Ultra',
+		name: 'fluxUltra',
+		icon: { light: 'file:fluxUltra.svg', dark: 'file:fluxUltra.dark.svg' },
+		group: ['transform'],
+		version: 1,
+		subtitle: '={{ { generate: "Generate", remix: "Remix" }[$parameter["operation"]] + " · " + { fal: "fal.ai" }[$parameter["provider"]] }}',
+		description: 'Create and remix images with FLUX 1.1 [pro] ultra, up to 4 megapixels',
+		defaults: { name: 'FLUX 1.1 Ultra' },
+		usableAsTool: true,
+		inputs: [NodeConnectionTypes.Main],
+		outputs: [NodeConnectionTypes.Main],
+		credentials: PROVIDERS.map((p) => ({
+			name: p.credentialType,
+			required: true,
+			displayOptions: { show: { provider: [p.id] } },
+		})),
+		properties: [
+			{
+				displayName: 'Provider',
+				name: 'provider',
+				type: 'options',
+				noDataExpression: true,
+				options: providerOptions(),
+				default: 'fal',
+				description: 'The service that runs the model. Each needs its own credential.',
+			},
+			{
+				displayName: 'Operation',
+				name: 'operation',
+				type: 'options',
+				noDataExpression: true,
+				options: [
+					{
+						name: 'Generate',
+						value: 'generate',
+						action: 'Generate images from a prompt',
+						description: 'Create images from a text prompt, optionally guided by an image (FLUX 1.1 [pro] ultra)',
+					},
+					{
+						name: 'Remix',
+						value: 'remix',
+						action: 'Remix an image',
+						description: 'Create variations of an image, optionally steered by a prompt (FLUX 1.1 [pro] ultra Redux)',
+					},
+				],
+				default: 'generate',
+			},
+			...jobProperties(),
+		],
+	};
+
+	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		return await route.call(this);
+	}
+}

@@ -1,0 +1,91 @@
+import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
+
+import { clock } from '../helpers/clock';
+import { fetchResultImage, imageSize } from '../helpers/images';
+import { loadInputBinary } from '../helpers/inputImage';
+import { fileNameFor, imageJson } from '../helpers/output';
+import type { JobRequest } from '../parameters/validation';
+import type { FluxProvider, JobScope, ProviderSession, SubmittedJob } from '../providers/types';
+import { FluxError } from '../transport/errors';
+
+/**
+ * One item, one provider job: resolve the input image, submit, wait, read the result, download
+ * every image and emit one output item per image. Provider-agnostic: the provider module does the
+ * talking, this file does the order of things and what happens when they go wrong.
+ */
+export async function runJob(
+	ctx: IExecuteFunctions,
+	provider: FluxProvider,
+	session: ProviderSession,
+	request: JobRequest,
+	itemIndex: number,
+): Promise<INodeExecutionData[]> {
+	const scope: JobScope = {
+		ctx,
+		itemIndex,
+		timeoutMs: request.options.timeoutMs,
+		deadline: clock.now() + request.options.timeoutMs,
+		signal: ctx.getExecutionCancelSignal?.(),
+	};
+
+	let imageUrl: string | undefined;
+	if (request.image?.kind === 'url') imageUrl = request.image.url;
+	if (request.image?.kind === 'binary') {
+		imageUrl = await session.upload(scope, await loadInputBinary(ctx, itemIndex, request.image.property));
+	}
+
+	const job = await session.submit(scope, request, imageUrl);
+	try {
+		await waitOrCancel(scope, session, job);
+		const result = await session.fetchResult(scope, job);
+		const files = await Promise.all(
+			result.images.map((image) =>
+				fetchResultImage(ctx, provider.errors, image, {
+					signal: scope.signal,
+					plainHttpOrigin: session.plainHttpOrigin,
+				}),
+			),
+		);
+		const out: INodeExecutionData[] = [];
+		for (const [index, file] of files.entries()) {
+			const image = result.images[index];
+			const fileName = fileNameFor(
+				request.options.fileName,
+				{ requestId: result.requestId, index: index + 1, item: itemIndex + 1, seed: result.seed },
+				file.kind.extension,
+			);
+			const binary = await ctx.helpers.prepareBinaryData(file.bytes, fileName, file.kind.mimeType);
+			out.push({
+				json: imageJson({
+					providerId: provider.id,
+					request,
+					result,
+					image,
+					imageIndex: index,
+					kind: file.kind,
+					size: imageSize(file.bytes),
+					fileName,
+					fileSize: file.bytes.length,
+				}),
+				binary: { [request.options.binaryPropertyOutput]: binary },
+				pairedItem: { item: itemIndex },
+			});
+		}
+		return out;
+	} catch (error) {
+		throw error instanceof FluxError ? error.withRequestId(job.requestId) : error;
+	}
+}
+
+/** Waits for the job; on timeout or cancellation, stops the paid job at the provider first. */
+async function waitOrCancel(scope: JobScope, session: ProviderSession, job: SubmittedJob): Promise<void> {
+	const failure = await session.wait(scope, job).then(
+		() => undefined,
+		(error: unknown) => error ?? new FluxError('bad_response', 'Waiting for the job failed'),
+	);
+	if (failure === undefined) return;
+	if (failure instanceof FluxError && (failure.kind === 'timeout' || failure.kind === 'cancelled')) {
+		await session.cancel(scope, job).catch(() => undefined);
+	}
+	throw failure;
+}

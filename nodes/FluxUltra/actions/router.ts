@@ -1,0 +1,158 @@
+import {
+	NodeApiError,
+	NodeOperationError,
+	type IDataObject,
+	type IExecuteFunctions,
+	type INodeExecutionData,
+	type JsonObject,
+} from 'n8n-workflow';
+
+import { checkInputBinary } from '../helpers/inputImage';
+import { IMAGE_INPUT, PROVIDER_PARAMS } from '../parameters/table';
+import { ParameterError, validateItemParameters, type JobRequest } from '../parameters/validation';
+import { providerById } from '../providers/registry';
+import type { FluxProvider, ProviderSession } from '../providers/types';
+import { FluxError } from '../transport/errors';
+import { redact } from '../transport/redact';
+import { runJob } from './job';
+
+/** Reads one item's raw parameters the way n8n resolves them (expressions included). */
+function readItem(ctx: IExecuteFunctions, i: number) {
+	const operation = ctx.getNodeParameter('operation', i);
+	const main: Record<string, unknown> = {};
+	for (const spec of PROVIDER_PARAMS) {
+		if (spec.placement === 'main') main[spec.name] = ctx.getNodeParameter(spec.name, i, undefined);
+	}
+	const imageSource = ctx.getNodeParameter(IMAGE_INPUT.source.name, i, undefined);
+	return {
+		operation,
+		main,
+		options: (ctx.getNodeParameter('options', i, {}) ?? {}) as Record<string, unknown>,
+		imageSource,
+		imageUrl: imageSource === 'url' ? ctx.getNodeParameter(IMAGE_INPUT.url.name, i, '') : undefined,
+		binaryPropertyName:
+			imageSource === 'binary' ? ctx.getNodeParameter(IMAGE_INPUT.binary.name, i, IMAGE_INPUT.binary.default) : undefined,
+	};
+}
+
+/** Validates one item completely, without any request. */
+function prepareItem(ctx: IExecuteFunctions, provider: FluxProvider, i: number): JobRequest {
+	const request = validateItemParameters(readItem(ctx, i));
+	const unsupported = provider.unsupported(request.operation);
+	if (unsupported) throw new ParameterError('Provider', unsupported, provider.id);
+	checkInputBinary(ctx, i, request.image);
+	return request;
+}
+
+function preview(value: unknown): string {
+	if (value === undefined) return 'nothing';
+	if (typeof value === 'string') return `"${value.length > 60 ? `${value.slice(0, 60)}…` : value}"`;
+	try {
+		const text = JSON.stringify(value);
+		return text.length > 60 ? `${text.slice(0, 60)}…` : text;
+	} catch {
+		return typeof value;
+	}
+}
+
+/** Any failure of one item as the n8n error the user sees, with the item index. */
+export function toNodeError(ctx: IExecuteFunctions, error: unknown, itemIndex: number): NodeApiError | NodeOperationError {
+	const node = ctx.getNode();
+	if (error instanceof ParameterError) {
+		return new NodeOperationError(node, `${error.message} [item ${itemIndex}]`, {
+			itemIndex,
+			description: `Received ${preview(error.received)}. Change "${error.field}", or the expression that sets it, and run the workflow again.`,
+		});
+	}
+	if (error instanceof FluxError) {
+		const request = error.requestId ? `Request ID: ${error.requestId}.` : '';
+		const description = [error.description, request].filter(Boolean).join(' ') || undefined;
+		const message = `${error.message} [item ${itemIndex}]`;
+		if (error.kind === 'timeout' || error.kind === 'cancelled' || error.kind === 'download') {
+			return new NodeOperationError(node, message, { itemIndex, description });
+		}
+		// Built from our own safe fields only: never from a host error, which carries request headers.
+		const response: JsonObject = { message: error.message, errorKind: error.kind };
+		if (error.requestId) response.requestId = error.requestId;
+		return new NodeApiError(node, response, {
+			message,
+			description,
+			httpCode: error.httpCode ? String(error.httpCode) : undefined,
+			itemIndex,
+		});
+	}
+	if (error instanceof NodeOperationError || error instanceof NodeApiError) {
+		if (error.context.itemIndex === undefined) error.context.itemIndex = itemIndex;
+		return error;
+	}
+	const text = error instanceof Error ? error.message : String(error);
+	return new NodeOperationError(node, `${redact(text)} [item ${itemIndex}]`, { itemIndex });
+}
+
+function errorItem(error: NodeApiError | NodeOperationError, cause: unknown, itemIndex: number): INodeExecutionData {
+	const json: IDataObject = { error: error.message };
+	if (error.description) json.description = error.description;
+	if (cause instanceof FluxError) {
+		json.errorKind = cause.kind;
+		if (cause.requestId) json.requestId = cause.requestId;
+	}
+	if (cause instanceof ParameterError) {
+		json.errorKind = 'parameter';
+		json.field = cause.field;
+	}
+	return { json, pairedItem: { item: itemIndex } };
+}
+
+/**
+ * Runs the node over all items. Every item is validated before the first request: without
+ * "Continue On Fail" a bad item stops the node before anything is paid for; with it, the bad item
+ * becomes an error item and the others run. Output keeps the input order.
+ */
+export async function route(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+	const items = this.getInputData();
+	const continueOnFail = this.continueOnFail();
+	const provider = providerById(this.getNodeParameter('provider', 0));
+	if (!provider) {
+		throw new NodeOperationError(this.getNode(), 'Unknown provider', {
+			description: 'Pick a provider in the "Provider" field.',
+		});
+	}
+
+	const prepared: Array<{ request?: JobRequest; failure?: unknown }> = items.map((_, i) => {
+		try {
+			return { request: prepareItem(this, provider, i) };
+		} catch (failure) {
+			return { failure };
+		}
+	});
+	if (!continueOnFail) {
+		const firstBad = prepared.findIndex((p) => p.failure !== undefined);
+		if (firstBad >= 0) throw toNodeError(this, prepared[firstBad].failure, firstBad);
+	}
+
+	let session: ProviderSession | undefined;
+	let openFailure: unknown;
+	if (prepared.some((p) => p.request)) {
+		try {
+			session = await provider.open(this);
+		} catch (error) {
+			openFailure = error;
+		}
+	}
+	const output: INodeExecutionData[] = [];
+	for (const [i, item] of prepared.entries()) {
+		let failure = item.failure ?? openFailure;
+		if (item.request && session) {
+			try {
+				output.push(...(await runJob(this, provider, session, item.request, i)));
+				continue;
+			} catch (error) {
+				failure = error;
+			}
+		}
+		const nodeError = toNodeError(this, failure, i);
+		if (!continueOnFail) throw nodeError;
+		output.push(errorItem(nodeError, failure, i));
+	}
+	return [output];
+}

@@ -1,0 +1,54 @@
+import type { IDataObject } from 'n8n-workflow';
+
+import type { JobRequest } from '../parameters/validation';
+import type { JobResult, ResultImage } from '../providers/types';
+import type { ImageKind } from './images';
+
+/** Fills the File Name pattern and makes it safe as a file name; the extension is added here. */
+export function fileNameFor(
+	pattern: string,
+	values: { requestId: string; index: number; item: number; seed?: number | string },
+	extension: string,
+): string {
+	const filled = pattern.replace(/\{(requestId|index|item|seed)\}/g, (_, key: string) => {
+		const v = values[key as keyof typeof values];
+		return v === undefined ? '' : String(v);
+	});
+	const safe = filled
+		.replace(/[^\w.-]+/g, '-')
+		.replace(/^[.-]+|[.-]+$/g, '')
+		.slice(0, 150);
+	return `${safe || 'image'}.${extension}`;
+}
+
+/** The JSON of one output item: the same keys whichever provider ran the job. */
+export function imageJson(args: {
+	providerId: string;
+	request: JobRequest;
+	result: JobResult;
+	image: ResultImage;
+	imageIndex: number;
+	kind: ImageKind;
+	size: { width: number; height: number } | undefined;
+	fileName: string;
+	fileSize: number;
+}): IDataObject {
+	const { request, result, image } = args;
+	return {
+		provider: args.providerId,
+		operation: request.operation,
+		requestId: result.requestId,
+		imageIndex: args.imageIndex,
+		imageCount: result.images.length,
+		seed: result.seed ?? null,
+		prompt: result.prompt ?? request.params.prompt,
+		width: args.size?.width ?? image.width ?? null,
+		height: args.size?.height ?? image.height ?? null,
+		contentType: args.kind.mimeType,
+		fileName: args.fileName,
+		fileSize: args.fileSize,
+		nsfw: image.nsfw ?? null,
+		aspectRatio: request.params.aspect_ratio,
+		url: image.url.startsWith('data:') ? null : image.url,
+	};
+}

@@ -1,0 +1,298 @@
+/**
+ * The parameter table: the single source for the node's UI fields, the zod validation of every
+ * item, and the defaults. Each row describes one provider parameter in provider-neutral terms;
+ * `apiName` is the canonical name (fal.ai's, which the product brief uses), and each provider maps
+ * the canonical names onto its own wire format in its own module.
+ *
+ * Defaults and ranges are fal.ai's documented ones for `fal-ai/flux-pro/v1.1-ultra` and
+ * `.../v1.1-ultra/redux` (see shared/reference/fal-queue-api.md, section 5).
+ */
+
+export const OPERATIONS = ['generate', 'remix'] as const;
+export type Operation = (typeof OPERATIONS)[number];
+
+export const ASPECT_RATIOS = [
+	'21:9',
+	'16:9',
+	'4:3',
+	'3:2',
+	'1:1',
+	'2:3',
+	'3:4',
+	'9:16',
+	'9:21',
+] as const;
+export type AspectRatio = (typeof ASPECT_RATIOS)[number];
+
+export const OUTPUT_FORMATS = ['jpeg', 'png'] as const;
+export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
+
+/** Longest prompt accepted before any provider call. The providers publish no limit (UNCONFIRMED). */
+export const PROMPT_MAX_LENGTH = 10_000;
+
+/** Seeds are kept to integers JavaScript represents exactly. */
+export const SEED_MAX = Number.MAX_SAFE_INTEGER;
+
+/** Where a parameter applies, and whether it must be set there. */
+export type Presence = 'required' | 'optional';
+
+interface SpecBase {
+	/** n8n parameter name (camelCase, as n8n's own nodes name them). */
+	name: string;
+	/** Canonical provider-neutral name; providers map it to their wire names. */
+	apiName: string;
+	displayName: string;
+	description: string;
+	/** `main` fields are always visible; `options` fields sit in the "Options" collection. */
+	placement: 'main' | 'options';
+	operations: Partial<Record<Operation, Presence>>;
+	/** Replaces `description` for one operation where the field means something else there. */
+	operationDescriptions?: Partial<Record<Operation, string>>;
+	placeholder?: string;
+	hint?: string;
+}
+
+export interface StringSpec extends SpecBase {
+	kind: 'string';
+	default: string;
+	maxLength: number;
+	rows?: number;
+}
+
+export interface IntegerSpec extends SpecBase {
+	kind: 'integer';
+	default: number | undefined;
+	min: number;
+	max: number;
+}
+
+export interface NumberSpec extends SpecBase {
+	kind: 'number';
+	default: number;
+	min: number;
+	max: number;
+	precision: number;
+}
+
+export interface BooleanSpec extends SpecBase {
+	kind: 'boolean';
+	default: boolean;
+}
+
+export interface OptionsSpec extends SpecBase {
+	kind: 'options';
+	default: string;
+	values: ReadonlyArray<{ name: string; value: string; description?: string }>;
+	/** The canonical value is the number the option names (the UI keeps strings, as fal does). */
+	canonical?: 'number';
+}
+
+export type ParamSpec = StringSpec | IntegerSpec | NumberSpec | BooleanSpec | OptionsSpec;
+
+const BOTH: Partial<Record<Operation, Presence>> = { generate: 'optional', remix: 'optional' };
+
+export const PROVIDER_PARAMS = [
+	{
+		kind: 'string',
+		name: 'prompt',
+		apiName: 'prompt',
+		displayName: 'Prompt',
+		description: 'Text description of the image to create',
+		placeholder: 'e.g. A product photo of a ceramic mug on a walnut table, morning light',
+		placement: 'main',
+		operations: { generate: 'required', remix: 'optional' },
+		operationDescriptions: {
+			remix: 'Optional text that steers the variations away from the input image',
+		},
+		default: '',
+		maxLength: PROMPT_MAX_LENGTH,
+		rows: 4,
+	},
+	{
+		kind: 'options',
+		name: 'aspectRatio',
+		apiName: 'aspect_ratio',
+		displayName: 'Aspect Ratio',
+		description: 'Width-to-height ratio of the generated image. Ultra renders about 4 megapixels at every ratio.',
+		placement: 'main',
+		operations: BOTH,
+		default: '16:9',
+		values: [
+			{ name: '21:9 (Ultrawide, 3136×1344)', value: '21:9' },
+			{ name: '16:9 (Landscape, 2752×1536)', value: '16:9' },
+			{ name: '4:3 (Landscape, 2368×1792)', value: '4:3' },
+			{ name: '3:2 (Landscape, 2496×1664)', value: '3:2' },
+			{ name: '1:1 (Square, 2048×2048)', value: '1:1' },
+			{ name: '2:3 (Portrait, 1664×2496)', value: '2:3' },
+			{ name: '3:4 (Portrait, 1792×2368)', value: '3:4' },
+			{ name: '9:16 (Portrait, 1536×2752)', value: '9:16' },
+			{ name: '9:21 (Tall, 1344×3136)', value: '9:21' },
+		],
+	},
+	{
+		kind: 'integer',
+		name: 'numImages',
+		apiName: 'num_images',
+		displayName: 'Number of Images',
+		description: 'How many images to create for each input item. Each image comes out as its own item.',
+		placement: 'main',
+		operations: BOTH,
+		default: 1,
+		min: 1,
+		max: 4,
+	},
+	{
+		kind: 'options',
+		name: 'outputFormat',
+		apiName: 'output_format',
+		displayName: 'Output Format',
+		description: 'File format of the generated images',
+		placement: 'main',
+		operations: BOTH,
+		default: 'jpeg',
+		values: [
+			{ name: 'JPEG', value: 'jpeg', description: 'Smaller files, best for photos' },
+			{ name: 'PNG', value: 'png', description: 'Lossless, larger files' },
+		],
+	},
+	{
+		kind: 'boolean',
+		name: 'enhancePrompt',
+		apiName: 'enhance_prompt',
+		displayName: 'Enhance Prompt',
+		description: 'Whether the provider rewrites the prompt with more detail before generating',
+		placement: 'options',
+		operations: BOTH,
+		default: false,
+	},
+	{
+		kind: 'number',
+		name: 'imagePromptStrength',
+		apiName: 'image_prompt_strength',
+		displayName: 'Image Prompt Strength',
+		description:
+			'How strongly the input image steers the result, from 0 (prompt only) to 1 (image only). Used only when an input image is given.',
+		placement: 'options',
+		operations: BOTH,
+		default: 0.1,
+		min: 0,
+		max: 1,
+		precision: 2,
+	},
+	{
+		kind: 'boolean',
+		name: 'raw',
+		apiName: 'raw',
+		displayName: 'Raw',
+		description: 'Whether to generate less processed, more natural-looking images',
+		placement: 'options',
+		operations: BOTH,
+		default: false,
+	},
+	{
+		kind: 'options',
+		name: 'safetyTolerance',
+		apiName: 'safety_tolerance',
+		displayName: 'Safety Tolerance',
+		description: 'How strictly the provider filters content, from 1 (most strict) to 6 (most permissive)',
+		placement: 'options',
+		operations: BOTH,
+		default: '2',
+		canonical: 'number',
+		values: [
+			{ name: '1 (Most Strict)', value: '1' },
+			{ name: '2 (Default)', value: '2' },
+			{ name: '3', value: '3' },
+			{ name: '4', value: '4' },
+			{ name: '5', value: '5' },
+			{ name: '6 (Most Permissive)', value: '6' },
+		],
+	},
+	{
+		kind: 'integer',
+		name: 'seed',
+		apiName: 'seed',
+		displayName: 'Seed',
+		description:
+			'Fixed seed for reproducible results. The same seed, prompt and settings give the same image. Leave unset for a random seed.',
+		placement: 'options',
+		operations: BOTH,
+		default: undefined,
+		min: 0,
+		max: SEED_MAX,
+	},
+	{
+		kind: 'boolean',
+		name: 'syncMode',
+		apiName: 'sync_mode',
+		displayName: 'Sync Mode',
+		description:
+			'Whether the provider returns the images inline instead of as links. Inline images are not kept in the provider request history.',
+		placement: 'options',
+		operations: BOTH,
+		default: false,
+	},
+] as const satisfies readonly ParamSpec[];
+
+export type ProviderParamName = (typeof PROVIDER_PARAMS)[number]['name'];
+
+/** Image input (`image_url`): where the image comes from is a node concern, not a provider one. */
+export const IMAGE_SOURCES = ['none', 'url', 'binary'] as const;
+export type ImageSource = (typeof IMAGE_SOURCES)[number];
+
+export const IMAGE_INPUT = {
+	apiName: 'image_url',
+	source: {
+		name: 'imageSource',
+		displayName: 'Input Image',
+		defaults: { generate: 'none', remix: 'url' } satisfies Record<Operation, ImageSource>,
+	},
+	url: {
+		name: 'imageUrl',
+		displayName: 'Image URL',
+		description: 'Public URL of the input image (JPEG, PNG, WebP, GIF or AVIF), or a data URI',
+		placeholder: 'e.g. https://example.com/product.png',
+		maxLength: 2048,
+	},
+	binary: {
+		name: 'binaryPropertyName',
+		displayName: 'Input Binary Field',
+		description: 'Name of the binary field of the incoming item that holds the input image',
+		hint: 'The name of the input binary field containing the image',
+		default: 'data',
+	},
+} as const;
+
+/** Node behaviour settings, also in the "Options" collection. */
+export const NODE_OPTIONS = {
+	binaryPropertyOutput: {
+		name: 'binaryPropertyOutput',
+		displayName: 'Put Output File in Field',
+		description: 'Name of the binary field each output item puts its image in',
+		hint: 'The name of the output binary field to put the file in',
+		default: 'data',
+	},
+	fileName: {
+		name: 'fileName',
+		displayName: 'File Name',
+		description:
+			'Name given to each image file, without extension. Placeholders: {requestId}, {index} (image number, from 1), {item} (input item number, from 1), {seed}.',
+		default: 'flux-{requestId}-{index}',
+		maxLength: 200,
+	},
+	timeout: {
+		name: 'timeout',
+		displayName: 'Timeout (Seconds)',
+		description:
+			'How long to wait for each job before giving up. The job is then cancelled at the provider.',
+		default: 600,
+		min: 10,
+		max: 3600,
+	},
+} as const;
+
+/** Looks up a parameter by its canonical API name, to name fields in provider errors. */
+export function displayNameForApiField(apiName: string): string | undefined {
+	if (apiName === IMAGE_INPUT.apiName) return IMAGE_INPUT.url.displayName;
+	return PROVIDER_PARAMS.find((p) => p.apiName === apiName)?.displayName;
+}

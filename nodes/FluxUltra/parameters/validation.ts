@@ -1,0 +1,247 @@
+import { z } from 'zod';
+
+import { parseUrl } from '../helpers/url';
+import {
+	IMAGE_INPUT,
+	NODE_OPTIONS,
+	PROVIDER_PARAMS,
+	type AspectRatio,
+	type ImageSource,
+	type Operation,
+	type OutputFormat,
+	type ParamSpec,
+} from './table';
+
+/** Canonical, provider-neutral job parameters (keys are the table's `apiName`s). */
+export interface FluxParams {
+	prompt: string;
+	aspect_ratio: AspectRatio;
+	num_images: number;
+	output_format: OutputFormat;
+	enhance_prompt: boolean;
+	image_prompt_strength: number;
+	raw: boolean;
+	safety_tolerance: number;
+	seed?: number;
+	sync_mode: boolean;
+}
+
+export type ImageInput =
+	| { kind: 'url'; url: string }
+	| { kind: 'binary'; property: string };
+
+export interface NodeOptions {
+	binaryPropertyOutput: string;
+	fileName: string;
+	timeoutMs: number;
+}
+
+export interface JobRequest {
+	operation: Operation;
+	params: FluxParams;
+	image?: ImageInput;
+	options: NodeOptions;
+}
+
+/** Raw values as n8n hands them over: typed fields may hold anything an expression produced. */
+export interface RawItemParameters {
+	operation: unknown;
+	main: Record<string, unknown>;
+	options: Record<string, unknown>;
+	imageSource: unknown;
+	imageUrl: unknown;
+	binaryPropertyName: unknown;
+}
+
+/** A field-level validation failure; the router turns it into a NodeOperationError for the item. */
+export class ParameterError extends Error {
+	constructor(
+		readonly field: string,
+		readonly problem: string,
+		readonly received: unknown,
+	) {
+		super(`Invalid value for "${field}": ${problem}`);
+		this.name = 'ParameterError';
+	}
+}
+
+const isBlank = (v: unknown) => v === undefined || v === null || (typeof v === 'string' && v.trim() === '');
+
+/** Expressions often yield numbers as text (a sheet cell, a JSON string): accept plain numerals. */
+function toNumber(v: unknown): unknown {
+	if (typeof v === 'string' && /^\s*[+-]?(\d+(\.\d*)?|\.\d+)(e[+-]?\d+)?\s*$/i.test(v)) return Number(v);
+	return v;
+}
+
+function toBoolean(v: unknown): unknown {
+	if (typeof v === 'string') {
+		const t = v.trim().toLowerCase();
+		if (t === 'true') return true;
+		if (t === 'false') return false;
+	}
+	return v;
+}
+
+function rangeText(spec: { min: number; max: number }) {
+	return `from ${spec.min} to ${spec.max}`;
+}
+
+/** The zod schema for one table row; every message is written for a no-code user. */
+export function fieldSchema(spec: ParamSpec, presence: 'required' | 'optional'): z.ZodTypeAny {
+	switch (spec.kind) {
+		case 'string': {
+			const base = z
+				.string({ invalid_type_error: 'must be text' })
+				.max(spec.maxLength, `must be at most ${spec.maxLength} characters long`);
+			const s = presence === 'required' ? base.trim().min(1, 'is required and cannot be empty') : base.trim();
+			return z.preprocess((v) => (typeof v === 'number' ? String(v) : isBlank(v) ? '' : v), s);
+		}
+		case 'integer': {
+			const msg = `must be a whole number ${rangeText(spec)}`;
+			const n = z
+				.number({ invalid_type_error: msg, required_error: msg })
+				.int(msg)
+				.min(spec.min, msg)
+				.max(spec.max, msg);
+			return z.preprocess((v) => (isBlank(v) ? undefined : toNumber(v)), spec.default === undefined ? n.optional() : n);
+		}
+		case 'number': {
+			const msg = `must be a number ${rangeText(spec)}`;
+			const n = z.number({ invalid_type_error: msg, required_error: msg }).finite(msg).min(spec.min, msg).max(spec.max, msg);
+			return z.preprocess((v) => (isBlank(v) ? undefined : toNumber(v)), n);
+		}
+		case 'boolean':
+			return z.preprocess(
+				toBoolean,
+				z.boolean({ invalid_type_error: 'must be true or false', required_error: 'must be true or false' }),
+			);
+		case 'options': {
+			const values = spec.values.map((o) => o.value) as [string, ...string[]];
+			const msg = `must be one of ${values.join(', ')}`;
+			return z.preprocess(
+				(v) => (typeof v === 'number' ? String(v) : typeof v === 'string' ? v.trim() : v),
+				z.enum(values, { errorMap: () => ({ message: msg }) }),
+			);
+		}
+	}
+}
+
+const schemaCache = new Map<Operation, z.ZodObject<z.ZodRawShape>>();
+
+/** One zod object per operation, keyed by n8n parameter name, built from the table. */
+export function paramsSchema(operation: Operation): z.ZodObject<z.ZodRawShape> {
+	let schema = schemaCache.get(operation);
+	if (!schema) {
+		const shape: z.ZodRawShape = {};
+		for (const spec of PROVIDER_PARAMS) {
+			const presence = spec.operations[operation];
+			if (presence) shape[spec.name] = fieldSchema(spec, presence);
+		}
+		schema = z.object(shape);
+		schemaCache.set(operation, schema);
+	}
+	return schema;
+}
+
+function displayNameOf(name: string): string {
+	return PROVIDER_PARAMS.find((p) => p.name === name)?.displayName ?? name;
+}
+
+function firstIssue(error: z.ZodError, raw: Record<string, unknown>): ParameterError {
+	const issue = error.issues[0];
+	const name = String(issue.path[0] ?? '');
+	return new ParameterError(displayNameOf(name), issue.message, raw[name]);
+}
+
+const DATA_URI = /^data:image\/[a-z0-9.+-]+;base64,[a-z0-9+/=\s]+$/i;
+
+/** The input image URL must be an http(s) URL the provider can fetch, or an inline data URI. */
+export function validateImageUrl(value: unknown): string {
+	const field = IMAGE_INPUT.url.displayName;
+	if (typeof value !== 'string' || value.trim() === '') {
+		throw new ParameterError(field, 'is required: give a public image URL', value);
+	}
+	const url = value.trim();
+	if (url.startsWith('data:')) {
+		if (!DATA_URI.test(url)) throw new ParameterError(field, 'is not a base64 image data URI', url.slice(0, 40));
+		return url;
+	}
+	if (url.length > IMAGE_INPUT.url.maxLength) {
+		throw new ParameterError(field, `must be at most ${IMAGE_INPUT.url.maxLength} characters long`, url.slice(0, 40));
+	}
+	const parsed = parseUrl(url);
+	if (!parsed) throw new ParameterError(field, 'is not a valid URL (it must start with https://)', url);
+	if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
+		throw new ParameterError(field, `must be an https:// URL, not ${parsed.protocol}`, url);
+	}
+	if (parsed.username || parsed.password) {
+		throw new ParameterError(field, 'must not contain a user name or password', parsed.host);
+	}
+	return url;
+}
+
+function validateImage(operation: Operation, raw: RawItemParameters): ImageInput | undefined {
+	const allowed: readonly ImageSource[] = operation === 'remix' ? ['url', 'binary'] : ['none', 'url', 'binary'];
+	const source = isBlank(raw.imageSource) ? IMAGE_INPUT.source.defaults[operation] : raw.imageSource;
+	if (typeof source !== 'string' || !allowed.includes(source as ImageSource)) {
+		throw new ParameterError(IMAGE_INPUT.source.displayName, `must be one of ${allowed.join(', ')}`, source);
+	}
+	if (source === 'none') return undefined;
+	if (source === 'url') return { kind: 'url', url: validateImageUrl(raw.imageUrl) };
+	const property = raw.binaryPropertyName;
+	if (typeof property !== 'string' || property.trim() === '') {
+		throw new ParameterError(IMAGE_INPUT.binary.displayName, 'is required: name the binary field that holds the image', property);
+	}
+	return { kind: 'binary', property: property.trim() };
+}
+
+function validateOptions(options: Record<string, unknown>): NodeOptions {
+	const { binaryPropertyOutput, fileName, timeout } = NODE_OPTIONS;
+	const outField = isBlank(options[binaryPropertyOutput.name]) ? binaryPropertyOutput.default : options[binaryPropertyOutput.name];
+	if (typeof outField !== 'string' || !/^[\w.-]{1,100}$/.test(outField.trim())) {
+		throw new ParameterError(binaryPropertyOutput.displayName, 'must be a field name of letters, digits, "_", "-" or "."', outField);
+	}
+	const name = isBlank(options[fileName.name]) ? fileName.default : options[fileName.name];
+	if (typeof name !== 'string' || name.length > fileName.maxLength) {
+		throw new ParameterError(fileName.displayName, `must be text of at most ${fileName.maxLength} characters`, name);
+	}
+	const t = toNumber(isBlank(options[timeout.name]) ? timeout.default : options[timeout.name]);
+	if (typeof t !== 'number' || !Number.isFinite(t) || t < timeout.min || t > timeout.max) {
+		throw new ParameterError(timeout.displayName, `must be a number of seconds from ${timeout.min} to ${timeout.max}`, t);
+	}
+	return { binaryPropertyOutput: outField.trim(), fileName: name, timeoutMs: Math.round(t * 1000) };
+}
+
+/**
+ * Validates one item's parameters. Throws a ParameterError naming the first bad field; makes no
+ * request and reads no binary data.
+ */
+export function validateItemParameters(raw: RawItemParameters): JobRequest {
+	const operation = raw.operation;
+	if (operation !== 'generate' && operation !== 'remix') {
+		throw new ParameterError('Operation', 'must be Generate or Remix', operation);
+	}
+	const candidate: Record<string, unknown> = { ...raw.main, ...raw.options };
+	const values: Record<string, unknown> = {};
+	for (const spec of PROVIDER_PARAMS) {
+		if (!spec.operations[operation]) continue;
+		const v = candidate[spec.name];
+		values[spec.name] = v === undefined ? spec.default : v;
+	}
+	const parsed = paramsSchema(operation).safeParse(values);
+	if (!parsed.success) throw firstIssue(parsed.error, values);
+
+	const params: Record<string, unknown> = {};
+	for (const spec of PROVIDER_PARAMS) {
+		if (!spec.operations[operation]) continue;
+		const v = parsed.data[spec.name];
+		if (v === undefined) continue;
+		params[spec.apiName] = spec.kind === 'options' && 'canonical' in spec && spec.canonical === 'number' ? Number(v) : v;
+	}
+	return {
+		operation,
+		params: params as unknown as FluxParams,
+		image: validateImage(operation, raw),
+		options: validateOptions(raw.options),
+	};
+}

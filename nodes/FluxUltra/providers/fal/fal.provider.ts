@@ -1,0 +1,218 @@
+import type { IExecuteFunctions } from 'n8n-workflow';
+
+import { clock } from '../../helpers/clock';
+import { parseUrl } from '../../helpers/url';
+import type { JobRequest } from '../../parameters/validation';
+import { FluxError, type ProviderErrorContext } from '../../transport/errors';
+import { readJson, send, REQUEST_TIMEOUT_MS } from '../../transport/http';
+import type { FluxProvider, JobResult, JobScope, ProviderSession, SubmittedJob } from '../types';
+import { FAL, pollDelayMs } from './fal.constants';
+import { isModeration, parseFalError } from './fal.errors';
+
+const CREDENTIAL = 'falApi';
+
+const errors: ProviderErrorContext = {
+	providerName: 'fal.ai',
+	credentialName: 'fal.ai API',
+	parseError: parseFalError,
+};
+
+/** The fal request body: canonical parameters under fal's names and types. */
+export function toFalInput(request: JobRequest, imageUrl: string | undefined): Record<string, unknown> {
+	const p = request.params;
+	const input: Record<string, unknown> = {
+		aspect_ratio: p.aspect_ratio,
+		num_images: p.num_images,
+		output_format: p.output_format,
+		safety_tolerance: String(p.safety_tolerance), // fal's enum is "1"…"6"
+		enhance_prompt: p.enhance_prompt,
+		raw: p.raw,
+		sync_mode: p.sync_mode,
+	};
+	if (p.prompt !== '') input.prompt = p.prompt;
+	if (p.seed !== undefined) input.seed = p.seed;
+	if (imageUrl !== undefined) {
+		input.image_url = imageUrl;
+		input.image_prompt_strength = p.image_prompt_strength;
+	}
+	return input;
+}
+
+function trimSlash(url: string) {
+	return url.replace(/\/+$/, '');
+}
+
+/** Base URL override from the credential (a proxy or a mock); production hosts when empty. */
+export function resolveBases(baseUrl: unknown): { queue: string; rest: string } {
+	if (typeof baseUrl !== 'string' || baseUrl.trim() === '') return { queue: FAL.queueBase, rest: FAL.restBase };
+	const url = parseUrl(baseUrl.trim());
+	if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
+		throw new FluxError('auth', 'The API base URL in the fal.ai credential is not an http(s) URL', {
+			description: 'Open the "fal.ai API" credential and clear "API Base URL", or set it to a full URL such as https://proxy.example.com.',
+		});
+	}
+	const base = trimSlash(url.toString());
+	return { queue: base, rest: base };
+}
+
+class FalSession implements ProviderSession {
+	readonly plainHttpOrigin?: string;
+	private readonly queueOrigin: string;
+
+	constructor(private readonly bases: { queue: string; rest: string }) {
+		this.queueOrigin = new URL(bases.queue).origin;
+		if (this.queueOrigin.startsWith('http:')) this.plainHttpOrigin = this.queueOrigin;
+	}
+
+	/**
+	 * The spine sends incoming images inline as data URIs, which both Ultra endpoints accept.
+	 * (fal storage uploads for large files are a later step; see README.)
+	 */
+	async upload(_scope: JobScope, image: { bytes: Buffer; mimeType: string }): Promise<string> {
+		return `data:${image.mimeType};base64,${image.bytes.toString('base64')}`;
+	}
+
+	/** A URL fal returned, used only if it points at the queue host: the key never goes elsewhere. */
+	private link(candidate: unknown, fallback: string): string {
+		return parseUrl(candidate)?.origin === this.queueOrigin ? (candidate as string) : fallback;
+	}
+
+	async submit(scope: JobScope, request: JobRequest, imageUrl: string | undefined): Promise<SubmittedJob> {
+		const response = await send(scope.ctx, errors, {
+			method: 'POST',
+			url: `${this.bases.queue}/${FAL.endpoints[request.operation]}`,
+			purpose: 'submit',
+			credentialType: CREDENTIAL,
+			json: toFalInput(request, imageUrl),
+			signal: scope.signal,
+		});
+		const body = readJson(errors, response, 'submit response');
+		const requestId = body.request_id;
+		if (typeof requestId !== 'string' || requestId === '') {
+			throw new FluxError('bad_response', 'fal.ai accepted the job but sent no request id', {
+				description: 'The job may exist: check your fal.ai request history before running this item again.',
+			});
+		}
+		// Status, result and cancel live under the app id, without the endpoint's sub-path.
+		const base = `${this.bases.queue}/${FAL.appId}/requests/${encodeURIComponent(requestId)}`;
+		return {
+			requestId,
+			links: {
+				status: this.link(body.status_url, `${base}/status`),
+				result: this.link(body.response_url, base),
+				cancel: this.link(body.cancel_url, `${base}/cancel`),
+			},
+		};
+	}
+
+	async wait(scope: JobScope, job: SubmittedJob): Promise<void> {
+		const started = clock.now();
+		for (;;) {
+			if (scope.signal?.aborted) throw new FluxError('cancelled', 'The execution was cancelled');
+			const remaining = scope.deadline - clock.now();
+			if (remaining <= 0) throw timeoutError(scope);
+			const response = await send(scope.ctx, errors, {
+				method: 'GET',
+				url: withQuery(job.links.status, 'logs', '0'),
+				purpose: 'status',
+				credentialType: CREDENTIAL,
+				signal: scope.signal,
+				timeoutMs: Math.min(REQUEST_TIMEOUT_MS, Math.max(1000, remaining)),
+			});
+			const body = readJson(errors, response, 'job status');
+			const status = body.status;
+			if (status === FAL.status.done) {
+				if (body.error) throw jobError(body.error, body.error_type);
+				return;
+			}
+			if (status !== FAL.status.queued && status !== FAL.status.running) {
+				throw new FluxError('bad_response', `fal.ai reported an unknown job status "${String(status).slice(0, 40)}"`);
+			}
+			const delay = Math.min(pollDelayMs(clock.now() - started), scope.deadline - clock.now());
+			await clock.sleep(delay, scope.signal);
+		}
+	}
+
+	async fetchResult(scope: JobScope, job: SubmittedJob): Promise<JobResult> {
+		// After COMPLETED, an error status here is the job's own failure (fal has no FAILED status).
+		const response = await send(scope.ctx, errors, {
+			method: 'GET',
+			url: job.links.result,
+			purpose: 'result',
+			credentialType: CREDENTIAL,
+			signal: scope.signal,
+		});
+		const body = readJson(errors, response, 'result');
+		if (!Array.isArray(body.images) || body.images.length === 0) {
+			throw new FluxError('job_failed', 'fal.ai finished the job but returned no images', {
+				description: 'Try again; if it persists, change the prompt or the settings.',
+			});
+		}
+		const nsfw = Array.isArray(body.has_nsfw_concepts) ? body.has_nsfw_concepts : [];
+		return {
+			requestId: job.requestId,
+			seed: typeof body.seed === 'number' || typeof body.seed === 'string' ? body.seed : undefined,
+			prompt: typeof body.prompt === 'string' ? body.prompt : undefined,
+			images: body.images.map((raw, index) => {
+				const image = (raw ?? {}) as Record<string, unknown>;
+				if (typeof image.url !== 'string' || image.url === '') {
+					throw new FluxError('bad_response', `fal.ai returned image ${index + 1} without a URL`);
+				}
+				return {
+					url: image.url,
+					width: typeof image.width === 'number' ? image.width : undefined,
+					height: typeof image.height === 'number' ? image.height : undefined,
+					contentType: typeof image.content_type === 'string' ? image.content_type : undefined,
+					nsfw: typeof nsfw[index] === 'boolean' ? (nsfw[index] as boolean) : undefined,
+				};
+			}),
+		};
+	}
+
+	async cancel(scope: JobScope, job: SubmittedJob): Promise<void> {
+		// No execution signal: cancelling is exactly what runs after the execution was cancelled.
+		await send(
+			scope.ctx,
+			errors,
+			{ method: 'PUT', url: job.links.cancel, purpose: 'cancel', credentialType: CREDENTIAL, timeoutMs: 10_000 },
+			{ maxAttempts: 2, baseDelayMs: 250, maxDelayMs: 1000, maxTotalDelayMs: 2000 },
+		);
+	}
+}
+
+function withQuery(url: string, key: string, value: string): string {
+	const u = new URL(url);
+	u.searchParams.set(key, value);
+	return u.toString();
+}
+
+function timeoutError(scope: JobScope): FluxError {
+	return new FluxError('timeout', `The job did not finish within ${Math.round(scope.timeoutMs / 1000)} seconds`, {
+		description: 'It was cancelled at fal.ai. Raise "Timeout (Seconds)" in Options, or run the workflow again later.',
+	});
+}
+
+function jobError(error: unknown, errorType: unknown): FluxError {
+	const type = typeof errorType === 'string' ? errorType : undefined;
+	const text = typeof error === 'string' ? error : JSON.stringify(error).slice(0, 300);
+	if (isModeration(type)) {
+		return new FluxError('moderation', 'fal.ai blocked the content: it was flagged by the content checker', {
+			description: `Change the prompt or the input image, or raise "Safety Tolerance" in Options: ${text}`,
+		});
+	}
+	return new FluxError('job_failed', `fal.ai could not finish the job: ${text}`, {
+		description: type ? `fal.ai error type: ${type}.` : undefined,
+	});
+}
+
+export const falProvider: FluxProvider = {
+	id: 'fal',
+	displayName: 'fal.ai',
+	credentialType: CREDENTIAL,
+	errors,
+	unsupported: () => undefined,
+	async open(ctx: IExecuteFunctions): Promise<ProviderSession> {
+		const credentials = await ctx.getCredentials(CREDENTIAL);
+		return new FalSession(resolveBases(credentials.baseUrl));
+	},
+};

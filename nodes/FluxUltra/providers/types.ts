@@ -1,0 +1,76 @@
+import type { IExecuteFunctions } from 'n8n-workflow';
+
+import type { Operation } from '../parameters/table';
+import type { JobRequest } from '../parameters/validation';
+import type { ProviderErrorContext } from '../transport/errors';
+
+/** Everything a provider call needs to know about the job it belongs to. */
+export interface JobScope {
+	ctx: IExecuteFunctions;
+	itemIndex: number;
+	/** Clock time (ms) by which the job must be finished. */
+	deadline: number;
+	/** The job's time budget (ms), for messages. */
+	timeoutMs: number;
+	/** The execution's cancel signal, if n8n gives one. */
+	signal?: AbortSignal;
+}
+
+/** A submitted job: its id, plus whatever the provider needs to follow it up. */
+export interface SubmittedJob {
+	requestId: string;
+	links: Record<string, string>;
+}
+
+/** An input image as bytes, from an incoming binary field. */
+export interface ImageBytes {
+	bytes: Buffer;
+	mimeType: string;
+	fileName: string;
+}
+
+/** One finished image, as the provider describes it. `url` may be a `data:` URI. */
+export interface ResultImage {
+	url: string;
+	width?: number;
+	height?: number;
+	contentType?: string;
+	nsfw?: boolean;
+}
+
+export interface JobResult {
+	requestId: string;
+	/** A number, or a string when the seed is beyond 2^53. */
+	seed?: number | string;
+	prompt?: string;
+	images: ResultImage[];
+}
+
+/** A provider bound to one execution's credential and settings. */
+export interface ProviderSession {
+	/** Turns an incoming image into something the provider can fetch: a URL or a data URI. */
+	upload(scope: JobScope, image: ImageBytes): Promise<string>;
+	/** Creates the job. Never retried unless provably not received (see transport). */
+	submit(scope: JobScope, request: JobRequest, imageUrl: string | undefined): Promise<SubmittedJob>;
+	/** Resolves when the job is finished; throws `timeout`/`cancelled` at the deadline or on cancel. */
+	wait(scope: JobScope, job: SubmittedJob): Promise<void>;
+	/** Reads the finished job's output, or throws the job's own error. */
+	fetchResult(scope: JobScope, job: SubmittedJob): Promise<JobResult>;
+	/** Best effort: asks the provider to stop a job nobody waits for any more. */
+	cancel(scope: JobScope, job: SubmittedJob): Promise<void>;
+	/** Origin allowed to serve result images over plain http (a mock or proxy base URL). */
+	readonly plainHttpOrigin?: string;
+}
+
+export interface FluxProvider {
+	/** Value of the node's Provider field. */
+	readonly id: string;
+	readonly displayName: string;
+	/** n8n credential type name. */
+	readonly credentialType: string;
+	readonly errors: ProviderErrorContext;
+	/** Why the provider cannot run this operation, or undefined when it can. */
+	unsupported(operation: Operation): string | undefined;
+	/** Reads the credential's settings for this execution; makes no request. */
+	open(ctx: IExecuteFunctions): Promise<ProviderSession>;
+}

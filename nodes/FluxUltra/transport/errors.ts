@@ -1,0 +1,146 @@
+import { redact } from './redact';
+
+/**
+ * What went wrong, in the terms a workflow builder acts on. Every provider maps its own error
+ * bodies onto these kinds; the wording for each kind lives here, once.
+ */
+export type ErrorKind =
+	| 'auth' // the credential was refused
+	| 'credit' // the account cannot pay for the job
+	| 'validation' // the provider refused a field
+	| 'moderation' // the content checker blocked the prompt or an image
+	| 'rate_limit' // still throttled after the retries
+	| 'unavailable' // provider down or failing after the retries
+	| 'not_found' // unknown job or endpoint
+	| 'job_failed' // the job ran and failed
+	| 'maybe_submitted' // a job-creating request failed in a way that may have created the job
+	| 'timeout' // the job did not finish in time
+	| 'cancelled' // the execution was cancelled
+	| 'network' // no connection to the provider after the retries
+	| 'bad_response' // the provider answered with something this node does not understand
+	| 'download'; // an image could not be fetched or is not an image
+
+/** An error of this package: its message and description are already safe to show and log. */
+export class FluxError extends Error {
+	readonly kind: ErrorKind;
+	readonly description?: string;
+	readonly httpCode?: number;
+	readonly requestId?: string;
+
+	constructor(
+		kind: ErrorKind,
+		message: string,
+		extra: { description?: string; httpCode?: number; requestId?: string } = {},
+	) {
+		super(redact(message));
+		this.name = 'FluxError';
+		this.kind = kind;
+		this.description = extra.description === undefined ? undefined : redact(extra.description);
+		this.httpCode = extra.httpCode;
+		this.requestId = extra.requestId;
+	}
+
+	/** The same error with the provider's job id attached, for support and for finding the job. */
+	withRequestId(requestId: string | undefined): FluxError {
+		if (!requestId || this.requestId) return this;
+		return new FluxError(this.kind, this.message, {
+			description: this.description,
+			httpCode: this.httpCode,
+			requestId,
+		});
+	}
+}
+
+/** What a provider module reads out of one of its error responses. */
+export interface ParsedProviderError {
+	/** The provider's own human-readable message. */
+	message?: string;
+	/** The provider's machine-readable error type, e.g. fal's `content_policy_violation`. */
+	type?: string;
+	/** Display name of the node field the provider blamed, if any. */
+	field?: string;
+	/** True when the provider says the failure was a content-policy block. */
+	moderated?: boolean;
+}
+
+/** Who is talking: used to word errors and to parse provider bodies. */
+export interface ProviderErrorContext {
+	providerName: string;
+	credentialName: string;
+	parseError(status: number, body: unknown, headers: Record<string, string>): ParsedProviderError;
+}
+
+export function kindForStatus(status: number, parsed: ParsedProviderError): ErrorKind {
+	if (parsed.moderated) return 'moderation';
+	if (status === 401 || status === 403) return 'auth';
+	if (status === 402) return 'credit';
+	if (status === 404) return 'not_found';
+	if (status === 429) return 'rate_limit';
+	if (status === 400 || status === 409 || status === 413 || status === 422) return 'validation';
+	if (status >= 500) return 'unavailable';
+	return 'bad_response';
+}
+
+/** Turns a provider's error response into a FluxError worded for a no-code user. */
+export function errorFromResponse(
+	provider: ProviderErrorContext,
+	status: number,
+	body: unknown,
+	headers: Record<string, string>,
+	attempts: number,
+): FluxError {
+	const parsed = provider.parseError(status, body, headers);
+	const kind = kindForStatus(status, parsed);
+	const name = provider.providerName;
+	const said = parsed.message ? `: ${parsed.message}` : '';
+	const tries = attempts > 1 ? ` after ${attempts} attempts` : '';
+	switch (kind) {
+		case 'auth':
+			return new FluxError(kind, `${name} refused the API key (HTTP ${status})`, {
+				httpCode: status,
+				description: `Open the "${provider.credentialName}" credential of this node and check the API key: it may be mistyped, revoked or lack access${said}.`,
+			});
+		case 'credit':
+			return new FluxError(kind, `Your ${name} account is out of credit`, {
+				httpCode: status,
+				description: `Top up the balance in your ${name} billing settings, then run the workflow again${said}.`,
+			});
+		case 'moderation':
+			return new FluxError(kind, `${name} blocked the content: it was flagged by the content checker`, {
+				httpCode: status,
+				description: `Change the prompt or the input image${parsed.field ? ` (${parsed.field})` : ''}, or raise "Safety Tolerance" in Options${said}.`,
+			});
+		case 'validation':
+			return new FluxError(
+				kind,
+				parsed.field
+					? `${name} rejected the field "${parsed.field}"${said}`
+					: `${name} rejected the request${said}`,
+				{
+					httpCode: status,
+					description: parsed.field
+						? `Change "${parsed.field}" and run the workflow again.`
+						: 'Check the node fields against the provider documentation and run the workflow again.',
+				},
+			);
+		case 'rate_limit':
+			return new FluxError(kind, `${name} is rate limiting requests (HTTP 429)${tries}`, {
+				httpCode: status,
+				description: 'Too many jobs at once for your account. Lower the number of items per run or try again later.',
+			});
+		case 'unavailable':
+			return new FluxError(kind, `${name} is not available right now (HTTP ${status})${tries}`, {
+				httpCode: status,
+				description: `The provider failed on its side${said}. Try again in a few minutes.`,
+			});
+		case 'not_found':
+			return new FluxError(kind, `${name} does not know this job or model (HTTP 404)`, {
+				httpCode: status,
+				description: `The job may have expired, or the API base URL in the "${provider.credentialName}" credential is wrong${said}.`,
+			});
+		default:
+			return new FluxError(kind, `${name} answered with an unexpected error (HTTP ${status})${said}`, {
+				httpCode: status,
+			});
+	}
+}
