@@ -1,0 +1,137 @@
+import { Readable } from 'node:stream';
+
+import {
+	NodeOperationError,
+	type IBinaryData,
+	type ICredentialDataDecryptedObject,
+	type ICredentialType,
+	type IExecuteFunctions,
+	type IHttpRequestOptions,
+	type INode,
+	type INodeExecutionData,
+	type INodeType,
+} from 'n8n-workflow';
+
+import { FalApi } from '../../credentials/FalApi.credentials';
+import { FluxUltra } from '../../nodes/FluxUltra/FluxUltra.node';
+import { realHttpRequest, type SentRequest } from './http';
+
+/** The package's credential types, so `httpRequestWithAuthentication` applies their real `authenticate`. */
+const SOURCE_CREDENTIAL_TYPES: Record<string, ICredentialType> = { falApi: new FalApi() };
+
+/** Resolves n8n's `={{$credentials.x}}` templates, the only expression form our credentials use. */
+export function resolveCredentialTemplate(template: string, data: ICredentialDataDecryptedObject): string {
+	const body = template.startsWith('=') ? template.slice(1) : template;
+	return body.replace(/\{\{\s*\$credentials\??\.(\w+)\s*\}\}/g, (_, key: string) => String(data[key] ?? ''));
+}
+
+function applyAuthentication(
+	credential: ICredentialType | undefined,
+	type: string,
+	data: ICredentialDataDecryptedObject,
+	options: IHttpRequestOptions,
+): IHttpRequestOptions {
+	const auth = credential?.authenticate;
+	if (!auth || typeof auth === 'function') throw new Error(`test harness: no generic authenticate for ${type}`);
+	const headers = { ...(options.headers ?? {}) } as Record<string, string>;
+	for (const [name, value] of Object.entries(auth.properties.headers ?? {})) {
+		headers[name] = resolveCredentialTemplate(String(value), data);
+	}
+	return { ...options, headers };
+}
+
+export type ParamValue = unknown | ((itemIndex: number) => unknown);
+
+export interface HarnessOptions {
+	/** Node parameters; a function gives a per-item value, as an expression would. */
+	params: Record<string, ParamValue>;
+	items?: INodeExecutionData[];
+	credentials?: Record<string, ICredentialDataDecryptedObject>;
+	continueOnFail?: boolean;
+	signal?: AbortSignal;
+	/** The node to run; the source build by default (the demo passes the compiled one). */
+	nodeType?: INodeType;
+	/** Credential classes whose `authenticate` signs requests; the source ones by default. */
+	credentialTypes?: Record<string, ICredentialType>;
+}
+
+export const DUMMY_FAL_KEY = 'dummy-fal-key-0000:example-secret';
+
+export interface Harness {
+	ctx: IExecuteFunctions;
+	/** Every HTTP request the node made, in order. */
+	requests: SentRequest[];
+	/** Runs the node's `execute` as n8n would. */
+	run(): Promise<INodeExecutionData[][]>;
+}
+
+/** Binary data as n8n's default (in-memory) mode keeps it: base64 in `data`. */
+export async function toBinary(data: Buffer | Readable, filePath?: string, mimeType?: string): Promise<IBinaryData> {
+	const buffer = Buffer.isBuffer(data) ? data : Buffer.concat(await data.toArray());
+	const fileName = filePath?.split('/').pop();
+	return {
+		data: buffer.toString('base64'),
+		mimeType: mimeType ?? 'application/octet-stream',
+		fileName,
+		fileExtension: fileName?.includes('.') ? fileName.split('.').pop() : undefined,
+		fileSize: `${buffer.length} B`,
+	};
+}
+
+export function createHarness(options: HarnessOptions): Harness {
+	const requests: SentRequest[] = [];
+	const items: INodeExecutionData[] = options.items ?? [{ json: {} }];
+	const credentials = options.credentials ?? { falApi: { apiKey: DUMMY_FAL_KEY, baseUrl: '' } };
+	const node: INode = {
+		id: 'flux-node',
+		name: 'FLUX 1.1 Ultra',
+		type: 'n8n-nodes-flux-ultra.fluxUltra',
+		typeVersion: 1,
+		position: [0, 0],
+		parameters: {},
+	};
+	const binaryOf = (itemIndex: number, property: string) => {
+		const binary = items[itemIndex]?.binary?.[property];
+		if (!binary) {
+			throw new NodeOperationError(node, `This operation expects the node's input data to contain a binary file '${property}', but none was found [item ${itemIndex}]`);
+		}
+		return binary;
+	};
+
+	const ctx = {
+		getInputData: () => items,
+		getNode: () => node,
+		continueOnFail: () => options.continueOnFail ?? false,
+		getExecutionCancelSignal: () => options.signal,
+		getNodeParameter(name: string, itemIndex: number, fallback?: unknown) {
+			if (!(name in options.params)) return fallback;
+			const value = options.params[name];
+			return typeof value === 'function' ? (value as (i: number) => unknown)(itemIndex) : value;
+		},
+		async getCredentials(type: string) {
+			const data = credentials[type];
+			if (!data) throw new NodeOperationError(node, `Node does not have any credentials set for "${type}"`);
+			return data;
+		},
+		helpers: {
+			httpRequest: (o: IHttpRequestOptions) => realHttpRequest(o, requests),
+			async httpRequestWithAuthentication(this: unknown, type: string, o: IHttpRequestOptions) {
+				const data = credentials[type];
+				if (!data) throw new NodeOperationError(node, `Node does not have any credentials set for "${type}"`);
+				const credential = (options.credentialTypes ?? SOURCE_CREDENTIAL_TYPES)[type];
+				return await realHttpRequest(applyAuthentication(credential, type, data, o), requests);
+			},
+			prepareBinaryData: toBinary,
+			assertBinaryData: binaryOf,
+			async getBinaryDataBuffer(itemIndex: number, property: string) {
+				return Buffer.from(binaryOf(itemIndex, property).data, 'base64');
+			},
+		},
+	} as unknown as IExecuteFunctions;
+
+	return {
+		ctx,
+		requests,
+		run: async () => (await (options.nodeType ?? new FluxUltra()).execute!.call(ctx)) as INodeExecutionData[][],
+	};
+}

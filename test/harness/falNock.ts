@@ -1,0 +1,123 @@
+import nock from 'nock';
+
+import { makeJpeg, makePng } from '../mock-provider/images';
+
+export const QUEUE = 'https://queue.fal.run';
+export const CDN = 'https://v3.fal.media';
+export const APP_PATH = '/fal-ai/flux-pro';
+export const ENDPOINT_PATH = { generate: '/fal-ai/flux-pro/v1.1-ultra', remix: '/fal-ai/flux-pro/v1.1-ultra/redux' };
+
+export interface FakeImage {
+	bytes: Buffer;
+	contentType: string;
+	nsfw?: boolean;
+	width?: number;
+	height?: number;
+}
+
+/** Small real images, so the node's magic-byte and size checks run on true files. */
+export function fakeImages(count: number, format: 'png' | 'jpeg' = 'png', width = 48, height = 27): FakeImage[] {
+	return Array.from({ length: count }, (_, n) => ({
+		bytes: format === 'png' ? makePng(width, height, n + 1) : makeJpeg(width, height, n + 1),
+		contentType: `image/${format}`,
+		nsfw: n % 2 === 1,
+		width,
+		height,
+	}));
+}
+
+export interface FalJobScenario {
+	operation?: 'generate' | 'remix';
+	requestId?: string;
+	/** Statuses answered before COMPLETED. */
+	pending?: Array<'IN_QUEUE' | 'IN_PROGRESS'>;
+	images?: FakeImage[];
+	/** Whether the submit returns status/response/cancel URLs (fal normally does). */
+	returnLinks?: boolean;
+	/** Override the result response (a failed job). */
+	result?: { status: number; body: unknown };
+	/** Deliver the images inline as data URIs (sync mode). */
+	inline?: boolean;
+	seed?: number;
+}
+
+export interface FalJobMock {
+	requestId: string;
+	/** The submitted JSON body, once the submit arrived. */
+	submitted(): Record<string, unknown> | undefined;
+	scope: nock.Scope;
+}
+
+let counter = 0;
+
+/**
+ * One fal queue job on nock: submit → statuses → result → CDN files. Status, result and cancel are
+ * mounted under the app id without the sub-path, as fal serves them.
+ */
+export function mockFalJob(s: FalJobScenario = {}): FalJobMock {
+	const operation = s.operation ?? 'generate';
+	const requestId = s.requestId ?? `req-${++counter}-${operation}`;
+	const images = s.images ?? fakeImages(1);
+	const links = `${QUEUE}${APP_PATH}/requests/${requestId}`;
+	let body: Record<string, unknown> | undefined;
+
+	const scope = nock(QUEUE)
+		.post(ENDPOINT_PATH[operation], (b: Record<string, unknown>) => {
+			body = b;
+			return true;
+		})
+		.reply(200, {
+			request_id: requestId,
+			...(s.returnLinks === false
+				? {}
+				: { status_url: `${links}/status`, response_url: links, cancel_url: `${links}/cancel` }),
+			queue_position: 0,
+		});
+	for (const status of s.pending ?? ['IN_PROGRESS']) {
+		scope.get(`${APP_PATH}/requests/${requestId}/status`).query({ logs: '0' }).reply(200, { status, request_id: requestId });
+	}
+	scope.get(`${APP_PATH}/requests/${requestId}/status`).query({ logs: '0' }).reply(200, { status: 'COMPLETED', request_id: requestId });
+
+	if (s.result) {
+		scope.get(`${APP_PATH}/requests/${requestId}`).reply(s.result.status, s.result.body as nock.Body);
+	} else {
+		scope.get(`${APP_PATH}/requests/${requestId}`).reply(
+			200,
+			{
+				images: images.map((img, n) => ({
+					url: s.inline
+						? `data:${img.contentType};base64,${img.bytes.toString('base64')}`
+						: `${CDN}/files/${requestId}/${n}.${img.contentType === 'image/png' ? 'png' : 'jpeg'}`,
+					width: img.width,
+					height: img.height,
+					content_type: img.contentType,
+				})),
+				timings: {},
+				seed: s.seed ?? 42,
+				has_nsfw_concepts: images.map((img) => img.nsfw ?? false),
+				prompt: 'as sent',
+			},
+			{ 'x-fal-request-id': requestId },
+		);
+		if (!s.inline) {
+			const cdn = nock(CDN);
+			images.forEach((img, n) => {
+				cdn
+					.get(`/files/${requestId}/${n}.${img.contentType === 'image/png' ? 'png' : 'jpeg'}`)
+					.reply(200, img.bytes, { 'content-type': img.contentType });
+			});
+		}
+	}
+	return { requestId, submitted: () => body, scope };
+}
+
+export const GENERATE_PARAMS = {
+	provider: 'fal',
+	operation: 'generate',
+	prompt: 'a ceramic mug on a walnut table',
+	imageSource: 'none',
+	aspectRatio: '16:9',
+	numImages: 1,
+	outputFormat: 'jpeg',
+	options: {},
+};

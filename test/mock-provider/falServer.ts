@@ -1,0 +1,203 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+import { makeImage, ULTRA_SIZES } from './images';
+
+/**
+ * A loopback stand-in for fal.ai's queue API, close enough that the node cannot tell: the same
+ * paths (submit under the endpoint id, status/result/cancel under the app id), the same bodies,
+ * `Authorization: Key …`, 422 `detail[]` validation errors, jobs that pass IN_QUEUE → IN_PROGRESS →
+ * COMPLETED in real time, and real PNG/JPEG files of the requested aspect ratio.
+ */
+
+export interface MockFalOptions {
+	/** How long a job takes, from submit to COMPLETED. */
+	latencyMs?: number;
+	/** Image size as a fraction of Ultra's real size (1 = about 4 MP). */
+	scale?: number;
+	port?: number;
+}
+
+interface Job {
+	id: string;
+	endpoint: string;
+	input: Record<string, unknown>;
+	submittedAt: number;
+	cancelled: boolean;
+	seed: number;
+}
+
+export interface MockFal {
+	url: string;
+	jobs: Map<string, Job>;
+	counts: { submit: number; status: number; result: number; cancel: number; download: number; upload: number };
+	close(): Promise<void>;
+}
+
+const APP = '/fal-ai/flux-pro';
+const ENDPOINTS = new Set([`${APP}/v1.1-ultra`, `${APP}/v1.1-ultra/redux`]);
+const MAX_BODY = 64 * 1024 * 1024;
+
+function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
+	const text = JSON.stringify(body);
+	res.writeHead(status, { 'content-type': 'application/json', 'x-fal-request-id': headers['x-fal-request-id'] ?? '', ...headers });
+	res.end(text);
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer> {
+	const chunks: Buffer[] = [];
+	let size = 0;
+	for await (const chunk of req) {
+		size += (chunk as Buffer).length;
+		if (size > MAX_BODY) throw new Error('body too large');
+		chunks.push(chunk as Buffer);
+	}
+	return Buffer.concat(chunks);
+}
+
+function detail(field: string, msg: string, type = 'value_error') {
+	return { detail: [{ loc: ['body', field], msg, type }] };
+}
+
+/** Checks a submit body the way fal's schema does; returns a 422 body or undefined. */
+function validate(endpoint: string, input: Record<string, unknown>) {
+	const redux = endpoint.endsWith('/redux');
+	if (!redux && (typeof input.prompt !== 'string' || input.prompt === '')) return detail('prompt', 'field required', 'value_error.missing');
+	if (redux && typeof input.image_url !== 'string') return detail('image_url', 'field required', 'value_error.missing');
+	const n = input.num_images ?? 1;
+	if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > 4) return detail('num_images', 'ensure this value is less than or equal to 4', 'less_than_equal');
+	if (input.output_format !== undefined && !['jpeg', 'png'].includes(String(input.output_format))) return detail('output_format', "value is not a valid enumeration member; permitted: 'jpeg', 'png'");
+	if (input.aspect_ratio !== undefined && !(String(input.aspect_ratio) in ULTRA_SIZES)) return detail('aspect_ratio', 'unexpected value', 'one_of');
+	if (input.safety_tolerance !== undefined && !['1', '2', '3', '4', '5', '6'].includes(input.safety_tolerance as string)) return detail('safety_tolerance', "value is not a valid enumeration member; permitted: '1', '2', '3', '4', '5', '6'");
+	if (typeof input.image_url === 'string' && !/^(https?:|data:image\/)/.test(input.image_url)) return detail('image_url', 'Failed to download the file', 'file_download_error');
+	if (typeof input.prompt === 'string' && /\bforbidden\b/i.test(input.prompt)) {
+		return { detail: [{ loc: ['body', 'prompt'], msg: 'The content could not be processed because it contained material flagged by a content checker.', type: 'content_policy_violation' }] };
+	}
+	return undefined;
+}
+
+export async function startMockFal(options: MockFalOptions = {}): Promise<MockFal> {
+	const latencyMs = options.latencyMs ?? 1500;
+	const scale = options.scale ?? 1;
+	const jobs = new Map<string, Job>();
+	const files = new Map<string, { bytes: Buffer; type: string }>();
+	const counts = { submit: 0, status: 0, result: 0, cancel: 0, download: 0, upload: 0 };
+	let base = '';
+
+	const stateOf = (job: Job) => {
+		const elapsed = Date.now() - job.submittedAt;
+		if (job.cancelled || elapsed >= latencyMs) return 'COMPLETED';
+		return elapsed < latencyMs / 3 ? 'IN_QUEUE' : 'IN_PROGRESS';
+	};
+
+	const resultOf = (job: Job) => {
+		const format = job.input.output_format === 'png' ? 'png' : 'jpeg';
+		const [w, h] = ULTRA_SIZES[String(job.input.aspect_ratio ?? '16:9')];
+		const width = Math.max(16, Math.round(w * scale));
+		const height = Math.max(16, Math.round(h * scale));
+		const count = Number(job.input.num_images ?? 1);
+		const images = Array.from({ length: count }, (_, n) => {
+			const key = `${job.id}/${n}.${format === 'png' ? 'png' : 'jpg'}`;
+			const contentType = `image/${format}`;
+			if (!files.has(key)) files.set(key, { bytes: makeImage(format, width, height, job.seed + n), type: contentType });
+			const url = job.input.sync_mode
+				? `data:${contentType};base64,${files.get(key)!.bytes.toString('base64')}`
+				: `${base}/files/${key}`;
+			return { url, width, height, content_type: contentType };
+		});
+		return {
+			images,
+			timings: {},
+			seed: job.seed,
+			has_nsfw_concepts: images.map(() => false),
+			prompt: String(job.input.prompt ?? ''),
+		};
+	};
+
+	const server = createServer((req, res) => {
+		void (async () => {
+			const url = new URL(req.url ?? '/', base);
+			const path = url.pathname;
+			const authorized = /^Key \S+/.test(req.headers.authorization ?? '');
+
+			if (req.method === 'GET' && path.startsWith('/files/')) {
+				const file = files.get(path.slice('/files/'.length));
+				counts.download++;
+				if (!file) return send(res, 404, { detail: 'Not Found' });
+				res.writeHead(200, { 'content-type': file.type, 'content-length': String(file.bytes.length) });
+				return res.end(file.bytes);
+			}
+			if (req.method === 'PUT' && path.startsWith('/storage/put/')) {
+				const bytes = await readBody(req);
+				files.set(`uploads/${path.split('/').pop()}`, { bytes, type: req.headers['content-type'] ?? 'application/octet-stream' });
+				return send(res, 200, {});
+			}
+			if (!authorized) return send(res, 401, { detail: 'Unauthorized' });
+
+			if (req.method === 'POST' && path === '/storage/upload/initiate') {
+				counts.upload++;
+				const id = randomUUID();
+				return send(res, 200, { upload_url: `${base}/storage/put/${id}`, file_url: `${base}/files/uploads/${id}` });
+			}
+			if (req.method === 'POST' && ENDPOINTS.has(path)) {
+				counts.submit++;
+				let input: Record<string, unknown>;
+				try {
+					input = JSON.parse((await readBody(req)).toString('utf8')) as Record<string, unknown>;
+				} catch {
+					return send(res, 422, { detail: [{ loc: ['body'], msg: 'invalid JSON', type: 'value_error.jsondecode' }] });
+				}
+				const problem = validate(path, input);
+				const id = randomUUID();
+				const seed = typeof input.seed === 'number' ? input.seed : Math.floor(Math.random() * 2 ** 31);
+				jobs.set(id, { id, endpoint: path, input, submittedAt: Date.now(), cancelled: false, seed });
+				if (problem) (jobs.get(id) as Job & { problem?: unknown }).problem = problem;
+				const links = `${base}${APP}/requests/${id}`;
+				return send(res, 200, {
+					request_id: id,
+					status_url: `${links}/status`,
+					response_url: links,
+					cancel_url: `${links}/cancel`,
+					queue_position: 0,
+				});
+			}
+			const match = /^\/fal-ai\/flux-pro\/requests\/([\w-]+)(\/status|\/cancel)?$/.exec(path);
+			const job = match ? jobs.get(match[1]) : undefined;
+			if (match && !job) return send(res, 404, { detail: 'Request not found' });
+			if (job && req.method === 'GET' && match![2] === '/status') {
+				counts.status++;
+				const status = stateOf(job);
+				return send(res, 200, { status, request_id: job.id, ...(status === 'IN_QUEUE' ? { queue_position: 0 } : {}), response_url: `${base}${APP}/requests/${job.id}` });
+			}
+			if (job && req.method === 'PUT' && match![2] === '/cancel') {
+				counts.cancel++;
+				if (stateOf(job) === 'COMPLETED') return send(res, 400, { status: 'ALREADY_COMPLETED' });
+				job.cancelled = true;
+				return send(res, 202, { status: 'CANCELLATION_REQUESTED' });
+			}
+			if (job && req.method === 'GET' && !match![2]) {
+				counts.result++;
+				if (stateOf(job) !== 'COMPLETED') return send(res, 400, { detail: 'Request is still in progress' });
+				const problem = (job as Job & { problem?: unknown }).problem;
+				if (problem) return send(res, 422, problem, { 'x-fal-request-id': job.id });
+				if (job.cancelled) return send(res, 400, { detail: 'Request was cancelled', error_type: 'client_cancelled' });
+				return send(res, 200, resultOf(job), { 'x-fal-request-id': job.id });
+			}
+			return send(res, 404, { detail: 'Not Found' });
+		})().catch((error: Error) => send(res, 500, { detail: error.message }));
+	});
+
+	await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
+	base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+	return {
+		url: base,
+		jobs,
+		counts,
+		close: () =>
+			new Promise<void>((resolve) => {
+				server.closeAllConnections();
+				server.close(() => resolve());
+			}),
+	};
+}

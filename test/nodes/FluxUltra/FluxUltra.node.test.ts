@@ -1,0 +1,191 @@
+import nock from 'nock';
+import { describe, expect, it } from 'vitest';
+
+import { FluxUltra } from '../../../nodes/FluxUltra/FluxUltra.node';
+import { IMAGE_INPUT, PROVIDER_PARAMS } from '../../../nodes/FluxUltra/parameters/table';
+import { useVirtualClock } from '../../harness/clock';
+import { createHarness, DUMMY_FAL_KEY } from '../../harness/context';
+import { CDN, fakeImages, GENERATE_PARAMS, mockFalJob, QUEUE } from '../../harness/falNock';
+import { makePng } from '../../mock-provider/images';
+import { useNock } from '../../setup-nock';
+
+useNock();
+
+describe('FluxUltra description', () => {
+	const description = new FluxUltra().description;
+
+	it('is usable as an AI Agent tool, with themed icons and a subtitle', () => {
+		expect(description.usableAsTool).toBe(true);
+		expect(description.icon).toEqual({ light: 'file:fluxUltra.svg', dark: 'file:fluxUltra.dark.svg' });
+		expect(description.subtitle).toContain('$parameter["operation"]');
+		expect(description.subtitle).toContain('$parameter["provider"]');
+	});
+
+	it('asks for the fal.ai credential only when fal.ai is the provider', () => {
+		expect(description.credentials).toEqual([
+			{ name: 'falApi', required: true, displayOptions: { show: { provider: ['fal'] } } },
+		]);
+	});
+
+	it('offers every provider parameter of the table as a field', () => {
+		const names = new Set<string>();
+		const walk = (props: typeof description.properties) =>
+			props.forEach((p) => {
+				names.add(p.name);
+				if (p.type === 'collection') walk(p.options as typeof description.properties);
+			});
+		walk(description.properties);
+		for (const spec of PROVIDER_PARAMS) expect(names, spec.name).toContain(spec.name);
+		for (const name of [IMAGE_INPUT.source.name, IMAGE_INPUT.url.name, IMAGE_INPUT.binary.name]) {
+			expect(names).toContain(name);
+		}
+	});
+});
+
+describe('FluxUltra execute, fal.ai', () => {
+	it('Generate with 4 images gives 4 items with the right binaries and metadata', async () => {
+		const clock = useVirtualClock();
+		const images = [...fakeImages(2, 'png', 64, 36), ...fakeImages(2, 'png', 36, 64)];
+		const job = mockFalJob({ images, pending: ['IN_QUEUE', 'IN_PROGRESS'], seed: 1234 });
+		const harness = createHarness({
+			params: { ...GENERATE_PARAMS, numImages: 4, outputFormat: 'png', options: { seed: 1234 } },
+		});
+
+		const [out] = await harness.run();
+
+		expect(out).toHaveLength(4);
+		out.forEach((item, n) => {
+			expect(item.pairedItem).toEqual({ item: 0 });
+			const binary = item.binary!.data;
+			expect(binary.mimeType).toBe('image/png');
+			expect(binary.fileName).toBe(`flux-${job.requestId}-${n + 1}.png`);
+			expect(Buffer.from(binary.data, 'base64').equals(images[n].bytes)).toBe(true);
+			expect(item.json).toMatchObject({
+				provider: 'fal',
+				operation: 'generate',
+				requestId: job.requestId,
+				imageIndex: n,
+				imageCount: 4,
+				seed: 1234,
+				width: images[n].width,
+				height: images[n].height,
+				contentType: 'image/png',
+				fileSize: images[n].bytes.length,
+				nsfw: images[n].nsfw,
+			});
+		});
+		expect(job.submitted()).toEqual({
+			prompt: GENERATE_PARAMS.prompt,
+			aspect_ratio: '16:9',
+			num_images: 4,
+			output_format: 'png',
+			safety_tolerance: '2',
+			enhance_prompt: false,
+			raw: false,
+			sync_mode: false,
+			seed: 1234,
+		});
+		expect(nock.isDone()).toBe(true);
+		expect(clock.sleeps.length).toBeGreaterThanOrEqual(2);
+	});
+
+	it('signs API calls with "Key <key>" and sends no credential to the image CDN', async () => {
+		useVirtualClock();
+		mockFalJob({ images: fakeImages(2) });
+		const harness = createHarness({ params: { ...GENERATE_PARAMS, numImages: 2 } });
+
+		await harness.run();
+
+		const api = harness.requests.filter((r) => r.url.startsWith(QUEUE));
+		const cdn = harness.requests.filter((r) => r.url.startsWith(CDN));
+		expect(api.length).toBeGreaterThanOrEqual(3);
+		for (const r of api) expect(r.headers.authorization).toBe(`Key ${DUMMY_FAL_KEY}`);
+		expect(cdn).toHaveLength(2);
+		for (const r of cdn) expect(r.headers.authorization).toBeUndefined();
+	});
+
+	it('Remix with an image URL submits to the Redux endpoint', async () => {
+		useVirtualClock();
+		const job = mockFalJob({ operation: 'remix', images: fakeImages(1, 'jpeg') });
+		const harness = createHarness({
+			params: {
+				...GENERATE_PARAMS,
+				operation: 'remix',
+				prompt: '',
+				imageSource: 'url',
+				imageUrl: 'https://example.com/product.png',
+				options: { imagePromptStrength: 0.35 },
+			},
+		});
+
+		const [out] = await harness.run();
+
+		expect(out).toHaveLength(1);
+		expect(out[0].json).toMatchObject({ operation: 'remix', contentType: 'image/jpeg' });
+		const body = job.submitted()!;
+		expect(body.image_url).toBe('https://example.com/product.png');
+		expect(body.image_prompt_strength).toBe(0.35);
+		expect(body).not.toHaveProperty('prompt');
+	});
+
+	it('Remix with an incoming binary sends the image inline, byte for byte', async () => {
+		useVirtualClock();
+		const job = mockFalJob({ operation: 'remix' });
+		const input = makePng(20, 20, 7);
+		const harness = createHarness({
+			params: { ...GENERATE_PARAMS, operation: 'remix', imageSource: 'binary', binaryPropertyName: 'photo' },
+			items: [{ json: {}, binary: { photo: { data: input.toString('base64'), mimeType: 'image/png', fileName: 'in.png' } } }],
+		});
+
+		const [out] = await harness.run();
+
+		expect(out).toHaveLength(1);
+		expect(job.submitted()!.image_url).toBe(`data:image/png;base64,${input.toString('base64')}`);
+	});
+
+	it('sync mode decodes inline images instead of downloading them', async () => {
+		useVirtualClock();
+		const images = fakeImages(2, 'jpeg');
+		mockFalJob({ images, inline: true });
+		const harness = createHarness({ params: { ...GENERATE_PARAMS, numImages: 2, options: { syncMode: true } } });
+
+		const [out] = await harness.run();
+
+		expect(out.map((i) => Buffer.from(i.binary!.data.data, 'base64'))).toEqual(images.map((i) => i.bytes));
+		expect(out[0].json.url).toBeNull();
+		expect(harness.requests.some((r) => r.url.startsWith(CDN))).toBe(false);
+	});
+
+	it('keeps input order and pairing across several items', async () => {
+		useVirtualClock();
+		const first = mockFalJob({ images: fakeImages(2) });
+		const second = mockFalJob({ images: fakeImages(1) });
+		const harness = createHarness({
+			params: { ...GENERATE_PARAMS, numImages: (i: number) => (i === 0 ? 2 : 1), prompt: (i: number) => `prompt ${i}` },
+			items: [{ json: {} }, { json: {} }],
+		});
+
+		const [out] = await harness.run();
+
+		expect(out.map((i) => [i.pairedItem, i.json.requestId])).toEqual([
+			[{ item: 0 }, first.requestId],
+			[{ item: 0 }, first.requestId],
+			[{ item: 1 }, second.requestId],
+		]);
+		expect(first.submitted()!.prompt).toBe('prompt 0');
+		expect(second.submitted()!.prompt).toBe('prompt 1');
+	});
+
+	it('puts the file in the output field and names it from the pattern', async () => {
+		useVirtualClock();
+		mockFalJob({ requestId: 'abc', images: fakeImages(1, 'jpeg'), seed: 77 });
+		const harness = createHarness({
+			params: { ...GENERATE_PARAMS, options: { binaryPropertyOutput: 'image', fileName: 'ad {item}/{index} seed {seed}' } },
+		});
+
+		const [out] = await harness.run();
+
+		expect(Object.keys(out[0].binary!)).toEqual(['image']);
+		expect(out[0].binary!.image.fileName).toBe('ad-1-1-seed-77.jpg');
+	});
+});

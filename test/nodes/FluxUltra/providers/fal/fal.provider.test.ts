@@ -1,0 +1,266 @@
+import { NodeApiError, NodeOperationError } from 'n8n-workflow';
+import nock from 'nock';
+import { describe, expect, it } from 'vitest';
+
+import { useVirtualClock } from '../../../../harness/clock';
+import { createHarness, DUMMY_FAL_KEY } from '../../../../harness/context';
+import { APP_PATH, ENDPOINT_PATH, fakeImages, GENERATE_PARAMS, mockFalJob, QUEUE } from '../../../../harness/falNock';
+import { useNock } from '../../../../setup-nock';
+
+useNock();
+
+async function runError(params: Record<string, unknown>, extra: Partial<Parameters<typeof createHarness>[0]> = {}) {
+	const harness = createHarness({ params, ...extra });
+	const error = await harness.run().then(
+		() => {
+			throw new Error('expected the node to fail');
+		},
+		(e: unknown) => e as NodeApiError | NodeOperationError,
+	);
+	return { error, harness };
+}
+
+describe('fal.ai queue URLs', () => {
+	it('polls status and reads results under the app id, without the /v1.1-ultra/redux sub-path', async () => {
+		useVirtualClock();
+		// Submit answers with a request id only: the node must build the URLs itself.
+		const job = mockFalJob({ operation: 'remix', returnLinks: false });
+		const harness = createHarness({
+			params: { ...GENERATE_PARAMS, operation: 'remix', imageSource: 'url', imageUrl: 'https://example.com/a.png' },
+		});
+
+		await harness.run();
+
+		const urls = harness.requests.filter((r) => r.url.startsWith(QUEUE)).map((r) => r.url);
+		expect(urls[0]).toBe(`${QUEUE}${ENDPOINT_PATH.remix}`);
+		expect(urls.slice(1)).toEqual([
+			`${QUEUE}${APP_PATH}/requests/${job.requestId}/status?logs=0`,
+			`${QUEUE}${APP_PATH}/requests/${job.requestId}/status?logs=0`,
+			`${QUEUE}${APP_PATH}/requests/${job.requestId}`,
+		]);
+		expect(urls.some((u) => u.includes('v1.1-ultra/requests') || u.includes('redux/requests'))).toBe(false);
+	});
+
+	it('uses the URLs the submit returns', async () => {
+		useVirtualClock();
+		const links = `${QUEUE}/elsewhere/on-queue/requests/r-links`;
+		nock(QUEUE)
+			.post(ENDPOINT_PATH.generate)
+			.reply(200, { request_id: 'r-links', status_url: `${links}/status`, response_url: `${links}/response`, cancel_url: `${links}/cancel` })
+			.get('/elsewhere/on-queue/requests/r-links/status')
+			.query(true)
+			.reply(200, { status: 'COMPLETED' })
+			.get('/elsewhere/on-queue/requests/r-links/response')
+			.reply(200, { images: [{ url: 'data:image/png;base64,' + fakeImages(1)[0].bytes.toString('base64') }], seed: 1, has_nsfw_concepts: [false] });
+
+		const [out] = await createHarness({ params: GENERATE_PARAMS }).run();
+
+		expect(out).toHaveLength(1);
+		expect(nock.isDone()).toBe(true);
+	});
+
+	it('never sends the key to a status URL on another host', async () => {
+		useVirtualClock();
+		nock(QUEUE)
+			.post(ENDPOINT_PATH.generate)
+			.reply(200, { request_id: 'r-foreign', status_url: 'https://attacker.example/steal', response_url: 'https://attacker.example/steal' });
+		nock(QUEUE).get(`${APP_PATH}/requests/r-foreign/status`).query(true).reply(200, { status: 'COMPLETED' });
+		nock(QUEUE)
+			.get(`${APP_PATH}/requests/r-foreign`)
+			.reply(200, { images: [{ url: 'data:image/png;base64,' + fakeImages(1)[0].bytes.toString('base64') }] });
+		const harness = createHarness({ params: GENERATE_PARAMS });
+
+		await harness.run();
+
+		expect(harness.requests.some((r) => r.url.includes('attacker'))).toBe(false);
+	});
+
+	it('goes to the API base URL of the credential when one is set', async () => {
+		useVirtualClock();
+		const base = 'https://fal-proxy.example.com/api';
+		nock('https://fal-proxy.example.com')
+			.post(`/api${ENDPOINT_PATH.generate}`)
+			.reply(200, { request_id: 'r-proxy' })
+			.get(`/api${APP_PATH}/requests/r-proxy/status`)
+			.query(true)
+			.reply(200, { status: 'COMPLETED' })
+			.get(`/api${APP_PATH}/requests/r-proxy`)
+			.reply(200, { images: [{ url: 'data:image/png;base64,' + fakeImages(1)[0].bytes.toString('base64') }] });
+
+		const [out] = await createHarness({
+			params: GENERATE_PARAMS,
+			credentials: { falApi: { apiKey: DUMMY_FAL_KEY, baseUrl: `${base}/` } },
+		}).run();
+
+		expect(out[0].json.requestId).toBe('r-proxy');
+	});
+});
+
+describe('fal.ai failures', () => {
+	it('treats COMPLETED followed by an error result as a failed job, with the request id', async () => {
+		useVirtualClock();
+		mockFalJob({
+			requestId: 'r-failed',
+			result: { status: 422, body: { detail: [{ loc: ['body', 'image_url'], msg: 'Failed to download the file', type: 'file_download_error' }] } },
+		});
+
+		const { error } = await runError(GENERATE_PARAMS);
+
+		expect(error).toBeInstanceOf(NodeApiError);
+		expect(error.message).toBe('fal.ai rejected the field "Image URL": Failed to download the file [item 0]');
+		expect(error.description).toContain('Change "Image URL"');
+		expect(error.description).toContain('Request ID: r-failed');
+		expect(error.context.itemIndex).toBe(0);
+	});
+
+	it('names the field from fal 422 detail on submit, and counts the other problems', async () => {
+		nock(QUEUE)
+			.post(ENDPOINT_PATH.generate)
+			.reply(422, {
+				detail: [
+					{ loc: ['body', 'num_images'], msg: 'ensure this value is less than or equal to 4', type: 'less_than_equal' },
+					{ loc: ['body', 'seed'], msg: 'bad seed', type: 'type_error' },
+				],
+			});
+
+		const { error, harness } = await runError(GENERATE_PARAMS);
+
+		expect(error.message).toBe(
+			'fal.ai rejected the field "Number of Images": ensure this value is less than or equal to 4 (and 1 more problem) [item 0]',
+		);
+		expect((error as NodeApiError).httpCode).toBe('422');
+		expect(harness.requests).toHaveLength(1);
+	});
+
+	it('reports a content-policy block as moderation, pointing at Safety Tolerance', async () => {
+		useVirtualClock();
+		mockFalJob({
+			result: {
+				status: 422,
+				body: { detail: [{ loc: ['body', 'prompt'], msg: 'flagged by a content checker', type: 'content_policy_violation' }] },
+			},
+		});
+
+		const { error } = await runError(GENERATE_PARAMS);
+
+		expect(error.message).toBe('fal.ai blocked the content: it was flagged by the content checker [item 0]');
+		expect(error.description).toContain('Safety Tolerance');
+	});
+
+	it('reports an error on a COMPLETED status as the job failure', async () => {
+		useVirtualClock();
+		nock(QUEUE)
+			.post(ENDPOINT_PATH.generate)
+			.reply(200, { request_id: 'r-err' })
+			.get(`${APP_PATH}/requests/r-err/status`)
+			.query(true)
+			.reply(200, { status: 'COMPLETED', error: 'Runner crashed', error_type: 'runner_server_error' });
+
+		const { error } = await runError(GENERATE_PARAMS);
+
+		expect(error.message).toBe('fal.ai could not finish the job: Runner crashed [item 0]');
+		expect(error.description).toContain('runner_server_error');
+		expect(error.description).toContain('Request ID: r-err');
+	});
+
+	it('turns 401 into a message about the fal.ai credential', async () => {
+		nock(QUEUE).post(ENDPOINT_PATH.generate).reply(401, { detail: 'Unauthorized' });
+
+		const { error } = await runError(GENERATE_PARAMS);
+
+		expect(error).toBeInstanceOf(NodeApiError);
+		expect(error.message).toBe('fal.ai refused the API key (HTTP 401) [item 0]');
+		expect(error.description).toContain('"fal.ai API" credential');
+		expect(JSON.stringify(error)).not.toContain(DUMMY_FAL_KEY);
+	});
+
+	it('fails on a status it does not know instead of polling forever', async () => {
+		useVirtualClock();
+		nock(QUEUE)
+			.post(ENDPOINT_PATH.generate)
+			.reply(200, { request_id: 'r-odd' })
+			.get(`${APP_PATH}/requests/r-odd/status`)
+			.query(true)
+			.reply(200, { status: 'EXPLODED' });
+
+		const { error } = await runError(GENERATE_PARAMS);
+
+		expect(error.message).toBe('fal.ai reported an unknown job status "EXPLODED" [item 0]');
+	});
+
+	it('keeps a seed beyond 2^53 exact, as a string', async () => {
+		useVirtualClock();
+		nock(QUEUE)
+			.post(ENDPOINT_PATH.generate)
+			.reply(200, { request_id: 'r-seed' })
+			.get(`${APP_PATH}/requests/r-seed/status`)
+			.query(true)
+			.reply(200, { status: 'COMPLETED' })
+			.get(`${APP_PATH}/requests/r-seed`)
+			.reply(
+				200,
+				`{"images":[{"url":"data:image/png;base64,${fakeImages(1)[0].bytes.toString('base64')}"}],"seed":15860307465884635512}`,
+				{ 'content-type': 'application/json' },
+			);
+
+		const [out] = await createHarness({ params: GENERATE_PARAMS }).run();
+
+		expect(out[0].json.seed).toBe('15860307465884635512');
+	});
+});
+
+describe('fal.ai time limits', () => {
+	it('cancels the job at fal.ai when it does not finish within the timeout', async () => {
+		const clock = useVirtualClock();
+		let cancelled = 0;
+		nock(QUEUE)
+			.post(ENDPOINT_PATH.generate)
+			.reply(200, { request_id: 'r-slow' })
+			.get(`${APP_PATH}/requests/r-slow/status`)
+			.query(true)
+			.times(1000)
+			.reply(200, { status: 'IN_QUEUE', queue_position: 3 })
+			.put(`${APP_PATH}/requests/r-slow/cancel`)
+			.reply(() => {
+				cancelled++;
+				return [202, { status: 'CANCELLATION_REQUESTED' }];
+			});
+
+		const { error } = await runError({ ...GENERATE_PARAMS, options: { timeout: 30 } });
+
+		expect(error).toBeInstanceOf(NodeOperationError);
+		expect(error.message).toBe('The job did not finish within 30 seconds [item 0]');
+		expect(error.description).toContain('Request ID: r-slow');
+		expect(cancelled).toBe(1);
+		expect(clock.elapsed()).toBeGreaterThanOrEqual(30_000);
+		expect(clock.elapsed()).toBeLessThan(32_000);
+	});
+
+	it('stops polling and cancels the job when the execution is cancelled', async () => {
+		useVirtualClock();
+		const controller = new AbortController();
+		let polls = 0;
+		let cancelled = 0;
+		nock(QUEUE)
+			.post(ENDPOINT_PATH.generate)
+			.reply(200, { request_id: 'r-stop' })
+			.get(`${APP_PATH}/requests/r-stop/status`)
+			.query(true)
+			.times(100)
+			.reply(() => {
+				if (++polls === 3) controller.abort();
+				return [200, { status: 'IN_PROGRESS' }];
+			})
+			.put(`${APP_PATH}/requests/r-stop/cancel`)
+			.reply(() => {
+				cancelled++;
+				return [202, { status: 'CANCELLATION_REQUESTED' }];
+			});
+
+		const { error } = await runError(GENERATE_PARAMS, { signal: controller.signal });
+
+		expect(error.message).toBe('The execution was cancelled [item 0]');
+		expect(polls).toBe(3);
+		expect(cancelled).toBe(1);
+	});
+});
