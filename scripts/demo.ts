@@ -49,7 +49,7 @@ function save(output: INodeExecutionData[], step: string) {
 		if (!binary) throw new Error(`${step}: an output item has no binary data: ${JSON.stringify(item.json)}`);
 		const file = join(outDir, `${step}-${binary.fileName}`);
 		writeFileSync(file, Buffer.from(binary.data, 'base64'));
-		return { step, file: file.replace(`${process.cwd()}/`, ''), ...item.json, pairedItem: item.pairedItem };
+		return { step, file: file.replace(`${process.cwd()}/`, ''), json: item.json, pairedItem: item.pairedItem };
 	});
 }
 
@@ -99,10 +99,10 @@ async function main() {
 			[...generated, ...remixed].map((r) => ({
 				step: r.step,
 				file: r.file,
-				size: `${r.width}×${r.height}`,
-				bytes: r.fileSize,
-				type: r.contentType,
-				seed: r.seed,
+				size: `${r.json.width}×${r.json.height}`,
+				bytes: r.json.fileSize,
+				type: r.json.contentType,
+				seed: r.json.seed,
 				fromItem: (r.pairedItem as { item: number }).item,
 			})),
 		);

@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 
 import {
+	NodeApiError,
 	NodeOperationError,
 	type IBinaryData,
 	type ICredentialDataDecryptedObject,
@@ -63,6 +64,8 @@ export interface Harness {
 	requests: SentRequest[];
 	/** Runs the node's `execute` as n8n would. */
 	run(): Promise<INodeExecutionData[][]>;
+	/** Runs the node and returns the error it fails with; fails the test if it succeeds. */
+	fail(): Promise<NodeApiError | NodeOperationError>;
 }
 
 /** Binary data as n8n's default (in-memory) mode keeps it: base64 in `data`. */
@@ -129,9 +132,21 @@ export function createHarness(options: HarnessOptions): Harness {
 		},
 	} as unknown as IExecuteFunctions;
 
+	const run = async () => (await (options.nodeType ?? new FluxUltra()).execute!.call(ctx)) as INodeExecutionData[][];
 	return {
 		ctx,
 		requests,
-		run: async () => (await (options.nodeType ?? new FluxUltra()).execute!.call(ctx)) as INodeExecutionData[][],
+		run,
+		async fail() {
+			const outcome = await run().then(
+				(output) => ({ output }),
+				(error: unknown) => ({ error }),
+			);
+			if (!('error' in outcome)) throw new Error(`expected the node to fail, it returned ${JSON.stringify(outcome.output)}`);
+			if (!(outcome.error instanceof NodeApiError) && !(outcome.error instanceof NodeOperationError)) {
+				throw new Error(`expected an n8n node error, got ${String(outcome.error)}`);
+			}
+			return outcome.error;
+		},
 	};
 }

@@ -11,13 +11,7 @@ useNock();
 
 async function runError(params: Record<string, unknown>, extra: Partial<Parameters<typeof createHarness>[0]> = {}) {
 	const harness = createHarness({ params, ...extra });
-	const error = await harness.run().then(
-		() => {
-			throw new Error('expected the node to fail');
-		},
-		(e: unknown) => e as NodeApiError | NodeOperationError,
-	);
-	return { error, harness };
+	return { error: await harness.fail(), harness };
 }
 
 describe('fal.ai queue URLs', () => {
