@@ -1,0 +1,65 @@
+import { readdirSync, readFileSync } from 'node:fs';
+
+import type { INodeProperties } from 'n8n-workflow';
+import { describe, expect, it } from 'vitest';
+
+import { FluxUltra } from '../nodes/FluxUltra/FluxUltra.node';
+import { NODE_OPTIONS, PROVIDER_PARAMS } from '../nodes/FluxUltra/parameters/table';
+import { validateItemParameters } from '../nodes/FluxUltra/parameters/validation';
+import { PROVIDERS } from '../nodes/FluxUltra/providers/registry';
+
+const readme = readFileSync('README.md', 'utf8');
+const description = new FluxUltra().description;
+const fieldNames = new Set<string>();
+const walk = (props: INodeProperties[]) =>
+	props.forEach((p) => {
+		fieldNames.add(p.name);
+		if (p.type === 'collection') walk(p.options as INodeProperties[]);
+	});
+walk(description.properties);
+
+describe('README stays in step with the code', () => {
+	it('documents every field of the parameter table with its fal.ai name', () => {
+		for (const spec of PROVIDER_PARAMS) {
+			const row = readme.split('\n').find((line) => line.startsWith('|') && line.includes(spec.displayName) && line.includes(`\`${spec.apiName}\``));
+			expect(row, `${spec.displayName} row`).toBeDefined();
+		}
+		for (const option of Object.values(NODE_OPTIONS)) expect(readme).toContain(option.displayName);
+	});
+
+	it('shows the two set-up commands', () => {
+		expect(readme).toContain('npm run demo');
+		expect(readme).toContain('npm test');
+	});
+});
+
+describe('example workflows', () => {
+	const files = readdirSync('examples').filter((f) => f.endsWith('.workflow.json'));
+
+	it.each(files)('%s uses only real fields, a valid credential and valid values', (file) => {
+		const workflow = JSON.parse(readFileSync(`examples/${file}`, 'utf8')) as {
+			nodes: Array<{ type: string; parameters: Record<string, unknown>; credentials?: Record<string, unknown> }>;
+		};
+		const flux = workflow.nodes.filter((n) => n.type === 'n8n-nodes-flux-ultra.fluxUltra');
+		expect(flux.length).toBeGreaterThan(0);
+		for (const node of flux) {
+			const options = (node.parameters.options ?? {}) as Record<string, unknown>;
+			for (const name of [...Object.keys(node.parameters), ...Object.keys(options)]) expect(fieldNames, name).toContain(name);
+			const provider = PROVIDERS.find((p) => p.id === node.parameters.provider);
+			expect(Object.keys(node.credentials ?? {})).toEqual([provider?.credentialType]);
+			// Expressions stand in for item data here; a sample value of the right kind replaces them.
+			const sample = (v: unknown) => (typeof v === 'string' && v.startsWith('=') ? (v.includes('aspect') ? '16:9' : 'sample prompt') : v);
+			const main = Object.fromEntries(Object.entries(node.parameters).map(([k, v]) => [k, sample(v)]));
+			expect(() =>
+				validateItemParameters({
+					operation: main.operation,
+					main,
+					options,
+					imageSource: main.imageSource,
+					imageUrl: main.imageUrl,
+					binaryPropertyName: main.binaryPropertyName,
+				}),
+			).not.toThrow();
+		}
+	});
+});
