@@ -15,6 +15,7 @@ export default defineConfig({
 	test: {
 		include: ['test/**/*.test.ts'],
 		environment: 'node',
+		reporters: ['default', './test/summary-reporter.ts'],
 		testTimeout: 30_000,
 		restoreMocks: true,
 		// nock patches node:http per process; one file per worker keeps interceptors apart.

@@ -8,7 +8,7 @@ import {
 
 import { route } from './actions/router';
 import { jobProperties } from './parameters/ui';
-import { PROVIDERS, providerOptions } from './providers/registry';
+import { PROVIDERS, providerOptions, providerSubtitle } from './providers/registry';
 
 export class FluxUltra implements INodeType {
 	description: INodeTypeDescription = {
@@ -17,7 +17,7 @@ export class FluxUltra implements INodeType {
 		icon: { light: 'file:fluxUltra.svg', dark: 'file:fluxUltra.dark.svg' },
 		group: ['transform'],
 		version: 1,
-		subtitle: '={{ { generate: "Generate", remix: "Remix" }[$parameter["operation"]] + " · " + { fal: "fal.ai" }[$parameter["provider"]] }}',
+		subtitle: providerSubtitle(),
 		description: 'Create and remix images with FLUX 1.1 [pro] ultra, up to 4 megapixels',
 		defaults: { name: 'FLUX 1.1 Ultra' },
 		usableAsTool: true,

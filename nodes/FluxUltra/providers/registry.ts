@@ -13,3 +13,9 @@ export function providerById(id: unknown): FluxProvider | undefined {
 export function providerOptions(): INodePropertyOptions[] {
 	return PROVIDERS.map((p) => ({ name: p.displayName, value: p.id }));
 }
+
+/** Node subtitle, e.g. "Generate · fal.ai": operation and provider, names taken from this list. */
+export function providerSubtitle(): string {
+	const names = JSON.stringify(Object.fromEntries(PROVIDERS.map((p) => [p.id, p.displayName])));
+	return `={{ ($parameter["operation"] === "remix" ? "Remix" : "Generate") + " · " + (${names})[$parameter["provider"]] }}`;
+}

@@ -1,3 +1,5 @@
+import { runInNewContext } from 'node:vm';
+
 import nock from 'nock';
 import { describe, expect, it } from 'vitest';
 
@@ -17,8 +19,11 @@ describe('FluxUltra description', () => {
 	it('is usable as an AI Agent tool, with themed icons and a subtitle', () => {
 		expect(description.usableAsTool).toBe(true);
 		expect(description.icon).toEqual({ light: 'file:fluxUltra.svg', dark: 'file:fluxUltra.dark.svg' });
-		expect(description.subtitle).toContain('$parameter["operation"]');
-		expect(description.subtitle).toContain('$parameter["provider"]');
+		// Evaluate the subtitle expression the way the editor would, for each operation.
+		const body = String(description.subtitle).replace(/^=\{\{/, '').replace(/\}\}$/, '');
+		const evaluate = ($parameter: Record<string, string>) => runInNewContext(body, { $parameter }) as string;
+		expect(evaluate({ operation: 'generate', provider: 'fal' })).toBe('Generate · fal.ai');
+		expect(evaluate({ operation: 'remix', provider: 'fal' })).toBe('Remix · fal.ai');
 	});
 
 	it('asks for the fal.ai credential only when fal.ai is the provider', () => {
