@@ -26,6 +26,21 @@ export function fakeImages(count: number, format: 'png' | 'jpeg' = 'png', width 
 	}));
 }
 
+/** A minimal fal result body with one inline PNG, for tests about the path rather than the images. */
+export function inlineImageResult(extra: Record<string, unknown> = {}) {
+	return { images: [{ url: `data:image/png;base64,${fakeImages(1)[0].bytes.toString('base64')}` }], ...extra };
+}
+
+/** A Generate submit answered with a bare request id, then one status answer. Returns the scope to chain on. */
+export function submitThenStatus(requestId: string, status: Record<string, unknown>): nock.Scope {
+	return nock(QUEUE)
+		.post(ENDPOINT_PATH.generate)
+		.reply(200, { request_id: requestId })
+		.get(`${APP_PATH}/requests/${requestId}/status`)
+		.query(true)
+		.reply(200, status);
+}
+
 export interface FalJobScenario {
 	operation?: 'generate' | 'remix';
 	requestId?: string;

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 
 import { useVirtualClock } from '../../../../harness/clock';
 import { createHarness, DUMMY_FAL_KEY } from '../../../../harness/context';
-import { APP_PATH, ENDPOINT_PATH, fakeImages, GENERATE_PARAMS, mockFalJob, QUEUE } from '../../../../harness/falNock';
+import { APP_PATH, ENDPOINT_PATH, fakeImages, GENERATE_PARAMS, inlineImageResult, mockFalJob, QUEUE, submitThenStatus } from '../../../../harness/falNock';
 import { useNock } from '../../../../setup-nock';
 
 useNock();
@@ -45,7 +45,7 @@ describe('fal.ai queue URLs', () => {
 			.query(true)
 			.reply(200, { status: 'COMPLETED' })
 			.get('/elsewhere/on-queue/requests/r-links/response')
-			.reply(200, { images: [{ url: 'data:image/png;base64,' + fakeImages(1)[0].bytes.toString('base64') }], seed: 1, has_nsfw_concepts: [false] });
+			.reply(200, inlineImageResult({ seed: 1, has_nsfw_concepts: [false] }));
 
 		const [out] = await createHarness({ params: GENERATE_PARAMS }).run();
 
@@ -61,7 +61,7 @@ describe('fal.ai queue URLs', () => {
 		nock(QUEUE).get(`${APP_PATH}/requests/r-foreign/status`).query(true).reply(200, { status: 'COMPLETED' });
 		nock(QUEUE)
 			.get(`${APP_PATH}/requests/r-foreign`)
-			.reply(200, { images: [{ url: 'data:image/png;base64,' + fakeImages(1)[0].bytes.toString('base64') }] });
+			.reply(200, inlineImageResult());
 		const harness = createHarness({ params: GENERATE_PARAMS });
 
 		await harness.run();
@@ -79,7 +79,7 @@ describe('fal.ai queue URLs', () => {
 			.query(true)
 			.reply(200, { status: 'COMPLETED' })
 			.get(`/api${APP_PATH}/requests/r-proxy`)
-			.reply(200, { images: [{ url: 'data:image/png;base64,' + fakeImages(1)[0].bytes.toString('base64') }] });
+			.reply(200, inlineImageResult());
 
 		const [out] = await createHarness({
 			params: GENERATE_PARAMS,
@@ -143,12 +143,7 @@ describe('fal.ai failures', () => {
 
 	it('reports an error on a COMPLETED status as the job failure', async () => {
 		useVirtualClock();
-		nock(QUEUE)
-			.post(ENDPOINT_PATH.generate)
-			.reply(200, { request_id: 'r-err' })
-			.get(`${APP_PATH}/requests/r-err/status`)
-			.query(true)
-			.reply(200, { status: 'COMPLETED', error: 'Runner crashed', error_type: 'runner_server_error' });
+		submitThenStatus('r-err', { status: 'COMPLETED', error: 'Runner crashed', error_type: 'runner_server_error' });
 
 		const { error } = await runError(GENERATE_PARAMS);
 
@@ -170,12 +165,7 @@ describe('fal.ai failures', () => {
 
 	it('fails on a status it does not know instead of polling forever', async () => {
 		useVirtualClock();
-		nock(QUEUE)
-			.post(ENDPOINT_PATH.generate)
-			.reply(200, { request_id: 'r-odd' })
-			.get(`${APP_PATH}/requests/r-odd/status`)
-			.query(true)
-			.reply(200, { status: 'EXPLODED' });
+		submitThenStatus('r-odd', { status: 'EXPLODED' });
 
 		const { error } = await runError(GENERATE_PARAMS);
 
@@ -184,12 +174,7 @@ describe('fal.ai failures', () => {
 
 	it('keeps a seed beyond 2^53 exact, as a string', async () => {
 		useVirtualClock();
-		nock(QUEUE)
-			.post(ENDPOINT_PATH.generate)
-			.reply(200, { request_id: 'r-seed' })
-			.get(`${APP_PATH}/requests/r-seed/status`)
-			.query(true)
-			.reply(200, { status: 'COMPLETED' })
+		submitThenStatus('r-seed', { status: 'COMPLETED' })
 			.get(`${APP_PATH}/requests/r-seed`)
 			.reply(
 				200,
