@@ -63,11 +63,13 @@ export interface ParsedProviderError {
 	moderated?: boolean;
 }
 
-/** Who is talking: used to word errors and to parse provider bodies. */
+/** Who is talking: used to word errors, to parse provider bodies and to veto retries. */
 export interface ProviderErrorContext {
 	providerName: string;
 	credentialName: string;
 	parseError(status: number, body: unknown, headers: Record<string, string>): ParsedProviderError;
+	/** True when the provider marks an otherwise retryable answer as final (e.g. a timeout the user set). */
+	noRetry?(status: number, headers: Record<string, string>): boolean;
 }
 
 export function kindForStatus(status: number, parsed: ParsedProviderError): ErrorKind {

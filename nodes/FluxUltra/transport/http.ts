@@ -185,10 +185,9 @@ export async function send(
 		}
 		if (response) {
 			if (response.status >= 200 && response.status < 300) return { ...response, attempts: attempt };
-			const userTimeout = response.headers['x-fal-request-timeout-type'] === 'user';
 			const retryable =
 				RETRYABLE_STATUS.has(response.status) &&
-				!userTimeout &&
+				!provider.noRetry?.(response.status, response.headers) &&
 				(call.purpose !== 'submit' || response.status === 429);
 			if (retryable) delay = retryAfterMs(response.headers, clock.now()) ?? backoffMs(policy, attempt);
 			failure = errorFromResponse(provider, response.status, parseBody(response.body), response.headers, attempt);

@@ -15,6 +15,8 @@ const errors: ProviderErrorContext = {
 	providerName: 'fal.ai',
 	credentialName: 'fal.ai API',
 	parseError: parseFalError,
+	// A 504 that fal marks as the caller's own start timeout is final, not a gateway hiccup.
+	noRetry: (status, headers) => status === 504 && headers['x-fal-request-timeout-type'] === 'user',
 };
 
 /** The fal request body: canonical parameters under fal's names and types. */

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { FluxError, type ProviderErrorContext } from '../../../../nodes/FluxUltra/transport/errors';
 import { backoffMs, DEFAULT_RETRY, retryAfterMs, send, type HttpCall } from '../../../../nodes/FluxUltra/transport/http';
 import { redact } from '../../../../nodes/FluxUltra/transport/redact';
+import { falProvider } from '../../../../nodes/FluxUltra/providers/fal/fal.provider';
 import { useVirtualClock } from '../../../harness/clock';
 import { createHarness, DUMMY_FAL_KEY } from '../../../harness/context';
 import { GENERATE_PARAMS } from '../../../harness/falNock';
@@ -100,13 +101,15 @@ describe('send: retries', () => {
 		expect(error?.httpCode).toBe(status);
 	});
 
-	it("never retries fal's user timeout (504 with x-fal-request-timeout-type: user)", async () => {
+	it('lets the provider veto a retry (fal: 504 with x-fal-request-timeout-type: user)', async () => {
 		useVirtualClock();
 		nock(API).get('/thing').reply(504, {}, { 'x-fal-request-timeout-type': 'user' });
+		const harness = createHarness({ params: GENERATE_PARAMS });
 
-		const { requests } = await attempt(call('status'));
+		const error = await send(harness.ctx, falProvider.errors, call('status')).catch((e: FluxError) => e);
 
-		expect(requests).toHaveLength(1);
+		expect(harness.requests).toHaveLength(1);
+		expect(error).toBeInstanceOf(FluxError);
 	});
 });
 
