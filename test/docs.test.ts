@@ -4,7 +4,7 @@ import type { INodeProperties } from 'n8n-workflow';
 import { describe, expect, it } from 'vitest';
 
 import { FluxUltra } from '../nodes/FluxUltra/FluxUltra.node';
-import { NODE_OPTIONS, PROVIDER_PARAMS } from '../nodes/FluxUltra/parameters/table';
+import { NODE_OPTION_PARAMS, PROVIDER_PARAMS } from '../nodes/FluxUltra/parameters/table';
 import { validateItemParameters } from '../nodes/FluxUltra/parameters/validation';
 import { PROVIDERS } from '../nodes/FluxUltra/providers/registry';
 
@@ -24,7 +24,7 @@ describe('README stays in step with the code', () => {
 			const row = readme.split('\n').find((line) => line.startsWith('|') && line.includes(spec.displayName) && line.includes(`\`${spec.apiName}\``));
 			expect(row, `${spec.displayName} row`).toBeDefined();
 		}
-		for (const option of Object.values(NODE_OPTIONS)) expect(readme).toContain(option.displayName);
+		for (const option of NODE_OPTION_PARAMS) expect(readme).toContain(option.displayName);
 	});
 
 	it('shows the two set-up commands', () => {

@@ -39,8 +39,8 @@ export type Presence = 'required' | 'optional';
 interface SpecBase {
 	/** n8n parameter name (camelCase, as n8n's own nodes name them). */
 	name: string;
-	/** Canonical provider-neutral name; providers map it to their wire names. */
-	apiName: string;
+	/** Canonical provider-neutral name; providers map it to their wire names. Node settings have none. */
+	apiName?: string;
 	displayName: string;
 	description: string;
 	/** `main` fields are always visible; `options` fields sit in the "Options" collection. */
@@ -57,6 +57,8 @@ export interface StringSpec extends SpecBase {
 	default: string;
 	maxLength: number;
 	rows?: number;
+	/** A shape the text must have, with the message that explains it. */
+	pattern?: { regex: RegExp; message: string };
 }
 
 export interface IntegerSpec extends SpecBase {
@@ -72,6 +74,8 @@ export interface NumberSpec extends SpecBase {
 	min: number;
 	max: number;
 	precision: number;
+	/** Unit named in messages, e.g. "seconds". */
+	unit?: string;
 }
 
 export interface BooleanSpec extends SpecBase {
@@ -263,33 +267,46 @@ export const IMAGE_INPUT = {
 	},
 } as const;
 
-/** Node behaviour settings, also in the "Options" collection. */
-export const NODE_OPTIONS = {
-	binaryPropertyOutput: {
+/** Node behaviour settings, also in the "Options" collection: table rows like the others. */
+export const NODE_OPTION_PARAMS = [
+	{
+		kind: 'string',
 		name: 'binaryPropertyOutput',
 		displayName: 'Put Output File in Field',
 		description: 'Name of the binary field each output item puts its image in',
 		hint: 'The name of the output binary field to put the file in',
+		placement: 'options',
+		// Unset means the default; added to Options and left empty is a mistake worth naming.
+		operations: { generate: 'required', remix: 'required' },
 		default: 'data',
+		maxLength: 100,
+		pattern: { regex: /^[\w.-]+$/, message: 'must be a field name of letters, digits, "_", "-" or "."' },
 	},
-	fileName: {
+	{
+		kind: 'string',
 		name: 'fileName',
 		displayName: 'File Name',
 		description:
 			'Name given to each image file, without extension. Placeholders: {requestId}, {index} (image number, from 1), {item} (input item number, from 1), {seed}.',
+		placement: 'options',
+		operations: { generate: 'required', remix: 'required' },
 		default: 'flux-{requestId}-{index}',
 		maxLength: 200,
 	},
-	timeout: {
+	{
+		kind: 'number',
 		name: 'timeout',
 		displayName: 'Timeout (Seconds)',
-		description:
-			'How long to wait for each job before giving up. The job is then cancelled at the provider.',
+		description: 'How long to wait for each job before giving up. The job is then cancelled at the provider.',
+		placement: 'options',
+		operations: BOTH,
 		default: 600,
 		min: 10,
 		max: 3600,
+		precision: 0,
+		unit: 'seconds',
 	},
-} as const;
+] as const satisfies readonly ParamSpec[];
 
 /** Looks up a parameter by its canonical API name, to name fields in provider errors. */
 export function displayNameForApiField(apiName: string): string | undefined {

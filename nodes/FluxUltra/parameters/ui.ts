@@ -2,7 +2,7 @@ import type { INodeProperties, INodePropertyOptions } from 'n8n-workflow';
 
 import {
 	IMAGE_INPUT,
-	NODE_OPTIONS,
+	NODE_OPTION_PARAMS,
 	OPERATIONS,
 	PROVIDER_PARAMS,
 	type Operation,
@@ -133,43 +133,11 @@ function imageProperties(): INodeProperties[] {
 	];
 }
 
-function nodeOptionProperties(): INodeProperties[] {
-	const { binaryPropertyOutput, fileName, timeout } = NODE_OPTIONS;
-	const outputField = binaryPropertyOutput.default;
-	const fileNamePattern = fileName.default;
-	const timeoutSeconds = timeout.default;
-	return [
-		{
-			displayName: binaryPropertyOutput.displayName,
-			name: binaryPropertyOutput.name,
-			type: 'string',
-			default: outputField,
-			description: binaryPropertyOutput.description,
-			hint: binaryPropertyOutput.hint,
-		},
-		{
-			displayName: fileName.displayName,
-			name: fileName.name,
-			type: 'string',
-			default: fileNamePattern,
-			description: fileName.description,
-		},
-		{
-			displayName: timeout.displayName,
-			name: timeout.name,
-			type: 'number',
-			default: timeoutSeconds,
-			typeOptions: { minValue: timeout.min, maxValue: timeout.max },
-			description: timeout.description,
-		},
-	];
-}
-
 /** Every job field of the node, in display order, built from the parameter table. */
 export function jobProperties(): INodeProperties[] {
 	const main: INodeProperties[] = [];
 	const options: INodeProperties[] = [];
-	for (const spec of PROVIDER_PARAMS) {
+	for (const spec of [...PROVIDER_PARAMS, ...NODE_OPTION_PARAMS]) {
 		for (const ops of variants(spec)) {
 			if (spec.placement === 'main') main.push(fieldProperty(spec, ops, false));
 			else options.push(fieldProperty(spec, ops, true));
@@ -183,7 +151,7 @@ export function jobProperties(): INodeProperties[] {
 		type: 'collection',
 		placeholder: 'Add Option',
 		default: {},
-		options: [...options, ...nodeOptionProperties()].sort((a, b) => a.displayName.localeCompare(b.displayName)),
+		options: options.sort((a, b) => a.displayName.localeCompare(b.displayName)),
 	};
 	return [...main, collection];
 }

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { parseUrl } from '../helpers/url';
 import {
 	IMAGE_INPUT,
-	NODE_OPTIONS,
+	NODE_OPTION_PARAMS,
 	PROVIDER_PARAMS,
 	type AspectRatio,
 	type ImageSource,
@@ -90,11 +90,13 @@ function rangeText(spec: { min: number; max: number }) {
 export function fieldSchema(spec: ParamSpec, presence: 'required' | 'optional'): z.ZodTypeAny {
 	switch (spec.kind) {
 		case 'string': {
-			const base = z
+			let text = z
 				.string({ invalid_type_error: 'must be text' })
+				.trim()
 				.max(spec.maxLength, `must be at most ${spec.maxLength} characters long`);
-			const s = presence === 'required' ? base.trim().min(1, 'is required and cannot be empty') : base.trim();
-			return z.preprocess((v) => (typeof v === 'number' ? String(v) : isBlank(v) ? '' : v), s);
+			if (presence === 'required') text = text.min(1, 'is required and cannot be empty');
+			if (spec.pattern) text = text.regex(spec.pattern.regex, spec.pattern.message);
+			return z.preprocess((v) => (typeof v === 'number' ? String(v) : isBlank(v) ? '' : v), text);
 		}
 		case 'integer': {
 			const msg = `must be a whole number ${rangeText(spec)}`;
@@ -106,7 +108,7 @@ export function fieldSchema(spec: ParamSpec, presence: 'required' | 'optional'):
 			return z.preprocess((v) => (isBlank(v) ? undefined : toNumber(v)), spec.default === undefined ? n.optional() : n);
 		}
 		case 'number': {
-			const msg = `must be a number ${rangeText(spec)}`;
+			const msg = `must be a number ${spec.unit ? `of ${spec.unit} ` : ''}${rangeText(spec)}`;
 			const n = z.number({ invalid_type_error: msg, required_error: msg }).finite(msg).min(spec.min, msg).max(spec.max, msg);
 			return z.preprocess((v) => (isBlank(v) ? undefined : toNumber(v)), n);
 		}
@@ -126,31 +128,40 @@ export function fieldSchema(spec: ParamSpec, presence: 'required' | 'optional'):
 	}
 }
 
-const schemaCache = new Map<Operation, z.ZodObject<z.ZodRawShape>>();
-
-/** One zod object per operation, keyed by n8n parameter name, built from the table. */
-export function paramsSchema(operation: Operation): z.ZodObject<z.ZodRawShape> {
-	let schema = schemaCache.get(operation);
-	if (!schema) {
-		const shape: z.ZodRawShape = {};
-		for (const spec of PROVIDER_PARAMS) {
-			const presence = spec.operations[operation];
-			if (presence) shape[spec.name] = fieldSchema(spec, presence);
-		}
-		schema = z.object(shape);
-		schemaCache.set(operation, schema);
+/** A zod object over table rows for one operation, keyed by n8n parameter name. */
+function rowsSchema(rows: readonly ParamSpec[], operation: Operation): z.ZodObject<z.ZodRawShape> {
+	const shape: z.ZodRawShape = {};
+	for (const spec of rows) {
+		const presence = spec.operations[operation];
+		if (presence) shape[spec.name] = fieldSchema(spec, presence);
 	}
-	return schema;
+	return z.object(shape);
 }
 
-function displayNameOf(name: string): string {
-	return PROVIDER_PARAMS.find((p) => p.name === name)?.displayName ?? name;
+const schemaCache = new Map<string, z.ZodObject<z.ZodRawShape>>();
+
+/** The provider parameters' schema for one operation, built once from the table. */
+export function paramsSchema(operation: Operation): z.ZodObject<z.ZodRawShape> {
+	const key = `params:${operation}`;
+	if (!schemaCache.has(key)) schemaCache.set(key, rowsSchema(PROVIDER_PARAMS, operation));
+	return schemaCache.get(key)!;
 }
 
-function firstIssue(error: z.ZodError, raw: Record<string, unknown>): ParameterError {
-	const issue = error.issues[0];
-	const name = String(issue.path[0] ?? '');
-	return new ParameterError(displayNameOf(name), issue.message, raw[name]);
+/** Parses table rows from raw values: unset fields take their default; the first problem throws. */
+function parseRows(rows: readonly ParamSpec[], schema: z.ZodObject<z.ZodRawShape>, operation: Operation, raw: Record<string, unknown>) {
+	const values: Record<string, unknown> = {};
+	for (const spec of rows) {
+		if (!spec.operations[operation]) continue;
+		values[spec.name] = raw[spec.name] === undefined ? spec.default : raw[spec.name];
+	}
+	const parsed = schema.safeParse(values);
+	if (!parsed.success) {
+		const issue = parsed.error.issues[0];
+		const name = String(issue.path[0] ?? '');
+		const field = rows.find((r) => r.name === name)?.displayName ?? name;
+		throw new ParameterError(field, issue.message, values[name]);
+	}
+	return parsed.data;
 }
 
 const DATA_URI = /^data:image\/[a-z0-9.+-]+;base64,[a-z0-9+/=\s]+$/i;
@@ -195,21 +206,15 @@ function validateImage(operation: Operation, raw: RawItemParameters): ImageInput
 	return { kind: 'binary', property: property.trim() };
 }
 
-function validateOptions(options: Record<string, unknown>): NodeOptions {
-	const { binaryPropertyOutput, fileName, timeout } = NODE_OPTIONS;
-	const outField = isBlank(options[binaryPropertyOutput.name]) ? binaryPropertyOutput.default : options[binaryPropertyOutput.name];
-	if (typeof outField !== 'string' || !/^[\w.-]{1,100}$/.test(outField.trim())) {
-		throw new ParameterError(binaryPropertyOutput.displayName, 'must be a field name of letters, digits, "_", "-" or "."', outField);
-	}
-	const name = isBlank(options[fileName.name]) ? fileName.default : options[fileName.name];
-	if (typeof name !== 'string' || name.length > fileName.maxLength) {
-		throw new ParameterError(fileName.displayName, `must be text of at most ${fileName.maxLength} characters`, name);
-	}
-	const t = toNumber(isBlank(options[timeout.name]) ? timeout.default : options[timeout.name]);
-	if (typeof t !== 'number' || !Number.isFinite(t) || t < timeout.min || t > timeout.max) {
-		throw new ParameterError(timeout.displayName, `must be a number of seconds from ${timeout.min} to ${timeout.max}`, t);
-	}
-	return { binaryPropertyOutput: outField.trim(), fileName: name, timeoutMs: Math.round(t * 1000) };
+function validateOptions(operation: Operation, options: Record<string, unknown>): NodeOptions {
+	const key = `options:${operation}`;
+	if (!schemaCache.has(key)) schemaCache.set(key, rowsSchema(NODE_OPTION_PARAMS, operation));
+	const values = parseRows(NODE_OPTION_PARAMS, schemaCache.get(key)!, operation, options);
+	return {
+		binaryPropertyOutput: values.binaryPropertyOutput as string,
+		fileName: values.fileName as string,
+		timeoutMs: Math.round((values.timeout as number) * 1000),
+	};
 }
 
 /**
@@ -221,20 +226,12 @@ export function validateItemParameters(raw: RawItemParameters): JobRequest {
 	if (operation !== 'generate' && operation !== 'remix') {
 		throw new ParameterError('Operation', 'must be Generate or Remix', operation);
 	}
-	const candidate: Record<string, unknown> = { ...raw.main, ...raw.options };
-	const values: Record<string, unknown> = {};
-	for (const spec of PROVIDER_PARAMS) {
-		if (!spec.operations[operation]) continue;
-		const v = candidate[spec.name];
-		values[spec.name] = v === undefined ? spec.default : v;
-	}
-	const parsed = paramsSchema(operation).safeParse(values);
-	if (!parsed.success) throw firstIssue(parsed.error, values);
+	const parsed = parseRows(PROVIDER_PARAMS, paramsSchema(operation), operation, { ...raw.main, ...raw.options });
 
 	const params: Record<string, unknown> = {};
 	for (const spec of PROVIDER_PARAMS) {
 		if (!spec.operations[operation]) continue;
-		const v = parsed.data[spec.name];
+		const v = parsed[spec.name];
 		if (v === undefined) continue;
 		params[spec.apiName] = spec.kind === 'options' && 'canonical' in spec && spec.canonical === 'number' ? Number(v) : v;
 	}
@@ -242,6 +239,6 @@ export function validateItemParameters(raw: RawItemParameters): JobRequest {
 		operation,
 		params: params as unknown as FluxParams,
 		image: validateImage(operation, raw),
-		options: validateOptions(raw.options),
+		options: validateOptions(operation, raw.options),
 	};
 }

@@ -1,7 +1,7 @@
 import type { INodeProperties } from 'n8n-workflow';
 import { describe, expect, it } from 'vitest';
 
-import { PROVIDER_PARAMS } from '../../../../nodes/FluxUltra/parameters/table';
+import { NODE_OPTION_PARAMS, PROVIDER_PARAMS } from '../../../../nodes/FluxUltra/parameters/table';
 import { jobProperties } from '../../../../nodes/FluxUltra/parameters/ui';
 import { validateItemParameters } from '../../../../nodes/FluxUltra/parameters/validation';
 
@@ -11,7 +11,7 @@ const all = [...properties, ...options];
 
 describe('fields built from the parameter table', () => {
 	it('give each field the default, range and choices of its table row', () => {
-		for (const spec of PROVIDER_PARAMS) {
+		for (const spec of [...PROVIDER_PARAMS, ...NODE_OPTION_PARAMS]) {
 			const fields = all.filter((p) => p.name === spec.name);
 			expect(fields.length, spec.name).toBeGreaterThan(0);
 			for (const field of fields) {

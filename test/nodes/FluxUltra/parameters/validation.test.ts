@@ -93,6 +93,7 @@ describe('validateItemParameters', () => {
 		['broken data URI', raw({ imageSource: 'url', imageUrl: 'data:text/plain,hello' }), 'Image URL', 'is not a base64 image data URI'],
 		['blank binary field', raw({ imageSource: 'binary', binaryPropertyName: ' ' }), 'Input Binary Field', 'is required: name the binary field that holds the image'],
 		['timeout 5 s', raw({ options: { timeout: 5 } }), 'Timeout (Seconds)', 'must be a number of seconds from 10 to 3600'],
+		['an emptied File Name option', raw({ options: { fileName: ' ' } }), 'File Name', 'is required and cannot be empty'],
 		['output field with a space', raw({ options: { binaryPropertyOutput: 'my image' } }), 'Put Output File in Field', 'must be a field name of letters, digits, "_", "-" or "."'],
 	])('rejects %s, naming the field', (_, input, field, problem) => {
 		const error = failure(input);
