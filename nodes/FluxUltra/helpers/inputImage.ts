@@ -1,4 +1,4 @@
-import type { IExecuteFunctions } from 'n8n-workflow';
+import type { IBinaryData, IExecuteFunctions } from 'n8n-workflow';
 
 import { IMAGE_INPUT } from '../parameters/table';
 import { ParameterError, type ImageInput } from '../parameters/validation';
@@ -15,7 +15,7 @@ export const INPUT_IMAGE_TYPES = ['image/jpeg', 'image/png', 'image/webp', 'imag
 export function checkInputBinary(ctx: IExecuteFunctions, itemIndex: number, image: ImageInput | undefined): void {
 	if (image?.kind !== 'binary') return;
 	const field = IMAGE_INPUT.binary.displayName;
-	const binary = ctx.getInputData()[itemIndex]?.binary?.[image.property];
+	const binary = findBinary(ctx, itemIndex, image.property);
 	if (!binary) {
 		const present = Object.keys(ctx.getInputData()[itemIndex]?.binary ?? {});
 		throw new ParameterError(
@@ -26,6 +26,15 @@ export function checkInputBinary(ctx: IExecuteFunctions, itemIndex: number, imag
 	}
 	if (binary.mimeType && !binary.mimeType.startsWith('image/') && binary.mimeType !== 'application/octet-stream') {
 		throw new ParameterError(field, `the file in "${image.property}" is ${binary.mimeType}, not an image`, image.property);
+	}
+}
+
+/** The item's binary entry as n8n resolves it (whatever its binary mode), or undefined. */
+function findBinary(ctx: IExecuteFunctions, itemIndex: number, property: string): IBinaryData | undefined {
+	try {
+		return ctx.helpers.assertBinaryData(itemIndex, property);
+	} catch {
+		return undefined;
 	}
 }
 
@@ -44,6 +53,6 @@ export async function loadInputBinary(
 			property,
 		);
 	}
-	const fileName = ctx.getInputData()[itemIndex]?.binary?.[property]?.fileName ?? `input.${kind.extension}`;
+	const fileName = findBinary(ctx, itemIndex, property)?.fileName ?? `input.${kind.extension}`;
 	return { bytes, mimeType: kind.mimeType, fileName };
 }
