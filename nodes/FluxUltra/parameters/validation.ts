@@ -128,33 +128,33 @@ export function fieldSchema(spec: ParamSpec, presence: 'required' | 'optional'):
 	}
 }
 
-/** A zod object over table rows for one operation, keyed by n8n parameter name. */
+const schemaCache = new Map<readonly ParamSpec[], Map<Operation, z.ZodObject<z.ZodRawShape>>>();
+
+/** A zod object over table rows for one operation, keyed by n8n parameter name; built once. */
 function rowsSchema(rows: readonly ParamSpec[], operation: Operation): z.ZodObject<z.ZodRawShape> {
-	const shape: z.ZodRawShape = {};
-	for (const spec of rows) {
-		const presence = spec.operations[operation];
-		if (presence) shape[spec.name] = fieldSchema(spec, presence);
+	const byOperation = schemaCache.get(rows) ?? new Map<Operation, z.ZodObject<z.ZodRawShape>>();
+	schemaCache.set(rows, byOperation);
+	let schema = byOperation.get(operation);
+	if (!schema) {
+		const shape: z.ZodRawShape = {};
+		for (const spec of rows) {
+			const presence = spec.operations[operation];
+			if (presence) shape[spec.name] = fieldSchema(spec, presence);
+		}
+		schema = z.object(shape);
+		byOperation.set(operation, schema);
 	}
-	return z.object(shape);
-}
-
-const schemaCache = new Map<string, z.ZodObject<z.ZodRawShape>>();
-
-/** The provider parameters' schema for one operation, built once from the table. */
-export function paramsSchema(operation: Operation): z.ZodObject<z.ZodRawShape> {
-	const key = `params:${operation}`;
-	if (!schemaCache.has(key)) schemaCache.set(key, rowsSchema(PROVIDER_PARAMS, operation));
-	return schemaCache.get(key)!;
+	return schema;
 }
 
 /** Parses table rows from raw values: unset fields take their default; the first problem throws. */
-function parseRows(rows: readonly ParamSpec[], schema: z.ZodObject<z.ZodRawShape>, operation: Operation, raw: Record<string, unknown>) {
+function parseRows(rows: readonly ParamSpec[], operation: Operation, raw: Record<string, unknown>) {
 	const values: Record<string, unknown> = {};
 	for (const spec of rows) {
 		if (!spec.operations[operation]) continue;
 		values[spec.name] = raw[spec.name] === undefined ? spec.default : raw[spec.name];
 	}
-	const parsed = schema.safeParse(values);
+	const parsed = rowsSchema(rows, operation).safeParse(values);
 	if (!parsed.success) {
 		const issue = parsed.error.issues[0];
 		const name = String(issue.path[0] ?? '');
@@ -207,9 +207,7 @@ function validateImage(operation: Operation, raw: RawItemParameters): ImageInput
 }
 
 function validateOptions(operation: Operation, options: Record<string, unknown>): NodeOptions {
-	const key = `options:${operation}`;
-	if (!schemaCache.has(key)) schemaCache.set(key, rowsSchema(NODE_OPTION_PARAMS, operation));
-	const values = parseRows(NODE_OPTION_PARAMS, schemaCache.get(key)!, operation, options);
+	const values = parseRows(NODE_OPTION_PARAMS, operation, options);
 	return {
 		binaryPropertyOutput: values.binaryPropertyOutput as string,
 		fileName: values.fileName as string,
@@ -226,7 +224,7 @@ export function validateItemParameters(raw: RawItemParameters): JobRequest {
 	if (operation !== 'generate' && operation !== 'remix') {
 		throw new ParameterError('Operation', 'must be Generate or Remix', operation);
 	}
-	const parsed = parseRows(PROVIDER_PARAMS, paramsSchema(operation), operation, { ...raw.main, ...raw.options });
+	const parsed = parseRows(PROVIDER_PARAMS, operation, { ...raw.main, ...raw.options });
 
 	const params: Record<string, unknown> = {};
 	for (const spec of PROVIDER_PARAMS) {
