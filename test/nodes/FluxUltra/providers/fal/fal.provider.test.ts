@@ -188,29 +188,36 @@ describe('fal.ai failures', () => {
 	});
 });
 
+/** A job that stays queued or running: every status poll gets `status(pollNumber)`; cancels are counted. */
+function unfinishedJob(requestId: string, status: (poll: number) => Record<string, unknown>) {
+	let polls = 0;
+	let cancels = 0;
+	nock(QUEUE)
+		.post(ENDPOINT_PATH.generate)
+		.reply(200, { request_id: requestId })
+		.get(`${APP_PATH}/requests/${requestId}/status`)
+		.query(true)
+		.times(1000)
+		.reply(() => [200, status(++polls)])
+		.put(`${APP_PATH}/requests/${requestId}/cancel`)
+		.reply(() => {
+			cancels++;
+			return [202, { status: 'CANCELLATION_REQUESTED' }];
+		});
+	return { polls: () => polls, cancels: () => cancels };
+}
+
 describe('fal.ai time limits', () => {
 	it('cancels the job at fal.ai when it does not finish within the timeout', async () => {
 		const clock = useVirtualClock();
-		let cancelled = 0;
-		nock(QUEUE)
-			.post(ENDPOINT_PATH.generate)
-			.reply(200, { request_id: 'r-slow' })
-			.get(`${APP_PATH}/requests/r-slow/status`)
-			.query(true)
-			.times(1000)
-			.reply(200, { status: 'IN_QUEUE', queue_position: 3 })
-			.put(`${APP_PATH}/requests/r-slow/cancel`)
-			.reply(() => {
-				cancelled++;
-				return [202, { status: 'CANCELLATION_REQUESTED' }];
-			});
+		const job = unfinishedJob('r-slow', () => ({ status: 'IN_QUEUE', queue_position: 3 }));
 
 		const { error } = await runError({ ...GENERATE_PARAMS, options: { timeout: 30 } });
 
 		expect(error).toBeInstanceOf(NodeOperationError);
 		expect(error.message).toBe('The job did not finish within 30 seconds [item 0]');
 		expect(error.description).toContain('Request ID: r-slow');
-		expect(cancelled).toBe(1);
+		expect(job.cancels()).toBe(1);
 		expect(clock.elapsed()).toBeGreaterThanOrEqual(30_000);
 		expect(clock.elapsed()).toBeLessThan(32_000);
 	});
@@ -218,28 +225,15 @@ describe('fal.ai time limits', () => {
 	it('stops polling and cancels the job when the execution is cancelled', async () => {
 		useVirtualClock();
 		const controller = new AbortController();
-		let polls = 0;
-		let cancelled = 0;
-		nock(QUEUE)
-			.post(ENDPOINT_PATH.generate)
-			.reply(200, { request_id: 'r-stop' })
-			.get(`${APP_PATH}/requests/r-stop/status`)
-			.query(true)
-			.times(100)
-			.reply(() => {
-				if (++polls === 3) controller.abort();
-				return [200, { status: 'IN_PROGRESS' }];
-			})
-			.put(`${APP_PATH}/requests/r-stop/cancel`)
-			.reply(() => {
-				cancelled++;
-				return [202, { status: 'CANCELLATION_REQUESTED' }];
-			});
+		const job = unfinishedJob('r-stop', (poll) => {
+			if (poll === 3) controller.abort();
+			return { status: 'IN_PROGRESS' };
+		});
 
 		const { error } = await runError(GENERATE_PARAMS, { signal: controller.signal });
 
 		expect(error.message).toBe('The execution was cancelled [item 0]');
-		expect(polls).toBe(3);
-		expect(cancelled).toBe(1);
+		expect(job.polls()).toBe(3);
+		expect(job.cancels()).toBe(1);
 	});
 });
