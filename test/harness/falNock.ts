@@ -98,7 +98,7 @@ export function mockFalJob(s: FalJobScenario = {}): FalJobMock {
 	} else {
 		scope.get(`${APP_PATH}/requests/${requestId}`).reply(
 			200,
-			{
+			() => ({
 				images: images.map((img, n) => ({
 					url: s.inline
 						? `data:${img.contentType};base64,${img.bytes.toString('base64')}`
@@ -110,8 +110,9 @@ export function mockFalJob(s: FalJobScenario = {}): FalJobMock {
 				timings: {},
 				seed: s.seed ?? 42,
 				has_nsfw_concepts: images.map((img) => img.nsfw ?? false),
-				prompt: 'as sent',
-			},
+				// fal echoes the prompt it ran (the enhanced one when Enhance Prompt is on).
+				prompt: body?.prompt ?? '',
+			}),
 			{ 'x-fal-request-id': requestId },
 		);
 		if (!s.inline) {
@@ -136,3 +137,21 @@ export const GENERATE_PARAMS = {
 	outputFormat: 'jpeg',
 	options: {},
 };
+
+export const FAL_REST = 'https://rest.fal.ai';
+export const FAL_UPLOAD_HOST = 'https://fal-uploads.storage.example.com';
+
+/** fal storage upload on nock: initiate on the REST host, PUT to the returned URL, file on the CDN. */
+export function mockFalUpload(id = 'up-example-1') {
+	let initiated: Record<string, unknown> | undefined;
+	const fileUrl = `${CDN}/files/uploads/${id}`;
+	nock(FAL_REST)
+		.post('/storage/upload/initiate', (b: Record<string, unknown>) => {
+			initiated = b;
+			return true;
+		})
+		.query({ storage_type: 'fal-cdn-v3' })
+		.reply(200, { upload_url: `${FAL_UPLOAD_HOST}/put/${id}?signature=example`, file_url: fileUrl });
+	nock(FAL_UPLOAD_HOST).put(`/put/${id}`).query(true).reply(200, '');
+	return { fileUrl, uploadHost: FAL_UPLOAD_HOST, initiated: () => initiated };
+}

@@ -1,10 +1,11 @@
 import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 
 import { clock } from '../helpers/clock';
-import { fetchResultImage, imageSize } from '../helpers/images';
+import { decodeDataUri, fetchResultImage, imageSize, sniffImage } from '../helpers/images';
 import { loadInputBinary } from '../helpers/inputImage';
 import { fileNameFor, imageJson } from '../helpers/output';
-import type { JobRequest } from '../parameters/validation';
+import { IMAGE_INPUT } from '../parameters/table';
+import { ParameterError, type JobRequest } from '../parameters/validation';
 import type { FluxProvider, JobScope, ProviderSession, SubmittedJob } from '../providers/types';
 import { FluxError } from '../transport/errors';
 
@@ -28,16 +29,11 @@ export async function runJob(
 		signal: ctx.getExecutionCancelSignal?.(),
 	};
 
-	let imageUrl: string | undefined;
-	if (request.image?.kind === 'url') imageUrl = request.image.url;
-	if (request.image?.kind === 'binary') {
-		imageUrl = await session.upload(scope, await loadInputBinary(ctx, itemIndex, request.image.property));
-	}
-
+	const imageUrl = await inputImageUrl(scope, session, request);
 	const job = await session.submit(scope, request, imageUrl);
 	try {
-		await waitOrCancel(scope, session, job);
-		const result = await session.fetchResult(scope, job);
+		const finalStatus = await waitOrCancel(scope, session, job);
+		const result = await session.fetchResult(scope, job, finalStatus);
 		const files = await Promise.all(
 			result.images.map((image) =>
 				fetchResultImage(ctx, provider.errors, image, {
@@ -77,13 +73,36 @@ export async function runJob(
 	}
 }
 
+/**
+ * The input image as the provider will fetch it: a URL as given, or an incoming file or data URI
+ * handed to the provider's upload (which may keep small files inline).
+ */
+async function inputImageUrl(scope: JobScope, session: ProviderSession, request: JobRequest): Promise<string | undefined> {
+	const image = request.image;
+	if (!image) return undefined;
+	if (image.kind === 'binary') {
+		return await session.upload(scope, await loadInputBinary(scope.ctx, scope.itemIndex, image.property));
+	}
+	if (!image.url.startsWith('data:')) return image.url;
+	const bytes = decodeDataUri(image.url);
+	const kind = sniffImage(bytes);
+	if (!kind) {
+		throw new ParameterError(IMAGE_INPUT.url.displayName, 'holds a data URI that is not a JPEG, PNG, WebP, GIF or AVIF image', image.url.slice(0, 40));
+	}
+	return await session.upload(scope, { bytes, mimeType: kind.mimeType, fileName: `input.${kind.extension}` });
+}
+
 /** Waits for the job; on timeout or cancellation, stops the paid job at the provider first. */
-async function waitOrCancel(scope: JobScope, session: ProviderSession, job: SubmittedJob): Promise<void> {
+async function waitOrCancel(scope: JobScope, session: ProviderSession, job: SubmittedJob): Promise<unknown> {
+	let finalStatus: unknown;
 	const failure = await session.wait(scope, job).then(
-		() => undefined,
+		(status) => {
+			finalStatus = status;
+			return undefined;
+		},
 		(error: unknown) => error ?? new FluxError('bad_response', 'Waiting for the job failed'),
 	);
-	if (failure === undefined) return;
+	if (failure === undefined) return finalStatus;
 	if (failure instanceof FluxError && (failure.kind === 'timeout' || failure.kind === 'cancelled')) {
 		await session.cancel(scope, job).catch(() => undefined);
 	}

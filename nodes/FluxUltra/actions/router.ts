@@ -10,6 +10,7 @@ import {
 import { checkInputBinary } from '../helpers/inputImage';
 import { IMAGE_INPUT, PROVIDER_PARAMS } from '../parameters/table';
 import { ParameterError, validateItemParameters, type JobRequest } from '../parameters/validation';
+import { refusedField } from '../providers/fields';
 import { providerById } from '../providers/registry';
 import type { FluxProvider, ProviderSession } from '../providers/types';
 import { FluxError } from '../transport/errors';
@@ -39,7 +40,9 @@ function readItem(ctx: IExecuteFunctions, i: number) {
 function prepareItem(ctx: IExecuteFunctions, provider: FluxProvider, i: number): JobRequest {
 	const request = validateItemParameters(readItem(ctx, i));
 	const unsupported = provider.unsupported(request.operation);
-	if (unsupported) throw new ParameterError('Provider', unsupported, provider.id);
+	if (unsupported) throw new ParameterError('Operation', unsupported, request.operation);
+	const refused = refusedField(provider.displayName, provider.fields, request);
+	if (refused) throw new ParameterError(refused.field, refused.problem, refused.received);
 	checkInputBinary(ctx, i, request.image);
 	return request;
 }

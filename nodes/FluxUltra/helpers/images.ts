@@ -3,7 +3,7 @@ import type { IExecuteFunctions } from 'n8n-workflow';
 import { FluxError, type ProviderErrorContext } from '../transport/errors';
 import { send } from '../transport/http';
 import type { ResultImage } from '../providers/types';
-import { parseUrl } from './url';
+import { isFollowableLink, parseUrl } from './url';
 
 /** Largest result image accepted: a 4 MP PNG is about 12 MB at worst; this leaves ample margin. */
 export const MAX_IMAGE_BYTES = 40 * 1024 * 1024;
@@ -92,8 +92,7 @@ export async function fetchResultImage(
 	} else {
 		const url = parseUrl(image.url);
 		if (!url) throw new FluxError('download', `${provider.providerName} returned an image link that is not a URL`);
-		const allowed = url.protocol === 'https:' || (url.protocol === 'http:' && url.origin === options.plainHttpOrigin);
-		if (!allowed) {
+		if (!isFollowableLink(image.url, options.plainHttpOrigin)) {
 			throw new FluxError('download', `${provider.providerName} returned an image link this node does not follow (${url.protocol})`, {
 				description: 'Only https:// links are downloaded.',
 			});

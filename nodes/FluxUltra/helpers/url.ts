@@ -1,9 +1,19 @@
-/** Parses an absolute URL; undefined instead of an exception for anything that is not one. */
-export function parseUrl(text: unknown): URL | undefined {
-	if (typeof text !== 'string') return undefined;
+/** A URL object, or undefined when the text is not an absolute URL. */
+export function parseUrl(value: unknown): URL | undefined {
+	if (typeof value !== 'string') return undefined;
 	try {
-		return new URL(text);
+		return new URL(value);
 	} catch {
 		return undefined;
 	}
+}
+
+/**
+ * Whether the node may fetch from or upload to a link a provider handed back: https only, or plain
+ * http on the one origin the user configured as API base URL (a local mock or proxy).
+ */
+export function isFollowableLink(value: unknown, plainHttpOrigin: string | undefined): boolean {
+	const url = parseUrl(value);
+	if (!url || url.username || url.password) return false;
+	return url.protocol === 'https:' || (url.protocol === 'http:' && url.origin === plainHttpOrigin);
 }

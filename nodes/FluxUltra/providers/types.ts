@@ -3,6 +3,7 @@ import type { IExecuteFunctions } from 'n8n-workflow';
 import type { Operation } from '../parameters/table';
 import type { JobRequest } from '../parameters/validation';
 import type { ProviderErrorContext } from '../transport/errors';
+import type { FieldMap } from './fields';
 
 /** Everything a provider call needs to know about the job it belongs to. */
 export interface JobScope {
@@ -52,11 +53,14 @@ export interface ProviderSession {
 	upload(scope: JobScope, image: ImageBytes): Promise<string>;
 	/** Creates the job. Never retried unless provably not received (see transport). */
 	submit(scope: JobScope, request: JobRequest, imageUrl: string | undefined): Promise<SubmittedJob>;
-	/** Resolves when the job is finished; throws `timeout`/`cancelled` at the deadline or on cancel. */
-	wait(scope: JobScope, job: SubmittedJob): Promise<void>;
-	/** Reads the finished job's output, or throws the job's own error. */
-	fetchResult(scope: JobScope, job: SubmittedJob): Promise<JobResult>;
-	/** Best effort: asks the provider to stop a job nobody waits for any more. */
+	/**
+	 * Resolves with the provider's last status answer once the job is finished; throws the job's
+	 * own failure, or `timeout`/`cancelled` at the deadline or on cancel.
+	 */
+	wait(scope: JobScope, job: SubmittedJob): Promise<unknown>;
+	/** Reads the finished job's output (from `finalStatus` where the provider puts it there). */
+	fetchResult(scope: JobScope, job: SubmittedJob, finalStatus: unknown): Promise<JobResult>;
+	/** Best effort: asks the provider to stop a job nobody waits for any more (a no-op where it cannot). */
 	cancel(scope: JobScope, job: SubmittedJob): Promise<void>;
 	/** Origin allowed to serve result images over plain http (a mock or proxy base URL). */
 	readonly plainHttpOrigin?: string;
@@ -69,6 +73,8 @@ export interface FluxProvider {
 	/** n8n credential type name. */
 	readonly credentialType: string;
 	readonly errors: ProviderErrorContext;
+	/** How the provider treats each field: its wire name, or why it refuses it. */
+	readonly fields: FieldMap;
 	/** Why the provider cannot run this operation, or undefined when it can. */
 	unsupported(operation: Operation): string | undefined;
 	/** Reads the credential's settings for this execution; makes no request. */

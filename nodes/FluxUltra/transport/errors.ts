@@ -61,6 +61,8 @@ export interface ParsedProviderError {
 	field?: string;
 	/** True when the provider says the failure was a content-policy block. */
 	moderated?: boolean;
+	/** True when the provider says the account cannot pay, whatever the HTTP status. */
+	credit?: boolean;
 }
 
 /** Who is talking: used to word errors, to parse provider bodies and to veto retries. */
@@ -74,6 +76,7 @@ export interface ProviderErrorContext {
 
 export function kindForStatus(status: number, parsed: ParsedProviderError): ErrorKind {
 	if (parsed.moderated) return 'moderation';
+	if (parsed.credit) return 'credit';
 	if (status === 401 || status === 403) return 'auth';
 	if (status === 402) return 'credit';
 	if (status === 404) return 'not_found';

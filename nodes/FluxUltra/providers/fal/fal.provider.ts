@@ -1,12 +1,14 @@
 import type { IExecuteFunctions } from 'n8n-workflow';
 
 import { clock } from '../../helpers/clock';
-import { parseUrl } from '../../helpers/url';
+import { isFollowableLink, parseUrl } from '../../helpers/url';
 import type { JobRequest } from '../../parameters/validation';
 import { FluxError, type ProviderErrorContext } from '../../transport/errors';
-import { readJson, send, REQUEST_TIMEOUT_MS } from '../../transport/http';
-import type { FluxProvider, JobResult, JobScope, ProviderSession, SubmittedJob } from '../types';
-import { FAL, pollDelayMs } from './fal.constants';
+import { readJson, send, REQUEST_TIMEOUT_MS, UPLOAD_TIMEOUT_MS } from '../../transport/http';
+import type { FluxProvider, ImageBytes, JobResult, JobScope, ProviderSession, SubmittedJob } from '../types';
+import { baseUrlFromCredential, plainHttpOriginOf } from '../baseUrl';
+import { buildInput } from '../fields';
+import { FAL, FAL_FIELDS, pollDelayMs } from './fal.constants';
 import { isModeration, parseFalError } from './fal.errors';
 
 const CREDENTIAL = 'falApi';
@@ -21,39 +23,13 @@ const errors: ProviderErrorContext = {
 
 /** The fal request body: canonical parameters under fal's names and types. */
 export function toFalInput(request: JobRequest, imageUrl: string | undefined): Record<string, unknown> {
-	const p = request.params;
-	const input: Record<string, unknown> = {
-		aspect_ratio: p.aspect_ratio,
-		num_images: p.num_images,
-		output_format: p.output_format,
-		safety_tolerance: String(p.safety_tolerance), // fal's enum is "1"…"6"
-		enhance_prompt: p.enhance_prompt,
-		raw: p.raw,
-		sync_mode: p.sync_mode,
-	};
-	if (p.prompt !== '') input.prompt = p.prompt;
-	if (p.seed !== undefined) input.seed = p.seed;
-	if (imageUrl !== undefined) {
-		input.image_url = imageUrl;
-		input.image_prompt_strength = p.image_prompt_strength;
-	}
-	return input;
-}
-
-function trimSlash(url: string) {
-	return url.replace(/\/+$/, '');
+	return buildInput(FAL_FIELDS, request, imageUrl);
 }
 
 /** Base URL override from the credential (a proxy or a mock); production hosts when empty. */
 export function resolveBases(baseUrl: unknown): { queue: string; rest: string } {
 	if (typeof baseUrl !== 'string' || baseUrl.trim() === '') return { queue: FAL.queueBase, rest: FAL.restBase };
-	const url = parseUrl(baseUrl.trim());
-	if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
-		throw new FluxError('auth', 'The API base URL in the fal.ai credential is not an http(s) URL', {
-			description: 'Open the "fal.ai API" credential and clear "API Base URL", or set it to a full URL such as https://proxy.example.com.',
-		});
-	}
-	const base = trimSlash(url.toString());
+	const base = baseUrlFromCredential(baseUrl, FAL.queueBase, errors.credentialName);
 	return { queue: base, rest: base };
 }
 
@@ -63,15 +39,45 @@ class FalSession implements ProviderSession {
 
 	constructor(private readonly bases: { queue: string; rest: string }) {
 		this.queueOrigin = new URL(bases.queue).origin;
-		if (this.queueOrigin.startsWith('http:')) this.plainHttpOrigin = this.queueOrigin;
+		this.plainHttpOrigin = plainHttpOriginOf(bases.queue);
 	}
 
 	/**
-	 * The spine sends incoming images inline as data URIs, which both Ultra endpoints accept.
-	 * (fal storage uploads for large files are a later step; see README.)
+	 * Small images go inline as a data URI, which both Ultra endpoints accept. Larger ones are put
+	 * in fal storage the way fal's own client does (initiate, then PUT to the returned URL with no
+	 * credential) and sent as the file's CDN URL.
 	 */
-	async upload(_scope: JobScope, image: { bytes: Buffer; mimeType: string }): Promise<string> {
-		return `data:${image.mimeType};base64,${image.bytes.toString('base64')}`;
+	async upload(scope: JobScope, image: ImageBytes): Promise<string> {
+		if (image.bytes.length <= FAL.inlineImageMaxBytes) {
+			return `data:${image.mimeType};base64,${image.bytes.toString('base64')}`;
+		}
+		const slot = readJson(
+			errors,
+			await send(scope.ctx, errors, {
+				method: 'POST',
+				url: `${this.bases.rest}${FAL.uploadInitiatePath}`,
+				purpose: 'upload',
+				credentialType: CREDENTIAL,
+				json: { content_type: image.mimeType, file_name: image.fileName },
+				signal: scope.signal,
+			}),
+			'upload slot',
+		);
+		if (!isFollowableLink(slot.upload_url, this.plainHttpOrigin) || !isFollowableLink(slot.file_url, this.plainHttpOrigin)) {
+			throw new FluxError('bad_response', 'fal.ai storage answered without usable upload links', {
+				description: 'The input image was not uploaded. Try again; if it persists, give the image as a URL instead.',
+			});
+		}
+		await send(scope.ctx, errors, {
+			method: 'PUT',
+			url: slot.upload_url as string,
+			purpose: 'upload',
+			body: image.bytes,
+			headers: { 'content-type': image.mimeType },
+			timeoutMs: UPLOAD_TIMEOUT_MS,
+			signal: scope.signal,
+		});
+		return slot.file_url as string;
 	}
 
 	/** A URL fal returned, used only if it points at the queue host: the key never goes elsewhere. */
@@ -107,7 +113,7 @@ class FalSession implements ProviderSession {
 		};
 	}
 
-	async wait(scope: JobScope, job: SubmittedJob): Promise<void> {
+	async wait(scope: JobScope, job: SubmittedJob): Promise<unknown> {
 		const started = clock.now();
 		for (;;) {
 			if (scope.signal?.aborted) throw new FluxError('cancelled', 'The execution was cancelled');
@@ -125,7 +131,7 @@ class FalSession implements ProviderSession {
 			const status = body.status;
 			if (status === FAL.status.done) {
 				if (body.error) throw jobError(body.error, body.error_type);
-				return;
+				return body;
 			}
 			if (status !== FAL.status.queued && status !== FAL.status.running) {
 				throw new FluxError('bad_response', `fal.ai reported an unknown job status "${String(status).slice(0, 40)}"`);
@@ -212,6 +218,7 @@ export const falProvider: FluxProvider = {
 	displayName: 'fal.ai',
 	credentialType: CREDENTIAL,
 	errors,
+	fields: FAL_FIELDS,
 	unsupported: () => undefined,
 	async open(ctx: IExecuteFunctions): Promise<ProviderSession> {
 		const credentials = await ctx.getCredentials(CREDENTIAL);

@@ -4,7 +4,9 @@ import { describe, expect, it } from 'vitest';
 
 import { useVirtualClock } from '../../../../harness/clock';
 import { createHarness, DUMMY_FAL_KEY } from '../../../../harness/context';
-import { APP_PATH, ENDPOINT_PATH, fakeImages, GENERATE_PARAMS, inlineImageResult, mockFalJob, QUEUE, submitThenStatus } from '../../../../harness/falNock';
+import { FAL } from '../../../../../nodes/FluxUltra/providers/fal/fal.constants';
+import { APP_PATH, ENDPOINT_PATH, fakeImages, GENERATE_PARAMS, inlineImageResult, mockFalJob, mockFalUpload, QUEUE, submitThenStatus } from '../../../../harness/falNock';
+import { makePng } from '../../../../mock-provider/images';
 import { useNock } from '../../../../setup-nock';
 
 useNock();
@@ -235,5 +237,55 @@ describe('fal.ai time limits', () => {
 		expect(error.message).toBe('The execution was cancelled [item 0]');
 		expect(job.polls()).toBe(3);
 		expect(job.cancels()).toBe(1);
+	});
+});
+
+describe('fal.ai image input', () => {
+	const big = Buffer.concat([makePng(16, 16, 3), Buffer.alloc(FAL.inlineImageMaxBytes)]);
+	const small = makePng(16, 16, 4);
+	const item = (bytes: Buffer) => ({ json: {}, binary: { photo: { data: bytes.toString('base64'), mimeType: 'image/png', fileName: 'in.png' } } });
+	const remix = { ...GENERATE_PARAMS, operation: 'remix', imageSource: 'binary', binaryPropertyName: 'photo' };
+
+	it(`uploads a file over ${FAL.inlineImageMaxBytes / 1024} KB to fal storage; the PUT carries no credential`, async () => {
+		useVirtualClock();
+		const upload = mockFalUpload();
+		const job = mockFalJob({ operation: 'remix' });
+		const harness = createHarness({ params: remix, items: [item(big)] });
+
+		await harness.run();
+
+		expect(upload.initiated()).toEqual({ content_type: 'image/png', file_name: 'in.png' });
+		const put = harness.requests.find((r) => r.method === 'PUT')!;
+		expect(put.url.startsWith(upload.uploadHost)).toBe(true);
+		expect(put.headers.authorization).toBeUndefined();
+		expect(put.body!.equals(big)).toBe(true);
+		expect(job.submitted()!.image_url).toBe(upload.fileUrl);
+		const initiate = harness.requests.find((r) => r.url.includes('/storage/upload/initiate'))!;
+		expect(initiate.headers.authorization).toBe(`Key ${DUMMY_FAL_KEY}`);
+	});
+
+	it('keeps a small file inline as a data URI: one request fewer', async () => {
+		useVirtualClock();
+		const job = mockFalJob({ operation: 'remix' });
+		const harness = createHarness({ params: remix, items: [item(small)] });
+
+		await harness.run();
+
+		expect(job.submitted()!.image_url).toBe(`data:image/png;base64,${small.toString('base64')}`);
+		expect(harness.requests.some((r) => r.url.includes('storage'))).toBe(false);
+	});
+
+	it('refuses upload links that are not https, without uploading', async () => {
+		useVirtualClock();
+		nock('https://rest.fal.ai')
+			.post('/storage/upload/initiate')
+			.query(true)
+			.reply(200, { upload_url: 'http://plain.example/put', file_url: 'https://v3.fal.media/files/x' });
+		const harness = createHarness({ params: remix, items: [item(big)] });
+
+		const error = await harness.fail();
+
+		expect(error.message).toBe('fal.ai storage answered without usable upload links [item 0]');
+		expect(harness.requests.some((r) => r.method === 'PUT')).toBe(false);
 	});
 });

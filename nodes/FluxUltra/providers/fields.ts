@@ -1,0 +1,74 @@
+import { displayNameForApiField, IMAGE_INPUT, PROVIDER_PARAMS } from '../parameters/table';
+import type { FluxParams, JobRequest } from '../parameters/validation';
+
+/** Canonical parameter names: the table's `apiName`s plus the input image. */
+export type CanonicalField = keyof FluxParams | typeof IMAGE_INPUT.apiName;
+
+export const CANONICAL_FIELDS: readonly CanonicalField[] = [
+	...PROVIDER_PARAMS.map((p) => p.apiName),
+	IMAGE_INPUT.apiName,
+];
+
+/**
+ * How one provider treats one canonical field. Every provider declares every field, so none is
+ * dropped silently: a field is either sent under a wire name or refused with a reason.
+ */
+export type FieldSupport =
+	| {
+			/** Name in the provider's request body. */
+			wire: string;
+			/** `confirmed`: in the provider's own documentation; `unconfirmed`: a fal-style name the docs do not show. */
+			status: 'confirmed' | 'unconfirmed';
+			/** Converts the canonical value to the provider's type (e.g. a number to "2"). */
+			encode?: (value: unknown) => unknown;
+			/** Sent only when the job has an input image. */
+			withImageOnly?: boolean;
+			note?: string;
+	  }
+	| {
+			status: 'refused';
+			/** The one value the provider can honour (the field's off state); any other is refused. */
+			accepts: unknown;
+			/** Why, and what to do instead, in words for the user. */
+			note: string;
+	  };
+
+export type FieldMap = Readonly<Record<CanonicalField, FieldSupport>>;
+
+/** A refused field in this request, as the router reports it: display name and problem. */
+export function refusedField(
+	providerName: string,
+	fields: FieldMap,
+	request: JobRequest,
+): { field: string; problem: string; received: unknown } | undefined {
+	for (const name of CANONICAL_FIELDS) {
+		const support = fields[name];
+		if (support.status !== 'refused') continue;
+		const value = name === IMAGE_INPUT.apiName ? request.image : request.params[name as keyof FluxParams];
+		if (value === undefined || value === support.accepts) continue;
+		return {
+			field: displayNameForApiField(name) ?? name,
+			problem: `${providerName} cannot honour it: ${support.note}`,
+			received: value,
+		};
+	}
+	return undefined;
+}
+
+/**
+ * The provider's input object, built from its field map: canonical values under wire names, with
+ * each provider's encoding. Unset values and an empty prompt are left out, so the provider's own
+ * default applies.
+ */
+export function buildInput(fields: FieldMap, request: JobRequest, imageUrl: string | undefined): Record<string, unknown> {
+	const input: Record<string, unknown> = {};
+	for (const name of CANONICAL_FIELDS) {
+		const support = fields[name];
+		if (support.status === 'refused') continue;
+		const value = name === IMAGE_INPUT.apiName ? imageUrl : request.params[name as keyof FluxParams];
+		if (value === undefined || value === '') continue;
+		if (support.withImageOnly && imageUrl === undefined) continue;
+		input[support.wire] = support.encode ? support.encode(value) : value;
+	}
+	return input;
+}
