@@ -14,11 +14,12 @@ import {
 } from 'n8n-workflow';
 
 import { FalApi } from '../../credentials/FalApi.credentials';
+import { RunflowApi } from '../../credentials/RunflowApi.credentials';
 import { FluxUltra } from '../../nodes/FluxUltra/FluxUltra.node';
 import { realHttpRequest, type SentRequest } from './http';
 
 /** The package's credential types, so `httpRequestWithAuthentication` applies their real `authenticate`. */
-const SOURCE_CREDENTIAL_TYPES: Record<string, ICredentialType> = { falApi: new FalApi() };
+const SOURCE_CREDENTIAL_TYPES: Record<string, ICredentialType> = { falApi: new FalApi(), runflowApi: new RunflowApi() };
 
 /** Resolves n8n's `={{$credentials.x}}` templates, the only expression form our credentials use. */
 export function resolveCredentialTemplate(template: string, data: ICredentialDataDecryptedObject): string {
@@ -57,6 +58,7 @@ export interface HarnessOptions {
 }
 
 export const DUMMY_FAL_KEY = 'dummy-fal-key-0000:example-secret';
+export const DUMMY_RUNFLOW_KEY = 'rf_live_dummy_example_0000';
 
 export interface Harness {
 	ctx: IExecuteFunctions;
@@ -84,7 +86,10 @@ export async function toBinary(data: Buffer | Readable, filePath?: string, mimeT
 export function createHarness(options: HarnessOptions): Harness {
 	const requests: SentRequest[] = [];
 	const items: INodeExecutionData[] = options.items ?? [{ json: {} }];
-	const credentials = options.credentials ?? { falApi: { apiKey: DUMMY_FAL_KEY, baseUrl: '' } };
+	const credentials = options.credentials ?? {
+		falApi: { apiKey: DUMMY_FAL_KEY, baseUrl: '' },
+		runflowApi: { apiKey: DUMMY_RUNFLOW_KEY, baseUrl: '' },
+	};
 	const node: INode = {
 		id: 'flux-node',
 		name: 'FLUX 1.1 Ultra',
@@ -106,6 +111,7 @@ export function createHarness(options: HarnessOptions): Harness {
 		getNode: () => node,
 		continueOnFail: () => options.continueOnFail ?? false,
 		getExecutionCancelSignal: () => options.signal,
+		getExecutionId: () => 'exec-1',
 		getNodeParameter(name: string, itemIndex: number, fallback?: unknown) {
 			if (!(name in options.params)) return fallback;
 			const value = options.params[name];

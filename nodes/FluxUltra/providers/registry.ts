@@ -1,10 +1,13 @@
-import type { INodePropertyOptions } from 'n8n-workflow';
+import type { INodeProperties, INodePropertyOptions } from 'n8n-workflow';
+
+import { OPERATIONS } from '../parameters/table';
 
 import { falProvider } from './fal/fal.provider';
+import { runflowProvider } from './runflow/runflow.provider';
 import type { FluxProvider } from './types';
 
 /** Every provider, in the order the Provider field lists them. Adding one touches only this list. */
-export const PROVIDERS: readonly FluxProvider[] = [falProvider];
+export const PROVIDERS: readonly FluxProvider[] = [falProvider, runflowProvider];
 
 export function providerById(id: unknown): FluxProvider | undefined {
 	return PROVIDERS.find((p) => p.id === id);
@@ -18,4 +21,26 @@ export function providerOptions(): INodePropertyOptions[] {
 export function providerSubtitle(): string {
 	const names = JSON.stringify(Object.fromEntries(PROVIDERS.map((p) => [p.id, p.displayName])));
 	return `={{ ($parameter["operation"] === "remix" ? "Remix" : "Generate") + " · " + (${names})[$parameter["provider"]] }}`;
+}
+
+/**
+ * A notice in the editor for each operation a provider cannot run, shown as soon as the user picks
+ * that pair, so the run-time error is never the first they hear of it.
+ */
+export function unsupportedNotices(): INodeProperties[] {
+	return PROVIDERS.flatMap((p) =>
+		OPERATIONS.flatMap((operation) => {
+			const reason = p.unsupported(operation);
+			if (!reason) return [];
+			return [
+				{
+					displayName: reason,
+					name: `${p.id}${operation[0].toUpperCase()}${operation.slice(1)}Notice`,
+					type: 'notice' as const,
+					default: '',
+					displayOptions: { show: { provider: [p.id], operation: [operation] } },
+				},
+			];
+		}),
+	);
 }

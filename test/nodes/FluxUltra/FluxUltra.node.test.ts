@@ -24,12 +24,23 @@ describe('FluxUltra description', () => {
 		const evaluate = ($parameter: Record<string, string>) => runInNewContext(body, { $parameter }) as string;
 		expect(evaluate({ operation: 'generate', provider: 'fal' })).toBe('Generate · fal.ai');
 		expect(evaluate({ operation: 'remix', provider: 'fal' })).toBe('Remix · fal.ai');
+		expect(evaluate({ operation: 'generate', provider: 'runflow' })).toBe('Generate · Runflow');
 	});
 
-	it('asks for the fal.ai credential only when fal.ai is the provider', () => {
+	it('asks for each provider\'s credential only when that provider is picked', () => {
 		expect(description.credentials).toEqual([
 			{ name: 'falApi', required: true, displayOptions: { show: { provider: ['fal'] } } },
+			{ name: 'runflowApi', required: true, displayOptions: { show: { provider: ['runflow'] } } },
 		]);
+	});
+
+	it('explains in the editor, next to the Operation, that Runflow has no Remix', () => {
+		const notices = description.properties.filter((p) => p.type === 'notice');
+		expect(notices).toHaveLength(1);
+		expect(notices[0].displayOptions).toEqual({ show: { provider: ['runflow'], operation: ['remix'] } });
+		expect(notices[0].displayName).toMatch(/no FLUX 1\.1 \[pro\] ultra Redux.*"fal\.ai"/);
+		const operationIndex = description.properties.findIndex((p) => p.name === 'operation');
+		expect(description.properties.indexOf(notices[0])).toBe(operationIndex + 1);
 	});
 
 	it('offers every provider parameter of the table as a field', () => {

@@ -1,0 +1,271 @@
+import type { IExecuteFunctions } from 'n8n-workflow';
+
+import { clock } from '../../helpers/clock';
+import { isFollowableLink } from '../../helpers/url';
+import type { Operation } from '../../parameters/table';
+import { IMAGE_INPUT } from '../../parameters/table';
+import { ParameterError, type JobRequest } from '../../parameters/validation';
+import { FluxError, type ProviderErrorContext } from '../../transport/errors';
+import { readJson, send, REQUEST_TIMEOUT_MS, UPLOAD_TIMEOUT_MS } from '../../transport/http';
+import { baseUrlFromCredential, plainHttpOriginOf } from '../baseUrl';
+import { buildInput } from '../fields';
+import type { FluxProvider, ImageBytes, JobResult, JobScope, ProviderSession, ResultImage, SubmittedJob } from '../types';
+import { RUNFLOW, RUNFLOW_FIELDS, runflowPollDelayMs } from './runflow.constants';
+import { isModerationCode, parseRunflowError } from './runflow.errors';
+
+const CREDENTIAL = 'runflowApi';
+
+const errors: ProviderErrorContext = {
+	providerName: 'Runflow',
+	credentialName: 'Runflow API',
+	parseError: parseRunflowError,
+};
+
+type Json = Record<string, unknown>;
+
+const asRecord = (v: unknown): Json | undefined => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : undefined);
+const asNumber = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+const asString = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+
+/** The run-creation body: canonical parameters under Runflow's names, inside `input`. */
+export function toRunflowBody(request: JobRequest, imageUrl: string | undefined, clientRef: string | undefined): Json {
+	const body: Json = { input: buildInput(RUNFLOW_FIELDS, request, imageUrl) };
+	if (clientRef) body.client_ref = clientRef;
+	return body;
+}
+
+/**
+ * The images of a succeeded run, from Runflow's normalized output in the order its SDK reads it:
+ * `outputs[].url`, then `image_urls[]`, then `image.url`, then `url` / `output_url`.
+ */
+export function runflowImages(output: unknown): ResultImage[] {
+	const o = asRecord(output);
+	if (!o) return [];
+	if (Array.isArray(o.outputs)) {
+		return o.outputs.flatMap((entry) => {
+			const e = asRecord(entry);
+			const url = asString(e?.url);
+			if (!e || !url || (e.type !== undefined && e.type !== 'image')) return [];
+			return [
+				{
+					url,
+					width: asNumber(e.width),
+					height: asNumber(e.height),
+					contentType: asString(e.content_type) ?? asString(e.mime_type),
+					nsfw: typeof e.nsfw === 'boolean' ? e.nsfw : undefined,
+				},
+			];
+		});
+	}
+	if (Array.isArray(o.image_urls)) {
+		return o.image_urls.flatMap((url) => (asString(url) ? [{ url: url as string }] : []));
+	}
+	const single = asString(asRecord(o.image)?.url) ?? asString(o.url) ?? asString(o.output_url);
+	return single ? [{ url: single }] : [];
+}
+
+/** The error a run that ended badly stands for: moderation, or the run's own failure. */
+export function runFailure(run: Json): FluxError {
+	const error = asRecord(run.error);
+	const code = asString(run.failure_code) ?? asString(error?.code);
+	const message = (asString(run.failure_message) ?? asString(error?.message) ?? '').slice(0, 300);
+	const stage = asString(run.failure_stage_code) ?? asString(run.failure_stage);
+	if (isModerationCode(code, message)) {
+		return new FluxError('moderation', 'Runflow blocked the content: it was flagged by the content checker', {
+			description: `Change the prompt or the input image, or raise "Safety Tolerance" in Options${message ? `: ${message}` : ''}.`,
+		});
+	}
+	const detail = [code ? `code ${code}` : '', stage ? `stage ${stage}` : ''].filter(Boolean).join(', ');
+	return new FluxError('job_failed', `Runflow could not finish the run${message ? `: ${message}` : ''}`, {
+		description: `${detail ? `Runflow reported ${detail}. ` : ''}Try again; if it persists, change the prompt or the settings.`,
+	});
+}
+
+class RunflowSession implements ProviderSession {
+	readonly plainHttpOrigin?: string;
+
+	constructor(private readonly base: string) {
+		this.plainHttpOrigin = plainHttpOriginOf(base);
+	}
+
+	/**
+	 * Runflow may refuse inline data URIs, so every incoming image goes through its asset upload:
+	 * create an upload, PUT the bytes to the presigned URL (no credential), confirm, and send the
+	 * signed https URL the confirmation returns.
+	 */
+	async upload(scope: JobScope, image: ImageBytes): Promise<string> {
+		if (image.bytes.length > RUNFLOW.uploadMaxBytes) {
+			throw new ParameterError(
+				IMAGE_INPUT.binary.displayName,
+				`the image is ${Math.ceil(image.bytes.length / 1048576)} MB; Runflow accepts uploads up to ${RUNFLOW.uploadMaxBytes / 1048576} MB`,
+				image.fileName,
+			);
+		}
+		const slot = readJson(
+			errors,
+			await send(scope.ctx, errors, {
+				method: 'POST',
+				url: `${this.base}${RUNFLOW.uploadCreatePath}`,
+				purpose: 'upload',
+				credentialType: CREDENTIAL,
+				json: { filename: image.fileName, mime_type: image.mimeType, size_bytes: image.bytes.length },
+				signal: scope.signal,
+			}),
+			'upload slot',
+		);
+		const assetId = asString(slot.asset_id);
+		if (!assetId || !isFollowableLink(slot.upload_url, this.plainHttpOrigin)) {
+			throw badUpload();
+		}
+		await send(scope.ctx, errors, {
+			method: 'PUT',
+			url: slot.upload_url as string,
+			purpose: 'upload',
+			body: image.bytes,
+			headers: { 'content-type': image.mimeType },
+			timeoutMs: UPLOAD_TIMEOUT_MS,
+			signal: scope.signal,
+		});
+		const asset = readJson(
+			errors,
+			await send(scope.ctx, errors, {
+				method: 'POST',
+				url: `${this.base}${RUNFLOW.uploadConfirmPath(assetId)}`,
+				purpose: 'upload',
+				credentialType: CREDENTIAL,
+				json: { folder_id: null },
+				signal: scope.signal,
+			}),
+			'upload confirmation',
+		);
+		if (!isFollowableLink(asset.url, this.plainHttpOrigin)) throw badUpload();
+		return asset.url as string;
+	}
+
+	async submit(scope: JobScope, request: JobRequest, imageUrl: string | undefined): Promise<SubmittedJob> {
+		const model = imageUrl === undefined ? RUNFLOW.models.generate : RUNFLOW.models.withImage;
+		const clientRef = clientReference(scope);
+		const outcome = await send(scope.ctx, errors, {
+			method: 'POST',
+			url: `${this.base}/v1/models/${model}/runs`,
+			purpose: 'submit',
+			credentialType: CREDENTIAL,
+			json: toRunflowBody(request, imageUrl, clientRef),
+			signal: scope.signal,
+		}).catch((error: unknown) => ({ error }));
+		if ('error' in outcome) throw withClientRef(outcome.error, clientRef);
+		const run = readJson(errors, outcome, 'run');
+		// The SDK's templates read `run_id` too: accept either.
+		const runId = asString(run.id) ?? asString(run.run_id);
+		if (!runId) {
+			throw new FluxError('bad_response', 'Runflow accepted the run but sent no run id', {
+				description: `The run may exist: look for client reference "${clientRef}" in your Runflow runs before running this item again.`,
+			});
+		}
+		return { requestId: runId, links: { run: `${this.base}${RUNFLOW.runPath(runId)}` } };
+	}
+
+	async wait(scope: JobScope, job: SubmittedJob): Promise<unknown> {
+		const started = clock.now();
+		for (;;) {
+			if (scope.signal?.aborted) throw new FluxError('cancelled', 'The execution was cancelled');
+			const remaining = scope.deadline - clock.now();
+			if (remaining <= 0) throw timeoutError(scope);
+			const run = readJson(
+				errors,
+				await send(scope.ctx, errors, {
+					method: 'GET',
+					url: job.links.run,
+					purpose: 'status',
+					credentialType: CREDENTIAL,
+					signal: scope.signal,
+					timeoutMs: Math.min(REQUEST_TIMEOUT_MS, Math.max(1000, remaining)),
+				}),
+				'run status',
+			);
+			const status = String(run.status_code ?? run.status ?? '');
+			if (includes(RUNFLOW.status.succeeded, status)) return run;
+			if (includes(RUNFLOW.status.failed, status)) throw runFailure(run);
+			if (includes(RUNFLOW.status.canceled, status)) {
+				throw new FluxError('job_failed', 'The run was cancelled at Runflow', {
+					description: 'It was cancelled outside this workflow (in Runflow). Run the workflow again to create a new run.',
+				});
+			}
+			if (!includes(RUNFLOW.status.pending, status)) {
+				throw new FluxError('bad_response', `Runflow reported an unknown run status "${status.slice(0, 40)}"`);
+			}
+			const delay = Math.min(runflowPollDelayMs(clock.now() - started, status === 'queued'), scope.deadline - clock.now());
+			await clock.sleep(delay, scope.signal);
+		}
+	}
+
+	/** A succeeded run carries its output: the images come from the last status answer. */
+	async fetchResult(_scope: JobScope, job: SubmittedJob, finalStatus: unknown): Promise<JobResult> {
+		const run = asRecord(finalStatus) ?? {};
+		const output = asRecord(run.output);
+		const images = runflowImages(output);
+		if (images.length === 0) {
+			throw new FluxError('job_failed', 'Runflow finished the run but returned no images', {
+				description: 'Try again; if it persists, change the prompt or the settings.',
+			});
+		}
+		const input = asRecord(run.input);
+		const seed = output?.seed ?? input?.seed;
+		return {
+			requestId: job.requestId,
+			seed: typeof seed === 'number' || typeof seed === 'string' ? seed : undefined,
+			prompt: asString(output?.prompt),
+			images,
+		};
+	}
+
+	/** Runflow has no public cancel (see RUNFLOW.canCancel): nothing to send. */
+	async cancel(): Promise<void> {}
+}
+
+function includes(list: readonly string[], value: string): boolean {
+	return list.includes(value);
+}
+
+/** A reference stored on the run, to find it in Runflow when an answer was lost. */
+function clientReference(scope: JobScope): string {
+	const execution = scope.ctx.getExecutionId?.() ?? 'manual';
+	return `n8n-${execution}-item${scope.itemIndex}-${clock.now().toString(36)}`;
+}
+
+function withClientRef(error: unknown, clientRef: string): unknown {
+	if (!(error instanceof FluxError) || error.kind !== 'maybe_submitted') return error;
+	return new FluxError(error.kind, error.message, {
+		httpCode: error.httpCode,
+		description: `${error.description ?? ''} In Runflow, look for a run with client reference "${clientRef}".`.trim(),
+	});
+}
+
+function badUpload(): FluxError {
+	return new FluxError('bad_response', 'Runflow answered the image upload without a usable link', {
+		description: 'The input image was not uploaded. Try again; if it persists, give the image as an https URL instead.',
+	});
+}
+
+function timeoutError(scope: JobScope): FluxError {
+	return new FluxError('timeout', `The run did not finish within ${Math.round(scope.timeoutMs / 1000)} seconds`, {
+		description:
+			'Runflow offers no way to cancel a run, so it may still finish and be billed; its images are not collected. Raise "Timeout (Seconds)" in Options, or run the workflow again later.',
+	});
+}
+
+export const runflowProvider: FluxProvider = {
+	id: 'runflow',
+	displayName: 'Runflow',
+	credentialType: CREDENTIAL,
+	errors,
+	fields: RUNFLOW_FIELDS,
+	unsupported(operation: Operation) {
+		if (operation !== 'remix') return undefined;
+		return 'Runflow offers no FLUX 1.1 [pro] ultra Redux model, so Remix is not available there. Pick "fal.ai" as Provider for Remix, or use Generate with an Input Image on Runflow.';
+	},
+	async open(ctx: IExecuteFunctions): Promise<ProviderSession> {
+		const credentials = await ctx.getCredentials(CREDENTIAL);
+		return new RunflowSession(baseUrlFromCredential(credentials.baseUrl, RUNFLOW.apiBase, errors.credentialName));
+	},
+};
