@@ -1,0 +1,447 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+import { makeImage, ULTRA_SIZES } from './images';
+
+/**
+ * A loopback stand-in for Runflow's API (https://api.runflow.io), close enough that the node cannot
+ * tell: `Authorization: Bearer …`, the `{ code, message, errors }` error envelope, runs that pass
+ * queued → running → succeeded/failed in real time, results behind presigned-looking URLs that need
+ * no auth, and the three-step asset upload (create → PUT to a presigned URL → confirm), including
+ * the 400 a presigned URL gives when the PUT also carries an Authorization header.
+ */
+
+export interface MockRunflowOptions {
+	/** How long a run takes, from creation to its terminal status. */
+	latencyMs?: number;
+	/** Image size as a fraction of Ultra's real size (1 = about 4 MP). */
+	scale?: number;
+	port?: number;
+	/** Where a succeeded run puts its image URLs; Runflow's models differ in this. */
+	outputShape?: 'outputs' | 'image_urls' | 'image' | 'url';
+}
+
+export interface RunFailure {
+	code: string;
+	message: string;
+	stage: string;
+}
+
+export interface Run {
+	id: string;
+	/** Model path, e.g. `black-forest-labs/flux-1-1-pro-ultra`. */
+	model: string;
+	input: Record<string, unknown>;
+	client_ref: string | null;
+	createdAt: number;
+	seed: number;
+	/** Set at creation when the prompt asks for a failure; shown once the run is terminal. */
+	failure?: RunFailure;
+}
+
+export interface Asset {
+	id: string;
+	filename: string;
+	mime_type: string;
+	size_bytes: number;
+	createdAt: number;
+	/** Set by the PUT to the presigned URL. */
+	bytes?: Buffer;
+	contentType?: string;
+	confirmed: boolean;
+}
+
+export interface MockRunflow {
+	url: string;
+	runs: Map<string, Run>;
+	/** Asset uploads by asset id. */
+	assets: Map<string, Asset>;
+	counts: {
+		create: number;
+		poll: number;
+		uploadCreate: number;
+		uploadPut: number;
+		uploadConfirm: number;
+		download: number;
+		authMe: number;
+	};
+	close(): Promise<void>;
+}
+
+const MODEL = 'black-forest-labs/flux-1-1-pro-ultra';
+const MODEL_ID = '6f1c2a0e-4b7d-4e39-9a51-0c8f3d2b7e15';
+const MAX_BODY = 64 * 1024 * 1024;
+const MAX_UPLOAD = 50 * 1024 * 1024;
+const SIGNATURE = 'X-Amz-Signature=mock';
+const KNOWN_INPUT = new Set([
+	'prompt',
+	'num_images',
+	'aspect_ratio',
+	'output_format',
+	'safety_tolerance',
+	'raw',
+	'enhance_prompt',
+	'image_url',
+	'image_prompt_strength',
+	'seed',
+]);
+
+interface FieldError {
+	field: string;
+	message: string;
+}
+
+function envelope(code: string, message: string, errors: FieldError[] | null = null) {
+	return { code, message, errors };
+}
+
+function send(res: ServerResponse, status: number, body: unknown) {
+	res.writeHead(status, { 'content-type': 'application/json' });
+	res.end(JSON.stringify(body));
+}
+
+function invalid(res: ServerResponse, errors: FieldError[]) {
+	send(res, 422, envelope('VALIDATION_ERROR', 'Request validation failed', errors));
+}
+
+/** What S3 answers on a presigned URL: XML, not JSON. */
+function sendXml(res: ServerResponse, status: number, code: string, message: string) {
+	res.writeHead(status, { 'content-type': 'application/xml' });
+	res.end(`<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message></Error>`);
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer> {
+	const chunks: Buffer[] = [];
+	let size = 0;
+	for await (const chunk of req) {
+		size += (chunk as Buffer).length;
+		if (size > MAX_BODY) throw new Error('body too large');
+		chunks.push(chunk as Buffer);
+	}
+	return Buffer.concat(chunks);
+}
+
+/** Parses a JSON object body; undefined when it is not one. */
+async function readJson(req: IncomingMessage): Promise<Record<string, unknown> | undefined> {
+	const text = (await readBody(req)).toString('utf8');
+	try {
+		const value = JSON.parse(text) as unknown;
+		return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+	} catch {
+		return undefined;
+	}
+}
+
+function checkMediaUrl(value: unknown): string | undefined {
+	if (typeof value !== 'string') return 'must be a string';
+	let url: URL;
+	try {
+		url = new URL(value);
+	} catch {
+		return 'must be a valid URL';
+	}
+	const scheme = url.protocol.replace(/:$/, '');
+	if (scheme !== 'http' && scheme !== 'https') return `media URL must use HTTP(S), got '${scheme}'`;
+	return undefined;
+}
+
+/** Checks a run's `input` the way Runflow's schema does; returns every problem found. */
+function validateInput(input: Record<string, unknown>): FieldError[] {
+	const errors: FieldError[] = [];
+	const fail = (name: string, message: string) => errors.push({ field: `input.${name}`, message });
+
+	if (input.prompt === undefined) fail('prompt', 'field required');
+	else if (typeof input.prompt !== 'string') fail('prompt', 'must be a string');
+	else if (input.prompt === '') fail('prompt', 'must not be empty');
+
+	const n = input.num_images;
+	if (n !== undefined && (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > 4)) {
+		fail('num_images', 'must be an integer between 1 and 4');
+	}
+	if (input.aspect_ratio !== undefined && (typeof input.aspect_ratio !== 'string' || !(input.aspect_ratio in ULTRA_SIZES))) {
+		fail('aspect_ratio', `must be one of ${Object.keys(ULTRA_SIZES).map((r) => `'${r}'`).join(', ')}`);
+	}
+	if (input.output_format !== undefined && input.output_format !== 'jpeg' && input.output_format !== 'png') {
+		fail('output_format', "must be one of 'jpeg', 'png'");
+	}
+	if (input.safety_tolerance !== undefined && !['1', '2', '3', '4', '5', '6'].includes(input.safety_tolerance as string)) {
+		fail('safety_tolerance', "must be one of '1', '2', '3', '4', '5', '6'");
+	}
+	for (const flag of ['raw', 'enhance_prompt']) {
+		if (input[flag] !== undefined && typeof input[flag] !== 'boolean') fail(flag, 'must be a boolean');
+	}
+	if (input.image_url !== undefined) {
+		const problem = checkMediaUrl(input.image_url);
+		if (problem) fail('image_url', problem);
+	}
+	const strength = input.image_prompt_strength;
+	if (strength !== undefined && (typeof strength !== 'number' || !Number.isFinite(strength) || strength < 0 || strength > 1)) {
+		fail('image_prompt_strength', 'must be a number between 0 and 1');
+	}
+	if (input.seed !== undefined && (typeof input.seed !== 'number' || !Number.isInteger(input.seed) || input.seed < 0)) {
+		fail('seed', 'must be a non-negative integer');
+	}
+	for (const key of Object.keys(input)) {
+		if (!KNOWN_INPUT.has(key)) fail(key, 'unknown field');
+	}
+	return errors;
+}
+
+function failureFor(prompt: string): RunFailure | undefined {
+	if (/\bforbidden\b/i.test(prompt)) {
+		return { code: 'CONTENT_MODERATED', message: "The output was flagged by the provider's content checker", stage: 'execution' };
+	}
+	if (/\bexplode\b/i.test(prompt)) {
+		return { code: 'PROVIDER_ERROR', message: 'Upstream provider returned an error', stage: 'execution' };
+	}
+	return undefined;
+}
+
+export async function startMockRunflow(options: MockRunflowOptions = {}): Promise<MockRunflow> {
+	const latencyMs = options.latencyMs ?? 1500;
+	const scale = options.scale ?? 1;
+	const outputShape = options.outputShape ?? 'outputs';
+	const runs = new Map<string, Run>();
+	const assets = new Map<string, Asset>();
+	const files = new Map<string, { bytes: Buffer; type: string }>();
+	const counts = { create: 0, poll: 0, uploadCreate: 0, uploadPut: 0, uploadConfirm: 0, download: 0, authMe: 0 };
+	let base = '';
+
+	const iso = (ms: number) => new Date(ms).toISOString();
+
+	const statusOf = (run: Run) => {
+		const elapsed = Date.now() - run.createdAt;
+		if (elapsed < latencyMs / 3) return 'queued';
+		if (elapsed < latencyMs) return 'running';
+		return run.failure ? 'failed' : 'succeeded';
+	};
+
+	/** What a succeeded run produced: format, pixel size and how many images. */
+	const imagesOf = (run: Run) => {
+		const format: 'png' | 'jpeg' = run.input.output_format === 'png' ? 'png' : 'jpeg';
+		const [w, h] = ULTRA_SIZES[String(run.input.aspect_ratio ?? '16:9')];
+		const width = Math.max(16, Math.round(w * scale));
+		const height = Math.max(16, Math.round(h * scale));
+		const count = typeof run.input.num_images === 'number' ? run.input.num_images : 1;
+		const extension = format === 'png' ? 'png' : 'jpg';
+		return { format, width, height, count, extension, contentType: `image/${format}` };
+	};
+
+	const outputOf = (run: Run) => {
+		const { width, height, count, extension, contentType } = imagesOf(run);
+		const urls = Array.from({ length: count }, (_, n) => `${base}/files/${run.id}/${n}.${extension}?${SIGNATURE}`);
+		switch (outputShape) {
+			case 'image_urls':
+				return { image_urls: urls };
+			case 'image':
+				return { image: { url: urls[0] } };
+			case 'url':
+				return { url: urls[0] };
+			default:
+				return {
+					type: 'image',
+					outputs: urls.map((url) => ({ url, content_type: contentType, width, height })),
+					seed: run.seed,
+				};
+		}
+	};
+
+	const runBody = (run: Run, status = statusOf(run)) => {
+		const startedAt = run.createdAt + latencyMs / 3;
+		const completedAt = run.createdAt + latencyMs;
+		const terminal = status === 'succeeded' || status === 'failed';
+		return {
+			id: run.id,
+			model_id: MODEL_ID,
+			target_type: 'model',
+			status_code: status,
+			input: run.input,
+			output: status === 'succeeded' ? outputOf(run) : null,
+			client_ref: run.client_ref,
+			created_at: iso(run.createdAt),
+			started_at: status === 'queued' ? null : iso(startedAt),
+			completed_at: terminal ? iso(completedAt) : null,
+			...(terminal ? { duration_ms: Math.round(completedAt - startedAt) } : {}),
+			failure_code: status === 'failed' ? run.failure!.code : null,
+			failure_stage_code: status === 'failed' ? run.failure!.stage : null,
+			failure_message: status === 'failed' ? run.failure!.message : null,
+			cost: null,
+		};
+	};
+
+	/** Bytes for `/files/<runId>/<n>.<ext>`, made on first request and cached. */
+	const fileAt = (key: string) => {
+		const cached = files.get(key);
+		if (cached) return cached;
+		const match = /^([\w-]+)\/(\d+)\.(png|jpg)$/.exec(key);
+		const run = match ? runs.get(match[1]) : undefined;
+		if (!match || !run || statusOf(run) !== 'succeeded') return undefined;
+		const { format, width, height, count, extension, contentType } = imagesOf(run);
+		const n = Number(match[2]);
+		if (match[3] !== extension || n >= count) return undefined;
+		const file = { bytes: makeImage(format, width, height, run.seed + n), type: contentType };
+		files.set(key, file);
+		return file;
+	};
+
+	const assetBody = (asset: Asset) => ({
+		id: asset.id,
+		name: asset.filename,
+		url: `${base}/assets/${asset.id}?${SIGNATURE}`,
+		mime_type: asset.mime_type,
+		size_bytes: asset.size_bytes,
+		thumbnail_url: null,
+		created_at: iso(asset.createdAt),
+	});
+
+	const server = createServer((req, res) => {
+		void (async () => {
+			const url = new URL(req.url ?? '/', base);
+			const path = url.pathname;
+			const method = req.method ?? 'GET';
+
+			// Presigned URLs: no Authorization header needed, and on the PUT none allowed.
+			if (method === 'GET' && path.startsWith('/files/')) {
+				counts.download++;
+				const file = fileAt(path.slice('/files/'.length));
+				if (!file) return sendXml(res, 404, 'NoSuchKey', 'The specified key does not exist.');
+				res.writeHead(200, { 'content-type': file.type, 'content-length': String(file.bytes.length) });
+				return res.end(file.bytes);
+			}
+			if (method === 'GET' && path.startsWith('/assets/')) {
+				const asset = assets.get(path.slice('/assets/'.length));
+				if (!asset?.bytes || !asset.confirmed) return sendXml(res, 404, 'NoSuchKey', 'The specified key does not exist.');
+				res.writeHead(200, { 'content-type': asset.contentType ?? asset.mime_type, 'content-length': String(asset.bytes.length) });
+				return res.end(asset.bytes);
+			}
+			if (method === 'PUT' && path.startsWith('/storage/put/')) {
+				const bytes = await readBody(req);
+				if (req.headers.authorization !== undefined) {
+					return sendXml(res, 400, 'InvalidArgument', 'Only one auth mechanism allowed');
+				}
+				const asset = assets.get(path.slice('/storage/put/'.length));
+				if (!asset) return sendXml(res, 403, 'AccessDenied', 'Access Denied');
+				asset.bytes = bytes;
+				asset.contentType = req.headers['content-type'] ?? 'application/octet-stream';
+				counts.uploadPut++;
+				res.writeHead(200);
+				return res.end();
+			}
+
+			if (!path.startsWith('/v1/')) return send(res, 404, envelope('NOT_FOUND', 'Not found'));
+			const token = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '')?.[1];
+			if (!token) return send(res, 401, envelope('UNAUTHORIZED', 'Missing or invalid API key'));
+
+			if (method === 'GET' && path === '/v1/auth/me') {
+				counts.authMe++;
+				return send(res, 200, {
+					id: '0b6f7a52-1d9e-4c3a-8f20-5e4d3c2b1a09',
+					email: 'mock@example.com',
+					org_id: '9a8b7c6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d',
+					name: 'Mock User',
+				});
+			}
+
+			if (method === 'POST' && path === `/v1/models/${MODEL}/runs`) {
+				counts.create++;
+				const body = await readJson(req);
+				if (!body) return invalid(res, [{ field: 'body', message: 'must be a JSON object' }]);
+				const input = body.input;
+				if (input === null || typeof input !== 'object' || Array.isArray(input)) {
+					return invalid(res, [{ field: 'input', message: 'field required' }]);
+				}
+				const errors = validateInput(input as Record<string, unknown>);
+				if (body.client_ref !== undefined && body.client_ref !== null && typeof body.client_ref !== 'string') {
+					errors.push({ field: 'client_ref', message: 'must be a string' });
+				}
+				if (errors.length > 0) return invalid(res, errors);
+				if (token.includes('nocredit')) return send(res, 402, envelope('INSUFFICIENT_CREDIT', 'Insufficient credit balance'));
+
+				const fields = input as Record<string, unknown>;
+				const run: Run = {
+					id: randomUUID(),
+					model: MODEL,
+					input: fields,
+					client_ref: typeof body.client_ref === 'string' ? body.client_ref : null,
+					createdAt: Date.now(),
+					seed: typeof fields.seed === 'number' ? fields.seed : Math.floor(Math.random() * 2 ** 31),
+					failure: failureFor(String(fields.prompt)),
+				};
+				runs.set(run.id, run);
+				// Created this instant, so always `queued`, even with latencyMs 0.
+				return send(res, 201, runBody(run, 'queued'));
+			}
+
+			const runMatch = /^\/v1\/runs\/([^/]+)$/.exec(path);
+			if (method === 'GET' && runMatch) {
+				counts.poll++;
+				const run = runs.get(runMatch[1]);
+				if (!run) return send(res, 404, envelope('RUN_NOT_FOUND', 'Run not found'));
+				return send(res, 200, runBody(run));
+			}
+
+			if (method === 'POST' && path === '/v1/asset-uploads') {
+				counts.uploadCreate++;
+				const body = await readJson(req);
+				if (!body) return invalid(res, [{ field: 'body', message: 'must be a JSON object' }]);
+				const errors: FieldError[] = [];
+				if (typeof body.filename !== 'string' || body.filename === '') errors.push({ field: 'filename', message: 'field required' });
+				if (typeof body.mime_type !== 'string' || body.mime_type === '') errors.push({ field: 'mime_type', message: 'field required' });
+				const size = body.size_bytes;
+				if (typeof size !== 'number' || !Number.isInteger(size) || size < 0) {
+					errors.push({ field: 'size_bytes', message: 'field required' });
+				} else if (size > MAX_UPLOAD) {
+					errors.push({ field: 'size_bytes', message: `must be at most ${MAX_UPLOAD} bytes` });
+				}
+				if (errors.length > 0) return invalid(res, errors);
+				const asset: Asset = {
+					id: randomUUID(),
+					filename: body.filename as string,
+					mime_type: body.mime_type as string,
+					size_bytes: size as number,
+					createdAt: Date.now(),
+					confirmed: false,
+				};
+				assets.set(asset.id, asset);
+				return send(res, 201, { asset_id: asset.id, upload_url: `${base}/storage/put/${asset.id}?${SIGNATURE}` });
+			}
+
+			const confirmMatch = /^\/v1\/asset-uploads\/([^/]+)\/confirmations$/.exec(path);
+			if (method === 'POST' && confirmMatch) {
+				counts.uploadConfirm++;
+				const body = await readJson(req);
+				if (!body) return invalid(res, [{ field: 'body', message: 'must be a JSON object' }]);
+				if (body.folder_id !== undefined && body.folder_id !== null && typeof body.folder_id !== 'string') {
+					return invalid(res, [{ field: 'folder_id', message: 'must be a string or null' }]);
+				}
+				const asset = assets.get(confirmMatch[1]);
+				if (!asset) return send(res, 404, envelope('NOT_FOUND', 'Asset upload not found'));
+				if (!asset.bytes || asset.bytes.length !== asset.size_bytes) {
+					return send(res, 409, envelope('UPLOAD_NOT_FOUND', 'No object uploaded for this asset'));
+				}
+				asset.confirmed = true;
+				return send(res, 201, assetBody(asset));
+			}
+
+			return send(res, 404, envelope('NOT_FOUND', 'Not found'));
+		})().catch((error: Error) => {
+			if (res.headersSent) res.destroy();
+			else send(res, 500, envelope('INTERNAL_ERROR', error.message));
+		});
+	});
+
+	await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
+	base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+	return {
+		url: base,
+		runs,
+		assets,
+		counts,
+		close: () =>
+			new Promise<void>((resolve) => {
+				server.closeAllConnections();
+				server.close(() => resolve());
+			}),
+	};
+}
