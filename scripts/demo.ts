@@ -1,12 +1,14 @@
 /**
  * `npm run demo`: a real generation through the compiled node, end to end.
  *
- * Two marketing prompts go in as items; FLUX 1.1 Ultra (Generate) turns each into two images; the
- * first image then goes, as n8n binary data, into a Remix (Ultra Redux) step, the way a chained
- * workflow passes it on. Every image is written to ./demo-output.
+ * Two marketing prompts go in as items; FLUX 1.1 Ultra (Generate, fal.ai) turns each into two
+ * images; the first image then goes, as n8n binary data, into a Remix (Ultra Redux, fal.ai) step and
+ * into a Runflow Generate that uses it as image prompt (uploaded as a Runflow asset), the way a
+ * chained workflow passes it on. Every image is written to ./demo-output.
  *
- * Without FAL_KEY it runs against the loopback mock fal.ai server (no network, no cost). With
- * FAL_KEY set it calls fal.ai for real: 5 images, about $0.30.
+ * Each provider runs against its loopback mock server (no network, no cost) unless its key is set:
+ * FAL_KEY calls fal.ai for real (5 images, about $0.30), RUNFLOW_KEY calls Runflow (2 images, about
+ * $0.12).
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -15,28 +17,34 @@ import type { ICredentialType, INodeExecutionData, INodeType } from 'n8n-workflo
 
 import { createHarness } from '../test/harness/context';
 import { startMockFal, type MockFal } from '../test/mock-provider/falServer';
+import { startMockRunflow, type MockRunflow } from '../test/mock-provider/runflowServer';
 
 // The compiled package, as n8n loads it.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { FluxUltra } = require('../dist/nodes/FluxUltra/FluxUltra.node.js') as { FluxUltra: new () => INodeType };
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { FalApi } = require('../dist/credentials/FalApi.credentials.js') as { FalApi: new () => ICredentialType };
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { RunflowApi } = require('../dist/credentials/RunflowApi.credentials.js') as { RunflowApi: new () => ICredentialType };
 
 const outDir = resolve(process.env.DEMO_OUTPUT ?? 'demo-output');
-const realKey = process.env.FAL_KEY?.trim();
+const falKey = process.env.FAL_KEY?.trim();
+const runflowKey = process.env.RUNFLOW_KEY?.trim();
 
 const prompts = [
 	{ prompt: 'Studio product photo of a matte ceramic coffee mug on a walnut table, soft morning light', aspect: '16:9' },
 	{ prompt: 'Flat-lay of a summer sale flyer with lemons and sunglasses on pastel paper', aspect: '1:1' },
 ];
 
-async function runNode(params: Record<string, unknown>, items: INodeExecutionData[], credentials: Record<string, string>) {
+type Credentials = Record<string, Record<string, string>>;
+
+async function runNode(params: Record<string, unknown>, items: INodeExecutionData[], credentials: Credentials) {
 	const harness = createHarness({
 		params,
 		items,
-		credentials: { falApi: credentials },
+		credentials,
 		nodeType: new FluxUltra(),
-		credentialTypes: { falApi: new FalApi() },
+		credentialTypes: { falApi: new FalApi(), runflowApi: new RunflowApi() },
 	});
 	const started = Date.now();
 	const [output] = await harness.run();
@@ -54,10 +62,16 @@ function save(output: INodeExecutionData[], step: string) {
 }
 
 async function main() {
-	let mock: MockFal | undefined;
-	if (!realKey) mock = await startMockFal({ latencyMs: 1500 });
-	const credentials = realKey ? { apiKey: realKey, baseUrl: '' } : { apiKey: 'demo-dummy-key', baseUrl: mock!.url };
-	console.log(realKey ? 'Provider: fal.ai (FAL_KEY is set; this run is billed)' : `Provider: mock fal.ai on ${mock!.url} (set FAL_KEY for the real service)`);
+	let falMock: MockFal | undefined;
+	let runflowMock: MockRunflow | undefined;
+	if (!falKey) falMock = await startMockFal({ latencyMs: 1500 });
+	if (!runflowKey) runflowMock = await startMockRunflow({ latencyMs: 1500 });
+	const credentials: Credentials = {
+		falApi: falKey ? { apiKey: falKey, baseUrl: '' } : { apiKey: 'demo-dummy-key', baseUrl: falMock!.url },
+		runflowApi: runflowKey ? { apiKey: runflowKey, baseUrl: '' } : { apiKey: 'rf_live_demo_dummy', baseUrl: runflowMock!.url },
+	};
+	console.log(falKey ? 'fal.ai: real service (FAL_KEY is set; billed)' : `fal.ai: mock on ${falMock!.url} (set FAL_KEY for the real service)`);
+	console.log(runflowKey ? 'Runflow: real service (RUNFLOW_KEY is set; billed)' : `Runflow: mock on ${runflowMock!.url} (set RUNFLOW_KEY for the real service)`);
 
 	rmSync(outDir, { recursive: true, force: true });
 	mkdirSync(outDir, { recursive: true });
@@ -95,9 +109,27 @@ async function main() {
 		);
 		const remixed = save(remix.output, 'remix');
 
+		const runflow = await runNode(
+			{
+				provider: 'runflow',
+				operation: 'generate',
+				prompt: 'the same product as a billboard in a rainy city street at night',
+				aspectRatio: '21:9',
+				numImages: 2,
+				outputFormat: 'jpeg',
+				imageSource: 'binary',
+				binaryPropertyName: 'data',
+				options: { fileName: 'runflow-{index}', imagePromptStrength: 0.3 },
+			},
+			[generate.output[0]],
+			credentials,
+		);
+		const runflowed = save(runflow.output, 'runflow');
+
 		console.table(
-			[...generated, ...remixed].map((r) => ({
+			[...generated, ...remixed, ...runflowed].map((r) => ({
 				step: r.step,
+				provider: r.json.provider,
 				file: r.file,
 				size: `${r.json.width}×${r.json.height}`,
 				bytes: r.json.fileSize,
@@ -108,11 +140,13 @@ async function main() {
 		);
 		console.log(
 			`Generate: ${prompts.length} items → ${generate.output.length} images in ${generate.ms} ms (${generate.requests} HTTP requests); ` +
-				`Remix: 1 item → ${remix.output.length} image in ${remix.ms} ms (${remix.requests} HTTP requests).`,
+				`Remix: 1 item → ${remix.output.length} image in ${remix.ms} ms (${remix.requests} HTTP requests); ` +
+				`Runflow Generate with image prompt: 1 item → ${runflow.output.length} images in ${runflow.ms} ms (${runflow.requests} HTTP requests, upload included).`,
 		);
 		console.log(`Images written to ${outDir}`);
 	} finally {
-		await mock?.close();
+		await falMock?.close();
+		await runflowMock?.close();
 	}
 }
 

@@ -6,7 +6,9 @@ import { describe, expect, it } from 'vitest';
 import { FluxUltra } from '../nodes/FluxUltra/FluxUltra.node';
 import { NODE_OPTION_PARAMS, PROVIDER_PARAMS } from '../nodes/FluxUltra/parameters/table';
 import { validateItemParameters } from '../nodes/FluxUltra/parameters/validation';
+import { CANONICAL_FIELDS, type FieldSupport } from '../nodes/FluxUltra/providers/fields';
 import { PROVIDERS } from '../nodes/FluxUltra/providers/registry';
+import { displayNameForApiField, OPERATIONS } from '../nodes/FluxUltra/parameters/table';
 
 const readme = readFileSync('README.md', 'utf8');
 const description = new FluxUltra().description;
@@ -27,6 +29,19 @@ describe('README stays in step with the code', () => {
 		for (const option of NODE_OPTION_PARAMS) expect(readme).toContain(option.displayName);
 	});
 
+	it('shows each provider\'s support for every field, side by side, as the field maps declare it', () => {
+		const cell = (f: FieldSupport) =>
+			f.status === 'refused' ? 'refused when on' : `\`${f.wire}\`${f.status === 'unconfirmed' ? ' (unconfirmed)' : ''}`;
+		const rows = [
+			`| Field | ${PROVIDERS.map((p) => p.displayName).join(' | ')} |`,
+			`|---|${PROVIDERS.map(() => '---|').join('')}`,
+			...OPERATIONS.map((op) => `| *Operation:* ${op[0].toUpperCase()}${op.slice(1)} | ${PROVIDERS.map((p) => (p.unsupported(op) ? 'not available' : '✓')).join(' | ')} |`),
+			...CANONICAL_FIELDS.map((name) => `| ${displayNameForApiField(name)} | ${PROVIDERS.map((p) => cell(p.fields[name])).join(' | ')} |`),
+		];
+		const block = /<!-- provider-fields:start -->\n([\s\S]*?)\n<!-- provider-fields:end -->/.exec(readme)?.[1];
+		expect(block, 'README table between the provider-fields markers').toBe(rows.join('\n'));
+	});
+
 	it('shows the two set-up commands', () => {
 		expect(readme).toContain('npm run demo');
 		expect(readme).toContain('npm test');
@@ -35,6 +50,15 @@ describe('README stays in step with the code', () => {
 
 describe('example workflows', () => {
 	const files = readdirSync('examples').filter((f) => f.endsWith('.workflow.json'));
+
+	it('include one per provider, each linked from the README', () => {
+		const providersUsed = files.map((file) => {
+			expect(readme, file).toContain(`examples/${file}`);
+			const workflow = JSON.parse(readFileSync(`examples/${file}`, 'utf8')) as { nodes: Array<{ parameters: Record<string, unknown> }> };
+			return workflow.nodes.map((n) => n.parameters.provider).filter(Boolean);
+		});
+		for (const provider of PROVIDERS) expect(providersUsed.flat(), provider.id).toContain(provider.id);
+	});
 
 	it.each(files)('%s uses only real fields, a valid credential and valid values', (file) => {
 		const workflow = JSON.parse(readFileSync(`examples/${file}`, 'utf8')) as {

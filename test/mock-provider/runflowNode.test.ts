@@ -1,0 +1,63 @@
+import nock from 'nock';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { imageSize } from '../../nodes/FluxUltra/helpers/images';
+import { createHarness } from '../harness/context';
+import { makePng } from './images';
+import { startMockRunflow, type MockRunflow } from './runflowServer';
+
+/** The node over real loopback sockets against the mock Runflow API: what `npm run demo` does. */
+describe('the node against the loopback mock Runflow', () => {
+	let mock: MockRunflow;
+	beforeAll(async () => {
+		nock.enableNetConnect('127.0.0.1');
+		mock = await startMockRunflow({ latencyMs: 300, scale: 0.05 });
+	});
+	afterAll(async () => {
+		await mock.close();
+	});
+
+	const credentials = (apiKey = 'rf_live_dummy_example') => ({ runflowApi: { apiKey, baseUrl: mock.url } });
+	const generate = { provider: 'runflow', operation: 'generate', prompt: 'x', imageSource: 'none', aspectRatio: '9:16', numImages: 3, outputFormat: 'png', options: {} };
+
+	it('generates images of the requested aspect ratio as real files', async () => {
+		const before = { ...mock.counts };
+		const [out] = await createHarness({ params: generate, credentials: credentials() }).run();
+
+		expect(out).toHaveLength(3);
+		for (const item of out) {
+			expect(imageSize(Buffer.from(item.binary!.data.data, 'base64'))).toEqual({ width: 77, height: 138 });
+			expect(item.json).toMatchObject({ provider: 'runflow', width: 77, height: 138, contentType: 'image/png' });
+		}
+		expect(mock.counts.create - before.create).toBe(1);
+		expect(mock.counts.download - before.download).toBe(3);
+	});
+
+	it('uploads an incoming file through the presigned PUT (which refuses any Authorization header)', async () => {
+		const photo = makePng(40, 40, 3);
+		const [out] = await createHarness({
+			params: { ...generate, numImages: 1, imageSource: 'binary', binaryPropertyName: 'photo' },
+			items: [{ json: {}, binary: { photo: { data: photo.toString('base64'), mimeType: 'image/png', fileName: 'p.png' } } }],
+			credentials: credentials(),
+		}).run();
+
+		expect(out).toHaveLength(1);
+		const asset = [...mock.assets.values()].pop()!;
+		expect(asset.confirmed).toBe(true);
+		expect(asset.bytes?.equals(photo)).toBe(true);
+		const run = [...mock.runs.values()].pop()!;
+		expect(String(run.input.image_url)).toContain(`/assets/${asset.id}`);
+	});
+
+	it('maps a moderated run and an empty balance to the same kinds as fal.ai', async () => {
+		const [moderated] = await createHarness({
+			params: { ...generate, prompt: 'a forbidden subject' },
+			credentials: credentials(),
+			continueOnFail: true,
+		}).run();
+		expect(moderated[0].json.errorKind).toBe('moderation');
+
+		const [broke] = await createHarness({ params: generate, credentials: credentials('rf_live_dummy_nocredit'), continueOnFail: true }).run();
+		expect(broke[0].json).toMatchObject({ errorKind: 'credit', error: 'Your Runflow account is out of credit [item 0]' });
+	});
+});
