@@ -231,7 +231,7 @@ export const PROVIDER_PARAMS = [
 		apiName: 'sync_mode',
 		displayName: 'Sync Mode',
 		description:
-			'Whether the provider returns the images inline instead of as links. Inline images are not kept in the provider request history.',
+			'Whether fal.ai returns the images inline instead of as links; inline images are not kept in its request history. Runflow has no sync mode: leave it off there.',
 		placement: 'options',
 		operations: BOTH,
 		default: false,
@@ -297,7 +297,8 @@ export const NODE_OPTION_PARAMS = [
 		kind: 'number',
 		name: 'timeout',
 		displayName: 'Timeout (Seconds)',
-		description: 'How long to wait for each job before giving up. The job is then cancelled at the provider.',
+		description:
+			'How long to wait for each job before giving up. The job is then cancelled at fal.ai; Runflow offers no cancel, so a Runflow run may still finish and be billed.',
 		placement: 'options',
 		operations: BOTH,
 		default: 600,
