@@ -51,6 +51,14 @@ export class FluxError extends Error {
 	}
 }
 
+/** A provider's own message, if it is short plain text: an HTML error page from a proxy is not one. */
+export function plainText(text: unknown): string | undefined {
+	if (typeof text !== 'string') return undefined;
+	const t = text.trim();
+	if (!t || t.startsWith('<') || t.length > 300) return undefined;
+	return t;
+}
+
 /** What a provider module reads out of one of its error responses. */
 export interface ParsedProviderError {
 	/** The provider's own human-readable message. */

@@ -54,9 +54,6 @@ export const DEFAULT_RETRY: RetryPolicy = {
 /** Per-request timeout; image downloads and uploads pass a longer one. */
 export const REQUEST_TIMEOUT_MS = 30_000;
 
-/** Time allowed to send one input image to a provider's storage. */
-export const UPLOAD_TIMEOUT_MS = 120_000;
-
 /** Statuses worth another try: throttling and gateway trouble. 500 is a real failure. */
 const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
 

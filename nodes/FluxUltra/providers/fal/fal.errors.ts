@@ -1,19 +1,11 @@
 import { displayNameForApiField } from '../../parameters/table';
-import type { ParsedProviderError } from '../../transport/errors';
+import { plainText as plain, type ParsedProviderError } from '../../transport/errors';
 import { FAL } from './fal.constants';
 
 interface FalDetail {
 	loc?: unknown;
 	msg?: unknown;
 	type?: unknown;
-}
-
-/** Short, plain text only: an HTML error page from a proxy is not a message. */
-function plain(text: unknown): string | undefined {
-	if (typeof text !== 'string') return undefined;
-	const t = text.trim();
-	if (!t || t.startsWith('<') || t.length > 300) return undefined;
-	return t;
 }
 
 function fieldFromLoc(loc: unknown): string | undefined {

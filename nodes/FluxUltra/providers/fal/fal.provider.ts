@@ -1,13 +1,13 @@
 import type { IExecuteFunctions } from 'n8n-workflow';
 
-import { clock } from '../../helpers/clock';
 import { isFollowableLink, parseUrl } from '../../helpers/url';
 import type { JobRequest } from '../../parameters/validation';
 import { FluxError, type ProviderErrorContext } from '../../transport/errors';
-import { readJson, send, REQUEST_TIMEOUT_MS, UPLOAD_TIMEOUT_MS } from '../../transport/http';
+import { readJson, send } from '../../transport/http';
 import type { FluxProvider, ImageBytes, JobResult, JobScope, ProviderSession, SubmittedJob } from '../types';
 import { baseUrlFromCredential, plainHttpOriginOf } from '../baseUrl';
 import { buildInput } from '../fields';
+import { pollUntilDone, putPresigned } from '../polling';
 import { FAL, FAL_FIELDS, pollDelayMs } from './fal.constants';
 import { isModeration, parseFalError } from './fal.errors';
 
@@ -68,15 +68,7 @@ class FalSession implements ProviderSession {
 				description: 'The input image was not uploaded. Try again; if it persists, give the image as a URL instead.',
 			});
 		}
-		await send(scope.ctx, errors, {
-			method: 'PUT',
-			url: slot.upload_url as string,
-			purpose: 'upload',
-			body: image.bytes,
-			headers: { 'content-type': image.mimeType },
-			timeoutMs: UPLOAD_TIMEOUT_MS,
-			signal: scope.signal,
-		});
+		await putPresigned(scope, errors, slot.upload_url as string, image);
 		return slot.file_url as string;
 	}
 
@@ -114,31 +106,26 @@ class FalSession implements ProviderSession {
 	}
 
 	async wait(scope: JobScope, job: SubmittedJob): Promise<unknown> {
-		const started = clock.now();
-		for (;;) {
-			if (scope.signal?.aborted) throw new FluxError('cancelled', 'The execution was cancelled');
-			const remaining = scope.deadline - clock.now();
-			if (remaining <= 0) throw timeoutError(scope);
+		return await pollUntilDone(scope, () => timeoutError(scope), async (timeoutMs, elapsedMs) => {
 			const response = await send(scope.ctx, errors, {
 				method: 'GET',
 				url: withQuery(job.links.status, 'logs', '0'),
 				purpose: 'status',
 				credentialType: CREDENTIAL,
 				signal: scope.signal,
-				timeoutMs: Math.min(REQUEST_TIMEOUT_MS, Math.max(1000, remaining)),
+				timeoutMs,
 			});
 			const body = readJson(errors, response, 'job status');
 			const status = body.status;
 			if (status === FAL.status.done) {
 				if (body.error) throw jobError(body.error, body.error_type);
-				return body;
+				return { done: true, status: body };
 			}
 			if (status !== FAL.status.queued && status !== FAL.status.running) {
 				throw new FluxError('bad_response', `fal.ai reported an unknown job status "${String(status).slice(0, 40)}"`);
 			}
-			const delay = Math.min(pollDelayMs(clock.now() - started), scope.deadline - clock.now());
-			await clock.sleep(delay, scope.signal);
-		}
+			return { done: false, nextDelayMs: pollDelayMs(elapsedMs) };
+		});
 	}
 
 	async fetchResult(scope: JobScope, job: SubmittedJob): Promise<JobResult> {

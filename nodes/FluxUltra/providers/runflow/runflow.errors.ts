@@ -1,14 +1,6 @@
 import { displayNameForApiField } from '../../parameters/table';
-import type { ParsedProviderError } from '../../transport/errors';
+import { plainText as plain, type ParsedProviderError } from '../../transport/errors';
 import { RUNFLOW } from './runflow.constants';
-
-/** Short, plain text only: an HTML error page from a proxy is not a message. */
-function plain(text: unknown): string | undefined {
-	if (typeof text !== 'string') return undefined;
-	const t = text.trim();
-	if (!t || t.startsWith('<') || t.length > 300) return undefined;
-	return t;
-}
 
 /** `input.num_images`, `body.input.num_images` or `["body","input","num_images"]` → "Number of Images". */
 function fieldName(path: unknown): string | undefined {

@@ -6,9 +6,10 @@ import type { Operation } from '../../parameters/table';
 import { IMAGE_INPUT } from '../../parameters/table';
 import { ParameterError, type JobRequest } from '../../parameters/validation';
 import { FluxError, type ProviderErrorContext } from '../../transport/errors';
-import { readJson, send, REQUEST_TIMEOUT_MS, UPLOAD_TIMEOUT_MS } from '../../transport/http';
+import { readJson, send } from '../../transport/http';
 import { baseUrlFromCredential, plainHttpOriginOf } from '../baseUrl';
 import { buildInput } from '../fields';
+import { pollUntilDone, putPresigned } from '../polling';
 import type { FluxProvider, ImageBytes, JobResult, JobScope, ProviderSession, ResultImage, SubmittedJob } from '../types';
 import { RUNFLOW, RUNFLOW_FIELDS, runflowPollDelayMs } from './runflow.constants';
 import { isModerationCode, parseRunflowError } from './runflow.errors';
@@ -117,15 +118,7 @@ class RunflowSession implements ProviderSession {
 		if (!assetId || !isFollowableLink(slot.upload_url, this.plainHttpOrigin)) {
 			throw badUpload();
 		}
-		await send(scope.ctx, errors, {
-			method: 'PUT',
-			url: slot.upload_url as string,
-			purpose: 'upload',
-			body: image.bytes,
-			headers: { 'content-type': image.mimeType },
-			timeoutMs: UPLOAD_TIMEOUT_MS,
-			signal: scope.signal,
-		});
+		await putPresigned(scope, errors, slot.upload_url as string, image);
 		const asset = readJson(
 			errors,
 			await send(scope.ctx, errors, {
@@ -166,11 +159,7 @@ class RunflowSession implements ProviderSession {
 	}
 
 	async wait(scope: JobScope, job: SubmittedJob): Promise<unknown> {
-		const started = clock.now();
-		for (;;) {
-			if (scope.signal?.aborted) throw new FluxError('cancelled', 'The execution was cancelled');
-			const remaining = scope.deadline - clock.now();
-			if (remaining <= 0) throw timeoutError(scope);
+		return await pollUntilDone(scope, () => timeoutError(scope), async (timeoutMs, elapsedMs) => {
 			const run = readJson(
 				errors,
 				await send(scope.ctx, errors, {
@@ -179,12 +168,12 @@ class RunflowSession implements ProviderSession {
 					purpose: 'status',
 					credentialType: CREDENTIAL,
 					signal: scope.signal,
-					timeoutMs: Math.min(REQUEST_TIMEOUT_MS, Math.max(1000, remaining)),
+					timeoutMs,
 				}),
 				'run status',
 			);
 			const status = String(run.status_code ?? run.status ?? '');
-			if (includes(RUNFLOW.status.succeeded, status)) return run;
+			if (includes(RUNFLOW.status.succeeded, status)) return { done: true, status: run };
 			if (includes(RUNFLOW.status.failed, status)) throw runFailure(run);
 			if (includes(RUNFLOW.status.canceled, status)) {
 				throw new FluxError('job_failed', 'The run was cancelled at Runflow', {
@@ -194,9 +183,8 @@ class RunflowSession implements ProviderSession {
 			if (!includes(RUNFLOW.status.pending, status)) {
 				throw new FluxError('bad_response', `Runflow reported an unknown run status "${status.slice(0, 40)}"`);
 			}
-			const delay = Math.min(runflowPollDelayMs(clock.now() - started, status === 'queued'), scope.deadline - clock.now());
-			await clock.sleep(delay, scope.signal);
-		}
+			return { done: false, nextDelayMs: runflowPollDelayMs(elapsedMs, status === 'queued') };
+		});
 	}
 
 	/** A succeeded run carries its output: the images come from the last status answer. */
