@@ -1,5 +1,6 @@
 import nock from 'nock';
 
+import { runflowOutputBody, type RunflowOutputShape } from '../mock-provider/loopback';
 import { fakeImages, type FakeImage } from './falNock';
 
 export const RUNFLOW_API = 'https://api.runflow.io';
@@ -7,7 +8,7 @@ export const RUNFLOW_API = 'https://api.runflow.io';
 export const RUNFLOW_STORAGE = 'https://runflow-assets.s3.example.com';
 export const RUNS_PATH = '/v1/models/black-forest-labs/flux-1-1-pro-ultra/runs';
 
-export type OutputShape = 'outputs' | 'image_urls' | 'image' | 'url';
+export type OutputShape = RunflowOutputShape;
 
 export interface RunflowJobScenario {
 	runId?: string;
@@ -31,25 +32,6 @@ let counter = 0;
 
 function fileUrl(runId: string, n: number, img: FakeImage) {
 	return `${RUNFLOW_STORAGE}/outputs/${runId}/${n}.${img.contentType === 'image/png' ? 'png' : 'jpg'}?X-Amz-Signature=example`;
-}
-
-/** Runflow's normalized `output` in one of the shapes its SDK reads. */
-export function runflowOutput(runId: string, images: FakeImage[], shape: OutputShape, seed: number) {
-	const urls = images.map((img, n) => fileUrl(runId, n, img));
-	switch (shape) {
-		case 'outputs':
-			return {
-				type: 'image',
-				outputs: images.map((img, n) => ({ type: 'image', url: urls[n], content_type: img.contentType, width: img.width, height: img.height })),
-				seed,
-			};
-		case 'image_urls':
-			return { image_urls: urls };
-		case 'image':
-			return { image: { url: urls[0] } };
-		case 'url':
-			return { url: urls[0] };
-	}
 }
 
 /**
@@ -76,7 +58,7 @@ export function mockRunflowJob(s: RunflowJobScenario = {}): RunflowJobMock {
 		id: runId,
 		status_code: 'succeeded',
 		input: body?.input,
-		output: runflowOutput(runId, images, shape, seed),
+		output: runflowOutputBody(shape, images.map((img, n) => ({ ...img, url: fileUrl(runId, n, img) })), seed),
 		failure_code: null,
 		failure_message: null,
 		...s.terminal,

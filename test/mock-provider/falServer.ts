@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type ServerResponse } from 'node:http';
 
 import { makeImage, ULTRA_SIZES } from './images';
+import { listenLoopback, readBody, sendJson } from './loopback';
 
 /**
  * A loopback stand-in for fal.ai's queue API, close enough that the node cannot tell: the same
@@ -37,23 +37,9 @@ export interface MockFal {
 
 const APP = '/fal-ai/flux-pro';
 const ENDPOINTS = new Set([`${APP}/v1.1-ultra`, `${APP}/v1.1-ultra/redux`]);
-const MAX_BODY = 64 * 1024 * 1024;
 
 function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
-	const text = JSON.stringify(body);
-	res.writeHead(status, { 'content-type': 'application/json', 'x-fal-request-id': headers['x-fal-request-id'] ?? '', ...headers });
-	res.end(text);
-}
-
-async function readBody(req: IncomingMessage): Promise<Buffer> {
-	const chunks: Buffer[] = [];
-	let size = 0;
-	for await (const chunk of req) {
-		size += (chunk as Buffer).length;
-		if (size > MAX_BODY) throw new Error('body too large');
-		chunks.push(chunk as Buffer);
-	}
-	return Buffer.concat(chunks);
+	sendJson(res, status, body, { 'x-fal-request-id': headers['x-fal-request-id'] ?? '', ...headers });
 }
 
 function detail(field: string, msg: string, type = 'value_error') {
@@ -188,16 +174,7 @@ export async function startMockFal(options: MockFalOptions = {}): Promise<MockFa
 		})().catch((error: Error) => send(res, 500, { detail: error.message }));
 	});
 
-	await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
-	base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-	return {
-		url: base,
-		jobs,
-		counts,
-		close: () =>
-			new Promise<void>((resolve) => {
-				server.closeAllConnections();
-				server.close(() => resolve());
-			}),
-	};
+	const loopback = await listenLoopback(server, options.port);
+	base = loopback.url;
+	return { url: base, jobs, counts, close: loopback.close };
 }

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 
 import { makeImage, ULTRA_SIZES } from './images';
+import { listenLoopback, readBody, runflowOutputBody, sendJson, type RunflowOutputShape } from './loopback';
 
 /**
  * A loopback stand-in for Runflow's API (https://api.runflow.io), close enough that the node cannot
@@ -19,7 +19,7 @@ export interface MockRunflowOptions {
 	scale?: number;
 	port?: number;
 	/** Where a succeeded run puts its image URLs; Runflow's models differ in this. */
-	outputShape?: 'outputs' | 'image_urls' | 'image' | 'url';
+	outputShape?: RunflowOutputShape;
 }
 
 export interface RunFailure {
@@ -71,7 +71,6 @@ export interface MockRunflow {
 
 const MODEL = 'black-forest-labs/flux-1-1-pro-ultra';
 const MODEL_ID = '6f1c2a0e-4b7d-4e39-9a51-0c8f3d2b7e15';
-const MAX_BODY = 64 * 1024 * 1024;
 const MAX_UPLOAD = 50 * 1024 * 1024;
 const SIGNATURE = 'X-Amz-Signature=mock';
 const KNOWN_INPUT = new Set([
@@ -96,10 +95,7 @@ function envelope(code: string, message: string, errors: FieldError[] | null = n
 	return { code, message, errors };
 }
 
-function send(res: ServerResponse, status: number, body: unknown) {
-	res.writeHead(status, { 'content-type': 'application/json' });
-	res.end(JSON.stringify(body));
-}
+const send = (res: ServerResponse, status: number, body: unknown) => sendJson(res, status, body);
 
 function invalid(res: ServerResponse, errors: FieldError[]) {
 	send(res, 422, envelope('VALIDATION_ERROR', 'Request validation failed', errors));
@@ -109,17 +105,6 @@ function invalid(res: ServerResponse, errors: FieldError[]) {
 function sendXml(res: ServerResponse, status: number, code: string, message: string) {
 	res.writeHead(status, { 'content-type': 'application/xml' });
 	res.end(`<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message></Error>`);
-}
-
-async function readBody(req: IncomingMessage): Promise<Buffer> {
-	const chunks: Buffer[] = [];
-	let size = 0;
-	for await (const chunk of req) {
-		size += (chunk as Buffer).length;
-		if (size > MAX_BODY) throw new Error('body too large');
-		chunks.push(chunk as Buffer);
-	}
-	return Buffer.concat(chunks);
 }
 
 /** Parses a JSON object body; undefined when it is not one. */
@@ -230,21 +215,13 @@ export async function startMockRunflow(options: MockRunflowOptions = {}): Promis
 
 	const outputOf = (run: Run) => {
 		const { width, height, count, extension, contentType } = imagesOf(run);
-		const urls = Array.from({ length: count }, (_, n) => `${base}/files/${run.id}/${n}.${extension}?${SIGNATURE}`);
-		switch (outputShape) {
-			case 'image_urls':
-				return { image_urls: urls };
-			case 'image':
-				return { image: { url: urls[0] } };
-			case 'url':
-				return { url: urls[0] };
-			default:
-				return {
-					type: 'image',
-					outputs: urls.map((url) => ({ url, content_type: contentType, width, height })),
-					seed: run.seed,
-				};
-		}
+		const images = Array.from({ length: count }, (_, n) => ({
+			url: `${base}/files/${run.id}/${n}.${extension}?${SIGNATURE}`,
+			contentType,
+			width,
+			height,
+		}));
+		return runflowOutputBody(outputShape, images, run.seed);
 	};
 
 	const runBody = (run: Run, status = statusOf(run)) => {
@@ -431,17 +408,7 @@ export async function startMockRunflow(options: MockRunflowOptions = {}): Promis
 		});
 	});
 
-	await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
-	base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-	return {
-		url: base,
-		runs,
-		assets,
-		counts,
-		close: () =>
-			new Promise<void>((resolve) => {
-				server.closeAllConnections();
-				server.close(() => resolve());
-			}),
-	};
+	const loopback = await listenLoopback(server, options.port);
+	base = loopback.url;
+	return { url: base, runs, assets, counts, close: loopback.close };
 }
