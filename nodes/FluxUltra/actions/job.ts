@@ -39,6 +39,7 @@ export async function runJob(
 				fetchResultImage(ctx, provider.errors, image, {
 					signal: scope.signal,
 					plainHttpOrigin: session.plainHttpOrigin,
+					maxBytes: request.options.maxImageBytes,
 				}),
 			),
 		);

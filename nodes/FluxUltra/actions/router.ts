@@ -59,23 +59,29 @@ function preview(value: unknown): string {
 }
 
 /** Any failure of one item as the n8n error the user sees, with the item index. */
-export function toNodeError(ctx: IExecuteFunctions, error: unknown, itemIndex: number): NodeApiError | NodeOperationError {
+export function toNodeError(
+	ctx: IExecuteFunctions,
+	error: unknown,
+	itemIndex: number,
+	scrub: (text: string) => string = (text) => text,
+): NodeApiError | NodeOperationError {
 	const node = ctx.getNode();
+	const clean = (text: string | undefined) => (text === undefined ? undefined : scrub(text));
 	if (error instanceof ParameterError) {
-		return new NodeOperationError(node, `${error.message} [item ${itemIndex}]`, {
+		return new NodeOperationError(node, scrub(`${error.message} [item ${itemIndex}]`), {
 			itemIndex,
-			description: `Received ${preview(error.received)}. Change "${error.field}", or the expression that sets it, and run the workflow again.`,
+			description: scrub(`Received ${preview(error.received)}. Change "${error.field}", or the expression that sets it, and run the workflow again.`),
 		});
 	}
 	if (error instanceof FluxError) {
 		const request = error.requestId ? `Request ID: ${error.requestId}.` : '';
-		const description = [error.description, request].filter(Boolean).join(' ') || undefined;
-		const message = `${error.message} [item ${itemIndex}]`;
+		const description = clean([error.description, request].filter(Boolean).join(' ') || undefined);
+		const message = scrub(`${error.message} [item ${itemIndex}]`);
 		if (error.kind === 'timeout' || error.kind === 'cancelled' || error.kind === 'download') {
 			return new NodeOperationError(node, message, { itemIndex, description });
 		}
 		// Built from our own safe fields only: never from a host error, which carries request headers.
-		const response: JsonObject = { message: error.message, errorKind: error.kind };
+		const response: JsonObject = { message: scrub(error.message), errorKind: error.kind };
 		if (error.requestId) response.requestId = error.requestId;
 		return new NodeApiError(node, response, {
 			message,
@@ -85,11 +91,12 @@ export function toNodeError(ctx: IExecuteFunctions, error: unknown, itemIndex: n
 		});
 	}
 	if (error instanceof NodeOperationError || error instanceof NodeApiError) {
+		// n8n's own errors (a missing binary, a missing credential) carry no provider text.
 		if (error.context.itemIndex === undefined) error.context.itemIndex = itemIndex;
 		return error;
 	}
 	const text = error instanceof Error ? error.message : String(error);
-	return new NodeOperationError(node, `${redact(text)} [item ${itemIndex}]`, { itemIndex });
+	return new NodeOperationError(node, scrub(`${redact(text)} [item ${itemIndex}]`), { itemIndex });
 }
 
 function errorItem(error: NodeApiError | NodeOperationError, cause: unknown, itemIndex: number): INodeExecutionData {
@@ -153,7 +160,7 @@ export async function route(this: IExecuteFunctions): Promise<INodeExecutionData
 				failure = error;
 			}
 		}
-		const nodeError = toNodeError(this, failure, i);
+		const nodeError = toNodeError(this, failure, i, session?.scrub);
 		if (!continueOnFail) throw nodeError;
 		output.push(errorItem(nodeError, failure, i));
 	}

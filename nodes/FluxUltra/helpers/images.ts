@@ -5,9 +5,6 @@ import { send } from '../transport/http';
 import type { ResultImage } from '../providers/types';
 import { isFollowableLink, parseUrl } from './url';
 
-/** Largest result image accepted: a 4 MP PNG is about 12 MB at worst; this leaves ample margin. */
-export const MAX_IMAGE_BYTES = 40 * 1024 * 1024;
-
 /** Time allowed for one image download. */
 export const DOWNLOAD_TIMEOUT_MS = 120_000;
 
@@ -72,7 +69,8 @@ export interface DownloadOptions {
 	signal?: AbortSignal;
 	/** Plain-http origin allowed besides https (a mock or proxy base URL). */
 	plainHttpOrigin?: string;
-	maxBytes?: number;
+	/** The "Max Image Size" option, in bytes. */
+	maxBytes: number;
 }
 
 /**
@@ -85,7 +83,7 @@ export async function fetchResultImage(
 	image: ResultImage,
 	options: DownloadOptions,
 ): Promise<{ bytes: Buffer; kind: ImageKind }> {
-	const maxBytes = options.maxBytes ?? MAX_IMAGE_BYTES;
+	const maxBytes = options.maxBytes;
 	let bytes: Buffer;
 	if (image.url.startsWith('data:')) {
 		bytes = decodeDataUri(image.url);
@@ -109,7 +107,7 @@ export async function fetchResultImage(
 	}
 	if (bytes.length > maxBytes) {
 		throw new FluxError('download', `An image from ${provider.providerName} is larger than ${Math.round(maxBytes / 1048576)} MB`, {
-			description: 'The file was not kept. Try a JPEG output format or a smaller aspect ratio.',
+			description: 'The file was not kept. Raise "Max Image Size (MB)" in Options, or choose the JPEG output format.',
 		});
 	}
 	const kind = sniffImage(bytes);

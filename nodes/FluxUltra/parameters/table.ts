@@ -307,6 +307,20 @@ export const NODE_OPTION_PARAMS = [
 		precision: 0,
 		unit: 'seconds',
 	},
+	{
+		kind: 'number',
+		name: 'maxImageSize',
+		displayName: 'Max Image Size (MB)',
+		description:
+			'Largest image file accepted from the provider. A 4-megapixel PNG is at most about 13 MB; a larger or non-image download fails the item instead of filling memory.',
+		placement: 'options',
+		operations: BOTH,
+		default: 40,
+		min: 1,
+		max: 200,
+		precision: 0,
+		unit: 'MB',
+	},
 ] as const satisfies readonly ParamSpec[];
 
 /** Looks up a parameter by its canonical API name, to name fields in provider errors. */

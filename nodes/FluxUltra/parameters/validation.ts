@@ -34,6 +34,8 @@ export interface NodeOptions {
 	binaryPropertyOutput: string;
 	fileName: string;
 	timeoutMs: number;
+	/** Byte cap for each downloaded image. */
+	maxImageBytes: number;
 }
 
 export interface JobRequest {
@@ -212,6 +214,7 @@ function validateOptions(operation: Operation, options: Record<string, unknown>)
 		binaryPropertyOutput: values.binaryPropertyOutput as string,
 		fileName: values.fileName as string,
 		timeoutMs: Math.round((values.timeout as number) * 1000),
+		maxImageBytes: Math.round((values.maxImageSize as number) * 1024 * 1024),
 	};
 }
 

@@ -64,6 +64,8 @@ export interface ProviderSession {
 	cancel(scope: JobScope, job: SubmittedJob): Promise<void>;
 	/** Origin allowed to serve result images over plain http (a mock or proxy base URL). */
 	readonly plainHttpOrigin?: string;
+	/** Masks this session's API key in text about to be shown (an error a provider echoed it into). */
+	scrub(text: string): string;
 }
 
 export interface FluxProvider {

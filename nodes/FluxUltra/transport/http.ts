@@ -147,6 +147,12 @@ async function invoke(ctx: IExecuteFunctions, call: HttpCall): Promise<Omit<Http
 		timeout: call.timeoutMs ?? REQUEST_TIMEOUT_MS,
 		abortSignal: call.signal,
 	};
+	if (call.credentialType) {
+		// A signed call is never redirected: a 3xx from the API host could otherwise carry the key
+		// to another host (n8n re-sends credentials on cross-origin redirects by default).
+		options.disableFollowRedirect = true;
+		options.sendCredentialsOnCrossOriginRedirect = false;
+	}
 	const response = (
 		call.credentialType
 			? await ctx.helpers.httpRequestWithAuthentication.call(ctx, call.credentialType, options)
@@ -178,6 +184,7 @@ export async function send(
 		let failure: FluxError;
 		let response: Omit<HttpResponse, 'attempts'> | undefined;
 		let thrown: unknown;
+		const sentAt = clock.now();
 		try {
 			response = await invoke(ctx, call);
 		} catch (error) {
@@ -192,7 +199,7 @@ export async function send(
 			if (retryable) delay = retryAfterMs(response.headers, clock.now()) ?? backoffMs(policy, attempt);
 			failure = errorFromResponse(provider, response.status, parseBody(response.body), response.headers, attempt);
 			if (call.purpose === 'submit' && response.status >= 500 && !retryable) {
-				failure = maybeSubmitted(provider, `HTTP ${response.status}`, failure.httpCode);
+				failure = maybeSubmitted(provider, `HTTP ${response.status}`, sentAt, failure.httpCode);
 			}
 		} else {
 			if (isAbort(thrown, call.signal)) throw cancelledError();
@@ -201,7 +208,7 @@ export async function send(
 			if (TRANSIENT_CODES.has(code) && (call.purpose !== 'submit' || neverSent)) delay = backoffMs(policy, attempt);
 			failure =
 				call.purpose === 'submit' && !neverSent
-					? maybeSubmitted(provider, code)
+					? maybeSubmitted(provider, code, sentAt)
 					: new FluxError('network', `Could not reach ${provider.providerName} (${code})`, {
 							description: `Check this machine's network connection and the API base URL in the "${provider.credentialName}" credential.`,
 						});
@@ -225,13 +232,13 @@ function cancelledError(): FluxError {
 	return new FluxError('cancelled', 'The execution was cancelled');
 }
 
-function maybeSubmitted(provider: ProviderErrorContext, cause: string, httpCode?: number): FluxError {
+function maybeSubmitted(provider: ProviderErrorContext, cause: string, sentAt: number, httpCode?: number): FluxError {
 	return new FluxError(
 		'maybe_submitted',
 		`The job may have been created at ${provider.providerName}, but the answer was lost (${cause})`,
 		{
 			httpCode,
-			description: `It was not sent again, to avoid paying twice. Look for the job in your ${provider.providerName} request history before running this item again.`,
+			description: `It was not sent again, to avoid paying twice. Look in your ${provider.providerName} request history for a job created at about ${new Date(sentAt).toISOString()} before running this item again.`,
 		},
 	);
 }

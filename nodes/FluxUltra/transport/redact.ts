@@ -9,3 +9,15 @@ const KEY_FIELD = /("?(?:api[_-]?key|authorization|x-api-key|token|secret)"?\s*[
 export function redact(text: string): string {
 	return text.replace(AUTH_SCHEME, '$1 [redacted]').replace(KEY_FIELD, '$1[redacted]');
 }
+
+/**
+ * Masks the given secrets wherever they appear, as they are or URL-encoded: the exact answer to a
+ * provider that echoes the key back in an error body, whatever its shape.
+ */
+export function secretScrubber(secrets: unknown[]): (text: string) => string {
+	const forms = secrets
+		.filter((s): s is string => typeof s === 'string' && s.length >= 6)
+		.flatMap((s) => [s, encodeURIComponent(s)])
+		.sort((a, b) => b.length - a.length);
+	return (text) => forms.reduce((out, secret) => out.split(secret).join('[redacted]'), text);
+}

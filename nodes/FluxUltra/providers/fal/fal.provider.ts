@@ -3,6 +3,7 @@ import type { IExecuteFunctions } from 'n8n-workflow';
 import { isFollowableLink, parseUrl } from '../../helpers/url';
 import type { JobRequest } from '../../parameters/validation';
 import { FluxError, type ProviderErrorContext } from '../../transport/errors';
+import { secretScrubber } from '../../transport/redact';
 import { readJson, send } from '../../transport/http';
 import type { FluxProvider, ImageBytes, JobResult, JobScope, ProviderSession, SubmittedJob } from '../types';
 import { baseUrlFromCredential, plainHttpOriginOf } from '../baseUrl';
@@ -37,7 +38,10 @@ class FalSession implements ProviderSession {
 	readonly plainHttpOrigin?: string;
 	private readonly queueOrigin: string;
 
-	constructor(private readonly bases: { queue: string; rest: string }) {
+	constructor(
+		private readonly bases: { queue: string; rest: string },
+		readonly scrub: (text: string) => string,
+	) {
 		this.queueOrigin = new URL(bases.queue).origin;
 		this.plainHttpOrigin = plainHttpOriginOf(bases.queue);
 	}
@@ -209,6 +213,6 @@ export const falProvider: FluxProvider = {
 	unsupported: () => undefined,
 	async open(ctx: IExecuteFunctions): Promise<ProviderSession> {
 		const credentials = await ctx.getCredentials(CREDENTIAL);
-		return new FalSession(resolveBases(credentials.baseUrl));
+		return new FalSession(resolveBases(credentials.baseUrl), secretScrubber([credentials.apiKey]));
 	},
 };

@@ -6,6 +6,7 @@ import type { Operation } from '../../parameters/table';
 import { IMAGE_INPUT } from '../../parameters/table';
 import { ParameterError, type JobRequest } from '../../parameters/validation';
 import { FluxError, type ProviderErrorContext } from '../../transport/errors';
+import { secretScrubber } from '../../transport/redact';
 import { readJson, send } from '../../transport/http';
 import { baseUrlFromCredential, plainHttpOriginOf } from '../baseUrl';
 import { buildInput } from '../fields';
@@ -85,7 +86,10 @@ export function runFailure(run: Json): FluxError {
 class RunflowSession implements ProviderSession {
 	readonly plainHttpOrigin?: string;
 
-	constructor(private readonly base: string) {
+	constructor(
+		private readonly base: string,
+		readonly scrub: (text: string) => string,
+	) {
 		this.plainHttpOrigin = plainHttpOriginOf(base);
 	}
 
@@ -254,6 +258,9 @@ export const runflowProvider: FluxProvider = {
 	},
 	async open(ctx: IExecuteFunctions): Promise<ProviderSession> {
 		const credentials = await ctx.getCredentials(CREDENTIAL);
-		return new RunflowSession(baseUrlFromCredential(credentials.baseUrl, RUNFLOW.apiBase, errors.credentialName));
+		return new RunflowSession(
+			baseUrlFromCredential(credentials.baseUrl, RUNFLOW.apiBase, errors.credentialName),
+			secretScrubber([credentials.apiKey]),
+		);
 	},
 };

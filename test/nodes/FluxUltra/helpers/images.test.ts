@@ -16,7 +16,7 @@ const provider = { providerName: 'fal.ai', credentialName: 'fal.ai API', parseEr
 
 async function fetchImage(url: string, options: { plainHttpOrigin?: string; maxBytes?: number } = {}) {
 	const harness = createHarness({ params: GENERATE_PARAMS });
-	const result = await fetchResultImage(harness.ctx, provider, { url }, options).then(
+	const result = await fetchResultImage(harness.ctx, provider, { url }, { maxBytes: 40 * 1024 * 1024, ...options }).then(
 		(file) => ({ file, error: undefined }),
 		(error: FluxError) => ({ file: undefined, error }),
 	);
