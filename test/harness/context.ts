@@ -64,6 +64,8 @@ export interface Harness {
 	ctx: IExecuteFunctions;
 	/** Every HTTP request the node made, in order. */
 	requests: SentRequest[];
+	/** Every call the node made to n8n's logger: level and arguments. */
+	logs: Array<{ level: string; args: unknown[] }>;
 	/** Runs the node's `execute` as n8n would. */
 	run(): Promise<INodeExecutionData[][]>;
 	/** Runs the node and returns the error it fails with; fails the test if it succeeds. */
@@ -85,6 +87,8 @@ export async function toBinary(data: Buffer | Readable, filePath?: string, mimeT
 
 export function createHarness(options: HarnessOptions): Harness {
 	const requests: SentRequest[] = [];
+	const logs: Harness['logs'] = [];
+	const logAt = (level: string) => (...args: unknown[]) => void logs.push({ level, args });
 	const items: INodeExecutionData[] = options.items ?? [{ json: {} }];
 	const credentials = options.credentials ?? {
 		falApi: { apiKey: DUMMY_FAL_KEY, baseUrl: '' },
@@ -112,6 +116,7 @@ export function createHarness(options: HarnessOptions): Harness {
 		continueOnFail: () => options.continueOnFail ?? false,
 		getExecutionCancelSignal: () => options.signal,
 		getExecutionId: () => 'exec-1',
+		logger: { debug: logAt('debug'), info: logAt('info'), warn: logAt('warn'), error: logAt('error'), verbose: logAt('verbose') },
 		getNodeParameter(name: string, itemIndex: number, fallback?: unknown) {
 			if (!(name in options.params)) return fallback;
 			const value = options.params[name];
@@ -142,6 +147,7 @@ export function createHarness(options: HarnessOptions): Harness {
 	return {
 		ctx,
 		requests,
+		logs,
 		run,
 		async fail() {
 			const outcome = await run().then(

@@ -1,5 +1,7 @@
-import * as http from 'node:http';
-import * as https from 'node:https';
+// Default imports are the CommonJS module objects, which nock patches; a namespace import of a
+// builtin is a snapshot taken at import time and would bypass nock if loaded before it.
+import http from 'node:http';
+import https from 'node:https';
 import { Readable } from 'node:stream';
 
 import type { IHttpRequestOptions } from 'n8n-workflow';

@@ -58,6 +58,16 @@ function preview(value: unknown): string {
 	}
 }
 
+/**
+ * n8n swaps any message that names a socket code (ECONNRESET, ENOTFOUND, EACCES…) for generic text
+ * such as "The connection to the server was closed unexpectedly". Ours say what happened and what
+ * to do (e.g. that the job may exist and was not resent), so they are put back.
+ */
+function keepMessage<E extends NodeApiError | NodeOperationError>(error: E, message: string): E {
+	error.message = message;
+	return error;
+}
+
 /** Any failure of one item as the n8n error the user sees, with the item index. */
 export function toNodeError(
 	ctx: IExecuteFunctions,
@@ -68,27 +78,33 @@ export function toNodeError(
 	const node = ctx.getNode();
 	const clean = (text: string | undefined) => (text === undefined ? undefined : scrub(text));
 	if (error instanceof ParameterError) {
-		return new NodeOperationError(node, scrub(`${error.message} [item ${itemIndex}]`), {
-			itemIndex,
-			description: scrub(`Received ${preview(error.received)}. Change "${error.field}", or the expression that sets it, and run the workflow again.`),
-		});
+		const message = scrub(`${error.message} [item ${itemIndex}]`);
+		return keepMessage(
+			new NodeOperationError(node, message, {
+				itemIndex,
+				description: scrub(`Received ${preview(error.received)}. Change "${error.field}", or the expression that sets it, and run the workflow again.`),
+			}),
+			message,
+		);
 	}
 	if (error instanceof FluxError) {
 		const request = error.requestId ? `Request ID: ${error.requestId}.` : '';
 		const description = clean([error.description, request].filter(Boolean).join(' ') || undefined);
 		const message = scrub(`${error.message} [item ${itemIndex}]`);
-		if (error.kind === 'timeout' || error.kind === 'cancelled' || error.kind === 'download') {
-			return new NodeOperationError(node, message, { itemIndex, description });
+		// Failures without a provider answer are not API errors.
+		if (['timeout', 'cancelled', 'download', 'network', 'maybe_submitted'].includes(error.kind)) {
+			return keepMessage(new NodeOperationError(node, message, { itemIndex, description }), message);
 		}
 		// Built from our own safe fields only: never from a host error, which carries request headers.
 		const response: JsonObject = { message: scrub(error.message), errorKind: error.kind };
 		if (error.requestId) response.requestId = error.requestId;
-		return new NodeApiError(node, response, {
+		const apiError = new NodeApiError(node, response, {
 			message,
 			description,
 			httpCode: error.httpCode ? String(error.httpCode) : undefined,
 			itemIndex,
 		});
+		return keepMessage(apiError, message);
 	}
 	if (error instanceof NodeOperationError || error instanceof NodeApiError) {
 		// n8n's own errors (a missing binary, a missing credential) carry no provider text.
@@ -96,7 +112,8 @@ export function toNodeError(
 		return error;
 	}
 	const text = error instanceof Error ? error.message : String(error);
-	return new NodeOperationError(node, scrub(`${redact(text)} [item ${itemIndex}]`), { itemIndex });
+	const message = scrub(`${redact(text)} [item ${itemIndex}]`);
+	return keepMessage(new NodeOperationError(node, message, { itemIndex }), message);
 }
 
 function errorItem(error: NodeApiError | NodeOperationError, cause: unknown, itemIndex: number): INodeExecutionData {
