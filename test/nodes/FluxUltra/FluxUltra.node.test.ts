@@ -205,3 +205,23 @@ describe('FluxUltra execute, fal.ai', () => {
 		expect(out[0].binary!.image.fileName).toBe('ad-1-1-seed-77.jpg');
 	});
 });
+
+describe('Max Image Size', () => {
+	it('fails the item, not the run, when an image is larger than the option allows', async () => {
+		useVirtualClock();
+		const big = Buffer.concat([makePng(16, 16, 1), Buffer.alloc(1024 * 1024)]);
+		mockFalJob({ images: [{ bytes: big, contentType: 'image/png' }] });
+		mockFalJob();
+		const harness = createHarness({
+			params: { ...GENERATE_PARAMS, options: (i: number) => (i === 0 ? { maxImageSize: 1 } : {}) },
+			items: [{ json: {} }, { json: {} }],
+			continueOnFail: true,
+		});
+
+		const [out] = await harness.run();
+
+		expect(out[0].json).toMatchObject({ errorKind: 'download', error: 'An image from fal.ai is larger than 1 MB [item 0]' });
+		expect(out[0].json.description).toContain('Max Image Size (MB)');
+		expect(out[1].json.provider).toBe('fal');
+	});
+});
