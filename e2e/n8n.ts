@@ -1,0 +1,141 @@
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+
+import { ensureN8nHost, type N8nHostPaths } from '../scripts/n8n-host.mjs';
+
+/**
+ * Drives a real n8n from the outside, the way a user's machine runs it: the package installed from
+ * its npm tarball into a community-nodes folder, credentials and workflows imported with n8n's CLI,
+ * executions run with `n8n execute` or by a started instance.
+ */
+
+export type N8nHost = N8nHostPaths;
+
+const root = resolve(__dirname, '..');
+const run = promisify(execFile);
+
+export function n8nHost(): N8nHost {
+	return ensureN8nHost();
+}
+
+/** Packs the built package (npm run build first) and returns the tarball path. */
+export function packPackage(into: string): string {
+	mkdirSync(into, { recursive: true });
+	const out = execFileSync('npm', ['pack', '--pack-destination', into, '--loglevel=error'], { cwd: root, encoding: 'utf8' });
+	return join(into, out.trim().split('\n').pop()!);
+}
+
+export interface N8nInstance {
+	host: N8nHost;
+	userFolder: string;
+	env: NodeJS.ProcessEnv;
+	/** Runs an n8n CLI command to completion; returns stdout. */
+	cli(args: string[], timeoutMs?: number): Promise<string>;
+	/** What the last CLI command printed on stderr. */
+	lastStderr(): string;
+	/** Starts a long-running n8n command (start, worker); its output goes to `logs`. */
+	spawn(args: string[], extraEnv?: NodeJS.ProcessEnv): ChildProcess & { logs: string[] };
+}
+
+/**
+ * A fresh n8n user folder with the package installed as a community node, as the Community Nodes
+ * installer does it (`npm install` of the tarball in ~/.n8n/nodes, peer dependencies left out).
+ */
+export function createInstance(host: N8nHost, tarball: string, extraEnv: NodeJS.ProcessEnv = {}): N8nInstance {
+	const userFolder = mkdtempSync(join(tmpdir(), 'n8n-e2e-'));
+	const nodes = join(userFolder, '.n8n', 'nodes');
+	mkdirSync(nodes, { recursive: true });
+	writeFileSync(join(nodes, 'package.json'), JSON.stringify({ name: 'installed-nodes', private: true, dependencies: {} }));
+	execFileSync('npm', ['install', tarball, '--omit=peer', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'], {
+		cwd: nodes,
+		stdio: ['ignore', 'ignore', 'inherit'],
+	});
+	const env: NodeJS.ProcessEnv = {
+		...process.env,
+		PATH: `${join(host.nodeDir, 'bin')}:${process.env.PATH}`,
+		N8N_USER_FOLDER: userFolder,
+		N8N_ENCRYPTION_KEY: 'e2e-dummy-encryption-key-example',
+		N8N_DIAGNOSTICS_ENABLED: 'false',
+		N8N_VERSION_NOTIFICATIONS_ENABLED: 'false',
+		N8N_TEMPLATES_ENABLED: 'false',
+		N8N_ENFORCE_SETTINGS_FILE_PERMISSIONS: 'false',
+		N8N_RUNNERS_ENABLED: 'false',
+		N8N_LOG_LEVEL: 'info',
+		...extraEnv,
+	};
+	delete env.npm_config_nodedir;
+	// Under vitest NODE_ENV is "test", which makes n8n use a throw-away in-memory database per
+	// command: the imports would vanish before `execute` runs.
+	env.NODE_ENV = 'production';
+	for (const key of Object.keys(env)) if (key.startsWith('VITEST')) delete env[key];
+	let lastStderr = '';
+	return {
+		host,
+		userFolder,
+		env,
+		async cli(args, timeoutMs = 180_000) {
+			const { stdout, stderr } = await run(host.node, [host.n8n, ...args], { env, timeout: timeoutMs, maxBuffer: 512 * 1024 * 1024 });
+			lastStderr = stderr;
+			return stdout;
+		},
+		lastStderr: () => lastStderr,
+		spawn(args, more = {}) {
+			const child = spawn(host.node, [host.n8n, ...args], { env: { ...env, ...more }, stdio: ['ignore', 'pipe', 'pipe'] }) as ChildProcess & { logs: string[] };
+			child.logs = [];
+			child.stdout!.on('data', (d: Buffer) => child.logs.push(d.toString()));
+			child.stderr!.on('data', (d: Buffer) => child.logs.push(d.toString()));
+			return child;
+		},
+	};
+}
+
+/** Writes JSON to a temp file for an `--input=` flag. */
+export function jsonFile(instance: N8nInstance, name: string, value: unknown): string {
+	const file = join(instance.userFolder, name);
+	writeFileSync(file, JSON.stringify(value));
+	return file;
+}
+
+/** The first complete JSON object in text that may carry log lines around it. */
+export function firstJsonObject(text: string): unknown {
+	const start = text.indexOf('{');
+	if (start < 0) throw new Error(`no JSON in n8n output: ${text.slice(-1500)}`);
+	let depth = 0;
+	let inString = false;
+	for (let i = start; i < text.length; i++) {
+		const c = text[i];
+		if (inString) {
+			if (c === '\\') i++;
+			else if (c === '"') inString = false;
+		} else if (c === '"') inString = true;
+		else if (c === '{') depth++;
+		else if (c === '}' && --depth === 0) return JSON.parse(text.slice(start, i + 1));
+	}
+	throw new Error(`unterminated JSON in n8n output: ${text.slice(0, 500)}`);
+}
+
+export interface NodeRun {
+	items: Array<{ json: Record<string, unknown>; binary?: Record<string, { mimeType: string; fileName?: string; fileSize?: string; data?: string; id?: string }>; pairedItem?: unknown }>;
+	error?: unknown;
+}
+
+/** Runs a workflow with `n8n execute` and returns each node's output items, by node name. */
+export async function execute(instance: N8nInstance, workflowId: string): Promise<Record<string, NodeRun>> {
+	const stdout = await instance.cli(['execute', `--id=${workflowId}`, '--rawOutput']).catch((error: Error & { stdout?: string; stderr?: string }) => {
+		throw new Error(`n8n execute failed: ${error.message}\n${error.stdout ?? ''}\n${error.stderr ?? ''}`.slice(0, 4000));
+	});
+	const runData = (firstJsonObject(stdout) as { data: { resultData: { runData: Record<string, Array<{ data?: { main: NodeRun['items'][] }; error?: unknown }>> } } }).data.resultData.runData;
+	return Object.fromEntries(
+		Object.entries(runData).map(([name, runs]) => [name, { items: runs[0]?.data?.main?.[0] ?? [], error: runs[0]?.error }]),
+	);
+}
+
+export function exampleWorkflows(): Array<{ file: string; workflow: Record<string, unknown> }> {
+	const dir = join(root, 'examples');
+	return readdirSync(dir)
+		.filter((f) => f.endsWith('.workflow.json'))
+		.map((file) => ({ file, workflow: JSON.parse(readFileSync(join(dir, file), 'utf8')) as Record<string, unknown> }));
+}
