@@ -8,7 +8,7 @@ import { imageSize } from '../nodes/FluxUltra/helpers/images';
 import { startMockFal, type MockFal } from '../test/mock-provider/falServer';
 import { ULTRA_SIZES } from '../test/mock-provider/images';
 import { startMockRunflow, type MockRunflow } from '../test/mock-provider/runflowServer';
-import { createInstance, execute, exampleWorkflows, jsonFile, n8nHost, packPackage, type N8nInstance, type NodeRun } from './n8n';
+import { binaryBytes, createInstance, e2eHosts, execute, exampleWorkflows, jsonFile, n8nHost, packPackage, type N8nInstance, type NodeRun } from './n8n';
 
 /**
  * The README's example workflows, run by a real n8n with the package installed as a community node
@@ -18,16 +18,8 @@ import { createInstance, execute, exampleWorkflows, jsonFile, n8nHost, packPacka
  */
 
 const SCALE = 0.25;
-let instance: N8nInstance;
-let fal: MockFal;
-let runflow: MockRunflow;
-const timings: Record<string, number> = {};
 
-function bytesOf(item: NodeRun['items'][number]) {
-	return Buffer.from(item.binary!.data.data!, 'base64');
-}
-
-function expectImage(item: NodeRun['items'][number], mimeType: string, ratio: string) {
+function expectImageOf(bytesOf: (item: NodeRun['items'][number]) => Buffer, item: NodeRun['items'][number], mimeType: string, ratio: string) {
 	const [w, h] = ULTRA_SIZES[ratio];
 	const size = { width: Math.max(16, Math.round(w * SCALE)), height: Math.max(16, Math.round(h * SCALE)) };
 	expect(item.binary?.data?.mimeType).toBe(mimeType);
@@ -36,102 +28,109 @@ function expectImage(item: NodeRun['items'][number], mimeType: string, ratio: st
 	expect(item.json.fileSize).toBe(bytesOf(item).length);
 }
 
-beforeAll(async () => {
-	let t = Date.now();
-	const host = n8nHost();
-	timings.host = Date.now() - t;
-	t = Date.now();
-	const tarball = packPackage(mkdtempSync(join(tmpdir(), 'flux-pack-')));
-	instance = createInstance(host, tarball);
-	timings.install = Date.now() - t;
-	fal = await startMockFal({ latencyMs: 400, scale: SCALE });
-	runflow = await startMockRunflow({ latencyMs: 400, scale: SCALE });
-	t = Date.now();
-	await instance.cli([
-		'import:credentials',
-		`--input=${jsonFile(instance, 'credentials.json', [
-			{ id: 'falApiExample01', name: 'fal.ai account', type: 'falApi', data: { apiKey: 'dummy-e2e-fal-key', baseUrl: fal.url } },
-			{ id: 'runflowApiExample01', name: 'Runflow account', type: 'runflowApi', data: { apiKey: 'rf_live_dummy_e2e', baseUrl: runflow.url } },
-		])}`,
-	]);
-	for (const [n, { workflow }] of exampleWorkflows().entries()) {
-		await instance.cli(['import:workflow', `--input=${jsonFile(instance, `wf-${n}.json`, { ...workflow, id: `example${n}` })}`]);
-	}
-	await instance.cli(['import:workflow', `--input=${jsonFile(instance, 'downstream.json', downstreamWorkflow())}`]);
-	timings.import = Date.now() - t;
-	process.stderr.write(`[e2e] n8n ${host.version} on Node 24 (${host.node}); host ${timings.host} ms, package install ${timings.install} ms, imports ${timings.import} ms\n`);
-}, 45 * 60_000);
+describe.each(e2eHosts())('inside a real n8n (%s)', (hostName) => {
+	let instance: N8nInstance;
+	let fal: MockFal;
+	let runflow: MockRunflow;
+	const timings: Record<string, number> = {};
+	const bytesOf = (item: NodeRun['items'][number]) => binaryBytes(instance, item);
+	const expectImage = (item: NodeRun['items'][number], mimeType: string, ratio: string) => expectImageOf(bytesOf, item, mimeType, ratio);
 
-afterAll(async () => {
-	await fal?.close();
-	await runflow?.close();
-});
-
-describe('inside a real n8n', () => {
-	it('loads the community package: fal.ai example — 2 prompts → 4 PNGs → 4 remixed JPEGs, paired', async ({ task }) => {
-		const started = Date.now();
-		const [fileIndex] = [...exampleWorkflows().entries()].find(([, e]) => e.file.includes('fal'))!;
-		const runs = await execute(instance, `example${fileIndex}`);
-
-		const generated = runs['Generate images'];
-		expect(generated.error).toBeUndefined();
-		expect(generated.items).toHaveLength(4);
-		generated.items.forEach((item, n) => {
-			expectImage(item, 'image/png', n < 2 ? '16:9' : '1:1');
-			expect(item.pairedItem).toEqual({ item: n < 2 ? 0 : 1 });
-			expect(item.json.provider).toBe('fal');
-		});
-		const remixed = runs['Remix each image'];
-		expect(remixed.items).toHaveLength(4);
-		remixed.items.forEach((item, n) => {
-			expectImage(item, 'image/jpeg', '16:9');
-			expect(item.pairedItem).toEqual({ item: n });
-			expect(item.binary!.data.fileName).toBe(`autumn-${n + 1}.jpg`);
-		});
-		// The remix really received the generated PNGs (large ones go through fal storage).
-		const remixJobs = [...fal.jobs.values()].filter((j) => j.endpoint.endsWith('/redux'));
-		expect(remixJobs).toHaveLength(4);
-		task.meta.figures = `n8n execute of the fal.ai example: ${Date.now() - started} ms (8 images)`;
-	});
-
-	it('Runflow example — Generate, then the image as image prompt through a Runflow asset upload', async ({ task }) => {
-		const started = Date.now();
-		const [fileIndex] = [...exampleWorkflows().entries()].find(([, e]) => e.file.includes('runflow'))!;
-		const runs = await execute(instance, `example${fileIndex}`);
-
-		const generated = runs['Generate images'];
-		expect(generated.items).toHaveLength(2);
-		generated.items.forEach((item, n) => {
-			expectImage(item, 'image/jpeg', n === 0 ? '16:9' : '1:1');
-			expect(item.json.provider).toBe('runflow');
-		});
-		const billboards = runs['Billboard from each image'];
-		expect(billboards.items).toHaveLength(2);
-		billboards.items.forEach((item, n) => {
-			expectImage(item, 'image/jpeg', '21:9');
-			expect(item.pairedItem).toEqual({ item: n });
-		});
-		expect([...runflow.assets.values()].filter((a) => a.confirmed)).toHaveLength(2);
-		task.meta.figures = `n8n execute of the Runflow example: ${Date.now() - started} ms (4 images, 2 uploads)`;
-	});
-
-	it('a downstream node receives the images; a bad item under "On Error: Continue" comes out as an error item in place', async () => {
-		const runs = await execute(instance, 'downstream');
-
-		const flux = runs['FLUX 1.1 Ultra'];
-		expect(flux.items.map((i) => i.pairedItem)).toEqual([{ item: 0 }, { item: 1 }, { item: 2 }, { item: 2 }]);
-		expect(flux.items[1].json).toMatchObject({ errorKind: 'parameter', field: 'Number of Images' });
-		expect(String(flux.items[1].json.error)).toMatch(/^Invalid value for "Number of Images": .* \[item 1\]$/);
-
-		const downstream = runs['Tag for the campaign'];
-		expect(downstream.items).toHaveLength(4);
-		for (const n of [0, 2, 3]) {
-			const item = downstream.items[n];
-			expect(item.json.campaign).toBe('autumn-launch');
-			expectImage(item, 'image/png', '1:1');
-			expect(bytesOf(item).equals(bytesOf(flux.items[n]))).toBe(true);
+	beforeAll(async () => {
+		let t = Date.now();
+		const host = n8nHost(hostName);
+		timings.host = Date.now() - t;
+		t = Date.now();
+		const tarball = packPackage(mkdtempSync(join(tmpdir(), 'flux-pack-')));
+		instance = createInstance(host, tarball);
+		timings.install = Date.now() - t;
+		fal = await startMockFal({ latencyMs: 400, scale: SCALE });
+		runflow = await startMockRunflow({ latencyMs: 400, scale: SCALE });
+		t = Date.now();
+		await instance.cli([
+			'import:credentials',
+			`--input=${jsonFile(instance, 'credentials.json', [
+				{ id: 'falApiExample01', name: 'fal.ai account', type: 'falApi', data: { apiKey: 'dummy-e2e-fal-key', baseUrl: fal.url } },
+				{ id: 'runflowApiExample01', name: 'Runflow account', type: 'runflowApi', data: { apiKey: 'rf_live_dummy_e2e', baseUrl: runflow.url } },
+			])}`,
+		]);
+		for (const [n, { workflow }] of exampleWorkflows().entries()) {
+			await instance.cli(['import:workflow', `--input=${jsonFile(instance, `wf-${n}.json`, { ...workflow, id: `example${n}` })}`]);
 		}
+		await instance.cli(['import:workflow', `--input=${jsonFile(instance, 'downstream.json', downstreamWorkflow())}`]);
+		timings.import = Date.now() - t;
+		process.stderr.write(`[e2e] n8n ${host.version} on Node 24 (${host.node}); host ${timings.host} ms, package install ${timings.install} ms, imports ${timings.import} ms\n`);
+	}, 45 * 60_000);
+
+	afterAll(async () => {
+		await fal?.close();
+		await runflow?.close();
 	});
+
+		it('loads the community package: fal.ai example — 2 prompts → 4 PNGs → 4 remixed JPEGs, paired', async ({ task }) => {
+			const started = Date.now();
+			const [fileIndex] = [...exampleWorkflows().entries()].find(([, e]) => e.file.includes('fal'))!;
+			const runs = await execute(instance, `example${fileIndex}`);
+
+			const generated = runs['Generate images'];
+			expect(generated.error).toBeUndefined();
+			expect(generated.items).toHaveLength(4);
+			generated.items.forEach((item, n) => {
+				expectImage(item, 'image/png', n < 2 ? '16:9' : '1:1');
+				expect(item.pairedItem).toEqual({ item: n < 2 ? 0 : 1 });
+				expect(item.json.provider).toBe('fal');
+			});
+			const remixed = runs['Remix each image'];
+			expect(remixed.items).toHaveLength(4);
+			remixed.items.forEach((item, n) => {
+				expectImage(item, 'image/jpeg', '16:9');
+				expect(item.pairedItem).toEqual({ item: n });
+				expect(item.binary!.data.fileName).toBe(`autumn-${n + 1}.jpg`);
+			});
+			// The remix really received the generated PNGs (large ones go through fal storage).
+			const remixJobs = [...fal.jobs.values()].filter((j) => j.endpoint.endsWith('/redux'));
+			expect(remixJobs).toHaveLength(4);
+			task.meta.figures = `${hostName}: n8n execute of the fal.ai example: ${Date.now() - started} ms (8 images)`;
+		});
+
+		it('Runflow example — Generate, then the image as image prompt through a Runflow asset upload', async ({ task }) => {
+			const started = Date.now();
+			const [fileIndex] = [...exampleWorkflows().entries()].find(([, e]) => e.file.includes('runflow'))!;
+			const runs = await execute(instance, `example${fileIndex}`);
+
+			const generated = runs['Generate images'];
+			expect(generated.items).toHaveLength(2);
+			generated.items.forEach((item, n) => {
+				expectImage(item, 'image/jpeg', n === 0 ? '16:9' : '1:1');
+				expect(item.json.provider).toBe('runflow');
+			});
+			const billboards = runs['Billboard from each image'];
+			expect(billboards.items).toHaveLength(2);
+			billboards.items.forEach((item, n) => {
+				expectImage(item, 'image/jpeg', '21:9');
+				expect(item.pairedItem).toEqual({ item: n });
+			});
+			expect([...runflow.assets.values()].filter((a) => a.confirmed)).toHaveLength(2);
+			task.meta.figures = `${hostName}: n8n execute of the Runflow example: ${Date.now() - started} ms (4 images, 2 uploads)`;
+		});
+
+		it('a downstream node receives the images; a bad item under "On Error: Continue" comes out as an error item in place', async () => {
+			const runs = await execute(instance, 'downstream');
+
+			const flux = runs['FLUX 1.1 Ultra'];
+			expect(flux.items.map((i) => i.pairedItem)).toEqual([{ item: 0 }, { item: 1 }, { item: 2 }, { item: 2 }]);
+			expect(flux.items[1].json).toMatchObject({ errorKind: 'parameter', field: 'Number of Images' });
+			expect(String(flux.items[1].json.error)).toMatch(/^Invalid value for "Number of Images": .* \[item 1\]$/);
+
+			const downstream = runs['Tag for the campaign'];
+			expect(downstream.items).toHaveLength(4);
+			for (const n of [0, 2, 3]) {
+				const item = downstream.items[n];
+				expect(item.json.campaign).toBe('autumn-launch');
+				expectImage(item, 'image/png', '1:1');
+				expect(bytesOf(item).equals(bytesOf(flux.items[n]))).toBe(true);
+			}
+		});
 });
 
 /** Manual Trigger → Code (3 briefs, the second asks for 9 images) → FLUX (On Error: Continue) → Set. */

@@ -1,10 +1,10 @@
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 
-import { ensureN8nHost, type N8nHostPaths } from '../scripts/n8n-host.mjs';
+import { ensureN8nHost, HOSTS, type N8nHostPaths } from '../scripts/n8n-host.mjs';
 
 /**
  * Drives a real n8n from the outside, the way a user's machine runs it: the package installed from
@@ -17,8 +17,13 @@ export type N8nHost = N8nHostPaths;
 const root = resolve(__dirname, '..');
 const run = promisify(execFile);
 
-export function n8nHost(): N8nHost {
-	return ensureN8nHost();
+/** The hosts the e2e suite runs on: E2E_HOSTS (comma-separated), or every pinned one. */
+export function e2eHosts(): string[] {
+	return process.env.E2E_HOSTS ? process.env.E2E_HOSTS.split(',').map((h) => h.trim()) : HOSTS;
+}
+
+export function n8nHost(name?: string): N8nHost {
+	return ensureN8nHost(name);
 }
 
 /** Packs the built package (npm run build first) and returns the tarball path. */
@@ -44,15 +49,28 @@ export interface N8nInstance {
  * A fresh n8n user folder with the package installed as a community node, as the Community Nodes
  * installer does it (`npm install` of the tarball in ~/.n8n/nodes, peer dependencies left out).
  */
-export function createInstance(host: N8nHost, tarball: string, extraEnv: NodeJS.ProcessEnv = {}): N8nInstance {
-	const userFolder = mkdtempSync(join(tmpdir(), 'n8n-e2e-'));
+export function createInstance(
+	host: N8nHost,
+	tarball: string | undefined,
+	extraEnv: NodeJS.ProcessEnv = {},
+	options: { userFolder?: string } = {},
+): N8nInstance {
+	const userFolder = options.userFolder ?? mkdtempSync(join(tmpdir(), 'n8n-e2e-'));
 	const nodes = join(userFolder, '.n8n', 'nodes');
 	mkdirSync(nodes, { recursive: true });
-	writeFileSync(join(nodes, 'package.json'), JSON.stringify({ name: 'installed-nodes', private: true, dependencies: {} }));
-	execFileSync('npm', ['install', tarball, '--omit=peer', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'], {
-		cwd: nodes,
-		stdio: ['ignore', 'ignore', 'inherit'],
-	});
+	if (tarball) {
+		writeFileSync(join(nodes, 'package.json'), JSON.stringify({ name: 'installed-nodes', private: true, dependencies: {} }));
+		execFileSync('npm', ['install', tarball, '--omit=peer', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'], {
+			cwd: nodes,
+			stdio: ['ignore', 'ignore', 'inherit'],
+		});
+	} else {
+		// Development: the package folder itself, linked, so a rebuild is what n8n loads.
+		mkdirSync(join(nodes, 'node_modules'), { recursive: true });
+		const link = join(nodes, 'node_modules', 'n8n-nodes-flux-ultra');
+		rmSync(link, { recursive: true, force: true });
+		symlinkSync(root, link, 'dir');
+	}
 	const env: NodeJS.ProcessEnv = {
 		...process.env,
 		PATH: `${join(host.nodeDir, 'bin')}:${process.env.PATH}`,
@@ -101,8 +119,9 @@ export function jsonFile(instance: N8nInstance, name: string, value: unknown): s
 
 /** The first complete JSON object in text that may carry log lines around it. */
 export function firstJsonObject(text: string): unknown {
-	const start = text.indexOf('{');
-	if (start < 0) throw new Error(`no JSON in n8n output: ${text.slice(-1500)}`);
+	// The run starts on a line of its own; log lines before it may hold braces too.
+	const start = text.startsWith('{') ? 0 : text.indexOf('\n{') + 1;
+	if (start <= 0 && !text.startsWith('{')) throw new Error(`no JSON in n8n output: ${text.slice(-1500)}`);
 	let depth = 0;
 	let inString = false;
 	for (let i = start; i < text.length; i++) {
@@ -131,6 +150,25 @@ export async function execute(instance: N8nInstance, workflowId: string): Promis
 	return Object.fromEntries(
 		Object.entries(runData).map(([name, runs]) => [name, { items: runs[0]?.data?.main?.[0] ?? [], error: runs[0]?.error }]),
 	);
+}
+
+/**
+ * An output item's file, whichever binary mode n8n used: inline base64 (n8n 1.x default), or a
+ * `filesystem-v2:<path>` reference into the user folder's `storage` (2.x) or `binaryData` (1.x).
+ */
+export function binaryBytes(instance: N8nInstance, item: NodeRun['items'][number], field = 'data'): Buffer {
+	const binary = item.binary?.[field];
+	if (!binary) throw new Error(`item has no binary field "${field}": ${JSON.stringify(item.json).slice(0, 200)}`);
+	if (binary.id) {
+		const [mode, path] = binary.id.split(/:(.*)/s);
+		if (!mode.startsWith('filesystem')) throw new Error(`binary mode ${mode} is not read by this suite`);
+		for (const base of ['storage', 'binaryData']) {
+			const file = join(instance.userFolder, '.n8n', base, path);
+			if (existsSync(file)) return readFileSync(file);
+		}
+		throw new Error(`binary ${binary.id} not found under ${instance.userFolder}`);
+	}
+	return Buffer.from(binary.data!, 'base64');
 }
 
 export function exampleWorkflows(): Array<{ file: string; workflow: Record<string, unknown> }> {

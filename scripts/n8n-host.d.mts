@@ -1,9 +1,12 @@
 export interface N8nHostPaths {
+	/** n8n-2 or n8n-1. */
+	name: string;
 	dir: string;
 	version: string;
 	nodeDir: string;
 	node: string;
 	n8n: string;
 }
-export function ensureN8nHost(): N8nHostPaths;
+export const HOSTS: string[];
+export function ensureN8nHost(name?: string): N8nHostPaths;
 export function hostPaths(dir: string): N8nHostPaths;

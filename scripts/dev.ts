@@ -1,0 +1,65 @@
+/**
+ * `npm run dev`: the n8n editor with this node loaded, as `@n8n/node-cli dev` does it: the package
+ * folder linked into n8n's community-nodes folder, `tsc --watch` rebuilding it and n8n reloading
+ * on change. Credentials point at the loopback mock providers unless FAL_KEY / RUNFLOW_KEY are
+ * set; the example workflows are imported. State lives in ./.dev (delete it to start over).
+ *
+ * Environment: N8N_PORT (default 5678), N8N_HOST_NAME (n8n-2 or n8n-1).
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+
+import { createInstance, exampleWorkflows, jsonFile, n8nHost } from '../e2e/n8n';
+import { startMockFal } from '../test/mock-provider/falServer';
+import { startMockRunflow } from '../test/mock-provider/runflowServer';
+import { setUpOwner, waitForEditor } from './editor';
+
+const port = Number(process.env.N8N_PORT ?? 5678);
+const falKey = process.env.FAL_KEY?.trim();
+const runflowKey = process.env.RUNFLOW_KEY?.trim();
+
+async function main() {
+	const host = n8nHost(process.env.N8N_HOST_NAME);
+	const userFolder = resolve('.dev');
+	mkdirSync(userFolder, { recursive: true });
+	const instance = createInstance(host, undefined, { N8N_PORT: String(port), N8N_DEV_RELOAD: 'true', N8N_LOG_LEVEL: 'warn' }, { userFolder });
+
+	const fal = falKey ? undefined : await startMockFal({ latencyMs: 2000 });
+	const runflow = runflowKey ? undefined : await startMockRunflow({ latencyMs: 2000 });
+	await instance.cli([
+		'import:credentials',
+		`--input=${jsonFile(instance, 'credentials.json', [
+			{ id: 'falApiExample01', name: 'fal.ai account', type: 'falApi', data: falKey ? { apiKey: falKey, baseUrl: '' } : { apiKey: 'dev-dummy-key', baseUrl: fal!.url } },
+			{ id: 'runflowApiExample01', name: 'Runflow account', type: 'runflowApi', data: runflowKey ? { apiKey: runflowKey, baseUrl: '' } : { apiKey: 'rf_live_dev_dummy', baseUrl: runflow!.url } },
+		])}`,
+	]);
+	for (const [n, { workflow }] of exampleWorkflows().entries()) {
+		await instance.cli(['import:workflow', `--input=${jsonFile(instance, `wf-${n}.json`, { ...workflow, id: `example${n}` })}`]);
+	}
+
+	const tsc = spawn('npx', ['tsc', '--watch', '--preserveWatchOutput', '-p', 'tsconfig.json'], { stdio: 'inherit' });
+	const n8n = instance.spawn(['start']);
+	n8n.stdout!.pipe(process.stdout);
+	n8n.stderr!.pipe(process.stderr);
+	const url = `http://localhost:${port}`;
+	await waitForEditor(url);
+	const login = await setUpOwner(url);
+	console.log(`\nn8n ${host.version} is running at ${url} with the FLUX 1.1 Ultra node loaded.`);
+	console.log(`Sign in as ${login.email} / ${login.password}. Providers: ${falKey ? 'fal.ai (real)' : `mock fal.ai ${fal!.url}`}, ${runflowKey ? 'Runflow (real)' : `mock Runflow ${runflow!.url}`}.`);
+	console.log('Edit the source: tsc rebuilds dist/ and n8n reloads the node. Ctrl+C stops everything.\n');
+
+	const stop = () => {
+		tsc.kill();
+		n8n.kill();
+		void fal?.close();
+		void runflow?.close();
+	};
+	process.on('SIGINT', stop);
+	process.on('SIGTERM', stop);
+}
+
+main().catch((error: Error) => {
+	console.error(`npm run dev failed: ${error.message}`);
+	process.exitCode = 1;
+});

@@ -1,0 +1,23 @@
+/** The n8n editor from the outside: wait for it, and create the owner account a fresh instance asks for. */
+
+export const DEV_OWNER = { email: 'dev@example.com', firstName: 'Flux', lastName: 'Developer', password: 'Flux-dev-password-1' };
+
+export async function waitForEditor(url: string, timeoutMs = 180_000): Promise<void> {
+	const deadline = Date.now() + timeoutMs;
+	while (Date.now() < deadline) {
+		const ok = await fetch(`${url}/healthz`).then((r) => r.ok, () => false);
+		if (ok) return;
+		await new Promise((r) => setTimeout(r, 500));
+	}
+	throw new Error(`n8n did not answer on ${url} within ${timeoutMs / 1000} s`);
+}
+
+/** Sets up the owner on a fresh instance (a no-op answer when one exists); returns the login. */
+export async function setUpOwner(url: string): Promise<{ email: string; password: string }> {
+	await fetch(`${url}/rest/owner/setup`, {
+		method: 'POST',
+		headers: { 'content-type': 'application/json' },
+		body: JSON.stringify(DEV_OWNER),
+	}).catch(() => undefined);
+	return { email: DEV_OWNER.email, password: DEV_OWNER.password };
+}
