@@ -1,6 +1,6 @@
 /** The n8n editor from the outside: wait for it, and create the owner account a fresh instance asks for. */
 
-export const DEV_OWNER = { email: 'dev@example.com', firstName: 'Flux', lastName: 'Developer', password: 'Flux-dev-password-1' };
+export const DEV_OWNER = { email: 'dev@example.com', firstName: 'Flux', lastName: 'Developer', password: process.env.N8N_DEV_PASSWORD ?? 'Flux-example-dummy-1' };
 
 export async function waitForEditor(url: string, timeoutMs = 180_000): Promise<void> {
 	const deadline = Date.now() + timeoutMs;
