@@ -11,7 +11,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
-import { createInstance, execute, exampleWorkflows, jsonFile, n8nHost, packPackage } from '../e2e/n8n';
+import { binaryBytes, createInstance, execute, exampleWorkflows, jsonFile, n8nHost, packPackage } from '../e2e/n8n';
 import { startMockFal, type MockFal } from '../test/mock-provider/falServer';
 import { startMockRunflow, type MockRunflow } from '../test/mock-provider/runflowServer';
 
@@ -50,10 +50,11 @@ async function main() {
 			const ms = Date.now() - t;
 			for (const [nodeName, run] of Object.entries(runs)) {
 				for (const item of run.items) {
-					const binary = item.binary?.data;
-					if (!binary?.data || item.json.provider === undefined) continue;
+					if (!item.binary?.data || item.json.provider === undefined) continue;
 					const path = join(outDir, `${file.replace('.workflow.json', '')}--${String(item.json.fileName)}`);
-					writeFileSync(path, Buffer.from(binary.data, 'base64'));
+					const bytes = binaryBytes(instance, item);
+					if (bytes.length !== item.json.fileSize) throw new Error(`${path}: ${bytes.length} bytes on disk, ${String(item.json.fileSize)} reported`);
+					writeFileSync(path, bytes);
 					rows.push({
 						workflow: file.replace('.workflow.json', ''),
 						node: nodeName,

@@ -1,0 +1,259 @@
+/**
+ * Screenshots of the node's editor UI, so reviewers see it without installing anything:
+ *
+ *   docs/editor-parameters.png             the "Generate images" node's parameter panel (fal.ai, Generate)
+ *   docs/editor-runflow-remix-notice.png   a node set to Runflow + Remix, with the notice that Runflow has no Remix
+ *
+ * A real n8n (the cached e2e host, `e2e/n8n.ts`) in a throw-away user folder on a free port, with
+ * this package linked in as a community node (run `npm run build` first), credentials pointing at
+ * the loopback mock providers and the example workflows imported; headless Chromium from Debian's
+ * packages (scripts/install-chromium.sh, run here when no chromium is on PATH) driven with
+ * puppeteer-core. Everything started here is stopped before the script returns.
+ *
+ * Run: npx tsx scripts/screenshot.ts
+ * Environment: N8N_HOST_NAME (n8n-2 or n8n-1), CHROMIUM_PATH (a Chromium/Chrome binary),
+ * SCREENSHOT_KEEP=1 (keep the temp user folder), SCREENSHOT_DEBUG=1 (dump the page on failure).
+ */
+import { execFileSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+
+import { createInstance, exampleWorkflows, jsonFile, n8nHost } from '../e2e/n8n';
+import { startMockFal } from '../test/mock-provider/falServer';
+import { startMockRunflow } from '../test/mock-provider/runflowServer';
+import { setUpOwner, waitForEditor } from './editor';
+
+const root = resolve(__dirname, '..');
+const docs = join(root, 'docs');
+const debug = process.env.SCREENSHOT_DEBUG === '1';
+
+/** The example with the node to show, and the copy imported for the Runflow + Remix notice. */
+const EXAMPLE_FILE = 'generate-and-remix-fal.workflow.json';
+const PARAMETERS_NODE = 'Generate images';
+const NOTICE_NODE = 'Remix each image';
+const NOTICE_WORKFLOW_ID = 'screenshotNotice1';
+
+type WorkflowNode = { id: string; name: string; parameters: Record<string, unknown>; credentials?: Record<string, unknown> };
+
+function log(message: string) {
+	console.log(`[screenshot] ${message}`);
+}
+
+function freePort(): Promise<number> {
+	return new Promise((res, rej) => {
+		const server = createServer();
+		server.unref();
+		server.on('error', rej);
+		server.listen(0, '127.0.0.1', () => {
+			const { port } = server.address() as { port: number };
+			server.close(() => res(port));
+		});
+	});
+}
+
+function chromiumPath(): string {
+	if (process.env.CHROMIUM_PATH) return process.env.CHROMIUM_PATH;
+	// Installs Debian's chromium when none is on PATH; prints the binary's path either way.
+	const out = execFileSync('bash', [join(root, 'scripts', 'install-chromium.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+	return out.trim().split('\n').pop()!;
+}
+
+async function stopChild(child: ChildProcess, timeoutMs = 10_000): Promise<void> {
+	if (child.exitCode !== null || child.signalCode !== null) return;
+	const exited = new Promise<void>((res) => child.once('exit', () => res()));
+	child.kill('SIGTERM');
+	const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+	await exited;
+	clearTimeout(timer);
+}
+
+async function dumpPage(page: Page, name: string) {
+	if (!debug) return;
+	const dir = join(tmpdir(), 'flux-screenshot-debug');
+	mkdirSync(dir, { recursive: true });
+	await page.screenshot({ path: join(dir, `${name}.png`) }).catch(() => undefined);
+	writeFileSync(join(dir, `${name}.html`), await page.content().catch(() => ''));
+	log(`debug: page dumped to ${dir}/${name}.{png,html} (${page.url()})`);
+}
+
+/** Signs in with n8n's REST login from the editor's own origin, so the auth cookie is the page's. */
+async function signIn(page: Page, url: string, email: string, password: string) {
+	await page.goto(`${url}/signin`, { waitUntil: 'networkidle2' });
+	const status = await page.evaluate(
+		async (body) => {
+			const browserId = localStorage.getItem('n8n-browserId');
+			const r = await fetch('/rest/login', {
+				method: 'POST',
+				headers: { 'content-type': 'application/json', ...(browserId ? { 'browser-id': browserId } : {}) },
+				body,
+			});
+			return `${r.status} ${r.ok ? '' : await r.text()}`;
+		},
+		JSON.stringify({ emailOrLdapLoginId: email, password }),
+	);
+	if (!status.startsWith('200')) throw new Error(`POST /rest/login answered ${status.slice(0, 300)}`);
+}
+
+/** Closes whatever n8n pops up over the editor (tours, "what's new", surveys). */
+async function dismissPopups(page: Page) {
+	for (let i = 0; i < 3; i++) {
+		const closed = await page.evaluate(() => {
+			let n = 0;
+			for (const el of document.querySelectorAll<HTMLElement>('.el-dialog__headerbtn, .el-message-box__headerbtn, [data-test-id="close-button"], .el-notification__closeBtn')) {
+				if (el.offsetParent !== null && !el.closest('[data-test-id="ndv"]')) {
+					el.click();
+					n++;
+				}
+			}
+			return n;
+		});
+		if (!closed) break;
+		await new Promise((r) => setTimeout(r, 400));
+	}
+}
+
+/** Opens a workflow with a node's parameter panel (NDV) open, and waits for its parameters. */
+async function openNodePanel(page: Page, url: string, workflowId: string, node: WorkflowNode): Promise<void> {
+	await page.goto(`${url}/workflow/${workflowId}/${node.id}`, { waitUntil: 'networkidle2' });
+	await page.waitForSelector('.vue-flow__node, [data-test-id="canvas-node"]', { timeout: 60_000 });
+	const ndv = '[data-test-id="ndv"]';
+	const opened = await page.waitForSelector(`${ndv} [data-test-id="node-parameters"]`, { timeout: 10_000 }).catch(() => null);
+	if (!opened) {
+		// No deep link: double-click the node on the canvas.
+		await page.keyboard.press('Escape');
+		const handle = await page.$(`[data-test-id="canvas-node"][data-node-name="${node.name}"]`);
+		if (!handle) throw new Error(`node "${node.name}" not found on the canvas`);
+		await handle.click({ count: 2 });
+		await page.waitForSelector(`${ndv} [data-test-id="node-parameters"]`, { timeout: 30_000 });
+	}
+	await page.waitForNetworkIdle({ idleTime: 500, timeout: 30_000 }).catch(() => undefined);
+	await dismissPopups(page);
+	// Let the panel's open animation and the parameter inputs settle.
+	await new Promise((r) => setTimeout(r, 1000));
+}
+
+/** A screenshot of the open parameter panel, clipped to the NDV dialog. */
+async function shootPanel(page: Page, file: string) {
+	const dialog = (await page.$('[data-test-id="ndv"] .el-dialog, [data-test-id="ndv-dialog"]')) ?? (await page.$('[data-test-id="ndv"]'));
+	const box = await dialog?.boundingBox();
+	const viewport = page.viewport()!;
+	const pad = 8;
+	const clip =
+		box && box.width > 200 && box.height > 200
+			? {
+					x: Math.max(0, box.x - pad),
+					y: Math.max(0, box.y - pad),
+					width: Math.min(viewport.width, box.x + box.width + pad) - Math.max(0, box.x - pad),
+					height: Math.min(viewport.height, box.y + box.height + pad) - Math.max(0, box.y - pad),
+				}
+			: undefined;
+	await page.screenshot({ path: file, type: 'png', clip });
+	log(`wrote ${file}`);
+}
+
+async function main() {
+	if (!existsSync(join(root, 'dist', 'nodes', 'FluxUltra', 'FluxUltra.node.js'))) throw new Error('dist/ is missing: run `npm run build` first');
+	const started = Date.now();
+	const host = n8nHost(process.env.N8N_HOST_NAME);
+	const executablePath = chromiumPath();
+	const port = await freePort();
+	const userFolder = mkdtempSync(join(tmpdir(), 'flux-screenshot-'));
+	const instance = createInstance(
+		host,
+		undefined,
+		{
+			N8N_PORT: String(port),
+			N8N_LOG_LEVEL: 'warn',
+			N8N_PERSONALIZATION_ENABLED: 'false',
+			N8N_HIRING_BANNER_ENABLED: 'false',
+			N8N_AI_ENABLED: 'false',
+		},
+		{ userFolder },
+	);
+
+	const cleanups: Array<() => Promise<unknown>> = [];
+	let browser: Browser | undefined;
+	try {
+		const fal = await startMockFal();
+		cleanups.push(() => fal.close());
+		const runflow = await startMockRunflow();
+		cleanups.push(() => runflow.close());
+
+		await instance.cli([
+			'import:credentials',
+			`--input=${jsonFile(instance, 'credentials.json', [
+				{ id: 'falApiExample01', name: 'fal.ai account', type: 'falApi', data: { apiKey: 'screenshot-dummy-key', baseUrl: fal.url } },
+				{ id: 'runflowApiExample01', name: 'Runflow account', type: 'runflowApi', data: { apiKey: 'rf_live_screenshot_dummy', baseUrl: runflow.url } },
+			])}`,
+		]);
+		const examples = exampleWorkflows();
+		for (const [n, { workflow }] of examples.entries()) {
+			await instance.cli(['import:workflow', `--input=${jsonFile(instance, `wf-${n}.json`, { ...workflow, id: `example${n}` })}`]);
+		}
+		const exampleIndex = examples.findIndex((e) => e.file === EXAMPLE_FILE);
+		if (exampleIndex < 0) throw new Error(`examples/${EXAMPLE_FILE} not found`);
+		const example = examples[exampleIndex].workflow as { nodes: WorkflowNode[] };
+		const parametersNode = example.nodes.find((n) => n.name === PARAMETERS_NODE)!;
+
+		// The same workflow with its remix node switched to Runflow, which has no Remix: the node shows a notice.
+		const noticeWorkflow = structuredClone(example);
+		const noticeNode = noticeWorkflow.nodes.find((n) => n.name === NOTICE_NODE)!;
+		noticeNode.parameters.provider = 'runflow';
+		noticeNode.credentials = { runflowApi: { id: 'runflowApiExample01', name: 'Runflow account' } };
+		await instance.cli([
+			'import:workflow',
+			`--input=${jsonFile(instance, 'wf-notice.json', { ...noticeWorkflow, id: NOTICE_WORKFLOW_ID, name: `${(noticeWorkflow as { name?: string }).name ?? 'Example'} (Runflow remix)` })}`,
+		]);
+
+		log(`starting n8n ${host.version} on port ${port}`);
+		const n8n = instance.spawn(['start']);
+		cleanups.push(() => stopChild(n8n));
+		const url = `http://localhost:${port}`;
+		await Promise.race([
+			waitForEditor(url),
+			new Promise((_, rej) => n8n.once('exit', (code) => rej(new Error(`n8n exited (${code}): ${n8n.logs.join('').slice(-3000)}`)))),
+		]);
+		const login = await setUpOwner(url);
+
+		log(`launching ${executablePath}`);
+		browser = await puppeteer.launch({
+			executablePath,
+			headless: true,
+			args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu', '--hide-scrollbars', '--lang=en-US'],
+			defaultViewport: { width: 1440, height: 900, deviceScaleFactor: 1 },
+		});
+		const page = await browser.newPage();
+		page.setDefaultTimeout(60_000);
+		await signIn(page, url, login.email, login.password);
+
+		mkdirSync(docs, { recursive: true });
+		try {
+			await openNodePanel(page, url, `example${exampleIndex}`, parametersNode);
+			await shootPanel(page, join(docs, 'editor-parameters.png'));
+		} catch (error) {
+			await dumpPage(page, 'parameters');
+			throw error;
+		}
+		try {
+			await openNodePanel(page, url, NOTICE_WORKFLOW_ID, noticeNode);
+			await shootPanel(page, join(docs, 'editor-runflow-remix-notice.png'));
+		} catch (error) {
+			await dumpPage(page, 'notice');
+			throw error;
+		}
+		log(`done in ${Math.round((Date.now() - started) / 1000)} s`);
+	} finally {
+		await browser?.close().catch(() => undefined);
+		for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+		if (process.env.SCREENSHOT_KEEP !== '1') rmSync(userFolder, { recursive: true, force: true });
+	}
+}
+
+main().catch((error: Error) => {
+	console.error(`screenshot failed: ${error.stack ?? error.message}`);
+	process.exitCode = 1;
+});
