@@ -39,8 +39,9 @@ const NOTICE_WORKFLOW_ID = 'screenshotNotice1';
 
 type WorkflowNode = { id: string; name: string; parameters: Record<string, unknown>; credentials?: Record<string, unknown> };
 
+const t0 = Date.now();
 function log(message: string) {
-	console.log(`[screenshot] ${message}`);
+	console.log(`[screenshot ${((Date.now() - t0) / 1000).toFixed(1)} s] ${message}`);
 }
 
 function freePort(): Promise<number> {
@@ -161,12 +162,15 @@ async function main() {
 	const host = n8nHost(process.env.N8N_HOST_NAME);
 	const executablePath = chromiumPath();
 	const port = await freePort();
+	// n8n's task broker listens on 5679 even with runners off: a free one, so a running n8n does not clash.
+	const brokerPort = await freePort();
 	const userFolder = mkdtempSync(join(tmpdir(), 'flux-screenshot-'));
 	const instance = createInstance(
 		host,
 		undefined,
 		{
 			N8N_PORT: String(port),
+			N8N_RUNNERS_BROKER_PORT: String(brokerPort),
 			N8N_LOG_LEVEL: 'warn',
 			N8N_PERSONALIZATION_ENABLED: 'false',
 			N8N_HIRING_BANNER_ENABLED: 'false',
@@ -183,6 +187,7 @@ async function main() {
 		const runflow = await startMockRunflow();
 		cleanups.push(() => runflow.close());
 
+		log('importing credentials and workflows');
 		await instance.cli([
 			'import:credentials',
 			`--input=${jsonFile(instance, 'credentials.json', [
@@ -218,6 +223,7 @@ async function main() {
 			new Promise((_, rej) => n8n.once('exit', (code) => rej(new Error(`n8n exited (${code}): ${n8n.logs.join('').slice(-3000)}`)))),
 		]);
 		const login = await setUpOwner(url);
+		log('n8n is up');
 
 		log(`launching ${executablePath}`);
 		browser = await puppeteer.launch({
