@@ -81,6 +81,21 @@ async function dumpPage(page: Page, name: string) {
 	log(`debug: page dumped to ${dir}/${name}.{png,html} (${page.url()})`);
 }
 
+/** waitForEditor, but failing as soon as n8n exits (a clash on a port, a bad config) instead of polling on. */
+async function waitForN8n(url: string, n8n: ChildProcess & { logs: string[] }): Promise<void> {
+	const deadline = Date.now() + 180_000;
+	while (n8n.exitCode === null && n8n.signalCode === null) {
+		if (Date.now() > deadline) break;
+		try {
+			await waitForEditor(url, 1000);
+			return;
+		} catch {
+			// not up yet
+		}
+	}
+	throw new Error(`n8n did not start (exit code ${n8n.exitCode}): ${n8n.logs.join('').slice(-3000)}`);
+}
+
 /** Signs in with n8n's REST login from the editor's own origin, so the auth cookie is the page's. */
 async function signIn(page: Page, url: string, email: string, password: string) {
 	await page.goto(`${url}/signin`, { waitUntil: 'networkidle2' });
@@ -218,10 +233,7 @@ async function main() {
 		const n8n = instance.spawn(['start']);
 		cleanups.push(() => stopChild(n8n));
 		const url = `http://localhost:${port}`;
-		await Promise.race([
-			waitForEditor(url),
-			new Promise((_, rej) => n8n.once('exit', (code) => rej(new Error(`n8n exited (${code}): ${n8n.logs.join('').slice(-3000)}`)))),
-		]);
+		await waitForN8n(url, n8n);
 		const login = await setUpOwner(url);
 		log('n8n is up');
 
