@@ -154,6 +154,7 @@ interface FakeJob {
 	images: number;
 	polls: number;
 	imageUrl?: string;
+	resultRead?: boolean;
 }
 
 export interface FakeProvider {
@@ -162,13 +163,15 @@ export interface FakeProvider {
 	jobs: Map<string, FakeJob>;
 	/** Input images received through uploads, by the URL the job then names. */
 	uploads: Map<string, Buffer>;
+	/** Jobs created whose result has not been read yet, now and at most. */
+	inFlight: { now: number; peak: number };
 }
 
 /** Every job takes one "still running" status before it is done. */
 const POLLS_BEFORE_DONE = 1;
 
 export function faultyFal(faults: FaultInjector): FakeProvider {
-	const fake: FakeProvider = { creations: new Map(), jobs: new Map(), uploads: new Map() };
+	const fake: FakeProvider = { creations: new Map(), jobs: new Map(), uploads: new Map(), inFlight: { now: 0, peak: 0 } };
 	const pending = new Map<string, string>();
 	let ids = 0;
 	const err = { detail: 'injected fault' };
@@ -180,8 +183,11 @@ export function faultyFal(faults: FaultInjector): FakeProvider {
 			const body = asObject(raw);
 			const prompt = String(body.prompt);
 			answer(cb, faults.next(`POST ${uri} ${prompt}`, true), err, () => {
+				// A prompt asking for it is refused, as fal refuses an invalid field.
+				if (prompt.includes('reject')) return json(422, { detail: [{ loc: ['body', 'prompt'], msg: 'rejected on request', type: 'value_error' }] });
 				const id = `fal-${++ids}`;
 				fake.creations.set(prompt, (fake.creations.get(prompt) ?? 0) + 1);
+				fake.inFlight.peak = Math.max(fake.inFlight.peak, ++fake.inFlight.now);
 				fake.jobs.set(id, { prompt, images: Number(body.num_images ?? 1), polls: 0, imageUrl: body.image_url as string | undefined });
 				const links = `${QUEUE}/fal-ai/flux-pro/requests/${id}`;
 				return json(200, { request_id: id, status_url: `${links}/status`, response_url: links, cancel_url: `${links}/cancel` });
@@ -200,6 +206,8 @@ export function faultyFal(faults: FaultInjector): FakeProvider {
 			const id = uri.split('/')[4];
 			answer(cb, faults.next(`GET ${uri}`, false), err, () => {
 				const job = fake.jobs.get(id)!;
+				if (!job.resultRead) fake.inFlight.now--;
+				job.resultRead = true;
 				const images = Array.from({ length: job.images }, (_, n) => ({ url: `${CDN}/files/${id}/${n}.png`, content_type: 'image/png', width: 16, height: 9 }));
 				return json(200, { images, seed: 7, has_nsfw_concepts: images.map(() => false), prompt: job.prompt });
 			});
@@ -239,7 +247,7 @@ export function faultyFal(faults: FaultInjector): FakeProvider {
 }
 
 export function faultyRunflow(faults: FaultInjector): FakeProvider {
-	const fake: FakeProvider = { creations: new Map(), jobs: new Map(), uploads: new Map() };
+	const fake: FakeProvider = { creations: new Map(), jobs: new Map(), uploads: new Map(), inFlight: { now: 0, peak: 0 } };
 	const assets = new Map<string, { size: number; bytes?: Buffer }>();
 	let ids = 0;
 	const err = { code: 'INJECTED', message: 'injected fault', errors: null };
@@ -253,6 +261,7 @@ export function faultyRunflow(faults: FaultInjector): FakeProvider {
 			answer(cb, faults.next(`POST ${uri} ${prompt}`, true), err, () => {
 				const id = `run-${++ids}`;
 				fake.creations.set(prompt, (fake.creations.get(prompt) ?? 0) + 1);
+				fake.inFlight.peak = Math.max(fake.inFlight.peak, ++fake.inFlight.now);
 				fake.jobs.set(id, { prompt, images: Number(input.num_images ?? 1), polls: 0, imageUrl: input.image_url as string | undefined });
 				return json(201, { id, status_code: 'queued', input, output: null });
 			});
@@ -263,6 +272,8 @@ export function faultyRunflow(faults: FaultInjector): FakeProvider {
 			answer(cb, faults.next(`GET ${uri}`, false), err, () => {
 				const job = fake.jobs.get(id)!;
 				if (job.polls++ < POLLS_BEFORE_DONE) return json(200, { id, status_code: 'running', output: null });
+				if (!job.resultRead) fake.inFlight.now--;
+				job.resultRead = true;
 				const images = Array.from({ length: job.images }, (_, n) => ({ url: `${RUNFLOW_STORAGE}/outputs/${id}/${n}.png?X-Amz-Signature=example`, contentType: 'image/png', width: 16, height: 9 }));
 				return json(200, { id, status_code: 'succeeded', output: runflowOutputBody('outputs', images, 7) });
 			});

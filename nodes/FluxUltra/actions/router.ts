@@ -16,6 +16,7 @@ import type { FluxProvider, ProviderSession } from '../providers/types';
 import { FluxError } from '../transport/errors';
 import { redact } from '../transport/redact';
 import { runJob } from './job';
+import { runPool } from './pool';
 
 /** Reads one item's raw parameters the way n8n resolves them (expressions included). */
 function readItem(ctx: IExecuteFunctions, i: number) {
@@ -166,20 +167,36 @@ export async function route(this: IExecuteFunctions): Promise<INodeExecutionData
 			openFailure = error;
 		}
 	}
-	const output: INodeExecutionData[] = [];
-	for (const [i, item] of prepared.entries()) {
-		let failure = item.failure ?? openFailure;
-		if (item.request && session) {
+	// Jobs run side by side up to "Max Parallel Jobs" (read from the first item); every item's
+	// outcome lands at its own index, so the output keeps the input order.
+	const limit = prepared.find((p) => p.request)?.request?.options.maxParallelJobs ?? 1;
+	let stopped = false;
+	const outcomes = await runPool(
+		prepared.length,
+		limit,
+		async (i): Promise<{ items?: INodeExecutionData[]; failure?: unknown }> => {
+			const item = prepared[i];
+			if (!item.request || !session) return { failure: item.failure ?? openFailure };
 			try {
-				output.push(...(await runJob(this, provider, session, item.request, i)));
-				continue;
-			} catch (error) {
-				failure = error;
+				return { items: await runJob(this, provider, session, item.request, i) };
+			} catch (failure) {
+				// Without Continue On Fail the node fails: start no further job (running ones finish).
+				if (!continueOnFail) stopped = true;
+				return { failure };
 			}
+		},
+		() => stopped,
+	);
+	const output: INodeExecutionData[] = [];
+	for (const [i, outcome] of outcomes.entries()) {
+		if (!outcome) continue;
+		if (outcome.items) {
+			output.push(...outcome.items);
+			continue;
 		}
-		const nodeError = toNodeError(this, failure, i, session?.scrub);
+		const nodeError = toNodeError(this, outcome.failure, i, session?.scrub);
 		if (!continueOnFail) throw nodeError;
-		output.push(errorItem(nodeError, failure, i));
+		output.push(errorItem(nodeError, outcome.failure, i));
 	}
 	return [output];
 }

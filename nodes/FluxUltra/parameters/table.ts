@@ -308,6 +308,18 @@ export const NODE_OPTION_PARAMS = [
 		unit: 'seconds',
 	},
 	{
+		kind: 'integer',
+		name: 'maxParallelJobs',
+		displayName: 'Max Parallel Jobs',
+		description:
+			"How many items' jobs run at the same time. fal.ai starts accounts at 2 concurrent jobs (more wait in its queue); Runflow queues runs beyond a per-model limit. Output order is kept.",
+		placement: 'options',
+		operations: BOTH,
+		default: 2,
+		min: 1,
+		max: 16,
+	},
+	{
 		kind: 'number',
 		name: 'maxImageSize',
 		displayName: 'Max Image Size (MB)',

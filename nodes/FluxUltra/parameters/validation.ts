@@ -36,6 +36,8 @@ export interface NodeOptions {
 	timeoutMs: number;
 	/** Byte cap for each downloaded image. */
 	maxImageBytes: number;
+	/** How many items' jobs may run at once (read from the first item). */
+	maxParallelJobs: number;
 }
 
 export interface JobRequest {
@@ -215,6 +217,7 @@ function validateOptions(operation: Operation, options: Record<string, unknown>)
 		fileName: values.fileName as string,
 		timeoutMs: Math.round((values.timeout as number) * 1000),
 		maxImageBytes: Math.round((values.maxImageSize as number) * 1024 * 1024),
+		maxParallelJobs: values.maxParallelJobs as number,
 	};
 }
 
