@@ -81,6 +81,17 @@ async function dumpPage(page: Page, name: string) {
 	log(`debug: page dumped to ${dir}/${name}.{png,html} (${page.url()})`);
 }
 
+/** Runs a step; when it fails and SCREENSHOT_DEBUG=1, leaves the page as it was for a look. */
+async function withPageDump(page: Page, name: string, step: () => Promise<void>): Promise<void> {
+	let done = false;
+	try {
+		await step();
+		done = true;
+	} finally {
+		if (!done) await dumpPage(page, name);
+	}
+}
+
 /** waitForEditor, but failing as soon as n8n exits (a clash on a port, a bad config) instead of polling on. */
 async function waitForN8n(url: string, n8n: ChildProcess & { logs: string[] }): Promise<void> {
 	const deadline = Date.now() + 180_000;
@@ -93,6 +104,8 @@ async function waitForN8n(url: string, n8n: ChildProcess & { logs: string[] }): 
 			// not up yet
 		}
 	}
+	// Its last words arrive on stdout/stderr after the exit event.
+	await Promise.race([new Promise((r) => n8n.once('close', r)), new Promise((r) => setTimeout(r, 2000))]);
 	throw new Error(`n8n did not start (exit code ${n8n.exitCode}): ${n8n.logs.join('').slice(-3000)}`);
 }
 
@@ -119,7 +132,7 @@ async function dismissPopups(page: Page) {
 	for (let i = 0; i < 3; i++) {
 		const closed = await page.evaluate(() => {
 			let n = 0;
-			for (const el of document.querySelectorAll<HTMLElement>('.el-dialog__headerbtn, .el-message-box__headerbtn, [data-test-id="close-button"], .el-notification__closeBtn')) {
+			for (const el of Array.from(document.querySelectorAll<HTMLElement>('.el-dialog__headerbtn, .el-message-box__headerbtn, [data-test-id="close-button"], .el-notification__closeBtn'))) {
 				if (el.offsetParent !== null && !el.closest('[data-test-id="ndv"]')) {
 					el.click();
 					n++;
@@ -186,7 +199,7 @@ async function main() {
 		{
 			N8N_PORT: String(port),
 			N8N_RUNNERS_BROKER_PORT: String(brokerPort),
-			N8N_LOG_LEVEL: 'warn',
+			N8N_LOG_LEVEL: 'info', // kept in memory, shown only when n8n fails to start
 			N8N_PERSONALIZATION_ENABLED: 'false',
 			N8N_HIRING_BANNER_ENABLED: 'false',
 			N8N_AI_ENABLED: 'false',
@@ -249,20 +262,14 @@ async function main() {
 		await signIn(page, url, login.email, login.password);
 
 		mkdirSync(docs, { recursive: true });
-		try {
+		await withPageDump(page, 'parameters', async () => {
 			await openNodePanel(page, url, `example${exampleIndex}`, parametersNode);
 			await shootPanel(page, join(docs, 'editor-parameters.png'));
-		} catch (error) {
-			await dumpPage(page, 'parameters');
-			throw error;
-		}
-		try {
+		});
+		await withPageDump(page, 'notice', async () => {
 			await openNodePanel(page, url, NOTICE_WORKFLOW_ID, noticeNode);
 			await shootPanel(page, join(docs, 'editor-runflow-remix-notice.png'));
-		} catch (error) {
-			await dumpPage(page, 'notice');
-			throw error;
-		}
+		});
 		log(`done in ${Math.round((Date.now() - started) / 1000)} s`);
 	} finally {
 		await browser?.close().catch(() => undefined);

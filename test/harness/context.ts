@@ -1,4 +1,8 @@
+import { createWriteStream } from 'node:fs';
+import { stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 
 import {
 	NodeApiError,
@@ -55,6 +59,11 @@ export interface HarnessOptions {
 	nodeType?: INodeType;
 	/** Credential classes whose `authenticate` signs requests; the source ones by default. */
 	credentialTypes?: Record<string, ICredentialType>;
+	/**
+	 * Where prepareBinaryData puts files: in memory as base64 (n8n's default mode), or on disk in
+	 * this folder, keeping only a reference (n8n's filesystem mode; the benchmark measures memory so).
+	 */
+	binaryFolder?: string;
 }
 
 export const DUMMY_FAL_KEY = 'dummy-fal-key-0000:example-secret';
@@ -70,6 +79,20 @@ export interface Harness {
 	run(): Promise<INodeExecutionData[][]>;
 	/** Runs the node and returns the error it fails with; fails the test if it succeeds. */
 	fail(): Promise<NodeApiError | NodeOperationError>;
+}
+
+/** Binary data as n8n's filesystem mode keeps it: the file on disk, a reference in the item. */
+export function toFileBinary(folder: string) {
+	let n = 0;
+	return async (data: Buffer | Readable, filePath?: string, mimeType?: string): Promise<IBinaryData> => {
+		const id = `${process.pid}-${++n}`;
+		const path = join(folder, id);
+		if (Buffer.isBuffer(data)) await writeFile(path, data);
+		else await pipeline(data, createWriteStream(path));
+		const fileName = filePath?.split('/').pop();
+		const size = (await stat(path)).size;
+		return { data: 'filesystem-v2', id: `filesystem-v2:${path}`, mimeType: mimeType ?? 'application/octet-stream', fileName, fileSize: `${size} B` };
+	};
 }
 
 /** Binary data as n8n's default (in-memory) mode keeps it: base64 in `data`. */
@@ -135,7 +158,7 @@ export function createHarness(options: HarnessOptions): Harness {
 				const credential = (options.credentialTypes ?? SOURCE_CREDENTIAL_TYPES)[type];
 				return await realHttpRequest(applyAuthentication(credential, type, data, o), requests);
 			},
-			prepareBinaryData: toBinary,
+			prepareBinaryData: options.binaryFolder ? toFileBinary(options.binaryFolder) : toBinary,
 			assertBinaryData: binaryOf,
 			async getBinaryDataBuffer(itemIndex: number, property: string) {
 				return Buffer.from(binaryOf(itemIndex, property).data, 'base64');

@@ -226,9 +226,10 @@ export function faultyFal(faults: FaultInjector): FakeProvider {
 		.persist()
 		.post('/storage/upload/initiate')
 		.query(true)
-		.reply((uri, _raw, cb) => {
-			answer(cb, faults.next(`POST ${uri} ${++ids}`, false), err, () => {
-				const slot = `up-${ids}`;
+		.reply((uri, raw, cb) => {
+			// Keyed by the file, so retries of one upload count as one request's streak.
+			answer(cb, faults.next(`POST ${uri} ${String(asObject(raw).file_name)}`, false), err, () => {
+				const slot = `up-${++ids}`;
 				pending.set(slot, `${CDN}/files/uploads/${slot}`);
 				return json(200, { upload_url: `${FAL_UPLOAD_HOST}/put/${slot}?signature=example`, file_url: pending.get(slot) });
 			});
@@ -280,8 +281,8 @@ export function faultyRunflow(faults: FaultInjector): FakeProvider {
 		})
 		.post('/v1/asset-uploads')
 		.reply((uri, raw, cb) => {
-			answer(cb, faults.next(`POST ${uri} ${++ids}`, false), err, () => {
-				const id = `asset-${ids}`;
+			answer(cb, faults.next(`POST ${uri} ${String(asObject(raw).filename)}`, false), err, () => {
+				const id = `asset-${++ids}`;
 				assets.set(id, { size: Number(asObject(raw).size_bytes) });
 				return json(201, { asset_id: id, upload_url: `${RUNFLOW_STORAGE}/uploads/${id}?X-Amz-Signature=example` });
 			});

@@ -17,6 +17,11 @@ export interface MockFalOptions {
 	/** Image size as a fraction of Ultra's real size (1 = about 4 MP). */
 	scale?: number;
 	port?: number;
+	/**
+	 * Serve every job's images from this many pre-rendered files per format and size, instead of
+	 * rendering each (the benchmark: rendering 4 MP PNGs would cost more CPU than the node under test).
+	 */
+	imagePool?: number;
 }
 
 interface Job {
@@ -26,6 +31,9 @@ interface Job {
 	submittedAt: number;
 	cancelled: boolean;
 	seed: number;
+	statusRequests: number;
+	/** When the last image file of the job was fully sent. */
+	lastDownloadAt?: number;
 }
 
 export interface MockFal {
@@ -77,6 +85,14 @@ export async function startMockFal(options: MockFalOptions = {}): Promise<MockFa
 		return elapsed < latencyMs / 3 ? 'IN_QUEUE' : 'IN_PROGRESS';
 	};
 
+	const pool = new Map<string, Buffer>();
+	const renderImage = (format: 'png' | 'jpeg', width: number, height: number, seed: number, n: number) => {
+		if (!options.imagePool) return makeImage(format, width, height, seed);
+		const key = `${format}-${width}x${height}-${n % options.imagePool}`;
+		if (!pool.has(key)) pool.set(key, makeImage(format, width, height, n + 1));
+		return pool.get(key)!;
+	};
+
 	const resultOf = (job: Job) => {
 		const format = job.input.output_format === 'png' ? 'png' : 'jpeg';
 		const [w, h] = ULTRA_SIZES[String(job.input.aspect_ratio ?? '16:9')];
@@ -86,7 +102,7 @@ export async function startMockFal(options: MockFalOptions = {}): Promise<MockFa
 		const images = Array.from({ length: count }, (_, n) => {
 			const key = `${job.id}/${n}.${format === 'png' ? 'png' : 'jpg'}`;
 			const contentType = `image/${format}`;
-			if (!files.has(key)) files.set(key, { bytes: makeImage(format, width, height, job.seed + n), type: contentType });
+			if (!files.has(key)) files.set(key, { bytes: renderImage(format, width, height, job.seed + n, n), type: contentType });
 			const url = job.input.sync_mode
 				? `data:${contentType};base64,${files.get(key)!.bytes.toString('base64')}`
 				: `${base}/files/${key}`;
@@ -112,7 +128,18 @@ export async function startMockFal(options: MockFalOptions = {}): Promise<MockFa
 				counts.download++;
 				if (!file) return send(res, 404, { detail: 'Not Found' });
 				res.writeHead(200, { 'content-type': file.type, 'content-length': String(file.bytes.length) });
-				return res.end(file.bytes);
+				const job = jobs.get(path.split('/')[2]);
+				return res.end(file.bytes, () => {
+					if (job) job.lastDownloadAt = Date.now();
+				});
+			}
+			if (req.method === 'GET' && path === '/__stats') {
+				// For the benchmark: what happened to every job, on this process's clock.
+				return send(res, 200, {
+					latencyMs,
+					counts,
+					jobs: [...jobs.values()].map((j) => ({ id: j.id, submittedAt: j.submittedAt, statusRequests: j.statusRequests, lastDownloadAt: j.lastDownloadAt })),
+				});
 			}
 			if (req.method === 'PUT' && path.startsWith('/storage/put/')) {
 				const bytes = await readBody(req);
@@ -137,7 +164,7 @@ export async function startMockFal(options: MockFalOptions = {}): Promise<MockFa
 				const problem = validate(path, input);
 				const id = randomUUID();
 				const seed = typeof input.seed === 'number' ? input.seed : Math.floor(Math.random() * 2 ** 31);
-				jobs.set(id, { id, endpoint: path, input, submittedAt: Date.now(), cancelled: false, seed });
+				jobs.set(id, { id, endpoint: path, input, submittedAt: Date.now(), cancelled: false, seed, statusRequests: 0 });
 				if (problem) (jobs.get(id) as Job & { problem?: unknown }).problem = problem;
 				const links = `${base}${APP}/requests/${id}`;
 				return send(res, 200, {
@@ -153,6 +180,7 @@ export async function startMockFal(options: MockFalOptions = {}): Promise<MockFa
 			if (match && !job) return send(res, 404, { detail: 'Request not found' });
 			if (job && req.method === 'GET' && match![2] === '/status') {
 				counts.status++;
+				job.statusRequests++;
 				const status = stateOf(job);
 				return send(res, 200, { status, request_id: job.id, ...(status === 'IN_QUEUE' ? { queue_position: 0 } : {}), response_url: `${base}${APP}/requests/${job.id}` });
 			}

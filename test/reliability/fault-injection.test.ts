@@ -15,7 +15,10 @@ useNock();
 const JOBS_PER_PROVIDER = Number(process.env.FAULT_JOBS ?? 100);
 /** Drawn per request; the streak cap turns a few draws back into successes, so the share of faulted requests lands just above 25%. */
 const FAULT_RATE = Number(process.env.FAULT_RATE ?? 0.3);
-/** Fixed so a failure can be replayed; FAULT_SEED=<n> tries another draw. */
+/**
+ * FAULT_SEED=<n> tries another draw. Jobs run two at a time (the default Max Parallel Jobs), so
+ * which request meets which fault also depends on timing: a seed replays the mix, not the order.
+ */
 const SEED = Number(process.env.FAULT_SEED ?? 20261121);
 
 /** An input image above fal's inline limit, so fal uploads it too. */

@@ -254,7 +254,8 @@ export const runflowProvider: FluxProvider = {
 	fields: RUNFLOW_FIELDS,
 	unsupported(operation: Operation) {
 		if (operation !== 'remix') return undefined;
-		return 'Runflow offers no FLUX 1.1 [pro] ultra Redux model, so Remix is not available there. Pick "fal.ai" as Provider for Remix, or use Generate with an Input Image on Runflow.';
+		// The editor shows Provider as the credential choice, so the way out names both.
+		return 'Runflow offers no FLUX 1.1 [pro] ultra Redux model, so Remix is not available there. For Remix, pick a fal.ai credential (Provider "fal.ai"), or use Generate with an Input Image on Runflow.';
 	},
 	async open(ctx: IExecuteFunctions): Promise<ProviderSession> {
 		const credentials = await ctx.getCredentials(CREDENTIAL);

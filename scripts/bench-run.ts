@@ -1,0 +1,129 @@
+/**
+ * One benchmark variant in its own process, so its memory is its own: `tsx scripts/bench-run.ts
+ * <variant> '<json>'` runs the jobs against the mock at `mockUrl` and prints one JSON line of
+ * results. Variants: `node` (this package, compiled, through the harness with filesystem binary
+ * data), `fal-client` (@fal-ai/client subscribe), `sequential-5s` (one job at a time, status every
+ * 5 s: fal's own n8n node and the HTTP-Request-loop recipe).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { createFalClient } from '@fal-ai/client';
+import type { ICredentialType, INodeType } from 'n8n-workflow';
+
+import { createHarness } from '../test/harness/context';
+
+interface Options {
+	mockUrl: string;
+	jobs: number;
+	parallel: number;
+	imagesPerJob: number;
+}
+
+const [variant, json] = process.argv.slice(2);
+const options = JSON.parse(json) as Options;
+const ENDPOINT = 'fal-ai/flux-pro/v1.1-ultra';
+const input = (i: number) => ({ prompt: `bench ${i}`, aspect_ratio: '1:1', num_images: options.imagesPerJob, output_format: 'png' });
+
+/** Samples memory while the run goes, for the peaks. */
+function watchMemory() {
+	const base = process.memoryUsage();
+	const peak = { rss: base.rss, heap: base.heapUsed };
+	const timer = setInterval(() => {
+		const m = process.memoryUsage();
+		peak.rss = Math.max(peak.rss, m.rss);
+		peak.heap = Math.max(peak.heap, m.heapUsed);
+	}, 10);
+	return () => {
+		clearInterval(timer);
+		return { rssBase: base.rss, rssPeak: peak.rss, heapPeak: peak.heap };
+	};
+}
+
+async function runNode(folder: string) {
+	// eslint-disable-next-line @typescript-eslint/no-require-imports
+	const { FluxUltra } = require('../dist/nodes/FluxUltra/FluxUltra.node.js') as { FluxUltra: new () => INodeType };
+	// eslint-disable-next-line @typescript-eslint/no-require-imports
+	const { FalApi } = require('../dist/credentials/FalApi.credentials.js') as { FalApi: new () => ICredentialType };
+	const harness = createHarness({
+		params: {
+			provider: 'fal',
+			operation: 'generate',
+			prompt: (i: number) => `bench ${i}`,
+			imageSource: 'none',
+			aspectRatio: '1:1',
+			numImages: options.imagesPerJob,
+			outputFormat: 'png',
+			options: { maxParallelJobs: options.parallel },
+		},
+		items: Array.from({ length: options.jobs }, () => ({ json: {} })),
+		credentials: { falApi: { apiKey: 'bench-dummy-key', baseUrl: options.mockUrl } },
+		nodeType: new FluxUltra(),
+		credentialTypes: { falApi: new FalApi() },
+		binaryFolder: folder,
+	});
+	const [out] = await harness.run();
+	if (out.length !== options.jobs * options.imagesPerJob || out.some((i) => i.json.error)) throw new Error(`node: ${out.length} items`);
+}
+
+async function download(url: string, path: string) {
+	const response = await fetch(url);
+	await writeFile(path, Buffer.from(await response.arrayBuffer()));
+}
+
+async function pool(count: number, limit: number, task: (i: number) => Promise<void>) {
+	let next = 0;
+	await Promise.all(Array.from({ length: limit }, async () => {
+		while (next < count) await task(next++);
+	}));
+}
+
+async function runFalClient(folder: string) {
+	const fal = createFalClient({
+		credentials: 'bench-dummy:key',
+		// Point the client at the mock: the same paths, another host.
+		requestMiddleware: async (request) => ({ ...request, url: request.url.replace(/^https:\/\/queue\.fal\.run/, options.mockUrl) }),
+	});
+	await pool(options.jobs, options.parallel, async (i) => {
+		const result = await fal.subscribe(ENDPOINT, { input: input(i) as never });
+		const images = (result.data as { images: Array<{ url: string }> }).images;
+		await Promise.all(images.map((img, n) => download(img.url, join(folder, `${i}-${n}`))));
+	});
+}
+
+async function runSequential(folder: string) {
+	const headers = { authorization: 'Key bench-dummy-key', 'content-type': 'application/json' };
+	for (let i = 0; i < options.jobs; i++) {
+		const submitted = (await (await fetch(`${options.mockUrl}/${ENDPOINT}`, { method: 'POST', headers, body: JSON.stringify(input(i)) })).json()) as Record<string, string>;
+		for (;;) {
+			await new Promise((r) => setTimeout(r, 5000));
+			const status = (await (await fetch(submitted.status_url, { headers })).json()) as { status: string };
+			if (status.status === 'COMPLETED') break;
+		}
+		const result = (await (await fetch(submitted.response_url, { headers })).json()) as { images: Array<{ url: string }> };
+		for (const [n, img] of result.images.entries()) await download(img.url, join(folder, `${i}-${n}`));
+	}
+}
+
+async function main() {
+	const folder = mkdtempSync(join(tmpdir(), `bench-${variant}-`));
+	const stop = watchMemory();
+	const started = Date.now();
+	try {
+		if (variant === 'node') await runNode(folder);
+		else if (variant === 'fal-client') await runFalClient(folder);
+		else if (variant === 'sequential-5s') await runSequential(folder);
+		else throw new Error(`unknown variant ${variant}`);
+	} finally {
+		rmSync(folder, { recursive: true, force: true });
+	}
+	const wallMs = Date.now() - started;
+	process.stdout.write(`${JSON.stringify({ variant, wallMs, ...stop() })}\n`);
+}
+
+main().catch((error: Error) => {
+	process.stderr.write(`${variant} failed: ${error.stack ?? error.message}\n`);
+	process.exit(1);
+});
