@@ -8,7 +8,7 @@ import { readJson, send } from '../../transport/http';
 import type { FluxProvider, ImageBytes, JobResult, JobScope, ProviderSession, SubmittedJob } from '../types';
 import { baseUrlFromCredential, plainHttpOriginOf } from '../baseUrl';
 import { buildInput } from '../fields';
-import { pollUntilDone, putPresigned } from '../polling';
+import { Pacer, pollUntilDone, putPresigned } from '../polling';
 import { FAL, FAL_FIELDS, pollDelayMs } from './fal.constants';
 import { isModeration, parseFalError } from './fal.errors';
 
@@ -36,6 +36,8 @@ export function resolveBases(baseUrl: unknown): { queue: string; rest: string } 
 
 class FalSession implements ProviderSession {
 	readonly plainHttpOrigin?: string;
+	/** Times status requests from what this execution's earlier jobs took. */
+	private readonly pacer = new Pacer();
 	private readonly queueOrigin: string;
 
 	constructor(
@@ -129,7 +131,7 @@ class FalSession implements ProviderSession {
 				throw new FluxError('bad_response', `fal.ai reported an unknown job status "${String(status).slice(0, 40)}"`);
 			}
 			return { done: false, nextDelayMs: pollDelayMs(elapsedMs) };
-		});
+		}, this.pacer);
 	}
 
 	async fetchResult(scope: JobScope, job: SubmittedJob): Promise<JobResult> {

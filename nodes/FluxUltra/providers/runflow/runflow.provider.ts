@@ -10,7 +10,7 @@ import { secretScrubber } from '../../transport/redact';
 import { readJson, send } from '../../transport/http';
 import { baseUrlFromCredential, plainHttpOriginOf } from '../baseUrl';
 import { buildInput } from '../fields';
-import { pollUntilDone, putPresigned } from '../polling';
+import { Pacer, pollUntilDone, putPresigned } from '../polling';
 import type { FluxProvider, ImageBytes, JobResult, JobScope, ProviderSession, ResultImage, SubmittedJob } from '../types';
 import { RUNFLOW, RUNFLOW_FIELDS, runflowPollDelayMs } from './runflow.constants';
 import { isModerationCode, parseRunflowError } from './runflow.errors';
@@ -85,6 +85,8 @@ export function runFailure(run: Json): FluxError {
 
 class RunflowSession implements ProviderSession {
 	readonly plainHttpOrigin?: string;
+	/** Times status requests from what this execution's earlier jobs took. */
+	private readonly pacer = new Pacer();
 
 	constructor(
 		private readonly base: string,
@@ -188,7 +190,7 @@ class RunflowSession implements ProviderSession {
 				throw new FluxError('bad_response', `Runflow reported an unknown run status "${status.slice(0, 40)}"`);
 			}
 			return { done: false, nextDelayMs: runflowPollDelayMs(elapsedMs, status === 'queued') };
-		});
+		}, this.pacer);
 	}
 
 	/** A succeeded run carries its output: the images come from the last status answer. */
