@@ -8,7 +8,7 @@ import { imageSize } from '../nodes/FluxUltra/helpers/images';
 import { startMockFal, type MockFal } from '../test/mock-provider/falServer';
 import { ULTRA_SIZES } from '../test/mock-provider/images';
 import { startMockRunflow, type MockRunflow } from '../test/mock-provider/runflowServer';
-import { binaryBytes, createInstance, e2eHosts, execute, exampleWorkflows, jsonFile, n8nHost, packPackage, type N8nInstance, type NodeRun } from './n8n';
+import { binaryBytes, createInstance, e2eHosts, execute, exampleWorkflows, importExamples, jsonFile, n8nHost, packPackage, type N8nInstance, type NodeRun } from './n8n';
 
 /**
  * The README's example workflows, run by a real n8n with the package installed as a community node
@@ -47,16 +47,10 @@ describe.each(e2eHosts())('inside a real n8n (%s)', (hostName) => {
 		fal = await startMockFal({ latencyMs: 400, scale: SCALE });
 		runflow = await startMockRunflow({ latencyMs: 400, scale: SCALE });
 		t = Date.now();
-		await instance.cli([
-			'import:credentials',
-			`--input=${jsonFile(instance, 'credentials.json', [
-				{ id: 'falApiExample01', name: 'fal.ai account', type: 'falApi', data: { apiKey: 'dummy-e2e-fal-key', baseUrl: fal.url } },
-				{ id: 'runflowApiExample01', name: 'Runflow account', type: 'runflowApi', data: { apiKey: 'rf_live_dummy_e2e', baseUrl: runflow.url } },
-			])}`,
-		]);
-		for (const [n, { workflow }] of exampleWorkflows().entries()) {
-			await instance.cli(['import:workflow', `--input=${jsonFile(instance, `wf-${n}.json`, { ...workflow, id: `example${n}` })}`]);
-		}
+		await importExamples(instance, {
+			fal: { apiKey: 'dummy-e2e-fal-key', baseUrl: fal.url },
+			runflow: { apiKey: 'rf_live_dummy_e2e', baseUrl: runflow.url },
+		});
 		await instance.cli(['import:workflow', `--input=${jsonFile(instance, 'downstream.json', downstreamWorkflow())}`]);
 		timings.import = Date.now() - t;
 		process.stderr.write(`[e2e] n8n ${host.version} on Node 24 (${host.node}); host ${timings.host} ms, package install ${timings.install} ms, imports ${timings.import} ms\n`);

@@ -177,3 +177,34 @@ export function exampleWorkflows(): Array<{ file: string; workflow: Record<strin
 		.filter((f) => f.endsWith('.workflow.json'))
 		.map((file) => ({ file, workflow: JSON.parse(readFileSync(join(dir, file), 'utf8')) as Record<string, unknown> }));
 }
+
+export interface ProviderLogin {
+	apiKey: string;
+	/** Empty for the real service; the mock's URL otherwise. */
+	baseUrl: string;
+}
+
+/**
+ * Imports the credentials the example workflows name (ids falApiExample01 / runflowApiExample01)
+ * and the example workflows themselves, with ids `<prefix>0`, `<prefix>1`…, in file order.
+ */
+export async function importExamples(
+	instance: N8nInstance,
+	logins: { fal: ProviderLogin; runflow: ProviderLogin },
+	idPrefix = 'example',
+): Promise<Array<{ id: string; file: string; workflow: Record<string, unknown> }>> {
+	await instance.cli([
+		'import:credentials',
+		`--input=${jsonFile(instance, 'credentials.json', [
+			{ id: 'falApiExample01', name: 'fal.ai account', type: 'falApi', data: logins.fal },
+			{ id: 'runflowApiExample01', name: 'Runflow account', type: 'runflowApi', data: logins.runflow },
+		])}`,
+	]);
+	const imported = [];
+	for (const [n, example] of exampleWorkflows().entries()) {
+		const id = `${idPrefix}${n}`;
+		await instance.cli(['import:workflow', `--input=${jsonFile(instance, `wf-${id}.json`, { ...example.workflow, id })}`]);
+		imported.push({ id, ...example });
+	}
+	return imported;
+}

@@ -11,7 +11,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
-import { binaryBytes, createInstance, execute, exampleWorkflows, jsonFile, n8nHost, packPackage } from '../e2e/n8n';
+import { binaryBytes, createInstance, execute, importExamples, n8nHost, packPackage } from '../e2e/n8n';
 import { startMockFal, type MockFal } from '../test/mock-provider/falServer';
 import { startMockRunflow, type MockRunflow } from '../test/mock-provider/runflowServer';
 
@@ -35,18 +35,18 @@ async function main() {
 	rmSync(outDir, { recursive: true, force: true });
 	mkdirSync(outDir, { recursive: true });
 	try {
-		await instance.cli([
-			'import:credentials',
-			`--input=${jsonFile(instance, 'credentials.json', [
-				{ id: 'falApiExample01', name: 'fal.ai account', type: 'falApi', data: falKey ? { apiKey: falKey, baseUrl: '' } : { apiKey: 'demo-dummy-key', baseUrl: falMock!.url } },
-				{ id: 'runflowApiExample01', name: 'Runflow account', type: 'runflowApi', data: runflowKey ? { apiKey: runflowKey, baseUrl: '' } : { apiKey: 'rf_live_demo_dummy', baseUrl: runflowMock!.url } },
-			])}`,
-		]);
+		const examples = await importExamples(
+			instance,
+			{
+				fal: falKey ? { apiKey: falKey, baseUrl: '' } : { apiKey: 'demo-dummy-key', baseUrl: falMock!.url },
+				runflow: runflowKey ? { apiKey: runflowKey, baseUrl: '' } : { apiKey: 'rf_live_demo_dummy', baseUrl: runflowMock!.url },
+			},
+			'demo',
+		);
 		const rows: Array<Record<string, unknown>> = [];
-		for (const [n, { file, workflow }] of exampleWorkflows().entries()) {
-			await instance.cli(['import:workflow', `--input=${jsonFile(instance, `wf-${n}.json`, { ...workflow, id: `demo${n}` })}`]);
+		for (const { id, file } of examples) {
 			const t = Date.now();
-			const runs = await execute(instance, `demo${n}`);
+			const runs = await execute(instance, id);
 			const ms = Date.now() - t;
 			for (const [nodeName, run] of Object.entries(runs)) {
 				for (const item of run.items) {

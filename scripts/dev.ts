@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 
-import { createInstance, exampleWorkflows, jsonFile, n8nHost } from '../e2e/n8n';
+import { createInstance, importExamples, n8nHost } from '../e2e/n8n';
 import { startMockFal } from '../test/mock-provider/falServer';
 import { startMockRunflow } from '../test/mock-provider/runflowServer';
 import { setUpOwner, waitForEditor } from './editor';
@@ -27,16 +27,10 @@ async function main() {
 
 	const fal = falKey ? undefined : await startMockFal({ latencyMs: 2000 });
 	const runflow = runflowKey ? undefined : await startMockRunflow({ latencyMs: 2000 });
-	await instance.cli([
-		'import:credentials',
-		`--input=${jsonFile(instance, 'credentials.json', [
-			{ id: 'falApiExample01', name: 'fal.ai account', type: 'falApi', data: falKey ? { apiKey: falKey, baseUrl: '' } : { apiKey: 'dev-dummy-key', baseUrl: fal!.url } },
-			{ id: 'runflowApiExample01', name: 'Runflow account', type: 'runflowApi', data: runflowKey ? { apiKey: runflowKey, baseUrl: '' } : { apiKey: 'rf_live_dev_dummy', baseUrl: runflow!.url } },
-		])}`,
-	]);
-	for (const [n, { workflow }] of exampleWorkflows().entries()) {
-		await instance.cli(['import:workflow', `--input=${jsonFile(instance, `wf-${n}.json`, { ...workflow, id: `example${n}` })}`]);
-	}
+	await importExamples(instance, {
+		fal: falKey ? { apiKey: falKey, baseUrl: '' } : { apiKey: 'dev-dummy-key', baseUrl: fal!.url },
+		runflow: runflowKey ? { apiKey: runflowKey, baseUrl: '' } : { apiKey: 'rf_live_dev_dummy', baseUrl: runflow!.url },
+	});
 
 	const tsc = spawn('npx', ['tsc', '--watch', '--preserveWatchOutput', '-p', 'tsconfig.json'], { stdio: 'inherit' });
 	const n8n = instance.spawn(['start']);

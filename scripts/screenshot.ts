@@ -22,7 +22,7 @@ import { join, resolve } from 'node:path';
 
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 
-import { createInstance, exampleWorkflows, jsonFile, n8nHost } from '../e2e/n8n';
+import { createInstance, importExamples, jsonFile, n8nHost } from '../e2e/n8n';
 import { startMockFal } from '../test/mock-provider/falServer';
 import { startMockRunflow } from '../test/mock-provider/runflowServer';
 import { setUpOwner, waitForEditor } from './editor';
@@ -216,17 +216,10 @@ async function main() {
 		cleanups.push(() => runflow.close());
 
 		log('importing credentials and workflows');
-		await instance.cli([
-			'import:credentials',
-			`--input=${jsonFile(instance, 'credentials.json', [
-				{ id: 'falApiExample01', name: 'fal.ai account', type: 'falApi', data: { apiKey: 'screenshot-dummy-key', baseUrl: fal.url } },
-				{ id: 'runflowApiExample01', name: 'Runflow account', type: 'runflowApi', data: { apiKey: 'rf_live_screenshot_dummy', baseUrl: runflow.url } },
-			])}`,
-		]);
-		const examples = exampleWorkflows();
-		for (const [n, { workflow }] of examples.entries()) {
-			await instance.cli(['import:workflow', `--input=${jsonFile(instance, `wf-${n}.json`, { ...workflow, id: `example${n}` })}`]);
-		}
+		const examples = await importExamples(instance, {
+			fal: { apiKey: 'screenshot-dummy-key', baseUrl: fal.url },
+			runflow: { apiKey: 'rf_live_screenshot_dummy', baseUrl: runflow.url },
+		});
 		const exampleIndex = examples.findIndex((e) => e.file === EXAMPLE_FILE);
 		if (exampleIndex < 0) throw new Error(`examples/${EXAMPLE_FILE} not found`);
 		const example = examples[exampleIndex].workflow as { nodes: WorkflowNode[] };

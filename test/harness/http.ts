@@ -53,7 +53,7 @@ export async function realHttpRequest(options: IHttpRequestOptions, log: SentReq
 		}
 		const status = response.statusCode;
 		let data: unknown = response.body;
-		if (options.encoding === 'stream') data = Readable.from([response.body]);
+		if (options.encoding === 'stream') data = response.stream ?? Readable.from([response.body]);
 		else if (options.encoding !== 'arraybuffer') {
 			const text = response.body.toString('utf8');
 			try {
@@ -82,6 +82,8 @@ interface RawResponse {
 	statusMessage: string;
 	headers: Record<string, string>;
 	body: Buffer;
+	/** With `encoding: 'stream'`, the body as it arrives (not buffered), as axios gives it. */
+	stream?: Readable;
 }
 
 function once(
@@ -114,19 +116,28 @@ function once(
 			reject(error);
 		});
 		req.on('response', (res) => {
+			const flatHeaders = () => {
+				const flat: Record<string, string> = {};
+				for (const [k, v] of Object.entries(res.headers)) {
+					if (v !== undefined) flat[k] = Array.isArray(v) ? v.join(', ') : v;
+				}
+				return flat;
+			};
+			const redirect = (res.statusCode ?? 0) >= 300 && (res.statusCode ?? 0) < 400;
+			if (options.encoding === 'stream' && !redirect) {
+				res.on('end', () => signal?.removeEventListener('abort', onAbort));
+				resolve({ statusCode: res.statusCode ?? 0, statusMessage: res.statusMessage ?? '', headers: flatHeaders(), body: Buffer.alloc(0), stream: res });
+				return;
+			}
 			const chunks: Buffer[] = [];
 			res.on('data', (c: Buffer) => chunks.push(c));
 			res.on('error', reject);
 			res.on('end', () => {
 				signal?.removeEventListener('abort', onAbort);
-				const flat: Record<string, string> = {};
-				for (const [k, v] of Object.entries(res.headers)) {
-					if (v !== undefined) flat[k] = Array.isArray(v) ? v.join(', ') : v;
-				}
 				resolve({
 					statusCode: res.statusCode ?? 0,
 					statusMessage: res.statusMessage ?? '',
-					headers: flat,
+					headers: flatHeaders(),
 					body: Buffer.concat(chunks),
 				});
 			});

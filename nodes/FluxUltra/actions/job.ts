@@ -1,7 +1,7 @@
 import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 
 import { clock } from '../helpers/clock';
-import { decodeDataUri, fetchResultImage, imageSize, sniffImage } from '../helpers/images';
+import { decodeDataUri, fetchResultImage, sniffImage } from '../helpers/images';
 import { loadInputBinary } from '../helpers/inputImage';
 import { fileNameFor, imageJson } from '../helpers/output';
 import { IMAGE_INPUT } from '../parameters/table';
@@ -34,44 +34,53 @@ export async function runJob(
 	try {
 		const finalStatus = await waitOrCancel(scope, session, job);
 		const result = await session.fetchResult(scope, job, finalStatus);
-		const files = await Promise.all(
-			result.images.map((image) =>
-				fetchResultImage(ctx, provider.errors, image, {
+		// Each image is downloaded and stored as it arrives, all of the job's images at once.
+		const out = await Promise.all(
+			result.images.map(async (image, index): Promise<INodeExecutionData> => {
+				const file = await fetchResultImage(ctx, provider.errors, image, {
 					signal: scope.signal,
 					plainHttpOrigin: session.plainHttpOrigin,
 					maxBytes: request.options.maxImageBytes,
-				}),
-			),
+				});
+				const fileName = fileNameFor(
+					request.options.fileName,
+					{ requestId: result.requestId, index: index + 1, item: itemIndex + 1, seed: result.seed },
+					file.kind.extension,
+				);
+				const binary = await ctx.helpers
+					.prepareBinaryData(file.data as Buffer, fileName, file.kind.mimeType)
+					.catch((error: unknown) => ({ failed: file.stoppedBy() ?? downloadFailed(provider, error) }));
+				if ('failed' in binary) throw binary.failed;
+				return {
+					json: imageJson({
+						providerId: provider.id,
+						request,
+						result,
+						image,
+						imageIndex: index,
+						kind: file.kind,
+						size: file.size,
+						fileName,
+						fileSize: file.bytesRead(),
+					}),
+					binary: { [request.options.binaryPropertyOutput]: binary },
+					pairedItem: { item: itemIndex },
+				};
+			}),
 		);
-		const out: INodeExecutionData[] = [];
-		for (const [index, file] of files.entries()) {
-			const image = result.images[index];
-			const fileName = fileNameFor(
-				request.options.fileName,
-				{ requestId: result.requestId, index: index + 1, item: itemIndex + 1, seed: result.seed },
-				file.kind.extension,
-			);
-			const binary = await ctx.helpers.prepareBinaryData(file.bytes, fileName, file.kind.mimeType);
-			out.push({
-				json: imageJson({
-					providerId: provider.id,
-					request,
-					result,
-					image,
-					imageIndex: index,
-					kind: file.kind,
-					size: imageSize(file.bytes),
-					fileName,
-					fileSize: file.bytes.length,
-				}),
-				binary: { [request.options.binaryPropertyOutput]: binary },
-				pairedItem: { item: itemIndex },
-			});
-		}
 		return out;
 	} catch (error) {
 		throw error instanceof FluxError ? error.withRequestId(job.requestId) : error;
 	}
+}
+
+/** A download that broke off while it was being stored. */
+function downloadFailed(provider: FluxProvider, error: unknown): FluxError {
+	if (error instanceof FluxError) return error;
+	const code = (error as { code?: unknown })?.code;
+	return new FluxError('download', `The image download from ${provider.displayName} broke off${typeof code === 'string' ? ` (${code})` : ''}`, {
+		description: 'Run the workflow again; the job itself finished, so consider a lower "Max Parallel Jobs" if it keeps happening.',
+	});
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { IExecuteFunctions } from 'n8n-workflow';
 
 import { FluxError, type ProviderErrorContext } from '../transport/errors';
-import { send } from '../transport/http';
+import { send, type ByteStream } from '../transport/http';
 import type { ResultImage } from '../providers/types';
 import { isFollowableLink, parseUrl } from './url';
 
@@ -73,48 +73,138 @@ export interface DownloadOptions {
 	maxBytes: number;
 }
 
+/** Bytes needed to tell an image's type (and a PNG's size) from its start. */
+const HEAD_MIN_BYTES = 32;
+
+/** One downloaded image, identified by its first bytes and not yet (or not wholly) read. */
+export interface ResultFile {
+	kind: ImageKind;
+	size: { width: number; height: number } | undefined;
+	/** The whole file (inline images), or the rest of the download as it arrives. */
+	data: Buffer | ByteStream;
+	/** Bytes of the file read so far: the file's size once `data` has been consumed. */
+	bytesRead(): number;
+	/** The error that stopped the download (the size cap), if one did. */
+	stoppedBy(): FluxError | undefined;
+}
+
+function tooLarge(provider: ProviderErrorContext, maxBytes: number): FluxError {
+	return new FluxError('download', `An image from ${provider.providerName} is larger than ${Math.round(maxBytes / 1048576)} MB`, {
+		description: 'The file was not kept. Raise "Max Image Size (MB)" in Options, or choose the JPEG output format.',
+	});
+}
+
+function notAnImage(provider: ProviderErrorContext, bytes: number): FluxError {
+	return new FluxError('download', `${provider.providerName} returned a file that is not an image`, {
+		description: `It was ${bytes} bytes of content that is not JPEG, PNG, WebP, GIF or AVIF. Try again; if it persists, the provider may be failing.`,
+	});
+}
+
 /**
- * The bytes of one result image: inline data URIs are decoded, links are downloaded without any
- * credential (CDN and presigned URLs never see the API key). Only https links are followed.
+ * Reads the first chunk(s) of a stream, at least `min` bytes when there are that many, and puts
+ * them back unconsumed. It stops as soon as it has enough, before the stream can end: a stream that
+ * has ended cannot take its bytes back.
+ */
+async function peek(stream: ByteStream, min: number): Promise<Buffer> {
+	const chunks: Buffer[] = [];
+	let size = 0;
+	while (size < min) {
+		const chunk = stream.read() as Buffer | string | null;
+		if (chunk !== null) {
+			const piece = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk);
+			chunks.push(piece);
+			size += piece.length;
+			continue;
+		}
+		if (stream.readableEnded) return Buffer.concat(chunks);
+		await new Promise<void>((resolve, reject) => {
+			const done = () => {
+				stream.removeListener('readable', done);
+				stream.removeListener('end', done);
+				stream.removeListener('error', failed);
+				resolve();
+			};
+			const failed = (error: Error) => {
+				stream.removeListener('readable', done);
+				stream.removeListener('end', done);
+				reject(error);
+			};
+			stream.once('readable', done);
+			stream.once('end', done);
+			stream.once('error', failed);
+		});
+	}
+	const head = Buffer.concat(chunks);
+	stream.unshift(head);
+	return head;
+}
+
+/**
+ * One result image: inline data URIs are decoded; links are downloaded without any credential (CDN
+ * and presigned URLs never see the API key), only https ones. A download is checked by its first
+ * bytes, then handed on as it arrives, so a batch of 4 MP images never sits in memory at once; the
+ * size cap stops it mid-way.
  */
 export async function fetchResultImage(
 	ctx: IExecuteFunctions,
 	provider: ProviderErrorContext,
 	image: ResultImage,
 	options: DownloadOptions,
-): Promise<{ bytes: Buffer; kind: ImageKind }> {
+): Promise<ResultFile> {
 	const maxBytes = options.maxBytes;
-	let bytes: Buffer;
 	if (image.url.startsWith('data:')) {
-		bytes = decodeDataUri(image.url);
-	} else {
-		const url = parseUrl(image.url);
-		if (!url) throw new FluxError('download', `${provider.providerName} returned an image link that is not a URL`);
-		if (!isFollowableLink(image.url, options.plainHttpOrigin)) {
-			throw new FluxError('download', `${provider.providerName} returned an image link this node does not follow (${url.protocol})`, {
-				description: 'Only https:// links are downloaded.',
-			});
-		}
-		const response = await send(ctx, provider, {
-			method: 'GET',
-			url: image.url,
-			purpose: 'download',
-			headers: { accept: 'image/*' },
-			timeoutMs: DOWNLOAD_TIMEOUT_MS,
-			signal: options.signal,
-		});
-		bytes = response.body;
+		const bytes = decodeDataUri(image.url);
+		if (bytes.length > maxBytes) throw tooLarge(provider, maxBytes);
+		const kind = sniffImage(bytes);
+		if (!kind) throw notAnImage(provider, bytes.length);
+		return { kind, size: imageSize(bytes), data: bytes, bytesRead: () => bytes.length, stoppedBy: () => undefined };
 	}
-	if (bytes.length > maxBytes) {
-		throw new FluxError('download', `An image from ${provider.providerName} is larger than ${Math.round(maxBytes / 1048576)} MB`, {
-			description: 'The file was not kept. Raise "Max Image Size (MB)" in Options, or choose the JPEG output format.',
+	const url = parseUrl(image.url);
+	if (!url) throw new FluxError('download', `${provider.providerName} returned an image link that is not a URL`);
+	if (!isFollowableLink(image.url, options.plainHttpOrigin)) {
+		throw new FluxError('download', `${provider.providerName} returned an image link this node does not follow (${url.protocol})`, {
+			description: 'Only https:// links are downloaded.',
 		});
 	}
-	const kind = sniffImage(bytes);
+	const response = await send(ctx, provider, {
+		method: 'GET',
+		url: image.url,
+		purpose: 'download',
+		headers: { accept: 'image/*' },
+		timeoutMs: DOWNLOAD_TIMEOUT_MS,
+		signal: options.signal,
+		stream: true,
+	});
+	// A host that ignores streaming (or a test double) hands over the whole body: same checks.
+	if (!response.stream) {
+		const bytes = response.body;
+		if (bytes.length > maxBytes) throw tooLarge(provider, maxBytes);
+		const kind = sniffImage(bytes);
+		if (!kind) throw notAnImage(provider, bytes.length);
+		return { kind, size: imageSize(bytes), data: bytes, bytesRead: () => bytes.length, stoppedBy: () => undefined };
+	}
+	const stream = response.stream;
+	const declared = Number(response.headers['content-length']);
+	if (Number.isFinite(declared) && declared > maxBytes) {
+		stream.destroy();
+		throw tooLarge(provider, maxBytes);
+	}
+	const head = await peek(stream, HEAD_MIN_BYTES);
+	const kind = head.length >= HEAD_MIN_BYTES ? sniffImage(head) : undefined;
 	if (!kind) {
-		throw new FluxError('download', `${provider.providerName} returned a file that is not an image`, {
-			description: `It was ${bytes.length} bytes of content that is not JPEG, PNG, WebP, GIF or AVIF. Try again; if it persists, the provider may be failing.`,
-		});
+		stream.destroy();
+		throw notAnImage(provider, head.length);
 	}
-	return { bytes, kind };
+	let read = 0;
+	let stopped: FluxError | undefined;
+	// Counting starts paused: the consumer (prepareBinaryData) resumes the stream when it reads.
+	stream.on('data', (chunk: Buffer | string) => {
+		read += chunk.length;
+		if (read > maxBytes && !stopped) {
+			stopped = tooLarge(provider, maxBytes);
+			stream.destroy(stopped);
+		}
+	});
+	stream.pause();
+	return { kind, size: imageSize(head), data: stream, bytesRead: () => read, stoppedBy: () => stopped };
 }

@@ -27,13 +27,45 @@ export interface HttpCall {
 	headers?: Record<string, string>;
 	timeoutMs?: number;
 	signal?: AbortSignal;
+	/** Hand a successful body over as it arrives (a download), instead of buffering it. */
+	stream?: boolean;
 }
 
 export interface HttpResponse {
 	status: number;
 	headers: Record<string, string>;
+	/** The body; empty when `stream` was asked for and the answer is a success. */
 	body: Buffer;
+	/** With `stream`, a successful body as it arrives. */
+	stream?: ByteStream;
 	attempts: number;
+}
+
+/** A response body as n8n's HTTP helper hands it over with `encoding: 'stream'` (a Node Readable). */
+export type ByteStream = NodeJS.ReadableStream & {
+	destroy(error?: Error): void;
+	unshift(chunk: Buffer): void;
+	readonly readableEnded?: boolean;
+};
+
+export function isByteStream(value: unknown): value is ByteStream {
+	return !!value && typeof (value as ByteStream).pipe === 'function' && typeof (value as ByteStream).read === 'function';
+}
+
+/** Longest error body read from a streamed answer: enough for any provider message. */
+const ERROR_BODY_MAX = 64 * 1024;
+
+async function readCapped(stream: ByteStream, max: number): Promise<Buffer> {
+	const chunks: Buffer[] = [];
+	let size = 0;
+	for await (const chunk of stream) {
+		const piece = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string);
+		chunks.push(piece.subarray(0, Math.max(0, max - size)));
+		size += piece.length;
+		if (size >= max) break;
+	}
+	stream.destroy();
+	return Buffer.concat(chunks);
 }
 
 export interface RetryPolicy {
@@ -140,7 +172,7 @@ async function invoke(ctx: IExecuteFunctions, call: HttpCall): Promise<Omit<Http
 		url: call.url,
 		headers,
 		body,
-		encoding: 'arraybuffer',
+		encoding: call.stream ? 'stream' : 'arraybuffer',
 		json: false,
 		returnFullResponse: true,
 		ignoreHttpStatusErrors: true,
@@ -158,11 +190,13 @@ async function invoke(ctx: IExecuteFunctions, call: HttpCall): Promise<Omit<Http
 			? await ctx.helpers.httpRequestWithAuthentication.call(ctx, call.credentialType, options)
 			: await ctx.helpers.httpRequest(options)
 	) as IDataObject;
-	return {
-		status: Number(response.statusCode ?? response.status ?? 0),
-		headers: lowerHeaders(response.headers),
-		body: toBuffer(response.body),
-	};
+	const status = Number(response.statusCode ?? response.status ?? 0);
+	const responseHeaders = lowerHeaders(response.headers);
+	if (call.stream && isByteStream(response.body)) {
+		if (status >= 200 && status < 300) return { status, headers: responseHeaders, body: Buffer.alloc(0), stream: response.body };
+		return { status, headers: responseHeaders, body: await readCapped(response.body, ERROR_BODY_MAX) };
+	}
+	return { status, headers: responseHeaders, body: toBuffer(response.body) };
 }
 
 /**

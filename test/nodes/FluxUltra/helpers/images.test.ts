@@ -1,3 +1,5 @@
+import { Readable } from 'node:stream';
+
 import nock from 'nock';
 import { describe, expect, it } from 'vitest';
 
@@ -11,6 +13,14 @@ import { makeJpeg, makePng } from '../../../mock-provider/images';
 import { useNock } from '../../../setup-nock';
 
 useNock();
+
+/** Reads a result file the way prepareBinaryData would. */
+async function drain(data: Buffer | NodeJS.ReadableStream): Promise<Buffer> {
+	if (Buffer.isBuffer(data)) return data;
+	const chunks: Buffer[] = [];
+	for await (const chunk of data) chunks.push(Buffer.from(chunk as Buffer));
+	return Buffer.concat(chunks);
+}
 
 const provider = { providerName: 'fal.ai', credentialName: 'fal.ai API', parseError: () => ({}) };
 
@@ -53,7 +63,9 @@ describe('fetchResultImage', () => {
 
 		const { file, requests } = await fetchImage('https://v3.fal.media/files/a.png');
 
-		expect(file?.bytes.equals(png)).toBe(true);
+		expect((await drain(file!.data)).equals(png)).toBe(true);
+		expect(file!.bytesRead()).toBe(png.length);
+		expect(file!.size).toEqual({ width: 8, height: 8 });
 		expect(requests[0].headers.authorization).toBeUndefined();
 	});
 
@@ -69,11 +81,27 @@ describe('fetchResultImage', () => {
 
 	it('refuses an image over the byte cap', async () => {
 		useVirtualClock();
-		nock('https://v3.fal.media').get('/files/big.png').reply(200, makePng(64, 64));
+		const png = makePng(64, 64);
+		nock('https://v3.fal.media').get('/files/big.png').reply(200, png, { 'content-length': String(png.length) });
 
+		// A declared length over the cap is refused before any byte is read.
 		const { error } = await fetchImage('https://v3.fal.media/files/big.png', { maxBytes: 100 });
 
 		expect(error?.message).toMatch(/^An image from fal\.ai is larger than/);
+	});
+
+	it('stops a download without a length at the cap, mid-way, with the size error', async () => {
+		useVirtualClock();
+		const big = Buffer.concat([makePng(8, 8), Buffer.alloc(300_000)]);
+		nock('https://v3.fal.media')
+			.get('/files/endless.png')
+			.reply(200, () => Readable.from([big.subarray(0, 100_000), big.subarray(100_000, 200_000), big.subarray(200_000)]));
+
+		const { file } = await fetchImage('https://v3.fal.media/files/endless.png', { maxBytes: 150_000 });
+		const outcome = await drain(file!.data).then(() => 'read', (error: Error) => error.message);
+
+		expect(outcome).toMatch(/^An image from fal\.ai is larger than/);
+		expect(file!.stoppedBy()?.kind).toBe('download');
 	});
 
 	it('follows only https links, or plain http on the configured base URL', async () => {
