@@ -175,9 +175,33 @@ export async function startMockFal(options: MockFalOptions = {}): Promise<MockFa
 					queue_position: 0,
 				});
 			}
-			const match = /^\/fal-ai\/flux-pro\/requests\/([\w-]+)(\/status|\/cancel)?$/.exec(path);
+			const match = /^\/fal-ai\/flux-pro\/requests\/([\w-]+)(\/status\/stream|\/status|\/cancel)?$/.exec(path);
 			const job = match ? jobs.get(match[1]) : undefined;
 			if (match && !job) return send(res, 404, { detail: 'Request not found' });
+			if (job && req.method === 'GET' && match![2] === '/status/stream') {
+				// fal's SSE status stream: one event now, one at each change, closed after COMPLETED.
+				counts.status++;
+				job.statusRequests++;
+				res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+				let last = '';
+				const timers: NodeJS.Timeout[] = [];
+				const emit = () => {
+					const status = stateOf(job);
+					if (status !== last) res.write(`data: ${JSON.stringify({ status, request_id: job.id })}\n\n`);
+					last = status;
+					if (status === 'COMPLETED') {
+						timers.forEach(clearTimeout);
+						res.end();
+					}
+				};
+				emit();
+				for (const at of [latencyMs / 3, latencyMs]) {
+					const wait = job.submittedAt + at - Date.now();
+					if (wait > 0) timers.push(setTimeout(emit, wait + 1));
+				}
+				req.on('close', () => timers.forEach(clearTimeout));
+				return;
+			}
 			if (job && req.method === 'GET' && match![2] === '/status') {
 				counts.status++;
 				job.statusRequests++;

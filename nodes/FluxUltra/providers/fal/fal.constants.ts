@@ -31,6 +31,13 @@ export const FAL = {
 	 * uploaded to fal storage first, so the job payload and request history stay small.
 	 */
 	inlineImageMaxBytes: 256 * 1024,
+	/**
+	 * Wait on `…/status/stream` (server-sent events) instead of polling: fal's own client offers it
+	 * as its streaming mode. One request per job, completion known at once.
+	 */
+	statusStream: true,
+	/** Longest quiet spell on the status stream before polling takes over. */
+	statusStreamIdleMs: 60_000,
 } as const;
 
 /**

@@ -1,10 +1,11 @@
 import type { IExecuteFunctions } from 'n8n-workflow';
 
+import { clock } from '../../helpers/clock';
 import { isFollowableLink, parseUrl } from '../../helpers/url';
 import type { JobRequest } from '../../parameters/validation';
 import { FluxError, type ProviderErrorContext } from '../../transport/errors';
 import { secretScrubber } from '../../transport/redact';
-import { readJson, send } from '../../transport/http';
+import { readJson, send, type ByteStream } from '../../transport/http';
 import type { FluxProvider, ImageBytes, JobResult, JobScope, ProviderSession, SubmittedJob } from '../types';
 import { baseUrlFromCredential, plainHttpOriginOf } from '../baseUrl';
 import { buildInput } from '../fields';
@@ -38,6 +39,8 @@ class FalSession implements ProviderSession {
 	readonly plainHttpOrigin?: string;
 	/** Times status requests from what this execution's earlier jobs took. */
 	private readonly pacer = new Pacer();
+	/** Whether fal's SSE status stream answered in this execution (undefined: not tried yet). */
+	private streamWorks: boolean | undefined;
 	private readonly queueOrigin: string;
 
 	constructor(
@@ -111,7 +114,64 @@ class FalSession implements ProviderSession {
 		};
 	}
 
+	/**
+	 * Waits on fal's SSE status stream, which says COMPLETED the moment it happens with one request;
+	 * falls back to polling when the stream is not offered (a proxy, an old gateway) or breaks off.
+	 */
 	async wait(scope: JobScope, job: SubmittedJob): Promise<unknown> {
+		if (FAL.statusStream && this.streamWorks !== false) {
+			const streamed = await this.waitByStream(scope, job).then(
+				(status) => ({ status }),
+				(error: unknown) => ({ error }),
+			);
+			if ('status' in streamed && streamed.status !== undefined) return streamed.status;
+			if ('error' in streamed && streamed.error instanceof FluxError && FINAL_KINDS.has(streamed.error.kind)) throw streamed.error;
+		}
+		return await this.waitByPolling(scope, job);
+	}
+
+	/** The job's final status from the SSE stream, or undefined when the stream cannot give it. */
+	private async waitByStream(scope: JobScope, job: SubmittedJob): Promise<Record<string, unknown> | undefined> {
+		const remaining = scope.deadline - clock.now();
+		if (remaining <= 0) throw timeoutError(scope);
+		const opened = await send(
+			scope.ctx,
+			errors,
+			{
+				method: 'GET',
+				url: withQuery(`${job.links.status}/stream`, 'logs', '0'),
+				purpose: 'status',
+				credentialType: CREDENTIAL,
+				headers: { accept: 'text/event-stream' },
+				signal: scope.signal,
+				stream: true,
+				// An idle limit: the stream is quiet while a job runs. At the deadline polling takes over and times out.
+				timeoutMs: Math.min(FAL.statusStreamIdleMs, remaining),
+			},
+			{ maxAttempts: 1, baseDelayMs: 0, maxDelayMs: 0, maxTotalDelayMs: 0 },
+		).catch(() => undefined);
+		const stream = opened?.stream;
+		if (!stream || !(opened.headers['content-type'] ?? '').includes('text/event-stream')) {
+			stream?.destroy();
+			// Not offered here: later jobs of this execution go straight to polling.
+			this.streamWorks = false;
+			return undefined;
+		}
+		this.streamWorks = true;
+		const outcome = await readEvents(stream, (event) => {
+			if (event.status === FAL.status.done) return event.error ? jobError(event.error, event.error_type) : event;
+			if (event.status !== FAL.status.queued && event.status !== FAL.status.running) {
+				return new FluxError('bad_response', `fal.ai reported an unknown job status "${String(event.status).slice(0, 40)}"`);
+			}
+			return clock.now() > scope.deadline ? timeoutError(scope) : undefined;
+		}).catch(() => undefined);
+		stream.destroy();
+		if (scope.signal?.aborted) throw new FluxError('cancelled', 'The execution was cancelled');
+		if (outcome instanceof FluxError) throw outcome;
+		return outcome;
+	}
+
+	private async waitByPolling(scope: JobScope, job: SubmittedJob): Promise<unknown> {
 		return await pollUntilDone(scope, () => timeoutError(scope), async (timeoutMs, elapsedMs) => {
 			const response = await send(scope.ctx, errors, {
 				method: 'GET',
@@ -179,6 +239,41 @@ class FalSession implements ProviderSession {
 			{ maxAttempts: 2, baseDelayMs: 250, maxDelayMs: 1000, maxTotalDelayMs: 2000 },
 		);
 	}
+}
+
+/** Failures that end the wait outright, whichever way the status arrived. */
+const FINAL_KINDS = new Set(['cancelled', 'timeout', 'moderation', 'job_failed', 'bad_response']);
+
+/**
+ * Reads server-sent events (`data: {json}` blocks separated by a blank line) and hands each JSON
+ * object to `onEvent` until it returns something: that is the result. Undefined if the stream ends
+ * first.
+ */
+async function readEvents<T>(stream: ByteStream, onEvent: (event: Record<string, unknown>) => T | undefined): Promise<T | undefined> {
+	let pending = '';
+	for await (const chunk of stream) {
+		pending += (Buffer.isBuffer(chunk) ? chunk.toString('utf8') : String(chunk)).replace(/\r\n/g, '\n');
+		for (let end = pending.indexOf('\n\n'); end >= 0; end = pending.indexOf('\n\n')) {
+			const block = pending.slice(0, end);
+			pending = pending.slice(end + 2);
+			const data = block
+				.split('\n')
+				.filter((line) => line.startsWith('data:'))
+				.map((line) => line.slice(5).trim())
+				.join('\n');
+			if (!data) continue;
+			let event: unknown;
+			try {
+				event = JSON.parse(data);
+			} catch {
+				continue;
+			}
+			if (!event || typeof event !== 'object') continue;
+			const result = onEvent(event as Record<string, unknown>);
+			if (result !== undefined) return result;
+		}
+	}
+	return undefined;
 }
 
 function withQuery(url: string, key: string, value: string): string {

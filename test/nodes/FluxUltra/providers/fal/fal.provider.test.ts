@@ -17,7 +17,7 @@ async function runError(params: Record<string, unknown>, extra: Partial<Paramete
 }
 
 describe('fal.ai queue URLs', () => {
-	it('polls status and reads results under the app id, without the /v1.1-ultra/redux sub-path', async () => {
+	it('follows status and reads results under the app id, without the /v1.1-ultra/redux sub-path', async () => {
 		useVirtualClock();
 		// Submit answers with a request id only: the node must build the URLs itself.
 		const job = mockFalJob({ operation: 'remix', returnLinks: false });
@@ -30,6 +30,8 @@ describe('fal.ai queue URLs', () => {
 		const urls = harness.requests.filter((r) => r.url.startsWith(QUEUE)).map((r) => r.url);
 		expect(urls[0]).toBe(`${QUEUE}${ENDPOINT_PATH.remix}`);
 		expect(urls.slice(1)).toEqual([
+			// The SSE status stream first; this mock does not offer it, so polling takes over.
+			`${QUEUE}${APP_PATH}/requests/${job.requestId}/status/stream?logs=0`,
 			`${QUEUE}${APP_PATH}/requests/${job.requestId}/status?logs=0`,
 			`${QUEUE}${APP_PATH}/requests/${job.requestId}/status?logs=0`,
 			`${QUEUE}${APP_PATH}/requests/${job.requestId}`,
@@ -287,5 +289,65 @@ describe('fal.ai image input', () => {
 
 		expect(error.message).toBe('fal.ai storage answered without usable upload links [item 0]');
 		expect(harness.requests.some((r) => r.method === 'PUT')).toBe(false);
+	});
+});
+
+describe('fal.ai status stream (SSE)', () => {
+	const sse = (...events: Array<Record<string, unknown>>) => events.map((e) => `data: ${JSON.stringify(e)}\n\n`).join('');
+
+	it('learns of completion from the stream with one status request, then reads the result', async () => {
+		useVirtualClock();
+		nock(QUEUE)
+			.post(ENDPOINT_PATH.generate)
+			.reply(200, { request_id: 'r-sse' })
+			.get(`${APP_PATH}/requests/r-sse/status/stream`)
+			.query({ logs: '0' })
+			.reply(200, sse({ status: 'IN_QUEUE', queue_position: 0 }, { status: 'IN_PROGRESS' }, { status: 'COMPLETED' }), { 'content-type': 'text/event-stream' })
+			.get(`${APP_PATH}/requests/r-sse`)
+			.reply(200, inlineImageResult({ seed: 3 }));
+		const harness = createHarness({ params: GENERATE_PARAMS });
+
+		const [out] = await harness.run();
+
+		expect(out[0].json.seed).toBe(3);
+		expect(harness.requests.filter((r) => r.url.includes('/status'))).toHaveLength(1);
+		expect(harness.requests.find((r) => r.url.includes('/status/stream'))!.headers.authorization).toBe(`Key ${DUMMY_FAL_KEY}`);
+	});
+
+	it('a failed job on the stream is the job failure, without polling', async () => {
+		useVirtualClock();
+		nock(QUEUE)
+			.post(ENDPOINT_PATH.generate)
+			.reply(200, { request_id: 'r-sse-fail' })
+			.get(`${APP_PATH}/requests/r-sse-fail/status/stream`)
+			.query(true)
+			.reply(200, sse({ status: 'COMPLETED', error: 'flagged', error_type: 'content_policy_violation' }), { 'content-type': 'text/event-stream' });
+		const harness = createHarness({ params: GENERATE_PARAMS });
+
+		const error = await harness.fail();
+
+		expect(error.message).toBe('fal.ai blocked the content: it was flagged by the content checker [item 0]');
+		expect(harness.requests.filter((r) => r.url.includes('/status'))).toHaveLength(1);
+	});
+
+	it('falls back to polling when the stream ends early, and skips the stream for later jobs once it is missing', async () => {
+		useVirtualClock();
+		nock(QUEUE)
+			.post(ENDPOINT_PATH.generate)
+			.reply(200, { request_id: 'r-cut' })
+			.get(`${APP_PATH}/requests/r-cut/status/stream`)
+			.query(true)
+			.reply(200, sse({ status: 'IN_PROGRESS' }), { 'content-type': 'text/event-stream' })
+			.get(`${APP_PATH}/requests/r-cut/status`)
+			.query(true)
+			.reply(200, { status: 'COMPLETED' })
+			.get(`${APP_PATH}/requests/r-cut`)
+			.reply(200, inlineImageResult());
+		const harness = createHarness({ params: GENERATE_PARAMS });
+
+		const [out] = await harness.run();
+
+		expect(out).toHaveLength(1);
+		expect(nock.isDone()).toBe(true);
 	});
 });
