@@ -197,7 +197,9 @@ export async function fetchResultImage(
 	}
 	let read = 0;
 	let stopped: FluxError | undefined;
-	// Counting starts paused: the consumer (prepareBinaryData) resumes the stream when it reads.
+	// Counting must not start the flow before prepareBinaryData reads, or bytes would be lost: the
+	// stream stays paused until the consumer attaches a 'data' listener (n8n 1.x collects a stream
+	// that way and never resumes an explicitly paused one) or reads it (pipe, async iteration).
 	stream.on('data', (chunk: Buffer | string) => {
 		read += chunk.length;
 		if (read > maxBytes && !stopped) {
@@ -206,5 +208,11 @@ export async function fetchResultImage(
 		}
 	});
 	stream.pause();
+	const wake = (event: string | symbol) => {
+		if (event !== 'data') return;
+		stream.removeListener('newListener', wake);
+		void Promise.resolve().then(() => stream.resume());
+	};
+	stream.on('newListener', wake);
 	return { kind, size: imageSize(head), data: stream, bytesRead: () => read, stoppedBy: () => stopped };
 }

@@ -90,6 +90,24 @@ describe('fetchResultImage', () => {
 		expect(error?.message).toMatch(/^An image from fal\.ai is larger than/);
 	});
 
+	it('hands the whole file to a consumer that only listens for data and end (n8n 1.x)', async () => {
+		useVirtualClock();
+		const png = Buffer.concat([makePng(8, 8, 2), Buffer.alloc(200_000, 7)]);
+		nock('https://v3.fal.media').get('/files/b.png').reply(200, () => Readable.from([png.subarray(0, 50_000), png.subarray(50_000)]));
+
+		const { file } = await fetchImage('https://v3.fal.media/files/b.png');
+		const stream = file!.data as NodeJS.ReadableStream;
+		const chunks: Buffer[] = [];
+		await new Promise<void>((resolve, reject) => {
+			stream.on('data', (c: Buffer) => chunks.push(c));
+			stream.on('end', resolve);
+			stream.on('error', reject);
+		});
+
+		expect(Buffer.concat(chunks).equals(png)).toBe(true);
+		expect(file!.bytesRead()).toBe(png.length);
+	});
+
 	it('stops a download without a length at the cap, mid-way, with the size error', async () => {
 		useVirtualClock();
 		const big = Buffer.concat([makePng(8, 8), Buffer.alloc(300_000)]);
