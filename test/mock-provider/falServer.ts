@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type ServerResponse } from 'node:http';
 
 import { makeImage, ULTRA_SIZES } from './images';
-import { listenLoopback, readBody, sendJson } from './loopback';
+import { faultDrawer, listenLoopback, readBody, sendJson, type MockFaults } from './loopback';
 
 /**
  * A loopback stand-in for fal.ai's queue API, close enough that the node cannot tell: the same
@@ -22,6 +22,8 @@ export interface MockFalOptions {
 	 * rendering each (the benchmark: rendering 4 MP PNGs would cost more CPU than the node under test).
 	 */
 	imagePool?: number;
+	/** Answer this share of API requests with 429 / 503 (job creation only ever 429). */
+	faults?: MockFaults;
 }
 
 interface Job {
@@ -40,6 +42,8 @@ export interface MockFal {
 	url: string;
 	jobs: Map<string, Job>;
 	counts: { submit: number; status: number; result: number; cancel: number; download: number; upload: number };
+	/** Faults answered so far, by status. */
+	faults: { 429: number; 503: number };
 	close(): Promise<void>;
 }
 
@@ -117,11 +121,17 @@ export async function startMockFal(options: MockFalOptions = {}): Promise<MockFa
 		};
 	};
 
+	const faults = faultDrawer(options.faults);
 	const server = createServer((req, res) => {
 		void (async () => {
 			const url = new URL(req.url ?? '/', base);
 			const path = url.pathname;
 			const authorized = /^Key \S+/.test(req.headers.authorization ?? '');
+			const fault = path === '/__stats' ? undefined : faults.draw(`${req.method} ${path}`, req.method === 'POST' && ENDPOINTS.has(path));
+			if (fault) {
+				await readBody(req);
+				return send(res, fault, { detail: fault === 429 ? 'Too many requests' : 'Service unavailable' }, fault === 429 ? { 'retry-after': '1' } : {});
+			}
 
 			if (req.method === 'GET' && path.startsWith('/files/')) {
 				const file = files.get(path.slice('/files/'.length));
@@ -228,5 +238,5 @@ export async function startMockFal(options: MockFalOptions = {}): Promise<MockFa
 
 	const loopback = await listenLoopback(server, options.port);
 	base = loopback.url;
-	return { url: base, jobs, counts, close: loopback.close };
+	return { url: base, jobs, counts, faults: faults.counts, close: loopback.close };
 }

@@ -57,3 +57,40 @@ export function runflowOutputBody(
 			};
 	}
 }
+
+/** Faults a mock answers with instead of the real answer, for the e2e and demo runs that want them. */
+export interface MockFaults {
+	/** Share of requests answered with a fault (0–1). */
+	rate: number;
+	/** Seed of the draw, so a run can be replayed. */
+	seed?: number;
+}
+
+/**
+ * Decides, per request, whether to answer with a fault: 429 with Retry-After, or 503. Requests that
+ * create a job only ever get 429 (refused before anything was made), so a client that follows the
+ * rules never pays twice. Never two faults in a row for the same method and path.
+ */
+export function faultDrawer(faults: MockFaults | undefined) {
+	let state = (faults?.seed ?? 1) >>> 0;
+	const random = () => {
+		state = (Math.imul(state ^ (state >>> 15), 1 | state) + 0x6d2b79f5) >>> 0;
+		return state / 4294967296;
+	};
+	const lastFaulted = new Set<string>();
+	const counts = { 429: 0, 503: 0 };
+	return {
+		counts,
+		/** The status to answer with instead, or undefined for the real answer. */
+		draw(key: string, createsJob: boolean): 429 | 503 | undefined {
+			if (!faults || faults.rate <= 0 || lastFaulted.has(key) || random() >= faults.rate) {
+				lastFaulted.delete(key);
+				return undefined;
+			}
+			lastFaulted.add(key);
+			const status = createsJob || random() < 0.5 ? 429 : 503;
+			counts[status]++;
+			return status;
+		},
+	};
+}

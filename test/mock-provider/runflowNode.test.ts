@@ -61,3 +61,34 @@ describe('the node against the loopback mock Runflow', () => {
 		expect(broke[0].json).toMatchObject({ errorKind: 'credit', error: 'Your Runflow account is out of credit [item 0]' });
 	});
 });
+
+describe('the node against mocks that inject faults', () => {
+	it('rides out 30% throttling and 503s on both mock providers: every image delivered, each job made once', async () => {
+		nock.enableNetConnect('127.0.0.1');
+		const { startMockFal } = await import('./falServer');
+		const fal = await startMockFal({ latencyMs: 200, scale: 0.05, faults: { rate: 0.3, seed: 7 } });
+		const runflow = await startMockRunflow({ latencyMs: 200, scale: 0.05, faults: { rate: 0.3, seed: 7 } });
+		try {
+			for (const [provider, credentials] of [
+				['fal', { falApi: { apiKey: 'dummy-key', baseUrl: fal.url } }],
+				['runflow', { runflowApi: { apiKey: 'rf_live_dummy_example', baseUrl: runflow.url } }],
+			] as const) {
+				const items = Array.from({ length: 6 }, (_, i) => ({ json: { i } }));
+				const [out] = await createHarness({
+					params: { provider, operation: 'generate', prompt: (i: number) => `faulty ${i}`, imageSource: 'none', aspectRatio: '1:1', numImages: 2, outputFormat: 'png', options: { maxParallelJobs: 3 } },
+					items,
+					credentials,
+				}).run();
+				expect(out).toHaveLength(12);
+				expect(out.every((item) => item.json.error === undefined)).toBe(true);
+			}
+			expect(fal.counts.submit).toBe(6);
+			expect(runflow.counts.create).toBe(6);
+			expect(fal.faults[429] + fal.faults[503]).toBeGreaterThan(0);
+			expect(runflow.faults[429] + runflow.faults[503]).toBeGreaterThan(0);
+		} finally {
+			await fal.close();
+			await runflow.close();
+		}
+	});
+});

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 
 import { makeImage, ULTRA_SIZES } from './images';
-import { listenLoopback, readBody, runflowOutputBody, sendJson, type RunflowOutputShape } from './loopback';
+import { faultDrawer, listenLoopback, readBody, runflowOutputBody, sendJson, type MockFaults, type RunflowOutputShape } from './loopback';
 
 /**
  * A loopback stand-in for Runflow's API (https://api.runflow.io), close enough that the node cannot
@@ -20,6 +20,8 @@ export interface MockRunflowOptions {
 	port?: number;
 	/** Where a succeeded run puts its image URLs; Runflow's models differ in this. */
 	outputShape?: RunflowOutputShape;
+	/** Answer this share of API requests with 429 / 503 (run creation only ever 429). */
+	faults?: MockFaults;
 }
 
 export interface RunFailure {
@@ -57,6 +59,8 @@ export interface MockRunflow {
 	runs: Map<string, Run>;
 	/** Asset uploads by asset id. */
 	assets: Map<string, Asset>;
+	/** Faults answered so far, by status. */
+	faults: { 429: number; 503: number };
 	counts: {
 		create: number;
 		poll: number;
@@ -272,11 +276,18 @@ export async function startMockRunflow(options: MockRunflowOptions = {}): Promis
 		created_at: iso(asset.createdAt),
 	});
 
+	const faults = faultDrawer(options.faults);
 	const server = createServer((req, res) => {
 		void (async () => {
 			const url = new URL(req.url ?? '/', base);
 			const path = url.pathname;
 			const method = req.method ?? 'GET';
+			const fault = path.startsWith('/v1/') ? faults.draw(`${method} ${path}`, method === 'POST' && path.endsWith('/runs')) : undefined;
+			if (fault) {
+				await readBody(req);
+				res.writeHead(fault, { 'content-type': 'application/json', ...(fault === 429 ? { 'retry-after': '1' } : {}) });
+				return res.end(JSON.stringify({ code: fault === 429 ? 'RATE_LIMITED' : 'SERVICE_UNAVAILABLE', message: 'injected fault', errors: null }));
+			}
 
 			// Presigned URLs: no Authorization header needed, and on the PUT none allowed.
 			if (method === 'GET' && path.startsWith('/files/')) {
@@ -410,5 +421,5 @@ export async function startMockRunflow(options: MockRunflowOptions = {}): Promis
 
 	const loopback = await listenLoopback(server, options.port);
 	base = loopback.url;
-	return { url: base, runs, assets, counts, close: loopback.close };
+	return { url: base, runs, assets, counts, faults: faults.counts, close: loopback.close };
 }
