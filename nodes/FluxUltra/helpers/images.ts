@@ -100,6 +100,14 @@ function notAnImage(provider: ProviderErrorContext, bytes: number): FluxError {
 	});
 }
 
+/** A file already in memory (inline, or from a host that does not stream), with the same checks. */
+function wholeFile(provider: ProviderErrorContext, bytes: Buffer, maxBytes: number): ResultFile {
+	if (bytes.length > maxBytes) throw tooLarge(provider, maxBytes);
+	const kind = sniffImage(bytes);
+	if (!kind) throw notAnImage(provider, bytes.length);
+	return { kind, size: imageSize(bytes), data: bytes, bytesRead: () => bytes.length, stoppedBy: () => undefined };
+}
+
 /**
  * Reads the first chunk(s) of a stream, at least `min` bytes when there are that many, and puts
  * them back unconsumed. It stops as soon as it has enough, before the stream can end: a stream that
@@ -152,13 +160,7 @@ export async function fetchResultImage(
 	options: DownloadOptions,
 ): Promise<ResultFile> {
 	const maxBytes = options.maxBytes;
-	if (image.url.startsWith('data:')) {
-		const bytes = decodeDataUri(image.url);
-		if (bytes.length > maxBytes) throw tooLarge(provider, maxBytes);
-		const kind = sniffImage(bytes);
-		if (!kind) throw notAnImage(provider, bytes.length);
-		return { kind, size: imageSize(bytes), data: bytes, bytesRead: () => bytes.length, stoppedBy: () => undefined };
-	}
+	if (image.url.startsWith('data:')) return wholeFile(provider, decodeDataUri(image.url), maxBytes);
 	const url = parseUrl(image.url);
 	if (!url) throw new FluxError('download', `${provider.providerName} returned an image link that is not a URL`);
 	if (!isFollowableLink(image.url, options.plainHttpOrigin)) {
@@ -176,13 +178,7 @@ export async function fetchResultImage(
 		stream: true,
 	});
 	// A host that ignores streaming (or a test double) hands over the whole body: same checks.
-	if (!response.stream) {
-		const bytes = response.body;
-		if (bytes.length > maxBytes) throw tooLarge(provider, maxBytes);
-		const kind = sniffImage(bytes);
-		if (!kind) throw notAnImage(provider, bytes.length);
-		return { kind, size: imageSize(bytes), data: bytes, bytesRead: () => bytes.length, stoppedBy: () => undefined };
-	}
+	if (!response.stream) return wholeFile(provider, response.body, maxBytes);
 	const stream = response.stream;
 	const declared = Number(response.headers['content-length']);
 	if (Number.isFinite(declared) && declared > maxBytes) {

@@ -1,7 +1,7 @@
 import { clock } from '../helpers/clock';
-import { FluxError, type ProviderErrorContext } from '../transport/errors';
-import { REQUEST_TIMEOUT_MS, send } from '../transport/http';
-import type { ImageBytes, JobScope } from './types';
+import { FluxError } from '../transport/errors';
+import { REQUEST_TIMEOUT_MS } from '../transport/http';
+import type { JobScope } from './types';
 
 /** One status answer: finished (with the answer, for fetchResult), or not yet (with the wait before the next). */
 export type PollStep = { done: true; status: unknown } | { done: false; nextDelayMs: number };
@@ -76,20 +76,4 @@ export async function pollUntilDone(
 		pendingAt = askedAt;
 		wait = pacer ? pacer.delay(clock.now() - started, step.nextDelayMs) : step.nextDelayMs;
 	}
-}
-
-/** Time allowed to send one input image to a provider's storage. */
-export const UPLOAD_TIMEOUT_MS = 120_000;
-
-/** PUTs an image to a presigned storage URL: the URL is the permission, so no credential goes with it. */
-export async function putPresigned(scope: JobScope, errors: ProviderErrorContext, url: string, image: ImageBytes): Promise<void> {
-	await send(scope.ctx, errors, {
-		method: 'PUT',
-		url,
-		purpose: 'upload',
-		body: image.bytes,
-		headers: { 'content-type': image.mimeType },
-		timeoutMs: UPLOAD_TIMEOUT_MS,
-		signal: scope.signal,
-	});
 }

@@ -9,7 +9,8 @@ import { readJson, send, type ByteStream } from '../../transport/http';
 import type { FluxProvider, ImageBytes, JobResult, JobScope, ProviderSession, SubmittedJob } from '../types';
 import { baseUrlFromCredential, plainHttpOriginOf } from '../baseUrl';
 import { buildInput } from '../fields';
-import { Pacer, pollUntilDone, putPresigned } from '../polling';
+import { Pacer, pollUntilDone } from '../polling';
+import { putPresigned } from '../upload';
 import { FAL, FAL_FIELDS, pollDelayMs } from './fal.constants';
 import { isModeration, parseFalError } from './fal.errors';
 
