@@ -20,6 +20,8 @@ export async function runJob(
 	session: ProviderSession,
 	request: JobRequest,
 	itemIndex: number,
+	/** Called once the provider is done with the job, before the downloads: frees its parallel slot. */
+	providerDone: () => void = () => undefined,
 ): Promise<INodeExecutionData[]> {
 	const scope: JobScope = {
 		ctx,
@@ -34,6 +36,7 @@ export async function runJob(
 	try {
 		const finalStatus = await waitOrCancel(scope, session, job);
 		const result = await session.fetchResult(scope, job, finalStatus);
+		providerDone();
 		// Each image is downloaded and stored as it arrives, all of the job's images at once.
 		const out = await Promise.all(
 			result.images.map(async (image, index): Promise<INodeExecutionData> => {

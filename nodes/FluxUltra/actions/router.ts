@@ -174,11 +174,11 @@ export async function route(this: IExecuteFunctions): Promise<INodeExecutionData
 	const outcomes = await runPool(
 		prepared.length,
 		limit,
-		async (i): Promise<{ items?: INodeExecutionData[]; failure?: unknown }> => {
+		async (i, release): Promise<{ items?: INodeExecutionData[]; failure?: unknown }> => {
 			const item = prepared[i];
 			if (!item.request || !session) return { failure: item.failure ?? openFailure };
 			try {
-				return { items: await runJob(this, provider, session, item.request, i) };
+				return { items: await runJob(this, provider, session, item.request, i, release) };
 			} catch (failure) {
 				// Without Continue On Fail the node fails: start no further job (running ones finish).
 				if (!continueOnFail) stopped = true;

@@ -27,6 +27,18 @@ describe('runPool', () => {
 		expect(results).toEqual([0, 10, 20, 30, 40, 50, 60, 70, 80, 90]);
 	});
 
+	it('starts the next task as soon as one hands its slot back, though it is still running', async () => {
+		const events: string[] = [];
+		await runPool(3, 1, async (i, release) => {
+			events.push(`start ${i}`);
+			await new Promise((r) => setTimeout(r, 5));
+			release(); // the provider is done; the downloads go on
+			await new Promise((r) => setTimeout(r, 20));
+			events.push(`end ${i}`);
+		});
+		expect(events.slice(0, 3)).toEqual(['start 0', 'start 1', 'start 2']);
+	});
+
 	it('starts nothing new once told to stop; what runs finishes', async () => {
 		let stop = false;
 		const results = await runPool(8, 2, async (i) => {
