@@ -3,6 +3,17 @@ import { FluxError } from '../transport/errors';
 import { REQUEST_TIMEOUT_MS } from '../transport/http';
 import type { JobScope } from './types';
 
+/** Longest wait between two status requests, so a failed job is noticed promptly. */
+export const POLL_MAX_DELAY_MS = 2000;
+
+/**
+ * The default status pace: quick at first (short jobs), slower as the job ages, never more than
+ * POLL_MAX_DELAY_MS apart. `floorMs` is the shortest wait a provider asks for.
+ */
+export function rampDelayMs(elapsedMs: number, floorMs: number): number {
+	return Math.min(POLL_MAX_DELAY_MS, Math.max(floorMs, Math.round(elapsedMs / 8)));
+}
+
 /** One status answer: finished (with the answer, for fetchResult), or not yet (with the wait before the next). */
 export type PollStep = { done: true; status: unknown } | { done: false; nextDelayMs: number };
 
@@ -20,7 +31,7 @@ export class Pacer {
 		/** Spacing of the requests around the expected finish. */
 		readonly fineMs = 60,
 		/** Longest wait between two requests, so a failure is noticed promptly. */
-		readonly maxDelayMs = 2000,
+		readonly maxDelayMs = POLL_MAX_DELAY_MS,
 	) {}
 
 	/** Median time from submit to finish over the latest jobs, once one has finished. */

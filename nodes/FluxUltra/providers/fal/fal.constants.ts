@@ -1,5 +1,6 @@
 import type { Operation } from '../../parameters/table';
 import type { FieldMap } from '../fields';
+import { rampDelayMs } from '../polling';
 
 /**
  * fal.ai facts, each one constant (sources: shared/reference/fal-queue-api.md). A wrong guess about
@@ -60,5 +61,5 @@ export const FAL_FIELDS: FieldMap = {
 
 /** Status polling: quick at first (short jobs), then at most one request every two seconds. */
 export function pollDelayMs(elapsedMs: number): number {
-	return Math.min(2000, Math.max(250, Math.round(elapsedMs / 8)));
+	return rampDelayMs(elapsedMs, 250);
 }

@@ -161,9 +161,7 @@ class FalSession implements ProviderSession {
 		this.streamWorks = true;
 		const outcome = await readEvents(stream, (event) => {
 			if (event.status === FAL.status.done) return event.error ? jobError(event.error, event.error_type) : event;
-			if (event.status !== FAL.status.queued && event.status !== FAL.status.running) {
-				return new FluxError('bad_response', `fal.ai reported an unknown job status "${String(event.status).slice(0, 40)}"`);
-			}
+			if (!isPending(event.status)) return unknownStatus(event.status);
 			return clock.now() > scope.deadline ? timeoutError(scope) : undefined;
 		}).catch(() => undefined);
 		stream.destroy();
@@ -188,9 +186,7 @@ class FalSession implements ProviderSession {
 				if (body.error) throw jobError(body.error, body.error_type);
 				return { done: true, status: body };
 			}
-			if (status !== FAL.status.queued && status !== FAL.status.running) {
-				throw new FluxError('bad_response', `fal.ai reported an unknown job status "${String(status).slice(0, 40)}"`);
-			}
+			if (!isPending(status)) throw unknownStatus(status);
 			return { done: false, nextDelayMs: pollDelayMs(elapsedMs) };
 		}, this.pacer);
 	}
@@ -240,6 +236,15 @@ class FalSession implements ProviderSession {
 			{ maxAttempts: 2, baseDelayMs: 250, maxDelayMs: 1000, maxTotalDelayMs: 2000 },
 		);
 	}
+}
+
+function isPending(status: unknown): boolean {
+	return status === FAL.status.queued || status === FAL.status.running;
+}
+
+/** A status fal does not document: fail rather than wait forever. */
+function unknownStatus(status: unknown): FluxError {
+	return new FluxError('bad_response', `fal.ai reported an unknown job status "${String(status).slice(0, 40)}"`);
 }
 
 /** Failures that end the wait outright, whichever way the status arrived. */

@@ -1,4 +1,5 @@
 import type { FieldMap } from '../fields';
+import { rampDelayMs } from '../polling';
 
 /**
  * Runflow facts, each one constant (sources: shared/reference/runflow-bfl-replicate-api.md, §1).
@@ -44,8 +45,7 @@ export const RUNFLOW = {
 /** Status polling: quick at first, then at most one request every two seconds (the SDK's pace). */
 export function runflowPollDelayMs(elapsedMs: number, queued: boolean): number {
 	// A queued run waits for compute: no point asking often until it starts.
-	const floor = queued ? 500 : 250;
-	return Math.min(2000, Math.max(floor, Math.round(elapsedMs / 8)));
+	return rampDelayMs(elapsedMs, queued ? 500 : 250);
 }
 
 const unconfirmed = 'fal-style name, not shown in Runflow\'s Ultra docs';
