@@ -39,8 +39,6 @@ export interface N8nInstance {
 	env: NodeJS.ProcessEnv;
 	/** Runs an n8n CLI command to completion; returns stdout. */
 	cli(args: string[], timeoutMs?: number): Promise<string>;
-	/** What the last CLI command printed on stderr. */
-	lastStderr(): string;
 	/** Starts a long-running n8n command (start, worker); its output goes to `logs`. */
 	spawn(args: string[], extraEnv?: NodeJS.ProcessEnv): ChildProcess & { logs: string[] };
 }
@@ -89,17 +87,14 @@ export function createInstance(
 	// command: the imports would vanish before `execute` runs.
 	env.NODE_ENV = 'production';
 	for (const key of Object.keys(env)) if (key.startsWith('VITEST')) delete env[key];
-	let lastStderr = '';
 	return {
 		host,
 		userFolder,
 		env,
 		async cli(args, timeoutMs = 180_000) {
-			const { stdout, stderr } = await run(host.node, [host.n8n, ...args], { env, timeout: timeoutMs, maxBuffer: 512 * 1024 * 1024 });
-			lastStderr = stderr;
+			const { stdout } = await run(host.node, [host.n8n, ...args], { env, timeout: timeoutMs, maxBuffer: 512 * 1024 * 1024 });
 			return stdout;
 		},
-		lastStderr: () => lastStderr,
 		spawn(args, more = {}) {
 			const child = spawn(host.node, [host.n8n, ...args], { env: { ...env, ...more }, stdio: ['ignore', 'pipe', 'pipe'] }) as ChildProcess & { logs: string[] };
 			child.logs = [];

@@ -48,7 +48,7 @@ export type ByteStream = NodeJS.ReadableStream & {
 	readonly readableEnded?: boolean;
 };
 
-export function isByteStream(value: unknown): value is ByteStream {
+function isByteStream(value: unknown): value is ByteStream {
 	return !!value && typeof (value as ByteStream).pipe === 'function' && typeof (value as ByteStream).read === 'function';
 }
 
