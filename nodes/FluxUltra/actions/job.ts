@@ -6,7 +6,7 @@ import { loadInputBinary } from '../helpers/inputImage';
 import { fileNameFor, imageJson } from '../helpers/output';
 import { IMAGE_INPUT } from '../parameters/table';
 import { ParameterError, type JobRequest } from '../parameters/validation';
-import type { FluxProvider, JobScope, ProviderSession, SubmittedJob } from '../providers/types';
+import type { CancelOutcome, FluxProvider, JobScope, ProviderSession, SubmittedJob } from '../providers/types';
 import { FluxError } from '../transport/errors';
 
 /**
@@ -34,7 +34,7 @@ export async function runJob(
 	const imageUrl = await inputImageUrl(scope, session, request);
 	const job = await session.submit(scope, request, imageUrl);
 	try {
-		const finalStatus = await waitOrCancel(scope, session, job);
+		const finalStatus = await waitOrCancel(provider, scope, session, job);
 		const result = await session.fetchResult(scope, job, finalStatus);
 		providerDone();
 		// Each image is downloaded and stored as it arrives, all of the job's images at once.
@@ -106,7 +106,12 @@ async function inputImageUrl(scope: JobScope, session: ProviderSession, request:
 }
 
 /** Waits for the job; on timeout or cancellation, stops the paid job at the provider first. */
-async function waitOrCancel(scope: JobScope, session: ProviderSession, job: SubmittedJob): Promise<unknown> {
+async function waitOrCancel(
+	provider: FluxProvider,
+	scope: JobScope,
+	session: ProviderSession,
+	job: SubmittedJob,
+): Promise<unknown> {
 	let finalStatus: unknown;
 	const failure = await session.wait(scope, job).then(
 		(status) => {
@@ -117,7 +122,38 @@ async function waitOrCancel(scope: JobScope, session: ProviderSession, job: Subm
 	);
 	if (failure === undefined) return finalStatus;
 	if (failure instanceof FluxError && (failure.kind === 'timeout' || failure.kind === 'cancelled')) {
-		await session.cancel(scope, job).catch(() => undefined);
+		const outcome: CancelOutcome = await session.cancel(scope, job).catch(() => 'failed' as const);
+		if (failure.kind === 'timeout') throw timedOut(provider, failure, outcome);
 	}
 	throw failure;
+}
+
+/**
+ * The timeout as the user needs to hear it: whether the job was stopped (and so whether it bills),
+ * from what the provider answered to the cancel, never assumed.
+ */
+function timedOut(provider: FluxProvider, failure: FluxError, outcome: CancelOutcome): FluxError {
+	const name = provider.displayName;
+	const what: Record<CancelOutcome, { message: string; description: string }> = {
+		accepted: {
+			message: `; it was cancelled at ${name}`,
+			description: `${name} accepted the cancel, so the job stops (a job already generating may still finish, and bill, if ${name} cannot stop it mid-way).`,
+		},
+		already_finished: {
+			message: `; ${name} finished it just after that`,
+			description: `${name} had already finished the job when the cancel arrived, so it is billed, but its images were not collected. Its result stays in your ${name} request history for a while under the request ID below.`,
+		},
+		not_supported: {
+			message: `; ${name} offers no way to cancel it`,
+			description: `The job may still finish at ${name} and be billed; its images are not collected.`,
+		},
+		failed: {
+			message: `; the cancel was not confirmed by ${name}`,
+			description: `The job may still finish at ${name} and be billed; its images are not collected.`,
+		},
+	};
+	return new FluxError('timeout', `${failure.message}${what[outcome].message}`, {
+		description: `${what[outcome].description} Raise "Timeout (Seconds)" in Options, or run the workflow again later.`,
+		requestId: failure.requestId,
+	});
 }

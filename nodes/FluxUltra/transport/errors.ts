@@ -139,7 +139,7 @@ export function errorFromResponse(
 		case 'rate_limit':
 			return new FluxError(kind, `${name} is rate limiting requests (HTTP 429)${tries}`, {
 				httpCode: status,
-				description: 'Too many jobs at once for your account. Lower the number of items per run or try again later.',
+				description: `Too many jobs at once for your ${name} account. Lower "Max Parallel Jobs" in Options (or send fewer items per run), or try again later.`,
 			});
 		case 'unavailable':
 			return new FluxError(kind, `${name} is not available right now (HTTP ${status})${tries}`, {

@@ -10,9 +10,9 @@ import { secretScrubber } from '../../transport/redact';
 import { readJson, send } from '../../transport/http';
 import { baseUrlFromCredential, plainHttpOriginOf } from '../baseUrl';
 import { buildInput } from '../fields';
-import { Pacer, pollUntilDone } from '../polling';
+import { jobTimeout, Pacer, pollUntilDone } from '../polling';
 import { putPresigned } from '../upload';
-import type { FluxProvider, ImageBytes, JobResult, JobScope, ProviderSession, ResultImage, SubmittedJob } from '../types';
+import type { CancelOutcome, FluxProvider, ImageBytes, JobResult, JobScope, ProviderSession, ResultImage, SubmittedJob } from '../types';
 import { RUNFLOW, RUNFLOW_FIELDS, runflowPollDelayMs } from './runflow.constants';
 import { isModerationCode, parseRunflowError } from './runflow.errors';
 
@@ -215,7 +215,9 @@ class RunflowSession implements ProviderSession {
 	}
 
 	/** Runflow has no public cancel (see RUNFLOW.canCancel): nothing to send. */
-	async cancel(): Promise<void> {}
+	async cancel(): Promise<CancelOutcome> {
+		return 'not_supported';
+	}
 }
 
 function includes(list: readonly string[], value: string): boolean {
@@ -243,10 +245,7 @@ function badUpload(): FluxError {
 }
 
 function timeoutError(scope: JobScope): FluxError {
-	return new FluxError('timeout', `The run did not finish within ${Math.round(scope.timeoutMs / 1000)} seconds`, {
-		description:
-			'Runflow offers no way to cancel a run, so it may still finish and be billed; its images are not collected. Raise "Timeout (Seconds)" in Options, or run the workflow again later.',
-	});
+	return jobTimeout(scope);
 }
 
 export const runflowProvider: FluxProvider = {

@@ -201,8 +201,8 @@ describe('Runflow run statuses', () => {
 
 		const error = await h.fail();
 
-		expect(error.message).toBe('The run did not finish within 30 seconds [item 0]');
-		expect(error.description).toContain('may still finish and be billed');
+		expect(error.message).toBe('The job did not finish within 30 seconds; Runflow offers no way to cancel it [item 0]');
+		expect(error.description).toContain('may still finish at Runflow and be billed');
 		expect(error.description).toContain('Request ID: run-slow');
 		expect(clock.elapsed()).toBeLessThanOrEqual(30_000);
 		expect(h.requests.filter((r) => r.method !== 'GET')).toHaveLength(1);
