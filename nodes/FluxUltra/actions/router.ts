@@ -128,6 +128,7 @@ function errorItem(error: NodeApiError | NodeOperationError, cause: unknown, ite
 	if (cause instanceof FluxError) {
 		json.errorKind = cause.kind;
 		if (cause.requestId) json.requestId = cause.requestId;
+		if (cause.imageUrl) json.imageUrl = cause.imageUrl;
 	}
 	if (cause instanceof ParameterError) {
 		json.errorKind = 'parameter';

@@ -74,6 +74,11 @@ export interface ProviderSession {
 	cancel(scope: JobScope, job: SubmittedJob): Promise<CancelOutcome>;
 	/** Origin allowed to serve result images over plain http (a mock or proxy base URL). */
 	readonly plainHttpOrigin?: string;
+	/**
+	 * Whether downloads may go to internal hosts (loopback, private, link-local): only when the
+	 * credential's base URL is itself one. Defaults to whether `plainHttpOrigin` is one.
+	 */
+	readonly internalHostsAllowed?: boolean;
 	/** Masks this session's API key in text about to be shown (an error a provider echoed it into). */
 	scrub(text: string): string;
 }

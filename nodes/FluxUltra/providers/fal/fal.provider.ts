@@ -7,7 +7,7 @@ import { FluxError, type ProviderErrorContext } from '../../transport/errors';
 import { secretScrubber } from '../../transport/redact';
 import { readJson, REQUEST_TIMEOUT_MS, send, type ByteStream, type HttpResponse } from '../../transport/http';
 import type { CancelOutcome, FluxProvider, ImageBytes, JobResult, JobScope, ProviderSession, SubmittedJob } from '../types';
-import { baseUrlFromCredential, plainHttpOriginOf } from '../baseUrl';
+import { baseUrlFromCredential, internalHostsAllowedBy, plainHttpOriginOf } from '../baseUrl';
 import { buildInput } from '../fields';
 import { jobTimeout, Pacer, pollUntilDone } from '../polling';
 import { putPresigned } from '../upload';
@@ -38,6 +38,7 @@ export function resolveBases(baseUrl: unknown): { queue: string; rest: string } 
 
 class FalSession implements ProviderSession {
 	readonly plainHttpOrigin?: string;
+	readonly internalHostsAllowed: boolean;
 	/** Times status requests from what this execution's earlier jobs took. */
 	private readonly pacer = new Pacer();
 	/** Whether fal's SSE status stream answered in this execution (undefined: not tried yet). */
@@ -50,6 +51,7 @@ class FalSession implements ProviderSession {
 	) {
 		this.queueOrigin = new URL(bases.queue).origin;
 		this.plainHttpOrigin = plainHttpOriginOf(bases.queue);
+		this.internalHostsAllowed = internalHostsAllowedBy(bases.queue);
 	}
 
 	/**
@@ -137,9 +139,7 @@ class FalSession implements ProviderSession {
 	private async waitByStream(scope: JobScope, job: SubmittedJob): Promise<Record<string, unknown> | undefined> {
 		const remaining = scope.deadline - clock.now();
 		if (remaining <= 0) throw timeoutError(scope);
-		let opened: HttpResponse | undefined;
-		try {
-			opened = await send(
+		const opened: HttpResponse | { failure: unknown } = await send(
 				scope.ctx,
 				errors,
 				{
@@ -153,8 +153,9 @@ class FalSession implements ProviderSession {
 					timeoutMs: Math.min(REQUEST_TIMEOUT_MS, remaining),
 				},
 				{ maxAttempts: 1, baseDelayMs: 0, maxDelayMs: 0, maxTotalDelayMs: 0 },
-			);
-		} catch (error) {
+			).catch((failure: unknown) => ({ failure }));
+		if ('failure' in opened) {
+			const error = opened.failure;
 			if (error instanceof FluxError && FINAL_KINDS.has(error.kind)) throw error;
 			// Not offered here (404, 405, a proxy that refuses it): later jobs go straight to polling.
 			// A one-off network failure only sends this job to polling.

@@ -8,7 +8,7 @@ import { ParameterError, type JobRequest } from '../../parameters/validation';
 import { FluxError, type ProviderErrorContext } from '../../transport/errors';
 import { secretScrubber } from '../../transport/redact';
 import { readJson, send } from '../../transport/http';
-import { baseUrlFromCredential, plainHttpOriginOf } from '../baseUrl';
+import { baseUrlFromCredential, internalHostsAllowedBy, plainHttpOriginOf } from '../baseUrl';
 import { buildInput } from '../fields';
 import { jobTimeout, Pacer, pollUntilDone } from '../polling';
 import { putPresigned } from '../upload';
@@ -86,6 +86,7 @@ export function runFailure(run: Json): FluxError {
 
 class RunflowSession implements ProviderSession {
 	readonly plainHttpOrigin?: string;
+	readonly internalHostsAllowed: boolean;
 	/** Times status requests from what this execution's earlier jobs took. */
 	private readonly pacer = new Pacer();
 
@@ -94,6 +95,7 @@ class RunflowSession implements ProviderSession {
 		readonly scrub: (text: string) => string,
 	) {
 		this.plainHttpOrigin = plainHttpOriginOf(base);
+		this.internalHostsAllowed = internalHostsAllowedBy(base);
 	}
 
 	/**

@@ -189,7 +189,7 @@ describe('Runflow run statuses', () => {
 		mockRunflowJob({ terminal: { status_code: 'succeeded', output: { image_urls: ['http://files.example/a.png'] } } });
 		const h = harness();
 		const error = await h.fail();
-		expect(error.message).toBe('Runflow returned an image link this node does not follow (http:) [item 0]');
+		expect(error.message).toBe('Runflow returned an image link to a location this node does not follow (http://files.example) [item 0]');
 		expect(h.requests.some((r) => r.url.startsWith('http://files.example'))).toBe(false);
 	});
 
