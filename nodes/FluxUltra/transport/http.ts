@@ -267,8 +267,17 @@ function detachedContext(ctx: IExecuteFunctions): IExecuteFunctions {
  */
 export function toJsonText(value: unknown): string {
 	const marker = '\u0000bigint:';
-	const text = JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? `${marker}${v.toString()}` : v));
-	return text.replace(/"\\u0000bigint:(\d+)"/g, '$1');
+	// BigInts are swapped for marked strings first: a host may have given BigInt a toJSON, which
+	// JSON.stringify would call before any replacer.
+	const mark = (v: unknown): unknown => {
+		if (typeof v === 'bigint') return `${marker}${v.toString()}`;
+		if (Array.isArray(v)) return v.map(mark);
+		if (v && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) {
+			return Object.fromEntries(Object.entries(v).map(([k, item]) => [k, mark(item)]));
+		}
+		return v;
+	};
+	return JSON.stringify(mark(value)).replace(/"\\u0000bigint:(\d+)"/g, '$1');
 }
 
 /**

@@ -485,3 +485,42 @@ describe('fal.ai time limits on the status stream', () => {
 		expect(polledAt).toBeLessThan(FAL.statusStreamIdleMs + 35_000);
 	}, 5000);
 });
+
+describe('seeds round-trip', () => {
+	it('reports a 16-digit seed within 2^53−1 as a number, not as text', async () => {
+		useVirtualClock();
+		nock(QUEUE)
+			.post(ENDPOINT_PATH.generate)
+			.reply(200, { request_id: 'r-seed16' })
+			.get(`${APP_PATH}/requests/r-seed16/status`)
+			.query(true)
+			.reply(200, { status: 'COMPLETED' })
+			.get(`${APP_PATH}/requests/r-seed16`)
+			.reply(200, `{"images":[{"url":"data:image/png;base64,${fakeImages(1)[0].bytes.toString('base64')}"}],"seed":9007199254740991}`, {
+				'content-type': 'application/json',
+			});
+
+		const [out] = await createHarness({ params: GENERATE_PARAMS }).run();
+
+		expect(out[0].json.seed).toBe(9007199254740991);
+	});
+
+	it('takes a seed the node output beyond 2^53 back into Seed, and sends it with every digit', async () => {
+		useVirtualClock();
+		const job = mockFalJob({ inline: true });
+		const harness = createHarness({ params: { ...GENERATE_PARAMS, options: { seed: '15860307465884635512' } } });
+
+		await harness.run();
+
+		const body = harness.requests.find((r) => r.method === 'POST')!.body!.toString('utf8');
+		expect(body).toContain('"seed":15860307465884635512');
+		expect(job.submitted()).toBeDefined();
+	});
+
+	it('still refuses a seed beyond 2^64−1, before any request', async () => {
+		const harness = createHarness({ params: { ...GENERATE_PARAMS, options: { seed: '18446744073709551616' } } });
+		const error = await harness.fail();
+		expect(error.message).toBe('Invalid value for "Seed": must be a whole number from 0 to 18446744073709551615 [item 0]');
+		expect(harness.requests).toHaveLength(0);
+	});
+});
