@@ -1,3 +1,4 @@
+import { FluxUltra } from '../../../../nodes/FluxUltra/FluxUltra.node';
 import type { INodeProperties } from 'n8n-workflow';
 import { describe, expect, it } from 'vitest';
 
@@ -48,5 +49,15 @@ describe('fields built from the parameter table', () => {
 	it('lists the Options collection alphabetically, as n8n does', () => {
 		const names = options.map((o) => o.displayName);
 		expect(names).toEqual([...names].sort((a, b) => a.localeCompare(b)));
+	});
+});
+
+describe('fields a provider can only refuse', () => {
+	it('hides Sync Mode when Runflow is the provider, and only then', () => {
+		const options = new FluxUltra().description.properties.find((p) => p.name === 'options')!;
+		const sync = (options.options as INodeProperties[]).find((p) => p.name === 'syncMode')!;
+		expect(sync.displayOptions?.hide).toEqual({ '/provider': ['runflow'] });
+		const others = (options.options as INodeProperties[]).filter((p) => p.name !== 'syncMode' && p.displayOptions?.hide);
+		expect(others).toEqual([]);
 	});
 });
