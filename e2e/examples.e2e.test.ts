@@ -44,7 +44,7 @@ describe.each(e2eHosts())('inside a real n8n (%s)', (hostName) => {
 		const tarball = packPackage(mkdtempSync(join(tmpdir(), 'flux-pack-')));
 		instance = createInstance(host, tarball);
 		timings.install = Date.now() - t;
-		fal = await startMockFal({ latencyMs: 400, scale: SCALE });
+		fal = await startMockFal({ latencyMs: 400, scale: SCALE, keepAliveMs: 1000 });
 		runflow = await startMockRunflow({ latencyMs: 400, scale: SCALE });
 		t = Date.now();
 		await importExamples(instance, {
@@ -52,6 +52,7 @@ describe.each(e2eHosts())('inside a real n8n (%s)', (hostName) => {
 			runflow: { apiKey: 'rf_live_dummy_e2e', baseUrl: runflow.url },
 		});
 		await instance.cli(['import:workflow', `--input=${jsonFile(instance, 'downstream.json', downstreamWorkflow())}`]);
+		await instance.cli(['import:workflow', `--input=${jsonFile(instance, 'faults.json', faultsWorkflow())}`]);
 		timings.import = Date.now() - t;
 		process.stderr.write(`[e2e] n8n ${host.version} on Node 24 (${host.node}); host ${timings.host} ms, package install ${timings.install} ms, imports ${timings.import} ms\n`);
 	}, 45 * 60_000);
@@ -125,7 +126,64 @@ describe.each(e2eHosts())('inside a real n8n (%s)', (hostName) => {
 				expect(bytesOf(item).equals(bytesOf(flux.items[n]))).toBe(true);
 			}
 		});
+
+		it('faults real n8n exposed: a job stuck in the queue, 500s on reads, a download cut mid-body — under the error output', async ({ task }) => {
+			const before = { ...fal.counts, ...fal.served };
+			const started = Date.now();
+			const runs = await execute(instance, 'faults');
+			const seconds = (Date.now() - started) / 1000;
+
+			const flux = runs['FLUX 1.1 Ultra'];
+			const [success, failed] = flux.outputs;
+			// The stuck job ends at its 10 s Timeout, is cancelled at fal, and goes down the error output.
+			expect(failed.map((i) => i.pairedItem)).toEqual([{ item: 1 }]);
+			expect(failed[0].json.error).toBe('The job did not finish within 10 seconds; it was cancelled at fal.ai [item 1]');
+			// The others all arrive on output 1, byte-exact downstream, nothing paid twice.
+			expect(success.map((i) => i.pairedItem)).toEqual([{ item: 0 }, { item: 2 }, { item: 3 }]);
+			const downstream = runs['Publish'];
+			expect(downstream.items).toHaveLength(3);
+			downstream.items.forEach((item, n) => {
+				expectImage(item, 'image/png', '1:1');
+				expect(bytesOf(item).equals(bytesOf(success[n]))).toBe(true);
+			});
+			expect(runs['Retry later'].items.map((i) => i.json.errorKind)).toEqual(['timeout']);
+			expect(fal.counts.submit - before.submit).toBe(4);
+			expect(fal.counts.cancel - before.cancel).toBe(1);
+			expect(fal.served.status500 - before.status500).toBe(1);
+			expect(fal.served.result500 - before.result500).toBe(1);
+			expect(fal.served.cutDownloads - before.cutDownloads).toBe(1);
+			expect(seconds).toBeLessThan(40);
+			task.meta.figures = `${hostName}: faults workflow ${seconds.toFixed(1)} s (stuck job ended at its 10 s Timeout, cancel sent; 1 status 500, 1 result 500, 1 cut download ridden out; 4 jobs created for 4 items)`;
+		});
 });
+
+/**
+ * Manual Trigger → Code (4 briefs with the fal mock's fault markers) → FLUX (On Error: Continue
+ * using error output, Timeout 10 s) → "Publish" on output 1, "Retry later" on output 2.
+ */
+function faultsWorkflow() {
+	const workflow = downstreamWorkflow();
+	const flux = workflow.nodes.find((n) => n.name === 'FLUX 1.1 Ultra')!;
+	flux.parameters = { ...flux.parameters, numImages: 1, options: { timeout: 10, maxParallelJobs: 4 } };
+	(flux as Record<string, unknown>).onError = 'continueErrorOutput';
+	workflow.nodes.find((n) => n.name === 'Briefs')!.parameters = {
+		jsCode:
+			"return ['mug', 'jetty [stuck]', 'harbour [flaky-reads]', 'lighthouse [cut-download]'].map((prompt) => ({ json: { prompt } }));",
+	};
+	const tag = workflow.nodes.find((n) => n.name === 'Tag for the campaign')!;
+	tag.name = 'Publish';
+	const retry = { ...tag, id: '00000000-0000-4000-8000-000000000009', name: 'Retry later', position: [660, 200] };
+	return {
+		...workflow,
+		id: 'faults',
+		name: 'e2e: faults under the error output',
+		nodes: [...workflow.nodes, retry],
+		connections: {
+			...workflow.connections,
+			'FLUX 1.1 Ultra': { main: [[{ node: 'Publish', type: 'main', index: 0 }], [{ node: 'Retry later', type: 'main', index: 0 }]] },
+		},
+	};
+}
 
 /** Manual Trigger → Code (3 briefs, the second asks for 9 images) → FLUX (On Error: Continue) → Set. */
 function downstreamWorkflow() {

@@ -133,6 +133,8 @@ export function firstJsonObject(text: string): unknown {
 
 export interface NodeRun {
 	items: Array<{ json: Record<string, unknown>; binary?: Record<string, { mimeType: string; fileName?: string; fileSize?: string; data?: string; id?: string }>; pairedItem?: unknown }>;
+	/** Every main output (the error output is the last one under "Continue (using error output)"). */
+	outputs: NodeRun['items'][];
 	error?: unknown;
 }
 
@@ -143,7 +145,10 @@ export async function execute(instance: N8nInstance, workflowId: string): Promis
 	});
 	const runData = (firstJsonObject(stdout) as { data: { resultData: { runData: Record<string, Array<{ data?: { main: NodeRun['items'][] }; error?: unknown }>> } } }).data.resultData.runData;
 	return Object.fromEntries(
-		Object.entries(runData).map(([name, runs]) => [name, { items: runs[0]?.data?.main?.[0] ?? [], error: runs[0]?.error }]),
+		Object.entries(runData).map(([name, runs]) => [
+			name,
+			{ items: runs[0]?.data?.main?.[0] ?? [], outputs: (runs[0]?.data?.main ?? []).map((o) => o ?? []), error: runs[0]?.error },
+		]),
 	);
 }
 
