@@ -89,6 +89,19 @@ export async function toBinary(data: Buffer | Readable, filePath?: string, mimeT
 	};
 }
 
+/** The FLUX node as it stands in the harness's workflow (and in the n8n-core routing model). */
+export function harnessNode(extra: Partial<INode> = {}): INode {
+	return {
+		id: 'flux-node',
+		name: 'FLUX 1.1 Ultra',
+		type: 'n8n-nodes-flux-ultra.fluxUltra',
+		typeVersion: 1,
+		position: [0, 0],
+		parameters: {},
+		...extra,
+	};
+}
+
 export function createHarness(options: HarnessOptions): Harness {
 	const requests: SentRequest[] = [];
 	const logs: Harness['logs'] = [];
@@ -98,14 +111,7 @@ export function createHarness(options: HarnessOptions): Harness {
 		falApi: { apiKey: DUMMY_FAL_KEY, baseUrl: '' },
 		runflowApi: { apiKey: DUMMY_RUNFLOW_KEY, baseUrl: '' },
 	};
-	const node: INode = {
-		id: 'flux-node',
-		name: 'FLUX 1.1 Ultra',
-		type: 'n8n-nodes-flux-ultra.fluxUltra',
-		typeVersion: 1,
-		position: [0, 0],
-		parameters: {},
-	};
+	const node = harnessNode();
 	const binaryOf = (itemIndex: number, property: string) => {
 		const binary = items[itemIndex]?.binary?.[property];
 		if (!binary) {

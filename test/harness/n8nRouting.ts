@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import { Workflow, type INode, type INodeExecutionData, type INodeType } from 'n8n-workflow';
 
 import { FluxUltra } from '../../nodes/FluxUltra/FluxUltra.node';
+import { harnessNode } from './context';
 
 const require = createRequire(import.meta.url);
 
@@ -35,15 +36,7 @@ const ADDITIONAL_DATA = {
  */
 export function routeLikeN8n(output: INodeExecutionData[][], inputCount: number): [INodeExecutionData[], INodeExecutionData[]] {
 	const type: INodeType = new FluxUltra();
-	const node: INode = {
-		id: 'flux-node',
-		name: 'FLUX 1.1 Ultra',
-		type: 'n8n-nodes-flux-ultra.fluxUltra',
-		typeVersion: 1,
-		position: [0, 0],
-		parameters: {},
-		onError: 'continueErrorOutput',
-	};
+	const node: INode = harnessNode({ onError: 'continueErrorOutput' });
 	const nodeTypes = { getByName: () => type, getByNameAndVersion: () => type, getKnownTypes: () => ({}) };
 	const workflow = new Workflow({ id: 'wf', nodes: [node], connections: {}, active: false, nodeTypes: nodeTypes as never });
 	const data = output.map((items) => [...items]);

@@ -51,24 +51,3 @@ export const clock = {
 		await clock.sleep(ms, signal);
 	},
 };
-
-/**
- * Awaits `work`, but no longer than until `deadline` (clock time): then `onDeadline()` runs (it
- * should make `work` settle, e.g. by destroying its stream) and its error is thrown.
- */
-export async function withDeadline<T>(deadline: number, work: Promise<T>, onDeadline: () => Error): Promise<T> {
-	const stop = new AbortController();
-	let expired: Error | undefined;
-	void clock.timer(deadline - clock.now(), stop.signal).then(() => {
-		if (!stop.signal.aborted) expired = onDeadline();
-	});
-	try {
-		const result = await work;
-		if (expired) throw expired;
-		return result;
-	} catch (error) {
-		throw expired ?? error;
-	} finally {
-		stop.abort();
-	}
-}
