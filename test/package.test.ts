@@ -18,6 +18,10 @@ const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as {
 	peerDependencies?: Record<string, string>;
 	devDependencies: Record<string, string>;
 	n8n: { strict?: boolean };
+	repository: { type: string; url: string };
+	homepage: string;
+	author: { name: string; email: string };
+	publishConfig?: { provenance?: boolean };
 };
 const normalize = (text: string) => text.replace(/\s+/g, ' ').trim();
 
@@ -34,6 +38,20 @@ describe('package.json meets n8n Cloud verification', () => {
 
 	it('is in n8n strict mode', () => {
 		expect(pkg.n8n.strict).toBe(true);
+	});
+
+	it('names one public GitHub repository in repository and homepage, and asks npm for provenance', () => {
+		// npm's provenance check and n8n's scanner compare these with the repository the publish workflow runs in.
+		const repo = /^https:\/\/github\.com\/([\w.-]+\/[\w.-]+)\.git$/.exec(pkg.repository.url)?.[1];
+		expect(repo, pkg.repository.url).toBeDefined();
+		expect(pkg.repository.type).toBe('git');
+		expect(pkg.homepage).toBe(`https://github.com/${repo}#readme`);
+		expect(pkg.author.name).not.toBe('');
+		expect(pkg.author.email).toMatch(/@/);
+		expect(pkg.publishConfig?.provenance).toBe(true);
+		const workflow = readFileSync('.github/workflows/publish.yml', 'utf8');
+		expect(workflow).toMatch(/id-token: write/);
+		expect(workflow).toMatch(/npx n8n-node release/);
 	});
 
 	it('names both providers in its description', () => {
