@@ -8,7 +8,7 @@ import { imageSize } from '../nodes/FluxUltra/helpers/images';
 import { startMockFal, type MockFal } from '../test/mock-provider/falServer';
 import { ULTRA_SIZES } from '../test/mock-provider/images';
 import { startMockRunflow, type MockRunflow } from '../test/mock-provider/runflowServer';
-import { binaryBytes, createInstance, e2eHosts, execute, exampleWorkflows, importExamples, jsonFile, n8nHost, packPackage, type N8nInstance, type NodeRun } from './n8n';
+import { binaryBytes, createInstance, e2eHosts, execute, exampleWorkflows, importExamples, inspectInstall, jsonFile, n8nHost, packPackage, type N8nInstance, type NodeRun } from './n8n';
 
 /**
  * The README's example workflows, run by a real n8n with the package installed as a community node
@@ -61,6 +61,18 @@ describe.each(e2eHosts())('inside a real n8n (%s)', (hostName) => {
 		await fal?.close();
 		await runflow?.close();
 	});
+
+		it('installs the packed package alone, with no dependencies: the zod it runs with is n8n\'s', ({ task }) => {
+			const installed = inspectInstall(instance.host, join(instance.userFolder, '.n8n', 'nodes'));
+			expect(installed.modules).toEqual(['n8n-nodes-flux-ultra']);
+			expect(installed.dependencies).toEqual({});
+			expect(installed.ownNodeModules).toBe(false);
+			expect(installed.ownZod).toBe(false);
+			expect(installed.zodWithoutHost).toBeNull();
+			// n8n's own zod, on the NODE_PATH n8n sets for community nodes: 3.25.x has the v3 API at its root.
+			expect(installed.hostZod.version).toMatch(/^3\.25\./);
+			task.meta.figures = `${hostName}: package installed alone (no dependencies); zod ${installed.hostZod.version} from n8n ${instance.host.version}`;
+		});
 
 		it('loads the community package: fal.ai example — 2 prompts → 4 PNGs → 4 remixed JPEGs, paired', async ({ task }) => {
 			const started = Date.now();

@@ -1,7 +1,8 @@
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 
 import { ensureN8nHost, HOSTS, type N8nHostPaths } from '../scripts/n8n-host.mjs';
@@ -15,6 +16,7 @@ import { ensureN8nHost, HOSTS, type N8nHostPaths } from '../scripts/n8n-host.mjs
 export type N8nHost = N8nHostPaths;
 
 const root = resolve(__dirname, '..');
+const PACKAGE_NAME = 'n8n-nodes-flux-ultra';
 const run = promisify(execFile);
 
 /** The hosts the e2e suite runs on: E2E_HOSTS (comma-separated), or every pinned one. */
@@ -62,10 +64,11 @@ export function createInstance(
 			cwd: nodes,
 			stdio: ['ignore', 'ignore', 'inherit'],
 		});
+		assertNoDependenciesInstalled(inspectInstall(host, nodes));
 	} else {
 		// Development: the package folder itself, linked, so a rebuild is what n8n loads.
 		mkdirSync(join(nodes, 'node_modules'), { recursive: true });
-		const link = join(nodes, 'node_modules', 'n8n-nodes-flux-ultra');
+		const link = join(nodes, 'node_modules', PACKAGE_NAME);
 		rmSync(link, { recursive: true, force: true });
 		symlinkSync(root, link, 'dir');
 	}
@@ -103,6 +106,56 @@ export function createInstance(
 			return child;
 		},
 	};
+}
+
+export interface InstalledPackage {
+	/** What the installer put into ~/.n8n/nodes/node_modules. */
+	modules: string[];
+	/** The installed package.json's `dependencies`. */
+	dependencies: Record<string, string>;
+	/** Whether the installed package has a node_modules folder, or a zod, of its own. */
+	ownNodeModules: boolean;
+	ownZod: boolean;
+	/** Where plain Node resolution finds zod from the package (without n8n's NODE_PATH); null if nowhere. */
+	zodWithoutHost: string | null;
+	/** The zod n8n itself resolves (its module paths go on NODE_PATH for community nodes), and its version. */
+	hostZod: { path: string; version: string };
+}
+
+/** What `npm install <tarball> --omit=peer` left in a community-nodes folder. */
+export function inspectInstall(host: N8nHost, nodes: string): InstalledPackage {
+	const pkgDir = join(nodes, 'node_modules', PACKAGE_NAME);
+	const pkg = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
+	const resolveFrom = (file: string, request: string) => {
+		try {
+			return createRequire(file).resolve(request);
+		} catch {
+			return null;
+		}
+	};
+	// n8n's load-nodes-and-credentials.js sets NODE_PATH to its own module.paths before loading nodes.
+	const hostZodPath = resolveFrom(join(host.dir, 'node_modules', 'n8n', 'dist', 'load-nodes-and-credentials.js'), 'zod/package.json');
+	if (!hostZodPath) throw new Error(`n8n ${host.version} resolves no zod: the node could not load there`);
+	return {
+		modules: readdirSync(join(nodes, 'node_modules')).filter((name) => !name.startsWith('.')),
+		dependencies: pkg.dependencies ?? {},
+		ownNodeModules: existsSync(join(pkgDir, 'node_modules')),
+		ownZod: existsSync(join(pkgDir, 'node_modules', 'zod')) || existsSync(join(nodes, 'node_modules', 'zod')),
+		zodWithoutHost: resolveFrom(join(pkgDir, 'package.json'), 'zod'),
+		hostZod: { path: dirname(hostZodPath), version: (JSON.parse(readFileSync(hostZodPath, 'utf8')) as { version: string }).version },
+	};
+}
+
+/** The package must arrive alone, so that the zod it runs with can only be n8n's. */
+function assertNoDependenciesInstalled(installed: InstalledPackage): void {
+	const problems = [
+		installed.modules.join() !== PACKAGE_NAME && `the install brought ${installed.modules.join(', ')}`,
+		Object.keys(installed.dependencies).length && `the package declares dependencies ${JSON.stringify(installed.dependencies)}`,
+		installed.ownNodeModules && 'the package has a node_modules of its own',
+		installed.ownZod && 'a zod was installed next to the package',
+		installed.zodWithoutHost && `zod resolves without n8n, at ${installed.zodWithoutHost}`,
+	].filter(Boolean);
+	if (problems.length) throw new Error(`The community package must install with no dependencies: ${problems.join('; ')}`);
 }
 
 /** Writes JSON to a temp file for an `--input=` flag. */

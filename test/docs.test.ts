@@ -4,11 +4,10 @@ import type { INodeProperties } from 'n8n-workflow';
 import { describe, expect, it } from 'vitest';
 
 import { FluxUltra } from '../nodes/FluxUltra/FluxUltra.node';
-import { NODE_OPTION_PARAMS, PROVIDER_PARAMS } from '../nodes/FluxUltra/parameters/table';
+import { displayNameForApiField, NODE_OPTION_PARAMS, OPERATIONS, PROVIDER_PARAMS } from '../nodes/FluxUltra/parameters/table';
 import { validateItemParameters } from '../nodes/FluxUltra/parameters/validation';
 import { CANONICAL_FIELDS, type FieldSupport } from '../nodes/FluxUltra/providers/fields';
 import { PROVIDERS } from '../nodes/FluxUltra/providers/registry';
-import { displayNameForApiField, OPERATIONS } from '../nodes/FluxUltra/parameters/table';
 
 const readme = readFileSync('README.md', 'utf8');
 const description = new FluxUltra().description;

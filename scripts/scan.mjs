@@ -1,0 +1,174 @@
+// `npm run scan`: n8n's community-package scanner, offline.
+//
+// n8n verifies a community package with `npx @n8n/scan-community-package <name>`, which downloads
+// the published tarball and the source commit its npm provenance names, then lints both with one
+// ESLint config. It needs the registry, provenance and GitHub, so it cannot run before a release
+// (nor here). This script applies the same config to the same files, taken from `npm pack` and the
+// work tree. Mirrored from @n8n/scan-community-package 0.32.0, scanner/scanner.mjs:
+//   - buildScanConfig(): community-nodes `recommended`, `no-console: error`, eslint-plugin-n8n-nodes-base's
+//     `community` rules on package.json, `credentials` and `nodes` rules on **/credentials/**/*.ts and
+//     **/nodes/**/*.ts with the same rules switched off, the TypeScript parser for .json and .ts;
+//   - analyzePackage(): `allowInlineConfig: false` (eslint-disable comments do not count), no
+//     eslint.config file, node_modules and package-lock.json skipped;
+//   - analyzePackageByName(): the tarball leg lints `**/*.js` and `package.json`; the source leg
+//     (SOURCE_FILE_PATTERNS) lints `package.json` and `{nodes,credentials}/**/*.{js,ts,json}`.
+// Differences: the rule plugins are this project's devDependencies (community-nodes 0.32.0, which
+// node-cli uses; the scanner pins 0.29.0, whose rules are the same less one,
+// `no-unsafe-connection-type-cast`), and any finding fails, warnings included (the scanner fails
+// on errors only). Provenance and the source download are the publish workflow's part
+// (.github/workflows/publish.yml).
+//
+//   node scripts/scan.mjs                 packs the built package (npm run build first) and scans it
+//   node scripts/scan.mjs <dir-or-.tgz>   scans that package instead, and the work tree's sources
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+import { n8nCommunityNodesPlugin } from '@n8n/eslint-plugin-community-nodes';
+import { ESLint } from 'eslint';
+import { defineConfig } from 'eslint/config';
+import n8nNodesPlugin from 'eslint-plugin-n8n-nodes-base';
+import tseslint from 'typescript-eslint';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** The scanner's ESLint config (scanner.mjs, buildScanConfig). */
+export function scanConfig() {
+	const parser = tseslint.parser;
+	return defineConfig(
+		n8nCommunityNodesPlugin.configs.recommended,
+		{ rules: { 'no-console': 'error' } },
+		{ plugins: { 'n8n-nodes-base': n8nNodesPlugin } },
+		{ files: ['package.json'], rules: { ...n8nNodesPlugin.configs.community.rules } },
+		{
+			files: ['**/credentials/**/*.ts'],
+			rules: {
+				...n8nNodesPlugin.configs.credentials.rules,
+				'n8n-nodes-base/cred-class-field-documentation-url-miscased': 'off',
+				'n8n-nodes-base/cred-class-field-type-options-password-missing': 'off',
+			},
+		},
+		{
+			files: ['**/nodes/**/*.ts'],
+			rules: {
+				...n8nNodesPlugin.configs.nodes.rules,
+				'n8n-nodes-base/node-class-description-inputs-wrong-regular-node': 'off',
+				'n8n-nodes-base/node-class-description-outputs-wrong': 'off',
+				'n8n-nodes-base/node-param-type-options-max-value-present': 'off',
+			},
+		},
+		{ files: ['**/*.json'], languageOptions: { parser } },
+		{ files: ['**/*.ts'], languageOptions: { parser } },
+	);
+}
+
+/** Files under dir (relative, `/`-separated), node_modules left out, as the scanner's glob does. */
+function walk(dir, base = dir) {
+	const out = [];
+	if (!existsSync(dir)) return out;
+	for (const entry of readdirSync(dir, { withFileTypes: true })) {
+		if (entry.name === 'node_modules') continue;
+		const path = join(dir, entry.name);
+		if (entry.isDirectory()) out.push(...walk(path, base));
+		else if (entry.isFile()) out.push(relative(base, path).split('\\').join('/'));
+	}
+	return out.sort();
+}
+
+/** The tarball leg: `**\/*.js` and `package.json`. */
+export function packageFiles(dir) {
+	return walk(dir).filter((f) => f !== 'package-lock.json' && !f.endsWith('/package-lock.json') && (f.endsWith('.js') || f === 'package.json'));
+}
+
+/** The source leg (SOURCE_FILE_PATTERNS): `package.json` and `{nodes,credentials}/**\/*.{js,ts,json}`. */
+export function sourceFiles(dir) {
+	const shipped = ['nodes', 'credentials'].flatMap((folder) => walk(join(dir, folder), dir));
+	return [
+		...(existsSync(join(dir, 'package.json')) ? ['package.json'] : []),
+		...shipped.filter((f) => /\.(js|ts|json)$/.test(f) && !f.endsWith('package-lock.json')),
+	];
+}
+
+/**
+ * Lints files (relative to dir) as the scanner does. Returns ESLint's results and the rules that
+ * were switched on for at least one of the files.
+ */
+export async function lintLikeScanner(dir, files) {
+	const eslint = new ESLint({ cwd: dir, allowInlineConfig: false, overrideConfigFile: true, overrideConfig: scanConfig() });
+	const absolute = files.map((f) => join(dir, f));
+	const results = files.length ? await eslint.lintFiles(absolute) : [];
+	const rules = new Set();
+	for (const file of absolute) {
+		const config = await eslint.calculateConfigForFile(file);
+		for (const [rule, setting] of Object.entries(config?.rules ?? {})) {
+			const severity = Array.isArray(setting) ? setting[0] : setting;
+			if (severity !== 0 && severity !== 'off') rules.add(rule);
+		}
+	}
+	return { eslint, results, rules };
+}
+
+/** Extracts a tarball as the scanner does (`tar -xzf … --strip-components=1`). */
+function extract(tarball, into) {
+	mkdirSync(into, { recursive: true });
+	execFileSync('tar', ['-xzf', tarball, '-C', into, '--strip-components=1']);
+	return into;
+}
+
+/** `npm pack` of the work tree into dir; returns the tarball's path and the packed file list. */
+function pack(dir) {
+	const [info] = JSON.parse(execFileSync('npm', ['pack', '--json', '--pack-destination', dir, '--loglevel=error'], { cwd: root, encoding: 'utf8' }));
+	return { tarball: join(dir, info.filename), files: info.files.map((f) => f.path) };
+}
+
+async function main() {
+	const scratch = mkdtempSync(join(tmpdir(), 'flux-scan-'));
+	try {
+		const target = process.argv[2] ? resolve(process.argv[2]) : undefined;
+		let packageDir;
+		let label;
+		if (target && statSync(target).isDirectory()) {
+			packageDir = target;
+			label = relative(root, target) || '.';
+		} else {
+			if (!target && !existsSync(join(root, 'dist'))) throw new Error('dist/ is missing: run `npm run build` first (npm run scan does).');
+			const tarball = target ?? pack(scratch).tarball;
+			packageDir = extract(tarball, join(scratch, 'package'));
+			label = target ? relative(root, tarball) : 'npm pack';
+		}
+
+		const legs = [
+			{ name: `tarball (${label})`, dir: packageDir, files: packageFiles(packageDir) },
+			{ name: 'sources', dir: root, files: sourceFiles(root) },
+		];
+		const allRules = new Set();
+		let findings = 0;
+		let fileCount = 0;
+		for (const leg of legs) {
+			const { eslint, results, rules } = await lintLikeScanner(leg.dir, leg.files);
+			rules.forEach((r) => allRules.add(r));
+			fileCount += leg.files.length;
+			const errors = results.reduce((n, r) => n + r.errorCount + r.fatalErrorCount, 0);
+			const warnings = results.reduce((n, r) => n + r.warningCount, 0);
+			findings += errors + warnings;
+			console.log(`scan ${leg.name}: ${leg.files.length} files, ${rules.size} rules, ${errors} errors, ${warnings} warnings`);
+			if (errors + warnings) {
+				const formatter = await eslint.loadFormatter('stylish');
+				console.log(await formatter.format(results.filter((r) => r.messages.length)));
+			}
+		}
+		console.log(`scan: ${fileCount} files, ${allRules.size} rules, ${findings} findings`);
+		if (findings) process.exitCode = 1;
+	} finally {
+		rmSync(scratch, { recursive: true, force: true });
+	}
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+	main().catch((error) => {
+		console.error(error);
+		process.exit(1);
+	});
+}
