@@ -53,9 +53,9 @@ export function bflStatusError(status: string, body: Json): FluxError {
 	const details = asRecord(body.details) ?? asRecord(asRecord(body.result)?.details);
 	const said = details ? `: ${JSON.stringify(details).slice(0, 200)}` : '';
 	if ((BFL.status.moderated as readonly string[]).includes(status)) {
-		const stage = status === 'Request Moderated' ? 'the prompt or input image was flagged before the job ran' : 'the image was flagged after it was made';
-		return new FluxError('moderation', `Black Forest Labs blocked the content: ${stage}`, {
-			description: `Change the prompt or the input image, or raise "Safety Tolerance" in Options. BFL does not charge moderated requests (status "${status}"${said}).`,
+		const stage = status === 'Request Moderated' ? 'The prompt or input image was flagged before the job ran' : 'The image was flagged after it was made';
+		return new FluxError('moderation', 'Black Forest Labs blocked the content: it was flagged by the content checker', {
+			description: `${stage} (status "${status}"${said}); BFL does not charge moderated requests. Change the prompt or the input image, or raise "Safety Tolerance" in Options.`,
 		});
 	}
 	if (status === BFL.status.notFound) {

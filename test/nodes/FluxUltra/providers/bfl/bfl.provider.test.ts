@@ -176,8 +176,8 @@ describe('Black Forest Labs Generate', () => {
 	});
 
 	it.each<[string, Record<string, unknown>, string, RegExp]>([
-		['Request Moderated', { status: 'Request Moderated', result: null }, 'moderation', /flagged before the job ran/],
-		['Content Moderated', { status: 'Content Moderated', result: null }, 'moderation', /flagged after it was made/],
+		['Request Moderated', { status: 'Request Moderated', result: null }, 'moderation', /flagged before the job ran.*does not charge/],
+		['Content Moderated', { status: 'Content Moderated', result: null }, 'moderation', /flagged after it was made.*does not charge/],
 		['Error', { status: 'Error', details: { reason: 'GPU fault' } }, 'job_failed', /could not finish the job \(status "Error"\)/],
 		['Task not found', { status: 'Task not found' }, 'job_failed', /no longer knows the job/],
 		['an unknown status', { status: 'Exploded' }, 'bad_response', /unknown job status "Exploded"/],
@@ -187,7 +187,7 @@ describe('Black Forest Labs Generate', () => {
 		const job = mockBflJob({ terminal: { id: 'x', ...terminal } });
 		const [out] = await harness({}, { continueOnFail: true }).run();
 		expect(out[0].json).toMatchObject({ errorKind: kind, requestId: job.id });
-		expect(String(out[0].json.error)).toMatch(message);
+		expect(`${String(out[0].json.error)} ${String(out[0].json.description)}`).toMatch(message);
 	});
 
 	it('does not send the key to a polling URL off bfl.ai and the API base', async () => {
