@@ -8,7 +8,7 @@ import {
 
 import { route } from './actions/router';
 import { jobProperties } from './parameters/ui';
-import { PROVIDERS, providerOptions, providerSubtitle, unsupportedNotices } from './providers/registry';
+import { fieldsHiddenByProvider, PROVIDERS, providerOptions, providerSubtitle, unsupportedNotices } from './providers/registry';
 
 export class FluxUltra implements INodeType {
 	description: INodeTypeDescription = {
@@ -60,7 +60,7 @@ export class FluxUltra implements INodeType {
 				default: 'generate',
 			},
 			...unsupportedNotices(),
-			...jobProperties(),
+			...jobProperties(fieldsHiddenByProvider()),
 		],
 	};
 

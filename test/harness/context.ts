@@ -22,7 +22,7 @@ import { FalApi } from '../../credentials/FalApi.credentials';
 import { ReplicateApi } from '../../credentials/ReplicateApi.credentials';
 import { RunflowApi } from '../../credentials/RunflowApi.credentials';
 import { FluxUltra } from '../../nodes/FluxUltra/FluxUltra.node';
-import { realHttpRequest, type SentRequest } from './http';
+import { n8nHttpRequest, n8nHttpRequestWithAuthentication, type SentRequest } from './n8nHttp';
 
 /** The package's credential types, so `httpRequestWithAuthentication` applies their real `authenticate`. */
 const SOURCE_CREDENTIAL_TYPES: Record<string, ICredentialType> = {
@@ -32,26 +32,7 @@ const SOURCE_CREDENTIAL_TYPES: Record<string, ICredentialType> = {
 	replicateApi: new ReplicateApi(),
 };
 
-/** Resolves n8n's `={{$credentials.x}}` templates, the only expression form our credentials use. */
-export function resolveCredentialTemplate(template: string, data: ICredentialDataDecryptedObject): string {
-	const body = template.startsWith('=') ? template.slice(1) : template;
-	return body.replace(/\{\{\s*\$credentials\??\.(\w+)\s*\}\}/g, (_, key: string) => String(data[key] ?? ''));
-}
-
-function applyAuthentication(
-	credential: ICredentialType | undefined,
-	type: string,
-	data: ICredentialDataDecryptedObject,
-	options: IHttpRequestOptions,
-): IHttpRequestOptions {
-	const auth = credential?.authenticate;
-	if (!auth || typeof auth === 'function') throw new Error(`test harness: no generic authenticate for ${type}`);
-	const headers = { ...(options.headers ?? {}) } as Record<string, string>;
-	for (const [name, value] of Object.entries(auth.properties.headers ?? {})) {
-		headers[name] = resolveCredentialTemplate(String(value), data);
-	}
-	return { ...options, headers };
-}
+export { resolveCredentialTemplate } from './n8nHttp';
 
 export type ParamValue = unknown | ((itemIndex: number) => unknown);
 
@@ -162,13 +143,9 @@ export function createHarness(options: HarnessOptions): Harness {
 			return data;
 		},
 		helpers: {
-			httpRequest: (o: IHttpRequestOptions) => realHttpRequest(o, requests),
-			async httpRequestWithAuthentication(this: unknown, type: string, o: IHttpRequestOptions) {
-				const data = credentials[type];
-				if (!data) throw new NodeOperationError(node, `Node does not have any credentials set for "${type}"`);
-				const credential = (options.credentialTypes ?? SOURCE_CREDENTIAL_TYPES)[type];
-				return await realHttpRequest(applyAuthentication(credential, type, data, o), requests);
-			},
+			// n8n-core's own request helpers (see ./n8nHttp.ts): the HTTP semantics of real n8n.
+			httpRequest: (o: IHttpRequestOptions) => n8nHttpRequest(o, requests),
+			httpRequestWithAuthentication: n8nHttpRequestWithAuthentication(options.credentialTypes ?? SOURCE_CREDENTIAL_TYPES, requests),
 			prepareBinaryData: options.binaryFolder ? toFileBinary(options.binaryFolder) : toBinary,
 			assertBinaryData: binaryOf,
 			async getBinaryDataBuffer(itemIndex: number, property: string) {

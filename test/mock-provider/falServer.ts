@@ -24,7 +24,20 @@ export interface MockFalOptions {
 	imagePool?: number;
 	/** Answer this share of API requests with 429 / 503 (job creation only ever 429). */
 	faults?: MockFaults;
+	/**
+	 * Spacing of the keep-alive comments on the SSE stream of a job that never leaves the queue
+	 * (fal sends one every 15 s).
+	 */
+	keepAliveMs?: number;
 }
+
+/**
+ * Faults a job asks for by a marker in its prompt, so one workflow can mix them per item:
+ * - `[stuck]`: the job stays IN_QUEUE for ever; its SSE stream sends only keep-alive comments.
+ * - `[flaky-reads]`: its first status request and its first result request are answered 500.
+ * - `[cut-download]`: the first download of each of its images stops half-way (the socket is cut).
+ */
+export const FAL_FAULT_MARKERS = { stuck: '[stuck]', flakyReads: '[flaky-reads]', cutDownload: '[cut-download]' } as const;
 
 interface Job {
 	id: string;
@@ -36,6 +49,9 @@ interface Job {
 	statusRequests: number;
 	/** When the last image file of the job was fully sent. */
 	lastDownloadAt?: number;
+	/** Faults still to serve (see FAL_FAULT_MARKERS). */
+	pendingFaults: { status500: boolean; result500: boolean; cutFiles: Set<string> };
+	stuck: boolean;
 }
 
 export interface MockFal {
@@ -44,6 +60,8 @@ export interface MockFal {
 	counts: { submit: number; status: number; result: number; cancel: number; download: number; upload: number };
 	/** Faults answered so far, by status. */
 	faults: { 429: number; 503: number };
+	/** Prompt-marker faults served so far (see FAL_FAULT_MARKERS). */
+	served: { status500: number; result500: number; cutDownloads: number; keepAlives: number };
 	close(): Promise<void>;
 }
 
@@ -83,9 +101,13 @@ export async function startMockFal(options: MockFalOptions = {}): Promise<MockFa
 	const counts = { submit: 0, status: 0, result: 0, cancel: 0, download: 0, upload: 0 };
 	let base = '';
 
+	const served = { status500: 0, result500: 0, cutDownloads: 0, keepAlives: 0 };
+	const keepAliveMs = options.keepAliveMs ?? 15_000;
 	const stateOf = (job: Job) => {
 		const elapsed = Date.now() - job.submittedAt;
-		if (job.cancelled || elapsed >= latencyMs) return 'COMPLETED';
+		if (job.cancelled) return 'COMPLETED';
+		if (job.stuck) return 'IN_QUEUE';
+		if (elapsed >= latencyMs) return 'COMPLETED';
 		return elapsed < latencyMs / 3 ? 'IN_QUEUE' : 'IN_PROGRESS';
 	};
 
@@ -139,6 +161,14 @@ export async function startMockFal(options: MockFalOptions = {}): Promise<MockFa
 				if (!file) return send(res, 404, { detail: 'Not Found' });
 				res.writeHead(200, { 'content-type': file.type, 'content-length': String(file.bytes.length) });
 				const job = jobs.get(path.split('/')[2]);
+				const fileKey = path.slice('/files/'.length);
+				if (job?.pendingFaults.cutFiles.has(fileKey)) {
+					// Half the file, then the connection is cut: the client sees a body that breaks off.
+					job.pendingFaults.cutFiles.delete(fileKey);
+					served.cutDownloads++;
+					res.write(file.bytes.subarray(0, Math.floor(file.bytes.length / 2)), () => res.socket?.destroy());
+					return;
+				}
 				return res.end(file.bytes, () => {
 					if (job) job.lastDownloadAt = Date.now();
 				});
@@ -174,7 +204,24 @@ export async function startMockFal(options: MockFalOptions = {}): Promise<MockFa
 				const problem = validate(path, input);
 				const id = randomUUID();
 				const seed = typeof input.seed === 'number' ? input.seed : Math.floor(Math.random() * 2 ** 31);
-				jobs.set(id, { id, endpoint: path, input, submittedAt: Date.now(), cancelled: false, seed, statusRequests: 0 });
+				const prompt = String(input.prompt ?? '');
+				const flaky = prompt.includes(FAL_FAULT_MARKERS.flakyReads);
+				const cutFiles = new Set<string>();
+				if (prompt.includes(FAL_FAULT_MARKERS.cutDownload)) {
+					const ext = input.output_format === 'png' ? 'png' : 'jpg';
+					for (let n = 0; n < Number(input.num_images ?? 1); n++) cutFiles.add(`${id}/${n}.${ext}`);
+				}
+				jobs.set(id, {
+					id,
+					endpoint: path,
+					input,
+					submittedAt: Date.now(),
+					cancelled: false,
+					seed,
+					statusRequests: 0,
+					pendingFaults: { status500: flaky, result500: flaky, cutFiles },
+					stuck: prompt.includes(FAL_FAULT_MARKERS.stuck),
+				});
 				if (problem) (jobs.get(id) as Job & { problem?: unknown }).problem = problem;
 				const links = `${base}${APP}/requests/${id}`;
 				return send(res, 200, {
@@ -188,6 +235,16 @@ export async function startMockFal(options: MockFalOptions = {}): Promise<MockFa
 			const match = /^\/fal-ai\/flux-pro\/requests\/([\w-]+)(\/status\/stream|\/status|\/cancel)?$/.exec(path);
 			const job = match ? jobs.get(match[1]) : undefined;
 			if (match && !job) return send(res, 404, { detail: 'Request not found' });
+			if (job && req.method === 'GET' && match![2]?.startsWith('/status') && job.pendingFaults.status500) {
+				job.pendingFaults.status500 = false;
+				served.status500++;
+				return send(res, 500, { detail: 'Internal Server Error' });
+			}
+			if (job && req.method === 'GET' && !match![2] && job.pendingFaults.result500 && stateOf(job) === 'COMPLETED') {
+				job.pendingFaults.result500 = false;
+				served.result500++;
+				return send(res, 500, { detail: 'Internal Server Error' });
+			}
 			if (job && req.method === 'GET' && match![2] === '/status/stream') {
 				// fal's SSE status stream: one event now, one at each change, closed after COMPLETED.
 				counts.status++;
@@ -204,6 +261,16 @@ export async function startMockFal(options: MockFalOptions = {}): Promise<MockFa
 						res.end();
 					}
 				};
+				if (job.stuck) {
+					// A job that never leaves the queue: fal says nothing but keep-alive comments.
+					res.write(': keep-alive\n\n');
+					const ping = setInterval(() => {
+						served.keepAlives++;
+						res.write(': keep-alive\n\n');
+					}, keepAliveMs);
+					req.on('close', () => clearInterval(ping));
+					return;
+				}
 				emit();
 				for (const at of [latencyMs / 3, latencyMs]) {
 					const wait = job.submittedAt + at - Date.now();
@@ -238,5 +305,5 @@ export async function startMockFal(options: MockFalOptions = {}): Promise<MockFa
 
 	const loopback = await listenLoopback(server, options.port);
 	base = loopback.url;
-	return { url: base, jobs, counts, faults: faults.counts, close: loopback.close };
+	return { url: base, jobs, counts, faults: faults.counts, served, close: loopback.close };
 }

@@ -59,6 +59,7 @@ const fal: Hostile = {
 			.query(true)
 			.reply(200, { status: 'COMPLETED' })
 			.get(`${APP_PATH}/requests/r-echo`)
+			.times(5) // a 500 on a read is retried: every attempt echoes the key
 			.reply(function () {
 				return [500, { detail: `worker failed while using ${String(this.req.headers.authorization)}` }];
 			});

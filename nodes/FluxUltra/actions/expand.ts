@@ -1,4 +1,4 @@
-import { SEED_MAX } from '../parameters/table';
+import { SEED_BIG_MAX, SEED_MAX } from '../parameters/table';
 import type { JobRequest } from '../parameters/validation';
 import type { FluxProvider } from '../providers/types';
 
@@ -16,10 +16,14 @@ export interface JobPart {
 	shared: { imageUrl?: Promise<string | undefined> };
 }
 
-/** The seed of the image `offset` places after `seed`: seed, seed+1, …, wrapping to 0 past the largest seed. */
-export function seedAt(seed: number, offset: number): number {
-	const next = seed + offset;
-	return next > SEED_MAX ? next - SEED_MAX - 1 : next;
+/**
+ * The seed of the image `offset` places after `seed`: seed, seed+1, …, exact at any size (a number up
+ * to 2^53−1, a bigint beyond, as seeds travel), wrapping to 0 past the largest seed accepted.
+ */
+export function seedAt(seed: number | bigint, offset: number): number | bigint {
+	let next = BigInt(seed) + BigInt(offset);
+	if (next > SEED_BIG_MAX) next -= SEED_BIG_MAX + BigInt(1);
+	return next <= BigInt(SEED_MAX) ? Number(next) : next;
 }
 
 /**

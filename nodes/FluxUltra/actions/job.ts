@@ -1,13 +1,14 @@
-import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
+import type { IBinaryData, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 
 import { clock } from '../helpers/clock';
-import { decodeDataUri, fetchResultImage, sniffImage } from '../helpers/images';
+import { decodeDataUri, fetchResultImage, sniffImage, type ResultFile } from '../helpers/images';
 import { downloadInputImage, loadInputBinary } from '../helpers/inputImage';
 import { fileNameFor, imageJson } from '../helpers/output';
 import { IMAGE_INPUT } from '../parameters/table';
 import { ParameterError, type JobRequest } from '../parameters/validation';
-import type { FluxProvider, JobScope, ProviderSession, SubmittedJob } from '../providers/types';
+import type { CancelOutcome, FluxProvider, JobScope, ProviderSession, ResultImage, SubmittedJob } from '../providers/types';
 import { FluxError } from '../transport/errors';
+import { backoffMs, DEFAULT_RETRY, errorCode } from '../transport/http';
 import type { JobPart } from './expand';
 
 /**
@@ -40,26 +41,19 @@ export async function runJob(
 	const firstImage = part?.firstImage ?? 0;
 	const job = await session.submit(scope, request, imageUrl);
 	try {
-		const finalStatus = await waitOrCancel(scope, session, job);
+		const finalStatus = await waitOrCancel(provider, scope, session, job);
 		const result = await session.fetchResult(scope, job, finalStatus);
 		providerDone();
 		// Each image is downloaded and stored as it arrives, all of the job's images at once.
 		const out = await Promise.all(
 			result.images.map(async (image, index): Promise<INodeExecutionData> => {
-				const file = await fetchResultImage(ctx, provider.errors, image, {
-					signal: scope.signal,
-					plainHttpOrigin: session.plainHttpOrigin,
-					maxBytes: request.options.maxImageBytes,
-				});
-				const fileName = fileNameFor(
-					request.options.fileName,
-					{ requestId: result.requestId, index: firstImage + index + 1, item: itemIndex + 1, seed: result.seed },
-					file.kind.extension,
-				);
-				const binary = await ctx.helpers
-					.prepareBinaryData(file.data as Buffer, fileName, file.kind.mimeType)
-					.catch((error: unknown) => ({ failed: file.stoppedBy() ?? downloadFailed(provider, error) }));
-				if ('failed' in binary) throw binary.failed;
+				const fileName = (extension: string) =>
+					fileNameFor(
+						request.options.fileName,
+						{ requestId: result.requestId, index: firstImage + index + 1, item: itemIndex + 1, seed: result.seed },
+						extension,
+					);
+				const { file, binary } = await storeImage(ctx, provider, session, scope, request, image, fileName);
 				return {
 					json: imageJson({
 						providerId: provider.id,
@@ -70,7 +64,7 @@ export async function runJob(
 						imageCount: part?.imageCount,
 						kind: file.kind,
 						size: file.size,
-						fileName,
+						fileName: binary.fileName ?? fileName(file.kind.extension),
 						fileSize: file.bytesRead(),
 					}),
 					binary: { [request.options.binaryPropertyOutput]: binary },
@@ -84,13 +78,70 @@ export async function runJob(
 	}
 }
 
-/** A download that broke off while it was being stored. */
-function downloadFailed(provider: FluxProvider, error: unknown): FluxError {
-	if (error instanceof FluxError) return error;
-	const code = (error as { code?: unknown })?.code;
-	return new FluxError('download', `The image download from ${provider.displayName} broke off${typeof code === 'string' ? ` (${code})` : ''}`, {
-		description: 'Run the workflow again; the job itself finished, so consider a lower "Max Parallel Jobs" if it keeps happening.',
-	});
+/** Times a finished image is fetched and stored before its item fails: the job is paid, so try hard. */
+export const DOWNLOAD_ATTEMPTS = 4;
+
+/**
+ * Downloads one finished image and stores it with n8n's prepareBinaryData. A download that breaks
+ * off mid-body (a reset, a cut connection, a stall, fewer bytes than announced) is fetched again
+ * from the start, with the transport's backoff, up to DOWNLOAD_ATTEMPTS times: the link stays valid
+ * for a while and the job is already paid. A file over the size cap, or not an image, is not retried.
+ */
+async function storeImage(
+	ctx: IExecuteFunctions,
+	provider: FluxProvider,
+	session: ProviderSession,
+	scope: JobScope,
+	request: JobRequest,
+	image: ResultImage,
+	fileName: (extension: string) => string,
+): Promise<{ file: ResultFile; binary: IBinaryData }> {
+	for (let attempt = 1; ; attempt++) {
+		let file: ResultFile | undefined;
+		let failure: FluxError | undefined;
+		try {
+			file = await fetchResultImage(ctx, provider.errors, image, {
+				signal: scope.signal,
+				plainHttpOrigin: session.plainHttpOrigin,
+				internalHostsAllowed: session.internalHostsAllowed,
+				maxBytes: request.options.maxImageBytes,
+			});
+			const binary = await ctx.helpers.prepareBinaryData(file.data as Buffer, fileName(file.kind.extension), file.kind.mimeType);
+			if (file.declaredBytes !== undefined && file.bytesRead() < file.declaredBytes) {
+				throw Object.assign(new Error(`${file.bytesRead()} of ${file.declaredBytes} bytes`), { code: 'ERR_INCOMPLETE' });
+			}
+			return { file, binary };
+		} catch (error) {
+			// A FluxError is an answer already retried by the transport (or not an image); a stream
+			// error is the body breaking off, worth a fresh start.
+			if (file?.stoppedBy()) failure = file.stoppedBy();
+			else if (scope.signal?.aborted) failure = new FluxError('cancelled', 'The execution was cancelled');
+			else if (error instanceof FluxError || attempt >= DOWNLOAD_ATTEMPTS) failure = downloadFailed(provider, image.url, error, attempt);
+		}
+		if (failure) throw failure;
+		await clock.sleep(backoffMs(DEFAULT_RETRY, attempt), scope.signal);
+	}
+}
+
+/**
+ * A finished image that could not be fetched. The job is paid and its link is valid for a while:
+ * the error says so and carries the link, instead of suggesting a new (paid) run.
+ */
+function downloadFailed(provider: FluxProvider, url: string, error: unknown, attempts: number): FluxError {
+	const linked = url.startsWith('data:') ? undefined : url;
+	if (error instanceof FluxError && error.kind === 'download') {
+		return new FluxError('download', error.message, { description: error.description, imageUrl: linked });
+	}
+	const code = errorCode(error);
+	const cause = error instanceof FluxError ? error.message : code ? `(${code})` : '';
+	return new FluxError(
+		'download',
+		`The image download from ${provider.displayName} broke off${cause ? ` ${cause}` : ''}${attempts > 1 ? ` after ${attempts} attempts` : ''}`,
+		{
+			description: `The job finished and is paid for; the image is still at its link for a while (see imageUrl; ${provider.displayName} links expire). Fetch it from there (e.g. with an HTTP Request node) rather than running the item again, or lower "Max Parallel Jobs" if downloads keep breaking off.`,
+			imageUrl: linked,
+		},
+	);
 }
 
 /**
@@ -114,6 +165,7 @@ async function inputImageUrl(
 		const bytes = await downloadInputImage(scope.ctx, image.url, {
 			signal: scope.signal,
 			plainHttpOrigin: session.plainHttpOrigin,
+			internalHostsAllowed: session.internalHostsAllowed,
 			maxBytes: request.options.maxImageBytes,
 			providerName: provider.displayName,
 		});
@@ -128,7 +180,12 @@ async function inputImageUrl(
 }
 
 /** Waits for the job; on timeout or cancellation, stops the paid job at the provider first. */
-async function waitOrCancel(scope: JobScope, session: ProviderSession, job: SubmittedJob): Promise<unknown> {
+async function waitOrCancel(
+	provider: FluxProvider,
+	scope: JobScope,
+	session: ProviderSession,
+	job: SubmittedJob,
+): Promise<unknown> {
 	let finalStatus: unknown;
 	const failure = await session.wait(scope, job).then(
 		(status) => {
@@ -139,7 +196,38 @@ async function waitOrCancel(scope: JobScope, session: ProviderSession, job: Subm
 	);
 	if (failure === undefined) return finalStatus;
 	if (failure instanceof FluxError && (failure.kind === 'timeout' || failure.kind === 'cancelled')) {
-		await session.cancel(scope, job).catch(() => undefined);
+		const outcome: CancelOutcome = await session.cancel(scope, job).catch(() => 'failed' as const);
+		if (failure.kind === 'timeout') throw timedOut(provider, failure, outcome);
 	}
 	throw failure;
+}
+
+/**
+ * The timeout as the user needs to hear it: whether the job was stopped (and so whether it bills),
+ * from what the provider answered to the cancel, never assumed.
+ */
+function timedOut(provider: FluxProvider, failure: FluxError, outcome: CancelOutcome): FluxError {
+	const name = provider.displayName;
+	const what: Record<CancelOutcome, { message: string; description: string }> = {
+		accepted: {
+			message: `; it was cancelled at ${name}`,
+			description: `${name} accepted the cancel, so the job stops (a job already generating may still finish, and bill, if ${name} cannot stop it mid-way).`,
+		},
+		already_finished: {
+			message: `; ${name} finished it just after that`,
+			description: `${name} had already finished the job when the cancel arrived, so it is billed, but its images were not collected. Its result stays in your ${name} request history for a while under the request ID below.`,
+		},
+		not_supported: {
+			message: `; ${name} offers no way to cancel it`,
+			description: `The job may still finish at ${name} and be billed; its images are not collected.`,
+		},
+		failed: {
+			message: `; the cancel was not confirmed by ${name}`,
+			description: `The job may still finish at ${name} and be billed; its images are not collected.`,
+		},
+	};
+	return new FluxError('timeout', `${failure.message}${what[outcome].message}`, {
+		description: `${what[outcome].description} Raise "Timeout (Seconds)" in Options, or run the workflow again later.`,
+		requestId: failure.requestId,
+	});
 }

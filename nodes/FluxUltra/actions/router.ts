@@ -118,18 +118,24 @@ export function toNodeError(
 	return keepMessage(new NodeOperationError(node, message, { itemIndex }), message);
 }
 
+/**
+ * A failed item for Continue On Fail. It carries the n8n error itself (`error`), which is what n8n
+ * looks for to send an item down the error output under "Continue (using error output)"; under
+ * "Continue (regular output)" it stays in place. Its JSON says what went wrong for an IF node.
+ */
 function errorItem(error: NodeApiError | NodeOperationError, cause: unknown, itemIndex: number): INodeExecutionData {
 	const json: IDataObject = { error: error.message };
 	if (error.description) json.description = error.description;
 	if (cause instanceof FluxError) {
 		json.errorKind = cause.kind;
 		if (cause.requestId) json.requestId = cause.requestId;
+		if (cause.imageUrl) json.imageUrl = cause.imageUrl;
 	}
 	if (cause instanceof ParameterError) {
 		json.errorKind = 'parameter';
 		json.field = cause.field;
 	}
-	return { json, pairedItem: { item: itemIndex } };
+	return { json, error, pairedItem: { item: itemIndex } };
 }
 
 /**

@@ -1,12 +1,19 @@
 import type { IExecuteFunctions } from 'n8n-workflow';
 
 import { FluxError, type ProviderErrorContext } from '../transport/errors';
-import { send, type ByteStream } from '../transport/http';
+import { send, timeoutError, type ByteStream } from '../transport/http';
 import type { ResultImage } from '../providers/types';
-import { isFollowableLink, parseUrl } from './url';
+import { clock } from './clock';
+import { isDownloadableLink, parseUrl, type LinkPolicy } from './url';
 
-/** Time allowed for one image download. */
+/** Time allowed for a download's headers to arrive. */
 export const DOWNLOAD_TIMEOUT_MS = 120_000;
+
+/** A download that receives no byte for this long (real time) is broken off and tried again. */
+export const DOWNLOAD_IDLE_MS = 30_000;
+
+/** Redirects a download follows, each checked like the first link. */
+export const DOWNLOAD_MAX_REDIRECTS = 5;
 
 export interface ImageKind {
 	mimeType: string;
@@ -65,10 +72,8 @@ export function decodeDataUri(uri: string): Buffer {
 		: Buffer.from(decodeURIComponent(match[3]), 'latin1');
 }
 
-export interface DownloadOptions {
+export interface DownloadOptions extends LinkPolicy {
 	signal?: AbortSignal;
-	/** Plain-http origin allowed besides https (a mock or proxy base URL). */
-	plainHttpOrigin?: string;
 	/** The "Max Image Size" option, in bytes. */
 	maxBytes: number;
 }
@@ -86,6 +91,8 @@ export interface ResultFile {
 	bytesRead(): number;
 	/** The error that stopped the download (the size cap), if one did. */
 	stoppedBy(): FluxError | undefined;
+	/** The size the server announced (Content-Length), if it did: fewer bytes means a cut download. */
+	declaredBytes?: number;
 }
 
 function tooLarge(provider: ProviderErrorContext, maxBytes: number): FluxError {
@@ -147,11 +154,21 @@ async function peek(stream: ByteStream, min: number): Promise<Buffer> {
 	return head;
 }
 
+/** A link this node does not follow, with the reason in the user's terms. */
+function refusedLink(provider: ProviderErrorContext, url: string, redirected: boolean): FluxError {
+	const parsed = parseUrl(url);
+	const what = redirected ? 'redirected the image download to' : 'returned an image link to';
+	return new FluxError('download', `${provider.providerName} ${what} a location this node does not follow (${parsed ? `${parsed.protocol}//${parsed.hostname}` : 'not a URL'})`, {
+		description: 'Images are downloaded only over https:// from public hosts (never from loopback, private or link-local addresses), unless the credential\'s API base URL is itself such a host.',
+	});
+}
+
 /**
  * One result image: inline data URIs are decoded; links are downloaded without any credential (CDN
- * and presigned URLs never see the API key), only https ones. A download is checked by its first
+ * and presigned URLs never see the API key), only https ones on public hosts, following at most
+ * DOWNLOAD_MAX_REDIRECTS redirects that pass the same check. A download is checked by its first
  * bytes, then handed on as it arrives, so a batch of 4 MP images never sits in memory at once; the
- * size cap stops it mid-way.
+ * size cap stops it mid-way, and so does a stall (no byte for DOWNLOAD_IDLE_MS).
  */
 export async function fetchResultImage(
 	ctx: IExecuteFunctions,
@@ -161,31 +178,54 @@ export async function fetchResultImage(
 ): Promise<ResultFile> {
 	const maxBytes = options.maxBytes;
 	if (image.url.startsWith('data:')) return wholeFile(provider, decodeDataUri(image.url), maxBytes);
-	const url = parseUrl(image.url);
-	if (!url) throw new FluxError('download', `${provider.providerName} returned an image link that is not a URL`);
-	if (!isFollowableLink(image.url, options.plainHttpOrigin)) {
-		throw new FluxError('download', `${provider.providerName} returned an image link this node does not follow (${url.protocol})`, {
-			description: 'Only https:// links are downloaded.',
+	let link = image.url;
+	if (!parseUrl(link)) throw new FluxError('download', `${provider.providerName} returned an image link that is not a URL`);
+	if (!isDownloadableLink(link, options)) throw refusedLink(provider, link, false);
+	for (let hop = 0; ; hop++) {
+		const response = await send(ctx, provider, {
+			method: 'GET',
+			url: link,
+			purpose: 'download',
+			headers: { accept: 'image/*' },
+			timeoutMs: DOWNLOAD_TIMEOUT_MS,
+			signal: options.signal,
+			stream: true,
+			manualRedirect: true,
 		});
+		if (response.status >= 300 && response.status < 400) {
+			response.stream?.destroy();
+			const location = response.headers.location;
+			const next = location ? parseUrl(new URL(location, link).toString())?.toString() : undefined;
+			if (!next || hop >= DOWNLOAD_MAX_REDIRECTS) {
+				throw new FluxError('download', `The image download from ${provider.providerName} was redirected ${next ? 'too many times' : 'nowhere'}`);
+			}
+			if (!isDownloadableLink(next, options)) throw refusedLink(provider, next, true);
+			link = next;
+			continue;
+		}
+		return await streamedFile(provider, response.stream, response.body, response.headers, maxBytes);
 	}
-	const response = await send(ctx, provider, {
-		method: 'GET',
-		url: image.url,
-		purpose: 'download',
-		headers: { accept: 'image/*' },
-		timeoutMs: DOWNLOAD_TIMEOUT_MS,
-		signal: options.signal,
-		stream: true,
-	});
+}
+
+async function streamedFile(
+	provider: ProviderErrorContext,
+	stream: ByteStream | undefined,
+	body: Buffer,
+	headers: Record<string, string>,
+	maxBytes: number,
+): Promise<ResultFile> {
 	// A host that ignores streaming (or a test double) hands over the whole body: same checks.
-	if (!response.stream) return wholeFile(provider, response.body, maxBytes);
-	const stream = response.stream;
-	const declared = Number(response.headers['content-length']);
+	if (!stream) return wholeFile(provider, body, maxBytes);
+	const declared = Number(headers['content-length']);
 	if (Number.isFinite(declared) && declared > maxBytes) {
 		stream.destroy();
 		throw tooLarge(provider, maxBytes);
 	}
-	const head = await peek(stream, HEAD_MIN_BYTES);
+	const firstBytes = new AbortController();
+	void clock.ioTimer(DOWNLOAD_IDLE_MS, firstBytes.signal).then(() => {
+		if (!firstBytes.signal.aborted) stream.destroy(timeoutError(DOWNLOAD_IDLE_MS));
+	});
+	const head = await peek(stream, HEAD_MIN_BYTES).finally(() => firstBytes.abort());
 	const kind = head.length >= HEAD_MIN_BYTES ? sniffImage(head) : undefined;
 	if (!kind) {
 		stream.destroy();
@@ -193,11 +233,13 @@ export async function fetchResultImage(
 	}
 	let read = 0;
 	let stopped: FluxError | undefined;
+	let lastByteAt = clock.realNow();
 	// Counting must not start the flow before prepareBinaryData reads, or bytes would be lost: the
 	// stream stays paused until the consumer attaches a 'data' listener (n8n 1.x collects a stream
 	// that way and never resumes an explicitly paused one) or reads it (pipe, async iteration).
 	stream.on('data', (chunk: Buffer | string) => {
 		read += chunk.length;
+		lastByteAt = clock.realNow();
 		if (read > maxBytes && !stopped) {
 			stopped = tooLarge(provider, maxBytes);
 			stream.destroy(stopped);
@@ -207,8 +249,40 @@ export async function fetchResultImage(
 	const wake = (event: string | symbol) => {
 		if (event !== 'data') return;
 		stream.removeListener('newListener', wake);
+		lastByteAt = clock.realNow();
 		void Promise.resolve().then(() => stream.resume());
 	};
 	stream.on('newListener', wake);
-	return { kind, size: imageSize(head), data: stream, bytesRead: () => read, stoppedBy: () => stopped };
+	watchForStall(stream, () => lastByteAt);
+	return {
+		kind,
+		size: imageSize(head),
+		data: stream,
+		bytesRead: () => read,
+		stoppedBy: () => stopped,
+		declaredBytes: Number.isFinite(declared) ? declared : undefined,
+	};
+}
+
+/**
+ * Breaks a download off when no byte has come for DOWNLOAD_IDLE_MS: with redirects handled here,
+ * n8n's request timeout no longer covers the body (axios `maxRedirects: 0`). Real time, checked a
+ * few times per idle period, until the stream ends.
+ */
+function watchForStall(stream: ByteStream, lastByteAt: () => number): void {
+	const done = new AbortController();
+	const finish = () => done.abort();
+	stream.once('end', finish);
+	stream.once('close', finish);
+	stream.once('error', finish);
+	void (async () => {
+		while (!done.signal.aborted) {
+			await clock.ioTimer(DOWNLOAD_IDLE_MS / 4, done.signal);
+			if (done.signal.aborted) return;
+			if (clock.realNow() - lastByteAt() >= DOWNLOAD_IDLE_MS) {
+				stream.destroy(timeoutError(DOWNLOAD_IDLE_MS));
+				return;
+			}
+		}
+	})();
 }

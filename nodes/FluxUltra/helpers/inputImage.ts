@@ -82,7 +82,13 @@ export async function downloadInputImage(
 		throw new ParameterError(field, `must be an https:// URL: ${options.providerName} takes the image itself, which the node downloads over https only`, url);
 	}
 	const outcome = await fetchResultImage(ctx, IMAGE_HOST, { url }, options)
-		.then(async (file) => ({ bytes: Buffer.isBuffer(file.data) ? file.data : await readAll(file.data, file.stoppedBy) }))
+		.then(async (file) => {
+			const bytes = Buffer.isBuffer(file.data) ? file.data : await readAll(file.data, file.stoppedBy);
+			if (file.declaredBytes !== undefined && bytes.length < file.declaredBytes) {
+				throw new FluxError('download', `the download broke off (${bytes.length} of ${file.declaredBytes} bytes)`);
+			}
+			return { bytes };
+		})
 		.catch((error: unknown) => ({ error }));
 	if ('error' in outcome) throw asImageUrlProblem(outcome.error, url);
 	const bytes = outcome.bytes;

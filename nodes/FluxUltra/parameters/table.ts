@@ -30,8 +30,15 @@ export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 /** Longest prompt accepted before any provider call. The providers publish no limit (UNCONFIRMED). */
 export const PROMPT_MAX_LENGTH = 10_000;
 
-/** Seeds are kept to integers JavaScript represents exactly. */
+/** Seeds up to this are numbers; larger ones (fal reports 64-bit seeds) travel as digit strings. */
 export const SEED_MAX = Number.MAX_SAFE_INTEGER;
+
+/**
+ * Largest seed accepted: 2^64−1, so any seed the node outputs (fal reports seeds such as
+ * 15860307465884635512) can be typed or mapped back into Seed. The providers document no upper
+ * bound (UNCONFIRMED).
+ */
+export const SEED_BIG_MAX = BigInt('18446744073709551615');
 
 /** Where a parameter applies, and whether it must be set there. */
 export type Presence = 'required' | 'optional';
@@ -66,6 +73,8 @@ export interface IntegerSpec extends SpecBase {
 	default: number | undefined;
 	min: number;
 	max: number;
+	/** Also accept whole numbers above `max` up to this, as digit strings (kept exact as BigInt). */
+	bigMax?: bigint;
 }
 
 export interface NumberSpec extends SpecBase {
@@ -219,12 +228,13 @@ export const PROVIDER_PARAMS = [
 		apiName: 'seed',
 		displayName: 'Seed',
 		description:
-			'Fixed seed for reproducible results. The same seed, prompt and settings give the same image. Leave unset for a random seed.',
+			'Fixed seed for reproducible results. The same seed, prompt and settings give the same image. Leave unset for a random seed. A seed from an earlier output (a number, or text when it is beyond 2^53) can be mapped in as it is.',
 		placement: 'options',
 		operations: BOTH,
 		default: undefined,
 		min: 0,
 		max: SEED_MAX,
+		bigMax: SEED_BIG_MAX,
 	},
 	{
 		kind: 'boolean',

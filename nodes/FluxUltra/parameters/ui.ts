@@ -134,13 +134,26 @@ function imageProperties(): INodeProperties[] {
 }
 
 /** Every job field of the node, in display order, built from the parameter table. */
-export function jobProperties(): INodeProperties[] {
+/** Hides a field for the providers named (those that can only refuse it). */
+function hiddenFor(property: INodeProperties, providers: string[] | undefined, inCollection: boolean): INodeProperties {
+	if (!providers?.length) return property;
+	return {
+		...property,
+		displayOptions: { ...property.displayOptions, hide: { [inCollection ? '/provider' : 'provider']: providers } },
+	};
+}
+
+/**
+ * The job fields. `hide` maps a field name to the providers that can only refuse it (e.g. Sync Mode
+ * on Runflow): the editor does not offer it there, and a value set by other means is still refused.
+ */
+export function jobProperties(hide: Record<string, string[]> = {}): INodeProperties[] {
 	const main: INodeProperties[] = [];
 	const options: INodeProperties[] = [];
 	for (const spec of [...PROVIDER_PARAMS, ...NODE_OPTION_PARAMS]) {
 		for (const ops of variants(spec)) {
-			if (spec.placement === 'main') main.push(fieldProperty(spec, ops, false));
-			else options.push(fieldProperty(spec, ops, true));
+			if (spec.placement === 'main') main.push(hiddenFor(fieldProperty(spec, ops, false), hide[spec.name], false));
+			else options.push(hiddenFor(fieldProperty(spec, ops, true), hide[spec.name], true));
 		}
 		// The image input follows the prompt, as the providers' own forms order them.
 		if (spec.name === 'prompt') main.push(...imageProperties());

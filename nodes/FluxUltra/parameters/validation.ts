@@ -1,6 +1,7 @@
 import { z } from 'zod';
 
 import { parseUrl } from '../helpers/url';
+import { beyondSafeInteger } from '../transport/http';
 import {
 	IMAGE_INPUT,
 	NODE_OPTION_PARAMS,
@@ -22,7 +23,8 @@ export interface FluxParams {
 	image_prompt_strength: number;
 	raw: boolean;
 	safety_tolerance: number;
-	seed?: number;
+	/** A number, or a BigInt when beyond 2^53 (written with every digit on the wire). */
+	seed?: number | bigint;
 	sync_mode: boolean;
 }
 
@@ -103,13 +105,18 @@ export function fieldSchema(spec: ParamSpec, presence: 'required' | 'optional'):
 			return z.preprocess((v) => (typeof v === 'number' ? String(v) : isBlank(v) ? '' : v), text);
 		}
 		case 'integer': {
-			const msg = `must be a whole number ${rangeText(spec)}`;
+			const msg = `must be a whole number from ${spec.min} to ${String(spec.bigMax ?? spec.max)}`;
 			const n = z
 				.number({ invalid_type_error: msg, required_error: msg })
 				.int(msg)
 				.min(spec.min, msg)
 				.max(spec.max, msg);
-			return z.preprocess((v) => (isBlank(v) ? undefined : toNumber(v)), spec.default === undefined ? n.optional() : n);
+			const big = spec.bigMax;
+			const value: z.ZodTypeAny = big === undefined ? n : z.union([n, z.bigint().min(BigInt(spec.max) + BigInt(1), msg).max(big, msg)], { errorMap: () => ({ message: msg }) });
+			// Beyond 2^53 a number has lost digits already: only digit strings (or BigInts) are exact.
+			const bigOrNumber = (v: unknown) =>
+				big !== undefined && typeof v === 'string' && /^\s*\d+\s*$/.test(v) && beyondSafeInteger(v.trim()) ? BigInt(v.trim()) : toNumber(v);
+			return z.preprocess((v) => (isBlank(v) ? undefined : bigOrNumber(v)), spec.default === undefined ? value.optional() : value);
 		}
 		case 'number': {
 			const msg = `must be a number ${spec.unit ? `of ${spec.unit} ` : ''}${rangeText(spec)}`;

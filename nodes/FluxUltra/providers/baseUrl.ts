@@ -1,4 +1,4 @@
-import { parseUrl } from '../helpers/url';
+import { isInternalHost, parseUrl } from '../helpers/url';
 import { FluxError } from '../transport/errors';
 
 /**
@@ -20,4 +20,9 @@ export function baseUrlFromCredential(value: unknown, productionBase: string, cr
 export function plainHttpOriginOf(base: string): string | undefined {
 	const origin = new URL(base).origin;
 	return origin.startsWith('http:') ? origin : undefined;
+}
+
+/** Whether the base URL the user set is itself an internal host (a local mock or proxy). */
+export function internalHostsAllowedBy(base: string): boolean {
+	return isInternalHost(new URL(base).hostname);
 }

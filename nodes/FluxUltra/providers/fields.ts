@@ -1,4 +1,9 @@
 import { displayNameForApiField, IMAGE_INPUT, PROVIDER_PARAMS } from '../parameters/table';
+
+/** The table default of each canonical field, to leave unconfirmed fields out when they are at it. */
+const DEFAULTS: Record<string, unknown> = Object.fromEntries(
+	PROVIDER_PARAMS.map((p) => [p.apiName, 'canonical' in p && p.canonical === 'number' ? Number(p.default) : p.default]),
+);
 import type { FluxParams, JobRequest } from '../parameters/validation';
 
 /** Canonical parameter names: the table's `apiName`s plus the input image. */
@@ -66,7 +71,9 @@ export function refusedField(
 /**
  * The provider's input object, built from its field map: canonical values under wire names, with
  * each provider's encoding. Unset values and an empty prompt are left out, so the provider's own
- * default applies.
+ * default applies. A field whose wire name is unconfirmed is sent only when the user set it away
+ * from its default: if the provider's schema rejects unknown keys, only the jobs that asked for
+ * that field fail (and the provider's error names it), not every job.
  */
 export function buildInput(fields: FieldMap, request: JobRequest, imageUrl: string | undefined): Record<string, unknown> {
 	const input: Record<string, unknown> = {};
@@ -76,6 +83,7 @@ export function buildInput(fields: FieldMap, request: JobRequest, imageUrl: stri
 		const value = name === IMAGE_INPUT.apiName ? imageUrl : request.params[name as keyof FluxParams];
 		if (value === undefined || value === '') continue;
 		if (support.withImageOnly && imageUrl === undefined) continue;
+		if (support.status === 'unconfirmed' && name !== IMAGE_INPUT.apiName && value === DEFAULTS[name]) continue;
 		input[support.wire] = support.encode ? support.encode(value) : value;
 	}
 	return input;

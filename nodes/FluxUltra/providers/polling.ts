@@ -3,6 +3,14 @@ import { FluxError } from '../transport/errors';
 import { REQUEST_TIMEOUT_MS } from '../transport/http';
 import type { JobScope } from './types';
 
+/**
+ * The job ran out of time. The shared job code then cancels it and completes the description with
+ * what the provider said to that (see actions/job.ts).
+ */
+export function jobTimeout(scope: JobScope): FluxError {
+	return new FluxError('timeout', `The job did not finish within ${Math.round(scope.timeoutMs / 1000)} seconds`);
+}
+
 /** Longest wait between two status requests, so a failed job is noticed promptly. */
 export const POLL_MAX_DELAY_MS = 2000;
 

@@ -1,6 +1,6 @@
 import type { INodeProperties, INodePropertyOptions } from 'n8n-workflow';
 
-import { OPERATIONS } from '../parameters/table';
+import { OPERATIONS, PROVIDER_PARAMS } from '../parameters/table';
 
 import { bflProvider } from './bfl/bfl.provider';
 import { falProvider } from './fal/fal.provider';
@@ -45,4 +45,20 @@ export function unsupportedNotices(): INodeProperties[] {
 			];
 		}),
 	);
+}
+
+/**
+ * Fields each provider can only refuse (a boolean it cannot turn on, such as Sync Mode on Runflow),
+ * by n8n parameter name: the editor hides them for that provider.
+ */
+export function fieldsHiddenByProvider(): Record<string, string[]> {
+	const hide: Record<string, string[]> = {};
+	for (const spec of PROVIDER_PARAMS) {
+		const providers = PROVIDERS.filter((p) => {
+			const support = p.fields[spec.apiName as keyof typeof p.fields];
+			return support?.status === 'refused' && spec.kind === 'boolean' && support.accepts === spec.default;
+		}).map((p) => p.id);
+		if (providers.length) hide[spec.name] = providers;
+	}
+	return hide;
 }

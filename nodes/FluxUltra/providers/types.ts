@@ -47,6 +47,13 @@ export interface JobResult {
 	images: ResultImage[];
 }
 
+/**
+ * What asking the provider to stop a job came to: `accepted` (it will not be billed, or only for
+ * what already ran), `already_finished` (it completed before the cancel arrived: billed),
+ * `not_supported` (the provider has no cancel), `failed` (no answer or an error: it may still bill).
+ */
+export type CancelOutcome = 'accepted' | 'already_finished' | 'not_supported' | 'failed';
+
 /** A provider bound to one execution's credential and settings. */
 export interface ProviderSession {
 	/** Turns an incoming image into something the provider can fetch: a URL or a data URI. */
@@ -60,10 +67,18 @@ export interface ProviderSession {
 	wait(scope: JobScope, job: SubmittedJob): Promise<unknown>;
 	/** Reads the finished job's output (from `finalStatus` where the provider puts it there). */
 	fetchResult(scope: JobScope, job: SubmittedJob, finalStatus: unknown): Promise<JobResult>;
-	/** Best effort: asks the provider to stop a job nobody waits for any more (a no-op where it cannot). */
-	cancel(scope: JobScope, job: SubmittedJob): Promise<void>;
+	/**
+	 * Best effort: asks the provider to stop a job nobody waits for any more, and says what came of
+	 * it (the timeout message tells the user whether the job may still bill). Never throws.
+	 */
+	cancel(scope: JobScope, job: SubmittedJob): Promise<CancelOutcome>;
 	/** Origin allowed to serve result images over plain http (a mock or proxy base URL). */
 	readonly plainHttpOrigin?: string;
+	/**
+	 * Whether downloads may go to internal hosts (loopback, private, link-local): only when the
+	 * credential's base URL is itself one. Defaults to whether `plainHttpOrigin` is one.
+	 */
+	readonly internalHostsAllowed?: boolean;
 	/** Masks this session's API key in text about to be shown (an error a provider echoed it into). */
 	scrub(text: string): string;
 }

@@ -26,11 +26,13 @@ export class FluxError extends Error {
 	readonly description?: string;
 	readonly httpCode?: number;
 	readonly requestId?: string;
+	/** The finished image a failed download was for: paid for, and still at this link for a while. */
+	readonly imageUrl?: string;
 
 	constructor(
 		kind: ErrorKind,
 		message: string,
-		extra: { description?: string; httpCode?: number; requestId?: string } = {},
+		extra: { description?: string; httpCode?: number; requestId?: string; imageUrl?: string } = {},
 	) {
 		super(redact(message));
 		this.name = 'FluxError';
@@ -38,6 +40,7 @@ export class FluxError extends Error {
 		this.description = extra.description === undefined ? undefined : redact(extra.description);
 		this.httpCode = extra.httpCode;
 		this.requestId = extra.requestId;
+		this.imageUrl = extra.imageUrl;
 	}
 
 	/** The same error with the provider's job id attached, for support and for finding the job. */
@@ -47,6 +50,7 @@ export class FluxError extends Error {
 			description: this.description,
 			httpCode: this.httpCode,
 			requestId,
+			imageUrl: this.imageUrl,
 		});
 	}
 }
@@ -139,7 +143,7 @@ export function errorFromResponse(
 		case 'rate_limit':
 			return new FluxError(kind, `${name} is rate limiting requests (HTTP 429)${tries}`, {
 				httpCode: status,
-				description: 'Too many jobs at once for your account. Lower the number of items per run or try again later.',
+				description: `Too many jobs at once for your ${name} account. Lower "Max Parallel Jobs" in Options (or send fewer items per run), or try again later.`,
 			});
 		case 'unavailable':
 			return new FluxError(kind, `${name} is not available right now (HTTP ${status})${tries}`, {

@@ -29,6 +29,17 @@ export interface HttpCall {
 	signal?: AbortSignal;
 	/** Hand a successful body over as it arrives (a download), instead of buffering it. */
 	stream?: boolean;
+	/**
+	 * Hand a 3xx answer back instead of following it, so the caller can check where it leads (a
+	 * download). Signed calls never follow redirects anyway.
+	 */
+	manualRedirect?: boolean;
+	/**
+	 * Send even though the execution was cancelled: n8n gives every signed request the execution's
+	 * cancel signal, so a request meant to outlive the execution (cancelling the paid job after the
+	 * user stopped the workflow) is sent without it.
+	 */
+	detached?: boolean;
 }
 
 export interface HttpResponse {
@@ -55,17 +66,44 @@ function isByteStream(value: unknown): value is ByteStream {
 /** Longest error body read from a streamed answer: enough for any provider message. */
 const ERROR_BODY_MAX = 64 * 1024;
 
-async function readCapped(stream: ByteStream, max: number): Promise<Buffer> {
+/** Longest JSON answer read (a result with inline sync-mode images is the largest). */
+const BODY_MAX = 256 * 1024 * 1024;
+
+/**
+ * Reads a body whole, but for no longer than `timeoutMs` of real time: past that the stream is
+ * destroyed and the read fails with ETIMEDOUT. n8n's request timeout cannot be relied on for this:
+ * with `disableFollowRedirect` (every signed call) axios stops timing once headers have arrived.
+ */
+async function readBody(stream: ByteStream, max: number, timeoutMs: number): Promise<Buffer> {
+	const stop = new AbortController();
+	let expired = false;
+	void clock.ioTimer(timeoutMs, stop.signal).then(() => {
+		if (stop.signal.aborted) return;
+		expired = true;
+		stream.destroy(timeoutError(timeoutMs));
+	});
 	const chunks: Buffer[] = [];
 	let size = 0;
-	for await (const chunk of stream) {
-		const piece = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string);
-		chunks.push(piece.subarray(0, Math.max(0, max - size)));
-		size += piece.length;
-		if (size >= max) break;
+	try {
+		for await (const chunk of stream) {
+			const piece = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string);
+			chunks.push(piece.subarray(0, Math.max(0, max - size)));
+			size += piece.length;
+			if (size >= max) break;
+		}
+	} catch (error) {
+		throw expired ? timeoutError(timeoutMs) : error;
+	} finally {
+		stop.abort();
+		stream.destroy();
 	}
-	stream.destroy();
+	if (expired) throw timeoutError(timeoutMs);
 	return Buffer.concat(chunks);
+}
+
+/** A request that ran out of time, shaped like a socket error so the retry rules apply to it. */
+export function timeoutError(timeoutMs: number): Error {
+	return Object.assign(new Error(`no complete answer within ${Math.round(timeoutMs / 1000)} s`), { code: 'ETIMEDOUT' });
 }
 
 export interface RetryPolicy {
@@ -86,8 +124,15 @@ export const DEFAULT_RETRY: RetryPolicy = {
 /** Per-request timeout; image downloads and uploads pass a longer one. */
 export const REQUEST_TIMEOUT_MS = 30_000;
 
-/** Statuses worth another try: throttling and gateway trouble. 500 is a real failure. */
+/** Statuses worth another try: throttling and gateway trouble. */
 const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
+
+/**
+ * A read (status, result, cancel, download, upload slot) also retries a 500: it creates nothing, and
+ * a one-off server error on a status poll must not fail a job that is already paid for. A submit
+ * never retries a 5xx (it may have created the job).
+ */
+const READ_RETRYABLE_STATUS = new Set([...RETRYABLE_STATUS, 500]);
 
 /** Connection errors that prove the request never reached the provider. */
 const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
@@ -163,7 +208,7 @@ async function invoke(ctx: IExecuteFunctions, call: HttpCall): Promise<Omit<Http
 	let body: IHttpRequestOptions['body'];
 	if (call.json !== undefined) {
 		headers['content-type'] = 'application/json';
-		body = JSON.stringify(call.json);
+		body = toJsonText(call.json);
 	} else if (call.body) {
 		body = call.body;
 	}
@@ -172,31 +217,67 @@ async function invoke(ctx: IExecuteFunctions, call: HttpCall): Promise<Omit<Http
 		url: call.url,
 		headers,
 		body,
-		encoding: call.stream ? 'stream' : 'arraybuffer',
+		// Always a stream, read here under a watchdog (see readBody); a download is handed on as is.
+		encoding: 'stream',
 		json: false,
 		returnFullResponse: true,
 		ignoreHttpStatusErrors: true,
 		timeout: call.timeoutMs ?? REQUEST_TIMEOUT_MS,
 		abortSignal: call.signal,
 	};
-	if (call.credentialType) {
+	if (call.credentialType || call.manualRedirect) {
 		// A signed call is never redirected: a 3xx from the API host could otherwise carry the key
-		// to another host (n8n re-sends credentials on cross-origin redirects by default).
+		// to another host (n8n re-sends credentials on cross-origin redirects by default). A download
+		// checks each hop itself. n8n turns this into axios `maxRedirects: 0`, which also drops the
+		// request timeout once headers have arrived: streamed bodies are watched by their callers.
 		options.disableFollowRedirect = true;
 		options.sendCredentialsOnCrossOriginRedirect = false;
 	}
 	const response = (
 		call.credentialType
-			? await ctx.helpers.httpRequestWithAuthentication.call(ctx, call.credentialType, options)
+			? await ctx.helpers.httpRequestWithAuthentication.call(call.detached ? detachedContext(ctx) : ctx, call.credentialType, options)
 			: await ctx.helpers.httpRequest(options)
 	) as IDataObject;
 	const status = Number(response.statusCode ?? response.status ?? 0);
 	const responseHeaders = lowerHeaders(response.headers);
-	if (call.stream && isByteStream(response.body)) {
-		if (status >= 200 && status < 300) return { status, headers: responseHeaders, body: Buffer.alloc(0), stream: response.body };
-		return { status, headers: responseHeaders, body: await readCapped(response.body, ERROR_BODY_MAX) };
-	}
-	return { status, headers: responseHeaders, body: toBuffer(response.body) };
+	const ok = status >= 200 && status < 300;
+	if (!isByteStream(response.body)) return { status, headers: responseHeaders, body: toBuffer(response.body) };
+	if (call.stream && ok) return { status, headers: responseHeaders, body: Buffer.alloc(0), stream: response.body };
+	const timeoutMs = call.timeoutMs ?? REQUEST_TIMEOUT_MS;
+	return { status, headers: responseHeaders, body: await readBody(response.body, ok ? BODY_MAX : ERROR_BODY_MAX, timeoutMs) };
+}
+
+/**
+ * The context a detached signed request is sent from: n8n's httpRequestWithAuthentication replaces
+ * the request's abort signal with `this.getExecutionCancelSignal()` when `this` has that method
+ * (n8n-core request-helpers/authentication.js), so this one does not.
+ */
+function detachedContext(ctx: IExecuteFunctions): IExecuteFunctions {
+	return {
+		getCredentials: ctx.getCredentials.bind(ctx),
+		getNode: ctx.getNode.bind(ctx),
+		helpers: ctx.helpers,
+		logger: ctx.logger,
+	} as unknown as IExecuteFunctions;
+}
+
+/**
+ * JSON text of a request body. A whole number too large for a JavaScript number (a seed beyond
+ * 2^53) travels as a BigInt and is written with every digit, as a JSON number.
+ */
+export function toJsonText(value: unknown): string {
+	const marker = '\u0000bigint:';
+	// BigInts are swapped for marked strings first: a host may have given BigInt a toJSON, which
+	// JSON.stringify would call before any replacer.
+	const mark = (v: unknown): unknown => {
+		if (typeof v === 'bigint') return `${marker}${v.toString()}`;
+		if (Array.isArray(v)) return v.map(mark);
+		if (v && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) {
+			return Object.fromEntries(Object.entries(v).map(([k, item]) => [k, mark(item)]));
+		}
+		return v;
+	};
+	return JSON.stringify(mark(value)).replace(/"\\u0000bigint:(\d+)"/g, '$1');
 }
 
 /**
@@ -213,7 +294,7 @@ export async function send(
 ): Promise<HttpResponse> {
 	let waited = 0;
 	for (let attempt = 1; ; attempt++) {
-		if (call.signal?.aborted) throw cancelledError();
+		if (call.signal?.aborted && !call.detached) throw cancelledError();
 		let delay: number | undefined;
 		let failure: FluxError;
 		let response: Omit<HttpResponse, 'attempts'> | undefined;
@@ -226,10 +307,10 @@ export async function send(
 		}
 		if (response) {
 			if (response.status >= 200 && response.status < 300) return { ...response, attempts: attempt };
+			if (call.manualRedirect && response.status >= 300 && response.status < 400) return { ...response, attempts: attempt };
 			const retryable =
-				RETRYABLE_STATUS.has(response.status) &&
-				!provider.noRetry?.(response.status, response.headers) &&
-				(call.purpose !== 'submit' || response.status === 429);
+				(call.purpose === 'submit' ? response.status === 429 : READ_RETRYABLE_STATUS.has(response.status)) &&
+				!provider.noRetry?.(response.status, response.headers);
 			if (retryable) delay = retryAfterMs(response.headers, clock.now()) ?? backoffMs(policy, attempt);
 			failure = errorFromResponse(provider, response.status, parseBody(response.body), response.headers, attempt);
 			if (call.purpose === 'submit' && response.status >= 500 && !retryable) {
@@ -277,15 +358,22 @@ function maybeSubmitted(provider: ProviderErrorContext, cause: string, sentAt: n
 	);
 }
 
-/** Seeds may exceed 2^53; keep long integers under `seed` as strings so no digit is lost. */
-const LONG_SEED = /("seed"\s*:\s*)(\d{16,})/g;
+/** Seeds may exceed 2^53; a seed too long for a JavaScript number is kept as a string, every digit. */
+const LONG_SEED = /("seed"\s*:\s*)(\d{16,})(?=\s*[,}\]])/g;
+
+/** Whether a string of digits is beyond Number.MAX_SAFE_INTEGER (2^53−1). */
+export function beyondSafeInteger(digits: string): boolean {
+	const d = digits.replace(/^0+(?=\d)/, '');
+	const max = String(Number.MAX_SAFE_INTEGER);
+	return d.length > max.length || (d.length === max.length && d > max);
+}
 
 /** Decodes a JSON body; undefined when the body is empty or not JSON. */
 export function parseBody(body: Buffer): unknown {
 	if (body.length === 0) return undefined;
 	const text = body.toString('utf8');
 	try {
-		return JSON.parse(text.replace(LONG_SEED, '$1"$2"'));
+		return JSON.parse(text.replace(LONG_SEED, (whole, key: string, digits: string) => (beyondSafeInteger(digits) ? `${key}"${digits}"` : whole)));
 	} catch {
 		return text.slice(0, 500);
 	}

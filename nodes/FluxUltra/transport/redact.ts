@@ -3,11 +3,22 @@
  * provider bodies and never from request objects, so this is a second line of defence: a provider
  * that echoes a header, or a proxy error page, must not put a key into an n8n execution log.
  */
-const AUTH_SCHEME = /\b(Key|Bearer|Basic|Token)\s+[A-Za-z0-9._~+/=:-]{6,}/gi;
-const KEY_FIELD = /("?(?:api[_-]?key|authorization|x-api-key|x-key|token|secret)"?\s*[:=]\s*"?)[^"\s,}]{6,}/gi;
+const AUTH_SCHEME = /\b(Key|Bearer|Basic|Token)\s+([A-Za-z0-9._~+/=:-]{6,})/gi;
+/** A value under a field named for a secret is masked whatever it looks like. */
+const KEY_FIELD = /("?(?:api[_-]?key|authorization|x-api-key|x-key|token|secret)"?\s*[:=]\s*"?)(?!(?:Key|Bearer|Basic|Token)\s)[^"\s,}]{6,}/gi;
+
+/**
+ * Whether a word looks like a secret rather than prose: it has a digit, or is long (a key, a token,
+ * a base64 blob). "key provided" or "Token expired" stay as they are.
+ */
+function secretLike(word: string): boolean {
+	return /\d/.test(word) || word.length >= 24;
+}
 
 export function redact(text: string): string {
-	return text.replace(AUTH_SCHEME, '$1 [redacted]').replace(KEY_FIELD, '$1[redacted]');
+	return text
+		.replace(AUTH_SCHEME, (whole, scheme: string, value: string) => (secretLike(value) ? `${scheme} [redacted]` : whole))
+		.replace(KEY_FIELD, '$1[redacted]');
 }
 
 /**

@@ -5,10 +5,10 @@ import type { JobRequest } from '../../parameters/validation';
 import { FluxError, type ProviderErrorContext } from '../../transport/errors';
 import { secretScrubber } from '../../transport/redact';
 import { readJson, send } from '../../transport/http';
-import { baseUrlFromCredential, plainHttpOriginOf } from '../baseUrl';
+import { baseUrlFromCredential, internalHostsAllowedBy, plainHttpOriginOf } from '../baseUrl';
 import { buildInput } from '../fields';
-import { Pacer, pollUntilDone } from '../polling';
-import type { FluxProvider, ImageBytes, JobResult, JobScope, ProviderSession, SubmittedJob } from '../types';
+import { jobTimeout, Pacer, pollUntilDone } from '../polling';
+import type { CancelOutcome, FluxProvider, ImageBytes, JobResult, JobScope, ProviderSession, SubmittedJob } from '../types';
 import { BFL, BFL_FIELDS, bflPollDelayMs, type BflRegion } from './bfl.constants';
 import { parseBflError } from './bfl.errors';
 
@@ -70,6 +70,7 @@ export function bflStatusError(status: string, body: Json): FluxError {
 
 class BflSession implements ProviderSession {
 	readonly plainHttpOrigin?: string;
+	readonly internalHostsAllowed: boolean;
 	private readonly apiOrigin: string;
 	/** Times status requests from what this execution's earlier jobs took. */
 	private readonly pacer = new Pacer();
@@ -80,6 +81,7 @@ class BflSession implements ProviderSession {
 	) {
 		this.apiOrigin = new URL(base).origin;
 		this.plainHttpOrigin = plainHttpOriginOf(base);
+		this.internalHostsAllowed = internalHostsAllowedBy(base);
 	}
 
 	/** BFL takes the image itself, base64-encoded in the request: nothing is uploaded. */
@@ -118,7 +120,7 @@ class BflSession implements ProviderSession {
 	}
 
 	async wait(scope: JobScope, job: SubmittedJob): Promise<unknown> {
-		return await pollUntilDone(scope, () => timeoutError(scope), async (timeoutMs, elapsedMs) => {
+		return await pollUntilDone(scope, () => jobTimeout(scope), async (timeoutMs, elapsedMs) => {
 			const body = readJson(
 				errors,
 				await send(scope.ctx, errors, {
@@ -165,14 +167,9 @@ class BflSession implements ProviderSession {
 	}
 
 	/** BFL documents no way to cancel a job (see BFL.canCancel): nothing to send. */
-	async cancel(): Promise<void> {}
-}
-
-function timeoutError(scope: JobScope): FluxError {
-	return new FluxError('timeout', `The job did not finish within ${Math.round(scope.timeoutMs / 1000)} seconds`, {
-		description:
-			'Black Forest Labs offers no way to cancel a job, so it may still finish and be billed; its image is not collected. Raise "Timeout (Seconds)" in Options, or run the workflow again later.',
-	});
+	async cancel(): Promise<CancelOutcome> {
+		return 'not_supported';
+	}
 }
 
 export const bflProvider: FluxProvider = {

@@ -38,7 +38,8 @@ export function parseFalError(_status: number, body: unknown, headers: Record<st
 		};
 	}
 	const type = typeof record.error_type === 'string' ? record.error_type : headerType;
-	const message = plain(detail) ?? plain(record.error) ?? plain(record.message);
+	// A cancel answers `{status: "ALREADY_COMPLETED"}` or `{status: "NOT_FOUND"}`.
+	const message = plain(detail) ?? plain(record.error) ?? plain(record.message) ?? plain(record.status);
 	return { message, type, moderated: isModeration(type) };
 }
 

@@ -5,11 +5,11 @@ import { isFollowableLink, parseUrl } from '../../helpers/url';
 import type { JobRequest } from '../../parameters/validation';
 import { FluxError, type ProviderErrorContext } from '../../transport/errors';
 import { secretScrubber } from '../../transport/redact';
-import { readJson, send, type ByteStream } from '../../transport/http';
-import type { FluxProvider, ImageBytes, JobResult, JobScope, ProviderSession, SubmittedJob } from '../types';
-import { baseUrlFromCredential, plainHttpOriginOf } from '../baseUrl';
+import { readJson, REQUEST_TIMEOUT_MS, send, type ByteStream, type HttpResponse } from '../../transport/http';
+import type { CancelOutcome, FluxProvider, ImageBytes, JobResult, JobScope, ProviderSession, SubmittedJob } from '../types';
+import { baseUrlFromCredential, internalHostsAllowedBy, plainHttpOriginOf } from '../baseUrl';
 import { buildInput } from '../fields';
-import { Pacer, pollUntilDone } from '../polling';
+import { jobTimeout, Pacer, pollUntilDone } from '../polling';
 import { putPresigned } from '../upload';
 import { FAL, FAL_FIELDS, pollDelayMs } from './fal.constants';
 import { isModeration, parseFalError } from './fal.errors';
@@ -38,6 +38,7 @@ export function resolveBases(baseUrl: unknown): { queue: string; rest: string } 
 
 class FalSession implements ProviderSession {
 	readonly plainHttpOrigin?: string;
+	readonly internalHostsAllowed: boolean;
 	/** Times status requests from what this execution's earlier jobs took. */
 	private readonly pacer = new Pacer();
 	/** Whether fal's SSE status stream answered in this execution (undefined: not tried yet). */
@@ -50,6 +51,7 @@ class FalSession implements ProviderSession {
 	) {
 		this.queueOrigin = new URL(bases.queue).origin;
 		this.plainHttpOrigin = plainHttpOriginOf(bases.queue);
+		this.internalHostsAllowed = internalHostsAllowedBy(bases.queue);
 	}
 
 	/**
@@ -117,55 +119,91 @@ class FalSession implements ProviderSession {
 
 	/**
 	 * Waits on fal's SSE status stream, which says COMPLETED the moment it happens with one request;
-	 * falls back to polling when the stream is not offered (a proxy, an old gateway) or breaks off.
+	 * falls back to polling when the stream is not offered (a proxy, an old gateway), breaks off, or
+	 * stays quiet (fal sends only keep-alive comments while a job waits in the queue).
 	 */
 	async wait(scope: JobScope, job: SubmittedJob): Promise<unknown> {
 		if (FAL.statusStream && this.streamWorks !== false) {
-			const streamed = await this.waitByStream(scope, job).then(
-				(status) => ({ status }),
-				(error: unknown) => ({ error }),
-			);
-			if ('status' in streamed && streamed.status !== undefined) return streamed.status;
-			if ('error' in streamed && streamed.error instanceof FluxError && FINAL_KINDS.has(streamed.error.kind)) throw streamed.error;
+			const streamed = await this.waitByStream(scope, job);
+			if (streamed !== undefined) return streamed;
 		}
 		return await this.waitByPolling(scope, job);
 	}
 
-	/** The job's final status from the SSE stream, or undefined when the stream cannot give it. */
+	/**
+	 * The job's final status from the SSE stream, or undefined when the stream cannot give it. The
+	 * stream ends at the job's deadline (a timeout) or after `statusStreamIdleMs` without a status
+	 * event (then polling takes over), whatever keep-alive bytes keep the socket busy: n8n's request
+	 * timeout does not apply once the stream's headers have arrived.
+	 */
 	private async waitByStream(scope: JobScope, job: SubmittedJob): Promise<Record<string, unknown> | undefined> {
 		const remaining = scope.deadline - clock.now();
 		if (remaining <= 0) throw timeoutError(scope);
-		const opened = await send(
-			scope.ctx,
-			errors,
-			{
-				method: 'GET',
-				url: withQuery(`${job.links.status}/stream`, 'logs', '0'),
-				purpose: 'status',
-				credentialType: CREDENTIAL,
-				headers: { accept: 'text/event-stream' },
-				signal: scope.signal,
-				stream: true,
-				// An idle limit: the stream is quiet while a job runs. At the deadline polling takes over and times out.
-				timeoutMs: Math.min(FAL.statusStreamIdleMs, remaining),
-			},
-			{ maxAttempts: 1, baseDelayMs: 0, maxDelayMs: 0, maxTotalDelayMs: 0 },
-		).catch(() => undefined);
-		const stream = opened?.stream;
+		const opened: HttpResponse | { failure: unknown } = await send(
+				scope.ctx,
+				errors,
+				{
+					method: 'GET',
+					url: withQuery(`${job.links.status}/stream`, 'logs', '0'),
+					purpose: 'status',
+					credentialType: CREDENTIAL,
+					headers: { accept: 'text/event-stream' },
+					signal: scope.signal,
+					stream: true,
+					timeoutMs: Math.min(REQUEST_TIMEOUT_MS, remaining),
+				},
+				{ maxAttempts: 1, baseDelayMs: 0, maxDelayMs: 0, maxTotalDelayMs: 0 },
+			).catch((failure: unknown) => ({ failure }));
+		if ('failure' in opened) {
+			const error = opened.failure;
+			if (error instanceof FluxError && FINAL_KINDS.has(error.kind)) throw error;
+			// Not offered here (404, 405, a proxy that refuses it): later jobs go straight to polling.
+			// A one-off network failure only sends this job to polling.
+			if (error instanceof FluxError && error.httpCode && error.httpCode < 500 && error.httpCode !== 429) this.streamWorks = false;
+			return undefined;
+		}
+		const stream = opened.stream;
 		if (!stream || !(opened.headers['content-type'] ?? '').includes('text/event-stream')) {
 			stream?.destroy();
-			// Not offered here: later jobs of this execution go straight to polling.
 			this.streamWorks = false;
 			return undefined;
 		}
 		this.streamWorks = true;
+
+		let lastEvent = clock.now();
+		let ended: 'deadline' | 'idle' | undefined;
+		const watch = new AbortController();
+		const onCancel = () => stream.destroy();
+		scope.signal?.addEventListener('abort', onCancel, { once: true });
+		void (async () => {
+			while (!watch.signal.aborted) {
+				const due = Math.min(scope.deadline, lastEvent + FAL.statusStreamIdleMs);
+				await clock.timer(due - clock.now(), watch.signal);
+				if (watch.signal.aborted) return;
+				if (clock.now() >= scope.deadline) ended = 'deadline';
+				else if (clock.now() >= lastEvent + FAL.statusStreamIdleMs) ended = 'idle';
+				if (ended) {
+					stream.destroy();
+					return;
+				}
+			}
+		})();
 		const outcome = await readEvents(stream, (event) => {
+			lastEvent = clock.now();
+			// A job that finishes after its deadline is not taken as if it were on time.
+			if (clock.now() > scope.deadline) return timeoutError(scope);
 			if (event.status === FAL.status.done) return event.error ? jobError(event.error, event.error_type) : event;
 			if (!isPending(event.status)) return unknownStatus(event.status);
-			return clock.now() > scope.deadline ? timeoutError(scope) : undefined;
-		}).catch(() => undefined);
-		stream.destroy();
+			return undefined;
+		})
+			.catch(() => undefined)
+			.finally(() => {
+				watch.abort();
+				scope.signal?.removeEventListener('abort', onCancel);
+				stream.destroy();
+			});
 		if (scope.signal?.aborted) throw new FluxError('cancelled', 'The execution was cancelled');
+		if (ended === 'deadline' || clock.now() >= scope.deadline) throw timeoutError(scope);
 		if (outcome instanceof FluxError) throw outcome;
 		return outcome;
 	}
@@ -227,14 +265,21 @@ class FalSession implements ProviderSession {
 		};
 	}
 
-	async cancel(scope: JobScope, job: SubmittedJob): Promise<void> {
-		// No execution signal: cancelling is exactly what runs after the execution was cancelled.
-		await send(
-			scope.ctx,
-			errors,
-			{ method: 'PUT', url: job.links.cancel, purpose: 'cancel', credentialType: CREDENTIAL, timeoutMs: 10_000 },
-			{ maxAttempts: 2, baseDelayMs: 250, maxDelayMs: 1000, maxTotalDelayMs: 2000 },
-		);
+	/** `PUT …/cancel`: 202 accepted, 400 `ALREADY_COMPLETED` (billed), anything else unconfirmed. */
+	async cancel(scope: JobScope, job: SubmittedJob): Promise<CancelOutcome> {
+		try {
+			// Detached: cancelling is exactly what runs after the execution was cancelled.
+			await send(
+				scope.ctx,
+				errors,
+				{ method: 'PUT', url: job.links.cancel, purpose: 'cancel', credentialType: CREDENTIAL, timeoutMs: 10_000, detached: true },
+				{ maxAttempts: 2, baseDelayMs: 250, maxDelayMs: 1000, maxTotalDelayMs: 2000 },
+			);
+			return 'accepted';
+		} catch (error) {
+			if (error instanceof FluxError && error.httpCode === 400 && /ALREADY_COMPLETED/i.test(error.message)) return 'already_finished';
+			return 'failed';
+		}
 	}
 }
 
@@ -288,10 +333,9 @@ function withQuery(url: string, key: string, value: string): string {
 	return u.toString();
 }
 
+/** The job ran out of time; the shared job code cancels it and says how that went. */
 function timeoutError(scope: JobScope): FluxError {
-	return new FluxError('timeout', `The job did not finish within ${Math.round(scope.timeoutMs / 1000)} seconds`, {
-		description: 'It was cancelled at fal.ai. Raise "Timeout (Seconds)" in Options, or run the workflow again later.',
-	});
+	return jobTimeout(scope);
 }
 
 function jobError(error: unknown, errorType: unknown): FluxError {

@@ -7,11 +7,11 @@ import { ParameterError, type JobRequest } from '../../parameters/validation';
 import { FluxError, type ProviderErrorContext } from '../../transport/errors';
 import { secretScrubber } from '../../transport/redact';
 import { readJson, send } from '../../transport/http';
-import { baseUrlFromCredential, plainHttpOriginOf } from '../baseUrl';
+import { baseUrlFromCredential, internalHostsAllowedBy, plainHttpOriginOf } from '../baseUrl';
 import { buildInput } from '../fields';
-import { Pacer, pollUntilDone } from '../polling';
+import { jobTimeout, Pacer, pollUntilDone } from '../polling';
 import { UPLOAD_TIMEOUT_MS } from '../upload';
-import type { FluxProvider, ImageBytes, JobResult, JobScope, ProviderSession, ResultImage, SubmittedJob } from '../types';
+import type { CancelOutcome, FluxProvider, ImageBytes, JobResult, JobScope, ProviderSession, ResultImage, SubmittedJob } from '../types';
 import { REPLICATE, REPLICATE_FIELDS, replicatePollDelayMs } from './replicate.constants';
 import { isModerationText, parseReplicateError } from './replicate.errors';
 
@@ -85,6 +85,7 @@ export function multipartFile(image: ImageBytes, boundary: string): Buffer {
 
 class ReplicateSession implements ProviderSession {
 	readonly plainHttpOrigin?: string;
+	readonly internalHostsAllowed: boolean;
 	private readonly apiOrigin: string;
 	/** Times status requests from what this execution's earlier jobs took. */
 	private readonly pacer = new Pacer();
@@ -95,6 +96,7 @@ class ReplicateSession implements ProviderSession {
 	) {
 		this.apiOrigin = new URL(base).origin;
 		this.plainHttpOrigin = plainHttpOriginOf(base);
+		this.internalHostsAllowed = internalHostsAllowedBy(base);
 	}
 
 	/**
@@ -173,7 +175,7 @@ class ReplicateSession implements ProviderSession {
 	}
 
 	async wait(scope: JobScope, job: SubmittedJob): Promise<unknown> {
-		return await pollUntilDone(scope, () => timeoutError(scope), async (timeoutMs, elapsedMs) => {
+		return await pollUntilDone(scope, () => jobTimeout(scope), async (timeoutMs, elapsedMs) => {
 			const prediction = readJson(
 				errors,
 				await send(scope.ctx, errors, {
@@ -210,21 +212,23 @@ class ReplicateSession implements ProviderSession {
 		return { requestId: job.requestId, seed: replicateSeed(prediction), images };
 	}
 
-	async cancel(scope: JobScope, job: SubmittedJob): Promise<void> {
-		// No execution signal: cancelling is exactly what runs after the execution was cancelled.
-		await send(
-			scope.ctx,
-			errors,
-			{ method: 'POST', url: job.links.cancel, purpose: 'cancel', credentialType: CREDENTIAL, timeoutMs: 10_000 },
-			{ maxAttempts: 2, baseDelayMs: 250, maxDelayMs: 1000, maxTotalDelayMs: 2000 },
-		);
+	/** `POST urls.cancel`; the prediction it answers with says whether the cancel took (or it had already ended). */
+	async cancel(scope: JobScope, job: SubmittedJob): Promise<CancelOutcome> {
+		try {
+			// Detached: cancelling is exactly what runs after the execution was cancelled.
+			const response = await send(
+				scope.ctx,
+				errors,
+				{ method: 'POST', url: job.links.cancel, purpose: 'cancel', credentialType: CREDENTIAL, timeoutMs: 10_000, detached: true },
+				{ maxAttempts: 2, baseDelayMs: 250, maxDelayMs: 1000, maxTotalDelayMs: 2000 },
+			);
+			const status = String(readJson(errors, response, 'cancel answer').status ?? '');
+			if (status === REPLICATE.status.succeeded || (REPLICATE.status.failed as readonly string[]).includes(status)) return 'already_finished';
+			return 'accepted';
+		} catch {
+			return 'failed';
+		}
 	}
-}
-
-function timeoutError(scope: JobScope): FluxError {
-	return new FluxError('timeout', `The prediction did not finish within ${Math.round(scope.timeoutMs / 1000)} seconds`, {
-		description: 'It was cancelled at Replicate. Raise "Timeout (Seconds)" in Options, or run the workflow again later.',
-	});
 }
 
 export const replicateProvider: FluxProvider = {

@@ -17,6 +17,13 @@ export const RUNFLOW = {
 		generate: 'black-forest-labs/flux-1-1-pro-ultra',
 		withImage: 'black-forest-labs/flux-1-1-pro-ultra',
 	},
+	/**
+	 * Where runs of the model are created, in the order tried: the documented form with the owner
+	 * segment (API reference, model docs, SDK), then the short form Runflow's model page lists
+	 * (UNCONFIRMED whether it is an alias). Only a 404 at creation moves on to the next: nothing was
+	 * created, so trying the other cannot bill twice. The form that worked is kept for the execution.
+	 */
+	createPaths: (model: string) => [`/v1/models/${model}/runs`, `/v1/models/${model.split('/').pop()}/runs`],
 	runPath: (runId: string) => `/v1/runs/${encodeURIComponent(runId)}`,
 	/** Free, authenticated: "a 200 with your account payload confirms the key works". */
 	authCheckPath: '/v1/auth/me',

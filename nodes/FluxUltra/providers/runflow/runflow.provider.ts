@@ -7,12 +7,12 @@ import { IMAGE_INPUT } from '../../parameters/table';
 import { ParameterError, type JobRequest } from '../../parameters/validation';
 import { FluxError, type ProviderErrorContext } from '../../transport/errors';
 import { secretScrubber } from '../../transport/redact';
-import { readJson, send } from '../../transport/http';
-import { baseUrlFromCredential, plainHttpOriginOf } from '../baseUrl';
+import { readJson, send, type HttpResponse } from '../../transport/http';
+import { baseUrlFromCredential, internalHostsAllowedBy, plainHttpOriginOf } from '../baseUrl';
 import { buildInput } from '../fields';
-import { Pacer, pollUntilDone } from '../polling';
+import { jobTimeout, Pacer, pollUntilDone } from '../polling';
 import { putPresigned } from '../upload';
-import type { FluxProvider, ImageBytes, JobResult, JobScope, ProviderSession, ResultImage, SubmittedJob } from '../types';
+import type { CancelOutcome, FluxProvider, ImageBytes, JobResult, JobScope, ProviderSession, ResultImage, SubmittedJob } from '../types';
 import { RUNFLOW, RUNFLOW_FIELDS, runflowPollDelayMs } from './runflow.constants';
 import { isModerationCode, parseRunflowError } from './runflow.errors';
 
@@ -86,14 +86,18 @@ export function runFailure(run: Json): FluxError {
 
 class RunflowSession implements ProviderSession {
 	readonly plainHttpOrigin?: string;
+	readonly internalHostsAllowed: boolean;
 	/** Times status requests from what this execution's earlier jobs took. */
 	private readonly pacer = new Pacer();
+	/** Which of RUNFLOW.createPaths answered in this execution (index), once one has. */
+	private createPathIndex: number | undefined;
 
 	constructor(
 		private readonly base: string,
 		readonly scrub: (text: string) => string,
 	) {
 		this.plainHttpOrigin = plainHttpOriginOf(base);
+		this.internalHostsAllowed = internalHostsAllowedBy(base);
 	}
 
 	/**
@@ -145,14 +149,24 @@ class RunflowSession implements ProviderSession {
 	async submit(scope: JobScope, request: JobRequest, imageUrl: string | undefined): Promise<SubmittedJob> {
 		const model = imageUrl === undefined ? RUNFLOW.models.generate : RUNFLOW.models.withImage;
 		const clientRef = clientReference(scope);
-		const outcome = await send(scope.ctx, errors, {
-			method: 'POST',
-			url: `${this.base}/v1/models/${model}/runs`,
-			purpose: 'submit',
-			credentialType: CREDENTIAL,
-			json: toRunflowBody(request, imageUrl, clientRef),
-			signal: scope.signal,
-		}).catch((error: unknown) => ({ error }));
+		const paths = RUNFLOW.createPaths(model);
+		let outcome: HttpResponse | { error: unknown } = { error: undefined };
+		for (let i = this.createPathIndex ?? 0; i < paths.length; i++) {
+			outcome = await send(scope.ctx, errors, {
+				method: 'POST',
+				url: `${this.base}${paths[i]}`,
+				purpose: 'submit',
+				credentialType: CREDENTIAL,
+				json: toRunflowBody(request, imageUrl, clientRef),
+				signal: scope.signal,
+			}).catch((error: unknown) => ({ error }));
+			// A 404 "model not found" created nothing: the next form may be the one this account uses.
+			const notFound = 'error' in outcome && outcome.error instanceof FluxError && outcome.error.httpCode === 404;
+			if (!notFound || this.createPathIndex !== undefined) {
+				if (!('error' in outcome)) this.createPathIndex = i;
+				break;
+			}
+		}
 		if ('error' in outcome) throw withClientRef(outcome.error, clientRef);
 		const run = readJson(errors, outcome, 'run');
 		// The SDK's templates read `run_id` too: accept either.
@@ -215,7 +229,9 @@ class RunflowSession implements ProviderSession {
 	}
 
 	/** Runflow has no public cancel (see RUNFLOW.canCancel): nothing to send. */
-	async cancel(): Promise<void> {}
+	async cancel(): Promise<CancelOutcome> {
+		return 'not_supported';
+	}
 }
 
 function includes(list: readonly string[], value: string): boolean {
@@ -243,10 +259,7 @@ function badUpload(): FluxError {
 }
 
 function timeoutError(scope: JobScope): FluxError {
-	return new FluxError('timeout', `The run did not finish within ${Math.round(scope.timeoutMs / 1000)} seconds`, {
-		description:
-			'Runflow offers no way to cancel a run, so it may still finish and be billed; its images are not collected. Raise "Timeout (Seconds)" in Options, or run the workflow again later.',
-	});
+	return jobTimeout(scope);
 }
 
 export const runflowProvider: FluxProvider = {

@@ -2,7 +2,7 @@ import nock from 'nock';
 import { describe, expect, it } from 'vitest';
 
 import { seedAt, splitRequest } from '../../../../nodes/FluxUltra/actions/expand';
-import { SEED_MAX } from '../../../../nodes/FluxUltra/parameters/table';
+import { SEED_BIG_MAX, SEED_MAX } from '../../../../nodes/FluxUltra/parameters/table';
 import { validateItemParameters } from '../../../../nodes/FluxUltra/parameters/validation';
 import { PROVIDERS, providerById } from '../../../../nodes/FluxUltra/providers/registry';
 import { BFL_GENERATE_PARAMS, mockBflJob } from '../../../harness/bflNock';
@@ -41,10 +41,11 @@ describe('one job per image on providers that make one image per request', () =>
 		expect(splitRequest(providerById('bfl')!, request(2)).map((p) => 'seed' in p.request.params)).toEqual([false, false]);
 	});
 
-	it('wraps a seed past the largest one to 0', () => {
+	it('counts seeds exactly past 2^53 (as bigints, as seeds travel) and wraps past the largest to 0', () => {
 		expect(seedAt(SEED_MAX - 1, 1)).toBe(SEED_MAX);
-		expect(seedAt(SEED_MAX, 1)).toBe(0);
-		expect(seedAt(SEED_MAX, 3)).toBe(2);
+		expect(seedAt(SEED_MAX, 1)).toBe(BigInt(SEED_MAX) + BigInt(1));
+		expect(seedAt(SEED_BIG_MAX, 1)).toBe(0);
+		expect(seedAt(SEED_BIG_MAX - BigInt(1), 3)).toBe(1);
 	});
 
 	it('declares "one request per image" in the field map exactly where the provider makes one image per request', () => {

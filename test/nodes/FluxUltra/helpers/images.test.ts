@@ -124,7 +124,7 @@ describe('fetchResultImage', () => {
 
 	it('follows only https links, or plain http on the configured base URL', async () => {
 		const denied = await fetchImage('http://cdn.example.com/a.png');
-		expect(denied.error?.message).toBe('fal.ai returned an image link this node does not follow (http:)');
+		expect(denied.error?.message).toBe('fal.ai returned an image link to a location this node does not follow (http://cdn.example.com)');
 		expect(denied.requests).toHaveLength(0);
 		const file = await fetchImage('file:///etc/passwd');
 		expect(file.requests).toHaveLength(0);

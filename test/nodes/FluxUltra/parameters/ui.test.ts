@@ -1,3 +1,4 @@
+import { FluxUltra } from '../../../../nodes/FluxUltra/FluxUltra.node';
 import type { INodeProperties } from 'n8n-workflow';
 import { describe, expect, it } from 'vitest';
 
@@ -48,5 +49,18 @@ describe('fields built from the parameter table', () => {
 	it('lists the Options collection alphabetically, as n8n does', () => {
 		const names = options.map((o) => o.displayName);
 		expect(names).toEqual([...names].sort((a, b) => a.localeCompare(b)));
+	});
+});
+
+describe('fields a provider can only refuse', () => {
+	it('hides Sync Mode where only fal.ai has it, and Enhance Prompt on Replicate, and nothing else', () => {
+		const options = new FluxUltra().description.properties.find((p) => p.name === 'options')!;
+		const hidden = Object.fromEntries(
+			(options.options as INodeProperties[]).filter((p) => p.displayOptions?.hide).map((p) => [p.name, p.displayOptions?.hide]),
+		);
+		expect(hidden).toEqual({
+			syncMode: { '/provider': ['runflow', 'bfl', 'replicate'] },
+			enhancePrompt: { '/provider': ['replicate'] },
+		});
 	});
 });

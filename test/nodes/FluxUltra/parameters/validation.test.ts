@@ -84,7 +84,7 @@ describe('validateItemParameters', () => {
 		['unknown ratio', raw({ main: { aspectRatio: '5:4' } }), 'Aspect Ratio', 'must be one of 21:9, 16:9, 4:3, 3:2, 1:1, 2:3, 3:4, 9:16, 9:21'],
 		['webp output', raw({ main: { outputFormat: 'webp' } }), 'Output Format', 'must be one of jpeg, png'],
 		['tolerance 7', raw({ options: { safetyTolerance: '7' } }), 'Safety Tolerance', 'must be one of 1, 2, 3, 4, 5, 6'],
-		['negative seed', raw({ options: { seed: -1 } }), 'Seed', `must be a whole number from 0 to ${Number.MAX_SAFE_INTEGER}`],
+		['negative seed', raw({ options: { seed: -1 } }), 'Seed', 'must be a whole number from 0 to 18446744073709551615'],
 		['strength 1.5', raw({ options: { imagePromptStrength: 1.5 } }), 'Image Prompt Strength', 'must be a number from 0 to 1'],
 		['raw "yes"', raw({ options: { raw: 'yes' } }), 'Raw', 'must be true or false'],
 		['ftp image URL', raw({ imageSource: 'url', imageUrl: 'ftp://example.com/a.png' }), 'Image URL', 'must be an https:// URL, not ftp:'],

@@ -91,7 +91,39 @@ describe('send: retries', () => {
 		expect(response?.attempts).toBe(2);
 	});
 
-	it.each([400, 401, 402, 403, 404, 422, 500])('never retries HTTP %i', async (status) => {
+	it.each(['status', 'result', 'cancel', 'download', 'upload'] as const)('retries a one-off HTTP 500 on a %s request, like 502–504', async (purpose) => {
+		const clock = useVirtualClock();
+		nock(API).get('/thing').reply(500, { message: 'boom' }).get('/thing').reply(500).get('/thing').reply(200, { ok: true });
+
+		const { response, requests } = await attempt({ ...call(purpose), credentialType: purpose === 'download' ? undefined : 'falApi' });
+
+		expect(response?.status).toBe(200);
+		expect(requests).toHaveLength(3);
+		expect(clock.sleeps[0]).toBeGreaterThanOrEqual(375); // the same backoff as 502–504
+	});
+
+	it('never resends a submit answered with HTTP 500: the job may exist', async () => {
+		useVirtualClock();
+		nock(API).post('/thing').reply(500, { message: 'boom' });
+
+		const { error, requests } = await attempt(call('submit', 'POST'));
+
+		expect(requests).toHaveLength(1);
+		expect(error?.kind).toBe('maybe_submitted');
+	});
+
+	it('gives up on a read that keeps answering 500, naming the provider failure', async () => {
+		useVirtualClock();
+		nock(API).get('/thing').times(DEFAULT_RETRY.maxAttempts).reply(500, { message: 'still broken' });
+
+		const { error, requests } = await attempt(call('status'));
+
+		expect(requests).toHaveLength(DEFAULT_RETRY.maxAttempts);
+		expect(error?.kind).toBe('unavailable');
+		expect(error?.message).toContain(`after ${DEFAULT_RETRY.maxAttempts} attempts`);
+	});
+
+	it.each([400, 401, 402, 403, 404, 422])('never retries HTTP %i', async (status) => {
 		useVirtualClock();
 		nock(API).get('/thing').reply(status, { message: 'no' });
 
@@ -170,5 +202,18 @@ describe('send: helpers', () => {
 		expect(redact(`Authorization: Key ${DUMMY_FAL_KEY} failed`)).toBe('Authorization: Key [redacted] failed');
 		expect(redact('{"api_key":"dummy-secret-value"}')).toBe('{"api_key":"[redacted]"}');
 		expect(redact('Bearer example_token_123')).toBe('Bearer [redacted]');
+		expect(redact('x-key: dummyExampleKeyWithoutDigitsButLong')).toBe('x-key: [redacted]');
+	});
+
+	it('leaves ordinary words after "key", "token" or "bearer" alone', () => {
+		for (const text of [
+			'Invalid key provided',
+			'No API key provided for this request',
+			'Token expired, please sign in again',
+			'The bearer account is suspended',
+			'Basic plan limits reached',
+		]) {
+			expect(redact(text)).toBe(text);
+		}
 	});
 });

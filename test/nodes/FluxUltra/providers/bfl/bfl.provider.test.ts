@@ -101,11 +101,14 @@ describe('Black Forest Labs Generate', () => {
 		expect(out.map((i) => i.json.seed)).toEqual([11, 98]);
 	});
 
-	it('wraps the seed past the largest one instead of sending an invalid seed', async () => {
+	it('counts seeds past 2^53 exactly, sending every digit', async () => {
 		useVirtualClock();
-		const jobs = [mockBflJob(), mockBflJob()];
-		await harness({ numImages: 2, options: { seed: Number.MAX_SAFE_INTEGER } }).run();
-		expect(jobs.map((j) => j.submitted()?.seed)).toEqual([Number.MAX_SAFE_INTEGER, 0]);
+		mockBflJob();
+		mockBflJob();
+		const h = harness({ numImages: 2, options: { seed: Number.MAX_SAFE_INTEGER } });
+		await h.run();
+		const sent = h.requests.filter((r) => r.method === 'POST').map((r) => /"seed":(\d+)/.exec(r.body!.toString())?.[1]);
+		expect(sent).toEqual(['9007199254740991', '9007199254740992']);
 	});
 
 	it('sends an incoming file as bare base64 in image_prompt, with the strength; nothing is uploaded', async () => {
@@ -234,7 +237,8 @@ describe('Black Forest Labs Generate', () => {
 		const h = harness({ options: { timeout: 10 } }, { continueOnFail: true });
 		const [out] = await h.run();
 		expect(out[0].json).toMatchObject({ errorKind: 'timeout', requestId: 'slow-1' });
-		expect(String(out[0].json.description)).toMatch(/no way to cancel a job, so it may still finish and be billed/);
+		expect(String(out[0].json.error)).toMatch(/^The job did not finish within 10 seconds; Black Forest Labs offers no way to cancel it \[item 0\]$/);
+		expect(String(out[0].json.description)).toMatch(/may still finish at Black Forest Labs and be billed/);
 		expect(h.requests.filter((r) => r.method !== 'GET' && r.method !== 'POST')).toHaveLength(0);
 		nock.cleanAll();
 	});

@@ -1,10 +1,13 @@
+import { Readable } from 'node:stream';
+
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 import nock from 'nock';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 
 import { useVirtualClock } from '../../../../harness/clock';
 import { createHarness, DUMMY_FAL_KEY } from '../../../../harness/context';
 import { FAL } from '../../../../../nodes/FluxUltra/providers/fal/fal.constants';
+import { clock as clockModule } from '../../../../../nodes/FluxUltra/helpers/clock';
 import { APP_PATH, ENDPOINT_PATH, fakeImages, GENERATE_PARAMS, inlineImageResult, mockFalJob, mockFalUpload, QUEUE, submitThenStatus } from '../../../../harness/falNock';
 import { makePng } from '../../../../mock-provider/images';
 import { useNock } from '../../../../setup-nock';
@@ -219,7 +222,8 @@ describe('fal.ai time limits', () => {
 		const { error } = await runError({ ...GENERATE_PARAMS, options: { timeout: 30 } });
 
 		expect(error).toBeInstanceOf(NodeOperationError);
-		expect(error.message).toBe('The job did not finish within 30 seconds [item 0]');
+		expect(error.message).toBe('The job did not finish within 30 seconds; it was cancelled at fal.ai [item 0]');
+		expect(error.description).toContain('fal.ai accepted the cancel');
 		expect(error.description).toContain('Request ID: r-slow');
 		expect(job.cancels()).toBe(1);
 		expect(clock.elapsed()).toBeGreaterThanOrEqual(30_000);
@@ -349,5 +353,174 @@ describe('fal.ai status stream (SSE)', () => {
 
 		expect(out).toHaveLength(1);
 		expect(nock.isDone()).toBe(true);
+	});
+});
+
+/**
+ * An SSE status stream that only ever sends keep-alive comments, as fal does while a job waits in
+ * its queue. Each comment moves the virtual clock by `everyMs`, as 15 real seconds would.
+ */
+function keepAliveStream(clock: { advance(ms: number): void }, everyMs = 15_000, then?: Record<string, unknown>, afterMs = Infinity) {
+	let sent = 0;
+	let closed = false;
+	const stream = new Readable({
+		read() {
+			if (closed) return;
+			void new Promise((resolve) => setImmediate(resolve)).then(() => {
+				if (closed) return;
+				if (then && sent * everyMs >= afterMs) {
+					closed = true;
+					this.push(`data: ${JSON.stringify(then)}\n\n`);
+					return;
+				}
+				sent++;
+				clock.advance(everyMs);
+				this.push(': keep-alive\n\n');
+			});
+		},
+		destroy(error, callback) {
+			closed = true;
+			callback(error);
+		},
+	});
+	return { stream, comments: () => sent };
+}
+
+describe('fal.ai time limits on the status stream', () => {
+	it('ends a keep-alive-only stream at the deadline and cancels the queued job', async () => {
+		const clock = useVirtualClock();
+		const quiet = keepAliveStream(clock);
+		const cancelledAt: number[] = [];
+		nock(QUEUE)
+			.post(ENDPOINT_PATH.generate)
+			.reply(200, { request_id: 'r-quiet' })
+			.get(`${APP_PATH}/requests/r-quiet/status/stream`)
+			.query(true)
+			.reply(200, () => quiet.stream, { 'content-type': 'text/event-stream' })
+			.put(`${APP_PATH}/requests/r-quiet/cancel`)
+			.reply(() => {
+				cancelledAt.push(clock.elapsed());
+				return [202, { status: 'CANCELLATION_REQUESTED' }];
+			});
+
+		const { error } = await runError({ ...GENERATE_PARAMS, options: { timeout: 10 } });
+
+		expect(error.message).toBe('The job did not finish within 10 seconds; it was cancelled at fal.ai [item 0]');
+		expect(cancelledAt).toHaveLength(1);
+		// At the first keep-alive past the deadline (15 s of quiet, one comment later at most), not later.
+		expect(cancelledAt[0]).toBeGreaterThanOrEqual(10_000);
+		expect(cancelledAt[0]).toBeLessThanOrEqual(30_000);
+	}, 5000);
+
+	it('does not take a job that completes after its deadline as if it were on time', async () => {
+		const clock = useVirtualClock();
+		// COMPLETED arrives 20 s in; the deadline is 10 s. The watchdog is replaced by a clock that only
+		// moves with the stream, so the late event itself is what the node sees.
+		const late = keepAliveStream(clock, 20_000, { status: 'COMPLETED' }, 20_000);
+		vi.spyOn(clockModule, 'timer').mockImplementation(() => new Promise<void>(() => undefined));
+		nock(QUEUE)
+			.post(ENDPOINT_PATH.generate)
+			.reply(200, { request_id: 'r-late' })
+			.get(`${APP_PATH}/requests/r-late/status/stream`)
+			.query(true)
+			.reply(200, () => late.stream, { 'content-type': 'text/event-stream' })
+			.put(`${APP_PATH}/requests/r-late/cancel`)
+			.reply(400, { status: 'ALREADY_COMPLETED' });
+		const harness = createHarness({ params: { ...GENERATE_PARAMS, options: { timeout: 10 } } });
+
+		const error = await harness.fail();
+
+		expect(error.message).toBe('The job did not finish within 10 seconds; fal.ai finished it just after that [item 0]');
+		expect(error.description).toContain('billed');
+		expect(error.description).toContain('Request ID: r-late');
+		expect(harness.requests.some((r) => r.url.endsWith('/requests/r-late'))).toBe(false); // no result read, no download
+	}, 5000);
+
+	it('says the cancel was not confirmed when fal.ai does not accept it', async () => {
+		useVirtualClock();
+		nock(QUEUE)
+			.post(ENDPOINT_PATH.generate)
+			.reply(200, { request_id: 'r-nocancel' })
+			.get(`${APP_PATH}/requests/r-nocancel/status`)
+			.query(true)
+			.times(1000)
+			.reply(200, { status: 'IN_PROGRESS' })
+			.put(`${APP_PATH}/requests/r-nocancel/cancel`)
+			.times(2)
+			.reply(503);
+
+		const { error } = await runError({ ...GENERATE_PARAMS, options: { timeout: 10 } });
+
+		expect(error.message).toBe('The job did not finish within 10 seconds; the cancel was not confirmed by fal.ai [item 0]');
+		expect(error.description).toContain('may still finish');
+		expect(error.message).not.toContain('cancelled at');
+	});
+
+	it('falls back to polling when the stream stays quiet past the idle limit, and ends in time', async () => {
+		const clock = useVirtualClock();
+		const quiet = keepAliveStream(clock);
+		let polls = 0;
+		let polledAt = 0;
+		nock(QUEUE)
+			.post(ENDPOINT_PATH.generate)
+			.reply(200, { request_id: 'r-idle' })
+			.get(`${APP_PATH}/requests/r-idle/status/stream`)
+			.query(true)
+			.reply(200, () => quiet.stream, { 'content-type': 'text/event-stream' })
+			.get(`${APP_PATH}/requests/r-idle/status`)
+			.query(true)
+			.reply(() => {
+				polls++;
+				polledAt = clock.elapsed();
+				return [200, { status: 'COMPLETED' }];
+			})
+			.get(`${APP_PATH}/requests/r-idle`)
+			.reply(200, inlineImageResult({ seed: 5 }));
+
+		const [out] = await createHarness({ params: { ...GENERATE_PARAMS, options: { timeout: 600 } } }).run();
+
+		expect(out[0].json.seed).toBe(5);
+		expect(polls).toBe(1);
+		expect(polledAt).toBeGreaterThanOrEqual(FAL.statusStreamIdleMs);
+		expect(polledAt).toBeLessThan(FAL.statusStreamIdleMs + 35_000);
+	}, 5000);
+});
+
+describe('seeds round-trip', () => {
+	it('reports a 16-digit seed within 2^53−1 as a number, not as text', async () => {
+		useVirtualClock();
+		nock(QUEUE)
+			.post(ENDPOINT_PATH.generate)
+			.reply(200, { request_id: 'r-seed16' })
+			.get(`${APP_PATH}/requests/r-seed16/status`)
+			.query(true)
+			.reply(200, { status: 'COMPLETED' })
+			.get(`${APP_PATH}/requests/r-seed16`)
+			.reply(200, `{"images":[{"url":"data:image/png;base64,${fakeImages(1)[0].bytes.toString('base64')}"}],"seed":9007199254740991}`, {
+				'content-type': 'application/json',
+			});
+
+		const [out] = await createHarness({ params: GENERATE_PARAMS }).run();
+
+		expect(out[0].json.seed).toBe(9007199254740991);
+	});
+
+	it('takes a seed the node output beyond 2^53 back into Seed, and sends it with every digit', async () => {
+		useVirtualClock();
+		const job = mockFalJob({ inline: true });
+		const harness = createHarness({ params: { ...GENERATE_PARAMS, options: { seed: '15860307465884635512' } } });
+
+		await harness.run();
+
+		const body = harness.requests.find((r) => r.method === 'POST')!.body!.toString('utf8');
+		expect(body).toContain('"seed":15860307465884635512');
+		expect(job.submitted()).toBeDefined();
+	});
+
+	it('still refuses a seed beyond 2^64−1, before any request', async () => {
+		const harness = createHarness({ params: { ...GENERATE_PARAMS, options: { seed: '18446744073709551616' } } });
+		const error = await harness.fail();
+		expect(error.message).toBe('Invalid value for "Seed": must be a whole number from 0 to 18446744073709551615 [item 0]');
+		expect(harness.requests).toHaveLength(0);
 	});
 });

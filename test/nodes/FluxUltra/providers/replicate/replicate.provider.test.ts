@@ -142,7 +142,7 @@ describe('Replicate Generate', () => {
 		const h = harness({ options: { timeout: 10 } }, { continueOnFail: true });
 		const [out] = await h.run();
 		expect(out[0].json).toMatchObject({ errorKind: 'timeout', requestId: 'slow' });
-		expect(String(out[0].json.description)).toMatch(/cancelled at Replicate/);
+		expect(String(out[0].json.error)).toMatch(/; it was cancelled at Replicate \[item 0\]$/);
 		const cancel = h.requests.filter((r) => r.url.endsWith('/cancel'));
 		expect(cancel).toHaveLength(1);
 		expect(cancel[0].headers.authorization).toBe(`Bearer ${DUMMY_REPLICATE_KEY}`);

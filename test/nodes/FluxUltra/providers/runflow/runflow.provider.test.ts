@@ -35,13 +35,12 @@ describe('Runflow Generate', () => {
 
 		const [out] = await h.run();
 
+		// Unconfirmed names only where the user moved away from the default (16:9, no enhancement).
 		expect(job.submitted()).toEqual({
 			input: {
 				prompt: 'a ceramic mug on a walnut table',
-				aspect_ratio: '16:9',
 				num_images: 3,
 				output_format: 'png',
-				enhance_prompt: false,
 				raw: true,
 				safety_tolerance: '4',
 				seed: 7,
@@ -189,7 +188,7 @@ describe('Runflow run statuses', () => {
 		mockRunflowJob({ terminal: { status_code: 'succeeded', output: { image_urls: ['http://files.example/a.png'] } } });
 		const h = harness();
 		const error = await h.fail();
-		expect(error.message).toBe('Runflow returned an image link this node does not follow (http:) [item 0]');
+		expect(error.message).toBe('Runflow returned an image link to a location this node does not follow (http://files.example) [item 0]');
 		expect(h.requests.some((r) => r.url.startsWith('http://files.example'))).toBe(false);
 	});
 
@@ -201,8 +200,8 @@ describe('Runflow run statuses', () => {
 
 		const error = await h.fail();
 
-		expect(error.message).toBe('The run did not finish within 30 seconds [item 0]');
-		expect(error.description).toContain('may still finish and be billed');
+		expect(error.message).toBe('The job did not finish within 30 seconds; Runflow offers no way to cancel it [item 0]');
+		expect(error.description).toContain('may still finish at Runflow and be billed');
 		expect(error.description).toContain('Request ID: run-slow');
 		expect(clock.elapsed()).toBeLessThanOrEqual(30_000);
 		expect(h.requests.filter((r) => r.method !== 'GET')).toHaveLength(1);
@@ -347,14 +346,15 @@ describe('Runflow image input', () => {
 		expect(upload.created()).toMatchObject({ mime_type: 'image/png', size_bytes: photo.length });
 	});
 
-	it('sends an https image URL as it is, with the image prompt strength', async () => {
+	it('sends an https image URL as it is, and the image prompt strength only when set', async () => {
 		useVirtualClock();
 		const job = mockRunflowJob();
 		const h = harness({ imageSource: 'url', imageUrl: 'https://example.com/ref.jpg' });
 
 		await h.run();
 
-		expect(job.submitted()!.input).toMatchObject({ image_url: 'https://example.com/ref.jpg', image_prompt_strength: 0.1 });
+		expect(job.submitted()!.input).toMatchObject({ image_url: 'https://example.com/ref.jpg' });
+		expect(job.submitted()!.input).not.toHaveProperty('image_prompt_strength');
 		expect(h.requests.some((r) => r.url.includes('asset-uploads'))).toBe(false);
 	});
 });
@@ -416,5 +416,64 @@ describe('Runflow polling pace', () => {
 		expect(runflowPollDelayMs(8_000, false)).toBe(1000);
 		expect(runflowPollDelayMs(600_000, false)).toBe(2000);
 		expect(runflowPollDelayMs(600_000, true)).toBe(2000);
+	});
+});
+
+describe('Runflow fields whose names are unconfirmed', () => {
+	it('sends none of them at their defaults: a plain job carries only prompt (and seed when set)', async () => {
+		useVirtualClock();
+		const job = mockRunflowJob();
+		await harness({}).run();
+		expect(job.submitted()!.input).toEqual({ prompt: 'a ceramic mug on a walnut table' });
+	});
+
+	it('sends one when set away from its default, and a refusal of it names the field', async () => {
+		useVirtualClock();
+		nock(RUNFLOW_API)
+			.post(RUNS_PATH)
+			.reply(422, { code: 'VALIDATION_ERROR', message: 'invalid input', errors: [{ field: 'input.raw', message: 'unknown field' }] });
+		const h = harness({ options: { raw: true } });
+
+		const error = await h.fail();
+
+		expect(error.message).toBe('Runflow rejected the field "Raw": unknown field [item 0]');
+		expect(JSON.parse(h.requests[0].body!.toString()).input).toEqual({ prompt: 'a ceramic mug on a walnut table', raw: true });
+	});
+});
+
+describe('Runflow run path', () => {
+	const SHORT = '/v1/models/flux-1-1-pro-ultra/runs';
+
+	it('tries the documented path first, then the short form on a 404, and keeps the one that worked', async () => {
+		useVirtualClock();
+		const scope = nock(RUNFLOW_API)
+			.post(RUNS_PATH)
+			.reply(404, { code: 'MODEL_NOT_FOUND', message: 'model not found' })
+			.post(SHORT)
+			.reply(201, { id: 'run-s1', status_code: 'queued' })
+			.post(SHORT)
+			.reply(201, { id: 'run-s2', status_code: 'queued' });
+		for (const id of ['run-s1', 'run-s2']) {
+			scope.get(`/v1/runs/${id}`).reply(200, { id, status_code: 'succeeded', output: { outputs: [{ type: 'image', url: 'https://files.example/a.png' }] } });
+		}
+		nock('https://files.example').get('/a.png').times(2).reply(200, fakeImages(1)[0].bytes, { 'content-type': 'image/png' });
+		const h = createHarness({ params: { ...RUNFLOW_GENERATE_PARAMS, options: { maxParallelJobs: 1 } }, items: [{ json: {} }, { json: {} }] });
+
+		const [out] = await h.run();
+
+		expect(out).toHaveLength(2);
+		expect(h.requests.filter((r) => r.method === 'POST').map((r) => new URL(r.url).pathname)).toEqual([RUNS_PATH, SHORT, SHORT]);
+		expect(scope.isDone()).toBe(true);
+	});
+
+	it('does not try the short form after any other failure (the run may exist)', async () => {
+		useVirtualClock();
+		nock(RUNFLOW_API).post(RUNS_PATH).reply(500, { message: 'boom' });
+		const h = createHarness({ params: RUNFLOW_GENERATE_PARAMS });
+
+		const error = await h.fail();
+
+		expect(error.message).toContain('may have been created at Runflow');
+		expect(h.requests.filter((r) => r.method === 'POST')).toHaveLength(1);
 	});
 });
