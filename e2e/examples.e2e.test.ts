@@ -5,8 +5,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { imageSize } from '../nodes/FluxUltra/helpers/images';
+import { startMockBfl, type MockBfl } from '../test/mock-provider/bflServer';
 import { startMockFal, type MockFal } from '../test/mock-provider/falServer';
 import { ULTRA_SIZES } from '../test/mock-provider/images';
+import { startMockReplicate, type MockReplicate } from '../test/mock-provider/replicateServer';
 import { startMockRunflow, type MockRunflow } from '../test/mock-provider/runflowServer';
 import { binaryBytes, createInstance, e2eHosts, execute, exampleWorkflows, importExamples, inspectInstall, jsonFile, n8nHost, packPackage, type N8nInstance, type NodeRun } from './n8n';
 
@@ -32,6 +34,8 @@ describe.each(e2eHosts())('inside a real n8n (%s)', (hostName) => {
 	let instance: N8nInstance;
 	let fal: MockFal;
 	let runflow: MockRunflow;
+	let bfl: MockBfl;
+	let replicate: MockReplicate;
 	const timings: Record<string, number> = {};
 	const bytesOf = (item: NodeRun['items'][number]) => binaryBytes(instance, item);
 	const expectImage = (item: NodeRun['items'][number], mimeType: string, ratio: string) => expectImageOf(bytesOf, item, mimeType, ratio);
@@ -46,10 +50,14 @@ describe.each(e2eHosts())('inside a real n8n (%s)', (hostName) => {
 		timings.install = Date.now() - t;
 		fal = await startMockFal({ latencyMs: 400, scale: SCALE, keepAliveMs: 1000 });
 		runflow = await startMockRunflow({ latencyMs: 400, scale: SCALE });
+		bfl = await startMockBfl({ latencyMs: 400, scale: SCALE });
+		replicate = await startMockReplicate({ latencyMs: 400, scale: SCALE });
 		t = Date.now();
 		await importExamples(instance, {
 			fal: { apiKey: 'dummy-e2e-fal-key', baseUrl: fal.url },
 			runflow: { apiKey: 'rf_live_dummy_e2e', baseUrl: runflow.url },
+			bfl: { apiKey: 'bfl-dummy-e2e', baseUrl: bfl.url },
+			replicate: { apiKey: 'r8_dummy_e2e', baseUrl: replicate.url },
 		});
 		await instance.cli(['import:workflow', `--input=${jsonFile(instance, 'downstream.json', downstreamWorkflow())}`]);
 		await instance.cli(['import:workflow', `--input=${jsonFile(instance, 'faults.json', faultsWorkflow())}`]);
@@ -60,6 +68,8 @@ describe.each(e2eHosts())('inside a real n8n (%s)', (hostName) => {
 	afterAll(async () => {
 		await fal?.close();
 		await runflow?.close();
+		await bfl?.close();
+		await replicate?.close();
 	});
 
 		it('installs the packed package alone, with no dependencies: the zod it runs with is n8n\'s', ({ task }) => {
@@ -119,6 +129,54 @@ describe.each(e2eHosts())('inside a real n8n (%s)', (hostName) => {
 			});
 			expect([...runflow.assets.values()].filter((a) => a.confirmed)).toHaveLength(2);
 			task.meta.figures = `${hostName}: n8n execute of the Runflow example: ${Date.now() - started} ms (4 images, 2 uploads)`;
+		});
+
+		it('Black Forest Labs example — two variants per brief as one job each (seeds 1000, 1001), then a remix of each from the binary', async ({ task }) => {
+			const started = Date.now();
+			const [fileIndex] = [...exampleWorkflows().entries()].find(([, e]) => e.file.includes('-bfl'))!;
+			const runs = await execute(instance, `example${fileIndex}`);
+
+			const variants = runs['Generate two variants'];
+			expect(variants.error).toBeUndefined();
+			expect(variants.items).toHaveLength(4);
+			variants.items.forEach((item, n) => {
+				expectImage(item, 'image/png', n < 2 ? '16:9' : '1:1');
+				expect(item.pairedItem).toEqual({ item: n < 2 ? 0 : 1 });
+				expect(item.json).toMatchObject({ provider: 'bfl', imageIndex: n % 2, imageCount: 2, seed: 1000 + (n % 2) });
+			});
+			const remixed = runs['Remix each variant'];
+			expect(remixed.items).toHaveLength(4);
+			remixed.items.forEach((item, n) => {
+				expectImage(item, 'image/jpeg', '16:9');
+				expect(item.pairedItem).toEqual({ item: n });
+			});
+			// Each remix received its variant's bytes as base64 image_prompt.
+			const remixTasks = [...bfl.tasks.values()].filter((t) => t.input.image_prompt !== undefined);
+			expect(remixTasks).toHaveLength(4);
+			expect(bfl.tasks.size).toBe(8);
+			task.meta.figures = `${hostName}: n8n execute of the BFL example: ${Date.now() - started} ms (8 images, 8 jobs)`;
+		});
+
+		it('Replicate example — Generate, then two posters per image with it as image prompt', async ({ task }) => {
+			const started = Date.now();
+			const [fileIndex] = [...exampleWorkflows().entries()].find(([, e]) => e.file.includes('-replicate'))!;
+			const runs = await execute(instance, `example${fileIndex}`);
+
+			const generated = runs['Generate images'];
+			expect(generated.items).toHaveLength(2);
+			generated.items.forEach((item, n) => {
+				expectImage(item, 'image/jpeg', n === 0 ? '4:3' : '1:1');
+				expect(item.json.provider).toBe('replicate');
+			});
+			const posters = runs['Posters from each image'];
+			expect(posters.items).toHaveLength(4);
+			posters.items.forEach((item, n) => {
+				expectImage(item, 'image/jpeg', '9:16');
+				expect(item.pairedItem).toEqual({ item: n < 2 ? 0 : 1 });
+				expect(item.json).toMatchObject({ imageIndex: n % 2, imageCount: 2 });
+			});
+			expect([...replicate.predictions.values()].filter((p) => p.input.image_prompt !== undefined)).toHaveLength(4);
+			task.meta.figures = `${hostName}: n8n execute of the Replicate example: ${Date.now() - started} ms (6 images, 6 predictions)`;
 		});
 
 		it('a downstream node receives the images; a bad item under "On Error: Continue" comes out as an error item in place', async () => {

@@ -238,19 +238,24 @@ export interface ProviderLogin {
 }
 
 /**
- * Imports the credentials the example workflows name (ids falApiExample01 / runflowApiExample01)
- * and the example workflows themselves, with ids `<prefix>0`, `<prefix>1`…, in file order.
+ * Imports the credentials the example workflows name (ids falApiExample01, runflowApiExample01,
+ * bflApiExample01, replicateApiExample01) and the example workflows themselves, with ids
+ * `<prefix>0`, `<prefix>1`…, in file order. A provider without a login gets a dummy credential (its
+ * example is imported but not meant to run).
  */
 export async function importExamples(
 	instance: N8nInstance,
-	logins: { fal: ProviderLogin; runflow: ProviderLogin },
+	logins: { fal: ProviderLogin; runflow: ProviderLogin; bfl?: ProviderLogin; replicate?: ProviderLogin },
 	idPrefix = 'example',
 ): Promise<Array<{ id: string; file: string; workflow: Record<string, unknown> }>> {
+	const unused = { apiKey: 'dummy-unused-example', baseUrl: 'http://127.0.0.1:9' };
 	await instance.cli([
 		'import:credentials',
 		`--input=${jsonFile(instance, 'credentials.json', [
 			{ id: 'falApiExample01', name: 'fal.ai account', type: 'falApi', data: logins.fal },
 			{ id: 'runflowApiExample01', name: 'Runflow account', type: 'runflowApi', data: logins.runflow },
+			{ id: 'bflApiExample01', name: 'Black Forest Labs account', type: 'bflApi', data: { region: 'global', ...(logins.bfl ?? unused) } },
+			{ id: 'replicateApiExample01', name: 'Replicate account', type: 'replicateApi', data: logins.replicate ?? unused },
 		])}`,
 	]);
 	const imported = [];

@@ -2,13 +2,16 @@
  * `npm run demo:quick`: the compiled node run through the test harness (no n8n needed), end to end.
  *
  * Two marketing prompts go in as items; FLUX 1.1 Ultra (Generate, fal.ai) turns each into two
- * images; the first image then goes, as n8n binary data, into a Remix (Ultra Redux, fal.ai) step and
- * into a Runflow Generate that uses it as image prompt (uploaded as a Runflow asset), the way a
- * chained workflow passes it on. Every image is written to ./demo-output.
+ * images; the first image then goes, as n8n binary data, into a Remix (Ultra Redux, fal.ai) step,
+ * into a Runflow Generate that uses it as image prompt (uploaded as a Runflow asset), into a Black
+ * Forest Labs Remix (Ultra with the image as base64 image prompt, two images: two requests) and
+ * into a Replicate Generate with it as image prompt, the way a chained workflow passes it on. Every
+ * image is written to ./demo-output.
  *
  * Each provider runs against its loopback mock server (no network, no cost) unless its key is set:
  * FAL_KEY calls fal.ai for real (5 images, about $0.30), RUNFLOW_KEY calls Runflow (2 images, about
- * $0.12).
+ * $0.12), BFL_API_KEY calls Black Forest Labs (2 images, about $0.12), REPLICATE_API_TOKEN calls
+ * Replicate (1 image, about $0.06).
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -16,7 +19,9 @@ import { join, resolve } from 'node:path';
 import type { ICredentialType, INodeExecutionData, INodeType } from 'n8n-workflow';
 
 import { createHarness } from '../test/harness/context';
+import { startMockBfl, type MockBfl } from '../test/mock-provider/bflServer';
 import { startMockFal, type MockFal } from '../test/mock-provider/falServer';
+import { startMockReplicate, type MockReplicate } from '../test/mock-provider/replicateServer';
 import { startMockRunflow, type MockRunflow } from '../test/mock-provider/runflowServer';
 
 // The compiled package, as n8n loads it.
@@ -26,10 +31,16 @@ const { FluxUltra } = require('../dist/nodes/FluxUltra/FluxUltra.node.js') as { 
 const { FalApi } = require('../dist/credentials/FalApi.credentials.js') as { FalApi: new () => ICredentialType };
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { RunflowApi } = require('../dist/credentials/RunflowApi.credentials.js') as { RunflowApi: new () => ICredentialType };
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { BflApi } = require('../dist/credentials/BflApi.credentials.js') as { BflApi: new () => ICredentialType };
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { ReplicateApi } = require('../dist/credentials/ReplicateApi.credentials.js') as { ReplicateApi: new () => ICredentialType };
 
 const outDir = resolve(process.env.DEMO_OUTPUT ?? 'demo-output');
 const falKey = process.env.FAL_KEY?.trim();
 const runflowKey = process.env.RUNFLOW_KEY?.trim();
+const bflKey = process.env.BFL_API_KEY?.trim();
+const replicateKey = process.env.REPLICATE_API_TOKEN?.trim();
 
 const prompts = [
 	{ prompt: 'Studio product photo of a matte ceramic coffee mug on a walnut table, soft morning light', aspect: '16:9' },
@@ -44,7 +55,7 @@ async function runNode(params: Record<string, unknown>, items: INodeExecutionDat
 		items,
 		credentials,
 		nodeType: new FluxUltra(),
-		credentialTypes: { falApi: new FalApi(), runflowApi: new RunflowApi() },
+		credentialTypes: { falApi: new FalApi(), runflowApi: new RunflowApi(), bflApi: new BflApi(), replicateApi: new ReplicateApi() },
 	});
 	const started = Date.now();
 	const [output] = await harness.run();
@@ -64,14 +75,24 @@ function save(output: INodeExecutionData[], step: string) {
 async function main() {
 	let falMock: MockFal | undefined;
 	let runflowMock: MockRunflow | undefined;
+	let bflMock: MockBfl | undefined;
+	let replicateMock: MockReplicate | undefined;
 	if (!falKey) falMock = await startMockFal({ latencyMs: 1500 });
 	if (!runflowKey) runflowMock = await startMockRunflow({ latencyMs: 1500 });
+	if (!bflKey) bflMock = await startMockBfl({ latencyMs: 1500 });
+	if (!replicateKey) replicateMock = await startMockReplicate({ latencyMs: 1500 });
 	const credentials: Credentials = {
 		falApi: falKey ? { apiKey: falKey, baseUrl: '' } : { apiKey: 'demo-dummy-key', baseUrl: falMock!.url },
 		runflowApi: runflowKey ? { apiKey: runflowKey, baseUrl: '' } : { apiKey: 'rf_live_demo_dummy', baseUrl: runflowMock!.url },
+		bflApi: bflKey ? { apiKey: bflKey, region: 'global', baseUrl: '' } : { apiKey: 'bfl-demo-dummy', region: 'global', baseUrl: bflMock!.url },
+		replicateApi: replicateKey ? { apiKey: replicateKey, baseUrl: '' } : { apiKey: 'r8_demo_dummy', baseUrl: replicateMock!.url },
 	};
 	console.log(falKey ? 'fal.ai: real service (FAL_KEY is set; billed)' : `fal.ai: mock on ${falMock!.url} (set FAL_KEY for the real service)`);
 	console.log(runflowKey ? 'Runflow: real service (RUNFLOW_KEY is set; billed)' : `Runflow: mock on ${runflowMock!.url} (set RUNFLOW_KEY for the real service)`);
+	console.log(bflKey ? 'Black Forest Labs: real service (BFL_API_KEY is set; billed)' : `Black Forest Labs: mock on ${bflMock!.url} (set BFL_API_KEY for the real service)`);
+	console.log(
+		replicateKey ? 'Replicate: real service (REPLICATE_API_TOKEN is set; billed)' : `Replicate: mock on ${replicateMock!.url} (set REPLICATE_API_TOKEN for the real service)`,
+	);
 
 	rmSync(outDir, { recursive: true, force: true });
 	mkdirSync(outDir, { recursive: true });
@@ -126,8 +147,43 @@ async function main() {
 		);
 		const runflowed = save(runflow.output, 'runflow');
 
+		// BFL makes one image per request: Number of Images 2 is two jobs, seeds 7 and 8.
+		const bfl = await runNode(
+			{
+				provider: 'bfl',
+				operation: 'remix',
+				prompt: 'same scene, winter palette',
+				aspectRatio: '16:9',
+				numImages: 2,
+				outputFormat: 'jpeg',
+				imageSource: 'binary',
+				binaryPropertyName: 'data',
+				options: { fileName: 'bfl-{index}', seed: 7, imagePromptStrength: 0.5 },
+			},
+			[generate.output[0]],
+			credentials,
+		);
+		const bfled = save(bfl.output, 'bfl');
+
+		const replicate = await runNode(
+			{
+				provider: 'replicate',
+				operation: 'generate',
+				prompt: 'the same flyer pinned to a cafe notice board',
+				aspectRatio: '4:3',
+				numImages: 1,
+				outputFormat: 'png',
+				imageSource: 'binary',
+				binaryPropertyName: 'data',
+				options: { fileName: 'replicate-{index}', imagePromptStrength: 0.3 },
+			},
+			[generate.output[2]],
+			credentials,
+		);
+		const replicated = save(replicate.output, 'replicate');
+
 		console.table(
-			[...generated, ...remixed, ...runflowed].map((r) => ({
+			[...generated, ...remixed, ...runflowed, ...bfled, ...replicated].map((r) => ({
 				step: r.step,
 				provider: r.json.provider,
 				file: r.file,
@@ -141,12 +197,16 @@ async function main() {
 		console.log(
 			`Generate: ${prompts.length} items → ${generate.output.length} images in ${generate.ms} ms (${generate.requests} HTTP requests); ` +
 				`Remix: 1 item → ${remix.output.length} image in ${remix.ms} ms (${remix.requests} HTTP requests); ` +
-				`Runflow Generate with image prompt: 1 item → ${runflow.output.length} images in ${runflow.ms} ms (${runflow.requests} HTTP requests, upload included).`,
+				`Runflow Generate with image prompt: 1 item → ${runflow.output.length} images in ${runflow.ms} ms (${runflow.requests} HTTP requests, upload included); ` +
+				`BFL Remix: 1 item → ${bfl.output.length} images in ${bfl.ms} ms (${bfl.requests} HTTP requests, one job per image); ` +
+				`Replicate Generate with image prompt: 1 item → ${replicate.output.length} image in ${replicate.ms} ms (${replicate.requests} HTTP requests).`,
 		);
 		console.log(`Images written to ${outDir}`);
 	} finally {
 		await falMock?.close();
 		await runflowMock?.close();
+		await bflMock?.close();
+		await replicateMock?.close();
 	}
 }
 

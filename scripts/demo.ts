@@ -5,19 +5,24 @@
  *
  * Each provider runs against its loopback mock server (real HTTP, real PNG/JPEG files of Ultra's
  * sizes, no cost) unless its key is set: FAL_KEY calls fal.ai for real (8 images, about $0.50),
- * RUNFLOW_KEY calls Runflow (4 images, about $0.24).
+ * RUNFLOW_KEY calls Runflow (4 images, about $0.24), BFL_API_KEY calls Black Forest Labs (8 images,
+ * about $0.48), REPLICATE_API_TOKEN calls Replicate (6 images, about $0.36).
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 import { binaryBytes, createInstance, execute, importExamples, n8nHost, packPackage } from '../e2e/n8n';
+import { startMockBfl, type MockBfl } from '../test/mock-provider/bflServer';
 import { startMockFal, type MockFal } from '../test/mock-provider/falServer';
+import { startMockReplicate, type MockReplicate } from '../test/mock-provider/replicateServer';
 import { startMockRunflow, type MockRunflow } from '../test/mock-provider/runflowServer';
 
 const outDir = resolve(process.env.DEMO_OUTPUT ?? 'demo-output');
 const falKey = process.env.FAL_KEY?.trim();
 const runflowKey = process.env.RUNFLOW_KEY?.trim();
+const bflKey = process.env.BFL_API_KEY?.trim();
+const replicateKey = process.env.REPLICATE_API_TOKEN?.trim();
 
 async function main() {
 	const started = Date.now();
@@ -27,10 +32,18 @@ async function main() {
 
 	let falMock: MockFal | undefined;
 	let runflowMock: MockRunflow | undefined;
+	let bflMock: MockBfl | undefined;
+	let replicateMock: MockReplicate | undefined;
 	if (!falKey) falMock = await startMockFal({ latencyMs: 1500 });
 	if (!runflowKey) runflowMock = await startMockRunflow({ latencyMs: 1500 });
+	if (!bflKey) bflMock = await startMockBfl({ latencyMs: 1500 });
+	if (!replicateKey) replicateMock = await startMockReplicate({ latencyMs: 1500 });
 	console.log(falKey ? 'fal.ai: real service (FAL_KEY is set; billed)' : `fal.ai: mock on ${falMock!.url} (set FAL_KEY for the real service)`);
 	console.log(runflowKey ? 'Runflow: real service (RUNFLOW_KEY is set; billed)' : `Runflow: mock on ${runflowMock!.url} (set RUNFLOW_KEY for the real service)`);
+	console.log(bflKey ? 'Black Forest Labs: real service (BFL_API_KEY is set; billed)' : `Black Forest Labs: mock on ${bflMock!.url} (set BFL_API_KEY for the real service)`);
+	console.log(
+		replicateKey ? 'Replicate: real service (REPLICATE_API_TOKEN is set; billed)' : `Replicate: mock on ${replicateMock!.url} (set REPLICATE_API_TOKEN for the real service)`,
+	);
 
 	rmSync(outDir, { recursive: true, force: true });
 	mkdirSync(outDir, { recursive: true });
@@ -40,6 +53,8 @@ async function main() {
 			{
 				fal: falKey ? { apiKey: falKey, baseUrl: '' } : { apiKey: 'demo-dummy-key', baseUrl: falMock!.url },
 				runflow: runflowKey ? { apiKey: runflowKey, baseUrl: '' } : { apiKey: 'rf_live_demo_dummy', baseUrl: runflowMock!.url },
+				bfl: bflKey ? { apiKey: bflKey, baseUrl: '' } : { apiKey: 'bfl-demo-dummy', baseUrl: bflMock!.url },
+				replicate: replicateKey ? { apiKey: replicateKey, baseUrl: '' } : { apiKey: 'r8_demo_dummy', baseUrl: replicateMock!.url },
 			},
 			'demo',
 		);
@@ -73,6 +88,8 @@ async function main() {
 	} finally {
 		await falMock?.close();
 		await runflowMock?.close();
+		await bflMock?.close();
+		await replicateMock?.close();
 	}
 }
 

@@ -30,7 +30,11 @@ describe('README stays in step with the code', () => {
 
 	it('shows each provider\'s support for every field, side by side, as the field maps declare it', () => {
 		const cell = (f: FieldSupport) =>
-			f.status === 'refused' ? 'refused when on' : `\`${f.wire}\`${f.status === 'unconfirmed' ? ' (unconfirmed)' : ''}`;
+			f.status === 'refused'
+				? 'refused when on'
+				: f.status === 'per_request'
+					? 'one request per image'
+					: `\`${f.wire}\`${f.status === 'unconfirmed' ? ' (unconfirmed)' : ''}`;
 		const rows = [
 			`| Field | ${PROVIDERS.map((p) => p.displayName).join(' | ')} |`,
 			`|---|${PROVIDERS.map(() => '---|').join('')}`,

@@ -17,13 +17,20 @@ import {
 	type INodeType,
 } from 'n8n-workflow';
 
+import { BflApi } from '../../credentials/BflApi.credentials';
 import { FalApi } from '../../credentials/FalApi.credentials';
+import { ReplicateApi } from '../../credentials/ReplicateApi.credentials';
 import { RunflowApi } from '../../credentials/RunflowApi.credentials';
 import { FluxUltra } from '../../nodes/FluxUltra/FluxUltra.node';
 import { n8nHttpRequest, n8nHttpRequestWithAuthentication, type SentRequest } from './n8nHttp';
 
 /** The package's credential types, so `httpRequestWithAuthentication` applies their real `authenticate`. */
-const SOURCE_CREDENTIAL_TYPES: Record<string, ICredentialType> = { falApi: new FalApi(), runflowApi: new RunflowApi() };
+const SOURCE_CREDENTIAL_TYPES: Record<string, ICredentialType> = {
+	falApi: new FalApi(),
+	runflowApi: new RunflowApi(),
+	bflApi: new BflApi(),
+	replicateApi: new ReplicateApi(),
+};
 
 export { resolveCredentialTemplate } from './n8nHttp';
 
@@ -49,6 +56,8 @@ export interface HarnessOptions {
 
 export const DUMMY_FAL_KEY = 'dummy-fal-key-0000:example-secret';
 export const DUMMY_RUNFLOW_KEY = 'rf_live_dummy_example_0000';
+export const DUMMY_BFL_KEY = 'bfl-dummy-key-0000-example';
+export const DUMMY_REPLICATE_KEY = 'r8_dummy_example_0000';
 
 export interface Harness {
 	ctx: IExecuteFunctions;
@@ -110,6 +119,8 @@ export function createHarness(options: HarnessOptions): Harness {
 	const credentials = options.credentials ?? {
 		falApi: { apiKey: DUMMY_FAL_KEY, baseUrl: '' },
 		runflowApi: { apiKey: DUMMY_RUNFLOW_KEY, baseUrl: '' },
+		bflApi: { apiKey: DUMMY_BFL_KEY, region: 'global', baseUrl: '' },
+		replicateApi: { apiKey: DUMMY_REPLICATE_KEY, baseUrl: '' },
 	};
 	const node = harnessNode();
 	const binaryOf = (itemIndex: number, property: string) => {

@@ -3,7 +3,7 @@ import { NodeOperationError } from 'n8n-workflow';
 import { describe, expect, it } from 'vitest';
 
 import { ASPECT_RATIOS, IMAGE_INPUT, NODE_OPTION_PARAMS, PROVIDER_PARAMS } from '../../nodes/FluxUltra/parameters/table';
-import { createHarness, DUMMY_FAL_KEY, DUMMY_RUNFLOW_KEY } from '../harness/context';
+import { createHarness, DUMMY_BFL_KEY, DUMMY_FAL_KEY, DUMMY_REPLICATE_KEY, DUMMY_RUNFLOW_KEY } from '../harness/context';
 import { useNock } from '../setup-nock';
 import { findSecrets } from './leaks';
 
@@ -94,9 +94,12 @@ const DISPLAY: Record<string, string> = {
 	operation: 'Operation',
 };
 
-/** A valid parameter set for a provider; Runflow gets Generate only and Sync Mode off, which it honours. */
+/**
+ * A valid parameter set for a provider: Generate with Sync Mode off, which every provider honours,
+ * and Enhance Prompt off on Replicate, which refuses it.
+ */
 const validParams = fc.record({
-	provider: fc.constantFrom('fal', 'runflow'),
+	provider: fc.constantFrom('fal', 'runflow', 'bfl', 'replicate'),
 	prompt: fc.string({ minLength: 1, maxLength: 200 }).filter((s) => s.trim() !== ''),
 	aspectRatio: fc.constantFrom(...ASPECT_RATIOS),
 	numImages: fc.integer({ min: 1, max: 4 }),
@@ -112,7 +115,7 @@ const validParams = fc.record({
 		},
 		{ requiredKeys: [] },
 	),
-});
+}).map((p) => (p.provider === 'replicate' ? { ...p, options: { ...p.options, enhancePrompt: false } } : p));
 
 const brokenSet = fc
 	.tuple(validParams, fc.uniqueArray(fc.constantFrom(...Object.keys(INVALID)), { minLength: 1, maxLength: 3 }))
@@ -157,12 +160,12 @@ describe('fuzz: invalid parameter sets', () => {
 			{ numRuns: RUNS, seed: SEED },
 		);
 
-		const leaks = findSecrets([DUMMY_FAL_KEY, DUMMY_RUNFLOW_KEY], { errors });
+		const leaks = findSecrets([DUMMY_FAL_KEY, DUMMY_RUNFLOW_KEY, DUMMY_BFL_KEY, DUMMY_REPLICATE_KEY], { errors });
 		expect(leaks).toEqual([]);
 		expect(runs).toBeGreaterThanOrEqual(RUNS);
 		expect(requests).toBe(0);
 		task.meta.figures = [
-			`invalid sets ${runs} (1–3 broken fields each, both providers; seed ${SEED}), refused ${runs}, HTTP requests 0, key in errors ${leaks.length}`,
+			`invalid sets ${runs} (1–3 broken fields each, all four providers; seed ${SEED}), refused ${runs}, HTTP requests 0, key in errors ${leaks.length}`,
 			`fields named: ${[...named.entries()].sort((a, b) => b[1] - a[1]).map(([f, n]) => `${f} ${n}`).join(', ')}`,
 			`wall ${Date.now() - started} ms`,
 		].join('\n');

@@ -2,8 +2,10 @@ import nock from 'nock';
 import { describe, expect, it } from 'vitest';
 
 import { useVirtualClock } from '../harness/clock';
-import { createHarness, DUMMY_FAL_KEY, DUMMY_RUNFLOW_KEY, type Harness } from '../harness/context';
+import { BFL_API, BFL_GENERATE_PARAMS, BFL_SUBMIT_PATH } from '../harness/bflNock';
+import { createHarness, DUMMY_BFL_KEY, DUMMY_FAL_KEY, DUMMY_REPLICATE_KEY, DUMMY_RUNFLOW_KEY, type Harness } from '../harness/context';
 import { APP_PATH, ENDPOINT_PATH, GENERATE_PARAMS, QUEUE } from '../harness/falNock';
+import { PREDICTIONS_PATH, REPLICATE_API, REPLICATE_GENERATE_PARAMS } from '../harness/replicateNock';
 import { RUNFLOW_API, RUNFLOW_GENERATE_PARAMS, RUNS_PATH } from '../harness/runflowNock';
 import { makePng } from '../mock-provider/images';
 import { useNock } from '../setup-nock';
@@ -31,6 +33,8 @@ interface Hostile {
 	failingJob(): void;
 	/** A job whose image link is on the API host itself. */
 	imageOnApiHost(): void;
+	/** Whether the node downloads an Image URL itself (BFL takes bytes), without the key. */
+	fetchesImageUrl?: boolean;
 }
 
 const png = makePng(8, 8, 1);
@@ -106,6 +110,73 @@ const runflow: Hostile = {
 	},
 };
 
+const bfl: Hostile = {
+	name: 'Black Forest Labs',
+	key: DUMMY_BFL_KEY,
+	api: BFL_API,
+	params: BFL_GENERATE_PARAMS,
+	fetchesImageUrl: true,
+	submit(echo) {
+		nock(BFL_API)
+			.post(BFL_SUBMIT_PATH)
+			.reply(function () {
+				return echo(String(this.req.headers['x-key']));
+			});
+	},
+	failingJob() {
+		nock(BFL_API)
+			.post(BFL_SUBMIT_PATH)
+			.reply(200, { id: 't-echo', polling_url: `${BFL_API}/v1/get_result?id=t-echo` })
+			.get('/v1/get_result')
+			.query(true)
+			.reply(function () {
+				return [200, { id: 't-echo', status: 'Error', details: { reason: `worker rejected x-key ${String(this.req.headers['x-key'])}` } }];
+			});
+	},
+	imageOnApiHost() {
+		nock(BFL_API)
+			.post(BFL_SUBMIT_PATH)
+			.reply(200, { id: 't-host', polling_url: `${BFL_API}/v1/get_result?id=t-host` })
+			.get('/v1/get_result')
+			.query(true)
+			.reply(200, { id: 't-host', status: 'Ready', result: { sample: `${BFL_API}/files/t-host.png`, seed: 1 } })
+			.get('/files/t-host.png')
+			.reply(200, png, { 'content-type': 'image/png' });
+	},
+};
+
+const replicate: Hostile = {
+	name: 'Replicate',
+	key: DUMMY_REPLICATE_KEY,
+	api: REPLICATE_API,
+	params: REPLICATE_GENERATE_PARAMS,
+	submit(echo) {
+		nock(REPLICATE_API)
+			.post(PREDICTIONS_PATH)
+			.reply(function () {
+				return echo(String(this.req.headers.authorization));
+			});
+	},
+	failingJob() {
+		nock(REPLICATE_API)
+			.post(PREDICTIONS_PATH)
+			.reply(201, { id: 'p-echo', status: 'starting' })
+			.get('/v1/predictions/p-echo')
+			.reply(function () {
+				return [200, { id: 'p-echo', status: 'failed', error: `upstream rejected ${String(this.req.headers.authorization)}` }];
+			});
+	},
+	imageOnApiHost() {
+		nock(REPLICATE_API)
+			.post(PREDICTIONS_PATH)
+			.reply(201, { id: 'p-host', status: 'starting' })
+			.get('/v1/predictions/p-host')
+			.reply(200, { id: 'p-host', status: 'succeeded', output: `${REPLICATE_API}/files/p-host.png` })
+			.get('/files/p-host.png')
+			.reply(200, png, { 'content-type': 'image/png' });
+	},
+};
+
 const echoes: Array<[string, Echo]> = [
 	['401 quoting the header', (auth) => [401, { detail: `Invalid credentials: ${auth}`, code: 'UNAUTHORIZED', message: `Bad header ${auth}` }]],
 	['422 quoting the key in the field error', (auth) => [422, { detail: [{ loc: ['body', 'prompt'], msg: `rejected for ${auth}`, type: 'value_error' }], code: 'VALIDATION_ERROR', message: 'invalid', errors: [{ field: 'input.prompt', message: `rejected for ${auth}` }] }]],
@@ -132,7 +203,7 @@ async function everythingVisible(make: () => Harness, makeStrict: () => Harness)
 	return { out, thrown, strict };
 }
 
-describe.each([fal, runflow])('leak check: $name', (p) => {
+describe.each([fal, runflow, bfl, replicate])('leak check: $name', (p) => {
 	it.each(echoes)('%s: the key appears in no error, output or log, and goes nowhere else', async (_name, echo) => {
 		useVirtualClock();
 		p.submit(echo);
@@ -167,16 +238,19 @@ describe.each([fal, runflow])('leak check: $name', (p) => {
 		const harness = createHarness({ params: p.params });
 		const [out] = await harness.run();
 		const download = harness.requests.find((r) => r.url.includes('/files/'))!;
-		expect(download.headers.authorization).toBeUndefined();
+		expect([download.headers.authorization, download.headers['x-key']]).toEqual([undefined, undefined]);
 		expect(out).toHaveLength(1);
 	});
 
-	it('an image URL the user gives is passed to the provider, never fetched with the key', async () => {
+	it('an image URL the user gives is passed to the provider, or fetched by the node, never with the key', async () => {
 		useVirtualClock();
+		if (p.fetchesImageUrl) nock('https://user-images.example').get('/in.png').reply(200, png, { 'content-type': 'image/png' });
 		p.submit(() => [401, { detail: 'no', code: 'UNAUTHORIZED', message: 'no' }]);
 		const harness = createHarness({ params: { ...p.params, imageSource: 'url', imageUrl: 'https://user-images.example/in.png' }, continueOnFail: true });
 		await harness.run();
-		expect(harness.requests.some((r) => r.url.includes('user-images.example'))).toBe(false);
+		const fetched = harness.requests.filter((r) => r.url.includes('user-images.example'));
+		expect(fetched).toHaveLength(p.fetchesImageUrl ? 1 : 0);
+		for (const r of fetched) expect([r.headers.authorization, r.headers['x-key']]).toEqual([undefined, undefined]);
 	});
 });
 

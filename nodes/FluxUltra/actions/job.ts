@@ -2,13 +2,14 @@ import type { IBinaryData, IExecuteFunctions, INodeExecutionData } from 'n8n-wor
 
 import { clock } from '../helpers/clock';
 import { decodeDataUri, fetchResultImage, sniffImage, type ResultFile } from '../helpers/images';
-import { loadInputBinary } from '../helpers/inputImage';
+import { downloadInputImage, loadInputBinary } from '../helpers/inputImage';
 import { fileNameFor, imageJson } from '../helpers/output';
 import { IMAGE_INPUT } from '../parameters/table';
 import { ParameterError, type JobRequest } from '../parameters/validation';
 import type { CancelOutcome, FluxProvider, JobScope, ProviderSession, ResultImage, SubmittedJob } from '../providers/types';
 import { FluxError } from '../transport/errors';
 import { backoffMs, DEFAULT_RETRY, errorCode } from '../transport/http';
+import type { JobPart } from './expand';
 
 /**
  * One item, one provider job: resolve the input image, submit, wait, read the result, download
@@ -23,6 +24,8 @@ export async function runJob(
 	itemIndex: number,
 	/** Called once the provider is done with the job, before the downloads: frees its parallel slot. */
 	providerDone: () => void = () => undefined,
+	/** Set when this job makes only some of the item's images (see expand.ts). */
+	part?: JobPart,
 ): Promise<INodeExecutionData[]> {
 	const scope: JobScope = {
 		ctx,
@@ -32,7 +35,10 @@ export async function runJob(
 		signal: ctx.getExecutionCancelSignal?.(),
 	};
 
-	const imageUrl = await inputImageUrl(scope, session, request);
+	const imageUrl = part
+		? await (part.shared.imageUrl ??= inputImageUrl(scope, provider, session, request))
+		: await inputImageUrl(scope, provider, session, request);
+	const firstImage = part?.firstImage ?? 0;
 	const job = await session.submit(scope, request, imageUrl);
 	try {
 		const finalStatus = await waitOrCancel(provider, scope, session, job);
@@ -44,7 +50,7 @@ export async function runJob(
 				const fileName = (extension: string) =>
 					fileNameFor(
 						request.options.fileName,
-						{ requestId: result.requestId, index: index + 1, item: itemIndex + 1, seed: result.seed },
+						{ requestId: result.requestId, index: firstImage + index + 1, item: itemIndex + 1, seed: result.seed },
 						extension,
 					);
 				const { file, binary } = await storeImage(ctx, provider, session, scope, request, image, fileName);
@@ -54,7 +60,8 @@ export async function runJob(
 						request,
 						result,
 						image,
-						imageIndex: index,
+						imageIndex: firstImage + index,
+						imageCount: part?.imageCount,
 						kind: file.kind,
 						size: file.size,
 						fileName: binary.fileName ?? fileName(file.kind.extension),
@@ -139,15 +146,31 @@ function downloadFailed(provider: FluxProvider, url: string, error: unknown, att
 
 /**
  * The input image as the provider will fetch it: a URL as given, or an incoming file or data URI
- * handed to the provider's upload (which may keep small files inline).
+ * handed to the provider's upload (which may keep small files inline). A provider that takes only
+ * bytes gets an Image URL downloaded by the node, with the checks of a result download.
  */
-async function inputImageUrl(scope: JobScope, session: ProviderSession, request: JobRequest): Promise<string | undefined> {
+async function inputImageUrl(
+	scope: JobScope,
+	provider: FluxProvider,
+	session: ProviderSession,
+	request: JobRequest,
+): Promise<string | undefined> {
 	const image = request.image;
 	if (!image) return undefined;
 	if (image.kind === 'binary') {
 		return await session.upload(scope, await loadInputBinary(scope.ctx, scope.itemIndex, image.property));
 	}
-	if (!image.url.startsWith('data:')) return image.url;
+	if (!image.url.startsWith('data:')) {
+		if (provider.imageUrlAs !== 'bytes') return image.url;
+		const bytes = await downloadInputImage(scope.ctx, image.url, {
+			signal: scope.signal,
+			plainHttpOrigin: session.plainHttpOrigin,
+			internalHostsAllowed: session.internalHostsAllowed,
+			maxBytes: request.options.maxImageBytes,
+			providerName: provider.displayName,
+		});
+		return await session.upload(scope, bytes);
+	}
 	const bytes = decodeDataUri(image.url);
 	const kind = sniffImage(bytes);
 	if (!kind) {

@@ -15,6 +15,7 @@ import { providerById } from '../providers/registry';
 import type { FluxProvider, ProviderSession } from '../providers/types';
 import { FluxError } from '../transport/errors';
 import { redact } from '../transport/redact';
+import { splitRequest, type JobPart } from './expand';
 import { runJob } from './job';
 import { runPool } from './pool';
 
@@ -173,18 +174,22 @@ export async function route(this: IExecuteFunctions): Promise<INodeExecutionData
 			openFailure = error;
 		}
 	}
-	// Jobs run side by side up to "Max Parallel Jobs" (read from the first item); every item's
-	// outcome lands at its own index, so the output keeps the input order.
+	// Jobs run side by side up to "Max Parallel Jobs" (read from the first item); every job's
+	// outcome lands at its own index, so the output keeps the input order. An item whose images take
+	// several requests (one image per request on BFL and Replicate) is several jobs, in image order.
+	const jobs: Array<{ item: number; request?: JobRequest; part?: JobPart }> = prepared.flatMap((item, i) =>
+		item.request ? splitRequest(provider, item.request).map((job) => ({ item: i, ...job })) : [{ item: i }],
+	);
 	const limit = prepared.find((p) => p.request)?.request?.options.maxParallelJobs ?? 1;
 	let stopped = false;
 	const outcomes = await runPool(
-		prepared.length,
+		jobs.length,
 		limit,
-		async (i, release): Promise<{ items?: INodeExecutionData[]; failure?: unknown }> => {
-			const item = prepared[i];
-			if (!item.request || !session) return { failure: item.failure ?? openFailure };
+		async (j, release): Promise<{ items?: INodeExecutionData[]; failure?: unknown }> => {
+			const { item: i, request, part } = jobs[j];
+			if (!request || !session) return { failure: prepared[i].failure ?? openFailure };
 			try {
-				return { items: await runJob(this, provider, session, item.request, i, release) };
+				return { items: await runJob(this, provider, session, request, i, release, part) };
 			} catch (failure) {
 				// Without Continue On Fail the node fails: start no further job (running ones finish).
 				if (!continueOnFail) stopped = true;
@@ -194,12 +199,13 @@ export async function route(this: IExecuteFunctions): Promise<INodeExecutionData
 		() => stopped,
 	);
 	const output: INodeExecutionData[] = [];
-	for (const [i, outcome] of outcomes.entries()) {
+	for (const [j, outcome] of outcomes.entries()) {
 		if (!outcome) continue;
 		if (outcome.items) {
 			output.push(...outcome.items);
 			continue;
 		}
+		const i = jobs[j].item;
 		const nodeError = toNodeError(this, outcome.failure, i, session?.scrub);
 		if (!continueOnFail) throw nodeError;
 		output.push(errorItem(nodeError, outcome.failure, i));

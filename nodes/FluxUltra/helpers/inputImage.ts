@@ -3,7 +3,10 @@ import type { IBinaryData, IExecuteFunctions } from 'n8n-workflow';
 import { IMAGE_INPUT } from '../parameters/table';
 import { ParameterError, type ImageInput } from '../parameters/validation';
 import type { ImageBytes } from '../providers/types';
-import { sniffImage } from './images';
+import { FluxError, type ProviderErrorContext } from '../transport/errors';
+import type { ByteStream } from '../transport/http';
+import { fetchResultImage, sniffImage, type DownloadOptions } from './images';
+import { isFollowableLink, parseUrl } from './url';
 
 /** Image types the Ultra endpoints take as input (fal's Redux form lists these). */
 export const INPUT_IMAGE_TYPES = ['image/jpeg', 'image/png', 'image/webp', 'image/gif', 'image/avif'];
@@ -55,4 +58,65 @@ export async function loadInputBinary(
 	}
 	const fileName = findBinary(ctx, itemIndex, property)?.fileName ?? `input.${kind.extension}`;
 	return { bytes, mimeType: kind.mimeType, fileName };
+}
+
+/** Who the node downloads an Image URL from: the user's host, not the provider. */
+const IMAGE_HOST: ProviderErrorContext = {
+	providerName: 'the image host',
+	credentialName: '',
+	parseError: () => ({}),
+};
+
+/**
+ * Downloads an Image URL for a provider that takes the image's bytes rather than a link (BFL), with
+ * the checks of a result download: https only, no credential sent, "Max Image Size" enforced on the
+ * way, and the type read from the bytes. Any problem is the Image URL's, named before the job exists.
+ */
+export async function downloadInputImage(
+	ctx: IExecuteFunctions,
+	url: string,
+	options: DownloadOptions & { providerName: string },
+): Promise<ImageBytes> {
+	const field = IMAGE_INPUT.url.displayName;
+	if (!isFollowableLink(url, options.plainHttpOrigin)) {
+		throw new ParameterError(field, `must be an https:// URL: ${options.providerName} takes the image itself, which the node downloads over https only`, url);
+	}
+	const outcome = await fetchResultImage(ctx, IMAGE_HOST, { url }, options)
+		.then(async (file) => {
+			const bytes = Buffer.isBuffer(file.data) ? file.data : await readAll(file.data, file.stoppedBy);
+			if (file.declaredBytes !== undefined && bytes.length < file.declaredBytes) {
+				throw new FluxError('download', `the download broke off (${bytes.length} of ${file.declaredBytes} bytes)`);
+			}
+			return { bytes };
+		})
+		.catch((error: unknown) => ({ error }));
+	if ('error' in outcome) throw asImageUrlProblem(outcome.error, url);
+	const bytes = outcome.bytes;
+	const kind = sniffImage(bytes);
+	if (!kind || !INPUT_IMAGE_TYPES.includes(kind.mimeType)) {
+		throw new ParameterError(field, 'is not a JPEG, PNG, WebP, GIF or AVIF image', url);
+	}
+	const name = parseUrl(url)?.pathname.split('/').pop();
+	return { bytes, mimeType: kind.mimeType, fileName: name || `input.${kind.extension}` };
+}
+
+/** A failed Image URL download as the Image URL's problem; cancellation and foreign errors pass as they are. */
+function asImageUrlProblem(error: unknown, url: string): unknown {
+	if (!(error instanceof FluxError) || error.kind === 'cancelled') return error;
+	const problem = error.httpCode
+		? `could not be downloaded (HTTP ${error.httpCode})`
+		: `could not be used: ${error.message.replace(/^An image from the image host/, 'the image')}`;
+	return new ParameterError(IMAGE_INPUT.url.displayName, problem, url);
+}
+
+/** The rest of a checked download, into memory; fails with the size cap's error if it stopped the stream. */
+async function readAll(stream: ByteStream, stoppedBy: () => FluxError | undefined): Promise<Buffer> {
+	const chunks: Buffer[] = [];
+	await new Promise<void>((resolve, reject) => {
+		stream.on('data', (chunk: Buffer | string) => chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk)));
+		stream.once('end', () => resolve());
+		stream.once('error', (error: Error) => reject(stoppedBy() ?? error));
+		stream.once('close', () => (stoppedBy() ? reject(stoppedBy()) : resolve()));
+	});
+	return Buffer.concat(chunks);
 }

@@ -28,6 +28,8 @@ export function imageJson(args: {
 	result: JobResult;
 	image: ResultImage;
 	imageIndex: number;
+	/** Images the item asked for, when its images came from several requests; else the result's count. */
+	imageCount?: number;
 	kind: ImageKind;
 	size: { width: number; height: number } | undefined;
 	fileName: string;
@@ -39,7 +41,7 @@ export function imageJson(args: {
 		operation: request.operation,
 		requestId: result.requestId,
 		imageIndex: args.imageIndex,
-		imageCount: result.images.length,
+		imageCount: args.imageCount ?? result.images.length,
 		seed: result.seed ?? null,
 		prompt: result.prompt ?? request.params.prompt,
 		width: args.size?.width ?? image.width ?? null,

@@ -147,7 +147,8 @@ export const PROVIDER_PARAMS = [
 		name: 'numImages',
 		apiName: 'num_images',
 		displayName: 'Number of Images',
-		description: 'How many images to create for each input item. Each image comes out as its own item.',
+		description:
+			'How many images to create for each input item. Each image comes out as its own item. Black Forest Labs and Replicate make one image per request, so there each image is its own job.',
 		placement: 'main',
 		operations: BOTH,
 		default: 1,
@@ -241,7 +242,7 @@ export const PROVIDER_PARAMS = [
 		apiName: 'sync_mode',
 		displayName: 'Sync Mode',
 		description:
-			'Whether fal.ai returns the images inline instead of as links; inline images are not kept in its request history. Runflow has no sync mode: leave it off there.',
+			'Whether fal.ai returns the images inline instead of as links; inline images are not kept in its request history. Only fal.ai has a sync mode: leave it off on the other providers.',
 		placement: 'options',
 		operations: BOTH,
 		default: false,
@@ -308,7 +309,7 @@ export const NODE_OPTION_PARAMS = [
 		name: 'timeout',
 		displayName: 'Timeout (Seconds)',
 		description:
-			'How long to wait for each job before giving up. The job is then cancelled at fal.ai; Runflow offers no cancel, so a Runflow run may still finish and be billed.',
+			'How long to wait for each job before giving up. The job is then cancelled at fal.ai and Replicate; Runflow and Black Forest Labs offer no cancel, so a job there may still finish and be billed.',
 		placement: 'options',
 		operations: BOTH,
 		default: 600,
@@ -322,7 +323,7 @@ export const NODE_OPTION_PARAMS = [
 		name: 'maxParallelJobs',
 		displayName: 'Max Parallel Jobs',
 		description:
-			"How many items' jobs run at the same time. fal.ai starts accounts at 2 concurrent jobs (more wait in its queue); Runflow queues runs beyond a per-model limit. Output order is kept.",
+			"How many jobs run at the same time: one per item, or one per image on Black Forest Labs and Replicate. fal.ai starts accounts at 2 concurrent jobs (more wait in its queue); Runflow queues runs beyond a per-model limit; BFL allows 24. Output order is kept.",
 		placement: 'options',
 		operations: BOTH,
 		default: 2,

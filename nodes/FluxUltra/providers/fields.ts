@@ -31,6 +31,14 @@ export type FieldSupport =
 			note?: string;
 	  }
 	| {
+			/**
+			 * Not sent: the provider makes one image per request, so the node sends one request per
+			 * image (see `FluxProvider.imagesPerRequest`). Only for Number of Images.
+			 */
+			status: 'per_request';
+			note: string;
+	  }
+	| {
 			status: 'refused';
 			/** The one value the provider can honour (the field's off state); any other is refused. */
 			accepts: unknown;
@@ -71,7 +79,7 @@ export function buildInput(fields: FieldMap, request: JobRequest, imageUrl: stri
 	const input: Record<string, unknown> = {};
 	for (const name of CANONICAL_FIELDS) {
 		const support = fields[name];
-		if (support.status === 'refused') continue;
+		if (!('wire' in support)) continue;
 		const value = name === IMAGE_INPUT.apiName ? imageUrl : request.params[name as keyof FluxParams];
 		if (value === undefined || value === '') continue;
 		if (support.withImageOnly && imageUrl === undefined) continue;
@@ -79,4 +87,13 @@ export function buildInput(fields: FieldMap, request: JobRequest, imageUrl: stri
 		input[support.wire] = support.encode ? support.encode(value) : value;
 	}
 	return input;
+}
+
+/** The node's display name for a provider's wire name (`prompt_upsampling` → "Enhance Prompt"), from its field map. */
+export function displayNameForWire(fields: FieldMap, wire: string): string | undefined {
+	const canonical = CANONICAL_FIELDS.find((name) => {
+		const support = fields[name];
+		return 'wire' in support && support.wire === wire;
+	});
+	return canonical === undefined ? undefined : displayNameForApiField(canonical);
 }

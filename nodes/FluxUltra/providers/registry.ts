@@ -2,12 +2,14 @@ import type { INodeProperties, INodePropertyOptions } from 'n8n-workflow';
 
 import { OPERATIONS, PROVIDER_PARAMS } from '../parameters/table';
 
+import { bflProvider } from './bfl/bfl.provider';
 import { falProvider } from './fal/fal.provider';
+import { replicateProvider } from './replicate/replicate.provider';
 import { runflowProvider } from './runflow/runflow.provider';
 import type { FluxProvider } from './types';
 
 /** Every provider, in the order the Provider field lists them. Adding one touches only this list. */
-export const PROVIDERS: readonly FluxProvider[] = [falProvider, runflowProvider];
+export const PROVIDERS: readonly FluxProvider[] = [falProvider, runflowProvider, bflProvider, replicateProvider];
 
 export function providerById(id: unknown): FluxProvider | undefined {
 	return PROVIDERS.find((p) => p.id === id);

@@ -92,6 +92,18 @@ export interface FluxProvider {
 	readonly errors: ProviderErrorContext;
 	/** How the provider treats each field: its wire name, or why it refuses it. */
 	readonly fields: FieldMap;
+	/**
+	 * Images one request makes, when the provider has no "number of images" input (BFL, Replicate:
+	 * one). The node then sends one request per image, each counted against Max Parallel Jobs.
+	 * Undefined: one request makes every image of an item.
+	 */
+	readonly imagesPerRequest?: number;
+	/**
+	 * `bytes`: the provider cannot fetch an image URL itself (BFL takes base64 only), so the node
+	 * downloads an Image URL, with the checks of a result download, and hands the bytes to
+	 * `upload()` as it does an incoming file. Undefined: an https Image URL is passed on as it is.
+	 */
+	readonly imageUrlAs?: 'bytes';
 	/** Why the provider cannot run this operation, or undefined when it can. */
 	unsupported(operation: Operation): string | undefined;
 	/** Reads the credential's settings for this execution; makes no request. */

@@ -25,12 +25,16 @@ describe('FluxUltra description', () => {
 		expect(evaluate({ operation: 'generate', provider: 'fal' })).toBe('Generate · fal.ai');
 		expect(evaluate({ operation: 'remix', provider: 'fal' })).toBe('Remix · fal.ai');
 		expect(evaluate({ operation: 'generate', provider: 'runflow' })).toBe('Generate · Runflow');
+		expect(evaluate({ operation: 'remix', provider: 'bfl' })).toBe('Remix · Black Forest Labs');
+		expect(evaluate({ operation: 'generate', provider: 'replicate' })).toBe('Generate · Replicate');
 	});
 
 	it('asks for each provider\'s credential only when that provider is picked', () => {
 		expect(description.credentials).toEqual([
 			{ name: 'falApi', required: true, displayOptions: { show: { provider: ['fal'] } } },
 			{ name: 'runflowApi', required: true, displayOptions: { show: { provider: ['runflow'] } } },
+			{ name: 'bflApi', required: true, displayOptions: { show: { provider: ['bfl'] } } },
+			{ name: 'replicateApi', required: true, displayOptions: { show: { provider: ['replicate'] } } },
 		]);
 	});
 

@@ -53,11 +53,14 @@ describe('fields built from the parameter table', () => {
 });
 
 describe('fields a provider can only refuse', () => {
-	it('hides Sync Mode when Runflow is the provider, and only then', () => {
+	it('hides Sync Mode where only fal.ai has it, and Enhance Prompt on Replicate, and nothing else', () => {
 		const options = new FluxUltra().description.properties.find((p) => p.name === 'options')!;
-		const sync = (options.options as INodeProperties[]).find((p) => p.name === 'syncMode')!;
-		expect(sync.displayOptions?.hide).toEqual({ '/provider': ['runflow'] });
-		const others = (options.options as INodeProperties[]).filter((p) => p.name !== 'syncMode' && p.displayOptions?.hide);
-		expect(others).toEqual([]);
+		const hidden = Object.fromEntries(
+			(options.options as INodeProperties[]).filter((p) => p.displayOptions?.hide).map((p) => [p.name, p.displayOptions?.hide]),
+		);
+		expect(hidden).toEqual({
+			syncMode: { '/provider': ['runflow', 'bfl', 'replicate'] },
+			enhancePrompt: { '/provider': ['replicate'] },
+		});
 	});
 });

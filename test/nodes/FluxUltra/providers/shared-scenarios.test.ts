@@ -3,10 +3,12 @@ import nock from 'nock';
 import { describe, expect, it } from 'vitest';
 
 import { useVirtualClock } from '../../../harness/clock';
-import { createHarness, DUMMY_FAL_KEY, DUMMY_RUNFLOW_KEY, type Harness } from '../../../harness/context';
+import { BFL_API, BFL_GENERATE_PARAMS, BFL_POLL_HOST, BFL_SUBMIT_PATH, mockBflJob } from '../../../harness/bflNock';
+import { createHarness, DUMMY_BFL_KEY, DUMMY_FAL_KEY, DUMMY_REPLICATE_KEY, DUMMY_RUNFLOW_KEY, type Harness } from '../../../harness/context';
 import {
 	CDN,
 	ENDPOINT_PATH,
+	FAL_REST,
 	fakeImages,
 	GENERATE_PARAMS,
 	mockFalJob,
@@ -14,6 +16,7 @@ import {
 	QUEUE,
 	type FakeImage,
 } from '../../../harness/falNock';
+import { mockReplicateJob, mockReplicateUpload, PREDICTIONS_PATH, REPLICATE_API, REPLICATE_GENERATE_PARAMS } from '../../../harness/replicateNock';
 import { mockRunflowJob, mockRunflowUpload, RUNFLOW_API, RUNFLOW_GENERATE_PARAMS, RUNS_PATH } from '../../../harness/runflowNock';
 import { makePng } from '../../../mock-provider/images';
 import { useNock } from '../../../setup-nock';
@@ -23,42 +26,72 @@ useNock();
 /**
  * The same scenarios against every provider, through each provider's real wire format on nock.
  * What comes out of the node must be the same: same items, same JSON keys, same binary layout, same
- * error kinds and messages. Only what names the provider may differ.
+ * error kinds and messages. Only what names the provider or its job may differ, and the seed of an
+ * item with several images: fal.ai and Runflow report the one seed of their multi-image job, BFL and
+ * Replicate the seed of each image's own request.
  */
 interface Driver {
-	id: 'fal' | 'runflow';
+	id: 'fal' | 'runflow' | 'bfl' | 'replicate';
 	name: string;
-	apiHost: string;
+	/** Hosts that get the key (API, polling, fal's storage API). */
+	signedHosts: string[];
+	/** The header the key goes in. */
+	authHeader: 'authorization' | 'x-key';
 	key: string;
 	params: Record<string, unknown>;
-	/** One successful job; `input()` is the provider-side input object it received. */
+	/** The name of the input image in the provider's input. */
+	imageField: string;
+	/**
+	 * One item's successful job(s): one job for every image on fal.ai and Runflow, one per image on
+	 * BFL and Replicate. `input()` is the provider-side input of the (first) job.
+	 */
 	job(images: FakeImage[], seed: number): { input(): Record<string, unknown> | undefined };
-	upload(): { url: string; host: string };
+	/** The seeds the output reports for an item of `count` images whose job(s) reported `seed`. */
+	seeds(seed: number, count: number): number[];
+	/** What the input carries for an Image URL (mounting what the node fetches itself, on BFL). */
+	imageUrl(url: string, bytes: Buffer): unknown;
+	/** Mounts the upload of a large incoming file; returns what the input carries and a check of the upload. */
+	upload(photo: Buffer): { expected: unknown; check(harness: Harness): void };
 	/** The provider's error body for an HTTP status at job creation. */
 	createFails(status: number, body: 'auth' | 'credit' | 'field' | 'busy'): void;
 	/** A job that runs and is then blocked by the content checker. */
 	moderatedJob(): void;
 }
 
+const perJob = (seed: number, count: number) => Array<number>(count).fill(seed);
+const perImage = (seed: number, count: number) => Array.from({ length: count }, (_, n) => seed + n);
+
+/** A presigned PUT of the photo to the storage host, without any credential. */
+const presignedPut = (host: string, photo: Buffer) => (harness: Harness) => {
+	const put = harness.requests.find((r) => r.method === 'PUT')!;
+	expect(put.url.startsWith(host)).toBe(true);
+	expect(put.body!.equals(photo)).toBe(true);
+	expect(put.headers.authorization).toBeUndefined();
+};
+
 const fal: Driver = {
 	id: 'fal',
 	name: 'fal.ai',
-	apiHost: QUEUE,
+	signedHosts: [QUEUE, FAL_REST],
+	authHeader: 'authorization',
 	key: DUMMY_FAL_KEY,
 	params: GENERATE_PARAMS,
+	imageField: 'image_url',
 	job(images, seed) {
 		const job = mockFalJob({ images, seed });
 		return { input: job.submitted };
 	},
-	upload() {
+	seeds: perJob,
+	imageUrl: (url) => url,
+	upload(photo) {
 		const up = mockFalUpload();
-		return { url: up.fileUrl, host: up.uploadHost };
+		return { expected: up.fileUrl, check: presignedPut(up.uploadHost, photo) };
 	},
 	createFails(status, kind) {
 		const bodies = {
 			auth: { detail: 'Invalid API key' },
 			credit: { detail: 'Exhausted balance' },
-			field: { detail: [{ loc: ['body', 'num_images'], msg: 'must be at most 4', type: 'less_than_equal' }] },
+			field: { detail: [{ loc: ['body', 'aspect_ratio'], msg: 'must be one of the listed ratios', type: 'literal_error' }] },
 			busy: { detail: 'Service unavailable' },
 		};
 		nock(QUEUE).post(ENDPOINT_PATH.generate).reply(status, bodies[kind]);
@@ -76,22 +109,26 @@ const fal: Driver = {
 const runflow: Driver = {
 	id: 'runflow',
 	name: 'Runflow',
-	apiHost: RUNFLOW_API,
+	signedHosts: [RUNFLOW_API],
+	authHeader: 'authorization',
 	key: DUMMY_RUNFLOW_KEY,
 	params: RUNFLOW_GENERATE_PARAMS,
+	imageField: 'image_url',
 	job(images, seed) {
 		const job = mockRunflowJob({ images, seed });
 		return { input: () => job.submitted()?.input as Record<string, unknown> | undefined };
 	},
-	upload() {
+	seeds: perJob,
+	imageUrl: (url) => url,
+	upload(photo) {
 		const up = mockRunflowUpload();
-		return { url: up.assetUrl, host: up.uploadHost };
+		return { expected: up.assetUrl, check: presignedPut(up.uploadHost, photo) };
 	},
 	createFails(status, kind) {
 		const bodies = {
 			auth: { code: 'UNAUTHORIZED', message: 'Invalid API key', errors: null },
 			credit: { code: 'INSUFFICIENT_CREDIT', message: 'Insufficient credit balance', errors: null },
-			field: { code: 'VALIDATION_ERROR', message: 'Request validation failed', errors: [{ field: 'input.num_images', message: 'must be at most 4' }] },
+			field: { code: 'VALIDATION_ERROR', message: 'Request validation failed', errors: [{ field: 'input.aspect_ratio', message: 'must be one of the listed ratios' }] },
 			busy: { code: 'SERVICE_UNAVAILABLE', message: 'Service unavailable', errors: null },
 		};
 		nock(RUNFLOW_API).post(RUNS_PATH).reply(status, bodies[kind]);
@@ -101,13 +138,100 @@ const runflow: Driver = {
 	},
 };
 
-const DRIVERS = [fal, runflow];
+const bfl: Driver = {
+	id: 'bfl',
+	name: 'Black Forest Labs',
+	signedHosts: [BFL_API, BFL_POLL_HOST],
+	authHeader: 'x-key',
+	key: DUMMY_BFL_KEY,
+	params: BFL_GENERATE_PARAMS,
+	imageField: 'image_prompt',
+	job(images, seed) {
+		const jobs = images.map((image, n) => mockBflJob({ image, seed: seed + n }));
+		return { input: jobs[0].submitted };
+	},
+	seeds: perImage,
+	imageUrl(url, bytes) {
+		// BFL takes base64 only: the node downloads the URL itself, without the key.
+		const u = new URL(url);
+		nock(u.origin).get(u.pathname).reply(200, bytes, { 'content-type': 'image/png' });
+		return bytes.toString('base64');
+	},
+	upload(photo) {
+		return {
+			expected: photo.toString('base64'),
+			check: (harness) => expect(harness.requests.filter((r) => r.method === 'PUT' || r.url.includes('upload'))).toHaveLength(0),
+		};
+	},
+	createFails(status, kind) {
+		const bodies = {
+			auth: { detail: 'Invalid API key' },
+			credit: { detail: 'Insufficient credits' },
+			field: { detail: [{ loc: ['body', 'aspect_ratio'], msg: 'must be one of the listed ratios', type: 'value_error' }] },
+			busy: { detail: 'Service temporarily unavailable' },
+		};
+		nock(BFL_API).post(BFL_SUBMIT_PATH).reply(status, bodies[kind]);
+	},
+	moderatedJob() {
+		mockBflJob({ terminal: { status: 'Content Moderated', result: null } });
+	},
+};
 
-/** The parts of an output item that may name the provider or its job id are set aside. */
+const replicate: Driver = {
+	id: 'replicate',
+	name: 'Replicate',
+	signedHosts: [REPLICATE_API],
+	authHeader: 'authorization',
+	key: DUMMY_REPLICATE_KEY,
+	params: REPLICATE_GENERATE_PARAMS,
+	imageField: 'image_prompt',
+	job(images, seed) {
+		const jobs = images.map((image, n) => mockReplicateJob({ image, seed: seed + n }));
+		return { input: () => jobs[0].submitted()?.input as Record<string, unknown> | undefined };
+	},
+	seeds: perImage,
+	imageUrl: (url) => url,
+	upload(photo) {
+		// Over 1 MB: Replicate's Files API, a multipart POST to the API host (with the key).
+		const up = mockReplicateUpload();
+		return {
+			expected: up.url,
+			check: (harness) => {
+				const post = harness.requests.find((r) => r.url === `${REPLICATE_API}/v1/files`)!;
+				expect(post.body!.includes(photo)).toBe(true);
+			},
+		};
+	},
+	createFails(status, kind) {
+		const bodies = {
+			auth: { title: 'Unauthenticated', detail: 'Invalid API key', status },
+			credit: { title: 'Insufficient credit', detail: 'You have insufficient credit to run this model.', status },
+			field: {
+				title: 'Input validation failed',
+				detail: '- input.aspect_ratio: must be one of the listed ratios',
+				status,
+				invalid_fields: [{ type: 'enum', field: 'input.aspect_ratio', description: 'must be one of the listed ratios' }],
+			},
+			busy: { title: 'Service Unavailable', detail: 'Service unavailable', status },
+		};
+		nock(REPLICATE_API).post(PREDICTIONS_PATH).reply(status, bodies[kind]);
+	},
+	moderatedJob() {
+		mockReplicateJob({ terminal: { status: 'failed', output: null, error: 'Your input or output was flagged as sensitive. (E005)' } });
+	},
+};
+
+const DRIVERS = [fal, runflow, bfl, replicate];
+
+/**
+ * The parts of an output item that may name the provider or its job id are set aside, and so is the
+ * seed of an item with several images (one per job, or one per image: asserted per driver).
+ */
 function neutral(items: INodeExecutionData[], driver: Driver) {
 	return items.map((item) => {
 		const json = { ...item.json };
 		for (const key of ['provider', 'requestId', 'fileName', 'url', 'nsfw']) delete json[key];
+		if (Number(json.imageCount) > 1) delete json.seed;
 		if (typeof json.error === 'string') json.error = json.error.replaceAll(driver.name, '<provider>');
 		delete json.description;
 		const binary = Object.fromEntries(
@@ -152,7 +276,8 @@ describe('shared scenarios: every provider gives the same output items', () => {
 			expect(out).toHaveLength(4);
 			expect(out.map((i) => i.pairedItem)).toEqual([{ item: 0 }, { item: 0 }, { item: 1 }, { item: 1 }]);
 			expect(out.map((i) => i.json.provider)).toEqual(Array(4).fill(driver.id));
-			expect(out.map((i) => i.json.seed)).toEqual([100, 100, 101, 101]);
+			expect(out.map((i) => i.json.seed)).toEqual([...driver.seeds(100, 2), ...driver.seeds(101, 2)]);
+			expect(out.map((i) => [i.json.imageIndex, i.json.imageCount])).toEqual([[0, 2], [1, 2], [0, 2], [1, 2]]);
 			expect(Object.keys(out[0].json).sort()).toEqual(
 				['aspectRatio', 'contentType', 'fileName', 'fileSize', 'height', 'imageCount', 'imageIndex', 'nsfw', 'operation', 'prompt', 'provider', 'requestId', 'seed', 'url', 'width'].sort(),
 			);
@@ -160,36 +285,37 @@ describe('shared scenarios: every provider gives the same output items', () => {
 		}
 	});
 
-	it('an image URL is passed on as it is, with the image prompt strength', async () => {
+	it('an image URL reaches the provider with the image prompt strength (as a link, or as its bytes on BFL)', async () => {
+		const ref = makePng(12, 12, 3);
 		await onEveryProvider(async (d) => {
+			const expected = d.imageUrl('https://example.com/ref.png', ref);
 			const job = d.job(fakeImages(1), 5);
 			const harness = createHarness({ params: { ...d.params, imageSource: 'url', imageUrl: 'https://example.com/ref.png', options: { imagePromptStrength: 0.35 } } });
 			const [out] = await harness.run();
-			expect(job.input()).toMatchObject({ image_url: 'https://example.com/ref.png', image_prompt_strength: 0.35 });
+			expect(job.input()).toMatchObject({ [d.imageField]: expected, image_prompt_strength: 0.35 });
 			return { out, harness };
 		});
 	});
 
-	it('a large incoming file is uploaded to the provider\'s storage without the key, then used as image URL', async () => {
-		const photo = Buffer.concat([makePng(16, 16, 9), Buffer.alloc(400 * 1024)]);
+	it('a large incoming file goes to the provider the way it takes files; storage and download hosts never see the key', async () => {
+		const photo = Buffer.concat([makePng(16, 16, 9), Buffer.alloc(1100 * 1024)]);
 		const outcomes = await onEveryProvider(async (d) => {
-			const upload = d.upload();
+			const upload = d.upload(photo);
 			const job = d.job(fakeImages(1), 6);
 			const harness = createHarness({
 				params: { ...d.params, imageSource: 'binary', binaryPropertyName: 'photo' },
 				items: [{ json: {}, binary: { photo: { data: photo.toString('base64'), mimeType: 'image/png', fileName: 'in.png' } } }],
 			});
 			const [out] = await harness.run();
-			expect(job.input()?.image_url).toBe(upload.url);
-			const put = harness.requests.find((r) => r.method === 'PUT')!;
-			expect(put.url.startsWith(upload.host)).toBe(true);
-			expect(put.body!.equals(photo)).toBe(true);
+			expect(job.input()?.[d.imageField]).toBe(upload.expected);
+			upload.check(harness);
 			return { out, harness };
 		});
 		for (const [driver, { harness }] of outcomes) {
 			for (const r of harness.requests) {
-				const signed = r.url.startsWith(driver.apiHost) || r.url.startsWith('https://rest.fal.ai');
-				expect(r.headers.authorization === undefined, `${r.method} ${r.url}`).toBe(!signed);
+				const signed = driver.signedHosts.some((host) => r.url.startsWith(host));
+				if (signed) expect(r.headers[driver.authHeader], `${r.method} ${r.url}`).toContain(driver.key);
+				else expect([r.headers.authorization, r.headers['x-key']], `${r.method} ${r.url}`).toEqual([undefined, undefined]);
 			}
 		}
 	});
@@ -197,7 +323,7 @@ describe('shared scenarios: every provider gives the same output items', () => {
 	it.each<[string, number, 'auth' | 'credit' | 'field' | 'busy', string, string]>([
 		['a refused key', 401, 'auth', 'auth', '<provider> refused the API key (HTTP 401) [item 0]'],
 		['an empty balance', 402, 'credit', 'credit', 'Your <provider> account is out of credit [item 0]'],
-		['a field the provider rejects', 422, 'field', 'validation', '<provider> rejected the field "Number of Images": must be at most 4 [item 0]'],
+		['a field the provider rejects', 422, 'field', 'validation', '<provider> rejected the field "Aspect Ratio": must be one of the listed ratios [item 0]'],
 		['a provider that is down', 503, 'busy', 'maybe_submitted', 'The job may have been created at <provider>, but the answer was lost (HTTP 503) [item 0]'],
 	])('%s gives the same error item (HTTP %i)', async (_name, status, body, kind, message) => {
 		const outcomes = await onEveryProvider(async (d) => {
@@ -247,9 +373,9 @@ describe('shared scenarios: every provider gives the same output items', () => {
 			return { out, harness };
 		});
 		for (const [driver, { out, harness }] of outcomes) {
-			const downloads = harness.requests.filter((r) => !r.url.startsWith(driver.apiHost));
+			const downloads = harness.requests.filter((r) => !driver.signedHosts.some((host) => r.url.startsWith(host)));
 			expect(downloads.length).toBe(2);
-			expect(downloads.every((r) => r.headers.authorization === undefined)).toBe(true);
+			expect(downloads.every((r) => r.headers.authorization === undefined && r.headers['x-key'] === undefined)).toBe(true);
 			expect(JSON.stringify(out.map((i) => i.json))).not.toContain(driver.key);
 		}
 		expect(CDN).toMatch(/^https:/);

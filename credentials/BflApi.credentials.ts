@@ -1,0 +1,73 @@
+import type {
+	IAuthenticateGeneric,
+	ICredentialTestRequest,
+	ICredentialType,
+	Icon,
+	INodeProperties,
+} from 'n8n-workflow';
+
+/**
+ * Black Forest Labs API key, sent as `x-key`. The Region picks BFL's API host (global with automatic
+ * failover, or EU / US routing). The test reads the key's credit balance (`GET /v1/credits`): it
+ * starts no job.
+ */
+export class BflApi implements ICredentialType {
+	name = 'bflApi';
+
+	displayName = 'Black Forest Labs API';
+
+	icon: Icon = { light: 'file:bfl.svg', dark: 'file:bfl.dark.svg' };
+
+	documentationUrl = 'https://github.com/n8n-nodes-flux-ultra/n8n-nodes-flux-ultra#credentials';
+
+	properties: INodeProperties[] = [
+		{
+			displayName: 'API Key',
+			name: 'apiKey',
+			type: 'string',
+			typeOptions: { password: true },
+			required: true,
+			default: '',
+			description: 'Create a key in the BFL dashboard (dashboard.bfl.ai) under API keys',
+		},
+		{
+			displayName: 'Region',
+			name: 'region',
+			type: 'options',
+			default: 'global',
+			description: 'Where BFL runs your jobs. Global routes to any cluster with automatic failover; EU keeps jobs in the EU.',
+			options: [
+				{ name: 'Global (api.bfl.ai)', value: 'global' },
+				{ name: 'EU (api.eu.bfl.ai)', value: 'eu' },
+				{ name: 'US (api.us.bfl.ai)', value: 'us' },
+			],
+		},
+		{
+			displayName: 'API Base URL',
+			name: 'baseUrl',
+			type: 'string',
+			default: '',
+			placeholder: 'e.g. https://bfl-proxy.example.com',
+			description:
+				'Leave empty to call the host of the Region. Set it only to send every request through a proxy or to a test server that serves the same API; it then replaces the Region.',
+		},
+	];
+
+	authenticate: IAuthenticateGeneric = {
+		type: 'generic',
+		properties: {
+			headers: {
+				'x-key': '={{$credentials.apiKey}}',
+			},
+		},
+	};
+
+	test: ICredentialTestRequest = {
+		request: {
+			baseURL:
+				'={{$credentials.baseUrl ? $credentials.baseUrl.replace(/\\/+$/, "") : $credentials.region === "eu" ? "https://api.eu.bfl.ai" : $credentials.region === "us" ? "https://api.us.bfl.ai" : "https://api.bfl.ai"}}',
+			url: '/v1/credits',
+			method: 'GET',
+		},
+	};
+}

@@ -1,0 +1,59 @@
+import type {
+	IAuthenticateGeneric,
+	ICredentialTestRequest,
+	ICredentialType,
+	Icon,
+	INodeProperties,
+} from 'n8n-workflow';
+
+/**
+ * Replicate API token, sent as `Authorization: Bearer`. The test reads the token's own account
+ * (`GET /v1/account`): free, no prediction.
+ */
+export class ReplicateApi implements ICredentialType {
+	name = 'replicateApi';
+
+	displayName = 'Replicate API';
+
+	icon: Icon = { light: 'file:replicate.svg', dark: 'file:replicate.dark.svg' };
+
+	documentationUrl = 'https://github.com/n8n-nodes-flux-ultra/n8n-nodes-flux-ultra#credentials';
+
+	properties: INodeProperties[] = [
+		{
+			displayName: 'API Token',
+			name: 'apiKey',
+			type: 'string',
+			typeOptions: { password: true },
+			required: true,
+			default: '',
+			description: 'Create a token at replicate.com/account/api-tokens. Tokens start with "r8_".',
+		},
+		{
+			displayName: 'API Base URL',
+			name: 'baseUrl',
+			type: 'string',
+			default: '',
+			placeholder: 'e.g. https://replicate-proxy.example.com',
+			description:
+				'Leave empty to call Replicate directly. Set it only to send every request through a proxy or to a test server that serves the same API.',
+		},
+	];
+
+	authenticate: IAuthenticateGeneric = {
+		type: 'generic',
+		properties: {
+			headers: {
+				Authorization: '=Bearer {{$credentials.apiKey}}',
+			},
+		},
+	};
+
+	test: ICredentialTestRequest = {
+		request: {
+			baseURL: '={{$credentials.baseUrl ? $credentials.baseUrl.replace(/\\/+$/, "") : "https://api.replicate.com"}}',
+			url: '/v1/account',
+			method: 'GET',
+		},
+	};
+}

@@ -1,0 +1,88 @@
+import type { FieldMap } from '../fields';
+import { rampDelayMs } from '../polling';
+
+/**
+ * Black Forest Labs facts, each one constant (sources: shared/reference/runflow-bfl-replicate-api.md
+ * §2 and §4, n8n-cloud-and-image-node-conventions.md §4). A wrong guess about BFL's API is fixed
+ * here and nowhere else.
+ */
+export const BFL = {
+	/** API hosts by the credential's Region. `global` routes with automatic failover (BFL's default). */
+	hosts: {
+		global: 'https://api.bfl.ai',
+		eu: 'https://api.eu.bfl.ai',
+		us: 'https://api.us.bfl.ai',
+	},
+	/** Both operations use Ultra: Remix is Ultra with `image_prompt` required ("image to remix"). */
+	endpointPath: '/v1/flux-pro-1.1-ultra',
+	/** Credential test: `{credits}` for the key (free is UNCONFIRMED, likely; it starts no job). */
+	creditsPath: '/v1/credits',
+	/**
+	 * Hosts the returned `polling_url` may point at, besides the credential's own base URL: BFL
+	 * answers from the region that ran the job (e.g. `api.us1.bfl.ai`), so any https `*.bfl.ai`
+	 * host. The key goes to no other host; result files come from `delivery.*.bfl.ai` without it.
+	 */
+	pollingDomain: 'bfl.ai',
+	/** `status` values of `GET polling_url` (help.bfl.ai; BFL's Python SDK). */
+	status: {
+		pending: ['Pending'],
+		ready: 'Ready',
+		/** Input flagged before processing / output flagged after: neither is charged. */
+		moderated: ['Request Moderated', 'Content Moderated'],
+		/** `Failed` is not in BFL's docs but in the AI SDK's client: treated as a failure too. */
+		failed: ['Error', 'Failed'],
+		notFound: 'Task not found',
+	},
+	/** Signed result URLs expire 10 minutes after the job is ready: downloaded at once. */
+	resultUrlTtlMs: 10 * 60_000,
+	/**
+	 * BFL documents no cancel endpoint for a running job (UNCONFIRMED that none exists): on timeout
+	 * the job is left to finish and may bill.
+	 */
+	canCancel: false,
+	/** Concurrent jobs BFL allows per key on standard endpoints (SECONDARY: BFL's skills repo). */
+	maxConcurrentJobs: 24,
+} as const;
+
+export type BflRegion = keyof typeof BFL.hosts;
+
+/** Status polling: BFL's SDK polls every second; quick at first, never more than two seconds apart. */
+export function bflPollDelayMs(elapsedMs: number): number {
+	return rampDelayMs(elapsedMs, 250);
+}
+
+/** An image for `image_prompt`: BFL takes bare base64, so a data URI's prefix is dropped. */
+export function toBase64(value: unknown): unknown {
+	return typeof value === 'string' ? value.replace(/^data:[^,]*;base64,/, '') : value;
+}
+
+/**
+ * BFL's names for every field, all documented in BFL's Ultra OpenAPI (`FluxUltraInput`). Ultra makes
+ * one image per request, so Number of Images becomes that many requests.
+ */
+export const BFL_FIELDS: FieldMap = {
+	prompt: { wire: 'prompt', status: 'confirmed' },
+	aspect_ratio: { wire: 'aspect_ratio', status: 'confirmed', note: 'any ratio between 21:9 and 9:21' },
+	num_images: {
+		status: 'per_request',
+		note: 'Ultra makes one image per request: the node sends one request per image, each counted against "Max Parallel Jobs"; with a Seed, the images get seed, seed+1, …',
+	},
+	output_format: { wire: 'output_format', status: 'confirmed' },
+	enhance_prompt: { wire: 'prompt_upsampling', status: 'confirmed' },
+	image_prompt_strength: { wire: 'image_prompt_strength', status: 'confirmed', withImageOnly: true },
+	raw: { wire: 'raw', status: 'confirmed' },
+	// BFL takes an integer 0–6; the node's 1–6 fit (BFL's 0, stricter than fal's strictest, is not offered).
+	safety_tolerance: { wire: 'safety_tolerance', status: 'confirmed', encode: Number, note: 'integer; BFL also has 0, not offered' },
+	seed: { wire: 'seed', status: 'confirmed' },
+	sync_mode: {
+		status: 'refused',
+		accepts: false,
+		note: 'Black Forest Labs has no sync mode: it always returns a link, which the node downloads at once. Turn "Sync Mode" off; the images still arrive as binary data.',
+	},
+	image_url: {
+		wire: 'image_prompt',
+		status: 'confirmed',
+		encode: toBase64,
+		note: 'base64 only: the node reads the incoming file, or downloads the Image URL itself, and sends its bytes',
+	},
+};

@@ -1,0 +1,188 @@
+import type { IExecuteFunctions } from 'n8n-workflow';
+
+import { parseUrl } from '../../helpers/url';
+import type { JobRequest } from '../../parameters/validation';
+import { FluxError, type ProviderErrorContext } from '../../transport/errors';
+import { secretScrubber } from '../../transport/redact';
+import { readJson, send } from '../../transport/http';
+import { baseUrlFromCredential, internalHostsAllowedBy, plainHttpOriginOf } from '../baseUrl';
+import { buildInput } from '../fields';
+import { jobTimeout, Pacer, pollUntilDone } from '../polling';
+import type { CancelOutcome, FluxProvider, ImageBytes, JobResult, JobScope, ProviderSession, SubmittedJob } from '../types';
+import { BFL, BFL_FIELDS, bflPollDelayMs, type BflRegion } from './bfl.constants';
+import { parseBflError } from './bfl.errors';
+
+const CREDENTIAL = 'bflApi';
+
+const errors: ProviderErrorContext = {
+	providerName: 'Black Forest Labs',
+	credentialName: 'Black Forest Labs API',
+	parseError: parseBflError,
+};
+
+type Json = Record<string, unknown>;
+
+const asRecord = (v: unknown): Json | undefined => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : undefined);
+const asString = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+
+/** The Ultra request body: canonical parameters under BFL's names and types, flat. */
+export function toBflInput(request: JobRequest, imageBase64: string | undefined): Json {
+	return buildInput(BFL_FIELDS, request, imageBase64);
+}
+
+/** The API base: the credential's base URL when set, else the host of its Region (global by default). */
+export function resolveBflBase(region: unknown, baseUrl: unknown): string {
+	const host = BFL.hosts[(typeof region === 'string' && region in BFL.hosts ? region : 'global') as BflRegion];
+	return baseUrlFromCredential(baseUrl, host, errors.credentialName);
+}
+
+/**
+ * Whether the key may go to a `polling_url` BFL returned: the credential's own API origin, or an
+ * https host under bfl.ai (BFL answers from the region that ran the job). Nothing else.
+ */
+export function isBflPollingUrl(value: unknown, apiOrigin: string): boolean {
+	const url = parseUrl(value);
+	if (!url || url.username || url.password) return false;
+	if (url.origin === apiOrigin) return true;
+	const host = url.hostname.toLowerCase();
+	return url.protocol === 'https:' && (host === BFL.pollingDomain || host.endsWith(`.${BFL.pollingDomain}`));
+}
+
+/** The error a finished-but-not-Ready status stands for. */
+export function bflStatusError(status: string, body: Json): FluxError {
+	const details = asRecord(body.details) ?? asRecord(asRecord(body.result)?.details);
+	const said = details ? `: ${JSON.stringify(details).slice(0, 200)}` : '';
+	if ((BFL.status.moderated as readonly string[]).includes(status)) {
+		const stage = status === 'Request Moderated' ? 'The prompt or input image was flagged before the job ran' : 'The image was flagged after it was made';
+		return new FluxError('moderation', 'Black Forest Labs blocked the content: it was flagged by the content checker', {
+			description: `${stage} (status "${status}"${said}); BFL does not charge moderated requests. Change the prompt or the input image, or raise "Safety Tolerance" in Options.`,
+		});
+	}
+	if (status === BFL.status.notFound) {
+		return new FluxError('job_failed', 'Black Forest Labs no longer knows the job (Task not found)', {
+			description: 'It expired or was never created. Run the workflow again to create a new job.',
+		});
+	}
+	return new FluxError('job_failed', `Black Forest Labs could not finish the job (status "${status}")`, {
+		description: `Try again; if it persists, change the prompt or the settings${said}.`,
+	});
+}
+
+class BflSession implements ProviderSession {
+	readonly plainHttpOrigin?: string;
+	readonly internalHostsAllowed: boolean;
+	private readonly apiOrigin: string;
+	/** Times status requests from what this execution's earlier jobs took. */
+	private readonly pacer = new Pacer();
+
+	constructor(
+		private readonly base: string,
+		readonly scrub: (text: string) => string,
+	) {
+		this.apiOrigin = new URL(base).origin;
+		this.plainHttpOrigin = plainHttpOriginOf(base);
+		this.internalHostsAllowed = internalHostsAllowedBy(base);
+	}
+
+	/** BFL takes the image itself, base64-encoded in the request: nothing is uploaded. */
+	async upload(_scope: JobScope, image: ImageBytes): Promise<string> {
+		return image.bytes.toString('base64');
+	}
+
+	async submit(scope: JobScope, request: JobRequest, imageBase64: string | undefined): Promise<SubmittedJob> {
+		const body = readJson(
+			errors,
+			await send(scope.ctx, errors, {
+				method: 'POST',
+				url: `${this.base}${BFL.endpointPath}`,
+				purpose: 'submit',
+				credentialType: CREDENTIAL,
+				json: toBflInput(request, imageBase64),
+				signal: scope.signal,
+			}),
+			'submit response',
+		);
+		const id = asString(body.id);
+		if (!id) {
+			throw new FluxError('bad_response', 'Black Forest Labs accepted the job but sent no job id', {
+				description: 'The job may exist: check your BFL dashboard before running this item again.',
+			});
+		}
+		// Always the returned polling URL, never one built here: it points at the region that ran the job.
+		const polling = body.polling_url;
+		if (!isBflPollingUrl(polling, this.apiOrigin)) {
+			throw new FluxError('bad_response', 'Black Forest Labs answered with a polling URL this node does not send the key to', {
+				requestId: id,
+				description: `The job was created but is not followed: its polling URL (${String(polling).slice(0, 80)}) is not a bfl.ai host or the API base URL of the credential.`,
+			});
+		}
+		return { requestId: id, links: { polling: polling as string } };
+	}
+
+	async wait(scope: JobScope, job: SubmittedJob): Promise<unknown> {
+		return await pollUntilDone(scope, () => jobTimeout(scope), async (timeoutMs, elapsedMs) => {
+			const body = readJson(
+				errors,
+				await send(scope.ctx, errors, {
+					method: 'GET',
+					url: job.links.polling,
+					purpose: 'status',
+					credentialType: CREDENTIAL,
+					signal: scope.signal,
+					timeoutMs,
+				}),
+				'job status',
+			);
+			const status = String(body.status ?? body.state ?? '');
+			if (status === BFL.status.ready) return { done: true, status: body };
+			if ((BFL.status.pending as readonly string[]).includes(status)) return { done: false, nextDelayMs: bflPollDelayMs(elapsedMs) };
+			if (
+				(BFL.status.moderated as readonly string[]).includes(status) ||
+				(BFL.status.failed as readonly string[]).includes(status) ||
+				status === BFL.status.notFound
+			) {
+				throw bflStatusError(status, body);
+			}
+			// BFL's own SDK treats any status it does not know as a failure rather than wait forever.
+			throw new FluxError('bad_response', `Black Forest Labs reported an unknown job status "${status.slice(0, 40)}"`);
+		}, this.pacer);
+	}
+
+	/** A Ready answer carries the result: one signed URL, valid 10 minutes, downloaded right after this. */
+	async fetchResult(_scope: JobScope, job: SubmittedJob, finalStatus: unknown): Promise<JobResult> {
+		const result = asRecord(asRecord(finalStatus)?.result);
+		const sample = asString(result?.sample);
+		if (!sample) {
+			throw new FluxError('job_failed', 'Black Forest Labs finished the job but returned no image', {
+				description: 'Try again; if it persists, change the prompt or the settings.',
+			});
+		}
+		const seed = result?.seed;
+		return {
+			requestId: job.requestId,
+			seed: typeof seed === 'number' || typeof seed === 'string' ? seed : undefined,
+			prompt: asString(result?.prompt),
+			images: [{ url: sample }],
+		};
+	}
+
+	/** BFL documents no way to cancel a job (see BFL.canCancel): nothing to send. */
+	async cancel(): Promise<CancelOutcome> {
+		return 'not_supported';
+	}
+}
+
+export const bflProvider: FluxProvider = {
+	id: 'bfl',
+	displayName: 'Black Forest Labs',
+	credentialType: CREDENTIAL,
+	errors,
+	fields: BFL_FIELDS,
+	imagesPerRequest: 1,
+	imageUrlAs: 'bytes',
+	unsupported: () => undefined,
+	async open(ctx: IExecuteFunctions): Promise<ProviderSession> {
+		const credentials = await ctx.getCredentials(CREDENTIAL);
+		return new BflSession(resolveBflBase(credentials.region, credentials.baseUrl), secretScrubber([credentials.apiKey]));
+	},
+};

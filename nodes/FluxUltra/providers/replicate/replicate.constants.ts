@@ -1,0 +1,92 @@
+import type { FieldMap } from '../fields';
+import { rampDelayMs } from '../polling';
+
+/**
+ * Replicate facts, each one constant (sources: shared/reference/runflow-bfl-replicate-api.md §3 and
+ * §4; replicate.com/docs/topics/predictions/input-files; Replicate's JavaScript client for the Files
+ * API). A wrong guess about Replicate's API is fixed here and nowhere else.
+ */
+export const REPLICATE = {
+	apiBase: 'https://api.replicate.com',
+	/** Official-model endpoint: `POST` with `{input}`; both operations use Ultra (Remix: `image_prompt` required). */
+	predictionsPath: '/v1/models/black-forest-labs/flux-1.1-pro-ultra/predictions',
+	/** Fallbacks when a prediction lacks `urls.get` / `urls.cancel` (normally returned). */
+	predictionPath: (id: string) => `/v1/predictions/${encodeURIComponent(id)}`,
+	cancelPath: (id: string) => `/v1/predictions/${encodeURIComponent(id)}/cancel`,
+	/** Credential test: the key's own account, free, no prediction. */
+	accountPath: '/v1/account',
+	/**
+	 * No `Prefer: wait`: a create request that waits for the image can lose its answer mid-way after
+	 * the prediction was made, and would then not be resent (never pay twice) but also not be
+	 * followed. A plain create answers at once with the prediction's id; it is then polled.
+	 */
+	preferWait: false,
+	/** `status` values. `aborted` is not in the reference's list but in the brief; treated as a failure. */
+	status: {
+		pending: ['starting', 'processing'],
+		succeeded: 'succeeded',
+		failed: ['failed', 'aborted'],
+		canceled: ['canceled', 'cancelled'],
+	},
+	/**
+	 * Incoming files up to this size go inline as a data URI ("only recommended if the file is less
+	 * than 1MB", Replicate's input-files page); larger ones are uploaded with the Files API.
+	 */
+	inlineImageMaxBytes: 1024 * 1024,
+	/** Files API (what Replicate's own client does for a Buffer): multipart `content`, answer `urls.get`. */
+	filesPath: '/v1/files',
+	/** "This will work for files up to 100MB" (input-files page). */
+	uploadMaxBytes: 100 * 1024 * 1024,
+	/**
+	 * Failure texts that mean the safety checker blocked the job. Replicate puts the model's error in
+	 * `error`; the exact wording for Ultra is UNCONFIRMED (Replicate's FLUX models say "flagged as
+	 * sensitive", code E005).
+	 */
+	moderationPattern: /sensitive|nsfw|moderat|content[_ -]?policy|safety[_ -]?(checker|filter)|flagged|\bE005\b/i,
+	/** Replicate returns no seed for Ultra; its logs may name it (UNCONFIRMED), else the input seed is reported. */
+	seedInLogs: /\bseed[:=\s]+(\d{1,16})\b/i,
+} as const;
+
+/** Status polling: Replicate's client polls every 500 ms; quick at first, never more than two seconds apart. */
+export function replicatePollDelayMs(elapsedMs: number, starting: boolean): number {
+	return rampDelayMs(elapsedMs, starting ? 500 : 250);
+}
+
+/** Replicate names JPEG "jpg". */
+export function toReplicateFormat(value: unknown): unknown {
+	return value === 'jpeg' ? 'jpg' : value;
+}
+
+/**
+ * Replicate's names for every field, all in the Ultra model's input schema on Replicate. Ultra
+ * there makes one image per prediction and has no prompt enhancement.
+ */
+export const REPLICATE_FIELDS: FieldMap = {
+	prompt: { wire: 'prompt', status: 'confirmed' },
+	// Replicate's default is 1:1; the node always sends the ratio, so the default never applies.
+	aspect_ratio: { wire: 'aspect_ratio', status: 'confirmed', note: 'sent always: Replicate defaults to 1:1' },
+	num_images: {
+		status: 'per_request',
+		note: 'Ultra on Replicate makes one image per prediction: the node creates one prediction per image, each counted against "Max Parallel Jobs"; with a Seed, the images get seed, seed+1, …',
+	},
+	output_format: { wire: 'output_format', status: 'confirmed', encode: toReplicateFormat, note: '"jpg" for JPEG' },
+	enhance_prompt: {
+		status: 'refused',
+		accepts: false,
+		note: 'Replicate\'s Ultra model has no prompt enhancement (no "prompt_upsampling" input). Turn "Enhance Prompt" off, or pick Black Forest Labs or fal.ai, which offer it.',
+	},
+	image_prompt_strength: { wire: 'image_prompt_strength', status: 'confirmed', withImageOnly: true },
+	raw: { wire: 'raw', status: 'confirmed' },
+	safety_tolerance: { wire: 'safety_tolerance', status: 'confirmed', encode: Number, note: 'integer 1–6' },
+	seed: { wire: 'seed', status: 'confirmed' },
+	sync_mode: {
+		status: 'refused',
+		accepts: false,
+		note: 'Replicate always returns a link to the image (its "Prefer: wait" only holds the answer open). Turn "Sync Mode" off; the images still arrive as binary data.',
+	},
+	image_url: {
+		wire: 'image_prompt',
+		status: 'confirmed',
+		note: 'an https URL as given; incoming files up to 1 MB as a data URI, larger ones through Replicate\'s Files API',
+	},
+};

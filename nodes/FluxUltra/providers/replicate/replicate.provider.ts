@@ -1,0 +1,249 @@
+import type { IExecuteFunctions } from 'n8n-workflow';
+
+import { clock } from '../../helpers/clock';
+import { isFollowableLink, parseUrl } from '../../helpers/url';
+import { IMAGE_INPUT } from '../../parameters/table';
+import { ParameterError, type JobRequest } from '../../parameters/validation';
+import { FluxError, type ProviderErrorContext } from '../../transport/errors';
+import { secretScrubber } from '../../transport/redact';
+import { readJson, send } from '../../transport/http';
+import { baseUrlFromCredential, internalHostsAllowedBy, plainHttpOriginOf } from '../baseUrl';
+import { buildInput } from '../fields';
+import { jobTimeout, Pacer, pollUntilDone } from '../polling';
+import { UPLOAD_TIMEOUT_MS } from '../upload';
+import type { CancelOutcome, FluxProvider, ImageBytes, JobResult, JobScope, ProviderSession, ResultImage, SubmittedJob } from '../types';
+import { REPLICATE, REPLICATE_FIELDS, replicatePollDelayMs } from './replicate.constants';
+import { isModerationText, parseReplicateError } from './replicate.errors';
+
+const CREDENTIAL = 'replicateApi';
+
+const errors: ProviderErrorContext = {
+	providerName: 'Replicate',
+	credentialName: 'Replicate API',
+	parseError: parseReplicateError,
+};
+
+type Json = Record<string, unknown>;
+
+const asRecord = (v: unknown): Json | undefined => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : undefined);
+const asString = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+
+/** The prediction body: canonical parameters under Replicate's names, inside `input`. */
+export function toReplicateBody(request: JobRequest, imageUrl: string | undefined): Json {
+	return { input: buildInput(REPLICATE_FIELDS, request, imageUrl) };
+}
+
+/** A prediction's images: Ultra's output is one URL; a list of URLs (other models' shape) is read too. */
+export function replicateImages(output: unknown): ResultImage[] {
+	const list = Array.isArray(output) ? output : [output];
+	return list.flatMap((entry) => {
+		const url = asString(entry) ?? asString(asRecord(entry)?.url);
+		return url ? [{ url }] : [];
+	});
+}
+
+/** The seed a prediction ran with: from its logs when they name it (UNCONFIRMED), else the input seed. */
+export function replicateSeed(prediction: Json): number | string | undefined {
+	const logs = asString(prediction.logs);
+	const logged = logs ? REPLICATE.seedInLogs.exec(logs)?.[1] : undefined;
+	if (logged) return Number.isSafeInteger(Number(logged)) ? Number(logged) : logged;
+	const seed = asRecord(prediction.input)?.seed;
+	return typeof seed === 'number' || typeof seed === 'string' ? seed : undefined;
+}
+
+/** The error a prediction that ended badly stands for: moderation, its own failure, or a cancel. */
+export function predictionFailure(prediction: Json, status: string): FluxError {
+	const error = (asString(prediction.error) ?? (prediction.error ? JSON.stringify(prediction.error) : '')).slice(0, 300);
+	if ((REPLICATE.status.canceled as readonly string[]).includes(status)) {
+		return new FluxError('job_failed', 'The prediction was cancelled at Replicate', {
+			description: 'It was cancelled outside this workflow (in Replicate). Run the workflow again to create a new prediction.',
+		});
+	}
+	if (isModerationText(error)) {
+		return new FluxError('moderation', 'Replicate blocked the content: it was flagged by the content checker', {
+			description: `Change the prompt or the input image, or raise "Safety Tolerance" in Options${error ? `: ${error}` : ''}.`,
+		});
+	}
+	return new FluxError('job_failed', `Replicate could not finish the prediction${error ? `: ${error}` : ` (status "${status}")`}`, {
+		description: 'Try again; if it persists, change the prompt or the settings.',
+	});
+}
+
+/** One multipart/form-data body with the file as `content` and empty `metadata`, as Replicate's client sends it. */
+export function multipartFile(image: ImageBytes, boundary: string): Buffer {
+	const safeName = image.fileName.replace(/["\r\n\\]/g, '_') || 'input';
+	return Buffer.concat([
+		Buffer.from(
+			`--${boundary}\r\nContent-Disposition: form-data; name="content"; filename="${safeName}"\r\nContent-Type: ${image.mimeType}\r\n\r\n`,
+		),
+		image.bytes,
+		Buffer.from(
+			`\r\n--${boundary}\r\nContent-Disposition: form-data; name="metadata"; filename="blob"\r\nContent-Type: application/json\r\n\r\n{}\r\n--${boundary}--\r\n`,
+		),
+	]);
+}
+
+class ReplicateSession implements ProviderSession {
+	readonly plainHttpOrigin?: string;
+	readonly internalHostsAllowed: boolean;
+	private readonly apiOrigin: string;
+	/** Times status requests from what this execution's earlier jobs took. */
+	private readonly pacer = new Pacer();
+
+	constructor(
+		private readonly base: string,
+		readonly scrub: (text: string) => string,
+	) {
+		this.apiOrigin = new URL(base).origin;
+		this.plainHttpOrigin = plainHttpOriginOf(base);
+		this.internalHostsAllowed = internalHostsAllowedBy(base);
+	}
+
+	/**
+	 * Small images go inline as a data URI (Replicate's advice up to 1 MB). Larger ones go through the
+	 * Files API, as Replicate's own client does for a Buffer: a multipart `POST /v1/files` to the API
+	 * host, then the file's `urls.get` as the input.
+	 */
+	async upload(scope: JobScope, image: ImageBytes): Promise<string> {
+		if (image.bytes.length <= REPLICATE.inlineImageMaxBytes) {
+			return `data:${image.mimeType};base64,${image.bytes.toString('base64')}`;
+		}
+		if (image.bytes.length > REPLICATE.uploadMaxBytes) {
+			throw new ParameterError(
+				IMAGE_INPUT.binary.displayName,
+				`the image is ${Math.ceil(image.bytes.length / 1048576)} MB; Replicate accepts files up to ${REPLICATE.uploadMaxBytes / 1048576} MB`,
+				image.fileName,
+			);
+		}
+		const boundary = `n8nFluxUltra${clock.now().toString(36)}${Math.random().toString(36).slice(2)}`;
+		const file = readJson(
+			errors,
+			await send(scope.ctx, errors, {
+				method: 'POST',
+				url: `${this.base}${REPLICATE.filesPath}`,
+				purpose: 'upload',
+				credentialType: CREDENTIAL,
+				body: multipartFile(image, boundary),
+				headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
+				timeoutMs: UPLOAD_TIMEOUT_MS,
+				signal: scope.signal,
+			}),
+			'file upload',
+		);
+		const url = asRecord(file.urls)?.get;
+		if (!isFollowableLink(url, this.plainHttpOrigin)) {
+			throw new FluxError('bad_response', 'Replicate answered the image upload without a usable link', {
+				description: 'The input image was not uploaded. Try again; if it persists, give the image as an https URL instead.',
+			});
+		}
+		return url as string;
+	}
+
+	/** A URL Replicate returned, used only if it points at the API host: the key never goes elsewhere. */
+	private link(candidate: unknown, fallback: string): string {
+		return parseUrl(candidate)?.origin === this.apiOrigin ? (candidate as string) : fallback;
+	}
+
+	async submit(scope: JobScope, request: JobRequest, imageUrl: string | undefined): Promise<SubmittedJob> {
+		// A plain create (no "Prefer: wait"): it answers at once, so a lost answer is unlikely and never resent.
+		const prediction = readJson(
+			errors,
+			await send(scope.ctx, errors, {
+				method: 'POST',
+				url: `${this.base}${REPLICATE.predictionsPath}`,
+				purpose: 'submit',
+				credentialType: CREDENTIAL,
+				json: toReplicateBody(request, imageUrl),
+				signal: scope.signal,
+			}),
+			'prediction',
+		);
+		const id = asString(prediction.id);
+		if (!id) {
+			throw new FluxError('bad_response', 'Replicate accepted the prediction but sent no prediction id', {
+				description: 'The prediction may exist: check your Replicate dashboard before running this item again.',
+			});
+		}
+		const urls = asRecord(prediction.urls);
+		return {
+			requestId: id,
+			links: {
+				get: this.link(urls?.get, `${this.base}${REPLICATE.predictionPath(id)}`),
+				cancel: this.link(urls?.cancel, `${this.base}${REPLICATE.cancelPath(id)}`),
+			},
+		};
+	}
+
+	async wait(scope: JobScope, job: SubmittedJob): Promise<unknown> {
+		return await pollUntilDone(scope, () => jobTimeout(scope), async (timeoutMs, elapsedMs) => {
+			const prediction = readJson(
+				errors,
+				await send(scope.ctx, errors, {
+					method: 'GET',
+					url: job.links.get,
+					purpose: 'status',
+					credentialType: CREDENTIAL,
+					signal: scope.signal,
+					timeoutMs,
+				}),
+				'prediction status',
+			);
+			const status = String(prediction.status ?? '');
+			if (status === REPLICATE.status.succeeded) return { done: true, status: prediction };
+			if ((REPLICATE.status.pending as readonly string[]).includes(status)) {
+				return { done: false, nextDelayMs: replicatePollDelayMs(elapsedMs, status === 'starting') };
+			}
+			if ((REPLICATE.status.failed as readonly string[]).includes(status) || (REPLICATE.status.canceled as readonly string[]).includes(status)) {
+				throw predictionFailure(prediction, status);
+			}
+			throw new FluxError('bad_response', `Replicate reported an unknown prediction status "${status.slice(0, 40)}"`);
+		}, this.pacer);
+	}
+
+	/** A succeeded prediction carries its output: the image URL comes from the last status answer. */
+	async fetchResult(_scope: JobScope, job: SubmittedJob, finalStatus: unknown): Promise<JobResult> {
+		const prediction = asRecord(finalStatus) ?? {};
+		const images = replicateImages(prediction.output);
+		if (images.length === 0) {
+			throw new FluxError('job_failed', 'Replicate finished the prediction but returned no image', {
+				description: 'Try again; if it persists, change the prompt or the settings.',
+			});
+		}
+		return { requestId: job.requestId, seed: replicateSeed(prediction), images };
+	}
+
+	/** `POST urls.cancel`; the prediction it answers with says whether the cancel took (or it had already ended). */
+	async cancel(scope: JobScope, job: SubmittedJob): Promise<CancelOutcome> {
+		try {
+			// Detached: cancelling is exactly what runs after the execution was cancelled.
+			const response = await send(
+				scope.ctx,
+				errors,
+				{ method: 'POST', url: job.links.cancel, purpose: 'cancel', credentialType: CREDENTIAL, timeoutMs: 10_000, detached: true },
+				{ maxAttempts: 2, baseDelayMs: 250, maxDelayMs: 1000, maxTotalDelayMs: 2000 },
+			);
+			const status = String(readJson(errors, response, 'cancel answer').status ?? '');
+			if (status === REPLICATE.status.succeeded || (REPLICATE.status.failed as readonly string[]).includes(status)) return 'already_finished';
+			return 'accepted';
+		} catch {
+			return 'failed';
+		}
+	}
+}
+
+export const replicateProvider: FluxProvider = {
+	id: 'replicate',
+	displayName: 'Replicate',
+	credentialType: CREDENTIAL,
+	errors,
+	fields: REPLICATE_FIELDS,
+	imagesPerRequest: 1,
+	unsupported: () => undefined,
+	async open(ctx: IExecuteFunctions): Promise<ProviderSession> {
+		const credentials = await ctx.getCredentials(CREDENTIAL);
+		return new ReplicateSession(
+			baseUrlFromCredential(credentials.baseUrl, REPLICATE.apiBase, errors.credentialName),
+			secretScrubber([credentials.apiKey]),
+		);
+	},
+};

@@ -1,0 +1,319 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+
+import { sniffImage } from '../../nodes/FluxUltra/helpers/images';
+import { makeImage, ULTRA_SIZES } from './images';
+import { faultDrawer, listenLoopback, readBody, sendJson, type MockFaults } from './loopback';
+
+/**
+ * A loopback stand-in for Replicate's API (https://api.replicate.com), close enough that the node
+ * and Replicate's own JavaScript client cannot tell: `Authorization: Bearer`, predictions of the
+ * official `black-forest-labs/flux-1.1-pro-ultra` model that pass starting → processing →
+ * succeeded/failed in real time, `Prefer: wait[=n]` held open as Replicate does, `urls.get` and
+ * `urls.cancel`, the multipart Files API, problem-details errors, and output files on a delivery
+ * path that needs no key.
+ */
+
+export interface MockReplicateOptions {
+	/** How long a prediction takes, from creation to its terminal status. */
+	latencyMs?: number;
+	/** Image size as a fraction of Ultra's real size (1 = about 4 MP). */
+	scale?: number;
+	port?: number;
+	/** Answer this share of API requests with 429 / 503 (prediction creation only ever 429). */
+	faults?: MockFaults;
+}
+
+export interface Prediction {
+	id: string;
+	input: Record<string, unknown>;
+	createdAt: number;
+	seed: number;
+	canceledAt?: number;
+	/** Set from the prompt: the prediction fails with this error. */
+	failure?: string;
+}
+
+export interface UploadedFile {
+	id: string;
+	name: string;
+	contentType: string;
+	bytes: Buffer;
+	createdAt: number;
+}
+
+export interface MockReplicate {
+	url: string;
+	predictions: Map<string, Prediction>;
+	files: Map<string, UploadedFile>;
+	counts: { create: number; poll: number; cancel: number; download: number; upload: number; account: number; waited: number };
+	faults: { 429: number; 503: number };
+	close(): Promise<void>;
+}
+
+const MODEL = 'black-forest-labs/flux-1.1-pro-ultra';
+const CREATE = `/v1/models/${MODEL}/predictions`;
+/** Ultra's `aspect_ratio` enum on Replicate (adds 5:4 and 4:5 to fal's). */
+const RATIOS = ['21:9', '16:9', '3:2', '4:3', '5:4', '1:1', '4:5', '3:4', '2:3', '9:16', '9:21'];
+const KNOWN = new Set(['prompt', 'image_prompt', 'image_prompt_strength', 'aspect_ratio', 'safety_tolerance', 'seed', 'raw', 'output_format']);
+
+type InvalidField = { type: string; field: string; description: string };
+
+function problem(res: ServerResponse, status: number, title: string, detail: string, extra: Record<string, unknown> = {}) {
+	sendJson(res, status, { title, detail, status, ...extra }, { 'content-type': 'application/problem+json' });
+}
+
+/** The parts of a multipart/form-data body: name, file name, content type and bytes. */
+export function parseMultipart(body: Buffer, contentType: string): Array<{ name: string; filename?: string; type?: string; data: Buffer }> {
+	const boundary = /boundary=(?:"([^"]+)"|([^;]+))/i.exec(contentType);
+	if (!boundary) return [];
+	const delimiter = Buffer.from(`--${boundary[1] ?? boundary[2]}`);
+	const parts: Array<{ name: string; filename?: string; type?: string; data: Buffer }> = [];
+	let start = body.indexOf(delimiter);
+	while (start >= 0) {
+		const next = body.indexOf(delimiter, start + delimiter.length);
+		if (next < 0) break;
+		const chunk = body.subarray(start + delimiter.length + 2, next - 2); // skip CRLF after delimiter, before next
+		const split = chunk.indexOf('\r\n\r\n');
+		if (split >= 0) {
+			const head = chunk.subarray(0, split).toString('utf8');
+			const name = /name="([^"]*)"/i.exec(head)?.[1];
+			if (name !== undefined) {
+				parts.push({
+					name,
+					filename: /filename="([^"]*)"/i.exec(head)?.[1],
+					type: /content-type:\s*([^\r\n]+)/i.exec(head)?.[1]?.trim(),
+					data: chunk.subarray(split + 4),
+				});
+			}
+		}
+		start = next;
+	}
+	return parts;
+}
+
+export async function startMockReplicate(options: MockReplicateOptions = {}): Promise<MockReplicate> {
+	const latencyMs = options.latencyMs ?? 1500;
+	const scale = options.scale ?? 1;
+	const predictions = new Map<string, Prediction>();
+	const files = new Map<string, UploadedFile>();
+	const outputs = new Map<string, Buffer>();
+	const counts = { create: 0, poll: 0, cancel: 0, download: 0, upload: 0, account: 0, waited: 0 };
+	let base = '';
+
+	const statusOf = (p: Prediction) => {
+		if (p.canceledAt !== undefined) return 'canceled';
+		const elapsed = Date.now() - p.createdAt;
+		if (elapsed < latencyMs / 3) return 'starting';
+		if (elapsed < latencyMs) return 'processing';
+		return p.failure ? 'failed' : 'succeeded';
+	};
+
+	const imageOf = (p: Prediction) => {
+		const format: 'png' | 'jpeg' = p.input.output_format === 'png' ? 'png' : 'jpeg';
+		const [w, h] = ULTRA_SIZES[String(p.input.aspect_ratio ?? '1:1')] ?? ULTRA_SIZES['1:1'];
+		return { format, width: Math.max(16, Math.round(w * scale)), height: Math.max(16, Math.round(h * scale)), extension: format === 'png' ? 'png' : 'jpg' };
+	};
+
+	const body = (p: Prediction) => {
+		const status = statusOf(p);
+		const terminal = status === 'succeeded' || status === 'failed' || status === 'canceled';
+		return {
+			id: p.id,
+			model: MODEL,
+			version: 'hidden',
+			input: p.input,
+			logs: status === 'starting' ? '' : `Using seed: ${p.seed}\nRunning FLUX 1.1 [pro] ultra`,
+			output: status === 'succeeded' ? `${base}/delivery/xezq/${p.id}/output.${imageOf(p).extension}` : null,
+			data_removed: false,
+			error: status === 'failed' ? p.failure : null,
+			status,
+			source: 'api',
+			created_at: new Date(p.createdAt).toISOString(),
+			started_at: status === 'starting' ? null : new Date(p.createdAt + latencyMs / 3).toISOString(),
+			completed_at: terminal ? new Date(p.canceledAt ?? p.createdAt + latencyMs).toISOString() : null,
+			urls: {
+				cancel: `${base}/v1/predictions/${p.id}/cancel`,
+				get: `${base}/v1/predictions/${p.id}`,
+				web: `https://replicate.com/p/${p.id}`,
+			},
+			...(status === 'succeeded' ? { metrics: { predict_time: (latencyMs * 2) / 3 / 1000 } } : {}),
+		};
+	};
+
+	/** Checks `input` the way the model's schema does; every problem as one of `invalid_fields`. */
+	const validate = (input: Record<string, unknown>): InvalidField[] => {
+		const out: InvalidField[] = [];
+		const bad = (field: string, type: string, description: string) => out.push({ type, field: `input.${field}`, description });
+		const isInt = (v: unknown) => typeof v === 'number' && Number.isInteger(v);
+		if (input.prompt !== undefined && typeof input.prompt !== 'string') bad('prompt', 'invalid_type', 'Invalid type. Expected: string');
+		if ((input.prompt === undefined || input.prompt === '') && input.image_prompt === undefined) bad('prompt', 'required', 'prompt is required');
+		if (input.aspect_ratio !== undefined && !RATIOS.includes(String(input.aspect_ratio))) {
+			bad('aspect_ratio', 'enum', `aspect_ratio must be one of the following: ${RATIOS.map((r) => `"${r}"`).join(', ')}`);
+		}
+		const tolerance = input.safety_tolerance;
+		if (tolerance !== undefined && (!isInt(tolerance) || (tolerance as number) < 1 || (tolerance as number) > 6)) {
+			bad('safety_tolerance', 'number_one_of', 'Must be an integer from 1 to 6');
+		}
+		if (input.output_format !== undefined && input.output_format !== 'jpg' && input.output_format !== 'png') {
+			bad('output_format', 'enum', 'output_format must be one of the following: "jpg", "png"');
+		}
+		if (input.seed !== undefined && !isInt(input.seed)) bad('seed', 'invalid_type', 'Invalid type. Expected: integer');
+		if (input.raw !== undefined && typeof input.raw !== 'boolean') bad('raw', 'invalid_type', 'Invalid type. Expected: boolean');
+		const strength = input.image_prompt_strength;
+		if (strength !== undefined && (typeof strength !== 'number' || strength < 0 || strength > 1)) bad('image_prompt_strength', 'number_lte', 'Must be between 0 and 1');
+		if (input.image_prompt !== undefined) {
+			const value = String(input.image_prompt);
+			const data = /^data:image\/(jpeg|png|gif|webp);base64,(.+)$/s.exec(value);
+			const file = value.startsWith(`${base}/v1/files/`) ? files.get(value.slice(`${base}/v1/files/`.length)) : undefined;
+			const ok = data ? !!sniffImage(Buffer.from(data[2], 'base64')) : file ? !!sniffImage(file.bytes) : /^https?:\/\//.test(value) && !value.startsWith(`${base}/v1/files/`);
+			if (!ok) bad('image_prompt', 'format', "Does not match format 'uri' of a jpeg, png, gif or webp image");
+		}
+		for (const key of Object.keys(input)) if (!KNOWN.has(key)) bad(key, 'additional_property', `Additional property ${key} is not allowed`);
+		return out;
+	};
+
+	/** `Prefer: wait` / `Prefer: wait=n`: hold the answer until the prediction ends or n seconds pass (Replicate: 60 by default). */
+	const preferWait = (req: IncomingMessage): number | undefined => {
+		const match = /\bwait(?:=(\d+))?\b/.exec(String(req.headers.prefer ?? ''));
+		if (!match) return undefined;
+		return Math.min(60, match[1] ? Number(match[1]) : 60) * 1000;
+	};
+
+	const faults = faultDrawer(options.faults);
+	const server = createServer((req, res) => {
+		void (async () => {
+			const url = new URL(req.url ?? '/', base);
+			const path = url.pathname;
+			const method = req.method ?? 'GET';
+			const fault = path.startsWith('/v1/') ? faults.draw(`${method} ${path}`, method === 'POST' && path === CREATE) : undefined;
+			if (fault) {
+				await readBody(req);
+				res.writeHead(fault, { 'content-type': 'application/problem+json', ...(fault === 429 ? { 'retry-after': '1' } : {}) });
+				return res.end(JSON.stringify({ title: fault === 429 ? 'Request was throttled' : 'Service Unavailable', detail: 'injected fault', status: fault }));
+			}
+
+			// Output files: served without any key, as replicate.delivery does.
+			const output = /^\/delivery\/xezq\/([\w-]+)\/output\.(jpg|png)$/.exec(path);
+			if (method === 'GET' && output) {
+				counts.download++;
+				const p = predictions.get(output[1]);
+				if (!p || statusOf(p) !== 'succeeded' || imageOf(p).extension !== output[2]) return problem(res, 404, 'Not found', 'No such file');
+				let bytes = outputs.get(p.id);
+				if (!bytes) {
+					const { format, width, height } = imageOf(p);
+					bytes = makeImage(format, width, height, p.seed);
+					outputs.set(p.id, bytes);
+				}
+				res.writeHead(200, { 'content-type': imageOf(p).format === 'png' ? 'image/png' : 'image/jpeg', 'content-length': String(bytes.length) });
+				return res.end(bytes);
+			}
+
+			if (!path.startsWith('/v1/')) return problem(res, 404, 'Not found', 'The requested resource could not be found');
+			const token = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '')?.[1];
+			if (!token) return problem(res, 401, 'Unauthenticated', 'You did not pass a valid authentication token');
+
+			if (method === 'GET' && path === '/v1/account') {
+				counts.account++;
+				return sendJson(res, 200, { type: 'user', username: 'mock-user', name: 'Mock User', github_url: null });
+			}
+
+			if (method === 'POST' && path === CREATE) {
+				counts.create++;
+				let parsed: unknown;
+				try {
+					parsed = JSON.parse((await readBody(req)).toString('utf8'));
+				} catch {
+					return problem(res, 400, 'Bad request', 'Request body is not valid JSON');
+				}
+				const input = (parsed as Record<string, unknown> | null)?.input;
+				if (!input || typeof input !== 'object' || Array.isArray(input)) {
+					return problem(res, 422, 'Input validation failed', '- input: input is required', { invalid_fields: [{ type: 'required', field: 'input', description: 'input is required' }] });
+				}
+				const invalid = validate(input as Record<string, unknown>);
+				if (invalid.length > 0) {
+					return problem(res, 422, 'Input validation failed', invalid.map((f) => `- ${f.field}: ${f.description}`).join('\n'), { invalid_fields: invalid });
+				}
+				if (token.includes('nocredit')) return problem(res, 402, 'Insufficient credit', 'You have insufficient credit to run this model.');
+				const fields = input as Record<string, unknown>;
+				const prompt = String(fields.prompt ?? '');
+				const p: Prediction = {
+					id: randomUUID().replace(/-/g, '').slice(0, 26),
+					input: fields,
+					createdAt: Date.now(),
+					seed: typeof fields.seed === 'number' ? fields.seed : Math.floor(Math.random() * 2 ** 31),
+					failure: /\bforbidden\b/i.test(prompt)
+						? 'Your input or output was flagged as sensitive. Please try again with different inputs. (E005)'
+						: /\bexplode\b/i.test(prompt)
+							? 'Prediction failed: the model crashed'
+							: undefined,
+				};
+				predictions.set(p.id, p);
+				const wait = preferWait(req);
+				if (wait !== undefined) {
+					counts.waited++;
+					const until = Math.min(p.createdAt + wait, p.createdAt + latencyMs + 5);
+					await new Promise((resolve) => setTimeout(resolve, Math.max(0, until - Date.now())));
+				}
+				return sendJson(res, 201, body(p), { location: `${base}/v1/predictions/${p.id}` });
+			}
+
+			const match = /^\/v1\/predictions\/([\w-]+)(\/cancel)?$/.exec(path);
+			if (match) {
+				const p = predictions.get(match[1]);
+				if (!p) return problem(res, 404, 'Not found', 'The requested resource could not be found');
+				if (method === 'GET' && !match[2]) {
+					counts.poll++;
+					return sendJson(res, 200, body(p));
+				}
+				if (method === 'POST' && match[2]) {
+					counts.cancel++;
+					const status = statusOf(p);
+					if (status === 'starting' || status === 'processing') p.canceledAt = Date.now();
+					return sendJson(res, 200, body(p));
+				}
+			}
+
+			if (method === 'POST' && path === '/v1/files') {
+				counts.upload++;
+				const parts = parseMultipart(await readBody(req), String(req.headers['content-type'] ?? ''));
+				const content = parts.find((part) => part.name === 'content');
+				if (!content) return problem(res, 400, 'Bad request', 'Missing content');
+				const file: UploadedFile = {
+					id: randomUUID().replace(/-/g, ''),
+					name: content.filename ?? 'file',
+					contentType: content.type ?? 'application/octet-stream',
+					bytes: content.data,
+					createdAt: Date.now(),
+				};
+				files.set(file.id, file);
+				return sendJson(res, 201, {
+					id: file.id,
+					name: file.name,
+					content_type: file.contentType,
+					size: file.bytes.length,
+					etag: file.id.slice(0, 16),
+					checksums: {},
+					metadata: {},
+					created_at: new Date(file.createdAt).toISOString(),
+					expires_at: new Date(file.createdAt + 24 * 3600_000).toISOString(),
+					urls: { get: `${base}/v1/files/${file.id}` },
+				});
+			}
+			const fileMatch = /^\/v1\/files\/([\w-]+)$/.exec(path);
+			if (method === 'GET' && fileMatch) {
+				const file = files.get(fileMatch[1]);
+				if (!file) return problem(res, 404, 'Not found', 'The requested resource could not be found');
+				return sendJson(res, 200, { id: file.id, name: file.name, content_type: file.contentType, size: file.bytes.length, urls: { get: `${base}/v1/files/${file.id}` } });
+			}
+			return problem(res, 404, 'Not found', 'The requested resource could not be found');
+		})().catch((error: Error) => {
+			if (res.headersSent) res.destroy();
+			else problem(res, 500, 'Internal Server Error', error.message);
+		});
+	});
+
+	const loopback = await listenLoopback(server, options.port);
+	base = loopback.url;
+	return { url: base, predictions, files, counts, faults: faults.counts, close: loopback.close };
+}
