@@ -11,12 +11,12 @@ import { checkInputBinary } from '../helpers/inputImage';
 import { IMAGE_INPUT, PROVIDER_PARAMS } from '../parameters/table';
 import { ParameterError, validateItemParameters, type JobRequest } from '../parameters/validation';
 import { refusedField } from '../providers/fields';
-import { providerById } from '../providers/registry';
+import { fallbackParameterName, NO_FALLBACK, providerById } from '../providers/registry';
 import type { FluxProvider, ProviderSession } from '../providers/types';
 import { FluxError } from '../transport/errors';
 import { redact } from '../transport/redact';
 import { splitRequest, type JobPart } from './expand';
-import { runJob } from './job';
+import { Failover } from './failover';
 import { runPool } from './pool';
 
 /** Reads one item's raw parameters the way n8n resolves them (expressions included). */
@@ -38,15 +38,34 @@ function readItem(ctx: IExecuteFunctions, i: number) {
 	};
 }
 
-/** Validates one item completely, without any request. */
-function prepareItem(ctx: IExecuteFunctions, provider: FluxProvider, i: number): JobRequest {
+/**
+ * Validates one item completely, without any request: against the provider and, when one is set,
+ * the fallback provider too, so an item that might move there cannot fail there on a field.
+ */
+function prepareItem(ctx: IExecuteFunctions, provider: FluxProvider, fallback: FluxProvider | undefined, i: number): JobRequest {
 	const request = validateItemParameters(readItem(ctx, i));
-	const unsupported = provider.unsupported(request.operation);
-	if (unsupported) throw new ParameterError('Operation', unsupported, request.operation);
-	const refused = refusedField(provider.displayName, provider.fields, request);
-	if (refused) throw new ParameterError(refused.field, refused.problem, refused.received);
+	for (const p of fallback ? [provider, fallback] : [provider]) {
+		const asFallback = p === fallback ? ` (${p.displayName} is the Fallback Provider: pick another one, or None)` : '';
+		const unsupported = p.unsupported(request.operation);
+		if (unsupported) throw new ParameterError('Operation', `${unsupported}${asFallback}`, request.operation);
+		const refused = refusedField(p.displayName, p.fields, request);
+		if (refused) throw new ParameterError(refused.field, `${refused.problem}${asFallback}`, refused.received);
+	}
 	checkInputBinary(ctx, i, request.image);
 	return request;
+}
+
+/** The Fallback Provider set beside the provider, if any. */
+function fallbackOf(ctx: IExecuteFunctions, provider: FluxProvider): FluxProvider | undefined {
+	const id = ctx.getNodeParameter(fallbackParameterName(provider.id), 0, NO_FALLBACK);
+	if (id === NO_FALLBACK) return undefined;
+	const fallback = providerById(id);
+	if (!fallback || fallback === provider) {
+		throw new NodeOperationError(ctx.getNode(), `Unknown fallback provider "${String(id)}"`, {
+			description: 'Pick another provider, or None, in the "Fallback Provider" field.',
+		});
+	}
+	return fallback;
 }
 
 function preview(value: unknown): string {
@@ -153,9 +172,11 @@ export async function route(this: IExecuteFunctions): Promise<INodeExecutionData
 		});
 	}
 
+	const fallback = fallbackOf(this, provider);
+
 	const prepared: Array<{ request?: JobRequest; failure?: unknown }> = items.map((_, i) => {
 		try {
-			return { request: prepareItem(this, provider, i) };
+			return { request: prepareItem(this, provider, fallback, i) };
 		} catch (failure) {
 			return { failure };
 		}
@@ -181,6 +202,7 @@ export async function route(this: IExecuteFunctions): Promise<INodeExecutionData
 		item.request ? splitRequest(provider, item.request).map((job) => ({ item: i, ...job })) : [{ item: i }],
 	);
 	const limit = prepared.find((p) => p.request)?.request?.options.maxParallelJobs ?? 1;
+	const failover = new Failover(this, provider, fallback);
 	let stopped = false;
 	const outcomes = await runPool(
 		jobs.length,
@@ -189,7 +211,7 @@ export async function route(this: IExecuteFunctions): Promise<INodeExecutionData
 			const { item: i, request, part } = jobs[j];
 			if (!request || !session) return { failure: prepared[i].failure ?? openFailure };
 			try {
-				return { items: await runJob(this, provider, session, request, i, release, part) };
+				return { items: await failover.run(session, request, i, release, part) };
 			} catch (failure) {
 				// Without Continue On Fail the node fails: start no further job (running ones finish).
 				if (!continueOnFail) stopped = true;
