@@ -61,6 +61,7 @@ describe.each(e2eHosts())('inside a real n8n (%s)', (hostName) => {
 		});
 		await instance.cli(['import:workflow', `--input=${jsonFile(instance, 'downstream.json', downstreamWorkflow())}`]);
 		await instance.cli(['import:workflow', `--input=${jsonFile(instance, 'faults.json', faultsWorkflow())}`]);
+		await instance.cli(['import:workflow', `--input=${jsonFile(instance, 'failover.json', failoverWorkflow())}`]);
 		timings.import = Date.now() - t;
 		process.stderr.write(`[e2e] n8n ${host.version} on Node 24 (${host.node}); host ${timings.host} ms, package install ${timings.install} ms, imports ${timings.import} ms\n`);
 	}, 45 * 60_000);
@@ -225,7 +226,44 @@ describe.each(e2eHosts())('inside a real n8n (%s)', (hostName) => {
 			expect(seconds).toBeLessThan(40);
 			task.meta.figures = `${hostName}: faults workflow ${seconds.toFixed(1)} s (stuck job ended at its 10 s Timeout, cancel sent; 1 status 500, 1 result 500, 1 cut download ridden out; 4 jobs created for 4 items)`;
 		});
+
+		it('failover: fal.ai out of credit or failing a job hands the item to Runflow; a lost creation answer never does', async ({ task }) => {
+			const before = { falJobs: fal.jobs.size, falSubmits: fal.counts.submit, runflowRuns: runflow.runs.size };
+			const started = Date.now();
+			const runs = await execute(instance, 'failover');
+			const seconds = (Date.now() - started) / 1000;
+
+			const [success, failed] = runs['FLUX 1.1 Ultra'].outputs;
+			expect(success.map((i) => [i.pairedItem, i.json.provider, i.json.failover ?? null])).toEqual([
+				[{ item: 0 }, 'fal', null],
+				[{ item: 1 }, 'runflow', { from: 'fal', reason: 'the fal.ai account is out of credit' }],
+				[{ item: 2 }, 'runflow', { from: 'fal', reason: 'fal.ai failed the job on its side' }],
+			]);
+			success.forEach((item) => expectImage(item, 'image/png', '1:1'));
+			expect(failed.map((i) => i.pairedItem)).toEqual([{ item: 3 }]);
+			expect(String(failed[0].json.error)).toMatch(/^The job may have been created at fal\.ai, but the answer was lost/);
+			// Jobs created: fal 3 (the good one, the failed one, the lost answer), Runflow 2: none twice.
+			expect(fal.jobs.size - before.falJobs).toBe(3);
+			expect(fal.counts.submit - before.falSubmits).toBe(4);
+			expect(runflow.runs.size - before.runflowRuns).toBe(2);
+			task.meta.figures = `${hostName}: failover workflow ${seconds.toFixed(1)} s (4 items: 1 on fal.ai, 2 failed over to Runflow, 1 lost answer kept on the error output; jobs fal 3, Runflow 2)`;
+		});
 });
+
+/**
+ * Manual Trigger → Code (4 briefs with the fal mock's fault markers) → FLUX on fal.ai with Runflow
+ * as Fallback Provider (both credentials, On Error: Continue using error output).
+ */
+function failoverWorkflow() {
+	const workflow = faultsWorkflow();
+	const flux = workflow.nodes.find((n) => n.name === 'FLUX 1.1 Ultra')! as Record<string, unknown> & { parameters: Record<string, unknown> };
+	flux.parameters = { ...flux.parameters, fallbackFromFal: 'runflow', options: { maxParallelJobs: 2 } };
+	flux.credentials = { falApi: { id: 'falApiExample01', name: 'fal.ai account' }, runflowApi: { id: 'runflowApiExample01', name: 'Runflow account' } };
+	workflow.nodes.find((n) => n.name === 'Briefs')!.parameters = {
+		jsCode: "return ['mug', 'jetty [no-credit]', 'harbour [job-fails]', 'lighthouse [lost-answer]'].map((prompt) => ({ json: { prompt } }));",
+	};
+	return { ...workflow, id: 'failover', name: 'e2e: failover from fal.ai to Runflow' };
+}
 
 /**
  * Manual Trigger → Code (4 briefs with the fal mock's fault markers) → FLUX (On Error: Continue
