@@ -11,6 +11,7 @@ import { ULTRA_SIZES } from '../test/mock-provider/images';
 import { startMockReplicate, type MockReplicate } from '../test/mock-provider/replicateServer';
 import { startMockRunflow, type MockRunflow } from '../test/mock-provider/runflowServer';
 import { binaryBytes, createInstance, e2eHosts, execute, exampleWorkflows, importExamples, inspectInstall, jsonFile, n8nHost, packPackage, type N8nInstance, type NodeRun } from './n8n';
+import { errorOf } from '../test/harness/errorItems';
 
 /**
  * The README's example workflows, run by a real n8n with the package installed as a community node
@@ -186,7 +187,7 @@ describe.each(e2eHosts())('inside a real n8n (%s)', (hostName) => {
 			const flux = runs['FLUX 1.1 Ultra'];
 			expect(flux.items.map((i) => i.pairedItem)).toEqual([{ item: 0 }, { item: 1 }, { item: 2 }, { item: 2 }]);
 			// Real n8n keeps only `error` in the JSON of an item that carries n8n's error object.
-			expect(String(flux.items[1].json.error)).toMatch(/^Invalid value for "Number of Images": .* \[item 1\]$/);
+			expect(String(errorOf(flux.items[1]).message)).toMatch(/^Invalid value for "Number of Images": .* \[item 1\]$/);
 
 			const downstream = runs['Tag for the campaign'];
 			expect(downstream.items).toHaveLength(4);
@@ -208,7 +209,7 @@ describe.each(e2eHosts())('inside a real n8n (%s)', (hostName) => {
 			const [success, failed] = flux.outputs;
 			// The stuck job ends at its 10 s Timeout, is cancelled at fal, and goes down the error output.
 			expect(failed.map((i) => i.pairedItem)).toEqual([{ item: 1 }]);
-			expect(failed[0].json.error).toBe('The job did not finish within 10 seconds; it was cancelled at fal.ai [item 1]');
+			expect(errorOf(failed[0])).toMatchObject({ kind: 'timeout', message: 'The job did not finish within 10 seconds; it was cancelled at fal.ai [item 1]' });
 			// The others all arrive on output 1, byte-exact downstream, nothing paid twice.
 			expect(success.map((i) => i.pairedItem)).toEqual([{ item: 0 }, { item: 2 }, { item: 3 }]);
 			const downstream = runs['Publish'];
@@ -217,7 +218,7 @@ describe.each(e2eHosts())('inside a real n8n (%s)', (hostName) => {
 				expectImage(item, 'image/png', '1:1');
 				expect(bytesOf(item).equals(bytesOf(success[n]))).toBe(true);
 			});
-			expect(runs['Retry later'].items.map((i) => String(i.json.error))).toEqual([expect.stringContaining('did not finish within 10 seconds')]);
+			expect(runs['Retry later'].items.map((i) => String(errorOf(i).message))).toEqual([expect.stringContaining('did not finish within 10 seconds')]);
 			expect(fal.counts.submit - before.submit).toBe(4);
 			expect(fal.counts.cancel - before.cancel).toBe(1);
 			expect(fal.served.status500 - before.status500).toBe(1);
@@ -241,7 +242,8 @@ describe.each(e2eHosts())('inside a real n8n (%s)', (hostName) => {
 			]);
 			success.forEach((item) => expectImage(item, 'image/png', '1:1'));
 			expect(failed.map((i) => i.pairedItem)).toEqual([{ item: 3 }]);
-			expect(String(failed[0].json.error)).toMatch(/^The job may have been created at fal\.ai, but the answer was lost/);
+			expect(errorOf(failed[0]).kind).toBe('maybe_submitted');
+			expect(String(errorOf(failed[0]).message)).toMatch(/^The job may have been created at fal\.ai, but the answer was lost/);
 			// Jobs created: fal 3 (the good one, the failed one, the lost answer), Runflow 2: none twice.
 			expect(fal.jobs.size - before.falJobs).toBe(3);
 			expect(fal.counts.submit - before.falSubmits).toBe(4);

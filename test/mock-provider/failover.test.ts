@@ -9,6 +9,7 @@ import { useVirtualClock } from '../harness/clock';
 import { startMockBfl, type MockBfl } from './bflServer';
 import { FAL_FAULT_MARKERS as M, startMockFal, type MockFal } from './falServer';
 import { startMockRunflow, type MockRunflow } from './runflowServer';
+import { errorOf } from '../harness/errorItems';
 
 /**
  * Failover between providers over real loopback sockets: fal.ai first, Runflow (or BFL) as the
@@ -118,7 +119,7 @@ describe('failover to the Fallback Provider', () => {
 		const [out] = await run([`a wharf ${M.lostAnswer}`]).run();
 
 		expect(out).toHaveLength(1);
-		expect(out[0].json.errorKind).toBe('maybe_submitted');
+		expect(errorOf(out[0]).kind).toBe('maybe_submitted');
 		expect(out[0].json.failover).toBeUndefined();
 		expect(delta(before)).toMatchObject({ fal: 1, falSubmits: 1, runflow: 0 });
 	});
@@ -127,7 +128,7 @@ describe('failover to the Fallback Provider', () => {
 		const before = jobs();
 		const [out] = await run(['a forbidden thing']).run();
 
-		expect(out[0].json.errorKind).toBe('moderation');
+		expect(errorOf(out[0]).kind).toBe('moderation');
 		expect(delta(before)).toMatchObject({ fal: 1, runflow: 0 });
 	});
 
@@ -171,8 +172,8 @@ describe('failover to the Fallback Provider', () => {
 		const [out] = await run([`a bay ${M.noCredit} explode`]).run();
 
 		expect(out).toHaveLength(1);
-		expect(out[0].json.error).toMatch(/Runflow/);
-		expect(String(out[0].json.description)).toContain('The item had moved from fal.ai to the fallback Runflow: the fal.ai account is out of credit.');
+		expect(errorOf(out[0]).message).toMatch(/Runflow/);
+		expect(String(errorOf(out[0]).description)).toContain('The item had moved from fal.ai to the fallback Runflow: the fal.ai account is out of credit.');
 		expect(delta(before)).toMatchObject({ fal: 0, falSubmits: 1 });
 	});
 
@@ -180,8 +181,8 @@ describe('failover to the Fallback Provider', () => {
 		const before = jobs();
 		const [out] = await run(['a variation'], { operation: 'remix' }).run();
 
-		expect(out[0].json.errorKind).toBe('parameter');
-		expect(String(out[0].json.error)).toContain('Runflow is the Fallback Provider');
+		expect(errorOf(out[0]).kind).toBe('parameter');
+		expect(String(errorOf(out[0]).message)).toContain('Runflow is the Fallback Provider');
 		expect(delta(before)).toMatchObject({ fal: 0, falSubmits: 0, runflow: 0 });
 	});
 

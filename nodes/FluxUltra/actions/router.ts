@@ -138,23 +138,28 @@ export function toNodeError(
 }
 
 /**
- * A failed item for Continue On Fail. It carries the n8n error itself (`error`), which is what n8n
- * looks for to send an item down the error output under "Continue (using error output)"; under
- * "Continue (regular output)" it stays in place. Its JSON says what went wrong for an IF node.
+ * A failed item for Continue On Fail: `{ error: { message, description, kind, requestId, … } }`.
+ * n8n keeps this JSON as it is and, under "Continue (using error output)", sends the item to the
+ * second output, because its JSON holds nothing but `error` (n8n-core
+ * `WorkflowExecute.handleNodeErrorOutput`, in 1.x and 2.x). An item carrying n8n's error object
+ * instead would be routed too, but n8n then replaces its JSON with `{ error: <message> }`
+ * (`normalizeNodeErrors`), and the kind, job id and image link an IF node routes on would be lost.
  */
 function errorItem(error: NodeApiError | NodeOperationError, cause: unknown, itemIndex: number): INodeExecutionData {
-	const json: IDataObject = { error: error.message };
-	if (error.description) json.description = error.description;
+	const details: IDataObject = { message: error.message };
+	if (error.description) details.description = error.description;
+	details.kind = 'other';
 	if (cause instanceof FluxError) {
-		json.errorKind = cause.kind;
-		if (cause.requestId) json.requestId = cause.requestId;
-		if (cause.imageUrl) json.imageUrl = cause.imageUrl;
+		details.kind = cause.kind;
+		if (cause.httpCode) details.httpCode = cause.httpCode;
+		if (cause.requestId) details.requestId = cause.requestId;
+		if (cause.imageUrl) details.imageUrl = cause.imageUrl;
 	}
 	if (cause instanceof ParameterError) {
-		json.errorKind = 'parameter';
-		json.field = cause.field;
+		details.kind = 'parameter';
+		details.field = cause.field;
 	}
-	return { json, error, pairedItem: { item: itemIndex } };
+	return { json: { error: details }, pairedItem: { item: itemIndex } };
 }
 
 /**

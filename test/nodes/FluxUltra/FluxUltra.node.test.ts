@@ -10,6 +10,7 @@ import { createHarness, DUMMY_FAL_KEY } from '../../harness/context';
 import { CDN, fakeImages, GENERATE_PARAMS, mockFalJob, QUEUE } from '../../harness/falNock';
 import { makePng } from '../../mock-provider/images';
 import { useNock } from '../../setup-nock';
+import { errorOf } from '../../harness/errorItems';
 
 useNock();
 
@@ -224,8 +225,8 @@ describe('Max Image Size', () => {
 
 		const [out] = await harness.run();
 
-		expect(out[0].json).toMatchObject({ errorKind: 'download', error: 'An image from fal.ai is larger than 1 MB [item 0]' });
-		expect(out[0].json.description).toContain('Max Image Size (MB)');
+		expect(errorOf(out[0])).toMatchObject({ kind: 'download', message: 'An image from fal.ai is larger than 1 MB [item 0]' });
+		expect(errorOf(out[0]).description).toContain('Max Image Size (MB)');
 		expect(out[1].json.provider).toBe('fal');
 	});
 });
