@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { startMockFal, type MockFal } from '../test/mock-provider/falServer';
-import { createInstance, e2eHosts, firstJsonObject, jsonFile, n8nHost, packPackage, type N8nInstance } from './n8n';
+import { createInstance, e2eHosts, firstJsonObject, jsonFile, n8nHost, packPackage, workflowNode, type N8nInstance } from './n8n';
 
 /**
  * Cost, the spend cap and Download Image off, in a real n8n with the package installed from its
@@ -27,15 +27,7 @@ async function executeRaw(instance: N8nInstance, id: string): Promise<Record<str
 }
 
 function workflow(id: string, flux: Record<string, unknown>, onError?: string) {
-	const node = (name: string, type: string, typeVersion: number, x: number, parameters: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
-		id: `00000000-0000-4000-8000-0000000001${x / 220}0`,
-		name,
-		type,
-		typeVersion,
-		position: [x, 0],
-		parameters,
-		...extra,
-	});
+	const node = workflowNode;
 	return {
 		id,
 		name: `e2e: ${id}`,

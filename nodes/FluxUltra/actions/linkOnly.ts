@@ -1,9 +1,6 @@
 import type { INodeExecutionData } from 'n8n-workflow';
 
 import { imageJson } from '../helpers/output';
-import type { JobRequest } from '../parameters/validation';
-import type { JobResult, ResultImage } from '../providers/types';
-import type { ImageCost } from './cost';
 
 /**
  * An output item for Download Image off: the image's link and metadata with no binary, and no
@@ -13,17 +10,13 @@ import type { ImageCost } from './cost';
  * the file would get, for a node that fetches the link later. (A sync-mode data URI has no link to
  * pass on, so it is still stored as binary: decoding it makes no request.)
  */
-export function linkOnlyItem(args: {
-	providerId: string;
-	request: JobRequest;
-	result: JobResult;
-	image: ResultImage;
-	imageIndex: number;
-	imageCount?: number;
-	itemIndex: number;
-	fileName: (extension: string) => string;
-	cost: ImageCost;
-}): INodeExecutionData {
+export function linkOnlyItem(
+	args: Omit<Parameters<typeof imageJson>[0], 'kind' | 'size' | 'fileName' | 'fileSize'> & {
+		itemIndex: number;
+		/** The file name for an extension, as a downloaded image would get it. */
+		fileName: (extension: string) => string;
+	},
+): INodeExecutionData {
 	const png = (args.image.contentType ?? `image/${args.request.params.output_format}`) === 'image/png';
 	const kind = png ? { mimeType: 'image/png', extension: 'png' } : { mimeType: 'image/jpeg', extension: 'jpg' };
 	return {
