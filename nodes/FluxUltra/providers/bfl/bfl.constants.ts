@@ -1,4 +1,5 @@
 import type { FieldMap } from '../fields';
+import type { PriceTable } from '../types';
 import { rampDelayMs } from '../polling';
 
 /**
@@ -86,3 +87,11 @@ export const BFL_FIELDS: FieldMap = {
 		note: 'base64 only: the node reads the incoming file, or downloads the Image URL itself, and sends its bytes',
 	},
 };
+
+/**
+ * BFL's list price per image: FLUX1.1 [pro] Ultra is 6 credits, $0.06 (BFL's pricing page, CONFIRMED);
+ * Remix is the same endpoint with an image prompt. An item reports the submit answer's own `cost`
+ * instead where it has one: "cost in credits for this request" (BFL's OpenAPI), 1 credit = $0.01.
+ */
+export const BFL_PRICE_USD: PriceTable = { generate: 0.06, remix: 0.06 };
+export const BFL_CREDIT_USD = 0.01;
