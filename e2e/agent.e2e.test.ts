@@ -120,7 +120,7 @@ describe.each(e2eHosts())('the node as an AI Agent tool, in a real n8n (%s)', (h
 		// What the model was offered: the node under its tool name, with the $fromAI parameter described.
 		const tool = requests[0].tools?.find((t) => t.function.name === TOOL_NAME);
 		expect(tool, JSON.stringify(requests[0].tools)).toBeDefined();
-		expect(tool!.function.description).toMatch(/FLUX 1\.1 \[pro\] ultra/);
+		expect(tool!.function.description).toBe('Create and remix images with FLUX 1.1 [pro] ultra, up to 4 megapixels. Returns each image with its link, size and seed.');
 		expect(tool!.function.parameters).toMatchObject({
 			type: 'object',
 			properties: { prompt: { type: 'string', description: 'What the image should show: subject, setting, light, style' } },
@@ -144,8 +144,33 @@ describe.each(e2eHosts())('the node as an AI Agent tool, in a real n8n (%s)', (h
 		expect(agent.items[0].json.output).toBe(`Here is your image: ${String(image.url)} (688x384, seed ${String(image.seed)})`);
 
 		const bytes = Buffer.byteLength(toolResult);
+		process.stderr.write(`[e2e agent ${hostName}] tool offered to the model: ${JSON.stringify(tool)}\n`);
 		process.stderr.write(`[e2e agent ${hostName}] tool result as the model received it (${bytes} bytes): ${toolResult}\n`);
 		task.meta.figures = `${hostName}: agent → tool → answer in ${ms} ms; tool result ${bytes} bytes: ${toolResult}`;
+	});
+
+	it('a job the provider refuses: the model gets the error with what to change (not a failed workflow), and answers', async ({ task }) => {
+		openAi.prompt = 'A forbidden scene';
+		try {
+			const { agent, toolResults, jobs, ms } = await runAgent('agent');
+			expect(jobs.map((j) => j.input.prompt)).toEqual(['A forbidden scene']);
+			expect(toolResults).toHaveLength(1);
+			const [toolResult] = toolResults;
+			const [failure] = JSON.parse(toolResult) as Array<Record<string, unknown>>;
+			// The node's whole error item, not only n8n's `error` message: what to change, and the job id.
+			expect(failure).toMatchObject({
+				error: expect.stringMatching(/^fal\.ai blocked the content.*\[item 0\]$/) as string,
+				description: expect.stringContaining('Safety Tolerance') as string,
+				errorKind: 'moderation',
+				requestId: jobs[0].id,
+			});
+			expect(Buffer.byteLength(toolResult)).toBeLessThan(MAX_BYTES_PER_IMAGE);
+			expect(String(agent.items[0].json.output)).toBe(`The image could not be made: ${String(failure.error)}`);
+			process.stderr.write(`[e2e agent ${hostName}] refused job, tool result as the model received it (${Buffer.byteLength(toolResult)} bytes): ${toolResult}\n`);
+			task.meta.figures = `${hostName}: refused job, agent answered in ${ms} ms; tool result ${Buffer.byteLength(toolResult)} bytes: ${toolResult}`;
+		} finally {
+			openAi.prompt = MODEL_PROMPT;
+		}
 	});
 
 	it('with Sync Mode on, the model still gets no base64: the image JSON has url null, the file stays in n8n', async ({ task }) => {

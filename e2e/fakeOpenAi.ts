@@ -32,13 +32,15 @@ export interface FakeOpenAi {
 	toolResults: string[];
 	/** The final answers sent. */
 	answers: string[];
+	/** The prompt the "model" puts in its next tool call (a test may change it between runs). */
+	prompt: string;
 	close(): Promise<void>;
 }
 
 export interface FakeOpenAiOptions {
 	/** The tool to call: n8n names a node's tool after the node (`nodeNameToToolName`: "Generate image" → "Generate_image"). */
 	toolName: string;
-	/** The prompt the "model" chooses for the tool call. */
+	/** The prompt the "model" chooses for its first tool call. */
 	prompt: string;
 }
 
@@ -52,7 +54,9 @@ export function finalAnswer(toolResult: string): string {
 		return `The tool answered with something that is not JSON (${toolResult.length} characters).`;
 	}
 	const lines = images.map((image) =>
-		typeof image.url === 'string'
+		typeof image.error === 'string' && image.width === undefined
+			? `The image could not be made: ${image.error}`
+			: typeof image.url === 'string'
 			? `Here is your image: ${image.url} (${String(image.width)}x${String(image.height)}, seed ${String(image.seed)})`
 			: `The image was made (${String(image.width)}x${String(image.height)}, seed ${String(image.seed)}), but no link came back${image.error ? `: ${String(image.error)}` : ''}`,
 	);
@@ -89,7 +93,7 @@ export async function startFakeOpenAi(options: FakeOpenAiOptions): Promise<FakeO
 				message = {
 					role: 'assistant',
 					content: null,
-					tool_calls: [{ id: `call_fake_${calls}`, type: 'function', function: { name: options.toolName, arguments: JSON.stringify({ prompt: options.prompt }) } }],
+					tool_calls: [{ id: `call_fake_${calls}`, type: 'function', function: { name: options.toolName, arguments: JSON.stringify({ prompt: fake.prompt }) } }],
 				};
 				finish = 'tool_calls';
 			} else {
@@ -124,5 +128,6 @@ export async function startFakeOpenAi(options: FakeOpenAiOptions): Promise<FakeO
 	}
 
 	const loopback = await listenLoopback(server);
-	return { url: `${loopback.url}/v1`, requests, toolResults, answers, close: loopback.close };
+	const fake: FakeOpenAi = { url: `${loopback.url}/v1`, requests, toolResults, answers, prompt: options.prompt, close: loopback.close };
+	return fake;
 }
