@@ -173,7 +173,7 @@ describe.each(e2eHosts())('the node as an AI Agent tool, in a real n8n (%s)', (h
 		}
 	});
 
-	it('with Sync Mode on, the model still gets no base64: the image JSON has url null, the file stays in n8n', async ({ task }) => {
+	it('with Sync Mode on, the model still gets no base64: the image JSON has url null', async ({ task }) => {
 		const { agent, toolResults, jobs, ms } = await runAgent('agentSync');
 
 		expect(jobs.map((j) => j.input.prompt)).toEqual([MODEL_PROMPT]);

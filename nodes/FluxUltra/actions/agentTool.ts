@@ -26,13 +26,35 @@ export function agentToolContinuesOnFail(ctx: IExecuteFunctions): boolean {
 	return runsAsAgentTool(ctx) && ctx.getNode().onError !== 'stopWorkflow';
 }
 
-/** The output as the model should read it: error items keep their whole JSON. */
+/**
+ * Most bytes of the echoed `prompt` in what the model reads (JSON-encoded, UTF-8): the model wrote
+ * it, and a long one would otherwise take one image's answer past 2 KB of the model's context.
+ */
+export const AGENT_PROMPT_MAX_BYTES = 1000;
+
+/** The prompt cut to fit `maxBytes` once JSON-encoded, marked with "…" where it was cut. */
+export function capPrompt(prompt: string, maxBytes = AGENT_PROMPT_MAX_BYTES): string {
+	const bytes = (text: string) => Buffer.byteLength(JSON.stringify(text));
+	if (bytes(prompt) <= maxBytes) return prompt;
+	const ellipsis = '…';
+	let used = bytes(ellipsis);
+	let kept = '';
+	for (const char of prompt) {
+		const size = bytes(char) - 2;
+		if (used + size > maxBytes) break;
+		kept += char;
+		used += size;
+	}
+	return kept + ellipsis;
+}
+
+/** The output as the model should read it: error items keep their whole JSON, long prompts are cut. */
 export function forAgentTool(output: INodeExecutionData[][]): INodeExecutionData[][] {
 	return output.map((items) =>
 		items.map((item) => {
-			if (item.error === undefined) return item;
 			const rest = { ...item };
 			delete rest.error;
+			if (typeof item.json.prompt === 'string') rest.json = { ...item.json, prompt: capPrompt(item.json.prompt) };
 			return rest;
 		}),
 	);

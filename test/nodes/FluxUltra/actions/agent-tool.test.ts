@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
+import { AGENT_PROMPT_MAX_BYTES, capPrompt } from '../../../../nodes/FluxUltra/actions/agentTool';
+
 import { useVirtualClock } from '../../../harness/clock';
 import { createHarness } from '../../../harness/context';
 import { fakeImages, GENERATE_PARAMS, mockFalJob } from '../../../harness/falNock';
@@ -62,5 +64,40 @@ describe('as an AI Agent tool', () => {
 		expect(out).toHaveLength(1);
 		expect(out[0].binary?.data).toBeDefined();
 		expect(out[0].json).toMatchObject({ provider: 'fal', imageIndex: 0, seed: expect.anything() as unknown });
+	});
+});
+
+describe('the prompt echoed to the model', () => {
+	const jsonBytes = (text: string) => Buffer.byteLength(JSON.stringify(text));
+
+	it('is kept whole when short', () => {
+		expect(capPrompt('a ceramic mug on a walnut table')).toBe('a ceramic mug on a walnut table');
+	});
+
+	it.each([
+		['ASCII', 'a mug on a table, '.repeat(500)],
+		['quotes and backslashes (escaped in JSON)', '"quoted" \\ '.repeat(400)],
+		['CJK (3 bytes a character)', '秋のコーヒー'.repeat(300)],
+		['emoji (surrogate pairs, never split)', '☕🍂'.repeat(400)],
+	])('is cut to %s within the budget, marked "…"', (_, prompt) => {
+		const cut = capPrompt(prompt);
+		expect(jsonBytes(cut)).toBeLessThanOrEqual(AGENT_PROMPT_MAX_BYTES);
+		expect(jsonBytes(cut)).toBeGreaterThan(AGENT_PROMPT_MAX_BYTES - 12);
+		expect(cut.endsWith('…')).toBe(true);
+		expect(prompt.startsWith(cut.slice(0, -1))).toBe(true);
+		expect(cut).not.toMatch(/[\uD800-\uDBFF]…$/);
+	});
+
+	it('a prompt of almost 10,000 characters: the image JSON the model gets stays under 2 KB; the regular node keeps the whole prompt', async () => {
+		useVirtualClock();
+		const prompt = `${'Autumn coffee hero shot with maple leaves and golden light. '.repeat(160).slice(0, 9_990)}in 16:9.`;
+		mockFalJob({ images: fakeImages(1) });
+		const [asTool] = await createHarness({ params: { ...GENERATE_PARAMS, prompt }, node: TOOL }).run();
+		expect(Buffer.byteLength(JSON.stringify(asTool[0].json))).toBeLessThan(2048);
+		expect(String(asTool[0].json.prompt).endsWith('…')).toBe(true);
+
+		mockFalJob({ images: fakeImages(1) });
+		const [regular] = await createHarness({ params: { ...GENERATE_PARAMS, prompt } }).run();
+		expect(regular[0].json.prompt).toBe(prompt);
 	});
 });
