@@ -82,6 +82,9 @@ export function createInstance(
 		N8N_TEMPLATES_ENABLED: 'false',
 		N8N_ENFORCE_SETTINGS_FILE_PERMISSIONS: 'false',
 		N8N_RUNNERS_ENABLED: 'false',
+		// n8n 2.x opens its task broker (default port 5679) even then: each instance gets its own
+		// port, so suites that run n8n side by side (a queue-mode main, another e2e file) do not clash.
+		N8N_RUNNERS_BROKER_PORT: String(20_000 + Math.floor(Math.random() * 30_000)),
 		N8N_LOG_LEVEL: 'info',
 		...extraEnv,
 	};

@@ -128,7 +128,7 @@ export function errorFromResponse(
 	const parsed = provider.parseError(status, body, headers);
 	const kind = kindForStatus(status, parsed);
 	const name = provider.providerName;
-	const said = parsed.message ? `: ${parsed.message}` : '';
+	const said = parsed.message ? `: ${parsed.message.replace(/[.\s]+$/, '')}` : '';
 	const tries = attempts > 1 ? ` after ${attempts} attempts` : '';
 	switch (kind) {
 		case 'auth':

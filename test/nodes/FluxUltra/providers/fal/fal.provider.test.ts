@@ -138,7 +138,7 @@ describe('fal.ai failures', () => {
 		mockFalJob({
 			result: {
 				status: 422,
-				body: { detail: [{ loc: ['body', 'prompt'], msg: 'flagged by a content checker', type: 'content_policy_violation' }] },
+				body: { detail: [{ loc: ['body', 'prompt'], msg: 'flagged by a content checker.', type: 'content_policy_violation' }] },
 			},
 		});
 
@@ -146,6 +146,8 @@ describe('fal.ai failures', () => {
 
 		expect(error.message).toBe('fal.ai blocked the content: it was flagged by the content checker [item 0]');
 		expect(error.description).toContain('Safety Tolerance');
+		// fal's own sentence ends in a full stop: the description does not double it.
+		expect(error.description).toMatch(/flagged by a content checker\. Request ID/);
 	});
 
 	it('reports an error on a COMPLETED status as the job failure', async () => {
