@@ -10,7 +10,7 @@ import {
 import { checkInputBinary } from '../helpers/inputImage';
 import { IMAGE_INPUT, PROVIDER_PARAMS } from '../parameters/table';
 import { ParameterError, validateItemParameters, type JobRequest } from '../parameters/validation';
-import { refusedField } from '../providers/fields';
+import { fieldsFor, refusedField } from '../providers/fields';
 import { providerById } from '../providers/registry';
 import type { FluxProvider, ProviderSession } from '../providers/types';
 import { FluxError } from '../transport/errors';
@@ -43,7 +43,7 @@ function prepareItem(ctx: IExecuteFunctions, provider: FluxProvider, i: number):
 	const request = validateItemParameters(readItem(ctx, i));
 	const unsupported = provider.unsupported(request.operation);
 	if (unsupported) throw new ParameterError('Operation', unsupported, request.operation);
-	const refused = refusedField(provider.displayName, provider.fields, request);
+	const refused = refusedField(provider.displayName, fieldsFor(provider, request.operation), request);
 	if (refused) throw new ParameterError(refused.field, refused.problem, refused.received);
 	checkInputBinary(ctx, i, request.image);
 	return request;

@@ -15,6 +15,14 @@ export const BFL = {
 	},
 	/** Both operations use Ultra: Remix is Ultra with `image_prompt` required ("image to remix"). */
 	endpointPath: '/v1/flux-pro-1.1-ultra',
+	/**
+	 * Generate with Fine-Tune: Ultra with a fine-tune, then `polling_url` as for Ultra. Sent to the
+	 * credential's host like Ultra. BFL's examples use `api.us1.bfl.ai`, and an older guideline said
+	 * fine-tuned inference needs the single-cluster hosts `api.eu1`/`api.us1` (the current page omits
+	 * it): UNCONFIRMED which holds. If the global host refuses a fine-tune, the credential's Base URL
+	 * can name `https://api.us1.bfl.ai` or `https://api.eu1.bfl.ai`.
+	 */
+	finetuneEndpointPath: '/v1/flux-pro-1.1-ultra-finetuned',
 	/** Credential test: `{credits}` for the key (free is UNCONFIRMED, likely; it starts no job). */
 	creditsPath: '/v1/credits',
 	/**
@@ -85,4 +93,26 @@ export const BFL_FIELDS: FieldMap = {
 		encode: toBase64,
 		note: 'base64 only: the node reads the incoming file, or downloads the Image URL itself, and sends its bytes',
 	},
+	// Named by BFL for the fine-tuned endpoint (n8n-cloud-and-image-node-conventions.md §3): `finetune_id`
+	// required (`org-id/lora-name` for a shared LoRA), `finetune_strength` 0–2, default 1.2.
+	finetune_id: { wire: 'finetune_id', status: 'confirmed', note: 'a shared LoRA is named org-id/lora-name' },
+	finetune_strength: { wire: 'finetune_strength', status: 'confirmed', note: '0–2; BFL\'s default 1.2 is the node\'s too' },
+};
+
+/**
+ * How the fine-tuned endpoint (`FluxUltraFinetunedInput`, BFL's docs via the reference above)
+ * differs from Ultra: it has no `raw`, so Raw is refused there before any request. That it takes
+ * Ultra's other fields (prompt_upsampling, seed, aspect_ratio, safety_tolerance, output_format,
+ * image_prompt, image_prompt_strength) is UNCONFIRMED beyond the reference ("adds finetune_id and
+ * finetune_strength; no raw"): the image prompt fields are marked so, and Image Prompt Strength
+ * is then sent only when set away from its default, so a wrong guess fails only the jobs that use it.
+ */
+export const BFL_FINETUNE_FIELDS: Partial<FieldMap> = {
+	raw: {
+		status: 'refused',
+		accepts: false,
+		note: 'its fine-tuned Ultra endpoint has no raw mode. Turn "Raw" off in Options, or use Generate without the fine-tune for a raw image.',
+	},
+	image_prompt_strength: { ...BFL_FIELDS.image_prompt_strength, status: 'unconfirmed' } as FieldMap['image_prompt_strength'],
+	image_url: { ...BFL_FIELDS.image_url, status: 'unconfirmed' } as FieldMap['image_url'],
 };

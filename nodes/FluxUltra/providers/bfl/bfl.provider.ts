@@ -6,10 +6,10 @@ import { FluxError, type ProviderErrorContext } from '../../transport/errors';
 import { secretScrubber } from '../../transport/redact';
 import { readJson, send } from '../../transport/http';
 import { baseUrlFromCredential, internalHostsAllowedBy, plainHttpOriginOf } from '../baseUrl';
-import { buildInput } from '../fields';
+import { buildInput, fieldsFor } from '../fields';
 import { jobTimeout, Pacer, pollUntilDone } from '../polling';
 import type { CancelOutcome, FluxProvider, ImageBytes, JobResult, JobScope, ProviderSession, SubmittedJob } from '../types';
-import { BFL, BFL_FIELDS, bflPollDelayMs, type BflRegion } from './bfl.constants';
+import { BFL, BFL_FIELDS, BFL_FINETUNE_FIELDS, bflPollDelayMs, type BflRegion } from './bfl.constants';
 import { parseBflError } from './bfl.errors';
 
 const CREDENTIAL = 'bflApi';
@@ -27,7 +27,7 @@ const asString = (v: unknown): string | undefined => (typeof v === 'string' && v
 
 /** The Ultra request body: canonical parameters under BFL's names and types, flat. */
 export function toBflInput(request: JobRequest, imageBase64: string | undefined): Json {
-	return buildInput(BFL_FIELDS, request, imageBase64);
+	return buildInput(fieldsFor(bflProvider, request.operation), request, imageBase64);
 }
 
 /** The API base: the credential's base URL when set, else the host of its Region (global by default). */
@@ -94,7 +94,7 @@ class BflSession implements ProviderSession {
 			errors,
 			await send(scope.ctx, errors, {
 				method: 'POST',
-				url: `${this.base}${BFL.endpointPath}`,
+				url: `${this.base}${request.operation === 'finetune' ? BFL.finetuneEndpointPath : BFL.endpointPath}`,
 				purpose: 'submit',
 				credentialType: CREDENTIAL,
 				json: toBflInput(request, imageBase64),
@@ -178,6 +178,7 @@ export const bflProvider: FluxProvider = {
 	credentialType: CREDENTIAL,
 	errors,
 	fields: BFL_FIELDS,
+	operationFields: { finetune: BFL_FINETUNE_FIELDS },
 	imagesPerRequest: 1,
 	imageUrlAs: 'bytes',
 	unsupported: () => undefined,

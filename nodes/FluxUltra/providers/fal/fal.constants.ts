@@ -15,6 +15,8 @@ export const FAL = {
 	endpoints: {
 		generate: 'fal-ai/flux-pro/v1.1-ultra',
 		remix: 'fal-ai/flux-pro/v1.1-ultra/redux',
+		/** Ultra with a fine-tune (n8n-cloud-and-image-node-conventions.md §3; `@fal-ai/client` types). */
+		finetune: 'fal-ai/flux-pro/v1.1-ultra-finetuned',
 	} satisfies Record<Operation, string>,
 	/**
 	 * App id (owner/alias) that status, result and cancel live under: the endpoint id without its
@@ -43,7 +45,9 @@ export const FAL = {
 
 /**
  * fal's names for every field: all documented on fal's Ultra and Ultra Redux API pages
- * (fal-queue-api.md, section 5). fal types `safety_tolerance` as the strings "1"…"6".
+ * (fal-queue-api.md, section 5). fal types `safety_tolerance` as the strings "1"…"6". The fine-tuned
+ * endpoint takes every one of them plus `finetune_id` and `finetune_strength`, both required there
+ * (`@fal-ai/client` 1.10.1 `FluxProV11UltraFinetunedInput`, fal's model page).
  */
 export const FAL_FIELDS: FieldMap = {
 	prompt: { wire: 'prompt', status: 'confirmed' },
@@ -57,6 +61,13 @@ export const FAL_FIELDS: FieldMap = {
 	seed: { wire: 'seed', status: 'confirmed' },
 	sync_mode: { wire: 'sync_mode', status: 'confirmed' },
 	image_url: { wire: 'image_url', status: 'confirmed', note: 'a URL or a data URI; incoming files over 256 KB are uploaded to fal storage' },
+	finetune_id: { wire: 'finetune_id', status: 'confirmed' },
+	finetune_strength: {
+		wire: 'finetune_strength',
+		status: 'confirmed',
+		// The name is fal's; the range is not: fal types it as a bare number.
+		note: 'required by fal.ai, so always sent; fal documents no range (0–2 is BFL\'s: UNCONFIRMED at fal.ai)',
+	},
 };
 
 /** Status polling: quick at first (short jobs), then at most one request every two seconds. */

@@ -13,7 +13,7 @@ import { buildInput } from '../fields';
 import { jobTimeout, Pacer, pollUntilDone } from '../polling';
 import { putPresigned } from '../upload';
 import type { CancelOutcome, FluxProvider, ImageBytes, JobResult, JobScope, ProviderSession, ResultImage, SubmittedJob } from '../types';
-import { RUNFLOW, RUNFLOW_FIELDS, runflowPollDelayMs } from './runflow.constants';
+import { RUNFLOW, RUNFLOW_FIELDS, RUNFLOW_NO_FINETUNE, runflowPollDelayMs } from './runflow.constants';
 import { isModerationCode, parseRunflowError } from './runflow.errors';
 
 const CREDENTIAL = 'runflowApi';
@@ -269,6 +269,7 @@ export const runflowProvider: FluxProvider = {
 	errors,
 	fields: RUNFLOW_FIELDS,
 	unsupported(operation: Operation) {
+		if (operation === 'finetune') return RUNFLOW_NO_FINETUNE;
 		if (operation !== 'remix') return undefined;
 		// The editor shows Provider as the credential choice, so the way out names both.
 		return 'Runflow offers no FLUX 1.1 [pro] ultra Redux model, so Remix is not available there. For Remix, pick a fal.ai credential (Provider "fal.ai"), or use Generate with an Input Image on Runflow.';
