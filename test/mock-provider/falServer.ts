@@ -66,7 +66,8 @@ export interface MockFal {
 }
 
 const APP = '/fal-ai/flux-pro';
-const ENDPOINTS = new Set([`${APP}/v1.1-ultra`, `${APP}/v1.1-ultra/redux`]);
+const FINETUNED = `${APP}/v1.1-ultra-finetuned`;
+const ENDPOINTS = new Set([`${APP}/v1.1-ultra`, `${APP}/v1.1-ultra/redux`, FINETUNED]);
 
 function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
 	sendJson(res, status, body, { 'x-fal-request-id': headers['x-fal-request-id'] ?? '', ...headers });
@@ -80,6 +81,13 @@ function detail(field: string, msg: string, type = 'value_error') {
 function validate(endpoint: string, input: Record<string, unknown>) {
 	const redux = endpoint.endsWith('/redux');
 	if (!redux && (typeof input.prompt !== 'string' || input.prompt === '')) return detail('prompt', 'field required', 'value_error.missing');
+	if (endpoint === FINETUNED) {
+		// Both required on the fine-tuned endpoint (FluxProV11UltraFinetunedInput); fal types the strength as a bare number.
+		if (input.finetune_id === undefined) return detail('finetune_id', 'field required', 'value_error.missing');
+		if (typeof input.finetune_id !== 'string' || input.finetune_id === '') return detail('finetune_id', 'str type expected', 'type_error.str');
+		if (input.finetune_strength === undefined) return detail('finetune_strength', 'field required', 'value_error.missing');
+		if (typeof input.finetune_strength !== 'number') return detail('finetune_strength', 'value is not a valid float', 'type_error.float');
+	}
 	if (redux && typeof input.image_url !== 'string') return detail('image_url', 'field required', 'value_error.missing');
 	const n = input.num_images ?? 1;
 	if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > 4) return detail('num_images', 'ensure this value is less than or equal to 4', 'less_than_equal');
