@@ -22,6 +22,8 @@ export interface BflJobScenario {
 	pollHost?: string;
 	/** The submit path (default: Ultra's). */
 	path?: string;
+	/** The host submitted to (default: the global one). */
+	host?: string;
 }
 
 export interface BflJobMock {
@@ -42,7 +44,7 @@ export function mockBflJob(s: BflJobScenario = {}): BflJobMock {
 	const sample = `${BFL_DELIVERY}/results/${id}/sample.${ext}?se=2026-01-01T00%3A10%3A00Z&sig=example`;
 	let body: Record<string, unknown> | undefined;
 
-	const scope = nock(BFL_API)
+	const scope = nock(s.host ?? BFL_API)
 		.post(s.path ?? BFL_SUBMIT_PATH, (b: Record<string, unknown>) => {
 			body = b;
 			return true;

@@ -8,13 +8,14 @@ import { fieldsFor } from '../../../nodes/FluxUltra/providers/fields';
 import { bflProvider } from '../../../nodes/FluxUltra/providers/bfl/bfl.provider';
 import { useVirtualClock } from '../../harness/clock';
 import { createHarness, DUMMY_BFL_KEY, DUMMY_FAL_KEY } from '../../harness/context';
-import { BFL_API, BFL_FINETUNE_PATH, BFL_GENERATE_PARAMS, BFL_POLL_HOST, mockBflJob } from '../../harness/bflNock';
+import { BFL_FINETUNE_PATH, BFL_GENERATE_PARAMS, BFL_POLL_HOST, mockBflJob } from '../../harness/bflNock';
 import { ENDPOINT_PATH, fakeImages, GENERATE_PARAMS, mockFalJob, QUEUE } from '../../harness/falNock';
 import { useNock } from '../../setup-nock';
 
 useNock();
 
 const FINETUNE_ID = 'a1b2c3d4-0000-example-finetune';
+const BFL_US1 = 'https://api.us1.bfl.ai';
 const finetune = (extra: Record<string, unknown> = {}) => ({
 	...GENERATE_PARAMS,
 	operation: 'finetune',
@@ -78,14 +79,14 @@ describe('Generate with Fine-Tune on fal.ai', () => {
 describe('Generate with Fine-Tune on Black Forest Labs', () => {
 	const bfl = (extra: Record<string, unknown> = {}) => finetune({ ...BFL_GENERATE_PARAMS, operation: 'finetune', finetuneId: 'my-org/brand-lora', ...extra });
 
-	it('submits to /v1/flux-pro-1.1-ultra-finetuned, follows polling_url as for Ultra, and sends no raw', async () => {
+	it('submits to /v1/flux-pro-1.1-ultra-finetuned on the single-cluster US host (Region Global), follows polling_url as for Ultra, and sends no raw', async () => {
 		useVirtualClock();
-		const job = mockBflJob({ path: BFL_FINETUNE_PATH, seed: 11 });
+		const job = mockBflJob({ host: BFL_US1, path: BFL_FINETUNE_PATH, seed: 11 });
 		const h = createHarness({ params: bfl({ finetuneStrength: 0.9, options: { seed: 11, enhancePrompt: true } }) });
 
 		const [out] = await h.run();
 
-		expect(h.requests[0].url).toBe(`${BFL_API}${BFL_FINETUNE_PATH}`);
+		expect(h.requests[0].url).toBe(`${BFL_US1}${BFL_FINETUNE_PATH}`);
 		expect(h.requests[0].headers['x-key']).toBe(DUMMY_BFL_KEY);
 		expect(job.submitted()).toEqual({
 			finetune_id: 'my-org/brand-lora',
@@ -99,6 +100,23 @@ describe('Generate with Fine-Tune on Black Forest Labs', () => {
 		});
 		expect(h.requests.some((r) => r.url.startsWith(`${BFL_POLL_HOST}/v1/get_result?id=${job.id}`))).toBe(true);
 		expect(out[0].json).toMatchObject({ provider: 'bfl', operation: 'finetune', requestId: job.id, seed: 11 });
+	});
+
+	it.each([
+		['eu', 'https://api.eu1.bfl.ai'],
+		['us', BFL_US1],
+	])('Region %s sends the fine-tune to %s, where BFL finds fine-tunes trained there; Generate stays on the Region host', async (region, host) => {
+		useVirtualClock();
+		const credentials = { bflApi: { apiKey: DUMMY_BFL_KEY, region, baseUrl: '' } };
+		mockBflJob({ host, path: BFL_FINETUNE_PATH });
+		const h = createHarness({ params: bfl(), credentials });
+		await h.run();
+		expect(h.requests[0].url).toBe(`${host}${BFL_FINETUNE_PATH}`);
+
+		mockBflJob({ host: `https://api.${region}.bfl.ai` });
+		const g = createHarness({ params: BFL_GENERATE_PARAMS, credentials });
+		await g.run();
+		expect(g.requests[0].url).toBe(`https://api.${region}.bfl.ai/v1/flux-pro-1.1-ultra`);
 	});
 
 	it('refuses Raw with the reason before any request, and only on the fine-tuned endpoint', async () => {

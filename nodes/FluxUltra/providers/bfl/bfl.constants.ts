@@ -15,14 +15,22 @@ export const BFL = {
 	},
 	/** Both operations use Ultra: Remix is Ultra with `image_prompt` required ("image to remix"). */
 	endpointPath: '/v1/flux-pro-1.1-ultra',
-	/**
-	 * Generate with Fine-Tune: Ultra with a fine-tune, then `polling_url` as for Ultra. Sent to the
-	 * credential's host like Ultra. BFL's examples use `api.us1.bfl.ai`, and an older guideline said
-	 * fine-tuned inference needs the single-cluster hosts `api.eu1`/`api.us1` (the current page omits
-	 * it): UNCONFIRMED which holds. If the global host refuses a fine-tune, the credential's Base URL
-	 * can name `https://api.us1.bfl.ai` or `https://api.eu1.bfl.ai`.
-	 */
+	/** Generate with Fine-Tune: Ultra with a fine-tune, then `polling_url` as for Ultra. */
 	finetuneEndpointPath: '/v1/flux-pro-1.1-ultra-finetuned',
+	/**
+	 * Hosts for Generate with Fine-Tune, by the credential's Region. docs.bfl.ai/finetuning: fine-tune
+	 * operations must use the single-cluster hosts `api.eu1`/`api.us1`, not the global or multi-cluster
+	 * ones, and a fine-tune is found only in the region it was trained in. (The reference notes a
+	 * newer page that omits this: UNCONFIRMED whether the global host now finds fine-tunes too.)
+	 * Region Global has no single-cluster host; it uses `api.us1`, the host of BFL's own examples:
+	 * UNCONFIRMED as the right guess, so the credential's Region description asks for the training
+	 * region. A credential Base URL replaces these, as it does the Region hosts.
+	 */
+	finetuneHosts: {
+		global: 'https://api.us1.bfl.ai',
+		eu: 'https://api.eu1.bfl.ai',
+		us: 'https://api.us1.bfl.ai',
+	},
 	/** Credential test: `{credits}` for the key (free is UNCONFIRMED, likely; it starts no job). */
 	creditsPath: '/v1/credits',
 	/**

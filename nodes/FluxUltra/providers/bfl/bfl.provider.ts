@@ -1,6 +1,7 @@
 import type { IExecuteFunctions } from 'n8n-workflow';
 
 import { parseUrl } from '../../helpers/url';
+import type { Operation } from '../../parameters/table';
 import type { JobRequest } from '../../parameters/validation';
 import { FluxError, type ProviderErrorContext } from '../../transport/errors';
 import { secretScrubber } from '../../transport/redact';
@@ -30,9 +31,13 @@ export function toBflInput(request: JobRequest, imageBase64: string | undefined)
 	return buildInput(fieldsFor(bflProvider, request.operation), request, imageBase64);
 }
 
-/** The API base: the credential's base URL when set, else the host of its Region (global by default). */
-export function resolveBflBase(region: unknown, baseUrl: unknown): string {
-	const host = BFL.hosts[(typeof region === 'string' && region in BFL.hosts ? region : 'global') as BflRegion];
+/**
+ * The API base: the credential's base URL when set, else the host of its Region (global by default);
+ * for Generate with Fine-Tune, the Region's single-cluster host (`BFL.finetuneHosts`).
+ */
+export function resolveBflBase(region: unknown, baseUrl: unknown, operation?: Operation): string {
+	const hosts = operation === 'finetune' ? BFL.finetuneHosts : BFL.hosts;
+	const host = hosts[(typeof region === 'string' && region in hosts ? region : 'global') as BflRegion];
 	return baseUrlFromCredential(baseUrl, host, errors.credentialName);
 }
 
@@ -77,6 +82,8 @@ class BflSession implements ProviderSession {
 
 	constructor(
 		private readonly base: string,
+		/** Where Generate with Fine-Tune jobs go: the Region's single-cluster host, or the same base URL. */
+		private readonly finetuneBase: string,
 		readonly scrub: (text: string) => string,
 	) {
 		this.apiOrigin = new URL(base).origin;
@@ -94,7 +101,7 @@ class BflSession implements ProviderSession {
 			errors,
 			await send(scope.ctx, errors, {
 				method: 'POST',
-				url: `${this.base}${request.operation === 'finetune' ? BFL.finetuneEndpointPath : BFL.endpointPath}`,
+				url: request.operation === 'finetune' ? `${this.finetuneBase}${BFL.finetuneEndpointPath}` : `${this.base}${BFL.endpointPath}`,
 				purpose: 'submit',
 				credentialType: CREDENTIAL,
 				json: toBflInput(request, imageBase64),
@@ -184,6 +191,10 @@ export const bflProvider: FluxProvider = {
 	unsupported: () => undefined,
 	async open(ctx: IExecuteFunctions): Promise<ProviderSession> {
 		const credentials = await ctx.getCredentials(CREDENTIAL);
-		return new BflSession(resolveBflBase(credentials.region, credentials.baseUrl), secretScrubber([credentials.apiKey]));
+		return new BflSession(
+			resolveBflBase(credentials.region, credentials.baseUrl),
+			resolveBflBase(credentials.region, credentials.baseUrl, 'finetune'),
+			secretScrubber([credentials.apiKey]),
+		);
 	},
 };
