@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import type { INodeProperties } from 'n8n-workflow';
 import { describe, expect, it } from 'vitest';
 
@@ -148,6 +149,30 @@ describe('fine-tune fields are checked before anything is paid for', () => {
 
 		expect(error.message).toBe(message);
 		expect(h.requests).toHaveLength(0);
+	});
+
+	it('refuses any Fine-Tune ID or Strength an expression can produce that is not one, naming the field, on fal.ai and BFL, with 0 requests', async () => {
+		const text = fc.string({ maxLength: 20 });
+		const badStrength = fc.oneof(
+			fc.double({ min: 2, minExcluded: true, noNaN: true }),
+			fc.double({ max: 0, maxExcluded: true, noNaN: true }),
+			fc.constantFrom(Number.NaN, Infinity, '', ' ', true, null),
+			text.filter((s) => Number.isNaN(Number(s)) || s.trim() === ''),
+			fc.object({ maxDepth: 1 }),
+		);
+		const badId = fc.oneof(fc.constantFrom('', '   ', 'two words', 'x'.repeat(201), true), fc.object({ maxDepth: 1 }), fc.array(fc.integer(), { minLength: 1 }));
+		let runs = 0;
+		await fc.assert(
+			fc.asyncProperty(fc.constantFrom('fal', 'bfl'), fc.oneof(badStrength.map((v) => ['finetuneStrength', v] as const), badId.map((v) => ['finetuneId', v] as const)), async (provider, [field, value]) => {
+				runs++;
+				const h = createHarness({ params: finetune({ provider, [field]: value }) });
+				const error = await h.fail();
+				expect(error.message).toMatch(new RegExp(`^Invalid value for "${field === 'finetuneId' ? 'Fine-Tune ID' : 'Fine-Tune Strength'}": .+ \\[item 0\\]$`, 's'));
+				expect(h.requests).toHaveLength(0);
+			}),
+			{ numRuns: 200, seed: 1313 },
+		);
+		expect(runs).toBe(200);
 	});
 
 	it('accepts the strength as text from an expression, and trims the ID', () => {
