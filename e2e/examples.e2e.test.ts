@@ -11,6 +11,7 @@ import { ULTRA_SIZES } from '../test/mock-provider/images';
 import { startMockReplicate, type MockReplicate } from '../test/mock-provider/replicateServer';
 import { startMockRunflow, type MockRunflow } from '../test/mock-provider/runflowServer';
 import { binaryBytes, createInstance, e2eHosts, execute, exampleWorkflows, importExamples, inspectInstall, jsonFile, n8nHost, packPackage, type N8nInstance, type NodeRun } from './n8n';
+import { errorOf } from '../test/harness/errorItems';
 
 /**
  * The README's example workflows, run by a real n8n with the package installed as a community node
@@ -61,6 +62,7 @@ describe.each(e2eHosts())('inside a real n8n (%s)', (hostName) => {
 		});
 		await instance.cli(['import:workflow', `--input=${jsonFile(instance, 'downstream.json', downstreamWorkflow())}`]);
 		await instance.cli(['import:workflow', `--input=${jsonFile(instance, 'faults.json', faultsWorkflow())}`]);
+		await instance.cli(['import:workflow', `--input=${jsonFile(instance, 'failover.json', failoverWorkflow())}`]);
 		timings.import = Date.now() - t;
 		process.stderr.write(`[e2e] n8n ${host.version} on Node 24 (${host.node}); host ${timings.host} ms, package install ${timings.install} ms, imports ${timings.import} ms\n`);
 	}, 45 * 60_000);
@@ -185,7 +187,7 @@ describe.each(e2eHosts())('inside a real n8n (%s)', (hostName) => {
 			const flux = runs['FLUX 1.1 Ultra'];
 			expect(flux.items.map((i) => i.pairedItem)).toEqual([{ item: 0 }, { item: 1 }, { item: 2 }, { item: 2 }]);
 			// Real n8n keeps only `error` in the JSON of an item that carries n8n's error object.
-			expect(String(flux.items[1].json.error)).toMatch(/^Invalid value for "Number of Images": .* \[item 1\]$/);
+			expect(String(errorOf(flux.items[1]).message)).toMatch(/^Invalid value for "Number of Images": .* \[item 1\]$/);
 
 			const downstream = runs['Tag for the campaign'];
 			expect(downstream.items).toHaveLength(4);
@@ -207,7 +209,7 @@ describe.each(e2eHosts())('inside a real n8n (%s)', (hostName) => {
 			const [success, failed] = flux.outputs;
 			// The stuck job ends at its 10 s Timeout, is cancelled at fal, and goes down the error output.
 			expect(failed.map((i) => i.pairedItem)).toEqual([{ item: 1 }]);
-			expect(failed[0].json.error).toBe('The job did not finish within 10 seconds; it was cancelled at fal.ai [item 1]');
+			expect(errorOf(failed[0])).toMatchObject({ kind: 'timeout', message: 'The job did not finish within 10 seconds; it was cancelled at fal.ai [item 1]' });
 			// The others all arrive on output 1, byte-exact downstream, nothing paid twice.
 			expect(success.map((i) => i.pairedItem)).toEqual([{ item: 0 }, { item: 2 }, { item: 3 }]);
 			const downstream = runs['Publish'];
@@ -216,7 +218,7 @@ describe.each(e2eHosts())('inside a real n8n (%s)', (hostName) => {
 				expectImage(item, 'image/png', '1:1');
 				expect(bytesOf(item).equals(bytesOf(success[n]))).toBe(true);
 			});
-			expect(runs['Retry later'].items.map((i) => String(i.json.error))).toEqual([expect.stringContaining('did not finish within 10 seconds')]);
+			expect(runs['Retry later'].items.map((i) => String(errorOf(i).message))).toEqual([expect.stringContaining('did not finish within 10 seconds')]);
 			expect(fal.counts.submit - before.submit).toBe(4);
 			expect(fal.counts.cancel - before.cancel).toBe(1);
 			expect(fal.served.status500 - before.status500).toBe(1);
@@ -225,7 +227,45 @@ describe.each(e2eHosts())('inside a real n8n (%s)', (hostName) => {
 			expect(seconds).toBeLessThan(40);
 			task.meta.figures = `${hostName}: faults workflow ${seconds.toFixed(1)} s (stuck job ended at its 10 s Timeout, cancel sent; 1 status 500, 1 result 500, 1 cut download ridden out; 4 jobs created for 4 items)`;
 		});
+
+		it('failover: fal.ai out of credit or failing a job hands the item to Runflow; a lost creation answer never does', async ({ task }) => {
+			const before = { falJobs: fal.jobs.size, falSubmits: fal.counts.submit, runflowRuns: runflow.runs.size };
+			const started = Date.now();
+			const runs = await execute(instance, 'failover');
+			const seconds = (Date.now() - started) / 1000;
+
+			const [success, failed] = runs['FLUX 1.1 Ultra'].outputs;
+			expect(success.map((i) => [i.pairedItem, i.json.provider, i.json.failover ?? null])).toEqual([
+				[{ item: 0 }, 'fal', null],
+				[{ item: 1 }, 'runflow', { from: 'fal', reason: 'the fal.ai account is out of credit' }],
+				[{ item: 2 }, 'runflow', { from: 'fal', reason: 'fal.ai failed the job on its side' }],
+			]);
+			success.forEach((item) => expectImage(item, 'image/png', '1:1'));
+			expect(failed.map((i) => i.pairedItem)).toEqual([{ item: 3 }]);
+			expect(errorOf(failed[0]).kind).toBe('maybe_submitted');
+			expect(String(errorOf(failed[0]).message)).toMatch(/^The job may have been created at fal\.ai, but the answer was lost/);
+			// Jobs created: fal 3 (the good one, the failed one, the lost answer), Runflow 2: none twice.
+			expect(fal.jobs.size - before.falJobs).toBe(3);
+			expect(fal.counts.submit - before.falSubmits).toBe(4);
+			expect(runflow.runs.size - before.runflowRuns).toBe(2);
+			task.meta.figures = `${hostName}: failover workflow ${seconds.toFixed(1)} s (4 items: 1 on fal.ai, 2 failed over to Runflow, 1 lost answer kept on the error output; jobs fal 3, Runflow 2)`;
+		});
 });
+
+/**
+ * Manual Trigger → Code (4 briefs with the fal mock's fault markers) → FLUX on fal.ai with Runflow
+ * as Fallback Provider (both credentials, On Error: Continue using error output).
+ */
+function failoverWorkflow() {
+	const workflow = faultsWorkflow();
+	const flux = workflow.nodes.find((n) => n.name === 'FLUX 1.1 Ultra')! as Record<string, unknown> & { parameters: Record<string, unknown> };
+	flux.parameters = { ...flux.parameters, fallbackFromFal: 'runflow', options: { maxParallelJobs: 2 } };
+	flux.credentials = { falApi: { id: 'falApiExample01', name: 'fal.ai account' }, runflowApi: { id: 'runflowApiExample01', name: 'Runflow account' } };
+	workflow.nodes.find((n) => n.name === 'Briefs')!.parameters = {
+		jsCode: "return ['mug', 'jetty [no-credit]', 'harbour [job-fails]', 'lighthouse [lost-answer]'].map((prompt) => ({ json: { prompt } }));",
+	};
+	return { ...workflow, id: 'failover', name: 'e2e: failover from fal.ai to Runflow' };
+}
 
 /**
  * Manual Trigger → Code (4 briefs with the fal mock's fault markers) → FLUX (On Error: Continue

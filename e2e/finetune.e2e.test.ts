@@ -8,6 +8,7 @@ import { imageSize } from '../nodes/FluxUltra/helpers/images';
 import { startMockBfl, type MockBfl } from '../test/mock-provider/bflServer';
 import { startMockFal, type MockFal } from '../test/mock-provider/falServer';
 import { ULTRA_SIZES } from '../test/mock-provider/images';
+import { errorOf } from '../test/harness/errorItems';
 import { startMockRunflow, type MockRunflow } from '../test/mock-provider/runflowServer';
 import { binaryBytes, createInstance, e2eHosts, execute, importExamples, jsonFile, n8nHost, packPackage, type N8nInstance } from './n8n';
 
@@ -130,9 +131,9 @@ describe.each(e2eHosts())('Generate with Fine-Tune inside a real n8n (%s)', (hos
 		expect(bflTasks.map((t) => t.input.seed).sort()).toEqual([77, 78]);
 		for (const t of bflTasks) expect(t.input).not.toHaveProperty('raw');
 
-		expect(String(runs['Fine-tune on Runflow'].items[0].json.error)).toMatch(/^Invalid value for "Operation": Runflow offers no FLUX 1\.1 \[pro\] ultra fine-tuned model.* \[item 0\]$/);
+		expect(String(errorOf(runs['Fine-tune on Runflow'].items[0]).message)).toMatch(/^Invalid value for "Operation": Runflow offers no FLUX 1\.1 \[pro\] ultra fine-tuned model.* \[item 0\]$/);
 		expect(runflow.counts.create).toBe(0);
-		expect(String(runs['BFL fine-tune with Raw'].items[0].json.error)).toMatch(/^Invalid value for "Raw": Black Forest Labs cannot honour it: its fine-tuned Ultra endpoint has no raw mode.* \[item 0\]$/);
+		expect(String(errorOf(runs['BFL fine-tune with Raw'].items[0]).message)).toMatch(/^Invalid value for "Raw": Black Forest Labs cannot honour it: its fine-tuned Ultra endpoint has no raw mode.* \[item 0\]$/);
 		expect(bfl.tasks.size).toBe(2);
 		task.meta.figures = `${hostName}: fal.ai fine-tuned endpoint received ${JSON.stringify(falJobs[0].input)}; BFL fine-tune tasks 2; Runflow requests 0; BFL with Raw: refused, 0 requests`;
 	});

@@ -8,7 +8,14 @@ import {
 
 import { route } from './actions/router';
 import { jobProperties } from './parameters/ui';
-import { fieldsHiddenByProvider, PROVIDERS, providerOptions, providerSubtitle, unsupportedNotices } from './providers/registry';
+import {
+	credentialDescriptions,
+	fallbackProperties,
+	fieldsHiddenByProvider,
+	providerOptions,
+	providerSubtitle,
+	unsupportedNotices,
+} from './providers/registry';
 
 export class FluxUltra implements INodeType {
 	description: INodeTypeDescription = {
@@ -23,11 +30,7 @@ export class FluxUltra implements INodeType {
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
-		credentials: PROVIDERS.map((p) => ({
-			name: p.credentialType,
-			required: true,
-			displayOptions: { show: { provider: [p.id] } },
-		})),
+		credentials: credentialDescriptions(),
 		properties: [
 			{
 				displayName: 'Provider',
@@ -38,6 +41,7 @@ export class FluxUltra implements INodeType {
 				default: 'fal',
 				description: 'The service that runs the model. Each needs its own credential.',
 			},
+			...fallbackProperties(),
 			{
 				displayName: 'Operation',
 				name: 'operation',

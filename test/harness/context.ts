@@ -22,6 +22,7 @@ import { FalApi } from '../../credentials/FalApi.credentials';
 import { ReplicateApi } from '../../credentials/ReplicateApi.credentials';
 import { RunflowApi } from '../../credentials/RunflowApi.credentials';
 import { FluxUltra } from '../../nodes/FluxUltra/FluxUltra.node';
+import { normalizeLikeN8n } from './n8nNormalize';
 import { n8nHttpRequest, n8nHttpRequestWithAuthentication, type SentRequest } from './n8nHttp';
 
 /** The package's credential types, so `httpRequestWithAuthentication` applies their real `authenticate`. */
@@ -160,7 +161,8 @@ export function createHarness(options: HarnessOptions): Harness {
 		},
 	} as unknown as IExecuteFunctions;
 
-	const run = async () => (await (options.nodeType ?? new FluxUltra()).execute!.call(ctx)) as INodeExecutionData[][];
+	// What the next node sees: the node's output after n8n's own normalisation of error items.
+	const run = async () => normalizeLikeN8n((await (options.nodeType ?? new FluxUltra()).execute!.call(ctx)) as INodeExecutionData[][]);
 	return {
 		ctx,
 		requests,

@@ -10,6 +10,7 @@ import { Workflow, type INode, type INodeExecutionData, type INodeType } from 'n
 
 import { FluxUltra } from '../../nodes/FluxUltra/FluxUltra.node';
 import { harnessNode } from './context';
+import { normalizeLikeN8n } from './n8nNormalize';
 
 const require = createRequire(import.meta.url);
 
@@ -42,5 +43,6 @@ export function routeLikeN8n(output: INodeExecutionData[][], inputCount: number)
 	const data = output.map((items) => [...items]);
 	const executionData = { node, data: { main: [Array.from({ length: inputCount }, () => ({ json: {} }))] }, source: null };
 	new WorkflowExecute(ADDITIONAL_DATA, 'manual').handleNodeErrorOutput(workflow, executionData, data, 0);
+	normalizeLikeN8n(data);
 	return [data[0] ?? [], data[1] ?? []];
 }

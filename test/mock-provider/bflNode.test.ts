@@ -5,6 +5,7 @@ import { imageSize } from '../../nodes/FluxUltra/helpers/images';
 import { createHarness } from '../harness/context';
 import { startMockBfl, type MockBfl } from './bflServer';
 import { makeJpeg } from './images';
+import { errorOf } from '../harness/errorItems';
 
 /** The node over real loopback sockets against the mock Black Forest Labs API: what `npm run demo` does. */
 describe('the node against the loopback mock Black Forest Labs', () => {
@@ -54,10 +55,10 @@ describe('the node against the loopback mock Black Forest Labs', () => {
 			credentials: credentials(),
 			continueOnFail: true,
 		}).run();
-		expect(out.map((i) => i.json.errorKind)).toEqual(['moderation', 'moderation', 'job_failed']);
+		expect(out.map((i) => errorOf(i).kind)).toEqual(['moderation', 'moderation', 'job_failed']);
 
 		const [broke] = await createHarness({ params: generate, credentials: credentials('bfl-dummy-nocredit'), continueOnFail: true }).run();
-		expect(broke[0].json).toMatchObject({ errorKind: 'credit', error: 'Your Black Forest Labs account is out of credit [item 0]' });
+		expect(errorOf(broke[0])).toMatchObject({ kind: 'credit', message: 'Your Black Forest Labs account is out of credit [item 0]' });
 	});
 
 	it('names the field when the schema refuses a value', async () => {

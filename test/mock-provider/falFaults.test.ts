@@ -7,6 +7,7 @@ import { DOWNLOAD_ATTEMPTS } from '../../nodes/FluxUltra/actions/job';
 import { createHarness } from '../harness/context';
 import { startMockFal, FAL_FAULT_MARKERS, type MockFal } from './falServer';
 import { listenLoopback } from './loopback';
+import { errorOf } from '../harness/errorItems';
 
 /**
  * The defects real n8n showed, over real loopback sockets and n8n-core's own HTTP helpers: a paid
@@ -72,8 +73,8 @@ describe('fal.ai faults over real sockets', () => {
 		const [out] = await run(['a quay', `a jetty ${FAL_FAULT_MARKERS.stuck}`, 'a pier'], { timeout: 10, maxParallelJobs: 3 }, { continueOnFail: true }).run();
 		const seconds = (Date.now() - started) / 1000;
 
-		expect(out.map((i) => i.json.errorKind ?? 'image')).toEqual(['image', 'image', 'timeout', 'image', 'image']);
-		expect(out[2].json.error).toBe('The job did not finish within 10 seconds; it was cancelled at fal.ai [item 1]');
+		expect(out.map((i) => errorOf(i).kind ?? 'image')).toEqual(['image', 'image', 'timeout', 'image', 'image']);
+		expect(errorOf(out[2]).message).toBe('The job did not finish within 10 seconds; it was cancelled at fal.ai [item 1]');
 		expect(mock.counts.cancel - before.cancel).toBe(1);
 		expect(seconds).toBeGreaterThanOrEqual(10);
 		expect(seconds).toBeLessThan(13);
@@ -157,10 +158,10 @@ describe('download redirects', () => {
 
 			expect(out).toHaveLength(1);
 			expect(hits).toEqual({ submit: 1, image: DOWNLOAD_ATTEMPTS });
-			expect(out[0].json).toMatchObject({ errorKind: 'download', imageUrl: `${base}/img.png`, requestId: 'r-cut' });
-			expect(out[0].json.error).toContain(`after ${DOWNLOAD_ATTEMPTS} attempts`);
-			expect(out[0].json.description).toContain('paid for');
-			expect(out[0].json.description).not.toMatch(/run (the workflow|it) again/i);
+			expect(errorOf(out[0])).toMatchObject({ kind: 'download', imageUrl: `${base}/img.png`, requestId: 'r-cut' });
+			expect(errorOf(out[0]).message).toContain(`after ${DOWNLOAD_ATTEMPTS} attempts`);
+			expect(errorOf(out[0]).description).toContain('paid for');
+			expect(errorOf(out[0]).description).not.toMatch(/run (the workflow|it) again/i);
 		} finally {
 			await server.close();
 		}

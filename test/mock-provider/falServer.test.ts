@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { imageSize } from '../../nodes/FluxUltra/helpers/images';
 import { createHarness } from '../harness/context';
 import { startMockFal, type MockFal } from './falServer';
+import { errorOf } from '../harness/errorItems';
 
 /** The whole path over real loopback sockets: node → mock fal.ai → files. What `npm run demo` does. */
 describe('against the loopback mock fal.ai', () => {
@@ -61,6 +62,6 @@ describe('against the loopback mock fal.ai', () => {
 
 		const [out] = await harness.run();
 
-		expect(out[0].json.errorKind).toBe('moderation');
+		expect(errorOf(out[0]).kind).toBe('moderation');
 	});
 });

@@ -36,8 +36,22 @@ export interface MockFalOptions {
  * - `[stuck]`: the job stays IN_QUEUE for ever; its SSE stream sends only keep-alive comments.
  * - `[flaky-reads]`: its first status request and its first result request are answered 500.
  * - `[cut-download]`: the first download of each of its images stops half-way (the socket is cut).
+ * - `[busy]`: its submit is answered 429 every time (no job is created).
+ * - `[ingress-503]`: its submit is answered 503 by "nginx", without a request id (no job is created).
+ * - `[no-credit]`: its submit is answered 402, fal's exhausted-balance lock (no job is created).
+ * - `[lost-answer]`: its submit creates the job, then the connection is cut before the answer.
+ * - `[job-fails]`: the job runs, then COMPLETES with an error (fal's way of failing a job).
  */
-export const FAL_FAULT_MARKERS = { stuck: '[stuck]', flakyReads: '[flaky-reads]', cutDownload: '[cut-download]' } as const;
+export const FAL_FAULT_MARKERS = {
+	stuck: '[stuck]',
+	flakyReads: '[flaky-reads]',
+	cutDownload: '[cut-download]',
+	busy: '[busy]',
+	ingress503: '[ingress-503]',
+	noCredit: '[no-credit]',
+	lostAnswer: '[lost-answer]',
+	jobFails: '[job-fails]',
+} as const;
 
 interface Job {
 	id: string;
@@ -52,6 +66,7 @@ interface Job {
 	/** Faults still to serve (see FAL_FAULT_MARKERS). */
 	pendingFaults: { status500: boolean; result500: boolean; cutFiles: Set<string> };
 	stuck: boolean;
+	fails: boolean;
 }
 
 export interface MockFal {
@@ -68,6 +83,9 @@ export interface MockFal {
 const APP = '/fal-ai/flux-pro';
 const FINETUNED = `${APP}/v1.1-ultra-finetuned`;
 const ENDPOINTS = new Set([`${APP}/v1.1-ultra`, `${APP}/v1.1-ultra/redux`, FINETUNED]);
+
+/** What fal's status says about a job that failed on fal's side. */
+const JOB_FAILURE = { error: 'Internal error while running the model', error_type: 'internal_server_error' };
 
 function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
 	sendJson(res, status, body, { 'x-fal-request-id': headers['x-fal-request-id'] ?? '', ...headers });
@@ -210,6 +228,15 @@ export async function startMockFal(options: MockFalOptions = {}): Promise<MockFa
 					return send(res, 422, { detail: [{ loc: ['body'], msg: 'invalid JSON', type: 'value_error.jsondecode' }] });
 				}
 				const problem = validate(path, input);
+				const marked = (marker: string) => String(input.prompt ?? '').includes(marker);
+				if (marked(FAL_FAULT_MARKERS.busy)) return send(res, 429, { detail: 'Too many requests' });
+				if (marked(FAL_FAULT_MARKERS.noCredit)) {
+					return send(res, 402, { detail: 'User is locked. Reason: Exhausted balance. Top up your balance at fal.ai/dashboard/billing.' });
+				}
+				if (marked(FAL_FAULT_MARKERS.ingress503)) {
+					res.writeHead(503, { 'content-type': 'text/html' });
+					return res.end('<html><body><center><h1>503 Service Temporarily Unavailable</h1></center><hr><center>nginx</center></body></html>');
+				}
 				const id = randomUUID();
 				const seed = typeof input.seed === 'number' ? input.seed : Math.floor(Math.random() * 2 ** 31);
 				const prompt = String(input.prompt ?? '');
@@ -229,7 +256,13 @@ export async function startMockFal(options: MockFalOptions = {}): Promise<MockFa
 					statusRequests: 0,
 					pendingFaults: { status500: flaky, result500: flaky, cutFiles },
 					stuck: prompt.includes(FAL_FAULT_MARKERS.stuck),
+					fails: prompt.includes(FAL_FAULT_MARKERS.jobFails),
 				});
+				if (marked(FAL_FAULT_MARKERS.lostAnswer)) {
+					// The job exists (and would bill); its answer never arrives.
+					res.socket?.destroy();
+					return;
+				}
 				if (problem) (jobs.get(id) as Job & { problem?: unknown }).problem = problem;
 				const links = `${base}${APP}/requests/${id}`;
 				return send(res, 200, {
@@ -262,7 +295,8 @@ export async function startMockFal(options: MockFalOptions = {}): Promise<MockFa
 				const timers: NodeJS.Timeout[] = [];
 				const emit = () => {
 					const status = stateOf(job);
-					if (status !== last) res.write(`data: ${JSON.stringify({ status, request_id: job.id })}\n\n`);
+					const failure = status === 'COMPLETED' && job.fails ? JOB_FAILURE : {};
+					if (status !== last) res.write(`data: ${JSON.stringify({ status, request_id: job.id, ...failure })}\n\n`);
 					last = status;
 					if (status === 'COMPLETED') {
 						timers.forEach(clearTimeout);
@@ -291,7 +325,8 @@ export async function startMockFal(options: MockFalOptions = {}): Promise<MockFa
 				counts.status++;
 				job.statusRequests++;
 				const status = stateOf(job);
-				return send(res, 200, { status, request_id: job.id, ...(status === 'IN_QUEUE' ? { queue_position: 0 } : {}), response_url: `${base}${APP}/requests/${job.id}` });
+				const failure = status === 'COMPLETED' && job.fails ? JOB_FAILURE : {};
+				return send(res, 200, { status, request_id: job.id, ...(status === 'IN_QUEUE' ? { queue_position: 0 } : {}), response_url: `${base}${APP}/requests/${job.id}`, ...failure });
 			}
 			if (job && req.method === 'PUT' && match![2] === '/cancel') {
 				counts.cancel++;

@@ -5,6 +5,7 @@ import { imageSize } from '../../nodes/FluxUltra/helpers/images';
 import { createHarness } from '../harness/context';
 import { makePng } from './images';
 import { startMockReplicate, type MockReplicate } from './replicateServer';
+import { errorOf } from '../harness/errorItems';
 
 /** The node over real loopback sockets against the mock Replicate API: what `npm run demo` does. */
 describe('the node against the loopback mock Replicate', () => {
@@ -62,7 +63,7 @@ describe('the node against the loopback mock Replicate', () => {
 		while (mock.counts.poll === polls) await new Promise((resolve) => setTimeout(resolve, 5));
 		controller.abort();
 		const [out] = await running;
-		expect(out[0].json.errorKind).toBe('cancelled');
+		expect(errorOf(out[0]).kind).toBe('cancelled');
 		expect(mock.counts.cancel - before).toBe(1);
 		expect([...mock.predictions.values()].pop()!.canceledAt).toBeDefined();
 	});
@@ -74,10 +75,10 @@ describe('the node against the loopback mock Replicate', () => {
 			credentials: credentials(),
 			continueOnFail: true,
 		}).run();
-		expect(out.map((i) => i.json.errorKind)).toEqual(['moderation', 'job_failed']);
+		expect(out.map((i) => errorOf(i).kind)).toEqual(['moderation', 'job_failed']);
 
 		const [broke] = await createHarness({ params: generate, credentials: credentials('r8_dummy_nocredit'), continueOnFail: true }).run();
-		expect(broke[0].json).toMatchObject({ errorKind: 'credit', error: 'Your Replicate account is out of credit [item 0]' });
+		expect(errorOf(broke[0])).toMatchObject({ kind: 'credit', message: 'Your Replicate account is out of credit [item 0]' });
 	});
 
 	it('rides out 30% throttling and 503s: every image delivered, each prediction made once', async () => {

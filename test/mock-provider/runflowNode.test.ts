@@ -5,6 +5,7 @@ import { imageSize } from '../../nodes/FluxUltra/helpers/images';
 import { createHarness } from '../harness/context';
 import { makePng } from './images';
 import { startMockRunflow, type MockRunflow } from './runflowServer';
+import { errorOf } from '../harness/errorItems';
 
 /** The node over real loopback sockets against the mock Runflow API: what `npm run demo` does. */
 describe('the node against the loopback mock Runflow', () => {
@@ -55,10 +56,10 @@ describe('the node against the loopback mock Runflow', () => {
 			credentials: credentials(),
 			continueOnFail: true,
 		}).run();
-		expect(moderated[0].json.errorKind).toBe('moderation');
+		expect(errorOf(moderated[0]).kind).toBe('moderation');
 
 		const [broke] = await createHarness({ params: generate, credentials: credentials('rf_live_dummy_nocredit'), continueOnFail: true }).run();
-		expect(broke[0].json).toMatchObject({ errorKind: 'credit', error: 'Your Runflow account is out of credit [item 0]' });
+		expect(errorOf(broke[0])).toMatchObject({ kind: 'credit', message: 'Your Runflow account is out of credit [item 0]' });
 	});
 });
 

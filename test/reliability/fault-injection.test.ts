@@ -9,6 +9,7 @@ import { RUNFLOW_GENERATE_PARAMS } from '../harness/runflowNock';
 import { makePng } from '../mock-provider/images';
 import { useNock } from '../setup-nock';
 import { findSecrets } from './leaks';
+import { errorOf } from '../harness/errorItems';
 
 useNock();
 
@@ -69,7 +70,7 @@ describe('fault injection: 25% of requests throttled, failing, reset or slow', (
 		for (const { provider, out } of runs) {
 			const fake = fakes[provider];
 			const errors = out.filter((item) => item.json.error);
-			expect(errors.map((e) => `${e.json.errorKind}: ${e.json.error} ${e.json.description}`), `${provider}: error items`).toEqual([]);
+			expect(errors.map((e) => `${errorOf(e).kind}: ${errorOf(e).message} ${errorOf(e).description}`), `${provider}: error items`).toEqual([]);
 			// Every item's images, in input order, each paired with its item, byte for byte.
 			const expected = Array.from({ length: JOBS_PER_PROVIDER }, (_, i) => Array.from({ length: imagesOf(i) }, (_, n) => ({ i, n }))).flat();
 			expect(out).toHaveLength(expected.length);
@@ -135,9 +136,9 @@ describe('fault injection: 25% of requests throttled, failing, reset or slow', (
 			for (const item of out) {
 				if (item.json.error) {
 					lost++;
-					expect(item.json.errorKind).toBe('maybe_submitted');
-					expect(item.json.error).toMatch(/^The job may have been created at (fal\.ai|Runflow), but the answer was lost \((HTTP 503|ECONNRESET)\)/);
-					expect(item.json.description).toMatch(/created at about \d{4}-\d\d-\d\dT/);
+					expect(errorOf(item).kind).toBe('maybe_submitted');
+					expect(errorOf(item).message).toMatch(/^The job may have been created at (fal\.ai|Runflow), but the answer was lost \((HTTP 503|ECONNRESET)\)/);
+					expect(errorOf(item).description).toMatch(/created at about \d{4}-\d\d-\d\dT/);
 				} else delivered++;
 			}
 			const fake = fakes[provider];

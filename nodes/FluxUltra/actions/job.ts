@@ -35,11 +35,13 @@ export async function runJob(
 		signal: ctx.getExecutionCancelSignal?.(),
 	};
 
-	const imageUrl = part
-		? await (part.shared.imageUrl ??= inputImageUrl(scope, provider, session, request))
-		: await inputImageUrl(scope, provider, session, request);
+	const job = await beforeJob(async () => {
+		const imageUrl = part
+			? await (part.shared.imageUrl ??= inputImageUrl(scope, provider, session, request))
+			: await inputImageUrl(scope, provider, session, request);
+		return await session.submit(scope, request, imageUrl);
+	});
 	const firstImage = part?.firstImage ?? 0;
-	const job = await session.submit(scope, request, imageUrl);
 	try {
 		const finalStatus = await waitOrCancel(provider, scope, session, job);
 		const result = await session.fetchResult(scope, job, finalStatus);
@@ -75,6 +77,18 @@ export async function runJob(
 		return out;
 	} catch (error) {
 		throw error instanceof FluxError ? error.withRequestId(job.requestId) : error;
+	}
+}
+
+/**
+ * Runs the steps before a job exists (input image, submit). A provider failure there created no
+ * job — except `maybe_submitted`, whose answer was lost — and is marked so (failover relies on it).
+ */
+async function beforeJob<T>(steps: () => Promise<T>): Promise<T> {
+	try {
+		return await steps();
+	} catch (error) {
+		throw error instanceof FluxError && error.kind !== 'maybe_submitted' ? error.with({ noJob: true }) : error;
 	}
 }
 
@@ -229,5 +243,6 @@ function timedOut(provider: FluxProvider, failure: FluxError, outcome: CancelOut
 	return new FluxError('timeout', `${failure.message}${what[outcome].message}`, {
 		description: `${what[outcome].description} Raise "Timeout (Seconds)" in Options, or run the workflow again later.`,
 		requestId: failure.requestId,
+		jobStopped: outcome === 'accepted',
 	});
 }

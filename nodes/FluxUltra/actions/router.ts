@@ -11,12 +11,12 @@ import { checkInputBinary } from '../helpers/inputImage';
 import { IMAGE_INPUT, PROVIDER_PARAMS } from '../parameters/table';
 import { ParameterError, validateItemParameters, type JobRequest } from '../parameters/validation';
 import { fieldsFor, refusedField } from '../providers/fields';
-import { providerById } from '../providers/registry';
+import { fallbackParameterName, NO_FALLBACK, providerById } from '../providers/registry';
 import type { FluxProvider, ProviderSession } from '../providers/types';
 import { FluxError } from '../transport/errors';
 import { redact } from '../transport/redact';
 import { splitRequest, type JobPart } from './expand';
-import { runJob } from './job';
+import { Failover } from './failover';
 import { runPool } from './pool';
 
 /** Reads one item's raw parameters the way n8n resolves them (expressions included). */
@@ -38,15 +38,43 @@ function readItem(ctx: IExecuteFunctions, i: number) {
 	};
 }
 
-/** Validates one item completely, without any request. */
-function prepareItem(ctx: IExecuteFunctions, provider: FluxProvider, i: number): JobRequest {
+/**
+ * A fine-tune exists only at the provider it was trained at: no other provider could run its ID, so
+ * Generate with Fine-Tune takes no Fallback Provider.
+ */
+const FALLBACK_FIELD = 'Fallback Provider';
+const FINETUNE_NO_FALLBACK =
+	'a fine-tune runs only at the provider it was trained at, so no other provider can take over a Generate with Fine-Tune item. Set "Fallback Provider" to None.';
+
+/**
+ * Validates one item completely, without any request: against the provider and, when one is set,
+ * the fallback provider too, so an item that might move there cannot fail there on a field.
+ */
+function prepareItem(ctx: IExecuteFunctions, provider: FluxProvider, fallback: FluxProvider | undefined, i: number): JobRequest {
 	const request = validateItemParameters(readItem(ctx, i));
-	const unsupported = provider.unsupported(request.operation);
-	if (unsupported) throw new ParameterError('Operation', unsupported, request.operation);
-	const refused = refusedField(provider.displayName, fieldsFor(provider, request.operation), request);
-	if (refused) throw new ParameterError(refused.field, refused.problem, refused.received);
+	if (fallback && request.operation === 'finetune') throw new ParameterError(FALLBACK_FIELD, FINETUNE_NO_FALLBACK, fallback.displayName);
+	for (const p of fallback ? [provider, fallback] : [provider]) {
+		const asFallback = p === fallback ? ` (${p.displayName} is the Fallback Provider: pick another one, or None)` : '';
+		const unsupported = p.unsupported(request.operation);
+		if (unsupported) throw new ParameterError('Operation', `${unsupported}${asFallback}`, request.operation);
+		const refused = refusedField(p.displayName, fieldsFor(p, request.operation), request);
+		if (refused) throw new ParameterError(refused.field, `${refused.problem}${asFallback}`, refused.received);
+	}
 	checkInputBinary(ctx, i, request.image);
 	return request;
+}
+
+/** The Fallback Provider set beside the provider, if any. */
+function fallbackOf(ctx: IExecuteFunctions, provider: FluxProvider): FluxProvider | undefined {
+	const id = ctx.getNodeParameter(fallbackParameterName(provider.id), 0, NO_FALLBACK);
+	if (id === NO_FALLBACK) return undefined;
+	const fallback = providerById(id);
+	if (!fallback || fallback === provider) {
+		throw new NodeOperationError(ctx.getNode(), `Unknown fallback provider "${String(id)}"`, {
+			description: 'Pick another provider, or None, in the "Fallback Provider" field.',
+		});
+	}
+	return fallback;
 }
 
 function preview(value: unknown): string {
@@ -119,23 +147,28 @@ export function toNodeError(
 }
 
 /**
- * A failed item for Continue On Fail. It carries the n8n error itself (`error`), which is what n8n
- * looks for to send an item down the error output under "Continue (using error output)"; under
- * "Continue (regular output)" it stays in place. Its JSON says what went wrong for an IF node.
+ * A failed item for Continue On Fail: `{ error: { message, description, kind, requestId, … } }`.
+ * n8n keeps this JSON as it is and, under "Continue (using error output)", sends the item to the
+ * second output, because its JSON holds nothing but `error` (n8n-core
+ * `WorkflowExecute.handleNodeErrorOutput`, in 1.x and 2.x). An item carrying n8n's error object
+ * instead would be routed too, but n8n then replaces its JSON with `{ error: <message> }`
+ * (`normalizeNodeErrors`), and the kind, job id and image link an IF node routes on would be lost.
  */
 function errorItem(error: NodeApiError | NodeOperationError, cause: unknown, itemIndex: number): INodeExecutionData {
-	const json: IDataObject = { error: error.message };
-	if (error.description) json.description = error.description;
+	const details: IDataObject = { message: error.message };
+	if (error.description) details.description = error.description;
+	details.kind = 'other';
 	if (cause instanceof FluxError) {
-		json.errorKind = cause.kind;
-		if (cause.requestId) json.requestId = cause.requestId;
-		if (cause.imageUrl) json.imageUrl = cause.imageUrl;
+		details.kind = cause.kind;
+		if (cause.httpCode) details.httpCode = cause.httpCode;
+		if (cause.requestId) details.requestId = cause.requestId;
+		if (cause.imageUrl) details.imageUrl = cause.imageUrl;
 	}
 	if (cause instanceof ParameterError) {
-		json.errorKind = 'parameter';
-		json.field = cause.field;
+		details.kind = 'parameter';
+		details.field = cause.field;
 	}
-	return { json, error, pairedItem: { item: itemIndex } };
+	return { json: { error: details }, pairedItem: { item: itemIndex } };
 }
 
 /**
@@ -153,9 +186,11 @@ export async function route(this: IExecuteFunctions): Promise<INodeExecutionData
 		});
 	}
 
+	const fallback = fallbackOf(this, provider);
+
 	const prepared: Array<{ request?: JobRequest; failure?: unknown }> = items.map((_, i) => {
 		try {
-			return { request: prepareItem(this, provider, i) };
+			return { request: prepareItem(this, provider, fallback, i) };
 		} catch (failure) {
 			return { failure };
 		}
@@ -181,6 +216,7 @@ export async function route(this: IExecuteFunctions): Promise<INodeExecutionData
 		item.request ? splitRequest(provider, item.request).map((job) => ({ item: i, ...job })) : [{ item: i }],
 	);
 	const limit = prepared.find((p) => p.request)?.request?.options.maxParallelJobs ?? 1;
+	const failover = new Failover(this, provider, fallback);
 	let stopped = false;
 	const outcomes = await runPool(
 		jobs.length,
@@ -189,7 +225,7 @@ export async function route(this: IExecuteFunctions): Promise<INodeExecutionData
 			const { item: i, request, part } = jobs[j];
 			if (!request || !session) return { failure: prepared[i].failure ?? openFailure };
 			try {
-				return { items: await runJob(this, provider, session, request, i, release, part) };
+				return { items: await failover.run(session, request, i, release, part) };
 			} catch (failure) {
 				// Without Continue On Fail the node fails: start no further job (running ones finish).
 				if (!continueOnFail) stopped = true;

@@ -1,4 +1,4 @@
-import type { INodeProperties, INodePropertyOptions } from 'n8n-workflow';
+import type { INodeCredentialDescription, INodeProperties, INodePropertyOptions } from 'n8n-workflow';
 
 import { OPERATION_NAMES, OPERATIONS, PROVIDER_PARAMS } from '../parameters/table';
 
@@ -62,4 +62,55 @@ export function fieldsHiddenByProvider(): Record<string, string[]> {
 		if (providers.length) hide[spec.name] = providers;
 	}
 	return hide;
+}
+
+/** The Fallback Provider value that turns failover off. */
+export const NO_FALLBACK = 'none';
+
+/**
+ * The n8n parameter holding the fallback of one primary provider, e.g. `fallbackFromFal`. There is
+ * one per primary, shown only beside it: its options never list the primary itself, and the editor
+ * can show the fallback's credential (see credentialDescriptions).
+ */
+export function fallbackParameterName(primaryId: string): string {
+	return `fallbackFrom${primaryId[0].toUpperCase()}${primaryId.slice(1)}`;
+}
+
+/** The "Fallback Provider" field, once per primary provider. */
+export function fallbackProperties(): INodeProperties[] {
+	return PROVIDERS.map((primary) => ({
+		displayName: 'Fallback Provider',
+		name: fallbackParameterName(primary.id),
+		type: 'options' as const,
+		noDataExpression: true,
+		options: [
+			{ name: 'None', value: NO_FALLBACK },
+			...PROVIDERS.filter((p) => p !== primary).map((p) => ({ name: p.displayName, value: p.id })),
+		],
+		default: NO_FALLBACK,
+		description: `Another service that takes over an item when ${primary.displayName} provably did not take its job or failed it on its side (down, throttled, out of credit, job failed, or timed out and cancelled). Never after a job may have been created, never for a refused field or blocked content, so nothing is paid twice.`,
+		displayOptions: { show: { provider: [primary.id] } },
+	}));
+}
+
+/**
+ * Each provider's credential, shown when it is the Provider or the Fallback Provider. n8n's display
+ * rules AND the keys of `show` and OR those of `hide`, so "Provider is X or Fallback is X" is
+ * written as: hide X's credential when the fallback field of another primary (present only while
+ * that one is the Provider) holds anything but X. n8n checks the same rule when the node asks for
+ * the credential at run time (n8n-core `getCredentials` → n8n-workflow `NodeHelpers.displayParameter`).
+ */
+export function credentialDescriptions(): INodeCredentialDescription[] {
+	return PROVIDERS.map((p) => ({
+		name: p.credentialType,
+		required: true,
+		displayOptions: {
+			hide: Object.fromEntries(
+				PROVIDERS.filter((primary) => primary !== p).map((primary) => [
+					fallbackParameterName(primary.id),
+					[NO_FALLBACK, ...PROVIDERS.filter((o) => o !== primary && o !== p).map((o) => o.id)],
+				]),
+			),
+		},
+	}));
 }

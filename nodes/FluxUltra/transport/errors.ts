@@ -28,12 +28,12 @@ export class FluxError extends Error {
 	readonly requestId?: string;
 	/** The finished image a failed download was for: paid for, and still at this link for a while. */
 	readonly imageUrl?: string;
+	/** Set when the failure came before any job existed (input upload, or a submit provably refused). */
+	readonly noJob?: boolean;
+	/** Set when the provider accepted the cancel of a job that ran out of time: it will not finish. */
+	readonly jobStopped?: boolean;
 
-	constructor(
-		kind: ErrorKind,
-		message: string,
-		extra: { description?: string; httpCode?: number; requestId?: string; imageUrl?: string } = {},
-	) {
+	constructor(kind: ErrorKind, message: string, extra: FluxErrorExtra = {}) {
 		super(redact(message));
 		this.name = 'FluxError';
 		this.kind = kind;
@@ -41,18 +41,30 @@ export class FluxError extends Error {
 		this.httpCode = extra.httpCode;
 		this.requestId = extra.requestId;
 		this.imageUrl = extra.imageUrl;
+		this.noJob = extra.noJob;
+		this.jobStopped = extra.jobStopped;
+	}
+
+	/** The same error with more facts attached (the message and description are kept as they are). */
+	with(extra: Omit<FluxErrorExtra, 'description'>): FluxError {
+		const { kind, message, description, httpCode, requestId, imageUrl, noJob, jobStopped } = this;
+		return new FluxError(kind, message, { description, httpCode, requestId, imageUrl, noJob, jobStopped, ...extra });
 	}
 
 	/** The same error with the provider's job id attached, for support and for finding the job. */
 	withRequestId(requestId: string | undefined): FluxError {
 		if (!requestId || this.requestId) return this;
-		return new FluxError(this.kind, this.message, {
-			description: this.description,
-			httpCode: this.httpCode,
-			requestId,
-			imageUrl: this.imageUrl,
-		});
+		return this.with({ requestId });
 	}
+}
+
+export interface FluxErrorExtra {
+	description?: string;
+	httpCode?: number;
+	requestId?: string;
+	imageUrl?: string;
+	noJob?: boolean;
+	jobStopped?: boolean;
 }
 
 /** A provider's own message, if it is short plain text: an HTML error page from a proxy is not one. */
@@ -84,6 +96,12 @@ export interface ProviderErrorContext {
 	parseError(status: number, body: unknown, headers: Record<string, string>): ParsedProviderError;
 	/** True when the provider marks an otherwise retryable answer as final (e.g. a timeout the user set). */
 	noRetry?(status: number, headers: Record<string, string>): boolean;
+	/**
+	 * True when an error answer provably came from the provider's front door, before the request
+	 * reached the service (fal's "ingress errors"): a job-creating request that got it created
+	 * nothing, so it may be sent again, and an item may fail over.
+	 */
+	neverReached?(status: number, headers: Record<string, string>, body: Buffer): boolean;
 }
 
 export function kindForStatus(status: number, parsed: ParsedProviderError): ErrorKind {

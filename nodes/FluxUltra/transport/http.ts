@@ -130,7 +130,8 @@ const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
 /**
  * A read (status, result, cancel, download, upload slot) also retries a 500: it creates nothing, and
  * a one-off server error on a status poll must not fail a job that is already paid for. A submit
- * never retries a 5xx (it may have created the job).
+ * never retries a 5xx (it may have created the job), unless the provider shows it came from its
+ * front door (`neverReached`).
  */
 const READ_RETRYABLE_STATUS = new Set([...RETRYABLE_STATUS, 500]);
 
@@ -308,12 +309,17 @@ export async function send(
 		if (response) {
 			if (response.status >= 200 && response.status < 300) return { ...response, attempts: attempt };
 			if (call.manualRedirect && response.status >= 300 && response.status < 400) return { ...response, attempts: attempt };
+			// A submit is sent again only after a 429 or an answer from the provider's front door
+			// (neverReached): both prove that no job was created.
+			const refused =
+				response.status === 429 ||
+				(RETRYABLE_STATUS.has(response.status) && !!provider.neverReached?.(response.status, response.headers, response.body));
 			const retryable =
-				(call.purpose === 'submit' ? response.status === 429 : READ_RETRYABLE_STATUS.has(response.status)) &&
+				(call.purpose === 'submit' ? refused : READ_RETRYABLE_STATUS.has(response.status)) &&
 				!provider.noRetry?.(response.status, response.headers);
 			if (retryable) delay = retryAfterMs(response.headers, clock.now()) ?? backoffMs(policy, attempt);
 			failure = errorFromResponse(provider, response.status, parseBody(response.body), response.headers, attempt);
-			if (call.purpose === 'submit' && response.status >= 500 && !retryable) {
+			if (call.purpose === 'submit' && response.status >= 500 && !refused) {
 				failure = maybeSubmitted(provider, `HTTP ${response.status}`, sentAt, failure.httpCode);
 			}
 		} else {

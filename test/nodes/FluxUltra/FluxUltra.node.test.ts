@@ -10,6 +10,7 @@ import { createHarness, DUMMY_FAL_KEY } from '../../harness/context';
 import { CDN, fakeImages, GENERATE_PARAMS, mockFalJob, QUEUE } from '../../harness/falNock';
 import { makePng } from '../../mock-provider/images';
 import { useNock } from '../../setup-nock';
+import { errorOf } from '../../harness/errorItems';
 
 useNock();
 
@@ -31,12 +32,12 @@ describe('FluxUltra description', () => {
 		expect(evaluate({ operation: 'finetune', provider: 'bfl' })).toBe('Generate with Fine-Tune · Black Forest Labs');
 	});
 
-	it('asks for each provider\'s credential only when that provider is picked', () => {
-		expect(description.credentials).toEqual([
-			{ name: 'falApi', required: true, displayOptions: { show: { provider: ['fal'] } } },
-			{ name: 'runflowApi', required: true, displayOptions: { show: { provider: ['runflow'] } } },
-			{ name: 'bflApi', required: true, displayOptions: { show: { provider: ['bfl'] } } },
-			{ name: 'replicateApi', required: true, displayOptions: { show: { provider: ['replicate'] } } },
+	it('declares each provider\'s credential, required where shown (which pair shows which: parameters/fallback-ui.test.ts)', () => {
+		expect(description.credentials?.map((c) => [c.name, c.required])).toEqual([
+			['falApi', true],
+			['runflowApi', true],
+			['bflApi', true],
+			['replicateApi', true],
 		]);
 	});
 
@@ -230,8 +231,8 @@ describe('Max Image Size', () => {
 
 		const [out] = await harness.run();
 
-		expect(out[0].json).toMatchObject({ errorKind: 'download', error: 'An image from fal.ai is larger than 1 MB [item 0]' });
-		expect(out[0].json.description).toContain('Max Image Size (MB)');
+		expect(errorOf(out[0])).toMatchObject({ kind: 'download', message: 'An image from fal.ai is larger than 1 MB [item 0]' });
+		expect(errorOf(out[0]).description).toContain('Max Image Size (MB)');
 		expect(out[1].json.provider).toBe('fal');
 	});
 });

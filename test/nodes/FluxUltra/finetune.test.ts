@@ -8,6 +8,7 @@ import { validateItemParameters } from '../../../nodes/FluxUltra/parameters/vali
 import { fieldsFor } from '../../../nodes/FluxUltra/providers/fields';
 import { bflProvider } from '../../../nodes/FluxUltra/providers/bfl/bfl.provider';
 import { useVirtualClock } from '../../harness/clock';
+import { errorOf } from '../../harness/errorItems';
 import { createHarness, DUMMY_BFL_KEY, DUMMY_FAL_KEY } from '../../harness/context';
 import { BFL_FINETUNE_PATH, BFL_GENERATE_PARAMS, BFL_POLL_HOST, mockBflJob } from '../../harness/bflNock';
 import { ENDPOINT_PATH, fakeImages, GENERATE_PARAMS, mockFalJob, QUEUE } from '../../harness/falNock';
@@ -200,11 +201,21 @@ describe('providers without fine-tuned Ultra refuse it before any request', () =
 		expect(h.requests).toHaveLength(0);
 	});
 
+	it('a Fallback Provider is refused for a fine-tune, before any request: no other provider has the fine-tune', async () => {
+		const h = createHarness({ params: finetune({ fallbackFromFal: 'bfl' }) });
+		const error = await h.fail();
+
+		expect(error.message).toBe(
+			'Invalid value for "Fallback Provider": a fine-tune runs only at the provider it was trained at, so no other provider can take over a Generate with Fine-Tune item. Set "Fallback Provider" to None. [item 0]',
+		);
+		expect(h.requests).toHaveLength(0);
+	});
+
 	it('under Continue On Fail, as an error item naming the Operation, still with 0 requests', async () => {
 		const h = createHarness({ params: finetune({ provider: 'replicate' }), continueOnFail: true });
 		const [out] = await h.run();
 
-		expect(out[0].json).toMatchObject({ errorKind: 'parameter', field: 'Operation' });
+		expect(errorOf(out[0])).toMatchObject({ kind: 'parameter', field: 'Operation', message: expect.stringMatching(/^Invalid value for "Operation": This node does not run fine-tunes on Replicate/) });
 		expect(h.requests).toHaveLength(0);
 	});
 });

@@ -7,6 +7,10 @@ import { rampDelayMs } from '../polling';
  * fal's API is fixed here and nowhere else.
  */
 export const FAL = {
+	/** Header fal's queue sets on every answer it gives itself (absent on its ingress's own errors). */
+	requestIdHeader: 'x-fal-request-id',
+	/** Body text of a 502/503/504 from fal's ingress, which fal's Python client resends submits after. */
+	ingressMarker: 'nginx',
 	/** Queue API host: submit, status, result, cancel. */
 	queueBase: 'https://queue.fal.run',
 	/** REST host: storage uploads and the credential test. */

@@ -22,6 +22,9 @@ const errors: ProviderErrorContext = {
 	parseError: parseFalError,
 	// A 504 that fal marks as the caller's own start timeout is final, not a gateway hiccup.
 	noRetry: (status, headers) => status === 504 && headers['x-fal-request-timeout-type'] === 'user',
+	// fal's own Python client resends a submit after a 502/503/504 only as an "ingress error": no
+	// request id header and nginx's page as the body. Such a request never reached fal's queue.
+	neverReached: (_status, headers, body) => !headers[FAL.requestIdHeader] && body.toString('utf8').includes(FAL.ingressMarker),
 };
 
 /** The fal request body: canonical parameters under fal's names and types. */

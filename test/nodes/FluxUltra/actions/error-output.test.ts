@@ -1,4 +1,3 @@
-import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 import { describe, expect, it } from 'vitest';
 
 import { useVirtualClock } from '../../../harness/clock';
@@ -6,6 +5,7 @@ import { createHarness } from '../../../harness/context';
 import { fakeImages, GENERATE_PARAMS, mockFalJob } from '../../../harness/falNock';
 import { routeLikeN8n } from '../../../harness/n8nRouting';
 import { useNock } from '../../../setup-nock';
+import { errorOf } from '../../../harness/errorItems';
 
 useNock();
 
@@ -34,8 +34,10 @@ describe('On Error settings, with n8n-core routing the output', () => {
 		expect(success.every((i) => i.binary?.data)).toBe(true);
 		expect(errors).toHaveLength(1);
 		expect(errors[0].pairedItem).toEqual({ item: 1 });
-		expect(errors[0].json).toMatchObject({ errorKind: 'moderation', error: expect.stringContaining('[item 1]') });
-		expect(errors[0].error).toBeInstanceOf(NodeApiError);
+		// What the next node sees, after n8n's routing and its normalisation of error items: the
+		// node's error details, kind included (real n8n 2.x also merges in the input item's fields).
+		expect(errors[0].json).toEqual({ error: expect.objectContaining({ kind: 'moderation', message: expect.stringContaining('[item 1]') }) });
+		expect(errorOf(errors[0]).description).toContain('Safety Tolerance');
 	});
 
 	it('"Continue (using error output)" also takes items refused before any request', async () => {
@@ -51,15 +53,14 @@ describe('On Error settings, with n8n-core routing the output', () => {
 		const [success, errors] = routeLikeN8n([out], 2);
 
 		expect(success).toHaveLength(1);
-		expect(errors.map((i) => [i.pairedItem, i.json.errorKind, i.json.field])).toEqual([[{ item: 1 }, 'parameter', 'Number of Images']]);
-		expect(errors[0].error).toBeInstanceOf(NodeOperationError);
+		expect(errors.map((i) => [i.pairedItem, errorOf(i).kind, errorOf(i).field])).toEqual([[{ item: 1 }, 'parameter', 'Number of Images']]);
 	});
 
 	it('"Continue (regular output)": the error item stays in place, between the images', async () => {
 		useVirtualClock();
 		const [out] = await threeItemsMiddleFails().run();
 
-		expect(out.map((i) => [i.pairedItem, i.json.errorKind ?? 'image'])).toEqual([
+		expect(out.map((i) => [i.pairedItem, errorOf(i).kind ?? 'image'])).toEqual([
 			[{ item: 0 }, 'image'],
 			[{ item: 1 }, 'moderation'],
 			[{ item: 2 }, 'image'],

@@ -10,6 +10,7 @@ import { useVirtualClock } from '../../../harness/clock';
 import { createHarness } from '../../../harness/context';
 import { fakeImages } from '../../../harness/falNock';
 import { useNock } from '../../../setup-nock';
+import { errorOf } from '../../../harness/errorItems';
 
 useNock();
 
@@ -62,9 +63,9 @@ describe('one job per image on providers that make one image per request', () =>
 			params: { ...BFL_GENERATE_PARAMS, numImages: 3, options: { maxParallelJobs: 3 } },
 			continueOnFail: true,
 		}).run();
-		expect(out.map((i) => i.json.errorKind ?? i.json.imageIndex)).toEqual([0, 'moderation', 2]);
+		expect(out.map((i) => errorOf(i).kind ?? i.json.imageIndex)).toEqual([0, 'moderation', 2]);
 		expect(out.map((i) => i.pairedItem)).toEqual([{ item: 0 }, { item: 0 }, { item: 0 }]);
-		expect(out[1].json.requestId).toBe(jobs[1].id);
+		expect(errorOf(out[1]).requestId).toBe(jobs[1].id);
 		expect(nock.isDone()).toBe(true);
 	});
 });

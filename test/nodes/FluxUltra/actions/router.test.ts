@@ -76,16 +76,17 @@ describe('router: Continue On Fail', () => {
 		expect(out[0].json.requestId).toBe(first.requestId);
 		expect(out[1].binary?.data).toBeDefined();
 		expect(out[2].json).toEqual({
-			error: 'Invalid value for "Prompt": is required and cannot be empty [item 1]',
-			description: 'Received "". Change "Prompt", or the expression that sets it, and run the workflow again.',
-			errorKind: 'parameter',
-			field: 'Prompt',
+			error: {
+				message: 'Invalid value for "Prompt": is required and cannot be empty [item 1]',
+				description: 'Received "". Change "Prompt", or the expression that sets it, and run the workflow again.',
+				kind: 'parameter',
+				field: 'Prompt',
+			},
 		});
 		expect(out[2].binary).toBeUndefined();
 		expect(out[3].json.requestId).toBe(third.requestId);
 		expect(out[4].json).toMatchObject({
-			error: 'fal.ai blocked the content: it was flagged by the content checker [item 3]',
-			errorKind: 'moderation',
+			error: { message: 'fal.ai blocked the content: it was flagged by the content checker [item 3]', kind: 'moderation' },
 		});
 		// The invalid item cost nothing: three submits for the three valid items.
 		expect(harness.requests.filter((r) => r.method === 'POST')).toHaveLength(3);

@@ -20,6 +20,7 @@ import { mockReplicateJob, mockReplicateUpload, PREDICTIONS_PATH, REPLICATE_API,
 import { mockRunflowJob, mockRunflowUpload, RUNFLOW_API, RUNFLOW_GENERATE_PARAMS, RUNS_PATH } from '../../../harness/runflowNock';
 import { makePng } from '../../../mock-provider/images';
 import { useNock } from '../../../setup-nock';
+import { errorOf } from '../../../harness/errorItems';
 
 useNock();
 
@@ -232,8 +233,11 @@ function neutral(items: INodeExecutionData[], driver: Driver) {
 		const json = { ...item.json };
 		for (const key of ['provider', 'requestId', 'fileName', 'url', 'nsfw']) delete json[key];
 		if (Number(json.imageCount) > 1) delete json.seed;
-		if (typeof json.error === 'string') json.error = json.error.replaceAll(driver.name, '<provider>');
-		delete json.description;
+		if (json.error && typeof json.error === 'object') {
+			const error = { ...(json.error as Record<string, unknown>) };
+			for (const key of ['description', 'requestId', 'httpCode']) delete error[key];
+			json.error = { ...error, message: String(error.message).replaceAll(driver.name, '<provider>') };
+		}
 		const binary = Object.fromEntries(
 			Object.entries(item.binary ?? {}).map(([field, b]) => [field, { ...b, fileName: undefined }]),
 		);
@@ -334,8 +338,8 @@ describe('shared scenarios: every provider gives the same output items', () => {
 			return { out, harness };
 		});
 		for (const [driver, { out, harness }] of outcomes) {
-			expect(out[0].json.errorKind).toBe(kind);
-			expect(out[0].json.error).toBe(message.replace('<provider>', driver.name));
+			expect(errorOf(out[0]).kind).toBe(kind);
+			expect(errorOf(out[0]).message).toBe(message.replace('<provider>', driver.name));
 			expect(out[1].json.provider).toBe(driver.id);
 			// A job-creating request is never resent after a 5xx: at most one charge per item.
 			expect(harness.requests.filter((r) => r.method === 'POST').length).toBe(2);
@@ -347,8 +351,8 @@ describe('shared scenarios: every provider gives the same output items', () => {
 			d.moderatedJob();
 			const harness = createHarness({ params: d.params, continueOnFail: true });
 			const [out] = await harness.run();
-			expect(out[0].json.errorKind).toBe('moderation');
-			expect(out[0].json.description).toContain('Safety Tolerance');
+			expect(errorOf(out[0]).kind).toBe('moderation');
+			expect(errorOf(out[0]).description).toContain('Safety Tolerance');
 			return { out, harness };
 		});
 	});
@@ -361,7 +365,7 @@ describe('shared scenarios: every provider gives the same output items', () => {
 			return { out, harness };
 		});
 		for (const { out } of outcomes.values()) {
-			expect(out[0].json).toMatchObject({ errorKind: 'parameter', field: 'Number of Images' });
+			expect(errorOf(out[0])).toMatchObject({ kind: 'parameter', field: 'Number of Images' });
 		}
 	});
 

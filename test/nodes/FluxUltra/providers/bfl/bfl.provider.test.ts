@@ -9,6 +9,7 @@ import { BFL_API, BFL_DELIVERY, BFL_GENERATE_PARAMS, BFL_POLL_HOST, BFL_SUBMIT_P
 import { fakeImages } from '../../../../harness/falNock';
 import { makeJpeg, makePng } from '../../../../mock-provider/images';
 import { useNock } from '../../../../setup-nock';
+import { errorOf } from '../../../../harness/errorItems';
 
 useNock();
 
@@ -161,8 +162,8 @@ describe('Black Forest Labs Generate', () => {
 		mount();
 		const h = harness({ imageSource: 'url', imageUrl: url, options: { maxImageSize: 1 } }, { continueOnFail: true });
 		const [out] = await h.run();
-		expect(out[0].json).toMatchObject({ errorKind: 'parameter', field: 'Image URL' });
-		expect(String(out[0].json.error)).toMatch(message);
+		expect(errorOf(out[0])).toMatchObject({ kind: 'parameter', field: 'Image URL' });
+		expect(String(errorOf(out[0]).message)).toMatch(message);
 		expect(h.requests.filter((r) => r.url.startsWith(BFL_API))).toHaveLength(0);
 	});
 
@@ -189,8 +190,8 @@ describe('Black Forest Labs Generate', () => {
 		useVirtualClock();
 		const job = mockBflJob({ terminal: { id: 'x', ...terminal } });
 		const [out] = await harness({}, { continueOnFail: true }).run();
-		expect(out[0].json).toMatchObject({ errorKind: kind, requestId: job.id });
-		expect(`${String(out[0].json.error)} ${String(out[0].json.description)}`).toMatch(message);
+		expect(errorOf(out[0])).toMatchObject({ kind: kind, requestId: job.id });
+		expect(`${String(errorOf(out[0]).message)} ${String(errorOf(out[0]).description)}`).toMatch(message);
 	});
 
 	it('does not send the key to a polling URL off bfl.ai and the API base', async () => {
@@ -198,15 +199,15 @@ describe('Black Forest Labs Generate', () => {
 		nock(BFL_API).post(BFL_SUBMIT_PATH).reply(200, { id: 'task-1', polling_url: 'https://evil.example.com/v1/get_result?id=task-1' });
 		const h = harness({}, { continueOnFail: true });
 		const [out] = await h.run();
-		expect(out[0].json).toMatchObject({ errorKind: 'bad_response', requestId: 'task-1' });
+		expect(errorOf(out[0])).toMatchObject({ kind: 'bad_response', requestId: 'task-1' });
 		expect(h.requests.map((r) => r.url)).toEqual([`${BFL_API}${BFL_SUBMIT_PATH}`]);
 	});
 
 	it('refuses Sync Mode before any request', async () => {
 		const h = harness({ options: { syncMode: true } }, { continueOnFail: true });
 		const [out] = await h.run();
-		expect(out[0].json).toMatchObject({ errorKind: 'parameter', field: 'Sync Mode' });
-		expect(String(out[0].json.error)).toMatch(/Black Forest Labs cannot honour it: .*no sync mode/);
+		expect(errorOf(out[0])).toMatchObject({ kind: 'parameter', field: 'Sync Mode' });
+		expect(String(errorOf(out[0]).message)).toMatch(/Black Forest Labs cannot honour it: .*no sync mode/);
 		expect(h.requests).toHaveLength(0);
 	});
 
@@ -215,7 +216,7 @@ describe('Black Forest Labs Generate', () => {
 		nock('https://api.eu.bfl.ai').post(BFL_SUBMIT_PATH).reply(402, { detail: 'Insufficient credits' });
 		const h = harness({}, { continueOnFail: true, credentials: credentials({ region: 'eu' }) });
 		const [out] = await h.run();
-		expect(out[0].json).toMatchObject({ errorKind: 'credit', error: 'Your Black Forest Labs account is out of credit [item 0]' });
+		expect(errorOf(out[0])).toMatchObject({ kind: 'credit', message: 'Your Black Forest Labs account is out of credit [item 0]' });
 		expect(resolveBflBase('us', '')).toBe('https://api.us.bfl.ai');
 		expect(resolveBflBase('nowhere', undefined)).toBe('https://api.bfl.ai');
 		expect(resolveBflBase('eu', 'http://127.0.0.1:9/')).toBe('http://127.0.0.1:9');
@@ -227,7 +228,7 @@ describe('Black Forest Labs Generate', () => {
 			.post(BFL_SUBMIT_PATH)
 			.reply(422, { detail: [{ loc: ['body', 'prompt_upsampling'], msg: 'Input should be a valid boolean', type: 'bool_parsing' }] });
 		const [out] = await harness({}, { continueOnFail: true }).run();
-		expect(out[0].json).toMatchObject({ errorKind: 'validation', error: 'Black Forest Labs rejected the field "Enhance Prompt": Input should be a valid boolean [item 0]' });
+		expect(errorOf(out[0])).toMatchObject({ kind: 'validation', message: 'Black Forest Labs rejected the field "Enhance Prompt": Input should be a valid boolean [item 0]' });
 	});
 
 	it('on timeout stops polling and says the job may still bill (BFL has no cancel)', async () => {
@@ -236,9 +237,9 @@ describe('Black Forest Labs Generate', () => {
 		nock(BFL_API).get('/v1/get_result').query(true).times(200).reply(200, { id: 'slow-1', status: 'Pending' });
 		const h = harness({ options: { timeout: 10 } }, { continueOnFail: true });
 		const [out] = await h.run();
-		expect(out[0].json).toMatchObject({ errorKind: 'timeout', requestId: 'slow-1' });
-		expect(String(out[0].json.error)).toMatch(/^The job did not finish within 10 seconds; Black Forest Labs offers no way to cancel it \[item 0\]$/);
-		expect(String(out[0].json.description)).toMatch(/may still finish at Black Forest Labs and be billed/);
+		expect(errorOf(out[0])).toMatchObject({ kind: 'timeout', requestId: 'slow-1' });
+		expect(String(errorOf(out[0]).message)).toMatch(/^The job did not finish within 10 seconds; Black Forest Labs offers no way to cancel it \[item 0\]$/);
+		expect(String(errorOf(out[0]).description)).toMatch(/may still finish at Black Forest Labs and be billed/);
 		expect(h.requests.filter((r) => r.method !== 'GET' && r.method !== 'POST')).toHaveLength(0);
 		nock.cleanAll();
 	});

@@ -523,4 +523,25 @@ describe('seeds round-trip', () => {
 		expect(error.message).toBe('Invalid value for "Seed": must be a whole number from 0 to 18446744073709551615 [item 0]');
 		expect(harness.requests).toHaveLength(0);
 	});
+
+	it('resends a submit that fal\'s front door answered 503 (nginx, no request id): it never reached the queue', async () => {
+		useVirtualClock();
+		const nginx = '<html><body><center><h1>503 Service Temporarily Unavailable</h1></center><hr><center>nginx</center></body></html>';
+		nock(QUEUE).post(ENDPOINT_PATH.generate).reply(503, nginx, { 'content-type': 'text/html' });
+		mockFalJob({ requestId: 'r-after-ingress' });
+
+		const [out] = await createHarness({ params: GENERATE_PARAMS }).run();
+
+		expect(out[0].json.requestId).toBe('r-after-ingress');
+	});
+
+	it('never resends a submit that fal itself answered 503 (with its request id): the job may exist', async () => {
+		useVirtualClock();
+		nock(QUEUE).post(ENDPOINT_PATH.generate).reply(503, { detail: 'runner_scheduling_failure' }, { [FAL.requestIdHeader]: 'r-maybe' });
+
+		const { error, harness } = await runError(GENERATE_PARAMS);
+
+		expect(error.message).toMatch(/^The job may have been created at fal\.ai, but the answer was lost \(HTTP 503\)/);
+		expect(harness.requests.filter((r) => r.method === 'POST')).toHaveLength(1);
+	});
 });

@@ -16,6 +16,7 @@ import {
 } from '../../../../harness/replicateNock';
 import { makePng } from '../../../../mock-provider/images';
 import { useNock } from '../../../../setup-nock';
+import { errorOf } from '../../../../harness/errorItems';
 
 useNock();
 
@@ -66,8 +67,8 @@ describe('Replicate Generate', () => {
 	it('refuses Enhance Prompt with a reason, before any request', async () => {
 		const h = harness({ options: { enhancePrompt: true } }, { continueOnFail: true });
 		const [out] = await h.run();
-		expect(out[0].json).toMatchObject({ errorKind: 'parameter', field: 'Enhance Prompt' });
-		expect(String(out[0].json.error)).toMatch(/Replicate cannot honour it: .*no prompt enhancement/);
+		expect(errorOf(out[0])).toMatchObject({ kind: 'parameter', field: 'Enhance Prompt' });
+		expect(String(errorOf(out[0]).message)).toMatch(/Replicate cannot honour it: .*no prompt enhancement/);
 		expect(h.requests).toHaveLength(0);
 	});
 
@@ -125,8 +126,8 @@ describe('Replicate Generate', () => {
 		useVirtualClock();
 		const job = mockReplicateJob({ terminal });
 		const [out] = await harness({}, { continueOnFail: true }).run();
-		expect(out[0].json).toMatchObject({ errorKind: kind, requestId: job.id });
-		expect(String(out[0].json.error)).toMatch(message);
+		expect(errorOf(out[0])).toMatchObject({ kind: kind, requestId: job.id });
+		expect(String(errorOf(out[0]).message)).toMatch(message);
 	});
 
 	it('cancels the prediction with urls.cancel when the job times out', async () => {
@@ -141,8 +142,8 @@ describe('Replicate Generate', () => {
 			.reply(200, { id: 'slow', status: 'canceled' });
 		const h = harness({ options: { timeout: 10 } }, { continueOnFail: true });
 		const [out] = await h.run();
-		expect(out[0].json).toMatchObject({ errorKind: 'timeout', requestId: 'slow' });
-		expect(String(out[0].json.error)).toMatch(/; it was cancelled at Replicate \[item 0\]$/);
+		expect(errorOf(out[0])).toMatchObject({ kind: 'timeout', requestId: 'slow' });
+		expect(String(errorOf(out[0]).message)).toMatch(/; it was cancelled at Replicate \[item 0\]$/);
 		const cancel = h.requests.filter((r) => r.url.endsWith('/cancel'));
 		expect(cancel).toHaveLength(1);
 		expect(cancel[0].headers.authorization).toBe(`Bearer ${DUMMY_REPLICATE_KEY}`);
@@ -164,7 +165,7 @@ describe('Replicate Generate', () => {
 			.reply(200, { id: 'c1', status: 'canceled' });
 		const h = harness({}, { continueOnFail: true, signal: controller.signal });
 		const [out] = await h.run();
-		expect(out[0].json.errorKind).toBe('cancelled');
+		expect(errorOf(out[0]).kind).toBe('cancelled');
 		expect(nock.isDone()).toBe(true);
 	});
 
@@ -196,7 +197,7 @@ describe('Replicate Generate', () => {
 			.post(PREDICTIONS_PATH)
 			.reply(401, { title: 'Unauthenticated', detail: 'You did not pass a valid authentication token', status: 401 });
 		const [out] = await harness({}, { continueOnFail: true, items: [{ json: {} }, { json: {} }, { json: {} }] }).run();
-		expect(out.map((i) => i.json.error)).toEqual([
+		expect(out.map((i) => errorOf(i).message)).toEqual([
 			'Replicate rejected the field "Image URL": Does not match format \'uri\' [item 0]',
 			'Your Replicate account is out of credit [item 1]',
 			'Replicate refused the API key (HTTP 401) [item 2]',

@@ -17,6 +17,7 @@ import {
 } from '../../../../harness/runflowNock';
 import { makePng } from '../../../../mock-provider/images';
 import { useNock } from '../../../../setup-nock';
+import { errorOf } from '../../../../harness/errorItems';
 
 useNock();
 
@@ -386,7 +387,7 @@ describe('what Runflow cannot do is refused before any request', () => {
 		const [out] = await h.run();
 
 		expect(out.map((i) => i.pairedItem)).toEqual([{ item: 0 }, { item: 1 }]);
-		expect(out[0].json).toMatchObject({ errorKind: 'parameter', field: 'Sync Mode' });
+		expect(errorOf(out[0])).toMatchObject({ kind: 'parameter', field: 'Sync Mode' });
 		expect(out[1].json.provider).toBe('runflow');
 	});
 });

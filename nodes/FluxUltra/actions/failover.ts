@@ -1,0 +1,134 @@
+import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
+
+import type { JobRequest } from '../parameters/validation';
+import type { FluxProvider, ProviderSession } from '../providers/types';
+import { FluxError } from '../transport/errors';
+import { splitRequest, type JobPart } from './expand';
+import { runJob } from './job';
+
+/**
+ * Consecutive provider-side failures of the first provider after which the rest of the run's jobs
+ * go straight to the fallback (a breaker), so an outage does not cost every item its full retry
+ * budget. The breaker stays open for the rest of the execution; the next execution tries the first
+ * provider again.
+ */
+export const BREAKER_AFTER = 3;
+
+/** What the output JSON says about an item that the fallback provider ran. */
+export interface FailoverNote {
+	from: string;
+	reason: string;
+}
+
+/**
+ * Why an item may move to the fallback provider, or undefined when it must not. It may only when
+ * the first provider provably did not take the job or provably failed it on its side:
+ * - before any job existed (input upload or submit): throttled after the retries, unreachable after
+ *   the retries, down as its front door said (fal's ingress 5xx), or out of credit;
+ * - the job failed at the provider;
+ * - the job ran out of time and the provider accepted the cancel.
+ * Never after a lost creation answer (`maybe_submitted`: the job may exist and bill), never for a
+ * refused field, blocked content, a refused key (fix the credential), a paid image whose download
+ * failed, or a cancelled execution.
+ */
+export function failoverReason(provider: FluxProvider, error: unknown): string | undefined {
+	if (!(error instanceof FluxError)) return undefined;
+	const name = provider.displayName;
+	if (error.noJob) {
+		switch (error.kind) {
+			case 'rate_limit':
+				return `${name} kept refusing new jobs (HTTP 429)`;
+			case 'network':
+				return `${name} could not be reached`;
+			case 'unavailable':
+				return `${name} was unavailable (HTTP ${error.httpCode ?? '5xx'}) before taking the job`;
+			case 'credit':
+				return `the ${name} account is out of credit`;
+			default:
+				return undefined;
+		}
+	}
+	if (error.kind === 'job_failed') return `${name} failed the job on its side`;
+	if (error.kind === 'timeout' && error.jobStopped) return `the job timed out at ${name}, which accepted the cancel`;
+	return undefined;
+}
+
+/**
+ * Runs jobs on the first provider and moves an item to the fallback provider when failoverReason
+ * allows it. One instance per execution: it holds the breaker and the fallback's session, which is
+ * opened (its credential read) only when an item first needs it.
+ */
+export class Failover {
+	private failuresInARow = 0;
+	private breaker: string | undefined;
+	private fallbackSession: Promise<ProviderSession> | undefined;
+
+	constructor(
+		private readonly ctx: IExecuteFunctions,
+		private readonly primary: FluxProvider,
+		private readonly fallback: FluxProvider | undefined,
+	) {}
+
+	async run(
+		session: ProviderSession,
+		request: JobRequest,
+		itemIndex: number,
+		release: () => void,
+		part?: JobPart,
+	): Promise<INodeExecutionData[]> {
+		const fallback = this.fallback;
+		if (!fallback) return await runJob(this.ctx, this.primary, session, request, itemIndex, release, part);
+		let reason = this.breaker;
+		if (!reason) {
+			const first = await runJob(this.ctx, this.primary, session, request, itemIndex, release, part).then(
+				(items) => ({ items, failure: undefined }),
+				(failure: unknown) => ({ items: undefined, failure }),
+			);
+			if (first.items) {
+				this.failuresInARow = 0;
+				return first.items;
+			}
+			reason = failoverReason(this.primary, first.failure);
+			if (!reason) throw first.failure;
+			this.failuresInARow++;
+			if (this.failuresInARow >= BREAKER_AFTER && !this.breaker) {
+				this.breaker = `${this.primary.displayName} failed ${this.failuresInARow} items in a row in this run (last: ${reason}), so later items went straight to ${fallback.displayName}`;
+			}
+		}
+		const note: FailoverNote = { from: this.primary.id, reason };
+		try {
+			const fallbackSession = await (this.fallbackSession ??= this.fallback.open(this.ctx));
+			const items: INodeExecutionData[] = [];
+			// The fallback may make fewer images per request (BFL, Replicate: one), so the job is split
+			// again for it, keeping the images' places among the item's images.
+			for (const job of splitRequest(fallback, request)) {
+				const placed = placePart(part, job.part);
+				items.push(...(await runJob(this.ctx, fallback, fallbackSession, job.request, itemIndex, () => undefined, placed)));
+			}
+			release();
+			for (const item of items) item.json.failover = { ...note };
+			return items;
+		} catch (error) {
+			throw afterFailover(error, note, this.primary, fallback);
+		}
+	}
+}
+
+/** A fallback job's place among the item's images: inside the first provider's part, if any. */
+function placePart(outer: JobPart | undefined, inner: JobPart | undefined): JobPart | undefined {
+	if (!outer) return inner;
+	if (!inner) return { ...outer, shared: {} };
+	return { firstImage: outer.firstImage + inner.firstImage, imageCount: outer.imageCount, shared: inner.shared };
+}
+
+/** The fallback's own failure, saying that the item had already failed over and why. */
+function afterFailover(error: unknown, note: FailoverNote, primary: FluxProvider, fallback: FluxProvider): unknown {
+	if (!(error instanceof FluxError)) return error;
+	const why = `The item had moved from ${primary.displayName} to the fallback ${fallback.displayName}: ${note.reason}.`;
+	return new FluxError(error.kind, error.message, {
+		description: [why, error.description].filter(Boolean).join(' '),
+		httpCode: error.httpCode,
+		requestId: error.requestId,
+		imageUrl: error.imageUrl,
+	});
+}
