@@ -13,7 +13,7 @@ export interface ErrorJson {
 }
 
 /** The error details of an item; empty for an image item (or an error item of the wrong shape). */
-export function errorOf(item: INodeExecutionData): ErrorJson {
+export function errorOf(item: Pick<INodeExecutionData, 'json'> | { json: Record<string, unknown> }): ErrorJson {
 	const error = item.json.error;
 	return error && typeof error === 'object' && !Array.isArray(error) ? (error as ErrorJson) : {};
 }
