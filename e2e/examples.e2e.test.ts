@@ -10,7 +10,7 @@ import { startMockFal, type MockFal } from '../test/mock-provider/falServer';
 import { ULTRA_SIZES } from '../test/mock-provider/images';
 import { startMockReplicate, type MockReplicate } from '../test/mock-provider/replicateServer';
 import { startMockRunflow, type MockRunflow } from '../test/mock-provider/runflowServer';
-import { binaryBytes, createInstance, e2eHosts, execute, exampleWorkflows, importExamples, inspectInstall, jsonFile, n8nHost, packPackage, type N8nInstance, type NodeRun } from './n8n';
+import { binaryBytes, createInstance, e2eHosts, execute, exampleWorkflows, importExamples, inspectInstall, jsonFile, n8nHost, packPackage, workflowNode, type N8nInstance, type NodeRun } from './n8n';
 import { errorOf } from '../test/harness/errorItems';
 
 /**
@@ -297,15 +297,7 @@ function faultsWorkflow() {
 
 /** Manual Trigger → Code (3 briefs, the second asks for 9 images) → FLUX (On Error: Continue) → Set. */
 function downstreamWorkflow() {
-	const node = (name: string, type: string, typeVersion: number, x: number, parameters: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
-		id: `00000000-0000-4000-8000-00000000000${x / 220}`,
-		name,
-		type,
-		typeVersion,
-		position: [x, 0],
-		parameters,
-		...extra,
-	});
+	const node = workflowNode;
 	return {
 		id: 'downstream',
 		name: 'e2e: downstream node and a bad item',

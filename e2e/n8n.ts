@@ -266,3 +266,15 @@ export async function importExamples(
 	}
 	return imported;
 }
+
+/** A node of a test workflow, placed `x` pixels along one row (its id follows from its place). */
+export function workflowNode(
+	name: string,
+	type: string,
+	typeVersion: number,
+	x: number,
+	parameters: Record<string, unknown>,
+	extra: Record<string, unknown> = {},
+) {
+	return { id: `00000000-0000-4000-8000-00000000000${x / 220}`, name, type, typeVersion, position: [x, 0], parameters, ...extra };
+}

@@ -24,6 +24,8 @@ export interface BflJobScenario {
 	path?: string;
 	/** The host submitted to (default: the global one). */
 	host?: string;
+	/** The submit answer's `cost`, in credits (BFL's mock and docs examples: 6, Ultra's price). */
+	cost?: unknown;
 }
 
 export interface BflJobMock {
@@ -49,7 +51,7 @@ export function mockBflJob(s: BflJobScenario = {}): BflJobMock {
 			body = b;
 			return true;
 		})
-		.reply(200, { id, polling_url: `${pollHost}/v1/get_result?id=${id}`, cost: 6, input_mp: 0, output_mp: 4.2 });
+		.reply(200, { id, polling_url: `${pollHost}/v1/get_result?id=${id}`, cost: 'cost' in s ? s.cost : 6, input_mp: 0, output_mp: 4.2 });
 	const poll = nock(pollHost);
 	for (const status of s.pending ?? ['Pending']) {
 		poll.get('/v1/get_result').query({ id }).reply(200, { id, status, result: null, progress: 0.5 });

@@ -1,5 +1,3 @@
-import type { INodeExecutionData } from 'n8n-workflow';
-
 /** What an error item says under `json.error` (see errorItem in actions/router.ts). */
 export interface ErrorJson {
 	message?: string;
@@ -13,7 +11,7 @@ export interface ErrorJson {
 }
 
 /** The error details of an item; empty for an image item (or an error item of the wrong shape). */
-export function errorOf(item: Pick<INodeExecutionData, 'json'> | { json: Record<string, unknown> }): ErrorJson {
+export function errorOf(item: { json: Record<string, unknown> }): ErrorJson {
 	const error = item.json.error;
 	return error && typeof error === 'object' && !Array.isArray(error) ? (error as ErrorJson) : {};
 }

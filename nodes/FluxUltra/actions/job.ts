@@ -9,7 +9,9 @@ import { ParameterError, type JobRequest } from '../parameters/validation';
 import type { CancelOutcome, FluxProvider, JobScope, ProviderSession, ResultImage, SubmittedJob } from '../providers/types';
 import { FluxError } from '../transport/errors';
 import { backoffMs, DEFAULT_RETRY, errorCode } from '../transport/http';
+import { imageCost } from './cost';
 import type { JobPart } from './expand';
+import { linkOnlyItem } from './linkOnly';
 
 /**
  * One item, one provider job: resolve the input image, submit, wait, read the result, download
@@ -55,6 +57,11 @@ export async function runJob(
 						{ requestId: result.requestId, index: firstImage + index + 1, item: itemIndex + 1, seed: result.seed },
 						extension,
 					);
+				const cost = imageCost(provider, request, result);
+				const imageIndex = firstImage + index;
+				if (!request.options.downloadImage && !image.url.startsWith('data:')) {
+					return linkOnlyItem({ providerId: provider.id, request, result, image, imageIndex, imageCount: part?.imageCount, itemIndex, fileName, cost });
+				}
 				const { file, binary } = await storeImage(ctx, provider, session, scope, request, image, fileName);
 				return {
 					json: imageJson({
@@ -62,12 +69,13 @@ export async function runJob(
 						request,
 						result,
 						image,
-						imageIndex: firstImage + index,
+						imageIndex,
 						imageCount: part?.imageCount,
 						kind: file.kind,
 						size: file.size,
 						fileName: binary.fileName ?? fileName(file.kind.extension),
 						fileSize: file.bytesRead(),
+						cost,
 					}),
 					binary: { [request.options.binaryPropertyOutput]: binary },
 					pairedItem: { item: itemIndex },

@@ -8,13 +8,14 @@ import {
 } from 'n8n-workflow';
 
 import { checkInputBinary } from '../helpers/inputImage';
-import { IMAGE_INPUT, PROVIDER_PARAMS } from '../parameters/table';
+import { IMAGE_INPUT, NODE_OPTION_PARAMS, PROVIDER_PARAMS } from '../parameters/table';
 import { ParameterError, validateItemParameters, type JobRequest } from '../parameters/validation';
 import { fieldsFor, refusedField } from '../providers/fields';
 import { fallbackParameterName, NO_FALLBACK, providerById } from '../providers/registry';
 import type { FluxProvider, ProviderSession } from '../providers/types';
 import { FluxError } from '../transport/errors';
 import { redact } from '../transport/redact';
+import { addCostHint, applySpendCap } from './cost';
 import { splitRequest, type JobPart } from './expand';
 import { Failover } from './failover';
 import { runPool } from './pool';
@@ -27,10 +28,15 @@ function readItem(ctx: IExecuteFunctions, i: number) {
 		if (spec.placement === 'main') main[spec.name] = ctx.getNodeParameter(spec.name, i, undefined);
 	}
 	const imageSource = ctx.getNodeParameter(IMAGE_INPUT.source.name, i, undefined);
+	const options = { ...((ctx.getNodeParameter('options', i, {}) ?? {}) as Record<string, unknown>) };
+	// Node settings shown as main fields (Download Image) are read with the Options.
+	for (const spec of NODE_OPTION_PARAMS) {
+		if (spec.placement === 'main') options[spec.name] = ctx.getNodeParameter(spec.name, i, undefined);
+	}
 	return {
 		operation,
 		main,
-		options: (ctx.getNodeParameter('options', i, {}) ?? {}) as Record<string, unknown>,
+		options,
 		imageSource,
 		imageUrl: imageSource === 'url' ? ctx.getNodeParameter(IMAGE_INPUT.url.name, i, '') : undefined,
 		binaryPropertyName:
@@ -122,7 +128,7 @@ export function toNodeError(
 		const description = clean([error.description, request].filter(Boolean).join(' ') || undefined);
 		const message = scrub(`${error.message} [item ${itemIndex}]`);
 		// Failures without a provider answer are not API errors.
-		if (['timeout', 'cancelled', 'download', 'network', 'maybe_submitted'].includes(error.kind)) {
+		if (['timeout', 'cancelled', 'download', 'network', 'maybe_submitted', 'spend_cap'].includes(error.kind)) {
 			return keepMessage(new NodeOperationError(node, message, { itemIndex, description }), message);
 		}
 		// Built from our own safe fields only: never from a host error, which carries request headers.
@@ -199,6 +205,7 @@ export async function route(this: IExecuteFunctions): Promise<INodeExecutionData
 		const firstBad = prepared.findIndex((p) => p.failure !== undefined);
 		if (firstBad >= 0) throw toNodeError(this, prepared[firstBad].failure, firstBad);
 	}
+	applySpendCap(this, provider, prepared, continueOnFail, fallback);
 
 	let session: ProviderSession | undefined;
 	let openFailure: unknown;
@@ -246,5 +253,6 @@ export async function route(this: IExecuteFunctions): Promise<INodeExecutionData
 		if (!continueOnFail) throw nodeError;
 		output.push(errorItem(nodeError, outcome.failure, i));
 	}
+	addCostHint(this, provider, output);
 	return [output];
 }

@@ -1,5 +1,6 @@
 import type { IDataObject } from 'n8n-workflow';
 
+import type { ImageCost } from '../actions/cost';
 import type { JobRequest } from '../parameters/validation';
 import type { JobResult, ResultImage } from '../providers/types';
 import type { ImageKind } from './images';
@@ -33,7 +34,9 @@ export function imageJson(args: {
 	kind: ImageKind;
 	size: { width: number; height: number } | undefined;
 	fileName: string;
-	fileSize: number;
+	/** Null when the image was not downloaded (Download Image off). */
+	fileSize: number | null;
+	cost: ImageCost;
 }): IDataObject {
 	const { request, result, image } = args;
 	return {
@@ -52,5 +55,6 @@ export function imageJson(args: {
 		nsfw: image.nsfw ?? null,
 		aspectRatio: request.params.aspect_ratio,
 		url: image.url.startsWith('data:') ? null : image.url,
+		cost: { ...args.cost },
 	};
 }

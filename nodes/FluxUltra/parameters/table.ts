@@ -388,6 +388,30 @@ export const NODE_OPTION_PARAMS = [
 		precision: 0,
 		unit: 'MB',
 	},
+	{
+		kind: 'number',
+		name: 'maxCostPerRun',
+		displayName: 'Max Cost per Run (USD)',
+		description:
+			"Spend cap for one run of this node, 0 for none. Before the first job the node adds up the worst case (items × images × the provider's list price per image) and, if it is higher, fails before anything is paid; with On Error set to continue, the items that fit run and the rest become error items. An expression is read from the first item.",
+		placement: 'options',
+		operations: BOTH,
+		default: 0,
+		min: 0,
+		max: 100_000,
+		precision: 2,
+		unit: 'US dollars',
+	},
+	{
+		kind: 'boolean',
+		name: 'downloadImage',
+		displayName: 'Download Image',
+		description:
+			'Whether to download the generated image as binary data. When disabled, only the image URL is returned. Links expire: Black Forest Labs after 10 minutes, Runflow presigned links and fal.ai and Replicate links after a while (Replicate: about an hour), so pass them on at once.',
+		placement: 'main',
+		operations: BOTH,
+		default: true,
+	},
 ] as const satisfies readonly ParamSpec[];
 
 /** Looks up a parameter by its canonical API name, to name fields in provider errors. */

@@ -45,6 +45,10 @@ export interface NodeOptions {
 	maxImageBytes: number;
 	/** How many items' jobs may run at once (read from the first item). */
 	maxParallelJobs: number;
+	/** Spend cap of the run in US dollars, 0 for none (read from the first item). */
+	maxCostPerRunUsd: number;
+	/** False: output the image links and metadata only, without downloading the images. */
+	downloadImage: boolean;
 }
 
 export interface JobRequest {
@@ -230,6 +234,8 @@ function validateOptions(operation: Operation, options: Record<string, unknown>)
 		timeoutMs: Math.round((values.timeout as number) * 1000),
 		maxImageBytes: Math.round((values.maxImageSize as number) * 1024 * 1024),
 		maxParallelJobs: values.maxParallelJobs as number,
+		maxCostPerRunUsd: values.maxCostPerRun as number,
+		downloadImage: values.downloadImage as boolean,
 	};
 }
 

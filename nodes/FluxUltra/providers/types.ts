@@ -21,6 +21,8 @@ export interface JobScope {
 export interface SubmittedJob {
 	requestId: string;
 	links: Record<string, string>;
+	/** What the provider said at creation the job costs, in US dollars (BFL's submit `cost`). */
+	costUsd?: number;
 }
 
 /** An input image as bytes, from an incoming binary field. */
@@ -45,7 +47,15 @@ export interface JobResult {
 	seed?: number | string;
 	prompt?: string;
 	images: ResultImage[];
+	/** The provider's own figure for the whole job in US dollars, where its answer has one. */
+	costUsd?: number;
 }
+
+/**
+ * The provider's list price of one image, in US dollars, per operation (an operation missing here
+ * is priced at the table's highest price, so a spend cap never under-counts).
+ */
+export type PriceTable = { generate: number } & Partial<Record<Operation, number>>;
 
 /**
  * What asking the provider to stop a job came to: `accepted` (it will not be billed, or only for
@@ -109,6 +119,8 @@ export interface FluxProvider {
 	 * `upload()` as it does an incoming file. Undefined: an https Image URL is passed on as it is.
 	 */
 	readonly imageUrlAs?: 'bytes';
+	/** List price per image: the cost reported when the provider's answer has none, and the spend cap's basis. */
+	readonly pricePerImageUsd: PriceTable;
 	/** Why the provider cannot run this operation, or undefined when it can. */
 	unsupported(operation: Operation): string | undefined;
 	/** Reads the credential's settings for this execution; makes no request. */

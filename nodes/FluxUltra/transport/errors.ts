@@ -18,7 +18,8 @@ export type ErrorKind =
 	| 'cancelled' // the execution was cancelled
 	| 'network' // no connection to the provider after the retries
 	| 'bad_response' // the provider answered with something this node does not understand
-	| 'download'; // an image could not be fetched or is not an image
+	| 'download' // an image could not be fetched or is not an image
+	| 'spend_cap'; // not run: it would take the run over Max Cost per Run
 
 /** An error of this package: its message and description are already safe to show and log. */
 export class FluxError extends Error {

@@ -1,4 +1,5 @@
 import type { FieldMap } from '../fields';
+import type { PriceTable } from '../types';
 import { rampDelayMs } from '../polling';
 
 /**
@@ -124,3 +125,11 @@ export const BFL_FINETUNE_FIELDS: Partial<FieldMap> = {
 	image_prompt_strength: { ...BFL_FIELDS.image_prompt_strength, status: 'unconfirmed' } as FieldMap['image_prompt_strength'],
 	image_url: { ...BFL_FIELDS.image_url, status: 'unconfirmed' } as FieldMap['image_url'],
 };
+
+/**
+ * BFL's list price per image: FLUX1.1 [pro] Ultra is 6 credits, $0.06 (BFL's pricing page, CONFIRMED);
+ * Remix is the same endpoint with an image prompt. An item reports the submit answer's own `cost`
+ * instead where it has one: "cost in credits for this request" (BFL's OpenAPI), 1 credit = $0.01.
+ */
+export const BFL_PRICE_USD: PriceTable = { generate: 0.06, remix: 0.06 };
+export const BFL_CREDIT_USD = 0.01;

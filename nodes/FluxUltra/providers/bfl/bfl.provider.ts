@@ -9,8 +9,9 @@ import { readJson, send } from '../../transport/http';
 import { baseUrlFromCredential, internalHostsAllowedBy, plainHttpOriginOf } from '../baseUrl';
 import { buildInput, fieldsFor } from '../fields';
 import { jobTimeout, Pacer, pollUntilDone } from '../polling';
+import { reportedCostUsd } from '../reportedCost';
 import type { CancelOutcome, FluxProvider, ImageBytes, JobResult, JobScope, ProviderSession, SubmittedJob } from '../types';
-import { BFL, BFL_FIELDS, BFL_FINETUNE_FIELDS, bflPollDelayMs, type BflRegion } from './bfl.constants';
+import { BFL, BFL_CREDIT_USD, BFL_FIELDS, BFL_FINETUNE_FIELDS, BFL_PRICE_USD, bflPollDelayMs, type BflRegion } from './bfl.constants';
 import { parseBflError } from './bfl.errors';
 
 const CREDENTIAL = 'bflApi';
@@ -123,7 +124,8 @@ class BflSession implements ProviderSession {
 				description: `The job was created but is not followed: its polling URL (${String(polling).slice(0, 80)}) is not a bfl.ai host or the API base URL of the credential.`,
 			});
 		}
-		return { requestId: id, links: { polling: polling as string } };
+		const credits = reportedCostUsd(body.cost);
+		return { requestId: id, links: { polling: polling as string }, costUsd: credits === undefined ? undefined : credits * BFL_CREDIT_USD };
 	}
 
 	async wait(scope: JobScope, job: SubmittedJob): Promise<unknown> {
@@ -170,6 +172,7 @@ class BflSession implements ProviderSession {
 			seed: typeof seed === 'number' || typeof seed === 'string' ? seed : undefined,
 			prompt: asString(result?.prompt),
 			images: [{ url: sample }],
+			costUsd: job.costUsd,
 		};
 	}
 
@@ -186,6 +189,7 @@ export const bflProvider: FluxProvider = {
 	errors,
 	fields: BFL_FIELDS,
 	operationFields: { finetune: BFL_FINETUNE_FIELDS },
+	pricePerImageUsd: BFL_PRICE_USD,
 	imagesPerRequest: 1,
 	imageUrlAs: 'bytes',
 	unsupported: () => undefined,

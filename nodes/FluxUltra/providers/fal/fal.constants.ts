@@ -1,5 +1,6 @@
 import type { Operation } from '../../parameters/table';
 import type { FieldMap } from '../fields';
+import type { PriceTable } from '../types';
 import { rampDelayMs } from '../polling';
 
 /**
@@ -78,3 +79,12 @@ export const FAL_FIELDS: FieldMap = {
 export function pollDelayMs(elapsedMs: number): number {
 	return rampDelayMs(elapsedMs, 250);
 }
+
+/**
+ * fal.ai's list price per image (fal's answer carries no cost, so this is what an item reports).
+ * Generate: "$0.06 per image" on fal's Ultra docs page (CONFIRMED). Remix runs Ultra Redux, which
+ * fal's llms.txt prices at $0.05 per megapixel, billed rounded up to the megapixel: Ultra's ~4.2 MP
+ * makes 5 MP, $0.25 per image (UNCONFIRMED that Ultra Redux is billed so; counted high on purpose,
+ * so that a spend cap is never too lenient).
+ */
+export const FAL_PRICE_USD: PriceTable = { generate: 0.06, remix: 0.25 };

@@ -11,7 +11,7 @@ import { baseUrlFromCredential, internalHostsAllowedBy, plainHttpOriginOf } from
 import { buildInput } from '../fields';
 import { jobTimeout, Pacer, pollUntilDone } from '../polling';
 import { putPresigned } from '../upload';
-import { FAL, FAL_FIELDS, pollDelayMs } from './fal.constants';
+import { FAL, FAL_FIELDS, FAL_PRICE_USD, pollDelayMs } from './fal.constants';
 import { isModeration, parseFalError } from './fal.errors';
 
 const CREDENTIAL = 'falApi';
@@ -360,6 +360,7 @@ export const falProvider: FluxProvider = {
 	credentialType: CREDENTIAL,
 	errors,
 	fields: FAL_FIELDS,
+	pricePerImageUsd: FAL_PRICE_USD,
 	unsupported: () => undefined,
 	async open(ctx: IExecuteFunctions): Promise<ProviderSession> {
 		const credentials = await ctx.getCredentials(CREDENTIAL);

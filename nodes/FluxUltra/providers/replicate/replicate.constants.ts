@@ -1,4 +1,5 @@
 import type { FieldMap } from '../fields';
+import type { PriceTable } from '../types';
 import { rampDelayMs } from '../polling';
 
 /**
@@ -101,3 +102,10 @@ export const REPLICATE_FIELDS: FieldMap = {
 	finetune_id: { status: 'refused', accepts: undefined, note: REPLICATE_NO_FINETUNE },
 	finetune_strength: { status: 'refused', accepts: undefined, note: REPLICATE_NO_FINETUNE },
 };
+
+/**
+ * Replicate's list price per image (its prediction carries no cost, so this is what an item reports):
+ * $0.06 per output image, as for Ultra everywhere else (UNCONFIRMED: the model page's price is not in
+ * the sources read). Remix is the same model with an image prompt.
+ */
+export const REPLICATE_PRICE_USD: PriceTable = { generate: 0.06, remix: 0.06 };

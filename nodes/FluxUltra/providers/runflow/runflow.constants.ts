@@ -1,4 +1,5 @@
 import type { FieldMap } from '../fields';
+import type { PriceTable } from '../types';
 import { rampDelayMs } from '../polling';
 
 /**
@@ -90,3 +91,11 @@ export const RUNFLOW_FIELDS: FieldMap = {
 	finetune_id: { status: 'refused', accepts: undefined, note: RUNFLOW_NO_FINETUNE },
 	finetune_strength: { status: 'refused', accepts: undefined, note: RUNFLOW_NO_FINETUNE },
 };
+
+/**
+ * Runflow's list price per image: "$0.06/image" on its Ultra model page (CONFIRMED). An item reports
+ * the run's own `cost` instead where the finished run carries one: a string, read as US dollars
+ * (UNCONFIRMED unit: Runflow's API reference types it as a string and names no currency), shared
+ * equally by the run's images.
+ */
+export const RUNFLOW_PRICE_USD: PriceTable = { generate: 0.06 };

@@ -11,9 +11,10 @@ import { readJson, send, type HttpResponse } from '../../transport/http';
 import { baseUrlFromCredential, internalHostsAllowedBy, plainHttpOriginOf } from '../baseUrl';
 import { buildInput } from '../fields';
 import { jobTimeout, Pacer, pollUntilDone } from '../polling';
+import { reportedCostUsd } from '../reportedCost';
 import { putPresigned } from '../upload';
 import type { CancelOutcome, FluxProvider, ImageBytes, JobResult, JobScope, ProviderSession, ResultImage, SubmittedJob } from '../types';
-import { RUNFLOW, RUNFLOW_FIELDS, RUNFLOW_NO_FINETUNE, runflowPollDelayMs } from './runflow.constants';
+import { RUNFLOW, RUNFLOW_FIELDS, RUNFLOW_NO_FINETUNE, RUNFLOW_PRICE_USD, runflowPollDelayMs } from './runflow.constants';
 import { isModerationCode, parseRunflowError } from './runflow.errors';
 
 const CREDENTIAL = 'runflowApi';
@@ -225,6 +226,7 @@ class RunflowSession implements ProviderSession {
 			seed: typeof seed === 'number' || typeof seed === 'string' ? seed : undefined,
 			prompt: asString(output?.prompt),
 			images,
+			costUsd: reportedCostUsd(run.cost),
 		};
 	}
 
@@ -268,6 +270,7 @@ export const runflowProvider: FluxProvider = {
 	credentialType: CREDENTIAL,
 	errors,
 	fields: RUNFLOW_FIELDS,
+	pricePerImageUsd: RUNFLOW_PRICE_USD,
 	unsupported(operation: Operation) {
 		if (operation === 'finetune') return RUNFLOW_NO_FINETUNE;
 		if (operation !== 'remix') return undefined;

@@ -57,6 +57,13 @@ interface Driver {
 	createFails(status: number, body: 'auth' | 'credit' | 'field' | 'busy'): void;
 	/** A job that runs and is then blocked by the content checker. */
 	moderatedJob(): void;
+	/**
+	 * One item's job(s) whose answer says what they cost, where the provider's answers have a cost
+	 * (Runflow's run `cost`, BFL's submit `cost` in credits): $0.05 an image, below the list price.
+	 */
+	costedJob(images: FakeImage[]): void;
+	/** What each image of `costedJob` reports: the provider's figure, or the list price. */
+	cost: { usd: number; source: 'provider' | 'list_price' };
 }
 
 const perJob = (seed: number, count: number) => Array<number>(count).fill(seed);
@@ -105,6 +112,9 @@ const fal: Driver = {
 			},
 		});
 	},
+	// fal's result carries no cost: the list price, $0.06 per Ultra image.
+	costedJob: (images) => void mockFalJob({ images }),
+	cost: { usd: 0.06, source: 'list_price' },
 };
 
 const runflow: Driver = {
@@ -137,6 +147,9 @@ const runflow: Driver = {
 	moderatedJob() {
 		mockRunflowJob({ terminal: { status_code: 'failed', output: null, failure_code: 'CONTENT_MODERATED', failure_message: 'flagged by a content checker' } });
 	},
+	// The run's `cost` (a string) covers all of its images: each gets an equal share.
+	costedJob: (images) => void mockRunflowJob({ images, terminal: { status_code: 'succeeded', cost: (0.05 * images.length).toFixed(2) } }),
+	cost: { usd: 0.05, source: 'provider' },
 };
 
 const bfl: Driver = {
@@ -176,6 +189,9 @@ const bfl: Driver = {
 	moderatedJob() {
 		mockBflJob({ terminal: { status: 'Content Moderated', result: null } });
 	},
+	// One job per image; the submit answer's `cost` is in credits of $0.01.
+	costedJob: (images) => images.forEach((image) => mockBflJob({ image, cost: 5 })),
+	cost: { usd: 0.05, source: 'provider' },
 };
 
 const replicate: Driver = {
@@ -220,6 +236,9 @@ const replicate: Driver = {
 	moderatedJob() {
 		mockReplicateJob({ terminal: { status: 'failed', output: null, error: 'Your input or output was flagged as sensitive. (E005)' } });
 	},
+	// A prediction carries no cost: the list price.
+	costedJob: (images) => images.forEach((image) => mockReplicateJob({ image })),
+	cost: { usd: 0.06, source: 'list_price' },
 };
 
 const DRIVERS = [fal, runflow, bfl, replicate];
@@ -231,8 +250,10 @@ const DRIVERS = [fal, runflow, bfl, replicate];
 function neutral(items: INodeExecutionData[], driver: Driver) {
 	return items.map((item) => {
 		const json = { ...item.json };
-		for (const key of ['provider', 'requestId', 'fileName', 'url', 'nsfw']) delete json[key];
+		for (const key of ['provider', 'requestId', 'fileName', 'url', 'nsfw', 'cost']) delete json[key];
 		if (Number(json.imageCount) > 1) delete json.seed;
+		// An image not downloaded has the size its provider reports: fal.ai and Runflow do, BFL and Replicate do not (null).
+		if (!item.binary) for (const key of ['width', 'height']) delete json[key];
 		if (json.error && typeof json.error === 'object') {
 			const error = { ...(json.error as Record<string, unknown>) };
 			for (const key of ['description', 'requestId', 'httpCode']) delete error[key];
@@ -283,7 +304,7 @@ describe('shared scenarios: every provider gives the same output items', () => {
 			expect(out.map((i) => i.json.seed)).toEqual([...driver.seeds(100, 2), ...driver.seeds(101, 2)]);
 			expect(out.map((i) => [i.json.imageIndex, i.json.imageCount])).toEqual([[0, 2], [1, 2], [0, 2], [1, 2]]);
 			expect(Object.keys(out[0].json).sort()).toEqual(
-				['aspectRatio', 'contentType', 'fileName', 'fileSize', 'height', 'imageCount', 'imageIndex', 'nsfw', 'operation', 'prompt', 'provider', 'requestId', 'seed', 'url', 'width'].sort(),
+				['aspectRatio', 'contentType', 'cost', 'fileName', 'fileSize', 'height', 'imageCount', 'imageIndex', 'nsfw', 'operation', 'prompt', 'provider', 'requestId', 'seed', 'url', 'width'].sort(),
 			);
 			expect(Buffer.from(out[3].binary!.data.data, 'base64').equals(images[1][1].bytes)).toBe(true);
 		}
@@ -383,5 +404,66 @@ describe('shared scenarios: every provider gives the same output items', () => {
 			expect(JSON.stringify(out.map((i) => i.json))).not.toContain(driver.key);
 		}
 		expect(CDN).toMatch(/^https:/);
+	});
+
+	it('every image reports its cost (the provider\'s own figure where its answer has one, else the list price) and the run total is an execution hint', async () => {
+		const hints = new Map<Driver, unknown[]>();
+		const outcomes = await onEveryProvider(async (d) => {
+			d.costedJob(fakeImages(2));
+			const harness = createHarness({ params: { ...d.params, numImages: 2 } });
+			const added: unknown[] = [];
+			Object.assign(harness.ctx, { addExecutionHints: (...h: unknown[]) => added.push(...h) });
+			hints.set(d, added);
+			const [out] = await harness.run();
+			return { out, harness };
+		});
+		for (const [driver, { out }] of outcomes) {
+			expect(out.map((i) => i.json.cost), driver.name).toEqual([driver.cost, driver.cost]);
+			const how = driver.cost.source === 'provider' ? '2 as reported by the provider' : '2 at list price';
+			expect(hints.get(driver), driver.name).toEqual([
+				{ message: `This run cost about $${(2 * driver.cost.usd).toFixed(2)} (2 images: ${how})`, type: 'info', location: 'outputPane' },
+			]);
+		}
+	});
+
+	it('a spend cap below the worst case refuses the run before any request, naming the figures', async () => {
+		for (const d of DRIVERS) {
+			const harness = createHarness({ params: { ...d.params, numImages: 2, options: { maxCostPerRun: 0.2 } }, items: [{ json: {} }, { json: {} }] });
+			const error = await harness.fail();
+			expect(error.message).toBe(
+				`This run could cost up to $0.24, more than "Max Cost per Run (USD)" allows ($0.20): 2 items, 4 images × $0.06 (${d.name} list price per image)`,
+			);
+			expect(error.description).toContain(`Nothing was sent to ${d.name}.`);
+			expect(harness.requests, d.name).toHaveLength(0);
+		}
+	});
+
+	it('with Download Image off: the links and metadata, no binary, and no download request', async () => {
+		const outcomes = await onEveryProvider(async (d) => {
+			d.job(fakeImages(2, 'png', 48, 27), 7);
+			const harness = createHarness({ params: { ...d.params, numImages: 2, outputFormat: 'png', downloadImage: false } });
+			const [out] = await harness.run();
+			// The downloads mounted for the job are the only interceptors left: none was asked for.
+			const left = nock.pendingMocks();
+			expect(left, d.name).toHaveLength(2);
+			expect(left.every((m) => !d.signedHosts.some((host) => m.includes(new URL(host).host))), d.name).toBe(true);
+			nock.cleanAll();
+			return { out, harness };
+		});
+		for (const [driver, { out, harness }] of outcomes) {
+			expect(harness.requests.filter((r) => !driver.signedHosts.some((host) => r.url.startsWith(host))), driver.name).toHaveLength(0);
+			expect(out).toHaveLength(2);
+			for (const item of out) {
+				expect(item.binary).toBeUndefined();
+				expect(item.pairedItem).toEqual({ item: 0 });
+				expect(String(item.json.url)).toMatch(/^https:\/\//);
+				expect(item.json).toMatchObject({ contentType: 'image/png', fileSize: null, cost: { usd: 0.06 } });
+				expect(String(item.json.fileName)).toMatch(/\.png$/);
+				expect([item.json.width, item.json.height]).toEqual(['fal', 'runflow'].includes(driver.id) ? [48, 27] : [null, null]);
+			}
+			expect(Object.keys(out[0].json).sort()).toEqual(
+				['aspectRatio', 'contentType', 'cost', 'fileName', 'fileSize', 'height', 'imageCount', 'imageIndex', 'nsfw', 'operation', 'prompt', 'provider', 'requestId', 'seed', 'url', 'width'].sort(),
+			);
+		}
 	});
 });
