@@ -56,6 +56,11 @@ describe('Generate with Fine-Tune on fal.ai', () => {
 			{ provider: 'fal', operation: 'finetune', requestId: job.requestId, imageIndex: 1, imageCount: 2, seed: 5 },
 		]);
 		expect(out[0].binary?.data.mimeType).toBe('image/png');
+		// fal's answer has no cost: the fine-tune's list price, not Ultra's.
+		expect(out.map((item) => item.json.cost)).toEqual([
+			{ usd: 0.07, source: 'list_price' },
+			{ usd: 0.07, source: 'list_price' },
+		]);
 	});
 
 	it('sends a strength of 0 and an input image as on Generate', async () => {

@@ -102,19 +102,18 @@ export const BFL_FIELDS: FieldMap = {
 		encode: toBase64,
 		note: 'base64 only: the node reads the incoming file, or downloads the Image URL itself, and sends its bytes',
 	},
-	// Named by BFL for the fine-tuned endpoint (n8n-cloud-and-image-node-conventions.md §3): `finetune_id`
-	// required (`org-id/lora-name` for a shared LoRA), `finetune_strength` 0–2, default 1.2.
+	// The fine-tuned endpoint's (see BFL_FINETUNE_FIELDS): `finetune_id` required (`org-id/lora-name`
+	// for a shared LoRA), `finetune_strength` 0–2, default 1.2.
 	finetune_id: { wire: 'finetune_id', status: 'confirmed', note: 'a shared LoRA is named org-id/lora-name' },
 	finetune_strength: { wire: 'finetune_strength', status: 'confirmed', note: '0–2; BFL\'s default 1.2 is the node\'s too' },
 };
 
 /**
- * How the fine-tuned endpoint (`FluxUltraFinetunedInput`, BFL's docs via the reference above)
- * differs from Ultra: it has no `raw`, so Raw is refused there before any request. That it takes
- * Ultra's other fields (prompt_upsampling, seed, aspect_ratio, safety_tolerance, output_format,
- * image_prompt, image_prompt_strength) is UNCONFIRMED beyond the reference ("adds finetune_id and
- * finetune_strength; no raw"): the image prompt fields are marked so, and Image Prompt Strength
- * is then sent only when set away from its default, so a wrong guess fails only the jobs that use it.
+ * How the fine-tuned endpoint differs from Ultra. BFL's OpenAPI (`FinetuneFluxUltraInput`,
+ * docs.bfl.ml "Generate an image with FLUX 1.1 [pro] finetune with ultra mode", CONFIRMED):
+ * finetune_id (required), finetune_strength (0–2, default 1.2), prompt, seed, aspect_ratio,
+ * safety_tolerance (0–6), output_format, image_prompt (base64), image_prompt_strength,
+ * prompt_upsampling, webhook_url, webhook_secret; no `raw`, so Raw is refused there before any request.
  */
 export const BFL_FINETUNE_FIELDS: Partial<FieldMap> = {
 	raw: {
@@ -122,8 +121,6 @@ export const BFL_FINETUNE_FIELDS: Partial<FieldMap> = {
 		accepts: false,
 		note: 'its fine-tuned Ultra endpoint has no raw mode. Turn "Raw" off in Options, or use Generate without the fine-tune for a raw image.',
 	},
-	image_prompt_strength: { ...BFL_FIELDS.image_prompt_strength, status: 'unconfirmed' } as FieldMap['image_prompt_strength'],
-	image_url: { ...BFL_FIELDS.image_url, status: 'unconfirmed' } as FieldMap['image_url'],
 };
 
 /**
@@ -131,5 +128,11 @@ export const BFL_FINETUNE_FIELDS: Partial<FieldMap> = {
  * Remix is the same endpoint with an image prompt. An item reports the submit answer's own `cost`
  * instead where it has one: "cost in credits for this request" (BFL's OpenAPI), 1 credit = $0.01.
  */
-export const BFL_PRICE_USD: PriceTable = { generate: 0.06, remix: 0.06 };
+export const BFL_PRICE_USD: PriceTable = {
+	generate: 0.06,
+	remix: 0.06,
+	// Fine-tuned Ultra: $0.07 per image as a third-party page quotes BFL's pricing (UNCONFIRMED on BFL's
+	// own page; the submit answer's `cost`, when present, is what an item reports).
+	finetune: 0.07,
+};
 export const BFL_CREDIT_USD = 0.01;

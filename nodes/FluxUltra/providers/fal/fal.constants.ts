@@ -52,7 +52,7 @@ export const FAL = {
  * fal's names for every field: all documented on fal's Ultra and Ultra Redux API pages
  * (fal-queue-api.md, section 5). fal types `safety_tolerance` as the strings "1"…"6". The fine-tuned
  * endpoint takes every one of them plus `finetune_id` and `finetune_strength`, both required there
- * (`@fal-ai/client` 1.10.1 `FluxProV11UltraFinetunedInput`, fal's model page).
+ * (`@fal-ai/client` 1.10.1 `FluxProV11UltraFinetunedInput`; fal's API reference page for the endpoint).
  */
 export const FAL_FIELDS: FieldMap = {
 	prompt: { wire: 'prompt', status: 'confirmed' },
@@ -87,4 +87,10 @@ export function pollDelayMs(elapsedMs: number): number {
  * makes 5 MP, $0.25 per image (UNCONFIRMED that Ultra Redux is billed so; counted high on purpose,
  * so that a spend cap is never too lenient).
  */
-export const FAL_PRICE_USD: PriceTable = { generate: 0.06, remix: 0.25 };
+export const FAL_PRICE_USD: PriceTable = {
+	generate: 0.06,
+	remix: 0.25,
+	// Ultra fine-tuned: fal's page for it was not read; $0.07 is BFL's quoted price for the fine-tuned
+	// Ultra (UNCONFIRMED at fal.ai), above Ultra's $0.06 so that a spend cap does not under-count.
+	finetune: 0.07,
+};
