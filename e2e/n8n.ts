@@ -239,13 +239,13 @@ export interface ProviderLogin {
 
 /**
  * Imports the credentials the example workflows name (ids falApiExample01, runflowApiExample01,
- * bflApiExample01, replicateApiExample01) and the example workflows themselves, with ids
+ * bflApiExample01, replicateApiExample01, and openAiApiExample01 for the AI Agent example) and the example workflows themselves, with ids
  * `<prefix>0`, `<prefix>1`…, in file order. A provider without a login gets a dummy credential (its
  * example is imported but not meant to run).
  */
 export async function importExamples(
 	instance: N8nInstance,
-	logins: { fal: ProviderLogin; runflow: ProviderLogin; bfl?: ProviderLogin; replicate?: ProviderLogin },
+	logins: { fal: ProviderLogin; runflow: ProviderLogin; bfl?: ProviderLogin; replicate?: ProviderLogin; openAi?: { apiKey: string; url: string } },
 	idPrefix = 'example',
 ): Promise<Array<{ id: string; file: string; workflow: Record<string, unknown> }>> {
 	const unused = { apiKey: 'dummy-unused-example', baseUrl: 'http://127.0.0.1:9' };
@@ -256,6 +256,8 @@ export async function importExamples(
 			{ id: 'runflowApiExample01', name: 'Runflow account', type: 'runflowApi', data: logins.runflow },
 			{ id: 'bflApiExample01', name: 'Black Forest Labs account', type: 'bflApi', data: { region: 'global', ...(logins.bfl ?? unused) } },
 			{ id: 'replicateApiExample01', name: 'Replicate account', type: 'replicateApi', data: logins.replicate ?? unused },
+			// The chat model of the AI Agent example (n8n's own openAiApi credential; `url` is its Base URL).
+			{ id: 'openAiApiExample01', name: 'OpenAI account', type: 'openAiApi', data: logins.openAi ?? { apiKey: unused.apiKey, url: `${unused.baseUrl}/v1` } },
 		])}`,
 	]);
 	const imported = [];

@@ -4,14 +4,18 @@
  * community node. Every image the FLUX nodes produce is written to ./demo-output.
  *
  * Each provider runs against its loopback mock server (real HTTP, real PNG/JPEG files of Ultra's
- * sizes, no cost) unless its key is set: FAL_KEY calls fal.ai for real (8 images, about $0.50),
+ * sizes, no cost) unless its key is set: FAL_KEY calls fal.ai for real (9 images, about $0.54),
  * RUNFLOW_KEY calls Runflow (4 images, about $0.24), BFL_API_KEY calls Black Forest Labs (8 images,
  * about $0.48), REPLICATE_API_TOKEN calls Replicate (6 images, about $0.36).
+ *
+ * The AI Agent example's chat model is a loopback fake of OpenAI's chat completions (one tool call,
+ * then an answer quoting the image link) unless OPENAI_API_KEY is set.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
+import { startFakeOpenAi, type FakeOpenAi } from '../e2e/fakeOpenAi';
 import { binaryBytes, createInstance, execute, importExamples, n8nHost, packPackage } from '../e2e/n8n';
 import { startMockBfl, type MockBfl } from '../test/mock-provider/bflServer';
 import { startMockFal, type MockFal } from '../test/mock-provider/falServer';
@@ -23,6 +27,7 @@ const falKey = process.env.FAL_KEY?.trim();
 const runflowKey = process.env.RUNFLOW_KEY?.trim();
 const bflKey = process.env.BFL_API_KEY?.trim();
 const replicateKey = process.env.REPLICATE_API_TOKEN?.trim();
+const openAiKey = process.env.OPENAI_API_KEY?.trim();
 
 async function main() {
 	const started = Date.now();
@@ -38,6 +43,8 @@ async function main() {
 	if (!runflowKey) runflowMock = await startMockRunflow({ latencyMs: 1500 });
 	if (!bflKey) bflMock = await startMockBfl({ latencyMs: 1500 });
 	if (!replicateKey) replicateMock = await startMockReplicate({ latencyMs: 1500 });
+	let openAiFake: FakeOpenAi | undefined;
+	if (!openAiKey) openAiFake = await startFakeOpenAi({ toolName: 'Generate_image', prompt: 'Autumn coffee range hero shot: three cups on an oak table, maple leaves, golden-hour light' });
 	console.log(falKey ? 'fal.ai: real service (FAL_KEY is set; billed)' : `fal.ai: mock on ${falMock!.url} (set FAL_KEY for the real service)`);
 	console.log(runflowKey ? 'Runflow: real service (RUNFLOW_KEY is set; billed)' : `Runflow: mock on ${runflowMock!.url} (set RUNFLOW_KEY for the real service)`);
 	console.log(bflKey ? 'Black Forest Labs: real service (BFL_API_KEY is set; billed)' : `Black Forest Labs: mock on ${bflMock!.url} (set BFL_API_KEY for the real service)`);
@@ -55,6 +62,7 @@ async function main() {
 				runflow: runflowKey ? { apiKey: runflowKey, baseUrl: '' } : { apiKey: 'rf_live_demo_dummy', baseUrl: runflowMock!.url },
 				bfl: bflKey ? { apiKey: bflKey, baseUrl: '' } : { apiKey: 'bfl-demo-dummy', baseUrl: bflMock!.url },
 				replicate: replicateKey ? { apiKey: replicateKey, baseUrl: '' } : { apiKey: 'r8_demo_dummy', baseUrl: replicateMock!.url },
+				openAi: openAiKey ? { apiKey: openAiKey, url: 'https://api.openai.com/v1' } : { apiKey: 'sk-demo-dummy', url: openAiFake!.url },
 			},
 			'demo',
 		);
@@ -81,6 +89,8 @@ async function main() {
 					});
 				}
 			}
+			const agentOutput = runs['AI Agent']?.items[0]?.json.output;
+			if (agentOutput !== undefined) console.log(`${file}: the agent answered: ${String(agentOutput)}`);
 			console.log(`${file}: executed by n8n in ${ms} ms`);
 		}
 		console.table(rows);
@@ -90,6 +100,7 @@ async function main() {
 		await runflowMock?.close();
 		await bflMock?.close();
 		await replicateMock?.close();
+		await openAiFake?.close();
 	}
 }
 

@@ -78,7 +78,8 @@ describe('example workflows', () => {
 		const workflow = JSON.parse(readFileSync(`examples/${file}`, 'utf8')) as {
 			nodes: Array<{ type: string; parameters: Record<string, unknown>; credentials?: Record<string, unknown> }>;
 		};
-		const flux = workflow.nodes.filter((n) => n.type === 'n8n-nodes-flux-ultra.fluxUltra');
+		// The AI Agent example attaches the node as a tool: n8n's `fluxUltraTool` variant, same fields.
+		const flux = workflow.nodes.filter((n) => n.type === 'n8n-nodes-flux-ultra.fluxUltra' || n.type === 'n8n-nodes-flux-ultra.fluxUltraTool');
 		expect(flux.length).toBeGreaterThan(0);
 		for (const node of flux) {
 			const options = (node.parameters.options ?? {}) as Record<string, unknown>;

@@ -6,6 +6,7 @@ import {
 	type INodeTypeDescription,
 } from 'n8n-workflow';
 
+import { forAgentTool, runsAsAgentTool } from './actions/agentTool';
 import { route } from './actions/router';
 import { jobProperties } from './parameters/ui';
 import {
@@ -25,7 +26,7 @@ export class FluxUltra implements INodeType {
 		group: ['transform'],
 		version: 1,
 		subtitle: providerSubtitle(),
-		description: 'Create and remix images with FLUX 1.1 [pro] ultra, up to 4 megapixels',
+		description: 'Create and remix images with FLUX 1.1 [pro] ultra, up to 4 megapixels. Returns each image with its link, size and seed.',
 		defaults: { name: 'FLUX 1.1 Ultra' },
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],
@@ -75,6 +76,7 @@ export class FluxUltra implements INodeType {
 	};
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-		return await route.call(this);
+		const output = await route.call(this);
+		return runsAsAgentTool(this) ? forAgentTool(output) : output;
 	}
 }

@@ -53,6 +53,8 @@ export interface HarnessOptions {
 	 * this folder, keeping only a reference (n8n's filesystem mode; the benchmark measures memory so).
 	 */
 	binaryFolder?: string;
+	/** The node as it stands in the workflow, e.g. `{ type: '…fluxUltraTool', onError: … }` for the AI-tool variant. */
+	node?: Partial<INode>;
 }
 
 export const DUMMY_FAL_KEY = 'dummy-fal-key-0000:example-secret';
@@ -123,7 +125,7 @@ export function createHarness(options: HarnessOptions): Harness {
 		bflApi: { apiKey: DUMMY_BFL_KEY, region: 'global', baseUrl: '' },
 		replicateApi: { apiKey: DUMMY_REPLICATE_KEY, baseUrl: '' },
 	};
-	const node = harnessNode();
+	const node = harnessNode(options.node);
 	const binaryOf = (itemIndex: number, property: string) => {
 		const binary = items[itemIndex]?.binary?.[property];
 		if (!binary) {

@@ -15,6 +15,7 @@ import { fallbackParameterName, NO_FALLBACK, providerById } from '../providers/r
 import type { FluxProvider, ProviderSession } from '../providers/types';
 import { FluxError } from '../transport/errors';
 import { redact } from '../transport/redact';
+import { agentToolContinuesOnFail } from './agentTool';
 import { addCostHint, applySpendCap } from './cost';
 import { splitRequest, type JobPart } from './expand';
 import { Failover } from './failover';
@@ -184,7 +185,7 @@ function errorItem(error: NodeApiError | NodeOperationError, cause: unknown, ite
  */
 export async function route(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 	const items = this.getInputData();
-	const continueOnFail = this.continueOnFail();
+	const continueOnFail = this.continueOnFail() || agentToolContinuesOnFail(this);
 	const provider = providerById(this.getNodeParameter('provider', 0));
 	if (!provider) {
 		throw new NodeOperationError(this.getNode(), 'Unknown provider', {
