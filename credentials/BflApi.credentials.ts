@@ -35,7 +35,8 @@ export class BflApi implements ICredentialType {
 			name: 'region',
 			type: 'options',
 			default: 'global',
-			description: 'Where BFL runs your jobs. Global routes to any cluster with automatic failover; EU keeps jobs in the EU.',
+			description:
+				'Where BFL runs your jobs. Global routes to any cluster with automatic failover; EU keeps jobs in the EU. Fine-tunes run only in the region they were trained in, on api.eu1.bfl.ai (EU) or api.us1.bfl.ai (US, also used with Global): pick that region for Generate with Fine-Tune.',
 			options: [
 				{ name: 'Global (api.bfl.ai)', value: 'global' },
 				{ name: 'EU (api.eu.bfl.ai)', value: 'eu' },

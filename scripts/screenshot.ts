@@ -3,6 +3,7 @@
  *
  *   docs/editor-parameters.png             the "Generate images" node's parameter panel (fal.ai, Generate)
  *   docs/editor-runflow-remix-notice.png   a node set to Runflow + Remix, with the notice that Runflow has no Remix
+ *   docs/editor-finetune.png               the same node set to Generate with Fine-Tune (fal.ai)
  *
  * A real n8n (the cached e2e host, `e2e/n8n.ts`) in a throw-away user folder on a free port, with
  * this package linked in as a community node (run `npm run build` first), credentials pointing at
@@ -36,6 +37,7 @@ const EXAMPLE_FILE = 'generate-and-remix-fal.workflow.json';
 const PARAMETERS_NODE = 'Generate images';
 const NOTICE_NODE = 'Remix each image';
 const NOTICE_WORKFLOW_ID = 'screenshotNotice1';
+const FINETUNE_WORKFLOW_ID = 'screenshotFinetune1';
 
 type WorkflowNode = { id: string; name: string; parameters: Record<string, unknown>; credentials?: Record<string, unknown> };
 
@@ -235,6 +237,20 @@ async function main() {
 			`--input=${jsonFile(instance, 'wf-notice.json', { ...noticeWorkflow, id: NOTICE_WORKFLOW_ID, name: `${(noticeWorkflow as { name?: string }).name ?? 'Example'} (Runflow remix)` })}`,
 		]);
 
+		// The same workflow with its generate node switched to Generate with Fine-Tune.
+		const finetuneWorkflow = structuredClone(example);
+		const finetuneNode = finetuneWorkflow.nodes.find((n) => n.name === PARAMETERS_NODE)!;
+		Object.assign(finetuneNode.parameters, {
+			operation: 'finetune',
+			finetuneId: 'a1b2c3d4-5678-90ab-cdef-1234567890ab',
+			finetuneStrength: 1.2,
+			prompt: 'A product photo of a TOK ceramic mug on a walnut table, morning light',
+		});
+		await instance.cli([
+			'import:workflow',
+			`--input=${jsonFile(instance, 'wf-finetune.json', { ...finetuneWorkflow, id: FINETUNE_WORKFLOW_ID, name: `${(finetuneWorkflow as { name?: string }).name ?? 'Example'} (fine-tune)` })}`,
+		]);
+
 		log(`starting n8n ${host.version} on port ${port}`);
 		const n8n = instance.spawn(['start']);
 		cleanups.push(() => stopChild(n8n));
@@ -262,6 +278,10 @@ async function main() {
 		await withPageDump(page, 'notice', async () => {
 			await openNodePanel(page, url, NOTICE_WORKFLOW_ID, noticeNode);
 			await shootPanel(page, join(docs, 'editor-runflow-remix-notice.png'));
+		});
+		await withPageDump(page, 'finetune', async () => {
+			await openNodePanel(page, url, FINETUNE_WORKFLOW_ID, finetuneNode);
+			await shootPanel(page, join(docs, 'editor-finetune.png'));
 		});
 		log(`done in ${Math.round((Date.now() - started) / 1000)} s`);
 	} finally {

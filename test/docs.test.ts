@@ -4,7 +4,7 @@ import type { INodeProperties } from 'n8n-workflow';
 import { describe, expect, it } from 'vitest';
 
 import { FluxUltra } from '../nodes/FluxUltra/FluxUltra.node';
-import { displayNameForApiField, NODE_OPTION_PARAMS, OPERATIONS, PROVIDER_PARAMS } from '../nodes/FluxUltra/parameters/table';
+import { displayNameForApiField, NODE_OPTION_PARAMS, OPERATION_NAMES, OPERATIONS, PROVIDER_PARAMS } from '../nodes/FluxUltra/parameters/table';
 import { validateItemParameters } from '../nodes/FluxUltra/parameters/validation';
 import { CANONICAL_FIELDS, type FieldSupport } from '../nodes/FluxUltra/providers/fields';
 import { PROVIDERS } from '../nodes/FluxUltra/providers/registry';
@@ -31,15 +31,26 @@ describe('README stays in step with the code', () => {
 	it('shows each provider\'s support for every field, side by side, as the field maps declare it', () => {
 		const cell = (f: FieldSupport) =>
 			f.status === 'refused'
-				? 'refused when on'
+				? f.accepts === undefined
+					? 'not available'
+					: 'refused when on'
 				: f.status === 'per_request'
 					? 'one request per image'
 					: `\`${f.wire}\`${f.status === 'unconfirmed' ? ' (unconfirmed)' : ''}`;
+		// A field an operation's endpoint takes differently (Raw on BFL's fine-tuned Ultra) says so after the usual cell.
+		const cells = (p: (typeof PROVIDERS)[number], name: (typeof CANONICAL_FIELDS)[number]) =>
+			[
+				cell(p.fields[name]),
+				...OPERATIONS.flatMap((op) => {
+					const changed = p.operationFields?.[op]?.[name];
+					return changed ? [`${OPERATION_NAMES[op]}: ${cell(changed)}`] : [];
+				}),
+			].join('; ');
 		const rows = [
 			`| Field | ${PROVIDERS.map((p) => p.displayName).join(' | ')} |`,
 			`|---|${PROVIDERS.map(() => '---|').join('')}`,
-			...OPERATIONS.map((op) => `| *Operation:* ${op[0].toUpperCase()}${op.slice(1)} | ${PROVIDERS.map((p) => (p.unsupported(op) ? 'not available' : '✓')).join(' | ')} |`),
-			...CANONICAL_FIELDS.map((name) => `| ${displayNameForApiField(name)} | ${PROVIDERS.map((p) => cell(p.fields[name])).join(' | ')} |`),
+			...OPERATIONS.map((op) => `| *Operation:* ${OPERATION_NAMES[op]} | ${PROVIDERS.map((p) => (p.unsupported(op) ? 'not available' : '✓')).join(' | ')} |`),
+			...CANONICAL_FIELDS.map((name) => `| ${displayNameForApiField(name)} | ${PROVIDERS.map((p) => cells(p, name)).join(' | ')} |`),
 		];
 		const block = /<!-- provider-fields:start -->\n([\s\S]*?)\n<!-- provider-fields:end -->/.exec(readme)?.[1];
 		expect(block, 'README table between the provider-fields markers').toBe(rows.join('\n'));

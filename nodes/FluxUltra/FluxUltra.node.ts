@@ -61,6 +61,12 @@ export class FluxUltra implements INodeType {
 						action: 'Remix an image',
 						description: 'Create variations of an image, optionally steered by a prompt (FLUX 1.1 [pro] ultra Redux)',
 					},
+					{
+						name: 'Generate with Fine-Tune',
+						value: 'finetune',
+						action: 'Generate images with a fine tune',
+						description: 'Create images from a prompt with your own fine-tune, e.g. a brand style or product (FLUX 1.1 [pro] ultra fine-tuned; fal.ai and Black Forest Labs)',
+					},
 				],
 				default: 'generate',
 			},

@@ -56,6 +56,19 @@ describe('@fal-ai/client against the mock fal.ai', () => {
 		expect(mock.counts.result - before.result).toBe(1);
 	});
 
+	it('subscribe to the fine-tuned Ultra endpoint with input typed by the client (its names are fal\'s), and a 422 without finetune_strength', async () => {
+		// Typed, not cast: the client's FluxProV11UltraFinetunedInput checks the field names at compile time.
+		const result = await client().subscribe('fal-ai/flux-pro/v1.1-ultra-finetuned', {
+			input: { prompt: 'contract test', finetune_id: 'contract-finetune-example', finetune_strength: 1.2, aspect_ratio: '1:1', output_format: 'png' },
+		});
+		expect(result.data.images).toHaveLength(1);
+		const job = [...mock.jobs.values()].find((j) => j.input.finetune_id === 'contract-finetune-example');
+		expect(job?.endpoint).toBe('/fal-ai/flux-pro/v1.1-ultra-finetuned');
+
+		const missing = client().subscribe('fal-ai/flux-pro/v1.1-ultra-finetuned', { input: { prompt: 'x', finetune_id: 'y' } as never });
+		await expect(missing).rejects.toMatchObject({ status: 422 });
+	});
+
 	it('storage.upload then a Redux job with the uploaded file as image_url', async () => {
 		const fal = client();
 		const url = await fal.storage.upload(new Blob([new Uint8Array(makePng(24, 24, 2))], { type: 'image/png' }));

@@ -8,6 +8,7 @@ export const BFL_POLL_HOST = 'https://api.us1.bfl.ai';
 /** Where BFL's signed result URLs point (`delivery.*.bfl.ai`), downloaded without the key. */
 export const BFL_DELIVERY = 'https://delivery-us1.bfl.ai';
 export const BFL_SUBMIT_PATH = '/v1/flux-pro-1.1-ultra';
+export const BFL_FINETUNE_PATH = '/v1/flux-pro-1.1-ultra-finetuned';
 
 export interface BflJobScenario {
 	id?: string;
@@ -19,6 +20,10 @@ export interface BflJobScenario {
 	terminal?: Record<string, unknown>;
 	/** Host of the returned polling URL. */
 	pollHost?: string;
+	/** The submit path (default: Ultra's). */
+	path?: string;
+	/** The host submitted to (default: the global one). */
+	host?: string;
 	/** The submit answer's `cost`, in credits (BFL's mock and docs examples: 6, Ultra's price). */
 	cost?: unknown;
 }
@@ -41,8 +46,8 @@ export function mockBflJob(s: BflJobScenario = {}): BflJobMock {
 	const sample = `${BFL_DELIVERY}/results/${id}/sample.${ext}?se=2026-01-01T00%3A10%3A00Z&sig=example`;
 	let body: Record<string, unknown> | undefined;
 
-	const scope = nock(BFL_API)
-		.post(BFL_SUBMIT_PATH, (b: Record<string, unknown>) => {
+	const scope = nock(s.host ?? BFL_API)
+		.post(s.path ?? BFL_SUBMIT_PATH, (b: Record<string, unknown>) => {
 			body = b;
 			return true;
 		})

@@ -5,7 +5,11 @@ import { makeJpeg, makePng } from '../mock-provider/images';
 export const QUEUE = 'https://queue.fal.run';
 export const CDN = 'https://v3.fal.media';
 export const APP_PATH = '/fal-ai/flux-pro';
-export const ENDPOINT_PATH = { generate: '/fal-ai/flux-pro/v1.1-ultra', remix: '/fal-ai/flux-pro/v1.1-ultra/redux' };
+export const ENDPOINT_PATH = {
+	generate: '/fal-ai/flux-pro/v1.1-ultra',
+	remix: '/fal-ai/flux-pro/v1.1-ultra/redux',
+	finetune: '/fal-ai/flux-pro/v1.1-ultra-finetuned',
+};
 
 export interface FakeImage {
 	bytes: Buffer;
@@ -42,7 +46,7 @@ export function submitThenStatus(requestId: string, status: Record<string, unkno
 }
 
 export interface FalJobScenario {
-	operation?: 'generate' | 'remix';
+	operation?: keyof typeof ENDPOINT_PATH;
 	requestId?: string;
 	/** Statuses answered before COMPLETED. */
 	pending?: Array<'IN_QUEUE' | 'IN_PROGRESS'>;

@@ -7,7 +7,7 @@ import { faultDrawer, listenLoopback, readBody, sendJson, type MockFaults } from
 
 /**
  * A loopback stand-in for Black Forest Labs' API (https://api.bfl.ai), close enough that the node
- * and BFL's clients cannot tell: `x-key` auth, `POST /v1/flux-pro-1.1-ultra` answering
+ * and BFL's clients cannot tell: `x-key` auth, `POST /v1/flux-pro-1.1-ultra` (and `…-ultra-finetuned`) answering
  * `{id, polling_url}`, `GET /v1/get_result?id=` passing Pending → Ready (or a moderation or Error
  * status) in real time, FastAPI-style 422 `detail[]` errors, `GET /v1/credits`, and signed result
  * URLs on a delivery path that need no key and expire (10 minutes at BFL).
@@ -27,6 +27,8 @@ export interface MockBflOptions {
 
 export interface BflTask {
 	id: string;
+	/** The submit path: Ultra's or the fine-tuned one. */
+	endpoint: string;
 	input: Record<string, unknown>;
 	createdAt: number;
 	seed: number;
@@ -43,6 +45,8 @@ export interface MockBfl {
 }
 
 const ENDPOINT = '/v1/flux-pro-1.1-ultra';
+/** Ultra with a fine-tune: Ultra's fields without `raw`, plus `finetune_id` (required) and `finetune_strength` (0–2). */
+const FINETUNED = '/v1/flux-pro-1.1-ultra-finetuned';
 const SIGNATURE = 'mock-signature';
 /** FluxUltraInput's fields (BFL OpenAPI); anything else is refused, so a wrong name shows up. */
 const KNOWN = new Set([
@@ -59,6 +63,8 @@ const KNOWN = new Set([
 	'webhook_secret',
 ]);
 
+const KNOWN_FINETUNED = new Set([...[...KNOWN].filter((key) => key !== 'raw'), 'finetune_id', 'finetune_strength']);
+
 type Detail = { loc: Array<string | number>; msg: string; type: string };
 
 const fail = (loc: string, msg: string, type: string): Detail => ({ loc: ['body', loc], msg, type });
@@ -74,8 +80,17 @@ function ratioProblem(value: unknown): string | undefined {
 }
 
 /** Checks a submit body the way BFL's schema does; returns every problem. */
-export function validateBflInput(body: Record<string, unknown>): Detail[] {
+export function validateBflInput(body: Record<string, unknown>, endpoint = ENDPOINT): Detail[] {
 	const problems: Detail[] = [];
+	const finetuned = endpoint === FINETUNED;
+	if (finetuned) {
+		if (body.finetune_id === undefined || body.finetune_id === null) problems.push(fail('finetune_id', 'Field required', 'missing'));
+		else if (typeof body.finetune_id !== 'string' || body.finetune_id === '') problems.push(fail('finetune_id', 'Input should be a valid string', 'string_type'));
+		const strength = body.finetune_strength;
+		if (strength !== undefined && (typeof strength !== 'number' || strength < 0 || strength > 2)) {
+			problems.push(fail('finetune_strength', 'Input should be between 0 and 2', 'float_range'));
+		}
+	}
 	const isInt = (v: unknown) => typeof v === 'number' && Number.isInteger(v);
 	if (body.prompt !== undefined && body.prompt !== null && typeof body.prompt !== 'string') problems.push(fail('prompt', 'Input should be a valid string', 'string_type'));
 	if ((body.prompt === undefined || body.prompt === null || body.prompt === '') && (body.image_prompt === undefined || body.image_prompt === null)) {
@@ -106,7 +121,7 @@ export function validateBflInput(body: Record<string, unknown>): Detail[] {
 		problems.push(fail('image_prompt_strength', 'Input should be between 0 and 1', 'float_range'));
 	}
 	for (const key of Object.keys(body)) {
-		if (!KNOWN.has(key)) problems.push(fail(key, 'Extra inputs are not permitted', 'extra_forbidden'));
+		if (!(finetuned ? KNOWN_FINETUNED : KNOWN).has(key)) problems.push(fail(key, 'Extra inputs are not permitted', 'extra_forbidden'));
 	}
 	return problems;
 }
@@ -166,7 +181,8 @@ export async function startMockBfl(options: MockBflOptions = {}): Promise<MockBf
 			const url = new URL(req.url ?? '/', base);
 			const path = url.pathname;
 			const method = req.method ?? 'GET';
-			const fault = path.startsWith('/v1/') ? faults.draw(`${method} ${path}`, method === 'POST' && path === ENDPOINT) : undefined;
+			const submitPath = path === ENDPOINT || path === FINETUNED;
+			const fault = path.startsWith('/v1/') ? faults.draw(`${method} ${path}`, method === 'POST' && submitPath) : undefined;
 			if (fault) {
 				await readBody(req);
 				const body = fault === 429 ? { error: 'rate_limit_exceeded', message: 'Too many concurrent requests', retry_after: 1 } : { detail: 'Service temporarily unavailable' };
@@ -200,7 +216,7 @@ export async function startMockBfl(options: MockBflOptions = {}): Promise<MockBf
 				return send(res, 200, { credits: 1000 });
 			}
 
-			if (method === 'POST' && path === ENDPOINT) {
+			if (method === 'POST' && submitPath) {
 				counts.submit++;
 				let body: unknown;
 				try {
@@ -212,11 +228,12 @@ export async function startMockBfl(options: MockBflOptions = {}): Promise<MockBf
 					return send(res, 422, { detail: [{ loc: ['body'], msg: 'Input should be a valid dictionary', type: 'model_type' }] });
 				}
 				const input = body as Record<string, unknown>;
-				const problems = validateBflInput(input);
+				const problems = validateBflInput(input, path);
 				if (problems.length > 0) return send(res, 422, { detail: problems });
 				if (key.includes('nocredit')) return send(res, 402, { detail: 'Insufficient credits' });
 				const task: Task = {
 					id: randomUUID(),
+					endpoint: path,
 					input,
 					createdAt: Date.now(),
 					seed: typeof input.seed === 'number' ? input.seed : Math.floor(Math.random() * 2 ** 31),

@@ -81,7 +81,8 @@ export interface MockFal {
 }
 
 const APP = '/fal-ai/flux-pro';
-const ENDPOINTS = new Set([`${APP}/v1.1-ultra`, `${APP}/v1.1-ultra/redux`]);
+const FINETUNED = `${APP}/v1.1-ultra-finetuned`;
+const ENDPOINTS = new Set([`${APP}/v1.1-ultra`, `${APP}/v1.1-ultra/redux`, FINETUNED]);
 
 /** What fal's status says about a job that failed on fal's side. */
 const JOB_FAILURE = { error: 'Internal error while running the model', error_type: 'internal_server_error' };
@@ -98,6 +99,13 @@ function detail(field: string, msg: string, type = 'value_error') {
 function validate(endpoint: string, input: Record<string, unknown>) {
 	const redux = endpoint.endsWith('/redux');
 	if (!redux && (typeof input.prompt !== 'string' || input.prompt === '')) return detail('prompt', 'field required', 'value_error.missing');
+	if (endpoint === FINETUNED) {
+		// Both required on the fine-tuned endpoint (FluxProV11UltraFinetunedInput); fal types the strength as a bare number.
+		if (input.finetune_id === undefined) return detail('finetune_id', 'field required', 'value_error.missing');
+		if (typeof input.finetune_id !== 'string' || input.finetune_id === '') return detail('finetune_id', 'str type expected', 'type_error.str');
+		if (input.finetune_strength === undefined) return detail('finetune_strength', 'field required', 'value_error.missing');
+		if (typeof input.finetune_strength !== 'number') return detail('finetune_strength', 'value is not a valid float', 'type_error.float');
+	}
 	if (redux && typeof input.image_url !== 'string') return detail('image_url', 'field required', 'value_error.missing');
 	const n = input.num_images ?? 1;
 	if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > 4) return detail('num_images', 'ensure this value is less than or equal to 4', 'less_than_equal');

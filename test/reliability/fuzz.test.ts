@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { NodeOperationError } from 'n8n-workflow';
 import { describe, expect, it } from 'vitest';
 
-import { ASPECT_RATIOS, IMAGE_INPUT, NODE_OPTION_PARAMS, PROVIDER_PARAMS } from '../../nodes/FluxUltra/parameters/table';
+import { ASPECT_RATIOS, IMAGE_INPUT, NODE_OPTION_PARAMS, OPERATIONS, PROVIDER_PARAMS } from '../../nodes/FluxUltra/parameters/table';
 import { createHarness, DUMMY_BFL_KEY, DUMMY_FAL_KEY, DUMMY_REPLICATE_KEY, DUMMY_RUNFLOW_KEY } from '../harness/context';
 import { useNock } from '../setup-nock';
 import { findSecrets } from './leaks';
@@ -81,7 +81,7 @@ const INVALID: Record<string, fc.Arbitrary<unknown>> = {
 	),
 	imageSource: notIn(['none', 'url', 'binary']),
 	binaryPropertyName: fc.oneof(fc.constantFrom('', '   '), fc.constantFrom('missing', 'photo2')),
-	operation: notIn(['generate', 'remix']),
+	operation: notIn(OPERATIONS),
 };
 
 const TABLE = [...PROVIDER_PARAMS, ...NODE_OPTION_PARAMS];

@@ -10,7 +10,7 @@ import {
 import { checkInputBinary } from '../helpers/inputImage';
 import { IMAGE_INPUT, NODE_OPTION_PARAMS, PROVIDER_PARAMS } from '../parameters/table';
 import { ParameterError, validateItemParameters, type JobRequest } from '../parameters/validation';
-import { refusedField } from '../providers/fields';
+import { fieldsFor, refusedField } from '../providers/fields';
 import { fallbackParameterName, NO_FALLBACK, providerById } from '../providers/registry';
 import type { FluxProvider, ProviderSession } from '../providers/types';
 import { FluxError } from '../transport/errors';
@@ -46,16 +46,25 @@ function readItem(ctx: IExecuteFunctions, i: number) {
 }
 
 /**
+ * A fine-tune exists only at the provider it was trained at: no other provider could run its ID, so
+ * Generate with Fine-Tune takes no Fallback Provider.
+ */
+const FALLBACK_FIELD = 'Fallback Provider';
+const FINETUNE_NO_FALLBACK =
+	'a fine-tune runs only at the provider it was trained at, so no other provider can take over a Generate with Fine-Tune item. Set "Fallback Provider" to None.';
+
+/**
  * Validates one item completely, without any request: against the provider and, when one is set,
  * the fallback provider too, so an item that might move there cannot fail there on a field.
  */
 function prepareItem(ctx: IExecuteFunctions, provider: FluxProvider, fallback: FluxProvider | undefined, i: number): JobRequest {
 	const request = validateItemParameters(readItem(ctx, i));
+	if (fallback && request.operation === 'finetune') throw new ParameterError(FALLBACK_FIELD, FINETUNE_NO_FALLBACK, fallback.displayName);
 	for (const p of fallback ? [provider, fallback] : [provider]) {
 		const asFallback = p === fallback ? ` (${p.displayName} is the Fallback Provider: pick another one, or None)` : '';
 		const unsupported = p.unsupported(request.operation);
 		if (unsupported) throw new ParameterError('Operation', `${unsupported}${asFallback}`, request.operation);
-		const refused = refusedField(p.displayName, p.fields, request);
+		const refused = refusedField(p.displayName, fieldsFor(p, request.operation), request);
 		if (refused) throw new ParameterError(refused.field, `${refused.problem}${asFallback}`, refused.received);
 	}
 	checkInputBinary(ctx, i, request.image);

@@ -8,8 +8,22 @@
  * `.../v1.1-ultra/redux` (see shared/reference/fal-queue-api.md, section 5).
  */
 
-export const OPERATIONS = ['generate', 'remix'] as const;
+export const OPERATIONS = ['generate', 'remix', 'finetune'] as const;
 export type Operation = (typeof OPERATIONS)[number];
+
+/** Each operation's name in the editor (Operation field, subtitle, messages). */
+export const OPERATION_NAMES: Record<Operation, string> = {
+	generate: 'Generate',
+	remix: 'Remix',
+	finetune: 'Generate with Fine-Tune',
+};
+
+/**
+ * Default Fine-Tune Strength: Black Forest Labs' documented default. fal.ai requires the field and
+ * documents no default, so the node always sends it: the same workflow gets the same strength on
+ * either provider.
+ */
+export const FINETUNE_STRENGTH_DEFAULT = 1.2;
 
 export const ASPECT_RATIOS = [
 	'21:9',
@@ -102,9 +116,38 @@ export interface OptionsSpec extends SpecBase {
 
 export type ParamSpec = StringSpec | IntegerSpec | NumberSpec | BooleanSpec | OptionsSpec;
 
-const BOTH: Partial<Record<Operation, Presence>> = { generate: 'optional', remix: 'optional' };
+/** Every operation (named before Generate with Fine-Tune, which takes all of Ultra's fields too). */
+const BOTH: Partial<Record<Operation, Presence>> = { generate: 'optional', remix: 'optional', finetune: 'optional' };
 
 export const PROVIDER_PARAMS = [
+	{
+		kind: 'string',
+		name: 'finetuneId',
+		apiName: 'finetune_id',
+		displayName: 'Fine-Tune ID',
+		description:
+			"ID of your fine-tune (a LoRA trained on your own images, e.g. a brand's products or style) at the provider it was trained on: fal.ai or Black Forest Labs. A shared Black Forest Labs fine-tune is named org-id/lora-name.",
+		placeholder: 'e.g. a1b2c3d4-5678-90ab-cdef-1234567890ab',
+		placement: 'main',
+		operations: { finetune: 'required' },
+		default: '',
+		maxLength: 200,
+		pattern: { regex: /^\S+$/, message: 'must be one fine-tune ID, without spaces' },
+	},
+	{
+		kind: 'number',
+		name: 'finetuneStrength',
+		apiName: 'finetune_strength',
+		displayName: 'Fine-Tune Strength',
+		description:
+			'How strongly the fine-tune shapes the image, from 0 (not at all) to 2. Raise it when your subject or style does not show strongly enough, lower it when images look overdone. 1.2 is Black Forest Labs\' default.',
+		placement: 'main',
+		operations: { finetune: 'required' },
+		default: FINETUNE_STRENGTH_DEFAULT,
+		min: 0,
+		max: 2,
+		precision: 2,
+	},
 	{
 		kind: 'string',
 		name: 'prompt',
@@ -113,9 +156,10 @@ export const PROVIDER_PARAMS = [
 		description: 'What the image should show, in words: subject, setting, style, light. Up to 10,000 characters.',
 		placeholder: 'e.g. A product photo of a ceramic mug on a walnut table, morning light',
 		placement: 'main',
-		operations: { generate: 'required', remix: 'optional' },
+		operations: { generate: 'required', remix: 'optional', finetune: 'required' },
 		operationDescriptions: {
 			remix: 'Optional text that steers the variations of the input image, e.g. a new setting or style',
+			finetune: "What the image should show, in words: subject, setting, style, light. Put your fine-tune's trigger word (e.g. TOK), if it was trained with one, where its subject should appear. Up to 10,000 characters.",
 		},
 		default: '',
 		maxLength: PROMPT_MAX_LENGTH,
@@ -261,7 +305,7 @@ export const IMAGE_INPUT = {
 	source: {
 		name: 'imageSource',
 		displayName: 'Input Image',
-		defaults: { generate: 'none', remix: 'url' } satisfies Record<Operation, ImageSource>,
+		defaults: { generate: 'none', remix: 'url', finetune: 'none' } satisfies Record<Operation, ImageSource>,
 	},
 	url: {
 		name: 'imageUrl',
@@ -289,7 +333,7 @@ export const NODE_OPTION_PARAMS = [
 		hint: 'The name of the output binary field to put the file in',
 		placement: 'options',
 		// Unset means the default; added to Options and left empty is a mistake worth naming.
-		operations: { generate: 'required', remix: 'required' },
+		operations: { generate: 'required', remix: 'required', finetune: 'required' },
 		default: 'data',
 		maxLength: 100,
 		pattern: { regex: /^[\w.-]+$/, message: 'must be a field name of letters, digits, "_", "-" or "."' },
@@ -301,7 +345,7 @@ export const NODE_OPTION_PARAMS = [
 		description:
 			'Name given to each image file, without extension. Placeholders: {requestId}, {index} (image number, from 1), {item} (input item number, from 1), {seed}.',
 		placement: 'options',
-		operations: { generate: 'required', remix: 'required' },
+		operations: { generate: 'required', remix: 'required', finetune: 'required' },
 		default: 'flux-{requestId}-{index}',
 		maxLength: 200,
 	},

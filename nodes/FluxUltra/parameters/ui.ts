@@ -99,7 +99,7 @@ function imageProperties(): INodeProperties[] {
 			default: generateSource,
 			description: 'Optional image that guides the composition and style (an image prompt)',
 			options: [sourceOptions.none, sourceOptions.url, sourceOptions.binary],
-			displayOptions: { show: { operation: ['generate'] } },
+			displayOptions: { show: { operation: ['generate', 'finetune'] } },
 		},
 		{
 			displayName: source.displayName,

@@ -5,6 +5,8 @@ import { beyondSafeInteger } from '../transport/http';
 import {
 	IMAGE_INPUT,
 	NODE_OPTION_PARAMS,
+	OPERATION_NAMES,
+	OPERATIONS,
 	PROVIDER_PARAMS,
 	type AspectRatio,
 	type ImageSource,
@@ -26,6 +28,9 @@ export interface FluxParams {
 	/** A number, or a BigInt when beyond 2^53 (written with every digit on the wire). */
 	seed?: number | bigint;
 	sync_mode: boolean;
+	/** Generate with Fine-Tune only. */
+	finetune_id?: string;
+	finetune_strength?: number;
 }
 
 export type ImageInput =
@@ -239,15 +244,15 @@ function validateOptions(operation: Operation, options: Record<string, unknown>)
  * request and reads no binary data.
  */
 export function validateItemParameters(raw: RawItemParameters): JobRequest {
-	const operation = raw.operation;
-	if (operation !== 'generate' && operation !== 'remix') {
-		throw new ParameterError('Operation', 'must be Generate or Remix', operation);
+	const operation = raw.operation as Operation;
+	if (!OPERATIONS.includes(operation)) {
+		throw new ParameterError('Operation', `must be one of ${Object.values(OPERATION_NAMES).join(', ')}`, operation);
 	}
 	const parsed = parseRows(PROVIDER_PARAMS, operation, { ...raw.main, ...raw.options });
 
 	const params: Record<string, unknown> = {};
 	for (const spec of PROVIDER_PARAMS) {
-		if (!spec.operations[operation]) continue;
+		if (!(spec.operations as ParamSpec['operations'])[operation]) continue;
 		const v = parsed[spec.name];
 		if (v === undefined) continue;
 		params[spec.apiName] = spec.kind === 'options' && 'canonical' in spec && spec.canonical === 'number' ? Number(v) : v;

@@ -1,4 +1,4 @@
-import { displayNameForApiField, IMAGE_INPUT, PROVIDER_PARAMS } from '../parameters/table';
+import { displayNameForApiField, IMAGE_INPUT, PROVIDER_PARAMS, type Operation } from '../parameters/table';
 
 /** The table default of each canonical field, to leave unconfirmed fields out when they are at it. */
 const DEFAULTS: Record<string, unknown> = Object.fromEntries(
@@ -47,6 +47,15 @@ export type FieldSupport =
 	  };
 
 export type FieldMap = Readonly<Record<CanonicalField, FieldSupport>>;
+
+/** A provider's field map for one operation: its `fields`, with that operation's differences. */
+export function fieldsFor(
+	provider: { fields: FieldMap; operationFields?: Partial<Record<Operation, Partial<FieldMap>>> },
+	operation: Operation,
+): FieldMap {
+	const changes = provider.operationFields?.[operation];
+	return changes ? { ...provider.fields, ...changes } : provider.fields;
+}
 
 /** A refused field in this request, as the router reports it: display name and problem. */
 export function refusedField(

@@ -1,6 +1,6 @@
 import type { INodeCredentialDescription, INodeProperties, INodePropertyOptions } from 'n8n-workflow';
 
-import { OPERATIONS, PROVIDER_PARAMS } from '../parameters/table';
+import { OPERATION_NAMES, OPERATIONS, PROVIDER_PARAMS } from '../parameters/table';
 
 import { bflProvider } from './bfl/bfl.provider';
 import { falProvider } from './fal/fal.provider';
@@ -19,10 +19,11 @@ export function providerOptions(): INodePropertyOptions[] {
 	return PROVIDERS.map((p) => ({ name: p.displayName, value: p.id }));
 }
 
-/** Node subtitle, e.g. "Generate · fal.ai": operation and provider, names taken from this list. */
+/** Node subtitle, e.g. "Generate with Fine-Tune · fal.ai": operation and provider, by their editor names. */
 export function providerSubtitle(): string {
 	const names = JSON.stringify(Object.fromEntries(PROVIDERS.map((p) => [p.id, p.displayName])));
-	return `={{ ($parameter["operation"] === "remix" ? "Remix" : "Generate") + " · " + (${names})[$parameter["provider"]] }}`;
+	const operations = JSON.stringify(OPERATION_NAMES);
+	return `={{ ((${operations})[$parameter["operation"]] ?? "Generate") + " · " + (${names})[$parameter["provider"]] }}`;
 }
 
 /**

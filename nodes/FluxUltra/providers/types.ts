@@ -103,6 +103,11 @@ export interface FluxProvider {
 	/** How the provider treats each field: its wire name, or why it refuses it. */
 	readonly fields: FieldMap;
 	/**
+	 * Where one operation's endpoint takes other inputs than `fields` says (BFL's fine-tuned Ultra
+	 * has no `raw`): the fields that differ there. Read through `fieldsFor()`.
+	 */
+	readonly operationFields?: Partial<Record<Operation, Partial<FieldMap>>>;
+	/**
 	 * Images one request makes, when the provider has no "number of images" input (BFL, Replicate:
 	 * one). The node then sends one request per image, each counted against Max Parallel Jobs.
 	 * Undefined: one request makes every image of an item.

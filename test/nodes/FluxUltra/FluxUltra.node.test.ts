@@ -28,6 +28,8 @@ describe('FluxUltra description', () => {
 		expect(evaluate({ operation: 'generate', provider: 'runflow' })).toBe('Generate · Runflow');
 		expect(evaluate({ operation: 'remix', provider: 'bfl' })).toBe('Remix · Black Forest Labs');
 		expect(evaluate({ operation: 'generate', provider: 'replicate' })).toBe('Generate · Replicate');
+		expect(evaluate({ operation: 'finetune', provider: 'fal' })).toBe('Generate with Fine-Tune · fal.ai');
+		expect(evaluate({ operation: 'finetune', provider: 'bfl' })).toBe('Generate with Fine-Tune · Black Forest Labs');
 	});
 
 	it('declares each provider\'s credential, required where shown (which pair shows which: parameters/fallback-ui.test.ts)', () => {
@@ -39,13 +41,17 @@ describe('FluxUltra description', () => {
 		]);
 	});
 
-	it('explains in the editor, next to the Operation, that Runflow has no Remix', () => {
+	it('explains in the editor, next to the Operation, that Runflow has no Remix and no fine-tunes, nor Replicate fine-tunes', () => {
 		const notices = description.properties.filter((p) => p.type === 'notice');
-		expect(notices).toHaveLength(1);
-		expect(notices[0].displayOptions).toEqual({ show: { provider: ['runflow'], operation: ['remix'] } });
+		expect(notices.map((n) => n.displayOptions)).toEqual([
+			{ show: { provider: ['runflow'], operation: ['remix'] } },
+			{ show: { provider: ['runflow'], operation: ['finetune'] } },
+			{ show: { provider: ['replicate'], operation: ['finetune'] } },
+		]);
 		expect(notices[0].displayName).toMatch(/no FLUX 1\.1 \[pro\] ultra Redux.*"fal\.ai"/);
+		for (const notice of notices.slice(1)) expect(notice.displayName).toMatch(/Generate with Fine-Tune is not available there.*"fal\.ai" or "Black Forest Labs"/);
 		const operationIndex = description.properties.findIndex((p) => p.name === 'operation');
-		expect(description.properties.indexOf(notices[0])).toBe(operationIndex + 1);
+		expect(notices.map((n) => description.properties.indexOf(n))).toEqual([1, 2, 3].map((k) => operationIndex + k));
 	});
 
 	it('offers every provider parameter of the table as a field', () => {

@@ -16,6 +16,22 @@ export const BFL = {
 	},
 	/** Both operations use Ultra: Remix is Ultra with `image_prompt` required ("image to remix"). */
 	endpointPath: '/v1/flux-pro-1.1-ultra',
+	/** Generate with Fine-Tune: Ultra with a fine-tune, then `polling_url` as for Ultra. */
+	finetuneEndpointPath: '/v1/flux-pro-1.1-ultra-finetuned',
+	/**
+	 * Hosts for Generate with Fine-Tune, by the credential's Region. docs.bfl.ai/finetuning: fine-tune
+	 * operations must use the single-cluster hosts `api.eu1`/`api.us1`, not the global or multi-cluster
+	 * ones, and a fine-tune is found only in the region it was trained in. (The reference notes a
+	 * newer page that omits this: UNCONFIRMED whether the global host now finds fine-tunes too.)
+	 * Region Global has no single-cluster host; it uses `api.us1`, the host of BFL's own examples:
+	 * UNCONFIRMED as the right guess, so the credential's Region description asks for the training
+	 * region. A credential Base URL replaces these, as it does the Region hosts.
+	 */
+	finetuneHosts: {
+		global: 'https://api.us1.bfl.ai',
+		eu: 'https://api.eu1.bfl.ai',
+		us: 'https://api.us1.bfl.ai',
+	},
 	/** Credential test: `{credits}` for the key (free is UNCONFIRMED, likely; it starts no job). */
 	creditsPath: '/v1/credits',
 	/**
@@ -86,6 +102,25 @@ export const BFL_FIELDS: FieldMap = {
 		encode: toBase64,
 		note: 'base64 only: the node reads the incoming file, or downloads the Image URL itself, and sends its bytes',
 	},
+	// The fine-tuned endpoint's (see BFL_FINETUNE_FIELDS): `finetune_id` required (`org-id/lora-name`
+	// for a shared LoRA), `finetune_strength` 0–2, default 1.2.
+	finetune_id: { wire: 'finetune_id', status: 'confirmed', note: 'a shared LoRA is named org-id/lora-name' },
+	finetune_strength: { wire: 'finetune_strength', status: 'confirmed', note: '0–2; BFL\'s default 1.2 is the node\'s too' },
+};
+
+/**
+ * How the fine-tuned endpoint differs from Ultra. BFL's OpenAPI (`FinetuneFluxUltraInput`,
+ * docs.bfl.ml "Generate an image with FLUX 1.1 [pro] finetune with ultra mode", CONFIRMED):
+ * finetune_id (required), finetune_strength (0–2, default 1.2), prompt, seed, aspect_ratio,
+ * safety_tolerance (0–6), output_format, image_prompt (base64), image_prompt_strength,
+ * prompt_upsampling, webhook_url, webhook_secret; no `raw`, so Raw is refused there before any request.
+ */
+export const BFL_FINETUNE_FIELDS: Partial<FieldMap> = {
+	raw: {
+		status: 'refused',
+		accepts: false,
+		note: 'its fine-tuned Ultra endpoint has no raw mode. Turn "Raw" off in Options, or use Generate without the fine-tune for a raw image.',
+	},
 };
 
 /**
@@ -93,5 +128,11 @@ export const BFL_FIELDS: FieldMap = {
  * Remix is the same endpoint with an image prompt. An item reports the submit answer's own `cost`
  * instead where it has one: "cost in credits for this request" (BFL's OpenAPI), 1 credit = $0.01.
  */
-export const BFL_PRICE_USD: PriceTable = { generate: 0.06, remix: 0.06 };
+export const BFL_PRICE_USD: PriceTable = {
+	generate: 0.06,
+	remix: 0.06,
+	// Fine-tuned Ultra: $0.07 per image as a third-party page quotes BFL's pricing (UNCONFIRMED on BFL's
+	// own page; the submit answer's `cost`, when present, is what an item reports).
+	finetune: 0.07,
+};
 export const BFL_CREDIT_USD = 0.01;

@@ -1,16 +1,17 @@
 import type { IExecuteFunctions } from 'n8n-workflow';
 
 import { parseUrl } from '../../helpers/url';
+import type { Operation } from '../../parameters/table';
 import type { JobRequest } from '../../parameters/validation';
 import { FluxError, type ProviderErrorContext } from '../../transport/errors';
 import { secretScrubber } from '../../transport/redact';
 import { readJson, send } from '../../transport/http';
 import { baseUrlFromCredential, internalHostsAllowedBy, plainHttpOriginOf } from '../baseUrl';
-import { buildInput } from '../fields';
+import { buildInput, fieldsFor } from '../fields';
 import { jobTimeout, Pacer, pollUntilDone } from '../polling';
 import { reportedCostUsd } from '../reportedCost';
 import type { CancelOutcome, FluxProvider, ImageBytes, JobResult, JobScope, ProviderSession, SubmittedJob } from '../types';
-import { BFL, BFL_CREDIT_USD, BFL_FIELDS, BFL_PRICE_USD, bflPollDelayMs, type BflRegion } from './bfl.constants';
+import { BFL, BFL_CREDIT_USD, BFL_FIELDS, BFL_FINETUNE_FIELDS, BFL_PRICE_USD, bflPollDelayMs, type BflRegion } from './bfl.constants';
 import { parseBflError } from './bfl.errors';
 
 const CREDENTIAL = 'bflApi';
@@ -28,12 +29,16 @@ const asString = (v: unknown): string | undefined => (typeof v === 'string' && v
 
 /** The Ultra request body: canonical parameters under BFL's names and types, flat. */
 export function toBflInput(request: JobRequest, imageBase64: string | undefined): Json {
-	return buildInput(BFL_FIELDS, request, imageBase64);
+	return buildInput(fieldsFor(bflProvider, request.operation), request, imageBase64);
 }
 
-/** The API base: the credential's base URL when set, else the host of its Region (global by default). */
-export function resolveBflBase(region: unknown, baseUrl: unknown): string {
-	const host = BFL.hosts[(typeof region === 'string' && region in BFL.hosts ? region : 'global') as BflRegion];
+/**
+ * The API base: the credential's base URL when set, else the host of its Region (global by default);
+ * for Generate with Fine-Tune, the Region's single-cluster host (`BFL.finetuneHosts`).
+ */
+export function resolveBflBase(region: unknown, baseUrl: unknown, operation?: Operation): string {
+	const hosts = operation === 'finetune' ? BFL.finetuneHosts : BFL.hosts;
+	const host = hosts[(typeof region === 'string' && region in hosts ? region : 'global') as BflRegion];
 	return baseUrlFromCredential(baseUrl, host, errors.credentialName);
 }
 
@@ -78,6 +83,8 @@ class BflSession implements ProviderSession {
 
 	constructor(
 		private readonly base: string,
+		/** Where Generate with Fine-Tune jobs go: the Region's single-cluster host, or the same base URL. */
+		private readonly finetuneBase: string,
 		readonly scrub: (text: string) => string,
 	) {
 		this.apiOrigin = new URL(base).origin;
@@ -95,7 +102,7 @@ class BflSession implements ProviderSession {
 			errors,
 			await send(scope.ctx, errors, {
 				method: 'POST',
-				url: `${this.base}${BFL.endpointPath}`,
+				url: request.operation === 'finetune' ? `${this.finetuneBase}${BFL.finetuneEndpointPath}` : `${this.base}${BFL.endpointPath}`,
 				purpose: 'submit',
 				credentialType: CREDENTIAL,
 				json: toBflInput(request, imageBase64),
@@ -181,12 +188,17 @@ export const bflProvider: FluxProvider = {
 	credentialType: CREDENTIAL,
 	errors,
 	fields: BFL_FIELDS,
+	operationFields: { finetune: BFL_FINETUNE_FIELDS },
 	pricePerImageUsd: BFL_PRICE_USD,
 	imagesPerRequest: 1,
 	imageUrlAs: 'bytes',
 	unsupported: () => undefined,
 	async open(ctx: IExecuteFunctions): Promise<ProviderSession> {
 		const credentials = await ctx.getCredentials(CREDENTIAL);
-		return new BflSession(resolveBflBase(credentials.region, credentials.baseUrl), secretScrubber([credentials.apiKey]));
+		return new BflSession(
+			resolveBflBase(credentials.region, credentials.baseUrl),
+			resolveBflBase(credentials.region, credentials.baseUrl, 'finetune'),
+			secretScrubber([credentials.apiKey]),
+		);
 	},
 };

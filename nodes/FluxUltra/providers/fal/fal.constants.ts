@@ -20,6 +20,8 @@ export const FAL = {
 	endpoints: {
 		generate: 'fal-ai/flux-pro/v1.1-ultra',
 		remix: 'fal-ai/flux-pro/v1.1-ultra/redux',
+		/** Ultra with a fine-tune (n8n-cloud-and-image-node-conventions.md §3; `@fal-ai/client` types). */
+		finetune: 'fal-ai/flux-pro/v1.1-ultra-finetuned',
 	} satisfies Record<Operation, string>,
 	/**
 	 * App id (owner/alias) that status, result and cancel live under: the endpoint id without its
@@ -48,7 +50,9 @@ export const FAL = {
 
 /**
  * fal's names for every field: all documented on fal's Ultra and Ultra Redux API pages
- * (fal-queue-api.md, section 5). fal types `safety_tolerance` as the strings "1"…"6".
+ * (fal-queue-api.md, section 5). fal types `safety_tolerance` as the strings "1"…"6". The fine-tuned
+ * endpoint takes every one of them plus `finetune_id` and `finetune_strength`, both required there
+ * (`@fal-ai/client` 1.10.1 `FluxProV11UltraFinetunedInput`; fal's API reference page for the endpoint).
  */
 export const FAL_FIELDS: FieldMap = {
 	prompt: { wire: 'prompt', status: 'confirmed' },
@@ -62,6 +66,13 @@ export const FAL_FIELDS: FieldMap = {
 	seed: { wire: 'seed', status: 'confirmed' },
 	sync_mode: { wire: 'sync_mode', status: 'confirmed' },
 	image_url: { wire: 'image_url', status: 'confirmed', note: 'a URL or a data URI; incoming files over 256 KB are uploaded to fal storage' },
+	finetune_id: { wire: 'finetune_id', status: 'confirmed' },
+	finetune_strength: {
+		wire: 'finetune_strength',
+		status: 'confirmed',
+		// The name is fal's; the range is not: fal types it as a bare number.
+		note: 'required by fal.ai, so always sent; fal documents no range (0–2 is BFL\'s: UNCONFIRMED at fal.ai)',
+	},
 };
 
 /** Status polling: quick at first (short jobs), then at most one request every two seconds. */
@@ -76,4 +87,10 @@ export function pollDelayMs(elapsedMs: number): number {
  * makes 5 MP, $0.25 per image (UNCONFIRMED that Ultra Redux is billed so; counted high on purpose,
  * so that a spend cap is never too lenient).
  */
-export const FAL_PRICE_USD: PriceTable = { generate: 0.06, remix: 0.25 };
+export const FAL_PRICE_USD: PriceTable = {
+	generate: 0.06,
+	remix: 0.25,
+	// Ultra fine-tuned: fal's page for it was not read; $0.07 is BFL's quoted price for the fine-tuned
+	// Ultra (UNCONFIRMED at fal.ai), above Ultra's $0.06 so that a spend cap does not under-count.
+	finetune: 0.07,
+};

@@ -53,6 +53,15 @@ export function replicatePollDelayMs(elapsedMs: number, starting: boolean): numb
 	return rampDelayMs(elapsedMs, starting ? 500 : 250);
 }
 
+/**
+ * Generate with Fine-Tune is refused on Replicate before any request, with a notice in the editor.
+ * Replicate does list a `black-forest-labs/flux-1.1-pro-ultra-finetuned` model (seen in third-party
+ * code only, with `prompt`, `finetune_id`, `aspect_ratio`), but its input schema and which fine-tune
+ * ids it accepts are UNCONFIRMED, so this node does not send jobs to it.
+ */
+export const REPLICATE_NO_FINETUNE =
+	'This node does not run fine-tunes on Replicate, so Generate with Fine-Tune is not available there. A fine-tune runs where it was trained: pick a fal.ai or Black Forest Labs credential (Provider "fal.ai" or "Black Forest Labs").';
+
 /** Replicate names JPEG "jpg". */
 export function toReplicateFormat(value: unknown): unknown {
 	return value === 'jpeg' ? 'jpg' : value;
@@ -90,6 +99,8 @@ export const REPLICATE_FIELDS: FieldMap = {
 		status: 'confirmed',
 		note: 'an https URL as given; incoming files up to 1 MB as a data URI, larger ones through Replicate\'s Files API',
 	},
+	finetune_id: { status: 'refused', accepts: undefined, note: REPLICATE_NO_FINETUNE },
+	finetune_strength: { status: 'refused', accepts: undefined, note: REPLICATE_NO_FINETUNE },
 };
 
 /**

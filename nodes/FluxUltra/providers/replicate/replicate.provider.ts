@@ -12,7 +12,7 @@ import { buildInput } from '../fields';
 import { jobTimeout, Pacer, pollUntilDone } from '../polling';
 import { UPLOAD_TIMEOUT_MS } from '../upload';
 import type { CancelOutcome, FluxProvider, ImageBytes, JobResult, JobScope, ProviderSession, ResultImage, SubmittedJob } from '../types';
-import { REPLICATE, REPLICATE_FIELDS, REPLICATE_PRICE_USD, replicatePollDelayMs } from './replicate.constants';
+import { REPLICATE, REPLICATE_FIELDS, REPLICATE_NO_FINETUNE, REPLICATE_PRICE_USD, replicatePollDelayMs } from './replicate.constants';
 import { isModerationText, parseReplicateError } from './replicate.errors';
 
 const CREDENTIAL = 'replicateApi';
@@ -239,7 +239,7 @@ export const replicateProvider: FluxProvider = {
 	fields: REPLICATE_FIELDS,
 	pricePerImageUsd: REPLICATE_PRICE_USD,
 	imagesPerRequest: 1,
-	unsupported: () => undefined,
+	unsupported: (operation) => (operation === 'finetune' ? REPLICATE_NO_FINETUNE : undefined),
 	async open(ctx: IExecuteFunctions): Promise<ProviderSession> {
 		const credentials = await ctx.getCredentials(CREDENTIAL);
 		return new ReplicateSession(

@@ -59,6 +59,14 @@ export function runflowPollDelayMs(elapsedMs: number, queued: boolean): number {
 const unconfirmed = 'fal-style name, not shown in Runflow\'s Ultra docs';
 
 /**
+ * Runflow lists no FLUX 1.1 [pro] ultra fine-tuned model (none in its docs or model list that the
+ * reference read; UNCONFIRMED that none exists), so Generate with Fine-Tune is refused before any
+ * request, with a notice in the editor.
+ */
+export const RUNFLOW_NO_FINETUNE =
+	'Runflow offers no FLUX 1.1 [pro] ultra fine-tuned model, so Generate with Fine-Tune is not available there. A fine-tune runs where it was trained: pick a fal.ai or Black Forest Labs credential (Provider "fal.ai" or "Black Forest Labs").';
+
+/**
  * Runflow's names for every field. Runflow documents only `prompt` (and lists `seed`) for Ultra;
  * an older Runflow page lists `aspect_ratio`, `num_images`, `raw` and `output_format`, and its FLUX
  * Kontext model takes the fal-style names with `safety_tolerance` as the strings "1"…"6". So the
@@ -80,6 +88,8 @@ export const RUNFLOW_FIELDS: FieldMap = {
 		note: 'Runflow always returns links to the images (it documents no sync mode for Ultra). Turn "Sync Mode" off; the images still arrive as binary data.',
 	},
 	image_url: { wire: 'image_url', status: 'unconfirmed', note: 'an https URL; incoming files and data URIs are uploaded to Runflow assets first' },
+	finetune_id: { status: 'refused', accepts: undefined, note: RUNFLOW_NO_FINETUNE },
+	finetune_strength: { status: 'refused', accepts: undefined, note: RUNFLOW_NO_FINETUNE },
 };
 
 /**

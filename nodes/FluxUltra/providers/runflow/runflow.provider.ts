@@ -14,7 +14,7 @@ import { jobTimeout, Pacer, pollUntilDone } from '../polling';
 import { reportedCostUsd } from '../reportedCost';
 import { putPresigned } from '../upload';
 import type { CancelOutcome, FluxProvider, ImageBytes, JobResult, JobScope, ProviderSession, ResultImage, SubmittedJob } from '../types';
-import { RUNFLOW, RUNFLOW_FIELDS, RUNFLOW_PRICE_USD, runflowPollDelayMs } from './runflow.constants';
+import { RUNFLOW, RUNFLOW_FIELDS, RUNFLOW_NO_FINETUNE, RUNFLOW_PRICE_USD, runflowPollDelayMs } from './runflow.constants';
 import { isModerationCode, parseRunflowError } from './runflow.errors';
 
 const CREDENTIAL = 'runflowApi';
@@ -272,6 +272,7 @@ export const runflowProvider: FluxProvider = {
 	fields: RUNFLOW_FIELDS,
 	pricePerImageUsd: RUNFLOW_PRICE_USD,
 	unsupported(operation: Operation) {
+		if (operation === 'finetune') return RUNFLOW_NO_FINETUNE;
 		if (operation !== 'remix') return undefined;
 		// The editor shows Provider as the credential choice, so the way out names both.
 		return 'Runflow offers no FLUX 1.1 [pro] ultra Redux model, so Remix is not available there. For Remix, pick a fal.ai credential (Provider "fal.ai"), or use Generate with an Input Image on Runflow.';

@@ -25,11 +25,12 @@ describe('fields built from the parameter table', () => {
 		}
 	});
 
-	it('marks the prompt required for Generate only', () => {
+	it('marks the prompt required for Generate and Generate with Fine-Tune only', () => {
 		const prompts = properties.filter((p) => p.name === 'prompt');
 		expect(prompts.map((p) => [p.displayOptions?.show?.operation, p.required ?? false])).toEqual([
 			[['generate'], true],
 			[['remix'], false],
+			[['finetune'], true],
 		]);
 	});
 
