@@ -3,6 +3,7 @@ import type { IExecuteFunctions } from 'n8n-workflow';
 import { clock } from '../../helpers/clock';
 import { isFollowableLink, parseUrl } from '../../helpers/url';
 import type { JobRequest } from '../../parameters/validation';
+import { executionCredentials } from '../../transport/credentials';
 import { FluxError, type ProviderErrorContext } from '../../transport/errors';
 import { secretScrubber } from '../../transport/redact';
 import { readJson, REQUEST_TIMEOUT_MS, send, type ByteStream, type HttpResponse } from '../../transport/http';
@@ -359,7 +360,7 @@ export const falProvider: FluxProvider = {
 	fields: FAL_FIELDS,
 	unsupported: () => undefined,
 	async open(ctx: IExecuteFunctions): Promise<ProviderSession> {
-		const credentials = await ctx.getCredentials(CREDENTIAL);
+		const credentials = await executionCredentials(ctx, CREDENTIAL);
 		return new FalSession(resolveBases(credentials.baseUrl), secretScrubber([credentials.apiKey]));
 	},
 };

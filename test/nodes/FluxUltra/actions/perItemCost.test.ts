@@ -1,6 +1,7 @@
 import nock from 'nock';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
+import { holdsExpression } from '../../../../nodes/FluxUltra/actions/itemParameters';
 import { startMockFal, type MockFal } from '../../../mock-provider/falServer';
 import { createHarness } from '../../../harness/context';
 
@@ -66,5 +67,15 @@ describe('per-item and per-request cost', () => {
 		expect(reads('aspectRatio')).toBe(1);
 		expect(reads('options')).toBe(1);
 		expect(reads('prompt')).toBe(ITEMS);
+	});
+});
+
+describe('holdsExpression', () => {
+	it('finds an expression at any depth of a stored value, and nothing in fixed values', () => {
+		expect(holdsExpression('={{ $json.prompt }}')).toBe(true);
+		expect(holdsExpression({ fileName: 'a', nested: [{ seed: '={{ $json.seed }}' }] })).toBe(true);
+		expect(holdsExpression({ fileName: 'flux-{index}', maxParallelJobs: 16, list: ['a', 1, null] })).toBe(false);
+		expect(holdsExpression(undefined)).toBe(false);
+		expect(holdsExpression('a = b')).toBe(false);
 	});
 });
