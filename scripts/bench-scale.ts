@@ -30,6 +30,7 @@ export interface ScaleRow {
 	'added ms p95': number;
 	'status req/job': number;
 	'to 1st submit ms': number;
+	'CPU to 1st submit ms': number;
 	'submit→last image s': number;
 	'n8n CPU ms/job': number;
 	'load avg': number;
@@ -228,6 +229,7 @@ async function runSize(instance: N8nInstance, mockUrl: string, items: number, pa
 	const firstSubmit = Math.min(...jobs.map((j) => j.submittedAt));
 	const lastImage = Math.max(...jobs.map((j) => j.lastDownloadAt ?? Number.NaN));
 	const during = memory.samples.filter((s) => s.at >= firstSubmit && s.at <= lastImage);
+	const cpuAt = (at: number) => memory.samples.filter((s) => s.at <= at).pop()?.cpuMs ?? Number.NaN;
 	const cpuMs = during.length > 1 ? during[during.length - 1].cpuMs - during[0].cpuMs : Number.NaN;
 	const atStart = memory.samples.filter((s) => s.at <= firstSubmit).pop()?.rss ?? memory.samples[0]?.rss ?? 0;
 	const peak = Math.max(...memory.samples.map((s) => s.rss));
@@ -244,6 +246,7 @@ async function runSize(instance: N8nInstance, mockUrl: string, items: number, pa
 		'added ms p95': Math.round(percentile(added, 95)),
 		'status req/job': +(jobs.reduce((sum, j) => sum + j.statusRequests, 0) / items).toFixed(2),
 		'to 1st submit ms': firstSubmit - flux.startTime,
+		'CPU to 1st submit ms': cpuAt(firstSubmit) - cpuAt(flux.startTime),
 		'submit→last image s': +((lastImage - firstSubmit) / 1000).toFixed(2),
 		'n8n CPU ms/job': +(cpuMs / items).toFixed(1),
 		'load avg': +loadavg()[0].toFixed(1),
