@@ -24,6 +24,8 @@ interface Panel {
 	target?: { value: number; label: string };
 	yMin: number;
 	yMax: number;
+	/** Spacing of the horizontal grid lines. */
+	step: number;
 }
 
 function escape(text: string): string {
@@ -44,8 +46,7 @@ function panelSvg(panel: Panel, sizes: number[]): string {
 	const parts: string[] = [];
 	parts.push(`<text x="${(left + right) / 2}" y="30" text-anchor="middle" font-size="17" font-weight="bold">${escape(panel.title)}</text>`);
 	parts.push(`<line x1="${left}" y1="${bottom}" x2="${right}" y2="${bottom}" stroke="#333"/><line x1="${left}" y1="${top}" x2="${left}" y2="${bottom}" stroke="#333"/>`);
-	for (let i = 0; i <= 4; i++) {
-		const v = panel.yMin + ((panel.yMax - panel.yMin) * i) / 4;
+	for (let v = panel.yMin; v <= panel.yMax + 1e-9; v += panel.step) {
 		parts.push(`<line x1="${left}" y1="${y(v)}" x2="${right}" y2="${y(v)}" stroke="#ddd"/>`);
 		parts.push(`<text x="${left - 8}" y="${y(v) + 5}" text-anchor="end" font-size="13">${+v.toFixed(2)}</text>`);
 	}
@@ -84,6 +85,7 @@ export function scalePlotSvg(rows: ScaleRow[], caption: string): string {
 		target: { value: 1.05, label: 'target 1.05' },
 		yMin: 1,
 		yMax: Math.max(1.2, Math.ceil(Math.max(...ratios) * 10) / 10),
+		step: 0.1,
 	};
 	const lowest = Math.min(...starts);
 	const limit = peaks[0] + 50;
@@ -98,6 +100,7 @@ export function scalePlotSvg(rows: ScaleRow[], caption: string): string {
 		target: { value: limit, label: `N=${sizes[0]} peak + 50 MB` },
 		yMin: Math.floor((lowest - 50) / 50) * 50,
 		yMax: Math.ceil((Math.max(...peaks, limit) + 50) / 50) * 50,
+		step: 50,
 	};
 	return [
 		`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H + 30}" font-family="DejaVu Sans, Liberation Sans, sans-serif">`,
