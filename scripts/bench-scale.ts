@@ -60,6 +60,12 @@ export function scaleSizes(env = process.env.BENCH_SCALE): number[] {
 	});
 }
 
+/** The series as a Markdown table, the form the README shows it in. */
+export function scaleMarkdownTable(rows: ScaleRow[]): string {
+	const keys = Object.keys(rows[0]) as Array<keyof ScaleRow>;
+	return [`| ${keys.join(' | ')} |`, `|${keys.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${keys.map((k) => r[k]).join(' | ')} |`)].join('\n');
+}
+
 export function percentile(values: number[], p: number): number {
 	if (values.length === 0) return Number.NaN;
 	const sorted = [...values].sort((a, b) => a - b);

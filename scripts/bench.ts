@@ -18,7 +18,7 @@ import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 
 import { writeScalePlot } from './bench-plot';
-import { runScaleSeries, scaleSizes, type ScaleRow } from './bench-scale';
+import { runScaleSeries, scaleMarkdownTable, scaleSizes } from './bench-scale';
 
 const L = Number(process.env.BENCH_LATENCY_MS ?? 2000);
 const N = Number(process.env.BENCH_JOBS ?? 64);
@@ -123,11 +123,6 @@ async function peers() {
 const SCALE_PARALLEL = Number(process.env.BENCH_SCALE_PARALLEL ?? 16);
 const SCALE_LATENCY_MS = Number(process.env.BENCH_SCALE_LATENCY_MS ?? 500);
 
-function markdownTable(rows: ScaleRow[]): string {
-	const keys = Object.keys(rows[0]) as Array<keyof ScaleRow>;
-	return [`| ${keys.join(' | ')} |`, `|${keys.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${keys.map((k) => r[k]).join(' | ')} |`)].join('\n');
-}
-
 async function scale(sizes: number[]) {
 	const started = Date.now();
 	console.log(
@@ -135,7 +130,7 @@ async function scale(sizes: number[]) {
 	);
 	const rows = await runScaleSeries({ sizes, parallel: SCALE_PARALLEL, latencyMs: SCALE_LATENCY_MS, log: (line) => console.log(`  ${line}`) });
 	console.table(rows);
-	console.log(`\n${markdownTable(rows)}\n`);
+	console.log(`\n${scaleMarkdownTable(rows)}\n`);
 	const first = rows[0];
 	const last = rows[rows.length - 1];
 	const growth = last['RSS peak MB'] - first['RSS peak MB'];
