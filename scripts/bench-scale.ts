@@ -72,7 +72,8 @@ export function percentile(values: number[], p: number): number {
 	return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }
 
-async function startMock(options: Record<string, unknown>): Promise<{ url: string; stop(): void }> {
+/** The mock fal.ai in a process of its own (its CPU is not the n8n process's), until stop(). */
+export async function startMock(options: Record<string, unknown>): Promise<{ url: string; stop(): void }> {
 	const child = spawn(tsx, [resolve(root, 'test/mock-provider/serve.ts'), JSON.stringify(options)], { stdio: ['ignore', 'pipe', 'inherit'] });
 	const url = await new Promise<string>((done, fail) => {
 		child.stdout!.on('data', (d: Buffer) => {

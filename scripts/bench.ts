@@ -13,12 +13,12 @@
  * c = 16 (BENCH_SCALE_PARALLEL), L = 0.5 s (BENCH_SCALE_LATENCY_MS), one 1 MP JPEG per job. The full
  * series writes docs/bench-scale.png (and .svg, .json); BENCH_ONLY=scale skips the peer comparison.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 
 import { writeScalePlot } from './bench-plot';
-import { runScaleSeries, scaleMarkdownTable, scaleSizes } from './bench-scale';
+import { percentile, runScaleSeries, scaleMarkdownTable, scaleSizes, startMock } from './bench-scale';
 
 const L = Number(process.env.BENCH_LATENCY_MS ?? 2000);
 const N = Number(process.env.BENCH_JOBS ?? 64);
@@ -34,28 +34,8 @@ interface Stats {
 	jobs: Array<{ submittedAt: number; statusRequests: number; lastDownloadAt?: number }>;
 }
 
-async function startMock(): Promise<{ url: string; stop(): void }> {
-	const child = spawn(tsx, [resolve(root, 'test/mock-provider/serve.ts'), JSON.stringify({ latencyMs: L, imagePool: IMAGES, scale: 1 })], {
-		stdio: ['ignore', 'pipe', 'inherit'],
-	});
-	const url = await new Promise<string>((done, fail) => {
-		child.stdout!.on('data', (d: Buffer) => {
-			const match = /READY (\S+)/.exec(d.toString());
-			if (match) done(match[1]);
-		});
-		child.on('exit', (code) => fail(new Error(`mock exited ${code}`)));
-	});
-	return { url, stop: () => child.kill('SIGTERM') };
-}
-
-function percentile(values: number[], p: number): number {
-	if (values.length === 0) return Number.NaN;
-	const sorted = [...values].sort((a, b) => a - b);
-	return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
-}
-
 async function runVariant(variant: string, jobs: number, parallel: number) {
-	const mock = await startMock();
+	const mock = await startMock({ latencyMs: L, imagePool: IMAGES, scale: 1 });
 	try {
 		// Render the pool of 4 MP images before the clock starts.
 		await fetch(`${mock.url}/__stats`);
