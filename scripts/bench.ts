@@ -7,9 +7,18 @@
  * a fresh mock in another process: the mock's CPU is not the variant's, and memory peaks are each
  * variant's own. Added latency per job = when the mock finished sending the job's last image, minus
  * when the job completed (submit + L): what waiting, result reading and downloading add.
+ *
+ * Then the scale series (scripts/bench-scale.ts): the node in a real n8n 2.x with filesystem binary
+ * data, N = 100, 300, 1,000 items (BENCH_SCALE, e.g. `BENCH_SCALE=100,300`; `none` skips it),
+ * c = 16 (BENCH_SCALE_PARALLEL), L = 0.5 s (BENCH_SCALE_LATENCY_MS), one 1 MP JPEG per job. The full
+ * series writes docs/bench-scale.png (and .svg, .json); BENCH_ONLY=scale skips the peer comparison.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+
+import { writeScalePlot } from './bench-plot';
+import { percentile, runScaleSeries, scaleMarkdownTable, scaleSizes, startMock } from './bench-scale';
 
 const L = Number(process.env.BENCH_LATENCY_MS ?? 2000);
 const N = Number(process.env.BENCH_JOBS ?? 64);
@@ -25,28 +34,8 @@ interface Stats {
 	jobs: Array<{ submittedAt: number; statusRequests: number; lastDownloadAt?: number }>;
 }
 
-async function startMock(): Promise<{ url: string; stop(): void }> {
-	const child = spawn(tsx, [resolve(root, 'test/mock-provider/serve.ts'), JSON.stringify({ latencyMs: L, imagePool: IMAGES, scale: 1 })], {
-		stdio: ['ignore', 'pipe', 'inherit'],
-	});
-	const url = await new Promise<string>((done, fail) => {
-		child.stdout!.on('data', (d: Buffer) => {
-			const match = /READY (\S+)/.exec(d.toString());
-			if (match) done(match[1]);
-		});
-		child.on('exit', (code) => fail(new Error(`mock exited ${code}`)));
-	});
-	return { url, stop: () => child.kill('SIGTERM') };
-}
-
-function percentile(values: number[], p: number): number {
-	if (values.length === 0) return Number.NaN;
-	const sorted = [...values].sort((a, b) => a - b);
-	return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
-}
-
 async function runVariant(variant: string, jobs: number, parallel: number) {
-	const mock = await startMock();
+	const mock = await startMock({ latencyMs: L, imagePool: IMAGES, scale: 1 });
 	try {
 		// Render the pool of 4 MP images before the clock starts.
 		await fetch(`${mock.url}/__stats`);
@@ -85,8 +74,7 @@ function moduleLoadMs(): number {
 	return percentile(runs, 50);
 }
 
-async function main() {
-	const started = Date.now();
+async function peers() {
 	console.log(`Benchmark: N=${N} jobs, c=${C} in parallel, L=${L} ms per job, ${IMAGES} PNGs of 4 MP per job (ideal ${(Math.ceil(N / C) * L) / 1000} s)\n`);
 	const rows = [];
 	rows.push(await runVariant('node', N, C));
@@ -110,6 +98,44 @@ async function main() {
 	];
 	console.log('\nTargets (this node):');
 	for (const [name, met, value] of targets) console.log(`  ${met ? 'met    ' : 'NOT MET'}  ${name}: ${value}`);
+}
+
+const SCALE_PARALLEL = Number(process.env.BENCH_SCALE_PARALLEL ?? 16);
+const SCALE_LATENCY_MS = Number(process.env.BENCH_SCALE_LATENCY_MS ?? 500);
+
+async function scale(sizes: number[]) {
+	const started = Date.now();
+	console.log(
+		`\nScale series in real n8n 2.x (filesystem binary data): N = ${sizes.join(', ')}, c = ${SCALE_PARALLEL}, L = ${SCALE_LATENCY_MS} ms, one 1 MP JPEG per job\n`,
+	);
+	const rows = await runScaleSeries({ sizes, parallel: SCALE_PARALLEL, latencyMs: SCALE_LATENCY_MS, log: (line) => console.log(`  ${line}`) });
+	console.table(rows);
+	console.log(`\n${scaleMarkdownTable(rows)}\n`);
+	const first = rows[0];
+	const last = rows[rows.length - 1];
+	const growth = last['RSS peak MB'] - first['RSS peak MB'];
+	const worst = rows.reduce((a, b) => (b['wall/ideal'] > a['wall/ideal'] ? b : a));
+	console.log('Targets (scale series):');
+	console.log(`  ${worst['wall/ideal'] <= 1.05 ? 'met    ' : 'NOT MET'}  wall ≤ 1.05 × ideal at every N: worst ${worst['wall/ideal']}× at N=${worst.N}`);
+	if (rows.length > 1) {
+		console.log(`  ${growth <= 50 ? 'met    ' : 'NOT MET'}  peak RSS flat within 50 MB from N=${first.N} to N=${last.N}: ${growth >= 0 ? '+' : ''}${growth} MB`);
+	}
+	const full = (process.env.BENCH_SCALE === undefined && process.env.BENCH_PLOT !== '0') || process.env.BENCH_PLOT === '1';
+	if (full && rows.length > 1) {
+		const when = new Date().toISOString().slice(0, 16).replace('T', ' ');
+		const caption = `npm run bench, ${when} UTC: n8n 2.x, filesystem binary data, c = ${SCALE_PARALLEL}, L = ${SCALE_LATENCY_MS} ms, 1 MP JPEG, mock fal.ai on loopback, 2 shared cores`;
+		writeFileSync(resolve(root, 'docs', 'bench-scale.json'), `${JSON.stringify({ caption, rows }, null, '\t')}\n`);
+		console.log(`Plot: ${await writeScalePlot(rows, caption)}`);
+	}
+	console.log(`Scale series took ${Math.round((Date.now() - started) / 1000)} s.`);
+}
+
+async function main() {
+	const started = Date.now();
+	const only = process.env.BENCH_ONLY;
+	if (only !== 'scale') await peers();
+	const sizes = scaleSizes();
+	if (only !== 'peers' && sizes.length) await scale(sizes);
 	console.log(`\nBenchmark took ${Math.round((Date.now() - started) / 1000)} s.`);
 }
 

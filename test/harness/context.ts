@@ -125,7 +125,11 @@ export function createHarness(options: HarnessOptions): Harness {
 		bflApi: { apiKey: DUMMY_BFL_KEY, region: 'global', baseUrl: '' },
 		replicateApi: { apiKey: DUMMY_REPLICATE_KEY, baseUrl: '' },
 	};
-	const node = harnessNode(options.node);
+	// The node's stored parameters, as n8n keeps them: a per-item value (a function here) is an expression.
+	const parameters = Object.fromEntries(
+		Object.entries(options.params).map(([name, value]) => [name, typeof value === 'function' ? '={{ $json.harnessValue }}' : value]),
+	) as INode['parameters'];
+	const node = harnessNode({ ...options.node, parameters });
 	const binaryOf = (itemIndex: number, property: string) => {
 		const binary = items[itemIndex]?.binary?.[property];
 		if (!binary) {

@@ -19,6 +19,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 
 import type {
+	IAdditionalCredentialOptions,
 	ICredentialDataDecryptedObject,
 	ICredentialType,
 	IExecuteFunctions,
@@ -38,6 +39,7 @@ type AuthenticatedRequest = (
 	workflow: unknown,
 	node: INode,
 	additionalData: unknown,
+	additionalCredentialOptions?: IAdditionalCredentialOptions,
 ) => Promise<unknown>;
 
 const { Container } = require('@n8n/di') as { Container: { get<T>(token: unknown): T } };
@@ -110,9 +112,9 @@ function credentialsHelper(types: Record<string, ICredentialType>, log: SentRequ
 export function n8nHttpRequestWithAuthentication(
 	types: Record<string, ICredentialType>,
 	log: SentRequest[],
-): (this: IExecuteFunctions, type: string, options: IHttpRequestOptions) => Promise<unknown> {
+): (this: IExecuteFunctions, type: string, options: IHttpRequestOptions, more?: IAdditionalCredentialOptions) => Promise<unknown> {
 	const additionalData = { credentialsHelper: credentialsHelper(types, log) };
-	return async function (this: IExecuteFunctions, type: string, options: IHttpRequestOptions) {
-		return await httpRequestWithAuthentication.call(this, type, options, {}, this.getNode(), additionalData);
+	return async function (this: IExecuteFunctions, type: string, options: IHttpRequestOptions, more?: IAdditionalCredentialOptions) {
+		return await httpRequestWithAuthentication.call(this, type, options, {}, this.getNode(), additionalData, more);
 	};
 }

@@ -19,29 +19,30 @@ import { agentToolContinuesOnFail } from './agentTool';
 import { addCostHint, applySpendCap } from './cost';
 import { splitRequest, type JobPart } from './expand';
 import { Failover } from './failover';
+import { itemParameter } from './itemParameters';
 import { runPool } from './pool';
 
 /** Reads one item's raw parameters the way n8n resolves them (expressions included). */
 function readItem(ctx: IExecuteFunctions, i: number) {
-	const operation = ctx.getNodeParameter('operation', i);
+	const operation = itemParameter(ctx, 'operation', i);
 	const main: Record<string, unknown> = {};
 	for (const spec of PROVIDER_PARAMS) {
-		if (spec.placement === 'main') main[spec.name] = ctx.getNodeParameter(spec.name, i, undefined);
+		if (spec.placement === 'main') main[spec.name] = itemParameter(ctx, spec.name, i, undefined);
 	}
-	const imageSource = ctx.getNodeParameter(IMAGE_INPUT.source.name, i, undefined);
-	const options = { ...((ctx.getNodeParameter('options', i, {}) ?? {}) as Record<string, unknown>) };
+	const imageSource = itemParameter(ctx, IMAGE_INPUT.source.name, i, undefined);
+	const options = { ...((itemParameter(ctx, 'options', i, {}) ?? {}) as Record<string, unknown>) };
 	// Node settings shown as main fields (Download Image) are read with the Options.
 	for (const spec of NODE_OPTION_PARAMS) {
-		if (spec.placement === 'main') options[spec.name] = ctx.getNodeParameter(spec.name, i, undefined);
+		if (spec.placement === 'main') options[spec.name] = itemParameter(ctx, spec.name, i, undefined);
 	}
 	return {
 		operation,
 		main,
 		options,
 		imageSource,
-		imageUrl: imageSource === 'url' ? ctx.getNodeParameter(IMAGE_INPUT.url.name, i, '') : undefined,
+		imageUrl: imageSource === 'url' ? itemParameter(ctx, IMAGE_INPUT.url.name, i, '') : undefined,
 		binaryPropertyName:
-			imageSource === 'binary' ? ctx.getNodeParameter(IMAGE_INPUT.binary.name, i, IMAGE_INPUT.binary.default) : undefined,
+			imageSource === 'binary' ? itemParameter(ctx, IMAGE_INPUT.binary.name, i, IMAGE_INPUT.binary.default) : undefined,
 	};
 }
 

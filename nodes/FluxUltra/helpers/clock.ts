@@ -1,18 +1,22 @@
+import * as n8nWorkflow from 'n8n-workflow';
 import { sleep as n8nSleep } from 'n8n-workflow';
+
+type AbortableSleep = (ms: number, signal: AbortSignal) => Promise<void>;
+
+/**
+ * n8n's sleep that clears its timer when the signal aborts (and then rejects): `sleepWithAbort` in
+ * n8n-workflow 1.x, whose `sleep` ignores a signal; `sleep(ms, signal)` in 2.x, which has no
+ * `sleepWithAbort`. A wait that only raced the signal left the timer pending for its full time:
+ * every request's watchdog (minutes) outlived its answer, thousands of them in a long batch.
+ */
+const abortableSleep: AbortableSleep =
+	(n8nWorkflow as unknown as { sleepWithAbort?: AbortableSleep }).sleepWithAbort ?? (n8nSleep as AbortableSleep);
 
 async function sleepReal(ms: number, signal?: AbortSignal): Promise<void> {
 	if (ms <= 0 || signal?.aborted) return;
 	if (!signal) return await n8nSleep(ms);
-	let onAbort: () => void = () => undefined;
-	const aborted = new Promise<void>((resolve) => {
-		onAbort = resolve;
-		signal.addEventListener('abort', onAbort, { once: true });
-	});
-	try {
-		await Promise.race([n8nSleep(ms), aborted]);
-	} finally {
-		signal.removeEventListener('abort', onAbort);
-	}
+	// Aborted: the wait ends early; it never rejects.
+	await abortableSleep(ms, signal).catch(() => undefined);
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { IDataObject, IExecuteFunctions, IHttpRequestMethods, IHttpRequestOptions } from 'n8n-workflow';
 
 import { clock } from '../helpers/clock';
+import { signingOptions } from './credentials';
 import { FluxError, errorFromResponse, type ProviderErrorContext } from './errors';
 
 /**
@@ -236,7 +237,12 @@ async function invoke(ctx: IExecuteFunctions, call: HttpCall): Promise<Omit<Http
 	}
 	const response = (
 		call.credentialType
-			? await ctx.helpers.httpRequestWithAuthentication.call(call.detached ? detachedContext(ctx) : ctx, call.credentialType, options)
+			? await ctx.helpers.httpRequestWithAuthentication.call(
+					call.detached ? detachedContext(ctx) : ctx,
+					call.credentialType,
+					options,
+					await signingOptions(ctx, call.credentialType),
+				)
 			: await ctx.helpers.httpRequest(options)
 	) as IDataObject;
 	const status = Number(response.statusCode ?? response.status ?? 0);

@@ -3,6 +3,7 @@ import type { IExecuteFunctions } from 'n8n-workflow';
 import { parseUrl } from '../../helpers/url';
 import type { Operation } from '../../parameters/table';
 import type { JobRequest } from '../../parameters/validation';
+import { executionCredentials } from '../../transport/credentials';
 import { FluxError, type ProviderErrorContext } from '../../transport/errors';
 import { secretScrubber } from '../../transport/redact';
 import { readJson, send } from '../../transport/http';
@@ -194,7 +195,7 @@ export const bflProvider: FluxProvider = {
 	imageUrlAs: 'bytes',
 	unsupported: () => undefined,
 	async open(ctx: IExecuteFunctions): Promise<ProviderSession> {
-		const credentials = await ctx.getCredentials(CREDENTIAL);
+		const credentials = await executionCredentials(ctx, CREDENTIAL);
 		return new BflSession(
 			resolveBflBase(credentials.region, credentials.baseUrl),
 			resolveBflBase(credentials.region, credentials.baseUrl, 'finetune'),

@@ -3,6 +3,7 @@ import type { IExecuteFunctions } from 'n8n-workflow';
 import { clock } from '../../helpers/clock';
 import { isFollowableLink, parseUrl } from '../../helpers/url';
 import type { JobRequest } from '../../parameters/validation';
+import { executionCredentials } from '../../transport/credentials';
 import { FluxError, type ProviderErrorContext } from '../../transport/errors';
 import { secretScrubber } from '../../transport/redact';
 import { readJson, REQUEST_TIMEOUT_MS, send, type ByteStream, type HttpResponse } from '../../transport/http';
@@ -363,7 +364,7 @@ export const falProvider: FluxProvider = {
 	pricePerImageUsd: FAL_PRICE_USD,
 	unsupported: () => undefined,
 	async open(ctx: IExecuteFunctions): Promise<ProviderSession> {
-		const credentials = await ctx.getCredentials(CREDENTIAL);
+		const credentials = await executionCredentials(ctx, CREDENTIAL);
 		return new FalSession(resolveBases(credentials.baseUrl), secretScrubber([credentials.apiKey]));
 	},
 };

@@ -4,6 +4,7 @@ import { clock } from '../../helpers/clock';
 import { isFollowableLink, parseUrl } from '../../helpers/url';
 import { IMAGE_INPUT } from '../../parameters/table';
 import { ParameterError, type JobRequest } from '../../parameters/validation';
+import { executionCredentials } from '../../transport/credentials';
 import { FluxError, type ProviderErrorContext } from '../../transport/errors';
 import { secretScrubber } from '../../transport/redact';
 import { readJson, send } from '../../transport/http';
@@ -241,7 +242,7 @@ export const replicateProvider: FluxProvider = {
 	imagesPerRequest: 1,
 	unsupported: (operation) => (operation === 'finetune' ? REPLICATE_NO_FINETUNE : undefined),
 	async open(ctx: IExecuteFunctions): Promise<ProviderSession> {
-		const credentials = await ctx.getCredentials(CREDENTIAL);
+		const credentials = await executionCredentials(ctx, CREDENTIAL);
 		return new ReplicateSession(
 			baseUrlFromCredential(credentials.baseUrl, REPLICATE.apiBase, errors.credentialName),
 			secretScrubber([credentials.apiKey]),

@@ -5,6 +5,7 @@ import { isFollowableLink } from '../../helpers/url';
 import type { Operation } from '../../parameters/table';
 import { IMAGE_INPUT } from '../../parameters/table';
 import { ParameterError, type JobRequest } from '../../parameters/validation';
+import { executionCredentials } from '../../transport/credentials';
 import { FluxError, type ProviderErrorContext } from '../../transport/errors';
 import { secretScrubber } from '../../transport/redact';
 import { readJson, send, type HttpResponse } from '../../transport/http';
@@ -278,7 +279,7 @@ export const runflowProvider: FluxProvider = {
 		return 'Runflow offers no FLUX 1.1 [pro] ultra Redux model, so Remix is not available there. For Remix, pick a fal.ai credential (Provider "fal.ai"), or use Generate with an Input Image on Runflow.';
 	},
 	async open(ctx: IExecuteFunctions): Promise<ProviderSession> {
-		const credentials = await ctx.getCredentials(CREDENTIAL);
+		const credentials = await executionCredentials(ctx, CREDENTIAL);
 		return new RunflowSession(
 			baseUrlFromCredential(credentials.baseUrl, RUNFLOW.apiBase, errors.credentialName),
 			secretScrubber([credentials.apiKey]),
