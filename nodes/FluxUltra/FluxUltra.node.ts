@@ -7,6 +7,8 @@ import {
 } from 'n8n-workflow';
 
 import { route } from './actions/router';
+import { resultInputProperties } from './parameters/resultInput';
+import { GET_RESULT } from './parameters/table';
 import { jobProperties } from './parameters/ui';
 import { fieldsHiddenByProvider, PROVIDERS, providerOptions, providerSubtitle, unsupportedNotices } from './providers/registry';
 
@@ -56,10 +58,17 @@ export class FluxUltra implements INodeType {
 						action: 'Remix an image',
 						description: 'Create variations of an image, optionally steered by a prompt (FLUX 1.1 [pro] ultra Redux)',
 					},
+					{
+						name: 'Get Result',
+						value: GET_RESULT,
+						action: 'Get the result of a job',
+						description: 'Collect the images of a job created with Wait for Completion off, or learn that it is still running',
+					},
 				],
 				default: 'generate',
 			},
 			...unsupportedNotices(),
+			...resultInputProperties(),
 			...jobProperties(fieldsHiddenByProvider()),
 		],
 	};

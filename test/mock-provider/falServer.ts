@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type ServerResponse } from 'node:http';
 
 import { makeImage, ULTRA_SIZES } from './images';
-import { faultDrawer, listenLoopback, readBody, sendJson, type MockFaults } from './loopback';
+import { faultDrawer, listenLoopback, readBody, scheduleWebhook, sendJson, type MockFaults, type WebhookDelivery } from './loopback';
 
 /**
  * A loopback stand-in for fal.ai's queue API, close enough that the node cannot tell: the same
@@ -62,6 +62,8 @@ export interface MockFal {
 	faults: { 429: number; 503: number };
 	/** Prompt-marker faults served so far (see FAL_FAULT_MARKERS). */
 	served: { status500: number; result500: number; cutDownloads: number; keepAlives: number };
+	/** Calls made to `fal_webhook` URLs when jobs completed. */
+	webhooks: WebhookDelivery[];
 	close(): Promise<void>;
 }
 
@@ -99,6 +101,7 @@ export async function startMockFal(options: MockFalOptions = {}): Promise<MockFa
 	const jobs = new Map<string, Job>();
 	const files = new Map<string, { bytes: Buffer; type: string }>();
 	const counts = { submit: 0, status: 0, result: 0, cancel: 0, download: 0, upload: 0 };
+	const webhooks: WebhookDelivery[] = [];
 	let base = '';
 
 	const served = { status500: 0, result500: 0, cutDownloads: 0, keepAlives: 0 };
@@ -223,6 +226,15 @@ export async function startMockFal(options: MockFalOptions = {}): Promise<MockFa
 					stuck: prompt.includes(FAL_FAULT_MARKERS.stuck),
 				});
 				if (problem) (jobs.get(id) as Job & { problem?: unknown }).problem = problem;
+				// fal's webhook (docs.fal.ai/model-endpoints/webhooks): POSTed when the job completes.
+				const hook = url.searchParams.get('fal_webhook');
+				if (hook && !jobs.get(id)!.stuck) {
+					scheduleWebhook(webhooks, hook, latencyMs, () =>
+						problem
+							? { request_id: id, gateway_request_id: id, status: 'ERROR', error: 'Invalid status code: 422', payload: problem }
+							: { request_id: id, gateway_request_id: id, status: 'OK', payload: resultOf(jobs.get(id)!), error: null },
+					);
+				}
 				const links = `${base}${APP}/requests/${id}`;
 				return send(res, 200, {
 					request_id: id,
@@ -305,5 +317,5 @@ export async function startMockFal(options: MockFalOptions = {}): Promise<MockFa
 
 	const loopback = await listenLoopback(server, options.port);
 	base = loopback.url;
-	return { url: base, jobs, counts, faults: faults.counts, served, close: loopback.close };
+	return { url: base, jobs, counts, faults: faults.counts, served, webhooks, close: loopback.close };
 }

@@ -8,7 +8,7 @@ import {
 } from 'n8n-workflow';
 
 import { checkInputBinary } from '../helpers/inputImage';
-import { IMAGE_INPUT, PROVIDER_PARAMS } from '../parameters/table';
+import { GET_RESULT, IMAGE_INPUT, NODE_OPTION_PARAMS, PROVIDER_PARAMS } from '../parameters/table';
 import { ParameterError, validateItemParameters, type JobRequest } from '../parameters/validation';
 import { refusedField } from '../providers/fields';
 import { providerById } from '../providers/registry';
@@ -16,6 +16,7 @@ import type { FluxProvider, ProviderSession } from '../providers/types';
 import { FluxError } from '../transport/errors';
 import { redact } from '../transport/redact';
 import { splitRequest, type JobPart } from './expand';
+import { collectResults } from './getResult';
 import { runJob } from './job';
 import { runPool } from './pool';
 
@@ -23,7 +24,7 @@ import { runPool } from './pool';
 function readItem(ctx: IExecuteFunctions, i: number) {
 	const operation = ctx.getNodeParameter('operation', i);
 	const main: Record<string, unknown> = {};
-	for (const spec of PROVIDER_PARAMS) {
+	for (const spec of [...PROVIDER_PARAMS, ...NODE_OPTION_PARAMS]) {
 		if (spec.placement === 'main') main[spec.name] = ctx.getNodeParameter(spec.name, i, undefined);
 	}
 	const imageSource = ctx.getNodeParameter(IMAGE_INPUT.source.name, i, undefined);
@@ -123,7 +124,7 @@ export function toNodeError(
  * looks for to send an item down the error output under "Continue (using error output)"; under
  * "Continue (regular output)" it stays in place. Its JSON says what went wrong for an IF node.
  */
-function errorItem(error: NodeApiError | NodeOperationError, cause: unknown, itemIndex: number): INodeExecutionData {
+export function errorItem(error: NodeApiError | NodeOperationError, cause: unknown, itemIndex: number): INodeExecutionData {
 	const json: IDataObject = { error: error.message };
 	if (error.description) json.description = error.description;
 	if (cause instanceof FluxError) {
@@ -152,6 +153,7 @@ export async function route(this: IExecuteFunctions): Promise<INodeExecutionData
 			description: 'Pick a provider in the "Provider" field.',
 		});
 	}
+	if (this.getNodeParameter('operation', 0) === GET_RESULT) return await collectResults(this, provider);
 
 	const prepared: Array<{ request?: JobRequest; failure?: unknown }> = items.map((_, i) => {
 		try {

@@ -22,7 +22,7 @@ export function providerOptions(): INodePropertyOptions[] {
 /** Node subtitle, e.g. "Generate · fal.ai": operation and provider, names taken from this list. */
 export function providerSubtitle(): string {
 	const names = JSON.stringify(Object.fromEntries(PROVIDERS.map((p) => [p.id, p.displayName])));
-	return `={{ ($parameter["operation"] === "remix" ? "Remix" : "Generate") + " · " + (${names})[$parameter["provider"]] }}`;
+	return `={{ ({ remix: "Remix", getResult: "Get Result" }[$parameter["operation"]] ?? "Generate") + " · " + (${names})[$parameter["provider"]] }}`;
 }
 
 /**
