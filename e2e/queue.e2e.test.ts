@@ -1,13 +1,12 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { startMockFal, type MockFal } from '../test/mock-provider/falServer';
-import { createInstance, jsonFile, n8nHost, packPackage, type N8nInstance } from './n8n';
+import { activateWorkflow, createInstance, freePort, jsonFile, n8nHost, packPackage, startMain, stopAll, until, type N8nInstance } from './n8n';
 
 /**
  * n8n in queue mode, the way it scales out: Redis (Debian's redis-server, installed by
@@ -21,25 +20,6 @@ const HOST = process.env.E2E_QUEUE_HOST ?? 'n8n-2';
 const CALLS = 6;
 const BRIEFS_PER_CALL = 3;
 const IMAGES_PER_BRIEF = 2;
-
-async function freePort(): Promise<number> {
-	return await new Promise((done) => {
-		const server = createServer();
-		server.listen(0, '127.0.0.1', () => {
-			const { port } = server.address() as { port: number };
-			server.close(() => done(port));
-		});
-	});
-}
-
-async function until(what: string, check: () => Promise<boolean> | boolean, timeoutMs: number, logs?: () => string) {
-	const deadline = Date.now() + timeoutMs;
-	while (Date.now() < deadline) {
-		if (await check()) return;
-		await new Promise((r) => setTimeout(r, 500));
-	}
-	throw new Error(`timed out waiting for ${what}\n${logs?.().slice(-3000) ?? ''}`);
-}
 
 function batchWorkflow() {
 	return {
@@ -122,14 +102,10 @@ describe(`queue mode (${HOST}): Redis, a main instance and two workers`, () => {
 			`--input=${jsonFile(instance, 'credentials.json', [{ id: 'falApiQueue0001', name: 'fal.ai (mock)', type: 'falApi', data: { apiKey: 'dummy-queue-key', baseUrl: fal.url } }])}`,
 		]);
 		await instance.cli(['import:workflow', `--input=${jsonFile(instance, 'batch.json', batchWorkflow())}`]);
-		// Activation: `publish:workflow` on 2.x, `update:workflow --active` on 1.x.
-		const major = Number(host.version.split('.')[0]);
-		await instance.cli(major >= 2 ? ['publish:workflow', '--id=queueBatch'] : ['update:workflow', '--id=queueBatch', '--active=true']);
+		await activateWorkflow(instance, 'queueBatch');
 
 		// Each process runs its own task-runner broker: give each a free port.
-		const main = instance.spawn(['start'], { N8N_RUNNERS_BROKER_PORT: String(await freePort()) });
-		processes.push(main);
-		await until('the main instance', async () => (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined))?.ok === true, 180_000, () => main.logs.join(''));
+		await startMain(instance, processes);
 		for (let w = 0; w < 2; w++) {
 			const worker = instance.spawn(['worker', '--concurrency=2'], { N8N_RUNNERS_BROKER_PORT: String(await freePort()) });
 			processes.push(worker);
@@ -138,9 +114,7 @@ describe(`queue mode (${HOST}): Redis, a main instance and two workers`, () => {
 	}, 45 * 60_000);
 
 	afterAll(async () => {
-		for (const p of processes) p.kill('SIGTERM');
-		await new Promise((r) => setTimeout(r, 1500));
-		for (const p of processes) if (p.exitCode === null) p.kill('SIGKILL');
+		await stopAll(processes);
 		redis?.kill('SIGKILL');
 		await fal?.close();
 	});
