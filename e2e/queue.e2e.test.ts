@@ -6,25 +6,38 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { startMockFal, type MockFal } from '../test/mock-provider/falServer';
-import { activateWorkflow, createInstance, freePort, jsonFile, n8nHost, packPackage, startMain, stopAll, until, type N8nInstance } from './n8n';
+import { activateWorkflow, createInstance, e2eHosts, freePort, jsonFile, n8nHost, packPackage, startMain, stopAll, until, waitForWebhook, type N8nInstance } from './n8n';
 
 /**
  * n8n in queue mode, the way it scales out: Redis (Debian's redis-server, installed by
  * scripts/install-redis.sh), one main instance taking webhooks, and two workers running the
  * executions. Concurrent webhook calls each bring a batch of briefs; every image must come back,
  * whichever worker ran the execution. The node keeps no state outside an execution, so nothing is
- * shared between workers but the provider.
+ * shared between workers but the provider. Then 1,000 items: 10 concurrent calls of 100 briefs,
+ * one image each, against a fast mock: every item comes back, nothing twice.
  */
 
-const HOST = process.env.E2E_QUEUE_HOST ?? 'n8n-2';
+/** The hosts: E2E_QUEUE_HOST (comma-separated), else those of the suite (E2E_HOSTS, or both). */
+const HOSTS = process.env.E2E_QUEUE_HOST ? process.env.E2E_QUEUE_HOST.split(',').map((h) => h.trim()) : e2eHosts();
 const CALLS = 6;
 const BRIEFS_PER_CALL = 3;
 const IMAGES_PER_BRIEF = 2;
+/** The 1,000-item run. */
+const LARGE = { calls: 10, briefsPerCall: 100, latencyMs: 50 };
 
-function batchWorkflow() {
-	return {
+function batchWorkflow(
+	{ id, path, webhookId, credential, numImages, options }: { id: string; path: string; webhookId: string; credential: string; numImages: number; options: Record<string, unknown> } = {
 		id: 'queueBatch',
-		name: 'e2e: queue-mode batch',
+		path: 'flux-batch',
+		webhookId: 'b7b1f5a2-0c55-4f3e-9a51-7f1e2d3c4b5a',
+		credential: 'falApiQueue0001',
+		numImages: IMAGES_PER_BRIEF,
+		options: {},
+	},
+) {
+	return {
+		id,
+		name: `e2e: queue-mode batch (${path})`,
 		nodes: [
 			{
 				id: '10000000-0000-4000-8000-000000000001',
@@ -32,8 +45,8 @@ function batchWorkflow() {
 				type: 'n8n-nodes-base.webhook',
 				typeVersion: 2,
 				position: [0, 0],
-				webhookId: 'b7b1f5a2-0c55-4f3e-9a51-7f1e2d3c4b5a',
-				parameters: { httpMethod: 'POST', path: 'flux-batch', responseMode: 'lastNode', responseData: 'allEntries', options: {} },
+				webhookId,
+				parameters: { httpMethod: 'POST', path, responseMode: 'lastNode', responseData: 'allEntries', options: {} },
 			},
 			{
 				id: '10000000-0000-4000-8000-000000000002',
@@ -55,11 +68,11 @@ function batchWorkflow() {
 					prompt: '={{ $json.prompt }}',
 					imageSource: 'none',
 					aspectRatio: '4:3',
-					numImages: IMAGES_PER_BRIEF,
+					numImages,
 					outputFormat: 'jpeg',
-					options: {},
+					options,
 				},
-				credentials: { falApi: { id: 'falApiQueue0001', name: 'fal.ai (mock)' } },
+				credentials: { falApi: { id: credential, name: `fal.ai (mock ${credential})` } },
 			},
 		],
 		connections: {
@@ -71,9 +84,22 @@ function batchWorkflow() {
 	};
 }
 
-describe(`queue mode (${HOST}): Redis, a main instance and two workers`, () => {
+/** POSTs briefs to a production webhook; the items its last node put out. */
+async function postBriefs(port: number, path: string, prompts: string[]): Promise<Array<Record<string, unknown>>> {
+	const response = await fetch(`http://127.0.0.1:${port}/webhook/${path}`, {
+		method: 'POST',
+		headers: { 'content-type': 'application/json' },
+		body: JSON.stringify({ briefs: prompts.map((prompt) => ({ prompt })) }),
+	});
+	const text = await response.text();
+	expect(response.status, text.slice(0, 500)).toBe(200);
+	return JSON.parse(text) as Array<Record<string, unknown>>;
+}
+
+describe.each(HOSTS)('queue mode (%s): Redis, a main instance and two workers', (HOST) => {
 	let instance: N8nInstance;
 	let fal: MockFal;
+	let fastFal: MockFal;
 	let redis: ChildProcess;
 	let port: number;
 	const processes: Array<ChildProcess & { logs: string[] }> = [];
@@ -97,15 +123,24 @@ describe(`queue mode (${HOST}): Redis, a main instance and two workers`, () => {
 			OFFLOAD_MANUAL_EXECUTIONS_TO_WORKERS: 'true',
 		});
 		fal = await startMockFal({ latencyMs: 800, scale: 0.1 });
+		fastFal = await startMockFal({ latencyMs: LARGE.latencyMs, scale: 0.02, imagePool: 8 });
 		await instance.cli([
 			'import:credentials',
-			`--input=${jsonFile(instance, 'credentials.json', [{ id: 'falApiQueue0001', name: 'fal.ai (mock)', type: 'falApi', data: { apiKey: 'dummy-queue-key', baseUrl: fal.url } }])}`,
+			`--input=${jsonFile(instance, 'credentials.json', [
+				{ id: 'falApiQueue0001', name: 'fal.ai (mock falApiQueue0001)', type: 'falApi', data: { apiKey: 'dummy-queue-key', baseUrl: fal.url } },
+				{ id: 'falApiQueue0002', name: 'fal.ai (mock falApiQueue0002)', type: 'falApi', data: { apiKey: 'dummy-queue-key', baseUrl: fastFal.url } },
+			])}`,
 		]);
 		await instance.cli(['import:workflow', `--input=${jsonFile(instance, 'batch.json', batchWorkflow())}`]);
+		const large = { id: 'queueLarge', path: 'flux-large', webhookId: 'c8c2f6b3-1d66-4a4f-8b62-8a2f3e4d5c6b', credential: 'falApiQueue0002', numImages: 1, options: { maxParallelJobs: 16 } };
+		await instance.cli(['import:workflow', `--input=${jsonFile(instance, 'large.json', batchWorkflow(large))}`]);
 		await activateWorkflow(instance, 'queueBatch');
+		await activateWorkflow(instance, 'queueLarge');
 
 		// Each process runs its own task-runner broker: give each a free port.
-		await startMain(instance, processes);
+		const main = await startMain(instance, processes);
+		await waitForWebhook(instance, 'flux-batch', () => main.logs.join(''));
+		await waitForWebhook(instance, 'flux-large', () => main.logs.join(''));
 		for (let w = 0; w < 2; w++) {
 			const worker = instance.spawn(['worker', '--concurrency=2'], { N8N_RUNNERS_BROKER_PORT: String(await freePort()) });
 			processes.push(worker);
@@ -117,22 +152,13 @@ describe(`queue mode (${HOST}): Redis, a main instance and two workers`, () => {
 		await stopAll(processes);
 		redis?.kill('SIGKILL');
 		await fal?.close();
+		await fastFal?.close();
 	});
 
 	it(`${CALLS} concurrent webhook calls × ${BRIEFS_PER_CALL} briefs: every image comes back, executions spread over the workers`, async ({ task }) => {
 		const started = Date.now();
 		const responses = await Promise.all(
-			Array.from({ length: CALLS }, async (_, call) => {
-				const briefs = Array.from({ length: BRIEFS_PER_CALL }, (_, b) => ({ prompt: `call ${call} brief ${b}` }));
-				const response = await fetch(`http://127.0.0.1:${port}/webhook/flux-batch`, {
-					method: 'POST',
-					headers: { 'content-type': 'application/json' },
-					body: JSON.stringify({ briefs }),
-				});
-				const text = await response.text();
-				expect(response.status, text.slice(0, 500)).toBe(200);
-				return JSON.parse(text) as Array<Record<string, unknown>>;
-			}),
+			Array.from({ length: CALLS }, async (_, call) => await postBriefs(port, 'flux-batch', Array.from({ length: BRIEFS_PER_CALL }, (_, b) => `call ${call} brief ${b}`))),
 		);
 		const wall = Date.now() - started;
 
@@ -151,5 +177,29 @@ describe(`queue mode (${HOST}): Redis, a main instance and two workers`, () => {
 		expect(ranBy.reduce((a, b) => a + b, 0)).toBe(CALLS);
 		expect(ranBy.every((n) => n > 0), `executions per worker: ${ranBy.join(', ')}`).toBe(true);
 		task.meta.figures = `${HOST} queue mode: ${CALLS} executions (${CALLS * BRIEFS_PER_CALL} jobs, ${CALLS * BRIEFS_PER_CALL * IMAGES_PER_BRIEF} images) in ${wall} ms; executions per worker ${ranBy.join(' / ')}`;
+	});
+
+	it(`${LARGE.calls * LARGE.briefsPerCall} items in ${LARGE.calls} concurrent executions over the two workers: nothing lost, nothing twice`, async ({ task }) => {
+		const workers = processes.slice(1);
+		const ranBefore = workers.map((w) => (w.logs.join('').match(/started execution/gi) ?? []).length);
+		const started = Date.now();
+		const responses = await Promise.all(
+			Array.from({ length: LARGE.calls }, async (_, call) => await postBriefs(port, 'flux-large', Array.from({ length: LARGE.briefsPerCall }, (_, b) => `large ${call}-${b}`))),
+		);
+		const wall = Date.now() - started;
+
+		const items = responses.flat();
+		expect(items).toHaveLength(LARGE.calls * LARGE.briefsPerCall);
+		for (const [call, out] of responses.entries()) {
+			expect(out.map((item) => item.prompt)).toEqual(Array.from({ length: LARGE.briefsPerCall }, (_, b) => `large ${call}-${b}`));
+		}
+		expect(items.every((item) => item.provider === 'fal' && item.contentType === 'image/jpeg' && Number(item.fileSize) > 0)).toBe(true);
+		expect(new Set(items.map((item) => item.requestId)).size).toBe(items.length);
+		expect(fastFal.counts.submit).toBe(items.length);
+		expect(fastFal.counts.download).toBe(items.length);
+		const ranBy = workers.map((w, n) => (w.logs.join('').match(/started execution/gi) ?? []).length - ranBefore[n]);
+		expect(ranBy.reduce((a, b) => a + b, 0)).toBe(LARGE.calls);
+		expect(ranBy.every((n) => n > 0), `executions per worker: ${ranBy.join(', ')}`).toBe(true);
+		task.meta.figures = `${HOST} queue mode: ${items.length} items in (${LARGE.calls} executions of ${LARGE.briefsPerCall}), ${items.length} images out, ${fastFal.counts.submit} jobs, mock latency ${LARGE.latencyMs} ms, Max Parallel Jobs 16: ${wall} ms; executions per worker ${ranBy.join(' / ')}`;
 	});
 });
