@@ -36,14 +36,17 @@ export interface MockFalOptions {
  * - `[stuck]`: the job stays IN_QUEUE for ever; its SSE stream sends only keep-alive comments.
  * - `[flaky-reads]`: its first status request and its first result request are answered 500.
  * - `[cut-download]`: the first download of each of its images stops half-way (the socket is cut).
+ * - `[slow]`: the job takes four times the mock's latency (a straggler in a batch).
  */
-export const FAL_FAULT_MARKERS = { stuck: '[stuck]', flakyReads: '[flaky-reads]', cutDownload: '[cut-download]' } as const;
+export const FAL_FAULT_MARKERS = { stuck: '[stuck]', flakyReads: '[flaky-reads]', cutDownload: '[cut-download]', slow: '[slow]' } as const;
 
 interface Job {
 	id: string;
 	endpoint: string;
 	input: Record<string, unknown>;
 	submittedAt: number;
+	/** How long this job takes, from submit to COMPLETED. */
+	latencyMs: number;
 	cancelled: boolean;
 	seed: number;
 	statusRequests: number;
@@ -110,8 +113,8 @@ export async function startMockFal(options: MockFalOptions = {}): Promise<MockFa
 		const elapsed = Date.now() - job.submittedAt;
 		if (job.cancelled) return 'COMPLETED';
 		if (job.stuck) return 'IN_QUEUE';
-		if (elapsed >= latencyMs) return 'COMPLETED';
-		return elapsed < latencyMs / 3 ? 'IN_QUEUE' : 'IN_PROGRESS';
+		if (elapsed >= job.latencyMs) return 'COMPLETED';
+		return elapsed < job.latencyMs / 3 ? 'IN_QUEUE' : 'IN_PROGRESS';
 	};
 
 	const pool = new Map<string, Buffer>();
@@ -219,6 +222,7 @@ export async function startMockFal(options: MockFalOptions = {}): Promise<MockFa
 					endpoint: path,
 					input,
 					submittedAt: Date.now(),
+					latencyMs: prompt.includes(FAL_FAULT_MARKERS.slow) ? 4 * latencyMs : latencyMs,
 					cancelled: false,
 					seed,
 					statusRequests: 0,
@@ -229,7 +233,7 @@ export async function startMockFal(options: MockFalOptions = {}): Promise<MockFa
 				// fal's webhook (docs.fal.ai/model-endpoints/webhooks): POSTed when the job completes.
 				const hook = url.searchParams.get('fal_webhook');
 				if (hook && !jobs.get(id)!.stuck) {
-					scheduleWebhook(webhooks, hook, latencyMs, () =>
+					scheduleWebhook(webhooks, hook, jobs.get(id)!.latencyMs, () =>
 						problem
 							? { request_id: id, gateway_request_id: id, status: 'ERROR', error: 'Invalid status code: 422', payload: problem }
 							: { request_id: id, gateway_request_id: id, status: 'OK', payload: resultOf(jobs.get(id)!), error: null },
@@ -284,7 +288,7 @@ export async function startMockFal(options: MockFalOptions = {}): Promise<MockFa
 					return;
 				}
 				emit();
-				for (const at of [latencyMs / 3, latencyMs]) {
+				for (const at of [job.latencyMs / 3, job.latencyMs]) {
 					const wait = job.submittedAt + at - Date.now();
 					if (wait > 0) timers.push(setTimeout(emit, wait + 1));
 				}
