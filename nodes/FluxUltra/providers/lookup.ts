@@ -1,9 +1,10 @@
 import { parseUrl } from '../helpers/url';
 import { RESULT_INPUT } from '../parameters/table';
 import { ParameterError } from '../parameters/validation';
-import { REQUEST_TIMEOUT_MS } from '../transport/http';
+import type { ProviderErrorContext } from '../transport/errors';
+import { readJson, REQUEST_TIMEOUT_MS, send } from '../transport/http';
 import type { PollStep } from './polling';
-import type { StatusOnce } from './types';
+import type { JobScope, StatusOnce } from './types';
 
 /**
  * Get Result's side of each provider: the links a submit-only item carried come from item JSON, so
@@ -44,4 +45,16 @@ export function lookupLink(
 export async function readStatusOnce(step: (requestTimeoutMs: number) => Promise<PollStep>): Promise<StatusOnce> {
 	const answer = await step(REQUEST_TIMEOUT_MS);
 	return answer.done ? answer : { done: false, state: answer.state ?? 'running' };
+}
+
+/** One authenticated status GET of a job (a read: the transport retries it), as JSON. */
+export async function getStatusJson(
+	scope: JobScope,
+	errors: ProviderErrorContext,
+	credentialType: string,
+	url: string,
+	timeoutMs: number,
+	what: string,
+): Promise<Record<string, unknown>> {
+	return readJson(errors, await send(scope.ctx, errors, { method: 'GET', url, purpose: 'status', credentialType, signal: scope.signal, timeoutMs }), what);
 }

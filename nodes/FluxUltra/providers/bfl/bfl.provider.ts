@@ -7,7 +7,7 @@ import { secretScrubber } from '../../transport/redact';
 import { readJson, send } from '../../transport/http';
 import { baseUrlFromCredential, internalHostsAllowedBy, plainHttpOriginOf } from '../baseUrl';
 import { buildInput } from '../fields';
-import { lookupLink, readStatusOnce } from '../lookup';
+import { getStatusJson, lookupLink, readStatusOnce } from '../lookup';
 import { jobTimeout, Pacer, pollUntilDone, type PollStep } from '../polling';
 import type { CancelOutcome, FluxProvider, ImageBytes, JobResult, JobScope, ProviderSession, StatusOnce, SubmittedJob } from '../types';
 import { BFL, BFL_FIELDS, bflPollDelayMs, type BflRegion } from './bfl.constants';
@@ -128,18 +128,7 @@ class BflSession implements ProviderSession {
 
 	/** One `GET polling_url`: Ready, Pending, or the task's failure. */
 	private async statusStep(scope: JobScope, job: SubmittedJob, timeoutMs: number, elapsedMs: number): Promise<PollStep> {
-		const body = readJson(
-			errors,
-			await send(scope.ctx, errors, {
-				method: 'GET',
-				url: job.links.polling,
-				purpose: 'status',
-				credentialType: CREDENTIAL,
-				signal: scope.signal,
-				timeoutMs,
-			}),
-			'job status',
-		);
+		const body = await getStatusJson(scope, errors, CREDENTIAL, job.links.polling, timeoutMs, 'job status');
 		const status = String(body.status ?? body.state ?? '');
 		if (status === BFL.status.ready) return { done: true, status: body };
 		if ((BFL.status.pending as readonly string[]).includes(status)) return { done: false, nextDelayMs: bflPollDelayMs(elapsedMs), state: status };

@@ -9,7 +9,7 @@ import { readJson, REQUEST_TIMEOUT_MS, send, type ByteStream, type HttpResponse 
 import type { CancelOutcome, FluxProvider, ImageBytes, JobResult, JobScope, ProviderSession, StatusOnce, SubmittedJob } from '../types';
 import { baseUrlFromCredential, internalHostsAllowedBy, plainHttpOriginOf } from '../baseUrl';
 import { buildInput } from '../fields';
-import { lookupLink, onOrigin, readStatusOnce } from '../lookup';
+import { getStatusJson, lookupLink, onOrigin, readStatusOnce } from '../lookup';
 import { jobTimeout, Pacer, pollUntilDone, type PollStep } from '../polling';
 import { putPresigned } from '../upload';
 import { FAL, FAL_FIELDS, pollDelayMs } from './fal.constants';
@@ -238,15 +238,7 @@ class FalSession implements ProviderSession {
 
 	/** One status request: done, not yet (IN_QUEUE, IN_PROGRESS), or the job's failure. */
 	private async statusStep(scope: JobScope, job: SubmittedJob, timeoutMs: number, elapsedMs: number): Promise<PollStep> {
-		const response = await send(scope.ctx, errors, {
-			method: 'GET',
-			url: withQuery(job.links.status, 'logs', '0'),
-			purpose: 'status',
-			credentialType: CREDENTIAL,
-			signal: scope.signal,
-			timeoutMs,
-		});
-		const body = readJson(errors, response, 'job status');
+		const body = await getStatusJson(scope, errors, CREDENTIAL, withQuery(job.links.status, 'logs', '0'), timeoutMs, 'job status');
 		const status = body.status;
 		if (status === FAL.status.done) {
 			if (body.error) throw jobError(body.error, body.error_type);

@@ -9,7 +9,7 @@ import { secretScrubber } from '../../transport/redact';
 import { readJson, send } from '../../transport/http';
 import { baseUrlFromCredential, internalHostsAllowedBy, plainHttpOriginOf } from '../baseUrl';
 import { buildInput } from '../fields';
-import { lookupLink, onOrigin, readStatusOnce } from '../lookup';
+import { getStatusJson, lookupLink, onOrigin, readStatusOnce } from '../lookup';
 import { jobTimeout, Pacer, pollUntilDone, type PollStep } from '../polling';
 import { UPLOAD_TIMEOUT_MS } from '../upload';
 import type { CancelOutcome, FluxProvider, ImageBytes, JobResult, JobScope, ProviderSession, ResultImage, StatusOnce, SubmittedJob } from '../types';
@@ -184,18 +184,7 @@ class ReplicateSession implements ProviderSession {
 
 	/** One `GET urls.get`: succeeded, starting/processing, or the prediction's failure. */
 	private async statusStep(scope: JobScope, job: SubmittedJob, timeoutMs: number, elapsedMs: number): Promise<PollStep> {
-		const prediction = readJson(
-			errors,
-			await send(scope.ctx, errors, {
-				method: 'GET',
-				url: job.links.get,
-				purpose: 'status',
-				credentialType: CREDENTIAL,
-				signal: scope.signal,
-				timeoutMs,
-			}),
-			'prediction status',
-		);
+		const prediction = await getStatusJson(scope, errors, CREDENTIAL, job.links.get, timeoutMs, 'prediction status');
 		const status = String(prediction.status ?? '');
 		if (status === REPLICATE.status.succeeded) return { done: true, status: prediction };
 		if ((REPLICATE.status.pending as readonly string[]).includes(status)) {

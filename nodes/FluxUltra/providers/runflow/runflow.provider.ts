@@ -10,7 +10,7 @@ import { secretScrubber } from '../../transport/redact';
 import { readJson, send, type HttpResponse } from '../../transport/http';
 import { baseUrlFromCredential, internalHostsAllowedBy, plainHttpOriginOf } from '../baseUrl';
 import { buildInput } from '../fields';
-import { lookupLink, onOrigin, readStatusOnce } from '../lookup';
+import { getStatusJson, lookupLink, onOrigin, readStatusOnce } from '../lookup';
 import { jobTimeout, Pacer, pollUntilDone, type PollStep } from '../polling';
 import { putPresigned } from '../upload';
 import type { CancelOutcome, FluxProvider, ImageBytes, JobResult, JobScope, ProviderSession, ResultImage, StatusOnce, SubmittedJob } from '../types';
@@ -187,18 +187,7 @@ class RunflowSession implements ProviderSession {
 
 	/** One `GET /v1/runs/{id}`: succeeded, still pending, or the run's failure. */
 	private async statusStep(scope: JobScope, job: SubmittedJob, timeoutMs: number, elapsedMs: number): Promise<PollStep> {
-		const run = readJson(
-			errors,
-			await send(scope.ctx, errors, {
-				method: 'GET',
-				url: job.links.run,
-				purpose: 'status',
-				credentialType: CREDENTIAL,
-				signal: scope.signal,
-				timeoutMs,
-			}),
-			'run status',
-		);
+		const run = await getStatusJson(scope, errors, CREDENTIAL, job.links.run, timeoutMs, 'run status');
 		const status = String(run.status_code ?? run.status ?? '');
 		if (includes(RUNFLOW.status.succeeded, status)) return { done: true, status: run };
 		if (includes(RUNFLOW.status.failed, status)) throw runFailure(run);
