@@ -1,6 +1,7 @@
 import nock from 'nock';
 import { describe, expect, it } from 'vitest';
 
+import { FluxUltra } from '../../../../nodes/FluxUltra/FluxUltra.node';
 import { toBflInput } from '../../../../nodes/FluxUltra/providers/bfl/bfl.provider';
 import { toReplicateBody } from '../../../../nodes/FluxUltra/providers/replicate/replicate.provider';
 import { toRunflowBody } from '../../../../nodes/FluxUltra/providers/runflow/runflow.provider';
@@ -196,5 +197,33 @@ describe('Get Result: finished, running, failed', () => {
 		const [out] = await harness.run();
 		expect(out[0].json).toMatchObject({ status: 'running', providerStatus: 'IN_QUEUE' });
 		expect(harness.requests.every((r) => r.method === 'GET')).toBe(true);
+	});
+});
+
+describe('the editor: Get Result shows its own fields, and none of the job fields', () => {
+	const properties = new FluxUltra().description.properties;
+	const shownFor = (name: string, inOptions = false) => {
+		const list = inOptions ? (properties.find((p) => p.name === 'options')!.options as typeof properties) : properties;
+		const found = list.filter((p) => p.name === name);
+		expect(found.length, name).toBeGreaterThan(0);
+		return found.flatMap((p) => {
+			const show = p.displayOptions?.show?.[inOptions ? '/operation' : 'operation'];
+			return show ? (show as string[]) : ['generate', 'remix', 'getResult'];
+		});
+	};
+
+	it('lists Get Result as an operation, with Request ID and Job Links defaulting to the submitted item', () => {
+		const operation = properties.find((p) => p.name === 'operation')!;
+		expect((operation.options as Array<{ value: string }>).map((o) => o.value)).toEqual(['generate', 'remix', 'getResult']);
+		expect(properties.find((p) => p.name === 'requestId')).toMatchObject({ default: '={{ $json.requestId }}', displayOptions: { show: { operation: ['getResult'] } } });
+		expect(properties.find((p) => p.name === 'jobLinks')).toMatchObject({ type: 'json', default: '={{ $json.links }}', displayOptions: { show: { operation: ['getResult'] } } });
+	});
+
+	it('hides the job fields and job options for Get Result, keeps the output options', () => {
+		for (const name of ['prompt', 'aspectRatio', 'numImages', 'outputFormat', 'waitForCompletion', 'imageSource']) expect(shownFor(name), name).not.toContain('getResult');
+		expect(shownFor('waitForCompletion')).toEqual(['generate', 'remix']);
+		expect(properties.find((p) => p.name === 'waitForCompletion')).toMatchObject({ type: 'boolean', default: true });
+		for (const name of ['webhookUrl', 'seed', 'timeout']) expect(shownFor(name, true), name).not.toContain('getResult');
+		for (const name of ['binaryPropertyOutput', 'fileName', 'maxImageSize', 'maxParallelJobs']) expect(shownFor(name, true), name).toContain('getResult');
 	});
 });
