@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { startMockFal, type MockFal } from '../test/mock-provider/falServer';
 import { activateWorkflow, createInstance, e2eHosts, freePort, jsonFile, n8nHost, packPackage, startMain, stopAll, until, waitForWebhook, type N8nInstance } from './n8n';
+import { BRIEFS, expectCollected, startCollector, SUBMIT_COLLECT_PATH, submitCollectWorkflow, triggerSubmitCollect } from './submitCollect';
 
 /**
  * n8n in queue mode, the way it scales out: Redis (Debian's redis-server, installed by
@@ -14,7 +15,9 @@ import { activateWorkflow, createInstance, e2eHosts, freePort, jsonFile, n8nHost
  * executions. Concurrent webhook calls each bring a batch of briefs; every image must come back,
  * whichever worker ran the execution. The node keeps no state outside an execution, so nothing is
  * shared between workers but the provider. Then 1,000 items: 10 concurrent calls of 100 briefs,
- * one image each, against a fast mock: every item comes back, nothing twice.
+ * one image each, against a fast mock: every item comes back, nothing twice. Last, the
+ * submit-now-collect-later example: its execution sleeps in the database while the jobs run and is
+ * resumed on a worker by the provider's webhook call.
  */
 
 /** The hosts: E2E_QUEUE_HOST (comma-separated), else those of the suite (E2E_HOSTS, or both). */
@@ -100,6 +103,8 @@ describe.each(HOSTS)('queue mode (%s): Redis, a main instance and two workers', 
 	let instance: N8nInstance;
 	let fal: MockFal;
 	let fastFal: MockFal;
+	let asyncFal: MockFal;
+	let collector: Awaited<ReturnType<typeof startCollector>>;
 	let redis: ChildProcess;
 	let port: number;
 	const processes: Array<ChildProcess & { logs: string[] }> = [];
@@ -124,11 +129,15 @@ describe.each(HOSTS)('queue mode (%s): Redis, a main instance and two workers', 
 		});
 		fal = await startMockFal({ latencyMs: 800, scale: 0.1 });
 		fastFal = await startMockFal({ latencyMs: LARGE.latencyMs, scale: 0.02, imagePool: 8 });
+		asyncFal = await startMockFal({ latencyMs: 1500, scale: 0.1 });
+		collector = await startCollector();
 		await instance.cli([
 			'import:credentials',
 			`--input=${jsonFile(instance, 'credentials.json', [
 				{ id: 'falApiQueue0001', name: 'fal.ai (mock falApiQueue0001)', type: 'falApi', data: { apiKey: 'dummy-queue-key', baseUrl: fal.url } },
 				{ id: 'falApiQueue0002', name: 'fal.ai (mock falApiQueue0002)', type: 'falApi', data: { apiKey: 'dummy-queue-key', baseUrl: fastFal.url } },
+				// The credential the example workflows name.
+				{ id: 'falApiExample01', name: 'fal.ai account', type: 'falApi', data: { apiKey: 'dummy-queue-key', baseUrl: asyncFal.url } },
 			])}`,
 		]);
 		await instance.cli(['import:workflow', `--input=${jsonFile(instance, 'batch.json', batchWorkflow())}`]);
@@ -136,11 +145,14 @@ describe.each(HOSTS)('queue mode (%s): Redis, a main instance and two workers', 
 		await instance.cli(['import:workflow', `--input=${jsonFile(instance, 'large.json', batchWorkflow(large))}`]);
 		await activateWorkflow(instance, 'queueBatch');
 		await activateWorkflow(instance, 'queueLarge');
+		await instance.cli(['import:workflow', `--input=${jsonFile(instance, 'async.json', submitCollectWorkflow(collector.url))}`]);
+		await activateWorkflow(instance, 'asyncSubmitCollect');
 
 		// Each process runs its own task-runner broker: give each a free port.
 		const main = await startMain(instance, processes);
 		await waitForWebhook(instance, 'flux-batch', () => main.logs.join(''));
 		await waitForWebhook(instance, 'flux-large', () => main.logs.join(''));
+		await waitForWebhook(instance, SUBMIT_COLLECT_PATH, () => main.logs.join(''));
 		for (let w = 0; w < 2; w++) {
 			const worker = instance.spawn(['worker', '--concurrency=2'], { N8N_RUNNERS_BROKER_PORT: String(await freePort()) });
 			processes.push(worker);
@@ -153,6 +165,8 @@ describe.each(HOSTS)('queue mode (%s): Redis, a main instance and two workers', 
 		redis?.kill('SIGKILL');
 		await fal?.close();
 		await fastFal?.close();
+		await asyncFal?.close();
+		await collector?.close();
 	});
 
 	it(`${CALLS} concurrent webhook calls × ${BRIEFS_PER_CALL} briefs: every image comes back, executions spread over the workers`, async ({ task }) => {
@@ -201,5 +215,16 @@ describe.each(HOSTS)('queue mode (%s): Redis, a main instance and two workers', 
 		expect(ranBy.reduce((a, b) => a + b, 0)).toBe(LARGE.calls);
 		expect(ranBy.every((n) => n > 0), `executions per worker: ${ranBy.join(', ')}`).toBe(true);
 		task.meta.figures = `${HOST} queue mode: ${items.length} items in (${LARGE.calls} executions of ${LARGE.briefsPerCall}), ${items.length} images out, ${fastFal.counts.submit} jobs, mock latency ${LARGE.latencyMs} ms, Max Parallel Jobs 16: ${wall} ms; executions per worker ${ranBy.join(' / ')}`;
+	});
+
+	it('submit now, collect later: the execution sleeps while the jobs run and a worker resumes it on the webhook call', async ({ task }) => {
+		const workers = processes.slice(1);
+		const logs = () => processes.map((p) => p.logs.join('')).join('\n');
+		const started = Date.now();
+		await triggerSubmitCollect(port, logs);
+		await until(`${BRIEFS} images at the end of the workflow`, () => collector.delivered.length >= BRIEFS, 120_000, logs);
+		const wall = Date.now() - started;
+		const figures = await expectCollected(asyncFal, collector.delivered, 0.1);
+		task.meta.figures = `${HOST} queue mode: submit → Wait (webhook) → Get Result, ${BRIEFS} jobs (one a straggler): last image ${wall} ms after the trigger; webhook calls answered ${figures.webhookAnswers}; worker log lines "started execution": ${workers.map((w) => (w.logs.join('').match(/started execution/gi) ?? []).length).join(' / ')}`;
 	});
 });
