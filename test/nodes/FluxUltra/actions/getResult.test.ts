@@ -101,6 +101,25 @@ describe('Completion Webhook URL: each provider gets it in its own field', () =>
 	});
 });
 
+describe('Wait for Completion off: the same submit path, never paid twice', () => {
+	it('a submit answered 500 is not resent: an error item saying the job may exist, and no status read', async () => {
+		useVirtualClock();
+		nock(QUEUE).post(ENDPOINT_PATH.generate).reply(500, { detail: 'boom' });
+		const harness = createHarness({ params: { ...GENERATE_PARAMS, waitForCompletion: false }, continueOnFail: true });
+		const [out] = await harness.run();
+		expect(out).toHaveLength(1);
+		expect(out[0]).toMatchObject({ json: { errorKind: 'maybe_submitted' }, pairedItem: { item: 0 } });
+		expect(harness.requests).toHaveLength(1);
+	});
+
+	it('validates every item before the first submit, as a waiting run does', async () => {
+		const harness = createHarness({ params: { ...GENERATE_PARAMS, waitForCompletion: false, numImages: (i: number) => (i === 1 ? 9 : 1) }, items: [{ json: {} }, { json: {} }] });
+		const error = await harness.fail();
+		expect(error.message).toBe('Invalid value for "Number of Images": must be a whole number from 1 to 4 [item 1]');
+		expect(harness.requests).toHaveLength(0);
+	});
+});
+
 describe('Get Result: a link from item JSON gets the key only on the provider API host', () => {
 	const forged = {
 		fal: { links: { status: 'https://attacker.example/fal-ai/flux-pro/requests/r1/status', result: `${QUEUE}${APP_PATH}/requests/r1` }, field: 'status' },
