@@ -1,6 +1,7 @@
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -282,4 +283,61 @@ export function workflowNode(
 	extra: Record<string, unknown> = {},
 ) {
 	return { id: `00000000-0000-4000-8000-00000000000${x / 220}`, name, type, typeVersion, position: [x, 0], parameters, ...extra };
+}
+
+/** A free TCP port on 127.0.0.1. */
+export async function freePort(): Promise<number> {
+	return await new Promise((done) => {
+		const server = createServer();
+		server.listen(0, '127.0.0.1', () => {
+			const { port } = server.address() as { port: number };
+			server.close(() => done(port));
+		});
+	});
+}
+
+/** Polls `check` every half second until it holds; on timeout, fails with the tail of `logs`. */
+export async function until(what: string, check: () => Promise<boolean> | boolean, timeoutMs: number, logs?: () => string): Promise<void> {
+	const deadline = Date.now() + timeoutMs;
+	while (Date.now() < deadline) {
+		if (await check()) return;
+		await new Promise((r) => setTimeout(r, 500));
+	}
+	throw new Error(`timed out waiting for ${what}\n${logs?.().slice(-3000) ?? ''}`);
+}
+
+/** Activates an imported workflow so its triggers listen: `publish:workflow` on 2.x, `update:workflow --active` on 1.x. */
+export async function activateWorkflow(instance: N8nInstance, id: string): Promise<void> {
+	const major = Number(instance.host.version.split('.')[0]);
+	await instance.cli(major >= 2 ? ['publish:workflow', `--id=${id}`] : ['update:workflow', `--id=${id}`, '--active=true']);
+}
+
+/**
+ * `n8n start` on the instance's N8N_PORT, resolved once /healthz answers; it is added to `processes`
+ * at once (so it is stopped even if it never gets healthy). Its own task-runner broker port.
+ */
+export async function startMain(instance: N8nInstance, processes: ChildProcess[]): Promise<ChildProcess & { logs: string[] }> {
+	const main = instance.spawn(['start'], { N8N_RUNNERS_BROKER_PORT: String(await freePort()) });
+	processes.push(main);
+	await until('the main instance', async () => (await fetch(`http://127.0.0.1:${instance.env.N8N_PORT}/healthz`).catch(() => undefined))?.ok === true, 180_000, () => main.logs.join(''));
+	// /healthz answers before the active workflows' webhooks are registered; this line comes after.
+	await until('the active workflows', () => main.logs.join('').includes('Editor is now accessible'), 180_000, () => main.logs.join(''));
+	return main;
+}
+
+/** Stops processes started for a test: SIGTERM, then SIGKILL for any still running after 1.5 s. */
+export async function stopAll(processes: ChildProcess[]): Promise<void> {
+	for (const p of processes) p.kill('SIGTERM');
+	await new Promise((r) => setTimeout(r, 1500));
+	for (const p of processes) if (p.exitCode === null) p.kill('SIGKILL');
+}
+
+/**
+ * Waits until a production webhook (registered for POST) answers: 2.x activates published
+ * workflows in the background after start-up. A GET is refused with "Did you mean to make a POST
+ * request?" once it is registered, and "is not registered" before; nothing runs.
+ */
+export async function waitForWebhook(instance: N8nInstance, path: string, logs?: () => string): Promise<void> {
+	const url = `http://127.0.0.1:${instance.env.N8N_PORT}/webhook/${path}`;
+	await until(`the webhook ${path}`, async () => /Did you mean to make a POST/.test(await (await fetch(url).catch(() => undefined))?.text().catch(() => '') ?? ''), 180_000, logs);
 }

@@ -1,50 +1,46 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { startMockFal, type MockFal } from '../test/mock-provider/falServer';
-import { createInstance, jsonFile, n8nHost, packPackage, type N8nInstance } from './n8n';
+import { activateWorkflow, createInstance, e2eHosts, freePort, jsonFile, n8nHost, packPackage, startMain, stopAll, until, waitForWebhook, type N8nInstance } from './n8n';
+import { BRIEFS, expectCollected, startCollector, SUBMIT_COLLECT_PATH, submitCollectWorkflow, triggerSubmitCollect } from './submitCollect';
 
 /**
  * n8n in queue mode, the way it scales out: Redis (Debian's redis-server, installed by
  * scripts/install-redis.sh), one main instance taking webhooks, and two workers running the
  * executions. Concurrent webhook calls each bring a batch of briefs; every image must come back,
  * whichever worker ran the execution. The node keeps no state outside an execution, so nothing is
- * shared between workers but the provider.
+ * shared between workers but the provider. Then 1,000 items: 10 concurrent calls of 100 briefs,
+ * one image each, against a fast mock: every item comes back, nothing twice. Last, the
+ * submit-now-collect-later example: its execution sleeps in the database while the jobs run and is
+ * resumed on a worker by the provider's webhook call.
  */
 
-const HOST = process.env.E2E_QUEUE_HOST ?? 'n8n-2';
+/** The hosts: E2E_QUEUE_HOST (comma-separated), else those of the suite (E2E_HOSTS, or both). */
+const HOSTS = process.env.E2E_QUEUE_HOST ? process.env.E2E_QUEUE_HOST.split(',').map((h) => h.trim()) : e2eHosts();
 const CALLS = 6;
 const BRIEFS_PER_CALL = 3;
 const IMAGES_PER_BRIEF = 2;
+/** The 1,000-item run. */
+const LARGE = { calls: 10, briefsPerCall: 100, latencyMs: 50 };
 
-async function freePort(): Promise<number> {
-	return await new Promise((done) => {
-		const server = createServer();
-		server.listen(0, '127.0.0.1', () => {
-			const { port } = server.address() as { port: number };
-			server.close(() => done(port));
-		});
-	});
-}
-
-async function until(what: string, check: () => Promise<boolean> | boolean, timeoutMs: number, logs?: () => string) {
-	const deadline = Date.now() + timeoutMs;
-	while (Date.now() < deadline) {
-		if (await check()) return;
-		await new Promise((r) => setTimeout(r, 500));
-	}
-	throw new Error(`timed out waiting for ${what}\n${logs?.().slice(-3000) ?? ''}`);
-}
-
-function batchWorkflow() {
-	return {
+function batchWorkflow(
+	{ id, path, webhookId, credential, numImages, options }: { id: string; path: string; webhookId: string; credential: string; numImages: number; options: Record<string, unknown> } = {
 		id: 'queueBatch',
-		name: 'e2e: queue-mode batch',
+		path: 'flux-batch',
+		webhookId: 'b7b1f5a2-0c55-4f3e-9a51-7f1e2d3c4b5a',
+		credential: 'falApiQueue0001',
+		numImages: IMAGES_PER_BRIEF,
+		options: {},
+	},
+) {
+	return {
+		id,
+		name: `e2e: queue-mode batch (${path})`,
 		nodes: [
 			{
 				id: '10000000-0000-4000-8000-000000000001',
@@ -52,8 +48,8 @@ function batchWorkflow() {
 				type: 'n8n-nodes-base.webhook',
 				typeVersion: 2,
 				position: [0, 0],
-				webhookId: 'b7b1f5a2-0c55-4f3e-9a51-7f1e2d3c4b5a',
-				parameters: { httpMethod: 'POST', path: 'flux-batch', responseMode: 'lastNode', responseData: 'allEntries', options: {} },
+				webhookId,
+				parameters: { httpMethod: 'POST', path, responseMode: 'lastNode', responseData: 'allEntries', options: {} },
 			},
 			{
 				id: '10000000-0000-4000-8000-000000000002',
@@ -75,11 +71,11 @@ function batchWorkflow() {
 					prompt: '={{ $json.prompt }}',
 					imageSource: 'none',
 					aspectRatio: '4:3',
-					numImages: IMAGES_PER_BRIEF,
+					numImages,
 					outputFormat: 'jpeg',
-					options: {},
+					options,
 				},
-				credentials: { falApi: { id: 'falApiQueue0001', name: 'fal.ai (mock)' } },
+				credentials: { falApi: { id: credential, name: `fal.ai (mock ${credential})` } },
 			},
 		],
 		connections: {
@@ -91,9 +87,24 @@ function batchWorkflow() {
 	};
 }
 
-describe(`queue mode (${HOST}): Redis, a main instance and two workers`, () => {
+/** POSTs briefs to a production webhook; the items its last node put out. */
+async function postBriefs(port: number, path: string, prompts: string[]): Promise<Array<Record<string, unknown>>> {
+	const response = await fetch(`http://127.0.0.1:${port}/webhook/${path}`, {
+		method: 'POST',
+		headers: { 'content-type': 'application/json' },
+		body: JSON.stringify({ briefs: prompts.map((prompt) => ({ prompt })) }),
+	});
+	const text = await response.text();
+	expect(response.status, text.slice(0, 500)).toBe(200);
+	return JSON.parse(text) as Array<Record<string, unknown>>;
+}
+
+describe.each(HOSTS)('queue mode (%s): Redis, a main instance and two workers', (HOST) => {
 	let instance: N8nInstance;
 	let fal: MockFal;
+	let fastFal: MockFal;
+	let asyncFal: MockFal;
+	let collector: Awaited<ReturnType<typeof startCollector>>;
 	let redis: ChildProcess;
 	let port: number;
 	const processes: Array<ChildProcess & { logs: string[] }> = [];
@@ -117,19 +128,31 @@ describe(`queue mode (${HOST}): Redis, a main instance and two workers`, () => {
 			OFFLOAD_MANUAL_EXECUTIONS_TO_WORKERS: 'true',
 		});
 		fal = await startMockFal({ latencyMs: 800, scale: 0.1 });
+		fastFal = await startMockFal({ latencyMs: LARGE.latencyMs, scale: 0.02, imagePool: 8 });
+		asyncFal = await startMockFal({ latencyMs: 1500, scale: 0.1 });
+		collector = await startCollector();
 		await instance.cli([
 			'import:credentials',
-			`--input=${jsonFile(instance, 'credentials.json', [{ id: 'falApiQueue0001', name: 'fal.ai (mock)', type: 'falApi', data: { apiKey: 'dummy-queue-key', baseUrl: fal.url } }])}`,
+			`--input=${jsonFile(instance, 'credentials.json', [
+				{ id: 'falApiQueue0001', name: 'fal.ai (mock falApiQueue0001)', type: 'falApi', data: { apiKey: 'dummy-queue-key', baseUrl: fal.url } },
+				{ id: 'falApiQueue0002', name: 'fal.ai (mock falApiQueue0002)', type: 'falApi', data: { apiKey: 'dummy-queue-key', baseUrl: fastFal.url } },
+				// The credential the example workflows name.
+				{ id: 'falApiExample01', name: 'fal.ai account', type: 'falApi', data: { apiKey: 'dummy-queue-key', baseUrl: asyncFal.url } },
+			])}`,
 		]);
 		await instance.cli(['import:workflow', `--input=${jsonFile(instance, 'batch.json', batchWorkflow())}`]);
-		// Activation: `publish:workflow` on 2.x, `update:workflow --active` on 1.x.
-		const major = Number(host.version.split('.')[0]);
-		await instance.cli(major >= 2 ? ['publish:workflow', '--id=queueBatch'] : ['update:workflow', '--id=queueBatch', '--active=true']);
+		const large = { id: 'queueLarge', path: 'flux-large', webhookId: 'c8c2f6b3-1d66-4a4f-8b62-8a2f3e4d5c6b', credential: 'falApiQueue0002', numImages: 1, options: { maxParallelJobs: 16 } };
+		await instance.cli(['import:workflow', `--input=${jsonFile(instance, 'large.json', batchWorkflow(large))}`]);
+		await activateWorkflow(instance, 'queueBatch');
+		await activateWorkflow(instance, 'queueLarge');
+		await instance.cli(['import:workflow', `--input=${jsonFile(instance, 'async.json', submitCollectWorkflow(collector.url))}`]);
+		await activateWorkflow(instance, 'asyncSubmitCollect');
 
 		// Each process runs its own task-runner broker: give each a free port.
-		const main = instance.spawn(['start'], { N8N_RUNNERS_BROKER_PORT: String(await freePort()) });
-		processes.push(main);
-		await until('the main instance', async () => (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined))?.ok === true, 180_000, () => main.logs.join(''));
+		const main = await startMain(instance, processes);
+		await waitForWebhook(instance, 'flux-batch', () => main.logs.join(''));
+		await waitForWebhook(instance, 'flux-large', () => main.logs.join(''));
+		await waitForWebhook(instance, SUBMIT_COLLECT_PATH, () => main.logs.join(''));
 		for (let w = 0; w < 2; w++) {
 			const worker = instance.spawn(['worker', '--concurrency=2'], { N8N_RUNNERS_BROKER_PORT: String(await freePort()) });
 			processes.push(worker);
@@ -138,27 +161,18 @@ describe(`queue mode (${HOST}): Redis, a main instance and two workers`, () => {
 	}, 45 * 60_000);
 
 	afterAll(async () => {
-		for (const p of processes) p.kill('SIGTERM');
-		await new Promise((r) => setTimeout(r, 1500));
-		for (const p of processes) if (p.exitCode === null) p.kill('SIGKILL');
+		await stopAll(processes);
 		redis?.kill('SIGKILL');
 		await fal?.close();
+		await fastFal?.close();
+		await asyncFal?.close();
+		await collector?.close();
 	});
 
 	it(`${CALLS} concurrent webhook calls × ${BRIEFS_PER_CALL} briefs: every image comes back, executions spread over the workers`, async ({ task }) => {
 		const started = Date.now();
 		const responses = await Promise.all(
-			Array.from({ length: CALLS }, async (_, call) => {
-				const briefs = Array.from({ length: BRIEFS_PER_CALL }, (_, b) => ({ prompt: `call ${call} brief ${b}` }));
-				const response = await fetch(`http://127.0.0.1:${port}/webhook/flux-batch`, {
-					method: 'POST',
-					headers: { 'content-type': 'application/json' },
-					body: JSON.stringify({ briefs }),
-				});
-				const text = await response.text();
-				expect(response.status, text.slice(0, 500)).toBe(200);
-				return JSON.parse(text) as Array<Record<string, unknown>>;
-			}),
+			Array.from({ length: CALLS }, async (_, call) => await postBriefs(port, 'flux-batch', Array.from({ length: BRIEFS_PER_CALL }, (_, b) => `call ${call} brief ${b}`))),
 		);
 		const wall = Date.now() - started;
 
@@ -177,5 +191,40 @@ describe(`queue mode (${HOST}): Redis, a main instance and two workers`, () => {
 		expect(ranBy.reduce((a, b) => a + b, 0)).toBe(CALLS);
 		expect(ranBy.every((n) => n > 0), `executions per worker: ${ranBy.join(', ')}`).toBe(true);
 		task.meta.figures = `${HOST} queue mode: ${CALLS} executions (${CALLS * BRIEFS_PER_CALL} jobs, ${CALLS * BRIEFS_PER_CALL * IMAGES_PER_BRIEF} images) in ${wall} ms; executions per worker ${ranBy.join(' / ')}`;
+	});
+
+	it(`${LARGE.calls * LARGE.briefsPerCall} items in ${LARGE.calls} concurrent executions over the two workers: nothing lost, nothing twice`, async ({ task }) => {
+		const workers = processes.slice(1);
+		const ranBefore = workers.map((w) => (w.logs.join('').match(/started execution/gi) ?? []).length);
+		const started = Date.now();
+		const responses = await Promise.all(
+			Array.from({ length: LARGE.calls }, async (_, call) => await postBriefs(port, 'flux-large', Array.from({ length: LARGE.briefsPerCall }, (_, b) => `large ${call}-${b}`))),
+		);
+		const wall = Date.now() - started;
+
+		const items = responses.flat();
+		expect(items).toHaveLength(LARGE.calls * LARGE.briefsPerCall);
+		for (const [call, out] of responses.entries()) {
+			expect(out.map((item) => item.prompt)).toEqual(Array.from({ length: LARGE.briefsPerCall }, (_, b) => `large ${call}-${b}`));
+		}
+		expect(items.every((item) => item.provider === 'fal' && item.contentType === 'image/jpeg' && Number(item.fileSize) > 0)).toBe(true);
+		expect(new Set(items.map((item) => item.requestId)).size).toBe(items.length);
+		expect(fastFal.counts.submit).toBe(items.length);
+		expect(fastFal.counts.download).toBe(items.length);
+		const ranBy = workers.map((w, n) => (w.logs.join('').match(/started execution/gi) ?? []).length - ranBefore[n]);
+		expect(ranBy.reduce((a, b) => a + b, 0)).toBe(LARGE.calls);
+		expect(ranBy.every((n) => n > 0), `executions per worker: ${ranBy.join(', ')}`).toBe(true);
+		task.meta.figures = `${HOST} queue mode: ${items.length} items in (${LARGE.calls} executions of ${LARGE.briefsPerCall}), ${items.length} images out, ${fastFal.counts.submit} jobs, mock latency ${LARGE.latencyMs} ms, Max Parallel Jobs 16: ${wall} ms; executions per worker ${ranBy.join(' / ')}`;
+	});
+
+	it('submit now, collect later: the execution sleeps while the jobs run and a worker resumes it on the webhook call', async ({ task }) => {
+		const workers = processes.slice(1);
+		const logs = () => processes.map((p) => p.logs.join('')).join('\n');
+		const started = Date.now();
+		await triggerSubmitCollect(port, logs);
+		await until(`${BRIEFS} images at the end of the workflow`, () => collector.delivered.length >= BRIEFS, 120_000, logs);
+		const wall = Date.now() - started;
+		const figures = await expectCollected(asyncFal, collector.delivered, 0.1);
+		task.meta.figures = `${HOST} queue mode: submit → Wait (webhook) → Get Result, ${BRIEFS} jobs (one a straggler): last image ${wall} ms after the trigger; webhook calls answered ${figures.webhookAnswers}; worker log lines "started execution": ${workers.map((w) => (w.logs.join('').match(/started execution/gi) ?? []).length).join(' / ')}`;
 	});
 });

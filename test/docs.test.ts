@@ -4,8 +4,8 @@ import type { INodeProperties } from 'n8n-workflow';
 import { describe, expect, it } from 'vitest';
 
 import { FluxUltra } from '../nodes/FluxUltra/FluxUltra.node';
-import { displayNameForApiField, NODE_OPTION_PARAMS, OPERATION_NAMES, OPERATIONS, PROVIDER_PARAMS } from '../nodes/FluxUltra/parameters/table';
-import { validateItemParameters } from '../nodes/FluxUltra/parameters/validation';
+import { displayNameForApiField, GET_RESULT, NODE_OPTION_PARAMS, OPERATION_NAMES, OPERATIONS, PROVIDER_PARAMS } from '../nodes/FluxUltra/parameters/table';
+import { validateItemParameters, validateOptions } from '../nodes/FluxUltra/parameters/validation';
 import { CANONICAL_FIELDS, type FieldSupport } from '../nodes/FluxUltra/providers/fields';
 import { PROVIDERS } from '../nodes/FluxUltra/providers/registry';
 
@@ -89,6 +89,12 @@ describe('example workflows', () => {
 			// Expressions stand in for item data here; a sample value of the right kind replaces them.
 			const sample = (v: unknown) => (typeof v === 'string' && v.startsWith('=') ? (v.includes('aspect') ? '16:9' : 'sample prompt') : v);
 			const main = Object.fromEntries(Object.entries(node.parameters).map(([k, v]) => [k, sample(v)]));
+			// An expression for Completion Webhook URL ({{ $execution.resumeUrl }}) yields a URL.
+			if (typeof options.webhookUrl === 'string' && options.webhookUrl.startsWith('=')) options.webhookUrl = 'https://n8n.example.com/webhook-waiting/1';
+			if (main.operation === GET_RESULT) {
+				expect(() => validateOptions(GET_RESULT, options)).not.toThrow();
+				continue;
+			}
 			expect(() =>
 				validateItemParameters({
 					operation: main.operation,

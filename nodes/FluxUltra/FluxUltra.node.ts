@@ -8,6 +8,8 @@ import {
 
 import { forAgentTool, runsAsAgentTool } from './actions/agentTool';
 import { route } from './actions/router';
+import { resultInputProperties } from './parameters/resultInput';
+import { GET_RESULT } from './parameters/table';
 import { jobProperties } from './parameters/ui';
 import {
 	credentialDescriptions,
@@ -67,10 +69,17 @@ export class FluxUltra implements INodeType {
 						action: 'Generate images with a fine tune',
 						description: 'Create images from a prompt with your own fine-tune, e.g. a brand style or product (FLUX 1.1 [pro] ultra fine-tuned; fal.ai and Black Forest Labs)',
 					},
+					{
+						name: 'Get Result',
+						value: GET_RESULT,
+						action: 'Get the result of a job',
+						description: 'Collect the images of a job created with Wait for Completion off, or learn that it is still running',
+					},
 				],
 				default: 'generate',
 			},
 			...unsupportedNotices(),
+			...resultInputProperties(),
 			...jobProperties(fieldsHiddenByProvider()),
 		],
 	};

@@ -3,7 +3,7 @@ import { createServer, type ServerResponse } from 'node:http';
 
 import { sniffImage } from '../../nodes/FluxUltra/helpers/images';
 import { makeImage, ULTRA_SIZES } from './images';
-import { faultDrawer, listenLoopback, readBody, sendJson, type MockFaults } from './loopback';
+import { faultDrawer, listenLoopback, readBody, scheduleWebhook, sendJson, type MockFaults, type WebhookDelivery } from './loopback';
 
 /**
  * A loopback stand-in for Black Forest Labs' API (https://api.bfl.ai), close enough that the node
@@ -41,6 +41,8 @@ export interface MockBfl {
 	tasks: Map<string, BflTask>;
 	counts: { submit: number; poll: number; download: number; credits: number };
 	faults: { 429: number; 503: number };
+	/** Calls made to `webhook_url`s when tasks ended (the payload is the get_result answer: UNCONFIRMED). */
+	webhooks: WebhookDelivery[];
 	close(): Promise<void>;
 }
 
@@ -141,6 +143,7 @@ export async function startMockBfl(options: MockBflOptions = {}): Promise<MockBf
 	const tasks = new Map<string, BflTask>();
 	const files = new Map<string, Buffer>();
 	const counts = { submit: 0, poll: 0, download: 0, credits: 0 };
+	const webhooks: WebhookDelivery[] = [];
 	let base = '';
 
 	const send = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) =>
@@ -240,6 +243,10 @@ export async function startMockBfl(options: MockBflOptions = {}): Promise<MockBf
 					outcome: outcomeFor(input.prompt),
 				};
 				tasks.set(task.id, task);
+				if (typeof input.webhook_url === 'string') {
+					const headers: Record<string, string> = typeof input.webhook_secret === 'string' ? { 'x-webhook-secret': input.webhook_secret } : {};
+					scheduleWebhook(webhooks, input.webhook_url, task.outcome === 'Request Moderated' ? 0 : latencyMs, () => resultBody(task), headers);
+				}
 				return send(res, 200, { id: task.id, polling_url: `${base}/v1/get_result?id=${task.id}`, cost: 6, input_mp: 0, output_mp: 4.2 });
 			}
 
@@ -258,5 +265,5 @@ export async function startMockBfl(options: MockBflOptions = {}): Promise<MockBf
 
 	const loopback = await listenLoopback(server, options.port);
 	base = loopback.url;
-	return { url: base, tasks, counts, faults: faults.counts, close: loopback.close };
+	return { url: base, tasks, counts, faults: faults.counts, webhooks, close: loopback.close };
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type ServerResponse } from 'node:http';
 
 import { makeImage, ULTRA_SIZES } from './images';
-import { faultDrawer, listenLoopback, readBody, sendJson, type MockFaults } from './loopback';
+import { faultDrawer, listenLoopback, readBody, scheduleWebhook, sendJson, type MockFaults, type WebhookDelivery } from './loopback';
 
 /**
  * A loopback stand-in for fal.ai's queue API, close enough that the node cannot tell: the same
@@ -41,6 +41,7 @@ export interface MockFalOptions {
  * - `[no-credit]`: its submit is answered 402, fal's exhausted-balance lock (no job is created).
  * - `[lost-answer]`: its submit creates the job, then the connection is cut before the answer.
  * - `[job-fails]`: the job runs, then COMPLETES with an error (fal's way of failing a job).
+ * - `[slow]`: the job takes four times the mock's latency (a straggler in a batch).
  */
 export const FAL_FAULT_MARKERS = {
 	stuck: '[stuck]',
@@ -51,6 +52,7 @@ export const FAL_FAULT_MARKERS = {
 	noCredit: '[no-credit]',
 	lostAnswer: '[lost-answer]',
 	jobFails: '[job-fails]',
+	slow: '[slow]',
 } as const;
 
 interface Job {
@@ -58,6 +60,8 @@ interface Job {
 	endpoint: string;
 	input: Record<string, unknown>;
 	submittedAt: number;
+	/** How long this job takes, from submit to COMPLETED. */
+	latencyMs: number;
 	cancelled: boolean;
 	seed: number;
 	statusRequests: number;
@@ -77,6 +81,8 @@ export interface MockFal {
 	faults: { 429: number; 503: number };
 	/** Prompt-marker faults served so far (see FAL_FAULT_MARKERS). */
 	served: { status500: number; result500: number; cutDownloads: number; keepAlives: number };
+	/** Calls made to `fal_webhook` URLs when jobs completed. */
+	webhooks: WebhookDelivery[];
 	close(): Promise<void>;
 }
 
@@ -125,6 +131,7 @@ export async function startMockFal(options: MockFalOptions = {}): Promise<MockFa
 	const jobs = new Map<string, Job>();
 	const files = new Map<string, { bytes: Buffer; type: string }>();
 	const counts = { submit: 0, status: 0, result: 0, cancel: 0, download: 0, upload: 0 };
+	const webhooks: WebhookDelivery[] = [];
 	let base = '';
 
 	const served = { status500: 0, result500: 0, cutDownloads: 0, keepAlives: 0 };
@@ -133,8 +140,8 @@ export async function startMockFal(options: MockFalOptions = {}): Promise<MockFa
 		const elapsed = Date.now() - job.submittedAt;
 		if (job.cancelled) return 'COMPLETED';
 		if (job.stuck) return 'IN_QUEUE';
-		if (elapsed >= latencyMs) return 'COMPLETED';
-		return elapsed < latencyMs / 3 ? 'IN_QUEUE' : 'IN_PROGRESS';
+		if (elapsed >= job.latencyMs) return 'COMPLETED';
+		return elapsed < job.latencyMs / 3 ? 'IN_QUEUE' : 'IN_PROGRESS';
 	};
 
 	const pool = new Map<string, Buffer>();
@@ -251,6 +258,7 @@ export async function startMockFal(options: MockFalOptions = {}): Promise<MockFa
 					endpoint: path,
 					input,
 					submittedAt: Date.now(),
+					latencyMs: prompt.includes(FAL_FAULT_MARKERS.slow) ? 4 * latencyMs : latencyMs,
 					cancelled: false,
 					seed,
 					statusRequests: 0,
@@ -264,6 +272,15 @@ export async function startMockFal(options: MockFalOptions = {}): Promise<MockFa
 					return;
 				}
 				if (problem) (jobs.get(id) as Job & { problem?: unknown }).problem = problem;
+				// fal's webhook (docs.fal.ai/model-endpoints/webhooks): POSTed when the job completes.
+				const hook = url.searchParams.get('fal_webhook');
+				if (hook && !jobs.get(id)!.stuck) {
+					scheduleWebhook(webhooks, hook, jobs.get(id)!.latencyMs, () =>
+						problem
+							? { request_id: id, gateway_request_id: id, status: 'ERROR', error: 'Invalid status code: 422', payload: problem }
+							: { request_id: id, gateway_request_id: id, status: 'OK', payload: resultOf(jobs.get(id)!), error: null },
+					);
+				}
 				const links = `${base}${APP}/requests/${id}`;
 				return send(res, 200, {
 					request_id: id,
@@ -314,7 +331,7 @@ export async function startMockFal(options: MockFalOptions = {}): Promise<MockFa
 					return;
 				}
 				emit();
-				for (const at of [latencyMs / 3, latencyMs]) {
+				for (const at of [job.latencyMs / 3, job.latencyMs]) {
 					const wait = job.submittedAt + at - Date.now();
 					if (wait > 0) timers.push(setTimeout(emit, wait + 1));
 				}
@@ -348,5 +365,5 @@ export async function startMockFal(options: MockFalOptions = {}): Promise<MockFa
 
 	const loopback = await listenLoopback(server, options.port);
 	base = loopback.url;
-	return { url: base, jobs, counts, faults: faults.counts, served, close: loopback.close };
+	return { url: base, jobs, counts, faults: faults.counts, served, webhooks, close: loopback.close };
 }

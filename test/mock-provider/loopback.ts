@@ -94,3 +94,45 @@ export function faultDrawer(faults: MockFaults | undefined) {
 		},
 	};
 }
+
+/** One webhook call a mock made when a job ended: where, what, and how it was answered. */
+export interface WebhookDelivery {
+	url: string;
+	body: unknown;
+	/** HTTP status of the last attempt; undefined when no attempt got an answer. */
+	status?: number;
+	attempts: number;
+}
+
+/**
+ * Calls a job's webhook the way the providers do when it ends: a JSON POST, `delayMs` after submit
+ * (the job's latency), the body read at that moment. A failed delivery (no answer, non-2xx) is
+ * retried `attempts` times, `spacingMs` apart (fal retries for hours, Runflow on a backoff): n8n
+ * answers a resume URL only once the execution is waiting. Timers do not hold the process open.
+ */
+export function scheduleWebhook(
+	deliveries: WebhookDelivery[],
+	url: string,
+	delayMs: number,
+	body: () => unknown,
+	headers: Record<string, string> = {},
+	attempts = 10,
+	spacingMs = 500,
+): void {
+	const delivery: WebhookDelivery = { url, body: undefined, attempts: 0 };
+	deliveries.push(delivery);
+	const attempt = () => {
+		delivery.attempts++;
+		delivery.body ??= body();
+		fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(delivery.body) })
+			.then(async (response) => {
+				delivery.status = response.status;
+				await response.arrayBuffer().catch(() => undefined);
+				if (!response.ok && delivery.attempts < attempts) setTimeout(attempt, spacingMs).unref();
+			})
+			.catch(() => {
+				if (delivery.attempts < attempts) setTimeout(attempt, spacingMs).unref();
+			});
+	};
+	setTimeout(attempt, Math.max(0, delayMs) + 5).unref();
+}

@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 
 import { sniffImage } from '../../nodes/FluxUltra/helpers/images';
 import { makeImage, ULTRA_SIZES } from './images';
-import { faultDrawer, listenLoopback, readBody, sendJson, type MockFaults } from './loopback';
+import { faultDrawer, listenLoopback, readBody, scheduleWebhook, sendJson, type MockFaults, type WebhookDelivery } from './loopback';
 
 /**
  * A loopback stand-in for Replicate's API (https://api.replicate.com), close enough that the node
@@ -48,6 +48,8 @@ export interface MockReplicate {
 	files: Map<string, UploadedFile>;
 	counts: { create: number; poll: number; cancel: number; download: number; upload: number; account: number; waited: number };
 	faults: { 429: number; 503: number };
+	/** Calls made to `webhook` URLs (the prediction object; `completed` events only are sent here). */
+	webhooks: WebhookDelivery[];
 	close(): Promise<void>;
 }
 
@@ -99,6 +101,7 @@ export async function startMockReplicate(options: MockReplicateOptions = {}): Pr
 	const files = new Map<string, UploadedFile>();
 	const outputs = new Map<string, Buffer>();
 	const counts = { create: 0, poll: 0, cancel: 0, download: 0, upload: 0, account: 0, waited: 0 };
+	const webhooks: WebhookDelivery[] = [];
 	let base = '';
 
 	const statusOf = (p: Prediction) => {
@@ -249,6 +252,9 @@ export async function startMockReplicate(options: MockReplicateOptions = {}): Pr
 							: undefined,
 				};
 				predictions.set(p.id, p);
+				// The `completed` event (terminal status); the other events are not sent by this mock.
+				const hook = (parsed as Record<string, unknown>).webhook;
+				if (typeof hook === 'string') scheduleWebhook(webhooks, hook, latencyMs, () => body(p));
 				const wait = preferWait(req);
 				if (wait !== undefined) {
 					counts.waited++;
@@ -315,5 +321,5 @@ export async function startMockReplicate(options: MockReplicateOptions = {}): Pr
 
 	const loopback = await listenLoopback(server, options.port);
 	base = loopback.url;
-	return { url: base, predictions, files, counts, faults: faults.counts, close: loopback.close };
+	return { url: base, predictions, files, counts, faults: faults.counts, webhooks, close: loopback.close };
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 
 import { makeImage, ULTRA_SIZES } from './images';
-import { faultDrawer, listenLoopback, readBody, runflowOutputBody, sendJson, type MockFaults, type RunflowOutputShape } from './loopback';
+import { faultDrawer, listenLoopback, readBody, runflowOutputBody, scheduleWebhook, sendJson, type MockFaults, type RunflowOutputShape, type WebhookDelivery } from './loopback';
 
 /**
  * A loopback stand-in for Runflow's API (https://api.runflow.io), close enough that the node cannot
@@ -70,6 +70,8 @@ export interface MockRunflow {
 		download: number;
 		authMe: number;
 	};
+	/** Calls made to `callback_url`s when runs ended (the event envelope of docs.runflow.io/concepts/callbacks). */
+	webhooks: WebhookDelivery[];
 	close(): Promise<void>;
 }
 
@@ -195,6 +197,7 @@ export async function startMockRunflow(options: MockRunflowOptions = {}): Promis
 	const assets = new Map<string, Asset>();
 	const files = new Map<string, { bytes: Buffer; type: string }>();
 	const counts = { create: 0, poll: 0, uploadCreate: 0, uploadPut: 0, uploadConfirm: 0, download: 0, authMe: 0 };
+	const webhooks: WebhookDelivery[] = [];
 	let base = '';
 
 	const iso = (ms: number) => new Date(ms).toISOString();
@@ -357,6 +360,13 @@ export async function startMockRunflow(options: MockRunflowOptions = {}): Promis
 					failure: failureFor(String(fields.prompt)),
 				};
 				runs.set(run.id, run);
+				if (typeof body.callback_url === 'string') {
+					scheduleWebhook(webhooks, body.callback_url, latencyMs, () => {
+						const done = runBody(run);
+						const event = done.status_code === 'succeeded' ? 'run.completed' : 'run.failed';
+						return { event, run_id: run.id, status: done.status_code, output: done.output, duration_ms: done.duration_ms, created_at: done.created_at, completed_at: done.completed_at, metadata: null };
+					});
+				}
 				// Created this instant, so always `queued`, even with latencyMs 0.
 				return send(res, 201, runBody(run, 'queued'));
 			}
@@ -421,5 +431,5 @@ export async function startMockRunflow(options: MockRunflowOptions = {}): Promis
 
 	const loopback = await listenLoopback(server, options.port);
 	base = loopback.url;
-	return { url: base, runs, assets, counts, faults: faults.counts, close: loopback.close };
+	return { url: base, runs, assets, counts, faults: faults.counts, webhooks, close: loopback.close };
 }

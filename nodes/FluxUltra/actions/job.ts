@@ -6,12 +6,13 @@ import { downloadInputImage, loadInputBinary } from '../helpers/inputImage';
 import { fileNameFor, imageJson } from '../helpers/output';
 import { IMAGE_INPUT } from '../parameters/table';
 import { ParameterError, type JobRequest } from '../parameters/validation';
-import type { CancelOutcome, FluxProvider, JobScope, ProviderSession, ResultImage, SubmittedJob } from '../providers/types';
+import type { CancelOutcome, FluxProvider, JobResult, JobScope, ProviderSession, ResultImage, SubmittedJob } from '../providers/types';
 import { FluxError } from '../transport/errors';
 import { backoffMs, DEFAULT_RETRY, errorCode } from '../transport/http';
 import { imageCost } from './cost';
 import type { JobPart } from './expand';
 import { linkOnlyItem } from './linkOnly';
+import { submittedItems } from './submitOnly';
 
 /**
  * One item, one provider job: resolve the input image, submit, wait, read the result, download
@@ -44,45 +45,12 @@ export async function runJob(
 		return await session.submit(scope, request, imageUrl);
 	});
 	const firstImage = part?.firstImage ?? 0;
+	if (!request.options.waitForCompletion) return submittedItems(provider, request, job, { firstImage, imageCount: part?.imageCount, item: itemIndex });
 	try {
 		const finalStatus = await waitOrCancel(provider, scope, session, job);
 		const result = await session.fetchResult(scope, job, finalStatus);
 		providerDone();
-		// Each image is downloaded and stored as it arrives, all of the job's images at once.
-		const out = await Promise.all(
-			result.images.map(async (image, index): Promise<INodeExecutionData> => {
-				const fileName = (extension: string) =>
-					fileNameFor(
-						request.options.fileName,
-						{ requestId: result.requestId, index: firstImage + index + 1, item: itemIndex + 1, seed: result.seed },
-						extension,
-					);
-				const cost = imageCost(provider, request, result);
-				const imageIndex = firstImage + index;
-				if (!request.options.downloadImage && !image.url.startsWith('data:')) {
-					return linkOnlyItem({ providerId: provider.id, request, result, image, imageIndex, imageCount: part?.imageCount, itemIndex, fileName, cost });
-				}
-				const { file, binary } = await storeImage(ctx, provider, session, scope, request, image, fileName);
-				return {
-					json: imageJson({
-						providerId: provider.id,
-						request,
-						result,
-						image,
-						imageIndex,
-						imageCount: part?.imageCount,
-						kind: file.kind,
-						size: file.size,
-						fileName: binary.fileName ?? fileName(file.kind.extension),
-						fileSize: file.bytesRead(),
-						cost,
-					}),
-					binary: { [request.options.binaryPropertyOutput]: binary },
-					pairedItem: { item: itemIndex },
-				};
-			}),
-		);
-		return out;
+		return await emitImages(scope, provider, session, request, result, { firstImage, imageCount: part?.imageCount, item: itemIndex });
 	} catch (error) {
 		throw error instanceof FluxError ? error.withRequestId(job.requestId) : error;
 	}
@@ -98,6 +66,56 @@ async function beforeJob<T>(steps: () => Promise<T>): Promise<T> {
 	} catch (error) {
 		throw error instanceof FluxError && error.kind !== 'maybe_submitted' ? error.with({ noJob: true }) : error;
 	}
+}
+
+/**
+ * A finished job's images as output items: each downloaded and stored as it arrives, all at once.
+ * `at` places them among their item's images and names the input item they answer (for {item});
+ * the output items are paired with `scope.itemIndex`.
+ */
+export async function emitImages(
+	scope: JobScope,
+	provider: FluxProvider,
+	session: ProviderSession,
+	request: JobRequest,
+	result: JobResult,
+	at: { firstImage: number; imageCount?: number; item: number },
+): Promise<INodeExecutionData[]> {
+	const { ctx, itemIndex } = scope;
+	const { firstImage } = at;
+	return await Promise.all(
+		result.images.map(async (image, index): Promise<INodeExecutionData> => {
+			const fileName = (extension: string) =>
+				fileNameFor(
+					request.options.fileName,
+					{ requestId: result.requestId, index: firstImage + index + 1, item: at.item + 1, seed: result.seed },
+					extension,
+				);
+			const cost = imageCost(provider, request, result);
+			const imageIndex = firstImage + index;
+			if (!request.options.downloadImage && !image.url.startsWith('data:')) {
+				return linkOnlyItem({ providerId: provider.id, request, result, image, imageIndex, imageCount: at.imageCount, itemIndex, fileName, cost });
+			}
+			const { file, binary } = await storeImage(ctx, provider, session, scope, request, image, fileName);
+			return {
+				json: imageJson({
+					providerId: provider.id,
+					request,
+					result,
+					image,
+					imageIndex,
+					imageCount: at.imageCount,
+					kind: file.kind,
+					size: file.size,
+					fileName: binary.fileName ?? fileName(file.kind.extension),
+					fileSize: file.bytesRead(),
+					cost,
+				}),
+				binary: { [request.options.binaryPropertyOutput]: binary },
+				pairedItem: { item: itemIndex },
+			};
+		}),
+	);
 }
 
 /** Times a finished image is fetched and stored before its item fails: the job is paid, so try hard. */
@@ -171,7 +189,7 @@ function downloadFailed(provider: FluxProvider, url: string, error: unknown, att
  * handed to the provider's upload (which may keep small files inline). A provider that takes only
  * bytes gets an Image URL downloaded by the node, with the checks of a result download.
  */
-async function inputImageUrl(
+export async function inputImageUrl(
 	scope: JobScope,
 	provider: FluxProvider,
 	session: ProviderSession,

@@ -8,7 +8,7 @@ import {
 } from 'n8n-workflow';
 
 import { checkInputBinary } from '../helpers/inputImage';
-import { IMAGE_INPUT, NODE_OPTION_PARAMS, PROVIDER_PARAMS } from '../parameters/table';
+import { GET_RESULT, IMAGE_INPUT, NODE_OPTION_PARAMS, PROVIDER_PARAMS } from '../parameters/table';
 import { ParameterError, validateItemParameters, type JobRequest } from '../parameters/validation';
 import { fieldsFor, refusedField } from '../providers/fields';
 import { fallbackParameterName, NO_FALLBACK, providerById } from '../providers/registry';
@@ -20,6 +20,7 @@ import { addCostHint, applySpendCap } from './cost';
 import { splitRequest, type JobPart } from './expand';
 import { Failover } from './failover';
 import { itemParameter } from './itemParameters';
+import { collectResults } from './getResult';
 import { runPool } from './pool';
 
 /** Reads one item's raw parameters the way n8n resolves them (expressions included). */
@@ -162,7 +163,7 @@ export function toNodeError(
  * instead would be routed too, but n8n then replaces its JSON with `{ error: <message> }`
  * (`normalizeNodeErrors`), and the kind, job id and image link an IF node routes on would be lost.
  */
-function errorItem(error: NodeApiError | NodeOperationError, cause: unknown, itemIndex: number): INodeExecutionData {
+export function errorItem(error: NodeApiError | NodeOperationError, cause: unknown, itemIndex: number): INodeExecutionData {
 	const details: IDataObject = { message: error.message };
 	if (error.description) details.description = error.description;
 	details.kind = 'other';
@@ -193,6 +194,7 @@ export async function route(this: IExecuteFunctions): Promise<INodeExecutionData
 			description: 'Pick a provider in the "Provider" field.',
 		});
 	}
+	if (this.getNodeParameter('operation', 0) === GET_RESULT) return await collectResults(this, provider);
 
 	const fallback = fallbackOf(this, provider);
 

@@ -25,6 +25,14 @@ export const OPERATION_NAMES: Record<Operation, string> = {
  */
 export const FINETUNE_STRENGTH_DEFAULT = 1.2;
 
+/**
+ * Get Result: reads a job that Generate or Remix created with Wait for Completion off. It creates
+ * no job, so it is not one of the provider OPERATIONS; rows say where they apply to it too.
+ */
+export const GET_RESULT = 'getResult';
+export const NODE_OPERATIONS = [...OPERATIONS, GET_RESULT] as const;
+export type NodeOperation = (typeof NODE_OPERATIONS)[number];
+
 export const ASPECT_RATIOS = [
 	'21:9',
 	'16:9',
@@ -66,9 +74,9 @@ interface SpecBase {
 	description: string;
 	/** `main` fields are always visible; `options` fields sit in the "Options" collection. */
 	placement: 'main' | 'options';
-	operations: Partial<Record<Operation, Presence>>;
+	operations: Partial<Record<NodeOperation, Presence>>;
 	/** Replaces `description` for one operation where the field means something else there. */
-	operationDescriptions?: Partial<Record<Operation, string>>;
+	operationDescriptions?: Partial<Record<NodeOperation, string>>;
 	placeholder?: string;
 	hint?: string;
 }
@@ -333,7 +341,7 @@ export const NODE_OPTION_PARAMS = [
 		hint: 'The name of the output binary field to put the file in',
 		placement: 'options',
 		// Unset means the default; added to Options and left empty is a mistake worth naming.
-		operations: { generate: 'required', remix: 'required', finetune: 'required' },
+		operations: { generate: 'required', remix: 'required', finetune: 'required', getResult: 'required' },
 		default: 'data',
 		maxLength: 100,
 		pattern: { regex: /^[\w.-]+$/, message: 'must be a field name of letters, digits, "_", "-" or "."' },
@@ -345,7 +353,7 @@ export const NODE_OPTION_PARAMS = [
 		description:
 			'Name given to each image file, without extension. Placeholders: {requestId}, {index} (image number, from 1), {item} (input item number, from 1), {seed}.',
 		placement: 'options',
-		operations: { generate: 'required', remix: 'required', finetune: 'required' },
+		operations: { generate: 'required', remix: 'required', finetune: 'required', getResult: 'required' },
 		default: 'flux-{requestId}-{index}',
 		maxLength: 200,
 	},
@@ -370,7 +378,7 @@ export const NODE_OPTION_PARAMS = [
 		description:
 			"How many jobs run at the same time: one per item, or one per image on Black Forest Labs and Replicate. fal.ai starts accounts at 2 concurrent jobs (more wait in its queue); Runflow queues runs beyond a per-model limit; BFL allows 24. Output order is kept.",
 		placement: 'options',
-		operations: BOTH,
+		operations: { ...BOTH, getResult: 'optional' },
 		default: 2,
 		min: 1,
 		max: 16,
@@ -382,7 +390,7 @@ export const NODE_OPTION_PARAMS = [
 		description:
 			'Largest image file accepted from the provider. A 4-megapixel PNG is at most about 13 MB; a larger or non-image download fails the item instead of filling memory.',
 		placement: 'options',
-		operations: BOTH,
+		operations: { ...BOTH, getResult: 'optional' },
 		default: 40,
 		min: 1,
 		max: 200,
@@ -410,10 +418,54 @@ export const NODE_OPTION_PARAMS = [
 		description:
 			'Whether to download the generated image as binary data. When disabled, only the image URL is returned. Links expire: Black Forest Labs after 10 minutes, Runflow presigned links and fal.ai and Replicate links after a while (Replicate: about an hour), so pass them on at once.',
 		placement: 'main',
+		operations: { ...BOTH, getResult: 'optional' },
+		default: true,
+	},
+	{
+		kind: 'boolean',
+		name: 'waitForCompletion',
+		displayName: 'Wait for Completion',
+		description:
+			'Whether to wait for each job and output its images. Off: each job is only created, and one item per job comes out at once with its request ID; the Get Result operation collects the images later (see "Completion Webhook URL" in Options).',
+		placement: 'main',
 		operations: BOTH,
 		default: true,
 	},
+	{
+		kind: 'string',
+		name: 'webhookUrl',
+		displayName: 'Completion Webhook URL',
+		description:
+			"URL the provider calls (POST) when each job has finished, e.g. {{ $execution.resumeUrl }} for a Wait node set to \"On Webhook Call\". Sent as fal.ai's fal_webhook, Runflow's callback_url, BFL's webhook_url and Replicate's webhook (completed events only).",
+		placeholder: 'e.g. {{ $execution.resumeUrl }}',
+		placement: 'options',
+		operations: BOTH,
+		default: '',
+		maxLength: 2048,
+		pattern: { regex: /^(https?:\/\/[^\s/?#]+\S*)?$/i, message: 'must be an http:// or https:// URL' },
+	},
 ] as const satisfies readonly ParamSpec[];
+
+/**
+ * Get Result's own inputs: which job to read. They default to the keys of the item Generate or
+ * Remix puts out with Wait for Completion off, so the two nodes connect with nothing to map.
+ */
+export const RESULT_INPUT = {
+	requestId: {
+		name: 'requestId',
+		displayName: 'Request ID',
+		description: 'ID of the job to collect, as Generate or Remix put it out with Wait for Completion off',
+		default: '={{ $json.requestId }}',
+		maxLength: 200,
+	},
+	links: {
+		name: 'jobLinks',
+		displayName: 'Job Links',
+		description:
+			"The job's status and result links, as Generate or Remix put them out (\"links\"). Leave empty with a typed-in Request ID: the links are then built from it. A link is used only on the provider's own API host.",
+		default: '={{ $json.links }}',
+	},
+} as const;
 
 /** Looks up a parameter by its canonical API name, to name fields in provider errors. */
 export function displayNameForApiField(apiName: string): string | undefined {

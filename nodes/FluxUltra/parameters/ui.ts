@@ -2,15 +2,15 @@ import type { INodeProperties, INodePropertyOptions } from 'n8n-workflow';
 
 import {
 	IMAGE_INPUT,
+	NODE_OPERATIONS,
 	NODE_OPTION_PARAMS,
-	OPERATIONS,
 	PROVIDER_PARAMS,
-	type Operation,
+	type NodeOperation,
 	type ParamSpec,
 } from './table';
 
 /** The n8n field for one table row, as it appears for the given operations. */
-export function fieldProperty(spec: ParamSpec, operations: Operation[], inCollection: boolean): INodeProperties {
+export function fieldProperty(spec: ParamSpec, operations: NodeOperation[], inCollection: boolean): INodeProperties {
 	const presence = spec.operations[operations[0]];
 	const description = spec.operationDescriptions?.[operations[0]] ?? spec.description;
 	const base = {
@@ -21,7 +21,7 @@ export function fieldProperty(spec: ParamSpec, operations: Operation[], inCollec
 		...(spec.hint ? { hint: spec.hint } : {}),
 		...(!inCollection && presence === 'required' ? { required: true } : {}),
 	};
-	const onlySome = operations.length < OPERATIONS.length;
+	const onlySome = operations.length < NODE_OPERATIONS.length;
 	const displayOptions = onlySome
 		? { displayOptions: { show: { [inCollection ? '/operation' : 'operation']: operations } } }
 		: {};
@@ -65,9 +65,9 @@ export function fieldProperty(spec: ParamSpec, operations: Operation[], inCollec
 }
 
 /** Groups the operations a row applies to by how it applies (required/optional, description). */
-function variants(spec: ParamSpec): Operation[][] {
-	const groups = new Map<string, Operation[]>();
-	for (const op of OPERATIONS) {
+function variants(spec: ParamSpec): NodeOperation[][] {
+	const groups = new Map<string, NodeOperation[]>();
+	for (const op of NODE_OPERATIONS) {
 		const presence = spec.operations[op];
 		if (!presence) continue;
 		const key = `${presence}|${spec.operationDescriptions?.[op] ?? ''}`;

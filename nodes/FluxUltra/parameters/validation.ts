@@ -10,6 +10,7 @@ import {
 	PROVIDER_PARAMS,
 	type AspectRatio,
 	type ImageSource,
+	type NodeOperation,
 	type Operation,
 	type OutputFormat,
 	type ParamSpec,
@@ -49,6 +50,10 @@ export interface NodeOptions {
 	maxCostPerRunUsd: number;
 	/** False: output the image links and metadata only, without downloading the images. */
 	downloadImage: boolean;
+	/** Off: create the job and put out its request ID at once (Get Result collects it). */
+	waitForCompletion: boolean;
+	/** URL the provider calls when the job has finished (its webhook field), if any. */
+	webhookUrl?: string;
 }
 
 export interface JobRequest {
@@ -148,11 +153,11 @@ export function fieldSchema(spec: ParamSpec, presence: 'required' | 'optional'):
 	}
 }
 
-const schemaCache = new Map<readonly ParamSpec[], Map<Operation, z.ZodObject<z.ZodRawShape>>>();
+const schemaCache = new Map<readonly ParamSpec[], Map<NodeOperation, z.ZodObject<z.ZodRawShape>>>();
 
 /** A zod object over table rows for one operation, keyed by n8n parameter name; built once. */
-function rowsSchema(rows: readonly ParamSpec[], operation: Operation): z.ZodObject<z.ZodRawShape> {
-	const byOperation = schemaCache.get(rows) ?? new Map<Operation, z.ZodObject<z.ZodRawShape>>();
+function rowsSchema(rows: readonly ParamSpec[], operation: NodeOperation): z.ZodObject<z.ZodRawShape> {
+	const byOperation = schemaCache.get(rows) ?? new Map<NodeOperation, z.ZodObject<z.ZodRawShape>>();
 	schemaCache.set(rows, byOperation);
 	let schema = byOperation.get(operation);
 	if (!schema) {
@@ -168,7 +173,7 @@ function rowsSchema(rows: readonly ParamSpec[], operation: Operation): z.ZodObje
 }
 
 /** Parses table rows from raw values: unset fields take their default; the first problem throws. */
-function parseRows(rows: readonly ParamSpec[], operation: Operation, raw: Record<string, unknown>) {
+export function parseRows(rows: readonly ParamSpec[], operation: NodeOperation, raw: Record<string, unknown>) {
 	const values: Record<string, unknown> = {};
 	for (const spec of rows) {
 		if (!spec.operations[operation]) continue;
@@ -226,18 +231,22 @@ function validateImage(operation: Operation, raw: RawItemParameters): ImageInput
 	return { kind: 'binary', property: property.trim() };
 }
 
-function validateOptions(operation: Operation, options: Record<string, unknown>): NodeOptions {
+export function validateOptions(operation: NodeOperation, options: Record<string, unknown>): NodeOptions {
 	const values = parseRows(NODE_OPTION_PARAMS, operation, options);
 	return {
 		binaryPropertyOutput: values.binaryPropertyOutput as string,
 		fileName: values.fileName as string,
-		timeoutMs: Math.round((values.timeout as number) * 1000),
+		timeoutMs: Math.round(((values.timeout as number | undefined) ?? NODE_TIMEOUT_DEFAULT) * 1000),
 		maxImageBytes: Math.round((values.maxImageSize as number) * 1024 * 1024),
 		maxParallelJobs: values.maxParallelJobs as number,
 		maxCostPerRunUsd: values.maxCostPerRun as number,
 		downloadImage: values.downloadImage as boolean,
+		waitForCompletion: (values.waitForCompletion as boolean | undefined) ?? true,
+		...(values.webhookUrl ? { webhookUrl: values.webhookUrl as string } : {}),
 	};
 }
+
+const NODE_TIMEOUT_DEFAULT = NODE_OPTION_PARAMS.find((p) => p.name === 'timeout')!.default as number;
 
 /**
  * Validates one item's parameters. Throws a ParameterError naming the first bad field; makes no
@@ -261,6 +270,7 @@ export function validateItemParameters(raw: RawItemParameters): JobRequest {
 		operation,
 		params: params as unknown as FluxParams,
 		image: validateImage(operation, raw),
-		options: validateOptions(operation, raw.options),
+		// Wait for Completion sits among the main fields, the others in Options.
+		options: validateOptions(operation, { ...raw.main, ...raw.options }),
 	};
 }

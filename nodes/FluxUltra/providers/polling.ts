@@ -22,8 +22,8 @@ export function rampDelayMs(elapsedMs: number, floorMs: number): number {
 	return Math.min(POLL_MAX_DELAY_MS, Math.max(floorMs, Math.round(elapsedMs / 8)));
 }
 
-/** One status answer: finished (with the answer, for fetchResult), or not yet (with the wait before the next). */
-export type PollStep = { done: true; status: unknown } | { done: false; nextDelayMs: number };
+/** One status answer: finished (with the answer, for fetchResult), or not yet (with the wait before the next, and the provider's word for the state). */
+export type PollStep = { done: true; status: unknown } | { done: false; nextDelayMs: number; state?: string };
 
 /**
  * Learns how long this execution's jobs take and times status requests around it: the first

@@ -91,7 +91,23 @@ export interface ProviderSession {
 	readonly internalHostsAllowed?: boolean;
 	/** Masks this session's API key in text about to be shown (an error a provider echoed it into). */
 	scrub(text: string): string;
+	/**
+	 * Get Result: the job a submit-only item names, from its request ID and the links it carried
+	 * (`SubmittedJob.links`, from item JSON: untrusted). A link not on the provider's API host is
+	 * refused (a ParameterError): the key goes nowhere else. Missing links are built from the ID.
+	 * Makes no request.
+	 */
+	lookup?(requestId: string, links: Record<string, unknown>): SubmittedJob;
+	/**
+	 * Get Result: one status read (retried as every read is). Finished: the final status, for
+	 * `fetchResult`; still going: the provider's own word for its state. A failed job throws its
+	 * failure, as `wait` does.
+	 */
+	statusOnce?(scope: JobScope, job: SubmittedJob): Promise<StatusOnce>;
 }
+
+/** What one status read found: finished (with the answer `fetchResult` reads), or not yet. */
+export type StatusOnce = { done: true; status: unknown } | { done: false; state: string };
 
 export interface FluxProvider {
 	/** Value of the node's Provider field. */

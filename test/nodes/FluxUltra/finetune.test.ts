@@ -259,6 +259,8 @@ describe('the fine-tune fields in the editor', () => {
 		expect(shown('finetune').slice(2, 6)).toEqual(['finetuneId', 'finetuneStrength', 'prompt', 'imageSource']);
 		expect(shown('finetune').filter((n) => !n.startsWith('finetune'))).toEqual(shown('generate'));
 		const options = properties.find((p) => p.name === 'options')!.options as INodeProperties[];
-		expect(options.filter((o) => o.displayOptions?.show?.['/operation'])).toEqual([]);
+		const optionsFor = (operation: string) =>
+			options.filter((o) => !o.displayOptions?.show?.['/operation'] || (o.displayOptions.show['/operation'] as string[]).includes(operation)).map((o) => o.name);
+		expect(optionsFor('finetune')).toEqual(optionsFor('generate'));
 	});
 });

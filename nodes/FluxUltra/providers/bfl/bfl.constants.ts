@@ -40,6 +40,10 @@ export const BFL = {
 	 * host. The key goes to no other host; result files come from `delivery.*.bfl.ai` without it.
 	 */
 	pollingDomain: 'bfl.ai',
+	/** The polling endpoint `polling_url` names, to look a job up by id when no polling URL is at hand. */
+	getResultPath: (id: string) => `/v1/get_result?id=${encodeURIComponent(id)}`,
+	/** Body field naming the URL BFL POSTs to when the task ends (with `webhook_secret`, unused here). */
+	webhookField: 'webhook_url',
 	/** `status` values of `GET polling_url` (help.bfl.ai; BFL's Python SDK). */
 	status: {
 		pending: ['Pending'],

@@ -9,9 +9,10 @@ import { secretScrubber } from '../../transport/redact';
 import { readJson, send } from '../../transport/http';
 import { baseUrlFromCredential, internalHostsAllowedBy, plainHttpOriginOf } from '../baseUrl';
 import { buildInput, fieldsFor } from '../fields';
-import { jobTimeout, Pacer, pollUntilDone } from '../polling';
+import { getStatusJson, lookupLink, readStatusOnce } from '../lookup';
+import { jobTimeout, Pacer, pollUntilDone, type PollStep } from '../polling';
 import { reportedCostUsd } from '../reportedCost';
-import type { CancelOutcome, FluxProvider, ImageBytes, JobResult, JobScope, ProviderSession, SubmittedJob } from '../types';
+import type { CancelOutcome, FluxProvider, ImageBytes, JobResult, JobScope, ProviderSession, StatusOnce, SubmittedJob } from '../types';
 import { BFL, BFL_CREDIT_USD, BFL_FIELDS, BFL_FINETUNE_FIELDS, BFL_PRICE_USD, bflPollDelayMs, type BflRegion } from './bfl.constants';
 import { parseBflError } from './bfl.errors';
 
@@ -30,7 +31,9 @@ const asString = (v: unknown): string | undefined => (typeof v === 'string' && v
 
 /** The Ultra request body: canonical parameters under BFL's names and types, flat. */
 export function toBflInput(request: JobRequest, imageBase64: string | undefined): Json {
-	return buildInput(fieldsFor(bflProvider, request.operation), request, imageBase64);
+	const body = buildInput(fieldsFor(bflProvider, request.operation), request, imageBase64);
+	if (request.options.webhookUrl) body[BFL.webhookField] = request.options.webhookUrl;
+	return body;
 }
 
 /**
@@ -130,32 +133,40 @@ class BflSession implements ProviderSession {
 	}
 
 	async wait(scope: JobScope, job: SubmittedJob): Promise<unknown> {
-		return await pollUntilDone(scope, () => jobTimeout(scope), async (timeoutMs, elapsedMs) => {
-			const body = readJson(
-				errors,
-				await send(scope.ctx, errors, {
-					method: 'GET',
-					url: job.links.polling,
-					purpose: 'status',
-					credentialType: CREDENTIAL,
-					signal: scope.signal,
-					timeoutMs,
-				}),
-				'job status',
-			);
-			const status = String(body.status ?? body.state ?? '');
-			if (status === BFL.status.ready) return { done: true, status: body };
-			if ((BFL.status.pending as readonly string[]).includes(status)) return { done: false, nextDelayMs: bflPollDelayMs(elapsedMs) };
-			if (
-				(BFL.status.moderated as readonly string[]).includes(status) ||
-				(BFL.status.failed as readonly string[]).includes(status) ||
-				status === BFL.status.notFound
-			) {
-				throw bflStatusError(status, body);
-			}
-			// BFL's own SDK treats any status it does not know as a failure rather than wait forever.
-			throw new FluxError('bad_response', `Black Forest Labs reported an unknown job status "${status.slice(0, 40)}"`);
-		}, this.pacer);
+		return await pollUntilDone(scope, () => jobTimeout(scope), async (timeoutMs, elapsedMs) => await this.statusStep(scope, job, timeoutMs, elapsedMs), this.pacer);
+	}
+
+	/** One `GET polling_url`: Ready, Pending, or the task's failure. */
+	private async statusStep(scope: JobScope, job: SubmittedJob, timeoutMs: number, elapsedMs: number): Promise<PollStep> {
+		const body = await getStatusJson(scope, errors, CREDENTIAL, job.links.polling, timeoutMs, 'job status');
+		const status = String(body.status ?? body.state ?? '');
+		if (status === BFL.status.ready) return { done: true, status: body };
+		if ((BFL.status.pending as readonly string[]).includes(status)) return { done: false, nextDelayMs: bflPollDelayMs(elapsedMs), state: status };
+		if (
+			(BFL.status.moderated as readonly string[]).includes(status) ||
+			(BFL.status.failed as readonly string[]).includes(status) ||
+			status === BFL.status.notFound
+		) {
+			throw bflStatusError(status, body);
+		}
+		// BFL's own SDK treats any status it does not know as a failure rather than wait forever.
+		throw new FluxError('bad_response', `Black Forest Labs reported an unknown job status "${status.slice(0, 40)}"`);
+	}
+
+	/** A polling URL from item JSON goes through the same check as one BFL returned. */
+	lookup(requestId: string, links: Record<string, unknown>): SubmittedJob {
+		const polling = lookupLink(
+			links,
+			'polling',
+			`${this.base}${BFL.getResultPath(requestId)}`,
+			(url) => isBflPollingUrl(url, this.apiOrigin),
+			errors.providerName,
+		);
+		return { requestId, links: { polling } };
+	}
+
+	async statusOnce(scope: JobScope, job: SubmittedJob): Promise<StatusOnce> {
+		return await readStatusOnce((timeoutMs) => this.statusStep(scope, job, timeoutMs, 0));
 	}
 
 	/** A Ready answer carries the result: one signed URL, valid 10 minutes, downloaded right after this. */

@@ -46,6 +46,8 @@ export const FAL = {
 	statusStream: true,
 	/** Longest quiet spell on the status stream before polling takes over. */
 	statusStreamIdleMs: 60_000,
+	/** Query parameter of the queue submit naming the URL fal POSTs to when the job ends (fal's webhooks). */
+	webhookParam: 'fal_webhook',
 } as const;
 
 /**

@@ -7,10 +7,11 @@ import { executionCredentials } from '../../transport/credentials';
 import { FluxError, type ProviderErrorContext } from '../../transport/errors';
 import { secretScrubber } from '../../transport/redact';
 import { readJson, REQUEST_TIMEOUT_MS, send, type ByteStream, type HttpResponse } from '../../transport/http';
-import type { CancelOutcome, FluxProvider, ImageBytes, JobResult, JobScope, ProviderSession, SubmittedJob } from '../types';
+import type { CancelOutcome, FluxProvider, ImageBytes, JobResult, JobScope, ProviderSession, StatusOnce, SubmittedJob } from '../types';
 import { baseUrlFromCredential, internalHostsAllowedBy, plainHttpOriginOf } from '../baseUrl';
 import { buildInput } from '../fields';
-import { jobTimeout, Pacer, pollUntilDone } from '../polling';
+import { getStatusJson, lookupLink, onOrigin, readStatusOnce } from '../lookup';
+import { jobTimeout, Pacer, pollUntilDone, type PollStep } from '../polling';
 import { putPresigned } from '../upload';
 import { FAL, FAL_FIELDS, FAL_PRICE_USD, pollDelayMs } from './fal.constants';
 import { isModeration, parseFalError } from './fal.errors';
@@ -94,9 +95,11 @@ class FalSession implements ProviderSession {
 	}
 
 	async submit(scope: JobScope, request: JobRequest, imageUrl: string | undefined): Promise<SubmittedJob> {
+		const endpoint = `${this.bases.queue}/${FAL.endpoints[request.operation]}`;
 		const response = await send(scope.ctx, errors, {
 			method: 'POST',
-			url: `${this.bases.queue}/${FAL.endpoints[request.operation]}`,
+			// fal's webhook is a query parameter of the queue submit, as fal's own client sends it.
+			url: request.options.webhookUrl ? withQuery(endpoint, FAL.webhookParam, request.options.webhookUrl) : endpoint,
 			purpose: 'submit',
 			credentialType: CREDENTIAL,
 			json: toFalInput(request, imageUrl),
@@ -109,8 +112,7 @@ class FalSession implements ProviderSession {
 				description: 'The job may exist: check your fal.ai request history before running this item again.',
 			});
 		}
-		// Status, result and cancel live under the app id, without the endpoint's sub-path.
-		const base = `${this.bases.queue}/${FAL.appId}/requests/${encodeURIComponent(requestId)}`;
+		const base = this.requestBase(requestId);
 		return {
 			requestId,
 			links: {
@@ -119,6 +121,28 @@ class FalSession implements ProviderSession {
 				cancel: this.link(body.cancel_url, `${base}/cancel`),
 			},
 		};
+	}
+
+	/** Status, result and cancel live under the app id, without the endpoint's sub-path. */
+	private requestBase(requestId: string): string {
+		return `${this.bases.queue}/${FAL.appId}/requests/${encodeURIComponent(requestId)}`;
+	}
+
+	lookup(requestId: string, links: Record<string, unknown>): SubmittedJob {
+		const base = this.requestBase(requestId);
+		const allowed = onOrigin(this.queueOrigin);
+		return {
+			requestId,
+			links: {
+				status: lookupLink(links, 'status', `${base}/status`, allowed, errors.providerName),
+				result: lookupLink(links, 'result', base, allowed, errors.providerName),
+				cancel: lookupLink(links, 'cancel', `${base}/cancel`, allowed, errors.providerName),
+			},
+		};
+	}
+
+	async statusOnce(scope: JobScope, job: SubmittedJob): Promise<StatusOnce> {
+		return await readStatusOnce((timeoutMs) => this.statusStep(scope, job, timeoutMs, 0));
 	}
 
 	/**
@@ -213,24 +237,19 @@ class FalSession implements ProviderSession {
 	}
 
 	private async waitByPolling(scope: JobScope, job: SubmittedJob): Promise<unknown> {
-		return await pollUntilDone(scope, () => timeoutError(scope), async (timeoutMs, elapsedMs) => {
-			const response = await send(scope.ctx, errors, {
-				method: 'GET',
-				url: withQuery(job.links.status, 'logs', '0'),
-				purpose: 'status',
-				credentialType: CREDENTIAL,
-				signal: scope.signal,
-				timeoutMs,
-			});
-			const body = readJson(errors, response, 'job status');
-			const status = body.status;
-			if (status === FAL.status.done) {
-				if (body.error) throw jobError(body.error, body.error_type);
-				return { done: true, status: body };
-			}
-			if (!isPending(status)) throw unknownStatus(status);
-			return { done: false, nextDelayMs: pollDelayMs(elapsedMs) };
-		}, this.pacer);
+		return await pollUntilDone(scope, () => timeoutError(scope), async (timeoutMs, elapsedMs) => await this.statusStep(scope, job, timeoutMs, elapsedMs), this.pacer);
+	}
+
+	/** One status request: done, not yet (IN_QUEUE, IN_PROGRESS), or the job's failure. */
+	private async statusStep(scope: JobScope, job: SubmittedJob, timeoutMs: number, elapsedMs: number): Promise<PollStep> {
+		const body = await getStatusJson(scope, errors, CREDENTIAL, withQuery(job.links.status, 'logs', '0'), timeoutMs, 'job status');
+		const status = body.status;
+		if (status === FAL.status.done) {
+			if (body.error) throw jobError(body.error, body.error_type);
+			return { done: true, status: body };
+		}
+		if (!isPending(status)) throw unknownStatus(status);
+		return { done: false, nextDelayMs: pollDelayMs(elapsedMs), state: String(status) };
 	}
 
 	async fetchResult(scope: JobScope, job: SubmittedJob): Promise<JobResult> {

@@ -14,6 +14,8 @@ export const REPLICATE = {
 	/** Fallbacks when a prediction lacks `urls.get` / `urls.cancel` (normally returned). */
 	predictionPath: (id: string) => `/v1/predictions/${encodeURIComponent(id)}`,
 	cancelPath: (id: string) => `/v1/predictions/${encodeURIComponent(id)}/cancel`,
+	/** Webhook: `webhook` URL and the events sent to it; `completed` only (start is sent regardless, per the docs). */
+	webhook: { field: 'webhook', filterField: 'webhook_events_filter', events: ['completed'] },
 	/** Credential test: the key's own account, free, no prediction. */
 	accountPath: '/v1/account',
 	/**

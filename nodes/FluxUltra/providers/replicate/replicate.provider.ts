@@ -10,9 +10,10 @@ import { secretScrubber } from '../../transport/redact';
 import { readJson, send } from '../../transport/http';
 import { baseUrlFromCredential, internalHostsAllowedBy, plainHttpOriginOf } from '../baseUrl';
 import { buildInput } from '../fields';
-import { jobTimeout, Pacer, pollUntilDone } from '../polling';
+import { getStatusJson, lookupLink, onOrigin, readStatusOnce } from '../lookup';
+import { jobTimeout, Pacer, pollUntilDone, type PollStep } from '../polling';
 import { UPLOAD_TIMEOUT_MS } from '../upload';
-import type { CancelOutcome, FluxProvider, ImageBytes, JobResult, JobScope, ProviderSession, ResultImage, SubmittedJob } from '../types';
+import type { CancelOutcome, FluxProvider, ImageBytes, JobResult, JobScope, ProviderSession, ResultImage, StatusOnce, SubmittedJob } from '../types';
 import { REPLICATE, REPLICATE_FIELDS, REPLICATE_NO_FINETUNE, REPLICATE_PRICE_USD, replicatePollDelayMs } from './replicate.constants';
 import { isModerationText, parseReplicateError } from './replicate.errors';
 
@@ -31,7 +32,10 @@ const asString = (v: unknown): string | undefined => (typeof v === 'string' && v
 
 /** The prediction body: canonical parameters under Replicate's names, inside `input`. */
 export function toReplicateBody(request: JobRequest, imageUrl: string | undefined): Json {
-	return { input: buildInput(REPLICATE_FIELDS, request, imageUrl) };
+	const body: Json = { input: buildInput(REPLICATE_FIELDS, request, imageUrl) };
+	const { webhook } = REPLICATE;
+	if (request.options.webhookUrl) Object.assign(body, { [webhook.field]: request.options.webhookUrl, [webhook.filterField]: [...webhook.events] });
+	return body;
 }
 
 /** A prediction's images: Ultra's output is one URL; a list of URLs (other models' shape) is read too. */
@@ -176,29 +180,36 @@ class ReplicateSession implements ProviderSession {
 	}
 
 	async wait(scope: JobScope, job: SubmittedJob): Promise<unknown> {
-		return await pollUntilDone(scope, () => jobTimeout(scope), async (timeoutMs, elapsedMs) => {
-			const prediction = readJson(
-				errors,
-				await send(scope.ctx, errors, {
-					method: 'GET',
-					url: job.links.get,
-					purpose: 'status',
-					credentialType: CREDENTIAL,
-					signal: scope.signal,
-					timeoutMs,
-				}),
-				'prediction status',
-			);
-			const status = String(prediction.status ?? '');
-			if (status === REPLICATE.status.succeeded) return { done: true, status: prediction };
-			if ((REPLICATE.status.pending as readonly string[]).includes(status)) {
-				return { done: false, nextDelayMs: replicatePollDelayMs(elapsedMs, status === 'starting') };
-			}
-			if ((REPLICATE.status.failed as readonly string[]).includes(status) || (REPLICATE.status.canceled as readonly string[]).includes(status)) {
-				throw predictionFailure(prediction, status);
-			}
-			throw new FluxError('bad_response', `Replicate reported an unknown prediction status "${status.slice(0, 40)}"`);
-		}, this.pacer);
+		return await pollUntilDone(scope, () => jobTimeout(scope), async (timeoutMs, elapsedMs) => await this.statusStep(scope, job, timeoutMs, elapsedMs), this.pacer);
+	}
+
+	/** One `GET urls.get`: succeeded, starting/processing, or the prediction's failure. */
+	private async statusStep(scope: JobScope, job: SubmittedJob, timeoutMs: number, elapsedMs: number): Promise<PollStep> {
+		const prediction = await getStatusJson(scope, errors, CREDENTIAL, job.links.get, timeoutMs, 'prediction status');
+		const status = String(prediction.status ?? '');
+		if (status === REPLICATE.status.succeeded) return { done: true, status: prediction };
+		if ((REPLICATE.status.pending as readonly string[]).includes(status)) {
+			return { done: false, nextDelayMs: replicatePollDelayMs(elapsedMs, status === 'starting'), state: status };
+		}
+		if ((REPLICATE.status.failed as readonly string[]).includes(status) || (REPLICATE.status.canceled as readonly string[]).includes(status)) {
+			throw predictionFailure(prediction, status);
+		}
+		throw new FluxError('bad_response', `Replicate reported an unknown prediction status "${status.slice(0, 40)}"`);
+	}
+
+	lookup(requestId: string, links: Record<string, unknown>): SubmittedJob {
+		const allowed = onOrigin(this.apiOrigin);
+		return {
+			requestId,
+			links: {
+				get: lookupLink(links, 'get', `${this.base}${REPLICATE.predictionPath(requestId)}`, allowed, errors.providerName),
+				cancel: lookupLink(links, 'cancel', `${this.base}${REPLICATE.cancelPath(requestId)}`, allowed, errors.providerName),
+			},
+		};
+	}
+
+	async statusOnce(scope: JobScope, job: SubmittedJob): Promise<StatusOnce> {
+		return await readStatusOnce((timeoutMs) => this.statusStep(scope, job, timeoutMs, 0));
 	}
 
 	/** A succeeded prediction carries its output: the image URL comes from the last status answer. */

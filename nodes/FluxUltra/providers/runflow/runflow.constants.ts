@@ -26,6 +26,8 @@ export const RUNFLOW = {
 	 */
 	createPaths: (model: string) => [`/v1/models/${model}/runs`, `/v1/models/${model.split('/').pop()}/runs`],
 	runPath: (runId: string) => `/v1/runs/${encodeURIComponent(runId)}`,
+	/** Top-level body field (beside `input`) naming the URL Runflow POSTs to when the run is terminal. */
+	callbackField: 'callback_url',
 	/** Free, authenticated: "a 200 with your account payload confirms the key works". */
 	authCheckPath: '/v1/auth/me',
 	uploadCreatePath: '/v1/asset-uploads',

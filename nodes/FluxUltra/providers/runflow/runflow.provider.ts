@@ -11,10 +11,11 @@ import { secretScrubber } from '../../transport/redact';
 import { readJson, send, type HttpResponse } from '../../transport/http';
 import { baseUrlFromCredential, internalHostsAllowedBy, plainHttpOriginOf } from '../baseUrl';
 import { buildInput } from '../fields';
-import { jobTimeout, Pacer, pollUntilDone } from '../polling';
+import { getStatusJson, lookupLink, onOrigin, readStatusOnce } from '../lookup';
+import { jobTimeout, Pacer, pollUntilDone, type PollStep } from '../polling';
 import { reportedCostUsd } from '../reportedCost';
 import { putPresigned } from '../upload';
-import type { CancelOutcome, FluxProvider, ImageBytes, JobResult, JobScope, ProviderSession, ResultImage, SubmittedJob } from '../types';
+import type { CancelOutcome, FluxProvider, ImageBytes, JobResult, JobScope, ProviderSession, ResultImage, StatusOnce, SubmittedJob } from '../types';
 import { RUNFLOW, RUNFLOW_FIELDS, RUNFLOW_NO_FINETUNE, RUNFLOW_PRICE_USD, runflowPollDelayMs } from './runflow.constants';
 import { isModerationCode, parseRunflowError } from './runflow.errors';
 
@@ -36,6 +37,7 @@ const asString = (v: unknown): string | undefined => (typeof v === 'string' && v
 export function toRunflowBody(request: JobRequest, imageUrl: string | undefined, clientRef: string | undefined): Json {
 	const body: Json = { input: buildInput(RUNFLOW_FIELDS, request, imageUrl) };
 	if (clientRef) body.client_ref = clientRef;
+	if (request.options.webhookUrl) body[RUNFLOW.callbackField] = request.options.webhookUrl;
 	return body;
 }
 
@@ -182,32 +184,34 @@ class RunflowSession implements ProviderSession {
 	}
 
 	async wait(scope: JobScope, job: SubmittedJob): Promise<unknown> {
-		return await pollUntilDone(scope, () => timeoutError(scope), async (timeoutMs, elapsedMs) => {
-			const run = readJson(
-				errors,
-				await send(scope.ctx, errors, {
-					method: 'GET',
-					url: job.links.run,
-					purpose: 'status',
-					credentialType: CREDENTIAL,
-					signal: scope.signal,
-					timeoutMs,
-				}),
-				'run status',
-			);
-			const status = String(run.status_code ?? run.status ?? '');
-			if (includes(RUNFLOW.status.succeeded, status)) return { done: true, status: run };
-			if (includes(RUNFLOW.status.failed, status)) throw runFailure(run);
-			if (includes(RUNFLOW.status.canceled, status)) {
-				throw new FluxError('job_failed', 'The run was cancelled at Runflow', {
-					description: 'It was cancelled outside this workflow (in Runflow). Run the workflow again to create a new run.',
-				});
-			}
-			if (!includes(RUNFLOW.status.pending, status)) {
-				throw new FluxError('bad_response', `Runflow reported an unknown run status "${status.slice(0, 40)}"`);
-			}
-			return { done: false, nextDelayMs: runflowPollDelayMs(elapsedMs, status === 'queued') };
-		}, this.pacer);
+		return await pollUntilDone(scope, () => timeoutError(scope), async (timeoutMs, elapsedMs) => await this.statusStep(scope, job, timeoutMs, elapsedMs), this.pacer);
+	}
+
+	/** One `GET /v1/runs/{id}`: succeeded, still pending, or the run's failure. */
+	private async statusStep(scope: JobScope, job: SubmittedJob, timeoutMs: number, elapsedMs: number): Promise<PollStep> {
+		const run = await getStatusJson(scope, errors, CREDENTIAL, job.links.run, timeoutMs, 'run status');
+		const status = String(run.status_code ?? run.status ?? '');
+		if (includes(RUNFLOW.status.succeeded, status)) return { done: true, status: run };
+		if (includes(RUNFLOW.status.failed, status)) throw runFailure(run);
+		if (includes(RUNFLOW.status.canceled, status)) {
+			throw new FluxError('job_failed', 'The run was cancelled at Runflow', {
+				description: 'It was cancelled outside this workflow (in Runflow). Run the workflow again to create a new run.',
+			});
+		}
+		if (!includes(RUNFLOW.status.pending, status)) {
+			throw new FluxError('bad_response', `Runflow reported an unknown run status "${status.slice(0, 40)}"`);
+		}
+		return { done: false, nextDelayMs: runflowPollDelayMs(elapsedMs, status === 'queued'), state: status };
+	}
+
+	/** Runs are read by id on the API host; a run link from item JSON is used only there. */
+	lookup(requestId: string, links: Record<string, unknown>): SubmittedJob {
+		const run = lookupLink(links, 'run', `${this.base}${RUNFLOW.runPath(requestId)}`, onOrigin(new URL(this.base).origin), errors.providerName);
+		return { requestId, links: { run } };
+	}
+
+	async statusOnce(scope: JobScope, job: SubmittedJob): Promise<StatusOnce> {
+		return await readStatusOnce((timeoutMs) => this.statusStep(scope, job, timeoutMs, 0));
 	}
 
 	/** A succeeded run carries its output: the images come from the last status answer. */

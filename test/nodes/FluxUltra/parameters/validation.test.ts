@@ -45,7 +45,7 @@ describe('validateItemParameters', () => {
 			sync_mode: false,
 		});
 		expect(request.image).toBeUndefined();
-		expect(request.options).toEqual({ binaryPropertyOutput: 'data', fileName: 'flux-{requestId}-{index}', timeoutMs: 600_000, maxImageBytes: 40 * 1024 * 1024, maxParallelJobs: 2, maxCostPerRunUsd: 0, downloadImage: true });
+		expect(request.options).toEqual({ binaryPropertyOutput: 'data', fileName: 'flux-{requestId}-{index}', timeoutMs: 600_000, maxImageBytes: 40 * 1024 * 1024, maxParallelJobs: 2, maxCostPerRunUsd: 0, downloadImage: true, waitForCompletion: true });
 	});
 
 	it('maps every table row to its canonical name', () => {

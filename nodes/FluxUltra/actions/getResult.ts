@@ -1,0 +1,144 @@
+import { NodeOperationError, type IExecuteFunctions, type INodeExecutionData } from 'n8n-workflow';
+
+import { clock } from '../helpers/clock';
+import { validateJobLinks, validateRequestId } from '../parameters/resultInput';
+import { ASPECT_RATIOS, GET_RESULT, NODE_OPTION_PARAMS, OPERATIONS, RESULT_INPUT, type AspectRatio, type Operation } from '../parameters/table';
+import { validateOptions, type FluxParams, type JobRequest } from '../parameters/validation';
+import type { FluxProvider, JobScope, ProviderSession, SubmittedJob } from '../providers/types';
+import { FluxError } from '../transport/errors';
+import { emitImages } from './job';
+import { runPool } from './pool';
+import { errorItem, toNodeError } from './router';
+import { pendingJobJson, type JobPlace } from './submitOnly';
+
+/**
+ * Get Result: collects jobs created with Wait for Completion off. Per item, one status read; a
+ * finished job's images come out exactly as a waiting run puts them out (same JSON, same binary),
+ * a job still running comes out as one item with `status: 'running'` (feed it to Get Result again
+ * later), a failed job fails its item as a waiting run would (an error item in place under
+ * Continue On Fail). Only reads: retried freely, and no job is ever created here.
+ */
+
+interface Ask {
+	job: SubmittedJob;
+	request: JobRequest;
+	place: JobPlace;
+}
+
+const wholeNumber = (v: unknown): number | undefined => (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 ? v : undefined);
+
+/**
+ * One item's job: its ID and links (from the fields, which default to the incoming item's keys),
+ * and what the incoming item says of the job for the output JSON (operation, prompt, aspect ratio,
+ * image position), as Generate or Remix wrote it. Refuses a link off the provider's API host.
+ */
+function readAsk(ctx: IExecuteFunctions, provider: FluxProvider, session: ProviderSession, i: number): Ask {
+	const requestId = validateRequestId(ctx.getNodeParameter(RESULT_INPUT.requestId.name, i, undefined));
+	const links = validateJobLinks(ctx.getNodeParameter(RESULT_INPUT.links.name, i, undefined));
+	const rawOptions = { ...((ctx.getNodeParameter('options', i, {}) ?? {}) as Record<string, unknown>) };
+	// Node settings shown as main fields (Download Image) are read with the Options.
+	for (const spec of NODE_OPTION_PARAMS) {
+		if (spec.placement === 'main' && (spec.operations as Partial<Record<string, string>>)[GET_RESULT]) rawOptions[spec.name] = ctx.getNodeParameter(spec.name, i, undefined);
+	}
+	const options = validateOptions(GET_RESULT, rawOptions);
+	// The incoming item describes this job only when it names the same request.
+	const json = ctx.getInputData()[i]?.json ?? {};
+	const described = json.requestId === requestId ? json : {};
+	if (typeof described.provider === 'string' && described.provider !== provider.id) {
+		throw new NodeOperationError(ctx.getNode(), `The job ${requestId} was created on "${described.provider}", not on ${provider.displayName} [item ${i}]`, {
+			itemIndex: i,
+			description: `Set "Provider" to the one that created the job: its key is the only one that can read it.`,
+		});
+	}
+	const operation = OPERATIONS.includes(described.operation as Operation) ? (described.operation as Operation) : 'generate';
+	const aspectRatio = ASPECT_RATIOS.includes(described.aspectRatio as AspectRatio) ? (described.aspectRatio as AspectRatio) : undefined;
+	// Only what the image JSON reads of a request: the job itself was made by Generate or Remix.
+	const params = { prompt: typeof described.prompt === 'string' ? described.prompt : '', aspect_ratio: aspectRatio } as FluxParams;
+	const job = session.lookup!(requestId, links);
+	if (typeof described.providerCostUsd === 'number' && described.providerCostUsd >= 0) job.costUsd = described.providerCostUsd;
+	return {
+		job,
+		request: { operation, params, options },
+		place: {
+			firstImage: wholeNumber(described.imageIndex) ?? 0,
+			imageCount: wholeNumber(described.imageCount),
+			item: wholeNumber(described.item) ?? i,
+		},
+	};
+}
+
+/** One job, one status read: its images, or one item saying it is still running. */
+async function collectOne(ctx: IExecuteFunctions, provider: FluxProvider, session: ProviderSession, ask: Ask, i: number): Promise<INodeExecutionData[]> {
+	const { timeoutMs } = ask.request.options;
+	const scope: JobScope = { ctx, itemIndex: i, timeoutMs, deadline: clock.now() + timeoutMs, signal: ctx.getExecutionCancelSignal?.() };
+	try {
+		const status = await session.statusOnce!(scope, ask.job);
+		if (!status.done) {
+			return [{ json: pendingJobJson(provider.id, ask.request, ask.job, ask.place, 'running', status.state), pairedItem: { item: i } }];
+		}
+		const result = await session.fetchResult(scope, ask.job, status.status);
+		return await emitImages(scope, provider, session, ask.request, result, ask.place);
+	} catch (error) {
+		throw error instanceof FluxError ? error.withRequestId(ask.job.requestId) : error;
+	}
+}
+
+/** Runs Get Result over all items; output keeps the input order. */
+export async function collectResults(ctx: IExecuteFunctions, provider: FluxProvider): Promise<INodeExecutionData[][]> {
+	const items = ctx.getInputData();
+	const continueOnFail = ctx.continueOnFail();
+	let session: ProviderSession | undefined;
+	let openFailure: unknown;
+	try {
+		session = await provider.open(ctx);
+		if (!session.lookup || !session.statusOnce) {
+			openFailure = new NodeOperationError(ctx.getNode(), `${provider.displayName} cannot look jobs up by ID in this node`, {
+				description: 'Run Generate or Remix with Wait for Completion on for this provider.',
+			});
+		}
+	} catch (error) {
+		openFailure = error;
+	}
+	// Every item is read and checked before the first request (a forged link fails here).
+	const asks = items.map((_, i): { ask?: Ask; failure?: unknown } => {
+		if (openFailure !== undefined || !session) return { failure: openFailure };
+		try {
+			return { ask: readAsk(ctx, provider, session, i) };
+		} catch (failure) {
+			return { failure };
+		}
+	});
+	if (!continueOnFail) {
+		const firstBad = asks.findIndex((a) => a.failure !== undefined);
+		if (firstBad >= 0) throw toNodeError(ctx, asks[firstBad].failure, firstBad, session?.scrub);
+	}
+	const limit = asks.find((a) => a.ask)?.ask?.request.options.maxParallelJobs ?? 1;
+	let stopped = false;
+	const outcomes = await runPool(
+		items.length,
+		limit,
+		async (i): Promise<{ items?: INodeExecutionData[]; failure?: unknown }> => {
+			const { ask, failure } = asks[i];
+			if (!ask || !session) return { failure };
+			try {
+				return { items: await collectOne(ctx, provider, session, ask, i) };
+			} catch (error) {
+				if (!continueOnFail) stopped = true;
+				return { failure: error };
+			}
+		},
+		() => stopped,
+	);
+	const output: INodeExecutionData[] = [];
+	for (const [i, outcome] of outcomes.entries()) {
+		if (!outcome) continue;
+		if (outcome.items) {
+			output.push(...outcome.items);
+			continue;
+		}
+		const nodeError = toNodeError(ctx, outcome.failure, i, session?.scrub);
+		if (!continueOnFail) throw nodeError;
+		output.push(errorItem(nodeError, outcome.failure, i));
+	}
+	return [output];
+}
