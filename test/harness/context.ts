@@ -6,6 +6,7 @@ import { pipeline } from 'node:stream/promises';
 
 import {
 	NodeApiError,
+	NodeHelpers,
 	NodeOperationError,
 	type IBinaryData,
 	type ICredentialDataDecryptedObject,
@@ -130,6 +131,10 @@ export function createHarness(options: HarnessOptions): Harness {
 		Object.entries(options.params).map(([name, value]) => [name, typeof value === 'function' ? '={{ $json.harnessValue }}' : value]),
 	) as INode['parameters'];
 	const node = harnessNode({ ...options.node, parameters });
+	// The fields n8n keeps for this node: the shown ones, with their defaults filled in (n8n-workflow's
+	// NodeHelpers.getNodeParameters, as n8n's Workflow class applies it to every node it runs).
+	const nodeType = options.nodeType ?? new FluxUltra();
+	const kept = NodeHelpers.getNodeParameters(nodeType.description.properties, parameters, true, false, node, nodeType.description) ?? {};
 	const binaryOf = (itemIndex: number, property: string) => {
 		const binary = items[itemIndex]?.binary?.[property];
 		if (!binary) {
@@ -146,7 +151,14 @@ export function createHarness(options: HarnessOptions): Harness {
 		getExecutionId: () => 'exec-1',
 		logger: { debug: logAt('debug'), info: logAt('info'), warn: logAt('warn'), error: logAt('error'), verbose: logAt('verbose') },
 		getNodeParameter(name: string, itemIndex: number, fallback?: unknown) {
-			if (!(name in options.params)) return fallback;
+			if (!(name in options.params)) {
+				// n8n-core's _getNodeParameter (dist/execution-engine/node-execution-context/
+				// node-execution-context.js): a field n8n does not keep (hidden for these settings),
+				// read without a fallback, is the error "Could not get parameter".
+				const value = name in kept ? kept[name] : fallback;
+				if (value === undefined) throw new NodeOperationError(node, `Could not get parameter "${name}"`, { itemIndex });
+				return name in kept && fallback !== undefined && kept[name] === undefined ? fallback : value;
+			}
 			const value = options.params[name];
 			return typeof value === 'function' ? (value as (i: number) => unknown)(itemIndex) : value;
 		},

@@ -26,15 +26,19 @@ import { runPool } from './pool';
 /** Reads one item's raw parameters the way n8n resolves them (expressions included). */
 function readItem(ctx: IExecuteFunctions, i: number) {
 	const operation = itemParameter(ctx, 'operation', i);
+	// Only the fields shown for this operation: n8n keeps no others, and reading one that it does not
+	// keep, without a fallback, is n8n's error "Could not get parameter" (Fine-Tune ID on Generate).
+	const shown = (spec: { placement: string; operations: object }) =>
+		spec.placement === 'main' && (spec.operations as Partial<Record<string, unknown>>)[String(operation)] !== undefined;
 	const main: Record<string, unknown> = {};
 	for (const spec of PROVIDER_PARAMS) {
-		if (spec.placement === 'main') main[spec.name] = itemParameter(ctx, spec.name, i, undefined);
+		if (shown(spec)) main[spec.name] = itemParameter(ctx, spec.name, i, undefined);
 	}
 	const imageSource = itemParameter(ctx, IMAGE_INPUT.source.name, i, undefined);
 	const options = { ...((itemParameter(ctx, 'options', i, {}) ?? {}) as Record<string, unknown>) };
 	// Node settings shown as main fields (Download Image) are read with the Options.
 	for (const spec of NODE_OPTION_PARAMS) {
-		if (spec.placement === 'main') options[spec.name] = itemParameter(ctx, spec.name, i, undefined);
+		if (shown(spec)) options[spec.name] = itemParameter(ctx, spec.name, i, undefined);
 	}
 	return {
 		operation,
