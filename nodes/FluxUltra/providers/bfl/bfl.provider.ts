@@ -9,6 +9,7 @@ import { secretScrubber } from '../../transport/redact';
 import { readJson, send } from '../../transport/http';
 import { baseUrlFromCredential, internalHostsAllowedBy, plainHttpOriginOf } from '../baseUrl';
 import { buildInput, fieldsFor } from '../fields';
+import { asRecord, asString, type Json } from '../json';
 import { getStatusJson, lookupLink, readStatusOnce } from '../lookup';
 import { jobTimeout, Pacer, pollUntilDone, type PollStep } from '../polling';
 import { reportedCostUsd } from '../reportedCost';
@@ -24,10 +25,6 @@ const errors: ProviderErrorContext = {
 	parseError: parseBflError,
 };
 
-type Json = Record<string, unknown>;
-
-const asRecord = (v: unknown): Json | undefined => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : undefined);
-const asString = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 
 /** The Ultra request body: canonical parameters under BFL's names and types, flat. */
 export function toBflInput(request: JobRequest, imageBase64: string | undefined): Json {

@@ -10,6 +10,7 @@ import { secretScrubber } from '../../transport/redact';
 import { readJson, send } from '../../transport/http';
 import { baseUrlFromCredential, internalHostsAllowedBy, plainHttpOriginOf } from '../baseUrl';
 import { buildInput } from '../fields';
+import { asRecord, asString, type Json } from '../json';
 import { getStatusJson, lookupLink, onOrigin, readStatusOnce } from '../lookup';
 import { jobTimeout, Pacer, pollUntilDone, type PollStep } from '../polling';
 import { UPLOAD_TIMEOUT_MS } from '../upload';
@@ -25,10 +26,6 @@ const errors: ProviderErrorContext = {
 	parseError: parseReplicateError,
 };
 
-type Json = Record<string, unknown>;
-
-const asRecord = (v: unknown): Json | undefined => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : undefined);
-const asString = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 
 /** The prediction body: canonical parameters under Replicate's names, inside `input`. */
 export function toReplicateBody(request: JobRequest, imageUrl: string | undefined): Json {

@@ -11,6 +11,7 @@ import { secretScrubber } from '../../transport/redact';
 import { readJson, send, type HttpResponse } from '../../transport/http';
 import { baseUrlFromCredential, internalHostsAllowedBy, plainHttpOriginOf } from '../baseUrl';
 import { buildInput } from '../fields';
+import { asNumber, asRecord, asString, type Json } from '../json';
 import { getStatusJson, lookupLink, onOrigin, readStatusOnce } from '../lookup';
 import { jobTimeout, Pacer, pollUntilDone, type PollStep } from '../polling';
 import { reportedCostUsd } from '../reportedCost';
@@ -27,11 +28,6 @@ const errors: ProviderErrorContext = {
 	parseError: parseRunflowError,
 };
 
-type Json = Record<string, unknown>;
-
-const asRecord = (v: unknown): Json | undefined => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : undefined);
-const asNumber = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
-const asString = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 
 /** The run-creation body: canonical parameters under Runflow's names, inside `input`. */
 export function toRunflowBody(request: JobRequest, imageUrl: string | undefined, clientRef: string | undefined): Json {
