@@ -4,6 +4,7 @@
  *   docs/editor-parameters.png             the "Generate images" node's parameter panel (fal.ai, Generate)
  *   docs/editor-runflow-remix-notice.png   a node set to Runflow + Remix, with the notice that Runflow has no Remix
  *   docs/editor-finetune.png               the same node set to Generate with Fine-Tune (fal.ai)
+ *   docs/editor-fallback.png               the same node with Runflow as Fallback Provider: both credentials
  *
  * A real n8n (the cached e2e host, `e2e/n8n.ts`) in a throw-away user folder on a free port, with
  * this package linked in as a community node (run `npm run build` first), credentials pointing at
@@ -38,6 +39,7 @@ const PARAMETERS_NODE = 'Generate images';
 const NOTICE_NODE = 'Remix each image';
 const NOTICE_WORKFLOW_ID = 'screenshotNotice1';
 const FINETUNE_WORKFLOW_ID = 'screenshotFinetune1';
+const FALLBACK_WORKFLOW_ID = 'screenshotFallback1';
 
 type WorkflowNode = { id: string; name: string; parameters: Record<string, unknown>; credentials?: Record<string, unknown> };
 
@@ -251,6 +253,16 @@ async function main() {
 			`--input=${jsonFile(instance, 'wf-finetune.json', { ...finetuneWorkflow, id: FINETUNE_WORKFLOW_ID, name: `${(finetuneWorkflow as { name?: string }).name ?? 'Example'} (fine-tune)` })}`,
 		]);
 
+		// The same workflow with Runflow as the generate node's Fallback Provider: its credential shows too.
+		const fallbackWorkflow = structuredClone(example);
+		const fallbackNode = fallbackWorkflow.nodes.find((n) => n.name === PARAMETERS_NODE)!;
+		fallbackNode.parameters.fallbackFromFal = 'runflow';
+		fallbackNode.credentials = { ...fallbackNode.credentials, runflowApi: { id: 'runflowApiExample01', name: 'Runflow account' } };
+		await instance.cli([
+			'import:workflow',
+			`--input=${jsonFile(instance, 'wf-fallback.json', { ...fallbackWorkflow, id: FALLBACK_WORKFLOW_ID, name: `${(fallbackWorkflow as { name?: string }).name ?? 'Example'} (fallback)` })}`,
+		]);
+
 		log(`starting n8n ${host.version} on port ${port}`);
 		const n8n = instance.spawn(['start']);
 		cleanups.push(() => stopChild(n8n));
@@ -282,6 +294,10 @@ async function main() {
 		await withPageDump(page, 'finetune', async () => {
 			await openNodePanel(page, url, FINETUNE_WORKFLOW_ID, finetuneNode);
 			await shootPanel(page, join(docs, 'editor-finetune.png'));
+		});
+		await withPageDump(page, 'fallback', async () => {
+			await openNodePanel(page, url, FALLBACK_WORKFLOW_ID, fallbackNode);
+			await shootPanel(page, join(docs, 'editor-fallback.png'));
 		});
 		log(`done in ${Math.round((Date.now() - started) / 1000)} s`);
 	} finally {
