@@ -194,4 +194,37 @@ describe('failover to the Fallback Provider', () => {
 		expect(fal.counts.cancel - before.cancels).toBe(1);
 		expect(delta(before)).toMatchObject({ fal: 1, runflow: 1 });
 	}, 30_000);
+
+	it('with Wait for Completion off, a job that failed over is collected by Get Result on the fallback, with its credential', async () => {
+		const before = jobs();
+		const [submitted] = await createHarness({
+			params: { provider: 'fal', fallbackFromFal: 'runflow', operation: 'generate', prompt: (i: number) => [`a reef ${M.noCredit}`, 'a cape'][i], imageSource: 'none', numImages: 1, outputFormat: 'png', waitForCompletion: false, options: {} },
+			items: [{ json: {} }, { json: {} }],
+			credentials: {
+				falApi: { apiKey: 'dummy-fal-key', baseUrl: fal.url },
+				runflowApi: { apiKey: 'rf_live_dummy_example', baseUrl: runflow.url },
+			},
+		}).run();
+		expect(submitted.map((i) => [i.json.provider, i.json.status, i.json.failover ?? null])).toEqual([
+			['runflow', 'submitted', { from: 'fal', reason: 'the fal.ai account is out of credit' }],
+			['fal', 'submitted', null],
+		]);
+		await new Promise((done) => setTimeout(done, 400)); // both mocks finish a job in 100 ms
+
+		const [images] = await createHarness({
+			params: { provider: 'fal', fallbackFromFal: 'runflow', operation: 'getResult', requestId: (i: number) => submitted[i].json.requestId, jobLinks: (i: number) => submitted[i].json.links, options: {} },
+			items: submitted,
+			credentials: {
+				falApi: { apiKey: 'dummy-fal-key', baseUrl: fal.url },
+				runflowApi: { apiKey: 'rf_live_dummy_example', baseUrl: runflow.url },
+			},
+		}).run();
+
+		expect(images.map((i) => [i.json.provider, i.json.requestId, i.pairedItem])).toEqual([
+			['runflow', submitted[0].json.requestId, { item: 0 }],
+			['fal', submitted[1].json.requestId, { item: 1 }],
+		]);
+		expect(images.every((i) => i.binary?.data)).toBe(true);
+		expect(delta(before)).toMatchObject({ fal: 1, falSubmits: 2, runflow: 1 });
+	});
 });

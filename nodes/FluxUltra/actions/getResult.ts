@@ -83,34 +83,55 @@ async function collectOne(ctx: IExecuteFunctions, provider: FluxProvider, sessio
 	}
 }
 
-/** Runs Get Result over all items; output keeps the input order. */
-export async function collectResults(ctx: IExecuteFunctions, provider: FluxProvider): Promise<INodeExecutionData[][]> {
+/** A provider's session for Get Result, or why there is none. */
+interface Opened {
+	session?: ProviderSession;
+	failure?: unknown;
+}
+
+async function openForLookup(ctx: IExecuteFunctions, provider: FluxProvider): Promise<Opened> {
+	try {
+		const session = await provider.open(ctx);
+		if (!session.lookup || !session.statusOnce) {
+			return {
+				failure: new NodeOperationError(ctx.getNode(), `${provider.displayName} cannot look jobs up by ID in this node`, {
+					description: 'Run Generate or Remix with Wait for Completion on for this provider.',
+				}),
+			};
+		}
+		return { session };
+	} catch (failure) {
+		return { failure };
+	}
+}
+
+/**
+ * Runs Get Result over all items; output keeps the input order. A job whose item says the Fallback
+ * Provider created it (an item that failed over) is read there, with the fallback's credential;
+ * every other job on the node's Provider.
+ */
+export async function collectResults(ctx: IExecuteFunctions, primary: FluxProvider, fallback?: FluxProvider): Promise<INodeExecutionData[][]> {
 	const items = ctx.getInputData();
 	const continueOnFail = ctx.continueOnFail();
-	let session: ProviderSession | undefined;
-	let openFailure: unknown;
-	try {
-		session = await provider.open(ctx);
-		if (!session.lookup || !session.statusOnce) {
-			openFailure = new NodeOperationError(ctx.getNode(), `${provider.displayName} cannot look jobs up by ID in this node`, {
-				description: 'Run Generate or Remix with Wait for Completion on for this provider.',
-			});
-		}
-	} catch (error) {
-		openFailure = error;
-	}
+	const providerOf = (i: number) => (fallback && items[i]?.json.provider === fallback.id ? fallback : primary);
+	const opened = new Map<FluxProvider, Opened>();
+	for (const p of new Set(items.map((_, i) => providerOf(i)))) opened.set(p, await openForLookup(ctx, p));
+	const sessionOf = (i: number) => opened.get(providerOf(i)) ?? {};
+	// Either key is masked in any message, whichever provider the message is about.
+	const scrub = (text: string) => [...opened.values()].reduce((clean, o) => (o.session ? o.session.scrub(clean) : clean), text);
 	// Every item is read and checked before the first request (a forged link fails here).
 	const asks = items.map((_, i): { ask?: Ask; failure?: unknown } => {
+		const { session, failure: openFailure } = sessionOf(i);
 		if (openFailure !== undefined || !session) return { failure: openFailure };
 		try {
-			return { ask: readAsk(ctx, provider, session, i) };
+			return { ask: readAsk(ctx, providerOf(i), session, i) };
 		} catch (failure) {
 			return { failure };
 		}
 	});
 	if (!continueOnFail) {
 		const firstBad = asks.findIndex((a) => a.failure !== undefined);
-		if (firstBad >= 0) throw toNodeError(ctx, asks[firstBad].failure, firstBad, session?.scrub);
+		if (firstBad >= 0) throw toNodeError(ctx, asks[firstBad].failure, firstBad, scrub);
 	}
 	const limit = asks.find((a) => a.ask)?.ask?.request.options.maxParallelJobs ?? 1;
 	let stopped = false;
@@ -119,9 +140,10 @@ export async function collectResults(ctx: IExecuteFunctions, provider: FluxProvi
 		limit,
 		async (i): Promise<{ items?: INodeExecutionData[]; failure?: unknown }> => {
 			const { ask, failure } = asks[i];
+			const { session } = sessionOf(i);
 			if (!ask || !session) return { failure };
 			try {
-				return { items: await collectOne(ctx, provider, session, ask, i) };
+				return { items: await collectOne(ctx, providerOf(i), session, ask, i) };
 			} catch (error) {
 				if (!continueOnFail) stopped = true;
 				return { failure: error };
@@ -136,7 +158,7 @@ export async function collectResults(ctx: IExecuteFunctions, provider: FluxProvi
 			output.push(...outcome.items);
 			continue;
 		}
-		const nodeError = toNodeError(ctx, outcome.failure, i, session?.scrub);
+		const nodeError = toNodeError(ctx, outcome.failure, i, scrub);
 		if (!continueOnFail) throw nodeError;
 		output.push(errorItem(nodeError, outcome.failure, i));
 	}

@@ -198,7 +198,7 @@ export async function route(this: IExecuteFunctions): Promise<INodeExecutionData
 			description: 'Pick a provider in the "Provider" field.',
 		});
 	}
-	if (this.getNodeParameter('operation', 0) === GET_RESULT) return await collectResults(this, provider);
+	if (this.getNodeParameter('operation', 0) === GET_RESULT) return await collectResults(this, provider, fallbackOf(this, provider));
 
 	const fallback = fallbackOf(this, provider);
 
