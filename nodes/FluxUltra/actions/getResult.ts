@@ -8,7 +8,7 @@ import type { FluxProvider, JobScope, ProviderSession, SubmittedJob } from '../p
 import { FluxError } from '../transport/errors';
 import { emitImages } from './job';
 import { runPool } from './pool';
-import { errorItem, toNodeError } from './router';
+import { outputOf, toNodeError, type Outcome } from './router';
 import { pendingJobJson, type JobPlace } from './submitOnly';
 
 /**
@@ -138,7 +138,7 @@ export async function collectResults(ctx: IExecuteFunctions, primary: FluxProvid
 	const outcomes = await runPool(
 		items.length,
 		limit,
-		async (i): Promise<{ items?: INodeExecutionData[]; failure?: unknown }> => {
+		async (i): Promise<Outcome> => {
 			const { ask, failure } = asks[i];
 			const { session } = sessionOf(i);
 			if (!ask || !session) return { failure };
@@ -151,16 +151,5 @@ export async function collectResults(ctx: IExecuteFunctions, primary: FluxProvid
 		},
 		() => stopped,
 	);
-	const output: INodeExecutionData[] = [];
-	for (const [i, outcome] of outcomes.entries()) {
-		if (!outcome) continue;
-		if (outcome.items) {
-			output.push(...outcome.items);
-			continue;
-		}
-		const nodeError = toNodeError(ctx, outcome.failure, i, scrub);
-		if (!continueOnFail) throw nodeError;
-		output.push(errorItem(nodeError, outcome.failure, i));
-	}
-	return [output];
+	return [outputOf(ctx, outcomes, (i) => i, continueOnFail, scrub)];
 }

@@ -167,7 +167,7 @@ export function toNodeError(
  * instead would be routed too, but n8n then replaces its JSON with `{ error: <message> }`
  * (`normalizeNodeErrors`), and the kind, job id and image link an IF node routes on would be lost.
  */
-export function errorItem(error: NodeApiError | NodeOperationError, cause: unknown, itemIndex: number): INodeExecutionData {
+function errorItem(error: NodeApiError | NodeOperationError, cause: unknown, itemIndex: number): INodeExecutionData {
 	const details: IDataObject = { message: error.message };
 	if (error.description) details.description = error.description;
 	details.kind = 'other';
@@ -182,6 +182,39 @@ export function errorItem(error: NodeApiError | NodeOperationError, cause: unkno
 		details.field = cause.field;
 	}
 	return { json: { error: details }, pairedItem: { item: itemIndex } };
+}
+
+/** One job's outcome: its output items, or why it failed. */
+export interface Outcome {
+	items?: INodeExecutionData[];
+	failure?: unknown;
+}
+
+/**
+ * The node's output from its jobs' outcomes, in job order: the items of each job, and for each
+ * failure the node error (Continue On Fail off) or an error item in its place, paired with
+ * `itemOf(job)`. A job that never started (the run stopped) has no outcome and gives nothing.
+ */
+export function outputOf(
+	ctx: IExecuteFunctions,
+	outcomes: Array<Outcome | undefined>,
+	itemOf: (job: number) => number,
+	continueOnFail: boolean,
+	scrub?: (text: string) => string,
+): INodeExecutionData[] {
+	const output: INodeExecutionData[] = [];
+	for (const [j, outcome] of outcomes.entries()) {
+		if (!outcome) continue;
+		if (outcome.items) {
+			output.push(...outcome.items);
+			continue;
+		}
+		const i = itemOf(j);
+		const nodeError = toNodeError(ctx, outcome.failure, i, scrub);
+		if (!continueOnFail) throw nodeError;
+		output.push(errorItem(nodeError, outcome.failure, i));
+	}
+	return output;
 }
 
 /**
@@ -236,7 +269,7 @@ export async function route(this: IExecuteFunctions): Promise<INodeExecutionData
 	const outcomes = await runPool(
 		jobs.length,
 		limit,
-		async (j, release): Promise<{ items?: INodeExecutionData[]; failure?: unknown }> => {
+		async (j, release): Promise<Outcome> => {
 			const { item: i, request, part } = jobs[j];
 			if (!request || !session) return { failure: prepared[i].failure ?? openFailure };
 			try {
@@ -249,18 +282,7 @@ export async function route(this: IExecuteFunctions): Promise<INodeExecutionData
 		},
 		() => stopped,
 	);
-	const output: INodeExecutionData[] = [];
-	for (const [j, outcome] of outcomes.entries()) {
-		if (!outcome) continue;
-		if (outcome.items) {
-			output.push(...outcome.items);
-			continue;
-		}
-		const i = jobs[j].item;
-		const nodeError = toNodeError(this, outcome.failure, i, session?.scrub);
-		if (!continueOnFail) throw nodeError;
-		output.push(errorItem(nodeError, outcome.failure, i));
-	}
+	const output = outputOf(this, outcomes, (j) => jobs[j].item, continueOnFail, session?.scrub);
 	addCostHint(this, provider, output);
 	return [output];
 }
