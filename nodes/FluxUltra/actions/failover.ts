@@ -62,12 +62,22 @@ export class Failover {
 	private failuresInARow = 0;
 	private breaker: string | undefined;
 	private fallbackSession: Promise<ProviderSession> | undefined;
+	/** Masks the fallback's key, once its session is open (see `scrub`). */
+	private fallbackScrub: ((text: string) => string) | undefined;
 
 	constructor(
 		private readonly ctx: IExecuteFunctions,
 		private readonly primary: FluxProvider,
 		private readonly fallback: FluxProvider | undefined,
 	) {}
+
+	/**
+	 * Masks the fallback provider's key in text about to be shown (an error it echoed the key into),
+	 * as the first provider's session masks its own.
+	 */
+	scrub(text: string): string {
+		return this.fallbackScrub ? this.fallbackScrub(text) : text;
+	}
 
 	async run(
 		session: ProviderSession,
@@ -98,6 +108,7 @@ export class Failover {
 		const note: FailoverNote = { from: this.primary.id, reason };
 		try {
 			const fallbackSession = await (this.fallbackSession ??= this.fallback.open(this.ctx));
+			this.fallbackScrub = fallbackSession.scrub.bind(fallbackSession);
 			const items: INodeExecutionData[] = [];
 			// The fallback may make fewer images per request (BFL, Replicate: one), so the job is split
 			// again for it, keeping the images' places among the item's images.

@@ -282,7 +282,9 @@ export async function route(this: IExecuteFunctions): Promise<INodeExecutionData
 		},
 		() => stopped,
 	);
-	const output = outputOf(this, outcomes, (j) => jobs[j].item, continueOnFail, session?.scrub);
+	// Either key is masked in what is shown: the first provider's, and the fallback's once it was used.
+	const scrub = (text: string) => failover.scrub(session ? session.scrub(text) : text);
+	const output = outputOf(this, outcomes, (j) => jobs[j].item, continueOnFail, scrub);
 	addCostHint(this, provider, output);
 	return [output];
 }
