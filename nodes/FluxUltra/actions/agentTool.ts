@@ -15,8 +15,7 @@ import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
  * - n8n replaces the JSON of an item that carries an error object with `{ error: message }`
  *   (`normalizeNodeErrors`), dropping the description that says what to change, the error kind and
  *   the job id. The node's error items carry their details under `json.error` and no error object
- *   (see errorItem in router.ts), so the model reads them whole; any error object is dropped here
- *   all the same.
+ *   (see errorItem in router.ts), so the model reads them whole.
  */
 export function runsAsAgentTool(ctx: IExecuteFunctions): boolean {
 	return ctx.getNode().type.endsWith('Tool');
@@ -49,14 +48,9 @@ export function capPrompt(prompt: string, maxBytes = AGENT_PROMPT_MAX_BYTES): st
 	return kept + ellipsis;
 }
 
-/** The output as the model should read it: error items keep their whole JSON, long prompts are cut. */
+/** The output as the model should read it: long prompts are cut. */
 export function forAgentTool(output: INodeExecutionData[][]): INodeExecutionData[][] {
 	return output.map((items) =>
-		items.map((item) => {
-			const rest = { ...item };
-			delete rest.error;
-			if (typeof item.json.prompt === 'string') rest.json = { ...item.json, prompt: capPrompt(item.json.prompt) };
-			return rest;
-		}),
+		items.map((item) => (typeof item.json.prompt === 'string' ? { ...item, json: { ...item.json, prompt: capPrompt(item.json.prompt) } } : item)),
 	);
 }

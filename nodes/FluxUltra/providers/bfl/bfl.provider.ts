@@ -25,7 +25,6 @@ const errors: ProviderErrorContext = {
 	parseError: parseBflError,
 };
 
-
 /** The Ultra request body: canonical parameters under BFL's names and types, flat. */
 export function toBflInput(request: JobRequest, imageBase64: string | undefined): Json {
 	const body = buildInput(fieldsFor(bflProvider, request.operation), request, imageBase64);

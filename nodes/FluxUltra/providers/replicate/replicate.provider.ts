@@ -26,7 +26,6 @@ const errors: ProviderErrorContext = {
 	parseError: parseReplicateError,
 };
 
-
 /** The prediction body: canonical parameters under Replicate's names, inside `input`. */
 export function toReplicateBody(request: JobRequest, imageUrl: string | undefined): Json {
 	const body: Json = { input: buildInput(REPLICATE_FIELDS, request, imageUrl) };

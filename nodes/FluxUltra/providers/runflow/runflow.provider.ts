@@ -28,7 +28,6 @@ const errors: ProviderErrorContext = {
 	parseError: parseRunflowError,
 };
 
-
 /** The run-creation body: canonical parameters under Runflow's names, inside `input`. */
 export function toRunflowBody(request: JobRequest, imageUrl: string | undefined, clientRef: string | undefined): Json {
 	const body: Json = { input: buildInput(RUNFLOW_FIELDS, request, imageUrl) };
