@@ -3,7 +3,7 @@ import { createServer, type ServerResponse } from 'node:http';
 
 import { sniffImage } from '../../nodes/FluxUltra/helpers/images';
 import { makeImage, ULTRA_SIZES } from './images';
-import { faultDrawer, listenLoopback, readBody, scheduleWebhook, sendJson, type MockFaults, type WebhookDelivery } from './loopback';
+import { faultDrawer, listenLoopback, readBody, scheduleWebhook, sendJson, type MockFaults, type WebhookDelivery, type MockNow } from './loopback';
 
 /**
  * A loopback stand-in for Black Forest Labs' API (https://api.bfl.ai), close enough that the node
@@ -14,6 +14,8 @@ import { faultDrawer, listenLoopback, readBody, scheduleWebhook, sendJson, type 
  */
 
 export interface MockBflOptions {
+	/** The clock the state machine reads (default: real time). */
+	now?: MockNow;
 	/** How long a job takes, from submit to Ready. */
 	latencyMs?: number;
 	/** Image size as a fraction of Ultra's real size (1 = about 4 MP). */
@@ -138,6 +140,7 @@ function outcomeFor(prompt: unknown): BflTask['outcome'] {
 
 export async function startMockBfl(options: MockBflOptions = {}): Promise<MockBfl> {
 	const latencyMs = options.latencyMs ?? 1500;
+	const now: MockNow = options.now ?? Date.now;
 	const scale = options.scale ?? 1;
 	const ttl = options.resultTtlMs ?? 10 * 60_000;
 	const tasks = new Map<string, BflTask>();
@@ -151,7 +154,7 @@ export async function startMockBfl(options: MockBflOptions = {}): Promise<MockBf
 
 	const statusOf = (task: Task) => {
 		if (task.outcome === 'Request Moderated') return task.outcome;
-		if (Date.now() - task.createdAt < latencyMs) return 'Pending';
+		if (now() - task.createdAt < latencyMs) return 'Pending';
 		return task.outcome ?? 'Ready';
 	};
 	type Task = BflTask;
@@ -198,7 +201,7 @@ export async function startMockBfl(options: MockBflOptions = {}): Promise<MockBf
 				counts.download++;
 				const task = tasks.get(delivery[1]);
 				if (!task || statusOf(task) !== 'Ready' || url.searchParams.get('sig') !== SIGNATURE) return send(res, 403, { detail: 'Forbidden' });
-				if (Date.now() > Number(url.searchParams.get('se'))) return send(res, 403, { detail: 'Request has expired' });
+				if (now() > Number(url.searchParams.get('se'))) return send(res, 403, { detail: 'Request has expired' });
 				const { format, width, height, extension } = imageOf(task);
 				if (delivery[2] !== extension) return send(res, 404, { detail: 'Not Found' });
 				let bytes = files.get(task.id);
@@ -238,7 +241,7 @@ export async function startMockBfl(options: MockBflOptions = {}): Promise<MockBf
 					id: randomUUID(),
 					endpoint: path,
 					input,
-					createdAt: Date.now(),
+					createdAt: now(),
 					seed: typeof input.seed === 'number' ? input.seed : Math.floor(Math.random() * 2 ** 31),
 					outcome: outcomeFor(input.prompt),
 				};

@@ -8,6 +8,7 @@ import { createHarness } from '../harness/context';
 import { useVirtualClock } from '../harness/clock';
 import { startMockBfl, type MockBfl } from './bflServer';
 import { FAL_FAULT_MARKERS as M, startMockFal, type MockFal } from './falServer';
+import { skippableClock } from './loopback';
 import { startMockRunflow, type MockRunflow } from './runflowServer';
 import { errorOf } from '../harness/errorItems';
 
@@ -21,11 +22,13 @@ describe('failover to the Fallback Provider', () => {
 	let runflow: MockRunflow;
 	let bfl: MockBfl;
 	let closedPort: number;
+	/** Moves the fal and Runflow mocks' job clocks ahead instead of sleeping until their jobs finish. */
+	const jobTime = skippableClock();
 	beforeAll(async () => {
 		nock.enableNetConnect('127.0.0.1');
 		[fal, runflow, bfl] = await Promise.all([
-			startMockFal({ latencyMs: 100, scale: 0.05, keepAliveMs: 200 }),
-			startMockRunflow({ latencyMs: 100, scale: 0.05 }),
+			startMockFal({ latencyMs: 100, scale: 0.05, keepAliveMs: 200, now: jobTime.now }),
+			startMockRunflow({ latencyMs: 100, scale: 0.05, now: jobTime.now }),
 			startMockBfl({ latencyMs: 100, scale: 0.05 }),
 		]);
 		closedPort = await new Promise<number>((done) => {
@@ -209,7 +212,7 @@ describe('failover to the Fallback Provider', () => {
 			['runflow', 'submitted', { from: 'fal', reason: 'the fal.ai account is out of credit' }],
 			['fal', 'submitted', null],
 		]);
-		await new Promise((done) => setTimeout(done, 400)); // both mocks finish a job in 100 ms
+		jobTime.skip(1_000); // both mocks finish a job in 100 ms: both jobs are done now
 
 		const [images] = await createHarness({
 			params: { provider: 'fal', fallbackFromFal: 'runflow', operation: 'getResult', requestId: (i: number) => submitted[i].json.requestId, jobLinks: (i: number) => submitted[i].json.links, options: {} },

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type ServerResponse } from 'node:http';
 
 import { makeImage, ULTRA_SIZES } from './images';
-import { faultDrawer, listenLoopback, readBody, scheduleWebhook, sendJson, type MockFaults, type WebhookDelivery } from './loopback';
+import { faultDrawer, listenLoopback, readBody, scheduleWebhook, sendJson, type MockFaults, type WebhookDelivery, type MockNow } from './loopback';
 
 /**
  * A loopback stand-in for fal.ai's queue API, close enough that the node cannot tell: the same
@@ -12,6 +12,8 @@ import { faultDrawer, listenLoopback, readBody, scheduleWebhook, sendJson, type 
  */
 
 export interface MockFalOptions {
+	/** The clock the state machine reads (default: real time). */
+	now?: MockNow;
 	/** How long a job takes, from submit to COMPLETED. */
 	latencyMs?: number;
 	/** Image size as a fraction of Ultra's real size (1 = about 4 MP). */
@@ -127,6 +129,7 @@ function validate(endpoint: string, input: Record<string, unknown>) {
 
 export async function startMockFal(options: MockFalOptions = {}): Promise<MockFal> {
 	const latencyMs = options.latencyMs ?? 1500;
+	const now: MockNow = options.now ?? Date.now;
 	const scale = options.scale ?? 1;
 	const jobs = new Map<string, Job>();
 	const files = new Map<string, { bytes: Buffer; type: string }>();
@@ -137,7 +140,7 @@ export async function startMockFal(options: MockFalOptions = {}): Promise<MockFa
 	const served = { status500: 0, result500: 0, cutDownloads: 0, keepAlives: 0 };
 	const keepAliveMs = options.keepAliveMs ?? 15_000;
 	const stateOf = (job: Job) => {
-		const elapsed = Date.now() - job.submittedAt;
+		const elapsed = now() - job.submittedAt;
 		if (job.cancelled) return 'COMPLETED';
 		if (job.stuck) return 'IN_QUEUE';
 		if (elapsed >= job.latencyMs) return 'COMPLETED';
@@ -203,7 +206,7 @@ export async function startMockFal(options: MockFalOptions = {}): Promise<MockFa
 					return;
 				}
 				return res.end(file.bytes, () => {
-					if (job) job.lastDownloadAt = Date.now();
+					if (job) job.lastDownloadAt = now();
 				});
 			}
 			if (req.method === 'GET' && path === '/__stats') {
@@ -257,7 +260,7 @@ export async function startMockFal(options: MockFalOptions = {}): Promise<MockFa
 					id,
 					endpoint: path,
 					input,
-					submittedAt: Date.now(),
+					submittedAt: now(),
 					latencyMs: prompt.includes(FAL_FAULT_MARKERS.slow) ? 4 * latencyMs : latencyMs,
 					cancelled: false,
 					seed,
@@ -332,7 +335,7 @@ export async function startMockFal(options: MockFalOptions = {}): Promise<MockFa
 				}
 				emit();
 				for (const at of [job.latencyMs / 3, job.latencyMs]) {
-					const wait = job.submittedAt + at - Date.now();
+					const wait = job.submittedAt + at - now();
 					if (wait > 0) timers.push(setTimeout(emit, wait + 1));
 				}
 				req.on('close', () => timers.forEach(clearTimeout));

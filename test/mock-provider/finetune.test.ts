@@ -5,6 +5,7 @@ import { imageSize } from '../../nodes/FluxUltra/helpers/images';
 import { createHarness } from '../harness/context';
 import { startMockBfl, type MockBfl } from './bflServer';
 import { startMockFal, type MockFal } from './falServer';
+import { skippableClock } from './loopback';
 
 /**
  * Generate with Fine-Tune over real loopback sockets: the request body as the mock providers
@@ -13,9 +14,11 @@ import { startMockFal, type MockFal } from './falServer';
 describe('Generate with Fine-Tune against the loopback mocks', () => {
 	let fal: MockFal;
 	let bfl: MockBfl;
+	/** Moves the fal mock's job clock ahead instead of sleeping until its jobs finish. */
+	const jobTime = skippableClock();
 	beforeAll(async () => {
 		nock.enableNetConnect('127.0.0.1');
-		fal = await startMockFal({ latencyMs: 200, scale: 0.05 });
+		fal = await startMockFal({ latencyMs: 200, scale: 0.05, now: jobTime.now });
 		bfl = await startMockBfl({ latencyMs: 200, scale: 0.05 });
 	});
 	afterAll(async () => {
@@ -96,7 +99,7 @@ describe('Generate with Fine-Tune against the loopback mocks', () => {
 			['finetune_strength', { prompt: 'x', finetune_id: 'abc' }],
 		] as const) {
 			const submitted = (await (await post(`${fal.url}/fal-ai/flux-pro/v1.1-ultra-finetuned`, body, auth)).json()) as { response_url: string };
-			await new Promise((resolve) => setTimeout(resolve, 250));
+			jobTime.skip(1_000); // past the mock's 200 ms: the job has run
 			const result = await fetch(submitted.response_url, { headers: auth });
 			expect(result.status).toBe(422);
 			expect(await result.json()).toEqual({ detail: [{ loc: ['body', missing], msg: 'field required', type: 'value_error.missing' }] });

@@ -136,3 +136,22 @@ export function scheduleWebhook(
 	};
 	setTimeout(attempt, Math.max(0, delayMs) + 5).unref();
 }
+
+/**
+ * The time a mock provider's state machine reads (queued → running → done, link expiry). Real time
+ * by default; a test that asserts on the states passes a clock it moves itself, so what it sees
+ * cannot depend on how busy the machine is.
+ */
+export type MockNow = () => number;
+
+/** A clock that stands still until the test moves it. */
+export function manualClock(start = Date.now()): { now: MockNow; advance(ms: number): void } {
+	let at = start;
+	return { now: () => at, advance: (ms) => void (at += ms) };
+}
+
+/** Real time plus whatever the test skipped ahead: "the job is done by now", without sleeping for it. */
+export function skippableClock(): { now: MockNow; skip(ms: number): void } {
+	let ahead = 0;
+	return { now: () => Date.now() + ahead, skip: (ms) => void (ahead += ms) };
+}

@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 
 import { sniffImage } from '../../nodes/FluxUltra/helpers/images';
 import { makeImage, ULTRA_SIZES } from './images';
-import { faultDrawer, listenLoopback, readBody, scheduleWebhook, sendJson, type MockFaults, type WebhookDelivery } from './loopback';
+import { faultDrawer, listenLoopback, readBody, scheduleWebhook, sendJson, type MockFaults, type WebhookDelivery, type MockNow } from './loopback';
 
 /**
  * A loopback stand-in for Replicate's API (https://api.replicate.com), close enough that the node
@@ -15,6 +15,8 @@ import { faultDrawer, listenLoopback, readBody, scheduleWebhook, sendJson, type 
  */
 
 export interface MockReplicateOptions {
+	/** The clock the state machine reads (default: real time). */
+	now?: MockNow;
 	/** How long a prediction takes, from creation to its terminal status. */
 	latencyMs?: number;
 	/** Image size as a fraction of Ultra's real size (1 = about 4 MP). */
@@ -96,6 +98,7 @@ export function parseMultipart(body: Buffer, contentType: string): Array<{ name:
 
 export async function startMockReplicate(options: MockReplicateOptions = {}): Promise<MockReplicate> {
 	const latencyMs = options.latencyMs ?? 1500;
+	const now: MockNow = options.now ?? Date.now;
 	const scale = options.scale ?? 1;
 	const predictions = new Map<string, Prediction>();
 	const files = new Map<string, UploadedFile>();
@@ -106,7 +109,7 @@ export async function startMockReplicate(options: MockReplicateOptions = {}): Pr
 
 	const statusOf = (p: Prediction) => {
 		if (p.canceledAt !== undefined) return 'canceled';
-		const elapsed = Date.now() - p.createdAt;
+		const elapsed = now() - p.createdAt;
 		if (elapsed < latencyMs / 3) return 'starting';
 		if (elapsed < latencyMs) return 'processing';
 		return p.failure ? 'failed' : 'succeeded';
@@ -243,7 +246,7 @@ export async function startMockReplicate(options: MockReplicateOptions = {}): Pr
 				const p: Prediction = {
 					id: randomUUID().replace(/-/g, '').slice(0, 26),
 					input: fields,
-					createdAt: Date.now(),
+					createdAt: now(),
 					seed: typeof fields.seed === 'number' ? fields.seed : Math.floor(Math.random() * 2 ** 31),
 					failure: /\bforbidden\b/i.test(prompt)
 						? 'Your input or output was flagged as sensitive. Please try again with different inputs. (E005)'
@@ -259,7 +262,7 @@ export async function startMockReplicate(options: MockReplicateOptions = {}): Pr
 				if (wait !== undefined) {
 					counts.waited++;
 					const until = Math.min(p.createdAt + wait, p.createdAt + latencyMs + 5);
-					await new Promise((resolve) => setTimeout(resolve, Math.max(0, until - Date.now())));
+					await new Promise((resolve) => setTimeout(resolve, Math.max(0, until - now())));
 				}
 				return sendJson(res, 201, body(p), { location: `${base}/v1/predictions/${p.id}` });
 			}
@@ -275,7 +278,7 @@ export async function startMockReplicate(options: MockReplicateOptions = {}): Pr
 				if (method === 'POST' && match[2]) {
 					counts.cancel++;
 					const status = statusOf(p);
-					if (status === 'starting' || status === 'processing') p.canceledAt = Date.now();
+					if (status === 'starting' || status === 'processing') p.canceledAt = now();
 					return sendJson(res, 200, body(p));
 				}
 			}
@@ -290,7 +293,7 @@ export async function startMockReplicate(options: MockReplicateOptions = {}): Pr
 					name: content.filename ?? 'file',
 					contentType: content.type ?? 'application/octet-stream',
 					bytes: content.data,
-					createdAt: Date.now(),
+					createdAt: now(),
 				};
 				files.set(file.id, file);
 				return sendJson(res, 201, {

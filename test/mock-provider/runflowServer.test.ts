@@ -2,6 +2,7 @@ import nock from 'nock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { imageSize } from '../../nodes/FluxUltra/helpers/images';
+import { manualClock } from './loopback';
 import { startMockRunflow, type MockRunflow, type MockRunflowOptions } from './runflowServer';
 
 /** The loopback mock Runflow API itself, spoken to with plain fetch over real sockets. */
@@ -29,7 +30,6 @@ async function download(url: string, headers: Record<string, string> = {}) {
 	return { status: res.status, headers: res.headers, bytes: Buffer.from(await res.arrayBuffer()) };
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('the loopback mock Runflow API', () => {
 	const mocks: MockRunflow[] = [];
@@ -79,7 +79,9 @@ describe('the loopback mock Runflow API', () => {
 
 	describe('runs', () => {
 		it('takes a run from queued through running to succeeded, with real PNGs of the requested aspect ratio', async () => {
-			const slow = await start({ latencyMs: 200, scale: 0.05 });
+			// The run's state follows a clock this test moves, so what it sees does not depend on load.
+			const time = manualClock();
+			const slow = await start({ latencyMs: 300, scale: 0.05, now: time.now });
 			const created = await call(slow.url, 'POST', RUNS, {
 				input: { prompt: 'a lighthouse', aspect_ratio: '9:16', output_format: 'png', num_images: 2, seed: 42 },
 				client_ref: 'item-0',
@@ -102,13 +104,13 @@ describe('the loopback mock Runflow API', () => {
 
 			const seen: string[] = [];
 			let run: Record<string, unknown> = {};
-			for (let i = 0; i < 100; i++) {
+			for (let i = 0; i < 6; i++) {
 				run = (await call(slow.url, 'GET', `/v1/runs/${String(created.json.id)}`)).json;
-				if (seen.at(-1) !== run.status_code) seen.push(String(run.status_code));
-				if (run.status_code === 'succeeded') break;
-				await sleep(20);
+				seen.push(String(run.status_code));
+				time.advance(60);
 			}
-			expect(seen).toEqual(['queued', 'running', 'succeeded']);
+			// 0–59 ms and 60 ms of 300: queued (the first third); 120–240 ms: running; 300 ms: done.
+			expect(seen).toEqual(['queued', 'queued', 'running', 'running', 'running', 'succeeded']);
 			expect(run.completed_at).toEqual(expect.any(String));
 			expect(run.started_at).toEqual(expect.any(String));
 			expect(run.duration_ms).toEqual(expect.any(Number));

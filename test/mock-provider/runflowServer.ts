@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 
 import { makeImage, ULTRA_SIZES } from './images';
-import { faultDrawer, listenLoopback, readBody, runflowOutputBody, scheduleWebhook, sendJson, type MockFaults, type RunflowOutputShape, type WebhookDelivery } from './loopback';
+import { faultDrawer, listenLoopback, readBody, runflowOutputBody, scheduleWebhook, sendJson, type MockFaults, type RunflowOutputShape, type WebhookDelivery, type MockNow } from './loopback';
 
 /**
  * A loopback stand-in for Runflow's API (https://api.runflow.io), close enough that the node cannot
@@ -13,6 +13,8 @@ import { faultDrawer, listenLoopback, readBody, runflowOutputBody, scheduleWebho
  */
 
 export interface MockRunflowOptions {
+	/** The clock the state machine reads (default: real time). */
+	now?: MockNow;
 	/** How long a run takes, from creation to its terminal status. */
 	latencyMs?: number;
 	/** Image size as a fraction of Ultra's real size (1 = about 4 MP). */
@@ -191,6 +193,7 @@ function failureFor(prompt: string): RunFailure | undefined {
 
 export async function startMockRunflow(options: MockRunflowOptions = {}): Promise<MockRunflow> {
 	const latencyMs = options.latencyMs ?? 1500;
+	const now: MockNow = options.now ?? Date.now;
 	const scale = options.scale ?? 1;
 	const outputShape = options.outputShape ?? 'outputs';
 	const runs = new Map<string, Run>();
@@ -203,7 +206,7 @@ export async function startMockRunflow(options: MockRunflowOptions = {}): Promis
 	const iso = (ms: number) => new Date(ms).toISOString();
 
 	const statusOf = (run: Run) => {
-		const elapsed = Date.now() - run.createdAt;
+		const elapsed = now() - run.createdAt;
 		if (elapsed < latencyMs / 3) return 'queued';
 		if (elapsed < latencyMs) return 'running';
 		return run.failure ? 'failed' : 'succeeded';
@@ -355,7 +358,7 @@ export async function startMockRunflow(options: MockRunflowOptions = {}): Promis
 					model: MODEL,
 					input: fields,
 					client_ref: typeof body.client_ref === 'string' ? body.client_ref : null,
-					createdAt: Date.now(),
+					createdAt: now(),
 					seed: typeof fields.seed === 'number' ? fields.seed : Math.floor(Math.random() * 2 ** 31),
 					failure: failureFor(String(fields.prompt)),
 				};
@@ -398,7 +401,7 @@ export async function startMockRunflow(options: MockRunflowOptions = {}): Promis
 					filename: body.filename as string,
 					mime_type: body.mime_type as string,
 					size_bytes: size as number,
-					createdAt: Date.now(),
+					createdAt: now(),
 					confirmed: false,
 				};
 				assets.set(asset.id, asset);
