@@ -15,5 +15,7 @@ export default defineConfig({
 		hookTimeout: 45 * 60_000,
 		// One n8n at a time: they share the machine's two cores.
 		fileParallelism: false,
+		// Each file starts its own n8n; the import the unit suite saves by sharing workers is nothing here.
+		isolate: true,
 	},
 });
