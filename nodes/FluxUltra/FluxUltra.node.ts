@@ -6,8 +6,8 @@ import {
 	type INodeTypeDescription,
 } from 'n8n-workflow';
 
-import { forAgentTool, runsAsAgentTool } from './actions/agentTool';
-import { route } from './actions/router';
+import { forAgentTool, runsAsAgentTool } from './run/agentTool';
+import { route } from './router';
 import { resultInputProperties } from './parameters/resultInput';
 import { GET_RESULT } from './parameters/table';
 import { jobProperties } from './parameters/ui';

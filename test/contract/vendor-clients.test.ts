@@ -3,7 +3,7 @@ import { createFalClient } from '@fal-ai/client';
 import Replicate from 'replicate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { imageSize, sniffImage } from '../../nodes/FluxUltra/helpers/images';
+import { imageSize, sniffImage } from '../../nodes/FluxUltra/job/downloads';
 import { startMockBfl, type MockBfl } from '../mock-provider/bflServer';
 import { startMockFal, type MockFal } from '../mock-provider/falServer';
 import { makePng } from '../mock-provider/images';

@@ -1,6 +1,6 @@
 import { vi } from 'vitest';
 
-import { clock } from '../../nodes/FluxUltra/helpers/clock';
+import { clock } from '../../nodes/FluxUltra/shared/clock';
 
 /**
  * Runs the package's clock on virtual time: every sleep returns at once and moves time forward by

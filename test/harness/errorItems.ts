@@ -1,4 +1,4 @@
-/** What an error item says under `json.error` (see errorItem in actions/router.ts). */
+/** What an error item says under `json.error` (see errorItem in run/outcomes.ts). */
 export interface ErrorJson {
 	message?: string;
 	description?: string;

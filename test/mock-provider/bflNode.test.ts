@@ -1,7 +1,7 @@
 import nock from 'nock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { imageSize } from '../../nodes/FluxUltra/helpers/images';
+import { imageSize } from '../../nodes/FluxUltra/job/downloads';
 import { createHarness } from '../harness/context';
 import { startMockBfl, type MockBfl } from './bflServer';
 import { makeJpeg } from './images';

@@ -3,7 +3,7 @@ import { createServer } from 'node:net';
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 
-import { BREAKER_AFTER } from '../../nodes/FluxUltra/actions/failover';
+import { BREAKER_AFTER } from '../../nodes/FluxUltra/run/failover';
 import { createHarness } from '../harness/context';
 import { useVirtualClock } from '../harness/clock';
 import { startMockBfl, type MockBfl } from './bflServer';

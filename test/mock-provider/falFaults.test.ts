@@ -3,7 +3,7 @@ import { createServer } from 'node:http';
 import nock from 'nock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { DOWNLOAD_ATTEMPTS } from '../../nodes/FluxUltra/actions/job';
+import { DOWNLOAD_ATTEMPTS } from '../../nodes/FluxUltra/job/job';
 import { createHarness } from '../harness/context';
 import { startMockFal, FAL_FAULT_MARKERS, type MockFal } from './falServer';
 import { listenLoopback } from './loopback';
@@ -95,7 +95,7 @@ describe('download redirects', () => {
 			}),
 		);
 		try {
-			const { isDownloadableLink } = await import('../../nodes/FluxUltra/helpers/url');
+			const { isDownloadableLink } = await import('../../nodes/FluxUltra/shared/url');
 			expect(isDownloadableLink('https://cdn.example.com/a.png', {})).toBe(true);
 			expect(isDownloadableLink('https://127.0.0.1/a.png', {})).toBe(false);
 			expect(isDownloadableLink('https://10.1.2.3/a.png', {})).toBe(false);
@@ -105,7 +105,7 @@ describe('download redirects', () => {
 			expect(isDownloadableLink('https://127.0.0.1:8443/x.png', { plainHttpOrigin: mock.url })).toBe(true); // local base: local hosts allowed
 			expect(isDownloadableLink('http://169.254.169.254/a', { plainHttpOrigin: mock.url })).toBe(false); // but plain http only on the base origin
 
-			const { fetchResultImage } = await import('../../nodes/FluxUltra/helpers/images');
+			const { fetchResultImage } = await import('../../nodes/FluxUltra/job/downloads');
 			const harness = createHarness({ params: {} });
 			const provider = { providerName: 'fal.ai', credentialName: 'fal.ai API', parseError: () => ({}) };
 			const refused = await fetchResultImage(harness.ctx, provider, { url: `${bouncer.url}/meta` }, {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 
-import { sniffImage } from '../../nodes/FluxUltra/helpers/images';
+import { sniffImage } from '../../nodes/FluxUltra/job/downloads';
 import { makeImage, ULTRA_SIZES } from './images';
 import { faultDrawer, listenLoopback, readBody, scheduleWebhook, sendJson, type MockFaults, type WebhookDelivery, type MockNow } from './loopback';
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-import { parseUrl } from '../helpers/url';
+import { parseUrl } from '../shared/url';
 import { beyondSafeInteger } from '../transport/http';
 import {
 	IMAGE_INPUT,

@@ -1,4 +1,4 @@
-import { isInternalHost, parseUrl } from '../helpers/url';
+import { isInternalHost, parseUrl } from '../shared/url';
 import { FluxError } from '../transport/errors';
 
 /**

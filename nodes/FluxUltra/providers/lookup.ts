@@ -1,4 +1,4 @@
-import { parseUrl } from '../helpers/url';
+import { parseUrl } from '../shared/url';
 import { RESULT_INPUT } from '../parameters/table';
 import { ParameterError } from '../parameters/validation';
 import type { ProviderErrorContext } from '../transport/errors';

@@ -1,11 +1,11 @@
-import { clock } from '../helpers/clock';
+import { clock } from '../shared/clock';
 import { FluxError } from '../transport/errors';
 import { REQUEST_TIMEOUT_MS } from '../transport/http';
 import type { JobScope } from './types';
 
 /**
  * The job ran out of time. The shared job code then cancels it and completes the description with
- * what the provider said to that (see actions/job.ts).
+ * what the provider said to that (see job/job.ts).
  */
 export function jobTimeout(scope: JobScope): FluxError {
 	return new FluxError('timeout', `The job did not finish within ${Math.round(scope.timeoutMs / 1000)} seconds`);

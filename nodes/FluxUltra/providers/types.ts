@@ -97,13 +97,13 @@ export interface ProviderSession {
 	 * refused (a ParameterError): the key goes nowhere else. Missing links are built from the ID.
 	 * Makes no request.
 	 */
-	lookup?(requestId: string, links: Record<string, unknown>): SubmittedJob;
+	lookup(requestId: string, links: Record<string, unknown>): SubmittedJob;
 	/**
 	 * Get Result: one status read (retried as every read is). Finished: the final status, for
 	 * `fetchResult`; still going: the provider's own word for its state. A failed job throws its
 	 * failure, as `wait` does.
 	 */
-	statusOnce?(scope: JobScope, job: SubmittedJob): Promise<StatusOnce>;
+	statusOnce(scope: JobScope, job: SubmittedJob): Promise<StatusOnce>;
 }
 
 /** What one status read found: finished (with the answer `fetchResult` reads), or not yet. */

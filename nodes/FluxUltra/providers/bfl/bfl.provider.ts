@@ -1,6 +1,6 @@
 import type { IExecuteFunctions } from 'n8n-workflow';
 
-import { parseUrl } from '../../helpers/url';
+import { parseUrl } from '../../shared/url';
 import type { Operation } from '../../parameters/table';
 import type { JobRequest } from '../../parameters/validation';
 import { executionCredentials } from '../../transport/credentials';
@@ -9,7 +9,7 @@ import { secretScrubber } from '../../transport/redact';
 import { readJson, send } from '../../transport/http';
 import { baseUrlFromCredential, internalHostsAllowedBy, plainHttpOriginOf } from '../baseUrl';
 import { buildInput, fieldsFor } from '../fields';
-import { asRecord, asString, type Json } from '../json';
+import { asRecord, asString, type Json } from '../../shared/json';
 import { getStatusJson, lookupLink, readStatusOnce } from '../lookup';
 import { jobTimeout, Pacer, pollUntilDone, type PollStep } from '../polling';
 import { reportedCostUsd } from '../reportedCost';

@@ -1,7 +1,7 @@
 import type { IExecuteFunctions } from 'n8n-workflow';
 
-import { clock } from '../../helpers/clock';
-import { isFollowableLink, parseUrl } from '../../helpers/url';
+import { clock } from '../../shared/clock';
+import { isFollowableLink, parseUrl } from '../../shared/url';
 import type { JobRequest } from '../../parameters/validation';
 import { executionCredentials } from '../../transport/credentials';
 import { FluxError, type ProviderErrorContext } from '../../transport/errors';

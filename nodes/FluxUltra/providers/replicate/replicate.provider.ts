@@ -1,7 +1,7 @@
 import type { IExecuteFunctions } from 'n8n-workflow';
 
-import { clock } from '../../helpers/clock';
-import { isFollowableLink, parseUrl } from '../../helpers/url';
+import { clock } from '../../shared/clock';
+import { isFollowableLink, parseUrl } from '../../shared/url';
 import { IMAGE_INPUT } from '../../parameters/table';
 import { ParameterError, type JobRequest } from '../../parameters/validation';
 import { executionCredentials } from '../../transport/credentials';
@@ -10,7 +10,7 @@ import { secretScrubber } from '../../transport/redact';
 import { readJson, send } from '../../transport/http';
 import { baseUrlFromCredential, internalHostsAllowedBy, plainHttpOriginOf } from '../baseUrl';
 import { buildInput } from '../fields';
-import { asRecord, asString, type Json } from '../json';
+import { asRecord, asString, type Json } from '../../shared/json';
 import { getStatusJson, lookupLink, onOrigin, readStatusOnce } from '../lookup';
 import { jobTimeout, Pacer, pollUntilDone, type PollStep } from '../polling';
 import { UPLOAD_TIMEOUT_MS } from '../upload';

@@ -1,7 +1,7 @@
 import type { IExecuteFunctions } from 'n8n-workflow';
 
-import { clock } from '../../helpers/clock';
-import { isFollowableLink } from '../../helpers/url';
+import { clock } from '../../shared/clock';
+import { isFollowableLink } from '../../shared/url';
 import type { Operation } from '../../parameters/table';
 import { IMAGE_INPUT } from '../../parameters/table';
 import { ParameterError, type JobRequest } from '../../parameters/validation';
@@ -11,7 +11,7 @@ import { secretScrubber } from '../../transport/redact';
 import { readJson, send, type HttpResponse } from '../../transport/http';
 import { baseUrlFromCredential, internalHostsAllowedBy, plainHttpOriginOf } from '../baseUrl';
 import { buildInput } from '../fields';
-import { asNumber, asRecord, asString, type Json } from '../json';
+import { asNumber, asRecord, asString, type Json } from '../../shared/json';
 import { getStatusJson, lookupLink, onOrigin, readStatusOnce } from '../lookup';
 import { jobTimeout, Pacer, pollUntilDone, type PollStep } from '../polling';
 import { reportedCostUsd } from '../reportedCost';

@@ -5,8 +5,8 @@ import { ParameterError, type ImageInput } from '../parameters/validation';
 import type { ImageBytes } from '../providers/types';
 import { FluxError, type ProviderErrorContext } from '../transport/errors';
 import type { ByteStream } from '../transport/http';
-import { fetchResultImage, sniffImage, type DownloadOptions } from './images';
-import { isFollowableLink, parseUrl } from './url';
+import { fetchResultImage, sniffImage, type DownloadOptions } from './downloads';
+import { isFollowableLink, parseUrl } from '../shared/url';
 
 /** Image types the Ultra endpoints take as input (fal's Redux form lists these). */
 export const INPUT_IMAGE_TYPES = ['image/jpeg', 'image/png', 'image/webp', 'image/gif', 'image/avif'];

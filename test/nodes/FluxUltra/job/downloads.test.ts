@@ -3,8 +3,8 @@ import { Readable } from 'node:stream';
 import nock from 'nock';
 import { describe, expect, it } from 'vitest';
 
-import { decodeDataUri, fetchResultImage, imageSize, sniffImage } from '../../../../nodes/FluxUltra/helpers/images';
-import { fileNameFor } from '../../../../nodes/FluxUltra/helpers/output';
+import { decodeDataUri, fetchResultImage, imageSize, sniffImage } from '../../../../nodes/FluxUltra/job/downloads';
+import { fileNameFor } from '../../../../nodes/FluxUltra/job/imageItems';
 import type { FluxError } from '../../../../nodes/FluxUltra/transport/errors';
 import { useVirtualClock } from '../../../harness/clock';
 import { createHarness } from '../../../harness/context';

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
-import { clock } from '../../../../nodes/FluxUltra/helpers/clock';
+import { clock } from '../../../../nodes/FluxUltra/shared/clock';
 
 /**
  * Every request and download is watched by a timer that is stopped (aborted) when the answer is

@@ -1,7 +1,7 @@
 import nock from 'nock';
 import { describe, expect, it } from 'vitest';
 
-import { seedAt, splitRequest } from '../../../../nodes/FluxUltra/actions/expand';
+import { seedAt, splitRequest } from '../../../../nodes/FluxUltra/job/expand';
 import { SEED_BIG_MAX, SEED_MAX } from '../../../../nodes/FluxUltra/parameters/table';
 import { validateItemParameters } from '../../../../nodes/FluxUltra/parameters/validation';
 import { PROVIDERS, providerById } from '../../../../nodes/FluxUltra/providers/registry';

@@ -2,10 +2,10 @@ import { NodeOperationError } from 'n8n-workflow';
 import nock from 'nock';
 import { describe, expect, it } from 'vitest';
 
-import { useVirtualClock } from '../../../harness/clock';
-import { createHarness } from '../../../harness/context';
-import { ENDPOINT_PATH, fakeImages, GENERATE_PARAMS, mockFalJob, QUEUE } from '../../../harness/falNock';
-import { useNock } from '../../../setup-nock';
+import { useVirtualClock } from '../../harness/clock';
+import { createHarness } from '../../harness/context';
+import { ENDPOINT_PATH, fakeImages, GENERATE_PARAMS, mockFalJob, QUEUE } from '../../harness/falNock';
+import { useNock } from '../../setup-nock';
 
 useNock();
 

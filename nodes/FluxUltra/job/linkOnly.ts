@@ -1,6 +1,6 @@
 import type { INodeExecutionData } from 'n8n-workflow';
 
-import { imageJson } from '../helpers/output';
+import { imageJson } from './imageItems';
 
 /**
  * An output item for Download Image off: the image's link and metadata with no binary, and no

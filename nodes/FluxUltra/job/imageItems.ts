@@ -1,9 +1,9 @@
 import type { IDataObject } from 'n8n-workflow';
 
-import type { ImageCost } from '../actions/cost';
+import type { ImageCost } from './cost';
 import type { JobRequest } from '../parameters/validation';
 import type { JobResult, ResultImage } from '../providers/types';
-import type { ImageKind } from './images';
+import type { ImageKind } from './downloads';
 
 /** Fills the File Name pattern and makes it safe as a file name; the extension is added here. */
 export function fileNameFor(

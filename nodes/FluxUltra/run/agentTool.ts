@@ -15,7 +15,7 @@ import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
  * - n8n replaces the JSON of an item that carries an error object with `{ error: message }`
  *   (`normalizeNodeErrors`), dropping the description that says what to change, the error kind and
  *   the job id. The node's error items carry their details under `json.error` and no error object
- *   (see errorItem in router.ts), so the model reads them whole.
+ *   (see errorItem in run/outcomes.ts), so the model reads them whole.
  */
 export function runsAsAgentTool(ctx: IExecuteFunctions): boolean {
 	return ctx.getNode().type.endsWith('Tool');

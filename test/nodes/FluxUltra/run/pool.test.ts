@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { runPool } from '../../../../nodes/FluxUltra/actions/pool';
+import { runPool } from '../../../../nodes/FluxUltra/run/pool';
 import { useVirtualClock } from '../../../harness/clock';
 import { createHarness } from '../../../harness/context';
 import { GENERATE_PARAMS } from '../../../harness/falNock';

@@ -2,7 +2,7 @@ import { NodeOperationError } from 'n8n-workflow';
 import nock from 'nock';
 import { describe, expect, it } from 'vitest';
 
-import { money } from '../../../../nodes/FluxUltra/actions/cost';
+import { money } from '../../../../nodes/FluxUltra/job/cost';
 import { useVirtualClock } from '../../../harness/clock';
 import { createHarness } from '../../../harness/context';
 import { fakeImages, GENERATE_PARAMS, mockFalJob, QUEUE } from '../../../harness/falNock';

@@ -3,8 +3,8 @@ import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import type { JobRequest } from '../parameters/validation';
 import type { FluxProvider, ProviderSession } from '../providers/types';
 import { FluxError } from '../transport/errors';
-import { splitRequest, type JobPart } from './expand';
-import { runJob } from './job';
+import { splitRequest, type JobPart } from '../job/expand';
+import { runJob } from '../job/job';
 
 /**
  * Consecutive provider-side failures of the first provider after which the rest of the run's jobs

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { AGENT_PROMPT_MAX_BYTES, capPrompt } from '../../../../nodes/FluxUltra/actions/agentTool';
+import { AGENT_PROMPT_MAX_BYTES, capPrompt } from '../../../../nodes/FluxUltra/run/agentTool';
 
 import { useVirtualClock } from '../../../harness/clock';
 import { createHarness } from '../../../harness/context';

@@ -1,9 +1,9 @@
 import type { IBinaryData, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 
-import { clock } from '../helpers/clock';
-import { decodeDataUri, fetchResultImage, sniffImage, type ResultFile } from '../helpers/images';
-import { downloadInputImage, loadInputBinary } from '../helpers/inputImage';
-import { fileNameFor, imageJson } from '../helpers/output';
+import { clock } from '../shared/clock';
+import { decodeDataUri, fetchResultImage, sniffImage, type ResultFile } from './downloads';
+import { downloadInputImage, loadInputBinary } from './inputImage';
+import { fileNameFor, imageJson } from './imageItems';
 import { IMAGE_INPUT } from '../parameters/table';
 import { ParameterError, type JobRequest } from '../parameters/validation';
 import type { CancelOutcome, FluxProvider, JobResult, JobScope, ProviderSession, ResultImage, SubmittedJob } from '../providers/types';

@@ -1,7 +1,7 @@
 import nock from 'nock';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
-import { holdsExpression } from '../../../../nodes/FluxUltra/actions/itemParameters';
+import { holdsExpression } from '../../../../nodes/FluxUltra/operations/itemParameters';
 import { startMockFal, type MockFal } from '../../../mock-provider/falServer';
 import { createHarness } from '../../../harness/context';
 

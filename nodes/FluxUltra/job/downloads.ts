@@ -3,8 +3,8 @@ import type { IExecuteFunctions } from 'n8n-workflow';
 import { FluxError, type ProviderErrorContext } from '../transport/errors';
 import { send, timeoutError, type ByteStream } from '../transport/http';
 import type { ResultImage } from '../providers/types';
-import { clock } from './clock';
-import { isDownloadableLink, parseUrl, type LinkPolicy } from './url';
+import { clock } from '../shared/clock';
+import { isDownloadableLink, parseUrl, type LinkPolicy } from '../shared/url';
 
 /** Time allowed for a download's headers to arrive. */
 export const DOWNLOAD_TIMEOUT_MS = 120_000;

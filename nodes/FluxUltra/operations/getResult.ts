@@ -1,15 +1,15 @@
 import { NodeOperationError, type IExecuteFunctions, type INodeExecutionData } from 'n8n-workflow';
 
-import { clock } from '../helpers/clock';
+import { clock } from '../shared/clock';
 import { validateJobLinks, validateRequestId } from '../parameters/resultInput';
 import { ASPECT_RATIOS, GET_RESULT, NODE_OPTION_PARAMS, OPERATIONS, RESULT_INPUT, type AspectRatio, type Operation } from '../parameters/table';
 import { validateOptions, type FluxParams, type JobRequest } from '../parameters/validation';
 import type { FluxProvider, JobScope, ProviderSession, SubmittedJob } from '../providers/types';
 import { FluxError } from '../transport/errors';
-import { emitImages } from './job';
-import { runPool } from './pool';
-import { outputOf, toNodeError, type Outcome } from './router';
-import { pendingJobJson, type JobPlace } from './submitOnly';
+import { emitImages } from '../job/job';
+import { pendingJobJson, type JobPlace } from '../job/submitOnly';
+import { runBatch, stopAtFirstBad } from '../run/batch';
+import { continuesOnFail, fallbackOf } from '../run/settings';
 
 /**
  * Get Result: collects jobs created with Wait for Completion off. Per item, one status read; a
@@ -54,7 +54,7 @@ function readAsk(ctx: IExecuteFunctions, provider: FluxProvider, session: Provid
 	const aspectRatio = ASPECT_RATIOS.includes(described.aspectRatio as AspectRatio) ? (described.aspectRatio as AspectRatio) : undefined;
 	// Only what the image JSON reads of a request: the job itself was made by Generate or Remix.
 	const params = { prompt: typeof described.prompt === 'string' ? described.prompt : '', aspect_ratio: aspectRatio } as FluxParams;
-	const job = session.lookup!(requestId, links);
+	const job = session.lookup(requestId, links);
 	if (typeof described.providerCostUsd === 'number' && described.providerCostUsd >= 0) job.costUsd = described.providerCostUsd;
 	return {
 		job,
@@ -72,7 +72,7 @@ async function collectOne(ctx: IExecuteFunctions, provider: FluxProvider, sessio
 	const { timeoutMs } = ask.request.options;
 	const scope: JobScope = { ctx, itemIndex: i, timeoutMs, deadline: clock.now() + timeoutMs, signal: ctx.getExecutionCancelSignal?.() };
 	try {
-		const status = await session.statusOnce!(scope, ask.job);
+		const status = await session.statusOnce(scope, ask.job);
 		if (!status.done) {
 			return [{ json: pendingJobJson(provider.id, ask.request, ask.job, ask.place, 'running', status.state), pairedItem: { item: i } }];
 		}
@@ -91,15 +91,7 @@ interface Opened {
 
 async function openForLookup(ctx: IExecuteFunctions, provider: FluxProvider): Promise<Opened> {
 	try {
-		const session = await provider.open(ctx);
-		if (!session.lookup || !session.statusOnce) {
-			return {
-				failure: new NodeOperationError(ctx.getNode(), `${provider.displayName} cannot look jobs up by ID in this node`, {
-					description: 'Run Generate or Remix with Wait for Completion on for this provider.',
-				}),
-			};
-		}
-		return { session };
+		return { session: await provider.open(ctx) };
 	} catch (failure) {
 		return { failure };
 	}
@@ -110,9 +102,10 @@ async function openForLookup(ctx: IExecuteFunctions, provider: FluxProvider): Pr
  * Provider created it (an item that failed over) is read there, with the fallback's credential;
  * every other job on the node's Provider.
  */
-export async function collectResults(ctx: IExecuteFunctions, primary: FluxProvider, fallback?: FluxProvider): Promise<INodeExecutionData[][]> {
+export async function getResult(ctx: IExecuteFunctions, primary: FluxProvider): Promise<INodeExecutionData[][]> {
+	const fallback = fallbackOf(ctx, primary);
 	const items = ctx.getInputData();
-	const continueOnFail = ctx.continueOnFail();
+	const continueOnFail = continuesOnFail(ctx);
 	const providerOf = (i: number) => (fallback && items[i]?.json.provider === fallback.id ? fallback : primary);
 	const opened = new Map<FluxProvider, Opened>();
 	for (const p of new Set(items.map((_, i) => providerOf(i)))) opened.set(p, await openForLookup(ctx, p));
@@ -120,36 +113,21 @@ export async function collectResults(ctx: IExecuteFunctions, primary: FluxProvid
 	// Either key is masked in any message, whichever provider the message is about.
 	const scrub = (text: string) => [...opened.values()].reduce((clean, o) => (o.session ? o.session.scrub(clean) : clean), text);
 	// Every item is read and checked before the first request (a forged link fails here).
-	const asks = items.map((_, i): { ask?: Ask; failure?: unknown } => {
+	const asks = items.map((_, i): { ask?: Ask; session?: ProviderSession; failure?: unknown } => {
 		const { session, failure: openFailure } = sessionOf(i);
 		if (openFailure !== undefined || !session) return { failure: openFailure };
 		try {
-			return { ask: readAsk(ctx, providerOf(i), session, i) };
+			return { ask: readAsk(ctx, providerOf(i), session, i), session };
 		} catch (failure) {
 			return { failure };
 		}
 	});
-	if (!continueOnFail) {
-		const firstBad = asks.findIndex((a) => a.failure !== undefined);
-		if (firstBad >= 0) throw toNodeError(ctx, asks[firstBad].failure, firstBad, scrub);
-	}
+	stopAtFirstBad(ctx, asks, continueOnFail, scrub);
 	const limit = asks.find((a) => a.ask)?.ask?.request.options.maxParallelJobs ?? 1;
-	let stopped = false;
-	const outcomes = await runPool(
-		items.length,
-		limit,
-		async (i): Promise<Outcome> => {
-			const { ask, failure } = asks[i];
-			const { session } = sessionOf(i);
-			if (!ask || !session) return { failure };
-			try {
-				return { items: await collectOne(ctx, providerOf(i), session, ask, i) };
-			} catch (error) {
-				if (!continueOnFail) stopped = true;
-				return { failure: error };
-			}
-		},
-		() => stopped,
-	);
-	return [outputOf(ctx, outcomes, (i) => i, continueOnFail, scrub)];
+	const jobs = asks.map(({ ask, session, failure }, item) => ({
+		item,
+		failure,
+		run: ask && session ? async () => await collectOne(ctx, providerOf(item), session, ask, item) : undefined,
+	}));
+	return [await runBatch(ctx, jobs, limit, continueOnFail, scrub)];
 }

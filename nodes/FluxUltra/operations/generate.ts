@@ -1,0 +1,112 @@
+import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
+
+import { checkInputBinary } from '../job/inputImage';
+import { splitRequest } from '../job/expand';
+import { IMAGE_INPUT, NODE_OPTION_PARAMS, PROVIDER_PARAMS } from '../parameters/table';
+import { ParameterError, validateItemParameters, type JobRequest } from '../parameters/validation';
+import { fieldsFor, refusedField } from '../providers/fields';
+import type { FluxProvider, ProviderSession } from '../providers/types';
+import { prepareAll, runBatch, stopAtFirstBad, type BatchJob } from '../run/batch';
+import { Failover } from '../run/failover';
+import { fallbackOf, runSettings } from '../run/settings';
+import { addCostHint, applySpendCap } from '../run/spendCap';
+import { itemParameter } from './itemParameters';
+
+/**
+ * Generate, Remix and Generate with Fine-Tune: read and check every item, then run one provider
+ * job per item (or per image, where the provider makes one image per request), with failover and
+ * the spend cap, and put out one item per image.
+ */
+
+/** Reads one item's raw parameters the way n8n resolves them (expressions included). */
+function readItem(ctx: IExecuteFunctions, i: number) {
+	const operation = itemParameter(ctx, 'operation', i);
+	// Only the fields shown for this operation: n8n keeps no others, and reading one that it does not
+	// keep, without a fallback, is n8n's error "Could not get parameter" (Fine-Tune ID on Generate).
+	const shown = (spec: { placement: string; operations: object }) =>
+		spec.placement === 'main' && (spec.operations as Partial<Record<string, unknown>>)[String(operation)] !== undefined;
+	const main: Record<string, unknown> = {};
+	for (const spec of PROVIDER_PARAMS) {
+		if (shown(spec)) main[spec.name] = itemParameter(ctx, spec.name, i, undefined);
+	}
+	const imageSource = itemParameter(ctx, IMAGE_INPUT.source.name, i, undefined);
+	const options = { ...((itemParameter(ctx, 'options', i, {}) ?? {}) as Record<string, unknown>) };
+	// Node settings shown as main fields (Download Image) are read with the Options.
+	for (const spec of NODE_OPTION_PARAMS) {
+		if (shown(spec)) options[spec.name] = itemParameter(ctx, spec.name, i, undefined);
+	}
+	return {
+		operation,
+		main,
+		options,
+		imageSource,
+		imageUrl: imageSource === 'url' ? itemParameter(ctx, IMAGE_INPUT.url.name, i, '') : undefined,
+		binaryPropertyName:
+			imageSource === 'binary' ? itemParameter(ctx, IMAGE_INPUT.binary.name, i, IMAGE_INPUT.binary.default) : undefined,
+	};
+}
+
+/**
+ * A fine-tune exists only at the provider it was trained at: no other provider could run its ID, so
+ * Generate with Fine-Tune takes no Fallback Provider.
+ */
+const FALLBACK_FIELD = 'Fallback Provider';
+const FINETUNE_NO_FALLBACK =
+	'a fine-tune runs only at the provider it was trained at, so no other provider can take over a Generate with Fine-Tune item. Set "Fallback Provider" to None.';
+
+/**
+ * Validates one item completely, without any request: against the provider and, when one is set,
+ * the fallback provider too, so an item that might move there cannot fail there on a field.
+ */
+function prepareItem(ctx: IExecuteFunctions, provider: FluxProvider, fallback: FluxProvider | undefined, i: number): JobRequest {
+	const request = validateItemParameters(readItem(ctx, i));
+	if (fallback && request.operation === 'finetune') throw new ParameterError(FALLBACK_FIELD, FINETUNE_NO_FALLBACK, fallback.displayName);
+	for (const p of fallback ? [provider, fallback] : [provider]) {
+		const asFallback = p === fallback ? ` (${p.displayName} is the Fallback Provider: pick another one, or None)` : '';
+		const unsupported = p.unsupported(request.operation);
+		if (unsupported) throw new ParameterError('Operation', `${unsupported}${asFallback}`, request.operation);
+		const refused = refusedField(p.displayName, fieldsFor(p, request.operation), request);
+		if (refused) throw new ParameterError(refused.field, `${refused.problem}${asFallback}`, refused.received);
+	}
+	checkInputBinary(ctx, i, request.image);
+	return request;
+}
+
+/**
+ * Runs the operation over all items. Every item is validated before the first request: without
+ * "Continue On Fail" a bad item stops the node before anything is paid for; with it, the bad item
+ * becomes an error item and the others run. Output keeps the input order.
+ */
+export async function generate(ctx: IExecuteFunctions, provider: FluxProvider): Promise<INodeExecutionData[][]> {
+	const fallback = fallbackOf(ctx, provider);
+	const prepared = prepareAll(ctx.getInputData().length, (i) => prepareItem(ctx, provider, fallback, i));
+	const settings = runSettings(ctx, provider, fallback, prepared.find((p) => p.value)?.value?.options);
+	stopAtFirstBad(ctx, prepared, settings.continueOnFail);
+	applySpendCap(ctx, settings, prepared);
+
+	let session: ProviderSession | undefined;
+	let openFailure: unknown;
+	if (prepared.some((p) => p.value)) {
+		try {
+			session = await provider.open(ctx);
+		} catch (error) {
+			openFailure = error;
+		}
+	}
+	// An item whose images take several requests (one image per request on BFL and Replicate) is
+	// several jobs, in image order.
+	const failover = new Failover(ctx, provider, fallback);
+	const jobs: BatchJob[] = prepared.flatMap(({ value: request, failure }, item): BatchJob[] => {
+		if (!request || !session) return [{ item, failure: failure ?? openFailure }];
+		const opened = session;
+		return splitRequest(provider, request).map((job) => ({
+			item,
+			run: async (release) => await failover.run(opened, job.request, item, release, job.part),
+		}));
+	});
+	// Either key is masked in what is shown: the first provider's, and the fallback's once it was used.
+	const scrub = (text: string) => failover.scrub(session ? session.scrub(text) : text);
+	const output = await runBatch(ctx, jobs, settings.maxParallelJobs, settings.continueOnFail, scrub);
+	addCostHint(ctx, provider, output);
+	return [output];
+}

@@ -1,0 +1,15 @@
+import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
+
+import { generate } from './operations/generate';
+import { getResult } from './operations/getResult';
+import { GET_RESULT } from './parameters/table';
+import { providerOf } from './run/settings';
+
+/**
+ * Dispatches to the operation's module: Get Result reads jobs made earlier; Generate, Remix and
+ * Generate with Fine-Tune make new ones.
+ */
+export async function route(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+	const provider = providerOf(this);
+	return this.getNodeParameter('operation', 0) === GET_RESULT ? await getResult(this, provider) : await generate(this, provider);
+}
