@@ -4,7 +4,7 @@ import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { imageSize } from '../nodes/FluxUltra/helpers/images';
+import { imageSize } from '../nodes/FluxUltra/job/downloads';
 import { startMockBfl, type MockBfl } from '../test/mock-provider/bflServer';
 import { startMockFal, type MockFal } from '../test/mock-provider/falServer';
 import { ULTRA_SIZES } from '../test/mock-provider/images';

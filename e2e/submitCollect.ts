@@ -2,7 +2,7 @@ import { createServer } from 'node:http';
 
 import { expect } from 'vitest';
 
-import { imageSize } from '../nodes/FluxUltra/helpers/images';
+import { imageSize } from '../nodes/FluxUltra/job/downloads';
 import type { MockFal } from '../test/mock-provider/falServer';
 import { listenLoopback, readBody } from '../test/mock-provider/loopback';
 import { exampleWorkflows } from './n8n';
