@@ -21,14 +21,14 @@ function walk(dir) {
 	});
 }
 
-function layerOf(file) {
-	const parts = relative(nodeDir, file).split('/');
+function layerOf(file, dir) {
+	const parts = relative(dir, file).split('/');
 	return parts.length === 1 ? '(node)' : parts[0];
 }
 
 /** The provider folder a file belongs to (providers/<name>/…), if any. */
-function providerOf(file) {
-	const parts = relative(nodeDir, file).split('/');
+function providerOf(file, dir) {
+	const parts = relative(dir, file).split('/');
 	return parts[0] === 'providers' && parts.length > 2 ? parts[1] : undefined;
 }
 
@@ -57,12 +57,12 @@ export function checkLayers(dir = nodeDir) {
 	const name = (f) => relative(dir, f);
 	const violations = [];
 	for (const [file, targets] of graph) {
-		const from = LAYERS.indexOf(layerOf(file));
-		if (from < 0) violations.push(`${name(file)}: folder "${layerOf(file)}" is no layer (${LAYERS.join(' < ')})`);
+		const from = LAYERS.indexOf(layerOf(file, dir));
+		if (from < 0) violations.push(`${name(file)}: folder "${layerOf(file, dir)}" is no layer (${LAYERS.join(' < ')})`);
 		for (const target of targets) {
-			const to = LAYERS.indexOf(layerOf(target));
-			if (from >= 0 && to > from) violations.push(`upward: ${name(file)} (${layerOf(file)}) imports ${name(target)} (${layerOf(target)})`);
-			const [a, b] = [providerOf(file), providerOf(target)];
+			const to = LAYERS.indexOf(layerOf(target, dir));
+			if (from >= 0 && to > from) violations.push(`upward: ${name(file)} (${layerOf(file, dir)}) imports ${name(target)} (${layerOf(target, dir)})`);
+			const [a, b] = [providerOf(file, dir), providerOf(target, dir)];
 			if (a && b && a !== b) violations.push(`across providers: ${name(file)} imports ${name(target)}`);
 		}
 	}

@@ -1,0 +1,2 @@
+export const LAYERS: string[];
+export function checkLayers(dir?: string): { files: number; imports: number; violations: string[] };
