@@ -26,7 +26,7 @@ export default [
 		],
 	},
 	{
-		files: ['test/**/*.ts', 'e2e/**/*.ts', 'scripts/**/*.ts'],
+		files: ['test/**/*.ts', 'e2e/**/*.ts', 'scripts/**/*.ts', 'testkit/**/*.ts'],
 		rules: {
 			'@n8n/community-nodes/no-restricted-globals': 'off',
 			'@n8n/community-nodes/no-restricted-imports': 'off',

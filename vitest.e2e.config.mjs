@@ -4,7 +4,7 @@ import base from './vitest.config.mjs';
 
 /**
  * `npm run test:e2e`: the package inside a real n8n (e2e/). Slow by nature: the first run installs
- * the pinned n8n into a cache (scripts/n8n-host.mjs); later runs reuse it.
+ * the pinned n8n into a cache (testkit/n8nHost.mjs); later runs reuse it.
  */
 export default defineConfig({
 	...base,

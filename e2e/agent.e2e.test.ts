@@ -4,9 +4,9 @@ import { join, resolve } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { startMockFal, type MockFal } from '../test/mock-provider/falServer';
-import { startFakeOpenAi, type FakeOpenAi } from './fakeOpenAi';
-import { createInstance, e2eHosts, execute, jsonFile, n8nHost, packPackage, type N8nInstance } from './n8n';
+import { startMockFal, type MockFal } from '../testkit/mocks/falServer';
+import { startFakeOpenAi, type FakeOpenAi } from '../testkit/fakeOpenAi';
+import { createInstance, e2eHosts, execute, jsonFile, n8nHost, packPackage, type N8nInstance } from '../testkit/n8n';
 
 /**
  * The node as an AI Agent tool in a real n8n: examples/ai-agent-tool.workflow.json (Manual Trigger →

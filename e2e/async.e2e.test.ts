@@ -5,8 +5,8 @@ import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, it } from 'vitest';
 
-import { startMockFal, type MockFal } from '../test/mock-provider/falServer';
-import { activateWorkflow, createInstance, e2eHosts, freePort, importExamples, jsonFile, n8nHost, packPackage, startMain, stopAll, until, waitForWebhook, type N8nInstance } from './n8n';
+import { startMockFal, type MockFal } from '../testkit/mocks/falServer';
+import { activateWorkflow, createInstance, e2eHosts, freePort, importExamples, jsonFile, n8nHost, packPackage, startMain, stopAll, until, waitForWebhook, type N8nInstance } from '../testkit/n8n';
 import { BRIEFS, expectCollected, startCollector, SUBMIT_COLLECT_PATH, submitCollectWorkflow, triggerSubmitCollect } from './submitCollect';
 
 /**

@@ -4,9 +4,9 @@ import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { startMockFal, type MockFal } from '../test/mock-provider/falServer';
-import { createInstance, e2eHosts, firstJsonObject, jsonFile, n8nHost, packPackage, workflowNode, type N8nInstance } from './n8n';
-import { errorOf } from '../test/harness/errorItems';
+import { startMockFal, type MockFal } from '../testkit/mocks/falServer';
+import { createInstance, e2eHosts, firstJsonObject, jsonFile, n8nHost, packPackage, workflowNode, type N8nInstance } from '../testkit/n8n';
+import { errorOf } from '../testkit/harness/errorItems';
 
 /**
  * Cost, the spend cap and Download Image off, in a real n8n with the package installed from its

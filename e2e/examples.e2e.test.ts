@@ -5,13 +5,13 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { imageSize } from '../nodes/FluxUltra/job/downloads';
-import { startMockBfl, type MockBfl } from '../test/mock-provider/bflServer';
-import { startMockFal, type MockFal } from '../test/mock-provider/falServer';
-import { ULTRA_SIZES } from '../test/mock-provider/images';
-import { startMockReplicate, type MockReplicate } from '../test/mock-provider/replicateServer';
-import { startMockRunflow, type MockRunflow } from '../test/mock-provider/runflowServer';
-import { binaryBytes, createInstance, e2eHosts, execute, exampleWorkflows, importExamples, inspectInstall, jsonFile, n8nHost, packPackage, workflowNode, type N8nInstance, type NodeRun } from './n8n';
-import { errorOf } from '../test/harness/errorItems';
+import { startMockBfl, type MockBfl } from '../testkit/mocks/bflServer';
+import { startMockFal, type MockFal } from '../testkit/mocks/falServer';
+import { ULTRA_SIZES } from '../testkit/mocks/images';
+import { startMockReplicate, type MockReplicate } from '../testkit/mocks/replicateServer';
+import { startMockRunflow, type MockRunflow } from '../testkit/mocks/runflowServer';
+import { binaryBytes, createInstance, e2eHosts, execute, exampleWorkflows, importExamples, inspectInstall, jsonFile, n8nHost, packPackage, workflowNode, type N8nInstance, type NodeRun } from '../testkit/n8n';
+import { errorOf } from '../testkit/harness/errorItems';
 
 /**
  * The README's example workflows, run by a real n8n with the package installed as a community node

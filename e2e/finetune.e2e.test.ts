@@ -5,12 +5,12 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { imageSize } from '../nodes/FluxUltra/job/downloads';
-import { startMockBfl, type MockBfl } from '../test/mock-provider/bflServer';
-import { startMockFal, type MockFal } from '../test/mock-provider/falServer';
-import { ULTRA_SIZES } from '../test/mock-provider/images';
-import { errorOf } from '../test/harness/errorItems';
-import { startMockRunflow, type MockRunflow } from '../test/mock-provider/runflowServer';
-import { binaryBytes, createInstance, e2eHosts, execute, importExamples, jsonFile, n8nHost, packPackage, type N8nInstance } from './n8n';
+import { startMockBfl, type MockBfl } from '../testkit/mocks/bflServer';
+import { startMockFal, type MockFal } from '../testkit/mocks/falServer';
+import { ULTRA_SIZES } from '../testkit/mocks/images';
+import { errorOf } from '../testkit/harness/errorItems';
+import { startMockRunflow, type MockRunflow } from '../testkit/mocks/runflowServer';
+import { binaryBytes, createInstance, e2eHosts, execute, importExamples, jsonFile, n8nHost, packPackage, type N8nInstance } from '../testkit/n8n';
 
 /**
  * Generate with Fine-Tune inside a real n8n, with the package installed from its tarball: one brief

@@ -5,8 +5,8 @@ import { join, resolve } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { startMockFal, type MockFal } from '../test/mock-provider/falServer';
-import { activateWorkflow, createInstance, e2eHosts, freePort, jsonFile, n8nHost, packPackage, startMain, stopAll, until, waitForWebhook, type N8nInstance } from './n8n';
+import { startMockFal, type MockFal } from '../testkit/mocks/falServer';
+import { activateWorkflow, createInstance, e2eHosts, freePort, jsonFile, n8nHost, packPackage, startMain, stopAll, until, waitForWebhook, type N8nInstance } from '../testkit/n8n';
 import { BRIEFS, expectCollected, startCollector, SUBMIT_COLLECT_PATH, submitCollectWorkflow, triggerSubmitCollect } from './submitCollect';
 
 /**

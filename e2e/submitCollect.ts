@@ -3,9 +3,9 @@ import { createServer } from 'node:http';
 import { expect } from 'vitest';
 
 import { imageSize } from '../nodes/FluxUltra/job/downloads';
-import type { MockFal } from '../test/mock-provider/falServer';
-import { listenLoopback, readBody } from '../test/mock-provider/loopback';
-import { exampleWorkflows } from './n8n';
+import type { MockFal } from '../testkit/mocks/falServer';
+import { listenLoopback, readBody } from '../testkit/mocks/loopback';
+import { exampleWorkflows } from '../testkit/n8n';
 
 /**
  * The submit-now-collect-later example as the e2e suites run it (a running n8n, regular or queue

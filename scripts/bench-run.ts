@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { createFalClient } from '@fal-ai/client';
 import type { ICredentialType, INodeType } from 'n8n-workflow';
 
-import { createHarness } from '../test/harness/context';
+import { createHarness } from '../testkit/harness/context';
 
 interface Options {
 	mockUrl: string;

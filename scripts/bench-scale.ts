@@ -1,5 +1,5 @@
 /**
- * The scale series of `npm run bench`: the node in a real n8n 2.x (the cached e2e host, `e2e/n8n.ts`,
+ * The scale series of `npm run bench`: the node in a real n8n 2.x (the cached e2e host, `testkit/n8n.ts`,
  * the package installed from its tarball as a community node), filesystem binary data mode, against
  * the loopback mock fal.ai run in a process of its own. For each N (BENCH_SCALE, default
  * 100,300,1000) one workflow — Manual Trigger → Code (N briefs) → the node with Max Parallel Jobs c —
@@ -18,7 +18,7 @@ import { createServer } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
-import { createInstance, firstJsonObject, jsonFile, n8nHost, packPackage, type N8nInstance } from '../e2e/n8n';
+import { createInstance, firstJsonObject, jsonFile, n8nHost, packPackage, type N8nInstance } from '../testkit/n8n';
 
 export interface ScaleRow {
 	N: number;
@@ -74,7 +74,7 @@ export function percentile(values: number[], p: number): number {
 
 /** The mock fal.ai in a process of its own (its CPU is not the n8n process's), until stop(). */
 export async function startMock(options: Record<string, unknown>): Promise<{ url: string; stop(): void }> {
-	const child = spawn(tsx, [resolve(root, 'test/mock-provider/serve.ts'), JSON.stringify(options)], { stdio: ['ignore', 'pipe', 'inherit'] });
+	const child = spawn(tsx, [resolve(root, 'testkit/mocks/serve.ts'), JSON.stringify(options)], { stdio: ['ignore', 'pipe', 'inherit'] });
 	const url = await new Promise<string>((done, fail) => {
 		child.stdout!.on('data', (d: Buffer) => {
 			const match = /READY (\S+)/.exec(d.toString());

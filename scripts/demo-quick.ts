@@ -18,11 +18,11 @@ import { join, resolve } from 'node:path';
 
 import type { ICredentialType, INodeExecutionData, INodeType } from 'n8n-workflow';
 
-import { createHarness } from '../test/harness/context';
-import { startMockBfl, type MockBfl } from '../test/mock-provider/bflServer';
-import { startMockFal, type MockFal } from '../test/mock-provider/falServer';
-import { startMockReplicate, type MockReplicate } from '../test/mock-provider/replicateServer';
-import { startMockRunflow, type MockRunflow } from '../test/mock-provider/runflowServer';
+import { createHarness } from '../testkit/harness/context';
+import { startMockBfl, type MockBfl } from '../testkit/mocks/bflServer';
+import { startMockFal, type MockFal } from '../testkit/mocks/falServer';
+import { startMockReplicate, type MockReplicate } from '../testkit/mocks/replicateServer';
+import { startMockRunflow, type MockRunflow } from '../testkit/mocks/runflowServer';
 
 // The compiled package, as n8n loads it.
 // eslint-disable-next-line @typescript-eslint/no-require-imports

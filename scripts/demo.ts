@@ -15,12 +15,12 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
-import { startFakeOpenAi, type FakeOpenAi } from '../e2e/fakeOpenAi';
-import { binaryBytes, createInstance, execute, importExamples, n8nHost, packPackage } from '../e2e/n8n';
-import { startMockBfl, type MockBfl } from '../test/mock-provider/bflServer';
-import { startMockFal, type MockFal } from '../test/mock-provider/falServer';
-import { startMockReplicate, type MockReplicate } from '../test/mock-provider/replicateServer';
-import { startMockRunflow, type MockRunflow } from '../test/mock-provider/runflowServer';
+import { startFakeOpenAi, type FakeOpenAi } from '../testkit/fakeOpenAi';
+import { binaryBytes, createInstance, execute, importExamples, n8nHost, packPackage } from '../testkit/n8n';
+import { startMockBfl, type MockBfl } from '../testkit/mocks/bflServer';
+import { startMockFal, type MockFal } from '../testkit/mocks/falServer';
+import { startMockReplicate, type MockReplicate } from '../testkit/mocks/replicateServer';
+import { startMockRunflow, type MockRunflow } from '../testkit/mocks/runflowServer';
 
 const outDir = resolve(process.env.DEMO_OUTPUT ?? 'demo-output');
 const falKey = process.env.FAL_KEY?.trim();

@@ -10,11 +10,11 @@ import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 
-import { createInstance, importExamples, n8nHost } from '../e2e/n8n';
-import { startMockBfl } from '../test/mock-provider/bflServer';
-import { startMockFal } from '../test/mock-provider/falServer';
-import { startMockReplicate } from '../test/mock-provider/replicateServer';
-import { startMockRunflow } from '../test/mock-provider/runflowServer';
+import { createInstance, importExamples, n8nHost } from '../testkit/n8n';
+import { startMockBfl } from '../testkit/mocks/bflServer';
+import { startMockFal } from '../testkit/mocks/falServer';
+import { startMockReplicate } from '../testkit/mocks/replicateServer';
+import { startMockRunflow } from '../testkit/mocks/runflowServer';
 import { setUpOwner, waitForEditor } from './editor';
 
 const port = Number(process.env.N8N_PORT ?? 5678);

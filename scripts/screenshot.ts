@@ -6,7 +6,7 @@
  *   docs/editor-finetune.png               the same node set to Generate with Fine-Tune (fal.ai)
  *   docs/editor-fallback.png               the same node with Runflow as Fallback Provider: both credentials
  *
- * A real n8n (the cached e2e host, `e2e/n8n.ts`) in a throw-away user folder on a free port, with
+ * A real n8n (the cached e2e host, `testkit/n8n.ts`) in a throw-away user folder on a free port, with
  * this package linked in as a community node (run `npm run build` first), credentials pointing at
  * the loopback mock providers and the example workflows imported; headless Chromium from Debian's
  * packages (scripts/install-chromium.sh, run here when no chromium is on PATH) driven with
@@ -24,9 +24,9 @@ import { join, resolve } from 'node:path';
 
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 
-import { createInstance, importExamples, jsonFile, n8nHost } from '../e2e/n8n';
-import { startMockFal } from '../test/mock-provider/falServer';
-import { startMockRunflow } from '../test/mock-provider/runflowServer';
+import { createInstance, importExamples, jsonFile, n8nHost } from '../testkit/n8n';
+import { startMockFal } from '../testkit/mocks/falServer';
+import { startMockRunflow } from '../testkit/mocks/runflowServer';
 import { setUpOwner, waitForEditor } from './editor';
 
 const root = resolve(__dirname, '..');

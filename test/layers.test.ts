@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 
 import { afterAll, describe, expect, it } from 'vitest';
 
-import { checkLayers, LAYERS } from '../scripts/check-layers.mjs';
+import { checkLayers, LAYERS } from '../testkit/layers.mjs';
 
 describe('the node only points down (node scripts/check-layers.mjs)', () => {
 	it(`has no import cycle, no upward import (${LAYERS.join(' < ')}) and no provider importing another`, () => {

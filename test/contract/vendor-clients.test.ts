@@ -4,10 +4,10 @@ import Replicate from 'replicate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { imageSize, sniffImage } from '../../nodes/FluxUltra/job/downloads';
-import { startMockBfl, type MockBfl } from '../mock-provider/bflServer';
-import { startMockFal, type MockFal } from '../mock-provider/falServer';
-import { makePng } from '../mock-provider/images';
-import { startMockReplicate, type MockReplicate } from '../mock-provider/replicateServer';
+import { startMockBfl, type MockBfl } from '../../testkit/mocks/bflServer';
+import { startMockFal, type MockFal } from '../../testkit/mocks/falServer';
+import { makePng } from '../../testkit/mocks/images';
+import { startMockReplicate, type MockReplicate } from '../../testkit/mocks/replicateServer';
 
 /**
  * Contract suite: each vendor's own JavaScript client runs a job against our loopback mock of that

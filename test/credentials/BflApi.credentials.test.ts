@@ -3,7 +3,7 @@ import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 
 import { BflApi } from '../../credentials/BflApi.credentials';
-import { resolveCredentialTemplate } from '../harness/context';
+import { resolveCredentialTemplate } from '../../testkit/harness/context';
 
 describe('BflApi credential', () => {
 	const credential = new BflApi();

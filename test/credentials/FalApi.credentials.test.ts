@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { FalApi } from '../../credentials/FalApi.credentials';
-import { resolveCredentialTemplate } from '../harness/context';
+import { resolveCredentialTemplate } from '../../testkit/harness/context';
 
 describe('FalApi credential', () => {
 	const credential = new FalApi();

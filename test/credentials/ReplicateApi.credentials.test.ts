@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { ReplicateApi } from '../../credentials/ReplicateApi.credentials';
-import { resolveCredentialTemplate } from '../harness/context';
+import { resolveCredentialTemplate } from '../../testkit/harness/context';
 
 describe('ReplicateApi credential', () => {
 	const credential = new ReplicateApi();

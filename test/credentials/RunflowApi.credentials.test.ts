@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { RunflowApi } from '../../credentials/RunflowApi.credentials';
-import { resolveCredentialTemplate } from '../harness/context';
+import { resolveCredentialTemplate } from '../../testkit/harness/context';
 
 describe('RunflowApi credential', () => {
 	const credential = new RunflowApi();

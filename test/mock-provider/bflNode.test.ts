@@ -2,10 +2,10 @@ import nock from 'nock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { imageSize } from '../../nodes/FluxUltra/job/downloads';
-import { createHarness } from '../harness/context';
-import { startMockBfl, type MockBfl } from './bflServer';
-import { makeJpeg } from './images';
-import { errorOf } from '../harness/errorItems';
+import { createHarness } from '../../testkit/harness/context';
+import { startMockBfl, type MockBfl } from '../../testkit/mocks/bflServer';
+import { makeJpeg } from '../../testkit/mocks/images';
+import { errorOf } from '../../testkit/harness/errorItems';
 
 /** The node over real loopback sockets against the mock Black Forest Labs API: what `npm run demo` does. */
 describe('the node against the loopback mock Black Forest Labs', () => {

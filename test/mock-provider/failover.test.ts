@@ -4,13 +4,13 @@ import nock from 'nock';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 
 import { BREAKER_AFTER } from '../../nodes/FluxUltra/run/failover';
-import { createHarness } from '../harness/context';
-import { useVirtualClock } from '../harness/clock';
-import { startMockBfl, type MockBfl } from './bflServer';
-import { FAL_FAULT_MARKERS as M, startMockFal, type MockFal } from './falServer';
-import { skippableClock } from './loopback';
-import { startMockRunflow, type MockRunflow } from './runflowServer';
-import { errorOf } from '../harness/errorItems';
+import { createHarness } from '../../testkit/harness/context';
+import { useVirtualClock } from '../../testkit/harness/clock';
+import { startMockBfl, type MockBfl } from '../../testkit/mocks/bflServer';
+import { FAL_FAULT_MARKERS as M, startMockFal, type MockFal } from '../../testkit/mocks/falServer';
+import { skippableClock } from '../../testkit/mocks/loopback';
+import { startMockRunflow, type MockRunflow } from '../../testkit/mocks/runflowServer';
+import { errorOf } from '../../testkit/harness/errorItems';
 
 /**
  * Failover between providers over real loopback sockets: fal.ai first, Runflow (or BFL) as the

@@ -4,10 +4,10 @@ import nock from 'nock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { DOWNLOAD_ATTEMPTS } from '../../nodes/FluxUltra/job/job';
-import { createHarness } from '../harness/context';
-import { startMockFal, FAL_FAULT_MARKERS, type MockFal } from './falServer';
-import { listenLoopback } from './loopback';
-import { errorOf } from '../harness/errorItems';
+import { createHarness } from '../../testkit/harness/context';
+import { startMockFal, FAL_FAULT_MARKERS, type MockFal } from '../../testkit/mocks/falServer';
+import { listenLoopback } from '../../testkit/mocks/loopback';
+import { errorOf } from '../../testkit/harness/errorItems';
 
 /**
  * The defects real n8n showed, over real loopback sockets and n8n-core's own HTTP helpers: a paid

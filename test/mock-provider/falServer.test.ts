@@ -2,9 +2,9 @@ import nock from 'nock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { imageSize } from '../../nodes/FluxUltra/job/downloads';
-import { createHarness } from '../harness/context';
-import { startMockFal, type MockFal } from './falServer';
-import { errorOf } from '../harness/errorItems';
+import { createHarness } from '../../testkit/harness/context';
+import { startMockFal, type MockFal } from '../../testkit/mocks/falServer';
+import { errorOf } from '../../testkit/harness/errorItems';
 
 /** The whole path over real loopback sockets: node → mock fal.ai → files. What `npm run demo` does. */
 describe('against the loopback mock fal.ai', () => {

@@ -2,10 +2,10 @@ import nock from 'nock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { imageSize } from '../../nodes/FluxUltra/job/downloads';
-import { createHarness } from '../harness/context';
-import { startMockBfl, type MockBfl } from './bflServer';
-import { startMockFal, type MockFal } from './falServer';
-import { skippableClock } from './loopback';
+import { createHarness } from '../../testkit/harness/context';
+import { startMockBfl, type MockBfl } from '../../testkit/mocks/bflServer';
+import { startMockFal, type MockFal } from '../../testkit/mocks/falServer';
+import { skippableClock } from '../../testkit/mocks/loopback';
 
 /**
  * Generate with Fine-Tune over real loopback sockets: the request body as the mock providers

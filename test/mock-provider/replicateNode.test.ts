@@ -2,10 +2,10 @@ import nock from 'nock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { imageSize } from '../../nodes/FluxUltra/job/downloads';
-import { createHarness } from '../harness/context';
-import { makePng } from './images';
-import { startMockReplicate, type MockReplicate } from './replicateServer';
-import { errorOf } from '../harness/errorItems';
+import { createHarness } from '../../testkit/harness/context';
+import { makePng } from '../../testkit/mocks/images';
+import { startMockReplicate, type MockReplicate } from '../../testkit/mocks/replicateServer';
+import { errorOf } from '../../testkit/harness/errorItems';
 
 /** The node over real loopback sockets against the mock Replicate API: what `npm run demo` does. */
 describe('the node against the loopback mock Replicate', () => {

@@ -2,10 +2,10 @@ import nock from 'nock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { imageSize } from '../../nodes/FluxUltra/job/downloads';
-import { createHarness } from '../harness/context';
-import { makePng } from './images';
-import { startMockRunflow, type MockRunflow } from './runflowServer';
-import { errorOf } from '../harness/errorItems';
+import { createHarness } from '../../testkit/harness/context';
+import { makePng } from '../../testkit/mocks/images';
+import { startMockRunflow, type MockRunflow } from '../../testkit/mocks/runflowServer';
+import { errorOf } from '../../testkit/harness/errorItems';
 
 /** The node over real loopback sockets against the mock Runflow API: what `npm run demo` does. */
 describe('the node against the loopback mock Runflow', () => {
@@ -66,7 +66,7 @@ describe('the node against the loopback mock Runflow', () => {
 describe('the node against mocks that inject faults', () => {
 	it('rides out 30% throttling and 503s on both mock providers: every image delivered, each job made once', async () => {
 		nock.enableNetConnect('127.0.0.1');
-		const { startMockFal } = await import('./falServer');
+		const { startMockFal } = await import('../../testkit/mocks/falServer');
 		const fal = await startMockFal({ latencyMs: 200, scale: 0.05, faults: { rate: 0.3, seed: 7 } });
 		const runflow = await startMockRunflow({ latencyMs: 200, scale: 0.05, faults: { rate: 0.3, seed: 7 } });
 		try {

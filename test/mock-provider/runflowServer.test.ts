@@ -2,8 +2,8 @@ import nock from 'nock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { imageSize } from '../../nodes/FluxUltra/job/downloads';
-import { manualClock } from './loopback';
-import { startMockRunflow, type MockRunflow, type MockRunflowOptions } from './runflowServer';
+import { manualClock } from '../../testkit/mocks/loopback';
+import { startMockRunflow, type MockRunflow, type MockRunflowOptions } from '../../testkit/mocks/runflowServer';
 
 /** The loopback mock Runflow API itself, spoken to with plain fetch over real sockets. */
 

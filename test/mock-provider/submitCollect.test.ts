@@ -4,12 +4,12 @@ import nock from 'nock';
 import type { INodeExecutionData } from 'n8n-workflow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { createHarness } from '../harness/context';
-import { startMockBfl } from './bflServer';
-import { startMockFal } from './falServer';
-import { listenLoopback, readBody, type WebhookDelivery } from './loopback';
-import { startMockReplicate } from './replicateServer';
-import { startMockRunflow } from './runflowServer';
+import { createHarness } from '../../testkit/harness/context';
+import { startMockBfl } from '../../testkit/mocks/bflServer';
+import { startMockFal } from '../../testkit/mocks/falServer';
+import { listenLoopback, readBody, type WebhookDelivery } from '../../testkit/mocks/loopback';
+import { startMockReplicate } from '../../testkit/mocks/replicateServer';
+import { startMockRunflow } from '../../testkit/mocks/runflowServer';
 
 /**
  * Submit now, collect later, over real loopback sockets against each mock provider: Wait for

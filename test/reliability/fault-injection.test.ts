@@ -1,15 +1,15 @@
 import type { INodeExecutionData } from 'n8n-workflow';
 import { describe, expect, it } from 'vitest';
 
-import { useVirtualClock } from '../harness/clock';
-import { createHarness, DUMMY_FAL_KEY, DUMMY_RUNFLOW_KEY, type Harness } from '../harness/context';
-import { GENERATE_PARAMS } from '../harness/falNock';
-import { FaultInjector, faultyFal, faultyRunflow, imageFor, type FakeProvider } from '../harness/faultyProviders';
-import { RUNFLOW_GENERATE_PARAMS } from '../harness/runflowNock';
-import { makePng } from '../mock-provider/images';
+import { useVirtualClock } from '../../testkit/harness/clock';
+import { createHarness, DUMMY_FAL_KEY, DUMMY_RUNFLOW_KEY, type Harness } from '../../testkit/harness/context';
+import { GENERATE_PARAMS } from '../../testkit/harness/falNock';
+import { FaultInjector, faultyFal, faultyRunflow, imageFor, type FakeProvider } from '../../testkit/harness/faultyProviders';
+import { RUNFLOW_GENERATE_PARAMS } from '../../testkit/harness/runflowNock';
+import { makePng } from '../../testkit/mocks/images';
 import { useNock } from '../setup-nock';
 import { findSecrets } from './leaks';
-import { errorOf } from '../harness/errorItems';
+import { errorOf } from '../../testkit/harness/errorItems';
 
 useNock();
 

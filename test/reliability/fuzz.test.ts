@@ -3,7 +3,7 @@ import { NodeOperationError } from 'n8n-workflow';
 import { describe, expect, it } from 'vitest';
 
 import { ASPECT_RATIOS, IMAGE_INPUT, NODE_OPTION_PARAMS, OPERATIONS, PROVIDER_PARAMS } from '../../nodes/FluxUltra/parameters/table';
-import { createHarness, DUMMY_BFL_KEY, DUMMY_FAL_KEY, DUMMY_REPLICATE_KEY, DUMMY_RUNFLOW_KEY } from '../harness/context';
+import { createHarness, DUMMY_BFL_KEY, DUMMY_FAL_KEY, DUMMY_REPLICATE_KEY, DUMMY_RUNFLOW_KEY } from '../../testkit/harness/context';
 import { useNock } from '../setup-nock';
 import { findSecrets } from './leaks';
 

@@ -1,13 +1,13 @@
 import nock from 'nock';
 import { describe, expect, it } from 'vitest';
 
-import { useVirtualClock } from '../harness/clock';
-import { BFL_API, BFL_GENERATE_PARAMS, BFL_SUBMIT_PATH } from '../harness/bflNock';
-import { createHarness, DUMMY_BFL_KEY, DUMMY_FAL_KEY, DUMMY_REPLICATE_KEY, DUMMY_RUNFLOW_KEY, type Harness } from '../harness/context';
-import { APP_PATH, ENDPOINT_PATH, GENERATE_PARAMS, QUEUE } from '../harness/falNock';
-import { PREDICTIONS_PATH, REPLICATE_API, REPLICATE_GENERATE_PARAMS } from '../harness/replicateNock';
-import { RUNFLOW_API, RUNFLOW_GENERATE_PARAMS, RUNS_PATH } from '../harness/runflowNock';
-import { makePng } from '../mock-provider/images';
+import { useVirtualClock } from '../../testkit/harness/clock';
+import { BFL_API, BFL_GENERATE_PARAMS, BFL_SUBMIT_PATH } from '../../testkit/harness/bflNock';
+import { createHarness, DUMMY_BFL_KEY, DUMMY_FAL_KEY, DUMMY_REPLICATE_KEY, DUMMY_RUNFLOW_KEY, type Harness } from '../../testkit/harness/context';
+import { APP_PATH, ENDPOINT_PATH, GENERATE_PARAMS, QUEUE } from '../../testkit/harness/falNock';
+import { PREDICTIONS_PATH, REPLICATE_API, REPLICATE_GENERATE_PARAMS } from '../../testkit/harness/replicateNock';
+import { RUNFLOW_API, RUNFLOW_GENERATE_PARAMS, RUNS_PATH } from '../../testkit/harness/runflowNock';
+import { makePng } from '../../testkit/mocks/images';
 import { useNock } from '../setup-nock';
 import { findSecrets } from './leaks';
 

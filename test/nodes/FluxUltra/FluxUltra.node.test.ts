@@ -5,12 +5,12 @@ import { describe, expect, it } from 'vitest';
 
 import { FluxUltra } from '../../../nodes/FluxUltra/FluxUltra.node';
 import { IMAGE_INPUT, PROVIDER_PARAMS } from '../../../nodes/FluxUltra/parameters/table';
-import { useVirtualClock } from '../../harness/clock';
-import { createHarness, DUMMY_FAL_KEY } from '../../harness/context';
-import { CDN, fakeImages, GENERATE_PARAMS, mockFalJob, QUEUE } from '../../harness/falNock';
-import { makePng } from '../../mock-provider/images';
+import { useVirtualClock } from '../../../testkit/harness/clock';
+import { createHarness, DUMMY_FAL_KEY } from '../../../testkit/harness/context';
+import { CDN, fakeImages, GENERATE_PARAMS, mockFalJob, QUEUE } from '../../../testkit/harness/falNock';
+import { makePng } from '../../../testkit/mocks/images';
 import { useNock } from '../../setup-nock';
-import { errorOf } from '../../harness/errorItems';
+import { errorOf } from '../../../testkit/harness/errorItems';
 
 useNock();
 

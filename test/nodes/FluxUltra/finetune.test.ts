@@ -7,11 +7,11 @@ import { FINETUNE_STRENGTH_DEFAULT } from '../../../nodes/FluxUltra/parameters/t
 import { validateItemParameters } from '../../../nodes/FluxUltra/parameters/validation';
 import { fieldsFor } from '../../../nodes/FluxUltra/providers/fields';
 import { bflProvider } from '../../../nodes/FluxUltra/providers/bfl/bfl.provider';
-import { useVirtualClock } from '../../harness/clock';
-import { errorOf } from '../../harness/errorItems';
-import { createHarness, DUMMY_BFL_KEY, DUMMY_FAL_KEY } from '../../harness/context';
-import { BFL_FINETUNE_PATH, BFL_GENERATE_PARAMS, BFL_POLL_HOST, mockBflJob } from '../../harness/bflNock';
-import { ENDPOINT_PATH, fakeImages, GENERATE_PARAMS, mockFalJob, QUEUE } from '../../harness/falNock';
+import { useVirtualClock } from '../../../testkit/harness/clock';
+import { errorOf } from '../../../testkit/harness/errorItems';
+import { createHarness, DUMMY_BFL_KEY, DUMMY_FAL_KEY } from '../../../testkit/harness/context';
+import { BFL_FINETUNE_PATH, BFL_GENERATE_PARAMS, BFL_POLL_HOST, mockBflJob } from '../../../testkit/harness/bflNock';
+import { ENDPOINT_PATH, fakeImages, GENERATE_PARAMS, mockFalJob, QUEUE } from '../../../testkit/harness/falNock';
 import { useNock } from '../../setup-nock';
 
 useNock();

@@ -2,9 +2,9 @@ import { NodeOperationError } from 'n8n-workflow';
 import nock from 'nock';
 import { describe, expect, it } from 'vitest';
 
-import { useVirtualClock } from '../../harness/clock';
-import { createHarness } from '../../harness/context';
-import { ENDPOINT_PATH, fakeImages, GENERATE_PARAMS, mockFalJob, QUEUE } from '../../harness/falNock';
+import { useVirtualClock } from '../../../testkit/harness/clock';
+import { createHarness } from '../../../testkit/harness/context';
+import { ENDPOINT_PATH, fakeImages, GENERATE_PARAMS, mockFalJob, QUEUE } from '../../../testkit/harness/falNock';
 import { useNock } from '../../setup-nock';
 
 useNock();

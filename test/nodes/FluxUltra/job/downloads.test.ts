@@ -6,10 +6,10 @@ import { describe, expect, it } from 'vitest';
 import { decodeDataUri, fetchResultImage, imageSize, sniffImage } from '../../../../nodes/FluxUltra/job/downloads';
 import { fileNameFor } from '../../../../nodes/FluxUltra/job/imageItems';
 import type { FluxError } from '../../../../nodes/FluxUltra/transport/errors';
-import { useVirtualClock } from '../../../harness/clock';
-import { createHarness } from '../../../harness/context';
-import { GENERATE_PARAMS } from '../../../harness/falNock';
-import { makeJpeg, makePng } from '../../../mock-provider/images';
+import { useVirtualClock } from '../../../../testkit/harness/clock';
+import { createHarness } from '../../../../testkit/harness/context';
+import { GENERATE_PARAMS } from '../../../../testkit/harness/falNock';
+import { makeJpeg, makePng } from '../../../../testkit/mocks/images';
 import { useNock } from '../../../setup-nock';
 
 useNock();

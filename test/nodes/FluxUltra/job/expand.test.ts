@@ -5,12 +5,12 @@ import { seedAt, splitRequest } from '../../../../nodes/FluxUltra/job/expand';
 import { SEED_BIG_MAX, SEED_MAX } from '../../../../nodes/FluxUltra/parameters/table';
 import { validateItemParameters } from '../../../../nodes/FluxUltra/parameters/validation';
 import { PROVIDERS, providerById } from '../../../../nodes/FluxUltra/providers/registry';
-import { BFL_GENERATE_PARAMS, mockBflJob } from '../../../harness/bflNock';
-import { useVirtualClock } from '../../../harness/clock';
-import { createHarness } from '../../../harness/context';
-import { fakeImages } from '../../../harness/falNock';
+import { BFL_GENERATE_PARAMS, mockBflJob } from '../../../../testkit/harness/bflNock';
+import { useVirtualClock } from '../../../../testkit/harness/clock';
+import { createHarness } from '../../../../testkit/harness/context';
+import { fakeImages } from '../../../../testkit/harness/falNock';
 import { useNock } from '../../../setup-nock';
-import { errorOf } from '../../../harness/errorItems';
+import { errorOf } from '../../../../testkit/harness/errorItems';
 
 useNock();
 

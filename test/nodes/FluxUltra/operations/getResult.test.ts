@@ -6,12 +6,12 @@ import { toBflInput } from '../../../../nodes/FluxUltra/providers/bfl/bfl.provid
 import { toReplicateBody } from '../../../../nodes/FluxUltra/providers/replicate/replicate.provider';
 import { toRunflowBody } from '../../../../nodes/FluxUltra/providers/runflow/runflow.provider';
 import { validateItemParameters } from '../../../../nodes/FluxUltra/parameters/validation';
-import { BFL_API, BFL_SUBMIT_PATH } from '../../../harness/bflNock';
-import { useVirtualClock } from '../../../harness/clock';
-import { createHarness, DUMMY_BFL_KEY, DUMMY_FAL_KEY, DUMMY_REPLICATE_KEY, DUMMY_RUNFLOW_KEY } from '../../../harness/context';
-import { APP_PATH, ENDPOINT_PATH, GENERATE_PARAMS, inlineImageResult, QUEUE } from '../../../harness/falNock';
-import { PREDICTIONS_PATH, REPLICATE_API } from '../../../harness/replicateNock';
-import { RUNFLOW_API, RUNS_PATH } from '../../../harness/runflowNock';
+import { BFL_API, BFL_SUBMIT_PATH } from '../../../../testkit/harness/bflNock';
+import { useVirtualClock } from '../../../../testkit/harness/clock';
+import { createHarness, DUMMY_BFL_KEY, DUMMY_FAL_KEY, DUMMY_REPLICATE_KEY, DUMMY_RUNFLOW_KEY } from '../../../../testkit/harness/context';
+import { APP_PATH, ENDPOINT_PATH, GENERATE_PARAMS, inlineImageResult, QUEUE } from '../../../../testkit/harness/falNock';
+import { PREDICTIONS_PATH, REPLICATE_API } from '../../../../testkit/harness/replicateNock';
+import { RUNFLOW_API, RUNS_PATH } from '../../../../testkit/harness/runflowNock';
 import { useNock } from '../../../setup-nock';
 
 useNock();

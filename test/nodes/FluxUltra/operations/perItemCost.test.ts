@@ -2,8 +2,8 @@ import nock from 'nock';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
 import { holdsExpression } from '../../../../nodes/FluxUltra/operations/itemParameters';
-import { startMockFal, type MockFal } from '../../../mock-provider/falServer';
-import { createHarness } from '../../../harness/context';
+import { startMockFal, type MockFal } from '../../../../testkit/mocks/falServer';
+import { createHarness } from '../../../../testkit/harness/context';
 
 /**
  * What the node spends per item and per request, found by the scale series of `npm run bench` in

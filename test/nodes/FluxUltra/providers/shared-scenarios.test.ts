@@ -2,9 +2,9 @@ import type { INodeExecutionData } from 'n8n-workflow';
 import nock from 'nock';
 import { describe, expect, it } from 'vitest';
 
-import { useVirtualClock } from '../../../harness/clock';
-import { BFL_API, BFL_GENERATE_PARAMS, BFL_POLL_HOST, BFL_SUBMIT_PATH, mockBflJob } from '../../../harness/bflNock';
-import { createHarness, DUMMY_BFL_KEY, DUMMY_FAL_KEY, DUMMY_REPLICATE_KEY, DUMMY_RUNFLOW_KEY, type Harness } from '../../../harness/context';
+import { useVirtualClock } from '../../../../testkit/harness/clock';
+import { BFL_API, BFL_GENERATE_PARAMS, BFL_POLL_HOST, BFL_SUBMIT_PATH, mockBflJob } from '../../../../testkit/harness/bflNock';
+import { createHarness, DUMMY_BFL_KEY, DUMMY_FAL_KEY, DUMMY_REPLICATE_KEY, DUMMY_RUNFLOW_KEY, type Harness } from '../../../../testkit/harness/context';
 import {
 	CDN,
 	ENDPOINT_PATH,
@@ -15,12 +15,12 @@ import {
 	mockFalUpload,
 	QUEUE,
 	type FakeImage,
-} from '../../../harness/falNock';
-import { mockReplicateJob, mockReplicateUpload, PREDICTIONS_PATH, REPLICATE_API, REPLICATE_GENERATE_PARAMS } from '../../../harness/replicateNock';
-import { mockRunflowJob, mockRunflowUpload, RUNFLOW_API, RUNFLOW_GENERATE_PARAMS, RUNS_PATH } from '../../../harness/runflowNock';
-import { makePng } from '../../../mock-provider/images';
+} from '../../../../testkit/harness/falNock';
+import { mockReplicateJob, mockReplicateUpload, PREDICTIONS_PATH, REPLICATE_API, REPLICATE_GENERATE_PARAMS } from '../../../../testkit/harness/replicateNock';
+import { mockRunflowJob, mockRunflowUpload, RUNFLOW_API, RUNFLOW_GENERATE_PARAMS, RUNS_PATH } from '../../../../testkit/harness/runflowNock';
+import { makePng } from '../../../../testkit/mocks/images';
 import { useNock } from '../../../setup-nock';
-import { errorOf } from '../../../harness/errorItems';
+import { errorOf } from '../../../../testkit/harness/errorItems';
 
 useNock();
 

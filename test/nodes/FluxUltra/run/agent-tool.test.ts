@@ -2,11 +2,11 @@ import { describe, expect, it } from 'vitest';
 
 import { AGENT_PROMPT_MAX_BYTES, capPrompt } from '../../../../nodes/FluxUltra/run/agentTool';
 
-import { useVirtualClock } from '../../../harness/clock';
-import { createHarness } from '../../../harness/context';
-import { fakeImages, GENERATE_PARAMS, mockFalJob } from '../../../harness/falNock';
+import { useVirtualClock } from '../../../../testkit/harness/clock';
+import { createHarness } from '../../../../testkit/harness/context';
+import { fakeImages, GENERATE_PARAMS, mockFalJob } from '../../../../testkit/harness/falNock';
 import { useNock } from '../../../setup-nock';
-import { errorOf } from '../../../harness/errorItems';
+import { errorOf } from '../../../../testkit/harness/errorItems';
 
 useNock();
 

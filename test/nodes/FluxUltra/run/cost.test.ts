@@ -3,12 +3,12 @@ import nock from 'nock';
 import { describe, expect, it } from 'vitest';
 
 import { money } from '../../../../nodes/FluxUltra/job/cost';
-import { useVirtualClock } from '../../../harness/clock';
-import { createHarness } from '../../../harness/context';
-import { fakeImages, GENERATE_PARAMS, mockFalJob, QUEUE } from '../../../harness/falNock';
-import { routeLikeN8n } from '../../../harness/n8nRouting';
+import { useVirtualClock } from '../../../../testkit/harness/clock';
+import { createHarness } from '../../../../testkit/harness/context';
+import { fakeImages, GENERATE_PARAMS, mockFalJob, QUEUE } from '../../../../testkit/harness/falNock';
+import { routeLikeN8n } from '../../../../testkit/harness/n8nRouting';
 import { useNock } from '../../../setup-nock';
-import { errorOf } from '../../../harness/errorItems';
+import { errorOf } from '../../../../testkit/harness/errorItems';
 
 useNock();
 

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 
-import { useVirtualClock } from '../../../harness/clock';
-import { createHarness } from '../../../harness/context';
-import { fakeImages, GENERATE_PARAMS, mockFalJob } from '../../../harness/falNock';
-import { routeLikeN8n } from '../../../harness/n8nRouting';
+import { useVirtualClock } from '../../../../testkit/harness/clock';
+import { createHarness } from '../../../../testkit/harness/context';
+import { fakeImages, GENERATE_PARAMS, mockFalJob } from '../../../../testkit/harness/falNock';
+import { routeLikeN8n } from '../../../../testkit/harness/n8nRouting';
 import { useNock } from '../../../setup-nock';
-import { errorOf } from '../../../harness/errorItems';
+import { errorOf } from '../../../../testkit/harness/errorItems';
 
 useNock();
 

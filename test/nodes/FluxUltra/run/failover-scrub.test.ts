@@ -1,11 +1,11 @@
 import nock from 'nock';
 import { describe, expect, it } from 'vitest';
 
-import { useVirtualClock } from '../../../harness/clock';
-import { createHarness, DUMMY_FAL_KEY } from '../../../harness/context';
-import { errorOf } from '../../../harness/errorItems';
-import { ENDPOINT_PATH, GENERATE_PARAMS, QUEUE } from '../../../harness/falNock';
-import { RUNFLOW_API, RUNS_PATH } from '../../../harness/runflowNock';
+import { useVirtualClock } from '../../../../testkit/harness/clock';
+import { createHarness, DUMMY_FAL_KEY } from '../../../../testkit/harness/context';
+import { errorOf } from '../../../../testkit/harness/errorItems';
+import { ENDPOINT_PATH, GENERATE_PARAMS, QUEUE } from '../../../../testkit/harness/falNock';
+import { RUNFLOW_API, RUNS_PATH } from '../../../../testkit/harness/runflowNock';
 import { useNock } from '../../../setup-nock';
 
 useNock();

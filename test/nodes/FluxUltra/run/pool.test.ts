@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 
 import { runPool } from '../../../../nodes/FluxUltra/run/pool';
-import { useVirtualClock } from '../../../harness/clock';
-import { createHarness } from '../../../harness/context';
-import { GENERATE_PARAMS } from '../../../harness/falNock';
-import { FaultInjector, faultyFal, imageFor } from '../../../harness/faultyProviders';
+import { useVirtualClock } from '../../../../testkit/harness/clock';
+import { createHarness } from '../../../../testkit/harness/context';
+import { GENERATE_PARAMS } from '../../../../testkit/harness/falNock';
+import { FaultInjector, faultyFal, imageFor } from '../../../../testkit/harness/faultyProviders';
 import { useNock } from '../../../setup-nock';
 
 useNock();

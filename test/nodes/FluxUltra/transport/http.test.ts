@@ -5,9 +5,9 @@ import { FluxError, type ProviderErrorContext } from '../../../../nodes/FluxUltr
 import { backoffMs, DEFAULT_RETRY, retryAfterMs, send, type HttpCall } from '../../../../nodes/FluxUltra/transport/http';
 import { redact } from '../../../../nodes/FluxUltra/transport/redact';
 import { falProvider } from '../../../../nodes/FluxUltra/providers/fal/fal.provider';
-import { useVirtualClock } from '../../../harness/clock';
-import { createHarness, DUMMY_FAL_KEY } from '../../../harness/context';
-import { GENERATE_PARAMS } from '../../../harness/falNock';
+import { useVirtualClock } from '../../../../testkit/harness/clock';
+import { createHarness, DUMMY_FAL_KEY } from '../../../../testkit/harness/context';
+import { GENERATE_PARAMS } from '../../../../testkit/harness/falNock';
 import { useNock } from '../../../setup-nock';
 
 useNock();

@@ -3,13 +3,13 @@ import { describe, expect, it } from 'vitest';
 
 import { isBflPollingUrl, resolveBflBase, toBflInput } from '../../../../../nodes/FluxUltra/providers/bfl/bfl.provider';
 import { validateItemParameters } from '../../../../../nodes/FluxUltra/parameters/validation';
-import { useVirtualClock } from '../../../../harness/clock';
-import { createHarness, DUMMY_BFL_KEY, DUMMY_FAL_KEY, DUMMY_REPLICATE_KEY, DUMMY_RUNFLOW_KEY, type HarnessOptions } from '../../../../harness/context';
-import { BFL_API, BFL_DELIVERY, BFL_GENERATE_PARAMS, BFL_POLL_HOST, BFL_SUBMIT_PATH, mockBflJob } from '../../../../harness/bflNock';
-import { fakeImages } from '../../../../harness/falNock';
-import { makeJpeg, makePng } from '../../../../mock-provider/images';
+import { useVirtualClock } from '../../../../../testkit/harness/clock';
+import { createHarness, DUMMY_BFL_KEY, DUMMY_FAL_KEY, DUMMY_REPLICATE_KEY, DUMMY_RUNFLOW_KEY, type HarnessOptions } from '../../../../../testkit/harness/context';
+import { BFL_API, BFL_DELIVERY, BFL_GENERATE_PARAMS, BFL_POLL_HOST, BFL_SUBMIT_PATH, mockBflJob } from '../../../../../testkit/harness/bflNock';
+import { fakeImages } from '../../../../../testkit/harness/falNock';
+import { makeJpeg, makePng } from '../../../../../testkit/mocks/images';
 import { useNock } from '../../../../setup-nock';
-import { errorOf } from '../../../../harness/errorItems';
+import { errorOf } from '../../../../../testkit/harness/errorItems';
 
 useNock();
 

@@ -4,12 +4,12 @@ import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 import nock from 'nock';
 import { describe, expect, it, vi } from 'vitest';
 
-import { useVirtualClock } from '../../../../harness/clock';
-import { createHarness, DUMMY_FAL_KEY } from '../../../../harness/context';
+import { useVirtualClock } from '../../../../../testkit/harness/clock';
+import { createHarness, DUMMY_FAL_KEY } from '../../../../../testkit/harness/context';
 import { FAL } from '../../../../../nodes/FluxUltra/providers/fal/fal.constants';
 import { clock as clockModule } from '../../../../../nodes/FluxUltra/shared/clock';
-import { APP_PATH, ENDPOINT_PATH, fakeImages, GENERATE_PARAMS, inlineImageResult, mockFalJob, mockFalUpload, QUEUE, submitThenStatus } from '../../../../harness/falNock';
-import { makePng } from '../../../../mock-provider/images';
+import { APP_PATH, ENDPOINT_PATH, fakeImages, GENERATE_PARAMS, inlineImageResult, mockFalJob, mockFalUpload, QUEUE, submitThenStatus } from '../../../../../testkit/harness/falNock';
+import { makePng } from '../../../../../testkit/mocks/images';
 import { useNock } from '../../../../setup-nock';
 
 useNock();

@@ -3,9 +3,9 @@ import { describe, expect, it } from 'vitest';
 
 import { validateItemParameters } from '../../../../../nodes/FluxUltra/parameters/validation';
 import { multipartFile, replicateImages, replicateSeed, toReplicateBody } from '../../../../../nodes/FluxUltra/providers/replicate/replicate.provider';
-import { useVirtualClock } from '../../../../harness/clock';
-import { createHarness, DUMMY_REPLICATE_KEY, type HarnessOptions } from '../../../../harness/context';
-import { fakeImages } from '../../../../harness/falNock';
+import { useVirtualClock } from '../../../../../testkit/harness/clock';
+import { createHarness, DUMMY_REPLICATE_KEY, type HarnessOptions } from '../../../../../testkit/harness/context';
+import { fakeImages } from '../../../../../testkit/harness/falNock';
 import {
 	mockReplicateJob,
 	mockReplicateUpload,
@@ -13,10 +13,10 @@ import {
 	REPLICATE_API,
 	REPLICATE_DELIVERY,
 	REPLICATE_GENERATE_PARAMS,
-} from '../../../../harness/replicateNock';
-import { makePng } from '../../../../mock-provider/images';
+} from '../../../../../testkit/harness/replicateNock';
+import { makePng } from '../../../../../testkit/mocks/images';
 import { useNock } from '../../../../setup-nock';
-import { errorOf } from '../../../../harness/errorItems';
+import { errorOf } from '../../../../../testkit/harness/errorItems';
 
 useNock();
 

@@ -3,9 +3,9 @@ import { describe, expect, it } from 'vitest';
 
 import { runflowPollDelayMs } from '../../../../../nodes/FluxUltra/providers/runflow/runflow.constants';
 import { runflowImages } from '../../../../../nodes/FluxUltra/providers/runflow/runflow.provider';
-import { useVirtualClock } from '../../../../harness/clock';
-import { createHarness, DUMMY_RUNFLOW_KEY, type HarnessOptions } from '../../../../harness/context';
-import { fakeImages } from '../../../../harness/falNock';
+import { useVirtualClock } from '../../../../../testkit/harness/clock';
+import { createHarness, DUMMY_RUNFLOW_KEY, type HarnessOptions } from '../../../../../testkit/harness/context';
+import { fakeImages } from '../../../../../testkit/harness/falNock';
 import {
 	mockRunflowJob,
 	mockRunflowUpload,
@@ -14,10 +14,10 @@ import {
 	RUNFLOW_STORAGE,
 	RUNS_PATH,
 	type OutputShape,
-} from '../../../../harness/runflowNock';
-import { makePng } from '../../../../mock-provider/images';
+} from '../../../../../testkit/harness/runflowNock';
+import { makePng } from '../../../../../testkit/mocks/images';
 import { useNock } from '../../../../setup-nock';
-import { errorOf } from '../../../../harness/errorItems';
+import { errorOf } from '../../../../../testkit/harness/errorItems';
 
 useNock();
 

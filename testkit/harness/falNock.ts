@@ -1,6 +1,6 @@
 import nock from 'nock';
 
-import { makeJpeg, makePng } from '../mock-provider/images';
+import { makeJpeg, makePng } from '../mocks/images';
 
 export const QUEUE = 'https://queue.fal.run';
 export const CDN = 'https://v3.fal.media';

@@ -1,6 +1,6 @@
 import nock from 'nock';
 
-import { runflowOutputBody, type RunflowOutputShape } from '../mock-provider/loopback';
+import { runflowOutputBody, type RunflowOutputShape } from '../mocks/loopback';
 import { fakeImages, type FakeImage } from './falNock';
 
 export const RUNFLOW_API = 'https://api.runflow.io';

@@ -1,6 +1,6 @@
 /**
  * Runs a mock provider in its own process (for the benchmark, so the mock's CPU does not count as
- * the node's): `tsx test/mock-provider/serve.ts '{"latencyMs":2000,"imagePool":4}'` prints
+ * the node's): `tsx testkit/mocks/serve.ts '{"latencyMs":2000,"imagePool":4}'` prints
  * `READY <url>` and serves until killed.
  */
 import { startMockFal, type MockFalOptions } from './falServer';

@@ -1,6 +1,6 @@
 import { createServer, type ServerResponse } from 'node:http';
 
-import { listenLoopback, readBody, sendJson } from '../test/mock-provider/loopback';
+import { listenLoopback, readBody, sendJson } from './mocks/loopback';
 
 /**
  * A loopback fake of OpenAI's chat-completions API (`POST {baseURL}/chat/completions`), the one

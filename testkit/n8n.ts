@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 
-import { ensureN8nHost, HOSTS, type N8nHostPaths } from '../scripts/n8n-host.mjs';
+import { ensureN8nHost, HOSTS, type N8nHostPaths } from './n8nHost.mjs';
 
 /**
  * Drives a real n8n from the outside, the way a user's machine runs it: the package installed from

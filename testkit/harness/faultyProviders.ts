@@ -2,8 +2,8 @@ import { Readable } from 'node:stream';
 
 import nock from 'nock';
 
-import { makePng } from '../mock-provider/images';
-import { runflowOutputBody } from '../mock-provider/loopback';
+import { makePng } from '../mocks/images';
+import { runflowOutputBody } from '../mocks/loopback';
 import { CDN, FAL_REST, FAL_UPLOAD_HOST, QUEUE } from './falNock';
 import { RUNFLOW_API, RUNFLOW_STORAGE, RUNS_PATH } from './runflowNock';
 
