@@ -16,8 +16,10 @@ export const REPLICATE = {
 	cancelPath: (id: string) => `/v1/predictions/${encodeURIComponent(id)}/cancel`,
 	/**
 	 * Webhook: `webhook` URL and the events sent to it (`start`, `output`, `logs`, `completed` in
-	 * Replicate's client); `completed` only. That `start` is sent regardless is an earlier reading of
-	 * Replicate's docs, not re-read (RP-04).
+	 * Replicate's client); `completed` only: the terminal call (retried on failure). Replicate's
+	 * current docs send only the events asked for ("If you request start and completed webhooks,
+	 * then they'll always be sent regardless of throttling"); "start is always sent" was its 2023
+	 * changelog (docs/provider-facts.md RP-04).
 	 */
 	webhook: { field: 'webhook', filterField: 'webhook_events_filter', events: ['completed'] },
 	/** Credential test: the key's own account, free, no prediction. */
