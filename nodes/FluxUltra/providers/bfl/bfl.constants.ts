@@ -3,9 +3,9 @@ import type { PriceTable } from '../types';
 import { rampDelayMs } from '../polling';
 
 /**
- * Black Forest Labs facts, each one constant (sources: shared/reference/runflow-bfl-replicate-api.md
- * §2 and §4, n8n-cloud-and-image-node-conventions.md §4). A wrong guess about BFL's API is fixed
- * here and nowhere else.
+ * Black Forest Labs facts, each one constant. Each is sourced and dated in docs/provider-facts.md
+ * (ids BF-01…BF-22, read 2026-12-02); an UNCONFIRMED mark names its entry there. A wrong guess about
+ * BFL's API is fixed here and nowhere else.
  */
 export const BFL = {
 	/** API hosts by the credential's Region. `global` routes with automatic failover (BFL's default). */
@@ -21,18 +21,18 @@ export const BFL = {
 	/**
 	 * Hosts for Generate with Fine-Tune, by the credential's Region. docs.bfl.ai/finetuning: fine-tune
 	 * operations must use the single-cluster hosts `api.eu1`/`api.us1`, not the global or multi-cluster
-	 * ones, and a fine-tune is found only in the region it was trained in. (The reference notes a
-	 * newer page that omits this: UNCONFIRMED whether the global host now finds fine-tunes too.)
-	 * Region Global has no single-cluster host; it uses `api.us1`, the host of BFL's own examples:
-	 * UNCONFIRMED as the right guess, so the credential's Region description asks for the training
-	 * region. A credential Base URL replaces these, as it does the Region hosts.
+	 * ones, and a fine-tune is found only in the region it was trained in. (A newer guideline page
+	 * omits this: UNCONFIRMED whether the global host now finds fine-tunes too, docs/provider-facts.md
+	 * BF-04.) Region Global has no single-cluster host; it uses `api.us1`, the host of BFL's own
+	 * examples: UNCONFIRMED as the right guess (BF-04), so the credential's Region description asks for
+	 * the training region. A credential Base URL replaces these, as it does the Region hosts.
 	 */
 	finetuneHosts: {
 		global: 'https://api.us1.bfl.ai',
 		eu: 'https://api.eu1.bfl.ai',
 		us: 'https://api.us1.bfl.ai',
 	},
-	/** Credential test: `{credits}` for the key (free is UNCONFIRMED, likely; it starts no job). */
+	/** Credential test: `{credits}` for the key (free is UNCONFIRMED, likely: docs/provider-facts.md BF-05; it starts no job). */
 	creditsPath: '/v1/credits',
 	/**
 	 * Hosts the returned `polling_url` may point at, besides the credential's own base URL: BFL
@@ -42,7 +42,12 @@ export const BFL = {
 	pollingDomain: 'bfl.ai',
 	/** The polling endpoint `polling_url` names, to look a job up by id when no polling URL is at hand. */
 	getResultPath: (id: string) => `/v1/get_result?id=${encodeURIComponent(id)}`,
-	/** Body field naming the URL BFL POSTs to when the task ends (with `webhook_secret`, unused here). */
+	/**
+	 * Body field naming the URL BFL POSTs to when the task ends (with `webhook_secret`, unused here).
+	 * BFL's skills repo documents the payload `{id, status, result: {sample, prompt, seed}}` and an
+	 * `X-BFL-Signature: sha256=<HMAC of the body>` header; BFL's Python SDK says the secret comes back
+	 * verbatim in `X-Webhook-Secret` instead (docs/provider-facts.md BF-20). The node reads neither.
+	 */
 	webhookField: 'webhook_url',
 	/** `status` values of `GET polling_url` (help.bfl.ai; BFL's Python SDK). */
 	status: {
@@ -50,18 +55,18 @@ export const BFL = {
 		ready: 'Ready',
 		/** Input flagged before processing / output flagged after: neither is charged. */
 		moderated: ['Request Moderated', 'Content Moderated'],
-		/** `Failed` is not in BFL's docs but in the AI SDK's client: treated as a failure too. */
+		/** `Failed` is not in BFL's docs but in the AI SDK's client (UNCONFIRMED, BF-09): treated as a failure too. */
 		failed: ['Error', 'Failed'],
 		notFound: 'Task not found',
 	},
 	/** Signed result URLs expire 10 minutes after the job is ready: downloaded at once. */
 	resultUrlTtlMs: 10 * 60_000,
 	/**
-	 * BFL documents no cancel endpoint for a running job (UNCONFIRMED that none exists): on timeout
-	 * the job is left to finish and may bill.
+	 * BFL documents no cancel endpoint for a running job (UNCONFIRMED that none exists:
+	 * docs/provider-facts.md BF-11): on timeout the job is left to finish and may bill.
 	 */
 	canCancel: false,
-	/** Concurrent jobs BFL allows per key on standard endpoints (SECONDARY: BFL's skills repo). */
+	/** Concurrent jobs BFL allows per key on standard endpoints (SECONDARY: BFL's skills repo, BF-12). */
 	maxConcurrentJobs: 24,
 } as const;
 
@@ -136,7 +141,8 @@ export const BFL_PRICE_USD: PriceTable = {
 	generate: 0.06,
 	remix: 0.06,
 	// Fine-tuned Ultra: $0.07 per image as a third-party page quotes BFL's pricing (UNCONFIRMED on BFL's
-	// own page; the submit answer's `cost`, when present, is what an item reports).
+	// own pages: docs/provider-facts.md BF-17; the submit answer's `cost`, when present, is what an item
+	// reports).
 	finetune: 0.07,
 };
 export const BFL_CREDIT_USD = 0.01;

@@ -4,8 +4,9 @@ import type { PriceTable } from '../types';
 import { rampDelayMs } from '../polling';
 
 /**
- * fal.ai facts, each one constant (sources: shared/reference/fal-queue-api.md). A wrong guess about
- * fal's API is fixed here and nowhere else.
+ * fal.ai facts, each one constant. Each is sourced and dated in docs/provider-facts.md (ids FA-01…
+ * FA-25, read 2026-12-02); an UNCONFIRMED mark names its entry there. A wrong guess about fal's API
+ * is fixed here and nowhere else.
  */
 export const FAL = {
 	/** Header fal's queue sets on every answer it gives itself (absent on its ingress's own errors). */
@@ -20,7 +21,11 @@ export const FAL = {
 	endpoints: {
 		generate: 'fal-ai/flux-pro/v1.1-ultra',
 		remix: 'fal-ai/flux-pro/v1.1-ultra/redux',
-		/** Ultra with a fine-tune (n8n-cloud-and-image-node-conventions.md §3; `@fal-ai/client` types). */
+		/**
+		 * Ultra with a fine-tune (`@fal-ai/client` 1.10.1 endpoint types, FA-05). The inference endpoint is
+		 * still listed; fal's *trainer* (`fal-ai/flux-pro-trainer`) is deprecated, "no longer supported",
+		 * and left fal's client types in Dec 2025 (FA-21): new fal fine-tunes cannot be made there.
+		 */
 		finetune: 'fal-ai/flux-pro/v1.1-ultra-finetuned',
 	} satisfies Record<Operation, string>,
 	/**
@@ -36,7 +41,8 @@ export const FAL = {
 	uploadInitiatePath: '/storage/upload/initiate?storage_type=fal-cdn-v3',
 	/**
 	 * Input images up to this size go inline as a data URI (one request fewer); larger ones are
-	 * uploaded to fal storage first, so the job payload and request history stay small.
+	 * uploaded to fal storage first, so the job payload and request history stay small. The node's
+	 * choice: fal publishes no data-URI size limit (FA-10).
 	 */
 	inlineImageMaxBytes: 256 * 1024,
 	/**
@@ -73,7 +79,7 @@ export const FAL_FIELDS: FieldMap = {
 		wire: 'finetune_strength',
 		status: 'confirmed',
 		// The name is fal's; the range is not: fal types it as a bare number.
-		note: 'required by fal.ai, so always sent; fal documents no range (0–2 is BFL\'s: UNCONFIRMED at fal.ai)',
+		note: 'required by fal.ai, so always sent; fal documents no range (0–2 is BFL\'s: UNCONFIRMED at fal.ai, docs/provider-facts.md FA-16)',
 	},
 };
 
@@ -84,15 +90,16 @@ export function pollDelayMs(elapsedMs: number): number {
 
 /**
  * fal.ai's list price per image (fal's answer carries no cost, so this is what an item reports).
- * Generate: "$0.06 per image" on fal's Ultra docs page (CONFIRMED). Remix runs Ultra Redux, which
- * fal's llms.txt prices at $0.05 per megapixel, billed rounded up to the megapixel: Ultra's ~4.2 MP
- * makes 5 MP, $0.25 per image (UNCONFIRMED that Ultra Redux is billed so; counted high on purpose,
- * so that a spend cap is never too lenient).
+ * Generate: "$0.06 per image" on fal's Ultra docs page (CONFIRMED, FA-18). Remix runs Ultra Redux,
+ * which fal's llms.txt prices at $0.05 per megapixel, billed rounded up to the megapixel: Ultra's
+ * ~4.2 MP makes 5 MP, $0.25 per image (UNCONFIRMED that Ultra Redux is billed so:
+ * docs/provider-facts.md FA-19; counted high on purpose, so that a spend cap is never too lenient).
  */
 export const FAL_PRICE_USD: PriceTable = {
 	generate: 0.06,
 	remix: 0.25,
-	// Ultra fine-tuned: fal's page for it was not read; $0.07 is BFL's quoted price for the fine-tuned
-	// Ultra (UNCONFIRMED at fal.ai), above Ultra's $0.06 so that a spend cap does not under-count.
+	// Ultra fine-tuned: fal's page for it shows no price; $0.07 is BFL's third-party-quoted price for
+	// the fine-tuned Ultra (UNCONFIRMED at fal.ai: docs/provider-facts.md FA-20), above Ultra's $0.06
+	// so that a spend cap does not under-count.
 	finetune: 0.07,
 };

@@ -3,9 +3,9 @@ import type { PriceTable } from '../types';
 import { rampDelayMs } from '../polling';
 
 /**
- * Replicate facts, each one constant (sources: shared/reference/runflow-bfl-replicate-api.md §3 and
- * §4; replicate.com/docs/topics/predictions/input-files; Replicate's JavaScript client for the Files
- * API). A wrong guess about Replicate's API is fixed here and nowhere else.
+ * Replicate facts, each one constant. Each is sourced and dated in docs/provider-facts.md (ids
+ * RP-01…RP-19, read 2026-12-02); an UNCONFIRMED mark names its entry there. A wrong guess about
+ * Replicate's API is fixed here and nowhere else.
  */
 export const REPLICATE = {
 	apiBase: 'https://api.replicate.com',
@@ -14,7 +14,13 @@ export const REPLICATE = {
 	/** Fallbacks when a prediction lacks `urls.get` / `urls.cancel` (normally returned). */
 	predictionPath: (id: string) => `/v1/predictions/${encodeURIComponent(id)}`,
 	cancelPath: (id: string) => `/v1/predictions/${encodeURIComponent(id)}/cancel`,
-	/** Webhook: `webhook` URL and the events sent to it; `completed` only (start is sent regardless, per the docs). */
+	/**
+	 * Webhook: `webhook` URL and the events sent to it (`start`, `output`, `logs`, `completed` in
+	 * Replicate's client); `completed` only: the terminal call (retried on failure). Replicate's
+	 * current docs send only the events asked for ("If you request start and completed webhooks,
+	 * then they'll always be sent regardless of throttling"); "start is always sent" was its 2023
+	 * changelog (docs/provider-facts.md RP-04).
+	 */
 	webhook: { field: 'webhook', filterField: 'webhook_events_filter', events: ['completed'] },
 	/** Credential test: the key's own account, free, no prediction. */
 	accountPath: '/v1/account',
@@ -24,7 +30,10 @@ export const REPLICATE = {
 	 * followed. A plain create answers at once with the prediction's id; it is then polled.
 	 */
 	preferWait: false,
-	/** `status` values. `aborted` is not in the reference's list but in the brief; treated as a failure. */
+	/**
+	 * `status` values. `aborted` is in Replicate's own client (`Status` in replicate-javascript's
+	 * index.d.ts, RP-07): treated as a failure. `cancelled` (two l) is not, and is kept as harmless.
+	 */
 	status: {
 		pending: ['starting', 'processing'],
 		succeeded: 'succeeded',
@@ -42,15 +51,15 @@ export const REPLICATE = {
 	uploadMaxBytes: 100 * 1024 * 1024,
 	/**
 	 * Failure texts that mean the safety checker blocked the job. Replicate puts the model's error in
-	 * `error`; the exact wording for Ultra is UNCONFIRMED (Replicate's FLUX models say "flagged as
-	 * sensitive", code E005).
+	 * `error`; the exact wording for Ultra is UNCONFIRMED (docs/provider-facts.md RP-11; Replicate's
+	 * FLUX models say "flagged as sensitive", code E005).
 	 */
 	moderationPattern: /sensitive|nsfw|moderat|content[_ -]?policy|safety[_ -]?(checker|filter)|flagged|\bE005\b/i,
-	/** Replicate returns no seed for Ultra; its logs may name it (UNCONFIRMED), else the input seed is reported. */
+	/** Replicate returns no seed for Ultra; its logs may name it (UNCONFIRMED: RP-12), else the input seed is reported. */
 	seedInLogs: /\bseed[:=\s]+(\d{1,16})\b/i,
 } as const;
 
-/** Status polling: Replicate's client polls every 500 ms; quick at first, never more than two seconds apart. */
+/** Status polling: Replicate's client polls every 500 ms (RP-13); quick at first, never more than two seconds apart. */
 export function replicatePollDelayMs(elapsedMs: number, starting: boolean): number {
 	return rampDelayMs(elapsedMs, starting ? 500 : 250);
 }
@@ -59,7 +68,7 @@ export function replicatePollDelayMs(elapsedMs: number, starting: boolean): numb
  * Generate with Fine-Tune is refused on Replicate before any request, with a notice in the editor.
  * Replicate does list a `black-forest-labs/flux-1.1-pro-ultra-finetuned` model (seen in third-party
  * code only, with `prompt`, `finetune_id`, `aspect_ratio`), but its input schema and which fine-tune
- * ids it accepts are UNCONFIRMED, so this node does not send jobs to it.
+ * ids it accepts are UNCONFIRMED (docs/provider-facts.md RP-16), so this node does not send jobs to it.
  */
 export const REPLICATE_NO_FINETUNE =
 	'This node does not run fine-tunes on Replicate, so Generate with Fine-Tune is not available there. A fine-tune runs where it was trained: pick a fal.ai or Black Forest Labs credential (Provider "fal.ai" or "Black Forest Labs").';
@@ -107,7 +116,8 @@ export const REPLICATE_FIELDS: FieldMap = {
 
 /**
  * Replicate's list price per image (its prediction carries no cost, so this is what an item reports):
- * $0.06 per output image, as for Ultra everywhere else (UNCONFIRMED: the model page's price is not in
- * the sources read). Remix is the same model with an image prompt.
+ * $0.06 per output image, as for Ultra everywhere else (UNCONFIRMED: Replicate's model page price is
+ * not in the sources read; a third-party aggregator quotes $0.06, docs/provider-facts.md RP-15).
+ * Remix is the same model with an image prompt.
  */
 export const REPLICATE_PRICE_USD: PriceTable = { generate: 0.06, remix: 0.06 };

@@ -3,16 +3,20 @@ import type { PriceTable } from '../types';
 import { rampDelayMs } from '../polling';
 
 /**
- * Runflow facts, each one constant (sources: shared/reference/runflow-bfl-replicate-api.md, §1).
- * A wrong guess about Runflow's API is fixed here and nowhere else.
+ * Runflow facts, each one constant. Each is sourced and dated in docs/provider-facts.md (ids RF-01…
+ * RF-33, read 2026-12-02); an UNCONFIRMED mark names its entry there. A wrong guess about Runflow's
+ * API is fixed here and nowhere else.
  */
 export const RUNFLOW = {
 	apiBase: 'https://api.runflow.io',
 	/**
-	 * Model ids; runs are created at `POST /v1/models/{model}/runs`. CONFIRMED for text-to-image.
-	 * With an input image the same model is sent `image_url` (UNCONFIRMED: if the image prompt turns
-	 * out to live on the "Ultra Edit" model, plausibly `black-forest-labs/flux-1-1-pro-ultra/edit`,
-	 * change `withImage` only).
+	 * Model ids; runs are created at `POST /v1/models/{model}/runs`. CONFIRMED for text-to-image
+	 * (RF-02). With an input image the same model is sent `image_url`: UNCONFIRMED, see
+	 * docs/provider-facts.md RF-03. Runflow's catalog lists a "FLUX 1.1 [pro] Ultra Edit"
+	 * (image-to-image at ultra resolution) whose id and inputs no source gives; plausibly
+	 * `black-forest-labs/flux-1-1-pro-ultra/edit`. If image prompts belong there, change `withImage`
+	 * only (and its image field: Runflow's edit models variously take `image_url`, `image_urls[]`,
+	 * `image_b64`).
 	 */
 	models: {
 		generate: 'black-forest-labs/flux-1-1-pro-ultra',
@@ -20,21 +24,30 @@ export const RUNFLOW = {
 	},
 	/**
 	 * Where runs of the model are created, in the order tried: the documented form with the owner
-	 * segment (API reference, model docs, SDK), then the short form Runflow's model page lists
-	 * (UNCONFIRMED whether it is an alias). Only a 404 at creation moves on to the next: nothing was
+	 * segment (API reference, model docs, SDK), then the bare-slug form. No Runflow page lists the
+	 * bare slug, and Runflow's SDK guide says a bare slug "returns HTTP 405 from the API directly"
+	 * (docs/provider-facts.md RF-04), so the second form cannot succeed; it is kept only until the
+	 * provider code and its test drop it. Only a 404 at creation moves on to the next: nothing was
 	 * created, so trying the other cannot bill twice. The form that worked is kept for the execution.
 	 */
 	createPaths: (model: string) => [`/v1/models/${model}/runs`, `/v1/models/${model.split('/').pop()}/runs`],
 	runPath: (runId: string) => `/v1/runs/${encodeURIComponent(runId)}`,
-	/** Top-level body field (beside `input`) naming the URL Runflow POSTs to when the run is terminal. */
+	/**
+	 * Top-level body field (beside `input`) naming the URL Runflow POSTs to when the run is terminal
+	 * (RF-06). Signed `Runflow-Signature: <hex HMAC-SHA256 of the body>` once a callback secret exists
+	 * (not verified by the node; docs/provider-facts.md, open question (c)).
+	 */
 	callbackField: 'callback_url',
-	/** Free, authenticated: "a 200 with your account payload confirms the key works". */
+	/** Free, authenticated: "a 200 with your account payload confirms the key works" (RF-07). */
 	authCheckPath: '/v1/auth/me',
 	uploadCreatePath: '/v1/asset-uploads',
 	uploadConfirmPath: (assetId: string) => `/v1/asset-uploads/${encodeURIComponent(assetId)}/confirmations`,
-	/** Runflow's asset-upload cap (its SDK: 50 MB). */
+	/** Runflow's asset-upload cap: "the cap is 50 MB" (its SDK 0.1.1 README, RF-09). */
 	uploadMaxBytes: 50 * 1024 * 1024,
-	/** `status_code` values. `canceled` is documented with one l, an older revision used two. */
+	/**
+	 * `status_code` values (RF-10). `canceled` is documented with one l, an older revision used two;
+	 * `errored` is only in Runflow's templates repo.
+	 */
 	status: {
 		pending: ['queued', 'dispatching', 'running'],
 		succeeded: ['succeeded', 'partial_succeeded'],
@@ -42,13 +55,19 @@ export const RUNFLOW = {
 		canceled: ['canceled', 'cancelled'],
 	},
 	/**
-	 * Runflow has no public cancel (docs: guides/cancel-a-run): an abandoned run finishes and is
-	 * billed. Only an admin endpoint exists, and it does not stop the inference either.
+	 * Runflow has no public cancel (docs: guides/cancel-a-run, RF-11): an abandoned run finishes and
+	 * is billed. Only an admin endpoint exists, and it does not stop the inference or refund either.
 	 */
 	canCancel: false,
-	/** Error and failure codes that mean the content checker blocked the job (UNCONFIRMED list). */
+	/**
+	 * Error and failure codes that mean the content checker blocked the job. UNCONFIRMED: Runflow
+	 * documents no moderation code (docs/provider-facts.md RF-12).
+	 */
 	moderationPattern: /moderat|content[_ -]?policy|nsfw|safety|flagged/i,
-	/** Codes that mean the account cannot pay. */
+	/**
+	 * Codes that mean the account cannot pay: `INSUFFICIENT_CREDIT` is documented; `PAYMENT_REQUIRED`
+	 * as a code is UNCONFIRMED (docs/provider-facts.md RF-13), kept as a harmless extra.
+	 */
 	creditCodes: ['INSUFFICIENT_CREDIT', 'PAYMENT_REQUIRED'],
 } as const;
 
@@ -58,12 +77,13 @@ export function runflowPollDelayMs(elapsedMs: number, queued: boolean): number {
 	return rampDelayMs(elapsedMs, queued ? 500 : 250);
 }
 
-const unconfirmed = 'fal-style name, not shown in Runflow\'s Ultra docs';
+const unconfirmed = (entry: string) => `UNCONFIRMED (docs/provider-facts.md ${entry}): fal-style name, not shown in Runflow's Ultra docs`;
+const olderPage = (entry: string) => `UNCONFIRMED (docs/provider-facts.md ${entry}): listed on an older Runflow Ultra page`;
 
 /**
- * Runflow lists no FLUX 1.1 [pro] ultra fine-tuned model (none in its docs or model list that the
- * reference read; UNCONFIRMED that none exists), so Generate with Fine-Tune is refused before any
- * request, with a notice in the editor.
+ * Runflow lists no FLUX 1.1 [pro] ultra fine-tuned model (none in its docs or model pages read;
+ * UNCONFIRMED that none exists: docs/provider-facts.md RF-29), so Generate with Fine-Tune is refused
+ * before any request, with a notice in the editor.
  */
 export const RUNFLOW_NO_FINETUNE =
 	'Runflow offers no FLUX 1.1 [pro] ultra fine-tuned model, so Generate with Fine-Tune is not available there. A fine-tune runs where it was trained: pick a fal.ai or Black Forest Labs credential (Provider "fal.ai" or "Black Forest Labs").';
@@ -72,32 +92,43 @@ export const RUNFLOW_NO_FINETUNE =
  * Runflow's names for every field. Runflow documents only `prompt` (and lists `seed`) for Ultra;
  * an older Runflow page lists `aspect_ratio`, `num_images`, `raw` and `output_format`, and its FLUX
  * Kontext model takes the fal-style names with `safety_tolerance` as the strings "1"…"6". So the
- * rest are sent under fal's names; a wrong one is fixed in this table.
+ * rest are sent under fal's names; a wrong one is fixed in this table. Runflow's models API
+ * (`GET /v1/models/black-forest-labs/flux-1-1-pro-ultra` → `inputs[].name`) can settle each one:
+ * docs/provider-facts.md RF-26 and open question (a).
  */
 export const RUNFLOW_FIELDS: FieldMap = {
 	prompt: { wire: 'prompt', status: 'confirmed' },
-	aspect_ratio: { wire: 'aspect_ratio', status: 'unconfirmed', note: 'listed on an older Runflow Ultra page' },
-	num_images: { wire: 'num_images', status: 'unconfirmed', note: 'listed on an older Runflow Ultra page' },
-	output_format: { wire: 'output_format', status: 'unconfirmed', note: 'listed on an older Runflow Ultra page' },
-	enhance_prompt: { wire: 'enhance_prompt', status: 'unconfirmed', note: unconfirmed },
-	image_prompt_strength: { wire: 'image_prompt_strength', status: 'unconfirmed', withImageOnly: true, note: unconfirmed },
-	raw: { wire: 'raw', status: 'unconfirmed', note: 'listed on an older Runflow Ultra page' },
-	safety_tolerance: { wire: 'safety_tolerance', status: 'unconfirmed', encode: String, note: 'string "1"…"6", as on Runflow\'s Kontext model' },
+	aspect_ratio: { wire: 'aspect_ratio', status: 'unconfirmed', note: olderPage('RF-17') },
+	num_images: { wire: 'num_images', status: 'unconfirmed', note: olderPage('RF-18') },
+	output_format: { wire: 'output_format', status: 'unconfirmed', note: olderPage('RF-19') },
+	enhance_prompt: { wire: 'enhance_prompt', status: 'unconfirmed', note: unconfirmed('RF-21') },
+	image_prompt_strength: { wire: 'image_prompt_strength', status: 'unconfirmed', withImageOnly: true, note: unconfirmed('RF-22') },
+	raw: { wire: 'raw', status: 'unconfirmed', note: olderPage('RF-20') },
+	safety_tolerance: {
+		wire: 'safety_tolerance',
+		status: 'unconfirmed',
+		encode: String,
+		note: 'UNCONFIRMED (docs/provider-facts.md RF-23): string "1"…"6", as on Runflow\'s Kontext model',
+	},
 	seed: { wire: 'seed', status: 'confirmed' },
 	sync_mode: {
 		status: 'refused',
 		accepts: false,
 		note: 'Runflow always returns links to the images (it documents no sync mode for Ultra). Turn "Sync Mode" off; the images still arrive as binary data.',
 	},
-	image_url: { wire: 'image_url', status: 'unconfirmed', note: 'an https URL; incoming files and data URIs are uploaded to Runflow assets first' },
+	image_url: {
+		wire: 'image_url',
+		status: 'unconfirmed',
+		note: 'UNCONFIRMED (docs/provider-facts.md RF-24, RF-03): an https URL; incoming files and data URIs are uploaded to Runflow assets first',
+	},
 	finetune_id: { status: 'refused', accepts: undefined, note: RUNFLOW_NO_FINETUNE },
 	finetune_strength: { status: 'refused', accepts: undefined, note: RUNFLOW_NO_FINETUNE },
 };
 
 /**
- * Runflow's list price per image: "$0.06/image" on its Ultra model page (CONFIRMED). An item reports
- * the run's own `cost` instead where the finished run carries one: a string, read as US dollars
- * (UNCONFIRMED unit: Runflow's API reference types it as a string and names no currency), shared
- * equally by the run's images.
+ * Runflow's list price per image: "$0.06/image" on its Ultra model page (CONFIRMED, RF-27; the
+ * marketing page's header says "per request", counted per image here, the higher figure). An item
+ * reports the run's own `cost` instead where the finished run carries one: a decimal string, read as
+ * US dollars (UNCONFIRMED unit: docs/provider-facts.md RF-28), shared equally by the run's images.
  */
 export const RUNFLOW_PRICE_USD: PriceTable = { generate: 0.06 };
