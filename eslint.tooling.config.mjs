@@ -1,7 +1,7 @@
 // Lint for the code that is never shipped: tests, the e2e suite, scripts and config files.
 //
 // eslint.config.mjs is exactly @n8n/node-cli's default config (n8n Cloud eligibility asks for that,
-// see README "n8n Cloud and verification") and `npm run lint` applies it to what n8n lints and
+// see CONTRIBUTING.md "n8n Cloud and verification") and `npm run lint` applies it to what n8n lints and
 // scans: nodes/, credentials/ and package.json. This file applies the same config to everything
 // else, with one difference: code that drives n8n from the outside (test servers, the e2e suite,
 // the demo) may use processes, timers, Node's built-in modules and the console, which node and

@@ -11,7 +11,7 @@ process.env.NODE_ENV = 'production';
 const { lintLikeScanner, packageFiles, sourceFiles } = await import('../scripts/scan.mjs');
 process.env.NODE_ENV = nodeEnv;
 
-/** What n8n Cloud's verification asks of the package itself (README "n8n Cloud and verification"). */
+/** What n8n Cloud's verification asks of the package itself (CONTRIBUTING.md, "n8n Cloud and verification"). */
 const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as {
 	description: string;
 	dependencies?: Record<string, string>;
