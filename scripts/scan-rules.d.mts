@@ -58,6 +58,7 @@ export function ratchet(
 };
 export function loadModel(options: {
 	packageDir: string;
+	packageFiles?: string[];
 	sourceRoot: string;
 	sourceFiles: string[];
 	readText: (file: string) => string;

@@ -19,7 +19,7 @@
 //   packageJson                         the package.json object
 //   nodes[]        { file, className, description, codex?, codexFile?, importsAiSdk, readIcon(path) }
 //   credentials[]  { file, className, type (the instance: name, displayName, icon, extends…), readIcon }
-//   sources[]      { file, text }       TypeScript sources (nodes/**, credentials/**)
+//   sources[]      { file, text }       TypeScript sources (nodes/**, credentials/**) and the packed .node.js
 import { parse } from '@typescript-eslint/typescript-estree';
 
 const REPO = 'github.com/n8n-io/n8n';
@@ -1012,13 +1012,16 @@ export const SOURCE_REPOSITORY = REPO;
  * TypeScript sources. `requireFrom(file)` loads a module; the caller decides how n8n-workflow
  * resolves (scan.mjs links the work tree's node_modules beside the extracted package).
  */
-export function loadModel({ packageDir, sourceRoot, sourceFiles, readText, exists, requireFrom, join, dirname }) {
+export function loadModel({ packageDir, packageFiles = [], sourceRoot, sourceFiles, readText, exists, requireFrom, join, dirname }) {
 	const packageJson = JSON.parse(readText(join(packageDir, 'package.json')));
 	const readIconNear = (file) => (relative) => {
 		const full = join(dirname(file), relative);
 		return exists(full) ? readText(full) : null;
 	};
 	const sources = sourceFiles.filter((file) => file.endsWith('.ts')).map((file) => ({ file, text: readText(join(sourceRoot, file)) }));
+	// The packed .node.js files too: no-hardcoded-ids reads .node.js as well as .node.ts (the other
+	// source rules look for `implements INodeType`, which compiled JavaScript no longer has, or .node.ts only).
+	const packedNodes = packageFiles.filter((file) => file.endsWith('.node.js')).map((file) => ({ file, text: readText(join(packageDir, file)) }));
 	const sourceOf = (distFile) => {
 		const stem = basename(distFile).replace(/\.js$/, '.ts');
 		return sources.find((s) => basename(s.file) === stem);
@@ -1047,5 +1050,5 @@ export function loadModel({ packageDir, sourceRoot, sourceFiles, readText, exist
 		const className = Object.keys(exported).find((name) => typeof exported[name] === 'function');
 		return { file: relative, className, type: new exported[className](), readIcon: readIconNear(file) };
 	});
-	return { packageJson, nodes, credentials, sources };
+	return { packageJson, nodes, credentials, sources: [...sources, ...packedNodes] };
 }

@@ -161,7 +161,7 @@ function printInstalledRules(rules, perRule) {
  * package and the sources, prints each rule's origin and result, and checks the findings against
  * the ratchet list (scripts/scan-known.mjs). Returns whether the scan passes.
  */
-function masterRulesPass(packageDir, sourceFileList) {
+function masterRulesPass(packageDir, packageFileList, sourceFileList) {
 	const link = join(packageDir, 'node_modules');
 	const linked = !existsSync(link);
 	if (linked) symlinkSync(join(root, 'node_modules'), link, 'dir');
@@ -170,6 +170,7 @@ function masterRulesPass(packageDir, sourceFileList) {
 		const require = createRequire(import.meta.url);
 		model = loadModel({
 			packageDir,
+			packageFiles: packageFileList,
 			sourceRoot: root,
 			sourceFiles: sourceFileList,
 			readText: (file) => readFileSync(file, 'utf8'),
@@ -245,7 +246,7 @@ async function main() {
 		console.log(`scan: ${fileCount} files, ${allRules.size} rules, ${findings} findings`);
 		if (findings) process.exitCode = 1;
 
-		if (!masterRulesPass(packageDir, legs[1].files)) process.exitCode = 1;
+		if (!masterRulesPass(packageDir, legs[0].files, legs[1].files)) process.exitCode = 1;
 	} finally {
 		rmSync(scratch, { recursive: true, force: true });
 	}

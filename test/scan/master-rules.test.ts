@@ -3,11 +3,16 @@
 // where the rule draws a line, the case just on the allowed side). No build: the inputs are the
 // description objects, package.json, codex, icons and sources the scan feeds in.
 import { n8nCommunityNodesPlugin } from '@n8n/eslint-plugin-community-nodes';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 import { KNOWN_VIOLATIONS } from '../../scripts/scan-known.mjs';
 import {
 	applyMasterRules,
+	loadModel,
 	MASTER_RULES,
 	ratchet,
 	svgContrast,
@@ -397,6 +402,17 @@ const CASES: Record<string, { breaks: Case[]; passes?: Case[] }> = {
 				location: 'Example.node.ts › partner_id',
 			},
 			{ name: 'a fixed accountId constant', change: withSource(`const accountId = 'example-account';\n${GOOD_SOURCE}`) },
+			{
+				name: 'a fixed tenantId in a packed .node.js',
+				change: (m) => (m.sources = [{ file: 'dist/nodes/Example/Example.node.js', text: "const config = { tenantId: 'example-tenant' };\nexports.config = config;" }]),
+				location: 'Example.node.js › tenantId',
+			},
+		],
+		passes: [
+			{
+				name: 'a fixed id outside node files',
+				change: (m) => (m.sources = [{ file: 'nodes/Example/transport/ids.ts', text: "export const clientId = 'example-client';" }]),
+			},
 		],
 	},
 	'prefer-declarative-style': {
@@ -500,6 +516,58 @@ describe('the ratchet of known violations (scripts/scan-known.mjs)', () => {
 		for (const known of KNOWN_VIOLATIONS) {
 			expect(ids.has(known.rule), known.rule).toBe(true);
 			expect(known.note).toBe('issue 21 point 2 removes this');
+		}
+	});
+});
+
+describe('the model the scan builds from a packed package (loadModel)', () => {
+	it('loads the node and credential classes as n8n does, reads the codex beside the node and icons beside each file', () => {
+		const dir = mkdtempSync(join(tmpdir(), 'flux-scan-model-'));
+		try {
+			const write = (file: string, text: string) => {
+				mkdirSync(dirname(join(dir, file)), { recursive: true });
+				writeFileSync(join(dir, file), text);
+			};
+			write(
+				'package.json',
+				JSON.stringify({ name: 'n8n-nodes-example', n8n: { nodes: ['dist/nodes/Example/Example.node.js'], credentials: ['dist/credentials/ExampleApi.credentials.js'] } }),
+			);
+			write(
+				'dist/nodes/Example/Example.node.js',
+				`class Example { constructor() { this.description = { name: 'example', icon: 'file:example.svg', outputs: ['main'], credentials: [{ name: 'exampleApi' }, { name: 'otherApi' }], properties: [] }; } }
+exports.Example = Example;`,
+			);
+			write('dist/nodes/Example/Example.node.json', JSON.stringify({ categories: ['Logic'] }));
+			write('dist/nodes/Example/example.svg', WHITE);
+			write('dist/credentials/ExampleApi.credentials.js', "class ExampleApi { constructor() { this.name = 'exampleApi'; this.icon = 'file:example.svg'; } }\nexports.ExampleApi = ExampleApi;");
+			write('dist/credentials/example.svg', BLACK);
+			write('nodes/Example/Example.node.ts', "import { AiNode } from '@n8n/ai-node-sdk';\n");
+			const require = createRequire(import.meta.url);
+			const model = loadModel({
+				packageDir: dir,
+				packageFiles: ['dist/nodes/Example/Example.node.js'],
+				sourceRoot: dir,
+				sourceFiles: ['nodes/Example/Example.node.ts'],
+				readText: (file) => readFileSync(file, 'utf8'),
+				exists: existsSync,
+				requireFrom: (file) => require(file),
+				join,
+				dirname,
+			});
+			const failing = Object.fromEntries(
+				applyMasterRules(model)
+					.filter((r) => r.findings.length)
+					.map((r) => [r.rule.id, r.findings.map((f) => f.location)]),
+			);
+			expect(model.nodes[0]).toMatchObject({ className: 'Example', importsAiSdk: true });
+			expect(failing).toMatchObject({
+				'single-credential-per-node': ['Example.node › credentials'],
+				'no-logic-or-flow-nodes': ['Example.node.json › categories'],
+				'icon-contrast': ['Example.node › icon (light: example.svg)', 'ExampleApi.credentials › icon (dark: example.svg)'],
+			});
+			expect(model.sources.map((s) => s.file)).toEqual(['nodes/Example/Example.node.ts', 'dist/nodes/Example/Example.node.js']);
+		} finally {
+			rmSync(dir, { recursive: true, force: true });
 		}
 	});
 });
