@@ -331,13 +331,26 @@ function inputItemNames(body) {
 const isItems = (node, names) => (node?.type === 'Identifier' && names.has(node.name)) || isThisCall(node, 'getInputData');
 const isItemsLength = (node, names) => node?.type === 'MemberExpression' && !node.computed && node.property.name === 'length' && isItems(node.object, names);
 
-/** An item loop: for…of / for…in over the input items, or a for/while bounded by `i < items.length`. */
-function itemLoopIndex(loop, names) {
+/**
+ * prefer-declarative-style's item loop: for…of / for…in over the input items (index ''), a
+ * `for (let i = 0; i < items.length; i++)`, or a while / do…while on `i < items.length` whose `i`
+ * starts at 0 and whose body has `i++;`. Returns the index name, '' or null.
+ */
+function itemLoopIndex(loop, names, zeroIndexes) {
 	if (loop.type === 'ForOfStatement' || loop.type === 'ForInStatement') return isItems(loop.right, names) ? '' : null;
 	if (loop.type !== 'ForStatement' && loop.type !== 'WhileStatement' && loop.type !== 'DoWhileStatement') return null;
 	const test = loop.test;
-	if (test?.type === 'BinaryExpression' && test.operator === '<' && test.left.type === 'Identifier' && isItemsLength(test.right, names)) return test.left.name;
-	return null;
+	if (!(test?.type === 'BinaryExpression' && test.operator === '<' && test.left.type === 'Identifier' && isItemsLength(test.right, names))) return null;
+	const index = test.left.name;
+	const increments = (node) => node?.type === 'UpdateExpression' && node.operator === '++' && node.argument.type === 'Identifier' && node.argument.name === index;
+	if (loop.type === 'ForStatement') {
+		const startsAtZero =
+			loop.init?.type === 'VariableDeclaration' &&
+			loop.init.declarations.some((d) => d.id.type === 'Identifier' && d.id.name === index && d.init?.type === 'Literal' && d.init.value === 0);
+		return startsAtZero && increments(loop.update) ? index : null;
+	}
+	const steps = loop.body.type === 'BlockStatement' && loop.body.body.some((statement) => statement.type === 'ExpressionStatement' && increments(statement.expression));
+	return zeroIndexes.has(index) && steps ? index : null;
 }
 const LOOP_TYPES = new Set(['ForStatement', 'ForInStatement', 'ForOfStatement', 'WhileStatement', 'DoWhileStatement']);
 
@@ -593,7 +606,8 @@ export const MASTER_RULES = [
 			if (typeof name !== 'string' || !name) return [];
 			const expected = name[0].toUpperCase() + name.slice(1);
 			const stem = basename(node.file).replace(/\.node\.(ts|js)$/, '');
-			return stem === expected || new RegExp(`^${expected.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}V\\d+$`).test(stem)
+			// A trailing version suffix (V2, V3, …) is allowed.
+			return stem.replace(/V\d+$/, '') === expected
 				? []
 				: [{ location: basename(node.file), message: `file should be named ${expected}.node.ts after description.name "${name}"` }];
 		}),
@@ -844,22 +858,42 @@ export const MASTER_RULES = [
 		severity: 'error',
 		kind: 'source',
 		doc: doc('node-operation-error-itemindex', '038345957e31f26bea4c98d9b9e422b2350ae5f4'),
+		source: src('rules/node-operation-error-itemindex.ts', '439ba59841724ae7352ec7ccf769dfa926ec8bf4'),
+		// Item loops: a `for` whose test reads `<items>.length` (items = a variable set from
+		// this.getInputData()) and a `for…of` over such a variable or over this.getInputData(). Inside
+		// one, at any depth, `new NodeOperationError/NodeApiError(…)` needs a third argument with
+		// `itemIndex`; a third argument that is not an object literal, or spreads, gets the benefit of
+		// the doubt.
 		check: ({ sources = [] }) =>
 			sources.filter(isNodeSource).flatMap((file) =>
 				executeMethods(file).flatMap(({ method }) => {
 					const body = method.value.body;
 					const names = inputItemNames(body);
+					const lengthOfItems = (node) =>
+						node?.type === 'MemberExpression' && !node.computed && keyName(node.property) === 'length' && node.object.type === 'Identifier' && names.has(node.object.name);
+					const isItemLoop = (node) =>
+						(node.type === 'ForStatement' && node.test?.type === 'BinaryExpression' && (lengthOfItems(node.test.left) || lengthOfItems(node.test.right))) ||
+						(node.type === 'ForOfStatement' && ((node.right.type === 'Identifier' && names.has(node.right.name)) || isThisCall(node.right, 'getInputData')));
+					const hasItemIndex = (node) => {
+						const options = node.arguments[2];
+						if (!options) return false;
+						if (options.type !== 'ObjectExpression') return true;
+						return options.properties.some((p) => p.type === 'SpreadElement' || (p.type === 'Property' && keyName(p.key) === 'itemIndex'));
+					};
 					const out = [];
-					estreeWalk(body, (loop) => {
-						if (!LOOP_TYPES.has(loop.type) || itemLoopIndex(loop, names) === null) return;
-						estreeWalk(loop.body, (node) => {
-							if (node.type !== 'NewExpression' || node.callee.type !== 'Identifier' || !['NodeOperationError', 'NodeApiError'].includes(node.callee.name)) return;
-							const options = node.arguments[2];
-							const ok = options?.type === 'ObjectExpression' && options.properties.some((p) => p.type === 'Property' && keyName(p.key) === 'itemIndex');
-							if (!ok) out.push({ location: `${basename(file.file)} › execute() › new ${node.callee.name}`, message: `new ${node.callee.name}() in an item loop has no { itemIndex } (${line(file, node)})` });
-						});
-						return false;
-					});
+					const visit = (node, inLoop) => {
+						if (!node || typeof node.type !== 'string') return;
+						const here = inLoop || isItemLoop(node);
+						if (here && node.type === 'NewExpression' && node.callee.type === 'Identifier' && ['NodeOperationError', 'NodeApiError'].includes(node.callee.name) && !hasItemIndex(node)) {
+							out.push({ location: `${basename(file.file)} › execute() › new ${node.callee.name}`, message: `new ${node.callee.name}() in an item loop has no { itemIndex } (${line(file, node)})` });
+						}
+						for (const [key, child] of Object.entries(node)) {
+							if (SKIP_KEYS.has(key)) continue;
+							if (Array.isArray(child)) child.forEach((item) => visit(item, here));
+							else if (child && typeof child.type === 'string') visit(child, here);
+						}
+					};
+					visit(body, false);
 					return out;
 				}),
 			),
@@ -913,6 +947,10 @@ export const MASTER_RULES = [
 					if (trigger || outputs?.type !== 'ArrayExpression' || outputs.elements.length !== 1) return [];
 					const body = method.value.body;
 					const names = inputItemNames(body);
+					const zeroIndexes = new Set();
+					estreeWalk(body, (node) => {
+						if (node.type === 'VariableDeclarator' && node.id.type === 'Identifier' && node.init?.type === 'Literal' && node.init.value === 0) zeroIndexes.add(node.id.name);
+					});
 					let requests = 0;
 					let escape = false;
 					let requestInItemLoop = false;
@@ -934,7 +972,9 @@ export const MASTER_RULES = [
 							} else {
 								const name = memberName(node);
 								if (!name || !DECLARATIVE_ALLOWED_CALLS.has(name)) escape = true;
-								if (name === 'getNodeParameter' && stringValue(node.arguments[0]) && ESCAPE_HATCH.test(stringValue(node.arguments[0]))) escape = true;
+								const first = node.arguments[0];
+								const firstText = first?.type === 'TemplateLiteral' ? first.quasis.map((q) => q.value.cooked ?? '').join(' ') : stringValue(first);
+								if (name === 'getNodeParameter' && firstText && ESCAPE_HATCH.test(firstText)) escape = true;
 								const loop = loops.at(-1);
 								if (name === 'getNodeParameter' && loop?.index && node.arguments[1]?.type === 'Identifier' && node.arguments[1].name === loop.index) loop.referencesItem = true;
 							}
@@ -944,10 +984,14 @@ export const MASTER_RULES = [
 							if (loop?.index === node.property.name) loop.referencesItem = true;
 						}
 						if (node.type === 'Property' && keyName(node.key) && ESCAPE_HATCH.test(keyName(node.key))) escape = true;
+						if (node.type === 'Property' && keyName(node.key) === 'item' && node.value.type === 'Identifier') {
+							const loop = loops.at(-1);
+							if (loop?.index === node.value.name) loop.referencesItem = true;
+						}
 						let inner = loops;
 						let frame = null;
 						if (LOOP_TYPES.has(node.type)) {
-							const index = itemLoopIndex(node, names);
+							const index = itemLoopIndex(node, names, zeroIndexes);
 							frame = { index, referencesItem: index === '', hasRequest: false };
 							inner = [...loops, frame];
 						}

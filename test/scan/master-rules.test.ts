@@ -386,12 +386,23 @@ const CASES: Record<string, { breaks: Case[]; passes?: Case[] }> = {
 				change: withSource(GOOD_SOURCE.replace(', { itemIndex: i }', '')),
 				location: 'Example.node.ts › execute() › new NodeOperationError',
 			},
+			{
+				name: 'new NodeApiError without itemIndex in a for…of over this.getInputData()',
+				change: withSource(
+					GOOD_SOURCE.replace('for (let i = 0; i < items.length; i++) {', 'for (const item of this.getInputData()) {\n\t\t\tconst i = items.indexOf(item);').replace(
+						'new NodeOperationError(this.getNode(), error, { itemIndex: i })',
+						'new NodeApiError(this.getNode(), error, { message: "failed" })',
+					),
+				),
+				location: 'Example.node.ts › execute() › new NodeApiError',
+			},
 		],
 		passes: [
 			{
 				name: 'the same error outside an item loop',
 				change: withSource(GOOD_SOURCE.replace(', { itemIndex: i }', '').replace('for (let i = 0; i < items.length; i++)', 'for (let i = 0; i < 3; i++)')),
 			},
+			{ name: 'options it cannot read (a variable)', change: withSource(GOOD_SOURCE.replace('{ itemIndex: i }', 'errorOptions')) },
 		],
 	},
 	'no-hardcoded-ids': {
@@ -416,9 +427,21 @@ const CASES: Record<string, { breaks: Case[]; passes?: Case[] }> = {
 		],
 	},
 	'prefer-declarative-style': {
-		breaks: [{ name: 'one HTTP request per item and nothing else', change: withSource(PER_ITEM_REQUEST_SOURCE), location: 'Example.node.ts › execute()' }],
+		breaks: [
+			{ name: 'one HTTP request per item and nothing else', change: withSource(PER_ITEM_REQUEST_SOURCE), location: 'Example.node.ts › execute()' },
+			{
+				name: 'the same in a while loop',
+				change: withSource(
+					PER_ITEM_REQUEST_SOURCE.replace('for (let i = 0; i < items.length; i++) {', 'let i = 0;\n\t\twhile (i < items.length) {').replace(
+						'returnData.push({ json: response });',
+						'returnData.push({ json: response });\n\t\t\ti++;',
+					),
+				),
+			},
+		],
 		passes: [
 			{ name: 'pagination in the loop', change: withSource(PER_ITEM_REQUEST_SOURCE.replace("'id'", "'returnAll'")) },
+			{ name: 'a loop that never reads its item', change: withSource(PER_ITEM_REQUEST_SOURCE.replace("this.getNodeParameter('id', i)", "this.getNodeParameter('id', 0)")) },
 			{ name: 'two outputs', change: withSource(PER_ITEM_REQUEST_SOURCE.replace("outputs: ['main']", "outputs: ['main', 'main']")) },
 			{ name: 'a trigger', change: withSource(PER_ITEM_REQUEST_SOURCE.replace("group: ['transform']", "group: ['trigger']")) },
 		],
