@@ -652,33 +652,40 @@ export const MASTER_RULES = [
 		severity: 'error',
 		kind: 'codex',
 		doc: doc('valid-codex-categories', '93cd6a05bcda2266e50dbc0d0c651b5ce229b28c'),
-		source: src('utils/codex-taxonomy.ts', 'cbb96d474ab666e9e1068a44fc2877dbf4f62a48'),
-		check: perNode((node) =>
-			codexesOf(node).flatMap(({ codex, location }) => {
-				const out = [];
-				const categories = Array.isArray(codex.categories) ? codex.categories : [];
-				for (const category of categories) {
-					if (typeof category === 'string' && !KNOWN_CODEX_CATEGORIES.has(category)) out.push({ location: `${location} › categories`, message: `"${category}" is not a known codex category` });
-				}
-				const sub = codex.subcategories;
-				if (Array.isArray(sub)) out.push({ location: `${location} › subcategories`, message: 'subcategories must map a category to an array, not be an array' });
-				else if (isObject(sub)) {
-					for (const [key, values] of Object.entries(sub)) {
-						if (!KNOWN_CODEX_CATEGORIES.has(key)) out.push({ location: `${location} › subcategories › ${key}`, message: `"${key}" is not a known codex category` });
-						for (const value of Array.isArray(values) ? values : []) {
-							if (typeof value === 'string' && !KNOWN_CODEX_SUBCATEGORIES.has(value)) out.push({ location: `${location} › subcategories › ${key}`, message: `"${value}" is not a known codex subcategory` });
-						}
+		source: `${src('rules/valid-codex-categories.ts', '93cd6a05bcda2266e50dbc0d0c651b5ce229b28c')}, ${src('utils/codex-taxonomy.ts', 'cbb96d474ab666e9e1068a44fc2877dbf4f62a48')}`,
+		// The rule reads the inline `description.codex` only (a .node.json is valid-node-categories'
+		// and no-logic-or-flow-nodes' business).
+		check: perNode((node) => {
+			const codex = node.description?.codex;
+			if (!isObject(codex)) return [];
+			const location = `${nodeLabel(node)} › codex`;
+			const out = [];
+			const categories = Array.isArray(codex.categories) ? codex.categories : null;
+			for (const category of categories ?? []) {
+				if (typeof category === 'string' && !KNOWN_CODEX_CATEGORIES.has(category)) out.push({ location: `${location} › categories`, message: `"${category}" is not a known codex category` });
+			}
+			const sub = codex.subcategories;
+			if (Array.isArray(sub)) {
+				// A broken shape is reported alone; the AI pairing is checked once the shape is right.
+				return [...out, { location: `${location} › subcategories`, message: 'subcategories must map a category to an array, not be an array' }];
+			}
+			if (isObject(sub)) {
+				for (const [key, values] of Object.entries(sub)) {
+					if (!KNOWN_CODEX_CATEGORIES.has(key)) out.push({ location: `${location} › subcategories › ${key}`, message: `"${key}" is not a known codex category` });
+					for (const value of Array.isArray(values) ? values : []) {
+						if (typeof value === 'string' && !KNOWN_CODEX_SUBCATEGORIES.has(value)) out.push({ location: `${location} › subcategories › ${key}`, message: `"${value}" is not a known codex subcategory` });
 					}
 				}
-				const outputs = Array.isArray(node.description?.outputs) ? node.description.outputs : [];
-				const outputsMain = outputs.some((output) => output === 'main' || output?.type === 'main');
-				const aiSub = isObject(sub) && Array.isArray(sub.AI) ? sub.AI : [];
-				if (categories.includes('AI') && outputsMain && !aiSub.includes('Root Nodes')) {
-					out.push({ location: `${location} › subcategories`, message: 'an "AI" node with a main output needs "Root Nodes" in subcategories.AI, or the main search hides it' });
-				}
-				return out;
-			}),
-		),
+			}
+			const outputs = node.description.outputs;
+			// Outputs that are not a list (an expression) cannot be judged: the pairing check is skipped.
+			const outputsMain = Array.isArray(outputs) && outputs.some((output) => output === 'main');
+			const aiSub = isObject(sub) && Array.isArray(sub.AI) ? sub.AI : [];
+			if (categories?.includes('AI') && outputsMain && !aiSub.includes('Root Nodes')) {
+				out.push({ location: `${location} › categories`, message: 'an "AI" node with a main output needs "Root Nodes" in subcategories.AI, or the main search hides it' });
+			}
+			return out;
+		}),
 	},
 	{
 		id: 'no-ai-codex-category',
@@ -789,7 +796,9 @@ export const MASTER_RULES = [
 		id: 'community-package-json',
 		severity: 'error',
 		kind: 'package.json',
-		doc: `${SRC}/rules/community-package-json.ts @ e8a73ba420967e5fa8df4bf5fed93c9a5c52e977 (no doc page in the stored tree; its messages are the spec)`,
+		// No doc page in the tree read; the rule's messages are its spec. It is added to both
+		// recommended configs as 'error' by the plan that introduced it (stored in the same repository).
+		doc: `${SRC}/rules/community-package-json.ts @ e8a73ba420967e5fa8df4bf5fed93c9a5c52e977`,
 		check: ({ packageJson: pkg }) => {
 			const out = [];
 			const at = (where, message) => out.push({ location: `package.json${where ? ` › ${where}` : ''}`, message });

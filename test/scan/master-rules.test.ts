@@ -278,15 +278,22 @@ const CASES: Record<string, { breaks: Case[]; passes?: Case[] }> = {
 	},
 	'valid-codex-categories': {
 		breaks: [
-			{ name: 'an unknown category', change: (m) => (m.nodes[0].codex!.categories = ['Bananas']), location: 'Example.node.json › categories' },
-			{ name: 'subcategories as an array', change: (m) => (m.nodes[0].codex!.subcategories = ['Helpers']) },
+			{ name: 'an unknown category', change: (m) => (m.nodes[0].description.codex = { categories: ['Bananas'] }), location: 'Example.node › codex › categories' },
+			{ name: 'subcategories as an array', change: (m) => (m.nodes[0].description.codex = { categories: ['Core Nodes'], subcategories: ['Helpers'] }) },
+			{ name: 'an unknown subcategory', change: (m) => (m.nodes[0].description.codex = { categories: ['AI'], subcategories: { AI: ['Agents & Tools', 'Root Nodes'] } }) },
 			{
 				name: 'an AI node with a main output but no Root Nodes',
-				change: (m) => {
-					m.nodes[0].codex!.categories = ['AI'];
-					m.nodes[0].codex!.subcategories = { AI: ['Tools'] };
-				},
+				change: (m) => (m.nodes[0].description.codex = { categories: ['AI'], subcategories: { AI: ['Tools'] } }),
+				location: 'Example.node › codex › categories',
 			},
+		],
+		passes: [
+			{ name: 'an AI node marked Root Nodes', change: (m) => (m.nodes[0].description.codex = { categories: ['AI'], subcategories: { AI: ['Tools', 'Root Nodes'] } }) },
+			{ name: 'an AI sub-node without a main output', change: (m) => {
+				m.nodes[0].description.codex = { categories: ['AI'], subcategories: { AI: ['Tools'] } };
+				m.nodes[0].description.outputs = ['ai_tool'];
+			} },
+			{ name: 'a .node.json (not this rule’s input)', change: (m) => (m.nodes[0].codex!.categories = ['Bananas']) },
 		],
 	},
 	'no-ai-codex-category': {
