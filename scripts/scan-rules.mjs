@@ -79,13 +79,26 @@ const perNode = (check) => (model) => (model.nodes ?? []).flatMap((node) => chec
 const perCredential = (check) => (model) => (model.credentials ?? []).flatMap((credential) => check(credential, model));
 
 // ---------------------------------------------------------------------------------------------
-// Codex (inline `description.codex`, or the sibling .node.json, which n8n reads only when there is
-// no inline codex)
+// Codex: valid-node-categories reads both the inline `description.codex` and the .node.json.
 
 function codexesOf(node) {
 	const out = [];
-	if (isObject(node.description?.codex)) out.push({ codex: node.description.codex, location: `${nodeLabel(node)} › codex`, json: false });
-	else if (isObject(node.codex)) out.push({ codex: node.codex, location: basename(node.codexFile ?? `${nodeLabel(node)}.json`), json: true });
+	if (isObject(node.description?.codex)) out.push({ codex: node.description.codex, location: `${nodeLabel(node)} › codex` });
+	if (isObject(node.codex)) out.push({ codex: node.codex, location: basename(node.codexFile ?? `${nodeLabel(node)}.json`) });
+	return out;
+}
+
+/**
+ * The codex objects no-ai-codex-category and no-codex-subcategories read (their createCodexObjectVisitor):
+ * every `codex` object anywhere in the description (description.codex, usableAsTool.replacements.codex,
+ * …), and the .node.json unless the description has an inline `codex`.
+ */
+function codexObjectsOf(node) {
+	const out = [];
+	walk(node.description, nodeLabel(node), (object, path) => {
+		if (isObject(object.codex)) out.push({ codex: object.codex, location: `${path} › codex` });
+	});
+	if (!isObject(node.description?.codex) && isObject(node.codex)) out.push({ codex: node.codex, location: basename(node.codexFile ?? `${nodeLabel(node)}.json`) });
 	return out;
 }
 
@@ -587,6 +600,7 @@ export const MASTER_RULES = [
 		severity: 'warn',
 		kind: 'node description',
 		doc: doc('node-class-description-non-core-color', 'a7526c14c1c56cd71b3093c49d646df0f6c4b362'),
+		source: src('rules/node-class-description-non-core-color.ts', '43ecf7bea9d30b0e1e120ad50fc90adcf58f73b1'),
 		check: perNode((node) =>
 			[
 				['defaults › color', node.description?.defaults?.color],
@@ -601,6 +615,7 @@ export const MASTER_RULES = [
 		severity: 'error',
 		kind: 'node file',
 		doc: doc('node-filename-against-convention', 'c7711a81405df77f61e1acc35e3a6418e4936c91'),
+		source: src('rules/node-filename-against-convention.ts', 'af0ced46dc366bfc1fe8410067de3a80ab3067ed'),
 		check: perNode((node) => {
 			const name = node.description?.name;
 			if (typeof name !== 'string' || !name) return [];
@@ -692,10 +707,11 @@ export const MASTER_RULES = [
 		severity: 'error',
 		kind: 'codex',
 		doc: doc('no-ai-codex-category', '4250d249c7cb63cc55d75c3c2f356a409b2b8ae7'),
+		source: `${src('rules/no-ai-codex-category.ts', '190ebc2698eb304235e41b31665d7b266a164d78')}, ${src('utils/codex-utils.ts', 'a6e3aa78effd1b5a2e6443e3d2fc5a1c8b8f7230')}`,
 		check: perNode((node) =>
 			node.importsAiSdk
 				? []
-				: codexesOf(node)
+				: codexObjectsOf(node)
 						.filter(({ codex }) => Array.isArray(codex.categories) && codex.categories.includes('AI'))
 						.map(({ location }) => ({ location: `${location} › categories`, message: 'the "AI" category is reserved for nodes that import @n8n/ai-node-sdk' })),
 		),
@@ -705,10 +721,11 @@ export const MASTER_RULES = [
 		severity: 'error',
 		kind: 'codex',
 		doc: doc('no-codex-subcategories', '4250d249c7cb63cc55d75c3c2f356a409b2b8ae7'),
+		source: src('utils/codex-utils.ts', 'a6e3aa78effd1b5a2e6443e3d2fc5a1c8b8f7230'),
 		check: perNode((node) =>
 			node.importsAiSdk
 				? []
-				: codexesOf(node)
+				: codexObjectsOf(node)
 						.filter(({ codex }) => has(codex, 'subcategories'))
 						.map(({ location }) => ({ location: `${location} › subcategories`, message: 'codex.subcategories is for nodes that import @n8n/ai-node-sdk' })),
 		),
@@ -748,6 +765,7 @@ export const MASTER_RULES = [
 		severity: 'error',
 		kind: 'credential',
 		doc: doc('cred-class-name-suffix', '35c7198e1f529cdebfdf9136755ca268ccaa52bc'),
+		source: src('rules/cred-class-name-suffix.ts', '35c7198e1f529cdebfdf9136755ca268ccaa52bc'),
 		check: perCredential((credential) =>
 			typeof credential.className === 'string' && !credential.className.endsWith('Api')
 				? [{ location: credentialLabel(credential), message: `credential class ${credential.className} must end with "Api"` }]
@@ -841,6 +859,7 @@ export const MASTER_RULES = [
 		severity: 'error',
 		kind: 'package.json',
 		doc: doc('require-mit-license', '0d2ddbc36204160b0c74b3ec9754d39fa977c5b1'),
+		source: src('rules/require-mit-license.ts', '3d7bdc733dda6b78f1eae2162a59ac5e803b0229'),
 		check: ({ packageJson }) => (packageJson?.license === 'MIT' ? [] : [{ location: 'package.json › license', message: `license must be "MIT", not ${JSON.stringify(packageJson?.license)}` }]),
 	},
 	{
@@ -1093,7 +1112,8 @@ export function loadModel({ packageDir, packageFiles = [], sourceRoot, sourceFil
 			description,
 			codex: exists(codexFile) ? JSON.parse(readText(codexFile)) : undefined,
 			codexFile: relative.replace(/\.js$/, '.json'),
-			importsAiSdk: source ? /(?:from\s*|require\(\s*)['"]@n8n\/ai-node-sdk['"]/.test(source.text) : false,
+			// The rules' AI_NODE_SDK_MODULE_NAMES: '@n8n/ai-node-sdk' and 'ai-node-sdk'.
+			importsAiSdk: source ? /(?:from\s*|import\s*|require\(\s*)['"](?:@n8n\/)?ai-node-sdk['"]/.test(source.text) : false,
 			readIcon: readIconNear(file),
 		};
 	});

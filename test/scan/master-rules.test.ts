@@ -316,7 +316,14 @@ const CASES: Record<string, { breaks: Case[]; passes?: Case[] }> = {
 		],
 	},
 	'no-codex-subcategories': {
-		breaks: [{ name: 'subcategories without the AI Node SDK', change: (m) => (m.nodes[0].codex!.subcategories = { 'Core Nodes': ['Helpers'] }), location: 'Example.node.json › subcategories' }],
+		breaks: [
+			{ name: 'subcategories without the AI Node SDK', change: (m) => (m.nodes[0].codex!.subcategories = { 'Core Nodes': ['Helpers'] }), location: 'Example.node.json › subcategories' },
+			{
+				name: 'subcategories in a nested codex (usableAsTool.replacements.codex)',
+				change: (m) => (m.nodes[0].description.usableAsTool = { replacements: { codex: { categories: ['Development'], subcategories: { AI: ['Tools'] } } } }),
+				location: 'Example.node › usableAsTool › replacements › codex › subcategories',
+			},
+		],
 		passes: [
 			{
 				name: 'subcategories in a node that imports @n8n/ai-node-sdk',
