@@ -751,12 +751,14 @@ export const MASTER_RULES = [
 		severity: 'error',
 		kind: 'credential',
 		doc: doc('cred-class-name-field-conventions', 'bc5efbfe40904c1f73aea44068b983fdc85954db'),
+		source: src('rules/cred-class-name-field-conventions.ts', 'f85f7d605b69856605b8f12645f46ba4e0bda102'),
 		check: perCredential((credential) => {
 			const name = credential.type?.name;
 			if (typeof name !== 'string') return [];
 			const out = [];
 			if (!name.endsWith('Api')) out.push({ location: `${credentialLabel(credential)} › name`, message: `credential name "${name}" must end with "Api"` });
-			if (!/^[a-z]/.test(name)) out.push({ location: `${credentialLabel(credential)} › name`, message: `credential name "${name}" must start with a lowercase letter` });
+			// The source reports an upper-case first letter only (a digit or `_` first is not its concern).
+			if (/^[A-Z]/.test(name)) out.push({ location: `${credentialLabel(credential)} › name`, message: `credential name "${name}" must start with a lowercase letter` });
 			return out;
 		}),
 	},
@@ -777,6 +779,7 @@ export const MASTER_RULES = [
 		severity: 'error',
 		kind: 'credential',
 		doc: doc('cred-filename-against-convention', 'ec12af334e32f64bd49773f6f53c321a69fc7f98'),
+		source: src('rules/cred-filename-against-convention.ts', '1a01c5136593e5f3be2703297353cffce4e3f408'),
 		check: perCredential((credential) => {
 			const stem = basename(credential.file).replace(/\.credentials\.(ts|js)$/, '');
 			return typeof credential.className === 'string' && stem !== credential.className
@@ -849,10 +852,14 @@ export const MASTER_RULES = [
 		severity: 'warn',
 		kind: 'package.json',
 		doc: doc('require-community-node-keyword', '7226dbaf66931168b2db3f75192e70aea968c008'),
+		source: src('rules/require-community-node-keyword.ts', '4a9195fdd0520ccf48aa6d6a6034862865488920'),
+		// No `keywords` is reported; a `keywords` that is not an array is left alone, as the source does.
 		check: ({ packageJson }) =>
-			Array.isArray(packageJson?.keywords) && packageJson.keywords.includes('n8n-community-node-package')
-				? []
-				: [{ location: 'package.json › keywords', message: 'must include "n8n-community-node-package"' }],
+			!isObject(packageJson) || !has(packageJson, 'keywords')
+				? [{ location: 'package.json › keywords', message: 'must be an array that includes "n8n-community-node-package"' }]
+				: Array.isArray(packageJson.keywords) && !packageJson.keywords.includes('n8n-community-node-package')
+					? [{ location: 'package.json › keywords', message: 'must include "n8n-community-node-package"' }]
+					: [],
 	},
 	{
 		id: 'require-mit-license',

@@ -345,6 +345,7 @@ const CASES: Record<string, { breaks: Case[]; passes?: Case[] }> = {
 			{ name: 'a name without Api', change: (m) => (m.credentials[0].type.name = 'example'), location: 'ExampleApi.credentials › name' },
 			{ name: 'a name starting upper-case', change: (m) => (m.credentials[0].type.name = 'ExampleApi') },
 		],
+		passes: [{ name: 'a name starting with a digit (only an upper-case first letter is reported)', change: (m) => (m.credentials[0].type.name = '3dExampleApi') }],
 	},
 	'cred-class-name-suffix': {
 		breaks: [{ name: 'a class without the Api suffix', change: (m) => (m.credentials[0].className = 'Example'), location: 'ExampleApi.credentials' }],
@@ -376,7 +377,10 @@ const CASES: Record<string, { breaks: Case[]; passes?: Case[] }> = {
 		],
 	},
 	'require-community-node-keyword': {
-		breaks: [{ name: 'keywords without n8n-community-node-package', change: (m) => (m.packageJson.keywords = ['n8n']), location: 'package.json › keywords' }],
+		breaks: [
+			{ name: 'keywords without n8n-community-node-package', change: (m) => (m.packageJson.keywords = ['n8n']), location: 'package.json › keywords' },
+			{ name: 'no keywords', change: (m) => delete m.packageJson.keywords },
+		],
 	},
 	'require-mit-license': {
 		breaks: [
