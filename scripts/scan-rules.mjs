@@ -589,6 +589,7 @@ export const MASTER_RULES = [
 		severity: 'error',
 		kind: 'node description',
 		doc: doc('node-class-description-name-camelcase', '2c8f239078a93e33417ccbf3a1178ea3672faaad'),
+		source: src('rules/node-class-description-name-camelcase.ts', 'f85f7d605b69856605b8f12645f46ba4e0bda102'),
 		check: perNode((node) =>
 			typeof node.description?.name === 'string' && !/^[a-z][a-zA-Z0-9]*$/.test(node.description.name)
 				? [{ location: `${nodeLabel(node)} › name`, message: `description.name "${node.description.name}" is not camelCase (^[a-z][a-zA-Z0-9]*$)` }]
