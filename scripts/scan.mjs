@@ -18,10 +18,18 @@
 // on errors only). Provenance and the source download are the publish workflow's part
 // (.github/workflows/publish.yml).
 //
+//
+// Then the rules of n8n master's `recommended` config that the installed plugin lacks
+// (scripts/scan-rules.mjs, the project's implementation from the rules' docs in n8n-io/n8n), over
+// the packed package's built node description, credentials, codex file, icons and package.json, and
+// the work tree's sources. Their violations today are listed in scripts/scan-known.mjs (a ratchet:
+// the scan fails on an unlisted violation and on a listed one that no longer occurs).
+//
 //   node scripts/scan.mjs                 packs the built package (npm run build first) and scans it
 //   node scripts/scan.mjs <dir-or-.tgz>   scans that package instead, and the work tree's sources
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -31,6 +39,9 @@ import { ESLint } from 'eslint';
 import { defineConfig } from 'eslint/config';
 import n8nNodesPlugin from 'eslint-plugin-n8n-nodes-base';
 import tseslint from 'typescript-eslint';
+
+import { KNOWN_VIOLATIONS } from './scan-known.mjs';
+import { applyMasterRules, loadModel, ratchet } from './scan-rules.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -123,6 +134,76 @@ function pack(dir) {
 	return { tarball: join(dir, info.filename), files: info.files.map((f) => f.path) };
 }
 
+const pluginVersion = (name) => JSON.parse(readFileSync(join(root, 'node_modules', name, 'package.json'), 'utf8')).version;
+
+/** Which ESLint rules ran, from which installed plugin, and each one's result. */
+function printInstalledRules(rules, perRule) {
+	const origins = [
+		['@n8n/community-nodes/', `installed plugin @n8n/eslint-plugin-community-nodes ${pluginVersion('@n8n/eslint-plugin-community-nodes')} (recommended)`],
+		['n8n-nodes-base/', `installed plugin eslint-plugin-n8n-nodes-base ${pluginVersion('eslint-plugin-n8n-nodes-base')} (community, credentials, nodes)`],
+		['', 'ESLint core (the scanner’s addition)'],
+	];
+	const left = [...rules].sort();
+	for (const [prefix, origin] of origins) {
+		const mine = left.filter((rule) => rule.startsWith(prefix));
+		if (!mine.length) continue;
+		console.log(`rules from ${origin}: ${mine.length}`);
+		for (const rule of mine) {
+			const count = perRule.get(rule) ?? 0;
+			console.log(`  ${count ? `FAIL ${count}` : 'pass'}  ${rule}`);
+		}
+		mine.forEach((rule) => left.splice(left.indexOf(rule), 1));
+	}
+}
+
+/**
+ * Applies n8n master's rules that the installed plugin lacks (scripts/scan-rules.mjs) to the packed
+ * package and the sources, prints each rule's origin and result, and checks the findings against
+ * the ratchet list (scripts/scan-known.mjs). Returns whether the scan passes.
+ */
+function masterRulesPass(packageDir, packageFileList, sourceFileList) {
+	const link = join(packageDir, 'node_modules');
+	const linked = !existsSync(link);
+	if (linked) symlinkSync(join(root, 'node_modules'), link, 'dir');
+	let model;
+	try {
+		const require = createRequire(import.meta.url);
+		model = loadModel({
+			packageDir,
+			packageFiles: packageFileList,
+			sourceRoot: root,
+			sourceFiles: sourceFileList,
+			readText: (file) => readFileSync(file, 'utf8'),
+			exists: existsSync,
+			requireFrom: (file) => require(file),
+			join,
+			dirname,
+		});
+	} finally {
+		if (linked) rmSync(link, { force: true });
+	}
+	const installedRuleIds = new Set(Object.keys(n8nCommunityNodesPlugin.rules ?? {}));
+	const results = applyMasterRules(model, { installedRuleIds });
+	const { known, fresh, stale } = ratchet(results, KNOWN_VIOLATIONS);
+	const freshKeys = new Set(fresh.map((f) => `${f.rule}\u0000${f.location}`));
+	console.log(`rules of n8n master's recommended config missing from the installed plugin, project implementation (scripts/scan-rules.mjs): ${results.length}`);
+	for (const { rule, findings, skipped } of results) {
+		const newOnes = findings.filter((f) => freshKeys.has(`${rule.id}\u0000${f.location}`)).length;
+		const knownOnes = findings.length - newOnes;
+		const result = skipped
+			? 'now in the installed plugin: applied by ESLint above'
+			: !findings.length
+				? 'pass'
+				: [newOnes && `FAIL ${newOnes} new`, knownOnes && `${knownOnes} known, pending`].filter(Boolean).join(', ');
+		console.log(`  ${rule.id} (${rule.severity}) — ${result}\n      from ${rule.doc}${rule.source ? `\n      source ${rule.source}` : ''}`);
+	}
+	for (const f of known) console.log(`  known, pending  ${f.rule}  ${f.location}: ${f.message}`);
+	for (const f of fresh) console.log(`  NEW ${f.severity}  ${f.rule}  ${f.location}: ${f.message}`);
+	for (const e of stale) console.log(`  STALE ratchet entry  ${e.rule}  ${e.location}: no longer occurs (or names an unknown rule); delete it from scripts/scan-known.mjs`);
+	console.log(`scan master rules: ${results.length} rules, ${known.length} known pending, ${fresh.length} new, ${stale.length} stale`);
+	return fresh.length === 0 && stale.length === 0;
+}
+
 async function main() {
 	const scratch = mkdtempSync(join(tmpdir(), 'flux-scan-'));
 	try {
@@ -146,9 +227,11 @@ async function main() {
 		const allRules = new Set();
 		let findings = 0;
 		let fileCount = 0;
+		const perRule = new Map();
 		for (const leg of legs) {
 			const { eslint, results, rules } = await lintLikeScanner(leg.dir, leg.files);
 			rules.forEach((r) => allRules.add(r));
+			for (const r of results) for (const m of r.messages) perRule.set(m.ruleId ?? '(parse)', (perRule.get(m.ruleId ?? '(parse)') ?? 0) + 1);
 			fileCount += leg.files.length;
 			const errors = results.reduce((n, r) => n + r.errorCount + r.fatalErrorCount, 0);
 			const warnings = results.reduce((n, r) => n + r.warningCount, 0);
@@ -159,8 +242,11 @@ async function main() {
 				console.log(await formatter.format(results.filter((r) => r.messages.length)));
 			}
 		}
+		printInstalledRules(allRules, perRule);
 		console.log(`scan: ${fileCount} files, ${allRules.size} rules, ${findings} findings`);
 		if (findings) process.exitCode = 1;
+
+		if (!masterRulesPass(packageDir, legs[0].files, legs[1].files)) process.exitCode = 1;
 	} finally {
 		rmSync(scratch, { recursive: true, force: true });
 	}

@@ -1,0 +1,3 @@
+import type { KnownViolation } from './scan-rules.mjs';
+
+export const KNOWN_VIOLATIONS: KnownViolation[];
