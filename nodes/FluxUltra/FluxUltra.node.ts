@@ -14,6 +14,7 @@ import { jobProperties } from './parameters/ui';
 import {
 	credentialDescriptions,
 	fallbackProperties,
+	PROVIDERS,
 	fieldsHiddenByProvider,
 	providerOptions,
 	providerSubtitle,
@@ -31,6 +32,17 @@ export class FluxUltra implements INodeType {
 		description: 'Create and remix images with FLUX 1.1 [pro] ultra, up to 4 megapixels. Returns each image with its link, size and seed.',
 		defaults: { name: 'FLUX 1.1 Ultra' },
 		usableAsTool: true,
+		// For n8n's AI workflow builder and MCP (n8n-workflow 2.41; older n8n ignores it).
+		builderHint: {
+			searchHint: `Text-to-image and image variations with FLUX 1.1 [pro] ultra (up to 4 MP) and your own fine-tunes, on ${PROVIDERS.map((p) => p.displayName).join(', ')}. Each image comes out as its own item with the file as binary data, ready for storage, email or social nodes. With Wait for Completion off, jobs are created at once and collected later with the Get Result operation.`,
+			relatedNodes: [
+				{ nodeType: 'n8n-nodes-base.googleDrive', relationHint: 'Uploads the generated image files (binary property "data")' },
+				{ nodeType: 'n8n-nodes-base.awsS3', relationHint: 'Stores the generated image files' },
+				{ nodeType: 'n8n-nodes-base.wait', relationHint: 'Waits for the provider\'s completion webhook before Get Result collects the images' },
+				{ nodeType: 'n8n-nodes-base.splitInBatches', relationHint: 'Sends a large batch in parts, within Max Cost per Run' },
+				{ nodeType: '@n8n/n8n-nodes-langchain.agent', relationHint: 'Calls this node as a tool to make images from a chat' },
+			],
+		},
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
 		credentials: credentialDescriptions(),

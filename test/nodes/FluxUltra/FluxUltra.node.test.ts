@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 
 import { FluxUltra } from '../../../nodes/FluxUltra/FluxUltra.node';
 import { IMAGE_INPUT, PROVIDER_PARAMS } from '../../../nodes/FluxUltra/parameters/table';
+import { PROVIDERS } from '../../../nodes/FluxUltra/providers/registry';
 import { useVirtualClock } from '../../../testkit/harness/clock';
 import { createHarness, DUMMY_FAL_KEY } from '../../../testkit/harness/context';
 import { CDN, fakeImages, GENERATE_PARAMS, mockFalJob, QUEUE } from '../../../testkit/harness/falNock';
@@ -234,5 +235,26 @@ describe('Max Image Size', () => {
 		expect(errorOf(out[0])).toMatchObject({ kind: 'download', message: 'An image from fal.ai is larger than 1 MB [item 0]' });
 		expect(errorOf(out[0]).description).toContain('Max Image Size (MB)');
 		expect(out[1].json.provider).toBe('fal');
+	});
+});
+
+describe("hints for n8n's AI workflow builder", () => {
+	const { builderHint } = new FluxUltra().description;
+
+	it('name every provider, point at the nodes an image goes to next, and leak no wire format', () => {
+		expect(builderHint?.searchHint).toBeDefined();
+		for (const provider of PROVIDERS) expect(builderHint?.searchHint).toContain(provider.displayName);
+		expect(builderHint?.relatedNodes?.map((r) => r.nodeType)).toEqual([
+			'n8n-nodes-base.googleDrive',
+			'n8n-nodes-base.awsS3',
+			'n8n-nodes-base.wait',
+			'n8n-nodes-base.splitInBatches',
+			'@n8n/n8n-nodes-langchain.agent',
+		]);
+		// What no-builder-hint-leakage forbids: wire-format expressions and connection-type names.
+		const text = JSON.stringify(builderHint);
+		expect(text).not.toMatch(/=\{\{/);
+		expect(text).not.toMatch(/\bai_(agent|chain|document|embedding|languageModel|memory|outputParser|retriever|reranker|textSplitter|tool|vectorStore)\b/);
+		for (const related of builderHint?.relatedNodes ?? []) expect(related.relationHint.length).toBeGreaterThan(10);
 	});
 });
