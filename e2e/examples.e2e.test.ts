@@ -31,7 +31,18 @@ function expectImageOf(bytesOf: (item: NodeRun['items'][number]) => Buffer, item
 	expect(item.json.fileSize).toBe(bytesOf(item).length);
 }
 
-describe.each(e2eHosts())('inside a real n8n (%s)', (hostName) => {
+/**
+ * n8n's own SSRF protection (off by default in 2.x; n8n 1.x has none): the examples run once more
+ * on n8n 2.x with it on, the loopback mocks allowed through n8n's own variables, as a user with a
+ * proxy or mock on a private address would allow it. Real provider hosts are public and need nothing.
+ */
+const SSRF_ON = { N8N_SSRF_PROTECTION_ENABLED: 'true', N8N_SSRF_ALLOWED_IP_RANGES: '127.0.0.1/32' };
+const variants: Array<[string, string, NodeJS.ProcessEnv]> = [
+	...e2eHosts().map((host): [string, string, NodeJS.ProcessEnv] => [host, host, {}]),
+	...(e2eHosts().includes('n8n-2') ? [['n8n-2, SSRF protection on', 'n8n-2', SSRF_ON] as [string, string, NodeJS.ProcessEnv]] : []),
+];
+
+describe.each(variants)('inside a real n8n (%s)', (label, hostName, extraEnv) => {
 	let instance: N8nInstance;
 	let fal: MockFal;
 	let runflow: MockRunflow;
@@ -47,7 +58,7 @@ describe.each(e2eHosts())('inside a real n8n (%s)', (hostName) => {
 		timings.host = Date.now() - t;
 		t = Date.now();
 		const tarball = packPackage(mkdtempSync(join(tmpdir(), 'flux-pack-')));
-		instance = createInstance(host, tarball);
+		instance = createInstance(host, tarball, extraEnv);
 		timings.install = Date.now() - t;
 		fal = await startMockFal({ latencyMs: 400, scale: SCALE, keepAliveMs: 1000 });
 		runflow = await startMockRunflow({ latencyMs: 400, scale: SCALE });
@@ -83,7 +94,7 @@ describe.each(e2eHosts())('inside a real n8n (%s)', (hostName) => {
 			expect(installed.zodWithoutHost).toBeNull();
 			// n8n's own zod, on the NODE_PATH n8n sets for community nodes: 3.25.x has the v3 API at its root.
 			expect(installed.hostZod.version).toMatch(/^3\.25\./);
-			task.meta.figures = `${hostName}: package installed alone (no dependencies); zod ${installed.hostZod.version} from n8n ${instance.host.version}`;
+			task.meta.figures = `${label}: package installed alone (no dependencies); zod ${installed.hostZod.version} from n8n ${instance.host.version}`;
 		});
 
 		it('loads the community package: fal.ai example — 2 prompts → 4 PNGs → 4 remixed JPEGs, paired', async ({ task }) => {
@@ -109,7 +120,7 @@ describe.each(e2eHosts())('inside a real n8n (%s)', (hostName) => {
 			// The remix really received the generated PNGs (large ones go through fal storage).
 			const remixJobs = [...fal.jobs.values()].filter((j) => j.endpoint.endsWith('/redux'));
 			expect(remixJobs).toHaveLength(4);
-			task.meta.figures = `${hostName}: n8n execute of the fal.ai example: ${Date.now() - started} ms (8 images)`;
+			task.meta.figures = `${label}: n8n execute of the fal.ai example: ${Date.now() - started} ms (8 images)`;
 		});
 
 		it('Runflow example — Generate, then the image as image prompt through a Runflow asset upload', async ({ task }) => {
@@ -130,7 +141,7 @@ describe.each(e2eHosts())('inside a real n8n (%s)', (hostName) => {
 				expect(item.pairedItem).toEqual({ item: n });
 			});
 			expect([...runflow.assets.values()].filter((a) => a.confirmed)).toHaveLength(2);
-			task.meta.figures = `${hostName}: n8n execute of the Runflow example: ${Date.now() - started} ms (4 images, 2 uploads)`;
+			task.meta.figures = `${label}: n8n execute of the Runflow example: ${Date.now() - started} ms (4 images, 2 uploads)`;
 		});
 
 		it('Black Forest Labs example — two variants per brief as one job each (seeds 1000, 1001), then a remix of each from the binary', async ({ task }) => {
@@ -156,7 +167,7 @@ describe.each(e2eHosts())('inside a real n8n (%s)', (hostName) => {
 			const remixTasks = [...bfl.tasks.values()].filter((t) => t.input.image_prompt !== undefined);
 			expect(remixTasks).toHaveLength(4);
 			expect(bfl.tasks.size).toBe(8);
-			task.meta.figures = `${hostName}: n8n execute of the BFL example: ${Date.now() - started} ms (8 images, 8 jobs)`;
+			task.meta.figures = `${label}: n8n execute of the BFL example: ${Date.now() - started} ms (8 images, 8 jobs)`;
 		});
 
 		it('Replicate example — Generate, then two posters per image with it as image prompt', async ({ task }) => {
@@ -178,7 +189,7 @@ describe.each(e2eHosts())('inside a real n8n (%s)', (hostName) => {
 				expect(item.json).toMatchObject({ imageIndex: n % 2, imageCount: 2 });
 			});
 			expect([...replicate.predictions.values()].filter((p) => p.input.image_prompt !== undefined)).toHaveLength(4);
-			task.meta.figures = `${hostName}: n8n execute of the Replicate example: ${Date.now() - started} ms (6 images, 6 predictions)`;
+			task.meta.figures = `${label}: n8n execute of the Replicate example: ${Date.now() - started} ms (6 images, 6 predictions)`;
 		});
 
 		it('a downstream node receives the images; a bad item under "On Error: Continue" comes out as an error item in place', async () => {
@@ -225,7 +236,7 @@ describe.each(e2eHosts())('inside a real n8n (%s)', (hostName) => {
 			expect(fal.served.result500 - before.result500).toBe(1);
 			expect(fal.served.cutDownloads - before.cutDownloads).toBe(1);
 			expect(seconds).toBeLessThan(40);
-			task.meta.figures = `${hostName}: faults workflow ${seconds.toFixed(1)} s (stuck job ended at its 10 s Timeout, cancel sent; 1 status 500, 1 result 500, 1 cut download ridden out; 4 jobs created for 4 items)`;
+			task.meta.figures = `${label}: faults workflow ${seconds.toFixed(1)} s (stuck job ended at its 10 s Timeout, cancel sent; 1 status 500, 1 result 500, 1 cut download ridden out; 4 jobs created for 4 items)`;
 		});
 
 		it('failover: fal.ai out of credit or failing a job hands the item to Runflow; a lost creation answer never does', async ({ task }) => {
@@ -248,7 +259,7 @@ describe.each(e2eHosts())('inside a real n8n (%s)', (hostName) => {
 			expect(fal.jobs.size - before.falJobs).toBe(3);
 			expect(fal.counts.submit - before.falSubmits).toBe(4);
 			expect(runflow.runs.size - before.runflowRuns).toBe(2);
-			task.meta.figures = `${hostName}: failover workflow ${seconds.toFixed(1)} s (4 items: 1 on fal.ai, 2 failed over to Runflow, 1 lost answer kept on the error output; jobs fal 3, Runflow 2)`;
+			task.meta.figures = `${label}: failover workflow ${seconds.toFixed(1)} s (4 items: 1 on fal.ai, 2 failed over to Runflow, 1 lost answer kept on the error output; jobs fal 3, Runflow 2)`;
 		});
 });
 
