@@ -268,6 +268,21 @@ describe('every wait ends at Timeout (issue 18)', () => {
 		expect(memory.growthMb()).toBeLessThan(60);
 	}, CASE_MS);
 
+	attack('7 body caps', 'a 503 with a 2 MB error page is still retried: read to 64 KB, the rest dropped', async (context) => {
+		let first = true;
+		routes.status = (_req, res) => {
+			if (!first) return json(res, 200, { status: 'COMPLETED' });
+			first = false;
+			res.writeHead(503, { 'content-type': 'text/html' });
+			res.end(Buffer.alloc(2 * 1024 * 1024, 0x3c));
+		};
+		const { items } = await timed({ timeout: 10 });
+		figure(context, `${counts.status} status reads; image delivered: ${!!items[0]?.binary}`);
+		expect(errorOf(items[0]).kind).toBeUndefined();
+		expect(items[0].binary).toBeDefined();
+		expect(counts.status).toBe(2);
+	}, CASE_MS);
+
 	attack('9 retries past the deadline', 'Retry-After: 60 on a status poll does not carry the item past a 10 s Timeout', async (context) => {
 		routes.status = (_req, res) => json(res, 503, { detail: 'busy' }, { 'retry-after': '60' });
 		const { seconds, items } = await timed({ timeout: 10 });
