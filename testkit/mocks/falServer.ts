@@ -36,6 +36,9 @@ export interface MockFalOptions {
 /**
  * Faults a job asks for by a marker in its prompt, so one workflow can mix them per item:
  * - `[stuck]`: the job stays IN_QUEUE for ever; its SSE stream sends only keep-alive comments.
+ * - `[silent]`: the job stays IN_QUEUE for ever, and fal goes silent mid-answer: its SSE stream
+ *   sends one event, then nothing (no keep-alive), and a status poll gets its headers and half a
+ *   body, then nothing. None of these answers is ever ended by the mock (see `served.silentOpen`).
  * - `[flaky-reads]`: its first status request and its first result request are answered 500.
  * - `[cut-download]`: the first download of each of its images stops half-way (the socket is cut).
  * - `[busy]`: its submit is answered 429 every time (no job is created).
@@ -47,6 +50,7 @@ export interface MockFalOptions {
  */
 export const FAL_FAULT_MARKERS = {
 	stuck: '[stuck]',
+	silent: '[silent]',
 	flakyReads: '[flaky-reads]',
 	cutDownload: '[cut-download]',
 	busy: '[busy]',
@@ -72,6 +76,7 @@ interface Job {
 	/** Faults still to serve (see FAL_FAULT_MARKERS). */
 	pendingFaults: { status500: boolean; result500: boolean; cutFiles: Set<string> };
 	stuck: boolean;
+	silent: boolean;
 	fails: boolean;
 }
 
@@ -82,7 +87,7 @@ export interface MockFal {
 	/** Faults answered so far, by status. */
 	faults: { 429: number; 503: number };
 	/** Prompt-marker faults served so far (see FAL_FAULT_MARKERS). */
-	served: { status500: number; result500: number; cutDownloads: number; keepAlives: number };
+	served: { status500: number; result500: number; cutDownloads: number; keepAlives: number; silent: number; silentOpen: number };
 	/** Calls made to `fal_webhook` URLs when jobs completed. */
 	webhooks: WebhookDelivery[];
 	close(): Promise<void>;
@@ -137,12 +142,18 @@ export async function startMockFal(options: MockFalOptions = {}): Promise<MockFa
 	const webhooks: WebhookDelivery[] = [];
 	let base = '';
 
-	const served = { status500: 0, result500: 0, cutDownloads: 0, keepAlives: 0 };
+	const served = { status500: 0, result500: 0, cutDownloads: 0, keepAlives: 0, silent: 0, silentOpen: 0 };
+	/** An answer the mock leaves open for ever: counted until its connection closes. */
+	const goSilent = (res: ServerResponse) => {
+		served.silent++;
+		served.silentOpen++;
+		res.on('close', () => served.silentOpen--);
+	};
 	const keepAliveMs = options.keepAliveMs ?? 15_000;
 	const stateOf = (job: Job) => {
 		const elapsed = now() - job.submittedAt;
 		if (job.cancelled) return 'COMPLETED';
-		if (job.stuck) return 'IN_QUEUE';
+		if (job.stuck || job.silent) return 'IN_QUEUE';
 		if (elapsed >= job.latencyMs) return 'COMPLETED';
 		return elapsed < job.latencyMs / 3 ? 'IN_QUEUE' : 'IN_PROGRESS';
 	};
@@ -267,6 +278,7 @@ export async function startMockFal(options: MockFalOptions = {}): Promise<MockFa
 					statusRequests: 0,
 					pendingFaults: { status500: flaky, result500: flaky, cutFiles },
 					stuck: prompt.includes(FAL_FAULT_MARKERS.stuck),
+					silent: prompt.includes(FAL_FAULT_MARKERS.silent),
 					fails: prompt.includes(FAL_FAULT_MARKERS.jobFails),
 				});
 				if (marked(FAL_FAULT_MARKERS.lostAnswer)) {
@@ -277,7 +289,7 @@ export async function startMockFal(options: MockFalOptions = {}): Promise<MockFa
 				if (problem) (jobs.get(id) as Job & { problem?: unknown }).problem = problem;
 				// fal's webhook (docs.fal.ai/model-endpoints/webhooks): POSTed when the job completes.
 				const hook = url.searchParams.get('fal_webhook');
-				if (hook && !jobs.get(id)!.stuck) {
+				if (hook && !jobs.get(id)!.stuck && !jobs.get(id)!.silent) {
 					scheduleWebhook(webhooks, hook, jobs.get(id)!.latencyMs, () =>
 						problem
 							? { request_id: id, gateway_request_id: id, status: 'ERROR', error: 'Invalid status code: 422', payload: problem }
@@ -311,6 +323,11 @@ export async function startMockFal(options: MockFalOptions = {}): Promise<MockFa
 				counts.status++;
 				job.statusRequests++;
 				res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+				if (job.silent) {
+					goSilent(res);
+					res.write(`data: ${JSON.stringify({ status: 'IN_QUEUE', request_id: job.id })}\n\n`);
+					return;
+				}
 				let last = '';
 				const timers: NodeJS.Timeout[] = [];
 				const emit = () => {
@@ -344,6 +361,12 @@ export async function startMockFal(options: MockFalOptions = {}): Promise<MockFa
 			if (job && req.method === 'GET' && match![2] === '/status') {
 				counts.status++;
 				job.statusRequests++;
+				if (job.silent) {
+					goSilent(res);
+					res.writeHead(200, { 'content-type': 'application/json', 'content-length': '200', 'x-fal-request-id': job.id });
+					res.write('{"status":"IN_');
+					return;
+				}
 				const status = stateOf(job);
 				const failure = status === 'COMPLETED' && job.fails ? JOB_FAILURE : {};
 				return send(res, 200, { status, request_id: job.id, ...(status === 'IN_QUEUE' ? { queue_position: 0 } : {}), response_url: `${base}${APP}/requests/${job.id}`, ...failure });

@@ -1,7 +1,7 @@
 import type { IExecuteFunctions } from 'n8n-workflow';
 
 import { FluxError, type ProviderErrorContext } from '../transport/errors';
-import { send, timeoutError, type ByteStream } from '../transport/http';
+import { send, timeoutError, type ByteStream, type HttpResponse } from '../transport/http';
 import type { ResultImage } from '../providers/types';
 import { clock } from '../shared/clock';
 import { isDownloadableLink, parseUrl, type LinkPolicy } from '../shared/url';
@@ -74,6 +74,10 @@ export function decodeDataUri(uri: string): Buffer {
 
 export interface DownloadOptions extends LinkPolicy {
 	signal?: AbortSignal;
+	/** The job's deadline (clock time): the download, its body included, ends there. */
+	deadline?: number;
+	/** The error at the deadline. */
+	onDeadline?: () => FluxError;
 	/** The "Max Image Size" option, in bytes. */
 	maxBytes: number;
 }
@@ -118,9 +122,9 @@ function wholeFile(provider: ProviderErrorContext, bytes: Buffer, maxBytes: numb
 /**
  * Reads the first chunk(s) of a stream, at least `min` bytes when there are that many, and puts
  * them back unconsumed. It stops as soon as it has enough, before the stream can end: a stream that
- * has ended cannot take its bytes back.
+ * has ended cannot take its bytes back. Each wait ends when `signal` aborts, whatever the stream does.
  */
-async function peek(stream: ByteStream, min: number): Promise<Buffer> {
+async function peek(stream: ByteStream, min: number, signal: AbortSignal): Promise<Buffer> {
 	const chunks: Buffer[] = [];
 	let size = 0;
 	while (size < min) {
@@ -133,20 +137,26 @@ async function peek(stream: ByteStream, min: number): Promise<Buffer> {
 		}
 		if (stream.readableEnded) return Buffer.concat(chunks);
 		await new Promise<void>((resolve, reject) => {
-			const done = () => {
+			const off = () => {
 				stream.removeListener('readable', done);
 				stream.removeListener('end', done);
 				stream.removeListener('error', failed);
+				signal.removeEventListener('abort', stopped);
+			};
+			const done = () => {
+				off();
 				resolve();
 			};
 			const failed = (error: Error) => {
-				stream.removeListener('readable', done);
-				stream.removeListener('end', done);
+				off();
 				reject(error);
 			};
+			const stopped = () => failed(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
+			if (signal.aborted) return stopped();
 			stream.once('readable', done);
 			stream.once('end', done);
 			stream.once('error', failed);
+			signal.addEventListener('abort', stopped, { once: true });
 		});
 	}
 	const head = Buffer.concat(chunks);
@@ -189,11 +199,13 @@ export async function fetchResultImage(
 			headers: { accept: 'image/*' },
 			timeoutMs: DOWNLOAD_TIMEOUT_MS,
 			signal: options.signal,
+			deadline: options.deadline,
+			onDeadline: options.onDeadline,
 			stream: true,
 			manualRedirect: true,
 		});
 		if (response.status >= 300 && response.status < 400) {
-			response.stream?.destroy();
+			response.abort?.();
 			const location = response.headers.location;
 			const next = location ? parseUrl(new URL(location, link).toString())?.toString() : undefined;
 			if (!next || hop >= DOWNLOAD_MAX_REDIRECTS) {
@@ -203,32 +215,29 @@ export async function fetchResultImage(
 			link = next;
 			continue;
 		}
-		return await streamedFile(provider, response.stream, response.body, response.headers, maxBytes);
+		return await streamedFile(provider, response, maxBytes);
 	}
 }
 
-async function streamedFile(
-	provider: ProviderErrorContext,
-	stream: ByteStream | undefined,
-	body: Buffer,
-	headers: Record<string, string>,
-	maxBytes: number,
-): Promise<ResultFile> {
+async function streamedFile(provider: ProviderErrorContext, response: HttpResponse, maxBytes: number): Promise<ResultFile> {
+	const { stream, abort, signal, headers } = response;
 	// A host that ignores streaming (or a test double) hands over the whole body: same checks.
-	if (!stream) return wholeFile(provider, body, maxBytes);
+	if (!stream || !abort || !signal) return wholeFile(provider, response.body, maxBytes);
+	// Every early end aborts the request: that closes the socket and fails the stream for its reader
+	// (stream.destroy() alone does neither on n8n 2.x). The deadline and the cancel abort it too.
 	const declared = Number(headers['content-length']);
 	if (Number.isFinite(declared) && declared > maxBytes) {
-		stream.destroy();
+		abort();
 		throw tooLarge(provider, maxBytes);
 	}
 	const firstBytes = new AbortController();
 	void clock.ioTimer(DOWNLOAD_IDLE_MS, firstBytes.signal).then(() => {
-		if (!firstBytes.signal.aborted) stream.destroy(timeoutError(DOWNLOAD_IDLE_MS));
+		if (!firstBytes.signal.aborted) abort(timeoutError(DOWNLOAD_IDLE_MS));
 	});
-	const head = await peek(stream, HEAD_MIN_BYTES).finally(() => firstBytes.abort());
+	const head = await peek(stream, HEAD_MIN_BYTES, signal).finally(() => firstBytes.abort());
 	const kind = head.length >= HEAD_MIN_BYTES ? sniffImage(head) : undefined;
 	if (!kind) {
-		stream.destroy();
+		abort();
 		throw notAnImage(provider, head.length);
 	}
 	let read = 0;
@@ -242,7 +251,7 @@ async function streamedFile(
 		lastByteAt = clock.realNow();
 		if (read > maxBytes && !stopped) {
 			stopped = tooLarge(provider, maxBytes);
-			stream.destroy(stopped);
+			abort(stopped);
 		}
 	});
 	stream.pause();
@@ -253,7 +262,7 @@ async function streamedFile(
 		void Promise.resolve().then(() => stream.resume());
 	};
 	stream.on('newListener', wake);
-	watchForStall(stream, () => lastByteAt);
+	watchForStall(stream, signal, abort, () => lastByteAt);
 	return {
 		kind,
 		size: imageSize(head),
@@ -269,18 +278,19 @@ async function streamedFile(
  * n8n's request timeout no longer covers the body (axios `maxRedirects: 0`). Real time, checked a
  * few times per idle period, until the stream ends.
  */
-function watchForStall(stream: ByteStream, lastByteAt: () => number): void {
+function watchForStall(stream: ByteStream, signal: AbortSignal, abort: (reason?: Error) => void, lastByteAt: () => number): void {
 	const done = new AbortController();
 	const finish = () => done.abort();
 	stream.once('end', finish);
 	stream.once('close', finish);
 	stream.once('error', finish);
+	signal.addEventListener('abort', finish, { once: true });
 	void (async () => {
 		while (!done.signal.aborted) {
 			await clock.ioTimer(DOWNLOAD_IDLE_MS / 4, done.signal);
 			if (done.signal.aborted) return;
 			if (clock.realNow() - lastByteAt() >= DOWNLOAD_IDLE_MS) {
-				stream.destroy(timeoutError(DOWNLOAD_IDLE_MS));
+				abort(timeoutError(DOWNLOAD_IDLE_MS));
 				return;
 			}
 		}

@@ -142,6 +142,8 @@ async function storeImage(
 		try {
 			file = await fetchResultImage(ctx, provider.errors, image, {
 				signal: scope.signal,
+				deadline: scope.deadline,
+				onDeadline: () => downloadTimedOut(provider, scope, image.url),
 				plainHttpOrigin: session.plainHttpOrigin,
 				internalHostsAllowed: session.internalHostsAllowed,
 				maxBytes: request.options.maxImageBytes,
@@ -156,11 +158,27 @@ async function storeImage(
 			// error is the body breaking off, worth a fresh start.
 			if (file?.stoppedBy()) failure = file.stoppedBy();
 			else if (scope.signal?.aborted) failure = new FluxError('cancelled', 'The execution was cancelled');
+			else if (clock.now() >= scope.deadline) failure = downloadTimedOut(provider, scope, image.url);
 			else if (error instanceof FluxError || attempt >= DOWNLOAD_ATTEMPTS) failure = downloadFailed(provider, image.url, error, attempt);
 		}
 		if (failure) throw failure;
-		await clock.sleep(backoffMs(DEFAULT_RETRY, attempt), scope.signal);
+		const delay = backoffMs(DEFAULT_RETRY, attempt);
+		// No retry wait runs past the job's deadline.
+		if (clock.now() + delay >= scope.deadline) throw downloadTimedOut(provider, scope, image.url);
+		await clock.sleep(delay, scope.signal);
 	}
+}
+
+/** A finished image whose download did not end within the job's Timeout: paid, and still at its link. */
+function downloadTimedOut(provider: FluxProvider, scope: JobScope, url: string): FluxError {
+	return downloadFailed(
+		provider,
+		url,
+		new FluxError('download', `The image download from ${provider.displayName} did not finish within the ${Math.round(scope.timeoutMs / 1000)} s Timeout`, {
+			description: `The job finished and is paid for; the image is still at its link for a while (see imageUrl; ${provider.displayName} links expire). Fetch it from there (e.g. with an HTTP Request node), or raise "Timeout (Seconds)" in Options, rather than running the item again.`,
+		}),
+		1,
+	);
 }
 
 /**
@@ -204,6 +222,8 @@ export async function inputImageUrl(
 		if (provider.imageUrlAs !== 'bytes') return image.url;
 		const bytes = await downloadInputImage(scope.ctx, image.url, {
 			signal: scope.signal,
+			deadline: scope.deadline,
+			onDeadline: () => new FluxError('download', `the download did not finish within the ${Math.round(scope.timeoutMs / 1000)} s Timeout`),
 			plainHttpOrigin: session.plainHttpOrigin,
 			internalHostsAllowed: session.internalHostsAllowed,
 			maxBytes: request.options.maxImageBytes,

@@ -3,7 +3,7 @@ import { RESULT_INPUT } from '../parameters/table';
 import { ParameterError } from '../parameters/validation';
 import type { ProviderErrorContext } from '../transport/errors';
 import { readJson, REQUEST_TIMEOUT_MS, send } from '../transport/http';
-import type { PollStep } from './polling';
+import { jobLimits, type PollStep } from './polling';
 import type { JobScope, StatusOnce } from './types';
 
 /**
@@ -56,5 +56,5 @@ export async function getStatusJson(
 	timeoutMs: number,
 	what: string,
 ): Promise<Record<string, unknown>> {
-	return readJson(errors, await send(scope.ctx, errors, { method: 'GET', url, purpose: 'status', credentialType, signal: scope.signal, timeoutMs }), what);
+	return readJson(errors, await send(scope.ctx, errors, { method: 'GET', url, purpose: 'status', credentialType, ...jobLimits(scope), timeoutMs }), what);
 }

@@ -1,6 +1,6 @@
 import { clock } from '../shared/clock';
 import { FluxError } from '../transport/errors';
-import { REQUEST_TIMEOUT_MS } from '../transport/http';
+import { REQUEST_TIMEOUT_MS, type HttpCall } from '../transport/http';
 import type { JobScope } from './types';
 
 /**
@@ -9,6 +9,14 @@ import type { JobScope } from './types';
  */
 export function jobTimeout(scope: JobScope): FluxError {
 	return new FluxError('timeout', `The job did not finish within ${Math.round(scope.timeoutMs / 1000)} seconds`);
+}
+
+/**
+ * What bounds every request of a job: the execution's cancel and the job's deadline, past which no
+ * request, body read or retry wait runs (it fails with the job's timeout).
+ */
+export function jobLimits(scope: JobScope): Pick<HttpCall, 'signal' | 'deadline' | 'onDeadline'> {
+	return { signal: scope.signal, deadline: scope.deadline, onDeadline: () => jobTimeout(scope) };
 }
 
 /** Longest wait between two status requests, so a failed job is noticed promptly. */

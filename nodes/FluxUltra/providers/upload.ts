@@ -1,5 +1,6 @@
 import type { ProviderErrorContext } from '../transport/errors';
 import { send } from '../transport/http';
+import { jobLimits } from './polling';
 import type { ImageBytes, JobScope } from './types';
 
 /** Time allowed to send one input image to a provider's storage. */
@@ -14,6 +15,6 @@ export async function putPresigned(scope: JobScope, errors: ProviderErrorContext
 		body: image.bytes,
 		headers: { 'content-type': image.mimeType },
 		timeoutMs: UPLOAD_TIMEOUT_MS,
-		signal: scope.signal,
+		...jobLimits(scope),
 	});
 }

@@ -27,7 +27,17 @@ export interface HttpCall {
 	body?: Buffer;
 	headers?: Record<string, string>;
 	timeoutMs?: number;
+	/** The execution's cancel signal: aborting it stops the request at once, mid-body included. */
 	signal?: AbortSignal;
+	/**
+	 * The job's deadline (clock time): the request, its body and every retry and backoff wait
+	 * (Retry-After included) end there. A streamed body (a download, fal's SSE) lives until it.
+	 */
+	deadline?: number;
+	/** The error once the deadline has passed (the job's timeout); a network timeout otherwise. */
+	onDeadline?: () => FluxError;
+	/** Accept a JSON answer up to BODY_MAX (fal's sync-mode result, images inline) instead of JSON_MAX. */
+	largeBody?: boolean;
 	/** Hand a successful body over as it arrives (a download), instead of buffering it. */
 	stream?: boolean;
 	/**
@@ -50,6 +60,15 @@ export interface HttpResponse {
 	body: Buffer;
 	/** With `stream`, a successful body as it arrives. */
 	stream?: ByteStream;
+	/**
+	 * With `stream`: aborts the request (n8n's axios then closes the socket and fails the stream).
+	 * Ending a streamed body early goes through this, never through `stream.destroy()` alone: the
+	 * stream n8n 2.x hands over is a `Readable.from` wrapper whose destroy() neither settles a pending
+	 * read nor closes the socket.
+	 */
+	abort?: (reason?: Error) => void;
+	/** With `stream`: aborts when the request ends early (deadline, cancel, `abort`); race reads against it. */
+	signal?: AbortSignal;
 	attempts: number;
 }
 
@@ -67,39 +86,144 @@ function isByteStream(value: unknown): value is ByteStream {
 /** Longest error body read from a streamed answer: enough for any provider message. */
 const ERROR_BODY_MAX = 64 * 1024;
 
-/** Longest JSON answer read (a result with inline sync-mode images is the largest). */
-const BODY_MAX = 256 * 1024 * 1024;
+/**
+ * Longest submit, status, cancel or upload answer read, after decompression. Real ones are a few KB
+ * (a fal status is under 1 KB, a BFL or Runflow status a few hundred bytes); the largest is a
+ * Replicate prediction, which echoes its input, and so an input image of up to 1 MB sent inline as
+ * a data URI (1.4 MB of base64). 8 MB is well above that, and small enough that a hostile answer
+ * (1 GB, or a gzip bomb) costs a few MB, not hundreds.
+ */
+export const JSON_MAX = 8 * 1024 * 1024;
+
+/** Longest JSON answer read where fal's sync mode puts every image inline in the result. */
+export const BODY_MAX = 256 * 1024 * 1024;
+
+/** A body larger than its purpose allows: the request is aborted, the answer refused. */
+export function tooLargeError(max: number): Error {
+	return Object.assign(new Error(`an answer larger than ${Math.round(max / 1048576)} MB`), { code: 'ERR_FR_BODY_TOO_LARGE', max });
+}
+
+/** A promise that rejects with `signal`'s reason when it aborts; `off` detaches it. */
+function abortedBy(signal: AbortSignal): { promise: Promise<never>; off(): void } {
+	let onAbort: () => void = () => undefined;
+	const promise = new Promise<never>((_, reject) => {
+		onAbort = () => reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
+		if (signal.aborted) onAbort();
+		else signal.addEventListener('abort', onAbort, { once: true });
+	});
+	promise.catch(() => undefined);
+	return { promise, off: () => signal.removeEventListener('abort', onAbort) };
+}
 
 /**
- * Reads a body whole, but for no longer than `timeoutMs` of real time: past that the stream is
- * destroyed and the read fails with ETIMEDOUT. n8n's request timeout cannot be relied on for this:
- * with `disableFollowRedirect` (every signed call) axios stops timing once headers have arrived.
+ * A stream's chunks, each read raced against `signal`: the read settles when the signal aborts even
+ * if the stream never settles it (n8n 2.x's `Readable.from` wrapper around a stalled socket).
  */
-async function readBody(stream: ByteStream, max: number, timeoutMs: number): Promise<Buffer> {
-	const stop = new AbortController();
-	let expired = false;
-	void clock.ioTimer(timeoutMs, stop.signal).then(() => {
-		if (stop.signal.aborted) return;
-		expired = true;
-		stream.destroy(timeoutError(timeoutMs));
-	});
+export async function* chunksUntil(stream: ByteStream, signal: AbortSignal): AsyncGenerator<Buffer> {
+	const iterator = (stream as unknown as AsyncIterable<Buffer | string>)[Symbol.asyncIterator]();
+	const aborted = abortedBy(signal);
+	try {
+		for (;;) {
+			const next = iterator.next();
+			next.catch(() => undefined);
+			const { value, done } = await Promise.race([next, aborted.promise]);
+			if (done) return;
+			yield Buffer.isBuffer(value) ? value : Buffer.from(value as string);
+		}
+	} finally {
+		aborted.off();
+	}
+}
+
+/**
+ * Reads a body whole, up to `max` bytes, for as long as `limit` allows: the limit's signal ends the
+ * read (and, aborted, the request and its socket). Past `max` the request is aborted too, and the
+ * read fails, or, with `truncate` (an error answer, of which the start is enough), ends there.
+ */
+async function readBody(stream: ByteStream, max: number, limit: RequestLimit, truncate: boolean): Promise<Buffer> {
 	const chunks: Buffer[] = [];
 	let size = 0;
-	try {
-		for await (const chunk of stream) {
-			const piece = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string);
-			chunks.push(piece.subarray(0, Math.max(0, max - size)));
-			size += piece.length;
-			if (size >= max) break;
+	for await (const piece of chunksUntil(stream, limit.signal)) {
+		if (size + piece.length > max) {
+			const error = tooLargeError(max);
+			limit.abort(error);
+			if (!truncate) throw error;
+			chunks.push(piece.subarray(0, max - size));
+			break;
 		}
-	} catch (error) {
-		throw expired ? timeoutError(timeoutMs) : error;
-	} finally {
-		stop.abort();
-		stream.destroy();
+		size += piece.length;
+		chunks.push(piece);
 	}
-	if (expired) throw timeoutError(timeoutMs);
 	return Buffer.concat(chunks);
+}
+
+/**
+ * One request's life: its own AbortController, which n8n hands to axios (`abortSignal`), aborted by
+ * the execution's cancel (unless detached), by its timer (the per-request timeout, and never later
+ * than the job's deadline), or by the caller. Aborting it is what makes n8n's axios close the socket
+ * and fail the body stream, on n8n 1.x and 2.x alike. `done()` releases the timer and the listener.
+ */
+class RequestLimit {
+	private readonly controller = new AbortController();
+	private timerStop = new AbortController();
+	private expiredAfter?: number;
+	private readonly parent?: AbortSignal;
+	private readonly onParent = () => this.controller.abort(new Error('The execution was cancelled'));
+
+	constructor(parent: AbortSignal | undefined, private readonly deadline: number | undefined) {
+		if (parent) {
+			this.parent = parent;
+			if (parent.aborted) this.onParent();
+			else parent.addEventListener('abort', this.onParent, { once: true });
+		}
+	}
+
+	get signal(): AbortSignal {
+		return this.controller.signal;
+	}
+
+	/** Whether the timer (not a cancel or the caller) ended the request. */
+	get expired(): boolean {
+		return this.expiredAfter !== undefined;
+	}
+
+	/** Whether the execution's cancel ended the request. */
+	get cancelled(): boolean {
+		return !!this.parent?.aborted && !this.expired;
+	}
+
+	/** Arms the timer for `timeoutMs` of real time, but no later than the deadline; re-arming replaces it. */
+	arm(timeoutMs: number | undefined): void {
+		this.timerStop.abort();
+		const stop = new AbortController();
+		this.timerStop = stop;
+		const untilDeadline = this.deadline === undefined ? undefined : this.deadline - clock.now();
+		const ms = Math.min(timeoutMs ?? Infinity, untilDeadline ?? Infinity);
+		if (ms === Infinity) return;
+		void clock.ioTimer(Math.max(0, ms), stop.signal).then(() => {
+			if (stop.signal.aborted || this.controller.signal.aborted) return;
+			this.expiredAfter = ms;
+			this.controller.abort(timeoutError(ms));
+		});
+	}
+
+	abort(reason?: Error): void {
+		if (!this.controller.signal.aborted) this.controller.abort(reason ?? new Error('aborted'));
+		this.done();
+	}
+
+	done(): void {
+		this.timerStop.abort();
+		this.parent?.removeEventListener('abort', this.onParent);
+	}
+
+	/** What a failed request throws: a timeout, or the cancel, whatever axios made of the abort. */
+	failure(error: unknown): unknown {
+		if (this.expired) return timeoutError(this.expiredAfter!);
+		if (this.cancelled) return Object.assign(new Error('The execution was cancelled'), { name: 'AbortError' });
+		const reason = this.controller.signal.aborted ? (this.controller.signal.reason as unknown) : undefined;
+		return (reason as { code?: string } | undefined)?.code === 'ERR_FR_BODY_TOO_LARGE' ? reason : error;
+	}
 }
 
 /** A request that ran out of time, shaped like a socket error so the retry rules apply to it. */
@@ -214,52 +338,92 @@ async function invoke(ctx: IExecuteFunctions, call: HttpCall): Promise<Omit<Http
 	} else if (call.body) {
 		body = call.body;
 	}
+	const timeoutMs = call.timeoutMs ?? REQUEST_TIMEOUT_MS;
+	const limit = new RequestLimit(call.detached ? undefined : call.signal, call.deadline);
+	// Headers and a buffered body: the per-request timeout, never past the deadline.
+	limit.arm(timeoutMs);
 	const options: IHttpRequestOptions = {
 		method: call.method,
 		url: call.url,
 		headers,
 		body,
-		// Always a stream, read here under a watchdog (see readBody); a download is handed on as is.
+		// Always a stream, read here under the request's limit (see readBody); a download is handed on as is.
 		encoding: 'stream',
 		json: false,
 		returnFullResponse: true,
 		ignoreHttpStatusErrors: true,
-		timeout: call.timeoutMs ?? REQUEST_TIMEOUT_MS,
-		abortSignal: call.signal,
+		timeout: timeoutMs,
+		abortSignal: limit.signal,
 	};
 	if (call.credentialType || call.manualRedirect) {
 		// A signed call is never redirected: a 3xx from the API host could otherwise carry the key
 		// to another host (n8n re-sends credentials on cross-origin redirects by default). A download
 		// checks each hop itself. n8n turns this into axios `maxRedirects: 0`, which also drops the
-		// request timeout once headers have arrived: streamed bodies are watched by their callers.
+		// request timeout once headers have arrived: bodies are ended by the request's limit.
 		options.disableFollowRedirect = true;
 		options.sendCredentialsOnCrossOriginRedirect = false;
 	}
-	const response = (
-		call.credentialType
-			? await ctx.helpers.httpRequestWithAuthentication.call(
-					call.detached ? detachedContext(ctx) : ctx,
-					call.credentialType,
-					options,
-					await signingOptions(ctx, call.credentialType),
-				)
-			: await ctx.helpers.httpRequest(options)
-	) as IDataObject;
+	let response: IDataObject;
+	try {
+		response = (
+			call.credentialType
+				? // Sent from a context without getExecutionCancelSignal, so that n8n keeps this request's
+					// own signal (which carries the cancel too) instead of putting the execution's in its place.
+					await ctx.helpers.httpRequestWithAuthentication.call(
+						signingContext(ctx),
+						call.credentialType,
+						options,
+						await signingOptions(ctx, call.credentialType),
+					)
+				: await ctx.helpers.httpRequest(options)
+		) as IDataObject;
+	} catch (error) {
+		limit.done();
+		throw limit.failure(error);
+	}
 	const status = Number(response.statusCode ?? response.status ?? 0);
 	const responseHeaders = lowerHeaders(response.headers);
 	const ok = status >= 200 && status < 300;
-	if (!isByteStream(response.body)) return { status, headers: responseHeaders, body: toBuffer(response.body) };
-	if (call.stream && ok) return { status, headers: responseHeaders, body: Buffer.alloc(0), stream: response.body };
-	const timeoutMs = call.timeoutMs ?? REQUEST_TIMEOUT_MS;
-	return { status, headers: responseHeaders, body: await readBody(response.body, ok ? BODY_MAX : ERROR_BODY_MAX, timeoutMs) };
+	if (!isByteStream(response.body)) {
+		limit.done();
+		return { status, headers: responseHeaders, body: toBuffer(response.body) };
+	}
+	const stream = response.body;
+	if (call.stream && ok) {
+		// The body lives until the deadline (or a cancel, or the caller's abort), then the request is
+		// aborted, which closes the socket. Read to its end, the limit is released.
+		limit.arm(undefined);
+		const release = () => limit.done();
+		stream.once('end', release);
+		stream.once('error', release);
+		stream.once('close', release);
+		return {
+			status,
+			headers: responseHeaders,
+			body: Buffer.alloc(0),
+			stream,
+			abort: (reason?: Error) => limit.abort(reason),
+			signal: limit.signal,
+		};
+	}
+	const max = !ok ? ERROR_BODY_MAX : call.largeBody ? BODY_MAX : JSON_MAX;
+	try {
+		return { status, headers: responseHeaders, body: await readBody(stream, max, limit, !ok) };
+	} catch (error) {
+		limit.abort();
+		throw limit.failure(error);
+	} finally {
+		limit.done();
+	}
 }
 
 /**
- * The context a detached signed request is sent from: n8n's httpRequestWithAuthentication replaces
- * the request's abort signal with `this.getExecutionCancelSignal()` when `this` has that method
- * (n8n-core request-helpers/authentication.js), so this one does not.
+ * The context every signed request is sent from: n8n's httpRequestWithAuthentication replaces the
+ * request's abort signal with `this.getExecutionCancelSignal()` when `this` has that method
+ * (n8n-core 1.x request-helper-functions.js and 2.x request-helpers/authentication.js), so this one
+ * does not, and the request's own signal (deadline and cancel combined) reaches axios.
  */
-function detachedContext(ctx: IExecuteFunctions): IExecuteFunctions {
+function signingContext(ctx: IExecuteFunctions): IExecuteFunctions {
 	return {
 		getCredentials: ctx.getCredentials.bind(ctx),
 		getNode: ctx.getNode.bind(ctx),
@@ -302,6 +466,7 @@ export async function send(
 	let waited = 0;
 	for (let attempt = 1; ; attempt++) {
 		if (call.signal?.aborted && !call.detached) throw cancelledError();
+		if (call.deadline !== undefined && clock.now() >= call.deadline) throw deadlineError(provider, call);
 		let delay: number | undefined;
 		let failure: FluxError;
 		let response: Omit<HttpResponse, 'attempts'> | undefined;
@@ -331,6 +496,7 @@ export async function send(
 		} else {
 			if (isAbort(thrown, call.signal)) throw cancelledError();
 			const code = errorCode(thrown) ?? 'connection error';
+			if (code === 'ERR_FR_BODY_TOO_LARGE') throw tooLargeAnswer(provider, call, thrown, sentAt);
 			const neverSent = NOT_SENT_CODES.has(code);
 			if (TRANSIENT_CODES.has(code) && (call.purpose !== 'submit' || neverSent)) delay = backoffMs(policy, attempt);
 			failure =
@@ -350,9 +516,33 @@ export async function send(
 			}
 			throw failure;
 		}
+		// No wait runs past the job's deadline: a retry that could only start after it is not made.
+		if (call.deadline !== undefined && clock.now() + delay! >= call.deadline) {
+			throw call.purpose === 'submit' ? failure : deadlineError(provider, call);
+		}
 		waited += delay!;
 		await clock.sleep(delay!, call.signal);
 	}
+}
+
+/** The deadline passed: the job's timeout when the caller gave one, a network timeout otherwise. */
+function deadlineError(provider: ProviderErrorContext, call: HttpCall): FluxError {
+	return (
+		call.onDeadline?.() ??
+		new FluxError('network', `No complete answer from ${provider.providerName} before the deadline`, {
+			description: 'Raise "Timeout (Seconds)" in Options, or try again later.',
+		})
+	);
+}
+
+/** An answer over its purpose's size cap: read no further, and said so (a submit's job may exist). */
+function tooLargeAnswer(provider: ProviderErrorContext, call: HttpCall, thrown: unknown, sentAt: number): FluxError {
+	const max = Number((thrown as { max?: number }).max ?? JSON_MAX);
+	const size = `larger than ${Math.round(max / 1048576)} MB`;
+	if (call.purpose === 'submit') return maybeSubmitted(provider, `an answer ${size}`, sentAt);
+	return new FluxError('bad_response', `${provider.providerName} sent an answer ${size}`, {
+		description: `No ${provider.providerName} answer of this kind is that large, so it was not read further. Try again; if it persists, check the API base URL in the "${provider.credentialName}" credential (a proxy may be answering).`,
+	});
 }
 
 function cancelledError(): FluxError {

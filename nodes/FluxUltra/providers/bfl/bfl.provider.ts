@@ -11,7 +11,7 @@ import { baseUrlFromCredential, internalHostsAllowedBy, plainHttpOriginOf } from
 import { buildInput, fieldsFor } from '../fields';
 import { asRecord, asString, type Json } from '../../shared/json';
 import { getStatusJson, lookupLink, readStatusOnce } from '../lookup';
-import { jobTimeout, Pacer, pollUntilDone, type PollStep } from '../polling';
+import { jobLimits, jobTimeout, Pacer, pollUntilDone, type PollStep } from '../polling';
 import { reportedCostUsd } from '../reportedCost';
 import type { CancelOutcome, FluxProvider, ImageBytes, JobResult, JobScope, ProviderSession, StatusOnce, SubmittedJob } from '../types';
 import { BFL, BFL_CREDIT_USD, BFL_FIELDS, BFL_FINETUNE_FIELDS, BFL_PRICE_USD, bflPollDelayMs, type BflRegion } from './bfl.constants';
@@ -106,7 +106,7 @@ class BflSession implements ProviderSession {
 				purpose: 'submit',
 				credentialType: CREDENTIAL,
 				json: toBflInput(request, imageBase64),
-				signal: scope.signal,
+				...jobLimits(scope),
 			}),
 			'submit response',
 		);

@@ -6,12 +6,12 @@ import type { JobRequest } from '../../parameters/validation';
 import { executionCredentials } from '../../transport/credentials';
 import { FluxError, type ProviderErrorContext } from '../../transport/errors';
 import { secretScrubber } from '../../transport/redact';
-import { readJson, REQUEST_TIMEOUT_MS, send, type ByteStream, type HttpResponse } from '../../transport/http';
+import { chunksUntil, readJson, REQUEST_TIMEOUT_MS, send, type ByteStream, type HttpResponse } from '../../transport/http';
 import type { CancelOutcome, FluxProvider, ImageBytes, JobResult, JobScope, ProviderSession, StatusOnce, SubmittedJob } from '../types';
 import { baseUrlFromCredential, internalHostsAllowedBy, plainHttpOriginOf } from '../baseUrl';
 import { buildInput } from '../fields';
 import { getStatusJson, lookupLink, onOrigin, readStatusOnce } from '../lookup';
-import { jobTimeout, Pacer, pollUntilDone, type PollStep } from '../polling';
+import { jobLimits, jobTimeout, Pacer, pollUntilDone, type PollStep } from '../polling';
 import { putPresigned } from '../upload';
 import { FAL, FAL_FIELDS, FAL_PRICE_USD, pollDelayMs } from './fal.constants';
 import { isModeration, parseFalError } from './fal.errors';
@@ -76,7 +76,7 @@ class FalSession implements ProviderSession {
 				purpose: 'upload',
 				credentialType: CREDENTIAL,
 				json: { content_type: image.mimeType, file_name: image.fileName },
-				signal: scope.signal,
+				...jobLimits(scope),
 			}),
 			'upload slot',
 		);
@@ -103,7 +103,7 @@ class FalSession implements ProviderSession {
 			purpose: 'submit',
 			credentialType: CREDENTIAL,
 			json: toFalInput(request, imageUrl),
-			signal: scope.signal,
+			...jobLimits(scope),
 		});
 		const body = readJson(errors, response, 'submit response');
 		const requestId = body.request_id;
@@ -176,7 +176,7 @@ class FalSession implements ProviderSession {
 					purpose: 'status',
 					credentialType: CREDENTIAL,
 					headers: { accept: 'text/event-stream' },
-					signal: scope.signal,
+					...jobLimits(scope),
 					stream: true,
 					timeoutMs: Math.min(REQUEST_TIMEOUT_MS, remaining),
 				},
@@ -191,18 +191,19 @@ class FalSession implements ProviderSession {
 			return undefined;
 		}
 		const stream = opened.stream;
-		if (!stream || !(opened.headers['content-type'] ?? '').includes('text/event-stream')) {
-			stream?.destroy();
+		if (!stream || !opened.abort || !opened.signal || !(opened.headers['content-type'] ?? '').includes('text/event-stream')) {
+			opened.abort?.();
 			this.streamWorks = false;
 			return undefined;
 		}
 		this.streamWorks = true;
+		const abort = opened.abort;
 
+		// The request itself ends at the job's deadline and at the execution's cancel (its signal).
+		// This watch adds the idle check, and ends it on the job's clock too (a virtual one in tests).
 		let lastEvent = clock.now();
 		let ended: 'deadline' | 'idle' | undefined;
 		const watch = new AbortController();
-		const onCancel = () => stream.destroy();
-		scope.signal?.addEventListener('abort', onCancel, { once: true });
 		void (async () => {
 			while (!watch.signal.aborted) {
 				const due = Math.min(scope.deadline, lastEvent + FAL.statusStreamIdleMs);
@@ -211,12 +212,12 @@ class FalSession implements ProviderSession {
 				if (clock.now() >= scope.deadline) ended = 'deadline';
 				else if (clock.now() >= lastEvent + FAL.statusStreamIdleMs) ended = 'idle';
 				if (ended) {
-					stream.destroy();
+					abort();
 					return;
 				}
 			}
 		})();
-		const outcome = await readEvents(stream, (event) => {
+		const outcome = await readEvents(stream, opened.signal, (event) => {
 			lastEvent = clock.now();
 			// A job that finishes after its deadline is not taken as if it were on time.
 			if (clock.now() > scope.deadline) return timeoutError(scope);
@@ -227,8 +228,8 @@ class FalSession implements ProviderSession {
 			.catch(() => undefined)
 			.finally(() => {
 				watch.abort();
-				scope.signal?.removeEventListener('abort', onCancel);
-				stream.destroy();
+				// Closes the socket, whatever the stream does (a finished stream's request is released already).
+				abort();
 			});
 		if (scope.signal?.aborted) throw new FluxError('cancelled', 'The execution was cancelled');
 		if (ended === 'deadline' || clock.now() >= scope.deadline) throw timeoutError(scope);
@@ -259,7 +260,9 @@ class FalSession implements ProviderSession {
 			url: job.links.result,
 			purpose: 'result',
 			credentialType: CREDENTIAL,
-			signal: scope.signal,
+			...jobLimits(scope),
+			// With sync mode, fal puts every image in this answer as a data URI: the one large answer.
+			largeBody: true,
 		});
 		const body = readJson(errors, response, 'result');
 		if (!Array.isArray(body.images) || body.images.length === 0) {
@@ -319,35 +322,73 @@ function unknownStatus(status: unknown): FluxError {
 const FINAL_KINDS = new Set(['cancelled', 'timeout', 'moderation', 'job_failed', 'bad_response']);
 
 /**
+ * Longest server-sent event accepted: fal's status events are well under 1 KB (logs are not asked
+ * for). A stream that sends more without a blank line is not fal's status stream; polling takes over.
+ */
+const SSE_EVENT_MAX = 1024 * 1024;
+
+/**
  * Reads server-sent events (`data: {json}` blocks separated by a blank line) and hands each JSON
  * object to `onEvent` until it returns something: that is the result. Undefined if the stream ends
- * first.
+ * first. Each chunk is scanned once (with the three characters before it), reads
+ * end when `signal` aborts, and a block over SSE_EVENT_MAX ends the stream.
  */
-async function readEvents<T>(stream: ByteStream, onEvent: (event: Record<string, unknown>) => T | undefined): Promise<T | undefined> {
-	let pending = '';
-	for await (const chunk of stream) {
-		pending += (Buffer.isBuffer(chunk) ? chunk.toString('utf8') : String(chunk)).replace(/\r\n/g, '\n');
-		for (let end = pending.indexOf('\n\n'); end >= 0; end = pending.indexOf('\n\n')) {
-			const block = pending.slice(0, end);
-			pending = pending.slice(end + 2);
-			const data = block
-				.split('\n')
-				.filter((line) => line.startsWith('data:'))
-				.map((line) => line.slice(5).trim())
-				.join('\n');
-			if (!data) continue;
-			let event: unknown;
-			try {
-				event = JSON.parse(data);
-			} catch {
-				continue;
-			}
-			if (!event || typeof event !== 'object') continue;
-			const result = onEvent(event as Record<string, unknown>);
+async function readEvents<T>(
+	stream: ByteStream,
+	signal: AbortSignal,
+	onEvent: (event: Record<string, unknown>) => T | undefined,
+): Promise<T | undefined> {
+	const decoder = new TextDecoder();
+	/** The current block so far, as received (joined only once the block is complete). */
+	let parts: string[] = [];
+	let size = 0;
+	/** The block's last three characters: a blank line may straddle two chunks. */
+	let tail = '';
+	for await (const chunk of chunksUntil(stream, signal)) {
+		let text = decoder.decode(chunk, { stream: true });
+		for (;;) {
+			const end = blockEnd(tail + text);
+			if (!end) break;
+			// Where the block ends, counted in `text` (negative: inside the tail, i.e. the parts).
+			const cut = end.at - tail.length;
+			const joined = parts.join('');
+			const block = cut >= 0 ? joined + text.slice(0, cut) : joined.slice(0, joined.length + cut);
+			text = text.slice(cut + end.length);
+			parts = [];
+			size = 0;
+			tail = '';
+			const result = handleBlock(block, onEvent);
 			if (result !== undefined) return result;
 		}
+		parts.push(text);
+		size += text.length;
+		if (size > SSE_EVENT_MAX) throw new Error('server-sent event too long');
+		tail = (tail + text).slice(-3);
 	}
 	return undefined;
+}
+
+/** The first blank line (`\n\n`, `\r\n\r\n`, `\r\r`) in `text`. */
+function blockEnd(text: string): { at: number; length: number } | undefined {
+	const match = /\r\n\r\n|\n\n|\r\r/.exec(text);
+	return match ? { at: match.index, length: match[0].length } : undefined;
+}
+
+function handleBlock<T>(block: string, onEvent: (event: Record<string, unknown>) => T | undefined): T | undefined {
+	const data = block
+		.split(/\r\n|\n|\r/)
+		.filter((line) => line.startsWith('data:'))
+		.map((line) => line.slice(5).trim())
+		.join('\n');
+	if (!data) return undefined;
+	let event: unknown;
+	try {
+		event = JSON.parse(data);
+	} catch {
+		return undefined;
+	}
+	if (!event || typeof event !== 'object') return undefined;
+	return onEvent(event as Record<string, unknown>);
 }
 
 function withQuery(url: string, key: string, value: string): string {

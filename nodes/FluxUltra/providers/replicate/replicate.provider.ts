@@ -12,7 +12,7 @@ import { baseUrlFromCredential, internalHostsAllowedBy, plainHttpOriginOf } from
 import { buildInput } from '../fields';
 import { asRecord, asString, type Json } from '../../shared/json';
 import { getStatusJson, lookupLink, onOrigin, readStatusOnce } from '../lookup';
-import { jobTimeout, Pacer, pollUntilDone, type PollStep } from '../polling';
+import { jobLimits, jobTimeout, Pacer, pollUntilDone, type PollStep } from '../polling';
 import { UPLOAD_TIMEOUT_MS } from '../upload';
 import type { CancelOutcome, FluxProvider, ImageBytes, JobResult, JobScope, ProviderSession, ResultImage, StatusOnce, SubmittedJob } from '../types';
 import { REPLICATE, REPLICATE_FIELDS, REPLICATE_NO_FINETUNE, REPLICATE_PRICE_USD, replicatePollDelayMs } from './replicate.constants';
@@ -127,7 +127,7 @@ class ReplicateSession implements ProviderSession {
 				body: multipartFile(image, boundary),
 				headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
 				timeoutMs: UPLOAD_TIMEOUT_MS,
-				signal: scope.signal,
+				...jobLimits(scope),
 			}),
 			'file upload',
 		);
@@ -155,7 +155,7 @@ class ReplicateSession implements ProviderSession {
 				purpose: 'submit',
 				credentialType: CREDENTIAL,
 				json: toReplicateBody(request, imageUrl),
-				signal: scope.signal,
+				...jobLimits(scope),
 			}),
 			'prediction',
 		);

@@ -13,7 +13,7 @@ import { baseUrlFromCredential, internalHostsAllowedBy, plainHttpOriginOf } from
 import { buildInput } from '../fields';
 import { asNumber, asRecord, asString, type Json } from '../../shared/json';
 import { getStatusJson, lookupLink, onOrigin, readStatusOnce } from '../lookup';
-import { jobTimeout, Pacer, pollUntilDone, type PollStep } from '../polling';
+import { jobLimits, jobTimeout, Pacer, pollUntilDone, type PollStep } from '../polling';
 import { reportedCostUsd } from '../reportedCost';
 import { putPresigned } from '../upload';
 import type { CancelOutcome, FluxProvider, ImageBytes, JobResult, JobScope, ProviderSession, ResultImage, StatusOnce, SubmittedJob } from '../types';
@@ -120,7 +120,7 @@ class RunflowSession implements ProviderSession {
 				purpose: 'upload',
 				credentialType: CREDENTIAL,
 				json: { filename: image.fileName, mime_type: image.mimeType, size_bytes: image.bytes.length },
-				signal: scope.signal,
+				...jobLimits(scope),
 			}),
 			'upload slot',
 		);
@@ -137,7 +137,7 @@ class RunflowSession implements ProviderSession {
 				purpose: 'upload',
 				credentialType: CREDENTIAL,
 				json: { folder_id: null },
-				signal: scope.signal,
+				...jobLimits(scope),
 			}),
 			'upload confirmation',
 		);
@@ -157,7 +157,7 @@ class RunflowSession implements ProviderSession {
 				purpose: 'submit',
 				credentialType: CREDENTIAL,
 				json: toRunflowBody(request, imageUrl, clientRef),
-				signal: scope.signal,
+				...jobLimits(scope),
 			}).catch((error: unknown) => ({ error }));
 			// A 404 "model not found" created nothing: the next form may be the one this account uses.
 			const notFound = 'error' in outcome && outcome.error instanceof FluxError && outcome.error.httpCode === 404;

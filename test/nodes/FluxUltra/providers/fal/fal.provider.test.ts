@@ -362,7 +362,18 @@ describe('fal.ai status stream (SSE)', () => {
  * An SSE status stream that only ever sends keep-alive comments, as fal does while a job waits in
  * its queue. Each comment moves the virtual clock by `everyMs`, as 15 real seconds would.
  */
-function keepAliveStream(clock: { advance(ms: number): void }, everyMs = 15_000, then?: Record<string, unknown>, afterMs = Infinity) {
+/**
+ * A status stream that sends a keep-alive comment whenever it is read, each moving the virtual
+ * clock `everyMs` on. `maxComments` stops it (silent, the socket left open) after that many: once
+ * the node has let go of the stream, a reader that keeps draining it must not move the clock on.
+ */
+function keepAliveStream(
+	clock: { advance(ms: number): void },
+	everyMs = 15_000,
+	then?: Record<string, unknown>,
+	afterMs = Infinity,
+	maxComments = Infinity,
+) {
 	let sent = 0;
 	let closed = false;
 	const stream = new Readable({
@@ -375,6 +386,7 @@ function keepAliveStream(clock: { advance(ms: number): void }, everyMs = 15_000,
 					this.push(`data: ${JSON.stringify(then)}\n\n`);
 					return;
 				}
+				if (sent >= maxComments) return;
 				sent++;
 				clock.advance(everyMs);
 				this.push(': keep-alive\n\n');
@@ -460,7 +472,8 @@ describe('fal.ai time limits on the status stream', () => {
 
 	it('falls back to polling when the stream stays quiet past the idle limit, and ends in time', async () => {
 		const clock = useVirtualClock();
-		const quiet = keepAliveStream(clock);
+		// Past the 60 s idle limit and no further: the poll that takes over must see the clock it set.
+		const quiet = keepAliveStream(clock, 15_000, undefined, Infinity, 6);
 		let polls = 0;
 		let polledAt = 0;
 		nock(QUEUE)
