@@ -68,7 +68,7 @@ describe('never pay twice: proxies, lying providers, hostile result lists (issue
 		fallback: ProviderId,
 		{ via, prompts = ['a lighthouse at dusk'], options = {}, numImages = 1 }: { via?: string; prompts?: string[]; options?: Record<string, unknown>; numImages?: number } = {},
 	) => {
-		const credentials: Record<string, unknown> = {};
+		const credentials: Record<string, Record<string, string>> = {};
 		for (const id of [primary, fallback]) credentials[CREDENTIAL[id]] = KEYS[CREDENTIAL[id]](id === primary && via ? via : mockOf(id));
 		return createHarness({
 			params: {

@@ -15,6 +15,7 @@ import { fallbackParameterName, NO_FALLBACK, providerById } from '../providers/r
 import type { FluxProvider, ProviderSession } from '../providers/types';
 import { FluxError } from '../transport/errors';
 import { redact } from '../transport/redact';
+import { safeToRunElsewhere } from '../transport/verdict';
 import { agentToolContinuesOnFail } from './agentTool';
 import { addCostHint, applySpendCap } from './cost';
 import { splitRequest, type JobPart } from './expand';
@@ -177,6 +178,9 @@ function errorItem(error: NodeApiError | NodeOperationError, cause: unknown, ite
 		if (cause.requestId) details.requestId = cause.requestId;
 		if (cause.imageUrl) details.imageUrl = cause.imageUrl;
 	}
+	// The verdict failover uses (transport/verdict.ts): true only when running the item on another
+	// node or provider cannot pay twice and may succeed.
+	details.safeToRunElsewhere = safeToRunElsewhere(cause);
 	if (cause instanceof ParameterError) {
 		details.kind = 'parameter';
 		details.field = cause.field;
