@@ -231,7 +231,7 @@ describe('never pay twice: proxies, lying providers, hostile result lists (issue
 	attack('5 hostile result list', 'a 1-image job answered with 2,000 images: one image item, one download, the cost of one image', async (context) => {
 		const proxy = await proxied('fal', { after: flood(2000), downloadDelayMs: 30 });
 		const price = listPriceUsd(falProvider, 'generate');
-		const [out] = await run('fal', 'runflow', { via: proxy.url, options: { maxParallelJobs: 2, maxCostPerRunUsd: price } });
+		const [out] = await run('fal', 'runflow', { via: proxy.url, options: { maxParallelJobs: 2, maxCostPerRun: price } });
 		const reported = out.reduce((sum, item) => sum + Number((item.json.cost as { usd?: number } | undefined)?.usd ?? 0), 0);
 		context.task.meta.figures = `items out: ${out.length}, downloads: ${proxy.downloads.total}, most at once: ${proxy.downloads.maxInFlight}, cost reported: $${reported} (cap $${price})`;
 

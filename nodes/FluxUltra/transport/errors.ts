@@ -31,7 +31,7 @@ export class FluxError extends Error {
 	readonly imageUrl?: string;
 	/** Set when the failure came before any job existed (input upload, or a submit provably refused). */
 	readonly noJob?: boolean;
-	/** Set when the provider accepted the cancel of a job that ran out of time: it will not finish. */
+	/** Set when the provider confirmed the cancel of a job that ran out of time: it will not finish (fal's 202 does not). */
 	readonly jobStopped?: boolean;
 
 	constructor(kind: ErrorKind, message: string, extra: FluxErrorExtra = {}) {
