@@ -3,7 +3,7 @@ import type { IDataObject, IExecuteFunctions, IHttpRequestMethods, IHttpRequestO
 import { clock } from '../helpers/clock';
 import { signingOptions } from './credentials';
 import { FluxError, errorFromResponse, type ProviderErrorContext } from './errors';
-import { answerNeverArrived, failureNeverArrived } from './verdict';
+import { answerNeverArrived, failureNeverArrived, NEVER_ARRIVED_CODES } from './verdict';
 
 /**
  * The one HTTP path of the package. Every provider call goes through `send`, which adds retries
@@ -138,9 +138,7 @@ const READ_RETRYABLE_STATUS = new Set([...RETRYABLE_STATUS, 500]);
 
 /** Connection errors worth another try for a request that may be sent twice (never-arrived ones included). */
 const TRANSIENT_CODES = new Set([
-	'ECONNREFUSED',
-	'ENOTFOUND',
-	'EAI_AGAIN',
+	...NEVER_ARRIVED_CODES,
 	'ECONNRESET',
 	'ECONNABORTED',
 	'ETIMEDOUT',
