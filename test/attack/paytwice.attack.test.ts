@@ -251,4 +251,26 @@ describe('never pay twice: proxies, lying providers, hostile result lists (issue
 		expect(proxy.downloads.total).toBe(3);
 		expect(proxy.downloads.maxInFlight).toBe(1);
 	});
+	attack('5 hostile result list', 'Get Result of a 2-image job answered with 2,000 images: two items, the cost of two', async (context) => {
+		const proxy = await proxied('fal', { after: flood(2000), downloadDelayMs: 20 });
+		const credentials = { falApi: KEYS.falApi(proxy.url) };
+		const [submitted] = await createHarness({
+			params: { provider: 'fal', operation: 'generate', prompt: 'a cape', imageSource: 'none', numImages: 2, outputFormat: 'png', waitForCompletion: false, options: {} },
+			items: [{ json: {} }],
+			credentials,
+		}).run();
+		await new Promise((done) => setTimeout(done, 400)); // the mock finishes a job in 100 ms
+		const [out] = await createHarness({
+			params: { provider: 'fal', operation: 'getResult', requestId: submitted[0].json.requestId, jobLinks: submitted[0].json.links, options: { maxParallelJobs: 2 } },
+			items: submitted,
+			credentials,
+		}).run();
+		const reported = out.reduce((sum, item) => sum + Number((item.json.cost as { usd?: number } | undefined)?.usd ?? 0), 0);
+		context.task.meta.figures = `items out: ${out.length}, downloads: ${proxy.downloads.total}, most at once: ${proxy.downloads.maxInFlight} (limit 2), cost reported: $${reported}`;
+
+		expect(out.map((i) => i.json.imageIndex)).toEqual([0, 1]);
+		expect(proxy.downloads.total).toBe(2);
+		expect(proxy.downloads.maxInFlight).toBeLessThanOrEqual(2);
+		expect(reported).toBeCloseTo(2 * listPriceUsd(falProvider, 'generate'), 6);
+	});
 });
