@@ -74,7 +74,7 @@ describe('fal.ai faults over real sockets', () => {
 		const seconds = (Date.now() - started) / 1000;
 
 		expect(out.map((i) => errorOf(i).kind ?? 'image')).toEqual(['image', 'image', 'timeout', 'image', 'image']);
-		expect(errorOf(out[2]).message).toBe('The job did not finish within 10 seconds; it was cancelled at fal.ai [item 1]');
+		expect(errorOf(out[2]).message).toBe('The job did not finish within 10 seconds; fal.ai took the cancel [item 1]');
 		expect(mock.counts.cancel - before.cancel).toBe(1);
 		expect(seconds).toBeGreaterThanOrEqual(10);
 		expect(seconds).toBeLessThan(13);

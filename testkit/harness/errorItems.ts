@@ -8,6 +8,8 @@ export interface ErrorJson {
 	field?: string;
 	httpCode?: number;
 	failover?: { from: string; reason: string };
+	/** The "safe to run elsewhere" verdict (transport/verdict.ts). */
+	safeToRunElsewhere?: boolean;
 }
 
 /** The error details of an item; empty for an image item (or an error item of the wrong shape). */

@@ -4,7 +4,7 @@ import { clock } from '../shared/clock';
 import { decodeDataUri, fetchResultImage, sniffImage, type ResultFile } from './downloads';
 import { downloadInputImage, loadInputBinary } from './inputImage';
 import { fileNameFor, imageJson } from './imageItems';
-import { IMAGE_INPUT } from '../parameters/table';
+import { IMAGE_INPUT, NUM_IMAGES_MAX } from '../parameters/table';
 import { ParameterError, type JobRequest } from '../parameters/validation';
 import type { CancelOutcome, FluxProvider, JobResult, JobScope, ProviderSession, ResultImage, SubmittedJob } from '../providers/types';
 import { FluxError } from '../transport/errors';
@@ -12,6 +12,7 @@ import { backoffMs, DEFAULT_RETRY, errorCode } from '../transport/http';
 import { imageCost } from './cost';
 import type { JobPart } from './expand';
 import { linkOnlyItem } from './linkOnly';
+import { runPool } from '../shared/pool';
 import { submittedItems } from './submitOnly';
 
 /**
@@ -58,20 +59,25 @@ export async function runJob(
 
 /**
  * Runs the steps before a job exists (input image, submit). A provider failure there created no
- * job — except `maybe_submitted`, whose answer was lost — and is marked so (failover relies on it).
+ * job and is marked so (the "safe to run elsewhere" verdict relies on it) — except
+ * `maybe_submitted`, whose answer was lost, and `bad_response`, an answer (a 2xx to the submit
+ * among them) the node could not read: the job may exist.
  */
 async function beforeJob<T>(steps: () => Promise<T>): Promise<T> {
 	try {
 		return await steps();
 	} catch (error) {
-		throw error instanceof FluxError && error.kind !== 'maybe_submitted' ? error.with({ noJob: true }) : error;
+		const mayExist = error instanceof FluxError && (error.kind === 'maybe_submitted' || error.kind === 'bad_response');
+		throw error instanceof FluxError && !mayExist ? error.with({ noJob: true }) : error;
 	}
 }
 
 /**
- * A finished job's images as output items: each downloaded and stored as it arrives, all at once.
- * `at` places them among their item's images and names the input item they answer (for {item});
- * the output items are paired with `scope.itemIndex`.
+ * A finished job's images as output items: at most as many as the job asked for (a provider
+ * answer listing more is cut to that: nothing more was paid for, and the rest would be downloads,
+ * items and cost no one asked for), each downloaded and stored as it arrives, at most Max Parallel
+ * Jobs at once. `at` places them among their item's images and names the input item they answer
+ * (for {item}); the output items are paired with `scope.itemIndex`.
  */
 export async function emitImages(
 	scope: JobScope,
@@ -83,39 +89,68 @@ export async function emitImages(
 ): Promise<INodeExecutionData[]> {
 	const { ctx, itemIndex } = scope;
 	const { firstImage } = at;
-	return await Promise.all(
-		result.images.map(async (image, index): Promise<INodeExecutionData> => {
-			const fileName = (extension: string) =>
-				fileNameFor(
-					request.options.fileName,
-					{ requestId: result.requestId, index: firstImage + index + 1, item: at.item + 1, seed: result.seed },
-					extension,
-				);
-			const cost = imageCost(provider, request, result);
-			const imageIndex = firstImage + index;
-			if (!request.options.downloadImage && !image.url.startsWith('data:')) {
-				return linkOnlyItem({ providerId: provider.id, request, result, image, imageIndex, imageCount: at.imageCount, itemIndex, fileName, cost });
-			}
-			const { file, binary } = await storeImage(ctx, provider, session, scope, request, image, fileName);
-			return {
-				json: imageJson({
-					providerId: provider.id,
-					request,
-					result,
-					image,
-					imageIndex,
-					imageCount: at.imageCount,
-					kind: file.kind,
-					size: file.size,
-					fileName: binary.fileName ?? fileName(file.kind.extension),
-					fileSize: file.bytesRead(),
-					cost,
-				}),
-				binary: { [request.options.binaryPropertyOutput]: binary },
-				pairedItem: { item: itemIndex },
-			};
-		}),
+	const taken = result.images.slice(0, imagesAsked(provider, request, at));
+	const kept: JobResult = taken.length < result.images.length ? { ...result, images: taken } : result;
+	const one = async (index: number): Promise<INodeExecutionData> => {
+		const image = taken[index];
+		const fileName = (extension: string) =>
+			fileNameFor(
+				request.options.fileName,
+				{ requestId: kept.requestId, index: firstImage + index + 1, item: at.item + 1, seed: kept.seed },
+				extension,
+			);
+		const cost = imageCost(provider, request, kept);
+		const imageIndex = firstImage + index;
+		if (!request.options.downloadImage && !image.url.startsWith('data:')) {
+			return linkOnlyItem({ providerId: provider.id, request, result: kept, image, imageIndex, imageCount: at.imageCount, itemIndex, fileName, cost });
+		}
+		const { file, binary } = await storeImage(ctx, provider, session, scope, request, image, fileName);
+		return {
+			json: imageJson({
+				providerId: provider.id,
+				request,
+				result: kept,
+				image,
+				imageIndex,
+				imageCount: at.imageCount,
+				kind: file.kind,
+				size: file.size,
+				fileName: binary.fileName ?? fileName(file.kind.extension),
+				fileSize: file.bytesRead(),
+				cost,
+			}),
+			binary: { [request.options.binaryPropertyOutput]: binary },
+			pairedItem: { item: itemIndex },
+		};
+	};
+	// Failures are caught per image, so none is left unhandled while the pool waits; after the
+	// first one no further download starts and the job fails with it.
+	let failure: { error: unknown } | undefined;
+	const items = await runPool(
+		taken.length,
+		Math.max(1, request.options.maxParallelJobs || 1),
+		async (index) =>
+			await one(index).catch((error: unknown) => {
+				failure ??= { error };
+				return undefined;
+			}),
+		() => failure !== undefined,
 	);
+	if (failure) throw failure.error;
+	return items as INodeExecutionData[];
+}
+
+/**
+ * How many images one job asked for: Number of Images of its request (of its part, when the item
+ * was split), or, for Get Result, what the incoming item says is left of its images, at most what
+ * the provider makes in one request (Number of Images is 1 to 4).
+ */
+export function imagesAsked(provider: FluxProvider, request: JobRequest, at: { firstImage: number; imageCount?: number }): number {
+	const asked = (request.params as { num_images?: unknown }).num_images;
+	if (typeof asked === 'number' && Number.isInteger(asked) && asked >= 1) return asked;
+	const perJob = provider.imagesPerRequest ?? NUM_IMAGES_MAX;
+	const left = at.imageCount !== undefined ? at.imageCount - at.firstImage : perJob;
+	return Math.max(1, Math.min(perJob, left));
 }
 
 /** Times a finished image is fetched and stored before its item fails: the job is paid, so try hard. */
@@ -272,6 +307,10 @@ function timedOut(provider: FluxProvider, failure: FluxError, outcome: CancelOut
 		accepted: {
 			message: `; it was cancelled at ${name}`,
 			description: `${name} accepted the cancel, so the job stops (a job already generating may still finish, and bill, if ${name} cannot stop it mid-way).`,
+		},
+		requested: {
+			message: `; ${name} took the cancel`,
+			description: `${name} stops a job still waiting in its queue, but one already generating may still finish and bill, and ${name}'s answer does not say which it was. Its images are not collected: look for it in your ${name} request history under the request ID below before running this item again.`,
 		},
 		already_finished: {
 			message: `; ${name} finished it just after that`,

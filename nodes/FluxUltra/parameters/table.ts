@@ -52,6 +52,9 @@ export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 /** Longest prompt accepted before any provider call. The providers publish no limit (UNCONFIRMED). */
 export const PROMPT_MAX_LENGTH = 10_000;
 
+/** The most images one item (and so one job) can ask for: Number of Images' maximum. */
+export const NUM_IMAGES_MAX = 4;
+
 /** Seeds up to this are numbers; larger ones (fal reports 64-bit seeds) travel as digit strings. */
 export const SEED_MAX = Number.MAX_SAFE_INTEGER;
 
@@ -206,7 +209,7 @@ export const PROVIDER_PARAMS = [
 		operations: BOTH,
 		default: 1,
 		min: 1,
-		max: 4,
+		max: NUM_IMAGES_MAX,
 	},
 	{
 		kind: 'options',

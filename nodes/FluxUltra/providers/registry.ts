@@ -88,7 +88,7 @@ export function fallbackProperties(): INodeProperties[] {
 			...PROVIDERS.filter((p) => p !== primary).map((p) => ({ name: p.displayName, value: p.id })),
 		],
 		default: NO_FALLBACK,
-		description: `Another service that takes over an item when ${primary.displayName} provably did not take its job or failed it on its side (down, throttled, out of credit, job failed, or timed out and cancelled). Never after a job may have been created, never for a refused field or blocked content, so nothing is paid twice.`,
+		description: `Another service that takes over an item when ${primary.displayName} provably did not take its job or failed it on its side (down, throttled, out of credit, job failed, or timed out and provably stopped). Never after a job may have been created, never for a refused field or blocked content, so nothing is paid twice.`,
 		displayOptions: { show: { provider: [primary.id] } },
 	}));
 }

@@ -58,11 +58,14 @@ export interface JobResult {
 export type PriceTable = { generate: number } & Partial<Record<Operation, number>>;
 
 /**
- * What asking the provider to stop a job came to: `accepted` (it will not be billed, or only for
- * what already ran), `already_finished` (it completed before the cancel arrived: billed),
- * `not_supported` (the provider has no cancel), `failed` (no answer or an error: it may still bill).
+ * What asking the provider to stop a job came to: `accepted` (it stops: it will not be billed, or
+ * only for what already ran), `requested` (the provider took the cancel but a job already running
+ * may still finish and bill — fal's 202, which is the same for a queued and a running job),
+ * `already_finished` (it completed before the cancel arrived: billed), `not_supported` (the
+ * provider has no cancel), `failed` (no answer or an error: it may still bill). Only `accepted`
+ * makes a timed-out job safe to run elsewhere (transport/verdict.ts).
  */
-export type CancelOutcome = 'accepted' | 'already_finished' | 'not_supported' | 'failed';
+export type CancelOutcome = 'accepted' | 'requested' | 'already_finished' | 'not_supported' | 'failed';
 
 /** A provider bound to one execution's credential and settings. */
 export interface ProviderSession {

@@ -1,7 +1,7 @@
 import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 
 import { outputOf, toNodeError, type Outcome } from './outcomes';
-import { runPool } from './pool';
+import { runPool } from '../shared/pool';
 
 /** One item read and checked before any request: what to run, or why it cannot run. */
 export interface Prepared<T> {

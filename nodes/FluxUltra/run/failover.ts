@@ -3,6 +3,7 @@ import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import type { JobRequest } from '../parameters/validation';
 import type { FluxProvider, ProviderSession } from '../providers/types';
 import { FluxError } from '../transport/errors';
+import { safeToRunElsewhere } from '../transport/verdict';
 import { splitRequest, type JobPart } from '../job/expand';
 import { runJob } from '../job/job';
 
@@ -21,35 +22,36 @@ export interface FailoverNote {
 }
 
 /**
- * Why an item may move to the fallback provider, or undefined when it must not. It may only when
- * the first provider provably did not take the job or provably failed it on its side:
- * - before any job existed (input upload or submit): throttled after the retries, unreachable after
- *   the retries, down as its front door said (fal's ingress 5xx), or out of credit;
- * - the job failed at the provider;
- * - the job ran out of time and the provider accepted the cancel.
- * Never after a lost creation answer (`maybe_submitted`: the job may exist and bill), never for a
- * refused field, blocked content, a refused key (fix the credential), a paid image whose download
- * failed, or a cancelled execution.
+ * Why an item may move to the fallback provider, or undefined when it must not. Whether it may is
+ * the "safe to run elsewhere" verdict of the rule table (transport/verdict.ts), the same one the
+ * transport's retries use and error items carry as `error.safeToRunElsewhere`; this only words it:
+ * - before any job existed (input upload or a submit that provably never arrived): throttled after
+ *   the retries, unreachable after the retries, down as its own front door said, or out of credit;
+ * - the job failed at the provider (its own failure status, not an answer the node could not read);
+ * - the job ran out of time and the provider confirmed it stopped.
+ * Never after a lost creation answer or a proxy's 504 (`maybe_submitted`), a bad answer
+ * (`bad_response`: the job may have succeeded and billed), a cancel that may not stop the job (fal's
+ * 202 for a running job), a refused field, blocked content, a refused key, a paid image whose
+ * download failed, or a cancelled execution.
  */
 export function failoverReason(provider: FluxProvider, error: unknown): string | undefined {
-	if (!(error instanceof FluxError)) return undefined;
+	if (!safeToRunElsewhere(error)) return undefined;
+	const e = error as FluxError;
 	const name = provider.displayName;
-	if (error.noJob) {
-		switch (error.kind) {
+	if (e.noJob) {
+		switch (e.kind) {
 			case 'rate_limit':
 				return `${name} kept refusing new jobs (HTTP 429)`;
 			case 'network':
 				return `${name} could not be reached`;
 			case 'unavailable':
-				return `${name} was unavailable (HTTP ${error.httpCode ?? '5xx'}) before taking the job`;
+				return `${name} was unavailable (HTTP ${e.httpCode ?? '5xx'}) before taking the job`;
 			case 'credit':
 				return `the ${name} account is out of credit`;
-			default:
-				return undefined;
 		}
 	}
-	if (error.kind === 'job_failed') return `${name} failed the job on its side`;
-	if (error.kind === 'timeout' && error.jobStopped) return `the job timed out at ${name}, which accepted the cancel`;
+	if (e.kind === 'job_failed') return `${name} failed the job on its side`;
+	if (e.kind === 'timeout') return `the job timed out at ${name}, which confirmed it stopped`;
 	return undefined;
 }
 
@@ -141,5 +143,9 @@ function afterFailover(error: unknown, note: FailoverNote, primary: FluxProvider
 		httpCode: error.httpCode,
 		requestId: error.requestId,
 		imageUrl: error.imageUrl,
+		// Kept for the verdict on the error item: the first provider's failure was safe to move, so
+		// the item is safe to run elsewhere exactly when the fallback's failure is too.
+		noJob: error.noJob,
+		jobStopped: error.jobStopped,
 	});
 }

@@ -10,6 +10,7 @@ import {
 import { ParameterError } from '../parameters/validation';
 import { FluxError } from '../transport/errors';
 import { redact } from '../transport/redact';
+import { safeToRunElsewhere } from '../transport/verdict';
 
 /**
  * How an item's outcome becomes what n8n shows: its output items, the n8n error that stops the
@@ -103,6 +104,9 @@ function errorItem(error: NodeApiError | NodeOperationError, cause: unknown, ite
 		if (cause.requestId) details.requestId = cause.requestId;
 		if (cause.imageUrl) details.imageUrl = cause.imageUrl;
 	}
+	// The verdict failover uses (transport/verdict.ts): true only when running the item on another
+	// node or provider cannot pay twice and may succeed.
+	details.safeToRunElsewhere = safeToRunElsewhere(cause);
 	if (cause instanceof ParameterError) {
 		details.kind = 'parameter';
 		details.field = cause.field;

@@ -31,7 +31,7 @@ export class FluxError extends Error {
 	readonly imageUrl?: string;
 	/** Set when the failure came before any job existed (input upload, or a submit provably refused). */
 	readonly noJob?: boolean;
-	/** Set when the provider accepted the cancel of a job that ran out of time: it will not finish. */
+	/** Set when the provider confirmed the cancel of a job that ran out of time: it will not finish (fal's 202 does not). */
 	readonly jobStopped?: boolean;
 
 	constructor(kind: ErrorKind, message: string, extra: FluxErrorExtra = {}) {
@@ -98,11 +98,12 @@ export interface ProviderErrorContext {
 	/** True when the provider marks an otherwise retryable answer as final (e.g. a timeout the user set). */
 	noRetry?(status: number, headers: Record<string, string>): boolean;
 	/**
-	 * True when an error answer provably came from the provider's front door, before the request
-	 * reached the service (fal's "ingress errors"): a job-creating request that got it created
-	 * nothing, so it may be sent again, and an item may fail over.
+	 * True when a 502/503 answer to a request sent to `url` provably came from the provider's own
+	 * front door, before the request reached the service (fal's "ingress errors"): a job-creating
+	 * request that got it created nothing, so it may be sent again, and an item may fail over. Only
+	 * asked for the statuses of FRONT_DOOR_STATUS (transport/verdict.ts, where the rule is argued).
 	 */
-	neverReached?(status: number, headers: Record<string, string>, body: Buffer): boolean;
+	neverReached?(status: number, headers: Record<string, string>, body: Buffer, url: string): boolean;
 }
 
 export function kindForStatus(status: number, parsed: ParsedProviderError): ErrorKind {

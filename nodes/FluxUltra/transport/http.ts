@@ -3,6 +3,7 @@ import type { IDataObject, IExecuteFunctions, IHttpRequestMethods, IHttpRequestO
 import { clock } from '../shared/clock';
 import { signingOptions } from './credentials';
 import { FluxError, errorFromResponse, type ProviderErrorContext } from './errors';
+import { answerNeverArrived, failureNeverArrived, NEVER_ARRIVED_CODES } from './verdict';
 
 /**
  * The one HTTP path of the package. Every provider call goes through `send`, which adds retries
@@ -254,18 +255,14 @@ const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
 
 /**
  * A read (status, result, cancel, download, upload slot) also retries a 500: it creates nothing, and
- * a one-off server error on a status poll must not fail a job that is already paid for. A submit
- * never retries a 5xx (it may have created the job), unless the provider shows it came from its
- * front door (`neverReached`).
+ * a one-off server error on a status poll must not fail a job that is already paid for. A submit is
+ * retried only on what the rule table in verdict.ts says provably never arrived.
  */
 const READ_RETRYABLE_STATUS = new Set([...RETRYABLE_STATUS, 500]);
 
-/** Connection errors that prove the request never reached the provider. */
-const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
-
-/** Connection errors worth another try for a request that may be sent twice. */
+/** Connection errors worth another try for a request that may be sent twice (never-arrived ones included). */
 const TRANSIENT_CODES = new Set([
-	...NOT_SENT_CODES,
+	...NEVER_ARRIVED_CODES,
 	'ECONNRESET',
 	'ECONNABORTED',
 	'ETIMEDOUT',
@@ -453,9 +450,10 @@ export function toJsonText(value: unknown): string {
 
 /**
  * Sends one request, retrying what is safe to retry. A job-creating request (`submit`) is sent
- * again only when it provably never reached the provider (connection refused, DNS) or was refused
- * with 429; anything else that may have created a job fails with `maybe_submitted`, so a flaky
- * network never makes the user pay twice.
+ * again only when it provably never reached the provider (the rule table in verdict.ts: connection
+ * refused, DNS, 429, fal's own front door); anything else that may have created a job — a 504 from
+ * a proxy included — fails with `maybe_submitted`, so neither a flaky network nor a proxy ever
+ * makes the user pay twice.
  */
 export async function send(
 	ctx: IExecuteFunctions,
@@ -480,11 +478,8 @@ export async function send(
 		if (response) {
 			if (response.status >= 200 && response.status < 300) return { ...response, attempts: attempt };
 			if (call.manualRedirect && response.status >= 300 && response.status < 400) return { ...response, attempts: attempt };
-			// A submit is sent again only after a 429 or an answer from the provider's front door
-			// (neverReached): both prove that no job was created.
-			const refused =
-				response.status === 429 ||
-				(RETRYABLE_STATUS.has(response.status) && !!provider.neverReached?.(response.status, response.headers, response.body));
+			// A submit is sent again only after an answer that proves no job was created (verdict.ts).
+			const refused = answerNeverArrived(provider, call.url, response.status, response.headers, response.body);
 			const retryable =
 				(call.purpose === 'submit' ? refused : READ_RETRYABLE_STATUS.has(response.status)) &&
 				!provider.noRetry?.(response.status, response.headers);
@@ -497,7 +492,7 @@ export async function send(
 			if (isAbort(thrown, call.signal)) throw cancelledError();
 			const code = errorCode(thrown) ?? 'connection error';
 			if (code === 'ERR_FR_BODY_TOO_LARGE') throw tooLargeAnswer(provider, call, thrown, sentAt);
-			const neverSent = NOT_SENT_CODES.has(code);
+			const neverSent = failureNeverArrived(code);
 			if (TRANSIENT_CODES.has(code) && (call.purpose !== 'submit' || neverSent)) delay = backoffMs(policy, attempt);
 			failure =
 				call.purpose === 'submit' && !neverSent

@@ -81,6 +81,8 @@ describe('router: Continue On Fail', () => {
 				description: 'Received "". Change "Prompt", or the expression that sets it, and run the workflow again.',
 				kind: 'parameter',
 				field: 'Prompt',
+				// Bad input would be refused elsewhere too.
+				safeToRunElsewhere: false,
 			},
 		});
 		expect(out[2].binary).toBeUndefined();

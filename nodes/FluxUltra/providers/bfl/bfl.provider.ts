@@ -65,8 +65,9 @@ export function bflStatusError(status: string, body: Json): FluxError {
 		});
 	}
 	if (status === BFL.status.notFound) {
-		return new FluxError('job_failed', 'Black Forest Labs no longer knows the job (Task not found)', {
-			description: 'It expired or was never created. Run the workflow again to create a new job.',
+		// BFL accepted the job (it has an id): not knowing it now does not say it failed unbilled.
+		return new FluxError('bad_response', 'Black Forest Labs no longer knows the job (Task not found)', {
+			description: 'BFL had accepted it, so it may have run and been billed, or it expired. Look for it in your BFL dashboard under the request ID below before running this item again.',
 		});
 	}
 	return new FluxError('job_failed', `Black Forest Labs could not finish the job (status "${status}")`, {
@@ -170,8 +171,9 @@ class BflSession implements ProviderSession {
 		const result = asRecord(asRecord(finalStatus)?.result);
 		const sample = asString(result?.sample);
 		if (!sample) {
-			throw new FluxError('job_failed', 'Black Forest Labs finished the job but returned no image', {
-				description: 'Try again; if it persists, change the prompt or the settings.',
+			// Ready is a success at BFL (and billed): a missing sample is a bad answer, not a failed job.
+			throw new FluxError('bad_response', 'Black Forest Labs finished the job but returned no image', {
+				description: 'BFL reported the job Ready, so it is billed. Look for it in your BFL dashboard under the request ID below before running this item again.',
 			});
 		}
 		const seed = result?.seed;

@@ -11,8 +11,13 @@ import { rampDelayMs } from '../polling';
 export const FAL = {
 	/** Header fal's queue sets on every answer it gives itself (absent on its ingress's own errors). */
 	requestIdHeader: 'x-fal-request-id',
-	/** Body text of a 502/503/504 from fal's ingress, which fal's Python client resends submits after. */
+	/**
+	 * Body text of a 502/503 from fal's ingress, which fal's Python client resends submits after
+	 * (it resends after a 504 too; this node does not: a 504 may come after the job was created).
+	 */
 	ingressMarker: 'nginx',
+	/** fal's own domains: only an answer from one of these can be fal's front door. */
+	ownDomains: ['fal.run', 'fal.ai'],
 	/** Queue API host: submit, status, result, cancel. */
 	queueBase: 'https://queue.fal.run',
 	/** REST host: storage uploads and the credential test. */

@@ -24,10 +24,21 @@ const errors: ProviderErrorContext = {
 	parseError: parseFalError,
 	// A 504 that fal marks as the caller's own start timeout is final, not a gateway hiccup.
 	noRetry: (status, headers) => status === 504 && headers['x-fal-request-timeout-type'] === 'user',
-	// fal's own Python client resends a submit after a 502/503/504 only as an "ingress error": no
-	// request id header and nginx's page as the body. Such a request never reached fal's queue.
-	neverReached: (_status, headers, body) => !headers[FAL.requestIdHeader] && body.toString('utf8').includes(FAL.ingressMarker),
+	// fal's own Python client resends a submit after an "ingress error": no request id header and
+	// nginx's page as the body. Such a request never reached fal's queue — but only when it was sent
+	// to fal's own host: behind a user's proxy the nginx page may be the proxy's, sent after it had
+	// forwarded the request (see FRONT_DOOR_STATUS in transport/verdict.ts; a 504 never counts).
+	neverReached: (_status, headers, body, url) =>
+		isFalHost(url) && !headers[FAL.requestIdHeader] && body.toString('utf8').includes(FAL.ingressMarker),
 };
+
+/** Whether a URL is on fal's own hosts (https, fal.run or fal.ai), not a proxy or a mock in front of them. */
+export function isFalHost(url: string): boolean {
+	const parsed = parseUrl(url);
+	if (!parsed || parsed.protocol !== 'https:') return false;
+	const host = parsed.hostname.toLowerCase();
+	return FAL.ownDomains.some((domain) => host === domain || host.endsWith(`.${domain}`));
+}
 
 /** The fal request body: canonical parameters under fal's names and types. */
 export function toFalInput(request: JobRequest, imageUrl: string | undefined): Record<string, unknown> {
@@ -266,8 +277,10 @@ class FalSession implements ProviderSession {
 		});
 		const body = readJson(errors, response, 'result');
 		if (!Array.isArray(body.images) || body.images.length === 0) {
-			throw new FluxError('job_failed', 'fal.ai finished the job but returned no images', {
-				description: 'Try again; if it persists, change the prompt or the settings.',
+			// COMPLETED without an error is a success at fal (and billed): an answer the node cannot use
+			// is a bad answer, not a failed job, so the item is not run again elsewhere.
+			throw new FluxError('bad_response', 'fal.ai finished the job but returned no images', {
+				description: 'fal.ai reported the job completed, so it may be billed. Look at it in your fal.ai request history under the request ID below before running this item again.',
 			});
 		}
 		const nsfw = Array.isArray(body.has_nsfw_concepts) ? body.has_nsfw_concepts : [];
@@ -291,7 +304,11 @@ class FalSession implements ProviderSession {
 		};
 	}
 
-	/** `PUT …/cancel`: 202 accepted, 400 `ALREADY_COMPLETED` (billed), anything else unconfirmed. */
+	/**
+	 * `PUT …/cancel`: 202 requested, 400 `ALREADY_COMPLETED` (billed), anything else unconfirmed.
+	 * fal answers 202 both to a queued job (removed, never run) and to a running one, which "may
+	 * still complete" (fal's queue docs): so a 202 does not prove the job stopped.
+	 */
 	async cancel(scope: JobScope, job: SubmittedJob): Promise<CancelOutcome> {
 		try {
 			// Detached: cancelling is exactly what runs after the execution was cancelled.
@@ -301,7 +318,7 @@ class FalSession implements ProviderSession {
 				{ method: 'PUT', url: job.links.cancel, purpose: 'cancel', credentialType: CREDENTIAL, timeoutMs: 10_000, detached: true },
 				{ maxAttempts: 2, baseDelayMs: 250, maxDelayMs: 1000, maxTotalDelayMs: 2000 },
 			);
-			return 'accepted';
+			return 'requested';
 		} catch (error) {
 			if (error instanceof FluxError && error.httpCode === 400 && /ALREADY_COMPLETED/i.test(error.message)) return 'already_finished';
 			return 'failed';

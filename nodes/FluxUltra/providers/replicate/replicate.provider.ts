@@ -213,8 +213,9 @@ class ReplicateSession implements ProviderSession {
 		const prediction = asRecord(finalStatus) ?? {};
 		const images = replicateImages(prediction.output);
 		if (images.length === 0) {
-			throw new FluxError('job_failed', 'Replicate finished the prediction but returned no image', {
-				description: 'Try again; if it persists, change the prompt or the settings.',
+			// `succeeded` is billed: an output the node cannot read is a bad answer, not a failed job.
+			throw new FluxError('bad_response', 'Replicate finished the prediction but returned no image', {
+				description: 'Replicate reported the prediction succeeded, so it is billed. Look at it in your Replicate dashboard under the request ID below before running this item again.',
 			});
 		}
 		return { requestId: job.requestId, seed: replicateSeed(prediction), images };

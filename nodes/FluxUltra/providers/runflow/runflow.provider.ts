@@ -215,8 +215,10 @@ class RunflowSession implements ProviderSession {
 		const output = asRecord(run.output);
 		const images = runflowImages(output);
 		if (images.length === 0) {
-			throw new FluxError('job_failed', 'Runflow finished the run but returned no images', {
-				description: 'Try again; if it persists, change the prompt or the settings.',
+			// A succeeded run is billed: an output shape the node does not read is a bad answer, not a
+			// failed run, so the item is not run again elsewhere.
+			throw new FluxError('bad_response', 'Runflow finished the run but returned no images', {
+				description: 'Runflow reported the run succeeded, so it is billed. Look at it in your Runflow dashboard under the request ID below before running this item again.',
 			});
 		}
 		const input = asRecord(run.input);

@@ -183,9 +183,9 @@ describe('Black Forest Labs Generate', () => {
 		['Request Moderated', { status: 'Request Moderated', result: null }, 'moderation', /flagged before the job ran.*does not charge/],
 		['Content Moderated', { status: 'Content Moderated', result: null }, 'moderation', /flagged after it was made.*does not charge/],
 		['Error', { status: 'Error', details: { reason: 'GPU fault' } }, 'job_failed', /could not finish the job \(status "Error"\)/],
-		['Task not found', { status: 'Task not found' }, 'job_failed', /no longer knows the job/],
+		['Task not found', { status: 'Task not found' }, 'bad_response', /no longer knows the job/],
 		['an unknown status', { status: 'Exploded' }, 'bad_response', /unknown job status "Exploded"/],
-		['Ready without a sample', { status: 'Ready', result: {} }, 'job_failed', /returned no image/],
+		['Ready without a sample', { status: 'Ready', result: {} }, 'bad_response', /returned no image/],
 	])('%s ends the job as %s', async (_name, terminal, kind, message) => {
 		useVirtualClock();
 		const job = mockBflJob({ terminal: { id: 'x', ...terminal } });

@@ -224,8 +224,8 @@ describe('fal.ai time limits', () => {
 		const { error } = await runError({ ...GENERATE_PARAMS, options: { timeout: 30 } });
 
 		expect(error).toBeInstanceOf(NodeOperationError);
-		expect(error.message).toBe('The job did not finish within 30 seconds; it was cancelled at fal.ai [item 0]');
-		expect(error.description).toContain('fal.ai accepted the cancel');
+		expect(error.message).toBe('The job did not finish within 30 seconds; fal.ai took the cancel [item 0]');
+		expect(error.description).toContain('one already generating may still finish and bill');
 		expect(error.description).toContain('Request ID: r-slow');
 		expect(job.cancels()).toBe(1);
 		expect(clock.elapsed()).toBeGreaterThanOrEqual(30_000);
@@ -419,7 +419,7 @@ describe('fal.ai time limits on the status stream', () => {
 
 		const { error } = await runError({ ...GENERATE_PARAMS, options: { timeout: 10 } });
 
-		expect(error.message).toBe('The job did not finish within 10 seconds; it was cancelled at fal.ai [item 0]');
+		expect(error.message).toBe('The job did not finish within 10 seconds; fal.ai took the cancel [item 0]');
 		expect(cancelledAt).toHaveLength(1);
 		// At the first keep-alive past the deadline (15 s of quiet, one comment later at most), not later.
 		expect(cancelledAt[0]).toBeGreaterThanOrEqual(10_000);
@@ -548,6 +548,17 @@ describe('seeds round-trip', () => {
 		const [out] = await createHarness({ params: GENERATE_PARAMS }).run();
 
 		expect(out[0].json.requestId).toBe('r-after-ingress');
+	});
+
+	it('never resends a submit answered 504, even as nginx\'s page on fal\'s own host: the request went upstream', async () => {
+		useVirtualClock();
+		const nginx = '<html><head><title>504 Gateway Time-out</title></head><body><center><h1>504 Gateway Time-out</h1></center><hr><center>nginx</center></body></html>';
+		nock(QUEUE).post(ENDPOINT_PATH.generate).reply(504, nginx, { 'content-type': 'text/html' });
+
+		const { error, harness } = await runError(GENERATE_PARAMS);
+
+		expect(error.message).toMatch(/^The job may have been created at fal\.ai, but the answer was lost \(HTTP 504\)/);
+		expect(harness.requests.filter((r) => r.method === 'POST')).toHaveLength(1);
 	});
 
 	it('never resends a submit that fal itself answered 503 (with its request id): the job may exist', async () => {

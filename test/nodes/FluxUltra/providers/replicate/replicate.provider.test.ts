@@ -121,7 +121,7 @@ describe('Replicate Generate', () => {
 		['an aborted prediction', { status: 'aborted', output: null }, 'job_failed', /could not finish the prediction \(status "aborted"\)/],
 		['a prediction cancelled elsewhere', { status: 'canceled', output: null }, 'job_failed', /cancelled at Replicate/],
 		['an unknown status', { status: 'melted', output: null }, 'bad_response', /unknown prediction status "melted"/],
-		['a succeeded prediction without output', { status: 'succeeded', output: null }, 'job_failed', /returned no image/],
+		['a succeeded prediction without output', { status: 'succeeded', output: null }, 'bad_response', /returned no image/],
 	])('%s is a %s error', async (_name, terminal, kind, message) => {
 		useVirtualClock();
 		const job = mockReplicateJob({ terminal });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { runPool } from '../../../../nodes/FluxUltra/run/pool';
+import { runPool } from '../../../../nodes/FluxUltra/shared/pool';
 import { useVirtualClock } from '../../../../testkit/harness/clock';
 import { createHarness } from '../../../../testkit/harness/context';
 import { GENERATE_PARAMS } from '../../../../testkit/harness/falNock';
