@@ -143,7 +143,7 @@ async function storeImage(
 			file = await fetchResultImage(ctx, provider.errors, image, {
 				signal: scope.signal,
 				plainHttpOrigin: session.plainHttpOrigin,
-				internalHostsAllowed: session.internalHostsAllowed,
+				internalOrigin: session.internalOrigin,
 				maxBytes: request.options.maxImageBytes,
 			});
 			const binary = await ctx.helpers.prepareBinaryData(file.data as Buffer, fileName(file.kind.extension), file.kind.mimeType);
@@ -205,7 +205,7 @@ export async function inputImageUrl(
 		const bytes = await downloadInputImage(scope.ctx, image.url, {
 			signal: scope.signal,
 			plainHttpOrigin: session.plainHttpOrigin,
-			internalHostsAllowed: session.internalHostsAllowed,
+			internalOrigin: session.internalOrigin,
 			maxBytes: request.options.maxImageBytes,
 			providerName: provider.displayName,
 		});

@@ -7,7 +7,7 @@ import { executionCredentials } from '../../transport/credentials';
 import { FluxError, type ProviderErrorContext } from '../../transport/errors';
 import { secretScrubber } from '../../transport/redact';
 import { readJson, send } from '../../transport/http';
-import { baseUrlFromCredential, internalHostsAllowedBy, plainHttpOriginOf } from '../baseUrl';
+import { baseUrlFromCredential, internalOriginOf, plainHttpOriginOf } from '../baseUrl';
 import { buildInput, fieldsFor } from '../fields';
 import { asRecord, asString, type Json } from '../json';
 import { getStatusJson, lookupLink, readStatusOnce } from '../lookup';
@@ -76,7 +76,7 @@ export function bflStatusError(status: string, body: Json): FluxError {
 
 class BflSession implements ProviderSession {
 	readonly plainHttpOrigin?: string;
-	readonly internalHostsAllowed: boolean;
+	readonly internalOrigin?: string;
 	private readonly apiOrigin: string;
 	/** Times status requests from what this execution's earlier jobs took. */
 	private readonly pacer = new Pacer();
@@ -89,7 +89,7 @@ class BflSession implements ProviderSession {
 	) {
 		this.apiOrigin = new URL(base).origin;
 		this.plainHttpOrigin = plainHttpOriginOf(base);
-		this.internalHostsAllowed = internalHostsAllowedBy(base);
+		this.internalOrigin = internalOriginOf(base);
 	}
 
 	/** BFL takes the image itself, base64-encoded in the request: nothing is uploaded. */
