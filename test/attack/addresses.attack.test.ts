@@ -326,4 +326,22 @@ describe('through the node, over real sockets', () => {
 		await h.run();
 		expect(job.submitted()?.image_prompt).toBe(ref.toString('base64'));
 	});
+
+	attack(FINDING, "with n8n's egress filter, a name this machine cannot resolve is left to n8n's client (an instance behind HTTP_PROXY keeps working)", async () => {
+		useVirtualClock();
+		vi.spyOn(dnsPromises, 'lookup').mockImplementation((async (host: string) => {
+			throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: 'ENOTFOUND' });
+		}) as never);
+		const ref = makePng(20, 20, 4);
+		nock('https://proxied-images.example.com').get('/ref.png').reply(200, ref, { 'content-type': 'image/png' });
+		const job = mockBflJob();
+		const h = createHarness({
+			params: { ...BFL_GENERATE_PARAMS, imageSource: 'url', imageUrl: 'https://proxied-images.example.com/ref.png' },
+			credentials: credentials(),
+			n8nEgressFilter: true,
+		});
+		await h.run();
+		expect(vi.mocked(dnsPromises.lookup)).toHaveBeenCalled();
+		expect(job.submitted()?.image_prompt).toBe(ref.toString('base64'));
+	});
 });

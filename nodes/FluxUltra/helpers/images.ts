@@ -165,8 +165,7 @@ function refusedLink(provider: ProviderErrorContext, url: string, redirected: bo
 
 /**
  * Checks a link before the node connects to it: its spelling (`isDownloadableLink`), then n8n's own
- * SSRF policy where n8n offers it to nodes (n8n 2.x), which resolves the name. A name that does not
- * resolve fails here as it would on connect.
+ * SSRF policy where n8n offers it to nodes (n8n 2.x), which resolves the name (see `egressAllows`).
  */
 export async function checkLink(
 	ctx: IExecuteFunctions,
@@ -176,14 +175,7 @@ export async function checkLink(
 	redirected: boolean,
 ): Promise<void> {
 	if (!isDownloadableLink(link, policy)) throw refusedLink(provider, link, redirected);
-	const verdict = await egressAllows(ctx, link, policy);
-	if (verdict.allowed) return;
-	if (verdict.code) {
-		throw new FluxError('network', `Could not reach ${provider.providerName} (${verdict.code})`, {
-			description: "Check this machine's network connection and DNS.",
-		});
-	}
-	throw refusedLink(provider, link, redirected);
+	if (!(await egressAllows(ctx, link, policy)).allowed) throw refusedLink(provider, link, redirected);
 }
 
 /**

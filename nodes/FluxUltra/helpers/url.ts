@@ -151,8 +151,8 @@ export function isDownloadableLink(value: unknown, policy: LinkPolicy): boolean 
 	return !isInternalHost(url.hostname);
 }
 
-/** What n8n's egress filter said of a link: allowed, refused, or it could not tell (the name did not resolve). */
-export type EgressVerdict = { allowed: true } | { allowed: false; reason: string; code?: string };
+/** What n8n's egress filter said of a link. */
+export type EgressVerdict = { allowed: true } | { allowed: false; reason: string };
 
 /** The part of n8n 2.x's `helpers.getSecureEgressFilter` used here (n8n-workflow's NodeEgressFilter). */
 interface EgressFilter {
@@ -166,6 +166,11 @@ interface EgressFilter {
  * is how a public name that resolves to a loopback or private address is caught: a community node
  * may not look names up itself. n8n 1.x has no such helper: there, only the spelling is checked
  * (`isDownloadableLink`). The credential's own internal origin is not asked about.
+ *
+ * A name the filter cannot resolve here (no DNS on this machine, an instance that reaches the web
+ * only through HTTP_PROXY) is left to n8n's HTTP client, which resolves it again to connect anyway:
+ * refusing it would break proxied installs, and a DNS answer that changes between the two look-ups
+ * is the rebinding case only N8N_SSRF_PROTECTION_ENABLED covers.
  */
 export async function egressAllows(ctx: IExecuteFunctions, link: string, policy: LinkPolicy): Promise<EgressVerdict> {
 	const url = parseUrl(link);
@@ -177,8 +182,7 @@ export async function egressAllows(ctx: IExecuteFunctions, link: string, policy:
 		const result = await helpers.getSecureEgressFilter('enforced')?.validateUrl(url.toString());
 		if (!result || result.ok) return { allowed: true };
 		return { allowed: false, reason: result.error instanceof Error ? result.error.message : 'refused by n8n\'s SSRF policy' };
-	} catch (error) {
-		const code = (error as { code?: unknown })?.code;
-		return { allowed: false, reason: error instanceof Error ? error.message : String(error), code: typeof code === 'string' ? code : undefined };
+	} catch {
+		return { allowed: true };
 	}
 }
