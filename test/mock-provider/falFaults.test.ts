@@ -102,7 +102,9 @@ describe('download redirects', () => {
 			expect(isDownloadableLink('https://[::1]/a.png', {})).toBe(false);
 			expect(isDownloadableLink('https://169.254.169.254/a.png', {})).toBe(false);
 			expect(isDownloadableLink('http://cdn.example.com/a.png', {})).toBe(false);
-			expect(isDownloadableLink('https://127.0.0.1:8443/x.png', { plainHttpOrigin: mock.url })).toBe(true); // local base: local hosts allowed
+			const local = { plainHttpOrigin: mock.url, internalOrigin: mock.url };
+			expect(isDownloadableLink(`${mock.url}/files/x.png`, local)).toBe(true); // a local base URL: its own origin is allowed
+			expect(isDownloadableLink('https://127.0.0.1:8443/x.png', local)).toBe(false); // and no other internal host (issue 18, finding 9)
 			expect(isDownloadableLink('http://169.254.169.254/a', { plainHttpOrigin: mock.url })).toBe(false); // but plain http only on the base origin
 
 			const { fetchResultImage } = await import('../../nodes/FluxUltra/job/downloads');

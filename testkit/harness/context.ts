@@ -24,7 +24,7 @@ import { ReplicateApi } from '../../credentials/ReplicateApi.credentials';
 import { RunflowApi } from '../../credentials/RunflowApi.credentials';
 import { FluxUltra } from '../../nodes/FluxUltra/FluxUltra.node';
 import { normalizeLikeN8n } from './n8nNormalize';
-import { n8nHttpRequest, n8nHttpRequestWithAuthentication, type SentRequest } from './n8nHttp';
+import { n8nHttpRequest, n8nHttpRequestWithAuthentication, n8nSecureEgressFilter, type SentRequest } from './n8nHttp';
 
 /** The package's credential types, so `httpRequestWithAuthentication` applies their real `authenticate`. */
 const SOURCE_CREDENTIAL_TYPES: Record<string, ICredentialType> = {
@@ -56,6 +56,12 @@ export interface HarnessOptions {
 	binaryFolder?: string;
 	/** The node as it stands in the workflow, e.g. `{ type: '…fluxUltraTool', onError: … }` for the AI-tool variant. */
 	node?: Partial<INode>;
+	/**
+	 * Offer n8n 2.x's `helpers.getSecureEgressFilter` (n8n-core's own, see ./n8nHttp.ts), which
+	 * resolves names: off by default, as the hosts nock answers for do not resolve here, and as
+	 * n8n 1.x lacks it.
+	 */
+	n8nEgressFilter?: boolean;
 }
 
 export const DUMMY_FAL_KEY = 'dummy-fal-key-0000:example-secret';
@@ -171,6 +177,7 @@ export function createHarness(options: HarnessOptions): Harness {
 			// n8n-core's own request helpers (see ./n8nHttp.ts): the HTTP semantics of real n8n.
 			httpRequest: (o: IHttpRequestOptions) => n8nHttpRequest(o, requests),
 			httpRequestWithAuthentication: n8nHttpRequestWithAuthentication(options.credentialTypes ?? SOURCE_CREDENTIAL_TYPES, requests),
+			...(options.n8nEgressFilter ? { getSecureEgressFilter: n8nSecureEgressFilter } : {}),
 			prepareBinaryData: options.binaryFolder ? toFileBinary(options.binaryFolder) : toBinary,
 			assertBinaryData: binaryOf,
 			async getBinaryDataBuffer(itemIndex: number, property: string) {

@@ -49,6 +49,19 @@ const { httpRequestWithAuthentication } = require(
 	join(coreDir, 'dist/execution-engine/node-execution-context/utils/request-helpers/authentication.js'),
 ) as { httpRequestWithAuthentication: AuthenticatedRequest };
 
+const { getRequestHelperFunctions } = require(
+	join(coreDir, 'dist/execution-engine/node-execution-context/utils/request-helpers/factory.js'),
+) as { getRequestHelperFunctions: (workflow: unknown, node: unknown, additionalData: unknown) => { getSecureEgressFilter(policy?: string): unknown } };
+
+/**
+ * n8n 2.x's `helpers.getSecureEgressFilter`, as n8n-core's request-helpers factory builds it (with
+ * n8n-core's own @n8n/backend-network, 1.15.1): the instance SSRF policy, with its DNS resolver.
+ * n8n 1.x has no such helper; the harness offers it only when a test asks (HarnessOptions.n8nEgressFilter).
+ */
+export function n8nSecureEgressFilter(policy?: string): unknown {
+	return getRequestHelperFunctions({}, { name: 'FLUX 1.1 Ultra' }, {}).getSecureEgressFilter(policy);
+}
+
 /** The version of n8n-core whose request code the unit tests run. */
 export const N8N_CORE_VERSION = (require('n8n-core/package.json') as { version: string }).version;
 

@@ -4,7 +4,7 @@ import { FluxError, type ProviderErrorContext } from '../transport/errors';
 import { send, timeoutError, type ByteStream, type HttpResponse } from '../transport/http';
 import type { ResultImage } from '../providers/types';
 import { clock } from '../shared/clock';
-import { isDownloadableLink, parseUrl, type LinkPolicy } from '../shared/url';
+import { egressAllows, isDownloadableLink, parseUrl, type LinkPolicy } from '../shared/url';
 
 /** Time allowed for a download's headers to arrive. */
 export const DOWNLOAD_TIMEOUT_MS = 120_000;
@@ -169,8 +169,23 @@ function refusedLink(provider: ProviderErrorContext, url: string, redirected: bo
 	const parsed = parseUrl(url);
 	const what = redirected ? 'redirected the image download to' : 'returned an image link to';
 	return new FluxError('download', `${provider.providerName} ${what} a location this node does not follow (${parsed ? `${parsed.protocol}//${parsed.hostname}` : 'not a URL'})`, {
-		description: 'Images are downloaded only over https:// from public hosts (never from loopback, private or link-local addresses), unless the credential\'s API base URL is itself such a host.',
+		description: 'Images are downloaded only over https:// from public hosts (never from loopback, private, link-local or other internal addresses, in any spelling), except from the credential\'s own API base URL when that is a local mock or proxy.',
 	});
+}
+
+/**
+ * Checks a link before the node connects to it: its spelling (`isDownloadableLink`), then n8n's own
+ * SSRF policy where n8n offers it to nodes (n8n 2.x), which resolves the name (see `egressAllows`).
+ */
+export async function checkLink(
+	ctx: IExecuteFunctions,
+	provider: ProviderErrorContext,
+	link: string,
+	policy: LinkPolicy,
+	redirected: boolean,
+): Promise<void> {
+	if (!isDownloadableLink(link, policy)) throw refusedLink(provider, link, redirected);
+	if (!(await egressAllows(ctx, link, policy)).allowed) throw refusedLink(provider, link, redirected);
 }
 
 /**
@@ -190,7 +205,7 @@ export async function fetchResultImage(
 	if (image.url.startsWith('data:')) return wholeFile(provider, decodeDataUri(image.url), maxBytes);
 	let link = image.url;
 	if (!parseUrl(link)) throw new FluxError('download', `${provider.providerName} returned an image link that is not a URL`);
-	if (!isDownloadableLink(link, options)) throw refusedLink(provider, link, false);
+	await checkLink(ctx, provider, link, options, false);
 	for (let hop = 0; ; hop++) {
 		const response = await send(ctx, provider, {
 			method: 'GET',
@@ -211,7 +226,7 @@ export async function fetchResultImage(
 			if (!next || hop >= DOWNLOAD_MAX_REDIRECTS) {
 				throw new FluxError('download', `The image download from ${provider.providerName} was redirected ${next ? 'too many times' : 'nowhere'}`);
 			}
-			if (!isDownloadableLink(next, options)) throw refusedLink(provider, next, true);
+			await checkLink(ctx, provider, next, options, true);
 			link = next;
 			continue;
 		}

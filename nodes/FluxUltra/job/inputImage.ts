@@ -68,9 +68,19 @@ const IMAGE_HOST: ProviderErrorContext = {
 };
 
 /**
+ * What every failed Image URL download says, whatever the cause: a refused address, a closed port,
+ * a 404, an HTML page, a file too large. The URL may come from an AI agent (`$fromAI`): different
+ * texts would let it map which internal and external ports answer, and with what.
+ */
+export const IMAGE_URL_FAILED =
+	'could not be downloaded as an image: it must be a public https:// link that serves a JPEG, PNG, WebP, GIF or AVIF file no larger than "Max Image Size"';
+
+/**
  * Downloads an Image URL for a provider that takes the image's bytes rather than a link (BFL), with
- * the checks of a result download: https only, no credential sent, "Max Image Size" enforced on the
- * way, and the type read from the bytes. Any problem is the Image URL's, named before the job exists.
+ * the checks of a result download: https only, public hosts only (any spelling, and n8n's own SSRF
+ * policy where n8n offers it), no credential sent, "Max Image Size" enforced on the way, and the type
+ * read from the bytes. Any problem is the Image URL's, named before the job exists, in one text
+ * (IMAGE_URL_FAILED); the cause goes to n8n's log at debug level only.
  */
 export async function downloadInputImage(
 	ctx: IExecuteFunctions,
@@ -90,23 +100,26 @@ export async function downloadInputImage(
 			return { bytes };
 		})
 		.catch((error: unknown) => ({ error }));
-	if ('error' in outcome) throw asImageUrlProblem(outcome.error, url);
+	if ('error' in outcome) throw asImageUrlProblem(ctx, outcome.error, url);
 	const bytes = outcome.bytes;
 	const kind = sniffImage(bytes);
 	if (!kind || !INPUT_IMAGE_TYPES.includes(kind.mimeType)) {
-		throw new ParameterError(field, 'is not a JPEG, PNG, WebP, GIF or AVIF image', url);
+		throw asImageUrlProblem(ctx, new FluxError('download', `not an accepted image type (${kind?.mimeType ?? 'unknown'})`), url);
 	}
 	const name = parseUrl(url)?.pathname.split('/').pop();
 	return { bytes, mimeType: kind.mimeType, fileName: name || `input.${kind.extension}` };
 }
 
-/** A failed Image URL download as the Image URL's problem; cancellation and foreign errors pass as they are. */
-function asImageUrlProblem(error: unknown, url: string): unknown {
+/**
+ * A failed Image URL download as the Image URL's problem, in the one text whatever the cause (see
+ * IMAGE_URL_FAILED); the cause is logged at debug level. Cancellation and foreign errors pass as they are.
+ */
+function asImageUrlProblem(ctx: IExecuteFunctions, error: unknown, url: string): unknown {
 	if (!(error instanceof FluxError) || error.kind === 'cancelled') return error;
-	const problem = error.httpCode
-		? `could not be downloaded (HTTP ${error.httpCode})`
-		: `could not be used: ${error.message.replace(/^An image from the image host/, 'the image')}`;
-	return new ParameterError(IMAGE_INPUT.url.displayName, problem, url);
+	ctx.logger?.debug?.('FLUX Ultra: an Image URL could not be downloaded', {
+		cause: `${error.message}${error.httpCode ? ` (HTTP ${error.httpCode})` : ''}`,
+	});
+	return new ParameterError(IMAGE_INPUT.url.displayName, IMAGE_URL_FAILED, url);
 }
 
 /** The rest of a checked download, into memory; fails with the size cap's error if it stopped the stream. */

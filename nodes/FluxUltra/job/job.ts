@@ -180,7 +180,7 @@ async function storeImage(
 				deadline: scope.deadline,
 				onDeadline: () => downloadTimedOut(provider, scope, image.url),
 				plainHttpOrigin: session.plainHttpOrigin,
-				internalHostsAllowed: session.internalHostsAllowed,
+				internalOrigin: session.internalOrigin,
 				maxBytes: request.options.maxImageBytes,
 			});
 			const binary = await ctx.helpers.prepareBinaryData(file.data as Buffer, fileName(file.kind.extension), file.kind.mimeType);
@@ -260,7 +260,7 @@ export async function inputImageUrl(
 			deadline: scope.deadline,
 			onDeadline: () => new FluxError('download', `the download did not finish within the ${Math.round(scope.timeoutMs / 1000)} s Timeout`),
 			plainHttpOrigin: session.plainHttpOrigin,
-			internalHostsAllowed: session.internalHostsAllowed,
+			internalOrigin: session.internalOrigin,
 			maxBytes: request.options.maxImageBytes,
 			providerName: provider.displayName,
 		});

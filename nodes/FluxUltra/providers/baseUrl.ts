@@ -13,6 +13,11 @@ export function baseUrlFromCredential(value: unknown, productionBase: string, cr
 			description: `Open the "${credentialName}" credential and clear "API Base URL", or set it to a full URL such as https://proxy.example.com.`,
 		});
 	}
+	if (url.protocol === 'http:' && !isInternalHost(url.hostname)) {
+		throw new FluxError('auth', `The API base URL in the "${credentialName}" credential is plain http:// on a public host: the API key would travel unencrypted`, {
+			description: `Open the "${credentialName}" credential and set "API Base URL" to an https:// URL, or clear it. Plain http:// is accepted only for a local mock or proxy on a loopback or private address.`,
+		});
+	}
 	return url.toString().replace(/\/+$/, '');
 }
 
@@ -22,7 +27,11 @@ export function plainHttpOriginOf(base: string): string | undefined {
 	return origin.startsWith('http:') ? origin : undefined;
 }
 
-/** Whether the base URL the user set is itself an internal host (a local mock or proxy). */
-export function internalHostsAllowedBy(base: string): boolean {
-	return isInternalHost(new URL(base).hostname);
+/**
+ * The base URL's origin when the user set it to an internal host (a local mock or proxy): downloads
+ * and uploads may go to that one origin, and to no other internal host.
+ */
+export function internalOriginOf(base: string): string | undefined {
+	const url = new URL(base);
+	return isInternalHost(url.hostname) ? url.origin : undefined;
 }

@@ -88,10 +88,10 @@ export interface ProviderSession {
 	/** Origin allowed to serve result images over plain http (a mock or proxy base URL). */
 	readonly plainHttpOrigin?: string;
 	/**
-	 * Whether downloads may go to internal hosts (loopback, private, link-local): only when the
-	 * credential's base URL is itself one. Defaults to whether `plainHttpOrigin` is one.
+	 * The credential's base URL origin when it is an internal host (a local mock or proxy): the one
+	 * internal origin downloads and uploads may go to.
 	 */
-	readonly internalHostsAllowed?: boolean;
+	readonly internalOrigin?: string;
 	/** Masks this session's API key in text about to be shown (an error a provider echoed it into). */
 	scrub(text: string): string;
 	/**

@@ -7,7 +7,7 @@ import { executionCredentials } from '../../transport/credentials';
 import { FluxError, type ProviderErrorContext } from '../../transport/errors';
 import { secretScrubber } from '../../transport/redact';
 import { readJson, send } from '../../transport/http';
-import { baseUrlFromCredential, internalHostsAllowedBy, plainHttpOriginOf } from '../baseUrl';
+import { baseUrlFromCredential, internalOriginOf, plainHttpOriginOf } from '../baseUrl';
 import { buildInput, fieldsFor } from '../fields';
 import { asRecord, asString, type Json } from '../../shared/json';
 import { getStatusJson, lookupLink, readStatusOnce } from '../lookup';
@@ -77,7 +77,7 @@ export function bflStatusError(status: string, body: Json): FluxError {
 
 class BflSession implements ProviderSession {
 	readonly plainHttpOrigin?: string;
-	readonly internalHostsAllowed: boolean;
+	readonly internalOrigin?: string;
 	private readonly apiOrigin: string;
 	/** Times status requests from what this execution's earlier jobs took. */
 	private readonly pacer = new Pacer();
@@ -90,7 +90,7 @@ class BflSession implements ProviderSession {
 	) {
 		this.apiOrigin = new URL(base).origin;
 		this.plainHttpOrigin = plainHttpOriginOf(base);
-		this.internalHostsAllowed = internalHostsAllowedBy(base);
+		this.internalOrigin = internalOriginOf(base);
 	}
 
 	/** BFL takes the image itself, base64-encoded in the request: nothing is uploaded. */

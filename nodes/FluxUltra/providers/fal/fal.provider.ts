@@ -8,7 +8,7 @@ import { FluxError, type ProviderErrorContext } from '../../transport/errors';
 import { secretScrubber } from '../../transport/redact';
 import { chunksUntil, readJson, REQUEST_TIMEOUT_MS, send, type ByteStream, type HttpResponse } from '../../transport/http';
 import type { CancelOutcome, FluxProvider, ImageBytes, JobResult, JobScope, ProviderSession, StatusOnce, SubmittedJob } from '../types';
-import { baseUrlFromCredential, internalHostsAllowedBy, plainHttpOriginOf } from '../baseUrl';
+import { baseUrlFromCredential, internalOriginOf, plainHttpOriginOf } from '../baseUrl';
 import { buildInput } from '../fields';
 import { getStatusJson, lookupLink, onOrigin, readStatusOnce } from '../lookup';
 import { jobLimits, jobTimeout, Pacer, pollUntilDone, type PollStep } from '../polling';
@@ -54,7 +54,7 @@ export function resolveBases(baseUrl: unknown): { queue: string; rest: string } 
 
 class FalSession implements ProviderSession {
 	readonly plainHttpOrigin?: string;
-	readonly internalHostsAllowed: boolean;
+	readonly internalOrigin?: string;
 	/** Times status requests from what this execution's earlier jobs took. */
 	private readonly pacer = new Pacer();
 	/** Whether fal's SSE status stream answered in this execution (undefined: not tried yet). */
@@ -67,7 +67,7 @@ class FalSession implements ProviderSession {
 	) {
 		this.queueOrigin = new URL(bases.queue).origin;
 		this.plainHttpOrigin = plainHttpOriginOf(bases.queue);
-		this.internalHostsAllowed = internalHostsAllowedBy(bases.queue);
+		this.internalOrigin = internalOriginOf(bases.queue);
 	}
 
 	/**
@@ -91,12 +91,12 @@ class FalSession implements ProviderSession {
 			}),
 			'upload slot',
 		);
-		if (!isFollowableLink(slot.upload_url, this.plainHttpOrigin) || !isFollowableLink(slot.file_url, this.plainHttpOrigin)) {
+		if (typeof slot.upload_url !== 'string' || !isFollowableLink(slot.file_url, this.plainHttpOrigin)) {
 			throw new FluxError('bad_response', 'fal.ai storage answered without usable upload links', {
 				description: 'The input image was not uploaded. Try again; if it persists, give the image as a URL instead.',
 			});
 		}
-		await putPresigned(scope, errors, slot.upload_url as string, image);
+		await putPresigned(scope, errors, slot.upload_url, image, this);
 		return slot.file_url as string;
 	}
 

@@ -8,7 +8,7 @@ import { executionCredentials } from '../../transport/credentials';
 import { FluxError, type ProviderErrorContext } from '../../transport/errors';
 import { secretScrubber } from '../../transport/redact';
 import { readJson, send } from '../../transport/http';
-import { baseUrlFromCredential, internalHostsAllowedBy, plainHttpOriginOf } from '../baseUrl';
+import { baseUrlFromCredential, internalOriginOf, plainHttpOriginOf } from '../baseUrl';
 import { buildInput } from '../fields';
 import { asRecord, asString, type Json } from '../../shared/json';
 import { getStatusJson, lookupLink, onOrigin, readStatusOnce } from '../lookup';
@@ -86,7 +86,7 @@ export function multipartFile(image: ImageBytes, boundary: string): Buffer {
 
 class ReplicateSession implements ProviderSession {
 	readonly plainHttpOrigin?: string;
-	readonly internalHostsAllowed: boolean;
+	readonly internalOrigin?: string;
 	private readonly apiOrigin: string;
 	/** Times status requests from what this execution's earlier jobs took. */
 	private readonly pacer = new Pacer();
@@ -97,7 +97,7 @@ class ReplicateSession implements ProviderSession {
 	) {
 		this.apiOrigin = new URL(base).origin;
 		this.plainHttpOrigin = plainHttpOriginOf(base);
-		this.internalHostsAllowed = internalHostsAllowedBy(base);
+		this.internalOrigin = internalOriginOf(base);
 	}
 
 	/**

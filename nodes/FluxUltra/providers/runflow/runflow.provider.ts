@@ -9,7 +9,7 @@ import { executionCredentials } from '../../transport/credentials';
 import { FluxError, type ProviderErrorContext } from '../../transport/errors';
 import { secretScrubber } from '../../transport/redact';
 import { readJson, send, type HttpResponse } from '../../transport/http';
-import { baseUrlFromCredential, internalHostsAllowedBy, plainHttpOriginOf } from '../baseUrl';
+import { baseUrlFromCredential, internalOriginOf, plainHttpOriginOf } from '../baseUrl';
 import { buildInput } from '../fields';
 import { asNumber, asRecord, asString, type Json } from '../../shared/json';
 import { getStatusJson, lookupLink, onOrigin, readStatusOnce } from '../lookup';
@@ -85,7 +85,7 @@ export function runFailure(run: Json): FluxError {
 
 class RunflowSession implements ProviderSession {
 	readonly plainHttpOrigin?: string;
-	readonly internalHostsAllowed: boolean;
+	readonly internalOrigin?: string;
 	/** Times status requests from what this execution's earlier jobs took. */
 	private readonly pacer = new Pacer();
 	/** Which of RUNFLOW.createPaths answered in this execution (index), once one has. */
@@ -96,7 +96,7 @@ class RunflowSession implements ProviderSession {
 		readonly scrub: (text: string) => string,
 	) {
 		this.plainHttpOrigin = plainHttpOriginOf(base);
-		this.internalHostsAllowed = internalHostsAllowedBy(base);
+		this.internalOrigin = internalOriginOf(base);
 	}
 
 	/**
@@ -125,10 +125,10 @@ class RunflowSession implements ProviderSession {
 			'upload slot',
 		);
 		const assetId = asString(slot.asset_id);
-		if (!assetId || !isFollowableLink(slot.upload_url, this.plainHttpOrigin)) {
+		if (!assetId || typeof slot.upload_url !== 'string') {
 			throw badUpload();
 		}
-		await putPresigned(scope, errors, slot.upload_url as string, image);
+		await putPresigned(scope, errors, slot.upload_url, image, this);
 		const asset = readJson(
 			errors,
 			await send(scope.ctx, errors, {

@@ -8,6 +8,7 @@ import { createHarness, DUMMY_BFL_KEY, DUMMY_FAL_KEY, DUMMY_REPLICATE_KEY, DUMMY
 import { BFL_API, BFL_DELIVERY, BFL_GENERATE_PARAMS, BFL_POLL_HOST, BFL_SUBMIT_PATH, mockBflJob } from '../../../../../testkit/harness/bflNock';
 import { fakeImages } from '../../../../../testkit/harness/falNock';
 import { makeJpeg, makePng } from '../../../../../testkit/mocks/images';
+import { IMAGE_URL_FAILED } from '../../../../../nodes/FluxUltra/job/inputImage';
 import { useNock } from '../../../../setup-nock';
 import { errorOf } from '../../../../../testkit/harness/errorItems';
 
@@ -152,12 +153,14 @@ describe('Black Forest Labs Generate', () => {
 		expect(job.submitted()?.image_prompt).toBe(ref.toString('base64'));
 	});
 
+	// A closed port, a 404 and an HTML page must read the same to an AI agent (issue 18, finding 3).
+	const ONE_TEXT = new RegExp(`^Invalid value for "Image URL": ${IMAGE_URL_FAILED.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\[item 0\\]$`);
 	it.each<[string, () => void, string, RegExp]>([
 		['a plain-http Image URL', () => undefined, 'http://images.example.com/a.png', /must be an https:\/\/ URL: Black Forest Labs takes the image itself/],
-		['an Image URL that is not an image', () => nock('https://images.example.com').get('/a.png').reply(200, Buffer.alloc(64, 60), { 'content-type': 'text/html' }), 'https://images.example.com/a.png', /could not be used: the image host returned a file that is not an image/],
-		['an Image URL larger than Max Image Size', () => nock('https://images.example.com').get('/a.png').reply(200, Buffer.alloc(2 * 1048576 + 10), { 'content-length': String(2 * 1048576 + 10) }), 'https://images.example.com/a.png', /could not be used: the image is larger than 1 MB/],
-		['an Image URL that answers 404', () => nock('https://images.example.com').get('/a.png').reply(404, 'Not Found'), 'https://images.example.com/a.png', /could not be downloaded \(HTTP 404\)/],
-	])('refuses %s before any job is submitted', async (_name, mount, url, message) => {
+		['an Image URL that is not an image', () => nock('https://images.example.com').get('/a.png').reply(200, Buffer.alloc(64, 60), { 'content-type': 'text/html' }), 'https://images.example.com/a.png', ONE_TEXT],
+		['an Image URL larger than Max Image Size', () => nock('https://images.example.com').get('/a.png').reply(200, Buffer.alloc(2 * 1048576 + 10), { 'content-length': String(2 * 1048576 + 10) }), 'https://images.example.com/a.png', ONE_TEXT],
+		['an Image URL that answers 404', () => nock('https://images.example.com').get('/a.png').reply(404, 'Not Found'), 'https://images.example.com/a.png', ONE_TEXT],
+	])('refuses %s before any job is submitted, in the one text every failed Image URL gets', async (_name, mount, url, message) => {
 		useVirtualClock();
 		mount();
 		const h = harness({ imageSource: 'url', imageUrl: url, options: { maxImageSize: 1 } }, { continueOnFail: true });

@@ -293,7 +293,7 @@ describe('fal.ai image input', () => {
 
 		const error = await harness.fail();
 
-		expect(error.message).toBe('fal.ai storage answered without usable upload links [item 0]');
+		expect(error.message).toBe('fal.ai storage answered with an upload link this node does not use [item 0]');
 		expect(harness.requests.some((r) => r.method === 'PUT')).toBe(false);
 	});
 });
