@@ -56,6 +56,12 @@ export interface HarnessOptions {
 	binaryFolder?: string;
 	/** The node as it stands in the workflow, e.g. `{ type: '…fluxUltraTool', onError: … }` for the AI-tool variant. */
 	node?: Partial<INode>;
+	/**
+	 * Parameters as stored in the workflow where they differ from what `params` implies, e.g. a
+	 * `$fromAI(…)` expression whose resolved value `params` gives. Merged over the derived ones
+	 * (an `options` object here replaces the stored Options).
+	 */
+	storedParams?: Record<string, unknown>;
 }
 
 export const DUMMY_FAL_KEY = 'dummy-fal-key-0000:example-secret';
@@ -130,6 +136,7 @@ export function createHarness(options: HarnessOptions): Harness {
 	const parameters = Object.fromEntries(
 		Object.entries(options.params).map(([name, value]) => [name, typeof value === 'function' ? '={{ $json.harnessValue }}' : value]),
 	) as INode['parameters'];
+	Object.assign(parameters, options.storedParams ?? {});
 	const node = harnessNode({ ...options.node, parameters });
 	// The fields n8n keeps for this node: the shown ones, with their defaults filled in (n8n-workflow's
 	// NodeHelpers.getNodeParameters, as n8n's Workflow class applies it to every node it runs).
