@@ -63,7 +63,7 @@ const FINETUNE_NO_FALLBACK =
  * Validates one item completely, without any request: against the provider and, when one is set,
  * the fallback provider too, so an item that might move there cannot fail there on a field.
  */
-function prepareItem(ctx: IExecuteFunctions, provider: FluxProvider, fallback: FluxProvider | undefined, i: number): JobRequest {
+async function prepareItem(ctx: IExecuteFunctions, provider: FluxProvider, fallback: FluxProvider | undefined, i: number): Promise<JobRequest> {
 	const request = validateItemParameters(readItem(ctx, i));
 	if (fallback && request.operation === 'finetune') throw new ParameterError(FALLBACK_FIELD, FINETUNE_NO_FALLBACK, fallback.displayName);
 	for (const p of fallback ? [provider, fallback] : [provider]) {
@@ -73,7 +73,7 @@ function prepareItem(ctx: IExecuteFunctions, provider: FluxProvider, fallback: F
 		const refused = refusedField(p.displayName, fieldsFor(p, request.operation), request);
 		if (refused) throw new ParameterError(refused.field, `${refused.problem}${asFallback}`, refused.received);
 	}
-	checkInputBinary(ctx, i, request.image);
+	await checkInputBinary(ctx, i, request.image);
 	return request;
 }
 
@@ -235,13 +235,15 @@ export async function route(this: IExecuteFunctions): Promise<INodeExecutionData
 
 	const fallback = fallbackOf(this, provider);
 
-	const prepared: Array<{ request?: JobRequest; failure?: unknown }> = items.map((_, i) => {
+	// One item after another, every one before the first request: a file is read only to check its bytes.
+	const prepared: Array<{ request?: JobRequest; failure?: unknown }> = [];
+	for (let i = 0; i < items.length; i++) {
 		try {
-			return { request: prepareItem(this, provider, fallback, i) };
+			prepared.push({ request: await prepareItem(this, provider, fallback, i) });
 		} catch (failure) {
-			return { failure };
+			prepared.push({ failure });
 		}
-	});
+	}
 	if (!continueOnFail) {
 		const firstBad = prepared.findIndex((p) => p.failure !== undefined);
 		if (firstBad >= 0) throw toNodeError(this, prepared[firstBad].failure, firstBad);

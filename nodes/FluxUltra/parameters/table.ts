@@ -88,6 +88,8 @@ export interface StringSpec extends SpecBase {
 	rows?: number;
 	/** A shape the text must have, with the message that explains it. */
 	pattern?: { regex: RegExp; message: string };
+	/** Names refused as they are (a field name JavaScript objects reserve). */
+	reserved?: { names: readonly string[]; message: string };
 }
 
 export interface IntegerSpec extends SpecBase {
@@ -123,6 +125,28 @@ export interface OptionsSpec extends SpecBase {
 }
 
 export type ParamSpec = StringSpec | IntegerSpec | NumberSpec | BooleanSpec | OptionsSpec;
+
+/**
+ * Names no field of an item may take: every member of a plain object's prototype and the names
+ * JavaScript treats as its prototype. A binary field so named reads back as the inherited member
+ * (`binary.constructor` is a function), and one written so is dropped: n8n copies binary fields
+ * into plain objects, where `__proto__` sets the prototype instead of a field.
+ */
+export const RESERVED_FIELD_NAMES: readonly string[] = [...Object.getOwnPropertyNames(Object.prototype), 'prototype'].sort();
+
+const RESERVED_FIELD_MESSAGE = 'is a name JavaScript objects reserve (such as __proto__, constructor or toString): n8n would lose or misread the file. Pick another name, e.g. data';
+
+/**
+ * Whether text holds a control character (C0 or DEL): refused in every text field, except tab,
+ * line feed and carriage return in multi-line ones (the prompt).
+ */
+export function hasControlCharacter(text: string, multiLine: boolean): boolean {
+	for (let i = 0; i < text.length; i++) {
+		const code = text.charCodeAt(i);
+		if (code === 0x7f || (code < 0x20 && !(multiLine && (code === 0x09 || code === 0x0a || code === 0x0d)))) return true;
+	}
+	return false;
+}
 
 /** Every operation (named before Generate with Fine-Tune, which takes all of Ultra's fields too). */
 const BOTH: Partial<Record<Operation, Presence>> = { generate: 'optional', remix: 'optional', finetune: 'optional' };
@@ -328,6 +352,7 @@ export const IMAGE_INPUT = {
 		description: 'Name of the binary field of the incoming item that holds the input image',
 		hint: 'The name of the input binary field containing the image',
 		default: 'data',
+		reserved: { names: RESERVED_FIELD_NAMES, message: RESERVED_FIELD_MESSAGE },
 	},
 } as const;
 
@@ -345,6 +370,7 @@ export const NODE_OPTION_PARAMS = [
 		default: 'data',
 		maxLength: 100,
 		pattern: { regex: /^[\w.-]+$/, message: 'must be a field name of letters, digits, "_", "-" or "."' },
+		reserved: { names: RESERVED_FIELD_NAMES, message: RESERVED_FIELD_MESSAGE },
 	},
 	{
 		kind: 'string',
