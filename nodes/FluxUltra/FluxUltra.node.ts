@@ -6,7 +6,7 @@ import {
 	type INodeTypeDescription,
 } from 'n8n-workflow';
 
-import { forAgentTool, runsAsAgentTool } from './actions/agentTool';
+import { agentToolNotice, forAgentTool, runsAsAgentTool } from './actions/agentTool';
 import { route } from './actions/router';
 import { resultInputProperties } from './parameters/resultInput';
 import { GET_RESULT } from './parameters/table';
@@ -79,6 +79,7 @@ export class FluxUltra implements INodeType {
 				default: 'generate',
 			},
 			...unsupportedNotices(),
+			agentToolNotice(),
 			...resultInputProperties(),
 			...jobProperties(fieldsHiddenByProvider()),
 		],

@@ -10,6 +10,7 @@ import { APP_PATH, CDN, ENDPOINT_PATH, fakeImages, GENERATE_PARAMS, mockFalJob, 
 import { makePng } from '../mock-provider/images';
 import { findSecrets } from '../reliability/leaks';
 import { useNock } from '../setup-nock';
+import { secretScrubber } from '../../nodes/FluxUltra/transport/redact';
 import { attack } from './attack';
 
 useNock();
@@ -149,6 +150,21 @@ describe('9: the key in no output', () => {
 	});
 });
 
+describe('9: the key inside a longer base64 text', () => {
+	attack('9 masking', 'base64 of any text holding the key (any alignment, standard or URL-safe) is masked; prose is not', () => {
+		for (const key of [DUMMY_FAL_KEY, 'r8_dummy_example_0000']) {
+			const scrub = secretScrubber([key]);
+			for (let before = 0; before < 6; before++) {
+				for (let after = 0; after < 3; after++) {
+					const blob = Buffer.from(`${'x'.repeat(before)}${key}${'y'.repeat(after)}`);
+					for (const text of [blob.toString('base64'), blob.toString('base64url')]) expect(scrub(text), `${before}/${after}`).toContain('[redacted]');
+				}
+			}
+		}
+		expect(secretScrubber([DUMMY_FAL_KEY])('a mug on a walnut table')).toBe('a mug on a walnut table');
+	});
+});
+
 describe('9: Put Output File in Field', () => {
 	for (const name of ['__proto__', 'constructor', 'toString', 'valueOf', 'hasOwnProperty', 'prototype', '']) {
 		attack('9 output field', `"${name}" is refused naming the field, 0 requests`, async () => {
@@ -186,6 +202,21 @@ describe('10: what an AI Agent may set', () => {
 			field: 'Image URL',
 			params: { imageSource: 'url', imageUrl: 'https://attacker.example.com/x.png' },
 			stored: { imageSource: 'url', imageUrl: "={{ $fromai ( 'image' ) }}" },
+		},
+		{
+			field: 'Safety Tolerance',
+			params: { options: { safetyTolerance: '6' } },
+			stored: { options: { safetyTolerance: "={{ $fromAI('safety', '1 to 6', 'string') }}" } },
+		},
+		{
+			field: 'Max Parallel Jobs',
+			params: { options: { maxParallelJobs: 16 } },
+			stored: { options: { maxParallelJobs: "={{ $fromAI('parallel', '', 'number') }}" } },
+		},
+		{
+			field: 'Options',
+			params: { options: { maxCostPerRun: 1000 } },
+			stored: { options: "={{ $fromAI('options', 'all options', 'json') }}" },
 		},
 		{
 			field: 'Max Cost per Run (USD)',

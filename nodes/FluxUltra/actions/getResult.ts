@@ -6,6 +6,7 @@ import { ASPECT_RATIOS, GET_RESULT, NODE_OPTION_PARAMS, OPERATIONS, RESULT_INPUT
 import { validateOptions, type FluxParams, type JobRequest } from '../parameters/validation';
 import type { FluxProvider, JobScope, ProviderSession, SubmittedJob } from '../providers/types';
 import { FluxError } from '../transport/errors';
+import { agentSetField } from './agentTool';
 import { emitImages } from './job';
 import { runPool } from './pool';
 import { outputOf, toNodeError, type Outcome } from './router';
@@ -33,6 +34,8 @@ const wholeNumber = (v: unknown): number | undefined => (typeof v === 'number' &
  * image position), as Generate or Remix wrote it. Refuses a link off the provider's API host.
  */
 function readAsk(ctx: IExecuteFunctions, provider: FluxProvider, session: ProviderSession, i: number): Ask {
+	const agentSet = agentSetField(ctx);
+	if (agentSet) throw agentSet;
 	const requestId = validateRequestId(ctx.getNodeParameter(RESULT_INPUT.requestId.name, i, undefined));
 	const links = validateJobLinks(ctx.getNodeParameter(RESULT_INPUT.links.name, i, undefined));
 	const rawOptions = { ...((ctx.getNodeParameter('options', i, {}) ?? {}) as Record<string, unknown>) };

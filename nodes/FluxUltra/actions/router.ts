@@ -15,7 +15,7 @@ import { fallbackParameterName, NO_FALLBACK, providerById } from '../providers/r
 import type { FluxProvider, ProviderSession } from '../providers/types';
 import { FluxError } from '../transport/errors';
 import { redact } from '../transport/redact';
-import { agentToolContinuesOnFail } from './agentTool';
+import { agentSetField, agentToolContinuesOnFail } from './agentTool';
 import { addCostHint, applySpendCap } from './cost';
 import { splitRequest, type JobPart } from './expand';
 import { Failover } from './failover';
@@ -64,6 +64,8 @@ const FINETUNE_NO_FALLBACK =
  * the fallback provider too, so an item that might move there cannot fail there on a field.
  */
 async function prepareItem(ctx: IExecuteFunctions, provider: FluxProvider, fallback: FluxProvider | undefined, i: number): Promise<JobRequest> {
+	const agentSet = agentSetField(ctx);
+	if (agentSet) throw agentSet;
 	const request = validateItemParameters(readItem(ctx, i));
 	if (fallback && request.operation === 'finetune') throw new ParameterError(FALLBACK_FIELD, FINETUNE_NO_FALLBACK, fallback.displayName);
 	for (const p of fallback ? [provider, fallback] : [provider]) {
