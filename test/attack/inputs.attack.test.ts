@@ -72,6 +72,18 @@ describe('8: pre-flight of every item before the first submit', () => {
 		expect(error.message).toMatch(/^Invalid value for "Input Binary Field": .*not a JPEG, PNG, WebP, GIF or AVIF image \[item 2\]$/);
 	});
 
+	attack('8 pre-flight', '200 items with a 1 MB input file each, the last one not an image: refused before the first submit', async (context) => {
+		const big = Buffer.concat([png, Buffer.alloc(1024 * 1024, 1)]);
+		const items = Array.from({ length: 200 }, (_, i) => imageItem(i === 199 ? Buffer.concat([Buffer.from('RIFF0000AVI '), big]) : big, 'application/octet-stream'));
+		const harness = createHarness({ params: BINARY_PARAMS, items });
+		const started = performance.now();
+		const error = await harness.fail();
+		const ms = Math.round(performance.now() - started);
+		expect(harness.requests).toHaveLength(0);
+		expect(error.message).toMatch(/^Invalid value for "Input Binary Field".*\[item 199\]$/);
+		context.task.meta.figures = `200 items × 1 MB input files, item 199 not an image: refused after ${ms} ms of pre-flight, ${harness.requests.length} requests`;
+	});
+
 	attack('8 pre-flight', 'a file typed image/png whose bytes are not an image is refused in pre-flight too', async () => {
 		const harness = createHarness({ params: BINARY_PARAMS, items: [imageItem(), imageItem(Buffer.from('<html>not an image</html>'), 'image/png')] });
 		const error = await harness.fail();
