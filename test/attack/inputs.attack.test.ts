@@ -248,6 +248,28 @@ describe('10: what an AI Agent may set', () => {
 		});
 	}
 
+	attack('10 agent surface', 'Get Result as a tool: Max Image Size from $fromAI is refused before any read; a Request ID from $fromAI is not', async () => {
+		const base = { provider: 'fal', operation: 'getResult', requestId: 'req-example-1', jobLinks: '' };
+		const refused = createHarness({
+			params: { ...base, options: { maxImageSize: 200 } },
+			storedParams: { options: { maxImageSize: "={{ $fromAI('size', '', 'number') }}" } },
+			node: TOOL,
+			continueOnFail: true,
+		});
+		const [out] = await refused.run();
+		expect(refused.requests).toHaveLength(0);
+		expect(errorOf(out[0])).toMatchObject({ kind: 'parameter', field: 'Max Image Size (MB)' });
+
+		nock(QUEUE).get(`${APP_PATH}/requests/req-example-1/status`).query(true).reply(200, { status: 'IN_PROGRESS' });
+		const allowed = createHarness({
+			params: { ...base, options: {} },
+			storedParams: { requestId: "={{ $fromAI('request_id', 'the job id', 'string') }}" },
+			node: TOOL,
+		});
+		const [running] = await allowed.run();
+		expect(running[0].json).toMatchObject({ status: 'running', requestId: 'req-example-1' });
+	});
+
 	attack('10 agent surface', 'what the agent may set still runs: $fromAI on Prompt and Aspect Ratio, a fixed cap, a webhook from $execution', async () => {
 		useVirtualClock();
 		const job = mockFalJob({ images: fakeImages(1) });
