@@ -6,7 +6,7 @@ import type { INodeExecutionData } from 'n8n-workflow';
 import { useVirtualClock } from '../harness/clock';
 import { createHarness, DUMMY_FAL_KEY, type HarnessOptions } from '../harness/context';
 import { errorOf } from '../harness/errorItems';
-import { APP_PATH, CDN, ENDPOINT_PATH, fakeImages, GENERATE_PARAMS, mockFalJob, QUEUE } from '../harness/falNock';
+import { APP_PATH, CDN, ENDPOINT_PATH, fakeImages, GENERATE_PARAMS, mockFalJob, mockFalUpload, QUEUE } from '../harness/falNock';
 import { makePng } from '../mock-provider/images';
 import { findSecrets } from '../reliability/leaks';
 import { useNock } from '../setup-nock';
@@ -103,6 +103,17 @@ describe('9: data URIs in Image URL', () => {
 		expect(harness.requests).toHaveLength(0);
 		expect(error.message).toMatch(/^Invalid value for "Image URL": .*1 MB.*\[item 0\]$/);
 		context.task.meta.figures = `data URI of ${(big.length / 1048576).toFixed(1)} MB against a 1 MB cap: refused, ${harness.requests.length} requests`;
+	});
+
+	attack('9 data URI', 'a line-wrapped data URI of 0.95 MB under a 1 MB cap still runs (its line breaks do not count)', async () => {
+		useVirtualClock();
+		const image = Buffer.concat([png, Buffer.alloc(Math.round(0.95 * 1024 * 1024) - png.length, 3)]);
+		const wrapped = `data:image/png;base64,${(image.toString('base64').match(/.{1,76}/g) ?? []).join('\r\n')}`;
+		const upload = mockFalUpload();
+		const job = mockFalJob({ images: fakeImages(1) });
+		const [out] = await createHarness({ params: { ...URL_PARAMS, imageUrl: wrapped, options: { maxImageSize: 1 } } }).run();
+		expect(out).toHaveLength(1);
+		expect(job.submitted()).toMatchObject({ image_url: upload.fileUrl });
 	});
 
 	attack('9 data URI', 'a data URI that is not an image, in item 1, is refused before item 0 is paid', async () => {

@@ -295,8 +295,9 @@ export function validateItemParameters(raw: RawItemParameters): JobRequest {
 function checkDataUri(url: string, maxBytes: number): void {
 	const field = IMAGE_INPUT.url.displayName;
 	const payload = url.length - url.indexOf(',') - 1;
-	// Base64 holds 3 bytes in 4 characters: a URI whose text alone is far over the cap is not decoded.
-	if (Math.floor((payload * 3) / 4) - 2 > maxBytes) throw tooLargeDataUri(maxBytes, (payload * 3) / 4);
+	// Base64 holds 3 bytes in 4 characters: a URI whose text alone is far over the cap (more than line
+	// breaks could account for) is not decoded.
+	if ((payload * 3) / 4 > maxBytes * 1.5) throw tooLargeDataUri(maxBytes, (payload * 3) / 4);
 	const bytes = decodeDataUri(url);
 	if (bytes.length > maxBytes) throw tooLargeDataUri(maxBytes, bytes.length);
 	if (!sniffImage(bytes)) {
