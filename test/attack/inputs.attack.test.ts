@@ -9,6 +9,7 @@ import { errorOf } from '../harness/errorItems';
 import { APP_PATH, CDN, ENDPOINT_PATH, fakeImages, GENERATE_PARAMS, mockFalJob, mockFalUpload, QUEUE } from '../harness/falNock';
 import { makePng } from '../mock-provider/images';
 import { findSecrets } from '../reliability/leaks';
+import { mockReplicateJob, mockReplicateUpload, REPLICATE_API, REPLICATE_GENERATE_PARAMS } from '../harness/replicateNock';
 import { useNock } from '../setup-nock';
 import { secretScrubber } from '../../nodes/FluxUltra/transport/redact';
 import { attack } from './attack';
@@ -372,6 +373,22 @@ describe('hostile values through expressions and the agent tool', () => {
 		await harness.run();
 		expect(new URL(harness.requests[0].url).pathname).toBe(ENDPOINT_PATH.finetune);
 		expect(job.submitted()).toMatchObject({ finetune_id: finetuneId });
+	});
+
+	attack('10 hostile values', "an input file's own name carrying header lines stays one quoted name in Replicate's multipart upload", async () => {
+		useVirtualClock();
+		const photo = Buffer.concat([png, Buffer.alloc(1100 * 1024)]);
+		const fileName = 'evil"\r\nContent-Type: text/html\r\n\r\n<script>.png';
+		mockReplicateUpload();
+		mockReplicateJob();
+		const harness = createHarness({
+			params: { ...REPLICATE_GENERATE_PARAMS, imageSource: 'binary', binaryPropertyName: 'data' },
+			items: [{ json: {}, binary: { data: { data: photo.toString('base64'), mimeType: 'image/png', fileName } } }],
+		});
+		await harness.run();
+		const post = harness.requests.find((r) => r.url === `${REPLICATE_API}/v1/files`)!;
+		const head = post.body!.toString('latin1').split('\r\n\r\n')[0];
+		expect(head.split('\r\n')).toEqual([expect.stringMatching(/^--/), 'Content-Disposition: form-data; name="content"; filename="evil___Content-Type: text/html____<script>.png"', 'Content-Type: image/png']);
 	});
 
 	attack('10 hostile values', 'a File Name shaped like a path gives a plain file name', async () => {
