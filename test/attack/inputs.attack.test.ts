@@ -348,6 +348,23 @@ describe('hostile values through expressions and the agent tool', () => {
 		});
 	}
 
+	attack('10 hostile values', '200 items each with a 1 MB digit string as Seed: all refused in well under the time parsing them as numbers takes', async (context) => {
+		const digits = '7'.repeat(1024 * 1024);
+		const harness = createHarness({
+			params: { ...GENERATE_PARAMS, options: () => ({ seed: digits }) },
+			items: Array.from({ length: 200 }, () => ({ json: {} })),
+			continueOnFail: true,
+		});
+		const started = performance.now();
+		const [out] = await harness.run();
+		const ms = Math.round(performance.now() - started);
+		expect(harness.requests).toHaveLength(0);
+		expect(out.every((o) => errorOf(o).field === 'Seed')).toBe(true);
+		// Parsing each as a BigInt took about 85 ms an item here (17 s for 200).
+		expect(ms).toBeLessThan(4_000);
+		context.task.meta.figures = `200 items × 1 MB digit Seed: refused in ${ms} ms, ${harness.requests.length} requests`;
+	});
+
 	attack('10 hostile values', 'numbers as text are read as numbers (" 3 " images is 3), as documented', async () => {
 		useVirtualClock();
 		const job = mockFalJob({ images: fakeImages(3) });
