@@ -365,6 +365,19 @@ describe('hostile values through expressions and the agent tool', () => {
 		context.task.meta.figures = `200 items × 1 MB digit Seed: refused in ${ms} ms, ${harness.requests.length} requests`;
 	});
 
+	attack('10 hostile values', 'a 1 MB Completion Webhook URL built to make the URL pattern backtrack is refused at once', async (context) => {
+		const webhookUrl = `http://${'a'.repeat(1024 * 1024)} x`;
+		const harness = createHarness({ params: { ...GENERATE_PARAMS, options: { webhookUrl } } });
+		const started = performance.now();
+		const error = await harness.fail();
+		const ms = Math.round(performance.now() - started);
+		expect(harness.requests).toHaveLength(0);
+		expect(error.message).toMatch(/^Invalid value for "Completion Webhook URL": must be at most 2048 characters long \[item 0\]$/);
+		// The pattern's time grows with the square of the length: 3.5 s at 40,000 characters here.
+		expect(ms).toBeLessThan(2_000);
+		context.task.meta.figures = `1 MB backtracking webhook URL: refused in ${ms} ms`;
+	});
+
 	attack('10 hostile values', 'numbers as text are read as numbers (" 3 " images is 3), as documented', async () => {
 		useVirtualClock();
 		const job = mockFalJob({ images: fakeImages(3) });

@@ -489,7 +489,7 @@ export const NODE_OPTION_PARAMS = [
 		operations: BOTH,
 		default: '',
 		maxLength: 2048,
-		pattern: { regex: /^(https?:\/\/[^\s/?#]+\S*)?$/i, message: 'must be an http:// or https:// URL' },
+		pattern: { regex: /^(https?:\/\/[^\s/?#]+(?:[/?#]\S*)?)?$/i, message: 'must be an http:// or https:// URL' },
 	},
 ] as const satisfies readonly ParamSpec[];
 
