@@ -43,7 +43,7 @@ const TOOL_NAME = 'Generate_image';
 const MODEL_PROMPT = 'Steaming cup of pumpkin spice latte on a rustic oak table, falling maple leaves, warm golden-hour light, editorial food photography';
 const MAX_BYTES_PER_IMAGE = 2048;
 
-function agentWorkflow(id: string, syncMode: boolean) {
+function agentWorkflow(id: string, syncMode: boolean, agentSetsCap = false) {
 	const workflow = JSON.parse(readFileSync(join(root, 'examples', 'ai-agent-tool.workflow.json'), 'utf8')) as {
 		name: string;
 		nodes: Array<{ name: string; type: string; parameters: Record<string, unknown> }>;
@@ -52,7 +52,13 @@ function agentWorkflow(id: string, syncMode: boolean) {
 		const tool = workflow.nodes.find((n) => n.type === 'n8n-nodes-flux-ultra.fluxUltraTool')!;
 		tool.parameters.options = { ...(tool.parameters.options as object), syncMode: true };
 	}
-	return { ...workflow, id, name: `${workflow.name}${syncMode ? ' (Sync Mode)' : ''}` };
+	if (agentSetsCap) {
+		// A careless author hands the spend cap to the model: the node must refuse it, not run.
+		const tool = workflow.nodes.find((n) => n.type === 'n8n-nodes-flux-ultra.fluxUltraTool')!;
+		tool.parameters.options = { ...(tool.parameters.options as object), maxCostPerRun: "={{ $fromAI('max_cost', 'Spend cap in US dollars', 'number') }}" };
+	}
+	const suffix = syncMode ? ' (Sync Mode)' : agentSetsCap ? ' (cap from $fromAI)' : '';
+	return { ...workflow, id, name: `${workflow.name}${suffix}` };
 }
 
 /** Base64 image data in any form: a data URI, or a long run of base64 characters. */
@@ -77,6 +83,7 @@ describe.each(e2eHosts())('the node as an AI Agent tool, in a real n8n (%s)', (h
 		]);
 		await instance.cli(['import:workflow', `--input=${jsonFile(instance, 'agent.json', agentWorkflow('agent', false))}`]);
 		await instance.cli(['import:workflow', `--input=${jsonFile(instance, 'agent-sync.json', agentWorkflow('agentSync', true))}`]);
+		await instance.cli(['import:workflow', `--input=${jsonFile(instance, 'agent-cap.json', agentWorkflow('agentCap', false, true))}`]);
 	}, 45 * 60_000);
 
 	afterAll(async () => {
@@ -189,5 +196,20 @@ describe.each(e2eHosts())('the node as an AI Agent tool, in a real n8n (%s)', (h
 		const bytes = Buffer.byteLength(toolResult);
 		process.stderr.write(`[e2e agent ${hostName}] Sync Mode tool result as the model received it (${bytes} bytes): ${toolResult}\n`);
 		task.meta.figures = `${hostName}: Sync Mode agent run in ${ms} ms; tool result ${bytes} bytes, no base64: ${toolResult}`;
+	});
+
+	it('Max Cost per Run on $fromAI: refused before any job, and the model is told which field and why', async ({ task }) => {
+		const { toolResults, jobs, ms } = await runAgent('agentCap');
+		expect(jobs).toHaveLength(0);
+		expect(toolResults).toHaveLength(1);
+		const [toolResult] = toolResults;
+		const [failure] = JSON.parse(toolResult) as Array<{ error: Record<string, unknown> }>;
+		expect(failure.error).toMatchObject({
+			kind: 'parameter',
+			field: 'Max Cost per Run (USD)',
+			message: expect.stringMatching(/^Invalid value for "Max Cost per Run \(USD\)": an AI Agent may not set it.*\[item 0\]$/) as string,
+		});
+		process.stderr.write(`[e2e agent ${hostName}] cap from $fromAI, tool result as the model received it (${Buffer.byteLength(toolResult)} bytes): ${toolResult}\n`);
+		task.meta.figures = `${hostName}: cap from $fromAI refused, 0 fal jobs, agent answered in ${ms} ms; tool result ${Buffer.byteLength(toolResult)} bytes`;
 	});
 });

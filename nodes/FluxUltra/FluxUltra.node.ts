@@ -6,7 +6,7 @@ import {
 	type INodeTypeDescription,
 } from 'n8n-workflow';
 
-import { forAgentTool, runsAsAgentTool } from './run/agentTool';
+import { agentToolNotice, forAgentTool, runsAsAgentTool } from './run/agentTool';
 import { route } from './router';
 import { resultInputProperties } from './parameters/resultInput';
 import { GET_RESULT } from './parameters/table';
@@ -91,6 +91,7 @@ export class FluxUltra implements INodeType {
 				default: 'generate',
 			},
 			...unsupportedNotices(),
+			agentToolNotice(),
 			...resultInputProperties(),
 			...jobProperties(fieldsHiddenByProvider()),
 		],

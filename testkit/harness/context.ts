@@ -62,6 +62,12 @@ export interface HarnessOptions {
 	 * n8n 1.x lacks it.
 	 */
 	n8nEgressFilter?: boolean;
+	/**
+	 * Parameters as stored in the workflow where they differ from what `params` implies, e.g. a
+	 * `$fromAI(…)` expression whose resolved value `params` gives. Merged over the derived ones
+	 * (an `options` object here replaces the stored Options).
+	 */
+	storedParams?: Record<string, unknown>;
 }
 
 export const DUMMY_FAL_KEY = 'dummy-fal-key-0000:example-secret';
@@ -136,6 +142,7 @@ export function createHarness(options: HarnessOptions): Harness {
 	const parameters = Object.fromEntries(
 		Object.entries(options.params).map(([name, value]) => [name, typeof value === 'function' ? '={{ $json.harnessValue }}' : value]),
 	) as INode['parameters'];
+	Object.assign(parameters, options.storedParams ?? {});
 	const node = harnessNode({ ...options.node, parameters });
 	// The fields n8n keeps for this node: the shown ones, with their defaults filled in (n8n-workflow's
 	// NodeHelpers.getNodeParameters, as n8n's Workflow class applies it to every node it runs).

@@ -12,10 +12,13 @@ import { isFollowableLink, parseUrl } from '../shared/url';
 export const INPUT_IMAGE_TYPES = ['image/jpeg', 'image/png', 'image/webp', 'image/gif', 'image/avif'];
 
 /**
- * Checks, before any request, that the binary field an item names exists and holds an image.
- * Reads only metadata.
+ * Checks, before any request, that the binary field an item names exists and holds an image: the
+ * entry must be the item's own binary data (not a member every object inherits, such as
+ * `constructor`), and its bytes must be a JPEG, PNG, WebP, GIF or AVIF whatever type it claims
+ * (files often come typed application/octet-stream). Reads the file, and keeps none of it: the job
+ * reads it again when it runs.
  */
-export function checkInputBinary(ctx: IExecuteFunctions, itemIndex: number, image: ImageInput | undefined): void {
+export async function checkInputBinary(ctx: IExecuteFunctions, itemIndex: number, image: ImageInput | undefined): Promise<void> {
 	if (image?.kind !== 'binary') return;
 	const field = IMAGE_INPUT.binary.displayName;
 	const binary = findBinary(ctx, itemIndex, image.property);
@@ -30,15 +33,28 @@ export function checkInputBinary(ctx: IExecuteFunctions, itemIndex: number, imag
 	if (binary.mimeType && !binary.mimeType.startsWith('image/') && binary.mimeType !== 'application/octet-stream') {
 		throw new ParameterError(field, `the file in "${image.property}" is ${binary.mimeType}, not an image`, image.property);
 	}
+	const bytes = await ctx.helpers.getBinaryDataBuffer(itemIndex, image.property).catch(() => undefined);
+	const kind = bytes ? sniffImage(bytes) : undefined;
+	if (!kind || !INPUT_IMAGE_TYPES.includes(kind.mimeType)) {
+		throw new ParameterError(field, `the file in "${image.property}" is not a JPEG, PNG, WebP, GIF or AVIF image`, image.property);
+	}
 }
 
-/** The item's binary entry as n8n resolves it (whatever its binary mode), or undefined. */
+/**
+ * The item's binary entry as n8n resolves it (whatever its binary mode), or undefined when there is
+ * none or what the name reaches is not binary data (an inherited member such as `constructor`).
+ */
 function findBinary(ctx: IExecuteFunctions, itemIndex: number, property: string): IBinaryData | undefined {
+	let found: unknown;
 	try {
-		return ctx.helpers.assertBinaryData(itemIndex, property);
+		found = ctx.helpers.assertBinaryData(itemIndex, property);
 	} catch {
 		return undefined;
 	}
+	if (!found || typeof found !== 'object') return undefined;
+	const entry = found as Partial<IBinaryData>;
+	if (typeof entry.mimeType !== 'string' || (typeof entry.data !== 'string' && typeof entry.id !== 'string')) return undefined;
+	return entry as IBinaryData;
 }
 
 /** Loads the bytes of an item's input image and checks they really are an accepted image. */

@@ -6,6 +6,7 @@ import { IMAGE_INPUT, NODE_OPTION_PARAMS, PROVIDER_PARAMS } from '../parameters/
 import { ParameterError, validateItemParameters, type JobRequest } from '../parameters/validation';
 import { fieldsFor, refusedField } from '../providers/fields';
 import type { FluxProvider, ProviderSession } from '../providers/types';
+import { agentSetField } from '../run/agentTool';
 import { prepareAll, runBatch, stopAtFirstBad, type BatchJob } from '../run/batch';
 import { Failover } from '../run/failover';
 import { fallbackOf, runSettings } from '../run/settings';
@@ -58,7 +59,9 @@ const FINETUNE_NO_FALLBACK =
  * Validates one item completely, without any request: against the provider and, when one is set,
  * the fallback provider too, so an item that might move there cannot fail there on a field.
  */
-function prepareItem(ctx: IExecuteFunctions, provider: FluxProvider, fallback: FluxProvider | undefined, i: number): JobRequest {
+async function prepareItem(ctx: IExecuteFunctions, provider: FluxProvider, fallback: FluxProvider | undefined, i: number): Promise<JobRequest> {
+	const agentSet = agentSetField(ctx);
+	if (agentSet) throw agentSet;
 	const request = validateItemParameters(readItem(ctx, i));
 	if (fallback && request.operation === 'finetune') throw new ParameterError(FALLBACK_FIELD, FINETUNE_NO_FALLBACK, fallback.displayName);
 	for (const p of fallback ? [provider, fallback] : [provider]) {
@@ -68,7 +71,7 @@ function prepareItem(ctx: IExecuteFunctions, provider: FluxProvider, fallback: F
 		const refused = refusedField(p.displayName, fieldsFor(p, request.operation), request);
 		if (refused) throw new ParameterError(refused.field, `${refused.problem}${asFallback}`, refused.received);
 	}
-	checkInputBinary(ctx, i, request.image);
+	await checkInputBinary(ctx, i, request.image);
 	return request;
 }
 
@@ -79,7 +82,8 @@ function prepareItem(ctx: IExecuteFunctions, provider: FluxProvider, fallback: F
  */
 export async function generate(ctx: IExecuteFunctions, provider: FluxProvider): Promise<INodeExecutionData[][]> {
 	const fallback = fallbackOf(ctx, provider);
-	const prepared = prepareAll(ctx.getInputData().length, (i) => prepareItem(ctx, provider, fallback, i));
+	// One item after another, every one before the first request: a file is read only to check its bytes.
+	const prepared = await prepareAll(ctx.getInputData().length, async (i) => await prepareItem(ctx, provider, fallback, i));
 	const settings = runSettings(ctx, provider, fallback, prepared.find((p) => p.value)?.value?.options);
 	stopAtFirstBad(ctx, prepared, settings.continueOnFail);
 	applySpendCap(ctx, settings, prepared);

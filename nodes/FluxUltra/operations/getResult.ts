@@ -8,6 +8,7 @@ import type { FluxProvider, JobScope, ProviderSession, SubmittedJob } from '../p
 import { FluxError } from '../transport/errors';
 import { emitImages } from '../job/job';
 import { pendingJobJson, type JobPlace } from '../job/submitOnly';
+import { agentSetField } from '../run/agentTool';
 import { runBatch, stopAtFirstBad } from '../run/batch';
 import { continuesOnFail, fallbackOf } from '../run/settings';
 
@@ -33,6 +34,8 @@ const wholeNumber = (v: unknown): number | undefined => (typeof v === 'number' &
  * image position), as Generate or Remix wrote it. Refuses a link off the provider's API host.
  */
 function readAsk(ctx: IExecuteFunctions, provider: FluxProvider, session: ProviderSession, i: number): Ask {
+	const agentSet = agentSetField(ctx);
+	if (agentSet) throw agentSet;
 	const requestId = validateRequestId(ctx.getNodeParameter(RESULT_INPUT.requestId.name, i, undefined));
 	const links = validateJobLinks(ctx.getNodeParameter(RESULT_INPUT.links.name, i, undefined));
 	const rawOptions = { ...((ctx.getNodeParameter('options', i, {}) ?? {}) as Record<string, unknown>) };

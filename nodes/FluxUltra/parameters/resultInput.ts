@@ -30,8 +30,11 @@ export function resultInputProperties(): INodeProperties[] {
 	];
 }
 
-/** A request ID as the providers write them: letters, digits and - _ . : only. */
-const REQUEST_ID = /^[\w.:-]+$/;
+/**
+ * A request ID as the providers write them: letters, digits and - _ . : only, and not dots alone
+ * ("." and ".." are path steps: `…/requests/../status` would read another path on the API host).
+ */
+const REQUEST_ID = /^(?!\.+$)[\w.:-]+$/;
 
 /** Validates Get Result's Request ID: the ID of one job, nothing that could reshape a URL. */
 export function validateRequestId(value: unknown): string {

@@ -82,6 +82,12 @@ interface SpecBase {
 	operationDescriptions?: Partial<Record<NodeOperation, string>>;
 	placeholder?: string;
 	hint?: string;
+	/**
+	 * False: when the node runs as an AI Agent tool, the model may not set this field (through
+	 * `$fromAI`, or the tool call's input `$json`): it bounds what a run may spend, how much it may
+	 * take, or where it sends or fetches things. See AGENT_SOURCE and `agentSetField`.
+	 */
+	agentMaySet?: false;
 }
 
 export interface StringSpec extends SpecBase {
@@ -91,6 +97,8 @@ export interface StringSpec extends SpecBase {
 	rows?: number;
 	/** A shape the text must have, with the message that explains it. */
 	pattern?: { regex: RegExp; message: string };
+	/** Names refused as they are (a field name JavaScript objects reserve). */
+	reserved?: { names: readonly string[]; message: string };
 }
 
 export interface IntegerSpec extends SpecBase {
@@ -126,6 +134,35 @@ export interface OptionsSpec extends SpecBase {
 }
 
 export type ParamSpec = StringSpec | IntegerSpec | NumberSpec | BooleanSpec | OptionsSpec;
+
+/**
+ * Names no field of an item may take: every member of a plain object's prototype and the names
+ * JavaScript treats as its prototype. A binary field so named reads back as the inherited member
+ * (`binary.constructor` is a function), and one written so is dropped: n8n copies binary fields
+ * into plain objects, where `__proto__` sets the prototype instead of a field.
+ */
+export const RESERVED_FIELD_NAMES: readonly string[] = [...Object.getOwnPropertyNames(Object.prototype), 'prototype'].sort();
+
+const RESERVED_FIELD_MESSAGE = 'is a name JavaScript objects reserve (such as __proto__, constructor or toString): n8n would lose or misread the file. Pick another name, e.g. data';
+
+/**
+ * What makes a field's value the AI Agent's when the node runs as a tool: `$fromAI()` (n8n also
+ * takes `$fromai` and `$fromAi`), and the tool's input item, which is the model's tool call
+ * (`$json`, `$input`, `$binary`; n8n-core's get-input-connection-data.ts).
+ */
+export const AGENT_SOURCE = /\$(?:fromai|json|input|binary)\b/i;
+
+/**
+ * Whether text holds a control character (C0 or DEL): refused in every text field, except tab,
+ * line feed and carriage return in multi-line ones (the prompt).
+ */
+export function hasControlCharacter(text: string, multiLine: boolean): boolean {
+	for (let i = 0; i < text.length; i++) {
+		const code = text.charCodeAt(i);
+		if (code === 0x7f || (code < 0x20 && !(multiLine && (code === 0x09 || code === 0x0a || code === 0x0d)))) return true;
+	}
+	return false;
+}
 
 /** Every operation (named before Generate with Fine-Tune, which takes all of Ultra's fields too). */
 const BOTH: Partial<Record<Operation, Presence>> = { generate: 'optional', remix: 'optional', finetune: 'optional' };
@@ -206,6 +243,7 @@ export const PROVIDER_PARAMS = [
 		description:
 			'How many images to create (1 to 4) for each input item. Each image comes out as its own item. Black Forest Labs and Replicate make one image per request, so there each image is its own job.',
 		placement: 'main',
+		agentMaySet: false,
 		operations: BOTH,
 		default: 1,
 		min: 1,
@@ -266,6 +304,7 @@ export const PROVIDER_PARAMS = [
 		displayName: 'Safety Tolerance',
 		description: 'How strictly the provider filters content, from 1 (most strict) to 6 (most permissive)',
 		placement: 'options',
+		agentMaySet: false,
 		operations: BOTH,
 		default: '2',
 		canonical: 'number',
@@ -324,6 +363,7 @@ export const IMAGE_INPUT = {
 		description: 'Public URL of the input image (JPEG, PNG, WebP, GIF or AVIF), or a data URI',
 		placeholder: 'e.g. https://example.com/product.png',
 		maxLength: 2048,
+		agentMaySet: false,
 	},
 	binary: {
 		name: 'binaryPropertyName',
@@ -331,6 +371,7 @@ export const IMAGE_INPUT = {
 		description: 'Name of the binary field of the incoming item that holds the input image',
 		hint: 'The name of the input binary field containing the image',
 		default: 'data',
+		reserved: { names: RESERVED_FIELD_NAMES, message: RESERVED_FIELD_MESSAGE },
 	},
 } as const;
 
@@ -348,6 +389,7 @@ export const NODE_OPTION_PARAMS = [
 		default: 'data',
 		maxLength: 100,
 		pattern: { regex: /^[\w.-]+$/, message: 'must be a field name of letters, digits, "_", "-" or "."' },
+		reserved: { names: RESERVED_FIELD_NAMES, message: RESERVED_FIELD_MESSAGE },
 	},
 	{
 		kind: 'string',
@@ -367,6 +409,7 @@ export const NODE_OPTION_PARAMS = [
 		description:
 			'How long to wait for each job before giving up. The job is then cancelled at fal.ai and Replicate; Runflow and Black Forest Labs offer no cancel, so a job there may still finish and be billed.',
 		placement: 'options',
+		agentMaySet: false,
 		operations: BOTH,
 		default: 600,
 		min: 10,
@@ -381,6 +424,7 @@ export const NODE_OPTION_PARAMS = [
 		description:
 			"How many jobs run at the same time: one per item, or one per image on Black Forest Labs and Replicate. fal.ai starts accounts at 2 concurrent jobs (more wait in its queue); Runflow queues runs beyond a per-model limit; BFL allows 24. Output order is kept.",
 		placement: 'options',
+		agentMaySet: false,
 		operations: { ...BOTH, getResult: 'optional' },
 		default: 2,
 		min: 1,
@@ -393,6 +437,7 @@ export const NODE_OPTION_PARAMS = [
 		description:
 			'Largest image file accepted from the provider. A 4-megapixel PNG is at most about 13 MB; a larger or non-image download fails the item instead of filling memory.',
 		placement: 'options',
+		agentMaySet: false,
 		operations: { ...BOTH, getResult: 'optional' },
 		default: 40,
 		min: 1,
@@ -407,6 +452,7 @@ export const NODE_OPTION_PARAMS = [
 		description:
 			"Spend cap for one run of this node, 0 for none. Before the first job the node adds up the worst case (items × images × the provider's list price per image) and, if it is higher, fails before anything is paid; with On Error set to continue, the items that fit run and the rest become error items. An expression is read from the first item.",
 		placement: 'options',
+		agentMaySet: false,
 		operations: BOTH,
 		default: 0,
 		min: 0,
@@ -442,10 +488,11 @@ export const NODE_OPTION_PARAMS = [
 			"URL the provider calls (POST) when each job has finished, e.g. {{ $execution.resumeUrl }} for a Wait node set to \"On Webhook Call\". Sent as fal.ai's fal_webhook, Runflow's callback_url, BFL's webhook_url and Replicate's webhook (completed events only).",
 		placeholder: 'e.g. {{ $execution.resumeUrl }}',
 		placement: 'options',
+		agentMaySet: false,
 		operations: BOTH,
 		default: '',
 		maxLength: 2048,
-		pattern: { regex: /^(https?:\/\/[^\s/?#]+\S*)?$/i, message: 'must be an http:// or https:// URL' },
+		pattern: { regex: /^(https?:\/\/[^\s/?#]+(?:[/?#]\S*)?)?$/i, message: 'must be an http:// or https:// URL' },
 	},
 ] as const satisfies readonly ParamSpec[];
 

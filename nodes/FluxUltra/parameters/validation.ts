@@ -1,8 +1,10 @@
 import { z } from 'zod';
 
+import { parseDataUri, sniffImage } from '../shared/imageBytes';
 import { parseUrl } from '../shared/url';
 import { beyondSafeInteger } from '../transport/http';
 import {
+	hasControlCharacter,
 	IMAGE_INPUT,
 	NODE_OPTION_PARAMS,
 	OPERATION_NAMES,
@@ -85,6 +87,8 @@ export class ParameterError extends Error {
 	}
 }
 
+const CONTROL_MESSAGE = 'must not contain control characters (such as a null byte, an escape or, in a one-line field, a line break)';
+
 const isBlank = (v: unknown) => v === undefined || v === null || (typeof v === 'string' && v.trim() === '');
 
 /** Expressions often yield numbers as text (a sheet cell, a JSON string): accept plain numerals. */
@@ -115,8 +119,12 @@ export function fieldSchema(spec: ParamSpec, presence: 'required' | 'optional'):
 				.trim()
 				.max(spec.maxLength, `must be at most ${spec.maxLength} characters long`);
 			if (presence === 'required') text = text.min(1, 'is required and cannot be empty');
-			if (spec.pattern) text = text.regex(spec.pattern.regex, spec.pattern.message);
-			return z.preprocess((v) => (typeof v === 'number' ? String(v) : isBlank(v) ? '' : v), text);
+			const multiLine = spec.rows !== undefined;
+			let checked: z.ZodTypeAny = text.refine((v) => !hasControlCharacter(v, multiLine), CONTROL_MESSAGE);
+			if (spec.pattern) checked = checked.pipe(z.string().regex(spec.pattern.regex, spec.pattern.message));
+			const reserved = spec.reserved;
+			if (reserved) checked = checked.refine((v: string) => !reserved.names.includes(v), reserved.message);
+			return z.preprocess((v) => (typeof v === 'number' ? String(v) : isBlank(v) ? '' : v), checked);
 		}
 		case 'integer': {
 			const msg = `must be a whole number from ${spec.min} to ${String(spec.bigMax ?? spec.max)}`;
@@ -128,8 +136,15 @@ export function fieldSchema(spec: ParamSpec, presence: 'required' | 'optional'):
 			const big = spec.bigMax;
 			const value: z.ZodTypeAny = big === undefined ? n : z.union([n, z.bigint().min(BigInt(spec.max) + BigInt(1), msg).max(big, msg)], { errorMap: () => ({ message: msg }) });
 			// Beyond 2^53 a number has lost digits already: only digit strings (or BigInts) are exact.
-			const bigOrNumber = (v: unknown) =>
-				big !== undefined && typeof v === 'string' && /^\s*\d+\s*$/.test(v) && beyondSafeInteger(v.trim()) ? BigInt(v.trim()) : toNumber(v);
+			// More digits than the largest accepted value has are refused unparsed: turning a 1 MB digit
+			// string into a BigInt takes n8n's one thread about 85 ms.
+			const bigDigits = big === undefined ? 0 : String(big).length;
+			const bigOrNumber = (v: unknown) => {
+				if (big === undefined || typeof v !== 'string' || !/^\s*\d+\s*$/.test(v)) return toNumber(v);
+				const digits = v.trim().replace(/^0+(?=\d)/, '');
+				if (digits.length > bigDigits) return v;
+				return beyondSafeInteger(digits) ? BigInt(digits) : toNumber(v);
+			};
 			return z.preprocess((v) => (isBlank(v) ? undefined : bigOrNumber(v)), spec.default === undefined ? value.optional() : value);
 		}
 		case 'number': {
@@ -202,6 +217,8 @@ export function validateImageUrl(value: unknown): string {
 		if (!DATA_URI.test(url)) throw new ParameterError(field, 'is not a base64 image data URI', url.slice(0, 40));
 		return url;
 	}
+	// A URL parser drops tabs and line breaks: "https://exa\nmple.com" would be a different host.
+	if (hasControlCharacter(url, false)) throw new ParameterError(field, CONTROL_MESSAGE, url.slice(0, 40));
 	if (url.length > IMAGE_INPUT.url.maxLength) {
 		throw new ParameterError(field, `must be at most ${IMAGE_INPUT.url.maxLength} characters long`, url.slice(0, 40));
 	}
@@ -225,10 +242,14 @@ function validateImage(operation: Operation, raw: RawItemParameters): ImageInput
 	if (source === 'none') return undefined;
 	if (source === 'url') return { kind: 'url', url: validateImageUrl(raw.imageUrl) };
 	const property = raw.binaryPropertyName;
+	const field = IMAGE_INPUT.binary.displayName;
 	if (typeof property !== 'string' || property.trim() === '') {
-		throw new ParameterError(IMAGE_INPUT.binary.displayName, 'is required: name the binary field that holds the image', property);
+		throw new ParameterError(field, 'is required: name the binary field that holds the image', property);
 	}
-	return { kind: 'binary', property: property.trim() };
+	const name = property.trim();
+	if (IMAGE_INPUT.binary.reserved.names.includes(name)) throw new ParameterError(field, IMAGE_INPUT.binary.reserved.message, name);
+	if (hasControlCharacter(name, false)) throw new ParameterError(field, CONTROL_MESSAGE, name.slice(0, 60));
+	return { kind: 'binary', property: name };
 }
 
 export function validateOptions(operation: NodeOperation, options: Record<string, unknown>): NodeOptions {
@@ -266,11 +287,37 @@ export function validateItemParameters(raw: RawItemParameters): JobRequest {
 		if (v === undefined) continue;
 		params[spec.apiName] = spec.kind === 'options' && 'canonical' in spec && spec.canonical === 'number' ? Number(v) : v;
 	}
-	return {
-		operation,
-		params: params as unknown as FluxParams,
-		image: validateImage(operation, raw),
-		// Wait for Completion sits among the main fields, the others in Options.
-		options: validateOptions(operation, { ...raw.main, ...raw.options }),
-	};
+	const image = validateImage(operation, raw);
+	// Wait for Completion sits among the main fields, the others in Options.
+	const options = validateOptions(operation, { ...raw.main, ...raw.options });
+	if (image?.kind === 'url' && image.url.startsWith('data:')) checkDataUri(image.url, options.maxImageBytes);
+	return { operation, params: params as unknown as FluxParams, image, options };
+}
+
+/**
+ * A data URI typed or mapped into Image URL is the image itself: it is held to "Max Image Size" and
+ * must be a JPEG, PNG, WebP, GIF or AVIF by its bytes, as a binary input image is, before anything
+ * is paid for.
+ */
+function checkDataUri(url: string, maxBytes: number): void {
+	const field = IMAGE_INPUT.url.displayName;
+	const payload = url.length - url.indexOf(',') - 1;
+	// Base64 holds 3 bytes in 4 characters: a URI whose text alone is far over the cap (more than line
+	// breaks could account for) is not decoded.
+	if ((payload * 3) / 4 > maxBytes * 1.5) throw tooLargeDataUri(maxBytes, (payload * 3) / 4);
+	const bytes = parseDataUri(url);
+	if (!bytes) throw new ParameterError(field, 'holds a data URI that cannot be read', url.slice(0, 40));
+	if (bytes.length > maxBytes) throw tooLargeDataUri(maxBytes, bytes.length);
+	if (!sniffImage(bytes)) {
+		throw new ParameterError(field, 'holds a data URI that is not a JPEG, PNG, WebP, GIF or AVIF image', url.slice(0, 40));
+	}
+}
+
+function tooLargeDataUri(maxBytes: number, bytes: number): ParameterError {
+	const mb = (n: number) => `${Math.round((n / 1048576) * 10) / 10} MB`;
+	return new ParameterError(
+		IMAGE_INPUT.url.displayName,
+		`holds a data URI of ${mb(bytes)}, more than "Max Image Size (MB)" allows (${mb(maxBytes)}). Give a smaller image, or raise "Max Image Size (MB)" in Options`,
+		'data:…',
+	);
 }

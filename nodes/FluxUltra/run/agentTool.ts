@@ -1,4 +1,7 @@
-import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
+import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+
+import { AGENT_SOURCE, IMAGE_INPUT, NODE_OPTION_PARAMS, PROVIDER_PARAMS } from '../parameters/table';
+import { ParameterError } from '../parameters/validation';
 
 /**
  * The node attached to an AI Agent runs as the tool variant n8n derives from `usableAsTool`: same
@@ -53,4 +56,57 @@ export function forAgentTool(output: INodeExecutionData[][]): INodeExecutionData
 	return output.map((items) =>
 		items.map((item) => (typeof item.json.prompt === 'string' ? { ...item, json: { ...item.json, prompt: capPrompt(item.json.prompt) } } : item)),
 	);
+}
+
+/**
+ * The fields an AI Agent may not set, from the parameter table (`agentMaySet: false`): what a run
+ * may spend (Max Cost per Run, Number of Images), how much it may take (Max Parallel Jobs, Timeout,
+ * Max Image Size), where things are sent or fetched (Completion Webhook URL, Image URL), and the
+ * content filter (Safety Tolerance). Where each is stored in the node's parameters.
+ */
+export const AGENT_FIXED_FIELDS: ReadonlyArray<{ name: string; displayName: string; inOptions: boolean }> = [
+	...[...PROVIDER_PARAMS, ...NODE_OPTION_PARAMS]
+		.filter((spec) => 'agentMaySet' in spec && spec.agentMaySet === false)
+		.map((spec) => ({ name: spec.name, displayName: spec.displayName, inOptions: spec.placement === 'options' })),
+	{ name: IMAGE_INPUT.url.name, displayName: IMAGE_INPUT.url.displayName, inOptions: false },
+];
+
+const AGENT_MAY_NOT_SET =
+	'an AI Agent may not set it: as a tool, this field bounds what a run may spend or take, or where it sends or fetches things, so it cannot come from $fromAI() or from the tool call ($json, $input). Give it a fixed value, or an expression that reads neither, in the tool\'s settings';
+
+/** Whether a stored parameter value is an expression that reads what the model wrote. */
+function fromAgent(stored: unknown): boolean {
+	return typeof stored === 'string' && stored.startsWith('=') && AGENT_SOURCE.test(stored);
+}
+
+/**
+ * As a tool, the first field the model could set although it may not (see AGENT_FIXED_FIELDS), as
+ * the ParameterError that refuses the item; undefined when there is none or the node is not a tool.
+ * n8n offers no way for a node to keep a field out of the tool's `$fromAI` parameters (its editor
+ * hides the ✨ button only for fields that take no expression at all), so the node checks the
+ * stored expressions itself, before anything is paid for. Reads the stored parameters, not values.
+ */
+export function agentSetField(ctx: IExecuteFunctions): ParameterError | undefined {
+	if (!runsAsAgentTool(ctx)) return undefined;
+	const stored = ctx.getNode().parameters ?? {};
+	const options = stored.options;
+	if (fromAgent(options)) return new ParameterError('Options', AGENT_MAY_NOT_SET, options);
+	const inOptions = options && typeof options === 'object' && !Array.isArray(options) ? (options as Record<string, unknown>) : {};
+	for (const field of AGENT_FIXED_FIELDS) {
+		const value = field.inOptions ? inOptions[field.name] : stored[field.name];
+		if (fromAgent(value)) return new ParameterError(field.displayName, AGENT_MAY_NOT_SET, value);
+	}
+	return undefined;
+}
+
+/** The editor's word on it, shown only on the tool variant (n8n's `@tool` display option). */
+export function agentToolNotice(): INodeProperties {
+	const names = AGENT_FIXED_FIELDS.map((f) => f.displayName);
+	return {
+		displayName: `The AI Agent may not set ${names.slice(0, -1).join(', ')} or ${names.at(-1)}: the tool refuses a $fromAI() or $json there. Give them fixed values.`,
+		name: 'agentToolNotice',
+		type: 'notice',
+		default: '',
+		displayOptions: { show: { '@tool': [true] } },
+	};
 }

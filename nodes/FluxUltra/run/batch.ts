@@ -9,15 +9,20 @@ export interface Prepared<T> {
 	failure?: unknown;
 }
 
-/** Reads and checks every item before anything is sent; a throw becomes that item's failure. */
-export function prepareAll<T>(count: number, prepare: (itemIndex: number) => T): Array<Prepared<T>> {
-	return Array.from({ length: count }, (_, i) => {
+/**
+ * Reads and checks every item, one after another, before anything is sent; a throw becomes that
+ * item's failure.
+ */
+export async function prepareAll<T>(count: number, prepare: (itemIndex: number) => T | Promise<T>): Promise<Array<Prepared<T>>> {
+	const prepared: Array<Prepared<T>> = [];
+	for (let i = 0; i < count; i++) {
 		try {
-			return { value: prepare(i) };
+			prepared.push({ value: await prepare(i) });
 		} catch (failure) {
-			return { failure };
+			prepared.push({ failure });
 		}
-	});
+	}
+	return prepared;
 }
 
 /**

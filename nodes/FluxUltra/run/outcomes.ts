@@ -67,7 +67,7 @@ export function toNodeError(
 		}
 		// Built from our own safe fields only: never from a host error, which carries request headers.
 		const response: JsonObject = { message: scrub(error.message), errorKind: error.kind };
-		if (error.requestId) response.requestId = error.requestId;
+		if (error.requestId) response.requestId = scrub(error.requestId);
 		const apiError = new NodeApiError(node, response, {
 			message,
 			description,
@@ -133,17 +133,43 @@ export function outputOf(
 	scrub?: (text: string) => string,
 ): INodeExecutionData[] {
 	const output: INodeExecutionData[] = [];
+	const masked = (item: INodeExecutionData) => (scrub ? maskItem(item, scrub) : item);
 	for (const [j, outcome] of outcomes.entries()) {
 		if (!outcome) continue;
 		if (outcome.items) {
-			output.push(...outcome.items);
+			output.push(...outcome.items.map(masked));
 			continue;
 		}
 		const i = itemOf(j);
 		const nodeError = toNodeError(ctx, outcome.failure, i, scrub);
 		if (!continueOnFail) throw nodeError;
-		output.push(errorItem(nodeError, outcome.failure, i));
+		output.push(masked(errorItem(nodeError, outcome.failure, i)));
 	}
 	return output;
+}
+
+/** Every text in a JSON value, masked. */
+function maskJson(value: unknown, scrub: (text: string) => string): unknown {
+	if (typeof value === 'string') return scrub(value);
+	if (Array.isArray(value)) return value.map((v) => maskJson(v, scrub));
+	if (value && typeof value === 'object') {
+		return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskJson(v, scrub)]));
+	}
+	return value;
+}
+
+/**
+ * An output item with the key masked wherever a provider's text reached it: the prompt it echoed,
+ * the links and the request id it returned (success items), `imageUrl` and `requestId` (error
+ * items), and the file name built from the request id. The file's bytes are left as they are.
+ */
+function maskItem(item: INodeExecutionData, scrub: (text: string) => string): INodeExecutionData {
+	const masked: INodeExecutionData = { ...item, json: maskJson(item.json, scrub) as IDataObject };
+	if (item.binary) {
+		masked.binary = Object.fromEntries(
+			Object.entries(item.binary).map(([name, file]) => [name, file.fileName ? { ...file, fileName: scrub(file.fileName) } : file]),
+		);
+	}
+	return masked;
 }
 

@@ -22,13 +22,36 @@ export function redact(text: string): string {
 }
 
 /**
- * Masks the given secrets wherever they appear, as they are or URL-encoded: the exact answer to a
- * provider that echoes the key back in an error body, whatever its shape.
+ * The forms a secret can take in text: as it is, URL-encoded, and base64 (standard and URL-safe,
+ * with or without padding). Base64 of a longer text (e.g. `Basic base64(user:key)`) writes the key
+ * with one of three alignments; each alignment's characters that depend on the key alone are a form
+ * too, so an echo of the key inside any base64 blob is found.
+ */
+export function secretForms(secret: string): string[] {
+	const bytes = Buffer.from(secret, 'utf8');
+	const forms = new Set([secret, encodeURIComponent(secret)]);
+	for (let shift = 0; shift < 3; shift++) {
+		const encoded = Buffer.concat([Buffer.alloc(shift), bytes]).toString('base64').replace(/=+$/, '');
+		// Leading characters mix in the bytes before the key; the last group may mix in those after it.
+		const start = shift === 0 ? 0 : 4;
+		const whole = shift === 0 ? encoded : encoded.slice(start);
+		const core = encoded.slice(start, encoded.length - ((bytes.length + shift) % 3 === 0 ? 0 : 4));
+		for (const form of [whole, core]) {
+			if (form.length < 8) continue;
+			forms.add(form);
+			forms.add(form.replace(/\+/g, '-').replace(/\//g, '_'));
+		}
+	}
+	return [...forms];
+}
+
+/**
+ * Masks the given secrets wherever they appear, in any of their `secretForms`: the exact answer to a
+ * provider that echoes the key back, whatever its shape.
  */
 export function secretScrubber(secrets: unknown[]): (text: string) => string {
-	const forms = secrets
-		.filter((s): s is string => typeof s === 'string' && s.length >= 6)
-		.flatMap((s) => [s, encodeURIComponent(s)])
-		.sort((a, b) => b.length - a.length);
-	return (text) => forms.reduce((out, secret) => out.split(secret).join('[redacted]'), text);
+	const forms = [
+		...new Set(secrets.filter((s): s is string => typeof s === 'string' && s.length >= 6).flatMap((s) => secretForms(s))),
+	].sort((a, b) => b.length - a.length);
+	return (text) => forms.reduce((out, secret) => (out.includes(secret) ? out.split(secret).join('[redacted]') : out), text);
 }

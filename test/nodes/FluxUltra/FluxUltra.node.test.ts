@@ -3,6 +3,7 @@ import { runInNewContext } from 'node:vm';
 import nock from 'nock';
 import { describe, expect, it } from 'vitest';
 
+import { AGENT_FIXED_FIELDS } from '../../../nodes/FluxUltra/run/agentTool';
 import { FluxUltra } from '../../../nodes/FluxUltra/FluxUltra.node';
 import { IMAGE_INPUT, PROVIDER_PARAMS } from '../../../nodes/FluxUltra/parameters/table';
 import { PROVIDERS } from '../../../nodes/FluxUltra/providers/registry';
@@ -43,7 +44,7 @@ describe('FluxUltra description', () => {
 	});
 
 	it('explains in the editor, next to the Operation, that Runflow has no Remix and no fine-tunes, nor Replicate fine-tunes', () => {
-		const notices = description.properties.filter((p) => p.type === 'notice');
+		const notices = description.properties.filter((p) => p.type === 'notice' && p.name !== 'agentToolNotice');
 		expect(notices.map((n) => n.displayOptions)).toEqual([
 			{ show: { provider: ['runflow'], operation: ['remix'] } },
 			{ show: { provider: ['runflow'], operation: ['finetune'] } },
@@ -53,6 +54,16 @@ describe('FluxUltra description', () => {
 		for (const notice of notices.slice(1)) expect(notice.displayName).toMatch(/Generate with Fine-Tune is not available there.*"fal\.ai" or "Black Forest Labs"/);
 		const operationIndex = description.properties.findIndex((p) => p.name === 'operation');
 		expect(notices.map((n) => description.properties.indexOf(n))).toEqual([1, 2, 3].map((k) => operationIndex + k));
+	});
+
+	it('tells the author, on the AI Agent tool variant only, which fields the model may not set', () => {
+		const notice = description.properties.find((p) => p.name === 'agentToolNotice');
+		expect(notice?.type).toBe('notice');
+		expect(notice?.displayOptions).toEqual({ show: { '@tool': [true] } });
+		for (const field of AGENT_FIXED_FIELDS) expect(notice?.displayName).toContain(field.displayName);
+		expect(AGENT_FIXED_FIELDS.map((f) => f.name).sort()).toEqual(
+			['imageUrl', 'maxCostPerRun', 'maxImageSize', 'maxParallelJobs', 'numImages', 'safetyTolerance', 'timeout', 'webhookUrl'],
+		);
 	});
 
 	it('offers every provider parameter of the table as a field', () => {

@@ -253,7 +253,7 @@ describe('the fine-tune fields in the editor', () => {
 			properties
 				.filter((p) => {
 					const show = p.displayOptions?.show ?? {};
-					return !('provider' in show) && (!show.operation || (show.operation as string[]).includes(operation)) && !('imageSource' in show);
+					return !('provider' in show) && (!show.operation || (show.operation as string[]).includes(operation)) && !('imageSource' in show) && !('@tool' in show);
 				})
 				.map((p) => p.name);
 		expect(shown('finetune').slice(2, 6)).toEqual(['finetuneId', 'finetuneStrength', 'prompt', 'imageSource']);
