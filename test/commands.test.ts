@@ -67,7 +67,8 @@ describe('npm run demo:quick', () => {
 		execFileSync(resolve(root, 'node_modules/.bin/tsx'), [resolve(root, 'scripts/demo-quick.ts')], {
 			cwd,
 			// Blank counts as unset (it used to resolve to the working folder, which the demo then emptied).
-			env: { ...process.env, DEMO_OUTPUT: ' ' },
+			// TSX_DISABLE_CACHE: tsx would keep a compile cache in the temp folder (the npm scripts pass --no-cache).
+			env: { ...process.env, DEMO_OUTPUT: ' ', TSX_DISABLE_CACHE: '1' },
 			stdio: 'ignore',
 			timeout: 120_000,
 		});
