@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 
 import type { ScaleRow } from '../scripts/bench-scale';
+import { readLabel } from './mock-provider/images';
 
 /** The project's commands leave the user's tree and machine as they found them unless asked. */
 const root = process.cwd();
@@ -78,5 +79,15 @@ describe('npm run demo:quick', () => {
 		expect(images).not.toContain('generate-from-an-earlier-run.png');
 		expect(images.length).toBeGreaterThanOrEqual(10);
 		for (const step of ['generate-', 'remix-', 'runflow-', 'bfl-', 'replicate-']) expect(images.some((f) => f.startsWith(step)), step).toBe(true);
+
+		// Each image says it is a mock, which provider and operation made it, and with what.
+		const said = (prefix: string) => images.filter((f) => f.startsWith(prefix)).map((f) => readLabel(readFileSync(join(quick, f))).join(' '));
+		for (const text of [...said('generate-'), ...said('remix-'), ...said('runflow-'), ...said('bfl-'), ...said('replicate-')]) expect(text).toMatch(/^MOCK IMAGE /);
+		expect(said('generate-').join('\n')).toContain('fal.ai (mock) - generate');
+		expect(said('generate-').join('\n')).toContain('matte ceramic coffee mug');
+		expect(said('remix-')[0]).toMatch(/fal\.ai \(mock\) - remix \(Ultra Redux\).*input image:$/);
+		expect(said('runflow-')[0]).toMatch(/Runflow \(mock\) - generate with image prompt.*input image:$/);
+		expect(said('bfl-')[0]).toMatch(/Black Forest Labs \(mock\) - generate with image prompt.*input image:$/);
+		expect(said('replicate-')[0]).toMatch(/Replicate \(mock\) - generate with image prompt.*input image:$/);
 	}, 300_000);
 });
