@@ -69,7 +69,8 @@ describe('npm run demo:quick', () => {
 			cwd,
 			// Blank counts as unset (it used to resolve to the working folder, which the demo then emptied).
 			// TSX_DISABLE_CACHE: tsx would keep a compile cache in the temp folder (the npm scripts pass --no-cache).
-			env: { ...process.env, DEMO_OUTPUT: ' ', TSX_DISABLE_CACHE: '1' },
+			// TMPDIR: tsx still makes an (empty) tsx-<uid> folder there; this one is removed with cwd.
+			env: { ...process.env, DEMO_OUTPUT: ' ', TSX_DISABLE_CACHE: '1', TMPDIR: cwd },
 			stdio: 'ignore',
 			timeout: 120_000,
 		});

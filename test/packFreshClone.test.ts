@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, realpathSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { mkdtempSync, readFileSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -68,4 +68,18 @@ describe('npm pack of a fresh clone', () => {
 		expect(said).toContain('maintainers@example.com');
 		expect(said).toContain('github.com/n8n-nodes-flux-ultra/n8n-nodes-flux-ultra');
 	}, 180_000);
+
+	it('package.json is the one place for the repository: the build refuses node and credential links elsewhere', () => {
+		// The clone was built by the tests above. Another repository in package.json only:
+		const pkgPath = join(clone, 'package.json');
+		const pkg = JSON.parse(readFileSync(pkgPath, 'utf8')) as { repository: { url: string } };
+		writeFileSync(pkgPath, JSON.stringify({ ...pkg, repository: { ...pkg.repository, url: 'https://github.com/acme-example/flux.git' } }, null, 2));
+		const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^npm_/i.test(key)));
+		const checked = spawnSync(process.execPath, ['scripts/check-package.mjs'], { cwd: clone, env, encoding: 'utf8' });
+		expect(checked.status).not.toBe(0);
+		const outside = checked.stderr.split('\n').filter((line) => line.includes("outside package.json's repository https://github.com/acme-example/flux"));
+		// The four credentials' documentationUrl and the codex's links.
+		expect(outside.filter((line) => line.includes('.credentials.js documentationUrl'))).toHaveLength(4);
+		expect(outside.some((line) => line.includes('FluxUltra.node.json resources'))).toBe(true);
+	});
 });
