@@ -1,11 +1,15 @@
 /**
  * The scale series as a picture: wall time / ideal and the n8n process tree's peak RSS against N,
- * drawn as SVG here and turned into a PNG by headless Chromium (Debian's, installed by
- * scripts/install-chromium.sh when none is on PATH; CHROMIUM_PATH overrides) through puppeteer-core.
+ * drawn as SVG here and turned into a PNG by headless Chromium through puppeteer-core: CHROMIUM_PATH,
+ * else a chromium on PATH. Without one the PNG is skipped (and said so); Chromium is installed from
+ * Debian's packages (scripts/install-chromium.sh, apt-get) only when BENCH_INSTALL_CHROMIUM=1.
+ *
+ * The run's files (bench-scale.json, .svg, .png) go to BENCH_OUTPUT, else ./bench-output; into docs/
+ * (tracked, what the README shows) only with BENCH_UPDATE_DOCS=1.
  */
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { accessSync, constants, mkdirSync, writeFileSync } from 'node:fs';
+import { delimiter, join, resolve } from 'node:path';
 
 import puppeteer from 'puppeteer-core';
 
@@ -112,20 +116,53 @@ export function scalePlotSvg(rows: ScaleRow[], caption: string): string {
 	].join('\n');
 }
 
-function chromiumPath(): string {
-	if (process.env.CHROMIUM_PATH) return process.env.CHROMIUM_PATH;
+/** Where a run's plot and data go (see the top of this file). */
+export function benchOutputDir(env: NodeJS.ProcessEnv = process.env): string {
+	if (env.BENCH_UPDATE_DOCS === '1') return join(root, 'docs');
+	return resolve(env.BENCH_OUTPUT?.trim() || 'bench-output');
+}
+
+/** CHROMIUM_PATH, else chromium on PATH; installed (apt-get) only when BENCH_INSTALL_CHROMIUM=1. */
+function findChromium(env: NodeJS.ProcessEnv = process.env): string | undefined {
+	if (env.CHROMIUM_PATH) return env.CHROMIUM_PATH;
+	for (const dir of (env.PATH ?? '').split(delimiter).filter(Boolean)) {
+		for (const name of ['chromium', 'chromium-browser']) {
+			try {
+				accessSync(join(dir, name), constants.X_OK);
+				return join(dir, name);
+			} catch {
+				// not here
+			}
+		}
+	}
+	if (env.BENCH_INSTALL_CHROMIUM !== '1') return undefined;
 	const out = execFileSync('bash', [join(root, 'scripts', 'install-chromium.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
 	return out.trim().split('\n').pop()!;
 }
 
-/** Writes `<name>.svg` and `<name>.png` into docs/; returns the PNG's path. */
-export async function writeScalePlot(rows: ScaleRow[], caption: string, name = 'bench-scale'): Promise<string> {
+/** Writes the run as `<name>.json`, `<name>.svg` and, with a Chromium, `<name>.png`; says where. */
+export async function writeScaleRun(
+	rows: ScaleRow[],
+	caption: string,
+	name = 'bench-scale',
+): Promise<{ dir: string; json: string; svg: string; png?: string; notes: string[] }> {
+	const dir = benchOutputDir();
+	mkdirSync(dir, { recursive: true });
+	const json = join(dir, `${name}.json`);
+	const svgPath = join(dir, `${name}.svg`);
+	writeFileSync(json, `${JSON.stringify({ caption, rows }, null, '\t')}\n`);
 	const svg = scalePlotSvg(rows, caption);
-	const svgPath = join(root, 'docs', `${name}.svg`);
-	const pngPath = join(root, 'docs', `${name}.png`);
 	writeFileSync(svgPath, svg);
+	const notes: string[] = [];
+	if (dir === join(root, 'docs')) notes.push('BENCH_UPDATE_DOCS=1: docs/ updated; put the table above into the README (test/benchScaleDocs.test.ts checks they agree).');
+	const executablePath = findChromium();
+	if (!executablePath) {
+		notes.push('No Chromium on PATH: PNG skipped. Set CHROMIUM_PATH, run `bash scripts/install-chromium.sh` (apt-get, Debian), or BENCH_INSTALL_CHROMIUM=1 to let the bench do that.');
+		return { dir, json, svg: svgPath, notes };
+	}
+	const png = join(dir, `${name}.png`);
 	const browser = await puppeteer.launch({
-		executablePath: chromiumPath(),
+		executablePath,
 		headless: true,
 		args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu', '--hide-scrollbars'],
 		defaultViewport: { width: W, height: H + 30, deviceScaleFactor: 1 },
@@ -133,9 +170,9 @@ export async function writeScalePlot(rows: ScaleRow[], caption: string, name = '
 	try {
 		const page = await browser.newPage();
 		await page.setContent(`<html><body style="margin:0">${svg}</body></html>`);
-		await page.screenshot({ path: pngPath as `${string}.png`, clip: { x: 0, y: 0, width: W, height: H + 30 } });
+		await page.screenshot({ path: png as `${string}.png`, clip: { x: 0, y: 0, width: W, height: H + 30 } });
 	} finally {
 		await browser.close();
 	}
-	return pngPath;
+	return { dir, json, svg: svgPath, png, notes };
 }

@@ -11,13 +11,13 @@
  * Then the scale series (scripts/bench-scale.ts): the node in a real n8n 2.x with filesystem binary
  * data, N = 100, 300, 1,000 items (BENCH_SCALE, e.g. `BENCH_SCALE=100,300`; `none` skips it),
  * c = 16 (BENCH_SCALE_PARALLEL), L = 0.5 s (BENCH_SCALE_LATENCY_MS), one 1 MP JPEG per job. The full
- * series writes docs/bench-scale.png (and .svg, .json); BENCH_ONLY=scale skips the peer comparison.
+ * series writes bench-scale.json, .svg and .png to ./bench-output (BENCH_OUTPUT), to docs/ only with
+ * BENCH_UPDATE_DOCS=1 (scripts/bench-plot.ts); BENCH_ONLY=scale skips the peer comparison.
  */
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 
-import { writeScalePlot } from './bench-plot';
+import { writeScaleRun } from './bench-plot';
 import { percentile, runScaleSeries, scaleMarkdownTable, scaleSizes, startMock } from './bench-scale';
 
 const L = Number(process.env.BENCH_LATENCY_MS ?? 2000);
@@ -124,8 +124,9 @@ async function scale(sizes: number[]) {
 	if (full && rows.length > 1) {
 		const when = new Date().toISOString().slice(0, 16).replace('T', ' ');
 		const caption = `npm run bench, ${when} UTC: n8n 2.x, filesystem binary data, c = ${SCALE_PARALLEL}, L = ${SCALE_LATENCY_MS} ms, 1 MP JPEG, mock fal.ai on loopback, 2 shared cores`;
-		writeFileSync(resolve(root, 'docs', 'bench-scale.json'), `${JSON.stringify({ caption, rows }, null, '\t')}\n`);
-		console.log(`Plot: ${await writeScalePlot(rows, caption)}`);
+		const written = await writeScaleRun(rows, caption);
+		console.log(`Written: ${[written.json, written.svg, written.png].filter(Boolean).join(', ')}`);
+		for (const note of written.notes) console.log(note);
 	}
 	console.log(`Scale series took ${Math.round((Date.now() - started) / 1000)} s.`);
 }

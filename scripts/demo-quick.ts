@@ -6,15 +6,16 @@
  * into a Runflow Generate that uses it as image prompt (uploaded as a Runflow asset), into a Black
  * Forest Labs Remix (Ultra with the image as base64 image prompt, two images: two requests) and
  * into a Replicate Generate with it as image prompt, the way a chained workflow passes it on. Every
- * image is written to ./demo-output.
+ * image is written to ./demo-output-quick (DEMO_OUTPUT overrides), beside `npm run demo`'s ./demo-output;
+ * a run replaces only its own earlier images there (scripts/demo-output.ts).
  *
  * Each provider runs against its loopback mock server (no network, no cost) unless its key is set:
  * FAL_KEY calls fal.ai for real (5 images, about $0.30), RUNFLOW_KEY calls Runflow (2 images, about
  * $0.12), BFL_API_KEY calls Black Forest Labs (2 images, about $0.12), REPLICATE_API_TOKEN calls
  * Replicate (1 image, about $0.06).
  */
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 import type { ICredentialType, INodeExecutionData, INodeType } from 'n8n-workflow';
 
@@ -23,6 +24,7 @@ import { startMockBfl, type MockBfl } from '../testkit/mocks/bflServer';
 import { startMockFal, type MockFal } from '../testkit/mocks/falServer';
 import { startMockReplicate, type MockReplicate } from '../testkit/mocks/replicateServer';
 import { startMockRunflow, type MockRunflow } from '../testkit/mocks/runflowServer';
+import { clearOwnImages, demoOutputDir } from './demo-output';
 
 // The compiled package, as n8n loads it.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -36,7 +38,8 @@ const { BflApi } = require('../dist/credentials/BflApi.credentials.js') as { Bfl
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { ReplicateApi } = require('../dist/credentials/ReplicateApi.credentials.js') as { ReplicateApi: new () => ICredentialType };
 
-const outDir = resolve(process.env.DEMO_OUTPUT ?? 'demo-output');
+const outDir = demoOutputDir('demo-output-quick');
+const STEPS = ['generate', 'remix', 'runflow', 'bfl', 'replicate'];
 const falKey = process.env.FAL_KEY?.trim();
 const runflowKey = process.env.RUNFLOW_KEY?.trim();
 const bflKey = process.env.BFL_API_KEY?.trim();
@@ -94,8 +97,7 @@ async function main() {
 		replicateKey ? 'Replicate: real service (REPLICATE_API_TOKEN is set; billed)' : `Replicate: mock on ${replicateMock!.url} (set REPLICATE_API_TOKEN for the real service)`,
 	);
 
-	rmSync(outDir, { recursive: true, force: true });
-	mkdirSync(outDir, { recursive: true });
+	clearOwnImages(outDir, (name) => STEPS.some((step) => name.startsWith(`${step}-`)));
 	try {
 		const generate = await runNode(
 			{

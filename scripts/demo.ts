@@ -11,9 +11,9 @@
  * The AI Agent example's chat model is a loopback fake of OpenAI's chat completions (one tool call,
  * then an answer quoting the image link) unless OPENAI_API_KEY is set.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 
 import { startFakeOpenAi, type FakeOpenAi } from '../testkit/fakeOpenAi';
 import { binaryBytes, createInstance, execute, importExamples, n8nHost, packPackage } from '../testkit/n8n';
@@ -21,8 +21,9 @@ import { startMockBfl, type MockBfl } from '../testkit/mocks/bflServer';
 import { startMockFal, type MockFal } from '../testkit/mocks/falServer';
 import { startMockReplicate, type MockReplicate } from '../testkit/mocks/replicateServer';
 import { startMockRunflow, type MockRunflow } from '../testkit/mocks/runflowServer';
+import { clearOwnImages, demoOutputDir } from './demo-output';
 
-const outDir = resolve(process.env.DEMO_OUTPUT ?? 'demo-output');
+const outDir = demoOutputDir('demo-output');
 const falKey = process.env.FAL_KEY?.trim();
 const runflowKey = process.env.RUNFLOW_KEY?.trim();
 const bflKey = process.env.BFL_API_KEY?.trim();
@@ -33,7 +34,9 @@ async function main() {
 	const started = Date.now();
 	const host = n8nHost(process.env.N8N_HOST_NAME);
 	console.log(`n8n ${host.version} on Node 24 (${host.name}, cached in ${host.dir})`);
-	const instance = createInstance(host, packPackage(mkdtempSync(join(tmpdir(), 'flux-pack-'))));
+	// The tarball and n8n's user folder live in one scratch folder, removed when the demo ends.
+	const scratch = mkdtempSync(join(tmpdir(), 'flux-demo-'));
+	const instance = createInstance(host, packPackage(join(scratch, 'pack')), {}, { userFolder: join(scratch, 'user') });
 
 	let falMock: MockFal | undefined;
 	let runflowMock: MockRunflow | undefined;
@@ -52,8 +55,8 @@ async function main() {
 		replicateKey ? 'Replicate: real service (REPLICATE_API_TOKEN is set; billed)' : `Replicate: mock on ${replicateMock!.url} (set REPLICATE_API_TOKEN for the real service)`,
 	);
 
-	rmSync(outDir, { recursive: true, force: true });
-	mkdirSync(outDir, { recursive: true });
+	// Only the images an earlier run wrote (<workflow>--<file>) are replaced.
+	clearOwnImages(outDir, (name) => name.includes('--'));
 	try {
 		const examples = await importExamples(
 			instance,
@@ -101,6 +104,7 @@ async function main() {
 		await bflMock?.close();
 		await replicateMock?.close();
 		await openAiFake?.close();
+		if (process.env.DEMO_KEEP !== '1') rmSync(scratch, { recursive: true, force: true });
 	}
 }
 

@@ -7,6 +7,6 @@ import { existsSync, statSync } from 'node:fs';
 const marker = 'node_modules/.package-lock.json';
 const stale = !existsSync(marker) || statSync(marker).mtimeMs < statSync('package-lock.json').mtimeMs;
 if (stale) {
-	console.log('Installing dependencies (npm ci)…');
-	execSync('npm ci --no-audit --no-fund', { stdio: 'inherit' });
+	console.log('Installing dependencies (npm ci --ignore-scripts)…');
+	execSync('npm ci --ignore-scripts --no-audit --no-fund', { stdio: 'inherit' });
 }

@@ -128,9 +128,9 @@ function extract(tarball, into) {
 	return into;
 }
 
-/** `npm pack` of the work tree into dir; returns the tarball's path and the packed file list. */
+/** `npm pack` of the built work tree into dir (the build ran just before: no prepack); returns the tarball's path and the packed file list. */
 function pack(dir) {
-	const [info] = JSON.parse(execFileSync('npm', ['pack', '--json', '--pack-destination', dir, '--loglevel=error'], { cwd: root, encoding: 'utf8' }));
+	const [info] = JSON.parse(execFileSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', dir, '--loglevel=error'], { cwd: root, encoding: 'utf8' }));
 	return { tarball: join(dir, info.filename), files: info.files.map((f) => f.path) };
 }
 

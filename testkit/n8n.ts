@@ -29,10 +29,10 @@ export function n8nHost(name?: string): N8nHost {
 	return ensureN8nHost(name);
 }
 
-/** Packs the built package (npm run build first) and returns the tarball path. */
+/** Packs the built package (npm run build first; --ignore-scripts skips prepack's second build) and returns the tarball path. */
 export function packPackage(into: string): string {
 	mkdirSync(into, { recursive: true });
-	const out = execFileSync('npm', ['pack', '--pack-destination', into, '--loglevel=error'], { cwd: root, encoding: 'utf8' });
+	const out = execFileSync('npm', ['pack', '--ignore-scripts', '--pack-destination', into, '--loglevel=error'], { cwd: root, encoding: 'utf8' });
 	return join(into, out.trim().split('\n').pop()!);
 }
 

@@ -206,7 +206,15 @@ export async function startMockBfl(options: MockBflOptions = {}): Promise<MockBf
 				if (delivery[2] !== extension) return send(res, 404, { detail: 'Not Found' });
 				let bytes = files.get(task.id);
 				if (!bytes) {
-					bytes = makeImage(format, width, height, task.seed);
+					const prompt = task.input.image_prompt;
+					bytes = makeImage(format, width, height, task.seed, {
+						provider: 'Black Forest Labs (mock)',
+						operation: task.endpoint === FINETUNED ? 'generate (fine-tune)' : typeof prompt === 'string' ? 'generate with image prompt' : 'generate',
+						aspectRatio: String(task.input.aspect_ratio ?? '16:9'),
+						seed: task.seed,
+						prompt: typeof task.input.prompt === 'string' ? task.input.prompt : undefined,
+						input: typeof prompt === 'string' ? Buffer.from(prompt, 'base64') : undefined,
+					});
 					files.set(task.id, bytes);
 				}
 				res.writeHead(200, { 'content-type': `image/${format}`, 'content-length': String(bytes.length) });

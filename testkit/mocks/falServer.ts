@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type ServerResponse } from 'node:http';
 
-import { makeImage, ULTRA_SIZES } from './images';
+import { makeImage, type MockLabel, ULTRA_SIZES } from './images';
 import { faultDrawer, listenLoopback, readBody, scheduleWebhook, sendJson, type MockFaults, type WebhookDelivery, type MockNow } from './loopback';
 
 /**
@@ -159,10 +159,26 @@ export async function startMockFal(options: MockFalOptions = {}): Promise<MockFa
 	};
 
 	const pool = new Map<string, Buffer>();
-	const renderImage = (format: 'png' | 'jpeg', width: number, height: number, seed: number, n: number) => {
-		if (!options.imagePool) return makeImage(format, width, height, seed);
+	/** The bytes behind an image_url: a data URI, or a file this mock holds (an upload). */
+	const inputImage = (value: unknown): Buffer | undefined => {
+		if (typeof value !== 'string') return undefined;
+		const data = /^data:image\/[\w.+-]+;base64,(.*)$/s.exec(value);
+		if (data) return Buffer.from(data[1], 'base64');
+		return value.startsWith(`${base}/files/`) ? files.get(value.slice(`${base}/files/`.length))?.bytes : undefined;
+	};
+	const labelOf = (job: Job, seed: number): MockLabel => ({
+		provider: 'fal.ai (mock)',
+		operation: job.endpoint.endsWith('/redux') ? 'remix (Ultra Redux)' : job.endpoint === FINETUNED ? 'generate (fine-tune)' : 'generate',
+		aspectRatio: String(job.input.aspect_ratio ?? '16:9'),
+		seed,
+		prompt: typeof job.input.prompt === 'string' ? job.input.prompt : undefined,
+		input: inputImage(job.input.image_url),
+	});
+	const renderImage = (format: 'png' | 'jpeg', width: number, height: number, job: Job, n: number) => {
+		if (!options.imagePool) return makeImage(format, width, height, job.seed + n, labelOf(job, job.seed + n));
+		// The bench's pool: a few images made once and served to every job, so they name no prompt.
 		const key = `${format}-${width}x${height}-${n % options.imagePool}`;
-		if (!pool.has(key)) pool.set(key, makeImage(format, width, height, n + 1));
+		if (!pool.has(key)) pool.set(key, makeImage(format, width, height, n + 1, { provider: 'fal.ai (mock)', operation: 'pooled bench image', aspectRatio: String(job.input.aspect_ratio ?? '16:9'), seed: n + 1 }));
 		return pool.get(key)!;
 	};
 
@@ -175,7 +191,7 @@ export async function startMockFal(options: MockFalOptions = {}): Promise<MockFa
 		const images = Array.from({ length: count }, (_, n) => {
 			const key = `${job.id}/${n}.${format === 'png' ? 'png' : 'jpg'}`;
 			const contentType = `image/${format}`;
-			if (!files.has(key)) files.set(key, { bytes: renderImage(format, width, height, job.seed + n, n), type: contentType });
+			if (!files.has(key)) files.set(key, { bytes: renderImage(format, width, height, job, n), type: contentType });
 			const url = job.input.sync_mode
 				? `data:${contentType};base64,${files.get(key)!.bytes.toString('base64')}`
 				: `${base}/files/${key}`;

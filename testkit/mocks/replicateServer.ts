@@ -208,7 +208,16 @@ export async function startMockReplicate(options: MockReplicateOptions = {}): Pr
 				let bytes = outputs.get(p.id);
 				if (!bytes) {
 					const { format, width, height } = imageOf(p);
-					bytes = makeImage(format, width, height, p.seed);
+					const prompt = p.input.image_prompt === undefined ? undefined : String(p.input.image_prompt);
+					const data = prompt ? /^data:image\/[\w.+-]+;base64,(.*)$/s.exec(prompt) : null;
+					bytes = makeImage(format, width, height, p.seed, {
+						provider: 'Replicate (mock)',
+						operation: prompt ? 'generate with image prompt' : 'generate',
+						aspectRatio: String(p.input.aspect_ratio ?? '1:1'),
+						seed: p.seed,
+						prompt: typeof p.input.prompt === 'string' ? p.input.prompt : undefined,
+						input: data ? Buffer.from(data[1], 'base64') : prompt?.startsWith(`${base}/v1/files/`) ? files.get(prompt.slice(`${base}/v1/files/`.length))?.bytes : undefined,
+					});
 					outputs.set(p.id, bytes);
 				}
 				res.writeHead(200, { 'content-type': imageOf(p).format === 'png' ? 'image/png' : 'image/jpeg', 'content-length': String(bytes.length) });

@@ -267,7 +267,17 @@ export async function startMockRunflow(options: MockRunflowOptions = {}): Promis
 		const { format, width, height, count, extension, contentType } = imagesOf(run);
 		const n = Number(match[2]);
 		if (match[3] !== extension || n >= count) return undefined;
-		const file = { bytes: makeImage(format, width, height, run.seed + n), type: contentType };
+		const imageUrl = typeof run.input.image_url === 'string' ? run.input.image_url : undefined;
+		const assetId = imageUrl?.startsWith(`${base}/assets/`) ? imageUrl.slice(`${base}/assets/`.length).split('?')[0] : undefined;
+		const bytes = makeImage(format, width, height, run.seed + n, {
+			provider: 'Runflow (mock)',
+			operation: imageUrl ? 'generate with image prompt' : 'generate',
+			aspectRatio: String(run.input.aspect_ratio ?? '16:9'),
+			seed: run.seed + n,
+			prompt: typeof run.input.prompt === 'string' ? run.input.prompt : undefined,
+			input: assetId ? assets.get(assetId)?.bytes : undefined,
+		});
+		const file = { bytes, type: contentType };
 		files.set(key, file);
 		return file;
 	};
