@@ -8,17 +8,17 @@
  * variant's own. Added latency per job = when the mock finished sending the job's last image, minus
  * when the job completed (submit + L): what waiting, result reading and downloading add.
  *
- * Then the scale series (scripts/bench-scale.ts): the node in a real n8n 2.x with filesystem binary
+ * Then the scale series (testkit/bench/scale.ts): the node in a real n8n 2.x with filesystem binary
  * data, N = 100, 300, 1,000 items (BENCH_SCALE, e.g. `BENCH_SCALE=100,300`; `none` skips it),
  * c = 16 (BENCH_SCALE_PARALLEL), L = 0.5 s (BENCH_SCALE_LATENCY_MS), one 1 MP JPEG per job. The full
  * series writes bench-scale.json, .svg and .png to ./bench-output (BENCH_OUTPUT), to docs/ only with
- * BENCH_UPDATE_DOCS=1 (scripts/bench-plot.ts); BENCH_ONLY=scale skips the peer comparison.
+ * BENCH_UPDATE_DOCS=1 (testkit/bench/plot.ts); BENCH_ONLY=scale skips the peer comparison.
  */
 import { execFileSync } from 'node:child_process';
 import { resolve } from 'node:path';
 
-import { writeScaleRun } from './bench-plot';
-import { percentile, runScaleSeries, scaleMarkdownTable, scaleSizes, startMock } from './bench-scale';
+import { writeScaleRun } from '../testkit/bench/plot';
+import { percentile, runScaleSeries, scaleMarkdownTable, scaleSizes, startMock } from '../testkit/bench/scale';
 
 const L = Number(process.env.BENCH_LATENCY_MS ?? 2000);
 const N = Number(process.env.BENCH_JOBS ?? 64);

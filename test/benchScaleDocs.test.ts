@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 
 import { describe, expect, it } from 'vitest';
 
-import { scaleMarkdownTable, scaleSizes, type ScaleRow } from '../scripts/bench-scale';
+import { scaleMarkdownTable, scaleSizes, type ScaleRow } from '../testkit/bench/scale';
 
 /**
  * The scale table and plot in docs/performance.md come from one `npm run bench` run, which writes

@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 
 import { afterAll, describe, expect, it, vi } from 'vitest';
 
-import type { ScaleRow } from '../scripts/bench-scale';
+import type { ScaleRow } from '../testkit/bench/scale';
 import { readLabel } from '../testkit/mocks/images';
 
 /** The project's commands leave the user's tree and machine as they found them unless asked. */
@@ -44,7 +44,7 @@ describe('npm run bench', () => {
 		vi.stubEnv('CHROMIUM_PATH', undefined);
 		vi.stubEnv('BENCH_UPDATE_DOCS', undefined);
 		vi.stubEnv('BENCH_OUTPUT', join(dir, 'out'));
-		const { writeScaleRun } = await import('../scripts/bench-plot');
+		const { writeScaleRun } = await import('../testkit/bench/plot');
 		const written = await writeScaleRun(rows, 'test caption');
 
 		expect(tracked.map(hash)).toEqual(before);

@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 // vitest; dist/lib/ast/utils/filename.js reads it once, at load): the scan is loaded as it runs.
 const nodeEnv = process.env.NODE_ENV;
 process.env.NODE_ENV = 'production';
-const { lintLikeScanner, packageFiles, sourceFiles } = await import('../scripts/scan.mjs');
+const { lintLikeScanner, packageFiles, sourceFiles } = await import('../testkit/scan/scan.mjs');
 process.env.NODE_ENV = nodeEnv;
 
 /** What n8n Cloud's verification asks of the package itself (CONTRIBUTING.md, "n8n Cloud and verification"). */
@@ -69,7 +69,7 @@ describe('eslint.config.mjs', () => {
 	});
 });
 
-describe('the offline scan (scripts/scan.mjs)', () => {
+describe('the offline scan (testkit/scan/scan.mjs)', () => {
 	const dirs: string[] = [];
 	afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
 

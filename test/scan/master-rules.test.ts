@@ -1,4 +1,4 @@
-// The project's implementation of n8n master's community-node rules (scripts/scan-rules.mjs), rule by
+// The project's implementation of n8n master's community-node rules (testkit/scan/rules.mjs), rule by
 // rule: a synthetic package that every rule passes, and for each rule a change that breaks it (and,
 // where the rule draws a line, the case just on the allowed side). No build: the inputs are the
 // description objects, package.json, codex, icons and sources the scan feeds in.
@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
-import { KNOWN_VIOLATIONS } from '../../scripts/scan-known.mjs';
+import { KNOWN_VIOLATIONS } from '../../testkit/scan/known.mjs';
 import {
 	applyMasterRules,
 	loadModel,
@@ -18,7 +18,7 @@ import {
 	svgContrast,
 	THEME_BACKGROUNDS,
 	type Model,
-} from '../../scripts/scan-rules.mjs';
+} from '../../testkit/scan/rules.mjs';
 
 const BADGE = '<svg viewBox="0 0 60 60"><rect fill="#111827"/><path stroke="#f9fafb"/></svg>';
 const BLACK = '<svg viewBox="0 0 60 60"><path d="M0 0h60v60z"/></svg>';
@@ -466,7 +466,7 @@ const CASES: Record<string, { breaks: Case[]; passes?: Case[] }> = {
 	},
 };
 
-describe('n8n master rules in npm run scan (scripts/scan-rules.mjs)', () => {
+describe('n8n master rules in npm run scan (testkit/scan/rules.mjs)', () => {
 	it('has a case for every rule, and implements only rules the installed plugin lacks', () => {
 		expect(Object.keys(CASES).sort()).toEqual(MASTER_RULES.map((r) => r.id).sort());
 		const installed = Object.keys(n8nCommunityNodesPlugin.rules ?? {});
@@ -521,7 +521,7 @@ describe('n8n master rules in npm run scan (scripts/scan-rules.mjs)', () => {
 	});
 });
 
-describe('the ratchet of known violations (scripts/scan-known.mjs)', () => {
+describe('the ratchet of known violations (testkit/scan/known.mjs)', () => {
 	const broken = () => {
 		const model = goodModel();
 		delete creds(model)[1].displayOptions;

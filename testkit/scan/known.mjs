@@ -1,5 +1,5 @@
 // The ratchet of `npm run scan`: violations of n8n master's community-node rules
-// (scripts/scan-rules.mjs) that the package has today. The node is left as it is on purpose: issue 21
+// (testkit/scan/rules.mjs) that the package has today. The node is left as it is on purpose: issue 21
 // point 2 restructures its parameters and credentials and removes these. The scan prints them as
 // "known, pending"; it fails on any violation not listed here, and on a listed one that no longer
 // occurs (then delete its line: the list only shrinks). Locations are as the scan prints them.

@@ -13,9 +13,9 @@ import { delimiter, join, resolve } from 'node:path';
 
 import puppeteer from 'puppeteer-core';
 
-import type { ScaleRow } from './bench-scale';
+import type { ScaleRow } from './scale';
 
-const root = resolve(__dirname, '..');
+const root = resolve(__dirname, '..', '..');
 const W = 960;
 const H = 420;
 

@@ -18,7 +18,7 @@ import { createServer } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
-import { createInstance, firstJsonObject, jsonFile, n8nHost, packPackage, type N8nInstance } from '../testkit/n8n';
+import { createInstance, firstJsonObject, jsonFile, n8nHost, packPackage, type N8nInstance } from '../n8n';
 
 export interface ScaleRow {
 	N: number;
@@ -46,7 +46,7 @@ interface MockStats {
 	jobs: Array<{ id: string; submittedAt: number; statusRequests: number; lastDownloadAt?: number }>;
 }
 
-const root = resolve(__dirname, '..');
+const root = resolve(__dirname, '..', '..');
 const tsx = resolve(root, 'node_modules', '.bin', 'tsx');
 const MB = 1024 * 1024;
 

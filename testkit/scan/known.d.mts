@@ -1,0 +1,3 @@
+import type { KnownViolation } from './rules.mjs';
+
+export const KNOWN_VIOLATIONS: KnownViolation[];
