@@ -10,31 +10,46 @@ import {
 	OPERATION_NAMES,
 	OPERATIONS,
 	PROVIDER_PARAMS,
-	type AspectRatio,
 	type ImageSource,
 	type NodeOperation,
 	type Operation,
-	type OutputFormat,
 	type ParamSpec,
 } from './table';
 
-/** Canonical, provider-neutral job parameters (keys are the table's `apiName`s). */
-export interface FluxParams {
-	prompt: string;
-	aspect_ratio: AspectRatio;
-	num_images: number;
-	output_format: OutputFormat;
-	enhance_prompt: boolean;
-	image_prompt_strength: number;
-	raw: boolean;
-	safety_tolerance: number;
-	/** A number, or a BigInt when beyond 2^53 (written with every digit on the wire). */
-	seed?: number | bigint;
-	sync_mode: boolean;
-	/** Generate with Fine-Tune only. */
-	finetune_id?: string;
-	finetune_strength?: number;
-}
+type ProviderParamSpec = (typeof PROVIDER_PARAMS)[number];
+
+/** The value a field of the parameter table stands for once validated. */
+type CanonicalValue<S> = S extends { kind: 'options'; canonical: 'number' }
+	? number
+	: S extends { kind: 'options'; values: ReadonlyArray<{ value: infer V }> }
+		? V
+		: S extends { kind: 'integer'; bigMax: bigint }
+			? // A number, or a BigInt when beyond 2^53 (written with every digit on the wire).
+				number | bigint
+			: S extends { kind: 'integer' | 'number' }
+				? number
+				: S extends { kind: 'boolean' }
+					? boolean
+					: S extends { kind: 'string' }
+						? string
+						: never;
+
+/**
+ * Whether a validated request always holds the field: Generate has it (so every operation does; the
+ * fine-tune fields only Fine-Tune) and it has a default (Seed has none).
+ */
+type AlwaysSet<S> = S extends { operations: infer O; default: infer D } ? ('generate' extends keyof O ? (D extends undefined ? false : true) : false) : false;
+
+/**
+ * Canonical, provider-neutral job parameters, derived from the parameter table: keys are its
+ * `apiName`s, value types follow each field's kind. A field some operation lacks (the fine-tune
+ * fields) or one without a default (Seed) is optional.
+ */
+export type FluxParams = {
+	[S in ProviderParamSpec as AlwaysSet<S> extends true ? S['apiName'] : never]: CanonicalValue<S>;
+} & {
+	[S in ProviderParamSpec as AlwaysSet<S> extends true ? never : S['apiName']]?: CanonicalValue<S>;
+};
 
 export type ImageInput =
 	| { kind: 'url'; url: string }
