@@ -88,8 +88,6 @@ class RunflowSession implements ProviderSession {
 	readonly internalHostsAllowed: boolean;
 	/** Times status requests from what this execution's earlier jobs took. */
 	private readonly pacer = new Pacer();
-	/** Which of RUNFLOW.createPaths answered in this execution (index), once one has. */
-	private createPathIndex: number | undefined;
 
 	constructor(
 		private readonly base: string,
@@ -148,24 +146,14 @@ class RunflowSession implements ProviderSession {
 	async submit(scope: JobScope, request: JobRequest, imageUrl: string | undefined): Promise<SubmittedJob> {
 		const model = imageUrl === undefined ? RUNFLOW.models.generate : RUNFLOW.models.withImage;
 		const clientRef = clientReference(scope);
-		const paths = RUNFLOW.createPaths(model);
-		let outcome: HttpResponse | { error: unknown } = { error: undefined };
-		for (let i = this.createPathIndex ?? 0; i < paths.length; i++) {
-			outcome = await send(scope.ctx, errors, {
-				method: 'POST',
-				url: `${this.base}${paths[i]}`,
-				purpose: 'submit',
-				credentialType: CREDENTIAL,
-				json: toRunflowBody(request, imageUrl, clientRef),
-				signal: scope.signal,
-			}).catch((error: unknown) => ({ error }));
-			// A 404 "model not found" created nothing: the next form may be the one this account uses.
-			const notFound = 'error' in outcome && outcome.error instanceof FluxError && outcome.error.httpCode === 404;
-			if (!notFound || this.createPathIndex !== undefined) {
-				if (!('error' in outcome)) this.createPathIndex = i;
-				break;
-			}
-		}
+		const outcome: HttpResponse | { error: unknown } = await send(scope.ctx, errors, {
+			method: 'POST',
+			url: `${this.base}${RUNFLOW.createPath(model)}`,
+			purpose: 'submit',
+			credentialType: CREDENTIAL,
+			json: toRunflowBody(request, imageUrl, clientRef),
+			signal: scope.signal,
+		}).catch((error: unknown) => ({ error }));
 		if ('error' in outcome) throw withClientRef(outcome.error, clientRef);
 		const run = readJson(errors, outcome, 'run');
 		// The SDK's templates read `run_id` too: accept either.

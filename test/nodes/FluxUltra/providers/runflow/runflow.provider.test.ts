@@ -443,31 +443,7 @@ describe('Runflow fields whose names are unconfirmed', () => {
 });
 
 describe('Runflow run path', () => {
-	const SHORT = '/v1/models/flux-1-1-pro-ultra/runs';
-
-	it('tries the documented path first, then the short form on a 404, and keeps the one that worked', async () => {
-		useVirtualClock();
-		const scope = nock(RUNFLOW_API)
-			.post(RUNS_PATH)
-			.reply(404, { code: 'MODEL_NOT_FOUND', message: 'model not found' })
-			.post(SHORT)
-			.reply(201, { id: 'run-s1', status_code: 'queued' })
-			.post(SHORT)
-			.reply(201, { id: 'run-s2', status_code: 'queued' });
-		for (const id of ['run-s1', 'run-s2']) {
-			scope.get(`/v1/runs/${id}`).reply(200, { id, status_code: 'succeeded', output: { outputs: [{ type: 'image', url: 'https://files.example/a.png' }] } });
-		}
-		nock('https://files.example').get('/a.png').times(2).reply(200, fakeImages(1)[0].bytes, { 'content-type': 'image/png' });
-		const h = createHarness({ params: { ...RUNFLOW_GENERATE_PARAMS, options: { maxParallelJobs: 1 } }, items: [{ json: {} }, { json: {} }] });
-
-		const [out] = await h.run();
-
-		expect(out).toHaveLength(2);
-		expect(h.requests.filter((r) => r.method === 'POST').map((r) => new URL(r.url).pathname)).toEqual([RUNS_PATH, SHORT, SHORT]);
-		expect(scope.isDone()).toBe(true);
-	});
-
-	it('does not try the short form after any other failure (the run may exist)', async () => {
+	it('creates runs only at the documented path, once: a failure there is not tried elsewhere (the run may exist)', async () => {
 		useVirtualClock();
 		nock(RUNFLOW_API).post(RUNS_PATH).reply(500, { message: 'boom' });
 		const h = createHarness({ params: RUNFLOW_GENERATE_PARAMS });
@@ -476,5 +452,15 @@ describe('Runflow run path', () => {
 
 		expect(error.message).toContain('may have been created at Runflow');
 		expect(h.requests.filter((r) => r.method === 'POST')).toHaveLength(1);
+	});
+
+	it('a 404 at creation is the error, not a reason to try a bare-slug path (Runflow answers those 405)', async () => {
+		useVirtualClock();
+		nock(RUNFLOW_API).post(RUNS_PATH).reply(404, { code: 'MODEL_NOT_FOUND', message: 'model not found' });
+		const h = createHarness({ params: RUNFLOW_GENERATE_PARAMS });
+
+		await h.fail();
+
+		expect(h.requests.filter((r) => r.method === 'POST').map((r) => new URL(r.url).pathname)).toEqual([RUNS_PATH]);
 	});
 });
