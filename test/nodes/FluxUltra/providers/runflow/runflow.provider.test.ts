@@ -11,6 +11,7 @@ import {
 	mockRunflowUpload,
 	RUNFLOW_API,
 	RUNFLOW_GENERATE_PARAMS,
+	MODEL_PATH,
 	RUNFLOW_STORAGE,
 	RUNS_PATH,
 	type OutputShape,
@@ -22,6 +23,10 @@ import { errorOf } from '../../../../../testkit/harness/errorItems';
 useNock();
 
 const params = (extra: Record<string, unknown> = {}) => ({ ...RUNFLOW_GENERATE_PARAMS, ...extra });
+
+/** The requests of the run itself, without the one look-up of Runflow's models API (`GET /v1/models/…`). */
+const runCalls = <T extends { method: string; url: string }>(h: { requests: T[] }): T[] =>
+	h.requests.filter((r) => !(r.method === 'GET' && new URL(r.url).pathname.startsWith('/v1/models/')));
 
 function harness(extra: Record<string, unknown> = {}, options: Partial<HarnessOptions> = {}) {
 	return createHarness({ params: params(extra), ...options });
@@ -224,7 +229,7 @@ describe('Runflow run statuses', () => {
 		const error = await h.fail();
 
 		expect(error.message).toBe('The execution was cancelled [item 0]');
-		expect(h.requests).toHaveLength(2);
+		expect(runCalls(h)).toHaveLength(2);
 	});
 });
 
@@ -292,9 +297,9 @@ describe('Runflow error answers', () => {
 		const error = await h.fail();
 
 		expect(error.message).toBe('The job may have been created at Runflow, but the answer was lost (HTTP 503) [item 0]');
-		const sent = JSON.parse(h.requests[0].body!.toString()) as { client_ref: string };
+		const sent = JSON.parse(runCalls(h)[0].body!.toString()) as { client_ref: string };
 		expect(error.description).toContain(`client reference "${sent.client_ref}"`);
-		expect(h.requests).toHaveLength(1);
+		expect(runCalls(h)).toHaveLength(1);
 	});
 
 	it('503 while polling is retried and the run still delivers', async () => {
@@ -361,11 +366,20 @@ describe('Runflow image input', () => {
 });
 
 describe('what Runflow cannot do is refused before any request', () => {
-	it('Remix names the alternative and makes no request', async () => {
+	it('Remix: Ultra Edit looked up, not found (404): refused naming the alternative, and the look-up is the only request', async () => {
+		nock(RUNFLOW_API).get(`${MODEL_PATH}/edit`).reply(404, { code: 'MODEL_NOT_FOUND', message: 'Model not found', errors: null });
 		const h = harness({ operation: 'remix', imageSource: 'url', imageUrl: 'https://example.com/a.png' });
 		const error = await h.fail();
-		expect(error.message).toMatch(/^Invalid value for "Operation": Runflow offers no FLUX 1\.1 \[pro\] ultra Redux model.*"fal\.ai".*\[item 0\]$/);
-		expect(h.requests).toHaveLength(0);
+		expect(error.message).toMatch(/^Invalid value for "Operation": Remix on Runflow runs on Runflow's FLUX 1\.1 \[pro\] Ultra Edit model; the node looked it up .* did not find it.*"fal\.ai".*\[item 0\]$/);
+		expect(h.requests.map((r) => `${r.method} ${new URL(r.url).pathname}`)).toEqual([`GET ${MODEL_PATH}/edit`]);
+	});
+
+	it('Remix: when the models API cannot be read, Ultra Edit is not run blind: refused, no job', async () => {
+		nock(RUNFLOW_API).get(`${MODEL_PATH}/edit`).reply(500, { code: 'INTERNAL_ERROR', message: 'boom', errors: null });
+		const h = harness({ operation: 'remix', imageSource: 'url', imageUrl: 'https://example.com/a.png' });
+		const error = await h.fail();
+		expect(error.message).toMatch(/^Invalid value for "Operation": .*could not look it up in Runflow's models API.*no job was sent/);
+		expect(h.requests.filter((r) => r.method === 'POST')).toHaveLength(0);
 	});
 
 	it('Sync Mode on names the field and the way out; off is fine', async () => {
@@ -438,7 +452,7 @@ describe('Runflow fields whose names are unconfirmed', () => {
 		const error = await h.fail();
 
 		expect(error.message).toBe('Runflow rejected the field "Raw": unknown field [item 0]');
-		expect(JSON.parse(h.requests[0].body!.toString()).input).toEqual({ prompt: 'a ceramic mug on a walnut table', raw: true });
+		expect(JSON.parse(runCalls(h)[0].body!.toString()).input).toEqual({ prompt: 'a ceramic mug on a walnut table', raw: true });
 	});
 });
 
