@@ -128,6 +128,22 @@ describe('Runflow Ultra inputs read from its models API', () => {
 		});
 	}
 
+	it('models API that never answers: given up after the look-up timeout, the run goes on with the built-in names', async ({ task }) => {
+		const m = await mock({ down: 'stall' });
+		const { h, hints } = run(m, { ...generate, numImages: 1, options: {} }, { items: 2 });
+		const started = Date.now();
+
+		const [out] = await h.run();
+
+		const elapsed = Date.now() - started;
+		expect(out).toHaveLength(2);
+		expect(m.counts.models).toBe(1);
+		expect(runflowHints(hints)).toHaveLength(1);
+		// The look-up gives up after 10 s; at the transport's default request timeout (30 s) this would fail.
+		expect(elapsed).toBeLessThan(25_000);
+		task.meta.figures = `stalled models API: run of 2 items ended after ${elapsed} ms (look-up cap 10 s)`;
+	}, 60_000);
+
 	it('reads the model once per execution, not per item, when it is up', async () => {
 		const m = await mock();
 		const { h, hints } = run(m, { ...generate, numImages: 1, options: {} }, { items: 3 });

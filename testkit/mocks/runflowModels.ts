@@ -42,7 +42,7 @@ const GUESSED: MockInputSpec[] = [
 
 /**
  * Other names and types for the same model: `num_outputs`, `prompt_upsampling`, `safety_tolerance`
- * as an integer 1–5, an image under `image_urls[]`; no `raw` and no `image_prompt_strength`.
+ * as an integer 1–5, an image under `image_urls[]`; no `raw`.
  */
 const RENAMED: MockInputSpec[] = [
 	{ name: 'prompt', type: 'string', required: true },
@@ -52,6 +52,7 @@ const RENAMED: MockInputSpec[] = [
 	{ name: 'safety_tolerance', type: 'integer', min: 1, max: 5, default: 2 },
 	{ name: 'prompt_upsampling', type: 'boolean', default: false },
 	{ name: 'image_urls', type: 'list' },
+	{ name: 'image_prompt_strength', type: 'float', min: 0, max: 1, default: 0.1 },
 	{ name: 'seed', type: 'integer', min: 0 },
 ];
 

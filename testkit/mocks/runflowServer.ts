@@ -30,8 +30,8 @@ export interface MockRunflowOptions {
 	 * accept: the names the node's constants guess (default), or other names (runflowModels.ts).
 	 */
 	schema?: MockRunflowSchema;
-	/** The models API (`GET /v1/models/…`) answers 500, drops the connection, or answers junk. */
-	down?: 500 | 'unreachable' | 'junk';
+	/** The models API (`GET /v1/models/…`) answers 500, drops the connection, answers junk, or never answers. */
+	down?: 500 | 'unreachable' | 'junk' | 'stall';
 	/**
 	 * Serve "FLUX 1.1 [pro] Ultra Edit" at `black-forest-labs/flux-1-1-pro-ultra/edit` (its image
 	 * input `image_urls[]`, or `image_b64`); without it that model answers 404, as an unknown one does.
@@ -360,6 +360,7 @@ export async function startMockRunflow(options: MockRunflowOptions = {}): Promis
 			if (method === 'GET' && path.startsWith('/v1/models/') && !path.endsWith('/runs')) {
 				counts.models++;
 				if (options.down === 'unreachable') return req.socket.destroy();
+				if (options.down === 'stall') return; // holds the connection open until the mock closes
 				if (options.down === 500) return send(res, 500, envelope('INTERNAL_ERROR', 'Internal server error'));
 				if (options.down === 'junk') {
 					res.writeHead(200, { 'content-type': 'text/html' });

@@ -245,9 +245,13 @@ export function schemaInput(schema: ModelSchema, request: JobRequest, image: str
 /** What looking a model up came to: its inputs, Runflow's 404, or no usable answer (and why). */
 export type Lookup = { schema: ModelSchema } | { missing: true } | { unreadable: string };
 
-/** One try, short: the look-up is optional, a failed one falls back to the built-in names. */
+/**
+ * One try, short: the look-up is optional, a failed one falls back to the built-in names. It runs
+ * before any job, once per execution: a models API that does not answer delays the run by at most
+ * LOOKUP_TIMEOUT_MS (the shortest Timeout a job can have is 10 s too).
+ */
 const LOOKUP_POLICY = { maxAttempts: 1, baseDelayMs: 0, maxDelayMs: 0, maxTotalDelayMs: 0 };
-const LOOKUP_TIMEOUT_MS = 15_000;
+export const LOOKUP_TIMEOUT_MS = 10_000;
 
 export async function lookUpModel(
 	ctx: IExecuteFunctions,
