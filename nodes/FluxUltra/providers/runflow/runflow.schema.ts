@@ -138,7 +138,8 @@ function encodeFor(input: ModelInput, field: CanonicalField, value: unknown): un
 		case 'integer':
 		case 'number': {
 			const n = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
-			return Number.isFinite(n) ? n : value;
+			// A seed beyond 2^53 stays the digit string it came as: a number would lose digits.
+			return Number.isFinite(n) && (typeof value === 'number' || Number.isSafeInteger(n) || !Number.isInteger(n)) ? n : value;
 		}
 		case 'string':
 			return typeof value === 'string' ? value : String(value);
@@ -173,7 +174,7 @@ export function schemaRefusal(schema: ModelSchema, request: JobRequest): Paramet
 		if (input) used.add(input.name);
 		const value = valueOf(request, field);
 		if (value === undefined || (support.withImageOnly && request.image === undefined)) {
-			if (input?.required) {
+			if (input?.required && input.default === undefined) {
 				return new ParameterError(display(field), `Runflow's ${schema.label} model requires it (as "${input.name}", read from Runflow's models API)`, value);
 			}
 			continue;
@@ -193,7 +194,7 @@ export function schemaRefusal(schema: ModelSchema, request: JobRequest): Paramet
 		const problem = valueProblem(input, encoded);
 		if (problem) return new ParameterError(display(field), `Runflow's ${schema.label} model ${problem} (read from Runflow's models API)`, value);
 	}
-	const unfilled = schema.inputs.find((i) => i.required && !used.has(i.name));
+	const unfilled = schema.inputs.find((i) => i.required && i.default === undefined && !used.has(i.name));
 	if (unfilled) {
 		return new ParameterError(
 			'Operation',
@@ -208,7 +209,9 @@ function valueProblem(input: ModelInput, value: unknown): string | undefined {
 	if (input.choices && !input.choices.some((c) => c === value || String(c) === String(value))) {
 		return `accepts only ${input.choices.map((c) => JSON.stringify(c)).join(', ')}`;
 	}
-	if ((input.type === 'integer' || input.type === 'number') && typeof value !== 'number') return 'takes a number here';
+	// A seed beyond 2^53 is a bigint (sent as its digits) or a digit string: a whole number all the same.
+	const digits = typeof value === 'bigint' || (typeof value === 'string' && /^\d+$/.test(value));
+	if ((input.type === 'integer' || input.type === 'number') && typeof value !== 'number' && !digits) return 'takes a number here';
 	if (input.type === 'integer' && typeof value === 'number' && !Number.isInteger(value)) return 'takes a whole number here';
 	if (input.type === 'boolean' && typeof value !== 'boolean') return 'takes true or false here';
 	if (typeof value === 'number' && ((input.min !== undefined && value < input.min) || (input.max !== undefined && value > input.max))) {
