@@ -94,8 +94,9 @@ export async function generate(ctx: IExecuteFunctions, provider: FluxProvider): 
 		}
 	}
 	// What the providers say at run time about their models (Runflow's models API), before any job:
-	// the first provider's, and the fallback's when it checks at run time (its credential is then read
-	// now; a fallback whose credential cannot be read is opened again when an item first needs it).
+	// the first provider's, and the fallback's. The fallback's session is opened now for that (its
+	// credential read, no request; only a provider with run-time checks then asks its API once); one
+	// whose credential cannot be read is opened again when an item first needs it, as before.
 	const openedFallback = session && fallback ? await fallback.open(ctx).catch(() => undefined) : undefined;
 	const checks = [
 		{ check: session?.checkRequest?.bind(session), asFallback: '' },
