@@ -51,7 +51,7 @@ describe('README and docs/providers.md stay in step with the code', () => {
 		const rows = [
 			`| Field | ${PROVIDERS.map((p) => p.displayName).join(' | ')} |`,
 			`|---|${PROVIDERS.map(() => '---|').join('')}`,
-			...OPERATIONS.map((op) => `| *Operation:* ${OPERATION_NAMES[op]} | ${PROVIDERS.map((p) => (p.unsupported(op) ? 'not available' : '✓')).join(' | ')} |`),
+			...OPERATIONS.map((op) => `| *Operation:* ${OPERATION_NAMES[op]} | ${PROVIDERS.map((p) => (p.unsupported(op) ? 'not available' : p.editorNotice?.(op) ? 'if found when it runs' : '✓')).join(' | ')} |`),
 			...CANONICAL_FIELDS.map((name) => `| ${displayNameForApiField(name)} | ${PROVIDERS.map((p) => cells(p, name)).join(' | ')} |`),
 		];
 		const block = /<!-- provider-fields:start -->\n([\s\S]*?)\n<!-- provider-fields:end -->/.exec(providersDoc)?.[1];

@@ -1,12 +1,26 @@
 import nock from 'nock';
 
 import { runflowOutputBody, type RunflowOutputShape } from '../mocks/loopback';
+import { modelBody, ultraInputs, type MockRunflowSchema } from '../mocks/runflowModels';
 import { fakeImages, type FakeImage } from './falNock';
 
 export const RUNFLOW_API = 'https://api.runflow.io';
 /** Where Runflow's presigned output and upload URLs point (object storage, not the API host). */
 export const RUNFLOW_STORAGE = 'https://runflow-assets.s3.example.com';
 export const RUNS_PATH = '/v1/models/black-forest-labs/flux-1-1-pro-ultra/runs';
+export const MODEL_PATH = '/v1/models/black-forest-labs/flux-1-1-pro-ultra';
+
+/**
+ * Runflow's models API describing Ultra (the node reads it once per execution), as the loopback
+ * mock does: the names the constants guess by default. Optional: a test that never gets that far
+ * (a refusal) leaves it unused.
+ */
+export function mockRunflowModel(schema: MockRunflowSchema = 'guessed', base = RUNFLOW_API): nock.Scope {
+	return nock(base)
+		.get(MODEL_PATH)
+		.optionally()
+		.reply(200, modelBody('6f1c2a0e-4b7d-4e39-9a51-0c8f3d2b7e15', 'black-forest-labs/flux-1-1-pro-ultra', 'FLUX 1.1 [pro] Ultra', ultraInputs(schema)));
+}
 
 export type OutputShape = RunflowOutputShape;
 
@@ -45,6 +59,7 @@ export function mockRunflowJob(s: RunflowJobScenario = {}): RunflowJobMock {
 	const seed = s.seed ?? 42;
 	let body: Record<string, unknown> | undefined;
 
+	mockRunflowModel();
 	const scope = nock(RUNFLOW_API)
 		.post(RUNS_PATH, (b: Record<string, unknown>) => {
 			body = b;

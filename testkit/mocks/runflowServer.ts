@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 
 import { makeImage, ULTRA_SIZES } from './images';
+import { modelBody, ultraEditInputs, ultraInputs, validateBySchema, type MockRunflowSchema } from './runflowModels';
 import { faultDrawer, listenLoopback, readBody, runflowOutputBody, scheduleWebhook, sendJson, type MockFaults, type RunflowOutputShape, type WebhookDelivery, type MockNow } from './loopback';
 
 /**
@@ -24,6 +25,18 @@ export interface MockRunflowOptions {
 	outputShape?: RunflowOutputShape;
 	/** Answer this share of API requests with 429 / 503 (run creation only ever 429). */
 	faults?: MockFaults;
+	/**
+	 * The inputs `GET /v1/models/black-forest-labs/flux-1-1-pro-ultra` lists, and the ones its runs
+	 * accept: the names the node's constants guess (default), or other names (runflowModels.ts).
+	 */
+	schema?: MockRunflowSchema;
+	/** The models API (`GET /v1/models/…`) answers 500, drops the connection, answers junk, or never answers. */
+	down?: 500 | 'unreachable' | 'junk' | 'stall';
+	/**
+	 * Serve "FLUX 1.1 [pro] Ultra Edit" at `black-forest-labs/flux-1-1-pro-ultra/edit` (its image
+	 * input `image_urls[]`, or `image_b64`); without it that model answers 404, as an unknown one does.
+	 */
+	ultraEdit?: boolean | 'image_b64';
 }
 
 export interface RunFailure {
@@ -71,6 +84,8 @@ export interface MockRunflow {
 		uploadConfirm: number;
 		download: number;
 		authMe: number;
+		/** `GET /v1/models/…` (schema look-ups), whatever the answer. */
+		models: number;
 	};
 	/** Calls made to `callback_url`s when runs ended (the event envelope of docs.runflow.io/concepts/callbacks). */
 	webhooks: WebhookDelivery[];
@@ -79,6 +94,8 @@ export interface MockRunflow {
 
 const MODEL = 'black-forest-labs/flux-1-1-pro-ultra';
 const MODEL_ID = '6f1c2a0e-4b7d-4e39-9a51-0c8f3d2b7e15';
+const EDIT_MODEL = `${MODEL}/edit`;
+const EDIT_MODEL_ID = '3c9e5b7a-2f41-4d8e-b6a0-7e1d2c3b4a59';
 const MAX_UPLOAD = 50 * 1024 * 1024;
 const SIGNATURE = 'X-Amz-Signature=mock';
 const KNOWN_INPUT = new Set([
@@ -199,7 +216,9 @@ export async function startMockRunflow(options: MockRunflowOptions = {}): Promis
 	const runs = new Map<string, Run>();
 	const assets = new Map<string, Asset>();
 	const files = new Map<string, { bytes: Buffer; type: string }>();
-	const counts = { create: 0, poll: 0, uploadCreate: 0, uploadPut: 0, uploadConfirm: 0, download: 0, authMe: 0 };
+	const counts = { create: 0, poll: 0, uploadCreate: 0, uploadPut: 0, uploadConfirm: 0, download: 0, authMe: 0, models: 0 };
+	const schema = options.schema ?? 'guessed';
+	const editInputs = options.ultraEdit ? ultraEditInputs(options.ultraEdit === 'image_b64' ? 'image_b64' : 'image_urls') : undefined;
 	const webhooks: WebhookDelivery[] = [];
 	let base = '';
 
@@ -218,7 +237,8 @@ export async function startMockRunflow(options: MockRunflowOptions = {}): Promis
 		const [w, h] = ULTRA_SIZES[String(run.input.aspect_ratio ?? '16:9')];
 		const width = Math.max(16, Math.round(w * scale));
 		const height = Math.max(16, Math.round(h * scale));
-		const count = typeof run.input.num_images === 'number' ? run.input.num_images : 1;
+		const n = run.input.num_images ?? run.input.num_outputs;
+		const count = typeof n === 'number' ? n : 1;
 		const extension = format === 'png' ? 'png' : 'jpg';
 		return { format, width, height, count, extension, contentType: `image/${format}` };
 	};
@@ -240,7 +260,7 @@ export async function startMockRunflow(options: MockRunflowOptions = {}): Promis
 		const terminal = status === 'succeeded' || status === 'failed';
 		return {
 			id: run.id,
-			model_id: MODEL_ID,
+			model_id: run.model === EDIT_MODEL ? EDIT_MODEL_ID : MODEL_ID,
 			target_type: 'model',
 			status_code: status,
 			input: run.input,
@@ -347,7 +367,24 @@ export async function startMockRunflow(options: MockRunflowOptions = {}): Promis
 				});
 			}
 
-			if (method === 'POST' && path === `/v1/models/${MODEL}/runs`) {
+			if (method === 'GET' && path.startsWith('/v1/models/') && !path.endsWith('/runs')) {
+				counts.models++;
+				if (options.down === 'unreachable') return req.socket.destroy();
+				if (options.down === 'stall') return; // holds the connection open until the mock closes
+				if (options.down === 500) return send(res, 500, envelope('INTERNAL_ERROR', 'Internal server error'));
+				if (options.down === 'junk') {
+					res.writeHead(200, { 'content-type': 'text/html' });
+					return res.end('<html><body>Runflow is being updated</body></html>');
+				}
+				const model = decodeURIComponent(path.slice('/v1/models/'.length));
+				if (model === MODEL) return send(res, 200, modelBody(MODEL_ID, MODEL, 'FLUX 1.1 [pro] Ultra', ultraInputs(schema)));
+				if (model === EDIT_MODEL && editInputs) return send(res, 200, modelBody(EDIT_MODEL_ID, EDIT_MODEL, 'FLUX 1.1 [pro] Ultra Edit', editInputs));
+				return send(res, 404, envelope('MODEL_NOT_FOUND', 'Model not found'));
+			}
+
+			const createModel =
+				path === `/v1/models/${MODEL}/runs` ? MODEL : path === `/v1/models/${EDIT_MODEL}/runs` && editInputs ? EDIT_MODEL : undefined;
+			if (method === 'POST' && createModel) {
 				counts.create++;
 				const body = await readJson(req);
 				if (!body) return invalid(res, [{ field: 'body', message: 'must be a JSON object' }]);
@@ -355,7 +392,12 @@ export async function startMockRunflow(options: MockRunflowOptions = {}): Promis
 				if (input === null || typeof input !== 'object' || Array.isArray(input)) {
 					return invalid(res, [{ field: 'input', message: 'field required' }]);
 				}
-				const errors = validateInput(input as Record<string, unknown>);
+				const errors =
+					createModel === EDIT_MODEL
+						? validateBySchema(editInputs!, input as Record<string, unknown>)
+						: schema === 'guessed'
+							? validateInput(input as Record<string, unknown>)
+							: validateBySchema(ultraInputs(schema), input as Record<string, unknown>);
 				if (body.client_ref !== undefined && body.client_ref !== null && typeof body.client_ref !== 'string') {
 					errors.push({ field: 'client_ref', message: 'must be a string' });
 				}
@@ -365,7 +407,7 @@ export async function startMockRunflow(options: MockRunflowOptions = {}): Promis
 				const fields = input as Record<string, unknown>;
 				const run: Run = {
 					id: randomUUID(),
-					model: MODEL,
+					model: createModel,
 					input: fields,
 					client_ref: typeof body.client_ref === 'string' ? body.client_ref : null,
 					createdAt: now(),

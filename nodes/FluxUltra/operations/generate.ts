@@ -97,9 +97,32 @@ export async function generate(ctx: IExecuteFunctions, provider: FluxProvider): 
 			openFailure = error;
 		}
 	}
+	// What the providers say at run time about their models (Runflow's models API), before any job:
+	// the first provider's, and the fallback's. The fallback's session is opened now for that (its
+	// credential read, no request; only a provider with run-time checks then asks its API once); one
+	// whose credential cannot be read is opened again when an item first needs it, as before.
+	const openedFallback = session && fallback ? await fallback.open(ctx).catch(() => undefined) : undefined;
+	const checks = [
+		{ check: session?.checkRequest?.bind(session), asFallback: '' },
+		{ check: openedFallback?.checkRequest?.bind(openedFallback), asFallback: ` (${fallback?.displayName} is the Fallback Provider: pick another one, or None)` },
+	].filter((c) => c.check);
+	if (checks.length > 0) {
+		for (const entry of prepared) {
+			for (const { check, asFallback } of checks) {
+				if (!entry.value) break;
+				try {
+					await check!(entry.value);
+				} catch (failure) {
+					entry.failure = failure instanceof ParameterError && asFallback ? new ParameterError(failure.field, `${failure.problem}${asFallback}`, failure.received) : failure;
+					entry.value = undefined;
+				}
+			}
+		}
+		stopAtFirstBad(ctx, prepared, settings.continueOnFail, (text) => (openedFallback ? openedFallback.scrub(session!.scrub(text)) : session!.scrub(text)));
+	}
 	// An item whose images take several requests (one image per request on BFL and Replicate) is
 	// several jobs, in image order.
-	const failover = new Failover(ctx, provider, fallback);
+	const failover = new Failover(ctx, provider, fallback, openedFallback);
 	const jobs: BatchJob[] = prepared.flatMap(({ value: request, failure }, item): BatchJob[] => {
 		if (!request || !session) return [{ item, failure: failure ?? openFailure }];
 		const opened = session;

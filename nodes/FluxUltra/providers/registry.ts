@@ -33,7 +33,7 @@ export function providerSubtitle(): string {
 export function unsupportedNotices(): INodeProperties[] {
 	return PROVIDERS.flatMap((p) =>
 		OPERATIONS.flatMap((operation) => {
-			const reason = p.unsupported(operation);
+			const reason = p.unsupported(operation) ?? p.editorNotice?.(operation);
 			if (!reason) return [];
 			return [
 				{

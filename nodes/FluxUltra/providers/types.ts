@@ -107,6 +107,12 @@ export interface ProviderSession {
 	 * failure, as `wait` does.
 	 */
 	statusOnce(scope: JobScope, job: SubmittedJob): Promise<StatusOnce>;
+	/**
+	 * Optional: checks a request against what the provider says at run time about its model (Runflow
+	 * reads its model's inputs once per execution). Called for every item after `open()` and before
+	 * the first job; throws the item's refusal (a ParameterError). `submit` checks again.
+	 */
+	checkRequest?(request: JobRequest): Promise<void>;
 }
 
 /** What one status read found: finished (with the answer `fetchResult` reads), or not yet. */
@@ -142,6 +148,11 @@ export interface FluxProvider {
 	readonly pricePerImageUsd: PriceTable;
 	/** Why the provider cannot run this operation, or undefined when it can. */
 	unsupported(operation: Operation): string | undefined;
+	/**
+	 * Optional: an editor notice for an operation the provider may or may not run, decided at run
+	 * time (Remix on Runflow needs a model found only then). `unsupported` wins when both are set.
+	 */
+	editorNotice?(operation: Operation): string | undefined;
 	/** Reads the credential's settings for this execution; makes no request. */
 	open(ctx: IExecuteFunctions): Promise<ProviderSession>;
 }

@@ -71,7 +71,11 @@ export class Failover {
 		private readonly ctx: IExecuteFunctions,
 		private readonly primary: FluxProvider,
 		private readonly fallback: FluxProvider | undefined,
-	) {}
+		/** The fallback's session when the run already opened it (to check items against it before any job). */
+		openedFallback?: ProviderSession,
+	) {
+		if (openedFallback) this.fallbackSession = Promise.resolve(openedFallback);
+	}
 
 	/**
 	 * Masks the fallback provider's key in text about to be shown (an error it echoed the key into),

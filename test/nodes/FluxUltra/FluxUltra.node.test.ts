@@ -43,14 +43,14 @@ describe('FluxUltra description', () => {
 		]);
 	});
 
-	it('explains in the editor, next to the Operation, that Runflow has no Remix and no fine-tunes, nor Replicate fine-tunes', () => {
+	it('explains in the editor, next to the Operation, that Remix on Runflow depends on a model looked up at run time, and that Runflow and Replicate have no fine-tunes', () => {
 		const notices = description.properties.filter((p) => p.type === 'notice' && p.name !== 'agentToolNotice');
 		expect(notices.map((n) => n.displayOptions)).toEqual([
 			{ show: { provider: ['runflow'], operation: ['remix'] } },
 			{ show: { provider: ['runflow'], operation: ['finetune'] } },
 			{ show: { provider: ['replicate'], operation: ['finetune'] } },
 		]);
-		expect(notices[0].displayName).toMatch(/no FLUX 1\.1 \[pro\] ultra Redux.*"fal\.ai"/);
+		expect(notices[0].displayName).toMatch(/^Remix on Runflow needs Runflow's FLUX 1\.1 \[pro\] Ultra Edit model.*looks it up when it runs/);
 		for (const notice of notices.slice(1)) expect(notice.displayName).toMatch(/Generate with Fine-Tune is not available there.*"fal\.ai" or "Black Forest Labs"/);
 		const operationIndex = description.properties.findIndex((p) => p.name === 'operation');
 		expect(notices.map((n) => description.properties.indexOf(n))).toEqual([1, 2, 3].map((k) => operationIndex + k));

@@ -11,26 +11,29 @@ export const RUNFLOW = {
 	apiBase: 'https://api.runflow.io',
 	/**
 	 * Model ids; runs are created at `POST /v1/models/{model}/runs`. CONFIRMED for text-to-image
-	 * (RF-02). With an input image the same model is sent `image_url`: UNCONFIRMED, see
-	 * docs/provider-facts.md RF-03. Runflow's catalog lists a "FLUX 1.1 [pro] Ultra Edit"
-	 * (image-to-image at ultra resolution) whose id and inputs no source gives; plausibly
-	 * `black-forest-labs/flux-1-1-pro-ultra/edit`. If image prompts belong there, change `withImage`
-	 * only (and its image field: Runflow's edit models variously take `image_url`, `image_urls[]`,
-	 * `image_b64`).
+	 * (RF-02); with an input image the same model is sent its image input (RF-03, RF-24). Each
+	 * model's inputs are read at run time from Runflow's models API (`modelPath`, RF-26). Runflow's
+	 * catalog lists a "FLUX 1.1 [pro] Ultra Edit" (image-to-image at ultra resolution) whose id no
+	 * source gives: `ultraEdit` is a guess by Runflow's naming (owner/slug/sub), UNCONFIRMED (RF-30).
+	 * Remix runs there when the models API finds it; a 404 there means Runflow has no such model.
 	 */
 	models: {
 		generate: 'black-forest-labs/flux-1-1-pro-ultra',
 		withImage: 'black-forest-labs/flux-1-1-pro-ultra',
+		ultraEdit: 'black-forest-labs/flux-1-1-pro-ultra/edit',
 	},
 	/**
-	 * Where runs of the model are created, in the order tried: the documented form with the owner
-	 * segment (API reference, model docs, SDK), then the bare-slug form. No Runflow page lists the
-	 * bare slug, and Runflow's SDK guide says a bare slug "returns HTTP 405 from the API directly"
-	 * (docs/provider-facts.md RF-04), so the second form cannot succeed; it is kept only until the
-	 * provider code and its test drop it. Only a 404 at creation moves on to the next: nothing was
-	 * created, so trying the other cannot bill twice. The form that worked is kept for the execution.
+	 * Where runs of a model are created: the documented form with the owner segment (RF-04). The bare
+	 * slug form is listed nowhere, and Runflow's SDK guide says a bare slug "returns HTTP 405 from the
+	 * API directly", so the node no longer tries it.
 	 */
-	createPaths: (model: string) => [`/v1/models/${model}/runs`, `/v1/models/${model.split('/').pop()}/runs`],
+	createPath: (model: string) => `/v1/models/${model}/runs`,
+	/**
+	 * A model with its `inputs[]` (`GET /v1/models/{owner}/{slug}`, Bearer; RF-26). Read once per
+	 * execution; only `inputs[].name` and `is_required` are relied on (the codes and
+	 * `validator_attrs` keys are undocumented and read only where their shape is recognised).
+	 */
+	modelPath: (model: string) => `/v1/models/${model}`,
 	runPath: (runId: string) => `/v1/runs/${encodeURIComponent(runId)}`,
 	/**
 	 * Top-level body field (beside `input`) naming the URL Runflow POSTs to when the run is terminal
@@ -123,6 +126,19 @@ export const RUNFLOW_FIELDS: FieldMap = {
 	},
 	finetune_id: { status: 'refused', accepts: undefined, note: RUNFLOW_NO_FINETUNE },
 	finetune_strength: { status: 'refused', accepts: undefined, note: RUNFLOW_NO_FINETUNE },
+};
+
+/**
+ * Other names under which Runflow's models API may list a field, tried in this order after the
+ * field's own name (RUNFLOW_FIELDS): the names Runflow's other models and the other providers use
+ * for the same thing — `num_outputs` (Replicate), `prompt_upsampling` (BFL), `image_urls[]` and
+ * `image_b64` (Runflow's own edit models, RF-03), `input_image` / `image_prompt` (BFL). A name
+ * found in the model's `inputs[]` wins; when the models API cannot be read, RUNFLOW_FIELDS applies.
+ */
+export const RUNFLOW_INPUT_ALIASES: Readonly<Record<string, readonly string[]>> = {
+	num_images: ['num_outputs'],
+	enhance_prompt: ['prompt_upsampling'],
+	image_url: ['image_urls', 'image_b64', 'input_image', 'image_prompt', 'image'],
 };
 
 /**

@@ -19,6 +19,7 @@ import { putPresigned } from '../upload';
 import type { CancelOutcome, FluxProvider, ImageBytes, JobResult, JobScope, ProviderSession, ResultImage, StatusOnce, SubmittedJob } from '../types';
 import { RUNFLOW, RUNFLOW_FIELDS, RUNFLOW_NO_FINETUNE, RUNFLOW_PRICE_USD, runflowPollDelayMs } from './runflow.constants';
 import { isModerationCode, parseRunflowError } from './runflow.errors';
+import { inputFor, RUNFLOW_REMIX_NOTICE, RunflowModels, schemaInput, takesBase64 } from './runflow.schema';
 
 const CREDENTIAL = 'runflowApi';
 
@@ -28,9 +29,17 @@ const errors: ProviderErrorContext = {
 	parseError: parseRunflowError,
 };
 
-/** The run-creation body: canonical parameters under Runflow's names, inside `input`. */
-export function toRunflowBody(request: JobRequest, imageUrl: string | undefined, clientRef: string | undefined): Json {
-	const body: Json = { input: buildInput(RUNFLOW_FIELDS, request, imageUrl) };
+/**
+ * The run-creation body: canonical parameters under Runflow's names, inside `input` (the names the
+ * model's own inputs list, when Runflow's models API told them: `input`).
+ */
+export function toRunflowBody(
+	request: JobRequest,
+	imageUrl: string | undefined,
+	clientRef: string | undefined,
+	input: Json = buildInput(RUNFLOW_FIELDS, request, imageUrl),
+): Json {
+	const body: Json = { input };
 	if (clientRef) body.client_ref = clientRef;
 	if (request.options.webhookUrl) body[RUNFLOW.callbackField] = request.options.webhookUrl;
 	return body;
@@ -88,12 +97,14 @@ class RunflowSession implements ProviderSession {
 	readonly internalOrigin?: string;
 	/** Times status requests from what this execution's earlier jobs took. */
 	private readonly pacer = new Pacer();
-	/** Which of RUNFLOW.createPaths answered in this execution (index), once one has. */
-	private createPathIndex: number | undefined;
+	/** Uploaded images as base64, by their asset URL, while a model that takes `image_b64` may need them. */
+	private readonly inlineImages = new Map<string, string>();
 
 	constructor(
 		private readonly base: string,
 		readonly scrub: (text: string) => string,
+		/** The models' inputs, read once per execution from Runflow's models API. */
+		private readonly models: RunflowModels,
 	) {
 		this.plainHttpOrigin = plainHttpOriginOf(base);
 		this.internalOrigin = internalOriginOf(base);
@@ -142,30 +153,32 @@ class RunflowSession implements ProviderSession {
 			'upload confirmation',
 		);
 		if (!isFollowableLink(asset.url, this.plainHttpOrigin)) throw badUpload();
+		if (this.models.wantsBase64()) this.inlineImages.set(asset.url as string, image.bytes.toString('base64'));
 		return asset.url as string;
 	}
 
+	/** Before any job: the request against the inputs Runflow lists for its model (looked up once). */
+	async checkRequest(request: JobRequest): Promise<void> {
+		await this.models.target(request, request.image !== undefined);
+	}
+
 	async submit(scope: JobScope, request: JobRequest, imageUrl: string | undefined): Promise<SubmittedJob> {
-		const model = imageUrl === undefined ? RUNFLOW.models.generate : RUNFLOW.models.withImage;
+		const { model, schema } = await this.models.target(request, imageUrl !== undefined);
 		const clientRef = clientReference(scope);
-		const paths = RUNFLOW.createPaths(model);
-		let outcome: HttpResponse | { error: unknown } = { error: undefined };
-		for (let i = this.createPathIndex ?? 0; i < paths.length; i++) {
-			outcome = await send(scope.ctx, errors, {
-				method: 'POST',
-				url: `${this.base}${paths[i]}`,
-				purpose: 'submit',
-				credentialType: CREDENTIAL,
-				json: toRunflowBody(request, imageUrl, clientRef),
-				...jobLimits(scope),
-			}).catch((error: unknown) => ({ error }));
-			// A 404 "model not found" created nothing: the next form may be the one this account uses.
-			const notFound = 'error' in outcome && outcome.error instanceof FluxError && outcome.error.httpCode === 404;
-			if (!notFound || this.createPathIndex !== undefined) {
-				if (!('error' in outcome)) this.createPathIndex = i;
-				break;
-			}
+		let input: Json | undefined;
+		if (schema) {
+			const inline = imageUrl !== undefined && takesBase64(inputFor(schema, IMAGE_INPUT.apiName)) ? this.inlineImages.get(imageUrl) : undefined;
+			input = schemaInput(schema, request, inline ?? imageUrl);
 		}
+		const outcome: HttpResponse | { error: unknown } = await send(scope.ctx, errors, {
+			method: 'POST',
+			url: `${this.base}${RUNFLOW.createPath(model)}`,
+			purpose: 'submit',
+			credentialType: CREDENTIAL,
+			json: toRunflowBody(request, imageUrl, clientRef, input),
+			...jobLimits(scope),
+		}).catch((error: unknown) => ({ error }));
+		if (imageUrl !== undefined) this.inlineImages.delete(imageUrl);
 		if ('error' in outcome) throw withClientRef(outcome.error, clientRef);
 		const run = readJson(errors, outcome, 'run');
 		// The SDK's templates read `run_id` too: accept either.
@@ -274,16 +287,15 @@ export const runflowProvider: FluxProvider = {
 	fields: RUNFLOW_FIELDS,
 	pricePerImageUsd: RUNFLOW_PRICE_USD,
 	unsupported(operation: Operation) {
-		if (operation === 'finetune') return RUNFLOW_NO_FINETUNE;
-		if (operation !== 'remix') return undefined;
-		// The editor shows Provider as the credential choice, so the way out names both.
-		return 'Runflow offers no FLUX 1.1 [pro] ultra Redux model, so Remix is not available there. For Remix, pick a fal.ai credential (Provider "fal.ai"), or use Generate with an Input Image on Runflow.';
+		// Remix runs on Runflow's Ultra Edit when its models API finds it: decided when the run starts.
+		return operation === 'finetune' ? RUNFLOW_NO_FINETUNE : undefined;
+	},
+	editorNotice(operation: Operation) {
+		return operation === 'remix' ? RUNFLOW_REMIX_NOTICE : undefined;
 	},
 	async open(ctx: IExecuteFunctions): Promise<ProviderSession> {
 		const credentials = await executionCredentials(ctx, CREDENTIAL);
-		return new RunflowSession(
-			baseUrlFromCredential(credentials.baseUrl, RUNFLOW.apiBase, errors.credentialName),
-			secretScrubber([credentials.apiKey]),
-		);
+		const base = baseUrlFromCredential(credentials.baseUrl, RUNFLOW.apiBase, errors.credentialName);
+		return new RunflowSession(base, secretScrubber([credentials.apiKey]), new RunflowModels(ctx, errors, CREDENTIAL, base));
 	},
 };

@@ -11,6 +11,7 @@ import {
 	mockRunflowUpload,
 	RUNFLOW_API,
 	RUNFLOW_GENERATE_PARAMS,
+	MODEL_PATH,
 	RUNFLOW_STORAGE,
 	RUNS_PATH,
 	type OutputShape,
@@ -22,6 +23,10 @@ import { errorOf } from '../../../../../testkit/harness/errorItems';
 useNock();
 
 const params = (extra: Record<string, unknown> = {}) => ({ ...RUNFLOW_GENERATE_PARAMS, ...extra });
+
+/** The requests of the run itself, without the one look-up of Runflow's models API (`GET /v1/models/…`). */
+const runCalls = <T extends { method: string; url: string }>(h: { requests: T[] }): T[] =>
+	h.requests.filter((r) => !(r.method === 'GET' && new URL(r.url).pathname.startsWith('/v1/models/')));
 
 function harness(extra: Record<string, unknown> = {}, options: Partial<HarnessOptions> = {}) {
 	return createHarness({ params: params(extra), ...options });
@@ -224,7 +229,7 @@ describe('Runflow run statuses', () => {
 		const error = await h.fail();
 
 		expect(error.message).toBe('The execution was cancelled [item 0]');
-		expect(h.requests).toHaveLength(2);
+		expect(runCalls(h)).toHaveLength(2);
 	});
 });
 
@@ -292,9 +297,9 @@ describe('Runflow error answers', () => {
 		const error = await h.fail();
 
 		expect(error.message).toBe('The job may have been created at Runflow, but the answer was lost (HTTP 503) [item 0]');
-		const sent = JSON.parse(h.requests[0].body!.toString()) as { client_ref: string };
+		const sent = JSON.parse(runCalls(h)[0].body!.toString()) as { client_ref: string };
 		expect(error.description).toContain(`client reference "${sent.client_ref}"`);
-		expect(h.requests).toHaveLength(1);
+		expect(runCalls(h)).toHaveLength(1);
 	});
 
 	it('503 while polling is retried and the run still delivers', async () => {
@@ -361,11 +366,20 @@ describe('Runflow image input', () => {
 });
 
 describe('what Runflow cannot do is refused before any request', () => {
-	it('Remix names the alternative and makes no request', async () => {
+	it('Remix: Ultra Edit looked up, not found (404): refused naming the alternative, and the look-up is the only request', async () => {
+		nock(RUNFLOW_API).get(`${MODEL_PATH}/edit`).reply(404, { code: 'MODEL_NOT_FOUND', message: 'Model not found', errors: null });
 		const h = harness({ operation: 'remix', imageSource: 'url', imageUrl: 'https://example.com/a.png' });
 		const error = await h.fail();
-		expect(error.message).toMatch(/^Invalid value for "Operation": Runflow offers no FLUX 1\.1 \[pro\] ultra Redux model.*"fal\.ai".*\[item 0\]$/);
-		expect(h.requests).toHaveLength(0);
+		expect(error.message).toMatch(/^Invalid value for "Operation": Remix on Runflow runs on Runflow's FLUX 1\.1 \[pro\] Ultra Edit model; the node looked it up .* did not find it.*"fal\.ai".*\[item 0\]$/);
+		expect(h.requests.map((r) => `${r.method} ${new URL(r.url).pathname}`)).toEqual([`GET ${MODEL_PATH}/edit`]);
+	});
+
+	it('Remix: when the models API cannot be read, Ultra Edit is not run blind: refused, no job', async () => {
+		nock(RUNFLOW_API).get(`${MODEL_PATH}/edit`).reply(500, { code: 'INTERNAL_ERROR', message: 'boom', errors: null });
+		const h = harness({ operation: 'remix', imageSource: 'url', imageUrl: 'https://example.com/a.png' });
+		const error = await h.fail();
+		expect(error.message).toMatch(/^Invalid value for "Operation": .*could not look it up in Runflow's models API.*no job was sent/);
+		expect(h.requests.filter((r) => r.method === 'POST')).toHaveLength(0);
 	});
 
 	it('Sync Mode on names the field and the way out; off is fine', async () => {
@@ -438,36 +452,12 @@ describe('Runflow fields whose names are unconfirmed', () => {
 		const error = await h.fail();
 
 		expect(error.message).toBe('Runflow rejected the field "Raw": unknown field [item 0]');
-		expect(JSON.parse(h.requests[0].body!.toString()).input).toEqual({ prompt: 'a ceramic mug on a walnut table', raw: true });
+		expect(JSON.parse(runCalls(h)[0].body!.toString()).input).toEqual({ prompt: 'a ceramic mug on a walnut table', raw: true });
 	});
 });
 
 describe('Runflow run path', () => {
-	const SHORT = '/v1/models/flux-1-1-pro-ultra/runs';
-
-	it('tries the documented path first, then the short form on a 404, and keeps the one that worked', async () => {
-		useVirtualClock();
-		const scope = nock(RUNFLOW_API)
-			.post(RUNS_PATH)
-			.reply(404, { code: 'MODEL_NOT_FOUND', message: 'model not found' })
-			.post(SHORT)
-			.reply(201, { id: 'run-s1', status_code: 'queued' })
-			.post(SHORT)
-			.reply(201, { id: 'run-s2', status_code: 'queued' });
-		for (const id of ['run-s1', 'run-s2']) {
-			scope.get(`/v1/runs/${id}`).reply(200, { id, status_code: 'succeeded', output: { outputs: [{ type: 'image', url: 'https://files.example/a.png' }] } });
-		}
-		nock('https://files.example').get('/a.png').times(2).reply(200, fakeImages(1)[0].bytes, { 'content-type': 'image/png' });
-		const h = createHarness({ params: { ...RUNFLOW_GENERATE_PARAMS, options: { maxParallelJobs: 1 } }, items: [{ json: {} }, { json: {} }] });
-
-		const [out] = await h.run();
-
-		expect(out).toHaveLength(2);
-		expect(h.requests.filter((r) => r.method === 'POST').map((r) => new URL(r.url).pathname)).toEqual([RUNS_PATH, SHORT, SHORT]);
-		expect(scope.isDone()).toBe(true);
-	});
-
-	it('does not try the short form after any other failure (the run may exist)', async () => {
+	it('creates runs only at the documented path, once: a failure there is not tried elsewhere (the run may exist)', async () => {
 		useVirtualClock();
 		nock(RUNFLOW_API).post(RUNS_PATH).reply(500, { message: 'boom' });
 		const h = createHarness({ params: RUNFLOW_GENERATE_PARAMS });
@@ -476,5 +466,15 @@ describe('Runflow run path', () => {
 
 		expect(error.message).toContain('may have been created at Runflow');
 		expect(h.requests.filter((r) => r.method === 'POST')).toHaveLength(1);
+	});
+
+	it('a 404 at creation is the error, not a reason to try a bare-slug path (Runflow answers those 405)', async () => {
+		useVirtualClock();
+		nock(RUNFLOW_API).post(RUNS_PATH).reply(404, { code: 'MODEL_NOT_FOUND', message: 'model not found' });
+		const h = createHarness({ params: RUNFLOW_GENERATE_PARAMS });
+
+		await h.fail();
+
+		expect(h.requests.filter((r) => r.method === 'POST').map((r) => new URL(r.url).pathname)).toEqual([RUNS_PATH]);
 	});
 });
