@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness } from '../../testkit/harness/context';
 import { startMockBfl } from '../../testkit/mocks/bflServer';
 import { startMockFal } from '../../testkit/mocks/falServer';
-import { listenLoopback, readBody, type WebhookDelivery } from '../../testkit/mocks/loopback';
+import { listenLoopback, readBody, skippableClock, type WebhookDelivery } from '../../testkit/mocks/loopback';
 import { startMockReplicate } from '../../testkit/mocks/replicateServer';
 import { startMockRunflow } from '../../testkit/mocks/runflowServer';
 
@@ -29,12 +29,14 @@ interface Driver {
 }
 
 const LATENCY = 600;
+/** The mocks' job clock: frozen while a test asserts that jobs still run, skipped ahead instead of sleeping. */
+const jobTime = skippableClock();
 const counts = (mock: unknown) => (mock as { counts: Record<string, number> }).counts;
 
 const DRIVERS: Driver[] = [
 	{
 		id: 'fal',
-		start: () => startMockFal({ latencyMs: LATENCY, scale: 0.05 }),
+		start: () => startMockFal({ latencyMs: LATENCY, scale: 0.05, now: jobTime.now }),
 		credentials: (url) => ({ falApi: { apiKey: 'dummy-fal-key', baseUrl: url } }),
 		creates: (m) => counts(m).submit,
 		reads: (m) => counts(m).status + counts(m).result,
@@ -42,7 +44,7 @@ const DRIVERS: Driver[] = [
 	},
 	{
 		id: 'runflow',
-		start: () => startMockRunflow({ latencyMs: LATENCY, scale: 0.05 }),
+		start: () => startMockRunflow({ latencyMs: LATENCY, scale: 0.05, now: jobTime.now }),
 		credentials: (url) => ({ runflowApi: { apiKey: 'rf_live_dummy_example', baseUrl: url } }),
 		creates: (m) => counts(m).create,
 		reads: (m) => counts(m).poll,
@@ -50,7 +52,7 @@ const DRIVERS: Driver[] = [
 	},
 	{
 		id: 'bfl',
-		start: () => startMockBfl({ latencyMs: LATENCY, scale: 0.05 }),
+		start: () => startMockBfl({ latencyMs: LATENCY, scale: 0.05, now: jobTime.now }),
 		credentials: (url) => ({ bflApi: { apiKey: 'bfl-dummy-example', region: 'global', baseUrl: url } }),
 		creates: (m) => counts(m).submit,
 		reads: (m) => counts(m).poll,
@@ -58,7 +60,7 @@ const DRIVERS: Driver[] = [
 	},
 	{
 		id: 'replicate',
-		start: () => startMockReplicate({ latencyMs: LATENCY, scale: 0.05 }),
+		start: () => startMockReplicate({ latencyMs: LATENCY, scale: 0.05, now: jobTime.now }),
 		credentials: (url) => ({ replicateApi: { apiKey: 'r8_dummy_example', baseUrl: url } }),
 		creates: (m) => counts(m).create,
 		reads: (m) => counts(m).poll,
@@ -132,7 +134,8 @@ describe.each(DRIVERS)('submit now, collect later on the mock $id', (driver) => 
 	const inputs = [{ json: { brief: 0 } }, { json: { brief: 1 } }];
 
 	it('Wait for Completion off: one item per job at once, no status read; the webhook is called when each job ends; Get Result emits what a waiting run emits', async () => {
-		const started = Date.now();
+		// The jobs stay running (the mocks' clock stands still) until the test moves it on.
+		jobTime.freeze();
 		const createsBefore = driver.creates(mock);
 		const readsBefore = driver.reads(mock);
 		const hooksBefore = mock.webhooks.length;
@@ -141,11 +144,9 @@ describe.each(DRIVERS)('submit now, collect later on the mock $id', (driver) => 
 			items: inputs,
 			credentials: driver.credentials(mock.url),
 		}).run();
-		const submitMs = Date.now() - started;
 
 		const jobs = 2 * driver.jobsPerItem;
 		expect(submitted).toHaveLength(jobs);
-		expect(submitMs).toBeLessThan(LATENCY);
 		expect(driver.creates(mock) - createsBefore).toBe(jobs);
 		expect(driver.reads(mock) - readsBefore).toBe(0);
 		submitted.forEach((item, n) => {
@@ -171,6 +172,7 @@ describe.each(DRIVERS)('submit now, collect later on the mock $id', (driver) => 
 		});
 
 		await until(() => receiver.calls.length >= jobs && mock.webhooks.slice(hooksBefore).every((w) => w.status === 200));
+		jobTime.skip(LATENCY); // the jobs have run: their webhooks came
 		const [images] = await createHarness({ params: getResultParams(driver.id, submitted), items: submitted, credentials: driver.credentials(mock.url) }).run();
 		expect(driver.creates(mock) - createsBefore).toBe(jobs);
 
@@ -192,7 +194,7 @@ describe.each(DRIVERS)('submit now, collect later on the mock $id', (driver) => 
 			params: generate({ numImages: 1, waitForCompletion: false }),
 			credentials: driver.credentials(mock.url),
 		}).run();
-		await new Promise((resolve) => setTimeout(resolve, LATENCY + 50));
+		jobTime.skip(LATENCY + 50); // past the mock's latency: the job has run
 		const [out] = await createHarness({
 			params: { provider: driver.id, operation: 'getResult', requestId: submitted[0].json.requestId, jobLinks: '', options: {} },
 			credentials: driver.credentials(mock.url),

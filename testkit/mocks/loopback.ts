@@ -150,8 +150,21 @@ export function manualClock(start = Date.now()): { now: MockNow; advance(ms: num
 	return { now: () => at, advance: (ms) => void (at += ms) };
 }
 
-/** Real time plus whatever the test skipped ahead: "the job is done by now", without sleeping for it. */
-export function skippableClock(): { now: MockNow; skip(ms: number): void } {
+/**
+ * Real time plus whatever the test skipped ahead: "the job is done by now", without sleeping for it.
+ * `freeze()` stops it where it is ("the job is still running", however slow the machine), until the
+ * next `skip()`.
+ */
+export function skippableClock(): { now: MockNow; skip(ms: number): void; freeze(): void } {
 	let ahead = 0;
-	return { now: () => Date.now() + ahead, skip: (ms) => void (ahead += ms) };
+	let frozenAt: number | undefined;
+	return {
+		now: () => frozenAt ?? Date.now() + ahead,
+		skip: (ms) => {
+			if (frozenAt !== undefined) ahead = frozenAt - Date.now();
+			frozenAt = undefined;
+			ahead += ms;
+		},
+		freeze: () => void (frozenAt = Date.now() + ahead),
+	};
 }
