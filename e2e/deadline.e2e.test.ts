@@ -50,7 +50,7 @@ describe.each(e2eHosts())('a silent provider inside a real n8n (%s)', (hostName)
 
 		const [, failed] = runs['FLUX 1.1 Ultra'].outputs;
 		expect(failed.map((i) => i.pairedItem)).toEqual([{ item: 0 }]);
-		expect(errorOf(failed[0])).toMatchObject({ kind: 'timeout', message: `The job did not finish within ${TIMEOUT_S} seconds; it was cancelled at fal.ai [item 0]` });
+		expect(errorOf(failed[0])).toMatchObject({ kind: 'timeout', message: `The job did not finish within ${TIMEOUT_S} seconds; fal.ai took the cancel [item 0]` });
 		expect(fal.jobs.size - before.jobs).toBe(1);
 		expect(fal.counts.cancel - before.cancel).toBe(1);
 		expect(submittedAt).toBeDefined();

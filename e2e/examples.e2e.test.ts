@@ -220,7 +220,7 @@ describe.each(variants)('inside a real n8n (%s)', (label, hostName, extraEnv) =>
 			const [success, failed] = flux.outputs;
 			// The stuck job ends at its 10 s Timeout, is cancelled at fal, and goes down the error output.
 			expect(failed.map((i) => i.pairedItem)).toEqual([{ item: 1 }]);
-			expect(errorOf(failed[0])).toMatchObject({ kind: 'timeout', message: 'The job did not finish within 10 seconds; it was cancelled at fal.ai [item 1]' });
+			expect(errorOf(failed[0])).toMatchObject({ kind: 'timeout', message: 'The job did not finish within 10 seconds; fal.ai took the cancel [item 1]' });
 			// The others all arrive on output 1, byte-exact downstream, nothing paid twice.
 			expect(success.map((i) => i.pairedItem)).toEqual([{ item: 0 }, { item: 2 }, { item: 3 }]);
 			const downstream = runs['Publish'];
