@@ -43,7 +43,9 @@ const cap = (s) => s[0].toUpperCase() + s.slice(1);
  */
 export function editionSpecs(from = root) {
 	const editionTs = readFileSync(join(from, PROVIDERS_DIR, 'edition.ts'), 'utf8');
-	const order = [...editionTs.matchAll(/from '\.\/(\w+)\/\1\.provider'/g)].map((m) => m[1]);
+	const list = /EDITION_PROVIDERS[^=]*=\s*\[([^\]]*)\]/.exec(editionTs)?.[1];
+	if (!list) throw new Error(`${PROVIDERS_DIR}/edition.ts: no EDITION_PROVIDERS list`);
+	const order = list.split(',').map((p) => p.trim().replace(/Provider$/, '')).filter(Boolean);
 	return order.map((id) => {
 		const source = readFileSync(join(from, PROVIDERS_DIR, id, `${id}.provider.ts`), 'utf8');
 		const credentialType = /const CREDENTIAL = '(\w+)'/.exec(source)?.[1];
