@@ -146,7 +146,8 @@ export function editionReadme(readme, pkg, spec, specs = editionSpecs()) {
 	const home = /^(?:git\+)?(https:\/\/github\.com\/[\w.-]+\/[\w.-]+?)(?:\.git)?$/.exec(pkg.repository?.url ?? '')?.[1] ?? '';
 	const others = namesRegex(specs.filter((s) => s.id !== spec.id).flatMap((s) => s.names));
 	const mine = namesRegex(spec.names);
-	const unwanted = (text) => /fallback/i.test(text) || (others.test(text) && !mine.test(text));
+	// The README's note on editions is the full package's (it names every edition).
+	const unwanted = (text) => /fallback|pack:editions/i.test(text) || (others.test(text) && !mine.test(text));
 	const reset = () => {
 		others.lastIndex = 0;
 		mine.lastIndex = 0;
@@ -283,9 +284,11 @@ export function makeEdition(spec, dest = join(root, 'editions')) {
 		prepareEdition(spec, dir);
 		const check = buildEdition(dir);
 		const leaks = findLeaks(dir, spec);
+		const others = namesRegex(editionSpecs().filter((s) => s.id !== spec.id).flatMap((s) => s.names));
+		const readmeMentions = [...readFileSync(join(dir, 'README.md'), 'utf8').matchAll(others)].length;
 		const packed = packEdition(dir, dest);
 		const scan = scanEdition(dir, packed.tarball);
-		return { spec, check, leaks, ...packed, scan };
+		return { spec, check, leaks, readmeMentions, ...packed, scan };
 	} finally {
 		rmSync(dir, { recursive: true, force: true });
 	}
@@ -303,6 +306,7 @@ function main() {
 		console.log(`  ${e.check}`);
 		console.log(`  other providers' names in packed files: ${e.leaks.length}`);
 		for (const l of e.leaks) console.log(`    ${l.file}: "${l.text}" … ${l.context}`);
+		console.log(`  README.md: ${e.readmeMentions} mentions of other providers, in passages that name this one too`);
 		console.log(`  ${e.scan.summary}; ${e.scan.master} — ${e.scan.passed ? 'PASS' : 'FAIL'}`);
 		for (const f of e.scan.findings) console.log(`    ${f}`);
 		if (e.leaks.length || !e.scan.passed) ok = false;

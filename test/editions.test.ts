@@ -59,7 +59,7 @@ describe('the fal.ai edition, built from this tree (scripts/editions.mjs)', () =
 	});
 
 	it('has its own name, one credential in n8n.credentials, no dependencies and no scripts', () => {
-		const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as Record<string, any>;
+		const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name: string; n8n: { credentials: string[]; nodes: string[] }; dependencies?: object; devDependencies?: object; scripts?: object; keywords: string[] };
 		expect(pkg.name).toBe('n8n-nodes-flux-ultra-fal');
 		expect(pkg.n8n.credentials).toEqual(['dist/credentials/FalApi.credentials.js']);
 		expect(pkg.n8n.nodes).toEqual(['dist/nodes/FluxUltra/FluxUltra.node.js']);
@@ -106,6 +106,7 @@ describe('the fal.ai edition, built from this tree (scripts/editions.mjs)', () =
 		expect(readme).toContain('## Credentials');
 		expect(readme).toContain('**fal.ai API** (`falApi`)');
 		expect(readme).not.toMatch(/fallback/i);
+		expect(readme).not.toContain('pack:editions');
 		expect(readme).not.toContain('(`runflowApi`)');
 		expect(readme).not.toMatch(/\]\((?!https?:|#|mailto:)/);
 	});
