@@ -185,7 +185,8 @@ export function editionReadme(readme, pkg, spec, specs = editionSpecs()) {
 		.join('\n\n')
 		.replace(/\]\((?!https?:|#|mailto:)([^)]+)\)/g, (_, link) => `](${home}/blob/main/${link})`)
 		.replaceAll(`${BASE_NAME}-0.1.0.tgz`, `${spec.packageName}-${pkg.version}.tgz`)
-		.replaceAll(`${BASE_NAME}-<version>.tgz`, `${spec.packageName}-<version>.tgz`);
+		.replaceAll(`${BASE_NAME}-<version>.tgz`, `${spec.packageName}-<version>.tgz`)
+		.replaceAll('`npm ci && npm run build && npm pack`', `\`npm ci && npm run pack:editions -- ${spec.id}\` (into \`editions/\`)`);
 	const header = [
 		`# ${spec.packageName}`,
 		'',

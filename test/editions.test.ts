@@ -106,7 +106,9 @@ describe('the fal.ai edition, built from this tree (scripts/editions.mjs)', () =
 		expect(readme).toContain('## Credentials');
 		expect(readme).toContain('**fal.ai API** (`falApi`)');
 		expect(readme).not.toMatch(/fallback/i);
-		expect(readme).not.toContain('pack:editions');
+		// Built as an edition, not as the full package; the full README's note on editions is left out.
+		expect(readme).toContain('`npm ci && npm run pack:editions -- fal`');
+		expect(readme).not.toContain('`-runflow`');
 		expect(readme).not.toContain('(`runflowApi`)');
 		expect(readme).not.toMatch(/\]\((?!https?:|#|mailto:)/);
 	});
