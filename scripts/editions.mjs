@@ -176,7 +176,15 @@ export function editionReadme(readme, pkg, spec, specs = editionSpecs()) {
 					return items.filter((item) => (reset(), !unwanted(item))).join('\n');
 				}
 				reset();
-				return block.startsWith('#') || !unwanted(block) ? block : '';
+				if (block.startsWith('#') || !unwanted(block)) {
+					// A paragraph naming this provider and others: its sentences that name only others go.
+					if (/^[#`>|]/.test(block) || block.includes('```')) return block;
+					reset();
+					if (!others.test(block)) return block;
+					const sentences = block.split(/(?<=[.!?])\s+(?=[A-Z*`[(])/);
+					return sentences.filter((sentence) => (reset(), !unwanted(sentence))).join(' ');
+				}
+				return '';
 			})
 			.filter((b) => b.trim());
 		kept.push(blocks.join('\n\n'));
