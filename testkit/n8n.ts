@@ -65,7 +65,7 @@ export function createInstance(
 			cwd: nodes,
 			stdio: ['ignore', 'ignore', 'inherit'],
 		});
-		assertNoDependenciesInstalled(inspectInstall(host, nodes));
+		assertNoDependenciesInstalled(inspectInstall(host, nodes), installedPackageName(nodes));
 	} else {
 		// Development: the package folder itself, linked, so a rebuild is what n8n loads.
 		mkdirSync(join(nodes, 'node_modules'), { recursive: true });
@@ -126,9 +126,19 @@ export interface InstalledPackage {
 	hostZod: { path: string; version: string };
 }
 
+/**
+ * The package a tarball install put into a community-nodes folder, by the name its package.json
+ * records (the full package, or a one-provider edition such as n8n-nodes-flux-ultra-fal).
+ */
+export function installedPackageName(nodes: string): string {
+	const manifest = join(nodes, 'package.json');
+	const names = existsSync(manifest) ? Object.keys((JSON.parse(readFileSync(manifest, 'utf8')) as { dependencies?: Record<string, string> }).dependencies ?? {}) : [];
+	return names.length === 1 ? names[0] : PACKAGE_NAME;
+}
+
 /** What `npm install <tarball> --omit=peer` left in a community-nodes folder. */
-export function inspectInstall(host: N8nHost, nodes: string): InstalledPackage {
-	const pkgDir = join(nodes, 'node_modules', PACKAGE_NAME);
+export function inspectInstall(host: N8nHost, nodes: string, packageName = installedPackageName(nodes)): InstalledPackage {
+	const pkgDir = join(nodes, 'node_modules', packageName);
 	const pkg = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
 	const resolveFrom = (file: string, request: string) => {
 		try {
@@ -151,9 +161,9 @@ export function inspectInstall(host: N8nHost, nodes: string): InstalledPackage {
 }
 
 /** The package must arrive alone, so that the zod it runs with can only be n8n's. */
-function assertNoDependenciesInstalled(installed: InstalledPackage): void {
+function assertNoDependenciesInstalled(installed: InstalledPackage, packageName = PACKAGE_NAME): void {
 	const problems = [
-		installed.modules.join() !== PACKAGE_NAME && `the install brought ${installed.modules.join(', ')}`,
+		installed.modules.join() !== packageName && `the install brought ${installed.modules.join(', ')}`,
 		Object.keys(installed.dependencies).length && `the package declares dependencies ${JSON.stringify(installed.dependencies)}`,
 		installed.ownNodeModules && 'the package has a node_modules of its own',
 		installed.ownZod && 'a zod was installed next to the package',

@@ -2,14 +2,17 @@ import type { INodeCredentialDescription, INodeProperties, INodePropertyOptions 
 
 import { OPERATION_NAMES, OPERATIONS, PROVIDER_PARAMS } from '../parameters/table';
 
-import { bflProvider } from './bfl/bfl.provider';
-import { falProvider } from './fal/fal.provider';
-import { replicateProvider } from './replicate/replicate.provider';
-import { runflowProvider } from './runflow/runflow.provider';
+import { EDITION_PROVIDERS } from './edition';
 import type { FluxProvider } from './types';
 
-/** Every provider, in the order the Provider field lists them. Adding one touches only this list. */
-export const PROVIDERS: readonly FluxProvider[] = [falProvider, runflowProvider, bflProvider, replicateProvider];
+/** Every provider of this package (edition.ts), in the order the Provider field lists them. Adding one touches only that list. */
+export const PROVIDERS: readonly FluxProvider[] = EDITION_PROVIDERS;
+
+/**
+ * Whether a Fallback Provider can be set: only with a second provider in the package. A one-provider
+ * edition has no Fallback Provider field and no second credential.
+ */
+export const HAS_FALLBACK = PROVIDERS.length > 1;
 
 export function providerById(id: unknown): FluxProvider | undefined {
 	return PROVIDERS.find((p) => p.id === id);
@@ -78,6 +81,7 @@ export function fallbackParameterName(primaryId: string): string {
 
 /** The "Fallback Provider" field, once per primary provider. */
 export function fallbackProperties(): INodeProperties[] {
+	if (!HAS_FALLBACK) return [];
 	return PROVIDERS.map((primary) => ({
 		displayName: 'Fallback Provider',
 		name: fallbackParameterName(primary.id),
@@ -101,6 +105,7 @@ export function fallbackProperties(): INodeProperties[] {
  * the credential at run time (n8n-core `getCredentials` → n8n-workflow `NodeHelpers.displayParameter`).
  */
 export function credentialDescriptions(): INodeCredentialDescription[] {
+	if (!HAS_FALLBACK) return PROVIDERS.map((p) => ({ name: p.credentialType, required: true }));
 	return PROVIDERS.map((p) => ({
 		name: p.credentialType,
 		required: true,

@@ -1,7 +1,7 @@
 import { NodeOperationError, type IExecuteFunctions } from 'n8n-workflow';
 
 import type { NodeOptions } from '../parameters/validation';
-import { fallbackParameterName, NO_FALLBACK, providerById } from '../providers/registry';
+import { fallbackParameterName, HAS_FALLBACK, NO_FALLBACK, providerById } from '../providers/registry';
 import type { FluxProvider } from '../providers/types';
 import { agentToolContinuesOnFail } from './agentTool';
 
@@ -32,6 +32,7 @@ export function providerOf(ctx: IExecuteFunctions): FluxProvider {
 
 /** The Fallback Provider set beside the provider, if any. */
 export function fallbackOf(ctx: IExecuteFunctions, provider: FluxProvider): FluxProvider | undefined {
+	if (!HAS_FALLBACK) return undefined;
 	const id = ctx.getNodeParameter(fallbackParameterName(provider.id), 0, NO_FALLBACK);
 	if (id === NO_FALLBACK) return undefined;
 	const fallback = providerById(id);

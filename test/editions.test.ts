@@ -1,0 +1,125 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import type { INodeTypeDescription } from 'n8n-workflow';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { buildEdition, editionSpecs, findLeaks, namesRegex, packedFiles, prepareEdition, type EditionSpec } from '../scripts/editions.mjs';
+
+/**
+ * Other providers' names still in the fal.ai edition's packed files, as scripts/editions.mjs finds
+ * them (file, text as it occurs). All are neutral texts naming every provider, or one provider's
+ * message naming another: removed by the scaffold branch (provider names out of parameters/table.ts
+ * and the other providers' messages, into per-provider capabilities). The test fails on a leak not
+ * listed here and on a listed one that is gone: then delete its line.
+ */
+export const KNOWN_EDITION_LEAKS: ReadonlyArray<{ file: string; text: string }> = [
+	// Generate with Fine-Tune's description: "(… fine-tuned; fal.ai and Black Forest Labs)".
+	{ file: 'dist/nodes/FluxUltra/FluxUltra.node.js', text: 'Black Forest Labs' },
+	// Max Parallel Jobs: "… BFL allows 24."
+	{ file: 'dist/nodes/FluxUltra/parameters/table.js', text: 'BFL' },
+	// Fine-Tune ID: "… fal.ai or Black Forest Labs."
+	{ file: 'dist/nodes/FluxUltra/parameters/table.js', text: 'Black Forest Labs' },
+	// Number of Images: "Black Forest Labs and Replicate make one image per request …"
+	{ file: 'dist/nodes/FluxUltra/parameters/table.js', text: 'Replicate' },
+	// Timeout: "… cancelled at fal.ai and Replicate; Runflow and Black Forest Labs offer no cancel"
+	{ file: 'dist/nodes/FluxUltra/parameters/table.js', text: 'Runflow' },
+	// Safety Tolerance note: "fal documents no range (0–2 is BFL's …)".
+	{ file: 'dist/nodes/FluxUltra/providers/fal/fal.constants.js', text: 'BFL' },
+];
+
+/**
+ * The fal.ai edition (`npm run pack:editions` builds all four), built by the same functions into a
+ * temp folder: copy, one-provider registry, tsc, icons, package check. No pack and no scan here (the
+ * script and e2e/editions.e2e.test.ts do both).
+ */
+describe('the fal.ai edition, built from this tree (scripts/editions.mjs)', () => {
+	const specs = editionSpecs();
+	const fal = specs.find((s) => s.id === 'fal')!;
+	const others = specs.filter((s) => s !== fal);
+	let dir: string;
+	let files: string[];
+
+	beforeAll(() => {
+		dir = mkdtempSync(join(tmpdir(), 'flux-edition-test-'));
+		prepareEdition(fal, dir);
+		buildEdition(dir);
+		files = packedFiles(dir);
+	}, 180_000);
+
+	afterAll(() => {
+		if (dir) rmSync(dir, { recursive: true, force: true });
+	});
+
+	it('reads one spec per provider folder from the sources', () => {
+		expect(specs.map((s) => s.id)).toEqual(['fal', 'runflow', 'bfl', 'replicate']);
+		expect(fal).toMatchObject({ packageName: 'n8n-nodes-flux-ultra-fal', credentialType: 'falApi', credentialFile: 'credentials/FalApi.credentials.ts', icons: ['fal.svg', 'fal.dark.svg'] });
+	});
+
+	it('has its own name, one credential in n8n.credentials, no dependencies and no scripts', () => {
+		const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name: string; n8n: { credentials: string[]; nodes: string[] }; dependencies?: object; devDependencies?: object; scripts?: object; keywords: string[] };
+		expect(pkg.name).toBe('n8n-nodes-flux-ultra-fal');
+		expect(pkg.n8n.credentials).toEqual(['dist/credentials/FalApi.credentials.js']);
+		expect(pkg.n8n.nodes).toEqual(['dist/nodes/FluxUltra/FluxUltra.node.js']);
+		expect(pkg.dependencies ?? {}).toEqual({});
+		expect(pkg.devDependencies).toBeUndefined();
+		expect(pkg.scripts).toBeUndefined();
+		expect(pkg.keywords).toContain('n8n-community-node-package');
+		for (const other of others) expect(JSON.stringify(pkg)).not.toMatch(namesRegex(other.names));
+	});
+
+	it('packs only fal.ai\'s provider folder, credential and icons', () => {
+		expect(files.filter((f) => f.startsWith('dist/credentials/'))).toEqual(['dist/credentials/FalApi.credentials.js', 'dist/credentials/fal.dark.svg', 'dist/credentials/fal.svg']);
+		const providerFolders = new Set(files.map((f) => /^dist\/nodes\/FluxUltra\/providers\/([^/]+)\//.exec(f)?.[1]).filter(Boolean));
+		expect([...providerFolders]).toEqual(['fal']);
+		expect(files).toContain('README.md');
+		expect(files).toContain('dist/nodes/FluxUltra/FluxUltra.node.json');
+	});
+
+	it('loads with one credential, the Provider field offering fal.ai alone, and no Fallback Provider', () => {
+		const require = createRequire(join(dir, 'package.json'));
+		const { FluxUltra } = require(join(dir, 'dist/nodes/FluxUltra/FluxUltra.node.js')) as { FluxUltra: new () => { description: INodeTypeDescription } };
+		const { description } = new FluxUltra();
+		expect(description.credentials).toEqual([{ name: 'falApi', required: true }]);
+		const names = description.properties.map((p) => p.name);
+		expect(names.filter((n) => /fallback/i.test(n))).toEqual([]);
+		expect(description.properties.filter((p) => /fallback/i.test(p.displayName))).toEqual([]);
+		const provider = description.properties.find((p) => p.name === 'provider')!;
+		expect(provider.options).toEqual([{ name: 'fal.ai', value: 'fal' }]);
+		expect(provider.default).toBe('fal');
+		const codex = JSON.parse(readFileSync(join(dir, 'dist/nodes/FluxUltra/FluxUltra.node.json'), 'utf8')) as { node: string; alias: string[] };
+		expect(codex.node).toBe('n8n-nodes-flux-ultra-fal.fluxUltra');
+		expect(codex.alias).not.toContain('Runflow');
+	});
+
+	it('names no other provider in its packed .js/.json files, except the known leaks the scaffold branch removes', ({ task }) => {
+		const leaks = findLeaks(dir, fal, specs);
+		task.meta.figures = `fal.ai edition: ${files.length} packed files, ${leaks.length} leaks (${leaks.map((l) => `${l.file.replace('dist/nodes/FluxUltra/', '')}: ${l.text}`).join('; ')})`;
+		expect(leaks.map(({ file, text }) => ({ file, text }))).toEqual(KNOWN_EDITION_LEAKS);
+	});
+
+	it('writes a README of its own from the main one, with no Fallback Provider', () => {
+		const readme = readFileSync(join(dir, 'README.md'), 'utf8');
+		expect(readme.startsWith('# n8n-nodes-flux-ultra-fal\n')).toBe(true);
+		expect(readme).toContain('## Credentials');
+		expect(readme).toContain('**fal.ai API** (`falApi`)');
+		expect(readme).not.toMatch(/fallback/i);
+		// Built as an edition, not as the full package; the full README's note on editions is left out.
+		expect(readme).toContain('`npm ci && npm run pack:editions -- fal`');
+		expect(readme).not.toContain('`-runflow`');
+		expect(readme).not.toContain('(`runflowApi`)');
+		expect(readme).not.toMatch(/\]\((?!https?:|#|mailto:)/);
+	});
+});
+
+describe('the leak finder (namesRegex)', () => {
+	const spec = (names: string[]) => ({ names }) as EditionSpec;
+	it('finds a provider\'s names as words and camelCase parts, not inside other words', () => {
+		const regex = namesRegex(spec(['fal', 'fal.ai', 'falApi']).names);
+		const found = (text: string) => [...text.matchAll(regex)].map((m) => m[0]);
+		expect(found('run on fal.ai; isFalHost(); FAL_FIELDS; falApi')).toEqual(['fal.ai', 'Fal', 'FAL', 'falApi']);
+		expect(found('false FALSE falsy default')).toEqual([]);
+	});
+});
