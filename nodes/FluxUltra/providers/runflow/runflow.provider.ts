@@ -3,20 +3,17 @@ import type { IExecuteFunctions } from 'n8n-workflow';
 import { clock } from '../../shared/clock';
 import { isFollowableLink } from '../../shared/url';
 import type { Operation } from '../../parameters/table';
-import { IMAGE_INPUT } from '../../parameters/table';
-import { ParameterError, type JobRequest } from '../../parameters/validation';
-import { executionCredentials } from '../../transport/credentials';
+import type { JobRequest } from '../../parameters/validation';
 import { FluxError, type ProviderErrorContext } from '../../transport/errors';
-import { secretScrubber } from '../../transport/redact';
 import { readJson, send, type HttpResponse } from '../../transport/http';
-import { baseUrlFromCredential, internalOriginOf, plainHttpOriginOf } from '../baseUrl';
+import { baseUrlFromCredential } from '../baseUrl';
 import { buildInput } from '../fields';
 import { asNumber, asRecord, asString, type Json } from '../../shared/json';
-import { getStatusJson, lookupLink, onOrigin, readStatusOnce } from '../lookup';
-import { jobLimits, jobTimeout, Pacer, pollUntilDone, type PollStep } from '../polling';
+import { jobLimits, type PollStep } from '../polling';
 import { reportedCostUsd } from '../reportedCost';
+import { openSession, SessionBase } from '../session';
 import { putPresigned } from '../upload';
-import type { CancelOutcome, FluxProvider, ImageBytes, JobResult, JobScope, ProviderSession, ResultImage, StatusOnce, SubmittedJob } from '../types';
+import type { FluxProvider, ImageBytes, JobResult, JobScope, ProviderSession, ResultImage, SubmittedJob } from '../types';
 import { RUNFLOW, RUNFLOW_FIELDS, RUNFLOW_NO_FINETUNE, RUNFLOW_PRICE_USD, runflowPollDelayMs } from './runflow.constants';
 import { isModerationCode, parseRunflowError } from './runflow.errors';
 
@@ -83,21 +80,9 @@ export function runFailure(run: Json): FluxError {
 	});
 }
 
-class RunflowSession implements ProviderSession {
-	readonly plainHttpOrigin?: string;
-	readonly internalOrigin?: string;
-	/** Times status requests from what this execution's earlier jobs took. */
-	private readonly pacer = new Pacer();
+class RunflowSession extends SessionBase {
 	/** Which of RUNFLOW.createPaths answered in this execution (index), once one has. */
 	private createPathIndex: number | undefined;
-
-	constructor(
-		private readonly base: string,
-		readonly scrub: (text: string) => string,
-	) {
-		this.plainHttpOrigin = plainHttpOriginOf(base);
-		this.internalOrigin = internalOriginOf(base);
-	}
 
 	/**
 	 * Runflow may refuse inline data URIs, so every incoming image goes through its asset upload:
@@ -105,23 +90,12 @@ class RunflowSession implements ProviderSession {
 	 * signed https URL the confirmation returns.
 	 */
 	async upload(scope: JobScope, image: ImageBytes): Promise<string> {
-		if (image.bytes.length > RUNFLOW.uploadMaxBytes) {
-			throw new ParameterError(
-				IMAGE_INPUT.binary.displayName,
-				`the image is ${Math.ceil(image.bytes.length / 1048576)} MB; Runflow accepts uploads up to ${RUNFLOW.uploadMaxBytes / 1048576} MB`,
-				image.fileName,
-			);
-		}
-		const slot = readJson(
-			errors,
-			await send(scope.ctx, errors, {
-				method: 'POST',
-				url: `${this.base}${RUNFLOW.uploadCreatePath}`,
-				purpose: 'upload',
-				credentialType: CREDENTIAL,
-				json: { filename: image.fileName, mime_type: image.mimeType, size_bytes: image.bytes.length },
-				...jobLimits(scope),
-			}),
+		this.checkUploadSize(image, RUNFLOW.uploadMaxBytes, 'uploads');
+		const slot = await this.postJson(
+			scope,
+			`${this.base}${RUNFLOW.uploadCreatePath}`,
+			'upload',
+			{ filename: image.fileName, mime_type: image.mimeType, size_bytes: image.bytes.length },
 			'upload slot',
 		);
 		const assetId = asString(slot.asset_id);
@@ -129,18 +103,7 @@ class RunflowSession implements ProviderSession {
 			throw badUpload();
 		}
 		await putPresigned(scope, errors, slot.upload_url, image, this);
-		const asset = readJson(
-			errors,
-			await send(scope.ctx, errors, {
-				method: 'POST',
-				url: `${this.base}${RUNFLOW.uploadConfirmPath(assetId)}`,
-				purpose: 'upload',
-				credentialType: CREDENTIAL,
-				json: { folder_id: null },
-				...jobLimits(scope),
-			}),
-			'upload confirmation',
-		);
+		const asset = await this.postJson(scope, `${this.base}${RUNFLOW.uploadConfirmPath(assetId)}`, 'upload', { folder_id: null }, 'upload confirmation');
 		if (!isFollowableLink(asset.url, this.plainHttpOrigin)) throw badUpload();
 		return asset.url as string;
 	}
@@ -178,13 +141,9 @@ class RunflowSession implements ProviderSession {
 		return { requestId: runId, links: { run: `${this.base}${RUNFLOW.runPath(runId)}` } };
 	}
 
-	async wait(scope: JobScope, job: SubmittedJob): Promise<unknown> {
-		return await pollUntilDone(scope, () => timeoutError(scope), async (timeoutMs, elapsedMs) => await this.statusStep(scope, job, timeoutMs, elapsedMs), this.pacer);
-	}
-
 	/** One `GET /v1/runs/{id}`: succeeded, still pending, or the run's failure. */
-	private async statusStep(scope: JobScope, job: SubmittedJob, timeoutMs: number, elapsedMs: number): Promise<PollStep> {
-		const run = await getStatusJson(scope, errors, CREDENTIAL, job.links.run, timeoutMs, 'run status');
+	protected async statusStep(scope: JobScope, job: SubmittedJob, timeoutMs: number, elapsedMs: number): Promise<PollStep> {
+		const run = await this.getStatus(scope, job.links.run, timeoutMs, 'run status');
 		const status = String(run.status_code ?? run.status ?? '');
 		if (includes(RUNFLOW.status.succeeded, status)) return { done: true, status: run };
 		if (includes(RUNFLOW.status.failed, status)) throw runFailure(run);
@@ -201,12 +160,7 @@ class RunflowSession implements ProviderSession {
 
 	/** Runs are read by id on the API host; a run link from item JSON is used only there. */
 	lookup(requestId: string, links: Record<string, unknown>): SubmittedJob {
-		const run = lookupLink(links, 'run', `${this.base}${RUNFLOW.runPath(requestId)}`, onOrigin(new URL(this.base).origin), errors.providerName);
-		return { requestId, links: { run } };
-	}
-
-	async statusOnce(scope: JobScope, job: SubmittedJob): Promise<StatusOnce> {
-		return await readStatusOnce((timeoutMs) => this.statusStep(scope, job, timeoutMs, 0));
+		return { requestId, links: this.lookupLinks(links, { run: `${this.base}${RUNFLOW.runPath(requestId)}` }) };
 	}
 
 	/** A succeeded run carries its output: the images come from the last status answer. */
@@ -232,10 +186,7 @@ class RunflowSession implements ProviderSession {
 		};
 	}
 
-	/** Runflow has no public cancel (see RUNFLOW.canCancel): nothing to send. */
-	async cancel(): Promise<CancelOutcome> {
-		return 'not_supported';
-	}
+	// No cancel: Runflow has no public one (RUNFLOW.canCancel), so the base's `not_supported` stands.
 }
 
 function includes(list: readonly string[], value: string): boolean {
@@ -262,10 +213,6 @@ function badUpload(): FluxError {
 	});
 }
 
-function timeoutError(scope: JobScope): FluxError {
-	return jobTimeout(scope);
-}
-
 export const runflowProvider: FluxProvider = {
 	id: 'runflow',
 	displayName: 'Runflow',
@@ -280,10 +227,12 @@ export const runflowProvider: FluxProvider = {
 		return 'Runflow offers no FLUX 1.1 [pro] ultra Redux model, so Remix is not available there. For Remix, pick a fal.ai credential (Provider "fal.ai"), or use Generate with an Input Image on Runflow.';
 	},
 	async open(ctx: IExecuteFunctions): Promise<ProviderSession> {
-		const credentials = await executionCredentials(ctx, CREDENTIAL);
-		return new RunflowSession(
-			baseUrlFromCredential(credentials.baseUrl, RUNFLOW.apiBase, errors.credentialName),
-			secretScrubber([credentials.apiKey]),
+		return await openSession(
+			ctx,
+			errors,
+			CREDENTIAL,
+			(credentials) => baseUrlFromCredential(credentials.baseUrl, RUNFLOW.apiBase, errors.credentialName),
+			(setup) => new RunflowSession(setup),
 		);
 	},
 };
