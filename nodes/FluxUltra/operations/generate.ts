@@ -4,6 +4,7 @@ import { checkInputBinary } from '../job/inputImage';
 import { splitRequest } from '../job/expand';
 import { IMAGE_INPUT, NODE_OPTION_PARAMS, PROVIDER_PARAMS } from '../parameters/table';
 import { ParameterError, validateItemParameters, type JobRequest } from '../parameters/validation';
+import { unsupportedReason } from '../providers/describe';
 import { fieldsFor, refusedField } from '../providers/fields';
 import type { FluxProvider, ProviderSession } from '../providers/types';
 import { agentSetField } from '../run/agentTool';
@@ -66,7 +67,7 @@ async function prepareItem(ctx: IExecuteFunctions, provider: FluxProvider, fallb
 	if (fallback && request.operation === 'finetune') throw new ParameterError(FALLBACK_FIELD, FINETUNE_NO_FALLBACK, fallback.displayName);
 	for (const p of fallback ? [provider, fallback] : [provider]) {
 		const asFallback = p === fallback ? ` (${p.displayName} is the Fallback Provider: pick another one, or None)` : '';
-		const unsupported = p.unsupported(request.operation);
+		const unsupported = unsupportedReason(p, request.operation);
 		if (unsupported) throw new ParameterError('Operation', `${unsupported}${asFallback}`, request.operation);
 		const refused = refusedField(p.displayName, fieldsFor(p, request.operation), request);
 		if (refused) throw new ParameterError(refused.field, `${refused.problem}${asFallback}`, refused.received);

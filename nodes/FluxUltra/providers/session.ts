@@ -7,7 +7,7 @@ import { executionCredentials } from '../transport/credentials';
 import type { ProviderErrorContext } from '../transport/errors';
 import { secretScrubber } from '../transport/redact';
 import { readJson, send, type HttpResponse, type Purpose, type RetryPolicy } from '../transport/http';
-import { internalOriginOf, plainHttpOriginOf } from './baseUrl';
+import { baseUrlFromCredential, internalOriginOf, plainHttpOriginOf } from './baseUrl';
 import { getStatusJson, lookupLink, onOrigin, readStatusOnce } from './lookup';
 import { jobLimits, jobTimeout, Pacer, pollUntilDone, type PollStep } from './polling';
 import type { CancelOutcome, ImageBytes, JobResult, JobScope, ProviderSession, StatusOnce, SubmittedJob } from './types';
@@ -32,18 +32,32 @@ export interface SessionSetup {
 }
 
 /**
- * Reads the credential for this execution (no request) and sets up a session from it: `base` turns
- * the credential into the API base URL (a Region, a Base URL override, or the production host).
+ * Reads the credential for this execution (no request) and sets up a session from it. `base` is the
+ * production API base URL, which the credential's API Base URL replaces when set, or a function that
+ * turns the credential into the API base URL (a Region, say).
  */
 export async function openSession<S>(
 	ctx: IExecuteFunctions,
 	errors: ProviderErrorContext,
 	credentialType: string,
-	base: (credentials: ICredentialDataDecryptedObject) => string,
+	base: string | ((credentials: ICredentialDataDecryptedObject) => string),
 	make: (setup: SessionSetup, credentials: ICredentialDataDecryptedObject) => S,
 ): Promise<S> {
 	const credentials = await executionCredentials(ctx, credentialType);
-	return make({ base: base(credentials), scrub: secretScrubber([credentials.apiKey]), errors, credentialType }, credentials);
+	const apiBase = typeof base === 'string' ? baseUrlFromCredential(credentials.baseUrl, base, errors.credentialName) : base(credentials);
+	return make({ base: apiBase, scrub: secretScrubber([credentials.apiKey]), errors, credentialType }, credentials);
+}
+
+/**
+ * A provider's error context: its name in messages, its credential's display name (always
+ * "<provider> API"), how its error bodies read, and any rules of its own.
+ */
+export function errorContext(
+	providerName: string,
+	parseError: ProviderErrorContext['parseError'],
+	own: Pick<ProviderErrorContext, 'noRetry' | 'neverReached'> = {},
+): ProviderErrorContext {
+	return { providerName, credentialName: `${providerName} API`, parseError, ...own };
 }
 
 /**

@@ -1,26 +1,22 @@
-import type { IExecuteFunctions } from 'n8n-workflow';
+import type { ICredentialDataDecryptedObject, IExecuteFunctions } from 'n8n-workflow';
 
 import { parseUrl } from '../../shared/url';
 import type { Operation } from '../../parameters/table';
 import type { JobRequest } from '../../parameters/validation';
-import { FluxError, type ProviderErrorContext } from '../../transport/errors';
+import { FluxError } from '../../transport/errors';
 import { baseUrlFromCredential } from '../baseUrl';
 import { buildInput, fieldsFor } from '../fields';
 import { asRecord, asString, type Json } from '../../shared/json';
 import type { PollStep } from '../polling';
 import { reportedCostUsd } from '../reportedCost';
-import { openSession, SessionBase, type SessionSetup } from '../session';
+import { errorContext, openSession, SessionBase, type SessionSetup } from '../session';
 import type { FluxProvider, ImageBytes, JobResult, JobScope, ProviderSession, SubmittedJob } from '../types';
 import { BFL, BFL_CREDIT_USD, BFL_FIELDS, BFL_FINETUNE_FIELDS, BFL_PRICE_USD, bflPollDelayMs, type BflRegion } from './bfl.constants';
 import { parseBflError } from './bfl.errors';
 
 const CREDENTIAL = 'bflApi';
 
-const errors: ProviderErrorContext = {
-	providerName: 'Black Forest Labs',
-	credentialName: 'Black Forest Labs API',
-	parseError: parseBflError,
-};
+const errors = errorContext('Black Forest Labs', parseBflError);
 
 /** The Ultra request body: canonical parameters under BFL's names and types, flat. */
 export function toBflInput(request: JobRequest, imageBase64: string | undefined): Json {
@@ -160,16 +156,19 @@ export const bflProvider: FluxProvider = {
 	fields: BFL_FIELDS,
 	operationFields: { finetune: BFL_FINETUNE_FIELDS },
 	pricePerImageUsd: BFL_PRICE_USD,
+	canCancel: BFL.canCancel,
+	editorNotes: {
+		finetuneId: 'A shared Black Forest Labs fine-tune is named org-id/lora-name.',
+		finetuneStrength: "1.2 is Black Forest Labs' default.",
+		maxParallelJobs: `BFL allows ${BFL.maxConcurrentJobs}`,
+		downloadImage: `Black Forest Labs links after ${BFL.resultUrlTtlMs / 60_000} minutes`,
+		webhookUrl: `BFL's ${BFL.webhookField}`,
+	},
 	imagesPerRequest: 1,
 	imageUrlAs: 'bytes',
 	unsupported: () => undefined,
 	async open(ctx: IExecuteFunctions): Promise<ProviderSession> {
-		return await openSession(
-			ctx,
-			errors,
-			CREDENTIAL,
-			(credentials) => resolveBflBase(credentials.region, credentials.baseUrl),
-			(setup, credentials) => new BflSession(setup, resolveBflBase(credentials.region, credentials.baseUrl, 'finetune')),
-		);
+		const base = (c: ICredentialDataDecryptedObject, operation?: Operation) => resolveBflBase(c.region, c.baseUrl, operation);
+		return await openSession(ctx, errors, CREDENTIAL, base, (setup, c) => new BflSession(setup, base(c, 'finetune')));
 	},
 };

@@ -3,23 +3,20 @@ import type { IExecuteFunctions } from 'n8n-workflow';
 import { clock } from '../../shared/clock';
 import { isFollowableLink, parseUrl } from '../../shared/url';
 import type { JobRequest } from '../../parameters/validation';
-import { FluxError, type ProviderErrorContext } from '../../transport/errors';
+import { FluxError } from '../../transport/errors';
 import { chunksUntil, readJson, REQUEST_TIMEOUT_MS, send, type ByteStream, type HttpResponse } from '../../transport/http';
 import type { CancelOutcome, FluxProvider, ImageBytes, JobResult, JobScope, ProviderSession, SubmittedJob } from '../types';
 import { baseUrlFromCredential } from '../baseUrl';
 import { buildInput } from '../fields';
 import { jobLimits, jobTimeout, type PollStep } from '../polling';
-import { openSession, SessionBase, type SessionSetup } from '../session';
+import { errorContext, openSession, SessionBase, type SessionSetup } from '../session';
 import { putPresigned } from '../upload';
 import { FAL, FAL_FIELDS, FAL_PRICE_USD, pollDelayMs } from './fal.constants';
 import { isModeration, parseFalError } from './fal.errors';
 
 const CREDENTIAL = 'falApi';
 
-const errors: ProviderErrorContext = {
-	providerName: 'fal.ai',
-	credentialName: 'fal.ai API',
-	parseError: parseFalError,
+const errors = errorContext('fal.ai', parseFalError, {
 	// A 504 that fal marks as the caller's own start timeout is final, not a gateway hiccup.
 	noRetry: (status, headers) => status === 504 && headers['x-fal-request-timeout-type'] === 'user',
 	// fal's own Python client resends a submit after an "ingress error": no request id header and
@@ -28,7 +25,7 @@ const errors: ProviderErrorContext = {
 	// forwarded the request (see FRONT_DOOR_STATUS in transport/verdict.ts; a 504 never counts).
 	neverReached: (_status, headers, body, url) =>
 		isFalHost(url) && !headers[FAL.requestIdHeader] && body.toString('utf8').includes(FAL.ingressMarker),
-};
+});
 
 /** Whether a URL is on fal's own hosts (https, fal.run or fal.ai), not a proxy or a mock in front of them. */
 export function isFalHost(url: string): boolean {
@@ -398,14 +395,16 @@ export const falProvider: FluxProvider = {
 	errors,
 	fields: FAL_FIELDS,
 	pricePerImageUsd: FAL_PRICE_USD,
+	canCancel: true,
+	editorNotes: {
+		syncMode: 'fal.ai does not keep inline images in its request history.',
+		maxParallelJobs: 'fal.ai starts accounts at 2 concurrent jobs (more wait in its queue)',
+		downloadImage: 'fal.ai links after a while',
+		webhookUrl: `fal.ai's ${FAL.webhookParam}`,
+	},
 	unsupported: () => undefined,
 	async open(ctx: IExecuteFunctions): Promise<ProviderSession> {
-		return await openSession(
-			ctx,
-			errors,
-			CREDENTIAL,
-			(credentials) => resolveBases(credentials.baseUrl).queue,
-			(setup, credentials) => new FalSession(setup, resolveBases(credentials.baseUrl).rest),
-		);
+		// The queue host is the session's base; storage uploads go to the REST host.
+		return await openSession(ctx, errors, CREDENTIAL, (c) => resolveBases(c.baseUrl).queue, (setup, c) => new FalSession(setup, resolveBases(c.baseUrl).rest));
 	},
 };

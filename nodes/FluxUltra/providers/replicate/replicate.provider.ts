@@ -3,13 +3,12 @@ import type { IExecuteFunctions } from 'n8n-workflow';
 import { clock } from '../../shared/clock';
 import { isFollowableLink } from '../../shared/url';
 import type { JobRequest } from '../../parameters/validation';
-import { FluxError, type ProviderErrorContext } from '../../transport/errors';
+import { FluxError } from '../../transport/errors';
 import { readJson, send } from '../../transport/http';
-import { baseUrlFromCredential } from '../baseUrl';
 import { buildInput } from '../fields';
 import { asRecord, asString, type Json } from '../../shared/json';
 import { jobLimits, type PollStep } from '../polling';
-import { openSession, SessionBase } from '../session';
+import { errorContext, openSession, SessionBase } from '../session';
 import { UPLOAD_TIMEOUT_MS } from '../upload';
 import type { CancelOutcome, FluxProvider, ImageBytes, JobResult, JobScope, ProviderSession, ResultImage, SubmittedJob } from '../types';
 import { REPLICATE, REPLICATE_FIELDS, REPLICATE_NO_FINETUNE, REPLICATE_PRICE_USD, replicatePollDelayMs } from './replicate.constants';
@@ -17,11 +16,7 @@ import { isModerationText, parseReplicateError } from './replicate.errors';
 
 const CREDENTIAL = 'replicateApi';
 
-const errors: ProviderErrorContext = {
-	providerName: 'Replicate',
-	credentialName: 'Replicate API',
-	parseError: parseReplicateError,
-};
+const errors = errorContext('Replicate', parseReplicateError);
 
 /** The prediction body: canonical parameters under Replicate's names, inside `input`. */
 export function toReplicateBody(request: JobRequest, imageUrl: string | undefined): Json {
@@ -115,7 +110,10 @@ class ReplicateSession extends SessionBase {
 	}
 
 	async submit(scope: JobScope, request: JobRequest, imageUrl: string | undefined): Promise<SubmittedJob> {
-		// A plain create (no "Prefer: wait"): it answers at once, so a lost answer is unlikely and never resent.
+		// A plain create, never "Prefer: wait" (docs/provider-facts.md RP-06, the node's choice): a create
+		// that waits for the image can lose its answer mid-way after the prediction was made, and would
+		// then not be resent (never pay twice) but also not be followed. A plain create answers at once
+		// with the prediction's id; it is then polled.
 		const prediction = await this.postJson(scope, `${this.base}${REPLICATE.predictionsPath}`, 'submit', toReplicateBody(request, imageUrl), 'prediction');
 		const id = asString(prediction.id);
 		if (!id) {
@@ -190,15 +188,14 @@ export const replicateProvider: FluxProvider = {
 	errors,
 	fields: REPLICATE_FIELDS,
 	pricePerImageUsd: REPLICATE_PRICE_USD,
+	canCancel: true,
+	editorNotes: {
+		downloadImage: 'Replicate links after about an hour',
+		webhookUrl: `Replicate's ${REPLICATE.webhook.field} (${REPLICATE.webhook.events.join(', ')} events only)`,
+	},
 	imagesPerRequest: 1,
 	unsupported: (operation) => (operation === 'finetune' ? REPLICATE_NO_FINETUNE : undefined),
 	async open(ctx: IExecuteFunctions): Promise<ProviderSession> {
-		return await openSession(
-			ctx,
-			errors,
-			CREDENTIAL,
-			(credentials) => baseUrlFromCredential(credentials.baseUrl, REPLICATE.apiBase, errors.credentialName),
-			(setup) => new ReplicateSession(setup),
-		);
+		return await openSession(ctx, errors, CREDENTIAL, REPLICATE.apiBase, (setup) => new ReplicateSession(setup));
 	},
 };

@@ -4,14 +4,13 @@ import { clock } from '../../shared/clock';
 import { isFollowableLink } from '../../shared/url';
 import type { Operation } from '../../parameters/table';
 import type { JobRequest } from '../../parameters/validation';
-import { FluxError, type ProviderErrorContext } from '../../transport/errors';
+import { FluxError } from '../../transport/errors';
 import { readJson, send, type HttpResponse } from '../../transport/http';
-import { baseUrlFromCredential } from '../baseUrl';
 import { buildInput } from '../fields';
 import { asNumber, asRecord, asString, type Json } from '../../shared/json';
 import { jobLimits, type PollStep } from '../polling';
 import { reportedCostUsd } from '../reportedCost';
-import { openSession, SessionBase } from '../session';
+import { errorContext, openSession, SessionBase } from '../session';
 import { putPresigned } from '../upload';
 import type { FluxProvider, ImageBytes, JobResult, JobScope, ProviderSession, ResultImage, SubmittedJob } from '../types';
 import { RUNFLOW, RUNFLOW_FIELDS, RUNFLOW_NO_FINETUNE, RUNFLOW_PRICE_USD, runflowPollDelayMs } from './runflow.constants';
@@ -19,11 +18,7 @@ import { isModerationCode, parseRunflowError } from './runflow.errors';
 
 const CREDENTIAL = 'runflowApi';
 
-const errors: ProviderErrorContext = {
-	providerName: 'Runflow',
-	credentialName: 'Runflow API',
-	parseError: parseRunflowError,
-};
+const errors = errorContext('Runflow', parseRunflowError);
 
 /** The run-creation body: canonical parameters under Runflow's names, inside `input`. */
 export function toRunflowBody(request: JobRequest, imageUrl: string | undefined, clientRef: string | undefined): Json {
@@ -220,19 +215,19 @@ export const runflowProvider: FluxProvider = {
 	errors,
 	fields: RUNFLOW_FIELDS,
 	pricePerImageUsd: RUNFLOW_PRICE_USD,
+	canCancel: RUNFLOW.canCancel,
+	editorNotes: {
+		maxParallelJobs: 'Runflow queues runs beyond a per-model limit',
+		downloadImage: 'Runflow presigned links after a while',
+		webhookUrl: `Runflow's ${RUNFLOW.callbackField}`,
+	},
 	unsupported(operation: Operation) {
 		if (operation === 'finetune') return RUNFLOW_NO_FINETUNE;
 		if (operation !== 'remix') return undefined;
-		// The editor shows Provider as the credential choice, so the way out names both.
-		return 'Runflow offers no FLUX 1.1 [pro] ultra Redux model, so Remix is not available there. For Remix, pick a fal.ai credential (Provider "fal.ai"), or use Generate with an Input Image on Runflow.';
+		// The way out (the providers that have Remix) is added by providers/describe.ts.
+		return 'Runflow offers no FLUX 1.1 [pro] ultra Redux model, so Remix is not available there; Generate with an Input Image works on Runflow.';
 	},
 	async open(ctx: IExecuteFunctions): Promise<ProviderSession> {
-		return await openSession(
-			ctx,
-			errors,
-			CREDENTIAL,
-			(credentials) => baseUrlFromCredential(credentials.baseUrl, RUNFLOW.apiBase, errors.credentialName),
-			(setup) => new RunflowSession(setup),
-		);
+		return await openSession(ctx, errors, CREDENTIAL, RUNFLOW.apiBase, (setup) => new RunflowSession(setup));
 	},
 };
