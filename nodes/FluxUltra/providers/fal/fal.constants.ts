@@ -81,7 +81,7 @@ export const FAL_FIELDS: FieldMap = {
 	finetune_id: confirmed('finetune_id'),
 	finetune_strength: confirmed('finetune_strength', {
 		// The name is fal's; the range is not: fal types it as a bare number.
-		note: 'required by fal.ai, so always sent; fal documents no range (0–2 is BFL\'s: UNCONFIRMED at fal.ai, docs/provider-facts.md FA-16)',
+		note: 'required by fal.ai, so always sent; fal documents no range (the node\'s 0–2 is UNCONFIRMED at fal.ai, docs/provider-facts.md FA-16)',
 	}),
 };
 

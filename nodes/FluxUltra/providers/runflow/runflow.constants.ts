@@ -77,7 +77,7 @@ export function runflowPollDelayMs(elapsedMs: number, queued: boolean): number {
 	return rampDelayMs(elapsedMs, queued ? 500 : 250);
 }
 
-const unconfirmed = (entry: string) => `UNCONFIRMED (docs/provider-facts.md ${entry}): fal-style name, not shown in Runflow's Ultra docs`;
+const unconfirmed = (entry: string) => `UNCONFIRMED (docs/provider-facts.md ${entry}): the name other FLUX hosts use, not shown in Runflow's Ultra docs`;
 const olderPage = (entry: string) => `UNCONFIRMED (docs/provider-facts.md ${entry}): listed on an older Runflow Ultra page`;
 
 /**
