@@ -14,13 +14,14 @@ import { PROVIDERS } from '../nodes/FluxUltra/providers/registry';
  * identifiers count; comments may name providers as examples.
  */
 
-/** The words that name each provider: its id, and its display name's words ("fal.ai" → fal). */
-const NAMES: Record<string, { words: string[]; phrases: string[] }> = {
-	fal: { words: ['fal'], phrases: [] },
-	runflow: { words: ['runflow'], phrases: [] },
-	bfl: { words: ['bfl'], phrases: ['black forest labs', 'blackforestlabs'] },
-	replicate: { words: ['replicate'], phrases: [] },
-};
+/**
+ * The words that name each provider, from the registry: its id as a word (`fal` in `isFalHost`,
+ * `FAL_FIELDS`) and its display name as a phrase ("Black Forest Labs", also in `BlackForestLabs`).
+ * A fifth provider is covered without editing this file.
+ */
+const NAMES: Record<string, { words: string[]; phrases: string[] }> = Object.fromEntries(
+	PROVIDERS.map((p) => [p.id, { words: [p.id.toLowerCase()], phrases: [p.displayName.toLowerCase()] }]),
+);
 
 /** `isFalHost` → is, fal, host; `FAL_FIELDS` → fal, fields; "fal.ai's fal_webhook" → fal, ai, s, fal, webhook. */
 function words(text: string): string[] {
@@ -36,16 +37,19 @@ function words(text: string): string[] {
 export function providerNamesIn(source: string, fileName = 'file.ts'): Array<{ provider: string; text: string }> {
 	const file = ts.createSourceFile(fileName, source, ts.ScriptTarget.Latest, true);
 	const found: Array<{ provider: string; text: string }> = [];
-	const check = (text: string) => {
+	/** Identifiers match a display name by words (`BlackForestLabs`), text by the name as written (not the model owner `black-forest-labs/…`). */
+	const check = (text: string, identifier: boolean) => {
 		const ws = words(text);
 		const lower = text.toLowerCase();
+		const joined = ` ${ws.join(' ')} `;
 		for (const [provider, { words: names, phrases }] of Object.entries(NAMES)) {
-			if (names.some((n) => ws.includes(n)) || phrases.some((p) => lower.includes(p))) found.push({ provider, text: text.slice(0, 120) });
+			const named = names.some((n) => ws.includes(n)) || phrases.some((p) => lower.includes(p) || (identifier && joined.includes(` ${words(p).join(' ')} `)));
+			if (named) found.push({ provider, text: text.slice(0, 120) });
 		}
 	};
 	const visit = (node: ts.Node) => {
-		if (ts.isIdentifier(node) || ts.isPrivateIdentifier(node)) check(node.text);
-		else if (ts.isStringLiteralLike(node) || ts.isTemplateLiteralToken(node) || ts.isRegularExpressionLiteral(node)) check(node.text);
+		if (ts.isIdentifier(node) || ts.isPrivateIdentifier(node)) check(node.text, true);
+		else if (ts.isStringLiteralLike(node) || ts.isTemplateLiteralToken(node) || ts.isRegularExpressionLiteral(node)) check(node.text, false);
 		ts.forEachChild(node, visit);
 	};
 	visit(file);
@@ -76,18 +80,21 @@ describe('a provider is named only in its own folder, the registry and its own c
 		const source = [
 			'// fal.ai, Runflow, BFL and Replicate may be named in a comment',
 			'/** Black Forest Labs too. */',
+			'class BlackForestLabsSession {}',
 			"const note = 'pick a fal.ai credential';",
 			'const text = `${x} on Black Forest Labs`;',
 			'function isRunflowHost() {}',
 			'const REPLICATE_FIELDS = 1;',
 			"const fallback = false; const failed = 'failover'; // no provider: fal is not a word here",
 		].join('\n');
-		expect(providerNamesIn(source).map((f) => f.provider)).toEqual(['fal', 'bfl', 'runflow', 'replicate']);
+		expect(providerNamesIn(source).map((f) => f.provider)).toEqual(['bfl', 'fal', 'bfl', 'runflow', 'replicate']);
 	});
 
-	it('knows every provider of the registry', () => {
-		expect(Object.keys(NAMES).sort()).toEqual(PROVIDERS.map((p) => p.id).sort());
-		for (const p of PROVIDERS) expect(providerNamesIn(`const x = ${JSON.stringify(p.displayName)};`).map((f) => f.provider), p.displayName).toEqual([p.id]);
+	it('knows every provider of the registry, by id and by display name', () => {
+		for (const p of PROVIDERS) {
+			expect(providerNamesIn(`const x = ${JSON.stringify(`Pick ${p.displayName}.`)};`).map((f) => f.provider), p.displayName).toEqual([p.id]);
+			expect(providerNamesIn(`const ${p.id}Session = 1;`).map((f) => f.provider), p.id).toEqual([p.id]);
+		}
 	});
 
 	it('holds in nodes/ and credentials/', () => {
