@@ -56,6 +56,11 @@ export function confirmed(wire: string, more: Omit<Sent, 'wire' | 'status'> = {}
 	return { wire, status: 'confirmed', ...more };
 }
 
+/** Fields the provider documents under the node's own names, sent as they are. */
+export function sentAsNamed<K extends CanonicalField>(...names: K[]): Record<K, FieldSupport> {
+	return Object.fromEntries(names.map((name) => [name, confirmed(name)])) as Record<K, FieldSupport>;
+}
+
 /** A field the provider can only have off (a boolean it cannot turn on): `note` says why and what to do. */
 export function refusedWhenOn(note: string): FieldSupport {
 	return { status: 'refused', accepts: false, note };

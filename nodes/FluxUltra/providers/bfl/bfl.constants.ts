@@ -1,4 +1,4 @@
-import { confirmed, refusedWhenOn, type FieldMap } from '../fields';
+import { confirmed, refusedWhenOn, sentAsNamed, type FieldMap } from '../fields';
 import type { PriceTable } from '../types';
 import { rampDelayMs } from '../polling';
 import { BFL_API } from './bfl.api';
@@ -68,19 +68,16 @@ export function toBase64(value: unknown): unknown {
  * one image per request, so Number of Images becomes that many requests.
  */
 export const BFL_FIELDS: FieldMap = {
-	prompt: confirmed('prompt'),
+	...sentAsNamed('prompt', 'output_format', 'raw', 'seed'),
 	aspect_ratio: confirmed('aspect_ratio', { note: 'any ratio between 21:9 and 9:21' }),
 	num_images: {
 		status: 'per_request',
 		note: 'Ultra makes one image per request: the node sends one request per image, each counted against "Max Parallel Jobs"; with a Seed, the images get seed, seed+1, …',
 	},
-	output_format: confirmed('output_format'),
 	enhance_prompt: confirmed('prompt_upsampling'),
 	image_prompt_strength: confirmed('image_prompt_strength', { withImageOnly: true }),
-	raw: confirmed('raw'),
 	// BFL takes an integer 0–6; the node's 1–6 fit (BFL's 0, stricter than fal's strictest, is not offered).
 	safety_tolerance: confirmed('safety_tolerance', { encode: Number, note: 'integer; BFL also has 0, not offered' }),
-	seed: confirmed('seed'),
 	sync_mode: refusedWhenOn('Black Forest Labs has no sync mode: it always returns a link, which the node downloads at once. Turn "Sync Mode" off; the images still arrive as binary data.'),
 	image_url: confirmed('image_prompt', {
 		encode: toBase64,

@@ -1,5 +1,5 @@
 import type { Operation } from '../../parameters/table';
-import { confirmed, type FieldMap } from '../fields';
+import { confirmed, sentAsNamed, type FieldMap } from '../fields';
 import type { PriceTable } from '../types';
 import { rampDelayMs } from '../polling';
 import { FAL_API } from './fal.api';
@@ -67,15 +67,11 @@ export const FAL = {
  * (`@fal-ai/client` 1.10.1 `FluxProV11UltraFinetunedInput`; fal's API reference page for the endpoint).
  */
 export const FAL_FIELDS: FieldMap = {
-	prompt: confirmed('prompt'),
-	aspect_ratio: confirmed('aspect_ratio'),
+	...sentAsNamed('prompt', 'aspect_ratio', 'output_format', 'raw', 'seed'),
 	num_images: confirmed('num_images'),
-	output_format: confirmed('output_format'),
 	enhance_prompt: confirmed('enhance_prompt'),
 	image_prompt_strength: confirmed('image_prompt_strength', { withImageOnly: true }),
-	raw: confirmed('raw'),
 	safety_tolerance: confirmed('safety_tolerance', { encode: String }),
-	seed: confirmed('seed'),
 	sync_mode: confirmed('sync_mode'),
 	image_url: confirmed('image_url', { note: 'a URL or a data URI; incoming files over 256 KB are uploaded to fal storage' }),
 	finetune_id: confirmed('finetune_id'),

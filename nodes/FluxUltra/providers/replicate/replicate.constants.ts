@@ -1,4 +1,4 @@
-import { confirmed, refusedWhenOn, notAvailable, type FieldMap } from '../fields';
+import { confirmed, refusedWhenOn, notAvailable, sentAsNamed, type FieldMap } from '../fields';
 import type { PriceTable } from '../types';
 import { rampDelayMs } from '../polling';
 import { REPLICATE_API } from './replicate.api';
@@ -77,7 +77,7 @@ export function toReplicateFormat(value: unknown): unknown {
  * there makes one image per prediction and has no prompt enhancement.
  */
 export const REPLICATE_FIELDS: FieldMap = {
-	prompt: confirmed('prompt'),
+	...sentAsNamed('prompt', 'raw', 'seed'),
 	// Replicate's default is 1:1; the node always sends the ratio, so the default never applies.
 	aspect_ratio: confirmed('aspect_ratio', { note: 'sent always: Replicate defaults to 1:1' }),
 	num_images: {
@@ -87,9 +87,7 @@ export const REPLICATE_FIELDS: FieldMap = {
 	output_format: confirmed('output_format', { encode: toReplicateFormat, note: '"jpg" for JPEG' }),
 	enhance_prompt: refusedWhenOn('Replicate\'s Ultra model has no prompt enhancement (no "prompt_upsampling" input). Turn "Enhance Prompt" off, or pick a provider that offers it.'),
 	image_prompt_strength: confirmed('image_prompt_strength', { withImageOnly: true }),
-	raw: confirmed('raw'),
 	safety_tolerance: confirmed('safety_tolerance', { encode: Number, note: 'integer 1–6' }),
-	seed: confirmed('seed'),
 	sync_mode: refusedWhenOn('Replicate always returns a link to the image (its "Prefer: wait" only holds the answer open). Turn "Sync Mode" off; the images still arrive as binary data.'),
 	image_url: confirmed('image_prompt', {
 		note: 'an https URL as given; incoming files up to 1 MB as a data URI, larger ones through Replicate\'s Files API',

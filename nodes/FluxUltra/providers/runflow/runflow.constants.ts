@@ -1,4 +1,4 @@
-import { confirmed, refusedWhenOn, notAvailable, type FieldMap } from '../fields';
+import { refusedWhenOn, notAvailable, sentAsNamed, type FieldMap } from '../fields';
 import type { PriceTable } from '../types';
 import { rampDelayMs } from '../polling';
 import { RUNFLOW_API } from './runflow.api';
@@ -97,7 +97,7 @@ export const RUNFLOW_NO_FINETUNE =
  * docs/provider-facts.md RF-26 and open question (a).
  */
 export const RUNFLOW_FIELDS: FieldMap = {
-	prompt: confirmed('prompt'),
+	...sentAsNamed('prompt', 'seed'),
 	aspect_ratio: { wire: 'aspect_ratio', status: 'unconfirmed', note: olderPage('RF-17') },
 	num_images: { wire: 'num_images', status: 'unconfirmed', note: olderPage('RF-18') },
 	output_format: { wire: 'output_format', status: 'unconfirmed', note: olderPage('RF-19') },
@@ -110,7 +110,6 @@ export const RUNFLOW_FIELDS: FieldMap = {
 		encode: String,
 		note: 'UNCONFIRMED (docs/provider-facts.md RF-23): string "1"…"6", as on Runflow\'s Kontext model',
 	},
-	seed: confirmed('seed'),
 	sync_mode: refusedWhenOn('Runflow always returns links to the images (it documents no sync mode for Ultra). Turn "Sync Mode" off; the images still arrive as binary data.'),
 	image_url: {
 		wire: 'image_url',
