@@ -6,6 +6,12 @@ import type {
 	INodeProperties,
 } from 'n8n-workflow';
 
+import { BFL_API } from '../nodes/FluxUltra/providers/bfl/bfl.api';
+
+const { hosts, finetuneHosts } = BFL_API;
+/** A host as the editor shows it: without https://. */
+const host = (url: string) => url.replace(/^https:\/\//, '');
+
 /**
  * Black Forest Labs API key, sent as `x-key`. The Region picks BFL's API host (global with automatic
  * failover, or EU / US routing). The test reads the key's credit balance (`GET /v1/credits`): it
@@ -36,11 +42,11 @@ export class BflApi implements ICredentialType {
 			type: 'options',
 			default: 'global',
 			description:
-				'Where BFL runs your jobs. Global routes to any cluster with automatic failover; EU keeps jobs in the EU. Fine-tunes run only in the region they were trained in, on api.eu1.bfl.ai (EU) or api.us1.bfl.ai (US, also used with Global): pick that region for Generate with Fine-Tune.',
+				`Where BFL runs your jobs. Global routes to any cluster with automatic failover; EU keeps jobs in the EU. Fine-tunes run only in the region they were trained in, on ${host(finetuneHosts.eu)} (EU) or ${host(finetuneHosts.us)} (US, also used with Global): pick that region for Generate with Fine-Tune.`,
 			options: [
-				{ name: 'Global (api.bfl.ai)', value: 'global' },
-				{ name: 'EU (api.eu.bfl.ai)', value: 'eu' },
-				{ name: 'US (api.us.bfl.ai)', value: 'us' },
+				{ name: `Global (${host(hosts.global)})`, value: 'global' },
+				{ name: `EU (${host(hosts.eu)})`, value: 'eu' },
+				{ name: `US (${host(hosts.us)})`, value: 'us' },
 			],
 		},
 		{
@@ -66,8 +72,8 @@ export class BflApi implements ICredentialType {
 	test: ICredentialTestRequest = {
 		request: {
 			baseURL:
-				'={{$credentials.baseUrl ? $credentials.baseUrl.replace(/\\/+$/, "") : $credentials.region === "eu" ? "https://api.eu.bfl.ai" : $credentials.region === "us" ? "https://api.us.bfl.ai" : "https://api.bfl.ai"}}',
-			url: '/v1/credits',
+				`={{$credentials.baseUrl ? $credentials.baseUrl.replace(/\\/+$/, "") : $credentials.region === "eu" ? "${hosts.eu}" : $credentials.region === "us" ? "${hosts.us}" : "${hosts.global}"}}`,
+			url: BFL_API.creditsPath,
 			method: 'GET',
 		},
 	};

@@ -6,6 +6,8 @@ import type {
 	INodeProperties,
 } from 'n8n-workflow';
 
+import { FAL_API } from '../nodes/FluxUltra/providers/fal/fal.api';
+
 /**
  * fal.ai API key. The test asks fal's storage API for an upload slot: it needs a valid key, costs
  * nothing and starts no job (an upload slot that is never used expires on its own).
@@ -51,10 +53,10 @@ export class FalApi implements ICredentialType {
 
 	test: ICredentialTestRequest = {
 		request: {
-			baseURL: '={{$credentials.baseUrl ? $credentials.baseUrl.replace(/\\/+$/, "") : "https://rest.fal.ai"}}',
-			url: '/storage/upload/initiate',
+			baseURL: `={{$credentials.baseUrl ? $credentials.baseUrl.replace(/\\/+$/, "") : "${FAL_API.restBase}"}}`,
+			url: FAL_API.uploadInitiate.path,
 			method: 'POST',
-			qs: { storage_type: 'fal-cdn-v3' },
+			qs: { storage_type: FAL_API.uploadInitiate.storageType },
 			body: { content_type: 'text/plain', file_name: 'n8n-credential-check.txt' },
 		},
 	};

@@ -6,6 +6,8 @@ import type {
 	INodeProperties,
 } from 'n8n-workflow';
 
+import { REPLICATE_API } from '../nodes/FluxUltra/providers/replicate/replicate.api';
+
 /**
  * Replicate API token, sent as `Authorization: Bearer`. The test reads the token's own account
  * (`GET /v1/account`): free, no prediction.
@@ -51,8 +53,8 @@ export class ReplicateApi implements ICredentialType {
 
 	test: ICredentialTestRequest = {
 		request: {
-			baseURL: '={{$credentials.baseUrl ? $credentials.baseUrl.replace(/\\/+$/, "") : "https://api.replicate.com"}}',
-			url: '/v1/account',
+			baseURL: `={{$credentials.baseUrl ? $credentials.baseUrl.replace(/\\/+$/, "") : "${REPLICATE_API.apiBase}"}}`,
+			url: REPLICATE_API.accountPath,
 			method: 'GET',
 		},
 	};

@@ -6,6 +6,8 @@ import type {
 	INodeProperties,
 } from 'n8n-workflow';
 
+import { RUNFLOW_API } from '../nodes/FluxUltra/providers/runflow/runflow.api';
+
 /**
  * Runflow API key. The test reads the key's own account (`GET /v1/auth/me`): free, no run, and the
  * check Runflow documents for "does this key work".
@@ -51,8 +53,8 @@ export class RunflowApi implements ICredentialType {
 
 	test: ICredentialTestRequest = {
 		request: {
-			baseURL: '={{$credentials.baseUrl ? $credentials.baseUrl.replace(/\\/+$/, "") : "https://api.runflow.io"}}',
-			url: '/v1/auth/me',
+			baseURL: `={{$credentials.baseUrl ? $credentials.baseUrl.replace(/\\/+$/, "") : "${RUNFLOW_API.apiBase}"}}`,
+			url: RUNFLOW_API.authCheckPath,
 			method: 'GET',
 		},
 	};

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -29,8 +29,16 @@ function recordingPath(dir: string) {
 		writeFileSync(join(bin, name), `#!/bin/sh\necho "${name} $*" >> "${join(dir, 'calls.log')}"\nexit 1\n`);
 		chmodSync(join(bin, name), 0o755);
 	}
-	// Node, bash and the coreutils stay reachable; no chromium is on this PATH.
-	return `${bin}:${process.execPath.replace(/\/node$/, '')}:/usr/bin:/bin`;
+	// Node and the shells stay reachable through links; no system folder is on this PATH, so a
+	// Chromium installed there (Debian's, in /usr/bin beside node) is not found.
+	for (const [name, target] of [
+		['node', process.execPath],
+		['bash', '/bin/bash'],
+		['sh', '/bin/sh'],
+	]) {
+		if (existsSync(target)) symlinkSync(target, join(bin, name));
+	}
+	return bin;
 }
 
 describe('npm run bench', () => {

@@ -9,26 +9,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildEdition, editionSpecs, findLeaks, namesRegex, packedFiles, prepareEdition, type EditionSpec } from '../scripts/editions.mjs';
 
 /**
- * Other providers' names still in the fal.ai edition's packed files, as scripts/editions.mjs finds
- * them (file, text as it occurs). All are neutral texts naming every provider, or one provider's
- * message naming another: removed by the scaffold branch (provider names out of parameters/table.ts
- * and the other providers' messages, into per-provider capabilities). The test fails on a leak not
- * listed here and on a listed one that is gone: then delete its line.
+ * Other providers' names in the fal.ai edition's packed files, as scripts/editions.mjs finds them
+ * (file, text as it occurs). None since neutral text and each provider's messages stopped naming
+ * other providers (providers/describe.ts, test/providerNames.test.ts). The test fails on any leak;
+ * a leak that must stay for a while is listed here with the reason.
  */
-export const KNOWN_EDITION_LEAKS: ReadonlyArray<{ file: string; text: string }> = [
-	// Generate with Fine-Tune's description: "(… fine-tuned; fal.ai and Black Forest Labs)".
-	{ file: 'dist/nodes/FluxUltra/FluxUltra.node.js', text: 'Black Forest Labs' },
-	// Max Parallel Jobs: "… BFL allows 24."
-	{ file: 'dist/nodes/FluxUltra/parameters/table.js', text: 'BFL' },
-	// Fine-Tune ID: "… fal.ai or Black Forest Labs."
-	{ file: 'dist/nodes/FluxUltra/parameters/table.js', text: 'Black Forest Labs' },
-	// Number of Images: "Black Forest Labs and Replicate make one image per request …"
-	{ file: 'dist/nodes/FluxUltra/parameters/table.js', text: 'Replicate' },
-	// Timeout: "… cancelled at fal.ai and Replicate; Runflow and Black Forest Labs offer no cancel"
-	{ file: 'dist/nodes/FluxUltra/parameters/table.js', text: 'Runflow' },
-	// Safety Tolerance note: "fal documents no range (0–2 is BFL's …)".
-	{ file: 'dist/nodes/FluxUltra/providers/fal/fal.constants.js', text: 'BFL' },
-];
+export const KNOWN_EDITION_LEAKS: ReadonlyArray<{ file: string; text: string }> = [];
 
 /**
  * The fal.ai edition (`npm run pack:editions` builds all four), built by the same functions into a
@@ -94,7 +80,7 @@ describe('the fal.ai edition, built from this tree (scripts/editions.mjs)', () =
 		expect(codex.alias).not.toContain('Runflow');
 	});
 
-	it('names no other provider in its packed .js/.json files, except the known leaks the scaffold branch removes', ({ task }) => {
+	it('names no other provider in its packed .js/.json files, with no known leak', ({ task }) => {
 		const leaks = findLeaks(dir, fal, specs);
 		task.meta.figures = `fal.ai edition: ${files.length} packed files, ${leaks.length} leaks (${leaks.map((l) => `${l.file.replace('dist/nodes/FluxUltra/', '')}: ${l.text}`).join('; ')})`;
 		expect(leaks.map(({ file, text }) => ({ file, text }))).toEqual(KNOWN_EDITION_LEAKS);

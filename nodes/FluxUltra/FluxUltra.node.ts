@@ -13,13 +13,14 @@ import { GET_RESULT } from './parameters/table';
 import { jobProperties } from './parameters/ui';
 import {
 	credentialDescriptions,
+	DEFAULT_PROVIDER,
 	fallbackProperties,
 	PROVIDERS,
 	fieldsHiddenByProvider,
 	providerOptions,
 	providerSubtitle,
-	unsupportedNotices,
 } from './providers/registry';
+import { providerFieldNotes, providersFor, unsupportedNotices } from './providers/describe';
 
 export class FluxUltra implements INodeType {
 	description: INodeTypeDescription = {
@@ -53,7 +54,7 @@ export class FluxUltra implements INodeType {
 				type: 'options',
 				noDataExpression: true,
 				options: providerOptions(),
-				default: 'fal',
+				default: DEFAULT_PROVIDER,
 				description: 'The service that runs the model. Each needs its own credential.',
 			},
 			...fallbackProperties(),
@@ -79,7 +80,7 @@ export class FluxUltra implements INodeType {
 						name: 'Generate with Fine-Tune',
 						value: 'finetune',
 						action: 'Generate images with a fine tune',
-						description: 'Create images from a prompt with your own fine-tune, e.g. a brand style or product (FLUX 1.1 [pro] ultra fine-tuned; fal.ai and Black Forest Labs)',
+						description: `Create images from a prompt with your own fine-tune, e.g. a brand style or product (FLUX 1.1 [pro] ultra fine-tuned; ${providersFor('finetune')})`,
 					},
 					{
 						name: 'Get Result',
@@ -93,7 +94,7 @@ export class FluxUltra implements INodeType {
 			...unsupportedNotices(),
 			agentToolNotice(),
 			...resultInputProperties(),
-			...jobProperties(fieldsHiddenByProvider()),
+			...jobProperties(fieldsHiddenByProvider(), providerFieldNotes()),
 		],
 	};
 

@@ -4,6 +4,7 @@ import { checkInputBinary } from '../job/inputImage';
 import { splitRequest } from '../job/expand';
 import { IMAGE_INPUT, NODE_OPTION_PARAMS, PROVIDER_PARAMS } from '../parameters/table';
 import { ParameterError, validateItemParameters, type JobRequest } from '../parameters/validation';
+import { unsupportedReason, withWayOut } from '../providers/describe';
 import { fieldsFor, refusedField } from '../providers/fields';
 import type { FluxProvider, ProviderSession } from '../providers/types';
 import { agentSetField } from '../run/agentTool';
@@ -66,7 +67,7 @@ async function prepareItem(ctx: IExecuteFunctions, provider: FluxProvider, fallb
 	if (fallback && request.operation === 'finetune') throw new ParameterError(FALLBACK_FIELD, FINETUNE_NO_FALLBACK, fallback.displayName);
 	for (const p of fallback ? [provider, fallback] : [provider]) {
 		const asFallback = p === fallback ? ` (${p.displayName} is the Fallback Provider: pick another one, or None)` : '';
-		const unsupported = p.unsupported(request.operation);
+		const unsupported = unsupportedReason(p, request.operation);
 		if (unsupported) throw new ParameterError('Operation', `${unsupported}${asFallback}`, request.operation);
 		const refused = refusedField(p.displayName, fieldsFor(p, request.operation), request);
 		if (refused) throw new ParameterError(refused.field, `${refused.problem}${asFallback}`, refused.received);
@@ -103,17 +104,20 @@ export async function generate(ctx: IExecuteFunctions, provider: FluxProvider): 
 	// whose credential cannot be read is opened again when an item first needs it, as before.
 	const openedFallback = session && fallback ? await fallback.open(ctx).catch(() => undefined) : undefined;
 	const checks = [
-		{ check: session?.checkRequest?.bind(session), asFallback: '' },
-		{ check: openedFallback?.checkRequest?.bind(openedFallback), asFallback: ` (${fallback?.displayName} is the Fallback Provider: pick another one, or None)` },
+		{ check: session?.checkRequest?.bind(session), asFallback: '', provider },
+		{ check: openedFallback?.checkRequest?.bind(openedFallback), asFallback: ` (${fallback?.displayName} is the Fallback Provider: pick another one, or None)`, provider: fallback },
 	].filter((c) => c.check);
 	if (checks.length > 0) {
 		for (const entry of prepared) {
-			for (const { check, asFallback } of checks) {
+			for (const { check, asFallback, provider: checked } of checks) {
 				if (!entry.value) break;
+				const { operation } = entry.value;
 				try {
 					await check!(entry.value);
 				} catch (failure) {
-					entry.failure = failure instanceof ParameterError && asFallback ? new ParameterError(failure.field, `${failure.problem}${asFallback}`, failure.received) : failure;
+					// An operation the provider found it cannot run says where it can, as the editor does.
+					const problem = (f: ParameterError) => (f.field === 'Operation' && !asFallback && checked ? withWayOut(checked, operation, f.problem) : `${f.problem}${asFallback}`);
+					entry.failure = failure instanceof ParameterError && (asFallback || failure.field === 'Operation') ? new ParameterError(failure.field, problem(failure), failure.received) : failure;
 					entry.value = undefined;
 				}
 			}

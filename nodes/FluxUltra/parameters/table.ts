@@ -174,7 +174,7 @@ export const PROVIDER_PARAMS = [
 		apiName: 'finetune_id',
 		displayName: 'Fine-Tune ID',
 		description:
-			"ID of your fine-tune (a LoRA trained on your own images, e.g. a brand's products or style) at the provider it was trained on: fal.ai or Black Forest Labs. A shared Black Forest Labs fine-tune is named org-id/lora-name.",
+			"ID of your fine-tune (a LoRA trained on your own images, e.g. a brand's products or style) at the provider it was trained on.",
 		placeholder: 'e.g. a1b2c3d4-5678-90ab-cdef-1234567890ab',
 		placement: 'main',
 		operations: { finetune: 'required' },
@@ -188,7 +188,7 @@ export const PROVIDER_PARAMS = [
 		apiName: 'finetune_strength',
 		displayName: 'Fine-Tune Strength',
 		description:
-			'How strongly the fine-tune shapes the image, from 0 (not at all) to 2. Raise it when your subject or style does not show strongly enough, lower it when images look overdone. 1.2 is Black Forest Labs\' default.',
+			'How strongly the fine-tune shapes the image, from 0 (not at all) to 2. Raise it when your subject or style does not show strongly enough, lower it when images look overdone.',
 		placement: 'main',
 		operations: { finetune: 'required' },
 		default: FINETUNE_STRENGTH_DEFAULT,
@@ -241,7 +241,7 @@ export const PROVIDER_PARAMS = [
 		apiName: 'num_images',
 		displayName: 'Number of Images',
 		description:
-			'How many images to create (1 to 4) for each input item. Each image comes out as its own item. Black Forest Labs and Replicate make one image per request, so there each image is its own job.',
+			'How many images to create (1 to 4) for each input item. Each image comes out as its own item.',
 		placement: 'main',
 		agentMaySet: false,
 		operations: BOTH,
@@ -337,7 +337,7 @@ export const PROVIDER_PARAMS = [
 		apiName: 'sync_mode',
 		displayName: 'Sync Mode',
 		description:
-			'Whether fal.ai returns the images inline instead of as links; inline images are not kept in its request history. Only fal.ai has a sync mode: leave it off on the other providers. Output items then carry no link (url is null): leave it off when an AI Agent needs the link.',
+			'Whether the provider returns the images inline instead of as links. Output items then carry no link (url is null): leave it off when an AI Agent needs the link.',
 		placement: 'options',
 		operations: BOTH,
 		default: false,
@@ -407,7 +407,7 @@ export const NODE_OPTION_PARAMS = [
 		name: 'timeout',
 		displayName: 'Timeout (Seconds)',
 		description:
-			'How long to wait for each job before giving up. The job is then cancelled at fal.ai and Replicate; Runflow and Black Forest Labs offer no cancel, so a job there may still finish and be billed.',
+			'How long to wait for each job before giving up.',
 		placement: 'options',
 		agentMaySet: false,
 		operations: BOTH,
@@ -422,7 +422,7 @@ export const NODE_OPTION_PARAMS = [
 		name: 'maxParallelJobs',
 		displayName: 'Max Parallel Jobs',
 		description:
-			"How many jobs run at the same time: one per item, or one per image on Black Forest Labs and Replicate. fal.ai starts accounts at 2 concurrent jobs (more wait in its queue); Runflow queues runs beyond a per-model limit; BFL allows 24. Output order is kept.",
+			'How many jobs run at the same time: one per item, or one per image where a provider makes one image per request. Output order is kept.',
 		placement: 'options',
 		agentMaySet: false,
 		operations: { ...BOTH, getResult: 'optional' },
@@ -465,7 +465,7 @@ export const NODE_OPTION_PARAMS = [
 		name: 'downloadImage',
 		displayName: 'Download Image',
 		description:
-			'Whether to download the generated image as binary data. When disabled, only the image URL is returned. Links expire: Black Forest Labs after 10 minutes, Runflow presigned links and fal.ai and Replicate links after a while (Replicate: about an hour), so pass them on at once.',
+			'Whether to download the generated image as binary data. When disabled, only the image URL is returned. Links expire, so pass them on at once.',
 		placement: 'main',
 		operations: { ...BOTH, getResult: 'optional' },
 		default: true,
@@ -485,7 +485,7 @@ export const NODE_OPTION_PARAMS = [
 		name: 'webhookUrl',
 		displayName: 'Completion Webhook URL',
 		description:
-			"URL the provider calls (POST) when each job has finished, e.g. {{ $execution.resumeUrl }} for a Wait node set to \"On Webhook Call\". Sent as fal.ai's fal_webhook, Runflow's callback_url, BFL's webhook_url and Replicate's webhook (completed events only).",
+			'URL the provider calls (POST) when each job has finished, e.g. {{ $execution.resumeUrl }} for a Wait node set to "On Webhook Call".',
 		placeholder: 'e.g. {{ $execution.resumeUrl }}',
 		placement: 'options',
 		agentMaySet: false,

@@ -143,17 +143,24 @@ function hiddenFor(property: INodeProperties, providers: string[] | undefined, i
 	};
 }
 
+/** Adds what the providers say about a field (assembled above this layer) to its description. */
+function withNote(property: INodeProperties, note: string | undefined): INodeProperties {
+	return note ? { ...property, description: property.description ? `${property.description} ${note}` : note } : property;
+}
+
 /**
  * The job fields. `hide` maps a field name to the providers that can only refuse it (e.g. Sync Mode
- * on Runflow): the editor does not offer it there, and a value set by other means is still refused.
+ * where a provider has none): the editor does not offer it there, and a value set by other means is
+ * still refused. `notes` maps a field name to the sentences the providers add to its description
+ * (which provider does what), so the table's own text names none.
  */
-export function jobProperties(hide: Record<string, string[]> = {}): INodeProperties[] {
+export function jobProperties(hide: Record<string, string[]> = {}, notes: Record<string, string> = {}): INodeProperties[] {
 	const main: INodeProperties[] = [];
 	const options: INodeProperties[] = [];
 	for (const spec of [...PROVIDER_PARAMS, ...NODE_OPTION_PARAMS]) {
 		for (const ops of variants(spec)) {
-			if (spec.placement === 'main') main.push(hiddenFor(fieldProperty(spec, ops, false), hide[spec.name], false));
-			else options.push(hiddenFor(fieldProperty(spec, ops, true), hide[spec.name], true));
+			const inCollection = spec.placement !== 'main';
+			(inCollection ? options : main).push(hiddenFor(withNote(fieldProperty(spec, ops, inCollection), notes[spec.name]), hide[spec.name], inCollection));
 		}
 		// The image input follows the prompt, as the providers' own forms order them.
 		if (spec.name === 'prompt') main.push(...imageProperties());

@@ -48,6 +48,29 @@ export type FieldSupport =
 
 export type FieldMap = Readonly<Record<CanonicalField, FieldSupport>>;
 
+/** Field-map entries, written the same way by every provider. */
+type Sent = Extract<FieldSupport, { wire: string }>;
+
+/** Sent under `wire`, as the provider's own documentation names it. */
+export function confirmed(wire: string, more: Omit<Sent, 'wire' | 'status'> = {}): FieldSupport {
+	return { wire, status: 'confirmed', ...more };
+}
+
+/** Fields the provider documents under the node's own names, sent as they are. */
+export function sentAsNamed<K extends CanonicalField>(...names: K[]): Record<K, FieldSupport> {
+	return Object.fromEntries(names.map((name) => [name, confirmed(name)])) as Record<K, FieldSupport>;
+}
+
+/** A field the provider can only have off (a boolean it cannot turn on): `note` says why and what to do. */
+export function refusedWhenOn(note: string): FieldSupport {
+	return { status: 'refused', accepts: false, note };
+}
+
+/** A field the provider does not have at all: any value is refused, with `note`. */
+export function notAvailable(note: string): FieldSupport {
+	return { status: 'refused', accepts: undefined, note };
+}
+
 /** A provider's field map for one operation: its `fields`, with that operation's differences. */
 export function fieldsFor(
 	provider: { fields: FieldMap; operationFields?: Partial<Record<Operation, Partial<FieldMap>>> },

@@ -1,6 +1,6 @@
 import type { INodeCredentialDescription, INodeProperties, INodePropertyOptions } from 'n8n-workflow';
 
-import { OPERATION_NAMES, OPERATIONS, PROVIDER_PARAMS } from '../parameters/table';
+import { OPERATION_NAMES, PROVIDER_PARAMS } from '../parameters/table';
 
 import { EDITION_PROVIDERS } from './edition';
 import type { FluxProvider } from './types';
@@ -13,6 +13,9 @@ export const PROVIDERS: readonly FluxProvider[] = EDITION_PROVIDERS;
  * edition has no Fallback Provider field and no second credential.
  */
 export const HAS_FALLBACK = PROVIDERS.length > 1;
+
+/** The Provider field's default: the first provider listed. */
+export const DEFAULT_PROVIDER: string = PROVIDERS[0].id;
 
 export function providerById(id: unknown): FluxProvider | undefined {
 	return PROVIDERS.find((p) => p.id === id);
@@ -27,28 +30,6 @@ export function providerSubtitle(): string {
 	const names = JSON.stringify(Object.fromEntries(PROVIDERS.map((p) => [p.id, p.displayName])));
 	const operations = JSON.stringify(OPERATION_NAMES);
 	return `={{ ((${operations})[$parameter["operation"]] ?? "Generate") + " · " + (${names})[$parameter["provider"]] }}`;
-}
-
-/**
- * A notice in the editor for each operation a provider cannot run, shown as soon as the user picks
- * that pair, so the run-time error is never the first they hear of it.
- */
-export function unsupportedNotices(): INodeProperties[] {
-	return PROVIDERS.flatMap((p) =>
-		OPERATIONS.flatMap((operation) => {
-			const reason = p.unsupported(operation) ?? p.editorNotice?.(operation);
-			if (!reason) return [];
-			return [
-				{
-					displayName: reason,
-					name: `${p.id}${operation[0].toUpperCase()}${operation.slice(1)}Notice`,
-					type: 'notice' as const,
-					default: '',
-					displayOptions: { show: { provider: [p.id], operation: [operation] } },
-				},
-			];
-		}),
-	);
 }
 
 /**

@@ -115,6 +115,14 @@ export interface ProviderSession {
 	checkRequest?(request: JobRequest): Promise<void>;
 }
 
+/**
+ * A provider's own words for the editor, by field; each says something only of this provider (its
+ * name included). Sentences: `finetuneId`, `finetuneStrength`, `syncMode`. Clauses, joined with the
+ * other providers': `maxParallelJobs` (its concurrency limit), `downloadImage` (how long its links
+ * last, e.g. "X links after an hour"), `webhookUrl` (the field it sends the URL as, e.g. "X's hook").
+ */
+export type EditorNotes = Partial<Record<'finetuneId' | 'finetuneStrength' | 'syncMode' | 'maxParallelJobs' | 'downloadImage' | 'webhookUrl', string>>;
+
 /** What one status read found: finished (with the answer `fetchResult` reads), or not yet. */
 export type StatusOnce = { done: true; status: unknown } | { done: false; state: string };
 
@@ -144,6 +152,13 @@ export interface FluxProvider {
 	 * `upload()` as it does an incoming file. Undefined: an https Image URL is passed on as it is.
 	 */
 	readonly imageUrlAs?: 'bytes';
+	/**
+	 * Whether asking the provider to stop a job is possible at all (Timeout's description says where
+	 * a timed-out job may still bill). A provider without one leaves `cancel` to the session base.
+	 */
+	readonly canCancel: boolean;
+	/** What this provider adds to field descriptions in the editor (providers/describe.ts assembles them). */
+	readonly editorNotes?: EditorNotes;
 	/** List price per image: the cost reported when the provider's answer has none, and the spend cap's basis. */
 	readonly pricePerImageUsd: PriceTable;
 	/** Why the provider cannot run this operation, or undefined when it can. */

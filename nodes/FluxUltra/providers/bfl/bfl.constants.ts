@@ -1,6 +1,7 @@
-import type { FieldMap } from '../fields';
+import { confirmed, refusedWhenOn, sentAsNamed, type FieldMap } from '../fields';
 import type { PriceTable } from '../types';
 import { rampDelayMs } from '../polling';
+import { BFL_API } from './bfl.api';
 
 /**
  * Black Forest Labs facts, each one constant. Each is sourced and dated in docs/provider-facts.md
@@ -8,32 +9,12 @@ import { rampDelayMs } from '../polling';
  * BFL's API is fixed here and nowhere else.
  */
 export const BFL = {
-	/** API hosts by the credential's Region. `global` routes with automatic failover (BFL's default). */
-	hosts: {
-		global: 'https://api.bfl.ai',
-		eu: 'https://api.eu.bfl.ai',
-		us: 'https://api.us.bfl.ai',
-	},
+	/** Hosts by Region (Ultra, and Generate with Fine-Tune) and the credential test: bfl.api.ts. */
+	...BFL_API,
 	/** Both operations use Ultra: Remix is Ultra with `image_prompt` required ("image to remix"). */
 	endpointPath: '/v1/flux-pro-1.1-ultra',
 	/** Generate with Fine-Tune: Ultra with a fine-tune, then `polling_url` as for Ultra. */
 	finetuneEndpointPath: '/v1/flux-pro-1.1-ultra-finetuned',
-	/**
-	 * Hosts for Generate with Fine-Tune, by the credential's Region. docs.bfl.ai/finetuning: fine-tune
-	 * operations must use the single-cluster hosts `api.eu1`/`api.us1`, not the global or multi-cluster
-	 * ones, and a fine-tune is found only in the region it was trained in. (A newer guideline page
-	 * omits this: UNCONFIRMED whether the global host now finds fine-tunes too, docs/provider-facts.md
-	 * BF-04.) Region Global has no single-cluster host; it uses `api.us1`, the host of BFL's own
-	 * examples: UNCONFIRMED as the right guess (BF-04), so the credential's Region description asks for
-	 * the training region. A credential Base URL replaces these, as it does the Region hosts.
-	 */
-	finetuneHosts: {
-		global: 'https://api.us1.bfl.ai',
-		eu: 'https://api.eu1.bfl.ai',
-		us: 'https://api.us1.bfl.ai',
-	},
-	/** Credential test: `{credits}` for the key (free is UNCONFIRMED, likely: docs/provider-facts.md BF-05; it starts no job). */
-	creditsPath: '/v1/credits',
 	/**
 	 * Hosts the returned `polling_url` may point at, besides the credential's own base URL: BFL
 	 * answers from the region that ran the job (e.g. `api.us1.bfl.ai`), so any https `*.bfl.ai`
@@ -87,34 +68,25 @@ export function toBase64(value: unknown): unknown {
  * one image per request, so Number of Images becomes that many requests.
  */
 export const BFL_FIELDS: FieldMap = {
-	prompt: { wire: 'prompt', status: 'confirmed' },
-	aspect_ratio: { wire: 'aspect_ratio', status: 'confirmed', note: 'any ratio between 21:9 and 9:21' },
+	...sentAsNamed('prompt', 'output_format', 'raw', 'seed'),
+	aspect_ratio: confirmed('aspect_ratio', { note: 'any ratio between 21:9 and 9:21' }),
 	num_images: {
 		status: 'per_request',
 		note: 'Ultra makes one image per request: the node sends one request per image, each counted against "Max Parallel Jobs"; with a Seed, the images get seed, seed+1, …',
 	},
-	output_format: { wire: 'output_format', status: 'confirmed' },
-	enhance_prompt: { wire: 'prompt_upsampling', status: 'confirmed' },
-	image_prompt_strength: { wire: 'image_prompt_strength', status: 'confirmed', withImageOnly: true },
-	raw: { wire: 'raw', status: 'confirmed' },
+	enhance_prompt: confirmed('prompt_upsampling'),
+	image_prompt_strength: confirmed('image_prompt_strength', { withImageOnly: true }),
 	// BFL takes an integer 0–6; the node's 1–6 fit (BFL's 0, stricter than fal's strictest, is not offered).
-	safety_tolerance: { wire: 'safety_tolerance', status: 'confirmed', encode: Number, note: 'integer; BFL also has 0, not offered' },
-	seed: { wire: 'seed', status: 'confirmed' },
-	sync_mode: {
-		status: 'refused',
-		accepts: false,
-		note: 'Black Forest Labs has no sync mode: it always returns a link, which the node downloads at once. Turn "Sync Mode" off; the images still arrive as binary data.',
-	},
-	image_url: {
-		wire: 'image_prompt',
-		status: 'confirmed',
+	safety_tolerance: confirmed('safety_tolerance', { encode: Number, note: 'integer; BFL also has 0, not offered' }),
+	sync_mode: refusedWhenOn('Black Forest Labs has no sync mode: it always returns a link, which the node downloads at once. Turn "Sync Mode" off; the images still arrive as binary data.'),
+	image_url: confirmed('image_prompt', {
 		encode: toBase64,
 		note: 'base64 only: the node reads the incoming file, or downloads the Image URL itself, and sends its bytes',
-	},
+	}),
 	// The fine-tuned endpoint's (see BFL_FINETUNE_FIELDS): `finetune_id` required (`org-id/lora-name`
 	// for a shared LoRA), `finetune_strength` 0–2, default 1.2.
-	finetune_id: { wire: 'finetune_id', status: 'confirmed', note: 'a shared LoRA is named org-id/lora-name' },
-	finetune_strength: { wire: 'finetune_strength', status: 'confirmed', note: '0–2; BFL\'s default 1.2 is the node\'s too' },
+	finetune_id: confirmed('finetune_id', { note: 'a shared LoRA is named org-id/lora-name' }),
+	finetune_strength: confirmed('finetune_strength', { note: '0–2; BFL\'s default 1.2 is the node\'s too' }),
 };
 
 /**
@@ -125,11 +97,7 @@ export const BFL_FIELDS: FieldMap = {
  * prompt_upsampling, webhook_url, webhook_secret; no `raw`, so Raw is refused there before any request.
  */
 export const BFL_FINETUNE_FIELDS: Partial<FieldMap> = {
-	raw: {
-		status: 'refused',
-		accepts: false,
-		note: 'its fine-tuned Ultra endpoint has no raw mode. Turn "Raw" off in Options, or use Generate without the fine-tune for a raw image.',
-	},
+	raw: refusedWhenOn('its fine-tuned Ultra endpoint has no raw mode. Turn "Raw" off in Options, or use Generate without the fine-tune for a raw image.'),
 };
 
 /**

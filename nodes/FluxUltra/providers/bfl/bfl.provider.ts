@@ -1,29 +1,22 @@
-import type { IExecuteFunctions } from 'n8n-workflow';
+import type { ICredentialDataDecryptedObject, IExecuteFunctions } from 'n8n-workflow';
 
 import { parseUrl } from '../../shared/url';
 import type { Operation } from '../../parameters/table';
 import type { JobRequest } from '../../parameters/validation';
-import { executionCredentials } from '../../transport/credentials';
-import { FluxError, type ProviderErrorContext } from '../../transport/errors';
-import { secretScrubber } from '../../transport/redact';
-import { readJson, send } from '../../transport/http';
-import { baseUrlFromCredential, internalOriginOf, plainHttpOriginOf } from '../baseUrl';
+import { FluxError } from '../../transport/errors';
+import { baseUrlFromCredential } from '../baseUrl';
 import { buildInput, fieldsFor } from '../fields';
 import { asRecord, asString, type Json } from '../../shared/json';
-import { getStatusJson, lookupLink, readStatusOnce } from '../lookup';
-import { jobLimits, jobTimeout, Pacer, pollUntilDone, type PollStep } from '../polling';
+import type { PollStep } from '../polling';
 import { reportedCostUsd } from '../reportedCost';
-import type { CancelOutcome, FluxProvider, ImageBytes, JobResult, JobScope, ProviderSession, StatusOnce, SubmittedJob } from '../types';
+import { errorContext, openSession, SessionBase, type SessionSetup } from '../session';
+import type { FluxProvider, ImageBytes, JobResult, JobScope, ProviderSession, SubmittedJob } from '../types';
 import { BFL, BFL_CREDIT_USD, BFL_FIELDS, BFL_FINETUNE_FIELDS, BFL_PRICE_USD, bflPollDelayMs, type BflRegion } from './bfl.constants';
 import { parseBflError } from './bfl.errors';
 
 const CREDENTIAL = 'bflApi';
 
-const errors: ProviderErrorContext = {
-	providerName: 'Black Forest Labs',
-	credentialName: 'Black Forest Labs API',
-	parseError: parseBflError,
-};
+const errors = errorContext('Black Forest Labs', parseBflError);
 
 /** The Ultra request body: canonical parameters under BFL's names and types, flat. */
 export function toBflInput(request: JobRequest, imageBase64: string | undefined): Json {
@@ -75,22 +68,13 @@ export function bflStatusError(status: string, body: Json): FluxError {
 	});
 }
 
-class BflSession implements ProviderSession {
-	readonly plainHttpOrigin?: string;
-	readonly internalOrigin?: string;
-	private readonly apiOrigin: string;
-	/** Times status requests from what this execution's earlier jobs took. */
-	private readonly pacer = new Pacer();
-
+class BflSession extends SessionBase {
 	constructor(
-		private readonly base: string,
+		setup: SessionSetup,
 		/** Where Generate with Fine-Tune jobs go: the Region's single-cluster host, or the same base URL. */
 		private readonly finetuneBase: string,
-		readonly scrub: (text: string) => string,
 	) {
-		this.apiOrigin = new URL(base).origin;
-		this.plainHttpOrigin = plainHttpOriginOf(base);
-		this.internalOrigin = internalOriginOf(base);
+		super(setup);
 	}
 
 	/** BFL takes the image itself, base64-encoded in the request: nothing is uploaded. */
@@ -99,18 +83,8 @@ class BflSession implements ProviderSession {
 	}
 
 	async submit(scope: JobScope, request: JobRequest, imageBase64: string | undefined): Promise<SubmittedJob> {
-		const body = readJson(
-			errors,
-			await send(scope.ctx, errors, {
-				method: 'POST',
-				url: request.operation === 'finetune' ? `${this.finetuneBase}${BFL.finetuneEndpointPath}` : `${this.base}${BFL.endpointPath}`,
-				purpose: 'submit',
-				credentialType: CREDENTIAL,
-				json: toBflInput(request, imageBase64),
-				...jobLimits(scope),
-			}),
-			'submit response',
-		);
+		const url = request.operation === 'finetune' ? `${this.finetuneBase}${BFL.finetuneEndpointPath}` : `${this.base}${BFL.endpointPath}`;
+		const body = await this.postJson(scope, url, 'submit', toBflInput(request, imageBase64), 'submit response');
 		const id = asString(body.id);
 		if (!id) {
 			throw new FluxError('bad_response', 'Black Forest Labs accepted the job but sent no job id', {
@@ -129,13 +103,9 @@ class BflSession implements ProviderSession {
 		return { requestId: id, links: { polling: polling as string }, costUsd: credits === undefined ? undefined : credits * BFL_CREDIT_USD };
 	}
 
-	async wait(scope: JobScope, job: SubmittedJob): Promise<unknown> {
-		return await pollUntilDone(scope, () => jobTimeout(scope), async (timeoutMs, elapsedMs) => await this.statusStep(scope, job, timeoutMs, elapsedMs), this.pacer);
-	}
-
 	/** One `GET polling_url`: Ready, Pending, or the task's failure. */
-	private async statusStep(scope: JobScope, job: SubmittedJob, timeoutMs: number, elapsedMs: number): Promise<PollStep> {
-		const body = await getStatusJson(scope, errors, CREDENTIAL, job.links.polling, timeoutMs, 'job status');
+	protected async statusStep(scope: JobScope, job: SubmittedJob, timeoutMs: number, elapsedMs: number): Promise<PollStep> {
+		const body = await this.getStatus(scope, job.links.polling, timeoutMs, 'job status');
 		const status = String(body.status ?? body.state ?? '');
 		if (status === BFL.status.ready) return { done: true, status: body };
 		if ((BFL.status.pending as readonly string[]).includes(status)) return { done: false, nextDelayMs: bflPollDelayMs(elapsedMs), state: status };
@@ -152,18 +122,7 @@ class BflSession implements ProviderSession {
 
 	/** A polling URL from item JSON goes through the same check as one BFL returned. */
 	lookup(requestId: string, links: Record<string, unknown>): SubmittedJob {
-		const polling = lookupLink(
-			links,
-			'polling',
-			`${this.base}${BFL.getResultPath(requestId)}`,
-			(url) => isBflPollingUrl(url, this.apiOrigin),
-			errors.providerName,
-		);
-		return { requestId, links: { polling } };
-	}
-
-	async statusOnce(scope: JobScope, job: SubmittedJob): Promise<StatusOnce> {
-		return await readStatusOnce((timeoutMs) => this.statusStep(scope, job, timeoutMs, 0));
+		return { requestId, links: this.lookupLinks(links, { polling: `${this.base}${BFL.getResultPath(requestId)}` }, (url) => isBflPollingUrl(url, this.apiOrigin)) };
 	}
 
 	/** A Ready answer carries the result: one signed URL, valid 10 minutes, downloaded right after this. */
@@ -186,10 +145,7 @@ class BflSession implements ProviderSession {
 		};
 	}
 
-	/** BFL documents no way to cancel a job (see BFL.canCancel): nothing to send. */
-	async cancel(): Promise<CancelOutcome> {
-		return 'not_supported';
-	}
+	// No cancel: BFL documents none (BFL.canCancel), so the base's `not_supported` stands.
 }
 
 export const bflProvider: FluxProvider = {
@@ -200,15 +156,19 @@ export const bflProvider: FluxProvider = {
 	fields: BFL_FIELDS,
 	operationFields: { finetune: BFL_FINETUNE_FIELDS },
 	pricePerImageUsd: BFL_PRICE_USD,
+	canCancel: BFL.canCancel,
+	editorNotes: {
+		finetuneId: 'A shared Black Forest Labs fine-tune is named org-id/lora-name.',
+		finetuneStrength: "1.2 is Black Forest Labs' default.",
+		maxParallelJobs: `BFL allows ${BFL.maxConcurrentJobs}`,
+		downloadImage: `Black Forest Labs links after ${BFL.resultUrlTtlMs / 60_000} minutes`,
+		webhookUrl: `BFL's ${BFL.webhookField}`,
+	},
 	imagesPerRequest: 1,
 	imageUrlAs: 'bytes',
 	unsupported: () => undefined,
 	async open(ctx: IExecuteFunctions): Promise<ProviderSession> {
-		const credentials = await executionCredentials(ctx, CREDENTIAL);
-		return new BflSession(
-			resolveBflBase(credentials.region, credentials.baseUrl),
-			resolveBflBase(credentials.region, credentials.baseUrl, 'finetune'),
-			secretScrubber([credentials.apiKey]),
-		);
+		const base = (c: ICredentialDataDecryptedObject, operation?: Operation) => resolveBflBase(c.region, c.baseUrl, operation);
+		return await openSession(ctx, errors, CREDENTIAL, base, (setup, c) => new BflSession(setup, base(c, 'finetune')));
 	},
 };

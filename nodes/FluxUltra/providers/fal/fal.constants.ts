@@ -1,7 +1,8 @@
 import type { Operation } from '../../parameters/table';
-import type { FieldMap } from '../fields';
+import { confirmed, sentAsNamed, type FieldMap } from '../fields';
 import type { PriceTable } from '../types';
 import { rampDelayMs } from '../polling';
+import { FAL_API } from './fal.api';
 
 /**
  * fal.ai facts, each one constant. Each is sourced and dated in docs/provider-facts.md (ids FA-01…
@@ -18,10 +19,8 @@ export const FAL = {
 	ingressMarker: 'nginx',
 	/** fal's own domains: only an answer from one of these can be fal's front door. */
 	ownDomains: ['fal.run', 'fal.ai'],
-	/** Queue API host: submit, status, result, cancel. */
-	queueBase: 'https://queue.fal.run',
-	/** REST host: storage uploads and the credential test. */
-	restBase: 'https://rest.fal.ai',
+	/** Queue host (submit, status, result, cancel), REST host (storage, credential test): fal.api.ts. */
+	...FAL_API,
 	/** Endpoint ids per operation; submits go to `${queueBase}/${endpoint}`. */
 	endpoints: {
 		generate: 'fal-ai/flux-pro/v1.1-ultra',
@@ -43,7 +42,7 @@ export const FAL = {
 	/** Error type fal gives content the safety checker blocked. */
 	moderationTypes: ['content_policy_violation'],
 	/** Storage upload (what fal's own client does): initiate, then PUT the bytes to the returned URL. */
-	uploadInitiatePath: '/storage/upload/initiate?storage_type=fal-cdn-v3',
+	uploadInitiatePath: `${FAL_API.uploadInitiate.path}?storage_type=${FAL_API.uploadInitiate.storageType}`,
 	/**
 	 * Input images up to this size go inline as a data URI (one request fewer); larger ones are
 	 * uploaded to fal storage first, so the job payload and request history stay small. The node's
@@ -68,24 +67,18 @@ export const FAL = {
  * (`@fal-ai/client` 1.10.1 `FluxProV11UltraFinetunedInput`; fal's API reference page for the endpoint).
  */
 export const FAL_FIELDS: FieldMap = {
-	prompt: { wire: 'prompt', status: 'confirmed' },
-	aspect_ratio: { wire: 'aspect_ratio', status: 'confirmed' },
-	num_images: { wire: 'num_images', status: 'confirmed' },
-	output_format: { wire: 'output_format', status: 'confirmed' },
-	enhance_prompt: { wire: 'enhance_prompt', status: 'confirmed' },
-	image_prompt_strength: { wire: 'image_prompt_strength', status: 'confirmed', withImageOnly: true },
-	raw: { wire: 'raw', status: 'confirmed' },
-	safety_tolerance: { wire: 'safety_tolerance', status: 'confirmed', encode: String },
-	seed: { wire: 'seed', status: 'confirmed' },
-	sync_mode: { wire: 'sync_mode', status: 'confirmed' },
-	image_url: { wire: 'image_url', status: 'confirmed', note: 'a URL or a data URI; incoming files over 256 KB are uploaded to fal storage' },
-	finetune_id: { wire: 'finetune_id', status: 'confirmed' },
-	finetune_strength: {
-		wire: 'finetune_strength',
-		status: 'confirmed',
+	...sentAsNamed('prompt', 'aspect_ratio', 'output_format', 'raw', 'seed'),
+	num_images: confirmed('num_images'),
+	enhance_prompt: confirmed('enhance_prompt'),
+	image_prompt_strength: confirmed('image_prompt_strength', { withImageOnly: true }),
+	safety_tolerance: confirmed('safety_tolerance', { encode: String }),
+	sync_mode: confirmed('sync_mode'),
+	image_url: confirmed('image_url', { note: 'a URL or a data URI; incoming files over 256 KB are uploaded to fal storage' }),
+	finetune_id: confirmed('finetune_id'),
+	finetune_strength: confirmed('finetune_strength', {
 		// The name is fal's; the range is not: fal types it as a bare number.
-		note: 'required by fal.ai, so always sent; fal documents no range (0–2 is BFL\'s: UNCONFIRMED at fal.ai, docs/provider-facts.md FA-16)',
-	},
+		note: 'required by fal.ai, so always sent; fal documents no range (the node\'s 0–2 is UNCONFIRMED at fal.ai, docs/provider-facts.md FA-16)',
+	}),
 };
 
 /** Status polling: quick at first (short jobs), then at most one request every two seconds. */

@@ -3,25 +3,20 @@ import type { IExecuteFunctions } from 'n8n-workflow';
 import { clock } from '../../shared/clock';
 import { isFollowableLink, parseUrl } from '../../shared/url';
 import type { JobRequest } from '../../parameters/validation';
-import { executionCredentials } from '../../transport/credentials';
-import { FluxError, type ProviderErrorContext } from '../../transport/errors';
-import { secretScrubber } from '../../transport/redact';
+import { FluxError } from '../../transport/errors';
 import { chunksUntil, readJson, REQUEST_TIMEOUT_MS, send, type ByteStream, type HttpResponse } from '../../transport/http';
-import type { CancelOutcome, FluxProvider, ImageBytes, JobResult, JobScope, ProviderSession, StatusOnce, SubmittedJob } from '../types';
-import { baseUrlFromCredential, internalOriginOf, plainHttpOriginOf } from '../baseUrl';
+import type { CancelOutcome, FluxProvider, ImageBytes, JobResult, JobScope, ProviderSession, SubmittedJob } from '../types';
+import { baseUrlFromCredential } from '../baseUrl';
 import { buildInput } from '../fields';
-import { getStatusJson, lookupLink, onOrigin, readStatusOnce } from '../lookup';
-import { jobLimits, jobTimeout, Pacer, pollUntilDone, type PollStep } from '../polling';
+import { jobLimits, jobTimeout, type PollStep } from '../polling';
+import { errorContext, openSession, SessionBase, type SessionSetup } from '../session';
 import { putPresigned } from '../upload';
 import { FAL, FAL_FIELDS, FAL_PRICE_USD, pollDelayMs } from './fal.constants';
 import { isModeration, parseFalError } from './fal.errors';
 
 const CREDENTIAL = 'falApi';
 
-const errors: ProviderErrorContext = {
-	providerName: 'fal.ai',
-	credentialName: 'fal.ai API',
-	parseError: parseFalError,
+const errors = errorContext('fal.ai', parseFalError, {
 	// A 504 that fal marks as the caller's own start timeout is final, not a gateway hiccup.
 	noRetry: (status, headers) => status === 504 && headers['x-fal-request-timeout-type'] === 'user',
 	// fal's own Python client resends a submit after an "ingress error": no request id header and
@@ -30,7 +25,7 @@ const errors: ProviderErrorContext = {
 	// forwarded the request (see FRONT_DOOR_STATUS in transport/verdict.ts; a 504 never counts).
 	neverReached: (_status, headers, body, url) =>
 		isFalHost(url) && !headers[FAL.requestIdHeader] && body.toString('utf8').includes(FAL.ingressMarker),
-};
+});
 
 /** Whether a URL is on fal's own hosts (https, fal.run or fal.ai), not a proxy or a mock in front of them. */
 export function isFalHost(url: string): boolean {
@@ -52,22 +47,19 @@ export function resolveBases(baseUrl: unknown): { queue: string; rest: string } 
 	return { queue: base, rest: base };
 }
 
-class FalSession implements ProviderSession {
-	readonly plainHttpOrigin?: string;
-	readonly internalOrigin?: string;
-	/** Times status requests from what this execution's earlier jobs took. */
-	private readonly pacer = new Pacer();
+/**
+ * The session's base is the queue host (submit, status, result, cancel): its origin is the API
+ * origin links are followed on. Storage uploads go to the REST host.
+ */
+class FalSession extends SessionBase {
 	/** Whether fal's SSE status stream answered in this execution (undefined: not tried yet). */
 	private streamWorks: boolean | undefined;
-	private readonly queueOrigin: string;
 
 	constructor(
-		private readonly bases: { queue: string; rest: string },
-		readonly scrub: (text: string) => string,
+		setup: SessionSetup,
+		private readonly restBase: string,
 	) {
-		this.queueOrigin = new URL(bases.queue).origin;
-		this.plainHttpOrigin = plainHttpOriginOf(bases.queue);
-		this.internalOrigin = internalOriginOf(bases.queue);
+		super(setup);
 	}
 
 	/**
@@ -76,19 +68,12 @@ class FalSession implements ProviderSession {
 	 * credential) and sent as the file's CDN URL.
 	 */
 	async upload(scope: JobScope, image: ImageBytes): Promise<string> {
-		if (image.bytes.length <= FAL.inlineImageMaxBytes) {
-			return `data:${image.mimeType};base64,${image.bytes.toString('base64')}`;
-		}
-		const slot = readJson(
-			errors,
-			await send(scope.ctx, errors, {
-				method: 'POST',
-				url: `${this.bases.rest}${FAL.uploadInitiatePath}`,
-				purpose: 'upload',
-				credentialType: CREDENTIAL,
-				json: { content_type: image.mimeType, file_name: image.fileName },
-				...jobLimits(scope),
-			}),
+		if (image.bytes.length <= FAL.inlineImageMaxBytes) return this.dataUri(image);
+		const slot = await this.postJson(
+			scope,
+			`${this.restBase}${FAL.uploadInitiatePath}`,
+			'upload',
+			{ content_type: image.mimeType, file_name: image.fileName },
 			'upload slot',
 		);
 		if (typeof slot.upload_url !== 'string' || !isFollowableLink(slot.file_url, this.plainHttpOrigin)) {
@@ -100,13 +85,8 @@ class FalSession implements ProviderSession {
 		return slot.file_url as string;
 	}
 
-	/** A URL fal returned, used only if it points at the queue host: the key never goes elsewhere. */
-	private link(candidate: unknown, fallback: string): string {
-		return parseUrl(candidate)?.origin === this.queueOrigin ? (candidate as string) : fallback;
-	}
-
 	async submit(scope: JobScope, request: JobRequest, imageUrl: string | undefined): Promise<SubmittedJob> {
-		const endpoint = `${this.bases.queue}/${FAL.endpoints[request.operation]}`;
+		const endpoint = `${this.base}/${FAL.endpoints[request.operation]}`;
 		const response = await send(scope.ctx, errors, {
 			method: 'POST',
 			// fal's webhook is a query parameter of the queue submit, as fal's own client sends it.
@@ -136,24 +116,12 @@ class FalSession implements ProviderSession {
 
 	/** Status, result and cancel live under the app id, without the endpoint's sub-path. */
 	private requestBase(requestId: string): string {
-		return `${this.bases.queue}/${FAL.appId}/requests/${encodeURIComponent(requestId)}`;
+		return `${this.base}/${FAL.appId}/requests/${encodeURIComponent(requestId)}`;
 	}
 
 	lookup(requestId: string, links: Record<string, unknown>): SubmittedJob {
 		const base = this.requestBase(requestId);
-		const allowed = onOrigin(this.queueOrigin);
-		return {
-			requestId,
-			links: {
-				status: lookupLink(links, 'status', `${base}/status`, allowed, errors.providerName),
-				result: lookupLink(links, 'result', base, allowed, errors.providerName),
-				cancel: lookupLink(links, 'cancel', `${base}/cancel`, allowed, errors.providerName),
-			},
-		};
-	}
-
-	async statusOnce(scope: JobScope, job: SubmittedJob): Promise<StatusOnce> {
-		return await readStatusOnce((timeoutMs) => this.statusStep(scope, job, timeoutMs, 0));
+		return { requestId, links: this.lookupLinks(links, { status: `${base}/status`, result: base, cancel: `${base}/cancel` }) };
 	}
 
 	/**
@@ -248,13 +216,9 @@ class FalSession implements ProviderSession {
 		return outcome;
 	}
 
-	private async waitByPolling(scope: JobScope, job: SubmittedJob): Promise<unknown> {
-		return await pollUntilDone(scope, () => timeoutError(scope), async (timeoutMs, elapsedMs) => await this.statusStep(scope, job, timeoutMs, elapsedMs), this.pacer);
-	}
-
 	/** One status request: done, not yet (IN_QUEUE, IN_PROGRESS), or the job's failure. */
-	private async statusStep(scope: JobScope, job: SubmittedJob, timeoutMs: number, elapsedMs: number): Promise<PollStep> {
-		const body = await getStatusJson(scope, errors, CREDENTIAL, withQuery(job.links.status, 'logs', '0'), timeoutMs, 'job status');
+	protected async statusStep(scope: JobScope, job: SubmittedJob, timeoutMs: number, elapsedMs: number): Promise<PollStep> {
+		const body = await this.getStatus(scope, withQuery(job.links.status, 'logs', '0'), timeoutMs, 'job status');
 		const status = body.status;
 		if (status === FAL.status.done) {
 			if (body.error) throw jobError(body.error, body.error_type);
@@ -309,15 +273,9 @@ class FalSession implements ProviderSession {
 	 * fal answers 202 both to a queued job (removed, never run) and to a running one, which "may
 	 * still complete" (fal's queue docs): so a 202 does not prove the job stopped.
 	 */
-	async cancel(scope: JobScope, job: SubmittedJob): Promise<CancelOutcome> {
+	protected async cancelJob(scope: JobScope, job: SubmittedJob): Promise<CancelOutcome> {
 		try {
-			// Detached: cancelling is exactly what runs after the execution was cancelled.
-			await send(
-				scope.ctx,
-				errors,
-				{ method: 'PUT', url: job.links.cancel, purpose: 'cancel', credentialType: CREDENTIAL, timeoutMs: 10_000, detached: true },
-				{ maxAttempts: 2, baseDelayMs: 250, maxDelayMs: 1000, maxTotalDelayMs: 2000 },
-			);
+			await this.sendCancel(scope, 'PUT', job.links.cancel);
 			return 'requested';
 		} catch (error) {
 			if (error instanceof FluxError && error.httpCode === 400 && /ALREADY_COMPLETED/i.test(error.message)) return 'already_finished';
@@ -415,9 +373,7 @@ function withQuery(url: string, key: string, value: string): string {
 }
 
 /** The job ran out of time; the shared job code cancels it and says how that went. */
-function timeoutError(scope: JobScope): FluxError {
-	return jobTimeout(scope);
-}
+const timeoutError = jobTimeout;
 
 function jobError(error: unknown, errorType: unknown): FluxError {
 	const type = typeof errorType === 'string' ? errorType : undefined;
@@ -439,9 +395,16 @@ export const falProvider: FluxProvider = {
 	errors,
 	fields: FAL_FIELDS,
 	pricePerImageUsd: FAL_PRICE_USD,
+	canCancel: true,
+	editorNotes: {
+		syncMode: 'fal.ai does not keep inline images in its request history.',
+		maxParallelJobs: 'fal.ai starts accounts at 2 concurrent jobs (more wait in its queue)',
+		downloadImage: 'fal.ai links after a while',
+		webhookUrl: `fal.ai's ${FAL.webhookParam}`,
+	},
 	unsupported: () => undefined,
 	async open(ctx: IExecuteFunctions): Promise<ProviderSession> {
-		const credentials = await executionCredentials(ctx, CREDENTIAL);
-		return new FalSession(resolveBases(credentials.baseUrl), secretScrubber([credentials.apiKey]));
+		// The queue host is the session's base; storage uploads go to the REST host.
+		return await openSession(ctx, errors, CREDENTIAL, (c) => resolveBases(c.baseUrl).queue, (setup, c) => new FalSession(setup, resolveBases(c.baseUrl).rest));
 	},
 };

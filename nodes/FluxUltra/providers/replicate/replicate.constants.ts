@@ -1,6 +1,7 @@
-import type { FieldMap } from '../fields';
+import { confirmed, refusedWhenOn, notAvailable, sentAsNamed, type FieldMap } from '../fields';
 import type { PriceTable } from '../types';
 import { rampDelayMs } from '../polling';
+import { REPLICATE_API } from './replicate.api';
 
 /**
  * Replicate facts, each one constant. Each is sourced and dated in docs/provider-facts.md (ids
@@ -8,7 +9,8 @@ import { rampDelayMs } from '../polling';
  * Replicate's API is fixed here and nowhere else.
  */
 export const REPLICATE = {
-	apiBase: 'https://api.replicate.com',
+	/** The API host and the credential test's path: replicate.api.ts. */
+	...REPLICATE_API,
 	/** Official-model endpoint: `POST` with `{input}`; both operations use Ultra (Remix: `image_prompt` required). */
 	predictionsPath: '/v1/models/black-forest-labs/flux-1.1-pro-ultra/predictions',
 	/** Fallbacks when a prediction lacks `urls.get` / `urls.cancel` (normally returned). */
@@ -22,14 +24,6 @@ export const REPLICATE = {
 	 * changelog (docs/provider-facts.md RP-04).
 	 */
 	webhook: { field: 'webhook', filterField: 'webhook_events_filter', events: ['completed'] },
-	/** Credential test: the key's own account, free, no prediction. */
-	accountPath: '/v1/account',
-	/**
-	 * No `Prefer: wait`: a create request that waits for the image can lose its answer mid-way after
-	 * the prediction was made, and would then not be resent (never pay twice) but also not be
-	 * followed. A plain create answers at once with the prediction's id; it is then polled.
-	 */
-	preferWait: false,
 	/**
 	 * `status` values. `aborted` is in Replicate's own client (`Status` in replicate-javascript's
 	 * index.d.ts, RP-07): treated as a failure. `cancelled` (two l) is not, and is kept as harmless.
@@ -71,7 +65,7 @@ export function replicatePollDelayMs(elapsedMs: number, starting: boolean): numb
  * ids it accepts are UNCONFIRMED (docs/provider-facts.md RP-16), so this node does not send jobs to it.
  */
 export const REPLICATE_NO_FINETUNE =
-	'This node does not run fine-tunes on Replicate, so Generate with Fine-Tune is not available there. A fine-tune runs where it was trained: pick a fal.ai or Black Forest Labs credential (Provider "fal.ai" or "Black Forest Labs").';
+	'This node does not run fine-tunes on Replicate, so Generate with Fine-Tune is not available there.';
 
 /** Replicate names JPEG "jpg". */
 export function toReplicateFormat(value: unknown): unknown {
@@ -83,35 +77,23 @@ export function toReplicateFormat(value: unknown): unknown {
  * there makes one image per prediction and has no prompt enhancement.
  */
 export const REPLICATE_FIELDS: FieldMap = {
-	prompt: { wire: 'prompt', status: 'confirmed' },
+	...sentAsNamed('prompt', 'raw', 'seed'),
 	// Replicate's default is 1:1; the node always sends the ratio, so the default never applies.
-	aspect_ratio: { wire: 'aspect_ratio', status: 'confirmed', note: 'sent always: Replicate defaults to 1:1' },
+	aspect_ratio: confirmed('aspect_ratio', { note: 'sent always: Replicate defaults to 1:1' }),
 	num_images: {
 		status: 'per_request',
 		note: 'Ultra on Replicate makes one image per prediction: the node creates one prediction per image, each counted against "Max Parallel Jobs"; with a Seed, the images get seed, seed+1, …',
 	},
-	output_format: { wire: 'output_format', status: 'confirmed', encode: toReplicateFormat, note: '"jpg" for JPEG' },
-	enhance_prompt: {
-		status: 'refused',
-		accepts: false,
-		note: 'Replicate\'s Ultra model has no prompt enhancement (no "prompt_upsampling" input). Turn "Enhance Prompt" off, or pick Black Forest Labs or fal.ai, which offer it.',
-	},
-	image_prompt_strength: { wire: 'image_prompt_strength', status: 'confirmed', withImageOnly: true },
-	raw: { wire: 'raw', status: 'confirmed' },
-	safety_tolerance: { wire: 'safety_tolerance', status: 'confirmed', encode: Number, note: 'integer 1–6' },
-	seed: { wire: 'seed', status: 'confirmed' },
-	sync_mode: {
-		status: 'refused',
-		accepts: false,
-		note: 'Replicate always returns a link to the image (its "Prefer: wait" only holds the answer open). Turn "Sync Mode" off; the images still arrive as binary data.',
-	},
-	image_url: {
-		wire: 'image_prompt',
-		status: 'confirmed',
+	output_format: confirmed('output_format', { encode: toReplicateFormat, note: '"jpg" for JPEG' }),
+	enhance_prompt: refusedWhenOn('Replicate\'s Ultra model has no prompt enhancement (no "prompt_upsampling" input). Turn "Enhance Prompt" off, or pick a provider that offers it.'),
+	image_prompt_strength: confirmed('image_prompt_strength', { withImageOnly: true }),
+	safety_tolerance: confirmed('safety_tolerance', { encode: Number, note: 'integer 1–6' }),
+	sync_mode: refusedWhenOn('Replicate always returns a link to the image (its "Prefer: wait" only holds the answer open). Turn "Sync Mode" off; the images still arrive as binary data.'),
+	image_url: confirmed('image_prompt', {
 		note: 'an https URL as given; incoming files up to 1 MB as a data URI, larger ones through Replicate\'s Files API',
-	},
-	finetune_id: { status: 'refused', accepts: undefined, note: REPLICATE_NO_FINETUNE },
-	finetune_strength: { status: 'refused', accepts: undefined, note: REPLICATE_NO_FINETUNE },
+	}),
+	finetune_id: notAvailable(REPLICATE_NO_FINETUNE),
+	finetune_strength: notAvailable(REPLICATE_NO_FINETUNE),
 };
 
 /**

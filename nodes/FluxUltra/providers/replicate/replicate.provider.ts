@@ -1,30 +1,22 @@
 import type { IExecuteFunctions } from 'n8n-workflow';
 
 import { clock } from '../../shared/clock';
-import { isFollowableLink, parseUrl } from '../../shared/url';
-import { IMAGE_INPUT } from '../../parameters/table';
-import { ParameterError, type JobRequest } from '../../parameters/validation';
-import { executionCredentials } from '../../transport/credentials';
-import { FluxError, type ProviderErrorContext } from '../../transport/errors';
-import { secretScrubber } from '../../transport/redact';
+import { isFollowableLink } from '../../shared/url';
+import type { JobRequest } from '../../parameters/validation';
+import { FluxError } from '../../transport/errors';
 import { readJson, send } from '../../transport/http';
-import { baseUrlFromCredential, internalOriginOf, plainHttpOriginOf } from '../baseUrl';
 import { buildInput } from '../fields';
 import { asRecord, asString, type Json } from '../../shared/json';
-import { getStatusJson, lookupLink, onOrigin, readStatusOnce } from '../lookup';
-import { jobLimits, jobTimeout, Pacer, pollUntilDone, type PollStep } from '../polling';
+import { jobLimits, type PollStep } from '../polling';
+import { errorContext, openSession, SessionBase } from '../session';
 import { UPLOAD_TIMEOUT_MS } from '../upload';
-import type { CancelOutcome, FluxProvider, ImageBytes, JobResult, JobScope, ProviderSession, ResultImage, StatusOnce, SubmittedJob } from '../types';
+import type { CancelOutcome, FluxProvider, ImageBytes, JobResult, JobScope, ProviderSession, ResultImage, SubmittedJob } from '../types';
 import { REPLICATE, REPLICATE_FIELDS, REPLICATE_NO_FINETUNE, REPLICATE_PRICE_USD, replicatePollDelayMs } from './replicate.constants';
 import { isModerationText, parseReplicateError } from './replicate.errors';
 
 const CREDENTIAL = 'replicateApi';
 
-const errors: ProviderErrorContext = {
-	providerName: 'Replicate',
-	credentialName: 'Replicate API',
-	parseError: parseReplicateError,
-};
+const errors = errorContext('Replicate', parseReplicateError);
 
 /** The prediction body: canonical parameters under Replicate's names, inside `input`. */
 export function toReplicateBody(request: JobRequest, imageUrl: string | undefined): Json {
@@ -84,38 +76,15 @@ export function multipartFile(image: ImageBytes, boundary: string): Buffer {
 	]);
 }
 
-class ReplicateSession implements ProviderSession {
-	readonly plainHttpOrigin?: string;
-	readonly internalOrigin?: string;
-	private readonly apiOrigin: string;
-	/** Times status requests from what this execution's earlier jobs took. */
-	private readonly pacer = new Pacer();
-
-	constructor(
-		private readonly base: string,
-		readonly scrub: (text: string) => string,
-	) {
-		this.apiOrigin = new URL(base).origin;
-		this.plainHttpOrigin = plainHttpOriginOf(base);
-		this.internalOrigin = internalOriginOf(base);
-	}
-
+class ReplicateSession extends SessionBase {
 	/**
 	 * Small images go inline as a data URI (Replicate's advice up to 1 MB). Larger ones go through the
 	 * Files API, as Replicate's own client does for a Buffer: a multipart `POST /v1/files` to the API
 	 * host, then the file's `urls.get` as the input.
 	 */
 	async upload(scope: JobScope, image: ImageBytes): Promise<string> {
-		if (image.bytes.length <= REPLICATE.inlineImageMaxBytes) {
-			return `data:${image.mimeType};base64,${image.bytes.toString('base64')}`;
-		}
-		if (image.bytes.length > REPLICATE.uploadMaxBytes) {
-			throw new ParameterError(
-				IMAGE_INPUT.binary.displayName,
-				`the image is ${Math.ceil(image.bytes.length / 1048576)} MB; Replicate accepts files up to ${REPLICATE.uploadMaxBytes / 1048576} MB`,
-				image.fileName,
-			);
-		}
+		if (image.bytes.length <= REPLICATE.inlineImageMaxBytes) return this.dataUri(image);
+		this.checkUploadSize(image, REPLICATE.uploadMaxBytes, 'files');
 		const boundary = `n8nFluxUltra${clock.now().toString(36)}${Math.random().toString(36).slice(2)}`;
 		const file = readJson(
 			errors,
@@ -140,25 +109,12 @@ class ReplicateSession implements ProviderSession {
 		return url as string;
 	}
 
-	/** A URL Replicate returned, used only if it points at the API host: the key never goes elsewhere. */
-	private link(candidate: unknown, fallback: string): string {
-		return parseUrl(candidate)?.origin === this.apiOrigin ? (candidate as string) : fallback;
-	}
-
 	async submit(scope: JobScope, request: JobRequest, imageUrl: string | undefined): Promise<SubmittedJob> {
-		// A plain create (no "Prefer: wait"): it answers at once, so a lost answer is unlikely and never resent.
-		const prediction = readJson(
-			errors,
-			await send(scope.ctx, errors, {
-				method: 'POST',
-				url: `${this.base}${REPLICATE.predictionsPath}`,
-				purpose: 'submit',
-				credentialType: CREDENTIAL,
-				json: toReplicateBody(request, imageUrl),
-				...jobLimits(scope),
-			}),
-			'prediction',
-		);
+		// A plain create, never "Prefer: wait" (docs/provider-facts.md RP-06, the node's choice): a create
+		// that waits for the image can lose its answer mid-way after the prediction was made, and would
+		// then not be resent (never pay twice) but also not be followed. A plain create answers at once
+		// with the prediction's id; it is then polled.
+		const prediction = await this.postJson(scope, `${this.base}${REPLICATE.predictionsPath}`, 'submit', toReplicateBody(request, imageUrl), 'prediction');
 		const id = asString(prediction.id);
 		if (!id) {
 			throw new FluxError('bad_response', 'Replicate accepted the prediction but sent no prediction id', {
@@ -175,13 +131,9 @@ class ReplicateSession implements ProviderSession {
 		};
 	}
 
-	async wait(scope: JobScope, job: SubmittedJob): Promise<unknown> {
-		return await pollUntilDone(scope, () => jobTimeout(scope), async (timeoutMs, elapsedMs) => await this.statusStep(scope, job, timeoutMs, elapsedMs), this.pacer);
-	}
-
 	/** One `GET urls.get`: succeeded, starting/processing, or the prediction's failure. */
-	private async statusStep(scope: JobScope, job: SubmittedJob, timeoutMs: number, elapsedMs: number): Promise<PollStep> {
-		const prediction = await getStatusJson(scope, errors, CREDENTIAL, job.links.get, timeoutMs, 'prediction status');
+	protected async statusStep(scope: JobScope, job: SubmittedJob, timeoutMs: number, elapsedMs: number): Promise<PollStep> {
+		const prediction = await this.getStatus(scope, job.links.get, timeoutMs, 'prediction status');
 		const status = String(prediction.status ?? '');
 		if (status === REPLICATE.status.succeeded) return { done: true, status: prediction };
 		if ((REPLICATE.status.pending as readonly string[]).includes(status)) {
@@ -194,18 +146,13 @@ class ReplicateSession implements ProviderSession {
 	}
 
 	lookup(requestId: string, links: Record<string, unknown>): SubmittedJob {
-		const allowed = onOrigin(this.apiOrigin);
 		return {
 			requestId,
-			links: {
-				get: lookupLink(links, 'get', `${this.base}${REPLICATE.predictionPath(requestId)}`, allowed, errors.providerName),
-				cancel: lookupLink(links, 'cancel', `${this.base}${REPLICATE.cancelPath(requestId)}`, allowed, errors.providerName),
-			},
+			links: this.lookupLinks(links, {
+				get: `${this.base}${REPLICATE.predictionPath(requestId)}`,
+				cancel: `${this.base}${REPLICATE.cancelPath(requestId)}`,
+			}),
 		};
-	}
-
-	async statusOnce(scope: JobScope, job: SubmittedJob): Promise<StatusOnce> {
-		return await readStatusOnce((timeoutMs) => this.statusStep(scope, job, timeoutMs, 0));
 	}
 
 	/** A succeeded prediction carries its output: the image URL comes from the last status answer. */
@@ -222,15 +169,9 @@ class ReplicateSession implements ProviderSession {
 	}
 
 	/** `POST urls.cancel`; the prediction it answers with says whether the cancel took (or it had already ended). */
-	async cancel(scope: JobScope, job: SubmittedJob): Promise<CancelOutcome> {
+	protected async cancelJob(scope: JobScope, job: SubmittedJob): Promise<CancelOutcome> {
 		try {
-			// Detached: cancelling is exactly what runs after the execution was cancelled.
-			const response = await send(
-				scope.ctx,
-				errors,
-				{ method: 'POST', url: job.links.cancel, purpose: 'cancel', credentialType: CREDENTIAL, timeoutMs: 10_000, detached: true },
-				{ maxAttempts: 2, baseDelayMs: 250, maxDelayMs: 1000, maxTotalDelayMs: 2000 },
-			);
+			const response = await this.sendCancel(scope, 'POST', job.links.cancel);
 			const status = String(readJson(errors, response, 'cancel answer').status ?? '');
 			if (status === REPLICATE.status.succeeded || (REPLICATE.status.failed as readonly string[]).includes(status)) return 'already_finished';
 			return 'accepted';
@@ -247,13 +188,14 @@ export const replicateProvider: FluxProvider = {
 	errors,
 	fields: REPLICATE_FIELDS,
 	pricePerImageUsd: REPLICATE_PRICE_USD,
+	canCancel: true,
+	editorNotes: {
+		downloadImage: 'Replicate links after about an hour',
+		webhookUrl: `Replicate's ${REPLICATE.webhook.field} (${REPLICATE.webhook.events.join(', ')} events only)`,
+	},
 	imagesPerRequest: 1,
 	unsupported: (operation) => (operation === 'finetune' ? REPLICATE_NO_FINETUNE : undefined),
 	async open(ctx: IExecuteFunctions): Promise<ProviderSession> {
-		const credentials = await executionCredentials(ctx, CREDENTIAL);
-		return new ReplicateSession(
-			baseUrlFromCredential(credentials.baseUrl, REPLICATE.apiBase, errors.credentialName),
-			secretScrubber([credentials.apiKey]),
-		);
+		return await openSession(ctx, errors, CREDENTIAL, REPLICATE.apiBase, (setup) => new ReplicateSession(setup));
 	},
 };

@@ -1,6 +1,7 @@
-import type { FieldMap } from '../fields';
+import { refusedWhenOn, notAvailable, sentAsNamed, type FieldMap } from '../fields';
 import type { PriceTable } from '../types';
 import { rampDelayMs } from '../polling';
+import { RUNFLOW_API } from './runflow.api';
 
 /**
  * Runflow facts, each one constant. Each is sourced and dated in docs/provider-facts.md (ids RF-01…
@@ -8,7 +9,8 @@ import { rampDelayMs } from '../polling';
  * API is fixed here and nowhere else.
  */
 export const RUNFLOW = {
-	apiBase: 'https://api.runflow.io',
+	/** The API host and the credential test's path: runflow.api.ts. */
+	...RUNFLOW_API,
 	/**
 	 * Model ids; runs are created at `POST /v1/models/{model}/runs`. CONFIRMED for text-to-image
 	 * (RF-02); with an input image the same model is sent its image input (RF-03, RF-24). Each
@@ -41,8 +43,6 @@ export const RUNFLOW = {
 	 * (not verified by the node; docs/provider-facts.md, open question (c)).
 	 */
 	callbackField: 'callback_url',
-	/** Free, authenticated: "a 200 with your account payload confirms the key works" (RF-07). */
-	authCheckPath: '/v1/auth/me',
 	uploadCreatePath: '/v1/asset-uploads',
 	uploadConfirmPath: (assetId: string) => `/v1/asset-uploads/${encodeURIComponent(assetId)}/confirmations`,
 	/** Runflow's asset-upload cap: "the cap is 50 MB" (its SDK 0.1.1 README, RF-09). */
@@ -80,7 +80,7 @@ export function runflowPollDelayMs(elapsedMs: number, queued: boolean): number {
 	return rampDelayMs(elapsedMs, queued ? 500 : 250);
 }
 
-const unconfirmed = (entry: string) => `UNCONFIRMED (docs/provider-facts.md ${entry}): fal-style name, not shown in Runflow's Ultra docs`;
+const unconfirmed = (entry: string) => `UNCONFIRMED (docs/provider-facts.md ${entry}): the name other FLUX hosts use, not shown in Runflow's Ultra docs`;
 const olderPage = (entry: string) => `UNCONFIRMED (docs/provider-facts.md ${entry}): listed on an older Runflow Ultra page`;
 
 /**
@@ -89,7 +89,7 @@ const olderPage = (entry: string) => `UNCONFIRMED (docs/provider-facts.md ${entr
  * before any request, with a notice in the editor.
  */
 export const RUNFLOW_NO_FINETUNE =
-	'Runflow offers no FLUX 1.1 [pro] ultra fine-tuned model, so Generate with Fine-Tune is not available there. A fine-tune runs where it was trained: pick a fal.ai or Black Forest Labs credential (Provider "fal.ai" or "Black Forest Labs").';
+	'Runflow offers no FLUX 1.1 [pro] ultra fine-tuned model, so Generate with Fine-Tune is not available there.';
 
 /**
  * Runflow's names for every field. Runflow documents only `prompt` (and lists `seed`) for Ultra;
@@ -100,7 +100,7 @@ export const RUNFLOW_NO_FINETUNE =
  * docs/provider-facts.md RF-26 and open question (a).
  */
 export const RUNFLOW_FIELDS: FieldMap = {
-	prompt: { wire: 'prompt', status: 'confirmed' },
+	...sentAsNamed('prompt', 'seed'),
 	aspect_ratio: { wire: 'aspect_ratio', status: 'unconfirmed', note: olderPage('RF-17') },
 	num_images: { wire: 'num_images', status: 'unconfirmed', note: olderPage('RF-18') },
 	output_format: { wire: 'output_format', status: 'unconfirmed', note: olderPage('RF-19') },
@@ -113,19 +113,14 @@ export const RUNFLOW_FIELDS: FieldMap = {
 		encode: String,
 		note: 'UNCONFIRMED (docs/provider-facts.md RF-23): string "1"…"6", as on Runflow\'s Kontext model',
 	},
-	seed: { wire: 'seed', status: 'confirmed' },
-	sync_mode: {
-		status: 'refused',
-		accepts: false,
-		note: 'Runflow always returns links to the images (it documents no sync mode for Ultra). Turn "Sync Mode" off; the images still arrive as binary data.',
-	},
+	sync_mode: refusedWhenOn('Runflow always returns links to the images (it documents no sync mode for Ultra). Turn "Sync Mode" off; the images still arrive as binary data.'),
 	image_url: {
 		wire: 'image_url',
 		status: 'unconfirmed',
 		note: 'UNCONFIRMED (docs/provider-facts.md RF-24, RF-03): an https URL; incoming files and data URIs are uploaded to Runflow assets first',
 	},
-	finetune_id: { status: 'refused', accepts: undefined, note: RUNFLOW_NO_FINETUNE },
-	finetune_strength: { status: 'refused', accepts: undefined, note: RUNFLOW_NO_FINETUNE },
+	finetune_id: notAvailable(RUNFLOW_NO_FINETUNE),
+	finetune_strength: notAvailable(RUNFLOW_NO_FINETUNE),
 };
 
 /**

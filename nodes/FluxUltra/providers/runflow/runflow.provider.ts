@@ -3,31 +3,24 @@ import type { IExecuteFunctions } from 'n8n-workflow';
 import { clock } from '../../shared/clock';
 import { isFollowableLink } from '../../shared/url';
 import type { Operation } from '../../parameters/table';
+import type { JobRequest } from '../../parameters/validation';
 import { IMAGE_INPUT } from '../../parameters/table';
-import { ParameterError, type JobRequest } from '../../parameters/validation';
-import { executionCredentials } from '../../transport/credentials';
-import { FluxError, type ProviderErrorContext } from '../../transport/errors';
-import { secretScrubber } from '../../transport/redact';
+import { FluxError } from '../../transport/errors';
 import { readJson, send, type HttpResponse } from '../../transport/http';
-import { baseUrlFromCredential, internalOriginOf, plainHttpOriginOf } from '../baseUrl';
 import { buildInput } from '../fields';
 import { asNumber, asRecord, asString, type Json } from '../../shared/json';
-import { getStatusJson, lookupLink, onOrigin, readStatusOnce } from '../lookup';
-import { jobLimits, jobTimeout, Pacer, pollUntilDone, type PollStep } from '../polling';
+import { jobLimits, type PollStep } from '../polling';
 import { reportedCostUsd } from '../reportedCost';
+import { errorContext, openSession, SessionBase, type SessionSetup } from '../session';
 import { putPresigned } from '../upload';
-import type { CancelOutcome, FluxProvider, ImageBytes, JobResult, JobScope, ProviderSession, ResultImage, StatusOnce, SubmittedJob } from '../types';
+import type { FluxProvider, ImageBytes, JobResult, JobScope, ProviderSession, ResultImage, SubmittedJob } from '../types';
 import { RUNFLOW, RUNFLOW_FIELDS, RUNFLOW_NO_FINETUNE, RUNFLOW_PRICE_USD, runflowPollDelayMs } from './runflow.constants';
 import { isModerationCode, parseRunflowError } from './runflow.errors';
 import { inputFor, RUNFLOW_REMIX_NOTICE, RunflowModels, schemaInput, takesBase64 } from './runflow.schema';
 
 const CREDENTIAL = 'runflowApi';
 
-const errors: ProviderErrorContext = {
-	providerName: 'Runflow',
-	credentialName: 'Runflow API',
-	parseError: parseRunflowError,
-};
+const errors = errorContext('Runflow', parseRunflowError);
 
 /**
  * The run-creation body: canonical parameters under Runflow's names, inside `input` (the names the
@@ -92,22 +85,16 @@ export function runFailure(run: Json): FluxError {
 	});
 }
 
-class RunflowSession implements ProviderSession {
-	readonly plainHttpOrigin?: string;
-	readonly internalOrigin?: string;
-	/** Times status requests from what this execution's earlier jobs took. */
-	private readonly pacer = new Pacer();
+class RunflowSession extends SessionBase {
 	/** Uploaded images as base64, by their asset URL, while a model that takes `image_b64` may need them. */
 	private readonly inlineImages = new Map<string, string>();
 
 	constructor(
-		private readonly base: string,
-		readonly scrub: (text: string) => string,
+		setup: SessionSetup,
 		/** The models' inputs, read once per execution from Runflow's models API. */
 		private readonly models: RunflowModels,
 	) {
-		this.plainHttpOrigin = plainHttpOriginOf(base);
-		this.internalOrigin = internalOriginOf(base);
+		super(setup);
 	}
 
 	/**
@@ -116,23 +103,12 @@ class RunflowSession implements ProviderSession {
 	 * signed https URL the confirmation returns.
 	 */
 	async upload(scope: JobScope, image: ImageBytes): Promise<string> {
-		if (image.bytes.length > RUNFLOW.uploadMaxBytes) {
-			throw new ParameterError(
-				IMAGE_INPUT.binary.displayName,
-				`the image is ${Math.ceil(image.bytes.length / 1048576)} MB; Runflow accepts uploads up to ${RUNFLOW.uploadMaxBytes / 1048576} MB`,
-				image.fileName,
-			);
-		}
-		const slot = readJson(
-			errors,
-			await send(scope.ctx, errors, {
-				method: 'POST',
-				url: `${this.base}${RUNFLOW.uploadCreatePath}`,
-				purpose: 'upload',
-				credentialType: CREDENTIAL,
-				json: { filename: image.fileName, mime_type: image.mimeType, size_bytes: image.bytes.length },
-				...jobLimits(scope),
-			}),
+		this.checkUploadSize(image, RUNFLOW.uploadMaxBytes, 'uploads');
+		const slot = await this.postJson(
+			scope,
+			`${this.base}${RUNFLOW.uploadCreatePath}`,
+			'upload',
+			{ filename: image.fileName, mime_type: image.mimeType, size_bytes: image.bytes.length },
 			'upload slot',
 		);
 		const assetId = asString(slot.asset_id);
@@ -140,18 +116,7 @@ class RunflowSession implements ProviderSession {
 			throw badUpload();
 		}
 		await putPresigned(scope, errors, slot.upload_url, image, this);
-		const asset = readJson(
-			errors,
-			await send(scope.ctx, errors, {
-				method: 'POST',
-				url: `${this.base}${RUNFLOW.uploadConfirmPath(assetId)}`,
-				purpose: 'upload',
-				credentialType: CREDENTIAL,
-				json: { folder_id: null },
-				...jobLimits(scope),
-			}),
-			'upload confirmation',
-		);
+		const asset = await this.postJson(scope, `${this.base}${RUNFLOW.uploadConfirmPath(assetId)}`, 'upload', { folder_id: null }, 'upload confirmation');
 		if (!isFollowableLink(asset.url, this.plainHttpOrigin)) throw badUpload();
 		if (this.models.wantsBase64()) this.inlineImages.set(asset.url as string, image.bytes.toString('base64'));
 		return asset.url as string;
@@ -191,13 +156,9 @@ class RunflowSession implements ProviderSession {
 		return { requestId: runId, links: { run: `${this.base}${RUNFLOW.runPath(runId)}` } };
 	}
 
-	async wait(scope: JobScope, job: SubmittedJob): Promise<unknown> {
-		return await pollUntilDone(scope, () => timeoutError(scope), async (timeoutMs, elapsedMs) => await this.statusStep(scope, job, timeoutMs, elapsedMs), this.pacer);
-	}
-
 	/** One `GET /v1/runs/{id}`: succeeded, still pending, or the run's failure. */
-	private async statusStep(scope: JobScope, job: SubmittedJob, timeoutMs: number, elapsedMs: number): Promise<PollStep> {
-		const run = await getStatusJson(scope, errors, CREDENTIAL, job.links.run, timeoutMs, 'run status');
+	protected async statusStep(scope: JobScope, job: SubmittedJob, timeoutMs: number, elapsedMs: number): Promise<PollStep> {
+		const run = await this.getStatus(scope, job.links.run, timeoutMs, 'run status');
 		const status = String(run.status_code ?? run.status ?? '');
 		if (includes(RUNFLOW.status.succeeded, status)) return { done: true, status: run };
 		if (includes(RUNFLOW.status.failed, status)) throw runFailure(run);
@@ -214,12 +175,7 @@ class RunflowSession implements ProviderSession {
 
 	/** Runs are read by id on the API host; a run link from item JSON is used only there. */
 	lookup(requestId: string, links: Record<string, unknown>): SubmittedJob {
-		const run = lookupLink(links, 'run', `${this.base}${RUNFLOW.runPath(requestId)}`, onOrigin(new URL(this.base).origin), errors.providerName);
-		return { requestId, links: { run } };
-	}
-
-	async statusOnce(scope: JobScope, job: SubmittedJob): Promise<StatusOnce> {
-		return await readStatusOnce((timeoutMs) => this.statusStep(scope, job, timeoutMs, 0));
+		return { requestId, links: this.lookupLinks(links, { run: `${this.base}${RUNFLOW.runPath(requestId)}` }) };
 	}
 
 	/** A succeeded run carries its output: the images come from the last status answer. */
@@ -245,10 +201,7 @@ class RunflowSession implements ProviderSession {
 		};
 	}
 
-	/** Runflow has no public cancel (see RUNFLOW.canCancel): nothing to send. */
-	async cancel(): Promise<CancelOutcome> {
-		return 'not_supported';
-	}
+	// No cancel: Runflow has no public one (RUNFLOW.canCancel), so the base's `not_supported` stands.
 }
 
 function includes(list: readonly string[], value: string): boolean {
@@ -275,10 +228,6 @@ function badUpload(): FluxError {
 	});
 }
 
-function timeoutError(scope: JobScope): FluxError {
-	return jobTimeout(scope);
-}
-
 export const runflowProvider: FluxProvider = {
 	id: 'runflow',
 	displayName: 'Runflow',
@@ -286,6 +235,12 @@ export const runflowProvider: FluxProvider = {
 	errors,
 	fields: RUNFLOW_FIELDS,
 	pricePerImageUsd: RUNFLOW_PRICE_USD,
+	canCancel: RUNFLOW.canCancel,
+	editorNotes: {
+		maxParallelJobs: 'Runflow queues runs beyond a per-model limit',
+		downloadImage: 'Runflow presigned links after a while',
+		webhookUrl: `Runflow's ${RUNFLOW.callbackField}`,
+	},
 	unsupported(operation: Operation) {
 		// Remix runs on Runflow's Ultra Edit when its models API finds it: decided when the run starts.
 		return operation === 'finetune' ? RUNFLOW_NO_FINETUNE : undefined;
@@ -294,8 +249,6 @@ export const runflowProvider: FluxProvider = {
 		return operation === 'remix' ? RUNFLOW_REMIX_NOTICE : undefined;
 	},
 	async open(ctx: IExecuteFunctions): Promise<ProviderSession> {
-		const credentials = await executionCredentials(ctx, CREDENTIAL);
-		const base = baseUrlFromCredential(credentials.baseUrl, RUNFLOW.apiBase, errors.credentialName);
-		return new RunflowSession(base, secretScrubber([credentials.apiKey]), new RunflowModels(ctx, errors, CREDENTIAL, base));
+		return await openSession(ctx, errors, CREDENTIAL, RUNFLOW.apiBase, (setup) => new RunflowSession(setup, new RunflowModels(ctx, errors, CREDENTIAL, setup.base)));
 	},
 };

@@ -299,7 +299,7 @@ const LABELS: Record<string, string> = Object.fromEntries([
 ]);
 
 /** The refusal of Remix when the models API has no Ultra Edit (404). */
-export const RUNFLOW_NO_ULTRA_EDIT = `Remix on Runflow runs on Runflow's FLUX 1.1 [pro] Ultra Edit model; the node looked it up (${RUNFLOW.models.ultraEdit}) and Runflow's models API did not find it, so Remix is not available there. For Remix, pick a fal.ai credential (Provider "fal.ai"), or use Generate with an Input Image on Runflow.`;
+export const RUNFLOW_NO_ULTRA_EDIT = `Remix on Runflow runs on Runflow's FLUX 1.1 [pro] Ultra Edit model; the node looked it up (${RUNFLOW.models.ultraEdit}) and Runflow's models API did not find it, so Remix is not available there; Generate with an Input Image works on Runflow.`;
 
 /** What the editor says about Remix on Runflow: only what is known before the run. */
 export const RUNFLOW_REMIX_NOTICE =
