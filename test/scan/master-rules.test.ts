@@ -632,8 +632,8 @@ describe('this package (the source build of its node, credentials and sources)',
 	it('passes every master rule but the failover exemption, with nothing pending', async () => {
 		const root = join(__dirname, '..', '..');
 		const { FluxUltra } = await import('../../nodes/FluxUltra/FluxUltra.node');
-		const packageJson = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as Record<string, any>;
-		const credentialFiles = (packageJson.n8n.credentials as string[]).map((f) => f.replace(/^dist\//, '').replace(/\.js$/, '.ts'));
+		const packageJson = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as Model['packageJson'];
+		const credentialFiles = ((packageJson.n8n as { credentials: string[] }).credentials).map((f) => f.replace(/^dist\//, '').replace(/\.js$/, '.ts'));
 		const credentials = await Promise.all(
 			credentialFiles.map(async (file) => {
 				const exported = (await import(join(root, file))) as Record<string, new () => Record<string, unknown>>;
@@ -649,7 +649,7 @@ describe('this package (the source build of its node, credentials and sources)',
 				{
 					file: 'nodes/FluxUltra/FluxUltra.node.ts',
 					className: 'FluxUltra',
-					description: new FluxUltra().description as unknown as Record<string, any>,
+					description: new FluxUltra().description as unknown as Model['nodes'][number]['description'],
 					codex: JSON.parse(readFileSync(join(nodeDir, 'FluxUltra.node.json'), 'utf8')),
 					codexFile: 'nodes/FluxUltra/FluxUltra.node.json',
 					importsAiSdk: false,
