@@ -44,7 +44,6 @@ function readItem(ctx: IExecuteFunctions, i: number) {
 	const imageOnTop = onTop(IMAGE_INPUT.source);
 	const image = (name: string, fallback: unknown) => (imageOnTop ? itemParameter(ctx, name, i, fallback) : (options[name] ?? fallback));
 	const imageSource = image(IMAGE_INPUT.source.name, undefined);
-	for (const name of [IMAGE_INPUT.source.name, IMAGE_INPUT.url.name, IMAGE_INPUT.binary.name]) delete options[name];
 	return {
 		operation,
 		main,
