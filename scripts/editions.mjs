@@ -32,7 +32,7 @@ const PROVIDERS_DIR = `${NODE_DIR}/providers`;
 const BASE_NAME = 'n8n-nodes-flux-ultra';
 
 /** What the build copies: everything `npm run build`, `npm pack` and scripts/scan.mjs read. */
-const COPIED = ['package.json', 'tsconfig.json', 'gulpfile.js', 'LICENSE', '.npmrc', 'nodes', 'credentials', 'scripts/clean.mjs', 'scripts/check-package.mjs', 'scripts/scan.mjs', 'scripts/scan-rules.mjs', 'scripts/scan-known.mjs'];
+const COPIED = ['package.json', 'tsconfig.json', 'gulpfile.js', 'LICENSE', '.npmrc', 'nodes', 'credentials', 'scripts/clean.mjs', 'scripts/check-package.mjs', 'scripts/scan.mjs', 'testkit/scan'];
 
 const cap = (s) => s[0].toUpperCase() + s.slice(1);
 
@@ -237,10 +237,11 @@ export function prepareEdition(spec, dir, from = root) {
 	const nodePath = join(dir, NODE_DIR, 'FluxUltra.node.ts');
 	const nodeSource = readFileSync(nodePath, 'utf8');
 	const providerDefault = /(name: 'provider',\n(?:\t+(?!name:)[^\n]*\n)*?\t+default: )'(\w+)'/;
-	if (!providerDefault.test(nodeSource)) throw new Error(`${NODE_DIR}/FluxUltra.node.ts: no literal default found in the Provider field (scripts/editions.mjs sets it per edition)`);
-	writeFileSync(nodePath, nodeSource.replace(providerDefault, `$1'${spec.id}'`));
-	// The scan of an edition exempts nothing.
-	writeFileSync(join(dir, 'scripts', 'scan-known.mjs'), '// An edition\'s scan exempts nothing (scripts/editions.mjs).\nexport const KNOWN_VIOLATIONS = [];\n');
+	// (A default read from the registry, DEFAULT_PROVIDER, is the edition's own provider already.)
+	if (providerDefault.test(nodeSource)) writeFileSync(nodePath, nodeSource.replace(providerDefault, `$1'${spec.id}'`));
+	// The scan of an edition exempts nothing and has nothing pending.
+	writeFileSync(join(dir, 'testkit', 'scan', 'known.mjs'), '// An edition\'s scan has nothing pending (scripts/editions.mjs).\nexport const KNOWN_VIOLATIONS = [];\n');
+	writeFileSync(join(dir, 'testkit', 'scan', 'exemptions.mjs'), '// An edition\'s scan exempts nothing (scripts/editions.mjs).\nexport const EXEMPTIONS = [];\n');
 
 	const pkg = JSON.parse(readFileSync(join(from, 'package.json'), 'utf8'));
 	writeFileSync(join(dir, 'package.json'), `${JSON.stringify(editionPackageJson(pkg, spec), null, 2)}\n`);

@@ -84,13 +84,15 @@ describe('example workflows', () => {
 		const flux = workflow.nodes.filter((n) => n.type === 'n8n-nodes-flux-ultra.fluxUltra' || n.type === 'n8n-nodes-flux-ultra.fluxUltraTool');
 		expect(flux.length).toBeGreaterThan(0);
 		for (const node of flux) {
-			const options = (node.parameters.options ?? {}) as Record<string, unknown>;
-			for (const name of [...Object.keys(node.parameters), ...Object.keys(options)]) expect(fieldNames, name).toContain(name);
+			const stored = (node.parameters.options ?? {}) as Record<string, unknown>;
+			for (const name of [...Object.keys(node.parameters), ...Object.keys(stored)]) expect(fieldNames, name).toContain(name);
 			const provider = PROVIDERS.find((p) => p.id === node.parameters.provider);
 			expect(Object.keys(node.credentials ?? {})).toEqual([provider?.credentialType]);
 			// Expressions stand in for item data here; a sample value of the right kind replaces them.
 			const sample = (v: unknown) => (typeof v === 'string' && v.startsWith('=') ? (v.includes('aspect') ? '16:9' : 'sample prompt') : v);
 			const main = Object.fromEntries(Object.entries(node.parameters).map(([k, v]) => [k, sample(v)]));
+			// Version-2 nodes keep their optional fields, expressions too, in Options.
+			const options = Object.fromEntries(Object.entries(stored).map(([k, v]) => [k, k === 'webhookUrl' ? v : sample(v)]));
 			// An expression for Completion Webhook URL ({{ $execution.resumeUrl }}) yields a URL.
 			if (typeof options.webhookUrl === 'string' && options.webhookUrl.startsWith('=')) options.webhookUrl = 'https://n8n.example.com/webhook-waiting/1';
 			if (main.operation === GET_RESULT) {

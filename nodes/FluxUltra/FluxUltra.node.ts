@@ -2,15 +2,16 @@ import {
 	NodeConnectionTypes,
 	type IExecuteFunctions,
 	type INodeExecutionData,
+	type INodeProperties,
 	type INodeType,
 	type INodeTypeDescription,
 } from 'n8n-workflow';
 
-import { agentToolNotice, forAgentTool, runsAsAgentTool } from './run/agentTool';
+import { agentToolContinuesOnFail, agentToolNotice, forAgentTool, runsAsAgentTool } from './run/agentTool';
 import { route } from './router';
 import { resultInputProperties } from './parameters/resultInput';
-import { GET_RESULT } from './parameters/table';
-import { jobProperties } from './parameters/ui';
+import { DEFAULT_VERSION, GET_RESULT, NODE_VERSIONS, type NodeVersion } from './parameters/table';
+import { atVersion, byName, jobProperties } from './parameters/ui';
 import {
 	credentialDescriptions,
 	DEFAULT_PROVIDER,
@@ -28,7 +29,8 @@ export class FluxUltra implements INodeType {
 		name: 'fluxUltra',
 		icon: { light: 'file:fluxUltra.svg', dark: 'file:fluxUltra.dark.svg' },
 		group: ['transform'],
-		version: 1,
+		version: [...NODE_VERSIONS],
+		defaultVersion: DEFAULT_VERSION,
 		subtitle: providerSubtitle(),
 		description: 'Create and remix images with FLUX 1.1 [pro] ultra, up to 4 megapixels. Returns each image with its link, size and seed.',
 		defaults: { name: 'FLUX 1.1 Ultra' },
@@ -48,58 +50,76 @@ export class FluxUltra implements INodeType {
 		outputs: [NodeConnectionTypes.Main],
 		credentials: credentialDescriptions(),
 		properties: [
-			{
-				displayName: 'Provider',
-				name: 'provider',
-				type: 'options',
-				noDataExpression: true,
-				options: providerOptions(),
-				default: DEFAULT_PROVIDER,
-				description: 'The service that runs the model. Each needs its own credential.',
-			},
-			...fallbackProperties(),
-			{
-				displayName: 'Operation',
-				name: 'operation',
-				type: 'options',
-				noDataExpression: true,
-				options: [
-					{
-						name: 'Generate',
-						value: 'generate',
-						action: 'Generate images from a prompt',
-						description: 'Create images from a text prompt, optionally guided by an image (FLUX 1.1 [pro] ultra)',
-					},
-					{
-						name: 'Remix',
-						value: 'remix',
-						action: 'Remix an image',
-						description: 'Create variations of an image, optionally steered by a prompt (FLUX 1.1 [pro] ultra Redux)',
-					},
-					{
-						name: 'Generate with Fine-Tune',
-						value: 'finetune',
-						action: 'Generate images with a fine tune',
-						description: `Create images from a prompt with your own fine-tune, e.g. a brand style or product (FLUX 1.1 [pro] ultra fine-tuned; ${providersFor('finetune')})`,
-					},
-					{
-						name: 'Get Result',
-						value: GET_RESULT,
-						action: 'Get the result of a job',
-						description: 'Collect the images of a job created with Wait for Completion off, or learn that it is still running',
-					},
-				],
-				default: 'generate',
-			},
+			// Version 1 (workflows saved before version 2) and version 2 (new nodes), each its own
+			// layout from the one parameter table; the notices are the same in both.
+			...atVersion(1, [providerProperty(1), ...fallbackProperties(1), operationProperty(1)]),
+			...atVersion(2, [providerProperty(2), ...fallbackProperties(2), operationProperty(2)]),
 			...unsupportedNotices(),
 			agentToolNotice(),
-			...resultInputProperties(),
-			...jobProperties(fieldsHiddenByProvider(), providerFieldNotes()),
+			...atVersion(1, [...resultInputProperties(1), ...jobProperties(fieldsHiddenByProvider(), providerFieldNotes(), 1)]),
+			...atVersion(2, [...resultInputProperties(2), ...jobProperties(fieldsHiddenByProvider(), providerFieldNotes(), 2)]),
 		],
 	};
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-		const output = await route.call(this);
+		// Continue On Fail, as n8n sets it for this node (or, on the AI Agent tool variant, as the tool's
+		// On Error decides): with it a failed item comes out in place as an error item, without it the
+		// first failure stops the node. The operations take it from here.
+		const continueOnFail = this.continueOnFail() || agentToolContinuesOnFail(this);
+		const output = await route.call(this, continueOnFail);
 		return runsAsAgentTool(this) ? forAgentTool(output) : output;
 	}
+}
+
+/** The Provider field: version 2 lists the providers by name and marks it required (one must run the job). */
+function providerProperty(version: NodeVersion): INodeProperties {
+	return {
+		displayName: 'Provider',
+		name: 'provider',
+		type: 'options',
+		noDataExpression: true,
+		options: providerOptions(version),
+		default: DEFAULT_PROVIDER,
+		...(version === 1 ? {} : { required: true }),
+		description: 'The service that runs the model. Each needs its own credential.',
+	};
+}
+
+const OPERATION_OPTIONS = [
+	{
+		name: 'Generate',
+		value: 'generate',
+		action: 'Generate images from a prompt',
+		description: 'Create images from a text prompt, optionally guided by an image (FLUX 1.1 [pro] ultra)',
+	},
+	{
+		name: 'Remix',
+		value: 'remix',
+		action: 'Remix an image',
+		description: 'Create variations of an image, optionally steered by a prompt (FLUX 1.1 [pro] ultra Redux)',
+	},
+	{
+		name: 'Generate with Fine-Tune',
+		value: 'finetune',
+		action: 'Generate images with a fine tune',
+		description: `Create images from a prompt with your own fine-tune, e.g. a brand style or product (FLUX 1.1 [pro] ultra fine-tuned; ${providersFor('finetune')})`,
+	},
+	{
+		name: 'Get Result',
+		value: GET_RESULT,
+		action: 'Get the result of a job',
+		description: 'Collect the images of a job created with Wait for Completion off, or learn that it is still running',
+	},
+];
+
+/** The Operation field: version 1 in today's order, version 2 by name. */
+function operationProperty(version: NodeVersion): INodeProperties {
+	return {
+		displayName: 'Operation',
+		name: 'operation',
+		type: 'options',
+		noDataExpression: true,
+		options: version === 1 ? OPERATION_OPTIONS : byName(OPERATION_OPTIONS),
+		default: 'generate',
+	};
 }

@@ -9,9 +9,13 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
+import { EXEMPTIONS } from '../../testkit/scan/exemptions.mjs';
 import { KNOWN_VIOLATIONS } from '../../testkit/scan/known.mjs';
 import {
 	applyMasterRules,
+	currentVersion,
+	olderVersionProperties,
+	shownAtVersion,
 	loadModel,
 	MASTER_RULES,
 	ratchet,
@@ -552,12 +556,115 @@ describe('the ratchet of known violations (testkit/scan/known.mjs)', () => {
 		expect(ratchet(results, [entry]).stale).toEqual([]);
 	});
 
-	it('lists today’s violations with the issue that removes them', () => {
-		const ids = new Set(MASTER_RULES.map((r) => r.id));
-		for (const known of KNOWN_VIOLATIONS) {
-			expect(ids.has(known.rule), known.rule).toBe(true);
-			expect(known.note).toBe('issue 21 point 2 removes this');
-		}
+	it('is empty since node version 2 (issue 21 point 2): nothing is pending', () => {
+		expect(KNOWN_VIOLATIONS).toEqual([]);
+	});
+});
+
+describe('exemptions (testkit/scan/exemptions.mjs): a rule disabled at one place, with its reason', () => {
+	const broken = () => {
+		const model = goodModel();
+		delete creds(model)[1].displayOptions;
+		return applyMasterRules(model);
+	};
+	const exemption = { rule: 'single-credential-per-node', location: 'Example.node › credentials', reason: 'failover' };
+
+	it('holds an exempted finding as exempt, with its reason, not as new', () => {
+		const { exempt, fresh, staleExemptions } = ratchet(broken(), [], [exemption]);
+		expect(exempt.map((e) => [e.rule, e.location, e.reason])).toEqual([[exemption.rule, exemption.location, 'failover']]);
+		expect(fresh).toEqual([]);
+		expect(staleExemptions).toEqual([]);
+	});
+
+	it('exempts only the place it names: the same rule elsewhere is new', () => {
+		const { fresh } = ratchet(broken(), [], [{ ...exemption, location: 'Other.node › credentials' }]);
+		expect(fresh.map((f) => f.location)).toEqual([exemption.location]);
+	});
+
+	it('fails an exemption that no longer matches a finding', () => {
+		expect(ratchet(applyMasterRules(goodModel()), [], [exemption]).staleExemptions).toEqual([exemption]);
+	});
+
+	it('lists the failover exemption only: the second credential, and the Fallback Provider fields it needs at the top level', () => {
+		expect(EXEMPTIONS.map((e) => `${e.rule} ${e.location}`)).toEqual([
+			'single-credential-per-node FluxUltra.node › credentials',
+			...['Fal', 'Runflow', 'Bfl', 'Replicate'].map((p) => `non-required-fields-in-collection FluxUltra.node › properties › fallbackFrom${p}`),
+		]);
+		for (const e of EXEMPTIONS) expect(e.reason).toMatch(/^failover: the Fallback Provider needs a second credential/);
+	});
+});
+
+describe('a versioned node: the layout rules read the version a new node gets', () => {
+	const optional = (name: string, version?: unknown) => ({
+		displayName: name,
+		name,
+		type: 'string',
+		default: '',
+		...(version ? { displayOptions: { show: { '@version': version } } } : {}),
+	});
+	const versioned = (properties: unknown[], extra: Record<string, unknown> = {}) => {
+		const model = goodModel();
+		Object.assign(model.nodes[0].description, { version: [1, 2], defaultVersion: 2, ...extra });
+		model.nodes[0].description.properties.push(...properties);
+		return model;
+	};
+	const reported = (model: Model) =>
+		applyMasterRules(model)
+			.find((r) => r.rule.id === 'non-required-fields-in-collection')!
+			.findings.map((f) => f.location.split(' › ').pop());
+
+	it('checks fields of the current version and of every version; leaves a field shown only at an older one to that version', () => {
+		const model = versioned([optional('legacy', [1]), optional('current', [{ _cnd: { gte: 2 } }]), optional('always')]);
+		expect(reported(model)).toEqual(['current', 'always']);
+		expect(olderVersionProperties(model.nodes[0]).map((p) => p.name)).toEqual(['legacy']);
+	});
+
+	it('takes the highest version when there is no defaultVersion, and reads hide too', () => {
+		const model = versioned([optional('legacy', [1]), optional('hiddenNow', undefined)], { defaultVersion: undefined });
+		(model.nodes[0].description.properties.at(-1) as Record<string, unknown>).displayOptions = { hide: { '@version': [2] } };
+		expect(currentVersion(model.nodes[0].description)).toBe(2);
+		expect(reported(model)).toEqual([]);
+		expect(shownAtVersion({ displayOptions: { show: { '@version': [{ _cnd: { lte: 1 } }] } } }, 2)).toBe(false);
+	});
+});
+
+describe('this package (the source build of its node, credentials and sources)', () => {
+	it('passes every master rule but the failover exemption, with nothing pending', async () => {
+		const root = join(__dirname, '..', '..');
+		const { FluxUltra } = await import('../../nodes/FluxUltra/FluxUltra.node');
+		const packageJson = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as Model['packageJson'];
+		const credentialFiles = ((packageJson.n8n as { credentials: string[] }).credentials).map((f) => f.replace(/^dist\//, '').replace(/\.js$/, '.ts'));
+		const credentials = await Promise.all(
+			credentialFiles.map(async (file) => {
+				const exported = (await import(join(root, file))) as Record<string, new () => Record<string, unknown>>;
+				const className = Object.keys(exported).find((k) => typeof exported[k] === 'function')!;
+				return { file, className, type: new exported[className](), readIcon: (icon: string) => readFileSync(join(root, dirname(file), icon), 'utf8') };
+			}),
+		);
+		const nodeDir = join(root, 'nodes', 'FluxUltra');
+		const sourceFiles = ['nodes/FluxUltra/FluxUltra.node.ts', ...credentialFiles];
+		const model: Model = {
+			packageJson,
+			nodes: [
+				{
+					file: 'nodes/FluxUltra/FluxUltra.node.ts',
+					className: 'FluxUltra',
+					description: new FluxUltra().description as unknown as Model['nodes'][number]['description'],
+					codex: JSON.parse(readFileSync(join(nodeDir, 'FluxUltra.node.json'), 'utf8')),
+					codexFile: 'nodes/FluxUltra/FluxUltra.node.json',
+					importsAiSdk: false,
+					readIcon: (icon: string) => (existsSync(join(nodeDir, icon)) ? readFileSync(join(nodeDir, icon), 'utf8') : null),
+				},
+			],
+			credentials,
+			sources: sourceFiles.map((file) => ({ file, text: readFileSync(join(root, file), 'utf8') })),
+		};
+		const installedRuleIds = new Set(Object.keys(n8nCommunityNodesPlugin.rules ?? {}));
+		const { known, exempt, fresh, stale, staleExemptions } = ratchet(applyMasterRules(model, { installedRuleIds }), KNOWN_VIOLATIONS, EXEMPTIONS);
+		expect(fresh.map((f) => `${f.rule} ${f.location}`)).toEqual([]);
+		expect(known).toEqual([]);
+		expect([...stale, ...staleExemptions]).toEqual([]);
+		expect(exempt.map((e) => `${e.rule} ${e.location}`)).toEqual(EXEMPTIONS.map((e) => `${e.rule} ${e.location}`));
 	});
 });
 

@@ -48,13 +48,24 @@ export function parseColor(text: string): [number, number, number] | null;
 export function contrastRatio(a: [number, number, number], b: [number, number, number]): number;
 export function svgContrast(svg: string, background: string): number | null;
 export function applyMasterRules(model: Model, options?: { installedRuleIds?: Set<string>; rules?: MasterRule[] }): RuleResult[];
+export interface Exemption {
+	rule: string;
+	location: string;
+	reason: string;
+}
+export function currentVersion(description: Record<string, any> | undefined): number;
+export function shownAtVersion(property: Record<string, any>, version: number): boolean;
+export function olderVersionProperties(node: ModelNode): Array<Record<string, any>>;
 export function ratchet(
 	results: RuleResult[],
 	knownList: KnownViolation[],
+	exemptions?: Exemption[],
 ): {
 	known: Array<Finding & { rule: string; severity: string }>;
+	exempt: Array<Finding & { rule: string; severity: string; reason: string }>;
 	fresh: Array<Finding & { rule: string; severity: string }>;
 	stale: KnownViolation[];
+	staleExemptions: Exemption[];
 };
 export function loadModel(options: {
 	packageDir: string;

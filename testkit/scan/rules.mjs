@@ -66,13 +66,67 @@ function walk(value, path, visit) {
 const nodeLabel = (node) => basename(node.file).replace(/\.(ts|js)$/, '');
 const credentialLabel = (credential) => basename(credential.file).replace(/\.(ts|js)$/, '');
 
-/** Top-level `description.properties` with their location labels. */
+/**
+ * The version n8n gives a new node: `defaultVersion`, else the highest of `version` (n8n-workflow's
+ * getVersionedNodeType/`getNodeParameters` read `node.typeVersion`, which a new node takes from these).
+ */
+export function currentVersion(description) {
+	if (typeof description?.defaultVersion === 'number') return description.defaultVersion;
+	const versions = Array.isArray(description?.version) ? description.version : [description?.version];
+	const numbers = versions.filter((v) => typeof v === 'number');
+	return numbers.length ? Math.max(...numbers) : 1;
+}
+
+/** One `displayOptions` value list against a value, as n8n-workflow's checkConditions reads it (the `_cnd` operators on numbers, and plain values). */
+function versionMatches(conditions, version) {
+	if (!Array.isArray(conditions)) return true;
+	return conditions.some((condition) => {
+		if (isObject(condition) && isObject(condition._cnd) && Object.keys(condition).length === 1) {
+			const [key, target] = Object.entries(condition._cnd)[0] ?? [];
+			if (key === 'eq') return version === target;
+			if (key === 'not') return version !== target;
+			if (key === 'gte') return version >= target;
+			if (key === 'lte') return version <= target;
+			if (key === 'gt') return version > target;
+			if (key === 'lt') return version < target;
+			if (key === 'between') return version >= target?.from && version <= target?.to;
+			return false;
+		}
+		return condition === version;
+	});
+}
+
+/** Whether a top-level property is shown at a node version (its `@version` display options only). */
+export function shownAtVersion(property, version) {
+	const show = property?.displayOptions?.show;
+	const hide = property?.displayOptions?.hide;
+	if (isObject(show) && has(show, '@version') && !versionMatches(show['@version'], version)) return false;
+	if (isObject(hide) && has(hide, '@version') && versionMatches(hide['@version'], version)) return false;
+	return true;
+}
+
+/**
+ * Top-level `description.properties` with their location labels, as n8n shows them at the version a
+ * new node gets (currentVersion). Master's rules read the literal `properties` array and know
+ * nothing of `@version`; n8n's node versioning is how a node changes its layout without breaking
+ * saved workflows (a saved node keeps its `typeVersion`, and the fields shown only at an older
+ * version are that version's layout, kept as it was). Those fields are not checked by the layout
+ * rules; scan.mjs lists them (olderVersionProperties). Rules that walk the whole description
+ * (defaults, hints, option names) still read every version.
+ */
 function topLevelProperties(node) {
-	const properties = Array.isArray(node.description?.properties) ? node.description.properties : [];
+	const all = Array.isArray(node.description?.properties) ? node.description.properties : [];
+	const version = currentVersion(node.description);
+	const properties = all.filter((property) => isObject(property) && shownAtVersion(property, version));
 	const names = labels(properties);
-	return properties
-		.map((property, index) => ({ property, location: `${nodeLabel(node)} › properties › ${names[index]}` }))
-		.filter(({ property }) => isObject(property));
+	return properties.map((property, index) => ({ property, location: `${nodeLabel(node)} › properties › ${names[index]}` }));
+}
+
+/** The top-level properties shown only at older versions than the one a new node gets. */
+export function olderVersionProperties(node) {
+	const all = Array.isArray(node.description?.properties) ? node.description.properties : [];
+	const version = currentVersion(node.description);
+	return all.filter((property) => isObject(property) && !shownAtVersion(property, version));
 }
 
 const perNode = (check) => (model) => (model.nodes ?? []).flatMap((node) => check(node, model));
@@ -1060,28 +1114,34 @@ export function applyMasterRules(model, { installedRuleIds = new Set(), rules = 
 }
 
 /**
- * Compares findings with the ratchet list of known violations: every finding must be listed
- * (same rule and location), and every listed entry must still be found.
- * Returns { known, fresh, stale }.
+ * Compares findings with the ratchet list of known violations and the list of exemptions: every
+ * finding must be listed in one of them (same rule and location), and every listed entry must still
+ * be found. Known violations are pending work (the list only shrinks); an exemption is a rule
+ * disabled at one place on purpose, with its reason (testkit/scan/exemptions.mjs), printed by the
+ * scan on every run. Returns { known, exempt, fresh, stale, staleExemptions }.
  */
-export function ratchet(results, knownList) {
+export function ratchet(results, knownList, exemptions = []) {
 	const key = (rule, location) => `${rule}\u0000${location}`;
 	const listed = new Map(knownList.map((entry) => [key(entry.rule, entry.location), entry]));
+	const exempted = new Map(exemptions.map((entry) => [key(entry.rule, entry.location), entry]));
 	const found = new Set();
 	const known = [];
+	const exempt = [];
 	const fresh = [];
 	for (const { rule, findings } of results) {
 		for (const finding of findings) {
 			const k = key(rule.id, finding.location);
 			found.add(k);
-			(listed.has(k) ? known : fresh).push({ rule: rule.id, severity: rule.severity, ...finding });
+			const entry = { rule: rule.id, severity: rule.severity, ...finding };
+			if (exempted.has(k)) exempt.push({ ...entry, reason: exempted.get(k).reason });
+			else (listed.has(k) ? known : fresh).push(entry);
 		}
 	}
 	const activeIds = new Set(results.filter((r) => !r.skipped).map((r) => r.rule.id));
 	const allIds = new Set(results.map((r) => r.rule.id));
 	// A listed entry is stale when it no longer occurs, or names a rule the scan does not have.
-	const stale = knownList.filter((entry) => !allIds.has(entry.rule) || (activeIds.has(entry.rule) && !found.has(key(entry.rule, entry.location))));
-	return { known, fresh, stale };
+	const isStale = (entry) => !allIds.has(entry.rule) || (activeIds.has(entry.rule) && !found.has(key(entry.rule, entry.location)));
+	return { known, exempt, fresh, stale: knownList.filter(isStale), staleExemptions: exemptions.filter(isStale) };
 }
 
 export const SOURCE_REPOSITORY = REPO;

@@ -2,7 +2,7 @@ import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 
 import { checkInputBinary } from '../job/inputImage';
 import { splitRequest } from '../job/expand';
-import { IMAGE_INPUT, NODE_OPTION_PARAMS, PROVIDER_PARAMS } from '../parameters/table';
+import { IMAGE_INPUT, NODE_OPTION_PARAMS, nodeVersionOf, OPERATIONS, placementIn, PROVIDER_PARAMS, type Operation } from '../parameters/table';
 import { ParameterError, validateItemParameters, type JobRequest } from '../parameters/validation';
 import { unsupportedReason, withWayOut } from '../providers/describe';
 import { fieldsFor, refusedField } from '../providers/fields';
@@ -20,33 +20,42 @@ import { itemParameter } from './itemParameters';
  * the spend cap, and put out one item per image.
  */
 
-/** Reads one item's raw parameters the way n8n resolves them (expressions included). */
+/**
+ * Reads one item's raw parameters the way n8n resolves them (expressions included), from where the
+ * node's version puts each field (parameters/table.ts placementIn): version 1 as workflows saved
+ * before version 2 have them, version 2 with every optional field in Options.
+ */
 function readItem(ctx: IExecuteFunctions, i: number) {
 	const operation = itemParameter(ctx, 'operation', i);
+	const version = nodeVersionOf(ctx.getNode().typeVersion);
 	// Only the fields shown for this operation: n8n keeps no others, and reading one that it does not
 	// keep, without a fallback, is n8n's error "Could not get parameter" (Fine-Tune ID on Generate).
-	const shown = (spec: { placement: string; operations: object }) =>
-		spec.placement === 'main' && (spec.operations as Partial<Record<string, unknown>>)[String(operation)] !== undefined;
+	const onTop = (spec: { placement: 'main' | 'options'; operations: object }) =>
+		OPERATIONS.includes(operation as Operation) && placementIn(spec as PlacedSpec, operation as Operation, version) === 'main';
 	const main: Record<string, unknown> = {};
 	for (const spec of PROVIDER_PARAMS) {
-		if (shown(spec)) main[spec.name] = itemParameter(ctx, spec.name, i, undefined);
+		if (onTop(spec)) main[spec.name] = itemParameter(ctx, spec.name, i, undefined);
 	}
-	const imageSource = itemParameter(ctx, IMAGE_INPUT.source.name, i, undefined);
 	const options = { ...((itemParameter(ctx, 'options', i, {}) ?? {}) as Record<string, unknown>) };
-	// Node settings shown as main fields (Download Image) are read with the Options.
+	// Node settings shown as main fields (Download Image in version 1) are read with the Options.
 	for (const spec of NODE_OPTION_PARAMS) {
-		if (shown(spec)) options[spec.name] = itemParameter(ctx, spec.name, i, undefined);
+		if (onTop(spec)) options[spec.name] = itemParameter(ctx, spec.name, i, undefined);
 	}
+	// The image input: a main field where the operation needs it (and in version 1), else in Options.
+	const imageOnTop = onTop(IMAGE_INPUT.source);
+	const image = (name: string, fallback: unknown) => (imageOnTop ? itemParameter(ctx, name, i, fallback) : (options[name] ?? fallback));
+	const imageSource = image(IMAGE_INPUT.source.name, undefined);
 	return {
 		operation,
 		main,
 		options,
 		imageSource,
-		imageUrl: imageSource === 'url' ? itemParameter(ctx, IMAGE_INPUT.url.name, i, '') : undefined,
-		binaryPropertyName:
-			imageSource === 'binary' ? itemParameter(ctx, IMAGE_INPUT.binary.name, i, IMAGE_INPUT.binary.default) : undefined,
+		imageUrl: imageSource === 'url' ? image(IMAGE_INPUT.url.name, '') : undefined,
+		binaryPropertyName: imageSource === 'binary' ? image(IMAGE_INPUT.binary.name, IMAGE_INPUT.binary.default) : undefined,
 	};
 }
+
+type PlacedSpec = Parameters<typeof placementIn>[0];
 
 /**
  * A fine-tune exists only at the provider it was trained at: no other provider could run its ID, so
@@ -81,11 +90,11 @@ async function prepareItem(ctx: IExecuteFunctions, provider: FluxProvider, fallb
  * "Continue On Fail" a bad item stops the node before anything is paid for; with it, the bad item
  * becomes an error item and the others run. Output keeps the input order.
  */
-export async function generate(ctx: IExecuteFunctions, provider: FluxProvider): Promise<INodeExecutionData[][]> {
+export async function generate(ctx: IExecuteFunctions, provider: FluxProvider, continueOnFail: boolean): Promise<INodeExecutionData[][]> {
 	const fallback = fallbackOf(ctx, provider);
 	// One item after another, every one before the first request: a file is read only to check its bytes.
 	const prepared = await prepareAll(ctx.getInputData().length, async (i) => await prepareItem(ctx, provider, fallback, i));
-	const settings = runSettings(ctx, provider, fallback, prepared.find((p) => p.value)?.value?.options);
+	const settings = runSettings(provider, fallback, continueOnFail, prepared.find((p) => p.value)?.value?.options);
 	stopAtFirstBad(ctx, prepared, settings.continueOnFail);
 	applySpendCap(ctx, settings, prepared);
 

@@ -2,7 +2,17 @@ import { NodeOperationError, type IExecuteFunctions, type INodeExecutionData } f
 
 import { clock } from '../shared/clock';
 import { validateJobLinks, validateRequestId } from '../parameters/resultInput';
-import { ASPECT_RATIOS, GET_RESULT, NODE_OPTION_PARAMS, OPERATIONS, RESULT_INPUT, type AspectRatio, type Operation } from '../parameters/table';
+import {
+	ASPECT_RATIOS,
+	GET_RESULT,
+	NODE_OPTION_PARAMS,
+	nodeVersionOf,
+	OPERATIONS,
+	placementIn,
+	RESULT_INPUT,
+	type AspectRatio,
+	type Operation,
+} from '../parameters/table';
 import { validateOptions, type FluxParams, type JobRequest } from '../parameters/validation';
 import type { FluxProvider, JobScope, ProviderSession, SubmittedJob } from '../providers/types';
 import { FluxError } from '../transport/errors';
@@ -10,7 +20,7 @@ import { emitImages } from '../job/job';
 import { pendingJobJson, type JobPlace } from '../job/submitOnly';
 import { agentSetField } from '../run/agentTool';
 import { runBatch, stopAtFirstBad } from '../run/batch';
-import { continuesOnFail, fallbackOf } from '../run/settings';
+import { fallbackOf } from '../run/settings';
 
 /**
  * Get Result: collects jobs created with Wait for Completion off. Per item, one status read; a
@@ -36,17 +46,28 @@ const wholeNumber = (v: unknown): number | undefined => (typeof v === 'number' &
 function readAsk(ctx: IExecuteFunctions, provider: FluxProvider, session: ProviderSession, i: number): Ask {
 	const agentSet = agentSetField(ctx);
 	if (agentSet) throw agentSet;
+	const version = nodeVersionOf(ctx.getNode().typeVersion);
 	const requestId = validateRequestId(ctx.getNodeParameter(RESULT_INPUT.requestId.name, i, undefined));
-	const links = validateJobLinks(ctx.getNodeParameter(RESULT_INPUT.links.name, i, undefined));
 	const rawOptions = { ...((ctx.getNodeParameter('options', i, {}) ?? {}) as Record<string, unknown>) };
-	// Node settings shown as main fields (Download Image) are read with the Options.
+	// Node settings shown as main fields (Download Image in version 1) are read with the Options.
 	for (const spec of NODE_OPTION_PARAMS) {
-		if (spec.placement === 'main' && (spec.operations as Partial<Record<string, string>>)[GET_RESULT]) rawOptions[spec.name] = ctx.getNodeParameter(spec.name, i, undefined);
+		if (placementIn(spec, GET_RESULT, version) === 'main') rawOptions[spec.name] = ctx.getNodeParameter(spec.name, i, undefined);
 	}
-	const options = validateOptions(GET_RESULT, rawOptions);
 	// The incoming item describes this job only when it names the same request.
 	const json = ctx.getInputData()[i]?.json ?? {};
 	const described = json.requestId === requestId ? json : {};
+	// Job Links: version 1's top-level field (it defaults to the item's links); version 2's option,
+	// and left out there, the links of an incoming item that names the same request.
+	const linksName = RESULT_INPUT.links.name;
+	const rawLinks =
+		placementIn(RESULT_INPUT.links, GET_RESULT, version) === 'main'
+			? ctx.getNodeParameter(linksName, i, undefined)
+			: linksName in rawOptions
+				? rawOptions[linksName]
+				: described.links;
+	delete rawOptions[linksName];
+	const links = validateJobLinks(rawLinks);
+	const options = validateOptions(GET_RESULT, rawOptions);
 	if (typeof described.provider === 'string' && described.provider !== provider.id) {
 		throw new NodeOperationError(ctx.getNode(), `The job ${requestId} was created on "${described.provider}", not on ${provider.displayName} [item ${i}]`, {
 			itemIndex: i,
@@ -105,10 +126,9 @@ async function openForLookup(ctx: IExecuteFunctions, provider: FluxProvider): Pr
  * Provider created it (an item that failed over) is read there, with the fallback's credential;
  * every other job on the node's Provider.
  */
-export async function getResult(ctx: IExecuteFunctions, primary: FluxProvider): Promise<INodeExecutionData[][]> {
+export async function getResult(ctx: IExecuteFunctions, primary: FluxProvider, continueOnFail: boolean): Promise<INodeExecutionData[][]> {
 	const fallback = fallbackOf(ctx, primary);
 	const items = ctx.getInputData();
-	const continueOnFail = continuesOnFail(ctx);
 	const providerOf = (i: number) => (fallback && items[i]?.json.provider === fallback.id ? fallback : primary);
 	const opened = new Map<FluxProvider, Opened>();
 	for (const p of new Set(items.map((_, i) => providerOf(i)))) opened.set(p, await openForLookup(ctx, p));

@@ -1,16 +1,18 @@
 import type { INodeProperties } from 'n8n-workflow';
 
-import { GET_RESULT, RESULT_INPUT } from './table';
+import { GET_RESULT, RESULT_INPUT, type NodeVersion } from './table';
 import { ParameterError } from './validation';
 
-/** Get Result's fields in the editor, from the table's RESULT_INPUT. */
-export function resultInputProperties(): INodeProperties[] {
+/**
+ * Get Result's top-level fields in the editor, from the table's RESULT_INPUT. Version 2 keeps only
+ * Request ID there; its Job Links sits in Options (parameters/ui.ts).
+ */
+export function resultInputProperties(version: NodeVersion = 1): INodeProperties[] {
 	const { requestId, links } = RESULT_INPUT;
 	// Plain identifiers, so n8n's lint can see that each field has a default.
 	const requestIdDefault = requestId.default;
 	const linksDefault = links.default;
-	return [
-		{
+	const requestIdField: INodeProperties = {
 			displayName: requestId.displayName,
 			name: requestId.name,
 			type: 'string',
@@ -18,7 +20,10 @@ export function resultInputProperties(): INodeProperties[] {
 			required: true,
 			description: requestId.description,
 			displayOptions: { show: { operation: [GET_RESULT] } },
-		},
+	};
+	if (version !== 1) return [requestIdField];
+	return [
+		requestIdField,
 		{
 			displayName: links.displayName,
 			name: links.name,

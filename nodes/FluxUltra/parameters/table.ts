@@ -68,6 +68,39 @@ export const SEED_BIG_MAX = BigInt('18446744073709551615');
 /** Where a parameter applies, and whether it must be set there. */
 export type Presence = 'required' | 'optional';
 
+/**
+ * The node's versions (n8n's `version: [1, 2]`; a saved workflow keeps the `typeVersion` it was
+ * made with, a new node gets DEFAULT_VERSION). Version 1 is the layout of workflows saved before
+ * version 2: every field where its row's `placement` puts it. Version 2 follows n8n's UX
+ * guidelines (and master's community-node rules): the short form shows only what must be filled
+ * in; every field that may be left as it is sits in the "Options" collection.
+ */
+export const NODE_VERSIONS = [1, 2] as const;
+export type NodeVersion = (typeof NODE_VERSIONS)[number];
+export const DEFAULT_VERSION: NodeVersion = 2;
+
+/** A version as n8n hands it over (`node.typeVersion`): unknown or older ones read as version 1. */
+export function nodeVersionOf(typeVersion: unknown): NodeVersion {
+	return typeof typeVersion === 'number' && typeVersion >= 2 ? 2 : 1;
+}
+
+/**
+ * Where a field sits for one operation in one node version: version 1 as the row's `placement`
+ * says; version 2 at the top level only where it is a `main` field the operation requires, in the
+ * "Options" collection otherwise. The one rule the editor (parameters/ui.ts) and the reading
+ * (operations/) both follow.
+ */
+export function placementIn(
+	spec: { placement: 'main' | 'options'; operations: Partial<Record<NodeOperation, Presence>> },
+	operation: NodeOperation,
+	version: NodeVersion,
+): 'main' | 'options' | undefined {
+	const presence = spec.operations[operation];
+	if (!presence) return undefined;
+	if (version === 1) return spec.placement;
+	return spec.placement === 'main' && presence === 'required' ? 'main' : 'options';
+}
+
 interface SpecBase {
 	/** n8n parameter name (camelCase, as n8n's own nodes name them). */
 	name: string;
@@ -355,6 +388,9 @@ export const IMAGE_INPUT = {
 	source: {
 		name: 'imageSource',
 		displayName: 'Input Image',
+		placement: 'main',
+		// Remix needs an image; Generate and Fine-Tune take one optionally (None by default).
+		operations: { generate: 'optional', remix: 'required', finetune: 'optional' },
 		defaults: { generate: 'none', remix: 'url', finetune: 'none' } satisfies Record<Operation, ImageSource>,
 	},
 	url: {
@@ -511,6 +547,9 @@ export const RESULT_INPUT = {
 	links: {
 		name: 'jobLinks',
 		displayName: 'Job Links',
+		placement: 'main',
+		// Optional: in version 2 it sits in Options, and left out there the incoming item's links are read.
+		operations: { getResult: 'optional' },
 		description:
 			"The job's status and result links, as Generate or Remix put them out (\"links\"). Leave empty with a typed-in Request ID: the links are then built from it. A link is used only on the provider's own API host.",
 		default: '={{ $json.links }}',

@@ -1,6 +1,7 @@
 import type { INodeCredentialDescription, INodeProperties, INodePropertyOptions } from 'n8n-workflow';
 
-import { OPERATION_NAMES, PROVIDER_PARAMS } from '../parameters/table';
+import { OPERATION_NAMES, PROVIDER_PARAMS, type NodeVersion } from '../parameters/table';
+import { byName } from '../parameters/ui';
 
 import { EDITION_PROVIDERS } from './edition';
 import type { FluxProvider } from './types';
@@ -21,8 +22,10 @@ export function providerById(id: unknown): FluxProvider | undefined {
 	return PROVIDERS.find((p) => p.id === id);
 }
 
-export function providerOptions(): INodePropertyOptions[] {
-	return PROVIDERS.map((p) => ({ name: p.displayName, value: p.id }));
+/** The Provider field's options: version 1 in the registry's order, version 2 by name. */
+export function providerOptions(version: NodeVersion = 1): INodePropertyOptions[] {
+	const options = PROVIDERS.map((p) => ({ name: p.displayName, value: p.id }));
+	return version === 1 ? options : byName(options);
 }
 
 /** Node subtitle, e.g. "Generate with Fine-Tune · fal.ai": operation and provider, by their editor names. */
@@ -60,22 +63,30 @@ export function fallbackParameterName(primaryId: string): string {
 	return `fallbackFrom${primaryId[0].toUpperCase()}${primaryId.slice(1)}`;
 }
 
-/** The "Fallback Provider" field, once per primary provider. */
-export function fallbackProperties(): INodeProperties[] {
+/**
+ * The "Fallback Provider" field, once per primary provider (version 2: its options by name). It
+ * stays at the top level in version 2 too: n8n decides which credentials a node shows and may use
+ * from its top-level parameters, and a field in a collection is absent until added, which could not
+ * hide the second credential (see credentialDescriptions). testkit/scan/exemptions.mjs says so.
+ */
+export function fallbackProperties(version: NodeVersion = 1): INodeProperties[] {
 	if (!HAS_FALLBACK) return [];
-	return PROVIDERS.map((primary) => ({
+	return PROVIDERS.map((primary) => {
+		const options = [
+			{ name: 'None', value: NO_FALLBACK },
+			...PROVIDERS.filter((p) => p !== primary).map((p) => ({ name: p.displayName, value: p.id })),
+		];
+		return {
 		displayName: 'Fallback Provider',
 		name: fallbackParameterName(primary.id),
 		type: 'options' as const,
 		noDataExpression: true,
-		options: [
-			{ name: 'None', value: NO_FALLBACK },
-			...PROVIDERS.filter((p) => p !== primary).map((p) => ({ name: p.displayName, value: p.id })),
-		],
+		options: version === 1 ? options : byName(options),
 		default: NO_FALLBACK,
 		description: `Another service that takes over an item when ${primary.displayName} provably did not take its job or failed it on its side (down, throttled, out of credit, job failed, or timed out and provably stopped). Never after a job may have been created, never for a refused field or blocked content, so nothing is paid twice.`,
 		displayOptions: { show: { provider: [primary.id] } },
-	}));
+		};
+	});
 }
 
 /**

@@ -92,9 +92,12 @@ export function agentSetField(ctx: IExecuteFunctions): ParameterError | undefine
 	const options = stored.options;
 	if (fromAgent(options)) return new ParameterError('Options', AGENT_MAY_NOT_SET, options);
 	const inOptions = options && typeof options === 'object' && !Array.isArray(options) ? (options as Record<string, unknown>) : {};
+	// Both places, whatever the node's version: version 2 keeps Number of Images and Image URL in
+	// Options, version 1 at the top level (`inOptions` says where version 1 has it).
 	for (const field of AGENT_FIXED_FIELDS) {
-		const value = field.inOptions ? inOptions[field.name] : stored[field.name];
-		if (fromAgent(value)) return new ParameterError(field.displayName, AGENT_MAY_NOT_SET, value);
+		for (const value of [stored[field.name], inOptions[field.name]]) {
+			if (fromAgent(value)) return new ParameterError(field.displayName, AGENT_MAY_NOT_SET, value);
+		}
 	}
 	return undefined;
 }

@@ -3,7 +3,6 @@ import { NodeOperationError, type IExecuteFunctions } from 'n8n-workflow';
 import type { NodeOptions } from '../parameters/validation';
 import { fallbackParameterName, HAS_FALLBACK, NO_FALLBACK, providerById } from '../providers/registry';
 import type { FluxProvider } from '../providers/types';
-import { agentToolContinuesOnFail } from './agentTool';
 
 /**
  * What holds for the whole run, read once: the provider and its fallback, Continue On Fail, and the
@@ -45,22 +44,20 @@ export function fallbackOf(ctx: IExecuteFunctions, provider: FluxProvider): Flux
 }
 
 
-/** Continue On Fail, as n8n decides it for the node or for its AI Agent tool variant. */
-export function continuesOnFail(ctx: IExecuteFunctions): boolean {
-	return ctx.continueOnFail() || agentToolContinuesOnFail(ctx);
-}
-
-/** The run's settings, once every item was read (`firstOptions`: those of the first runnable item). */
+/**
+ * The run's settings, once every item was read (`continueOnFail`: n8n's, as the node's execute()
+ * read it; `firstOptions`: those of the first runnable item).
+ */
 export function runSettings(
-	ctx: IExecuteFunctions,
 	provider: FluxProvider,
 	fallback: FluxProvider | undefined,
+	continueOnFail: boolean,
 	firstOptions: Pick<NodeOptions, 'maxParallelJobs' | 'maxCostPerRunUsd'> | undefined,
 ): RunSettings {
 	return {
 		provider,
 		fallback,
-		continueOnFail: continuesOnFail(ctx),
+		continueOnFail,
 		maxParallelJobs: firstOptions?.maxParallelJobs ?? 1,
 		maxCostPerRunUsd: firstOptions?.maxCostPerRunUsd ?? 0,
 	};

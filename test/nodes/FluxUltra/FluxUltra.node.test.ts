@@ -13,6 +13,7 @@ import { CDN, fakeImages, GENERATE_PARAMS, mockFalJob, QUEUE } from '../../../te
 import { makePng } from '../../../testkit/mocks/images';
 import { useNock } from '../../setup-nock';
 import { errorOf } from '../../../testkit/harness/errorItems';
+import { propertiesAt } from '../../../testkit/versions';
 
 useNock();
 
@@ -52,8 +53,12 @@ describe('FluxUltra description', () => {
 		]);
 		expect(notices[0].displayName).toMatch(/^Remix on Runflow needs Runflow's FLUX 1\.1 \[pro\] Ultra Edit model.*looks it up when it runs/);
 		for (const notice of notices.slice(1)) expect(notice.displayName).toMatch(/Generate with Fine-Tune is not available there.*"fal\.ai" or "Black Forest Labs"/);
-		const operationIndex = description.properties.findIndex((p) => p.name === 'operation');
-		expect(notices.map((n) => description.properties.indexOf(n))).toEqual([1, 2, 3].map((k) => operationIndex + k));
+		// Right after the Operation, in both node versions' layouts.
+		for (const version of [1, 2]) {
+			const shown = propertiesAt(description.properties, version);
+			const operationIndex = shown.findIndex((p) => p.name === 'operation');
+			expect(notices.map((n) => shown.indexOf(n))).toEqual([1, 2, 3].map((k) => operationIndex + k));
+		}
 	});
 
 	it('tells the author, on the AI Agent tool variant only, which fields the model may not set', () => {

@@ -13,6 +13,7 @@ import { createHarness, DUMMY_BFL_KEY, DUMMY_FAL_KEY } from '../../../testkit/ha
 import { BFL_FINETUNE_PATH, BFL_GENERATE_PARAMS, BFL_POLL_HOST, mockBflJob } from '../../../testkit/harness/bflNock';
 import { ENDPOINT_PATH, fakeImages, GENERATE_PARAMS, mockFalJob, QUEUE } from '../../../testkit/harness/falNock';
 import { useNock } from '../../setup-nock';
+import { propertiesAt } from '../../../testkit/versions';
 
 useNock();
 
@@ -225,8 +226,8 @@ describe('providers without fine-tuned Ultra refuse it before any request', () =
 	});
 });
 
-describe('the fine-tune fields in the editor', () => {
-	const properties = new FluxUltra().description.properties;
+describe('the fine-tune fields in the editor (version 1, as saved workflows have them)', () => {
+	const properties = propertiesAt(new FluxUltra().description.properties, 1);
 
 	it('offer Generate with Fine-Tune as an operation', () => {
 		const operation = properties.find((p) => p.name === 'operation')!;
@@ -238,13 +239,13 @@ describe('the fine-tune fields in the editor', () => {
 		const strength = properties.filter((p) => p.name === 'finetuneStrength');
 		expect(id).toHaveLength(1);
 		expect(strength).toHaveLength(1);
-		expect(id[0]).toMatchObject({ type: 'string', required: true, default: '', displayOptions: { show: { operation: ['finetune'] } } });
+		expect(id[0]).toMatchObject({ type: 'string', required: true, default: '', displayOptions: { show: { '@version': [1], operation: ['finetune'] } } });
 		expect(strength[0]).toMatchObject({
 			type: 'number',
 			required: true,
 			default: 1.2,
 			typeOptions: { minValue: 0, maxValue: 2, numberPrecision: 2 },
-			displayOptions: { show: { operation: ['finetune'] } },
+			displayOptions: { show: { '@version': [1], operation: ['finetune'] } },
 		});
 	});
 

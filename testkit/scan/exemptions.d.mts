@@ -1,0 +1,3 @@
+import type { Exemption } from './scan-rules.mjs';
+
+export const EXEMPTIONS: Exemption[];
