@@ -20,10 +20,15 @@ const successors = (workflow: Workflow, name: string) => (workflow.connections[n
  * whose next node did not run, and the node that fed it. Undefined when the execution went through.
  */
 export function waitingAt(workflow: Workflow, runs: Record<string, NodeRun>) {
-	const wait = workflow.nodes.find((n) => n.type === 'n8n-nodes-base.wait' && n.parameters.resume === 'webhook' && runs[n.name] && !successors(workflow, n.name).some((next) => runs[next]));
+	const feederOf = (wait: string) => Object.keys(workflow.connections).find((from) => successors(workflow, from).includes(wait));
+	// The Wait node reached: it ran, or (whichever way n8n records a waiting node) the node feeding it did.
+	const wait = workflow.nodes.find((n) => {
+		if (n.type !== 'n8n-nodes-base.wait' || n.parameters.resume !== 'webhook') return false;
+		const feeder = feederOf(n.name);
+		return (runs[n.name] || (feeder && runs[feeder])) && !successors(workflow, n.name).some((next) => runs[next]);
+	});
 	if (!wait) return undefined;
-	const feeder = Object.keys(workflow.connections).find((from) => successors(workflow, from).includes(wait.name));
-	return { wait: wait.name, feeder, next: successors(workflow, wait.name)[0] };
+	return { wait: wait.name, feeder: feederOf(wait.name), next: successors(workflow, wait.name)[0] };
 }
 
 /**

@@ -22,6 +22,11 @@ describe('the demo follows a workflow that waits for a webhook', () => {
 	it('finds where submit-then-collect stopped under n8n execute, and only there', () => {
 		const stopped = ran(["When clicking 'Execute workflow'", 'Campaign briefs', 'Submit jobs', 'Wait for fal.ai']);
 		expect(waitingAt(submitCollect, stopped)).toEqual({ wait: 'Wait for fal.ai', feeder: 'Submit jobs', next: 'Submitted jobs' });
+		// Whether or not n8n lists the waiting node in the run data.
+		const withoutWait = Object.fromEntries(Object.entries(stopped).filter(([name]) => name !== 'Wait for fal.ai'));
+		expect(waitingAt(submitCollect, withoutWait)).toEqual({ wait: 'Wait for fal.ai', feeder: 'Submit jobs', next: 'Submitted jobs' });
+		// Stopped before anything was submitted: nothing to collect.
+		expect(waitingAt(submitCollect, ran(["When clicking 'Execute workflow'", 'Campaign briefs']))).toBeUndefined();
 		// Once resumed (the node after the Wait ran), nothing is waiting.
 		expect(waitingAt(submitCollect, { ...stopped, ...ran(['Submitted jobs']) })).toBeUndefined();
 		// The examples that have no webhook Wait node go straight through, whatever ran.
