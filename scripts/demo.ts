@@ -4,7 +4,7 @@
  * community node. Every image the FLUX nodes produce is written to ./demo-output.
  *
  * Each provider runs against its loopback mock server (real HTTP, real PNG/JPEG files of Ultra's
- * sizes, no cost) unless its key is set: FAL_KEY calls fal.ai for real (9 images, about $0.54),
+ * sizes, no cost) unless its key is set: FAL_KEY calls fal.ai for real (12 images, about $0.72),
  * RUNFLOW_KEY calls Runflow (4 images, about $0.24), BFL_API_KEY calls Black Forest Labs (8 images,
  * about $0.48), REPLICATE_API_TOKEN calls Replicate (6 images, about $0.36).
  *
@@ -127,7 +127,7 @@ async function main() {
 			if (agentOutput !== undefined) console.log(`  the agent answered: ${String(agentOutput)}`);
 			const waiting = waitingAt(workflow, runs);
 			if (!waiting) {
-				console.log(`  done in ${since(t)}: ${made} image${made === 1 ? '' : 's'}`);
+				console.log(`  done in ${since(t)}: ${made ? `${made} image${made === 1 ? '' : 's'}` : agentOutput !== undefined ? 'the agent’s answer above, with the image link' : 'no images'}`);
 				continue;
 			}
 			const jobs = runs[waiting.feeder!]?.items ?? [];
@@ -166,7 +166,7 @@ What next
   • The images: ${images} files in ${outDir}, named <workflow>--<file name the node gave>.${mocked.length ? ' Mock images show the prompt, provider, operation, aspect ratio and seed they were asked with.' : ''}
   • The same workflows in n8n's editor: npm run dev (n8n ${instance.host.version} at http://localhost:5678, signed in, the same mocks or keys; Ctrl+C stops it).
   • Real images: set a key and run again; each one switches its provider from the mock to the real, billed service:
-      FAL_KEY=… npm run demo               fal.ai (9 images, about $0.54)
+      FAL_KEY=… npm run demo               fal.ai (12 images, about $0.72)
       RUNFLOW_KEY=… npm run demo           Runflow (4 images, about $0.24)
       BFL_API_KEY=… npm run demo           Black Forest Labs (8 images, about $0.48)
       REPLICATE_API_TOKEN=… npm run demo   Replicate (6 images, about $0.36)
