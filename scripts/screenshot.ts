@@ -195,8 +195,7 @@ async function shootPanel(page: Page, file: string) {
 /** Clicks the option of the output panel's display-mode switch (Schema, Table, JSON, Binary) labelled `label`. */
 async function outputMode(page: Page, label: string) {
 	const clicked = await page.evaluate((wanted) => {
-		const root = document.querySelector('[data-test-id="ndv-output-panel"] [data-test-id="ndv-run-data-display-mode"]');
-		const target = Array.from(root?.querySelectorAll<HTMLElement>('label, button, [role="radio"], span') ?? []).find((el) => el.textContent?.trim() === wanted);
+		const target = document.querySelector<HTMLElement>(`[data-test-id="output-panel"] [data-test-id="radio-button-${wanted.toLowerCase()}"]`);
 		target?.click();
 		return Boolean(target);
 	}, label);
@@ -206,7 +205,9 @@ async function outputMode(page: Page, label: string) {
 
 /** The same shot, clipped to one element (the credential dialog). */
 async function shootElement(page: Page, selector: string, file: string) {
-	const element = await page.waitForSelector(selector, { visible: true, timeout: 30_000 });
+	const inner = await page.waitForSelector(selector, { visible: true, timeout: 30_000 });
+	// The whole modal, with its title and buttons, not only its body.
+	const element = (await inner!.evaluateHandle((el) => el.closest('.el-dialog, [role="dialog"]') ?? el)) as typeof inner;
 	await new Promise((r) => setTimeout(r, 800));
 	await element!.screenshot({ path: file, type: 'png' });
 	log(`wrote ${file}`);
@@ -356,13 +357,13 @@ async function main() {
 			async () => {
 				await openNodePanel(page, url, `example${exampleIndex}`, parametersNode);
 				await page.click('[data-test-id="ndv"] [data-test-id="node-execute-button"]');
-				await page.waitForSelector('[data-test-id="ndv-output-panel"] [data-test-id="ndv-run-data-display-mode"]', { visible: true, timeout: 90_000 });
+				await page.waitForSelector('[data-test-id="output-panel"] [data-test-id="ndv-run-data-display-mode"]', { visible: true, timeout: 90_000 });
 				await page.waitForNetworkIdle({ idleTime: 500, timeout: 30_000 }).catch(() => undefined);
 				await outputMode(page, 'JSON');
 				await shootPanel(page, join(docs, 'editor-output-json.png'));
 				await outputMode(page, 'Binary');
-				await page.click('[data-test-id="ndv-output-panel"] [data-test-id="ndv-view-binary-data"]');
-				await page.waitForSelector('[data-test-id="ndv-output-panel"] img', { visible: true, timeout: 20_000 });
+				await page.click('[data-test-id="output-panel"] [data-test-id="ndv-view-binary-data"]');
+				await page.waitForSelector('[data-test-id="output-panel"] img', { visible: true, timeout: 20_000 });
 				await page.waitForNetworkIdle({ idleTime: 500, timeout: 30_000 }).catch(() => undefined);
 				await new Promise((r) => setTimeout(r, 1000));
 				await shootPanel(page, join(docs, 'editor-output-image.png'));
@@ -373,8 +374,15 @@ async function main() {
 			page,
 			'credential',
 			async () => {
-				await page.goto(`${url}/home/credentials/falApiExample01`, { waitUntil: 'networkidle2' });
+				await page.goto(`${url}/home/credentials`, { waitUntil: 'networkidle2' });
 				await dismissPopups(page);
+				// Open the fal.ai credential the way a user does: a click on its card.
+				const opened = await page.evaluate(() => {
+					const title = Array.from(document.querySelectorAll<HTMLElement>('body *')).find((el) => el.children.length === 0 && el.textContent?.trim() === 'fal.ai account');
+					title?.click();
+					return Boolean(title);
+				});
+				if (!opened) throw new Error('no "fal.ai account" credential card');
 				await shootElement(page, '[data-test-id="credential-edit-dialog"]', join(docs, 'editor-credential.png'));
 			},
 			failures,
