@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -29,8 +29,15 @@ function recordingPath(dir: string) {
 		writeFileSync(join(bin, name), `#!/bin/sh\necho "${name} $*" >> "${join(dir, 'calls.log')}"\nexit 1\n`);
 		chmodSync(join(bin, name), 0o755);
 	}
-	// Node, bash and the coreutils stay reachable; no chromium is on this PATH.
-	return `${bin}:${process.execPath.replace(/\/node$/, '')}:/usr/bin:/bin`;
+	// Node and the shell tools install-chromium.sh would use stay reachable, linked into bin/; the
+	// system folders are left off, so no chromium is on this PATH even on a machine that has one.
+	// (Node itself often lives in /usr/bin, beside a system chromium.)
+	symlinkSync(process.execPath, join(bin, 'node'));
+	for (const tool of ['bash', 'sh', 'id', 'env']) {
+		const found = ['/usr/bin', '/bin'].map((d) => join(d, tool)).find((f) => existsSync(f));
+		if (found) symlinkSync(found, join(bin, tool));
+	}
+	return bin;
 }
 
 describe('npm run bench', () => {
