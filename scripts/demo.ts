@@ -4,24 +4,32 @@
  * community node. Every image the FLUX nodes produce is written to ./demo-output.
  *
  * Each provider runs against its loopback mock server (real HTTP, real PNG/JPEG files of Ultra's
- * sizes, no cost) unless its key is set: FAL_KEY calls fal.ai for real (9 images, about $0.54),
+ * sizes, no cost) unless its key is set: FAL_KEY calls fal.ai for real (12 images, about $0.72),
  * RUNFLOW_KEY calls Runflow (4 images, about $0.24), BFL_API_KEY calls Black Forest Labs (8 images,
  * about $0.48), REPLICATE_API_TOKEN calls Replicate (6 images, about $0.36).
  *
  * The AI Agent example's chat model is a loopback fake of OpenAI's chat completions (one tool call,
  * then an answer quoting the image link) unless OPENAI_API_KEY is set.
+ *
+ * Every workflow runs with `n8n execute`, which has no web server: an execution that reaches a Wait
+ * node set to resume "On Webhook Call" (the submit-then-collect example) stops there, waiting. The
+ * demo says so, then runs the rest of that workflow (its Get Result step onwards) as a second
+ * execution fed with the jobs the first one submitted, so its images come out too. (The e2e suite
+ * runs the whole example in a started n8n, resumed by the provider's webhook call: e2e/async.)
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { startFakeOpenAi, type FakeOpenAi } from '../testkit/fakeOpenAi';
-import { binaryBytes, createInstance, execute, importExamples, n8nHost, packPackage } from '../testkit/n8n';
+import { elapsed } from '../testkit/n8nHost.mjs';
+import { binaryBytes, createInstance, execute, freePort, importExamples, jsonFile, n8nHost, packPackage, type N8nInstance, type NodeRun } from '../testkit/n8n';
 import { startMockBfl, type MockBfl } from '../testkit/mocks/bflServer';
 import { startMockFal, type MockFal } from '../testkit/mocks/falServer';
 import { startMockReplicate, type MockReplicate } from '../testkit/mocks/replicateServer';
 import { startMockRunflow, type MockRunflow } from '../testkit/mocks/runflowServer';
 import { clearOwnImages, demoOutputDir } from './demo-output';
+import { fluxImages, remainder, waitingAt, type Workflow } from './demo-workflows';
 
 const outDir = demoOutputDir('demo-output');
 const falKey = process.env.FAL_KEY?.trim();
@@ -30,13 +38,29 @@ const bflKey = process.env.BFL_API_KEY?.trim();
 const replicateKey = process.env.REPLICATE_API_TOKEN?.trim();
 const openAiKey = process.env.OPENAI_API_KEY?.trim();
 
+const since = (t: number) => elapsed(Date.now() - t);
+const started = Date.now();
+
+/** A step between a start line and an end line with its time. */
+async function step<T>(label: string, fn: () => T | Promise<T>): Promise<T> {
+	const t = Date.now();
+	console.log(`▶ ${label}…`);
+	const result = await fn();
+	console.log(`  done in ${since(t)}`);
+	return result;
+}
+
 async function main() {
-	const started = Date.now();
-	const host = n8nHost(process.env.N8N_HOST_NAME);
-	console.log(`n8n ${host.version} on Node 24 (${host.name}, cached in ${host.dir})`);
+	const host = await step('Checking the n8n host (installs it on first use)', () => n8nHost(process.env.N8N_HOST_NAME));
+	console.log(`  n8n ${host.version} on Node 24 (${host.name}, cached in ${host.dir})`);
 	// The tarball and n8n's user folder live in one scratch folder, removed when the demo ends.
 	const scratch = mkdtempSync(join(tmpdir(), 'flux-demo-'));
-	const instance = createInstance(host, packPackage(join(scratch, 'pack')), {}, { userFolder: join(scratch, 'user') });
+	// `n8n execute` listens on no port: N8N_PORT, and so the resume URLs the workflows hand to the
+	// providers, point at a free port nobody serves (not at a 5678 someone else's n8n may use).
+	const port = await freePort();
+	const instance = await step('Packing this package and installing the tarball into a fresh n8n user folder (~/.n8n/nodes)', () =>
+		createInstance(host, packPackage(join(scratch, 'pack')), { N8N_PORT: String(port) }, { userFolder: join(scratch, 'user') }),
+	);
 
 	let falMock: MockFal | undefined;
 	let runflowMock: MockRunflow | undefined;
@@ -48,56 +72,83 @@ async function main() {
 	if (!replicateKey) replicateMock = await startMockReplicate({ latencyMs: 1500 });
 	let openAiFake: FakeOpenAi | undefined;
 	if (!openAiKey) openAiFake = await startFakeOpenAi({ toolName: 'Generate_image', prompt: 'Autumn coffee range hero shot: three cups on an oak table, maple leaves, golden-hour light' });
-	console.log(falKey ? 'fal.ai: real service (FAL_KEY is set; billed)' : `fal.ai: mock on ${falMock!.url} (set FAL_KEY for the real service)`);
-	console.log(runflowKey ? 'Runflow: real service (RUNFLOW_KEY is set; billed)' : `Runflow: mock on ${runflowMock!.url} (set RUNFLOW_KEY for the real service)`);
-	console.log(bflKey ? 'Black Forest Labs: real service (BFL_API_KEY is set; billed)' : `Black Forest Labs: mock on ${bflMock!.url} (set BFL_API_KEY for the real service)`);
+	console.log(falKey ? '  fal.ai: real service (FAL_KEY is set; billed)' : `  fal.ai: mock on ${falMock!.url} (set FAL_KEY for the real service)`);
+	console.log(runflowKey ? '  Runflow: real service (RUNFLOW_KEY is set; billed)' : `  Runflow: mock on ${runflowMock!.url} (set RUNFLOW_KEY for the real service)`);
+	console.log(bflKey ? '  Black Forest Labs: real service (BFL_API_KEY is set; billed)' : `  Black Forest Labs: mock on ${bflMock!.url} (set BFL_API_KEY for the real service)`);
 	console.log(
-		replicateKey ? 'Replicate: real service (REPLICATE_API_TOKEN is set; billed)' : `Replicate: mock on ${replicateMock!.url} (set REPLICATE_API_TOKEN for the real service)`,
+		replicateKey ? '  Replicate: real service (REPLICATE_API_TOKEN is set; billed)' : `  Replicate: mock on ${replicateMock!.url} (set REPLICATE_API_TOKEN for the real service)`,
 	);
+	console.log(openAiKey ? '  OpenAI (the AI Agent’s chat model): real service (OPENAI_API_KEY is set; billed)' : `  OpenAI (the AI Agent’s chat model): loopback fake on ${openAiFake!.url}`);
 
 	// Only the images an earlier run wrote (<workflow>--<file>) are replaced.
 	clearOwnImages(outDir, (name) => name.includes('--'));
 	try {
-		const examples = await importExamples(
-			instance,
-			{
-				fal: falKey ? { apiKey: falKey, baseUrl: '' } : { apiKey: 'demo-dummy-key', baseUrl: falMock!.url },
-				runflow: runflowKey ? { apiKey: runflowKey, baseUrl: '' } : { apiKey: 'rf_live_demo_dummy', baseUrl: runflowMock!.url },
-				bfl: bflKey ? { apiKey: bflKey, baseUrl: '' } : { apiKey: 'bfl-demo-dummy', baseUrl: bflMock!.url },
-				replicate: replicateKey ? { apiKey: replicateKey, baseUrl: '' } : { apiKey: 'r8_demo_dummy', baseUrl: replicateMock!.url },
-				openAi: openAiKey ? { apiKey: openAiKey, url: 'https://api.openai.com/v1' } : { apiKey: 'sk-demo-dummy', url: openAiFake!.url },
-			},
-			'demo',
+		const examples = await step('Importing the credentials and the example workflows with n8n’s CLI', () =>
+			importExamples(
+				instance,
+				{
+					fal: falKey ? { apiKey: falKey, baseUrl: '' } : { apiKey: 'demo-dummy-key', baseUrl: falMock!.url },
+					runflow: runflowKey ? { apiKey: runflowKey, baseUrl: '' } : { apiKey: 'rf_live_demo_dummy', baseUrl: runflowMock!.url },
+					bfl: bflKey ? { apiKey: bflKey, baseUrl: '' } : { apiKey: 'bfl-demo-dummy', baseUrl: bflMock!.url },
+					replicate: replicateKey ? { apiKey: replicateKey, baseUrl: '' } : { apiKey: 'r8_demo_dummy', baseUrl: replicateMock!.url },
+					openAi: openAiKey ? { apiKey: openAiKey, url: 'https://api.openai.com/v1' } : { apiKey: 'sk-demo-dummy', url: openAiFake!.url },
+				},
+				'demo',
+			),
 		);
 		const rows: Array<Record<string, unknown>> = [];
-		for (const { id, file } of examples) {
-			const t = Date.now();
-			const runs = await execute(instance, id);
-			const ms = Date.now() - t;
-			for (const [nodeName, run] of Object.entries(runs)) {
-				for (const item of run.items) {
-					if (!item.binary?.data || item.json.provider === undefined) continue;
-					const path = join(outDir, `${file.replace('.workflow.json', '')}--${String(item.json.fileName)}`);
-					const bytes = binaryBytes(instance, item);
-					if (bytes.length !== item.json.fileSize) throw new Error(`${path}: ${bytes.length} bytes on disk, ${String(item.json.fileSize)} reported`);
-					writeFileSync(path, bytes);
-					rows.push({
-						workflow: file.replace('.workflow.json', ''),
-						node: nodeName,
-						file: path.replace(`${process.cwd()}/`, ''),
-						size: `${item.json.width}×${item.json.height}`,
-						bytes: item.json.fileSize,
-						type: item.json.contentType,
-						fromItem: (item.pairedItem as { item: number }).item,
-					});
-				}
+		const keep = (base: string, workflow: Workflow, runs: Record<string, NodeRun>) => {
+			let n = 0;
+			for (const { node, item } of fluxImages(workflow, runs)) {
+				const path = join(outDir, `${base}--${String(item.json.fileName)}`);
+				const bytes = binaryBytes(instance, item);
+				if (bytes.length !== item.json.fileSize) throw new Error(`${path}: ${bytes.length} bytes on disk, ${String(item.json.fileSize)} reported`);
+				writeFileSync(path, bytes);
+				n++;
+				rows.push({
+					workflow: base,
+					node,
+					prompt: String(item.json.prompt ?? '').slice(0, 48),
+					file: path.replace(`${process.cwd()}/`, ''),
+					size: `${item.json.width}×${item.json.height}`,
+					bytes: item.json.fileSize,
+					fromItem: (item.pairedItem as { item: number }).item,
+				});
 			}
+			return n;
+		};
+		for (const { id, file, workflow } of examples as Array<{ id: string; file: string; workflow: Workflow }>) {
+			const base = file.replace('.workflow.json', '');
+			const t = Date.now();
+			console.log(`▶ ${base}: “${workflow.name ?? base}”, run by n8n (n8n execute)…`);
+			const runs = await execute(instance, id);
+			const made = keep(base, workflow, runs);
 			const agentOutput = runs['AI Agent']?.items[0]?.json.output;
-			if (agentOutput !== undefined) console.log(`${file}: the agent answered: ${String(agentOutput)}`);
-			console.log(`${file}: executed by n8n in ${ms} ms`);
+			if (agentOutput !== undefined) console.log(`  the agent answered: ${String(agentOutput)}`);
+			const waiting = waitingAt(workflow, runs);
+			if (!waiting) {
+				console.log(`  done in ${since(t)}: ${made ? `${made} image${made === 1 ? '' : 's'}` : agentOutput !== undefined ? 'the agent’s answer above, with the image link' : 'no images'}`);
+				continue;
+			}
+			const jobs = runs[waiting.feeder!]?.items ?? [];
+			console.log(
+				`  ${since(t)}: ${jobs.length} job${jobs.length === 1 ? '' : 's'} submitted by “${waiting.feeder}”; the execution now waits at “${waiting.wait}” for the provider’s webhook call ` +
+					`to n8n's resume URL. \`n8n execute\` runs no web server to receive it (a started n8n does: npm run dev), so the execution stays “waiting” here.`,
+			);
+			const hooks = falMock?.webhooks.map((h) => h.url) ?? [];
+			if (hooks.length) console.log(`  (mock fal.ai is calling ${hooks[0]}${hooks.length > 1 ? ` and ${hooks.length - 1} more` : ''}: nobody answers)`);
+			if (!waiting.next || jobs.length === 0) continue;
+			const t2 = Date.now();
+			console.log(`▶ ${base}: the demo runs the rest of the workflow, from “${waiting.next}” on (Get Result), fed with those ${jobs.length} jobs…`);
+			const rest = remainder(workflow, waiting.next, jobs, `${id}collect`);
+			await instance.cli(['import:workflow', `--input=${jsonFile(instance, `wf-${id}collect.json`, rest)}`]);
+			const collected = await execute(instance, `${id}collect`);
+			const got = keep(base, rest, collected);
+			console.log(`  done in ${since(t2)}: ${got} image${got === 1 ? '' : 's'} collected`);
 		}
 		console.table(rows);
-		console.log(`${rows.length} images written to ${outDir} in ${Math.round((Date.now() - started) / 1000)} s`);
+		console.log(`${rows.length} images written to ${outDir} in ${since(started)} (whole demo)`);
+		nextSteps(instance, rows.length);
 	} finally {
 		await falMock?.close();
 		await runflowMock?.close();
@@ -106,6 +157,21 @@ async function main() {
 		await openAiFake?.close();
 		if (process.env.DEMO_KEEP !== '1') rmSync(scratch, { recursive: true, force: true });
 	}
+}
+
+function nextSteps(instance: N8nInstance, images: number) {
+	const mocked = [!falKey && 'FAL_KEY', !runflowKey && 'RUNFLOW_KEY', !bflKey && 'BFL_API_KEY', !replicateKey && 'REPLICATE_API_TOKEN'].filter(Boolean);
+	console.log(`
+What next
+  • The images: ${images} files in ${outDir}, named <workflow>--<file name the node gave>.${mocked.length ? ' Mock images show the prompt, provider, operation, aspect ratio and seed they were asked with.' : ''}
+  • The same workflows in n8n's editor: npm run dev (n8n ${instance.host.version} at http://localhost:5678, signed in, the same mocks or keys; Ctrl+C stops it).
+  • Real images: set a key and run again; each one switches its provider from the mock to the real, billed service:
+      FAL_KEY=… npm run demo               fal.ai (12 images, about $0.72)
+      RUNFLOW_KEY=… npm run demo           Runflow (4 images, about $0.24)
+      BFL_API_KEY=… npm run demo           Black Forest Labs (8 images, about $0.48)
+      REPLICATE_API_TOKEN=… npm run demo   Replicate (6 images, about $0.36)
+    (OPENAI_API_KEY=… makes the AI Agent example use OpenAI for its chat model.)
+  • Your own n8n: README.md, “Install”.`);
 }
 
 main().catch((error: Error) => {

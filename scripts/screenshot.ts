@@ -5,6 +5,10 @@
  *   docs/editor-runflow-remix-notice.png   a node set to Runflow + Remix, with the notice that Runflow has no Remix
  *   docs/editor-finetune.png               the same node set to Generate with Fine-Tune (fal.ai)
  *   docs/editor-fallback.png               the same node with Runflow as Fallback Provider: both credentials
+ *   docs/editor-output-image.png           "Generate images" executed in the editor: the output panel previewing a generated image
+ *   docs/editor-output-json.png            the same output as JSON
+ *   docs/editor-options.png                the node's Options list open ("Add option")
+ *   docs/editor-credential.png             the fal.ai credential's dialog
  *
  * A real n8n (the cached e2e host, `testkit/n8n.ts`) in a throw-away user folder on a free port, with
  * this package linked in as a community node (run `npm run build` first), credentials pointing at
@@ -188,6 +192,37 @@ async function shootPanel(page: Page, file: string) {
 	log(`wrote ${file}`);
 }
 
+/** Clicks the option of the output panel's display-mode switch (Schema, Table, JSON, Binary) labelled `label`. */
+async function outputMode(page: Page, label: string) {
+	const clicked = await page.evaluate((wanted) => {
+		const target = document.querySelector<HTMLElement>(`[data-test-id="output-panel"] [data-test-id="radio-button-${wanted.toLowerCase()}"]`);
+		target?.click();
+		return Boolean(target);
+	}, label);
+	if (!clicked) throw new Error(`no "${label}" display mode in the output panel`);
+	await new Promise((r) => setTimeout(r, 800));
+}
+
+/** The same shot, clipped to one element (the credential dialog). */
+async function shootElement(page: Page, selector: string, file: string) {
+	const inner = await page.waitForSelector(selector, { visible: true, timeout: 30_000 });
+	// The whole modal, with its title and buttons, not only its body.
+	const element = (await inner!.evaluateHandle((el) => el.closest('.el-dialog, [role="dialog"]') ?? el)) as typeof inner;
+	await new Promise((r) => setTimeout(r, 800));
+	await element!.screenshot({ path: file, type: 'png' });
+	log(`wrote ${file}`);
+}
+
+/** One extra shot: a failure is logged (and the page dumped with SCREENSHOT_DEBUG=1), the other shots still run. */
+async function tryShot(page: Page, name: string, step: () => Promise<void>, failures: string[]) {
+	try {
+		await withPageDump(page, name, step);
+	} catch (error) {
+		failures.push(`${name}: ${(error as Error).message.split('\n')[0]}`);
+		log(`FAILED ${name}: ${(error as Error).message.split('\n')[0]}`);
+	}
+}
+
 async function main() {
 	if (!existsSync(join(root, 'dist', 'nodes', 'FluxUltra', 'FluxUltra.node.js'))) throw new Error('dist/ is missing: run `npm run build` first');
 	const started = Date.now();
@@ -299,6 +334,60 @@ async function main() {
 			await openNodePanel(page, url, FALLBACK_WORKFLOW_ID, fallbackNode);
 			await shootPanel(page, join(docs, 'editor-fallback.png'));
 		});
+		const failures: string[] = [];
+		await tryShot(
+			page,
+			'options',
+			async () => {
+				await openNodePanel(page, url, `example${exampleIndex}`, parametersNode);
+				const add = await page.waitForSelector('[data-test-id="ndv"] [data-test-id="collection-parameter-add"], [data-test-id="ndv"] [data-test-id="collection-parameter-add-dropdown"]', { visible: true, timeout: 20_000 });
+				await add!.scrollIntoView();
+				await add!.click();
+				await page.waitForSelector('[data-test-id="collection-parameter-option"]', { visible: true, timeout: 10_000 });
+				await new Promise((r) => setTimeout(r, 600));
+				await page.screenshot({ path: join(docs, 'editor-options.png'), type: 'png' });
+				log(`wrote ${join(docs, 'editor-options.png')}`);
+				await page.keyboard.press('Escape');
+			},
+			failures,
+		);
+		await tryShot(
+			page,
+			'output',
+			async () => {
+				await openNodePanel(page, url, `example${exampleIndex}`, parametersNode);
+				await page.click('[data-test-id="ndv"] [data-test-id="node-execute-button"]');
+				await page.waitForSelector('[data-test-id="output-panel"] [data-test-id="ndv-run-data-display-mode"]', { visible: true, timeout: 90_000 });
+				await page.waitForNetworkIdle({ idleTime: 500, timeout: 30_000 }).catch(() => undefined);
+				await outputMode(page, 'JSON');
+				await shootPanel(page, join(docs, 'editor-output-json.png'));
+				await outputMode(page, 'Binary');
+				await page.click('[data-test-id="output-panel"] [data-test-id="ndv-view-binary-data"]');
+				await page.waitForSelector('[data-test-id="output-panel"] img', { visible: true, timeout: 20_000 });
+				await page.waitForNetworkIdle({ idleTime: 500, timeout: 30_000 }).catch(() => undefined);
+				await new Promise((r) => setTimeout(r, 1000));
+				await shootPanel(page, join(docs, 'editor-output-image.png'));
+			},
+			failures,
+		);
+		await tryShot(
+			page,
+			'credential',
+			async () => {
+				await page.goto(`${url}/home/credentials`, { waitUntil: 'networkidle2' });
+				await dismissPopups(page);
+				// Open the fal.ai credential the way a user does: a click on its card.
+				const opened = await page.evaluate(() => {
+					const title = Array.from(document.querySelectorAll<HTMLElement>('body *')).find((el) => el.children.length === 0 && el.textContent?.trim() === 'fal.ai account');
+					title?.click();
+					return Boolean(title);
+				});
+				if (!opened) throw new Error('no "fal.ai account" credential card');
+				await shootElement(page, '[data-test-id="credential-edit-dialog"]', join(docs, 'editor-credential.png'));
+			},
+			failures,
+		);
+		if (failures.length) throw new Error(`${failures.length} shot(s) failed: ${failures.join('; ')}`);
 		log(`done in ${Math.round((Date.now() - started) / 1000)} s`);
 	} finally {
 		await browser?.close().catch(() => undefined);

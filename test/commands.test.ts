@@ -29,14 +29,13 @@ function recordingPath(dir: string) {
 		writeFileSync(join(bin, name), `#!/bin/sh\necho "${name} $*" >> "${join(dir, 'calls.log')}"\nexit 1\n`);
 		chmodSync(join(bin, name), 0o755);
 	}
-	// Node and the shells stay reachable through links; no system folder is on this PATH, so a
-	// Chromium installed there (Debian's, in /usr/bin beside node) is not found.
-	for (const [name, target] of [
-		['node', process.execPath],
-		['bash', '/bin/bash'],
-		['sh', '/bin/sh'],
-	]) {
-		if (existsSync(target)) symlinkSync(target, join(bin, name));
+	// Node and the shell tools install-chromium.sh would use stay reachable, linked into bin/; the
+	// system folders are left off, so no chromium is on this PATH even on a machine that has one.
+	// (Node itself often lives in /usr/bin, beside a system chromium.)
+	symlinkSync(process.execPath, join(bin, 'node'));
+	for (const tool of ['bash', 'sh', 'id', 'env']) {
+		const found = ['/usr/bin', '/bin'].map((d) => join(d, tool)).find((f) => existsSync(f));
+		if (found) symlinkSync(found, join(bin, tool));
 	}
 	return bin;
 }

@@ -202,6 +202,8 @@ export interface NodeRun {
 	items: Array<{ json: Record<string, unknown>; binary?: Record<string, { mimeType: string; fileName?: string; fileSize?: string; data?: string; id?: string }>; pairedItem?: unknown }>;
 	/** Every main output (the error output is the last one under "Continue (using error output)"). */
 	outputs: NodeRun['items'][];
+	/** The first output's items of every run of the node, in order (a node in a loop runs more than once; `items` is the first run's). */
+	runs: NodeRun['items'][];
 	error?: unknown;
 }
 
@@ -214,7 +216,12 @@ export async function execute(instance: N8nInstance, workflowId: string): Promis
 	return Object.fromEntries(
 		Object.entries(runData).map(([name, runs]) => [
 			name,
-			{ items: runs[0]?.data?.main?.[0] ?? [], outputs: (runs[0]?.data?.main ?? []).map((o) => o ?? []), error: runs[0]?.error },
+			{
+				items: runs[0]?.data?.main?.[0] ?? [],
+				outputs: (runs[0]?.data?.main ?? []).map((o) => o ?? []),
+				runs: runs.map((r) => r.data?.main?.[0] ?? []),
+				error: runs[0]?.error,
+			},
 		]),
 	);
 }

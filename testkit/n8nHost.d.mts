@@ -10,3 +10,5 @@ export interface N8nHostPaths {
 export const HOSTS: string[];
 export function ensureN8nHost(name?: string): N8nHostPaths;
 export function hostPaths(dir: string): N8nHostPaths;
+export function elapsed(ms: number): string;
+export function step(label: string, detail: string, fn: () => void, watch?: string): void;
