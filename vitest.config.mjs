@@ -8,7 +8,9 @@ export default defineConfig({
 		alias: [
 			{
 				find: /^n8n-workflow$/,
-				replacement: fileURLToPath(new URL('./node_modules/n8n-workflow/dist/cjs/index.js', import.meta.url)),
+				replacement: fileURLToPath(
+					new URL('./node_modules/n8n-workflow/dist/cjs/index.js', import.meta.url),
+				),
 			},
 		],
 	},
@@ -18,6 +20,10 @@ export default defineConfig({
 		reporters: ['default', './test/summary-reporter.ts'],
 		testTimeout: 30_000,
 		restoreMocks: true,
+		// Workers are shared between files (isolate: false): an environment variable or global a test
+		// stubs is put back after it, or it would leak into the files that run next in that worker.
+		unstubEnvs: true,
+		unstubGlobals: true,
 		// nock patches node:http per process; one file at a time per worker keeps interceptors apart.
 		pool: 'forks',
 		// Each worker loads n8n-core, n8n-workflow and axios once for all its files, instead of once per

@@ -41,8 +41,7 @@ export class BflApi implements ICredentialType {
 			name: 'region',
 			type: 'options',
 			default: 'global',
-			description:
-				`Where BFL runs your jobs. Global routes to any cluster with automatic failover; EU keeps jobs in the EU. Fine-tunes run only in the region they were trained in, on ${host(finetuneHosts.eu)} (EU) or ${host(finetuneHosts.us)} (US, also used with Global): pick that region for Generate with Fine-Tune.`,
+			description: `Where BFL runs your jobs. Global routes to any cluster with automatic failover; EU keeps jobs in the EU. Fine-tunes run only in the region they were trained in, on ${host(finetuneHosts.eu)} (EU) or ${host(finetuneHosts.us)} (US, also used with Global): pick that region for Generate with Fine-Tune.`,
 			options: [
 				{ name: `Global (${host(hosts.global)})`, value: 'global' },
 				{ name: `EU (${host(hosts.eu)})`, value: 'eu' },
@@ -71,8 +70,7 @@ export class BflApi implements ICredentialType {
 
 	test: ICredentialTestRequest = {
 		request: {
-			baseURL:
-				`={{$credentials.baseUrl ? $credentials.baseUrl.replace(/\\/+$/, "") : $credentials.region === "eu" ? "${hosts.eu}" : $credentials.region === "us" ? "${hosts.us}" : "${hosts.global}"}}`,
+			baseURL: `={{$credentials.baseUrl ? $credentials.baseUrl.replace(/\\/+$/, "") : $credentials.region === "eu" ? "${hosts.eu}" : $credentials.region === "us" ? "${hosts.us}" : "${hosts.global}"}}`,
 			url: BFL_API.creditsPath,
 			method: 'GET',
 		},

@@ -29,7 +29,8 @@ export class FalApi implements ICredentialType {
 			typeOptions: { password: true },
 			required: true,
 			default: '',
-			description: 'Create a key at fal.ai/dashboard/keys. Both "key" and "key_id:key_secret" forms work.',
+			description:
+				'Create a key at fal.ai/dashboard/keys. Both "key" and "key_id:key_secret" forms work.',
 		},
 		{
 			displayName: 'API Base URL',

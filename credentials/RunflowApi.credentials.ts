@@ -29,7 +29,8 @@ export class RunflowApi implements ICredentialType {
 			typeOptions: { password: true },
 			required: true,
 			default: '',
-			description: 'Create a key in the Runflow dashboard under API keys. Inference keys start with "rf_live_".',
+			description:
+				'Create a key in the Runflow dashboard under API keys. Inference keys start with "rf_live_".',
 		},
 		{
 			displayName: 'API Base URL',

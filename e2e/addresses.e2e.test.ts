@@ -7,7 +7,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { startMockBfl, type MockBfl } from '../testkit/mocks/bflServer';
 import { errorOf } from '../testkit/harness/errorItems';
-import { createInstance, e2eHosts, firstJsonObject, jsonFile, n8nHost, packPackage, workflowNode, type N8nInstance } from '../testkit/n8n';
+import {
+	createInstance,
+	e2eHosts,
+	firstJsonObject,
+	jsonFile,
+	n8nHost,
+	packPackage,
+	workflowNode,
+	type N8nInstance,
+} from '../testkit/n8n';
 
 /**
  * Issue 18, finding 3 in a real n8n (package installed from its tarball): a BFL Image URL on
@@ -31,9 +40,14 @@ describe.each(e2eHosts())('no fetch from an internal address in a real n8n (%s)'
 			trap.connections++;
 			socket.destroy();
 		});
-		await new Promise<void>((resolve) => server.listen({ port: 0, host: '::', ipv6Only: false }, resolve));
+		await new Promise<void>((resolve) =>
+			server.listen({ port: 0, host: '::', ipv6Only: false }, resolve),
+		);
 		trap = { server, port: (server.address() as AddressInfo).port, connections: 0 };
-		instance = createInstance(n8nHost(hostName), packPackage(mkdtempSync(join(tmpdir(), 'flux-pack-'))));
+		instance = createInstance(
+			n8nHost(hostName),
+			packPackage(mkdtempSync(join(tmpdir(), 'flux-pack-'))),
+		);
 		bfl = await startMockBfl({ latencyMs: 100, scale: 0.05 });
 		await instance.cli([
 			'import:credentials',
@@ -50,14 +64,28 @@ describe.each(e2eHosts())('no fetch from an internal address in a real n8n (%s)'
 			name: 'e2e: addresses',
 			nodes: [
 				workflowNode('Start', 'n8n-nodes-base.manualTrigger', 1, 0, {}),
-				workflowNode('Links', 'n8n-nodes-base.code', 2, 220, { jsCode: `return ${JSON.stringify(urls)}.map((url) => ({ json: { url } }));` }),
+				workflowNode('Links', 'n8n-nodes-base.code', 2, 220, {
+					jsCode: `return ${JSON.stringify(urls)}.map((url) => ({ json: { url } }));`,
+				}),
 				workflowNode(
 					'FLUX 1.1 Ultra',
 					'n8n-nodes-flux-ultra.fluxUltra',
 					1,
 					440,
-					{ provider: 'bfl', operation: 'generate', prompt: 'x', imageSource: 'url', imageUrl: '={{ $json.url }}', aspectRatio: '1:1', numImages: 1, outputFormat: 'png' },
-					{ onError: 'continueRegularOutput', credentials: { bflApi: { id: 'bflApiAddr001', name: 'BFL account' } } },
+					{
+						provider: 'bfl',
+						operation: 'generate',
+						prompt: 'x',
+						imageSource: 'url',
+						imageUrl: '={{ $json.url }}',
+						aspectRatio: '1:1',
+						numImages: 1,
+						outputFormat: 'png',
+					},
+					{
+						onError: 'continueRegularOutput',
+						credentials: { bflApi: { id: 'bflApiAddr001', name: 'BFL account' } },
+					},
 				),
 			],
 			connections: {
@@ -67,7 +95,10 @@ describe.each(e2eHosts())('no fetch from an internal address in a real n8n (%s)'
 			settings: { executionOrder: 'v1' },
 			pinData: {},
 		};
-		await instance.cli(['import:workflow', `--input=${jsonFile(instance, 'wf-addresses.json', wf)}`]);
+		await instance.cli([
+			'import:workflow',
+			`--input=${jsonFile(instance, 'wf-addresses.json', wf)}`,
+		]);
 	}, 45 * 60_000);
 
 	afterAll(async () => {
@@ -75,14 +106,32 @@ describe.each(e2eHosts())('no fetch from an internal address in a real n8n (%s)'
 		await new Promise<void>((resolve) => (trap ? trap.server.close(() => resolve()) : resolve()));
 	});
 
-	it('a BFL Image URL on loopback (3 spellings) and an unresolvable public name: 0 connections, 0 jobs, one error text', async ({ task }) => {
+	it('a BFL Image URL on loopback (3 spellings) and an unresolvable public name: 0 connections, 0 jobs, one error text', async ({
+		task,
+	}) => {
 		const before = { ...bfl.counts };
-		const stdout = await instance.cli(['execute', '--id=addresses01', '--rawOutput']).catch((error: Error & { stdout?: string }) => error.stdout ?? '');
-		const run = firstJsonObject(stdout) as { data: { resultData: { runData: Record<string, TaskRun[]> } } };
+		const stdout = await instance
+			.cli(['execute', '--id=addresses01', '--rawOutput'])
+			.catch((error: Error & { stdout?: string }) => error.stdout ?? '');
+		const run = firstJsonObject(stdout) as {
+			data: { resultData: { runData: Record<string, TaskRun[]> } };
+		};
 		const items = run.data.resultData.runData['FLUX 1.1 Ultra'][0].data!.main[0]!;
-		expect(items.map((i) => i.pairedItem)).toEqual([{ item: 0 }, { item: 1 }, { item: 2 }, { item: 3 }]);
-		expect(items.map((i) => errorOf(i).field)).toEqual(['Image URL', 'Image URL', 'Image URL', 'Image URL']);
-		const texts = new Set(items.map((i) => String(errorOf(i).message).replace(/ \[item \d+\]$/, '')));
+		expect(items.map((i) => i.pairedItem)).toEqual([
+			{ item: 0 },
+			{ item: 1 },
+			{ item: 2 },
+			{ item: 3 },
+		]);
+		expect(items.map((i) => errorOf(i).field)).toEqual([
+			'Image URL',
+			'Image URL',
+			'Image URL',
+			'Image URL',
+		]);
+		const texts = new Set(
+			items.map((i) => String(errorOf(i).message).replace(/ \[item \d+\]$/, '')),
+		);
 		expect(texts.size).toBe(1);
 		expect(trap.connections).toBe(0);
 		expect(bfl.counts).toEqual(before);

@@ -6,7 +6,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { startMockFal, type MockFal } from '../testkit/mocks/falServer';
 import { startFakeOpenAi, type FakeOpenAi } from '../testkit/fakeOpenAi';
-import { createInstance, e2eHosts, execute, jsonFile, n8nHost, packPackage, type N8nInstance } from '../testkit/n8n';
+import {
+	createInstance,
+	e2eHosts,
+	execute,
+	jsonFile,
+	n8nHost,
+	packPackage,
+	type N8nInstance,
+} from '../testkit/n8n';
 
 /**
  * The node as an AI Agent tool in a real n8n: examples/ai-agent-tool.workflow.json (Manual Trigger →
@@ -40,11 +48,14 @@ import { createInstance, e2eHosts, execute, jsonFile, n8nHost, packPackage, type
 
 const root = resolve(__dirname, '..');
 const TOOL_NAME = 'Generate_image';
-const MODEL_PROMPT = 'Steaming cup of pumpkin spice latte on a rustic oak table, falling maple leaves, warm golden-hour light, editorial food photography';
+const MODEL_PROMPT =
+	'Steaming cup of pumpkin spice latte on a rustic oak table, falling maple leaves, warm golden-hour light, editorial food photography';
 const MAX_BYTES_PER_IMAGE = 2048;
 
 function agentWorkflow(id: string, syncMode: boolean, agentSetsCap = false) {
-	const workflow = JSON.parse(readFileSync(join(root, 'examples', 'ai-agent-tool.workflow.json'), 'utf8')) as {
+	const workflow = JSON.parse(
+		readFileSync(join(root, 'examples', 'ai-agent-tool.workflow.json'), 'utf8'),
+	) as {
 		name: string;
 		nodes: Array<{ name: string; type: string; parameters: Record<string, unknown> }>;
 	};
@@ -55,7 +66,10 @@ function agentWorkflow(id: string, syncMode: boolean, agentSetsCap = false) {
 	if (agentSetsCap) {
 		// A careless author hands the spend cap to the model: the node must refuse it, not run.
 		const tool = workflow.nodes.find((n) => n.type === 'n8n-nodes-flux-ultra.fluxUltraTool')!;
-		tool.parameters.options = { ...(tool.parameters.options as object), maxCostPerRun: "={{ $fromAI('max_cost', 'Spend cap in US dollars', 'number') }}" };
+		tool.parameters.options = {
+			...(tool.parameters.options as object),
+			maxCostPerRun: "={{ $fromAI('max_cost', 'Spend cap in US dollars', 'number') }}",
+		};
 	}
 	const suffix = syncMode ? ' (Sync Mode)' : agentSetsCap ? ' (cap from $fromAI)' : '';
 	return { ...workflow, id, name: `${workflow.name}${suffix}` };
@@ -77,13 +91,32 @@ describe.each(e2eHosts())('the node as an AI Agent tool, in a real n8n (%s)', (h
 		await instance.cli([
 			'import:credentials',
 			`--input=${jsonFile(instance, 'credentials.json', [
-				{ id: 'falApiExample01', name: 'fal.ai account', type: 'falApi', data: { apiKey: 'dummy-e2e-fal-key', baseUrl: fal.url } },
-				{ id: 'openAiApiExample01', name: 'OpenAI account', type: 'openAiApi', data: { apiKey: 'sk-dummy-e2e-example', url: openAi.url } },
+				{
+					id: 'falApiExample01',
+					name: 'fal.ai account',
+					type: 'falApi',
+					data: { apiKey: 'dummy-e2e-fal-key', baseUrl: fal.url },
+				},
+				{
+					id: 'openAiApiExample01',
+					name: 'OpenAI account',
+					type: 'openAiApi',
+					data: { apiKey: 'sk-dummy-e2e-example', url: openAi.url },
+				},
 			])}`,
 		]);
-		await instance.cli(['import:workflow', `--input=${jsonFile(instance, 'agent.json', agentWorkflow('agent', false))}`]);
-		await instance.cli(['import:workflow', `--input=${jsonFile(instance, 'agent-sync.json', agentWorkflow('agentSync', true))}`]);
-		await instance.cli(['import:workflow', `--input=${jsonFile(instance, 'agent-cap.json', agentWorkflow('agentCap', false, true))}`]);
+		await instance.cli([
+			'import:workflow',
+			`--input=${jsonFile(instance, 'agent.json', agentWorkflow('agent', false))}`,
+		]);
+		await instance.cli([
+			'import:workflow',
+			`--input=${jsonFile(instance, 'agent-sync.json', agentWorkflow('agentSync', true))}`,
+		]);
+		await instance.cli([
+			'import:workflow',
+			`--input=${jsonFile(instance, 'agent-cap.json', agentWorkflow('agentCap', false, true))}`,
+		]);
 	}, 45 * 60_000);
 
 	afterAll(async () => {
@@ -93,7 +126,11 @@ describe.each(e2eHosts())('the node as an AI Agent tool, in a real n8n (%s)', (h
 
 	/** Runs one agent workflow; returns what the fake model received back from the tool, and the agent's output. */
 	async function runAgent(workflowId: string) {
-		const before = { requests: openAi.requests.length, results: openAi.toolResults.length, jobs: fal.jobs.size };
+		const before = {
+			requests: openAi.requests.length,
+			results: openAi.toolResults.length,
+			jobs: fal.jobs.size,
+		};
 		const started = Date.now();
 		const runs = await execute(instance, workflowId);
 		const ms = Date.now() - started;
@@ -112,7 +149,15 @@ describe.each(e2eHosts())('the node as an AI Agent tool, in a real n8n (%s)', (h
 		expect(images).toHaveLength(1);
 		for (const image of images) {
 			expect(Buffer.byteLength(JSON.stringify(image))).toBeLessThan(MAX_BYTES_PER_IMAGE);
-			expect(image).toMatchObject({ provider: 'fal', operation: 'generate', prompt: MODEL_PROMPT, width: 688, height: 384, aspectRatio: '16:9', contentType: 'image/jpeg' });
+			expect(image).toMatchObject({
+				provider: 'fal',
+				operation: 'generate',
+				prompt: MODEL_PROMPT,
+				width: 688,
+				height: 384,
+				aspectRatio: '16:9',
+				contentType: 'image/jpeg',
+			});
 			expect(typeof image.seed).toBe('number');
 			// Another part of the node adds the job's cost; when it is there it must be a figure the model can read.
 			if ('cost' in image) expect(image.cost).toMatchObject({ usd: expect.any(Number) as number });
@@ -121,22 +166,35 @@ describe.each(e2eHosts())('the node as an AI Agent tool, in a real n8n (%s)', (h
 		return images;
 	}
 
-	it('the model calls the node by its tool name, fal receives the prompt the model chose, the model gets compact JSON with the link back, the agent answers', async ({ task }) => {
+	it('the model calls the node by its tool name, fal receives the prompt the model chose, the model gets compact JSON with the link back, the agent answers', async ({
+		task,
+	}) => {
 		const { agent, requests, toolResults, jobs, ms } = await runAgent('agent');
 
 		// What the model was offered: the node under its tool name, with the $fromAI parameter described.
 		const tool = requests[0].tools?.find((t) => t.function.name === TOOL_NAME);
 		expect(tool, JSON.stringify(requests[0].tools)).toBeDefined();
-		expect(tool!.function.description).toBe('Create and remix images with FLUX 1.1 [pro] ultra, up to 4 megapixels. Returns each image with its link, size and seed.');
+		expect(tool!.function.description).toBe(
+			'Create and remix images with FLUX 1.1 [pro] ultra, up to 4 megapixels. Returns each image with its link, size and seed.',
+		);
 		expect(tool!.function.parameters).toMatchObject({
 			type: 'object',
-			properties: { prompt: { type: 'string', description: 'What the image should show: subject, setting, light, style' } },
+			properties: {
+				prompt: {
+					type: 'string',
+					description: 'What the image should show: subject, setting, light, style',
+				},
+			},
 			required: ['prompt'],
 		});
 
 		// fal received the model's prompt (not the user's message), one job.
 		expect(jobs.map((j) => j.input.prompt)).toEqual([MODEL_PROMPT]);
-		expect(jobs[0].input).toMatchObject({ aspect_ratio: '16:9', num_images: 1, output_format: 'jpeg' });
+		expect(jobs[0].input).toMatchObject({
+			aspect_ratio: '16:9',
+			num_images: 1,
+			output_format: 'jpeg',
+		});
 		expect(jobs[0].input.sync_mode).toBeFalsy();
 
 		// What the model got back: one compact JSON array, the image's link, size and seed.
@@ -148,15 +206,23 @@ describe.each(e2eHosts())('the node as an AI Agent tool, in a real n8n (%s)', (h
 
 		// The agent's final output is the model's answer, built from that link.
 		expect(agent.items).toHaveLength(1);
-		expect(agent.items[0].json.output).toBe(`Here is your image: ${String(image.url)} (688x384, seed ${String(image.seed)})`);
+		expect(agent.items[0].json.output).toBe(
+			`Here is your image: ${String(image.url)} (688x384, seed ${String(image.seed)})`,
+		);
 
 		const bytes = Buffer.byteLength(toolResult);
-		process.stderr.write(`[e2e agent ${hostName}] tool offered to the model: ${JSON.stringify(tool)}\n`);
-		process.stderr.write(`[e2e agent ${hostName}] tool result as the model received it (${bytes} bytes): ${toolResult}\n`);
+		process.stderr.write(
+			`[e2e agent ${hostName}] tool offered to the model: ${JSON.stringify(tool)}\n`,
+		);
+		process.stderr.write(
+			`[e2e agent ${hostName}] tool result as the model received it (${bytes} bytes): ${toolResult}\n`,
+		);
 		task.meta.figures = `${hostName}: agent → tool → answer in ${ms} ms; tool result ${bytes} bytes: ${toolResult}`;
 	});
 
-	it('a job the provider refuses: the model gets the error with what to change (not a failed workflow), and answers', async ({ task }) => {
+	it('a job the provider refuses: the model gets the error with what to change (not a failed workflow), and answers', async ({
+		task,
+	}) => {
 		openAi.prompt = 'A forbidden scene';
 		try {
 			const { agent, toolResults, jobs, ms } = await runAgent('agent');
@@ -174,15 +240,21 @@ describe.each(e2eHosts())('the node as an AI Agent tool, in a real n8n (%s)', (h
 				}) as unknown,
 			});
 			expect(Buffer.byteLength(toolResult)).toBeLessThan(MAX_BYTES_PER_IMAGE);
-			expect(String(agent.items[0].json.output)).toBe(`The image could not be made: ${String((failure.error as { message: string }).message)}`);
-			process.stderr.write(`[e2e agent ${hostName}] refused job, tool result as the model received it (${Buffer.byteLength(toolResult)} bytes): ${toolResult}\n`);
+			expect(String(agent.items[0].json.output)).toBe(
+				`The image could not be made: ${String((failure.error as { message: string }).message)}`,
+			);
+			process.stderr.write(
+				`[e2e agent ${hostName}] refused job, tool result as the model received it (${Buffer.byteLength(toolResult)} bytes): ${toolResult}\n`,
+			);
 			task.meta.figures = `${hostName}: refused job, agent answered in ${ms} ms; tool result ${Buffer.byteLength(toolResult)} bytes: ${toolResult}`;
 		} finally {
 			openAi.prompt = MODEL_PROMPT;
 		}
 	});
 
-	it('with Sync Mode on, the model still gets no base64: the image JSON has url null', async ({ task }) => {
+	it('with Sync Mode on, the model still gets no base64: the image JSON has url null', async ({
+		task,
+	}) => {
 		const { agent, toolResults, jobs, ms } = await runAgent('agentSync');
 
 		expect(jobs.map((j) => j.input.prompt)).toEqual([MODEL_PROMPT]);
@@ -191,14 +263,20 @@ describe.each(e2eHosts())('the node as an AI Agent tool, in a real n8n (%s)', (h
 		const [toolResult] = toolResults;
 		const [image] = expectCompactImageJson(toolResult);
 		expect(image.url).toBeNull();
-		expect(String(agent.items[0].json.output)).toMatch(/^The image was made \(688x384, seed \d+\), but no link came back/);
+		expect(String(agent.items[0].json.output)).toMatch(
+			/^The image was made \(688x384, seed \d+\), but no link came back/,
+		);
 
 		const bytes = Buffer.byteLength(toolResult);
-		process.stderr.write(`[e2e agent ${hostName}] Sync Mode tool result as the model received it (${bytes} bytes): ${toolResult}\n`);
+		process.stderr.write(
+			`[e2e agent ${hostName}] Sync Mode tool result as the model received it (${bytes} bytes): ${toolResult}\n`,
+		);
 		task.meta.figures = `${hostName}: Sync Mode agent run in ${ms} ms; tool result ${bytes} bytes, no base64: ${toolResult}`;
 	});
 
-	it('Max Cost per Run on $fromAI: refused before any job, and the model is told which field and why', async ({ task }) => {
+	it('Max Cost per Run on $fromAI: refused before any job, and the model is told which field and why', async ({
+		task,
+	}) => {
 		const { toolResults, jobs, ms } = await runAgent('agentCap');
 		expect(jobs).toHaveLength(0);
 		expect(toolResults).toHaveLength(1);
@@ -207,9 +285,13 @@ describe.each(e2eHosts())('the node as an AI Agent tool, in a real n8n (%s)', (h
 		expect(failure.error).toMatchObject({
 			kind: 'parameter',
 			field: 'Max Cost per Run (USD)',
-			message: expect.stringMatching(/^Invalid value for "Max Cost per Run \(USD\)": an AI Agent may not set it.*\[item 0\]$/) as string,
+			message: expect.stringMatching(
+				/^Invalid value for "Max Cost per Run \(USD\)": an AI Agent may not set it.*\[item 0\]$/,
+			) as string,
 		});
-		process.stderr.write(`[e2e agent ${hostName}] cap from $fromAI, tool result as the model received it (${Buffer.byteLength(toolResult)} bytes): ${toolResult}\n`);
+		process.stderr.write(
+			`[e2e agent ${hostName}] cap from $fromAI, tool result as the model received it (${Buffer.byteLength(toolResult)} bytes): ${toolResult}\n`,
+		);
 		task.meta.figures = `${hostName}: cap from $fromAI refused, 0 fal jobs, agent answered in ${ms} ms; tool result ${Buffer.byteLength(toolResult)} bytes`;
 	});
 });

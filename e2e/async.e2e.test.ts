@@ -6,8 +6,29 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 
 import { startMockFal, type MockFal } from '../testkit/mocks/falServer';
-import { activateWorkflow, createInstance, e2eHosts, freePort, importExamples, jsonFile, n8nHost, packPackage, startMain, stopAll, until, waitForWebhook, type N8nInstance } from '../testkit/n8n';
-import { BRIEFS, expectCollected, startCollector, SUBMIT_COLLECT_PATH, submitCollectWorkflow, triggerSubmitCollect } from './submitCollect';
+import {
+	activateWorkflow,
+	createInstance,
+	e2eHosts,
+	freePort,
+	importExamples,
+	jsonFile,
+	n8nHost,
+	packPackage,
+	startMain,
+	stopAll,
+	until,
+	waitForWebhook,
+	type N8nInstance,
+} from '../testkit/n8n';
+import {
+	BRIEFS,
+	expectCollected,
+	startCollector,
+	SUBMIT_COLLECT_PATH,
+	submitCollectWorkflow,
+	triggerSubmitCollect,
+} from './submitCollect';
 
 /**
  * Submit now, collect later, in a running n8n (`n8n start`: the Wait node's resume URL needs its
@@ -43,7 +64,10 @@ describe.each(e2eHosts())('submit now, collect later in a running n8n (%s)', (ho
 			fal: { apiKey: 'dummy-e2e-fal-key', baseUrl: fal.url },
 			runflow: { apiKey: 'rf_live_dummy_e2e', baseUrl: 'http://127.0.0.1:9' },
 		});
-		await instance.cli(['import:workflow', `--input=${jsonFile(instance, 'async.json', submitCollectWorkflow(collector.url))}`]);
+		await instance.cli([
+			'import:workflow',
+			`--input=${jsonFile(instance, 'async.json', submitCollectWorkflow(collector.url))}`,
+		]);
 		await activateWorkflow(instance, 'asyncSubmitCollect');
 		const main = await startMain(instance, processes);
 		await waitForWebhook(instance, SUBMIT_COLLECT_PATH, () => main.logs.join(''));
@@ -55,11 +79,18 @@ describe.each(e2eHosts())('submit now, collect later in a running n8n (%s)', (ho
 		await collector?.close();
 	});
 
-	it(`${BRIEFS} briefs: submitted without waiting, resumed by fal.ai's webhook, collected byte-exact`, async ({ task }) => {
+	it(`${BRIEFS} briefs: submitted without waiting, resumed by fal.ai's webhook, collected byte-exact`, async ({
+		task,
+	}) => {
 		const logs = () => processes[0].logs.join('');
 		const started = Date.now();
 		await triggerSubmitCollect(port, logs);
-		await until(`${BRIEFS} images at the end of the workflow`, () => collector.delivered.length >= BRIEFS, 120_000, logs);
+		await until(
+			`${BRIEFS} images at the end of the workflow`,
+			() => collector.delivered.length >= BRIEFS,
+			120_000,
+			logs,
+		);
 		const wall = Date.now() - started;
 		const figures = await expectCollected(fal, collector.delivered, SCALE);
 		task.meta.figures = `${hostName}: submit → Wait (webhook) → Get Result, ${BRIEFS - 1} jobs of ${LATENCY_MS} ms and one of ${4 * LATENCY_MS} ms: last image delivered ${wall} ms after the trigger (the straggler after ${figures.stragglerReads} status reads); webhook calls answered ${figures.webhookAnswers}`;

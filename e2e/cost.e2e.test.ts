@@ -5,7 +5,16 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { startMockFal, type MockFal } from '../testkit/mocks/falServer';
-import { createInstance, e2eHosts, firstJsonObject, jsonFile, n8nHost, packPackage, workflowNode, type N8nInstance } from '../testkit/n8n';
+import {
+	createInstance,
+	e2eHosts,
+	firstJsonObject,
+	jsonFile,
+	n8nHost,
+	packPackage,
+	workflowNode,
+	type N8nInstance,
+} from '../testkit/n8n';
 import { errorOf } from '../testkit/harness/errorItems';
 
 /**
@@ -15,16 +24,28 @@ import { errorOf } from '../testkit/harness/errorItems';
  */
 
 interface TaskRun {
-	data?: { main: Array<Array<{ json: Record<string, unknown>; binary?: unknown; pairedItem?: unknown }> | null> };
+	data?: {
+		main: Array<Array<{
+			json: Record<string, unknown>;
+			binary?: unknown;
+			pairedItem?: unknown;
+		}> | null>;
+	};
 	error?: { message?: string; description?: string };
 	hints?: Array<{ message: string; type?: string; location?: string }>;
 }
 
 /** `n8n execute` of a workflow: each node's first run as n8n stored it, hints included. */
 async function executeRaw(instance: N8nInstance, id: string): Promise<Record<string, TaskRun>> {
-	const stdout = await instance.cli(['execute', `--id=${id}`, '--rawOutput']).catch((error: Error & { stdout?: string }) => error.stdout ?? '');
-	const run = firstJsonObject(stdout) as { data: { resultData: { runData: Record<string, TaskRun[]> } } };
-	return Object.fromEntries(Object.entries(run.data.resultData.runData).map(([name, runs]) => [name, runs[0]]));
+	const stdout = await instance
+		.cli(['execute', `--id=${id}`, '--rawOutput'])
+		.catch((error: Error & { stdout?: string }) => error.stdout ?? '');
+	const run = firstJsonObject(stdout) as {
+		data: { resultData: { runData: Record<string, TaskRun[]> } };
+	};
+	return Object.fromEntries(
+		Object.entries(run.data.resultData.runData).map(([name, runs]) => [name, runs[0]]),
+	);
 }
 
 function workflow(id: string, flux: Record<string, unknown>, onError?: string) {
@@ -34,14 +55,28 @@ function workflow(id: string, flux: Record<string, unknown>, onError?: string) {
 		name: `e2e: ${id}`,
 		nodes: [
 			node('Start', 'n8n-nodes-base.manualTrigger', 1, 0, {}),
-			node('Briefs', 'n8n-nodes-base.code', 2, 220, { jsCode: "return ['mug', 'flyer', 'poster'].map((prompt) => ({ json: { prompt } }));" }),
+			node('Briefs', 'n8n-nodes-base.code', 2, 220, {
+				jsCode: "return ['mug', 'flyer', 'poster'].map((prompt) => ({ json: { prompt } }));",
+			}),
 			node(
 				'FLUX 1.1 Ultra',
 				'n8n-nodes-flux-ultra.fluxUltra',
 				1,
 				440,
-				{ provider: 'fal', operation: 'generate', prompt: '={{ $json.prompt }}', imageSource: 'none', aspectRatio: '1:1', numImages: 2, outputFormat: 'png', ...flux },
-				{ ...(onError ? { onError } : {}), credentials: { falApi: { id: 'falApiCost01', name: 'fal.ai account' } } },
+				{
+					provider: 'fal',
+					operation: 'generate',
+					prompt: '={{ $json.prompt }}',
+					imageSource: 'none',
+					aspectRatio: '1:1',
+					numImages: 2,
+					outputFormat: 'png',
+					...flux,
+				},
+				{
+					...(onError ? { onError } : {}),
+					credentials: { falApi: { id: 'falApiCost01', name: 'fal.ai account' } },
+				},
 			),
 		],
 		connections: {
@@ -58,7 +93,10 @@ describe.each(e2eHosts())('cost, spend cap and Download Image in a real n8n (%s)
 	let fal: MockFal;
 
 	beforeAll(async () => {
-		instance = createInstance(n8nHost(hostName), packPackage(mkdtempSync(join(tmpdir(), 'flux-pack-'))));
+		instance = createInstance(
+			n8nHost(hostName),
+			packPackage(mkdtempSync(join(tmpdir(), 'flux-pack-'))),
+		);
 		fal = await startMockFal({ latencyMs: 200, scale: 0.05 });
 		await instance.cli([
 			'import:credentials',
@@ -66,16 +104,26 @@ describe.each(e2eHosts())('cost, spend cap and Download Image in a real n8n (%s)
 		]);
 		const workflows = [
 			workflow('refused', { options: { maxCostPerRun: 0.3 } }),
-			workflow('capped', { downloadImage: false, options: { maxCostPerRun: 0.25 } }, 'continueRegularOutput'),
+			workflow(
+				'capped',
+				{ downloadImage: false, options: { maxCostPerRun: 0.25 } },
+				'continueRegularOutput',
+			),
 		];
-		for (const wf of workflows) await instance.cli(['import:workflow', `--input=${jsonFile(instance, `wf-${wf.id}.json`, wf)}`]);
+		for (const wf of workflows)
+			await instance.cli([
+				'import:workflow',
+				`--input=${jsonFile(instance, `wf-${wf.id}.json`, wf)}`,
+			]);
 	}, 45 * 60_000);
 
 	afterAll(async () => {
 		await fal?.close();
 	});
 
-	it('over the cap: the node fails with the figures and fal.ai receives no request', async ({ task }) => {
+	it('over the cap: the node fails with the figures and fal.ai receives no request', async ({
+		task,
+	}) => {
 		const before = { ...fal.counts };
 		const runs = await executeRaw(instance, 'refused');
 		const error = runs['FLUX 1.1 Ultra'].error;
@@ -86,21 +134,40 @@ describe.each(e2eHosts())('cost, spend cap and Download Image in a real n8n (%s)
 		task.meta.figures = `${hostName}: run refused by the cap, 0 requests at the fal mock: "${error?.message}"`;
 	});
 
-	it('Download Image off under the cap with Continue On Fail: links and cost, no binary, no download; the total as an execution hint', async ({ task }) => {
+	it('Download Image off under the cap with Continue On Fail: links and cost, no binary, no download; the total as an execution hint', async ({
+		task,
+	}) => {
 		const before = { ...fal.counts };
 		const runs = await executeRaw(instance, 'capped');
 		const flux = runs['FLUX 1.1 Ultra'];
 		const items = flux.data!.main[0]!;
-		expect(items.map((i) => i.pairedItem)).toEqual([{ item: 0 }, { item: 0 }, { item: 1 }, { item: 1 }, { item: 2 }]);
+		expect(items.map((i) => i.pairedItem)).toEqual([
+			{ item: 0 },
+			{ item: 0 },
+			{ item: 1 },
+			{ item: 1 },
+			{ item: 2 },
+		]);
 		for (const item of items.slice(0, 4)) {
 			expect(item.binary).toBeUndefined();
-			expect(item.json).toMatchObject({ cost: { usd: 0.06, source: 'list_price' }, fileSize: null });
+			expect(item.json).toMatchObject({
+				cost: { usd: 0.06, source: 'list_price' },
+				fileSize: null,
+			});
 			expect(String(item.json.url)).toMatch(/^http:\/\/127\.0\.0\.1:\d+\//);
 		}
-		expect(String(errorOf(items[4]).message)).toMatch(/^Not run: "Max Cost per Run \(USD\)" is \$0\.25.* \[item 2\]$/);
+		expect(String(errorOf(items[4]).message)).toMatch(
+			/^Not run: "Max Cost per Run \(USD\)" is \$0\.25.* \[item 2\]$/,
+		);
 		expect(fal.counts.submit - before.submit).toBe(2);
 		expect(fal.counts.download - before.download).toBe(0);
-		expect(flux.hints).toEqual([{ message: 'This run cost about $0.24 (4 images: 4 at list price)', type: 'info', location: 'outputPane' }]);
+		expect(flux.hints).toEqual([
+			{
+				message: 'This run cost about $0.24 (4 images: 4 at list price)',
+				type: 'info',
+				location: 'outputPane',
+			},
+		]);
 		task.meta.figures = `${hostName}: 3 items under a $0.25 cap: 2 jobs, 4 link items, 0 downloads, 1 error item; hint "${flux.hints?.[0]?.message}"`;
 	});
 });

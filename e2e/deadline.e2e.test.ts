@@ -6,7 +6,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { errorOf } from '../testkit/harness/errorItems';
 import { FAL_FAULT_MARKERS, startMockFal, type MockFal } from '../testkit/mocks/falServer';
-import { createInstance, e2eHosts, execute, importExamples, jsonFile, n8nHost, packPackage, workflowNode, type N8nInstance } from '../testkit/n8n';
+import {
+	createInstance,
+	e2eHosts,
+	execute,
+	importExamples,
+	jsonFile,
+	n8nHost,
+	packPackage,
+	workflowNode,
+	type N8nInstance,
+} from '../testkit/n8n';
 
 /**
  * Issue 18, finding 1, inside real n8n: fal.ai goes silent mid-answer (the mock's `[silent]`
@@ -29,14 +39,19 @@ describe.each(e2eHosts())('a silent provider inside a real n8n (%s)', (hostName)
 			fal: { apiKey: 'dummy-e2e-fal-key', baseUrl: fal.url },
 			runflow: { apiKey: 'rf_live_dummy_e2e', baseUrl: 'http://127.0.0.1:9' },
 		});
-		await instance.cli(['import:workflow', `--input=${jsonFile(instance, 'silent.json', silentWorkflow())}`]);
+		await instance.cli([
+			'import:workflow',
+			`--input=${jsonFile(instance, 'silent.json', silentWorkflow())}`,
+		]);
 	}, 45 * 60_000);
 
 	afterAll(async () => {
 		await fal?.close();
 	});
 
-	it(`ends a job whose provider went silent at its ${TIMEOUT_S} s Timeout, cancels it, closes the connection`, async ({ task }) => {
+	it(`ends a job whose provider went silent at its ${TIMEOUT_S} s Timeout, cancels it, closes the connection`, async ({
+		task,
+	}) => {
 		const before = { ...fal.counts, jobs: fal.jobs.size };
 		// When the node gave up: the mock marks the job cancelled the moment the cancel arrives.
 		let submittedAt: number | undefined;
@@ -50,7 +65,10 @@ describe.each(e2eHosts())('a silent provider inside a real n8n (%s)', (hostName)
 
 		const [, failed] = runs['FLUX 1.1 Ultra'].outputs;
 		expect(failed.map((i) => i.pairedItem)).toEqual([{ item: 0 }]);
-		expect(errorOf(failed[0])).toMatchObject({ kind: 'timeout', message: `The job did not finish within ${TIMEOUT_S} seconds; fal.ai took the cancel [item 0]` });
+		expect(errorOf(failed[0])).toMatchObject({
+			kind: 'timeout',
+			message: `The job did not finish within ${TIMEOUT_S} seconds; fal.ai took the cancel [item 0]`,
+		});
 		expect(fal.jobs.size - before.jobs).toBe(1);
 		expect(fal.counts.cancel - before.cancel).toBe(1);
 		expect(submittedAt).toBeDefined();
@@ -72,14 +90,28 @@ function silentWorkflow() {
 		name: 'e2e: a provider that goes silent',
 		nodes: [
 			node('Start', 'n8n-nodes-base.manualTrigger', 1, 0, {}),
-			node('Briefs', 'n8n-nodes-base.code', 2, 220, { jsCode: `return [{ json: { prompt: 'a jetty ${FAL_FAULT_MARKERS.silent}' } }];` }),
+			node('Briefs', 'n8n-nodes-base.code', 2, 220, {
+				jsCode: `return [{ json: { prompt: 'a jetty ${FAL_FAULT_MARKERS.silent}' } }];`,
+			}),
 			node(
 				'FLUX 1.1 Ultra',
 				'n8n-nodes-flux-ultra.fluxUltra',
 				1,
 				440,
-				{ provider: 'fal', operation: 'generate', prompt: '={{ $json.prompt }}', imageSource: 'none', aspectRatio: '1:1', numImages: 1, outputFormat: 'png', options: { timeout: TIMEOUT_S } },
-				{ onError: 'continueErrorOutput', credentials: { falApi: { id: 'falApiExample01', name: 'fal.ai account' } } },
+				{
+					provider: 'fal',
+					operation: 'generate',
+					prompt: '={{ $json.prompt }}',
+					imageSource: 'none',
+					aspectRatio: '1:1',
+					numImages: 1,
+					outputFormat: 'png',
+					options: { timeout: TIMEOUT_S },
+				},
+				{
+					onError: 'continueErrorOutput',
+					credentials: { falApi: { id: 'falApiExample01', name: 'fal.ai account' } },
+				},
 			),
 		],
 		connections: {

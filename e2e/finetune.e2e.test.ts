@@ -10,7 +10,17 @@ import { startMockFal, type MockFal } from '../testkit/mocks/falServer';
 import { ULTRA_SIZES } from '../testkit/mocks/images';
 import { errorOf } from '../testkit/harness/errorItems';
 import { startMockRunflow, type MockRunflow } from '../testkit/mocks/runflowServer';
-import { binaryBytes, createInstance, e2eHosts, execute, importExamples, jsonFile, n8nHost, packPackage, type N8nInstance } from '../testkit/n8n';
+import {
+	binaryBytes,
+	createInstance,
+	e2eHosts,
+	execute,
+	importExamples,
+	jsonFile,
+	n8nHost,
+	packPackage,
+	type N8nInstance,
+} from '../testkit/n8n';
 
 /**
  * Generate with Fine-Tune inside a real n8n, with the package installed from its tarball: one brief
@@ -23,7 +33,15 @@ const SCALE = 0.1;
 const FINETUNE_ID = 'a1b2c3d4-brand-lora-example';
 
 function finetuneWorkflow() {
-	const node = (name: string, type: string, typeVersion: number, x: number, y: number, parameters: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
+	const node = (
+		name: string,
+		type: string,
+		typeVersion: number,
+		x: number,
+		y: number,
+		parameters: Record<string, unknown>,
+		extra: Record<string, unknown> = {},
+	) => ({
 		id: `00000000-0000-4000-8000-0000000000${String(x / 220)}${String(y / 200)}`,
 		name,
 		type,
@@ -32,7 +50,13 @@ function finetuneWorkflow() {
 		parameters,
 		...extra,
 	});
-	const flux = (name: string, y: number, provider: string, credentials: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
+	const flux = (
+		name: string,
+		y: number,
+		provider: string,
+		credentials: Record<string, unknown>,
+		extra: Record<string, unknown> = {},
+	) =>
 		node(
 			name,
 			'n8n-nodes-flux-ultra.fluxUltra',
@@ -57,7 +81,12 @@ function finetuneWorkflow() {
 	const fal = { falApi: { id: 'falApiExample01', name: 'fal.ai account' } };
 	const bfl = { bflApi: { id: 'bflApiExample01', name: 'Black Forest Labs account' } };
 	const runflow = { runflowApi: { id: 'runflowApiExample01', name: 'Runflow account' } };
-	const targets = ['Fine-tune on fal.ai', 'Fine-tune on BFL', 'Fine-tune on Runflow', 'BFL fine-tune with Raw'];
+	const targets = [
+		'Fine-tune on fal.ai',
+		'Fine-tune on BFL',
+		'Fine-tune on Runflow',
+		'BFL fine-tune with Raw',
+	];
 	return {
 		id: 'finetune',
 		name: 'e2e: Generate with Fine-Tune',
@@ -97,7 +126,10 @@ describe.each(e2eHosts())('Generate with Fine-Tune inside a real n8n (%s)', (hos
 			runflow: { apiKey: 'rf_live_dummy_e2e', baseUrl: runflow.url },
 			bfl: { apiKey: 'bfl-dummy-e2e', baseUrl: bfl.url },
 		});
-		await instance.cli(['import:workflow', `--input=${jsonFile(instance, 'finetune.json', finetuneWorkflow())}`]);
+		await instance.cli([
+			'import:workflow',
+			`--input=${jsonFile(instance, 'finetune.json', finetuneWorkflow())}`,
+		]);
 	}, 45 * 60_000);
 
 	afterAll(async () => {
@@ -106,7 +138,9 @@ describe.each(e2eHosts())('Generate with Fine-Tune inside a real n8n (%s)', (hos
 		await runflow?.close();
 	});
 
-	it('fal.ai and BFL run the fine-tune; Runflow and Raw on BFL are refused before any request', async ({ task }) => {
+	it('fal.ai and BFL run the fine-tune; Runflow and Raw on BFL are refused before any request', async ({
+		task,
+	}) => {
 		const runs = await execute(instance, 'finetune');
 		const [w, h] = ULTRA_SIZES['4:3'];
 		const size = { width: Math.round(w * SCALE), height: Math.round(h * SCALE) };
@@ -118,22 +152,41 @@ describe.each(e2eHosts())('Generate with Fine-Tune inside a real n8n (%s)', (hos
 			const items = runs[name].items;
 			expect(items, name).toHaveLength(2);
 			for (const item of items) {
-				expect(item.json).toMatchObject({ provider, operation: 'finetune', contentType: 'image/png', ...size });
+				expect(item.json).toMatchObject({
+					provider,
+					operation: 'finetune',
+					contentType: 'image/png',
+					...size,
+				});
 				expect(imageSize(binaryBytes(instance, item))).toEqual(size);
 			}
 		}
 
-		const falJobs = [...fal.jobs.values()].filter((j) => j.endpoint === '/fal-ai/flux-pro/v1.1-ultra-finetuned');
+		const falJobs = [...fal.jobs.values()].filter(
+			(j) => j.endpoint === '/fal-ai/flux-pro/v1.1-ultra-finetuned',
+		);
 		expect(falJobs).toHaveLength(1);
-		expect(falJobs[0].input).toMatchObject({ finetune_id: FINETUNE_ID, finetune_strength: 0.9, prompt: 'a TOK mug on a walnut table', num_images: 2, seed: 77 });
-		const bflTasks = [...bfl.tasks.values()].filter((t) => t.endpoint === '/v1/flux-pro-1.1-ultra-finetuned');
+		expect(falJobs[0].input).toMatchObject({
+			finetune_id: FINETUNE_ID,
+			finetune_strength: 0.9,
+			prompt: 'a TOK mug on a walnut table',
+			num_images: 2,
+			seed: 77,
+		});
+		const bflTasks = [...bfl.tasks.values()].filter(
+			(t) => t.endpoint === '/v1/flux-pro-1.1-ultra-finetuned',
+		);
 		expect(bflTasks).toHaveLength(2);
 		expect(bflTasks.map((t) => t.input.seed).sort()).toEqual([77, 78]);
 		for (const t of bflTasks) expect(t.input).not.toHaveProperty('raw');
 
-		expect(String(errorOf(runs['Fine-tune on Runflow'].items[0]).message)).toMatch(/^Invalid value for "Operation": Runflow offers no FLUX 1\.1 \[pro\] ultra fine-tuned model.* \[item 0\]$/);
+		expect(String(errorOf(runs['Fine-tune on Runflow'].items[0]).message)).toMatch(
+			/^Invalid value for "Operation": Runflow offers no FLUX 1\.1 \[pro\] ultra fine-tuned model.* \[item 0\]$/,
+		);
 		expect(runflow.counts.create).toBe(0);
-		expect(String(errorOf(runs['BFL fine-tune with Raw'].items[0]).message)).toMatch(/^Invalid value for "Raw": Black Forest Labs cannot honour it: its fine-tuned Ultra endpoint has no raw mode.* \[item 0\]$/);
+		expect(String(errorOf(runs['BFL fine-tune with Raw'].items[0]).message)).toMatch(
+			/^Invalid value for "Raw": Black Forest Labs cannot honour it: its fine-tuned Ultra endpoint has no raw mode.* \[item 0\]$/,
+		);
 		expect(bfl.tasks.size).toBe(2);
 		task.meta.figures = `${hostName}: fal.ai fine-tuned endpoint received ${JSON.stringify(falJobs[0].input)}; BFL fine-tune tasks 2; Runflow requests 0; BFL with Raw: refused, 0 requests`;
 	});

@@ -8,7 +8,16 @@ import { json, NGINX_504, startHostileProxy, type HostileProxy } from '../test/a
 import { errorOf } from '../testkit/harness/errorItems';
 import { startMockFal, type MockFal } from '../testkit/mocks/falServer';
 import { startMockRunflow, type MockRunflow } from '../testkit/mocks/runflowServer';
-import { createInstance, e2eHosts, execute, jsonFile, n8nHost, packPackage, workflowNode, type N8nInstance } from '../testkit/n8n';
+import {
+	createInstance,
+	e2eHosts,
+	execute,
+	jsonFile,
+	n8nHost,
+	packPackage,
+	workflowNode,
+	type N8nInstance,
+} from '../testkit/n8n';
 
 /**
  * Never pay twice (issue 18, findings 2 and 4) in a real n8n, the package installed from its
@@ -35,10 +44,23 @@ function workflow(id: string) {
 				'n8n-nodes-flux-ultra.fluxUltra',
 				1,
 				440,
-				{ provider: 'fal', fallbackFromFal: 'runflow', operation: 'generate', prompt: '={{ $json.prompt }}', imageSource: 'none', aspectRatio: '1:1', numImages: 1, outputFormat: 'png', options: { maxParallelJobs: 1 } },
+				{
+					provider: 'fal',
+					fallbackFromFal: 'runflow',
+					operation: 'generate',
+					prompt: '={{ $json.prompt }}',
+					imageSource: 'none',
+					aspectRatio: '1:1',
+					numImages: 1,
+					outputFormat: 'png',
+					options: { maxParallelJobs: 1 },
+				},
 				{
 					onError: 'continueRegularOutput',
-					credentials: { falApi: { id: 'falApiPay0001', name: 'fal.ai via proxy' }, runflowApi: { id: 'runflowApiPay01', name: 'Runflow account' } },
+					credentials: {
+						falApi: { id: 'falApiPay0001', name: 'fal.ai via proxy' },
+						runflowApi: { id: 'runflowApiPay01', name: 'Runflow account' },
+					},
 				},
 			),
 		],
@@ -58,37 +80,69 @@ describe.each(e2eHosts())('never pay twice behind a proxy, in a real n8n (%s)', 
 	let proxy: HostileProxy;
 
 	beforeAll(async () => {
-		instance = createInstance(n8nHost(hostName), packPackage(mkdtempSync(join(tmpdir(), 'flux-pack-'))));
-		[fal, runflow] = await Promise.all([startMockFal({ latencyMs: 200, scale: 0.05 }), startMockRunflow({ latencyMs: 200, scale: 0.05 })]);
+		instance = createInstance(
+			n8nHost(hostName),
+			packPackage(mkdtempSync(join(tmpdir(), 'flux-pack-'))),
+		);
+		[fal, runflow] = await Promise.all([
+			startMockFal({ latencyMs: 200, scale: 0.05 }),
+			startMockRunflow({ latencyMs: 200, scale: 0.05 }),
+		]);
 		const emptyResults = new Set<string>();
-		const submitted = (path: string) => /^\/fal-ai\/flux-pro\/v1\.1-ultra$/.test(path.split('?')[0]);
+		const submitted = (path: string) =>
+			/^\/fal-ai\/flux-pro\/v1\.1-ultra$/.test(path.split('?')[0]);
 		proxy = await startHostileProxy(fal.url, {
 			after: (ex, up) => {
-				const prompt = submitted(ex.path) ? String((JSON.parse(ex.body.toString('utf8') || '{}') as { prompt?: unknown }).prompt ?? '') : '';
+				const prompt = submitted(ex.path)
+					? String(
+							(JSON.parse(ex.body.toString('utf8') || '{}') as { prompt?: unknown }).prompt ?? '',
+						)
+					: '';
 				if (prompt.includes(PROXY_504)) return NGINX_504;
-				if (prompt.includes(NO_IMAGES)) emptyResults.add(String((up.json as { request_id?: unknown })?.request_id));
+				if (prompt.includes(NO_IMAGES))
+					emptyResults.add(String((up.json as { request_id?: unknown })?.request_id));
 				const result = /\/requests\/([\w-]+)$/.exec(ex.path.split('?')[0]);
-				if (ex.method === 'GET' && result && emptyResults.has(result[1]) && up.status === 200) return json(200, { images: [], seed: 1 });
+				if (ex.method === 'GET' && result && emptyResults.has(result[1]) && up.status === 200)
+					return json(200, { images: [], seed: 1 });
 				return up;
 			},
 		});
 		await instance.cli([
 			'import:credentials',
 			`--input=${jsonFile(instance, 'credentials.json', [
-				{ id: 'falApiPay0001', name: 'fal.ai via proxy', type: 'falApi', data: { apiKey: 'dummy-e2e-fal-key', baseUrl: proxy.url } },
-				{ id: 'runflowApiPay01', name: 'Runflow account', type: 'runflowApi', data: { apiKey: 'rf_live_dummy_example', baseUrl: runflow.url } },
+				{
+					id: 'falApiPay0001',
+					name: 'fal.ai via proxy',
+					type: 'falApi',
+					data: { apiKey: 'dummy-e2e-fal-key', baseUrl: proxy.url },
+				},
+				{
+					id: 'runflowApiPay01',
+					name: 'Runflow account',
+					type: 'runflowApi',
+					data: { apiKey: 'rf_live_dummy_example', baseUrl: runflow.url },
+				},
 			])}`,
 		]);
 		const wf = workflow('paytwice');
-		await instance.cli(['import:workflow', `--input=${jsonFile(instance, `wf-${wf.id}.json`, wf)}`]);
+		await instance.cli([
+			'import:workflow',
+			`--input=${jsonFile(instance, `wf-${wf.id}.json`, wf)}`,
+		]);
 	}, 45 * 60_000);
 
 	afterAll(async () => {
 		await Promise.all([fal?.close(), runflow?.close(), proxy?.close()]);
 	});
 
-	it('a proxy-504 submit is sent once and not moved; a COMPLETED job without images is not moved; the third item runs', async ({ task }) => {
-		const before = { falSubmits: fal.counts.submit, falJobs: fal.jobs.size, runflowRuns: runflow.runs.size };
+	it('a proxy-504 submit is sent once and not moved; a COMPLETED job without images is not moved; the third item runs', async ({
+		task,
+	}) => {
+		const before = {
+			falSubmits: fal.counts.submit,
+			falJobs: fal.jobs.size,
+			runflowRuns: runflow.runs.size,
+		};
 		const runs = await execute(instance, 'paytwice');
 		const items = runs['FLUX 1.1 Ultra'].items;
 		const delta = {

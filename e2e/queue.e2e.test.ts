@@ -6,8 +6,28 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { startMockFal, type MockFal } from '../testkit/mocks/falServer';
-import { activateWorkflow, createInstance, e2eHosts, freePort, jsonFile, n8nHost, packPackage, startMain, stopAll, until, waitForWebhook, type N8nInstance } from '../testkit/n8n';
-import { BRIEFS, expectCollected, startCollector, SUBMIT_COLLECT_PATH, submitCollectWorkflow, triggerSubmitCollect } from './submitCollect';
+import {
+	activateWorkflow,
+	createInstance,
+	e2eHosts,
+	freePort,
+	jsonFile,
+	n8nHost,
+	packPackage,
+	startMain,
+	stopAll,
+	until,
+	waitForWebhook,
+	type N8nInstance,
+} from '../testkit/n8n';
+import {
+	BRIEFS,
+	expectCollected,
+	startCollector,
+	SUBMIT_COLLECT_PATH,
+	submitCollectWorkflow,
+	triggerSubmitCollect,
+} from './submitCollect';
 
 /**
  * n8n in queue mode, the way it scales out: Redis (Debian's redis-server, installed by
@@ -21,7 +41,9 @@ import { BRIEFS, expectCollected, startCollector, SUBMIT_COLLECT_PATH, submitCol
  */
 
 /** The hosts: E2E_QUEUE_HOST (comma-separated), else those of the suite (E2E_HOSTS, or both). */
-const HOSTS = process.env.E2E_QUEUE_HOST ? process.env.E2E_QUEUE_HOST.split(',').map((h) => h.trim()) : e2eHosts();
+const HOSTS = process.env.E2E_QUEUE_HOST
+	? process.env.E2E_QUEUE_HOST.split(',').map((h) => h.trim())
+	: e2eHosts();
 const CALLS = 6;
 const BRIEFS_PER_CALL = 3;
 const IMAGES_PER_BRIEF = 2;
@@ -29,7 +51,21 @@ const IMAGES_PER_BRIEF = 2;
 const LARGE = { calls: 10, briefsPerCall: 100, latencyMs: 50 };
 
 function batchWorkflow(
-	{ id, path, webhookId, credential, numImages, options }: { id: string; path: string; webhookId: string; credential: string; numImages: number; options: Record<string, unknown> } = {
+	{
+		id,
+		path,
+		webhookId,
+		credential,
+		numImages,
+		options,
+	}: {
+		id: string;
+		path: string;
+		webhookId: string;
+		credential: string;
+		numImages: number;
+		options: Record<string, unknown>;
+	} = {
 		id: 'queueBatch',
 		path: 'flux-batch',
 		webhookId: 'b7b1f5a2-0c55-4f3e-9a51-7f1e2d3c4b5a',
@@ -49,7 +85,13 @@ function batchWorkflow(
 				typeVersion: 2,
 				position: [0, 0],
 				webhookId,
-				parameters: { httpMethod: 'POST', path, responseMode: 'lastNode', responseData: 'allEntries', options: {} },
+				parameters: {
+					httpMethod: 'POST',
+					path,
+					responseMode: 'lastNode',
+					responseData: 'allEntries',
+					options: {},
+				},
 			},
 			{
 				id: '10000000-0000-4000-8000-000000000002',
@@ -88,7 +130,11 @@ function batchWorkflow(
 }
 
 /** POSTs briefs to a production webhook; the items its last node put out. */
-async function postBriefs(port: number, path: string, prompts: string[]): Promise<Array<Record<string, unknown>>> {
+async function postBriefs(
+	port: number,
+	path: string,
+	prompts: string[],
+): Promise<Array<Record<string, unknown>>> {
 	const response = await fetch(`http://127.0.0.1:${port}/webhook/${path}`, {
 		method: 'POST',
 		headers: { 'content-type': 'application/json' },
@@ -110,9 +156,15 @@ describe.each(HOSTS)('queue mode (%s): Redis, a main instance and two workers', 
 	const processes: Array<ChildProcess & { logs: string[] }> = [];
 
 	beforeAll(async () => {
-		execFileSync('bash', [resolve(__dirname, '..', 'scripts', 'install-redis.sh')], { stdio: ['ignore', 'ignore', 'inherit'] });
+		execFileSync('bash', [resolve(__dirname, '..', 'scripts', 'install-redis.sh')], {
+			stdio: ['ignore', 'ignore', 'inherit'],
+		});
 		const redisPort = await freePort();
-		redis = spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+		redis = spawn(
+			'redis-server',
+			['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+			{ stdio: 'ignore' },
+		);
 
 		const host = n8nHost(HOST);
 		const tarball = packPackage(mkdtempSync(join(tmpdir(), 'flux-pack-')));
@@ -134,18 +186,49 @@ describe.each(HOSTS)('queue mode (%s): Redis, a main instance and two workers', 
 		await instance.cli([
 			'import:credentials',
 			`--input=${jsonFile(instance, 'credentials.json', [
-				{ id: 'falApiQueue0001', name: 'fal.ai (mock falApiQueue0001)', type: 'falApi', data: { apiKey: 'dummy-queue-key', baseUrl: fal.url } },
-				{ id: 'falApiQueue0002', name: 'fal.ai (mock falApiQueue0002)', type: 'falApi', data: { apiKey: 'dummy-queue-key', baseUrl: fastFal.url } },
+				{
+					id: 'falApiQueue0001',
+					name: 'fal.ai (mock falApiQueue0001)',
+					type: 'falApi',
+					data: { apiKey: 'dummy-queue-key', baseUrl: fal.url },
+				},
+				{
+					id: 'falApiQueue0002',
+					name: 'fal.ai (mock falApiQueue0002)',
+					type: 'falApi',
+					data: { apiKey: 'dummy-queue-key', baseUrl: fastFal.url },
+				},
 				// The credential the example workflows name.
-				{ id: 'falApiExample01', name: 'fal.ai account', type: 'falApi', data: { apiKey: 'dummy-queue-key', baseUrl: asyncFal.url } },
+				{
+					id: 'falApiExample01',
+					name: 'fal.ai account',
+					type: 'falApi',
+					data: { apiKey: 'dummy-queue-key', baseUrl: asyncFal.url },
+				},
 			])}`,
 		]);
-		await instance.cli(['import:workflow', `--input=${jsonFile(instance, 'batch.json', batchWorkflow())}`]);
-		const large = { id: 'queueLarge', path: 'flux-large', webhookId: 'c8c2f6b3-1d66-4a4f-8b62-8a2f3e4d5c6b', credential: 'falApiQueue0002', numImages: 1, options: { maxParallelJobs: 16 } };
-		await instance.cli(['import:workflow', `--input=${jsonFile(instance, 'large.json', batchWorkflow(large))}`]);
+		await instance.cli([
+			'import:workflow',
+			`--input=${jsonFile(instance, 'batch.json', batchWorkflow())}`,
+		]);
+		const large = {
+			id: 'queueLarge',
+			path: 'flux-large',
+			webhookId: 'c8c2f6b3-1d66-4a4f-8b62-8a2f3e4d5c6b',
+			credential: 'falApiQueue0002',
+			numImages: 1,
+			options: { maxParallelJobs: 16 },
+		};
+		await instance.cli([
+			'import:workflow',
+			`--input=${jsonFile(instance, 'large.json', batchWorkflow(large))}`,
+		]);
 		await activateWorkflow(instance, 'queueBatch');
 		await activateWorkflow(instance, 'queueLarge');
-		await instance.cli(['import:workflow', `--input=${jsonFile(instance, 'async.json', submitCollectWorkflow(collector.url))}`]);
+		await instance.cli([
+			'import:workflow',
+			`--input=${jsonFile(instance, 'async.json', submitCollectWorkflow(collector.url))}`,
+		]);
 		await activateWorkflow(instance, 'asyncSubmitCollect');
 
 		// Each process runs its own task-runner broker: give each a free port.
@@ -154,9 +237,16 @@ describe.each(HOSTS)('queue mode (%s): Redis, a main instance and two workers', 
 		await waitForWebhook(instance, 'flux-large', () => main.logs.join(''));
 		await waitForWebhook(instance, SUBMIT_COLLECT_PATH, () => main.logs.join(''));
 		for (let w = 0; w < 2; w++) {
-			const worker = instance.spawn(['worker', '--concurrency=2'], { N8N_RUNNERS_BROKER_PORT: String(await freePort()) });
+			const worker = instance.spawn(['worker', '--concurrency=2'], {
+				N8N_RUNNERS_BROKER_PORT: String(await freePort()),
+			});
 			processes.push(worker);
-			await until(`worker ${w + 1}`, () => /worker.*ready|ready.*worker|Worker started/i.test(worker.logs.join('')), 180_000, () => worker.logs.join(''));
+			await until(
+				`worker ${w + 1}`,
+				() => /worker.*ready|ready.*worker|Worker started/i.test(worker.logs.join('')),
+				180_000,
+				() => worker.logs.join(''),
+			);
 		}
 	}, 45 * 60_000);
 
@@ -169,17 +259,32 @@ describe.each(HOSTS)('queue mode (%s): Redis, a main instance and two workers', 
 		await collector?.close();
 	});
 
-	it(`${CALLS} concurrent webhook calls × ${BRIEFS_PER_CALL} briefs: every image comes back, executions spread over the workers`, async ({ task }) => {
+	it(`${CALLS} concurrent webhook calls × ${BRIEFS_PER_CALL} briefs: every image comes back, executions spread over the workers`, async ({
+		task,
+	}) => {
 		const started = Date.now();
 		const responses = await Promise.all(
-			Array.from({ length: CALLS }, async (_, call) => await postBriefs(port, 'flux-batch', Array.from({ length: BRIEFS_PER_CALL }, (_, b) => `call ${call} brief ${b}`))),
+			Array.from(
+				{ length: CALLS },
+				async (_, call) =>
+					await postBriefs(
+						port,
+						'flux-batch',
+						Array.from({ length: BRIEFS_PER_CALL }, (_, b) => `call ${call} brief ${b}`),
+					),
+			),
 		);
 		const wall = Date.now() - started;
 
 		for (const [call, items] of responses.entries()) {
 			expect(items).toHaveLength(BRIEFS_PER_CALL * IMAGES_PER_BRIEF);
 			items.forEach((item, n) => {
-				expect(item).toMatchObject({ provider: 'fal', contentType: 'image/jpeg', aspectRatio: '4:3', imageCount: IMAGES_PER_BRIEF });
+				expect(item).toMatchObject({
+					provider: 'fal',
+					contentType: 'image/jpeg',
+					aspectRatio: '4:3',
+					imageCount: IMAGES_PER_BRIEF,
+				});
 				expect(item.prompt).toBe(`call ${call} brief ${Math.floor(n / IMAGES_PER_BRIEF)}`);
 				expect(item.fileSize).toBeGreaterThan(0);
 			});
@@ -187,42 +292,78 @@ describe.each(HOSTS)('queue mode (%s): Redis, a main instance and two workers', 
 		expect(fal.counts.submit).toBe(CALLS * BRIEFS_PER_CALL);
 		expect(fal.counts.download).toBe(CALLS * BRIEFS_PER_CALL * IMAGES_PER_BRIEF);
 
-		const ranBy = processes.slice(1).map((w) => (w.logs.join('').match(/started execution/gi) ?? []).length);
+		const ranBy = processes
+			.slice(1)
+			.map((w) => (w.logs.join('').match(/started execution/gi) ?? []).length);
 		expect(ranBy.reduce((a, b) => a + b, 0)).toBe(CALLS);
-		expect(ranBy.every((n) => n > 0), `executions per worker: ${ranBy.join(', ')}`).toBe(true);
+		expect(
+			ranBy.every((n) => n > 0),
+			`executions per worker: ${ranBy.join(', ')}`,
+		).toBe(true);
 		task.meta.figures = `${HOST} queue mode: ${CALLS} executions (${CALLS * BRIEFS_PER_CALL} jobs, ${CALLS * BRIEFS_PER_CALL * IMAGES_PER_BRIEF} images) in ${wall} ms; executions per worker ${ranBy.join(' / ')}`;
 	});
 
-	it(`${LARGE.calls * LARGE.briefsPerCall} items in ${LARGE.calls} concurrent executions over the two workers: nothing lost, nothing twice`, async ({ task }) => {
+	it(`${LARGE.calls * LARGE.briefsPerCall} items in ${LARGE.calls} concurrent executions over the two workers: nothing lost, nothing twice`, async ({
+		task,
+	}) => {
 		const workers = processes.slice(1);
-		const ranBefore = workers.map((w) => (w.logs.join('').match(/started execution/gi) ?? []).length);
+		const ranBefore = workers.map(
+			(w) => (w.logs.join('').match(/started execution/gi) ?? []).length,
+		);
 		const started = Date.now();
 		const responses = await Promise.all(
-			Array.from({ length: LARGE.calls }, async (_, call) => await postBriefs(port, 'flux-large', Array.from({ length: LARGE.briefsPerCall }, (_, b) => `large ${call}-${b}`))),
+			Array.from(
+				{ length: LARGE.calls },
+				async (_, call) =>
+					await postBriefs(
+						port,
+						'flux-large',
+						Array.from({ length: LARGE.briefsPerCall }, (_, b) => `large ${call}-${b}`),
+					),
+			),
 		);
 		const wall = Date.now() - started;
 
 		const items = responses.flat();
 		expect(items).toHaveLength(LARGE.calls * LARGE.briefsPerCall);
 		for (const [call, out] of responses.entries()) {
-			expect(out.map((item) => item.prompt)).toEqual(Array.from({ length: LARGE.briefsPerCall }, (_, b) => `large ${call}-${b}`));
+			expect(out.map((item) => item.prompt)).toEqual(
+				Array.from({ length: LARGE.briefsPerCall }, (_, b) => `large ${call}-${b}`),
+			);
 		}
-		expect(items.every((item) => item.provider === 'fal' && item.contentType === 'image/jpeg' && Number(item.fileSize) > 0)).toBe(true);
+		expect(
+			items.every(
+				(item) =>
+					item.provider === 'fal' && item.contentType === 'image/jpeg' && Number(item.fileSize) > 0,
+			),
+		).toBe(true);
 		expect(new Set(items.map((item) => item.requestId)).size).toBe(items.length);
 		expect(fastFal.counts.submit).toBe(items.length);
 		expect(fastFal.counts.download).toBe(items.length);
-		const ranBy = workers.map((w, n) => (w.logs.join('').match(/started execution/gi) ?? []).length - ranBefore[n]);
+		const ranBy = workers.map(
+			(w, n) => (w.logs.join('').match(/started execution/gi) ?? []).length - ranBefore[n],
+		);
 		expect(ranBy.reduce((a, b) => a + b, 0)).toBe(LARGE.calls);
-		expect(ranBy.every((n) => n > 0), `executions per worker: ${ranBy.join(', ')}`).toBe(true);
+		expect(
+			ranBy.every((n) => n > 0),
+			`executions per worker: ${ranBy.join(', ')}`,
+		).toBe(true);
 		task.meta.figures = `${HOST} queue mode: ${items.length} items in (${LARGE.calls} executions of ${LARGE.briefsPerCall}), ${items.length} images out, ${fastFal.counts.submit} jobs, mock latency ${LARGE.latencyMs} ms, Max Parallel Jobs 16: ${wall} ms; executions per worker ${ranBy.join(' / ')}`;
 	});
 
-	it('submit now, collect later: the execution sleeps while the jobs run and a worker resumes it on the webhook call', async ({ task }) => {
+	it('submit now, collect later: the execution sleeps while the jobs run and a worker resumes it on the webhook call', async ({
+		task,
+	}) => {
 		const workers = processes.slice(1);
 		const logs = () => processes.map((p) => p.logs.join('')).join('\n');
 		const started = Date.now();
 		await triggerSubmitCollect(port, logs);
-		await until(`${BRIEFS} images at the end of the workflow`, () => collector.delivered.length >= BRIEFS, 120_000, logs);
+		await until(
+			`${BRIEFS} images at the end of the workflow`,
+			() => collector.delivered.length >= BRIEFS,
+			120_000,
+			logs,
+		);
 		const wall = Date.now() - started;
 		const figures = await expectCollected(asyncFal, collector.delivered, 0.1);
 		task.meta.figures = `${HOST} queue mode: submit → Wait (webhook) → Get Result, ${BRIEFS} jobs (one a straggler): last image ${wall} ms after the trigger; webhook calls answered ${figures.webhookAnswers}; worker log lines "started execution": ${workers.map((w) => (w.logs.join('').match(/started execution/gi) ?? []).length).join(' / ')}`;

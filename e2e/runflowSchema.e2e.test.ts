@@ -6,7 +6,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { imageSize } from '../nodes/FluxUltra/job/downloads';
 import { startMockRunflow, type MockRunflow } from '../testkit/mocks/runflowServer';
-import { binaryBytes, createInstance, e2eHosts, execute, exampleWorkflows, importExamples, jsonFile, n8nHost, packPackage, workflowNode, type N8nInstance } from '../testkit/n8n';
+import {
+	binaryBytes,
+	createInstance,
+	e2eHosts,
+	execute,
+	exampleWorkflows,
+	importExamples,
+	jsonFile,
+	n8nHost,
+	packPackage,
+	workflowNode,
+	type N8nInstance,
+} from '../testkit/n8n';
 
 /**
  * Runflow's model inputs read at run time, inside a real n8n with the package installed from its
@@ -26,13 +38,24 @@ function remixWorkflow() {
 		name: 'e2e: Remix on Runflow Ultra Edit',
 		nodes: [
 			node('Start', 'n8n-nodes-base.manualTrigger', 1, 0, {}),
-			node('Brief', 'n8n-nodes-base.code', 2, 220, { jsCode: "return [{ json: { prompt: 'a teal bicycle against a brick wall' } }];" }),
+			node('Brief', 'n8n-nodes-base.code', 2, 220, {
+				jsCode: "return [{ json: { prompt: 'a teal bicycle against a brick wall' } }];",
+			}),
 			node(
 				'Generate',
 				'n8n-nodes-flux-ultra.fluxUltra',
 				1,
 				440,
-				{ provider: 'runflow', operation: 'generate', prompt: '={{ $json.prompt }}', imageSource: 'none', aspectRatio: '1:1', numImages: 1, outputFormat: 'png', options: {} },
+				{
+					provider: 'runflow',
+					operation: 'generate',
+					prompt: '={{ $json.prompt }}',
+					imageSource: 'none',
+					aspectRatio: '1:1',
+					numImages: 1,
+					outputFormat: 'png',
+					options: {},
+				},
 				{ credentials },
 			),
 			node(
@@ -40,7 +63,17 @@ function remixWorkflow() {
 				'n8n-nodes-flux-ultra.fluxUltra',
 				1,
 				660,
-				{ provider: 'runflow', operation: 'remix', prompt: '', imageSource: 'binary', binaryPropertyName: 'data', aspectRatio: '4:3', numImages: 2, outputFormat: 'jpeg', options: {} },
+				{
+					provider: 'runflow',
+					operation: 'remix',
+					prompt: '',
+					imageSource: 'binary',
+					binaryPropertyName: 'data',
+					aspectRatio: '4:3',
+					numImages: 2,
+					outputFormat: 'jpeg',
+					options: {},
+				},
 				{ credentials },
 			),
 		],
@@ -61,29 +94,52 @@ describe.each(e2eHosts())('Runflow model inputs inside a real n8n (%s)', (hostNa
 	beforeAll(async () => {
 		const host = n8nHost(hostName);
 		instance = createInstance(host, packPackage(mkdtempSync(join(tmpdir(), 'flux-pack-'))));
-		runflow = await startMockRunflow({ latencyMs: 300, scale: SCALE, schema: 'renamed', ultraEdit: true });
-		await importExamples(instance, { fal: { apiKey: 'dummy-e2e-fal-key', baseUrl: 'http://127.0.0.1:9' }, runflow: { apiKey: 'rf_live_dummy_e2e', baseUrl: runflow.url } });
-		await instance.cli(['import:workflow', `--input=${jsonFile(instance, 'remix.json', remixWorkflow())}`]);
+		runflow = await startMockRunflow({
+			latencyMs: 300,
+			scale: SCALE,
+			schema: 'renamed',
+			ultraEdit: true,
+		});
+		await importExamples(instance, {
+			fal: { apiKey: 'dummy-e2e-fal-key', baseUrl: 'http://127.0.0.1:9' },
+			runflow: { apiKey: 'rf_live_dummy_e2e', baseUrl: runflow.url },
+		});
+		await instance.cli([
+			'import:workflow',
+			`--input=${jsonFile(instance, 'remix.json', remixWorkflow())}`,
+		]);
 	}, 45 * 60_000);
 
 	afterAll(async () => {
 		await runflow?.close();
 	});
 
-	it('the Runflow example runs against a models API with other names: each run carries the names Runflow lists', async ({ task }) => {
+	it('the Runflow example runs against a models API with other names: each run carries the names Runflow lists', async ({
+		task,
+	}) => {
 		const started = Date.now();
 		const before = { models: runflow.counts.models, runs: runflow.runs.size };
-		const [fileIndex] = [...exampleWorkflows().entries()].find(([, e]) => e.file.includes('runflow'))!;
+		const [fileIndex] = [...exampleWorkflows().entries()].find(([, e]) =>
+			e.file.includes('runflow'),
+		)!;
 		const runs = await execute(instance, `example${fileIndex}`);
 
 		expect(runs['Generate images'].items).toHaveLength(2);
 		const billboards = runs['Billboard from each image'].items;
 		expect(billboards).toHaveLength(2);
-		for (const item of billboards) expect(imageSize(binaryBytes(instance, item))).toEqual({ width: Math.round(3136 * SCALE), height: Math.round(1344 * SCALE) });
+		for (const item of billboards)
+			expect(imageSize(binaryBytes(instance, item))).toEqual({
+				width: Math.round(3136 * SCALE),
+				height: Math.round(1344 * SCALE),
+			});
 		const inputs = [...runflow.runs.values()].slice(before.runs).map((r) => r.input);
 		expect(inputs.filter((i) => 'image_urls' in i)).toHaveLength(2);
 		for (const input of inputs.filter((i) => 'image_urls' in i)) {
-			expect(input).toMatchObject({ image_urls: [expect.stringContaining('/assets/')], image_prompt_strength: 0.3, aspect_ratio: '21:9' });
+			expect(input).toMatchObject({
+				image_urls: [expect.stringContaining('/assets/')],
+				image_prompt_strength: 0.3,
+				aspect_ratio: '21:9',
+			});
 			expect(input).not.toHaveProperty('image_url');
 		}
 		// One look-up per node execution (two FLUX nodes), not one per item.
@@ -91,7 +147,9 @@ describe.each(e2eHosts())('Runflow model inputs inside a real n8n (%s)', (hostNa
 		task.meta.figures = `${hostName}: Runflow example on the renamed schema: ${Date.now() - started} ms, 4 runs, ${runflow.counts.models - before.models} models GETs`;
 	});
 
-	it('Remix runs on the Ultra Edit model the models API finds, the generated image uploaded as its image_urls[]', async ({ task }) => {
+	it('Remix runs on the Ultra Edit model the models API finds, the generated image uploaded as its image_urls[]', async ({
+		task,
+	}) => {
 		const started = Date.now();
 		const before = runflow.runs.size;
 		const runs = await execute(instance, 'runflowRemix');
@@ -101,11 +159,18 @@ describe.each(e2eHosts())('Runflow model inputs inside a real n8n (%s)', (hostNa
 		expect(remixed).toHaveLength(2);
 		for (const item of remixed) {
 			expect(item.json).toMatchObject({ provider: 'runflow', operation: 'remix' });
-			expect(imageSize(binaryBytes(instance, item))).toEqual({ width: Math.round(2368 * SCALE), height: Math.round(1792 * SCALE) });
+			expect(imageSize(binaryBytes(instance, item))).toEqual({
+				width: Math.round(2368 * SCALE),
+				height: Math.round(1792 * SCALE),
+			});
 		}
 		const edit = [...runflow.runs.values()].slice(before).filter((r) => r.model === EDIT_MODEL);
 		expect(edit).toHaveLength(1);
-		expect(edit[0].input).toEqual({ image_urls: [expect.stringContaining('/assets/')], aspect_ratio: '4:3', num_images: 2 });
+		expect(edit[0].input).toEqual({
+			image_urls: [expect.stringContaining('/assets/')],
+			aspect_ratio: '4:3',
+			num_images: 2,
+		});
 		task.meta.figures = `${hostName}: Generate → Remix on Ultra Edit: ${Date.now() - started} ms, 3 images`;
 	});
 });

@@ -32,7 +32,10 @@ export async function startCollector() {
 	const loopback = await listenLoopback(
 		createServer((req, res) => {
 			void readBody(req).then((bytes) => {
-				delivered.push({ query: Object.fromEntries(new URL(req.url ?? '/', 'http://collector').searchParams), bytes });
+				delivered.push({
+					query: Object.fromEntries(new URL(req.url ?? '/', 'http://collector').searchParams),
+					bytes,
+				});
 				res.writeHead(200, { 'content-type': 'application/json' });
 				res.end('{}');
 			});
@@ -53,11 +56,19 @@ export function submitCollectWorkflow(collector: string, id = 'asyncSubmitCollec
 		type: 'n8n-nodes-base.webhook',
 		typeVersion: 2,
 		webhookId: '3f0c9a7e-1d2b-4c5e-8f6a-7b9c0d1e2f30',
-		parameters: { httpMethod: 'POST', path: SUBMIT_COLLECT_PATH, responseMode: 'onReceived', options: {} },
+		parameters: {
+			httpMethod: 'POST',
+			path: SUBMIT_COLLECT_PATH,
+			responseMode: 'onReceived',
+			options: {},
+		},
 	});
 	workflow.nodes.find((n) => n.name === 'Wait 30 seconds')!.parameters.amount = 2;
 	const briefs = workflow.nodes.find((n) => n.name === 'Campaign briefs')!.parameters;
-	briefs.jsCode = String(briefs.jsCode).replace('\n];', `\n  { json: { prompt: ${JSON.stringify(STRAGGLER)} }, pairedItem: 0 },\n];`);
+	briefs.jsCode = String(briefs.jsCode).replace(
+		'\n];',
+		`\n  { json: { prompt: ${JSON.stringify(STRAGGLER)} }, pairedItem: 0 },\n];`,
+	);
 	workflow.nodes.push({
 		id: 'c7d1e2f3-5a6b-4c7d-8e9f-0a1b2c3d4e99',
 		name: 'Deliver',
@@ -97,25 +108,47 @@ export async function expectCollected(fal: MockFal, delivered: Delivered[], scal
 	const jobs = [...fal.jobs.values()];
 	const straggler = jobs.find((j) => j.input.prompt === STRAGGLER)!;
 	expect(straggler.statusRequests).toBeGreaterThanOrEqual(2);
-	expect(jobs.filter((j) => j !== straggler).map((j) => j.statusRequests).every((n) => n === 1 || n === 2)).toBe(true);
+	expect(
+		jobs
+			.filter((j) => j !== straggler)
+			.map((j) => j.statusRequests)
+			.every((n) => n === 1 || n === 2),
+	).toBe(true);
 
 	expect(delivered).toHaveLength(BRIEFS);
 	const seen = delivered.map((d) => JSON.parse(d.query.json) as Record<string, unknown>);
 	expect(seen.map((j) => j.requestId).sort()).toEqual([...fal.jobs.keys()].sort());
 	for (const [n, image] of delivered.entries()) {
 		const json = seen[n];
-		expect(json).toMatchObject({ provider: 'fal', operation: 'generate', aspectRatio: '16:9', contentType: 'image/jpeg', imageIndex: 0, imageCount: 1 });
+		expect(json).toMatchObject({
+			provider: 'fal',
+			operation: 'generate',
+			aspectRatio: '16:9',
+			contentType: 'image/jpeg',
+			imageIndex: 0,
+			imageCount: 1,
+		});
 		expect(json.fileName).toMatch(/^campaign-[1-4]-1\.jpg$/);
 		const original = Buffer.from(await (await fetch(String(json.url))).arrayBuffer());
 		expect(image.bytes.equals(original)).toBe(true);
 		expect(json.fileSize).toBe(original.length);
-		expect(imageSize(image.bytes)).toEqual({ width: Math.round(2752 * scale), height: Math.round(1536 * scale) });
+		expect(imageSize(image.bytes)).toEqual({
+			width: Math.round(2752 * scale),
+			height: Math.round(1536 * scale),
+		});
 	}
-	return { stragglerReads: straggler.statusRequests, webhookAnswers: hooks.map((h) => h.status).join('/') };
+	return {
+		stragglerReads: straggler.statusRequests,
+		webhookAnswers: hooks.map((h) => h.status).join('/'),
+	};
 }
 
 /** Starts the workflow through its Webhook trigger. */
 export async function triggerSubmitCollect(port: number, logs: () => string): Promise<void> {
-	const response = await fetch(`http://127.0.0.1:${port}/webhook/${SUBMIT_COLLECT_PATH}`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } });
+	const response = await fetch(`http://127.0.0.1:${port}/webhook/${SUBMIT_COLLECT_PATH}`, {
+		method: 'POST',
+		body: '{}',
+		headers: { 'content-type': 'application/json' },
+	});
 	expect(response.status, `${await response.text()}\n${logs().slice(-4000)}`).toBe(200);
 }

@@ -7,7 +7,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMockFal, type MockFal } from '../testkit/mocks/falServer';
 import { startMockRunflow, type MockRunflow } from '../testkit/mocks/runflowServer';
 import { errorOf } from '../testkit/harness/errorItems';
-import { createInstance, e2eHosts, execute, jsonFile, n8nHost, packPackage, workflowNode, type N8nInstance } from '../testkit/n8n';
+import {
+	createInstance,
+	e2eHosts,
+	execute,
+	jsonFile,
+	n8nHost,
+	packPackage,
+	workflowNode,
+	type N8nInstance,
+} from '../testkit/n8n';
 
 /**
  * Node versions in a real n8n: a workflow saved before version 2 (the fal.ai example as the
@@ -21,7 +30,9 @@ const CREDENTIAL = { falApi: { id: 'falApiExample01', name: 'fal.ai account' } }
 
 /** The fal.ai example's jobs, built from version-2 nodes. */
 function version2Workflow() {
-	const example = JSON.parse(readFileSync(join(__dirname, '..', 'examples', V1_EXAMPLE), 'utf8')) as { nodes: Array<Record<string, unknown>> };
+	const example = JSON.parse(
+		readFileSync(join(__dirname, '..', 'examples', V1_EXAMPLE), 'utf8'),
+	) as { nodes: Array<Record<string, unknown>> };
 	const prompts = example.nodes.find((n) => n.name === 'Campaign prompts')!;
 	const flux = 'n8n-nodes-flux-ultra.fluxUltra';
 	return {
@@ -29,13 +40,29 @@ function version2Workflow() {
 		name: 'Generate and remix, version-2 nodes',
 		nodes: [
 			workflowNode('Start', 'n8n-nodes-base.manualTrigger', 1, 0, {}),
-			workflowNode('Campaign prompts', 'n8n-nodes-base.code', 2, 220, prompts.parameters as Record<string, unknown>),
+			workflowNode(
+				'Campaign prompts',
+				'n8n-nodes-base.code',
+				2,
+				220,
+				prompts.parameters as Record<string, unknown>,
+			),
 			workflowNode(
 				'Generate images',
 				flux,
 				2,
 				440,
-				{ provider: 'fal', operation: 'generate', prompt: '={{ $json.prompt }}', options: { aspectRatio: '={{ $json.aspect }}', numImages: 2, outputFormat: 'png', fileName: 'campaign-{item}-{index}' } },
+				{
+					provider: 'fal',
+					operation: 'generate',
+					prompt: '={{ $json.prompt }}',
+					options: {
+						aspectRatio: '={{ $json.aspect }}',
+						numImages: 2,
+						outputFormat: 'png',
+						fileName: 'campaign-{item}-{index}',
+					},
+				},
 				{ credentials: CREDENTIAL },
 			),
 			workflowNode(
@@ -43,7 +70,13 @@ function version2Workflow() {
 				flux,
 				2,
 				660,
-				{ provider: 'fal', operation: 'remix', imageSource: 'binary', binaryPropertyName: 'data', options: { prompt: 'same scene, autumn palette', fileName: 'autumn-{item}' } },
+				{
+					provider: 'fal',
+					operation: 'remix',
+					imageSource: 'binary',
+					binaryPropertyName: 'data',
+					options: { prompt: 'same scene, autumn palette', fileName: 'autumn-{item}' },
+				},
 				{ credentials: CREDENTIAL },
 			),
 		],
@@ -58,10 +91,13 @@ function version2Workflow() {
 
 /** The chained-failover example as shipped, its briefs replaced by four with the fal mock's fault markers. */
 function chainedWithFaults() {
-	const example = JSON.parse(readFileSync(join(__dirname, '..', 'examples', 'chained-failover.workflow.json'), 'utf8')) as { nodes: Array<Record<string, unknown>> };
+	const example = JSON.parse(
+		readFileSync(join(__dirname, '..', 'examples', 'chained-failover.workflow.json'), 'utf8'),
+	) as { nodes: Array<Record<string, unknown>> };
 	const briefs = example.nodes.find((n) => n.name === 'Briefs')!;
 	briefs.parameters = {
-		jsCode: "return ['mug', 'jetty [no-credit]', 'harbour [job-fails]', 'lighthouse [lost-answer]'].map((prompt) => ({ json: { prompt, aspect: '1:1' } }));",
+		jsCode:
+			"return ['mug', 'jetty [no-credit]', 'harbour [job-fails]', 'lighthouse [lost-answer]'].map((prompt) => ({ json: { prompt, aspect: '1:1' } }));",
 	};
 	return { ...example, id: 'chained' };
 }
@@ -79,14 +115,35 @@ describe.each(e2eHosts())('node versions inside a real n8n (%s)', (hostName) => 
 		await instance.cli([
 			'import:credentials',
 			`--input=${jsonFile(instance, 'credentials.json', [
-				{ id: 'falApiExample01', name: 'fal.ai account', type: 'falApi', data: { apiKey: 'dummy-e2e-fal-key', baseUrl: fal.url } },
-				{ id: 'runflowApiExample01', name: 'Runflow account', type: 'runflowApi', data: { apiKey: 'rf_live_dummy_e2e', baseUrl: runflow.url } },
+				{
+					id: 'falApiExample01',
+					name: 'fal.ai account',
+					type: 'falApi',
+					data: { apiKey: 'dummy-e2e-fal-key', baseUrl: fal.url },
+				},
+				{
+					id: 'runflowApiExample01',
+					name: 'Runflow account',
+					type: 'runflowApi',
+					data: { apiKey: 'rf_live_dummy_e2e', baseUrl: runflow.url },
+				},
 			])}`,
 		]);
-		const v1 = JSON.parse(readFileSync(join(__dirname, '..', 'examples', V1_EXAMPLE), 'utf8')) as Record<string, unknown>;
-		await instance.cli(['import:workflow', `--input=${jsonFile(instance, 'v1.json', { ...v1, id: 'versionOne' })}`]);
-		await instance.cli(['import:workflow', `--input=${jsonFile(instance, 'v2.json', version2Workflow())}`]);
-		await instance.cli(['import:workflow', `--input=${jsonFile(instance, 'chained.json', chainedWithFaults())}`]);
+		const v1 = JSON.parse(
+			readFileSync(join(__dirname, '..', 'examples', V1_EXAMPLE), 'utf8'),
+		) as Record<string, unknown>;
+		await instance.cli([
+			'import:workflow',
+			`--input=${jsonFile(instance, 'v1.json', { ...v1, id: 'versionOne' })}`,
+		]);
+		await instance.cli([
+			'import:workflow',
+			`--input=${jsonFile(instance, 'v2.json', version2Workflow())}`,
+		]);
+		await instance.cli([
+			'import:workflow',
+			`--input=${jsonFile(instance, 'chained.json', chainedWithFaults())}`,
+		]);
 	}, 45 * 60_000);
 
 	afterAll(async () => {
@@ -106,24 +163,51 @@ describe.each(e2eHosts())('node versions inside a real n8n (%s)', (hostName) => 
 				pairedItem: item.pairedItem,
 				fileName: item.binary?.data?.fileName,
 				mimeType: item.binary?.data?.mimeType,
-				json: { provider: item.json.provider, operation: item.json.operation, aspectRatio: item.json.aspectRatio, imageIndex: item.json.imageIndex, imageCount: item.json.imageCount, prompt: item.json.prompt },
+				json: {
+					provider: item.json.provider,
+					operation: item.json.operation,
+					aspectRatio: item.json.aspectRatio,
+					imageIndex: item.json.imageIndex,
+					imageCount: item.json.imageCount,
+					prompt: item.json.prompt,
+				},
 			}));
 		return {
 			ms,
 			errors: [runs['Generate images'].error, runs['Remix each image'].error],
 			generated: shape('Generate images'),
 			remixed: shape('Remix each image'),
-			jobs: jobs.map((j) => ({ endpoint: j.endpoint, input: { ...j.input, image_url: typeof j.input.image_url === 'string' ? 'given' : undefined } })),
+			jobs: jobs.map((j) => ({
+				endpoint: j.endpoint,
+				input: {
+					...j.input,
+					image_url: typeof j.input.image_url === 'string' ? 'given' : undefined,
+				},
+			})),
 		};
 	}
 
-	it('a version-1 workflow as saved today (the fal.ai example) runs; a version-2 one makes the same jobs and puts out the same items', async ({ task }) => {
+	it('a version-1 workflow as saved today (the fal.ai example) runs; a version-2 one makes the same jobs and puts out the same items', async ({
+		task,
+	}) => {
 		const v1 = await runAndRead('versionOne');
 		expect(v1.errors).toEqual([undefined, undefined]);
 		expect(v1.generated).toHaveLength(4);
 		expect(v1.remixed).toHaveLength(4);
-		expect(v1.jobs.map((j) => j.endpoint.endsWith('/redux'))).toEqual([false, false, true, true, true, true]);
-		expect(v1.remixed.map((r) => r.fileName)).toEqual(['autumn-1.jpg', 'autumn-2.jpg', 'autumn-3.jpg', 'autumn-4.jpg']);
+		expect(v1.jobs.map((j) => j.endpoint.endsWith('/redux'))).toEqual([
+			false,
+			false,
+			true,
+			true,
+			true,
+			true,
+		]);
+		expect(v1.remixed.map((r) => r.fileName)).toEqual([
+			'autumn-1.jpg',
+			'autumn-2.jpg',
+			'autumn-3.jpg',
+			'autumn-4.jpg',
+		]);
 
 		const v2 = await runAndRead('versionTwo');
 		expect(v2.errors).toEqual([undefined, undefined]);
@@ -135,8 +219,14 @@ describe.each(e2eHosts())('node versions inside a real n8n (%s)', (hostName) => 
 		task.meta.figures = `${hostName} (n8n ${instance.host.version}): version-1 fal example ${v1.ms} ms, version-2 workflow ${v2.ms} ms; 8 images, 6 fal jobs each, the same jobs and items`;
 	});
 
-	it('chained failover: out of credit and a failed job move to the Runflow node through the Filter on error.safeToRunElsewhere; a lost submit answer does not', async ({ task }) => {
-		const before = { falJobs: fal.jobs.size, falSubmits: fal.counts.submit, runflowRuns: runflow.runs.size };
+	it('chained failover: out of credit and a failed job move to the Runflow node through the Filter on error.safeToRunElsewhere; a lost submit answer does not', async ({
+		task,
+	}) => {
+		const before = {
+			falJobs: fal.jobs.size,
+			falSubmits: fal.counts.submit,
+			runflowRuns: runflow.runs.size,
+		};
 		const started = Date.now();
 		const runs = await execute(instance, 'chained');
 		const seconds = (Date.now() - started) / 1000;
@@ -149,7 +239,10 @@ describe.each(e2eHosts())('node versions inside a real n8n (%s)', (hostName) => 
 			[{ item: 3 }, false],
 		]);
 		expect(errorOf(failedAtFal[2]).kind).toBe('maybe_submitted');
-		expect(runs['Safe to run elsewhere?'].items.map((i) => i.pairedItem)).toEqual([{ item: 0 }, { item: 1 }]);
+		expect(runs['Safe to run elsewhere?'].items.map((i) => i.pairedItem)).toEqual([
+			{ item: 0 },
+			{ item: 1 },
+		]);
 		const moved = runs['Generate on Runflow'].items;
 		expect(moved.map((i) => [i.json.provider, i.json.prompt, i.binary?.data?.mimeType])).toEqual([
 			['runflow', 'jetty [no-credit]', 'image/png'],

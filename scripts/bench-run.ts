@@ -25,7 +25,12 @@ interface Options {
 const [variant, json] = process.argv.slice(2);
 const options = JSON.parse(json) as Options;
 const ENDPOINT = 'fal-ai/flux-pro/v1.1-ultra';
-const input = (i: number) => ({ prompt: `bench ${i}`, aspect_ratio: '1:1', num_images: options.imagesPerJob, output_format: 'png' });
+const input = (i: number) => ({
+	prompt: `bench ${i}`,
+	aspect_ratio: '1:1',
+	num_images: options.imagesPerJob,
+	output_format: 'png',
+});
 
 /** Samples memory while the run goes, for the peaks. */
 function watchMemory() {
@@ -44,9 +49,13 @@ function watchMemory() {
 
 async function runNode(folder: string) {
 	// eslint-disable-next-line @typescript-eslint/no-require-imports
-	const { FluxUltra } = require('../dist/nodes/FluxUltra/FluxUltra.node.js') as { FluxUltra: new () => INodeType };
+	const { FluxUltra } = require('../dist/nodes/FluxUltra/FluxUltra.node.js') as {
+		FluxUltra: new () => INodeType;
+	};
 	// eslint-disable-next-line @typescript-eslint/no-require-imports
-	const { FalApi } = require('../dist/credentials/FalApi.credentials.js') as { FalApi: new () => ICredentialType };
+	const { FalApi } = require('../dist/credentials/FalApi.credentials.js') as {
+		FalApi: new () => ICredentialType;
+	};
 	const harness = createHarness({
 		params: {
 			provider: 'fal',
@@ -65,7 +74,8 @@ async function runNode(folder: string) {
 		binaryFolder: folder,
 	});
 	const [out] = await harness.run();
-	if (out.length !== options.jobs * options.imagesPerJob || out.some((i) => i.json.error)) throw new Error(`node: ${out.length} items`);
+	if (out.length !== options.jobs * options.imagesPerJob || out.some((i) => i.json.error))
+		throw new Error(`node: ${out.length} items`);
 }
 
 async function download(url: string, path: string) {
@@ -75,16 +85,21 @@ async function download(url: string, path: string) {
 
 async function pool(count: number, limit: number, task: (i: number) => Promise<void>) {
 	let next = 0;
-	await Promise.all(Array.from({ length: limit }, async () => {
-		while (next < count) await task(next++);
-	}));
+	await Promise.all(
+		Array.from({ length: limit }, async () => {
+			while (next < count) await task(next++);
+		}),
+	);
 }
 
 async function runFalClient(folder: string) {
 	const fal = createFalClient({
 		credentials: 'bench-dummy:key',
 		// Point the client at the mock: the same paths, another host.
-		requestMiddleware: async (request) => ({ ...request, url: request.url.replace(/^https:\/\/queue\.fal\.run/, options.mockUrl) }),
+		requestMiddleware: async (request) => ({
+			...request,
+			url: request.url.replace(/^https:\/\/queue\.fal\.run/, options.mockUrl),
+		}),
 	});
 	await pool(options.jobs, options.parallel, async (i) => {
 		const result = await fal.subscribe(ENDPOINT, { input: input(i) as never });
@@ -96,14 +111,25 @@ async function runFalClient(folder: string) {
 async function runSequential(folder: string) {
 	const headers = { authorization: 'Key bench-dummy-key', 'content-type': 'application/json' };
 	for (let i = 0; i < options.jobs; i++) {
-		const submitted = (await (await fetch(`${options.mockUrl}/${ENDPOINT}`, { method: 'POST', headers, body: JSON.stringify(input(i)) })).json()) as Record<string, string>;
+		const submitted = (await (
+			await fetch(`${options.mockUrl}/${ENDPOINT}`, {
+				method: 'POST',
+				headers,
+				body: JSON.stringify(input(i)),
+			})
+		).json()) as Record<string, string>;
 		for (;;) {
 			await new Promise((r) => setTimeout(r, 5000));
-			const status = (await (await fetch(submitted.status_url, { headers })).json()) as { status: string };
+			const status = (await (await fetch(submitted.status_url, { headers })).json()) as {
+				status: string;
+			};
 			if (status.status === 'COMPLETED') break;
 		}
-		const result = (await (await fetch(submitted.response_url, { headers })).json()) as { images: Array<{ url: string }> };
-		for (const [n, img] of result.images.entries()) await download(img.url, join(folder, `${i}-${n}`));
+		const result = (await (await fetch(submitted.response_url, { headers })).json()) as {
+			images: Array<{ url: string }>;
+		};
+		for (const [n, img] of result.images.entries())
+			await download(img.url, join(folder, `${i}-${n}`));
 	}
 }
 

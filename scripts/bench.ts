@@ -18,7 +18,13 @@ import { execFileSync } from 'node:child_process';
 import { resolve } from 'node:path';
 
 import { writeScaleRun } from '../testkit/bench/plot';
-import { percentile, runScaleSeries, scaleMarkdownTable, scaleSizes, startMock } from '../testkit/bench/scale';
+import {
+	percentile,
+	runScaleSeries,
+	scaleMarkdownTable,
+	scaleSizes,
+	startMock,
+} from '../testkit/bench/scale';
 
 const L = Number(process.env.BENCH_LATENCY_MS ?? 2000);
 const N = Number(process.env.BENCH_JOBS ?? 64);
@@ -39,14 +45,29 @@ async function runVariant(variant: string, jobs: number, parallel: number) {
 	try {
 		// Render the pool of 4 MP images before the clock starts.
 		await fetch(`${mock.url}/__stats`);
-		const line = execFileSync(tsx, [resolve(root, 'scripts/bench-run.ts'), variant, JSON.stringify({ mockUrl: mock.url, jobs, parallel, imagesPerJob: IMAGES })], {
-			encoding: 'utf8',
-			maxBuffer: 16 * 1024 * 1024,
-			stdio: ['ignore', 'pipe', 'inherit'],
-		});
-		const result = JSON.parse(line.trim().split('\n').pop()!) as { wallMs: number; rssBase: number; rssPeak: number; heapPeak: number };
+		const line = execFileSync(
+			tsx,
+			[
+				resolve(root, 'scripts/bench-run.ts'),
+				variant,
+				JSON.stringify({ mockUrl: mock.url, jobs, parallel, imagesPerJob: IMAGES }),
+			],
+			{
+				encoding: 'utf8',
+				maxBuffer: 16 * 1024 * 1024,
+				stdio: ['ignore', 'pipe', 'inherit'],
+			},
+		);
+		const result = JSON.parse(line.trim().split('\n').pop()!) as {
+			wallMs: number;
+			rssBase: number;
+			rssPeak: number;
+			heapPeak: number;
+		};
 		const stats = (await (await fetch(`${mock.url}/__stats`)).json()) as Stats;
-		const added = stats.jobs.map((j) => (j.lastDownloadAt ?? Number.NaN) - (j.submittedAt + stats.latencyMs));
+		const added = stats.jobs.map(
+			(j) => (j.lastDownloadAt ?? Number.NaN) - (j.submittedAt + stats.latencyMs),
+		);
 		const statusPerJob = stats.counts.status / jobs;
 		const ideal = Math.ceil(jobs / parallel) * L;
 		return {
@@ -70,12 +91,16 @@ async function runVariant(variant: string, jobs: number, parallel: number) {
 
 function moduleLoadMs(): number {
 	const script = `require('n8n-workflow'); const t = process.hrtime.bigint(); require('./dist/nodes/FluxUltra/FluxUltra.node.js'); process.stdout.write(String(Number(process.hrtime.bigint() - t) / 1e6));`;
-	const runs = Array.from({ length: 5 }, () => Number(execFileSync(process.execPath, ['-e', script], { cwd: root, encoding: 'utf8' })));
+	const runs = Array.from({ length: 5 }, () =>
+		Number(execFileSync(process.execPath, ['-e', script], { cwd: root, encoding: 'utf8' })),
+	);
 	return percentile(runs, 50);
 }
 
 async function peers() {
-	console.log(`Benchmark: N=${N} jobs, c=${C} in parallel, L=${L} ms per job, ${IMAGES} PNGs of 4 MP per job (ideal ${(Math.ceil(N / C) * L) / 1000} s)\n`);
+	console.log(
+		`Benchmark: N=${N} jobs, c=${C} in parallel, L=${L} ms per job, ${IMAGES} PNGs of 4 MP per job (ideal ${(Math.ceil(N / C) * L) / 1000} s)\n`,
+	);
 	const rows = [];
 	rows.push(await runVariant('node', N, C));
 	rows.push(await runVariant('fal-client', N, C));
@@ -86,18 +111,29 @@ async function peers() {
 	console.log(
 		`sequential-5s ran ${N_SEQUENTIAL} jobs to keep the run short; at N=${N} it would take about ${Math.round((seq['wall s'] / N_SEQUENTIAL) * N)} s.`,
 	);
-	console.log(`Node module load (n8n-workflow already loaded): ${load.toFixed(1)} ms (median of 5 fresh processes)`);
+	console.log(
+		`Node module load (n8n-workflow already loaded): ${load.toFixed(1)} ms (median of 5 fresh processes)`,
+	);
 
 	const node = rows[0];
 	const targets: Array<[string, boolean, string]> = [
 		['wall ≤ 1.05 × ideal', node['wall/ideal'] <= 1.05, `${node['wall/ideal']}×`],
 		['added latency ≤ 50 ms median', node['added ms p50'] <= 50, `${node['added ms p50']} ms`],
-		['≤ 1 status request per second of job time', node['status req/s of job'] <= 1, `${node['status req/s of job']}/s`],
-		['peak RSS growth ≤ 150 MB (filesystem binary mode)', node['RSS growth MB'] <= 150, `${node['RSS growth MB']} MB`],
+		[
+			'≤ 1 status request per second of job time',
+			node['status req/s of job'] <= 1,
+			`${node['status req/s of job']}/s`,
+		],
+		[
+			'peak RSS growth ≤ 150 MB (filesystem binary mode)',
+			node['RSS growth MB'] <= 150,
+			`${node['RSS growth MB']} MB`,
+		],
 		['node module load ≤ 50 ms', load <= 50, `${load.toFixed(1)} ms`],
 	];
 	console.log('\nTargets (this node):');
-	for (const [name, met, value] of targets) console.log(`  ${met ? 'met    ' : 'NOT MET'}  ${name}: ${value}`);
+	for (const [name, met, value] of targets)
+		console.log(`  ${met ? 'met    ' : 'NOT MET'}  ${name}: ${value}`);
 }
 
 const SCALE_PARALLEL = Number(process.env.BENCH_SCALE_PARALLEL ?? 16);
@@ -108,7 +144,12 @@ async function scale(sizes: number[]) {
 	console.log(
 		`\nScale series in real n8n 2.x (filesystem binary data): N = ${sizes.join(', ')}, c = ${SCALE_PARALLEL}, L = ${SCALE_LATENCY_MS} ms, one 1 MP JPEG per job\n`,
 	);
-	const rows = await runScaleSeries({ sizes, parallel: SCALE_PARALLEL, latencyMs: SCALE_LATENCY_MS, log: (line) => console.log(`  ${line}`) });
+	const rows = await runScaleSeries({
+		sizes,
+		parallel: SCALE_PARALLEL,
+		latencyMs: SCALE_LATENCY_MS,
+		log: (line) => console.log(`  ${line}`),
+	});
 	console.table(rows);
 	console.log(`\n${scaleMarkdownTable(rows)}\n`);
 	const first = rows[0];
@@ -116,11 +157,17 @@ async function scale(sizes: number[]) {
 	const growth = last['RSS peak MB'] - first['RSS peak MB'];
 	const worst = rows.reduce((a, b) => (b['wall/ideal'] > a['wall/ideal'] ? b : a));
 	console.log('Targets (scale series):');
-	console.log(`  ${worst['wall/ideal'] <= 1.05 ? 'met    ' : 'NOT MET'}  wall ≤ 1.05 × ideal at every N: worst ${worst['wall/ideal']}× at N=${worst.N}`);
+	console.log(
+		`  ${worst['wall/ideal'] <= 1.05 ? 'met    ' : 'NOT MET'}  wall ≤ 1.05 × ideal at every N: worst ${worst['wall/ideal']}× at N=${worst.N}`,
+	);
 	if (rows.length > 1) {
-		console.log(`  ${growth <= 50 ? 'met    ' : 'NOT MET'}  peak RSS flat within 50 MB from N=${first.N} to N=${last.N}: ${growth >= 0 ? '+' : ''}${growth} MB`);
+		console.log(
+			`  ${growth <= 50 ? 'met    ' : 'NOT MET'}  peak RSS flat within 50 MB from N=${first.N} to N=${last.N}: ${growth >= 0 ? '+' : ''}${growth} MB`,
+		);
 	}
-	const full = (process.env.BENCH_SCALE === undefined && process.env.BENCH_PLOT !== '0') || process.env.BENCH_PLOT === '1';
+	const full =
+		(process.env.BENCH_SCALE === undefined && process.env.BENCH_PLOT !== '0') ||
+		process.env.BENCH_PLOT === '1';
 	if (full && rows.length > 1) {
 		const when = new Date().toISOString().slice(0, 16).replace('T', ' ');
 		const caption = `npm run bench, ${when} UTC: n8n 2.x, filesystem binary data, c = ${SCALE_PARALLEL}, L = ${SCALE_LATENCY_MS} ms, 1 MP JPEG, mock fal.ai on loopback, 2 shared cores`;

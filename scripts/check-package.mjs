@@ -24,12 +24,17 @@ export function placeholderProblems(pkg) {
 	};
 	return Object.entries(fields)
 		.filter(([, value]) => typeof value === 'string' && PLACEHOLDERS.some((p) => p.test(value)))
-		.map(([field, value]) => `package.json ${field} is a placeholder (${value}): set the real one before publishing`);
+		.map(
+			([field, value]) =>
+				`package.json ${field} is a placeholder (${value}): set the real one before publishing`,
+		);
 }
 
 /** https://github.com/<owner>/<name> from package.json's repository.url. */
 export function repositoryHome(pkg) {
-	return /^(?:git\+)?(https:\/\/github\.com\/[\w.-]+\/[\w.-]+?)(?:\.git)?$/.exec(pkg.repository?.url ?? '')?.[1];
+	return /^(?:git\+)?(https:\/\/github\.com\/[\w.-]+\/[\w.-]+?)(?:\.git)?$/.exec(
+		pkg.repository?.url ?? '',
+	)?.[1];
 }
 
 function check(dir, releasing) {
@@ -38,7 +43,10 @@ function check(dir, releasing) {
 	const problems = [];
 	const icons = (icon) => (typeof icon === 'string' ? [icon] : icon ? Object.values(icon) : []);
 	const home = repositoryHome(pkg);
-	if (!home) problems.push(`package.json repository.url (${pkg.repository?.url}) is not a GitHub repository URL`);
+	if (!home)
+		problems.push(
+			`package.json repository.url (${pkg.repository?.url}) is not a GitHub repository URL`,
+		);
 	const links = [];
 
 	for (const file of [...pkg.n8n.nodes, ...pkg.n8n.credentials]) {
@@ -57,15 +65,19 @@ function check(dir, releasing) {
 		const instance = new Type();
 		for (const icon of icons(instance.description?.icon ?? instance.icon)) {
 			const iconPath = join(dirname(path), icon.replace(/^file:/, ''));
-			if (!existsSync(iconPath)) problems.push(`${file} references ${icon}, missing at ${iconPath}`);
+			if (!existsSync(iconPath))
+				problems.push(`${file} references ${icon}, missing at ${iconPath}`);
 		}
-		if (instance.documentationUrl) links.push([`${file} documentationUrl`, instance.documentationUrl]);
+		if (instance.documentationUrl)
+			links.push([`${file} documentationUrl`, instance.documentationUrl]);
 		const codex = path.replace(/\.js$/, '.json');
 		if (file.includes('.node.')) {
 			if (!existsSync(codex)) problems.push(`${file.replace(/\.js$/, '.json')} (codex) is missing`);
 			else {
 				const resources = JSON.parse(readFileSync(codex, 'utf8')).resources ?? {};
-				for (const list of Object.values(resources)) for (const { url } of list) links.push([`${file.replace(/\.js$/, '.json')} resources`, url]);
+				for (const list of Object.values(resources))
+					for (const { url } of list)
+						links.push([`${file.replace(/\.js$/, '.json')} resources`, url]);
 			}
 		}
 	}
@@ -85,5 +97,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
 		console.error(`Package check failed:\n- ${problems.join('\n- ')}`);
 		process.exit(1);
 	}
-	console.log(`Package check: ${pkg.n8n.nodes.length} node(s) and ${pkg.n8n.credentials.length} credential(s) built with their icons.`);
+	console.log(
+		`Package check: ${pkg.n8n.nodes.length} node(s) and ${pkg.n8n.credentials.length} credential(s) built with their icons.`,
+	);
 }

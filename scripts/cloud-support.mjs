@@ -18,7 +18,9 @@ const text = output.replace(/\x1b\[[0-9;]*m/g, '');
 const status = /Status:\s*(NOT eligible|eligible)/.exec(text)?.[1];
 if (status !== 'eligible') {
 	process.stderr.write(text);
-	process.stderr.write(`n8n-node cloud-support: ${status ? 'the package is NOT eligible for n8n Cloud' : 'no status found in its output'}\n`);
+	process.stderr.write(
+		`n8n-node cloud-support: ${status ? 'the package is NOT eligible for n8n Cloud' : 'no status found in its output'}\n`,
+	);
 	process.exit(1);
 }
 const detail = text

@@ -14,6 +14,7 @@ export function demoOutputDir(fallback: string, env: NodeJS.ProcessEnv = process
 export function clearOwnImages(dir: string, owns: (name: string) => boolean): void {
 	mkdirSync(dir, { recursive: true });
 	for (const entry of readdirSync(dir, { withFileTypes: true })) {
-		if (entry.isFile() && /\.(png|jpe?g|webp)$/i.test(entry.name) && owns(entry.name)) rmSync(resolve(dir, entry.name));
+		if (entry.isFile() && /\.(png|jpe?g|webp)$/i.test(entry.name) && owns(entry.name))
+			rmSync(resolve(dir, entry.name));
 	}
 }

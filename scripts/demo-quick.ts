@@ -28,15 +28,25 @@ import { clearOwnImages, demoOutputDir } from './demo-output';
 
 // The compiled package, as n8n loads it.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { FluxUltra } = require('../dist/nodes/FluxUltra/FluxUltra.node.js') as { FluxUltra: new () => INodeType };
+const { FluxUltra } = require('../dist/nodes/FluxUltra/FluxUltra.node.js') as {
+	FluxUltra: new () => INodeType;
+};
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { FalApi } = require('../dist/credentials/FalApi.credentials.js') as { FalApi: new () => ICredentialType };
+const { FalApi } = require('../dist/credentials/FalApi.credentials.js') as {
+	FalApi: new () => ICredentialType;
+};
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { RunflowApi } = require('../dist/credentials/RunflowApi.credentials.js') as { RunflowApi: new () => ICredentialType };
+const { RunflowApi } = require('../dist/credentials/RunflowApi.credentials.js') as {
+	RunflowApi: new () => ICredentialType;
+};
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { BflApi } = require('../dist/credentials/BflApi.credentials.js') as { BflApi: new () => ICredentialType };
+const { BflApi } = require('../dist/credentials/BflApi.credentials.js') as {
+	BflApi: new () => ICredentialType;
+};
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { ReplicateApi } = require('../dist/credentials/ReplicateApi.credentials.js') as { ReplicateApi: new () => ICredentialType };
+const { ReplicateApi } = require('../dist/credentials/ReplicateApi.credentials.js') as {
+	ReplicateApi: new () => ICredentialType;
+};
 
 const outDir = demoOutputDir('demo-output-quick');
 const STEPS = ['generate', 'remix', 'runflow', 'bfl', 'replicate'];
@@ -46,19 +56,35 @@ const bflKey = process.env.BFL_API_KEY?.trim();
 const replicateKey = process.env.REPLICATE_API_TOKEN?.trim();
 
 const prompts = [
-	{ prompt: 'Studio product photo of a matte ceramic coffee mug on a walnut table, soft morning light', aspect: '16:9' },
-	{ prompt: 'Flat-lay of a summer sale flyer with lemons and sunglasses on pastel paper', aspect: '1:1' },
+	{
+		prompt:
+			'Studio product photo of a matte ceramic coffee mug on a walnut table, soft morning light',
+		aspect: '16:9',
+	},
+	{
+		prompt: 'Flat-lay of a summer sale flyer with lemons and sunglasses on pastel paper',
+		aspect: '1:1',
+	},
 ];
 
 type Credentials = Record<string, Record<string, string>>;
 
-async function runNode(params: Record<string, unknown>, items: INodeExecutionData[], credentials: Credentials) {
+async function runNode(
+	params: Record<string, unknown>,
+	items: INodeExecutionData[],
+	credentials: Credentials,
+) {
 	const harness = createHarness({
 		params,
 		items,
 		credentials,
 		nodeType: new FluxUltra(),
-		credentialTypes: { falApi: new FalApi(), runflowApi: new RunflowApi(), bflApi: new BflApi(), replicateApi: new ReplicateApi() },
+		credentialTypes: {
+			falApi: new FalApi(),
+			runflowApi: new RunflowApi(),
+			bflApi: new BflApi(),
+			replicateApi: new ReplicateApi(),
+		},
 	});
 	const started = Date.now();
 	const [output] = await harness.run();
@@ -68,10 +94,16 @@ async function runNode(params: Record<string, unknown>, items: INodeExecutionDat
 function save(output: INodeExecutionData[], step: string) {
 	return output.map((item) => {
 		const binary = item.binary?.data;
-		if (!binary) throw new Error(`${step}: an output item has no binary data: ${JSON.stringify(item.json)}`);
+		if (!binary)
+			throw new Error(`${step}: an output item has no binary data: ${JSON.stringify(item.json)}`);
 		const file = join(outDir, `${step}-${binary.fileName}`);
 		writeFileSync(file, Buffer.from(binary.data, 'base64'));
-		return { step, file: file.replace(`${process.cwd()}/`, ''), json: item.json, pairedItem: item.pairedItem };
+		return {
+			step,
+			file: file.replace(`${process.cwd()}/`, ''),
+			json: item.json,
+			pairedItem: item.pairedItem,
+		};
 	});
 }
 
@@ -85,16 +117,38 @@ async function main() {
 	if (!bflKey) bflMock = await startMockBfl({ latencyMs: 1500 });
 	if (!replicateKey) replicateMock = await startMockReplicate({ latencyMs: 1500 });
 	const credentials: Credentials = {
-		falApi: falKey ? { apiKey: falKey, baseUrl: '' } : { apiKey: 'demo-dummy-key', baseUrl: falMock!.url },
-		runflowApi: runflowKey ? { apiKey: runflowKey, baseUrl: '' } : { apiKey: 'rf_live_demo_dummy', baseUrl: runflowMock!.url },
-		bflApi: bflKey ? { apiKey: bflKey, region: 'global', baseUrl: '' } : { apiKey: 'bfl-demo-dummy', region: 'global', baseUrl: bflMock!.url },
-		replicateApi: replicateKey ? { apiKey: replicateKey, baseUrl: '' } : { apiKey: 'r8_demo_dummy', baseUrl: replicateMock!.url },
+		falApi: falKey
+			? { apiKey: falKey, baseUrl: '' }
+			: { apiKey: 'demo-dummy-key', baseUrl: falMock!.url },
+		runflowApi: runflowKey
+			? { apiKey: runflowKey, baseUrl: '' }
+			: { apiKey: 'rf_live_demo_dummy', baseUrl: runflowMock!.url },
+		bflApi: bflKey
+			? { apiKey: bflKey, region: 'global', baseUrl: '' }
+			: { apiKey: 'bfl-demo-dummy', region: 'global', baseUrl: bflMock!.url },
+		replicateApi: replicateKey
+			? { apiKey: replicateKey, baseUrl: '' }
+			: { apiKey: 'r8_demo_dummy', baseUrl: replicateMock!.url },
 	};
-	console.log(falKey ? 'fal.ai: real service (FAL_KEY is set; billed)' : `fal.ai: mock on ${falMock!.url} (set FAL_KEY for the real service)`);
-	console.log(runflowKey ? 'Runflow: real service (RUNFLOW_KEY is set; billed)' : `Runflow: mock on ${runflowMock!.url} (set RUNFLOW_KEY for the real service)`);
-	console.log(bflKey ? 'Black Forest Labs: real service (BFL_API_KEY is set; billed)' : `Black Forest Labs: mock on ${bflMock!.url} (set BFL_API_KEY for the real service)`);
 	console.log(
-		replicateKey ? 'Replicate: real service (REPLICATE_API_TOKEN is set; billed)' : `Replicate: mock on ${replicateMock!.url} (set REPLICATE_API_TOKEN for the real service)`,
+		falKey
+			? 'fal.ai: real service (FAL_KEY is set; billed)'
+			: `fal.ai: mock on ${falMock!.url} (set FAL_KEY for the real service)`,
+	);
+	console.log(
+		runflowKey
+			? 'Runflow: real service (RUNFLOW_KEY is set; billed)'
+			: `Runflow: mock on ${runflowMock!.url} (set RUNFLOW_KEY for the real service)`,
+	);
+	console.log(
+		bflKey
+			? 'Black Forest Labs: real service (BFL_API_KEY is set; billed)'
+			: `Black Forest Labs: mock on ${bflMock!.url} (set BFL_API_KEY for the real service)`,
+	);
+	console.log(
+		replicateKey
+			? 'Replicate: real service (REPLICATE_API_TOKEN is set; billed)'
+			: `Replicate: mock on ${replicateMock!.url} (set REPLICATE_API_TOKEN for the real service)`,
 	);
 
 	clearOwnImages(outDir, (name) => STEPS.some((step) => name.startsWith(`${step}-`)));
@@ -213,6 +267,8 @@ async function main() {
 }
 
 main().catch((error: Error & { description?: string }) => {
-	console.error(`Demo failed: ${error.message}${error.description ? `\n${error.description}` : ''}`);
+	console.error(
+		`Demo failed: ${error.message}${error.description ? `\n${error.description}` : ''}`,
+	);
 	process.exitCode = 1;
 });

@@ -7,25 +7,35 @@ import type { NodeRun } from '../testkit/n8n';
 
 export type Workflow = {
 	name?: string;
-	nodes: Array<{ name: string; type: string; parameters: Record<string, unknown> } & Record<string, unknown>>;
-	connections: Record<string, { main: Array<Array<{ node: string; type: string; index: number }> | null> }>;
+	nodes: Array<
+		{ name: string; type: string; parameters: Record<string, unknown> } & Record<string, unknown>
+	>;
+	connections: Record<
+		string,
+		{ main: Array<Array<{ node: string; type: string; index: number }> | null> }
+	>;
 } & Record<string, unknown>;
 
 export const FLUX = 'n8n-nodes-flux-ultra.fluxUltra';
 
-const successors = (workflow: Workflow, name: string) => (workflow.connections[name]?.main ?? []).flatMap((out) => (out ?? []).map((c) => c.node));
+const successors = (workflow: Workflow, name: string) =>
+	(workflow.connections[name]?.main ?? []).flatMap((out) => (out ?? []).map((c) => c.node));
 
 /**
  * Where an execution stopped waiting for a webhook: the Wait node ("On Webhook Call") it reached
  * whose next node did not run, and the node that fed it. Undefined when the execution went through.
  */
 export function waitingAt(workflow: Workflow, runs: Record<string, NodeRun>) {
-	const feederOf = (wait: string) => Object.keys(workflow.connections).find((from) => successors(workflow, from).includes(wait));
+	const feederOf = (wait: string) =>
+		Object.keys(workflow.connections).find((from) => successors(workflow, from).includes(wait));
 	// The Wait node reached: it ran, or (whichever way n8n records a waiting node) the node feeding it did.
 	const wait = workflow.nodes.find((n) => {
 		if (n.type !== 'n8n-nodes-base.wait' || n.parameters.resume !== 'webhook') return false;
 		const feeder = feederOf(n.name);
-		return (runs[n.name] || (feeder && runs[feeder])) && !successors(workflow, n.name).some((next) => runs[next]);
+		return (
+			(runs[n.name] || (feeder && runs[feeder])) &&
+			!successors(workflow, n.name).some((next) => runs[next])
+		);
 	});
 	if (!wait) return undefined;
 	return { wait: wait.name, feeder: feederOf(wait.name), next: successors(workflow, wait.name)[0] };
@@ -36,7 +46,12 @@ export function waitingAt(workflow: Workflow, runs: Record<string, NodeRun>) {
  * Wait node's successor as a Code node returning the items the Wait node received, then every node
  * downstream of it, unchanged (Get Result, the "still running?" loop).
  */
-export function remainder(workflow: Workflow, next: string, items: NodeRun['items'], id: string): Workflow {
+export function remainder(
+	workflow: Workflow,
+	next: string,
+	items: NodeRun['items'],
+	id: string,
+): Workflow {
 	const keep = new Set<string>();
 	const queue = [next];
 	while (queue.length) {
@@ -45,18 +60,40 @@ export function remainder(workflow: Workflow, next: string, items: NodeRun['item
 		keep.add(name);
 		queue.push(...successors(workflow, name));
 	}
-	const trigger = { id: '5d0e7c1a-3b2f-4e6d-9a8c-1f2e3d4c5b6a', name: 'Start collecting', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 400], parameters: {} };
+	const trigger = {
+		id: '5d0e7c1a-3b2f-4e6d-9a8c-1f2e3d4c5b6a',
+		name: 'Start collecting',
+		type: 'n8n-nodes-base.manualTrigger',
+		typeVersion: 1,
+		position: [0, 400],
+		parameters: {},
+	};
 	const jobs = items.map((item) => ({ json: item.json, pairedItem: 0 }));
 	const nodes = workflow.nodes
 		.filter((n) => keep.has(n.name))
 		.map((n) =>
 			n.name === next
-				? { ...n, type: 'n8n-nodes-base.code', typeVersion: 2, parameters: { jsCode: `// The jobs the first execution submitted (what the Wait node received).\nreturn ${JSON.stringify(jobs, null, 2)};` } }
+				? {
+						...n,
+						type: 'n8n-nodes-base.code',
+						typeVersion: 2,
+						parameters: {
+							jsCode: `// The jobs the first execution submitted (what the Wait node received).\nreturn ${JSON.stringify(jobs, null, 2)};`,
+						},
+					}
 				: n,
 		);
-	const connections = Object.fromEntries(Object.entries(workflow.connections).filter(([from]) => keep.has(from)));
+	const connections = Object.fromEntries(
+		Object.entries(workflow.connections).filter(([from]) => keep.has(from)),
+	);
 	connections[trigger.name] = { main: [[{ node: next, type: 'main', index: 0 }]] };
-	return { ...workflow, id, name: `${workflow.name ?? 'workflow'} (collected by the demo)`, nodes: [trigger, ...nodes], connections };
+	return {
+		...workflow,
+		id,
+		name: `${workflow.name ?? 'workflow'} (collected by the demo)`,
+		nodes: [trigger, ...nodes],
+		connections,
+	};
 }
 
 /** The images the FLUX nodes of a run put out, every run of each node. */
@@ -64,5 +101,10 @@ export function fluxImages(workflow: Workflow, runs: Record<string, NodeRun>) {
 	const flux = new Set(workflow.nodes.filter((n) => n.type === FLUX).map((n) => n.name));
 	return Object.entries(runs)
 		.filter(([name]) => flux.has(name))
-		.flatMap(([node, run]) => run.runs.flat().filter((item) => item.binary?.data && item.json.provider !== undefined).map((item) => ({ node, item })));
+		.flatMap(([node, run]) =>
+			run.runs
+				.flat()
+				.filter((item) => item.binary?.data && item.json.provider !== undefined)
+				.map((item) => ({ node, item })),
+		);
 }

@@ -23,7 +23,18 @@ import { join } from 'node:path';
 
 import { startFakeOpenAi, type FakeOpenAi } from '../testkit/fakeOpenAi';
 import { elapsed } from '../testkit/n8nHost.mjs';
-import { binaryBytes, createInstance, execute, freePort, importExamples, jsonFile, n8nHost, packPackage, type N8nInstance, type NodeRun } from '../testkit/n8n';
+import {
+	binaryBytes,
+	createInstance,
+	execute,
+	freePort,
+	importExamples,
+	jsonFile,
+	n8nHost,
+	packPackage,
+	type N8nInstance,
+	type NodeRun,
+} from '../testkit/n8n';
 import { startMockBfl, type MockBfl } from '../testkit/mocks/bflServer';
 import { startMockFal, type MockFal } from '../testkit/mocks/falServer';
 import { startMockReplicate, type MockReplicate } from '../testkit/mocks/replicateServer';
@@ -51,15 +62,24 @@ async function step<T>(label: string, fn: () => T | Promise<T>): Promise<T> {
 }
 
 async function main() {
-	const host = await step('Checking the n8n host (installs it on first use)', () => n8nHost(process.env.N8N_HOST_NAME));
+	const host = await step('Checking the n8n host (installs it on first use)', () =>
+		n8nHost(process.env.N8N_HOST_NAME),
+	);
 	console.log(`  n8n ${host.version} on Node 24 (${host.name}, cached in ${host.dir})`);
 	// The tarball and n8n's user folder live in one scratch folder, removed when the demo ends.
 	const scratch = mkdtempSync(join(tmpdir(), 'flux-demo-'));
 	// `n8n execute` listens on no port: N8N_PORT, and so the resume URLs the workflows hand to the
 	// providers, point at a free port nobody serves (not at a 5678 someone else's n8n may use).
 	const port = await freePort();
-	const instance = await step('Packing this package and installing the tarball into a fresh n8n user folder (~/.n8n/nodes)', () =>
-		createInstance(host, packPackage(join(scratch, 'pack')), { N8N_PORT: String(port) }, { userFolder: join(scratch, 'user') }),
+	const instance = await step(
+		'Packing this package and installing the tarball into a fresh n8n user folder (~/.n8n/nodes)',
+		() =>
+			createInstance(
+				host,
+				packPackage(join(scratch, 'pack')),
+				{ N8N_PORT: String(port) },
+				{ userFolder: join(scratch, 'user') },
+			),
 	);
 
 	let falMock: MockFal | undefined;
@@ -71,30 +91,65 @@ async function main() {
 	if (!bflKey) bflMock = await startMockBfl({ latencyMs: 1500 });
 	if (!replicateKey) replicateMock = await startMockReplicate({ latencyMs: 1500 });
 	let openAiFake: FakeOpenAi | undefined;
-	if (!openAiKey) openAiFake = await startFakeOpenAi({ toolName: 'Generate_image', prompt: 'Autumn coffee range hero shot: three cups on an oak table, maple leaves, golden-hour light' });
-	console.log(falKey ? '  fal.ai: real service (FAL_KEY is set; billed)' : `  fal.ai: mock on ${falMock!.url} (set FAL_KEY for the real service)`);
-	console.log(runflowKey ? '  Runflow: real service (RUNFLOW_KEY is set; billed)' : `  Runflow: mock on ${runflowMock!.url} (set RUNFLOW_KEY for the real service)`);
-	console.log(bflKey ? '  Black Forest Labs: real service (BFL_API_KEY is set; billed)' : `  Black Forest Labs: mock on ${bflMock!.url} (set BFL_API_KEY for the real service)`);
+	if (!openAiKey)
+		openAiFake = await startFakeOpenAi({
+			toolName: 'Generate_image',
+			prompt:
+				'Autumn coffee range hero shot: three cups on an oak table, maple leaves, golden-hour light',
+		});
 	console.log(
-		replicateKey ? '  Replicate: real service (REPLICATE_API_TOKEN is set; billed)' : `  Replicate: mock on ${replicateMock!.url} (set REPLICATE_API_TOKEN for the real service)`,
+		falKey
+			? '  fal.ai: real service (FAL_KEY is set; billed)'
+			: `  fal.ai: mock on ${falMock!.url} (set FAL_KEY for the real service)`,
 	);
-	console.log(openAiKey ? '  OpenAI (the AI Agent’s chat model): real service (OPENAI_API_KEY is set; billed)' : `  OpenAI (the AI Agent’s chat model): loopback fake on ${openAiFake!.url}`);
+	console.log(
+		runflowKey
+			? '  Runflow: real service (RUNFLOW_KEY is set; billed)'
+			: `  Runflow: mock on ${runflowMock!.url} (set RUNFLOW_KEY for the real service)`,
+	);
+	console.log(
+		bflKey
+			? '  Black Forest Labs: real service (BFL_API_KEY is set; billed)'
+			: `  Black Forest Labs: mock on ${bflMock!.url} (set BFL_API_KEY for the real service)`,
+	);
+	console.log(
+		replicateKey
+			? '  Replicate: real service (REPLICATE_API_TOKEN is set; billed)'
+			: `  Replicate: mock on ${replicateMock!.url} (set REPLICATE_API_TOKEN for the real service)`,
+	);
+	console.log(
+		openAiKey
+			? '  OpenAI (the AI Agent’s chat model): real service (OPENAI_API_KEY is set; billed)'
+			: `  OpenAI (the AI Agent’s chat model): loopback fake on ${openAiFake!.url}`,
+	);
 
 	// Only the images an earlier run wrote (<workflow>--<file>) are replaced.
 	clearOwnImages(outDir, (name) => name.includes('--'));
 	try {
-		const examples = await step('Importing the credentials and the example workflows with n8n’s CLI', () =>
-			importExamples(
-				instance,
-				{
-					fal: falKey ? { apiKey: falKey, baseUrl: '' } : { apiKey: 'demo-dummy-key', baseUrl: falMock!.url },
-					runflow: runflowKey ? { apiKey: runflowKey, baseUrl: '' } : { apiKey: 'rf_live_demo_dummy', baseUrl: runflowMock!.url },
-					bfl: bflKey ? { apiKey: bflKey, baseUrl: '' } : { apiKey: 'bfl-demo-dummy', baseUrl: bflMock!.url },
-					replicate: replicateKey ? { apiKey: replicateKey, baseUrl: '' } : { apiKey: 'r8_demo_dummy', baseUrl: replicateMock!.url },
-					openAi: openAiKey ? { apiKey: openAiKey, url: 'https://api.openai.com/v1' } : { apiKey: 'sk-demo-dummy', url: openAiFake!.url },
-				},
-				'demo',
-			),
+		const examples = await step(
+			'Importing the credentials and the example workflows with n8n’s CLI',
+			() =>
+				importExamples(
+					instance,
+					{
+						fal: falKey
+							? { apiKey: falKey, baseUrl: '' }
+							: { apiKey: 'demo-dummy-key', baseUrl: falMock!.url },
+						runflow: runflowKey
+							? { apiKey: runflowKey, baseUrl: '' }
+							: { apiKey: 'rf_live_demo_dummy', baseUrl: runflowMock!.url },
+						bfl: bflKey
+							? { apiKey: bflKey, baseUrl: '' }
+							: { apiKey: 'bfl-demo-dummy', baseUrl: bflMock!.url },
+						replicate: replicateKey
+							? { apiKey: replicateKey, baseUrl: '' }
+							: { apiKey: 'r8_demo_dummy', baseUrl: replicateMock!.url },
+						openAi: openAiKey
+							? { apiKey: openAiKey, url: 'https://api.openai.com/v1' }
+							: { apiKey: 'sk-demo-dummy', url: openAiFake!.url },
+					},
+					'demo',
+				),
 		);
 		const rows: Array<Record<string, unknown>> = [];
 		const keep = (base: string, workflow: Workflow, runs: Record<string, NodeRun>) => {
@@ -102,7 +157,10 @@ async function main() {
 			for (const { node, item } of fluxImages(workflow, runs)) {
 				const path = join(outDir, `${base}--${String(item.json.fileName)}`);
 				const bytes = binaryBytes(instance, item);
-				if (bytes.length !== item.json.fileSize) throw new Error(`${path}: ${bytes.length} bytes on disk, ${String(item.json.fileSize)} reported`);
+				if (bytes.length !== item.json.fileSize)
+					throw new Error(
+						`${path}: ${bytes.length} bytes on disk, ${String(item.json.fileSize)} reported`,
+					);
 				writeFileSync(path, bytes);
 				n++;
 				rows.push({
@@ -117,7 +175,11 @@ async function main() {
 			}
 			return n;
 		};
-		for (const { id, file, workflow } of examples as Array<{ id: string; file: string; workflow: Workflow }>) {
+		for (const { id, file, workflow } of examples as Array<{
+			id: string;
+			file: string;
+			workflow: Workflow;
+		}>) {
 			const base = file.replace('.workflow.json', '');
 			const t = Date.now();
 			console.log(`▶ ${base}: “${workflow.name ?? base}”, run by n8n (n8n execute)…`);
@@ -127,7 +189,9 @@ async function main() {
 			if (agentOutput !== undefined) console.log(`  the agent answered: ${String(agentOutput)}`);
 			const waiting = waitingAt(workflow, runs);
 			if (!waiting) {
-				console.log(`  done in ${since(t)}: ${made ? `${made} image${made === 1 ? '' : 's'}` : agentOutput !== undefined ? 'the agent’s answer above, with the image link' : 'no images'}`);
+				console.log(
+					`  done in ${since(t)}: ${made ? `${made} image${made === 1 ? '' : 's'}` : agentOutput !== undefined ? 'the agent’s answer above, with the image link' : 'no images'}`,
+				);
 				continue;
 			}
 			const jobs = runs[waiting.feeder!]?.items ?? [];
@@ -136,12 +200,20 @@ async function main() {
 					`to n8n's resume URL. \`n8n execute\` runs no web server to receive it (a started n8n does: npm run dev), so the execution stays “waiting” here.`,
 			);
 			const hooks = falMock?.webhooks.map((h) => h.url) ?? [];
-			if (hooks.length) console.log(`  (mock fal.ai is calling ${hooks[0]}${hooks.length > 1 ? ` and ${hooks.length - 1} more` : ''}: nobody answers)`);
+			if (hooks.length)
+				console.log(
+					`  (mock fal.ai is calling ${hooks[0]}${hooks.length > 1 ? ` and ${hooks.length - 1} more` : ''}: nobody answers)`,
+				);
 			if (!waiting.next || jobs.length === 0) continue;
 			const t2 = Date.now();
-			console.log(`▶ ${base}: the demo runs the rest of the workflow, from “${waiting.next}” on (Get Result), fed with those ${jobs.length} jobs…`);
+			console.log(
+				`▶ ${base}: the demo runs the rest of the workflow, from “${waiting.next}” on (Get Result), fed with those ${jobs.length} jobs…`,
+			);
 			const rest = remainder(workflow, waiting.next, jobs, `${id}collect`);
-			await instance.cli(['import:workflow', `--input=${jsonFile(instance, `wf-${id}collect.json`, rest)}`]);
+			await instance.cli([
+				'import:workflow',
+				`--input=${jsonFile(instance, `wf-${id}collect.json`, rest)}`,
+			]);
 			const collected = await execute(instance, `${id}collect`);
 			const got = keep(base, rest, collected);
 			console.log(`  done in ${since(t2)}: ${got} image${got === 1 ? '' : 's'} collected`);
@@ -160,7 +232,12 @@ async function main() {
 }
 
 function nextSteps(instance: N8nInstance, images: number) {
-	const mocked = [!falKey && 'FAL_KEY', !runflowKey && 'RUNFLOW_KEY', !bflKey && 'BFL_API_KEY', !replicateKey && 'REPLICATE_API_TOKEN'].filter(Boolean);
+	const mocked = [
+		!falKey && 'FAL_KEY',
+		!runflowKey && 'RUNFLOW_KEY',
+		!bflKey && 'BFL_API_KEY',
+		!replicateKey && 'REPLICATE_API_TOKEN',
+	].filter(Boolean);
 	console.log(`
 What next
   • The images: ${images} files in ${outDir}, named <workflow>--<file name the node gave>.${mocked.length ? ' Mock images show the prompt, provider, operation, aspect ratio and seed they were asked with.' : ''}

@@ -27,7 +27,12 @@ async function main() {
 	const host = n8nHost(process.env.N8N_HOST_NAME);
 	const userFolder = resolve('.dev');
 	mkdirSync(userFolder, { recursive: true });
-	const instance = createInstance(host, undefined, { N8N_PORT: String(port), N8N_DEV_RELOAD: 'true', N8N_LOG_LEVEL: 'warn' }, { userFolder });
+	const instance = createInstance(
+		host,
+		undefined,
+		{ N8N_PORT: String(port), N8N_DEV_RELOAD: 'true', N8N_LOG_LEVEL: 'warn' },
+		{ userFolder },
+	);
 
 	const fal = falKey ? undefined : await startMockFal({ latencyMs: 2000 });
 	const runflow = runflowKey ? undefined : await startMockRunflow({ latencyMs: 2000 });
@@ -35,12 +40,18 @@ async function main() {
 	const replicate = replicateKey ? undefined : await startMockReplicate({ latencyMs: 2000 });
 	await importExamples(instance, {
 		fal: falKey ? { apiKey: falKey, baseUrl: '' } : { apiKey: 'dev-dummy-key', baseUrl: fal!.url },
-		runflow: runflowKey ? { apiKey: runflowKey, baseUrl: '' } : { apiKey: 'rf_live_dev_dummy', baseUrl: runflow!.url },
+		runflow: runflowKey
+			? { apiKey: runflowKey, baseUrl: '' }
+			: { apiKey: 'rf_live_dev_dummy', baseUrl: runflow!.url },
 		bfl: bflKey ? { apiKey: bflKey, baseUrl: '' } : { apiKey: 'bfl-dev-dummy', baseUrl: bfl!.url },
-		replicate: replicateKey ? { apiKey: replicateKey, baseUrl: '' } : { apiKey: 'r8_dev_dummy', baseUrl: replicate!.url },
+		replicate: replicateKey
+			? { apiKey: replicateKey, baseUrl: '' }
+			: { apiKey: 'r8_dev_dummy', baseUrl: replicate!.url },
 	});
 
-	const tsc = spawn('npx', ['tsc', '--watch', '--preserveWatchOutput', '-p', 'tsconfig.json'], { stdio: 'inherit' });
+	const tsc = spawn('npx', ['tsc', '--watch', '--preserveWatchOutput', '-p', 'tsconfig.json'], {
+		stdio: 'inherit',
+	});
 	const n8n = instance.spawn(['start']);
 	n8n.stdout!.pipe(process.stdout);
 	n8n.stderr!.pipe(process.stderr);
@@ -52,7 +63,9 @@ async function main() {
 		`Sign in as ${login.email} / ${login.password}. Providers: ${falKey ? 'fal.ai (real)' : `mock fal.ai ${fal!.url}`}, ${runflowKey ? 'Runflow (real)' : `mock Runflow ${runflow!.url}`}, ` +
 			`${bflKey ? 'Black Forest Labs (real)' : `mock Black Forest Labs ${bfl!.url}`}, ${replicateKey ? 'Replicate (real)' : `mock Replicate ${replicate!.url}`}.`,
 	);
-	console.log('Edit the source: tsc rebuilds dist/ and n8n reloads the node. Ctrl+C stops everything.\n');
+	console.log(
+		'Edit the source: tsc rebuilds dist/ and n8n reloads the node. Ctrl+C stops everything.\n',
+	);
 
 	const stop = () => {
 		tsc.kill();

@@ -21,7 +21,18 @@
 //   npm run pack:editions              every edition
 //   npm run pack:editions -- fal bfl   those editions only
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+	cpSync,
+	existsSync,
+	mkdirSync,
+	mkdtempSync,
+	readFileSync,
+	readdirSync,
+	realpathSync,
+	rmSync,
+	symlinkSync,
+	writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -32,7 +43,19 @@ const PROVIDERS_DIR = `${NODE_DIR}/providers`;
 const BASE_NAME = 'n8n-nodes-flux-ultra';
 
 /** What the build copies: everything `npm run build`, `npm pack` and scripts/scan.mjs read. */
-const COPIED = ['package.json', 'tsconfig.json', 'gulpfile.js', 'LICENSE', '.npmrc', 'nodes', 'credentials', 'scripts/clean.mjs', 'scripts/check-package.mjs', 'scripts/scan.mjs', 'testkit/scan'];
+const COPIED = [
+	'package.json',
+	'tsconfig.json',
+	'gulpfile.js',
+	'LICENSE',
+	'.npmrc',
+	'nodes',
+	'credentials',
+	'scripts/clean.mjs',
+	'scripts/check-package.mjs',
+	'scripts/scan.mjs',
+	'testkit/scan',
+];
 
 const cap = (s) => s[0].toUpperCase() + s.slice(1);
 
@@ -45,16 +68,24 @@ export function editionSpecs(from = root) {
 	const editionTs = readFileSync(join(from, PROVIDERS_DIR, 'edition.ts'), 'utf8');
 	const list = /EDITION_PROVIDERS[^=]*=\s*\[([^\]]*)\]/.exec(editionTs)?.[1];
 	if (!list) throw new Error(`${PROVIDERS_DIR}/edition.ts: no EDITION_PROVIDERS list`);
-	const order = list.split(',').map((p) => p.trim().replace(/Provider$/, '')).filter(Boolean);
+	const order = list
+		.split(',')
+		.map((p) => p.trim().replace(/Provider$/, ''))
+		.filter(Boolean);
 	return order.map((id) => {
 		const source = readFileSync(join(from, PROVIDERS_DIR, id, `${id}.provider.ts`), 'utf8');
 		const credentialType = /const CREDENTIAL = '(\w+)'/.exec(source)?.[1];
 		const displayName = /displayName: '([^']+)',\s*credentialType: CREDENTIAL/.exec(source)?.[1];
-		if (!credentialType || !displayName) throw new Error(`${PROVIDERS_DIR}/${id}/${id}.provider.ts: no CREDENTIAL constant or displayName beside credentialType`);
+		if (!credentialType || !displayName)
+			throw new Error(
+				`${PROVIDERS_DIR}/${id}/${id}.provider.ts: no CREDENTIAL constant or displayName beside credentialType`,
+			);
 		const credentialClass = cap(credentialType);
 		const credentialFile = `credentials/${credentialClass}.credentials.ts`;
 		const credentialSource = readFileSync(join(from, credentialFile), 'utf8');
-		const icons = [...new Set([...credentialSource.matchAll(/file:([\w.-]+\.svg)/g)].map((m) => m[1]))];
+		const icons = [
+			...new Set([...credentialSource.matchAll(/file:([\w.-]+\.svg)/g)].map((m) => m[1])),
+		];
 		const credentialDisplayName = /displayName = '([^']+)'/.exec(credentialSource)?.[1];
 		return {
 			id,
@@ -66,7 +97,15 @@ export function editionSpecs(from = root) {
 			icons,
 			packageName: `${BASE_NAME}-${id}`,
 			/** What names this provider in text: its id, editor name, credential type and class, icon names. */
-			names: [...new Set([id, displayName, credentialType, credentialClass, ...icons.map((i) => i.replace(/(\.dark)?\.svg$/, ''))])],
+			names: [
+				...new Set([
+					id,
+					displayName,
+					credentialType,
+					credentialClass,
+					...icons.map((i) => i.replace(/(\.dark)?\.svg$/, '')),
+				]),
+			],
 		};
 	});
 }
@@ -81,13 +120,21 @@ export function namesRegex(names) {
 	const variants = new Set(names.flatMap((n) => [n, n.toLowerCase(), n.toUpperCase(), cap(n)]));
 	const parts = [...variants]
 		.sort((a, b) => b.length - a.length)
-		.map((v) => `${/^[A-Z]/.test(v) ? '(?<![A-Z0-9])' : '(?<![A-Za-z0-9])'}${escape(v)}(?![a-z0-9]|[A-Z]{2})`);
+		.map(
+			(v) =>
+				`${/^[A-Z]/.test(v) ? '(?<![A-Z0-9])' : '(?<![A-Za-z0-9])'}${escape(v)}(?![a-z0-9]|[A-Z]{2})`,
+		);
 	return new RegExp(parts.join('|'), 'g');
 }
 
 /** The files `npm pack` would put in the package (dir built), relative. */
 export function packedFiles(dir) {
-	const [info] = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts', '--loglevel=error'], { cwd: dir, encoding: 'utf8' }));
+	const [info] = JSON.parse(
+		execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts', '--loglevel=error'], {
+			cwd: dir,
+			encoding: 'utf8',
+		}),
+	);
 	return info.files.map((f) => f.path).sort();
 }
 
@@ -111,7 +158,12 @@ export function findLeaks(dir, spec, specs = editionSpecs()) {
 		for (const m of file.matchAll(regex)) add(file, m[0], file);
 		if (!/\.(js|json)$/.test(file)) continue;
 		const text = readFileSync(join(dir, file), 'utf8');
-		for (const m of text.matchAll(regex)) add(file, m[0], text.slice(Math.max(0, m.index - 40), m.index + m[0].length + 40).replace(/\s+/g, ' '));
+		for (const m of text.matchAll(regex))
+			add(
+				file,
+				m[0],
+				text.slice(Math.max(0, m.index - 40), m.index + m[0].length + 40).replace(/\s+/g, ' '),
+			);
 	}
 	return leaks.sort((a, b) => (a.file + a.text).localeCompare(b.file + b.text));
 }
@@ -119,7 +171,8 @@ export function findLeaks(dir, spec, specs = editionSpecs()) {
 /** The edition's package.json, from the main one. */
 function editionPackageJson(pkg, spec) {
 	const credential = `dist/${spec.credentialFile.replace(/\.ts$/, '.js')}`;
-	const keepKeyword = (k) => !editionSpecs().some((s) => s.id !== spec.id && namesRegex(s.names).test(k));
+	const keepKeyword = (k) =>
+		!editionSpecs().some((s) => s.id !== spec.id && namesRegex(s.names).test(k));
 	const out = {
 		...pkg,
 		name: spec.packageName,
@@ -134,7 +187,17 @@ function editionPackageJson(pkg, spec) {
 }
 
 /** The README's sections an edition's README carries (by heading), in order. */
-const README_SECTIONS = ['Supported n8n versions', 'Install', 'Credentials', 'Fields', 'What comes out', 'Errors and On Error', 'Cost and limits', 'Troubleshooting and FAQ', 'Licence'];
+const README_SECTIONS = [
+	'Supported n8n versions',
+	'Install',
+	'Credentials',
+	'Fields',
+	'What comes out',
+	'Errors and On Error',
+	'Cost and limits',
+	'Troubleshooting and FAQ',
+	'Licence',
+];
 
 /**
  * The edition's README from the main one: a header of its own, then the user sections, each block
@@ -143,11 +206,15 @@ const README_SECTIONS = ['Supported n8n versions', 'Install', 'Credentials', 'Fi
  * edition's. Blocks naming this provider and others stay as they are (they are the README's, not code).
  */
 export function editionReadme(readme, pkg, spec, specs = editionSpecs()) {
-	const home = /^(?:git\+)?(https:\/\/github\.com\/[\w.-]+\/[\w.-]+?)(?:\.git)?$/.exec(pkg.repository?.url ?? '')?.[1] ?? '';
+	const home =
+		/^(?:git\+)?(https:\/\/github\.com\/[\w.-]+\/[\w.-]+?)(?:\.git)?$/.exec(
+			pkg.repository?.url ?? '',
+		)?.[1] ?? '';
 	const others = namesRegex(specs.filter((s) => s.id !== spec.id).flatMap((s) => s.names));
 	const mine = namesRegex(spec.names);
 	// The README's note on editions is the full package's (it names every edition).
-	const unwanted = (text) => /fallback|pack:editions/i.test(text) || (others.test(text) && !mine.test(text));
+	const unwanted = (text) =>
+		/fallback|pack:editions/i.test(text) || (others.test(text) && !mine.test(text));
 	const reset = () => {
 		others.lastIndex = 0;
 		mine.lastIndex = 0;
@@ -194,7 +261,10 @@ export function editionReadme(readme, pkg, spec, specs = editionSpecs()) {
 		.replace(/\]\((?!https?:|#|mailto:)([^)]+)\)/g, (_, link) => `](${home}/blob/main/${link})`)
 		.replaceAll(`${BASE_NAME}-0.1.0.tgz`, `${spec.packageName}-${pkg.version}.tgz`)
 		.replaceAll(`${BASE_NAME}-<version>.tgz`, `${spec.packageName}-<version>.tgz`)
-		.replaceAll('`npm ci && npm run build && npm pack`', `\`npm ci && npm run pack:editions -- ${spec.id}\` (into \`editions/\`)`);
+		.replaceAll(
+			'`npm ci && npm run build && npm pack`',
+			`\`npm ci && npm run pack:editions -- ${spec.id}\` (into \`editions/\`)`,
+		);
 	const header = [
 		`# ${spec.packageName}`,
 		'',
@@ -213,7 +283,9 @@ export function editionReadme(readme, pkg, spec, specs = editionSpecs()) {
 export function prepareEdition(spec, dir, from = root) {
 	const specs = editionSpecs(from);
 	mkdirSync(join(dir, 'scripts'), { recursive: true });
-	for (const path of COPIED) if (existsSync(join(from, path))) cpSync(join(from, path), join(dir, path), { recursive: true });
+	for (const path of COPIED)
+		if (existsSync(join(from, path)))
+			cpSync(join(from, path), join(dir, path), { recursive: true });
 	symlinkSync(realpathSync(join(from, 'node_modules')), join(dir, 'node_modules'), 'dir');
 	rmSync(join(dir, 'dist'), { recursive: true, force: true });
 
@@ -238,13 +310,23 @@ export function prepareEdition(spec, dir, from = root) {
 	const nodeSource = readFileSync(nodePath, 'utf8');
 	const providerDefault = /(name: 'provider',\n(?:\t+(?!name:)[^\n]*\n)*?\t+default: )'(\w+)'/;
 	// (A default read from the registry, DEFAULT_PROVIDER, is the edition's own provider already.)
-	if (providerDefault.test(nodeSource)) writeFileSync(nodePath, nodeSource.replace(providerDefault, `$1'${spec.id}'`));
+	if (providerDefault.test(nodeSource))
+		writeFileSync(nodePath, nodeSource.replace(providerDefault, `$1'${spec.id}'`));
 	// The scan of an edition exempts nothing and has nothing pending.
-	writeFileSync(join(dir, 'testkit', 'scan', 'known.mjs'), '// An edition\'s scan has nothing pending (scripts/editions.mjs).\nexport const KNOWN_VIOLATIONS = [];\n');
-	writeFileSync(join(dir, 'testkit', 'scan', 'exemptions.mjs'), '// An edition\'s scan exempts nothing (scripts/editions.mjs).\nexport const EXEMPTIONS = [];\n');
+	writeFileSync(
+		join(dir, 'testkit', 'scan', 'known.mjs'),
+		"// An edition's scan has nothing pending (scripts/editions.mjs).\nexport const KNOWN_VIOLATIONS = [];\n",
+	);
+	writeFileSync(
+		join(dir, 'testkit', 'scan', 'exemptions.mjs'),
+		"// An edition's scan exempts nothing (scripts/editions.mjs).\nexport const EXEMPTIONS = [];\n",
+	);
 
 	const pkg = JSON.parse(readFileSync(join(from, 'package.json'), 'utf8'));
-	writeFileSync(join(dir, 'package.json'), `${JSON.stringify(editionPackageJson(pkg, spec), null, 2)}\n`);
+	writeFileSync(
+		join(dir, 'package.json'),
+		`${JSON.stringify(editionPackageJson(pkg, spec), null, 2)}\n`,
+	);
 
 	const codexPath = join(dir, NODE_DIR, 'FluxUltra.node.json');
 	const codex = JSON.parse(readFileSync(codexPath, 'utf8'));
@@ -256,7 +338,10 @@ export function prepareEdition(spec, dir, from = root) {
 	});
 	writeFileSync(codexPath, `${JSON.stringify(codex, null, '\t')}\n`);
 
-	writeFileSync(join(dir, 'README.md'), editionReadme(readFileSync(join(from, 'README.md'), 'utf8'), pkg, spec, specs));
+	writeFileSync(
+		join(dir, 'README.md'),
+		editionReadme(readFileSync(join(from, 'README.md'), 'utf8'), pkg, spec, specs),
+	);
 	return { dir, pkg: JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) };
 }
 
@@ -273,18 +358,40 @@ export function buildEdition(dir) {
 /** `npm pack` of a built edition into dest; returns the tarball, its size and file count. */
 export function packEdition(dir, dest) {
 	mkdirSync(dest, { recursive: true });
-	const [info] = JSON.parse(execFileSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', dest, '--loglevel=error'], { cwd: dir, encoding: 'utf8' }));
-	return { tarball: join(dest, info.filename), size: info.size, unpackedSize: info.unpackedSize, files: info.entryCount };
+	const [info] = JSON.parse(
+		execFileSync(
+			'npm',
+			['pack', '--json', '--ignore-scripts', '--pack-destination', dest, '--loglevel=error'],
+			{ cwd: dir, encoding: 'utf8' },
+		),
+	);
+	return {
+		tarball: join(dest, info.filename),
+		size: info.size,
+		unpackedSize: info.unpackedSize,
+		files: info.entryCount,
+	};
 }
 
 /** scripts/scan.mjs on the tarball, from the edition folder (its sources are the source leg). */
 export function scanEdition(dir, tarball) {
-	const result = spawnSync(process.execPath, ['scripts/scan.mjs', tarball], { cwd: dir, encoding: 'utf8' });
+	const result = spawnSync(process.execPath, ['scripts/scan.mjs', tarball], {
+		cwd: dir,
+		encoding: 'utf8',
+	});
 	const output = `${result.stdout}${result.stderr}`;
 	const summary = /^scan: .*$/m.exec(output)?.[0] ?? '';
 	const master = /^scan master rules: .*$/m.exec(output)?.[0] ?? '';
-	const findings = output.split('\n').filter((l) => /^\s+(NEW|known, pending) /.test(l) || /^\s+\d+:\d+\s+(error|warning)/.test(l));
-	return { passed: result.status === 0, summary, master, findings: findings.map((l) => l.trim()), output };
+	const findings = output
+		.split('\n')
+		.filter((l) => /^\s+(NEW|known, pending) /.test(l) || /^\s+\d+:\d+\s+(error|warning)/.test(l));
+	return {
+		passed: result.status === 0,
+		summary,
+		master,
+		findings: findings.map((l) => l.trim()),
+		output,
+	};
 }
 
 /** Builds, checks, packs and scans one edition; the temp folder is removed afterwards. */
@@ -294,8 +401,13 @@ export function makeEdition(spec, dest = join(root, 'editions')) {
 		prepareEdition(spec, dir);
 		const check = buildEdition(dir);
 		const leaks = findLeaks(dir, spec);
-		const others = namesRegex(editionSpecs().filter((s) => s.id !== spec.id).flatMap((s) => s.names));
-		const readmeMentions = [...readFileSync(join(dir, 'README.md'), 'utf8').matchAll(others)].length;
+		const others = namesRegex(
+			editionSpecs()
+				.filter((s) => s.id !== spec.id)
+				.flatMap((s) => s.names),
+		);
+		const readmeMentions = [...readFileSync(join(dir, 'README.md'), 'utf8').matchAll(others)]
+			.length;
 		const packed = packEdition(dir, dest);
 		const scan = scanEdition(dir, packed.tarball);
 		return { spec, check, leaks, readmeMentions, ...packed, scan };
@@ -312,17 +424,23 @@ function main() {
 		const started = Date.now();
 		const e = makeEdition(spec);
 		console.log(`\n${spec.packageName}: ${e.tarball.replace(`${root}/`, '')}`);
-		console.log(`  size ${(e.size / 1024).toFixed(1)} kB packed, ${(e.unpackedSize / 1024).toFixed(1)} kB unpacked, ${e.files} files (${((Date.now() - started) / 1000).toFixed(0)} s)`);
+		console.log(
+			`  size ${(e.size / 1024).toFixed(1)} kB packed, ${(e.unpackedSize / 1024).toFixed(1)} kB unpacked, ${e.files} files (${((Date.now() - started) / 1000).toFixed(0)} s)`,
+		);
 		console.log(`  ${e.check}`);
 		console.log(`  other providers' names in packed files: ${e.leaks.length}`);
 		for (const l of e.leaks) console.log(`    ${l.file}: "${l.text}" … ${l.context}`);
-		console.log(`  README.md: ${e.readmeMentions} mentions of other providers, in passages that name this one too`);
+		console.log(
+			`  README.md: ${e.readmeMentions} mentions of other providers, in passages that name this one too`,
+		);
 		console.log(`  ${e.scan.summary}; ${e.scan.master} — ${e.scan.passed ? 'PASS' : 'FAIL'}`);
 		for (const f of e.scan.findings) console.log(`    ${f}`);
 		if (e.leaks.length || !e.scan.passed) ok = false;
 	}
 	if (!ok) {
-		console.log('\nNot ready to submit for verification: an edition above has another provider\'s name in it or a scan finding.');
+		console.log(
+			"\nNot ready to submit for verification: an edition above has another provider's name in it or a scan finding.",
+		);
 		process.exitCode = 1;
 	}
 }

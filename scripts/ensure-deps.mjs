@@ -13,24 +13,37 @@ import { existsSync, lstatSync, statSync } from 'node:fs';
 import { elapsed } from '../testkit/n8nHost.mjs';
 
 const marker = 'node_modules/.package-lock.json';
-const stale = !existsSync(marker) || statSync(marker).mtimeMs < statSync('package-lock.json').mtimeMs;
+const stale =
+	!existsSync(marker) || statSync(marker).mtimeMs < statSync('package-lock.json').mtimeMs;
 // A node_modules that is a link belongs to another checkout (a git worktree sharing the main
 // one's): `npm ci` would delete and rewrite it under everyone using it, and a fresh checkout's
 // package-lock.json is always newer than it. Install there, not here.
 const shared = existsSync('node_modules') && lstatSync('node_modules').isSymbolicLink();
 if (stale && shared) {
-	console.log('node_modules is a link to another checkout and looks older than package-lock.json: not reinstalling it from here (run npm ci where it lives if it is out of date).');
+	console.log(
+		'node_modules is a link to another checkout and looks older than package-lock.json: not reinstalling it from here (run npm ci where it lives if it is out of date).',
+	);
 } else if (stale) {
 	const started = Date.now();
-	console.log('Installing the project’s dependencies (npm ci --ignore-scripts): about 1 GB into ./node_modules, 2–4 minutes…');
-	const heartbeat = setInterval(() => console.log(`  … npm ci: ${elapsed(Date.now() - started)} so far`), 10_000);
-	const npm = spawn('npm', ['ci', '--ignore-scripts', '--no-audit', '--no-fund'], { stdio: ['ignore', 'inherit', 'pipe'] });
+	console.log(
+		'Installing the project’s dependencies (npm ci --ignore-scripts): about 1 GB into ./node_modules, 2–4 minutes…',
+	);
+	const heartbeat = setInterval(
+		() => console.log(`  … npm ci: ${elapsed(Date.now() - started)} so far`),
+		10_000,
+	);
+	const npm = spawn('npm', ['ci', '--ignore-scripts', '--no-audit', '--no-fund'], {
+		stdio: ['ignore', 'inherit', 'pipe'],
+	});
 	let pending = '';
 	let engineBlock = [];
 	const flushBlock = () => {
 		if (engineBlock.length === 0) return;
 		const text = engineBlock.join('\n');
-		if (/package: 'isolated-vm@/.test(text)) console.log('  (npm noted that isolated-vm, one of n8n’s packages, asks for Node 24: harmless here, it is not built or loaded by the tests; n8n runs on its own Node 24)');
+		if (/package: 'isolated-vm@/.test(text))
+			console.log(
+				'  (npm noted that isolated-vm, one of n8n’s packages, asks for Node 24: harmless here, it is not built or loaded by the tests; n8n runs on its own Node 24)',
+			);
 		else process.stderr.write(`${text}\n`);
 		engineBlock = [];
 	};

@@ -45,7 +45,12 @@ const NOTICE_WORKFLOW_ID = 'screenshotNotice1';
 const FINETUNE_WORKFLOW_ID = 'screenshotFinetune1';
 const FALLBACK_WORKFLOW_ID = 'screenshotFallback1';
 
-type WorkflowNode = { id: string; name: string; parameters: Record<string, unknown>; credentials?: Record<string, unknown> };
+type WorkflowNode = {
+	id: string;
+	name: string;
+	parameters: Record<string, unknown>;
+	credentials?: Record<string, unknown>;
+};
 
 const t0 = Date.now();
 function log(message: string) {
@@ -67,7 +72,10 @@ function freePort(): Promise<number> {
 function chromiumPath(): string {
 	if (process.env.CHROMIUM_PATH) return process.env.CHROMIUM_PATH;
 	// Installs Debian's chromium when none is on PATH; prints the binary's path either way.
-	const out = execFileSync('bash', [join(root, 'scripts', 'install-chromium.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+	const out = execFileSync('bash', [join(root, 'scripts', 'install-chromium.sh')], {
+		encoding: 'utf8',
+		stdio: ['ignore', 'pipe', 'inherit'],
+	});
 	return out.trim().split('\n').pop()!;
 }
 
@@ -113,8 +121,13 @@ async function waitForN8n(url: string, n8n: ChildProcess & { logs: string[] }): 
 		}
 	}
 	// Its last words arrive on stdout/stderr after the exit event.
-	await Promise.race([new Promise((r) => n8n.once('close', r)), new Promise((r) => setTimeout(r, 2000))]);
-	throw new Error(`n8n did not start (exit code ${n8n.exitCode}): ${n8n.logs.join('').slice(-3000)}`);
+	await Promise.race([
+		new Promise((r) => n8n.once('close', r)),
+		new Promise((r) => setTimeout(r, 2000)),
+	]);
+	throw new Error(
+		`n8n did not start (exit code ${n8n.exitCode}): ${n8n.logs.join('').slice(-3000)}`,
+	);
 }
 
 /** Signs in with n8n's REST login from the editor's own origin, so the auth cookie is the page's. */
@@ -125,14 +138,18 @@ async function signIn(page: Page, url: string, email: string, password: string) 
 			const browserId = localStorage.getItem('n8n-browserId');
 			const r = await fetch('/rest/login', {
 				method: 'POST',
-				headers: { 'content-type': 'application/json', ...(browserId ? { 'browser-id': browserId } : {}) },
+				headers: {
+					'content-type': 'application/json',
+					...(browserId ? { 'browser-id': browserId } : {}),
+				},
 				body,
 			});
 			return `${r.status} ${r.ok ? '' : await r.text()}`;
 		},
 		JSON.stringify({ emailOrLdapLoginId: email, password }),
 	);
-	if (!status.startsWith('200')) throw new Error(`POST /rest/login answered ${status.slice(0, 300)}`);
+	if (!status.startsWith('200'))
+		throw new Error(`POST /rest/login answered ${status.slice(0, 300)}`);
 }
 
 /** Closes whatever n8n pops up over the editor (tours, "what's new", surveys). */
@@ -140,7 +157,11 @@ async function dismissPopups(page: Page) {
 	for (let i = 0; i < 3; i++) {
 		const closed = await page.evaluate(() => {
 			let n = 0;
-			for (const el of Array.from(document.querySelectorAll<HTMLElement>('.el-dialog__headerbtn, .el-message-box__headerbtn, [data-test-id="close-button"], .el-notification__closeBtn'))) {
+			for (const el of Array.from(
+				document.querySelectorAll<HTMLElement>(
+					'.el-dialog__headerbtn, .el-message-box__headerbtn, [data-test-id="close-button"], .el-notification__closeBtn',
+				),
+			)) {
 				if (el.offsetParent !== null && !el.closest('[data-test-id="ndv"]')) {
 					el.click();
 					n++;
@@ -154,11 +175,18 @@ async function dismissPopups(page: Page) {
 }
 
 /** Opens a workflow with a node's parameter panel (NDV) open, and waits for its parameters. */
-async function openNodePanel(page: Page, url: string, workflowId: string, node: WorkflowNode): Promise<void> {
+async function openNodePanel(
+	page: Page,
+	url: string,
+	workflowId: string,
+	node: WorkflowNode,
+): Promise<void> {
 	await page.goto(`${url}/workflow/${workflowId}/${node.id}`, { waitUntil: 'networkidle2' });
 	await page.waitForSelector('.vue-flow__node, [data-test-id="canvas-node"]', { timeout: 60_000 });
 	const ndv = '[data-test-id="ndv"]';
-	const opened = await page.waitForSelector(`${ndv} [data-test-id="node-parameters"]`, { timeout: 10_000 }).catch(() => null);
+	const opened = await page
+		.waitForSelector(`${ndv} [data-test-id="node-parameters"]`, { timeout: 10_000 })
+		.catch(() => null);
 	if (!opened) {
 		// No deep link: double-click the node on the canvas.
 		await page.keyboard.press('Escape');
@@ -175,7 +203,9 @@ async function openNodePanel(page: Page, url: string, workflowId: string, node: 
 
 /** A screenshot of the open parameter panel, clipped to the NDV dialog. */
 async function shootPanel(page: Page, file: string) {
-	const dialog = (await page.$('[data-test-id="ndv"] .el-dialog, [data-test-id="ndv-dialog"]')) ?? (await page.$('[data-test-id="ndv"]'));
+	const dialog =
+		(await page.$('[data-test-id="ndv"] .el-dialog, [data-test-id="ndv-dialog"]')) ??
+		(await page.$('[data-test-id="ndv"]'));
 	const box = await dialog?.boundingBox();
 	const viewport = page.viewport()!;
 	const pad = 8;
@@ -195,7 +225,9 @@ async function shootPanel(page: Page, file: string) {
 /** Clicks the option of the output panel's display-mode switch (Schema, Table, JSON, Binary) labelled `label`. */
 async function outputMode(page: Page, label: string) {
 	const clicked = await page.evaluate((wanted) => {
-		const target = document.querySelector<HTMLElement>(`[data-test-id="output-panel"] [data-test-id="radio-button-${wanted.toLowerCase()}"]`);
+		const target = document.querySelector<HTMLElement>(
+			`[data-test-id="output-panel"] [data-test-id="radio-button-${wanted.toLowerCase()}"]`,
+		);
 		target?.click();
 		return Boolean(target);
 	}, label);
@@ -207,7 +239,9 @@ async function outputMode(page: Page, label: string) {
 async function shootElement(page: Page, selector: string, file: string) {
 	const inner = await page.waitForSelector(selector, { visible: true, timeout: 30_000 });
 	// The whole modal, with its title and buttons, not only its body.
-	const element = (await inner!.evaluateHandle((el) => el.closest('.el-dialog, [role="dialog"]') ?? el)) as typeof inner;
+	const element = (await inner!.evaluateHandle(
+		(el) => el.closest('.el-dialog, [role="dialog"]') ?? el,
+	)) as typeof inner;
 	await new Promise((r) => setTimeout(r, 800));
 	await element!.screenshot({ path: file, type: 'png' });
 	log(`wrote ${file}`);
@@ -224,7 +258,8 @@ async function tryShot(page: Page, name: string, step: () => Promise<void>, fail
 }
 
 async function main() {
-	if (!existsSync(join(root, 'dist', 'nodes', 'FluxUltra', 'FluxUltra.node.js'))) throw new Error('dist/ is missing: run `npm run build` first');
+	if (!existsSync(join(root, 'dist', 'nodes', 'FluxUltra', 'FluxUltra.node.js')))
+		throw new Error('dist/ is missing: run `npm run build` first');
 	const started = Date.now();
 	const host = n8nHost(process.env.N8N_HOST_NAME);
 	const executablePath = chromiumPath();
@@ -292,7 +327,10 @@ async function main() {
 		const fallbackWorkflow = structuredClone(example);
 		const fallbackNode = fallbackWorkflow.nodes.find((n) => n.name === PARAMETERS_NODE)!;
 		fallbackNode.parameters.fallbackFromFal = 'runflow';
-		fallbackNode.credentials = { ...fallbackNode.credentials, runflowApi: { id: 'runflowApiExample01', name: 'Runflow account' } };
+		fallbackNode.credentials = {
+			...fallbackNode.credentials,
+			runflowApi: { id: 'runflowApiExample01', name: 'Runflow account' },
+		};
 		await instance.cli([
 			'import:workflow',
 			`--input=${jsonFile(instance, 'wf-fallback.json', { ...fallbackWorkflow, id: FALLBACK_WORKFLOW_ID, name: `${(fallbackWorkflow as { name?: string }).name ?? 'Example'} (fallback)` })}`,
@@ -310,7 +348,13 @@ async function main() {
 		browser = await puppeteer.launch({
 			executablePath,
 			headless: true,
-			args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu', '--hide-scrollbars', '--lang=en-US'],
+			args: [
+				'--no-sandbox',
+				'--disable-dev-shm-usage',
+				'--disable-gpu',
+				'--hide-scrollbars',
+				'--lang=en-US',
+			],
 			defaultViewport: { width: 1440, height: 900, deviceScaleFactor: 1 },
 		});
 		const page = await browser.newPage();
@@ -340,10 +384,16 @@ async function main() {
 			'options',
 			async () => {
 				await openNodePanel(page, url, `example${exampleIndex}`, parametersNode);
-				const add = await page.waitForSelector('[data-test-id="ndv"] [data-test-id="collection-parameter-add"], [data-test-id="ndv"] [data-test-id="collection-parameter-add-dropdown"]', { visible: true, timeout: 20_000 });
+				const add = await page.waitForSelector(
+					'[data-test-id="ndv"] [data-test-id="collection-parameter-add"], [data-test-id="ndv"] [data-test-id="collection-parameter-add-dropdown"]',
+					{ visible: true, timeout: 20_000 },
+				);
 				await add!.scrollIntoView();
 				await add!.click();
-				await page.waitForSelector('[data-test-id="collection-parameter-option"]', { visible: true, timeout: 10_000 });
+				await page.waitForSelector('[data-test-id="collection-parameter-option"]', {
+					visible: true,
+					timeout: 10_000,
+				});
 				await new Promise((r) => setTimeout(r, 600));
 				await page.screenshot({ path: join(docs, 'editor-options.png'), type: 'png' });
 				log(`wrote ${join(docs, 'editor-options.png')}`);
@@ -357,13 +407,19 @@ async function main() {
 			async () => {
 				await openNodePanel(page, url, `example${exampleIndex}`, parametersNode);
 				await page.click('[data-test-id="ndv"] [data-test-id="node-execute-button"]');
-				await page.waitForSelector('[data-test-id="output-panel"] [data-test-id="ndv-run-data-display-mode"]', { visible: true, timeout: 90_000 });
+				await page.waitForSelector(
+					'[data-test-id="output-panel"] [data-test-id="ndv-run-data-display-mode"]',
+					{ visible: true, timeout: 90_000 },
+				);
 				await page.waitForNetworkIdle({ idleTime: 500, timeout: 30_000 }).catch(() => undefined);
 				await outputMode(page, 'JSON');
 				await shootPanel(page, join(docs, 'editor-output-json.png'));
 				await outputMode(page, 'Binary');
 				await page.click('[data-test-id="output-panel"] [data-test-id="ndv-view-binary-data"]');
-				await page.waitForSelector('[data-test-id="output-panel"] img', { visible: true, timeout: 20_000 });
+				await page.waitForSelector('[data-test-id="output-panel"] img', {
+					visible: true,
+					timeout: 20_000,
+				});
 				await page.waitForNetworkIdle({ idleTime: 500, timeout: 30_000 }).catch(() => undefined);
 				await new Promise((r) => setTimeout(r, 1000));
 				await shootPanel(page, join(docs, 'editor-output-image.png'));
@@ -378,16 +434,23 @@ async function main() {
 				await dismissPopups(page);
 				// Open the fal.ai credential the way a user does: a click on its card.
 				const opened = await page.evaluate(() => {
-					const title = Array.from(document.querySelectorAll<HTMLElement>('body *')).find((el) => el.children.length === 0 && el.textContent?.trim() === 'fal.ai account');
+					const title = Array.from(document.querySelectorAll<HTMLElement>('body *')).find(
+						(el) => el.children.length === 0 && el.textContent?.trim() === 'fal.ai account',
+					);
 					title?.click();
 					return Boolean(title);
 				});
 				if (!opened) throw new Error('no "fal.ai account" credential card');
-				await shootElement(page, '[data-test-id="credential-edit-dialog"]', join(docs, 'editor-credential.png'));
+				await shootElement(
+					page,
+					'[data-test-id="credential-edit-dialog"]',
+					join(docs, 'editor-credential.png'),
+				);
 			},
 			failures,
 		);
-		if (failures.length) throw new Error(`${failures.length} shot(s) failed: ${failures.join('; ')}`);
+		if (failures.length)
+			throw new Error(`${failures.length} shot(s) failed: ${failures.join('; ')}`);
 		log(`done in ${Math.round((Date.now() - started) / 1000)} s`);
 	} finally {
 		await browser?.close().catch(() => undefined);

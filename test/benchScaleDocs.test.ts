@@ -10,7 +10,10 @@ import { scaleMarkdownTable, scaleSizes, type ScaleRow } from '../testkit/bench/
  */
 describe('scale series in docs/performance.md', () => {
 	const doc = readFileSync('docs/performance.md', 'utf8');
-	const run = JSON.parse(readFileSync('docs/bench-scale.json', 'utf8')) as { caption: string; rows: ScaleRow[] };
+	const run = JSON.parse(readFileSync('docs/bench-scale.json', 'utf8')) as {
+		caption: string;
+		rows: ScaleRow[];
+	};
 
 	it('shows the table of the run the plot was drawn from, for N = 100, 300 and 1,000', () => {
 		expect(run.rows.map((r) => r.N)).toEqual([100, 300, 1000]);

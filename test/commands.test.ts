@@ -1,5 +1,15 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+	chmodSync,
+	existsSync,
+	mkdirSync,
+	mkdtempSync,
+	readdirSync,
+	readFileSync,
+	rmSync,
+	symlinkSync,
+	writeFileSync,
+} from 'node:fs';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -18,7 +28,8 @@ const scratch = (name: string) => {
 	dirs.push(dir);
 	return dir;
 };
-const hash = (file: string) => (existsSync(file) ? createHash('sha256').update(readFileSync(file)).digest('hex') : 'absent');
+const hash = (file: string) =>
+	existsSync(file) ? createHash('sha256').update(readFileSync(file)).digest('hex') : 'absent';
 const tracked = ['docs/bench-scale.json', 'docs/bench-scale.svg', 'docs/bench-scale.png'];
 
 /** A PATH whose apt-get, apt and sudo only write down that they were called. */
@@ -26,7 +37,10 @@ function recordingPath(dir: string) {
 	const bin = join(dir, 'bin');
 	mkdirSync(bin);
 	for (const name of ['apt-get', 'apt', 'sudo']) {
-		writeFileSync(join(bin, name), `#!/bin/sh\necho "${name} $*" >> "${join(dir, 'calls.log')}"\nexit 1\n`);
+		writeFileSync(
+			join(bin, name),
+			`#!/bin/sh\necho "${name} $*" >> "${join(dir, 'calls.log')}"\nexit 1\n`,
+		);
 		chmodSync(join(bin, name), 0o755);
 	}
 	// Node and the shell tools install-chromium.sh would use stay reachable, linked into bin/; the
@@ -42,7 +56,8 @@ function recordingPath(dir: string) {
 
 describe('npm run bench', () => {
 	// The rows of the run the README shows (any rows do).
-	const rows = (JSON.parse(readFileSync('docs/bench-scale.json', 'utf8')) as { rows: ScaleRow[] }).rows;
+	const rows = (JSON.parse(readFileSync('docs/bench-scale.json', 'utf8')) as { rows: ScaleRow[] })
+		.rows;
 
 	it('writes its plot and data beside the run, not over docs/, and installs no Chromium without being asked', async () => {
 		const dir = scratch('bench-cmd');
@@ -55,7 +70,9 @@ describe('npm run bench', () => {
 		const written = await writeScaleRun(rows, 'test caption');
 
 		expect(tracked.map(hash)).toEqual(before);
-		expect(existsSync(join(dir, 'calls.log')) ? readFileSync(join(dir, 'calls.log'), 'utf8') : '').toBe('');
+		expect(
+			existsSync(join(dir, 'calls.log')) ? readFileSync(join(dir, 'calls.log'), 'utf8') : '',
+		).toBe('');
 		expect(readdirSync(join(dir, 'out')).sort()).toEqual(['bench-scale.json', 'bench-scale.svg']);
 		expect(written.png).toBeUndefined();
 		expect(written.notes.join('\n')).toMatch(/install-chromium\.sh|CHROMIUM_PATH/);
@@ -64,7 +81,8 @@ describe('npm run bench', () => {
 
 describe('npm run demo:quick', () => {
 	it('writes to its own folder and leaves ./demo-output (the n8n demo’s images) and files it did not write alone', () => {
-		if (!existsSync(join(root, 'dist/nodes/FluxUltra/FluxUltra.node.js'))) execFileSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'ignore' });
+		if (!existsSync(join(root, 'dist/nodes/FluxUltra/FluxUltra.node.js')))
+			execFileSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'ignore' });
 		const cwd = scratch('demo-cmd');
 		const quick = join(cwd, 'demo-output-quick');
 		mkdirSync(join(cwd, 'demo-output'));
@@ -81,21 +99,43 @@ describe('npm run demo:quick', () => {
 			stdio: 'ignore',
 			timeout: 120_000,
 		});
-		expect(readFileSync(join(cwd, 'demo-output', 'n8n-demo-image.png'), 'utf8')).toBe('the n8n demo’s image');
+		expect(readFileSync(join(cwd, 'demo-output', 'n8n-demo-image.png'), 'utf8')).toBe(
+			'the n8n demo’s image',
+		);
 		expect(readFileSync(join(quick, 'notes.txt'), 'utf8')).toBe('mine');
 		const images = readdirSync(quick).filter((f) => /\.(png|jpe?g)$/.test(f));
 		expect(images).not.toContain('generate-from-an-earlier-run.png');
 		expect(images.length).toBeGreaterThanOrEqual(10);
-		for (const step of ['generate-', 'remix-', 'runflow-', 'bfl-', 'replicate-']) expect(images.some((f) => f.startsWith(step)), step).toBe(true);
+		for (const step of ['generate-', 'remix-', 'runflow-', 'bfl-', 'replicate-'])
+			expect(
+				images.some((f) => f.startsWith(step)),
+				step,
+			).toBe(true);
 
 		// Each image says it is a mock, which provider and operation made it, and with what.
-		const said = (prefix: string) => images.filter((f) => f.startsWith(prefix)).map((f) => readLabel(readFileSync(join(quick, f))).join(' '));
-		for (const text of [...said('generate-'), ...said('remix-'), ...said('runflow-'), ...said('bfl-'), ...said('replicate-')]) expect(text).toMatch(/^MOCK IMAGE /);
+		const said = (prefix: string) =>
+			images
+				.filter((f) => f.startsWith(prefix))
+				.map((f) => readLabel(readFileSync(join(quick, f))).join(' '));
+		for (const text of [
+			...said('generate-'),
+			...said('remix-'),
+			...said('runflow-'),
+			...said('bfl-'),
+			...said('replicate-'),
+		])
+			expect(text).toMatch(/^MOCK IMAGE /);
 		expect(said('generate-').join('\n')).toContain('fal.ai (mock) - generate');
 		expect(said('generate-').join('\n')).toContain('matte ceramic coffee mug');
 		expect(said('remix-')[0]).toMatch(/fal\.ai \(mock\) - remix \(Ultra Redux\).*input image:$/);
-		expect(said('runflow-')[0]).toMatch(/Runflow \(mock\) - generate with image prompt.*input image:$/);
-		expect(said('bfl-')[0]).toMatch(/Black Forest Labs \(mock\) - generate with image prompt.*input image:$/);
-		expect(said('replicate-')[0]).toMatch(/Replicate \(mock\) - generate with image prompt.*input image:$/);
+		expect(said('runflow-')[0]).toMatch(
+			/Runflow \(mock\) - generate with image prompt.*input image:$/,
+		);
+		expect(said('bfl-')[0]).toMatch(
+			/Black Forest Labs \(mock\) - generate with image prompt.*input image:$/,
+		);
+		expect(said('replicate-')[0]).toMatch(
+			/Replicate \(mock\) - generate with image prompt.*input image:$/,
+		);
 	}, 300_000);
 });

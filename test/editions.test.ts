@@ -6,7 +6,15 @@ import { join } from 'node:path';
 import type { INodeTypeDescription } from 'n8n-workflow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { buildEdition, editionSpecs, findLeaks, namesRegex, packedFiles, prepareEdition, type EditionSpec } from '../scripts/editions.mjs';
+import {
+	buildEdition,
+	editionSpecs,
+	findLeaks,
+	namesRegex,
+	packedFiles,
+	prepareEdition,
+	type EditionSpec,
+} from '../scripts/editions.mjs';
 
 /**
  * Other providers' names in the fal.ai edition's packed files, as scripts/editions.mjs finds them
@@ -41,11 +49,23 @@ describe('the fal.ai edition, built from this tree (scripts/editions.mjs)', () =
 
 	it('reads one spec per provider folder from the sources', () => {
 		expect(specs.map((s) => s.id)).toEqual(['fal', 'runflow', 'bfl', 'replicate']);
-		expect(fal).toMatchObject({ packageName: 'n8n-nodes-flux-ultra-fal', credentialType: 'falApi', credentialFile: 'credentials/FalApi.credentials.ts', icons: ['fal.svg', 'fal.dark.svg'] });
+		expect(fal).toMatchObject({
+			packageName: 'n8n-nodes-flux-ultra-fal',
+			credentialType: 'falApi',
+			credentialFile: 'credentials/FalApi.credentials.ts',
+			icons: ['fal.svg', 'fal.dark.svg'],
+		});
 	});
 
 	it('has its own name, one credential in n8n.credentials, no dependencies and no scripts', () => {
-		const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name: string; n8n: { credentials: string[]; nodes: string[] }; dependencies?: object; devDependencies?: object; scripts?: object; keywords: string[] };
+		const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as {
+			name: string;
+			n8n: { credentials: string[]; nodes: string[] };
+			dependencies?: object;
+			devDependencies?: object;
+			scripts?: object;
+			keywords: string[];
+		};
 		expect(pkg.name).toBe('n8n-nodes-flux-ultra-fal');
 		expect(pkg.n8n.credentials).toEqual(['dist/credentials/FalApi.credentials.js']);
 		expect(pkg.n8n.nodes).toEqual(['dist/nodes/FluxUltra/FluxUltra.node.js']);
@@ -56,9 +76,17 @@ describe('the fal.ai edition, built from this tree (scripts/editions.mjs)', () =
 		for (const other of others) expect(JSON.stringify(pkg)).not.toMatch(namesRegex(other.names));
 	});
 
-	it('packs only fal.ai\'s provider folder, credential and icons', () => {
-		expect(files.filter((f) => f.startsWith('dist/credentials/'))).toEqual(['dist/credentials/FalApi.credentials.js', 'dist/credentials/fal.dark.svg', 'dist/credentials/fal.svg']);
-		const providerFolders = new Set(files.map((f) => /^dist\/nodes\/FluxUltra\/providers\/([^/]+)\//.exec(f)?.[1]).filter(Boolean));
+	it("packs only fal.ai's provider folder, credential and icons", () => {
+		expect(files.filter((f) => f.startsWith('dist/credentials/'))).toEqual([
+			'dist/credentials/FalApi.credentials.js',
+			'dist/credentials/fal.dark.svg',
+			'dist/credentials/fal.svg',
+		]);
+		const providerFolders = new Set(
+			files
+				.map((f) => /^dist\/nodes\/FluxUltra\/providers\/([^/]+)\//.exec(f)?.[1])
+				.filter(Boolean),
+		);
 		expect([...providerFolders]).toEqual(['fal']);
 		expect(files).toContain('README.md');
 		expect(files).toContain('dist/nodes/FluxUltra/FluxUltra.node.json');
@@ -66,7 +94,9 @@ describe('the fal.ai edition, built from this tree (scripts/editions.mjs)', () =
 
 	it('loads with one credential, the Provider field offering fal.ai alone, and no Fallback Provider', () => {
 		const require = createRequire(join(dir, 'package.json'));
-		const { FluxUltra } = require(join(dir, 'dist/nodes/FluxUltra/FluxUltra.node.js')) as { FluxUltra: new () => { description: INodeTypeDescription } };
+		const { FluxUltra } = require(join(dir, 'dist/nodes/FluxUltra/FluxUltra.node.js')) as {
+			FluxUltra: new () => { description: INodeTypeDescription };
+		};
 		const { description } = new FluxUltra();
 		expect(description.credentials).toEqual([{ name: 'falApi', required: true }]);
 		const names = description.properties.map((p) => p.name);
@@ -75,7 +105,9 @@ describe('the fal.ai edition, built from this tree (scripts/editions.mjs)', () =
 		const provider = description.properties.find((p) => p.name === 'provider')!;
 		expect(provider.options).toEqual([{ name: 'fal.ai', value: 'fal' }]);
 		expect(provider.default).toBe('fal');
-		const codex = JSON.parse(readFileSync(join(dir, 'dist/nodes/FluxUltra/FluxUltra.node.json'), 'utf8')) as { node: string; alias: string[] };
+		const codex = JSON.parse(
+			readFileSync(join(dir, 'dist/nodes/FluxUltra/FluxUltra.node.json'), 'utf8'),
+		) as { node: string; alias: string[] };
 		expect(codex.node).toBe('n8n-nodes-flux-ultra-fal.fluxUltra');
 		expect(codex.alias).not.toContain('Runflow');
 	});
@@ -102,10 +134,15 @@ describe('the fal.ai edition, built from this tree (scripts/editions.mjs)', () =
 
 describe('the leak finder (namesRegex)', () => {
 	const spec = (names: string[]) => ({ names }) as EditionSpec;
-	it('finds a provider\'s names as words and camelCase parts, not inside other words', () => {
+	it("finds a provider's names as words and camelCase parts, not inside other words", () => {
 		const regex = namesRegex(spec(['fal', 'fal.ai', 'falApi']).names);
 		const found = (text: string) => [...text.matchAll(regex)].map((m) => m[0]);
-		expect(found('run on fal.ai; isFalHost(); FAL_FIELDS; falApi')).toEqual(['fal.ai', 'Fal', 'FAL', 'falApi']);
+		expect(found('run on fal.ai; isFalHost(); FAL_FIELDS; falApi')).toEqual([
+			'fal.ai',
+			'Fal',
+			'FAL',
+			'falApi',
+		]);
 		expect(found('false FALSE falsy default')).toEqual([]);
 	});
 });

@@ -67,12 +67,18 @@ export function linksOf(markdown: string): string[] {
 }
 
 /** What is wrong with one link from `from`, or undefined when it resolves. */
-export function brokenLink(from: string, link: string, read: (path: string) => string | undefined): string | undefined {
+export function brokenLink(
+	from: string,
+	link: string,
+	read: (path: string) => string | undefined,
+): string | undefined {
 	const [pathPart, anchor] = link.split('#', 2) as [string, string | undefined];
 	const target = pathPart === '' ? from : normalize(join(dirname(from), decodeURI(pathPart)));
 	const text = read(target);
 	if (text === undefined) return `${link}: no file ${target}`;
 	if (anchor === undefined || anchor === '') return undefined;
 	if (!target.endsWith('.md')) return `${link}: an anchor into ${target}, which is not Markdown`;
-	return anchorsOf(text).has(decodeURIComponent(anchor)) ? undefined : `${link}: ${target} has no heading #${anchor}`;
+	return anchorsOf(text).has(decodeURIComponent(anchor))
+		? undefined
+		: `${link}: ${target} has no heading #${anchor}`;
 }

@@ -1,5 +1,13 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+	mkdtempSync,
+	readFileSync,
+	realpathSync,
+	rmSync,
+	statSync,
+	symlinkSync,
+	writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -15,8 +23,15 @@ let clone = '';
 
 /** npm in the clone, without the npm_* variables of an enclosing `npm test` (its prefix, its config). */
 function npm(args: string[]) {
-	const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^npm_/i.test(key)));
-	return spawnSync('npm', [...args, '--loglevel=error'], { cwd: clone, env, encoding: 'utf8', timeout: 170_000 });
+	const env = Object.fromEntries(
+		Object.entries(process.env).filter(([key]) => !/^npm_/i.test(key)),
+	);
+	return spawnSync('npm', [...args, '--loglevel=error'], {
+		cwd: clone,
+		env,
+		encoding: 'utf8',
+		timeout: 170_000,
+	});
 }
 
 function git(args: string[], cwd = root) {
@@ -55,7 +70,9 @@ describe('npm pack of a fresh clone', () => {
 			.sort();
 		expect(files).toEqual(expected);
 		expect(files).toContain('dist/nodes/FluxUltra/FluxUltra.node.js');
-		expect(files.filter((f) => /^dist\/credentials\/\w+\.credentials\.js$/.test(f))).toHaveLength(4);
+		expect(files.filter((f) => /^dist\/credentials\/\w+\.credentials\.js$/.test(f))).toHaveLength(
+			4,
+		);
 		expect(files.filter((f) => f.endsWith('.svg')).length).toBeGreaterThanOrEqual(10);
 		context.task.meta.figures = `${files.length} files, ${(statSync(tarball).size / 1024).toFixed(1)} kB packed`;
 	}, 180_000);
@@ -73,13 +90,35 @@ describe('npm pack of a fresh clone', () => {
 		// The clone was built by the tests above. Another repository in package.json only:
 		const pkgPath = join(clone, 'package.json');
 		const pkg = JSON.parse(readFileSync(pkgPath, 'utf8')) as { repository: { url: string } };
-		writeFileSync(pkgPath, JSON.stringify({ ...pkg, repository: { ...pkg.repository, url: 'https://github.com/acme-example/flux.git' } }, null, 2));
-		const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^npm_/i.test(key)));
-		const checked = spawnSync(process.execPath, ['scripts/check-package.mjs'], { cwd: clone, env, encoding: 'utf8' });
+		writeFileSync(
+			pkgPath,
+			JSON.stringify(
+				{
+					...pkg,
+					repository: { ...pkg.repository, url: 'https://github.com/acme-example/flux.git' },
+				},
+				null,
+				2,
+			),
+		);
+		const env = Object.fromEntries(
+			Object.entries(process.env).filter(([key]) => !/^npm_/i.test(key)),
+		);
+		const checked = spawnSync(process.execPath, ['scripts/check-package.mjs'], {
+			cwd: clone,
+			env,
+			encoding: 'utf8',
+		});
 		expect(checked.status).not.toBe(0);
-		const outside = checked.stderr.split('\n').filter((line) => line.includes("outside package.json's repository https://github.com/acme-example/flux"));
+		const outside = checked.stderr
+			.split('\n')
+			.filter((line) =>
+				line.includes("outside package.json's repository https://github.com/acme-example/flux"),
+			);
 		// The four credentials' documentationUrl and the codex's links.
-		expect(outside.filter((line) => line.includes('.credentials.js documentationUrl'))).toHaveLength(4);
+		expect(
+			outside.filter((line) => line.includes('.credentials.js documentationUrl')),
+		).toHaveLength(4);
 		expect(outside.some((line) => line.includes('FluxUltra.node.json resources'))).toBe(true);
 	});
 });

@@ -63,9 +63,14 @@ describe('package.json meets n8n Cloud verification', () => {
 describe('eslint.config.mjs', () => {
 	it("is exactly @n8n/node-cli's default config, as `n8n-node cloud-support` and strict-mode lint require", () => {
 		// The file node-cli's `lint` compares against (dist/commands/lint.js, verifyEslintConfig).
-		const template = readFileSync('node_modules/@n8n/node-cli/dist/template/templates/shared/default/eslint.config.mjs', 'utf8');
+		const template = readFileSync(
+			'node_modules/@n8n/node-cli/dist/template/templates/shared/default/eslint.config.mjs',
+			'utf8',
+		);
 		expect(normalize(readFileSync('eslint.config.mjs', 'utf8'))).toBe(normalize(template));
-		expect(normalize(template)).toBe("import { config } from '@n8n/node-cli/eslint'; export default config;");
+		expect(normalize(template)).toBe(
+			"import { config } from '@n8n/node-cli/eslint'; export default config;",
+		);
 	});
 });
 
@@ -77,7 +82,10 @@ describe('the offline scan (testkit/scan/scan.mjs)', () => {
 		const dir = mkdtempSync(join(tmpdir(), 'flux-scan-test-'));
 		dirs.push(dir);
 		mkdirSync(join(dir, 'dist', 'nodes', 'Bad'), { recursive: true });
-		writeFileSync(join(dir, 'package.json'), JSON.stringify({ ...pkg, dependencies: { zod: '3.25.76' } }, null, 2));
+		writeFileSync(
+			join(dir, 'package.json'),
+			JSON.stringify({ ...pkg, dependencies: { zod: '3.25.76' } }, null, 2),
+		);
 		writeFileSync(
 			join(dir, 'dist', 'nodes', 'Bad', 'Bad.node.js'),
 			[
@@ -109,7 +117,9 @@ describe('the offline scan (testkit/scan/scan.mjs)', () => {
 		expect(files.filter((f) => f.startsWith('credentials/')).length).toBeGreaterThanOrEqual(2);
 		expect(files.some((f) => f.startsWith('test/') || f.startsWith('scripts/'))).toBe(false);
 		const { results, rules } = await lintLikeScanner(process.cwd(), files);
-		const findings = results.flatMap((r) => r.messages.map((m) => `${r.filePath}:${m.line} ${m.ruleId} ${m.message}`));
+		const findings = results.flatMap((r) =>
+			r.messages.map((m) => `${r.filePath}:${m.line} ${m.ruleId} ${m.message}`),
+		);
 		expect(findings).toEqual([]);
 		// The node-, credential- and package-level rule sets were all applied.
 		expect(rules).toContain('@n8n/community-nodes/no-runtime-dependencies');

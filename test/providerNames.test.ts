@@ -20,7 +20,10 @@ import { PROVIDERS } from '../nodes/FluxUltra/providers/registry';
  * A fifth provider is covered without editing this file.
  */
 const NAMES: Record<string, { words: string[]; phrases: string[] }> = Object.fromEntries(
-	PROVIDERS.map((p) => [p.id, { words: [p.id.toLowerCase()], phrases: [p.displayName.toLowerCase()] }]),
+	PROVIDERS.map((p) => [
+		p.id,
+		{ words: [p.id.toLowerCase()], phrases: [p.displayName.toLowerCase()] },
+	]),
 );
 
 /** `isFalHost` → is, fal, host; `FAL_FIELDS` → fal, fields; "fal.ai's fal_webhook" → fal, ai, s, fal, webhook. */
@@ -34,7 +37,10 @@ function words(text: string): string[] {
 }
 
 /** The provider ids a piece of code names, each with the text that names it; comments are skipped. */
-export function providerNamesIn(source: string, fileName = 'file.ts'): Array<{ provider: string; text: string }> {
+export function providerNamesIn(
+	source: string,
+	fileName = 'file.ts',
+): Array<{ provider: string; text: string }> {
 	const file = ts.createSourceFile(fileName, source, ts.ScriptTarget.Latest, true);
 	const found: Array<{ provider: string; text: string }> = [];
 	/** Identifiers match a display name by words (`BlackForestLabs`), text by the name as written (not the model owner `black-forest-labs/…`). */
@@ -43,13 +49,22 @@ export function providerNamesIn(source: string, fileName = 'file.ts'): Array<{ p
 		const lower = text.toLowerCase();
 		const joined = ` ${ws.join(' ')} `;
 		for (const [provider, { words: names, phrases }] of Object.entries(NAMES)) {
-			const named = names.some((n) => ws.includes(n)) || phrases.some((p) => lower.includes(p) || (identifier && joined.includes(` ${words(p).join(' ')} `)));
+			const named =
+				names.some((n) => ws.includes(n)) ||
+				phrases.some(
+					(p) => lower.includes(p) || (identifier && joined.includes(` ${words(p).join(' ')} `)),
+				);
 			if (named) found.push({ provider, text: text.slice(0, 120) });
 		}
 	};
 	const visit = (node: ts.Node) => {
 		if (ts.isIdentifier(node) || ts.isPrivateIdentifier(node)) check(node.text, true);
-		else if (ts.isStringLiteralLike(node) || ts.isTemplateLiteralToken(node) || ts.isRegularExpressionLiteral(node)) check(node.text, false);
+		else if (
+			ts.isStringLiteralLike(node) ||
+			ts.isTemplateLiteralToken(node) ||
+			ts.isRegularExpressionLiteral(node)
+		)
+			check(node.text, false);
 		ts.forEachChild(node, visit);
 	};
 	visit(file);
@@ -67,11 +82,16 @@ function tsFiles(dir: string): string[] {
 /** The provider a file may name: its folder under providers/, or the credential of its type; `*` for the registry. */
 function ownerOf(path: string): string | undefined {
 	const rel = relative('.', path).split('\\').join('/');
-	if (rel === 'nodes/FluxUltra/providers/registry.ts' || rel === 'nodes/FluxUltra/providers/edition.ts') return '*';
+	if (
+		rel === 'nodes/FluxUltra/providers/registry.ts' ||
+		rel === 'nodes/FluxUltra/providers/edition.ts'
+	)
+		return '*';
 	const folder = /^nodes\/FluxUltra\/providers\/([^/]+)\//.exec(rel)?.[1];
 	if (folder) return folder;
 	const credential = /^credentials\/([^/]+)\.credentials\.ts$/.exec(rel)?.[1];
-	if (credential) return PROVIDERS.find((p) => p.credentialType.toLowerCase() === credential.toLowerCase())?.id;
+	if (credential)
+		return PROVIDERS.find((p) => p.credentialType.toLowerCase() === credential.toLowerCase())?.id;
 	return undefined;
 }
 
@@ -87,13 +107,27 @@ describe('a provider is named only in its own folder, the registry and its own c
 			'const REPLICATE_FIELDS = 1;',
 			"const fallback = false; const failed = 'failover'; // no provider: fal is not a word here",
 		].join('\n');
-		expect(providerNamesIn(source).map((f) => f.provider)).toEqual(['bfl', 'fal', 'bfl', 'runflow', 'replicate']);
+		expect(providerNamesIn(source).map((f) => f.provider)).toEqual([
+			'bfl',
+			'fal',
+			'bfl',
+			'runflow',
+			'replicate',
+		]);
 	});
 
 	it('knows every provider of the registry, by id and by display name', () => {
 		for (const p of PROVIDERS) {
-			expect(providerNamesIn(`const x = ${JSON.stringify(`Pick ${p.displayName}.`)};`).map((f) => f.provider), p.displayName).toEqual([p.id]);
-			expect(providerNamesIn(`const ${p.id}Session = 1;`).map((f) => f.provider), p.id).toEqual([p.id]);
+			expect(
+				providerNamesIn(`const x = ${JSON.stringify(`Pick ${p.displayName}.`)};`).map(
+					(f) => f.provider,
+				),
+				p.displayName,
+			).toEqual([p.id]);
+			expect(
+				providerNamesIn(`const ${p.id}Session = 1;`).map((f) => f.provider),
+				p.id,
+			).toEqual([p.id]);
 		}
 	});
 

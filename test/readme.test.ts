@@ -22,9 +22,12 @@ describe('README for users', () => {
 		expect(start, '"## Contents" heading').toBeGreaterThan(-1);
 		const end = lines.findIndex((l, i) => i > start && l.startsWith('## '));
 		const toc = lines.slice(start + 1, end).join('\n');
-		const sections = lines.filter((l) => l.startsWith('## ') && l !== '## Contents' && l !== '## Licence').map((l) => githubSlug(l.slice(3)));
+		const sections = lines
+			.filter((l) => l.startsWith('## ') && l !== '## Contents' && l !== '## Licence')
+			.map((l) => githubSlug(l.slice(3)));
 		expect(sections.length).toBeGreaterThan(5);
-		for (const slug of sections) expect(toc, `table of contents links #${slug}`).toContain(`](#${slug})`);
+		for (const slug of sections)
+			expect(toc, `table of contents links #${slug}`).toContain(`](#${slug})`);
 	});
 
 	it('links CONTRIBUTING.md and docs/reliability.md', () => {
@@ -42,12 +45,22 @@ describe('README for users', () => {
 });
 
 describe('figures in the documentation', () => {
-	const pages = ['README.md', 'CONTRIBUTING.md', ...readdirSync('docs').filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+	const pages = [
+		'README.md',
+		'CONTRIBUTING.md',
+		...readdirSync('docs')
+			.filter((f) => f.endsWith('.md'))
+			.map((f) => `docs/${f}`),
+	];
 
 	it.each(pages)('%s names the set-up of its figures, not "here" or "this machine"', (page) => {
 		// A reader is on another machine: "70 s here" tells them nothing; "on a 2-core Linux VM" does.
 		const lines = readFileSync(page, 'utf8').split('\n');
-		const vague = lines.filter((l) => /this (\d-core )?machine|(measured|not met|reachable|took [^.]*) here\b|\bhere \(|\(no network here\)|Result \(this/i.test(l));
+		const vague = lines.filter((l) =>
+			/this (\d-core )?machine|(measured|not met|reachable|took [^.]*) here\b|\bhere \(|\(no network here\)|Result \(this/i.test(
+				l,
+			),
+		);
 		expect(vague).toEqual([]);
 	});
 });

@@ -15,7 +15,14 @@ export default class SummaryReporter implements Reporter {
 	onTestRunEnd(modules: ReadonlyArray<TestModule>): void {
 		const count = { passed: 0, failed: 0, skipped: 0 };
 		const figures: string[] = [];
-		const attacks: Array<{ name: string; held: boolean; finding: string; wallMs: number; rssMb: number; heapMb: number }> = [];
+		const attacks: Array<{
+			name: string;
+			held: boolean;
+			finding: string;
+			wallMs: number;
+			rssMb: number;
+			heapMb: number;
+		}> = [];
 		for (const module of modules) {
 			for (const test of module.children.allTests()) {
 				const measured = test.meta().figures;
@@ -31,13 +38,22 @@ export default class SummaryReporter implements Reporter {
 		}
 		if (figures.length) process.stdout.write(`\nFigures:\n${figures.join('\n')}\n`);
 		if (attacks.length) process.stdout.write(attackSummary(attacks));
-		process.stdout.write(`\nvitest: ${count.passed} passed, ${count.failed} failed, ${count.skipped} skipped\n`);
+		process.stdout.write(
+			`\nvitest: ${count.passed} passed, ${count.failed} failed, ${count.skipped} skipped\n`,
+		);
 	}
 }
 
 /** The adversarial suite (test/attack/) as a table: each attack, whether it held, what it cost. */
 function attackSummary(
-	attacks: Array<{ name: string; held: boolean; finding: string; wallMs: number; rssMb: number; heapMb: number }>,
+	attacks: Array<{
+		name: string;
+		held: boolean;
+		finding: string;
+		wallMs: number;
+		rssMb: number;
+		heapMb: number;
+	}>,
 ): string {
 	const held = attacks.filter((a) => a.held).length;
 	const rows = [...attacks]

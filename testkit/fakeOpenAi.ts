@@ -20,8 +20,16 @@ import { listenLoopback, readBody, sendJson } from './mocks/loopback';
 export interface ChatRequest {
 	model: string;
 	stream?: boolean;
-	messages: Array<{ role: string; content: unknown; tool_call_id?: string; tool_calls?: unknown[] }>;
-	tools?: Array<{ type: 'function'; function: { name: string; description?: string; parameters?: Record<string, unknown> } }>;
+	messages: Array<{
+		role: string;
+		content: unknown;
+		tool_call_id?: string;
+		tool_calls?: unknown[];
+	}>;
+	tools?: Array<{
+		type: 'function';
+		function: { name: string; description?: string; parameters?: Record<string, unknown> };
+	}>;
 }
 
 export interface FakeOpenAi {
@@ -54,13 +62,16 @@ export function finalAnswer(toolResult: string): string {
 		return `The tool answered with something that is not JSON (${toolResult.length} characters).`;
 	}
 	// An error is the node's `{ message, … }` or, from n8n itself, a plain message.
-	const errorText = (error: unknown) => (typeof error === 'string' ? error : String((error as { message?: unknown } | undefined)?.message ?? ''));
+	const errorText = (error: unknown) =>
+		typeof error === 'string'
+			? error
+			: String((error as { message?: unknown } | undefined)?.message ?? '');
 	const lines = images.map((image) =>
 		image.error && image.width === undefined
 			? `The image could not be made: ${errorText(image.error)}`
 			: typeof image.url === 'string'
-			? `Here is your image: ${image.url} (${String(image.width)}x${String(image.height)}, seed ${String(image.seed)})`
-			: `The image was made (${String(image.width)}x${String(image.height)}, seed ${String(image.seed)}), but no link came back${image.error ? `: ${String(image.error)}` : ''}`,
+				? `Here is your image: ${image.url} (${String(image.width)}x${String(image.height)}, seed ${String(image.seed)})`
+				: `The image was made (${String(image.width)}x${String(image.height)}, seed ${String(image.seed)}), but no link came back${image.error ? `: ${String(image.error)}` : ''}`,
 	);
 	return lines.join('\n') || 'The tool returned no image.';
 }
@@ -76,26 +87,49 @@ export async function startFakeOpenAi(options: FakeOpenAiOptions): Promise<FakeO
 			const body = (await readBody(req)).toString('utf8');
 			const path = new URL(req.url ?? '/', 'http://fake').pathname;
 			if (req.method !== 'POST' || !path.endsWith('/chat/completions')) {
-				return sendJson(res, 404, { error: { message: `The fake serves POST …/chat/completions only, not ${req.method} ${path}`, type: 'invalid_request_error' } });
+				return sendJson(res, 404, {
+					error: {
+						message: `The fake serves POST …/chat/completions only, not ${req.method} ${path}`,
+						type: 'invalid_request_error',
+					},
+				});
 			}
 			if (!/^Bearer \S+/.test(req.headers.authorization ?? '')) {
-				return sendJson(res, 401, { error: { message: 'Missing API key', type: 'invalid_request_error' } });
+				return sendJson(res, 401, {
+					error: { message: 'Missing API key', type: 'invalid_request_error' },
+				});
 			}
 			const request = JSON.parse(body) as ChatRequest;
 			requests.push(request);
-			const results = request.messages.filter((m) => m.role === 'tool').map((m) => (typeof m.content === 'string' ? m.content : JSON.stringify(m.content)));
+			const results = request.messages
+				.filter((m) => m.role === 'tool')
+				.map((m) => (typeof m.content === 'string' ? m.content : JSON.stringify(m.content)));
 			let message: Record<string, unknown>;
 			let finish: string;
 			if (results.length === 0) {
 				const offered = (request.tools ?? []).map((t) => t.function.name);
 				if (!offered.includes(options.toolName)) {
-					return sendJson(res, 400, { error: { message: `No tool "${options.toolName}" offered; tools: ${offered.join(', ') || 'none'}`, type: 'invalid_request_error' } });
+					return sendJson(res, 400, {
+						error: {
+							message: `No tool "${options.toolName}" offered; tools: ${offered.join(', ') || 'none'}`,
+							type: 'invalid_request_error',
+						},
+					});
 				}
 				calls++;
 				message = {
 					role: 'assistant',
 					content: null,
-					tool_calls: [{ id: `call_fake_${calls}`, type: 'function', function: { name: options.toolName, arguments: JSON.stringify({ prompt: fake.prompt }) } }],
+					tool_calls: [
+						{
+							id: `call_fake_${calls}`,
+							type: 'function',
+							function: {
+								name: options.toolName,
+								arguments: JSON.stringify({ prompt: fake.prompt }),
+							},
+						},
+					],
 				};
 				finish = 'tool_calls';
 			} else {
@@ -114,22 +148,45 @@ export async function startFakeOpenAi(options: FakeOpenAiOptions): Promise<FakeO
 				choices: [{ index: 0, message, finish_reason: finish, logprobs: null }],
 				usage: { prompt_tokens: 50, completion_tokens: 20, total_tokens: 70 },
 			});
-		})().catch((error: Error) => sendJson(res, 500, { error: { message: error.message, type: 'server_error' } }));
+		})().catch((error: Error) =>
+			sendJson(res, 500, { error: { message: error.message, type: 'server_error' } }),
+		);
 	});
 
-	function stream(res: ServerResponse, model: string, message: Record<string, unknown>, finish: string) {
+	function stream(
+		res: ServerResponse,
+		model: string,
+		message: Record<string, unknown>,
+		finish: string,
+	) {
 		res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
 		const chunk = (delta: Record<string, unknown>, finishReason: string | null) =>
 			res.write(
 				`data: ${JSON.stringify({ id: `chatcmpl-fake-${requests.length}`, object: 'chat.completion.chunk', created: Math.floor(Date.now() / 1000), model, choices: [{ index: 0, delta, finish_reason: finishReason }] })}\n\n`,
 			);
-		const toolCalls = (message.tool_calls as Array<Record<string, unknown>> | undefined)?.map((call, index) => ({ index, ...call }));
-		chunk({ role: 'assistant', content: toolCalls ? null : message.content, ...(toolCalls ? { tool_calls: toolCalls } : {}) }, null);
+		const toolCalls = (message.tool_calls as Array<Record<string, unknown>> | undefined)?.map(
+			(call, index) => ({ index, ...call }),
+		);
+		chunk(
+			{
+				role: 'assistant',
+				content: toolCalls ? null : message.content,
+				...(toolCalls ? { tool_calls: toolCalls } : {}),
+			},
+			null,
+		);
 		chunk({}, finish);
 		res.end('data: [DONE]\n\n');
 	}
 
 	const loopback = await listenLoopback(server);
-	const fake: FakeOpenAi = { url: `${loopback.url}/v1`, requests, toolResults, answers, prompt: options.prompt, close: loopback.close };
+	const fake: FakeOpenAi = {
+		url: `${loopback.url}/v1`,
+		requests,
+		toolResults,
+		answers,
+		prompt: options.prompt,
+		close: loopback.close,
+	};
 	return fake;
 }

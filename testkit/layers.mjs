@@ -9,7 +9,16 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const LAYERS = ['shared', 'transport', 'parameters', 'providers', 'job', 'run', 'operations', '(node)'];
+export const LAYERS = [
+	'shared',
+	'transport',
+	'parameters',
+	'providers',
+	'job',
+	'run',
+	'operations',
+	'(node)',
+];
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const nodeDir = join(root, 'nodes', 'FluxUltra');
@@ -47,7 +56,9 @@ function resolveImport(from, spec) {
 /** Relative imports of a file (static `import … from`, `export … from` and `import type`). */
 function importsOf(file) {
 	const text = readFileSync(file, 'utf8');
-	const specs = [...text.matchAll(/^\s*(?:import|export)\b[^;]*?\bfrom\s+'(\.[^']+)'/gms)].map((m) => m[1]);
+	const specs = [...text.matchAll(/^\s*(?:import|export)\b[^;]*?\bfrom\s+'(\.[^']+)'/gms)].map(
+		(m) => m[1],
+	);
 	return [...new Set(specs)].map((spec) => resolveImport(file, spec)).filter(Boolean);
 }
 
@@ -58,12 +69,19 @@ export function checkLayers(dir = nodeDir) {
 	const violations = [];
 	for (const [file, targets] of graph) {
 		const from = LAYERS.indexOf(layerOf(file, dir));
-		if (from < 0) violations.push(`${name(file)}: folder "${layerOf(file, dir)}" is no layer (${LAYERS.join(' < ')})`);
+		if (from < 0)
+			violations.push(
+				`${name(file)}: folder "${layerOf(file, dir)}" is no layer (${LAYERS.join(' < ')})`,
+			);
 		for (const target of targets) {
 			const to = LAYERS.indexOf(layerOf(target, dir));
-			if (from >= 0 && to > from) violations.push(`upward: ${name(file)} (${layerOf(file, dir)}) imports ${name(target)} (${layerOf(target, dir)})`);
+			if (from >= 0 && to > from)
+				violations.push(
+					`upward: ${name(file)} (${layerOf(file, dir)}) imports ${name(target)} (${layerOf(target, dir)})`,
+				);
 			const [a, b] = [providerOf(file, dir), providerOf(target, dir)];
-			if (a && b && a !== b) violations.push(`across providers: ${name(file)} imports ${name(target)}`);
+			if (a && b && a !== b)
+				violations.push(`across providers: ${name(file)} imports ${name(target)}`);
 		}
 	}
 	// Cycles: strongly connected components of more than one file (Tarjan).
@@ -94,5 +112,9 @@ export function checkLayers(dir = nodeDir) {
 		}
 	};
 	for (const file of files) if (!info.has(file)) strong(file);
-	return { files: files.length, imports: [...graph.values()].reduce((n, t) => n + t.length, 0), violations };
+	return {
+		files: files.length,
+		imports: [...graph.values()].reduce((n, t) => n + t.length, 0),
+		violations,
+	};
 }

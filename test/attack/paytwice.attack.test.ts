@@ -11,7 +11,14 @@ import { FAL_FAULT_MARKERS as M, startMockFal, type MockFal } from '../../testki
 import { startMockReplicate, type MockReplicate } from '../../testkit/mocks/replicateServer';
 import { startMockRunflow, type MockRunflow } from '../../testkit/mocks/runflowServer';
 import { attack } from './attack';
-import { json, NGINX_502, NGINX_504, startHostileProxy, type HostileProxy, type ProxyHooks } from './hostileProxy';
+import {
+	json,
+	NGINX_502,
+	NGINX_504,
+	startHostileProxy,
+	type HostileProxy,
+	type ProxyHooks,
+} from './hostileProxy';
 
 /**
  * Issue 18, findings 2, 4 and 5: never pay twice against a proxy, a lying provider and a hostile
@@ -27,7 +34,12 @@ const KEYS = {
 	replicateApi: (baseUrl: string) => ({ apiKey: 'r8_dummy_example', baseUrl }),
 };
 type ProviderId = 'fal' | 'runflow' | 'bfl' | 'replicate';
-const CREDENTIAL: Record<ProviderId, keyof typeof KEYS> = { fal: 'falApi', runflow: 'runflowApi', bfl: 'bflApi', replicate: 'replicateApi' };
+const CREDENTIAL: Record<ProviderId, keyof typeof KEYS> = {
+	fal: 'falApi',
+	runflow: 'runflowApi',
+	bfl: 'bflApi',
+	replicate: 'replicateApi',
+};
 
 describe('never pay twice: proxies, lying providers, hostile result lists (issue 18)', () => {
 	let fal: MockFal;
@@ -45,15 +57,29 @@ describe('never pay twice: proxies, lying providers, hostile result lists (issue
 		]);
 	});
 	afterAll(async () => {
-		await Promise.all([fal.close(), runflow.close(), bfl.close(), replicate.close(), ...proxies.map((p) => p.close())]);
+		await Promise.all([
+			fal.close(),
+			runflow.close(),
+			bfl.close(),
+			replicate.close(),
+			...proxies.map((p) => p.close()),
+		]);
 	});
 
 	const mockOf = (id: ProviderId) => ({ fal, runflow, bfl, replicate })[id].url;
 	/** Jobs each mock really created (fal: submits that reached it, too). */
-	const jobs = () => ({ fal: fal.jobs.size, falSubmits: fal.counts.submit, runflow: runflow.runs.size, bfl: bfl.tasks.size, replicate: replicate.predictions.size });
+	const jobs = () => ({
+		fal: fal.jobs.size,
+		falSubmits: fal.counts.submit,
+		runflow: runflow.runs.size,
+		bfl: bfl.tasks.size,
+		replicate: replicate.predictions.size,
+	});
 	const since = (before: ReturnType<typeof jobs>) => {
 		const now = jobs();
-		return Object.fromEntries(Object.entries(now).map(([k, v]) => [k, v - before[k as keyof typeof before]])) as ReturnType<typeof jobs>;
+		return Object.fromEntries(
+			Object.entries(now).map(([k, v]) => [k, v - before[k as keyof typeof before]]),
+		) as ReturnType<typeof jobs>;
 	};
 
 	async function proxied(target: ProviderId, hooks: ProxyHooks): Promise<HostileProxy> {
@@ -66,10 +92,21 @@ describe('never pay twice: proxies, lying providers, hostile result lists (issue
 	const run = (
 		primary: ProviderId,
 		fallback: ProviderId,
-		{ via, prompts = ['a lighthouse at dusk'], options = {}, numImages = 1 }: { via?: string; prompts?: string[]; options?: Record<string, unknown>; numImages?: number } = {},
+		{
+			via,
+			prompts = ['a lighthouse at dusk'],
+			options = {},
+			numImages = 1,
+		}: {
+			via?: string;
+			prompts?: string[];
+			options?: Record<string, unknown>;
+			numImages?: number;
+		} = {},
 	) => {
 		const credentials: Record<string, Record<string, string>> = {};
-		for (const id of [primary, fallback]) credentials[CREDENTIAL[id]] = KEYS[CREDENTIAL[id]](id === primary && via ? via : mockOf(id));
+		for (const id of [primary, fallback])
+			credentials[CREDENTIAL[id]] = KEYS[CREDENTIAL[id]](id === primary && via ? via : mockOf(id));
 		return createHarness({
 			params: {
 				provider: primary,
@@ -93,51 +130,87 @@ describe('never pay twice: proxies, lying providers, hostile result lists (issue
 		['504', NGINX_504],
 		['502', NGINX_502],
 	] as const) {
-		attack('2 proxy 5xx', `a submit the user's nginx forwarded to fal, then answered ${name} (nginx page, no x-fal-request-id), is sent once and not moved`, async (context) => {
-			useVirtualClock();
-			const proxy = await proxied('fal', { after: (ex, up) => (ex.method === 'POST' && ex.path.startsWith('/fal-ai/flux-pro/v1.1-ultra') ? page : up) });
-			const before = jobs();
-			const [out] = await run('fal', 'runflow', { via: proxy.url });
-			const delta = since(before);
-			context.task.meta.figures = `submits seen by fal: ${delta.falSubmits}, fal jobs: ${delta.fal}, fallback (Runflow) jobs: ${delta.runflow}`;
+		attack(
+			'2 proxy 5xx',
+			`a submit the user's nginx forwarded to fal, then answered ${name} (nginx page, no x-fal-request-id), is sent once and not moved`,
+			async (context) => {
+				useVirtualClock();
+				const proxy = await proxied('fal', {
+					after: (ex, up) =>
+						ex.method === 'POST' && ex.path.startsWith('/fal-ai/flux-pro/v1.1-ultra') ? page : up,
+				});
+				const before = jobs();
+				const [out] = await run('fal', 'runflow', { via: proxy.url });
+				const delta = since(before);
+				context.task.meta.figures = `submits seen by fal: ${delta.falSubmits}, fal jobs: ${delta.fal}, fallback (Runflow) jobs: ${delta.runflow}`;
 
-			expect(delta).toMatchObject({ falSubmits: 1, fal: 1, runflow: 0 });
-			expect(out).toHaveLength(1);
-			expect(errorOf(out[0])).toMatchObject({ kind: 'maybe_submitted', safeToRunElsewhere: false });
-			expect(out[0].pairedItem).toEqual({ item: 0 });
-		});
+				expect(delta).toMatchObject({ falSubmits: 1, fal: 1, runflow: 0 });
+				expect(out).toHaveLength(1);
+				expect(errorOf(out[0])).toMatchObject({
+					kind: 'maybe_submitted',
+					safeToRunElsewhere: false,
+				});
+				expect(out[0].pairedItem).toEqual({ item: 0 });
+			},
+		);
 	}
 
-	attack('2 proxy 5xx', 'a proxy that refuses the connection before forwarding: the item still moves (it provably never arrived) and says it may', async (context) => {
-		useVirtualClock();
-		const before = jobs();
-		const [out] = await run('fal', 'runflow', { via: 'http://127.0.0.1:9' });
-		const delta = since(before);
-		context.task.meta.figures = `submits seen by fal: ${delta.falSubmits}, fallback (Runflow) jobs: ${delta.runflow}`;
+	attack(
+		'2 proxy 5xx',
+		'a proxy that refuses the connection before forwarding: the item still moves (it provably never arrived) and says it may',
+		async (context) => {
+			useVirtualClock();
+			const before = jobs();
+			const [out] = await run('fal', 'runflow', { via: 'http://127.0.0.1:9' });
+			const delta = since(before);
+			context.task.meta.figures = `submits seen by fal: ${delta.falSubmits}, fallback (Runflow) jobs: ${delta.runflow}`;
 
-		expect(delta).toMatchObject({ falSubmits: 0, runflow: 1 });
-		expect(out[0].json).toMatchObject({ provider: 'runflow', failover: { from: 'fal' } });
-	});
+			expect(delta).toMatchObject({ falSubmits: 0, runflow: 1 });
+			expect(out[0].json).toMatchObject({ provider: 'runflow', failover: { from: 'fal' } });
+		},
+	);
 
-	attack('2 proxy 5xx', 'without a Fallback Provider, an item that provably never reached fal says so on its error (safeToRunElsewhere: true)', async () => {
-		useVirtualClock();
-		const [out] = await createHarness({
-			params: { provider: 'fal', operation: 'generate', prompt: `a quay ${M.busy}`, imageSource: 'none', numImages: 1, outputFormat: 'png', options: {} },
-			items: [{ json: {} }],
-			credentials: { falApi: KEYS.falApi(fal.url) },
-			continueOnFail: true,
-		}).run();
-		expect(errorOf(out[0])).toMatchObject({ kind: 'rate_limit', safeToRunElsewhere: true });
-	});
+	attack(
+		'2 proxy 5xx',
+		'without a Fallback Provider, an item that provably never reached fal says so on its error (safeToRunElsewhere: true)',
+		async () => {
+			useVirtualClock();
+			const [out] = await createHarness({
+				params: {
+					provider: 'fal',
+					operation: 'generate',
+					prompt: `a quay ${M.busy}`,
+					imageSource: 'none',
+					numImages: 1,
+					outputFormat: 'png',
+					options: {},
+				},
+				items: [{ json: {} }],
+				credentials: { falApi: KEYS.falApi(fal.url) },
+				continueOnFail: true,
+			}).run();
+			expect(errorOf(out[0])).toMatchObject({ kind: 'rate_limit', safeToRunElsewhere: true });
+		},
+	);
 
 	// ---- Finding 4: a job that succeeded (or may still) but whose answer could not be read ----
 
-	const badAnswers: Array<{ name: string; primary: ProviderId; fallback: ProviderId; hooks: ProxyHooks }> = [
+	const badAnswers: Array<{
+		name: string;
+		primary: ProviderId;
+		fallback: ProviderId;
+		hooks: ProxyHooks;
+	}> = [
 		{
 			name: 'fal COMPLETED with no images',
 			primary: 'fal',
 			fallback: 'runflow',
-			hooks: { after: (ex, up) => (ex.method === 'GET' && /\/requests\/[\w-]+$/.test(ex.path) && up.status === 200 ? json(200, { images: [], seed: 1 }) : up) },
+			hooks: {
+				after: (ex, up) =>
+					ex.method === 'GET' && /\/requests\/[\w-]+$/.test(ex.path) && up.status === 200
+						? json(200, { images: [], seed: 1 })
+						: up,
+			},
 		},
 		{
 			name: 'Black Forest Labs Ready without a sample',
@@ -155,7 +228,12 @@ describe('never pay twice: proxies, lying providers, hostile result lists (issue
 			name: 'Black Forest Labs "Task not found" right after it accepted the submit',
 			primary: 'bfl',
 			fallback: 'fal',
-			hooks: { after: (ex, up) => (ex.path.startsWith('/v1/get_result') ? json(200, { id: 'x', status: 'Task not found', result: null }) : up) },
+			hooks: {
+				after: (ex, up) =>
+					ex.path.startsWith('/v1/get_result')
+						? json(200, { id: 'x', status: 'Task not found', result: null })
+						: up,
+			},
 		},
 		{
 			name: 'Replicate succeeded without output',
@@ -174,103 +252,177 @@ describe('never pay twice: proxies, lying providers, hostile result lists (issue
 			fallback: 'fal',
 			hooks: {
 				after: (_ex, up) => {
-					const body = up.json as { status?: string; status_code?: string; output?: unknown } | undefined;
-					if (!body || !/succeeded|completed/.test(String(body.status_code ?? body.status)) || !body.output) return up;
-					return json(up.status, { ...body, output: { artifacts: [{ kind: 'picture', href: 'https://example.com/x.png' }] } });
+					const body = up.json as
+						| { status?: string; status_code?: string; output?: unknown }
+						| undefined;
+					if (
+						!body ||
+						!/succeeded|completed/.test(String(body.status_code ?? body.status)) ||
+						!body.output
+					)
+						return up;
+					return json(up.status, {
+						...body,
+						output: { artifacts: [{ kind: 'picture', href: 'https://example.com/x.png' }] },
+					});
 				},
 			},
 		},
 	];
 	for (const c of badAnswers) {
-		attack('4 failover after a bad answer', `${c.name}: a bad answer, not a failure — not moved to the fallback`, async (context) => {
-			useVirtualClock();
-			const proxy = await proxied(c.primary, c.hooks);
-			const before = jobs();
-			const [out] = await run(c.primary, c.fallback, { via: proxy.url });
-			const delta = since(before);
-			context.task.meta.figures = `${c.primary} jobs: ${delta[c.primary]}, fallback (${c.fallback}) jobs: ${delta[c.fallback]}`;
+		attack(
+			'4 failover after a bad answer',
+			`${c.name}: a bad answer, not a failure — not moved to the fallback`,
+			async (context) => {
+				useVirtualClock();
+				const proxy = await proxied(c.primary, c.hooks);
+				const before = jobs();
+				const [out] = await run(c.primary, c.fallback, { via: proxy.url });
+				const delta = since(before);
+				context.task.meta.figures = `${c.primary} jobs: ${delta[c.primary]}, fallback (${c.fallback}) jobs: ${delta[c.fallback]}`;
 
-			expect(delta[c.primary]).toBe(1);
-			expect(delta[c.fallback]).toBe(0);
-			expect(out).toHaveLength(1);
-			expect(out[0].json.failover).toBeUndefined();
-			expect(errorOf(out[0])).toMatchObject({ kind: 'bad_response', safeToRunElsewhere: false });
-		});
+				expect(delta[c.primary]).toBe(1);
+				expect(delta[c.fallback]).toBe(0);
+				expect(out).toHaveLength(1);
+				expect(out[0].json.failover).toBeUndefined();
+				expect(errorOf(out[0])).toMatchObject({ kind: 'bad_response', safeToRunElsewhere: false });
+			},
+		);
 	}
 
-	attack('4 failover after a bad answer', 'fal answers the cancel 202 for a job that was IN_PROGRESS at the timeout: it may still finish, so the item is not moved', async (context) => {
-		useVirtualClock();
-		const proxy = await proxied('fal', {
-			// No status stream through this proxy (polling), and the stuck job reported as running.
-			before: (ex) => (ex.path.includes('/status/stream') ? json(404, { detail: 'Not Found' }) : undefined),
-			after: (ex, up) => {
-				const body = up.json as { status?: string } | undefined;
-				return ex.path.includes('/status') && body?.status === 'IN_QUEUE' ? json(200, { ...body, status: 'IN_PROGRESS' }) : up;
-			},
-		});
-		const before = { ...jobs(), cancels: fal.counts.cancel };
-		const [out] = await run('fal', 'runflow', { via: proxy.url, prompts: [`a jetty ${M.stuck}`], options: { timeout: 10 } });
-		const delta = since(before);
-		context.task.meta.figures = `cancels sent: ${fal.counts.cancel - before.cancels}, fal jobs: ${delta.fal}, fallback (Runflow) jobs: ${delta.runflow}`;
+	attack(
+		'4 failover after a bad answer',
+		'fal answers the cancel 202 for a job that was IN_PROGRESS at the timeout: it may still finish, so the item is not moved',
+		async (context) => {
+			useVirtualClock();
+			const proxy = await proxied('fal', {
+				// No status stream through this proxy (polling), and the stuck job reported as running.
+				before: (ex) =>
+					ex.path.includes('/status/stream') ? json(404, { detail: 'Not Found' }) : undefined,
+				after: (ex, up) => {
+					const body = up.json as { status?: string } | undefined;
+					return ex.path.includes('/status') && body?.status === 'IN_QUEUE'
+						? json(200, { ...body, status: 'IN_PROGRESS' })
+						: up;
+				},
+			});
+			const before = { ...jobs(), cancels: fal.counts.cancel };
+			const [out] = await run('fal', 'runflow', {
+				via: proxy.url,
+				prompts: [`a jetty ${M.stuck}`],
+				options: { timeout: 10 },
+			});
+			const delta = since(before);
+			context.task.meta.figures = `cancels sent: ${fal.counts.cancel - before.cancels}, fal jobs: ${delta.fal}, fallback (Runflow) jobs: ${delta.runflow}`;
 
-		expect(fal.counts.cancel - before.cancels).toBe(1);
-		expect(delta).toMatchObject({ fal: 1, runflow: 0 });
-		expect(out[0].json.failover).toBeUndefined();
-		expect(errorOf(out[0])).toMatchObject({ kind: 'timeout', safeToRunElsewhere: false });
-	});
+			expect(fal.counts.cancel - before.cancels).toBe(1);
+			expect(delta).toMatchObject({ fal: 1, runflow: 0 });
+			expect(out[0].json.failover).toBeUndefined();
+			expect(errorOf(out[0])).toMatchObject({ kind: 'timeout', safeToRunElsewhere: false });
+		},
+	);
 
 	// ---- Finding 5: a result that lists far more images than were asked for ----
 
-	const flood = (count: number): ProxyHooks['after'] => (ex, up) => {
-		const body = up.json as { images?: Array<Record<string, unknown>> } | undefined;
-		if (ex.method !== 'GET' || !/\/requests\/[\w-]+$/.test(ex.path) || !body?.images?.length) return up;
-		const first = body.images[0];
-		return json(200, { ...body, images: Array.from({ length: count }, (_, n) => ({ ...first, url: `${String(first.url)}?copy=${n}` })) });
-	};
+	const flood =
+		(count: number): ProxyHooks['after'] =>
+		(ex, up) => {
+			const body = up.json as { images?: Array<Record<string, unknown>> } | undefined;
+			if (ex.method !== 'GET' || !/\/requests\/[\w-]+$/.test(ex.path) || !body?.images?.length)
+				return up;
+			const first = body.images[0];
+			return json(200, {
+				...body,
+				images: Array.from({ length: count }, (_, n) => ({
+					...first,
+					url: `${String(first.url)}?copy=${n}`,
+				})),
+			});
+		};
 
-	attack('5 hostile result list', 'a 1-image job answered with 2,000 images: one image item, one download, the cost of one image', async (context) => {
-		const proxy = await proxied('fal', { after: flood(2000), downloadDelayMs: 30 });
-		const price = listPriceUsd(falProvider, 'generate');
-		const [out] = await run('fal', 'runflow', { via: proxy.url, options: { maxParallelJobs: 2, maxCostPerRun: price } });
-		const reported = out.reduce((sum, item) => sum + Number((item.json.cost as { usd?: number } | undefined)?.usd ?? 0), 0);
-		context.task.meta.figures = `items out: ${out.length}, downloads: ${proxy.downloads.total}, most at once: ${proxy.downloads.maxInFlight}, cost reported: $${reported} (cap $${price})`;
+	attack(
+		'5 hostile result list',
+		'a 1-image job answered with 2,000 images: one image item, one download, the cost of one image',
+		async (context) => {
+			const proxy = await proxied('fal', { after: flood(2000), downloadDelayMs: 30 });
+			const price = listPriceUsd(falProvider, 'generate');
+			const [out] = await run('fal', 'runflow', {
+				via: proxy.url,
+				options: { maxParallelJobs: 2, maxCostPerRun: price },
+			});
+			const reported = out.reduce(
+				(sum, item) => sum + Number((item.json.cost as { usd?: number } | undefined)?.usd ?? 0),
+				0,
+			);
+			context.task.meta.figures = `items out: ${out.length}, downloads: ${proxy.downloads.total}, most at once: ${proxy.downloads.maxInFlight}, cost reported: $${reported} (cap $${price})`;
 
-		expect(out).toHaveLength(1);
-		expect(out[0].binary?.data).toBeDefined();
-		expect(out[0].json).toMatchObject({ imageIndex: 0, imageCount: 1 });
-		expect(proxy.downloads.total).toBe(1);
-		expect(reported).toBeLessThanOrEqual(price);
-	});
+			expect(out).toHaveLength(1);
+			expect(out[0].binary?.data).toBeDefined();
+			expect(out[0].json).toMatchObject({ imageIndex: 0, imageCount: 1 });
+			expect(proxy.downloads.total).toBe(1);
+			expect(reported).toBeLessThanOrEqual(price);
+		},
+	);
 
-	attack('5 hostile result list', 'a 3-image job answered with 2,000 images: three items, downloaded at most Max Parallel Jobs at once', async (context) => {
-		const proxy = await proxied('fal', { after: flood(2000), downloadDelayMs: 50 });
-		const [out] = await run('fal', 'runflow', { via: proxy.url, numImages: 3, options: { maxParallelJobs: 1 } });
-		context.task.meta.figures = `items out: ${out.length}, downloads: ${proxy.downloads.total}, most at once: ${proxy.downloads.maxInFlight} (limit 1)`;
+	attack(
+		'5 hostile result list',
+		'a 3-image job answered with 2,000 images: three items, downloaded at most Max Parallel Jobs at once',
+		async (context) => {
+			const proxy = await proxied('fal', { after: flood(2000), downloadDelayMs: 50 });
+			const [out] = await run('fal', 'runflow', {
+				via: proxy.url,
+				numImages: 3,
+				options: { maxParallelJobs: 1 },
+			});
+			context.task.meta.figures = `items out: ${out.length}, downloads: ${proxy.downloads.total}, most at once: ${proxy.downloads.maxInFlight} (limit 1)`;
 
-		expect(out.map((i) => i.json.imageIndex)).toEqual([0, 1, 2]);
-		expect(proxy.downloads.total).toBe(3);
-		expect(proxy.downloads.maxInFlight).toBe(1);
-	});
-	attack('5 hostile result list', 'Get Result of a 2-image job answered with 2,000 images: two items, the cost of two', async (context) => {
-		const proxy = await proxied('fal', { after: flood(2000), downloadDelayMs: 20 });
-		const credentials = { falApi: KEYS.falApi(proxy.url) };
-		const [submitted] = await createHarness({
-			params: { provider: 'fal', operation: 'generate', prompt: 'a cape', imageSource: 'none', numImages: 2, outputFormat: 'png', waitForCompletion: false, options: {} },
-			items: [{ json: {} }],
-			credentials,
-		}).run();
-		await new Promise((done) => setTimeout(done, 400)); // the mock finishes a job in 100 ms
-		const [out] = await createHarness({
-			params: { provider: 'fal', operation: 'getResult', requestId: submitted[0].json.requestId, jobLinks: submitted[0].json.links, options: { maxParallelJobs: 2 } },
-			items: submitted,
-			credentials,
-		}).run();
-		const reported = out.reduce((sum, item) => sum + Number((item.json.cost as { usd?: number } | undefined)?.usd ?? 0), 0);
-		context.task.meta.figures = `items out: ${out.length}, downloads: ${proxy.downloads.total}, most at once: ${proxy.downloads.maxInFlight} (limit 2), cost reported: $${reported}`;
+			expect(out.map((i) => i.json.imageIndex)).toEqual([0, 1, 2]);
+			expect(proxy.downloads.total).toBe(3);
+			expect(proxy.downloads.maxInFlight).toBe(1);
+		},
+	);
+	attack(
+		'5 hostile result list',
+		'Get Result of a 2-image job answered with 2,000 images: two items, the cost of two',
+		async (context) => {
+			const proxy = await proxied('fal', { after: flood(2000), downloadDelayMs: 20 });
+			const credentials = { falApi: KEYS.falApi(proxy.url) };
+			const [submitted] = await createHarness({
+				params: {
+					provider: 'fal',
+					operation: 'generate',
+					prompt: 'a cape',
+					imageSource: 'none',
+					numImages: 2,
+					outputFormat: 'png',
+					waitForCompletion: false,
+					options: {},
+				},
+				items: [{ json: {} }],
+				credentials,
+			}).run();
+			await new Promise((done) => setTimeout(done, 400)); // the mock finishes a job in 100 ms
+			const [out] = await createHarness({
+				params: {
+					provider: 'fal',
+					operation: 'getResult',
+					requestId: submitted[0].json.requestId,
+					jobLinks: submitted[0].json.links,
+					options: { maxParallelJobs: 2 },
+				},
+				items: submitted,
+				credentials,
+			}).run();
+			const reported = out.reduce(
+				(sum, item) => sum + Number((item.json.cost as { usd?: number } | undefined)?.usd ?? 0),
+				0,
+			);
+			context.task.meta.figures = `items out: ${out.length}, downloads: ${proxy.downloads.total}, most at once: ${proxy.downloads.maxInFlight} (limit 2), cost reported: $${reported}`;
 
-		expect(out.map((i) => i.json.imageIndex)).toEqual([0, 1]);
-		expect(proxy.downloads.total).toBe(2);
-		expect(proxy.downloads.maxInFlight).toBeLessThanOrEqual(2);
-		expect(reported).toBeCloseTo(2 * listPriceUsd(falProvider, 'generate'), 6);
-	});
+			expect(out.map((i) => i.json.imageIndex)).toEqual([0, 1]);
+			expect(proxy.downloads.total).toBe(2);
+			expect(proxy.downloads.maxInFlight).toBeLessThanOrEqual(2);
+			expect(reported).toBeCloseTo(2 * listPriceUsd(falProvider, 'generate'), 6);
+		},
+	);
 });

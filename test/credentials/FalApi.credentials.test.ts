@@ -13,9 +13,14 @@ describe('FalApi credential', () => {
 	});
 
 	it('signs requests with "Authorization: Key <key>", as fal.ai expects', () => {
-		const auth = credential.authenticate as { type: string; properties: { headers: Record<string, string> } };
+		const auth = credential.authenticate as {
+			type: string;
+			properties: { headers: Record<string, string> };
+		};
 		expect(auth.type).toBe('generic');
-		expect(resolveCredentialTemplate(auth.properties.headers.Authorization, { apiKey: 'dummy-key' })).toBe('Key dummy-key');
+		expect(
+			resolveCredentialTemplate(auth.properties.headers.Authorization, { apiKey: 'dummy-key' }),
+		).toBe('Key dummy-key');
 	});
 
 	it('tests the key against the storage API, never against a model endpoint that bills', () => {

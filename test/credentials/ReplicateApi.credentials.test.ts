@@ -13,9 +13,14 @@ describe('ReplicateApi credential', () => {
 	});
 
 	it('signs requests with "Authorization: Bearer <token>", as Replicate expects', () => {
-		const auth = credential.authenticate as { type: string; properties: { headers: Record<string, string> } };
+		const auth = credential.authenticate as {
+			type: string;
+			properties: { headers: Record<string, string> };
+		};
 		expect(auth.type).toBe('generic');
-		expect(resolveCredentialTemplate(auth.properties.headers.Authorization, { apiKey: 'r8_dummy' })).toBe('Bearer r8_dummy');
+		expect(
+			resolveCredentialTemplate(auth.properties.headers.Authorization, { apiKey: 'r8_dummy' }),
+		).toBe('Bearer r8_dummy');
 	});
 
 	it('tests the token with GET /v1/account, which is free and starts no prediction', () => {

@@ -13,9 +13,14 @@ describe('RunflowApi credential', () => {
 	});
 
 	it('signs requests with "Authorization: Bearer <key>", as Runflow expects', () => {
-		const auth = credential.authenticate as { type: string; properties: { headers: Record<string, string> } };
+		const auth = credential.authenticate as {
+			type: string;
+			properties: { headers: Record<string, string> };
+		};
 		expect(auth.type).toBe('generic');
-		expect(resolveCredentialTemplate(auth.properties.headers.Authorization, { apiKey: 'rf_live_dummy' })).toBe('Bearer rf_live_dummy');
+		expect(
+			resolveCredentialTemplate(auth.properties.headers.Authorization, { apiKey: 'rf_live_dummy' }),
+		).toBe('Bearer rf_live_dummy');
 	});
 
 	it('tests the key with GET /v1/auth/me, which is free and starts no run', () => {

@@ -16,11 +16,14 @@ describe.each(PROVIDERS.map((p) => [p.id, p] as const))('the %s credential', (_i
 		expect(credential.name).toBe(provider.credentialType);
 		expect(credential.displayName).toBe(provider.errors.credentialName);
 		const icon = credential.icon as { light: string; dark: string };
-		for (const path of [icon.light, icon.dark]) expect(existsSync(`credentials/${path.replace(/^file:/, '')}`), path).toBe(true);
+		for (const path of [icon.light, icon.dark])
+			expect(existsSync(`credentials/${path.replace(/^file:/, '')}`), path).toBe(true);
 	});
 
 	it('is listed in package.json n8n.credentials', () => {
-		const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { n8n: { credentials: string[] } };
+		const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as {
+			n8n: { credentials: string[] };
+		};
 		expect(pkg.n8n.credentials).toContain(`dist/credentials/${className}.credentials.js`);
 	});
 });

@@ -18,8 +18,19 @@ describe('the node against the loopback mock Black Forest Labs', () => {
 		await mock.close();
 	});
 
-	const credentials = (apiKey = 'bfl-dummy-example') => ({ bflApi: { apiKey, region: 'eu', baseUrl: mock.url } });
-	const generate = { provider: 'bfl', operation: 'generate', prompt: 'x', imageSource: 'none', aspectRatio: '9:16', numImages: 3, outputFormat: 'png', options: { seed: 40 } };
+	const credentials = (apiKey = 'bfl-dummy-example') => ({
+		bflApi: { apiKey, region: 'eu', baseUrl: mock.url },
+	});
+	const generate = {
+		provider: 'bfl',
+		operation: 'generate',
+		prompt: 'x',
+		imageSource: 'none',
+		aspectRatio: '9:16',
+		numImages: 3,
+		outputFormat: 'png',
+		options: { seed: 40 },
+	};
 
 	it('makes Number of Images as that many jobs, real files of the requested ratio, seeds 40, 41, 42', async () => {
 		const before = { ...mock.counts };
@@ -27,8 +38,19 @@ describe('the node against the loopback mock Black Forest Labs', () => {
 
 		expect(out).toHaveLength(3);
 		for (const [n, item] of out.entries()) {
-			expect(imageSize(Buffer.from(item.binary!.data.data, 'base64'))).toEqual({ width: 77, height: 138 });
-			expect(item.json).toMatchObject({ provider: 'bfl', width: 77, height: 138, contentType: 'image/png', imageIndex: n, imageCount: 3, seed: 40 + n });
+			expect(imageSize(Buffer.from(item.binary!.data.data, 'base64'))).toEqual({
+				width: 77,
+				height: 138,
+			});
+			expect(item.json).toMatchObject({
+				provider: 'bfl',
+				width: 77,
+				height: 138,
+				contentType: 'image/png',
+				imageIndex: n,
+				imageCount: 3,
+				seed: 40 + n,
+			});
 		}
 		expect(mock.counts.submit - before.submit).toBe(3);
 		expect(mock.counts.download - before.download).toBe(3);
@@ -37,8 +59,23 @@ describe('the node against the loopback mock Black Forest Labs', () => {
 	it('remixes an incoming file: its bytes as base64 image_prompt', async () => {
 		const photo = makeJpeg(40, 40, 3);
 		const [out] = await createHarness({
-			params: { ...generate, operation: 'remix', prompt: '', numImages: 1, imageSource: 'binary', binaryPropertyName: 'photo', options: {} },
-			items: [{ json: {}, binary: { photo: { data: photo.toString('base64'), mimeType: 'image/jpeg', fileName: 'p.jpg' } } }],
+			params: {
+				...generate,
+				operation: 'remix',
+				prompt: '',
+				numImages: 1,
+				imageSource: 'binary',
+				binaryPropertyName: 'photo',
+				options: {},
+			},
+			items: [
+				{
+					json: {},
+					binary: {
+						photo: { data: photo.toString('base64'), mimeType: 'image/jpeg', fileName: 'p.jpg' },
+					},
+				},
+			],
 			credentials: credentials(),
 		}).run();
 
@@ -50,15 +87,26 @@ describe('the node against the loopback mock Black Forest Labs', () => {
 
 	it('maps moderation, failure and an empty balance to the same kinds as the other providers', async () => {
 		const [out] = await createHarness({
-			params: { ...generate, numImages: 1, prompt: (i: number) => ['a forbidden subject', 'forbidden-input please', 'explode'][i] },
+			params: {
+				...generate,
+				numImages: 1,
+				prompt: (i: number) => ['a forbidden subject', 'forbidden-input please', 'explode'][i],
+			},
 			items: [{ json: {} }, { json: {} }, { json: {} }],
 			credentials: credentials(),
 			continueOnFail: true,
 		}).run();
 		expect(out.map((i) => errorOf(i).kind)).toEqual(['moderation', 'moderation', 'job_failed']);
 
-		const [broke] = await createHarness({ params: generate, credentials: credentials('bfl-dummy-nocredit'), continueOnFail: true }).run();
-		expect(errorOf(broke[0])).toMatchObject({ kind: 'credit', message: 'Your Black Forest Labs account is out of credit [item 0]' });
+		const [broke] = await createHarness({
+			params: generate,
+			credentials: credentials('bfl-dummy-nocredit'),
+			continueOnFail: true,
+		}).run();
+		expect(errorOf(broke[0])).toMatchObject({
+			kind: 'credit',
+			message: 'Your Black Forest Labs account is out of credit [item 0]',
+		});
 	});
 
 	it('names the field when the schema refuses a value', async () => {
@@ -77,12 +125,23 @@ describe('the node against the loopback mock Black Forest Labs', () => {
 	});
 
 	it('rides out 30% throttling and 503s: every image delivered, each job made once', async () => {
-		const faulty = await startMockBfl({ latencyMs: 200, scale: 0.05, faults: { rate: 0.3, seed: 11 } });
+		const faulty = await startMockBfl({
+			latencyMs: 200,
+			scale: 0.05,
+			faults: { rate: 0.3, seed: 11 },
+		});
 		try {
 			const [out] = await createHarness({
-				params: { ...generate, prompt: (i: number) => `faulty ${i}`, numImages: 2, options: { maxParallelJobs: 4 } },
+				params: {
+					...generate,
+					prompt: (i: number) => `faulty ${i}`,
+					numImages: 2,
+					options: { maxParallelJobs: 4 },
+				},
 				items: Array.from({ length: 4 }, (_, i) => ({ json: { i } })),
-				credentials: { bflApi: { apiKey: 'bfl-dummy-example', region: 'global', baseUrl: faulty.url } },
+				credentials: {
+					bflApi: { apiKey: 'bfl-dummy-example', region: 'global', baseUrl: faulty.url },
+				},
 			}).run();
 			expect(out).toHaveLength(8);
 			expect(out.every((item) => item.json.error === undefined)).toBe(true);

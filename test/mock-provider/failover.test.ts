@@ -48,7 +48,19 @@ describe('failover to the Fallback Provider', () => {
 
 	const run = (
 		prompts: string[],
-		{ fallback = 'runflow', options = {}, falUrl, operation = 'generate', numImages = 1 }: { fallback?: string; options?: Record<string, unknown>; falUrl?: string; operation?: string; numImages?: number } = {},
+		{
+			fallback = 'runflow',
+			options = {},
+			falUrl,
+			operation = 'generate',
+			numImages = 1,
+		}: {
+			fallback?: string;
+			options?: Record<string, unknown>;
+			falUrl?: string;
+			operation?: string;
+			numImages?: number;
+		} = {},
 	) =>
 		createHarness({
 			params: {
@@ -71,16 +83,28 @@ describe('failover to the Fallback Provider', () => {
 			continueOnFail: true,
 		});
 
-	const jobs = () => ({ fal: fal.jobs.size, runflow: runflow.runs.size, bfl: bfl.tasks.size, falSubmits: fal.counts.submit });
+	const jobs = () => ({
+		fal: fal.jobs.size,
+		runflow: runflow.runs.size,
+		bfl: bfl.tasks.size,
+		falSubmits: fal.counts.submit,
+	});
 	const delta = (before: ReturnType<typeof jobs>) => {
 		const now = jobs();
-		return { fal: now.fal - before.fal, runflow: now.runflow - before.runflow, bfl: now.bfl - before.bfl, falSubmits: now.falSubmits - before.falSubmits };
+		return {
+			fal: now.fal - before.fal,
+			runflow: now.runflow - before.runflow,
+			bfl: now.bfl - before.bfl,
+			falSubmits: now.falSubmits - before.falSubmits,
+		};
 	};
 
 	it('moves items to the fallback when the first provider cannot be reached at all', async () => {
 		useVirtualClock();
 		const before = jobs();
-		const [out] = await run(['a lighthouse', 'a harbour'], { falUrl: `http://127.0.0.1:${closedPort}` }).run();
+		const [out] = await run(['a lighthouse', 'a harbour'], {
+			falUrl: `http://127.0.0.1:${closedPort}`,
+		}).run();
 
 		expect(out.map((i) => i.json.provider)).toEqual(['runflow', 'runflow']);
 		expect(out[0].json.failover).toEqual({ from: 'fal', reason: 'fal.ai could not be reached' });
@@ -94,12 +118,15 @@ describe('failover to the Fallback Provider', () => {
 		const before = jobs();
 		const [out] = await run([`a quay ${M.busy}`]).run();
 
-		expect(out[0].json).toMatchObject({ provider: 'runflow', failover: { from: 'fal', reason: 'fal.ai kept refusing new jobs (HTTP 429)' } });
+		expect(out[0].json).toMatchObject({
+			provider: 'runflow',
+			failover: { from: 'fal', reason: 'fal.ai kept refusing new jobs (HTTP 429)' },
+		});
 		// Retried at fal (nothing was created there), then exactly one run.
 		expect(delta(before)).toMatchObject({ fal: 0, falSubmits: 5, runflow: 1 });
 	});
 
-	it('never moves an item whose submit got nginx\'s 503 page from a base URL that is not fal\'s own host: it may be a proxy that forwarded it', async () => {
+	it("never moves an item whose submit got nginx's 503 page from a base URL that is not fal's own host: it may be a proxy that forwarded it", async () => {
 		useVirtualClock();
 		const before = jobs();
 		const [out] = await run([`a pier ${M.ingress503}`]).run();
@@ -113,7 +140,10 @@ describe('failover to the Fallback Provider', () => {
 		const before = jobs();
 		const [out] = await run([`a jetty ${M.noCredit}`]).run();
 
-		expect(out[0].json).toMatchObject({ provider: 'runflow', failover: { from: 'fal', reason: 'the fal.ai account is out of credit' } });
+		expect(out[0].json).toMatchObject({
+			provider: 'runflow',
+			failover: { from: 'fal', reason: 'the fal.ai account is out of credit' },
+		});
 		expect(delta(before)).toMatchObject({ fal: 0, falSubmits: 1, runflow: 1 });
 	});
 
@@ -121,7 +151,10 @@ describe('failover to the Fallback Provider', () => {
 		const before = jobs();
 		const [out] = await run([`a dock ${M.jobFails}`]).run();
 
-		expect(out[0].json).toMatchObject({ provider: 'runflow', failover: { from: 'fal', reason: 'fal.ai failed the job on its side' } });
+		expect(out[0].json).toMatchObject({
+			provider: 'runflow',
+			failover: { from: 'fal', reason: 'fal.ai failed the job on its side' },
+		});
 		expect(delta(before)).toMatchObject({ fal: 1, runflow: 1 });
 	});
 
@@ -160,10 +193,24 @@ describe('failover to the Fallback Provider', () => {
 	it('a success at the first provider resets the count: no breaker for failures that are not in a row', async () => {
 		useVirtualClock();
 		const before = jobs();
-		const prompts = [`a ${M.busy}`, `b ${M.busy}`, 'c fine', `d ${M.busy}`, `e ${M.busy}`, 'f fine'];
+		const prompts = [
+			`a ${M.busy}`,
+			`b ${M.busy}`,
+			'c fine',
+			`d ${M.busy}`,
+			`e ${M.busy}`,
+			'f fine',
+		];
 		const [out] = await run(prompts).run();
 
-		expect(out.map((i) => i.json.provider)).toEqual(['runflow', 'runflow', 'fal', 'runflow', 'runflow', 'fal']);
+		expect(out.map((i) => i.json.provider)).toEqual([
+			'runflow',
+			'runflow',
+			'fal',
+			'runflow',
+			'runflow',
+			'fal',
+		]);
 		expect(delta(before)).toMatchObject({ fal: 2, falSubmits: 4 * 5 + 2, runflow: 4 });
 	});
 
@@ -184,7 +231,9 @@ describe('failover to the Fallback Provider', () => {
 
 		expect(out).toHaveLength(1);
 		expect(errorOf(out[0]).message).toMatch(/Runflow/);
-		expect(String(errorOf(out[0]).description)).toContain('The item had moved from fal.ai to the fallback Runflow: the fal.ai account is out of credit.');
+		expect(String(errorOf(out[0]).description)).toContain(
+			'The item had moved from fal.ai to the fallback Runflow: the fal.ai account is out of credit.',
+		);
 		expect(delta(before)).toMatchObject({ fal: 0, falSubmits: 1 });
 	});
 
@@ -210,21 +259,40 @@ describe('failover to the Fallback Provider', () => {
 	it('with Wait for Completion off, a job that failed over is collected by Get Result on the fallback, with its credential', async () => {
 		const before = jobs();
 		const [submitted] = await createHarness({
-			params: { provider: 'fal', fallbackFromFal: 'runflow', operation: 'generate', prompt: (i: number) => [`a reef ${M.noCredit}`, 'a cape'][i], imageSource: 'none', numImages: 1, outputFormat: 'png', waitForCompletion: false, options: {} },
+			params: {
+				provider: 'fal',
+				fallbackFromFal: 'runflow',
+				operation: 'generate',
+				prompt: (i: number) => [`a reef ${M.noCredit}`, 'a cape'][i],
+				imageSource: 'none',
+				numImages: 1,
+				outputFormat: 'png',
+				waitForCompletion: false,
+				options: {},
+			},
 			items: [{ json: {} }, { json: {} }],
 			credentials: {
 				falApi: { apiKey: 'dummy-fal-key', baseUrl: fal.url },
 				runflowApi: { apiKey: 'rf_live_dummy_example', baseUrl: runflow.url },
 			},
 		}).run();
-		expect(submitted.map((i) => [i.json.provider, i.json.status, i.json.failover ?? null])).toEqual([
-			['runflow', 'submitted', { from: 'fal', reason: 'the fal.ai account is out of credit' }],
-			['fal', 'submitted', null],
-		]);
+		expect(submitted.map((i) => [i.json.provider, i.json.status, i.json.failover ?? null])).toEqual(
+			[
+				['runflow', 'submitted', { from: 'fal', reason: 'the fal.ai account is out of credit' }],
+				['fal', 'submitted', null],
+			],
+		);
 		jobTime.skip(1_000); // both mocks finish a job in 100 ms: both jobs are done now
 
 		const [images] = await createHarness({
-			params: { provider: 'fal', fallbackFromFal: 'runflow', operation: 'getResult', requestId: (i: number) => submitted[i].json.requestId, jobLinks: (i: number) => submitted[i].json.links, options: {} },
+			params: {
+				provider: 'fal',
+				fallbackFromFal: 'runflow',
+				operation: 'getResult',
+				requestId: (i: number) => submitted[i].json.requestId,
+				jobLinks: (i: number) => submitted[i].json.links,
+				options: {},
+			},
 			items: submitted,
 			credentials: {
 				falApi: { apiKey: 'dummy-fal-key', baseUrl: fal.url },

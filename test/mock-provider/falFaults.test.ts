@@ -24,7 +24,11 @@ describe('fal.ai faults over real sockets', () => {
 		await mock.close();
 	});
 
-	const run = (prompts: string[], options: Record<string, unknown> = {}, extra: { continueOnFail?: boolean } = {}) =>
+	const run = (
+		prompts: string[],
+		options: Record<string, unknown> = {},
+		extra: { continueOnFail?: boolean } = {},
+	) =>
 		createHarness({
 			params: {
 				provider: 'fal',
@@ -70,11 +74,23 @@ describe('fal.ai faults over real sockets', () => {
 	it('ends a job stuck in the queue at its Timeout, cancels it, and delivers the other items', async () => {
 		const before = { ...mock.counts };
 		const started = Date.now();
-		const [out] = await run(['a quay', `a jetty ${FAL_FAULT_MARKERS.stuck}`, 'a pier'], { timeout: 10, maxParallelJobs: 3 }, { continueOnFail: true }).run();
+		const [out] = await run(
+			['a quay', `a jetty ${FAL_FAULT_MARKERS.stuck}`, 'a pier'],
+			{ timeout: 10, maxParallelJobs: 3 },
+			{ continueOnFail: true },
+		).run();
 		const seconds = (Date.now() - started) / 1000;
 
-		expect(out.map((i) => errorOf(i).kind ?? 'image')).toEqual(['image', 'image', 'timeout', 'image', 'image']);
-		expect(errorOf(out[2]).message).toBe('The job did not finish within 10 seconds; fal.ai took the cancel [item 1]');
+		expect(out.map((i) => errorOf(i).kind ?? 'image')).toEqual([
+			'image',
+			'image',
+			'timeout',
+			'image',
+			'image',
+		]);
+		expect(errorOf(out[2]).message).toBe(
+			'The job did not finish within 10 seconds; fal.ai took the cancel [item 1]',
+		);
 		expect(mock.counts.cancel - before.cancel).toBe(1);
 		expect(seconds).toBeGreaterThanOrEqual(10);
 		expect(seconds).toBeLessThan(13);
@@ -89,7 +105,8 @@ describe('download redirects', () => {
 		// once to a link-local address (never allowed from elsewhere).
 		const bouncer = await listenLoopback(
 			createServer((req, res) => {
-				const to = req.url === '/ok' ? `${mock.url}${req.url}` : 'http://169.254.169.254/latest/meta-data';
+				const to =
+					req.url === '/ok' ? `${mock.url}${req.url}` : 'http://169.254.169.254/latest/meta-data';
 				res.writeHead(302, { location: to });
 				res.end();
 			}),
@@ -105,16 +122,29 @@ describe('download redirects', () => {
 			const local = { plainHttpOrigin: mock.url, internalOrigin: mock.url };
 			expect(isDownloadableLink(`${mock.url}/files/x.png`, local)).toBe(true); // a local base URL: its own origin is allowed
 			expect(isDownloadableLink('https://127.0.0.1:8443/x.png', local)).toBe(false); // and no other internal host (issue 18, finding 9)
-			expect(isDownloadableLink('http://169.254.169.254/a', { plainHttpOrigin: mock.url })).toBe(false); // but plain http only on the base origin
+			expect(isDownloadableLink('http://169.254.169.254/a', { plainHttpOrigin: mock.url })).toBe(
+				false,
+			); // but plain http only on the base origin
 
 			const { fetchResultImage } = await import('../../nodes/FluxUltra/job/downloads');
 			const harness = createHarness({ params: {} });
-			const provider = { providerName: 'fal.ai', credentialName: 'fal.ai API', parseError: () => ({}) };
-			const refused = await fetchResultImage(harness.ctx, provider, { url: `${bouncer.url}/meta` }, {
-				maxBytes: 1e6,
-				plainHttpOrigin: bouncer.url,
-			}).catch((e: Error) => e);
-			expect((refused as Error).message).toBe('fal.ai redirected the image download to a location this node does not follow (http://169.254.169.254)');
+			const provider = {
+				providerName: 'fal.ai',
+				credentialName: 'fal.ai API',
+				parseError: () => ({}),
+			};
+			const refused = await fetchResultImage(
+				harness.ctx,
+				provider,
+				{ url: `${bouncer.url}/meta` },
+				{
+					maxBytes: 1e6,
+					plainHttpOrigin: bouncer.url,
+				},
+			).catch((e: Error) => e);
+			expect((refused as Error).message).toBe(
+				'fal.ai redirected the image download to a location this node does not follow (http://169.254.169.254)',
+			);
 			expect(harness.requests.map((r) => r.url)).toEqual([`${bouncer.url}/meta`]);
 		} finally {
 			await bouncer.close();
@@ -145,14 +175,22 @@ describe('download redirects', () => {
 				}
 				hits.image++;
 				res.writeHead(200, { 'content-type': 'image/png', 'content-length': '100000' });
-				res.write(Buffer.concat([Buffer.from('89504e470d0a1a0a', 'hex'), Buffer.alloc(5000)]), () => res.socket?.destroy());
+				res.write(Buffer.concat([Buffer.from('89504e470d0a1a0a', 'hex'), Buffer.alloc(5000)]), () =>
+					res.socket?.destroy(),
+				);
 				return undefined;
 			}),
 		);
 		base = server.url;
 		try {
 			const harness = createHarness({
-				params: { provider: 'fal', operation: 'generate', prompt: 'x', imageSource: 'none', options: {} },
+				params: {
+					provider: 'fal',
+					operation: 'generate',
+					prompt: 'x',
+					imageSource: 'none',
+					options: {},
+				},
 				credentials: { falApi: { apiKey: 'dummy-key', baseUrl: base } },
 				continueOnFail: true,
 			});
@@ -160,7 +198,11 @@ describe('download redirects', () => {
 
 			expect(out).toHaveLength(1);
 			expect(hits).toEqual({ submit: 1, image: DOWNLOAD_ATTEMPTS });
-			expect(errorOf(out[0])).toMatchObject({ kind: 'download', imageUrl: `${base}/img.png`, requestId: 'r-cut' });
+			expect(errorOf(out[0])).toMatchObject({
+				kind: 'download',
+				imageUrl: `${base}/img.png`,
+				requestId: 'r-cut',
+			});
 			expect(errorOf(out[0]).message).toContain(`after ${DOWNLOAD_ATTEMPTS} attempts`);
 			expect(errorOf(out[0]).description).toContain('paid for');
 			expect(errorOf(out[0]).description).not.toMatch(/run (the workflow|it) again/i);

@@ -21,7 +21,16 @@ describe('against the loopback mock fal.ai', () => {
 
 	it('generates images of the requested aspect ratio as real files', async () => {
 		const harness = createHarness({
-			params: { provider: 'fal', operation: 'generate', prompt: 'x', imageSource: 'none', aspectRatio: '9:16', numImages: 3, outputFormat: 'png', options: {} },
+			params: {
+				provider: 'fal',
+				operation: 'generate',
+				prompt: 'x',
+				imageSource: 'none',
+				aspectRatio: '9:16',
+				numImages: 3,
+				outputFormat: 'png',
+				options: {},
+			},
 			credentials: credentials(),
 		});
 
@@ -39,23 +48,56 @@ describe('against the loopback mock fal.ai', () => {
 
 	it('remixes an incoming binary through the Redux endpoint', async () => {
 		const generated = await createHarness({
-			params: { provider: 'fal', operation: 'generate', prompt: 'x', imageSource: 'none', aspectRatio: '1:1', numImages: 1, outputFormat: 'jpeg', options: {} },
+			params: {
+				provider: 'fal',
+				operation: 'generate',
+				prompt: 'x',
+				imageSource: 'none',
+				aspectRatio: '1:1',
+				numImages: 1,
+				outputFormat: 'jpeg',
+				options: {},
+			},
 			credentials: credentials(),
 		}).run();
 		const [out] = await createHarness({
-			params: { provider: 'fal', operation: 'remix', prompt: '', imageSource: 'binary', binaryPropertyName: 'data', aspectRatio: '16:9', numImages: 1, outputFormat: 'jpeg', options: {} },
+			params: {
+				provider: 'fal',
+				operation: 'remix',
+				prompt: '',
+				imageSource: 'binary',
+				binaryPropertyName: 'data',
+				aspectRatio: '16:9',
+				numImages: 1,
+				outputFormat: 'jpeg',
+				options: {},
+			},
 			items: generated[0],
 			credentials: credentials(),
 		}).run();
 
-		expect(out[0].json).toMatchObject({ operation: 'remix', contentType: 'image/jpeg', width: 138, height: 77 });
+		expect(out[0].json).toMatchObject({
+			operation: 'remix',
+			contentType: 'image/jpeg',
+			width: 138,
+			height: 77,
+		});
 		const remixJob = [...mock.jobs.values()].find((j) => j.endpoint.endsWith('/redux'));
 		expect(String(remixJob?.input.image_url)).toMatch(/^data:image\/jpeg;base64,/);
 	});
 
 	it("turns the mock's validation error into a field-naming message", async () => {
 		const harness = createHarness({
-			params: { provider: 'fal', operation: 'generate', prompt: 'a forbidden subject', imageSource: 'none', aspectRatio: '1:1', numImages: 1, outputFormat: 'jpeg', options: {} },
+			params: {
+				provider: 'fal',
+				operation: 'generate',
+				prompt: 'a forbidden subject',
+				imageSource: 'none',
+				aspectRatio: '1:1',
+				numImages: 1,
+				outputFormat: 'jpeg',
+				options: {},
+			},
 			credentials: credentials(),
 			continueOnFail: true,
 		});

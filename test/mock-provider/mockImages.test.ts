@@ -20,11 +20,21 @@ describe("the mock providers' images", () => {
 		await mock.close();
 	});
 	const credentials = () => ({ falApi: { apiKey: 'dummy-key', baseUrl: mock.url } });
-	const prompt = 'Studio product photo of a matte ceramic coffee mug on a walnut table, soft morning light';
+	const prompt =
+		'Studio product photo of a matte ceramic coffee mug on a walnut table, soft morning light';
 
 	it('carry "MOCK IMAGE", the provider, operation, aspect ratio, seed and the whole prompt, wrapped', async () => {
 		const [out] = await createHarness({
-			params: { provider: 'fal', operation: 'generate', prompt, imageSource: 'none', aspectRatio: '16:9', numImages: 1, outputFormat: 'jpeg', options: { seed: 4242 } },
+			params: {
+				provider: 'fal',
+				operation: 'generate',
+				prompt,
+				imageSource: 'none',
+				aspectRatio: '16:9',
+				numImages: 1,
+				outputFormat: 'jpeg',
+				options: { seed: 4242 },
+			},
 			credentials: credentials(),
 		}).run();
 		const bytes = Buffer.from(out[0].binary!.data.data, 'base64');
@@ -46,8 +56,25 @@ describe("the mock providers' images", () => {
 		for (let i = 0; i < side * side; i++) green.set([0, 255, 0, 255], i * 4);
 		const input = Buffer.from(jpeg.encode({ data: green, width: side, height: side }, 95).data);
 		const [out] = await createHarness({
-			params: { provider: 'fal', operation: 'remix', prompt: '', imageSource: 'binary', binaryPropertyName: 'data', aspectRatio: '1:1', numImages: 1, outputFormat: 'png', options: {} },
-			items: [{ json: {}, binary: { data: { data: input.toString('base64'), mimeType: 'image/jpeg', fileName: 'green.jpg' } } }],
+			params: {
+				provider: 'fal',
+				operation: 'remix',
+				prompt: '',
+				imageSource: 'binary',
+				binaryPropertyName: 'data',
+				aspectRatio: '1:1',
+				numImages: 1,
+				outputFormat: 'png',
+				options: {},
+			},
+			items: [
+				{
+					json: {},
+					binary: {
+						data: { data: input.toString('base64'), mimeType: 'image/jpeg', fileName: 'green.jpg' },
+					},
+				},
+			],
 			credentials: credentials(),
 		}).run();
 		const bytes = Buffer.from(out[0].binary!.data.data, 'base64');
@@ -58,7 +85,8 @@ describe("the mock providers' images", () => {
 		const image = decodeImage(bytes)!;
 		let greenPixels = 0;
 		for (let i = 0; i < image.width * image.height; i++) {
-			if (image.rgba[i * 4 + 1] > 200 && image.rgba[i * 4] < 60 && image.rgba[i * 4 + 2] < 60) greenPixels++;
+			if (image.rgba[i * 4 + 1] > 200 && image.rgba[i * 4] < 60 && image.rgba[i * 4 + 2] < 60)
+				greenPixels++;
 		}
 		// Scaled up from 96² to a third of the picture's side: far more pixels than the input has.
 		expect(greenPixels).toBeGreaterThan((image.width / 4) ** 2);
@@ -72,7 +100,13 @@ describe("the mock providers' images", () => {
 
 	it('are made fast enough for suites that make hundreds (4 MP JPEG and PNG with a label)', (context) => {
 		const [w, h] = ULTRA_SIZES['16:9'];
-		const label = { provider: 'fal.ai (mock)', operation: 'generate', aspectRatio: '16:9', seed: 1, prompt };
+		const label = {
+			provider: 'fal.ai (mock)',
+			operation: 'generate',
+			aspectRatio: '16:9',
+			seed: 1,
+			prompt,
+		};
 		const ms: Record<string, number> = {};
 		for (const format of ['jpeg', 'png'] as const) {
 			const started = performance.now();

@@ -18,8 +18,19 @@ describe('the node against the loopback mock Replicate', () => {
 		await mock.close();
 	});
 
-	const credentials = (apiKey = 'r8_dummy_example') => ({ replicateApi: { apiKey, baseUrl: mock.url } });
-	const generate = { provider: 'replicate', operation: 'generate', prompt: 'x', imageSource: 'none', aspectRatio: '3:2', numImages: 2, outputFormat: 'jpeg', options: {} };
+	const credentials = (apiKey = 'r8_dummy_example') => ({
+		replicateApi: { apiKey, baseUrl: mock.url },
+	});
+	const generate = {
+		provider: 'replicate',
+		operation: 'generate',
+		prompt: 'x',
+		imageSource: 'none',
+		aspectRatio: '3:2',
+		numImages: 2,
+		outputFormat: 'jpeg',
+		options: {},
+	};
 
 	it('creates one prediction per image and delivers real files of the requested ratio, without Prefer: wait', async () => {
 		const before = { ...mock.counts };
@@ -27,8 +38,15 @@ describe('the node against the loopback mock Replicate', () => {
 
 		expect(out).toHaveLength(2);
 		for (const item of out) {
-			expect(imageSize(Buffer.from(item.binary!.data.data, 'base64'))).toEqual({ width: 125, height: 83 });
-			expect(item.json).toMatchObject({ provider: 'replicate', contentType: 'image/jpeg', imageCount: 2 });
+			expect(imageSize(Buffer.from(item.binary!.data.data, 'base64'))).toEqual({
+				width: 125,
+				height: 83,
+			});
+			expect(item.json).toMatchObject({
+				provider: 'replicate',
+				contentType: 'image/jpeg',
+				imageCount: 2,
+			});
 			expect(typeof item.json.seed).toBe('number');
 		}
 		expect(mock.counts.create - before.create).toBe(2);
@@ -40,8 +58,21 @@ describe('the node against the loopback mock Replicate', () => {
 		const photo = Buffer.concat([makePng(40, 40, 3), Buffer.alloc(1200 * 1024)]);
 		const before = mock.counts.upload;
 		const [out] = await createHarness({
-			params: { ...generate, operation: 'remix', numImages: 1, imageSource: 'binary', binaryPropertyName: 'photo' },
-			items: [{ json: {}, binary: { photo: { data: photo.toString('base64'), mimeType: 'image/png', fileName: 'p.png' } } }],
+			params: {
+				...generate,
+				operation: 'remix',
+				numImages: 1,
+				imageSource: 'binary',
+				binaryPropertyName: 'photo',
+			},
+			items: [
+				{
+					json: {},
+					binary: {
+						photo: { data: photo.toString('base64'), mimeType: 'image/png', fileName: 'p.png' },
+					},
+				},
+			],
 			credentials: credentials(),
 		}).run();
 
@@ -50,12 +81,19 @@ describe('the node against the loopback mock Replicate', () => {
 		const file = [...mock.files.values()].pop()!;
 		expect(file.bytes.equals(photo)).toBe(true);
 		expect(file.name).toBe('p.png');
-		expect([...mock.predictions.values()].pop()!.input.image_prompt).toBe(`${mock.url}/v1/files/${file.id}`);
+		expect([...mock.predictions.values()].pop()!.input.image_prompt).toBe(
+			`${mock.url}/v1/files/${file.id}`,
+		);
 	});
 
 	it('cancels the prediction at Replicate when the execution is cancelled', async () => {
 		const controller = new AbortController();
-		const harness = createHarness({ params: { ...generate, numImages: 1 }, credentials: credentials(), signal: controller.signal, continueOnFail: true });
+		const harness = createHarness({
+			params: { ...generate, numImages: 1 },
+			credentials: credentials(),
+			signal: controller.signal,
+			continueOnFail: true,
+		});
 		const polls = mock.counts.poll;
 		const before = mock.counts.cancel;
 		const running = harness.run();
@@ -70,22 +108,41 @@ describe('the node against the loopback mock Replicate', () => {
 
 	it('maps moderation, failure and an empty balance to the same kinds as the other providers', async () => {
 		const [out] = await createHarness({
-			params: { ...generate, numImages: 1, prompt: (i: number) => ['a forbidden subject', 'explode'][i] },
+			params: {
+				...generate,
+				numImages: 1,
+				prompt: (i: number) => ['a forbidden subject', 'explode'][i],
+			},
 			items: [{ json: {} }, { json: {} }],
 			credentials: credentials(),
 			continueOnFail: true,
 		}).run();
 		expect(out.map((i) => errorOf(i).kind)).toEqual(['moderation', 'job_failed']);
 
-		const [broke] = await createHarness({ params: generate, credentials: credentials('r8_dummy_nocredit'), continueOnFail: true }).run();
-		expect(errorOf(broke[0])).toMatchObject({ kind: 'credit', message: 'Your Replicate account is out of credit [item 0]' });
+		const [broke] = await createHarness({
+			params: generate,
+			credentials: credentials('r8_dummy_nocredit'),
+			continueOnFail: true,
+		}).run();
+		expect(errorOf(broke[0])).toMatchObject({
+			kind: 'credit',
+			message: 'Your Replicate account is out of credit [item 0]',
+		});
 	});
 
 	it('rides out 30% throttling and 503s: every image delivered, each prediction made once', async () => {
-		const faulty = await startMockReplicate({ latencyMs: 200, scale: 0.05, faults: { rate: 0.3, seed: 5 } });
+		const faulty = await startMockReplicate({
+			latencyMs: 200,
+			scale: 0.05,
+			faults: { rate: 0.3, seed: 5 },
+		});
 		try {
 			const [out] = await createHarness({
-				params: { ...generate, prompt: (i: number) => `faulty ${i}`, options: { maxParallelJobs: 4 } },
+				params: {
+					...generate,
+					prompt: (i: number) => `faulty ${i}`,
+					options: { maxParallelJobs: 4 },
+				},
 				items: Array.from({ length: 4 }, (_, i) => ({ json: { i } })),
 				credentials: { replicateApi: { apiKey: 'r8_dummy_example', baseUrl: faulty.url } },
 			}).run();

@@ -18,8 +18,19 @@ describe('the node against the loopback mock Runflow', () => {
 		await mock.close();
 	});
 
-	const credentials = (apiKey = 'rf_live_dummy_example') => ({ runflowApi: { apiKey, baseUrl: mock.url } });
-	const generate = { provider: 'runflow', operation: 'generate', prompt: 'x', imageSource: 'none', aspectRatio: '9:16', numImages: 3, outputFormat: 'png', options: {} };
+	const credentials = (apiKey = 'rf_live_dummy_example') => ({
+		runflowApi: { apiKey, baseUrl: mock.url },
+	});
+	const generate = {
+		provider: 'runflow',
+		operation: 'generate',
+		prompt: 'x',
+		imageSource: 'none',
+		aspectRatio: '9:16',
+		numImages: 3,
+		outputFormat: 'png',
+		options: {},
+	};
 
 	it('generates images of the requested aspect ratio as real files', async () => {
 		const before = { ...mock.counts };
@@ -27,8 +38,16 @@ describe('the node against the loopback mock Runflow', () => {
 
 		expect(out).toHaveLength(3);
 		for (const item of out) {
-			expect(imageSize(Buffer.from(item.binary!.data.data, 'base64'))).toEqual({ width: 77, height: 138 });
-			expect(item.json).toMatchObject({ provider: 'runflow', width: 77, height: 138, contentType: 'image/png' });
+			expect(imageSize(Buffer.from(item.binary!.data.data, 'base64'))).toEqual({
+				width: 77,
+				height: 138,
+			});
+			expect(item.json).toMatchObject({
+				provider: 'runflow',
+				width: 77,
+				height: 138,
+				contentType: 'image/png',
+			});
 		}
 		expect(mock.counts.create - before.create).toBe(1);
 		expect(mock.counts.download - before.download).toBe(3);
@@ -38,7 +57,14 @@ describe('the node against the loopback mock Runflow', () => {
 		const photo = makePng(40, 40, 3);
 		const [out] = await createHarness({
 			params: { ...generate, numImages: 1, imageSource: 'binary', binaryPropertyName: 'photo' },
-			items: [{ json: {}, binary: { photo: { data: photo.toString('base64'), mimeType: 'image/png', fileName: 'p.png' } } }],
+			items: [
+				{
+					json: {},
+					binary: {
+						photo: { data: photo.toString('base64'), mimeType: 'image/png', fileName: 'p.png' },
+					},
+				},
+			],
 			credentials: credentials(),
 		}).run();
 
@@ -58,8 +84,15 @@ describe('the node against the loopback mock Runflow', () => {
 		}).run();
 		expect(errorOf(moderated[0]).kind).toBe('moderation');
 
-		const [broke] = await createHarness({ params: generate, credentials: credentials('rf_live_dummy_nocredit'), continueOnFail: true }).run();
-		expect(errorOf(broke[0])).toMatchObject({ kind: 'credit', message: 'Your Runflow account is out of credit [item 0]' });
+		const [broke] = await createHarness({
+			params: generate,
+			credentials: credentials('rf_live_dummy_nocredit'),
+			continueOnFail: true,
+		}).run();
+		expect(errorOf(broke[0])).toMatchObject({
+			kind: 'credit',
+			message: 'Your Runflow account is out of credit [item 0]',
+		});
 	});
 });
 
@@ -68,7 +101,11 @@ describe('the node against mocks that inject faults', () => {
 		nock.enableNetConnect('127.0.0.1');
 		const { startMockFal } = await import('../../testkit/mocks/falServer');
 		const fal = await startMockFal({ latencyMs: 200, scale: 0.05, faults: { rate: 0.3, seed: 7 } });
-		const runflow = await startMockRunflow({ latencyMs: 200, scale: 0.05, faults: { rate: 0.3, seed: 7 } });
+		const runflow = await startMockRunflow({
+			latencyMs: 200,
+			scale: 0.05,
+			faults: { rate: 0.3, seed: 7 },
+		});
 		try {
 			for (const [provider, credentials] of [
 				['fal', { falApi: { apiKey: 'dummy-key', baseUrl: fal.url } }],
@@ -76,7 +113,16 @@ describe('the node against mocks that inject faults', () => {
 			] as const) {
 				const items = Array.from({ length: 6 }, (_, i) => ({ json: { i } }));
 				const [out] = await createHarness({
-					params: { provider, operation: 'generate', prompt: (i: number) => `faulty ${i}`, imageSource: 'none', aspectRatio: '1:1', numImages: 2, outputFormat: 'png', options: { maxParallelJobs: 3 } },
+					params: {
+						provider,
+						operation: 'generate',
+						prompt: (i: number) => `faulty ${i}`,
+						imageSource: 'none',
+						aspectRatio: '1:1',
+						numImages: 2,
+						outputFormat: 'png',
+						options: { maxParallelJobs: 3 },
+					},
 					items,
 					credentials,
 				}).run();

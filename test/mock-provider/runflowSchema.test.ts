@@ -5,7 +5,11 @@ import { unsupportedNotices } from '../../nodes/FluxUltra/providers/describe';
 import { createHarness, type HarnessOptions } from '../../testkit/harness/context';
 import { errorOf } from '../../testkit/harness/errorItems';
 import { makePng } from '../../testkit/mocks/images';
-import { startMockRunflow, type MockRunflow, type MockRunflowOptions } from '../../testkit/mocks/runflowServer';
+import {
+	startMockRunflow,
+	type MockRunflow,
+	type MockRunflowOptions,
+} from '../../testkit/mocks/runflowServer';
 
 /**
  * Runflow's Ultra inputs read at run time from its models API (`GET /v1/models/{owner}/{slug}`),
@@ -42,10 +46,24 @@ const generate = {
 };
 
 /** A harness whose execution hints are recorded (n8n's `addExecutionHints`). */
-function run(m: MockRunflow, params: Record<string, unknown>, extra: { items?: number; continueOnFail?: boolean; binary?: Buffer } = {}) {
+function run(
+	m: MockRunflow,
+	params: Record<string, unknown>,
+	extra: { items?: number; continueOnFail?: boolean; binary?: Buffer } = {},
+) {
 	const items = Array.from({ length: extra.items ?? 1 }, (_, i) => ({
 		json: { i },
-		...(extra.binary ? { binary: { photo: { data: extra.binary.toString('base64'), mimeType: 'image/png', fileName: 'photo.png' } } } : {}),
+		...(extra.binary
+			? {
+					binary: {
+						photo: {
+							data: extra.binary.toString('base64'),
+							mimeType: 'image/png',
+							fileName: 'photo.png',
+						},
+					},
+				}
+			: {}),
 	}));
 	const h = createHarness({
 		params: params as HarnessOptions['params'],
@@ -54,11 +72,14 @@ function run(m: MockRunflow, params: Record<string, unknown>, extra: { items?: n
 		continueOnFail: extra.continueOnFail,
 	});
 	const hints: Array<{ message: string }> = [];
-	(h.ctx as unknown as { addExecutionHints: (...h: Array<{ message: string }>) => void }).addExecutionHints = (...added) => void hints.push(...added);
+	(
+		h.ctx as unknown as { addExecutionHints: (...h: Array<{ message: string }>) => void }
+	).addExecutionHints = (...added) => void hints.push(...added);
 	return { h, hints };
 }
 
-const runflowHints = (hints: Array<{ message: string }>) => hints.filter((h) => /models API/.test(h.message));
+const runflowHints = (hints: Array<{ message: string }>) =>
+	hints.filter((h) => /models API/.test(h.message));
 
 describe('Runflow Ultra inputs read from its models API', () => {
 	it('two schemas shape the request differently: each run carries the names and types its model lists', async () => {
@@ -71,10 +92,24 @@ describe('Runflow Ultra inputs read from its models API', () => {
 		expect(a).toHaveLength(2);
 		expect(b).toHaveLength(2);
 		expect([...guessed.runs.values()].map((r) => r.input)).toEqual([
-			{ prompt: 'a poster of a lighthouse', aspect_ratio: '1:1', num_images: 2, output_format: 'png', enhance_prompt: true, safety_tolerance: '4' },
+			{
+				prompt: 'a poster of a lighthouse',
+				aspect_ratio: '1:1',
+				num_images: 2,
+				output_format: 'png',
+				enhance_prompt: true,
+				safety_tolerance: '4',
+			},
 		]);
 		expect([...renamed.runs.values()].map((r) => r.input)).toEqual([
-			{ prompt: 'a poster of a lighthouse', aspect_ratio: '1:1', num_outputs: 2, output_format: 'png', prompt_upsampling: true, safety_tolerance: 4 },
+			{
+				prompt: 'a poster of a lighthouse',
+				aspect_ratio: '1:1',
+				num_outputs: 2,
+				output_format: 'png',
+				prompt_upsampling: true,
+				safety_tolerance: 4,
+			},
 		]);
 		expect(guessed.counts.models).toBe(1);
 		expect(renamed.counts.models).toBe(1);
@@ -83,10 +118,21 @@ describe('Runflow Ultra inputs read from its models API', () => {
 	it('an input image goes under the image input the model lists (image_urls[] on the renamed schema)', async () => {
 		const m = await mock({ schema: 'renamed' });
 
-		const [out] = await run(m, { ...generate, numImages: 1, options: {}, imageSource: 'url', imageUrl: 'https://images.example.com/shoe.png' }).h.run();
+		const [out] = await run(m, {
+			...generate,
+			numImages: 1,
+			options: {},
+			imageSource: 'url',
+			imageUrl: 'https://images.example.com/shoe.png',
+		}).h.run();
 
 		expect(out).toHaveLength(1);
-		expect([...m.runs.values()][0].input).toEqual({ prompt: 'a poster of a lighthouse', aspect_ratio: '1:1', output_format: 'png', image_urls: ['https://images.example.com/shoe.png'] });
+		expect([...m.runs.values()][0].input).toEqual({
+			prompt: 'a poster of a lighthouse',
+			aspect_ratio: '1:1',
+			output_format: 'png',
+			image_urls: ['https://images.example.com/shoe.png'],
+		});
 	});
 
 	it('a field set that the model does not list is refused before any run, naming the field and the item', async () => {
@@ -94,14 +140,20 @@ describe('Runflow Ultra inputs read from its models API', () => {
 
 		const error = await run(m, { ...generate, options: { raw: true } }, { items: 3 }).h.fail();
 
-		expect(error.message).toMatch(/^Invalid value for "Raw": Runflow's FLUX 1\.1 \[pro\] Ultra model does not take it: .*num_outputs.*\[item 0\]$/);
+		expect(error.message).toMatch(
+			/^Invalid value for "Raw": Runflow's FLUX 1\.1 \[pro\] Ultra model does not take it: .*num_outputs.*\[item 0\]$/,
+		);
 		expect(m.counts.create).toBe(0);
 		expect(m.counts.models).toBe(1);
 	});
 
 	it('a value outside what the model lists is refused before any run; with Continue On Fail the other items still run', async () => {
 		const m = await mock({ schema: 'renamed' });
-		const params = { ...generate, numImages: 1, options: (i: number) => ({ safetyTolerance: i === 1 ? '6' : '3' }) };
+		const params = {
+			...generate,
+			numImages: 1,
+			options: (i: number) => ({ safetyTolerance: i === 1 ? '6' : '3' }),
+		};
 
 		const [out] = await run(m, params, { items: 3, continueOnFail: true }).h.run();
 
@@ -115,7 +167,11 @@ describe('Runflow Ultra inputs read from its models API', () => {
 	for (const down of [500, 'unreachable', 'junk'] as const) {
 		it(`models API ${down}: the run still works on the built-in names, says so in one hint, and asks once for 3 items`, async () => {
 			const m = await mock({ down });
-			const { h, hints } = run(m, { ...generate, numImages: 1, options: { maxParallelJobs: 3 } }, { items: 3 });
+			const { h, hints } = run(
+				m,
+				{ ...generate, numImages: 1, options: { maxParallelJobs: 3 } },
+				{ items: 3 },
+			);
 
 			const [out] = await h.run();
 
@@ -128,7 +184,9 @@ describe('Runflow Ultra inputs read from its models API', () => {
 		});
 	}
 
-	it('models API that never answers: given up after the look-up timeout, the run goes on with the built-in names', async ({ task }) => {
+	it('models API that never answers: given up after the look-up timeout, the run goes on with the built-in names', async ({
+		task,
+	}) => {
 		const m = await mock({ down: 'stall' });
 		const { h, hints } = run(m, { ...generate, numImages: 1, options: {} }, { items: 2 });
 		const started = Date.now();
@@ -157,7 +215,17 @@ describe('Runflow Ultra inputs read from its models API', () => {
 });
 
 describe('Remix on Runflow through FLUX 1.1 [pro] Ultra Edit', () => {
-	const remix = { provider: 'runflow', operation: 'remix', prompt: '', imageSource: 'binary', binaryPropertyName: 'photo', numImages: 1, outputFormat: 'jpeg', aspectRatio: '16:9', options: {} };
+	const remix = {
+		provider: 'runflow',
+		operation: 'remix',
+		prompt: '',
+		imageSource: 'binary',
+		binaryPropertyName: 'photo',
+		numImages: 1,
+		outputFormat: 'jpeg',
+		aspectRatio: '16:9',
+		options: {},
+	};
 	const photo = makePng(48, 48, 5);
 
 	it('runs on the Ultra Edit model the models API found, the uploaded asset under its image_urls[]', async () => {
@@ -170,7 +238,10 @@ describe('Remix on Runflow through FLUX 1.1 [pro] Ultra Edit', () => {
 		const [created] = [...m.runs.values()];
 		expect(created.model).toBe('black-forest-labs/flux-1-1-pro-ultra/edit');
 		const asset = [...m.assets.values()][0];
-		expect(created.input).toEqual({ image_urls: [expect.stringContaining(`/assets/${asset.id}`)], num_images: 2 });
+		expect(created.input).toEqual({
+			image_urls: [expect.stringContaining(`/assets/${asset.id}`)],
+			num_images: 2,
+		});
 	});
 
 	it('sends the image as base64 when the model lists image_b64', async () => {
@@ -187,7 +258,9 @@ describe('Remix on Runflow through FLUX 1.1 [pro] Ultra Edit', () => {
 
 		const error = await run(m, remix, { binary: photo, items: 2 }).h.fail();
 
-		expect(error.message).toMatch(/^Invalid value for "Operation": .*looked it up.*did not find it.*"fal\.ai".*\[item 0\]$/);
+		expect(error.message).toMatch(
+			/^Invalid value for "Operation": .*looked it up.*did not find it.*"fal\.ai".*\[item 0\]$/,
+		);
 		expect(m.counts.create).toBe(0);
 		expect(m.counts.uploadCreate).toBe(0);
 		expect(m.counts.models).toBe(1);

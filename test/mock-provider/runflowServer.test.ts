@@ -3,7 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { imageSize } from '../../nodes/FluxUltra/job/downloads';
 import { manualClock } from '../../testkit/mocks/loopback';
-import { startMockRunflow, type MockRunflow, type MockRunflowOptions } from '../../testkit/mocks/runflowServer';
+import {
+	startMockRunflow,
+	type MockRunflow,
+	type MockRunflowOptions,
+} from '../../testkit/mocks/runflowServer';
 
 /** The loopback mock Runflow API itself, spoken to with plain fetch over real sockets. */
 
@@ -16,20 +20,33 @@ interface Reply {
 	json: Record<string, unknown>;
 }
 
-async function call(base: string, method: string, path: string, body?: unknown, token: string | null = KEY): Promise<Reply> {
+async function call(
+	base: string,
+	method: string,
+	path: string,
+	body?: unknown,
+	token: string | null = KEY,
+): Promise<Reply> {
 	const headers: Record<string, string> = {};
 	if (token !== null) headers.authorization = `Bearer ${token}`;
 	if (body !== undefined) headers['content-type'] = 'application/json';
-	const res = await fetch(`${base}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+	const res = await fetch(`${base}${path}`, {
+		method,
+		headers,
+		body: body === undefined ? undefined : JSON.stringify(body),
+	});
 	const text = await res.text();
-	return { status: res.status, headers: res.headers, json: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+	return {
+		status: res.status,
+		headers: res.headers,
+		json: text ? (JSON.parse(text) as Record<string, unknown>) : {},
+	};
 }
 
 async function download(url: string, headers: Record<string, string> = {}) {
 	const res = await fetch(url, { headers });
 	return { status: res.status, headers: res.headers, bytes: Buffer.from(await res.arrayBuffer()) };
 }
-
 
 describe('the loopback mock Runflow API', () => {
 	const mocks: MockRunflow[] = [];
@@ -53,9 +70,15 @@ describe('the loopback mock Runflow API', () => {
 			for (const token of [null, '', 'two words']) {
 				const reply = await call(mock.url, 'GET', '/v1/auth/me', undefined, token);
 				expect(reply.status).toBe(401);
-				expect(reply.json).toEqual({ code: 'UNAUTHORIZED', message: 'Missing or invalid API key', errors: null });
+				expect(reply.json).toEqual({
+					code: 'UNAUTHORIZED',
+					message: 'Missing or invalid API key',
+					errors: null,
+				});
 			}
-			const noAuth = await fetch(`${mock.url}/v1/auth/me`, { headers: { authorization: `Key ${KEY}` } });
+			const noAuth = await fetch(`${mock.url}/v1/auth/me`, {
+				headers: { authorization: `Key ${KEY}` },
+			});
 			expect(noAuth.status).toBe(401);
 			expect(mock.counts.authMe).toBe(0);
 		});
@@ -73,7 +96,10 @@ describe('the loopback mock Runflow API', () => {
 
 		it('answers 404 with the envelope for an unknown route', async () => {
 			const reply = await call(mock.url, 'GET', '/v1/nothing-here');
-			expect(reply).toMatchObject({ status: 404, json: { code: 'NOT_FOUND', message: 'Not found', errors: null } });
+			expect(reply).toMatchObject({
+				status: 404,
+				json: { code: 'NOT_FOUND', message: 'Not found', errors: null },
+			});
 		});
 	});
 
@@ -83,7 +109,13 @@ describe('the loopback mock Runflow API', () => {
 			const time = manualClock();
 			const slow = await start({ latencyMs: 300, scale: 0.05, now: time.now });
 			const created = await call(slow.url, 'POST', RUNS, {
-				input: { prompt: 'a lighthouse', aspect_ratio: '9:16', output_format: 'png', num_images: 2, seed: 42 },
+				input: {
+					prompt: 'a lighthouse',
+					aspect_ratio: '9:16',
+					output_format: 'png',
+					num_images: 2,
+					seed: 42,
+				},
 				client_ref: 'item-0',
 			});
 			expect(created.status).toBe(201);
@@ -115,14 +147,20 @@ describe('the loopback mock Runflow API', () => {
 			expect(run.started_at).toEqual(expect.any(String));
 			expect(run.duration_ms).toEqual(expect.any(Number));
 
-			const output = run.output as { type: string; seed: number; outputs: Array<{ url: string; content_type: string; width: number; height: number }> };
+			const output = run.output as {
+				type: string;
+				seed: number;
+				outputs: Array<{ url: string; content_type: string; width: number; height: number }>;
+			};
 			expect(output.type).toBe('image');
 			expect(output.seed).toBe(42);
 			expect(output.outputs).toHaveLength(2);
 			const files: Buffer[] = [];
 			for (const image of output.outputs) {
 				expect(image).toMatchObject({ content_type: 'image/png', width: 77, height: 138 });
-				expect(image.url).toMatch(new RegExp(`^${slow.url}/files/${String(run.id)}/\\d\\.png\\?X-Amz-Signature=mock$`));
+				expect(image.url).toMatch(
+					new RegExp(`^${slow.url}/files/${String(run.id)}/\\d\\.png\\?X-Amz-Signature=mock$`),
+				);
 				const file = await download(image.url);
 				expect(file.status).toBe(200);
 				expect(file.headers.get('content-type')).toBe('image/png');
@@ -139,18 +177,26 @@ describe('the loopback mock Runflow API', () => {
 		});
 
 		it.each([
-			['outputs', (o: Record<string, unknown>) => (o.outputs as Array<{ url: string }>).map((i) => i.url), 2],
+			[
+				'outputs',
+				(o: Record<string, unknown>) => (o.outputs as Array<{ url: string }>).map((i) => i.url),
+				2,
+			],
 			['image_urls', (o: Record<string, unknown>) => o.image_urls as string[], 2],
 			['image', (o: Record<string, unknown>) => [(o.image as { url: string }).url], 1],
 			['url', (o: Record<string, unknown>) => [o.url as string], 1],
 		] as const)('puts results in the %s output shape', async (shape, urlsOf, expected) => {
 			const shaped = await start({ latencyMs: 0, scale: 0.05, outputShape: shape });
-			const created = await call(shaped.url, 'POST', RUNS, { input: { prompt: 'a fox', aspect_ratio: '1:1', num_images: 2 } });
+			const created = await call(shaped.url, 'POST', RUNS, {
+				input: { prompt: 'a fox', aspect_ratio: '1:1', num_images: 2 },
+			});
 			const run = await call(shaped.url, 'GET', `/v1/runs/${String(created.json.id)}`);
 			expect(run.json.status_code).toBe('succeeded');
 			expect(run.json.client_ref).toBeNull();
 			const output = run.json.output as Record<string, unknown>;
-			expect(Object.keys(output).sort()).toEqual(shape === 'outputs' ? ['outputs', 'seed', 'type'] : [shape]);
+			expect(Object.keys(output).sort()).toEqual(
+				shape === 'outputs' ? ['outputs', 'seed', 'type'] : [shape],
+			);
 			const urls = urlsOf(output);
 			expect(urls).toHaveLength(expected);
 			const file = await download(urls[0]);
@@ -167,15 +213,21 @@ describe('the loopback mock Runflow API', () => {
 				errors: [{ field: 'input.num_images', message: expect.any(String) }],
 			});
 
-			const dataUri = await call(mock.url, 'POST', RUNS, { input: { prompt: 'x', image_url: 'data:image/png;base64,iVBORw0KGgo=' } });
+			const dataUri = await call(mock.url, 'POST', RUNS, {
+				input: { prompt: 'x', image_url: 'data:image/png;base64,iVBORw0KGgo=' },
+			});
 			expect(dataUri.status).toBe(422);
-			expect(dataUri.json.errors).toEqual([{ field: 'input.image_url', message: "media URL must use HTTP(S), got 'data'" }]);
+			expect(dataUri.json.errors).toEqual([
+				{ field: 'input.image_url', message: "media URL must use HTTP(S), got 'data'" },
+			]);
 
 			const unknown = await call(mock.url, 'POST', RUNS, { input: { prompt: 'x', width: 512 } });
 			expect(unknown.json.errors).toEqual([{ field: 'input.width', message: 'unknown field' }]);
 
 			const noPrompt = await call(mock.url, 'POST', RUNS, { input: { prompt: '' } });
-			expect(noPrompt.json.errors).toEqual([{ field: 'input.prompt', message: expect.any(String) }]);
+			expect(noPrompt.json.errors).toEqual([
+				{ field: 'input.prompt', message: expect.any(String) },
+			]);
 			expect(mock.runs.size).toBe(0);
 		});
 
@@ -183,12 +235,18 @@ describe('the loopback mock Runflow API', () => {
 			const token = 'rf_live_dummy_example_nocredit';
 			const reply = await call(mock.url, 'POST', RUNS, { input: { prompt: 'x' } }, token);
 			expect(reply.status).toBe(402);
-			expect(reply.json).toEqual({ code: 'INSUFFICIENT_CREDIT', message: 'Insufficient credit balance', errors: null });
+			expect(reply.json).toEqual({
+				code: 'INSUFFICIENT_CREDIT',
+				message: 'Insufficient credit balance',
+				errors: null,
+			});
 			expect((await call(mock.url, 'GET', '/v1/auth/me', undefined, token)).status).toBe(200);
 		});
 
 		it('fails a forbidden prompt with CONTENT_MODERATED and an exploding one with PROVIDER_ERROR', async () => {
-			const moderated = await call(mock.url, 'POST', RUNS, { input: { prompt: 'a Forbidden subject' } });
+			const moderated = await call(mock.url, 'POST', RUNS, {
+				input: { prompt: 'a Forbidden subject' },
+			});
 			expect(moderated.json.status_code).toBe('queued');
 			const failed = await call(mock.url, 'GET', `/v1/runs/${String(moderated.json.id)}`);
 			expect(failed.json).toMatchObject({
@@ -201,12 +259,20 @@ describe('the loopback mock Runflow API', () => {
 
 			const exploded = await call(mock.url, 'POST', RUNS, { input: { prompt: 'make it explode' } });
 			const broken = await call(mock.url, 'GET', `/v1/runs/${String(exploded.json.id)}`);
-			expect(broken.json).toMatchObject({ status_code: 'failed', failure_code: 'PROVIDER_ERROR', failure_message: 'Upstream provider returned an error', output: null });
+			expect(broken.json).toMatchObject({
+				status_code: 'failed',
+				failure_code: 'PROVIDER_ERROR',
+				failure_message: 'Upstream provider returned an error',
+				output: null,
+			});
 		});
 
 		it('answers 404 RUN_NOT_FOUND for an unknown run', async () => {
 			const reply = await call(mock.url, 'GET', '/v1/runs/00000000-0000-0000-0000-000000000000');
-			expect(reply).toMatchObject({ status: 404, json: { code: 'RUN_NOT_FOUND', message: 'Run not found', errors: null } });
+			expect(reply).toMatchObject({
+				status: 404,
+				json: { code: 'RUN_NOT_FOUND', message: 'Run not found', errors: null },
+			});
 		});
 	});
 
@@ -214,25 +280,47 @@ describe('the loopback mock Runflow API', () => {
 		const bytes = Buffer.from('not really a png, but bytes all the same');
 
 		it('creates, uploads without auth, confirms and serves an asset; a PUT with auth gets S3’s 400', async () => {
-			const created = await call(mock.url, 'POST', '/v1/asset-uploads', { filename: 'in.png', mime_type: 'image/png', size_bytes: bytes.length });
+			const created = await call(mock.url, 'POST', '/v1/asset-uploads', {
+				filename: 'in.png',
+				mime_type: 'image/png',
+				size_bytes: bytes.length,
+			});
 			expect(created.status).toBe(201);
 			const assetId = String(created.json.asset_id);
 			const uploadUrl = String(created.json.upload_url);
 			expect(uploadUrl).toBe(`${mock.url}/storage/put/${assetId}?X-Amz-Signature=mock`);
 
-			const withAuth = await fetch(uploadUrl, { method: 'PUT', body: bytes, headers: { 'content-type': 'image/png', authorization: `Bearer ${KEY}` } });
+			const withAuth = await fetch(uploadUrl, {
+				method: 'PUT',
+				body: bytes,
+				headers: { 'content-type': 'image/png', authorization: `Bearer ${KEY}` },
+			});
 			expect(withAuth.status).toBe(400);
-			expect(await withAuth.text()).toContain('<Error><Code>InvalidArgument</Code><Message>Only one auth mechanism allowed</Message></Error>');
+			expect(await withAuth.text()).toContain(
+				'<Error><Code>InvalidArgument</Code><Message>Only one auth mechanism allowed</Message></Error>',
+			);
 
-			const early = await call(mock.url, 'POST', `/v1/asset-uploads/${assetId}/confirmations`, { folder_id: null });
+			const early = await call(mock.url, 'POST', `/v1/asset-uploads/${assetId}/confirmations`, {
+				folder_id: null,
+			});
 			expect(early.status).toBe(409);
-			expect(early.json).toEqual({ code: 'UPLOAD_NOT_FOUND', message: 'No object uploaded for this asset', errors: null });
+			expect(early.json).toEqual({
+				code: 'UPLOAD_NOT_FOUND',
+				message: 'No object uploaded for this asset',
+				errors: null,
+			});
 
-			const put = await fetch(uploadUrl, { method: 'PUT', body: bytes, headers: { 'content-type': 'image/png' } });
+			const put = await fetch(uploadUrl, {
+				method: 'PUT',
+				body: bytes,
+				headers: { 'content-type': 'image/png' },
+			});
 			expect(put.status).toBe(200);
 			expect(await put.text()).toBe('');
 
-			const confirmed = await call(mock.url, 'POST', `/v1/asset-uploads/${assetId}/confirmations`, { folder_id: null });
+			const confirmed = await call(mock.url, 'POST', `/v1/asset-uploads/${assetId}/confirmations`, {
+				folder_id: null,
+			});
 			expect(confirmed.status).toBe(201);
 			expect(confirmed.json).toMatchObject({
 				id: assetId,
@@ -251,20 +339,45 @@ describe('the loopback mock Runflow API', () => {
 		});
 
 		it('answers 409 when confirming an asset nothing was PUT for, and 422 for a missing field or an oversized file', async () => {
-			const created = await call(mock.url, 'POST', '/v1/asset-uploads', { filename: 'in.jpg', mime_type: 'image/jpeg', size_bytes: 10 });
-			const confirm = await call(mock.url, 'POST', `/v1/asset-uploads/${String(created.json.asset_id)}/confirmations`, { folder_id: null });
+			const created = await call(mock.url, 'POST', '/v1/asset-uploads', {
+				filename: 'in.jpg',
+				mime_type: 'image/jpeg',
+				size_bytes: 10,
+			});
+			const confirm = await call(
+				mock.url,
+				'POST',
+				`/v1/asset-uploads/${String(created.json.asset_id)}/confirmations`,
+				{ folder_id: null },
+			);
 			expect(confirm.status).toBe(409);
 			expect(confirm.json.code).toBe('UPLOAD_NOT_FOUND');
 
-			const missing = await call(mock.url, 'POST', '/v1/asset-uploads', { filename: 'in.jpg', size_bytes: 10 });
+			const missing = await call(mock.url, 'POST', '/v1/asset-uploads', {
+				filename: 'in.jpg',
+				size_bytes: 10,
+			});
 			expect(missing.status).toBe(422);
-			expect(missing.json).toMatchObject({ code: 'VALIDATION_ERROR', errors: [{ field: 'mime_type' }] });
+			expect(missing.json).toMatchObject({
+				code: 'VALIDATION_ERROR',
+				errors: [{ field: 'mime_type' }],
+			});
 
-			const huge = await call(mock.url, 'POST', '/v1/asset-uploads', { filename: 'in.jpg', mime_type: 'image/jpeg', size_bytes: 50 * 1024 * 1024 + 1 });
+			const huge = await call(mock.url, 'POST', '/v1/asset-uploads', {
+				filename: 'in.jpg',
+				mime_type: 'image/jpeg',
+				size_bytes: 50 * 1024 * 1024 + 1,
+			});
 			expect(huge.status).toBe(422);
 			expect(huge.json).toMatchObject({ errors: [{ field: 'size_bytes' }] });
 
-			const unauthorized = await call(mock.url, 'POST', '/v1/asset-uploads', { filename: 'in.jpg', mime_type: 'image/jpeg', size_bytes: 10 }, null);
+			const unauthorized = await call(
+				mock.url,
+				'POST',
+				'/v1/asset-uploads',
+				{ filename: 'in.jpg', mime_type: 'image/jpeg', size_bytes: 10 },
+				null,
+			);
 			expect(unauthorized.status).toBe(401);
 		});
 	});

@@ -7,7 +7,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness } from '../../testkit/harness/context';
 import { startMockBfl } from '../../testkit/mocks/bflServer';
 import { startMockFal } from '../../testkit/mocks/falServer';
-import { listenLoopback, readBody, skippableClock, type WebhookDelivery } from '../../testkit/mocks/loopback';
+import {
+	listenLoopback,
+	readBody,
+	skippableClock,
+	type WebhookDelivery,
+} from '../../testkit/mocks/loopback';
 import { startMockReplicate } from '../../testkit/mocks/replicateServer';
 import { startMockRunflow } from '../../testkit/mocks/runflowServer';
 
@@ -53,7 +58,9 @@ const DRIVERS: Driver[] = [
 	{
 		id: 'bfl',
 		start: () => startMockBfl({ latencyMs: LATENCY, scale: 0.05, now: jobTime.now }),
-		credentials: (url) => ({ bflApi: { apiKey: 'bfl-dummy-example', region: 'global', baseUrl: url } }),
+		credentials: (url) => ({
+			bflApi: { apiKey: 'bfl-dummy-example', region: 'global', baseUrl: url },
+		}),
 		creates: (m) => counts(m).submit,
 		reads: (m) => counts(m).poll,
 		jobsPerItem: 2,
@@ -73,7 +80,10 @@ async function startReceiver() {
 	const calls: Array<{ path: string; body: unknown }> = [];
 	const server = createServer((req: IncomingMessage, res) => {
 		void readBody(req).then((body) => {
-			calls.push({ path: req.url ?? '', body: JSON.parse(body.toString('utf8') || 'null') as unknown });
+			calls.push({
+				path: req.url ?? '',
+				body: JSON.parse(body.toString('utf8') || 'null') as unknown,
+			});
 			res.writeHead(200, { 'content-type': 'application/json' });
 			res.end('{}');
 		});
@@ -104,7 +114,14 @@ function getResultParams(provider: string, items: INodeExecutionData[]) {
 /** An image item's JSON without what differs from job to job. */
 function stable(json: Record<string, unknown>) {
 	const { requestId, seed, url, fileName, fileSize, ...rest } = json;
-	return { ...rest, keys: Object.keys(json).sort(), fileName: typeof fileName === 'string' && fileName.includes(String(requestId)), url: typeof url, seed: typeof seed, fileSize: typeof fileSize };
+	return {
+		...rest,
+		keys: Object.keys(json).sort(),
+		fileName: typeof fileName === 'string' && fileName.includes(String(requestId)),
+		url: typeof url,
+		seed: typeof seed,
+		fileSize: typeof fileSize,
+	};
 }
 
 describe.each(DRIVERS)('submit now, collect later on the mock $id', (driver) => {
@@ -153,39 +170,76 @@ describe.each(DRIVERS)('submit now, collect later on the mock $id', (driver) => 
 			const itemIndex = Math.floor(n / driver.jobsPerItem);
 			expect(item.pairedItem).toEqual({ item: itemIndex });
 			expect(item.binary).toBeUndefined();
-			expect(item.json).toMatchObject({ provider: driver.id, operation: 'generate', status: 'submitted', item: itemIndex, imageCount: 2, prompt: `brief ${itemIndex}`, aspectRatio: '3:2' });
+			expect(item.json).toMatchObject({
+				provider: driver.id,
+				operation: 'generate',
+				status: 'submitted',
+				item: itemIndex,
+				imageCount: 2,
+				prompt: `brief ${itemIndex}`,
+				aspectRatio: '3:2',
+			});
 			expect(item.json.imageIndex).toBe(driver.jobsPerItem === 2 ? n % 2 : 0);
 			expect(typeof item.json.requestId).toBe('string');
 			// Plain JSON: it survives a Wait node, queue mode and a saved execution as it is.
 			expect(JSON.parse(JSON.stringify(item.json))).toEqual(item.json);
-			for (const link of Object.values(item.json.links as Record<string, string>)) expect(link.startsWith(mock.url)).toBe(true);
+			for (const link of Object.values(item.json.links as Record<string, string>))
+				expect(link.startsWith(mock.url)).toBe(true);
 		});
 		// The provider got the webhook URL in its own field: the mock calls it.
-		expect(mock.webhooks.slice(hooksBefore).map((w) => w.url)).toEqual(Array(jobs).fill(receiver.url));
+		expect(mock.webhooks.slice(hooksBefore).map((w) => w.url)).toEqual(
+			Array(jobs).fill(receiver.url),
+		);
 
 		// Too early: the jobs still run, and Get Result says so, ready to be fed back in.
-		const [early] = await createHarness({ params: getResultParams(driver.id, submitted), items: submitted, credentials: driver.credentials(mock.url) }).run();
+		const [early] = await createHarness({
+			params: getResultParams(driver.id, submitted),
+			items: submitted,
+			credentials: driver.credentials(mock.url),
+		}).run();
 		expect(early).toHaveLength(jobs);
 		early.forEach((item, n) => {
 			expect(item.pairedItem).toEqual({ item: n });
-			expect(item.json).toEqual({ ...submitted[n].json, status: 'running', providerStatus: expect.any(String) });
+			expect(item.json).toEqual({
+				...submitted[n].json,
+				status: 'running',
+				providerStatus: expect.any(String),
+			});
 		});
 
-		await until(() => receiver.calls.length >= jobs && mock.webhooks.slice(hooksBefore).every((w) => w.status === 200));
+		await until(
+			() =>
+				receiver.calls.length >= jobs &&
+				mock.webhooks.slice(hooksBefore).every((w) => w.status === 200),
+		);
 		jobTime.skip(LATENCY); // the jobs have run: their webhooks came
-		const [images] = await createHarness({ params: getResultParams(driver.id, submitted), items: submitted, credentials: driver.credentials(mock.url) }).run();
+		const [images] = await createHarness({
+			params: getResultParams(driver.id, submitted),
+			items: submitted,
+			credentials: driver.credentials(mock.url),
+		}).run();
 		expect(driver.creates(mock) - createsBefore).toBe(jobs);
 
-		const [waited] = await createHarness({ params: generate(), items: inputs, credentials: driver.credentials(mock.url) }).run();
+		const [waited] = await createHarness({
+			params: generate(),
+			items: inputs,
+			credentials: driver.credentials(mock.url),
+		}).run();
 		expect(images).toHaveLength(4);
-		expect(images.map((item) => stable(item.json))).toEqual(waited.map((item) => stable(item.json)));
+		expect(images.map((item) => stable(item.json))).toEqual(
+			waited.map((item) => stable(item.json)),
+		);
 		for (const [n, item] of images.entries()) {
 			expect(item.pairedItem).toEqual({ item: driver.jobsPerItem === 2 ? n : Math.floor(n / 2) });
-			expect(item.json.requestId).toBe(submitted[driver.jobsPerItem === 2 ? n : Math.floor(n / 2)].json.requestId);
+			expect(item.json.requestId).toBe(
+				submitted[driver.jobsPerItem === 2 ? n : Math.floor(n / 2)].json.requestId,
+			);
 			// Byte-exact: the file the provider serves at the image's link.
 			const bytes = Buffer.from(await (await fetch(String(item.json.url))).arrayBuffer());
 			expect(Buffer.from(item.binary!.data.data, 'base64').equals(bytes)).toBe(true);
-			expect(item.binary!.data.fileName).toBe(`flux-${String(item.json.requestId)}-${Number(item.json.imageIndex) + 1}.jpg`);
+			expect(item.binary!.data.fileName).toBe(
+				`flux-${String(item.json.requestId)}-${Number(item.json.imageIndex) + 1}.jpg`,
+			);
 		}
 	});
 
@@ -196,11 +250,22 @@ describe.each(DRIVERS)('submit now, collect later on the mock $id', (driver) => 
 		}).run();
 		jobTime.skip(LATENCY + 50); // past the mock's latency: the job has run
 		const [out] = await createHarness({
-			params: { provider: driver.id, operation: 'getResult', requestId: submitted[0].json.requestId, jobLinks: '', options: {} },
+			params: {
+				provider: driver.id,
+				operation: 'getResult',
+				requestId: submitted[0].json.requestId,
+				jobLinks: '',
+				options: {},
+			},
 			credentials: driver.credentials(mock.url),
 		}).run();
 		expect(out).toHaveLength(1);
-		expect(out[0].json).toMatchObject({ provider: driver.id, requestId: submitted[0].json.requestId, contentType: 'image/jpeg', imageIndex: 0 });
+		expect(out[0].json).toMatchObject({
+			provider: driver.id,
+			requestId: submitted[0].json.requestId,
+			contentType: 'image/jpeg',
+			imageIndex: 0,
+		});
 		expect(out[0].binary?.data).toBeDefined();
 	});
 });

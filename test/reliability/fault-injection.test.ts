@@ -2,9 +2,20 @@ import type { INodeExecutionData } from 'n8n-workflow';
 import { describe, expect, it } from 'vitest';
 
 import { useVirtualClock } from '../../testkit/harness/clock';
-import { createHarness, DUMMY_FAL_KEY, DUMMY_RUNFLOW_KEY, type Harness } from '../../testkit/harness/context';
+import {
+	createHarness,
+	DUMMY_FAL_KEY,
+	DUMMY_RUNFLOW_KEY,
+	type Harness,
+} from '../../testkit/harness/context';
 import { GENERATE_PARAMS } from '../../testkit/harness/falNock';
-import { FaultInjector, faultyFal, faultyRunflow, imageFor, type FakeProvider } from '../../testkit/harness/faultyProviders';
+import {
+	FaultInjector,
+	faultyFal,
+	faultyRunflow,
+	imageFor,
+	type FakeProvider,
+} from '../../testkit/harness/faultyProviders';
 import { RUNFLOW_GENERATE_PARAMS } from '../../testkit/harness/runflowNock';
 import { makePng } from '../../testkit/mocks/images';
 import { useNock } from '../setup-nock';
@@ -29,17 +40,32 @@ function itemsFor(provider: string) {
 	return Array.from({ length: JOBS_PER_PROVIDER }, (_, i) => ({
 		json: { prompt: `${provider} job ${i}` },
 		// Every fourth item brings its own image, so uploads meet the faults as well.
-		...(i % 4 === 3 ? { binary: { photo: { data: photo.toString('base64'), mimeType: 'image/png', fileName: `in-${i}.png` } } } : {}),
+		...(i % 4 === 3
+			? {
+					binary: {
+						photo: {
+							data: photo.toString('base64'),
+							mimeType: 'image/png',
+							fileName: `in-${i}.png`,
+						},
+					},
+				}
+			: {}),
 	}));
 }
 
 const imagesOf = (i: number) => 1 + (i % 2);
 
 describe('fault injection: 25% of requests throttled, failing, reset or slow', () => {
-	it(`${2 * JOBS_PER_PROVIDER} jobs over both providers: every item delivered, paired, and no job paid twice`, async ({ task }) => {
+	it(`${2 * JOBS_PER_PROVIDER} jobs over both providers: every item delivered, paired, and no job paid twice`, async ({
+		task,
+	}) => {
 		const clock = useVirtualClock();
 		const faults = new FaultInjector(FAULT_RATE, SEED);
-		const fakes: Record<string, FakeProvider> = { fal: faultyFal(faults), runflow: faultyRunflow(faults) };
+		const fakes: Record<string, FakeProvider> = {
+			fal: faultyFal(faults),
+			runflow: faultyRunflow(faults),
+		};
 		const runs: Array<{ provider: string; out: INodeExecutionData[]; harness: Harness }> = [];
 		const started = Date.now();
 
@@ -70,15 +96,22 @@ describe('fault injection: 25% of requests throttled, failing, reset or slow', (
 		for (const { provider, out } of runs) {
 			const fake = fakes[provider];
 			const errors = out.filter((item) => item.json.error);
-			expect(errors.map((e) => `${errorOf(e).kind}: ${errorOf(e).message} ${errorOf(e).description}`), `${provider}: error items`).toEqual([]);
+			expect(
+				errors.map((e) => `${errorOf(e).kind}: ${errorOf(e).message} ${errorOf(e).description}`),
+				`${provider}: error items`,
+			).toEqual([]);
 			// Every item's images, in input order, each paired with its item, byte for byte.
-			const expected = Array.from({ length: JOBS_PER_PROVIDER }, (_, i) => Array.from({ length: imagesOf(i) }, (_, n) => ({ i, n }))).flat();
+			const expected = Array.from({ length: JOBS_PER_PROVIDER }, (_, i) =>
+				Array.from({ length: imagesOf(i) }, (_, n) => ({ i, n })),
+			).flat();
 			expect(out).toHaveLength(expected.length);
 			out.forEach((item, k) => {
 				const { i, n } = expected[k];
 				expect(item.pairedItem).toEqual({ item: i });
 				expect(item.json.provider).toBe(provider);
-				expect(Buffer.from(item.binary!.data.data, 'base64').equals(imageFor(`${provider} job ${i}`, n))).toBe(true);
+				expect(
+					Buffer.from(item.binary!.data.data, 'base64').equals(imageFor(`${provider} job ${i}`, n)),
+				).toBe(true);
 			});
 			images += out.length;
 			// One job created per item: a retried submit never created a second one.
@@ -87,7 +120,8 @@ describe('fault injection: 25% of requests throttled, failing, reset or slow', (
 			// Uploaded input images arrived whole and are the ones the jobs used.
 			for (const job of fake.jobs.values()) {
 				if (job.imageUrl?.startsWith('data:')) continue;
-				if (job.imageUrl) expect(fake.uploads.get(job.imageUrl)?.equals(photo), job.imageUrl).toBe(true);
+				if (job.imageUrl)
+					expect(fake.uploads.get(job.imageUrl)?.equals(photo), job.imageUrl).toBe(true);
 			}
 		}
 		expect(duplicates).toBe(0);
@@ -99,7 +133,9 @@ describe('fault injection: 25% of requests throttled, failing, reset or slow', (
 		});
 		expect(leaks).toEqual([]);
 		const requests = runs.flatMap((r) => r.harness.requests);
-		const unsigned = requests.filter((r) => !/^https:\/\/(queue\.fal\.run|rest\.fal\.ai|api\.runflow\.io)\//.test(r.url));
+		const unsigned = requests.filter(
+			(r) => !/^https:\/\/(queue\.fal\.run|rest\.fal\.ai|api\.runflow\.io)\//.test(r.url),
+		);
 		expect(unsigned.filter((r) => r.headers.authorization !== undefined)).toEqual([]);
 
 		const kinds = Object.entries(faults.injected)
@@ -115,7 +151,9 @@ describe('fault injection: 25% of requests throttled, failing, reset or slow', (
 		].join('\n');
 	});
 
-	it('a job-creating request whose answer is lost is never sent again: one job, one error item saying so', async ({ task }) => {
+	it('a job-creating request whose answer is lost is never sent again: one job, one error item saying so', async ({
+		task,
+	}) => {
 		useVirtualClock();
 		const jobs = 40;
 		const faults = new FaultInjector(0.25, SEED, 3, true);
@@ -132,12 +170,16 @@ describe('fault injection: 25% of requests throttled, failing, reset or slow', (
 				continueOnFail: true,
 			});
 			const [out] = await harness.run();
-			expect(out.map((item) => item.pairedItem)).toEqual(Array.from({ length: jobs }, (_, i) => ({ item: i })));
+			expect(out.map((item) => item.pairedItem)).toEqual(
+				Array.from({ length: jobs }, (_, i) => ({ item: i })),
+			);
 			for (const item of out) {
 				if (item.json.error) {
 					lost++;
 					expect(errorOf(item).kind).toBe('maybe_submitted');
-					expect(errorOf(item).message).toMatch(/^The job may have been created at (fal\.ai|Runflow), but the answer was lost \((HTTP 503|ECONNRESET)\)/);
+					expect(errorOf(item).message).toMatch(
+						/^The job may have been created at (fal\.ai|Runflow), but the answer was lost \((HTTP 503|ECONNRESET)\)/,
+					);
 					expect(errorOf(item).description).toMatch(/created at about \d{4}-\d\d-\d\dT/);
 				} else delivered++;
 			}

@@ -2,8 +2,20 @@ import fc from 'fast-check';
 import { NodeOperationError } from 'n8n-workflow';
 import { describe, expect, it } from 'vitest';
 
-import { ASPECT_RATIOS, IMAGE_INPUT, NODE_OPTION_PARAMS, OPERATIONS, PROVIDER_PARAMS } from '../../nodes/FluxUltra/parameters/table';
-import { createHarness, DUMMY_BFL_KEY, DUMMY_FAL_KEY, DUMMY_REPLICATE_KEY, DUMMY_RUNFLOW_KEY } from '../../testkit/harness/context';
+import {
+	ASPECT_RATIOS,
+	IMAGE_INPUT,
+	NODE_OPTION_PARAMS,
+	OPERATIONS,
+	PROVIDER_PARAMS,
+} from '../../nodes/FluxUltra/parameters/table';
+import {
+	createHarness,
+	DUMMY_BFL_KEY,
+	DUMMY_FAL_KEY,
+	DUMMY_REPLICATE_KEY,
+	DUMMY_RUNFLOW_KEY,
+} from '../../testkit/harness/context';
 import { useNock } from '../setup-nock';
 import { findSecrets } from './leaks';
 
@@ -22,12 +34,20 @@ const SEED = Number(process.env.FUZZ_SEED ?? 424242);
 const NUMERAL = /^\s*[+-]?(\d+(\.\d*)?|\.\d+)(e[+-]?\d+)?\s*$/i;
 const text = fc.string({ minLength: 1, maxLength: 24 }).filter((s) => s.trim() !== '');
 const notNumeral = text.filter((s) => !NUMERAL.test(s));
-const junk = fc.oneof(fc.object({ maxDepth: 1 }), fc.array(fc.integer(), { minLength: 1, maxLength: 3 }));
+const junk = fc.oneof(
+	fc.object({ maxDepth: 1 }),
+	fc.array(fc.integer(), { minLength: 1, maxLength: 3 }),
+);
 const notIn = (values: readonly string[]) => text.filter((s) => !values.includes(s.trim()));
 
 /** Invalid values per field, keyed by n8n parameter name. */
 const INVALID: Record<string, fc.Arbitrary<unknown>> = {
-	prompt: fc.oneof(fc.constantFrom('', '   ', '\n\t'), fc.boolean(), junk, fc.constant(`${'x'.repeat(10_001)}`)),
+	prompt: fc.oneof(
+		fc.constantFrom('', '   ', '\n\t'),
+		fc.boolean(),
+		junk,
+		fc.constant(`${'x'.repeat(10_001)}`),
+	),
 	aspectRatio: fc.oneof(notIn(ASPECT_RATIOS), fc.double(), fc.boolean(), junk),
 	numImages: fc.oneof(
 		fc.integer({ min: 5 }),
@@ -39,7 +59,14 @@ const INVALID: Record<string, fc.Arbitrary<unknown>> = {
 		junk,
 	),
 	outputFormat: fc.oneof(notIn(['jpeg', 'png']), fc.integer(), junk),
-	enhancePrompt: fc.oneof(fc.integer(), notIn(['true', 'false', 'TRUE', 'FALSE', 'True', 'False']).filter((s) => !['true', 'false'].includes(s.trim().toLowerCase())), junk, fc.constant(null)),
+	enhancePrompt: fc.oneof(
+		fc.integer(),
+		notIn(['true', 'false', 'TRUE', 'FALSE', 'True', 'False']).filter(
+			(s) => !['true', 'false'].includes(s.trim().toLowerCase()),
+		),
+		junk,
+		fc.constant(null),
+	),
 	raw: fc.oneof(fc.integer(), fc.constantFrom('yes', 'no', '1', 'on'), junk, fc.constant(null)),
 	syncMode: fc.oneof(fc.double(), fc.constantFrom('y', 'off', '0'), junk),
 	imagePromptStrength: fc.oneof(
@@ -50,7 +77,12 @@ const INVALID: Record<string, fc.Arbitrary<unknown>> = {
 		fc.boolean(),
 		junk,
 	),
-	safetyTolerance: fc.oneof(fc.integer({ min: 7 }), fc.integer({ max: 0 }), notIn(['1', '2', '3', '4', '5', '6']), junk),
+	safetyTolerance: fc.oneof(
+		fc.integer({ min: 7 }),
+		fc.integer({ max: 0 }),
+		notIn(['1', '2', '3', '4', '5', '6']),
+		junk,
+	),
 	seed: fc.oneof(
 		fc.integer({ max: -1 }),
 		fc.double({ min: 0.5, max: 1e6, noNaN: true }).filter((n) => !Number.isInteger(n)),
@@ -59,9 +91,20 @@ const INVALID: Record<string, fc.Arbitrary<unknown>> = {
 		fc.boolean(),
 		junk,
 	),
-	timeout: fc.oneof(fc.integer({ max: 9 }), fc.integer({ min: 3601 }), notNumeral, fc.boolean(), fc.constant(null)),
+	timeout: fc.oneof(
+		fc.integer({ max: 9 }),
+		fc.integer({ min: 3601 }),
+		notNumeral,
+		fc.boolean(),
+		fc.constant(null),
+	),
 	maxImageSize: fc.oneof(fc.integer({ max: 0 }), fc.integer({ min: 201 }), notNumeral, junk),
-	binaryPropertyOutput: fc.oneof(fc.constantFrom('', '  '), text.filter((s) => !/^[\w.-]+$/.test(s.trim())), fc.constant('f'.repeat(101)), junk),
+	binaryPropertyOutput: fc.oneof(
+		fc.constantFrom('', '  '),
+		text.filter((s) => !/^[\w.-]+$/.test(s.trim())),
+		fc.constant('f'.repeat(101)),
+		junk,
+	),
 	fileName: fc.oneof(fc.constantFrom('', '   '), fc.constant('n'.repeat(201)), fc.boolean(), junk),
 	imageUrl: fc.oneof(
 		fc.constantFrom(
@@ -98,31 +141,45 @@ const DISPLAY: Record<string, string> = {
  * A valid parameter set for a provider: Generate with Sync Mode off, which every provider honours,
  * and Enhance Prompt off on Replicate, which refuses it.
  */
-const validParams = fc.record({
-	provider: fc.constantFrom('fal', 'runflow', 'bfl', 'replicate'),
-	prompt: fc.string({ minLength: 1, maxLength: 200 }).filter((s) => s.trim() !== ''),
-	aspectRatio: fc.constantFrom(...ASPECT_RATIOS),
-	numImages: fc.integer({ min: 1, max: 4 }),
-	outputFormat: fc.constantFrom('jpeg', 'png'),
-	options: fc.record(
-		{
-			enhancePrompt: fc.boolean(),
-			raw: fc.boolean(),
-			imagePromptStrength: fc.double({ min: 0, max: 1, noNaN: true }),
-			safetyTolerance: fc.constantFrom('1', '2', '3', '4', '5', '6'),
-			seed: fc.integer({ min: 0, max: 2 ** 31 }),
-			timeout: fc.integer({ min: 10, max: 3600 }),
-		},
-		{ requiredKeys: [] },
-	),
-}).map((p) => (p.provider === 'replicate' ? { ...p, options: { ...p.options, enhancePrompt: false } } : p));
+const validParams = fc
+	.record({
+		provider: fc.constantFrom('fal', 'runflow', 'bfl', 'replicate'),
+		prompt: fc.string({ minLength: 1, maxLength: 200 }).filter((s) => s.trim() !== ''),
+		aspectRatio: fc.constantFrom(...ASPECT_RATIOS),
+		numImages: fc.integer({ min: 1, max: 4 }),
+		outputFormat: fc.constantFrom('jpeg', 'png'),
+		options: fc.record(
+			{
+				enhancePrompt: fc.boolean(),
+				raw: fc.boolean(),
+				imagePromptStrength: fc.double({ min: 0, max: 1, noNaN: true }),
+				safetyTolerance: fc.constantFrom('1', '2', '3', '4', '5', '6'),
+				seed: fc.integer({ min: 0, max: 2 ** 31 }),
+				timeout: fc.integer({ min: 10, max: 3600 }),
+			},
+			{ requiredKeys: [] },
+		),
+	})
+	.map((p) =>
+		p.provider === 'replicate' ? { ...p, options: { ...p.options, enhancePrompt: false } } : p,
+	);
 
 const brokenSet = fc
-	.tuple(validParams, fc.uniqueArray(fc.constantFrom(...Object.keys(INVALID)), { minLength: 1, maxLength: 3 }))
-	.chain(([base, keys]) => fc.tuple(fc.constant(base), fc.constant(keys), fc.tuple(...keys.map((k) => INVALID[k]))));
+	.tuple(
+		validParams,
+		fc.uniqueArray(fc.constantFrom(...Object.keys(INVALID)), { minLength: 1, maxLength: 3 }),
+	)
+	.chain(([base, keys]) =>
+		fc.tuple(fc.constant(base), fc.constant(keys), fc.tuple(...keys.map((k) => INVALID[k]))),
+	);
 
 function assemble(base: Record<string, unknown>, keys: string[], values: unknown[]) {
-	const params: Record<string, unknown> = { ...base, operation: 'generate', imageSource: 'none', options: { ...(base.options as object) } };
+	const params: Record<string, unknown> = {
+		...base,
+		operation: 'generate',
+		imageSource: 'none',
+		options: { ...(base.options as object) },
+	};
 	const options = params.options as Record<string, unknown>;
 	keys.forEach((key, n) => {
 		if (OPTIONS.has(key)) options[key] = values[n];
@@ -130,12 +187,15 @@ function assemble(base: Record<string, unknown>, keys: string[], values: unknown
 	});
 	// An image field matters only with its source picked (unless the source itself is broken).
 	if (keys.includes('imageUrl') && !keys.includes('imageSource')) params.imageSource = 'url';
-	if (keys.includes('binaryPropertyName') && !keys.includes('imageSource')) params.imageSource = 'binary';
+	if (keys.includes('binaryPropertyName') && !keys.includes('imageSource'))
+		params.imageSource = 'binary';
 	return params;
 }
 
 describe('fuzz: invalid parameter sets', () => {
-	it(`${RUNS} random invalid sets are all refused, naming a broken field, with zero requests`, async ({ task }) => {
+	it(`${RUNS} random invalid sets are all refused, naming a broken field, with zero requests`, async ({
+		task,
+	}) => {
 		const named = new Map<string, number>();
 		const errors: unknown[] = [];
 		let requests = 0;
@@ -146,27 +206,39 @@ describe('fuzz: invalid parameter sets', () => {
 			fc.asyncProperty(brokenSet, async ([base, keys, values]) => {
 				runs++;
 				const params = assemble(base, keys, values);
-				const harness = createHarness({ params, items: [{ json: {}, binary: { photo: { data: 'iVBORw0KGgo=', mimeType: 'image/png' } } }] });
+				const harness = createHarness({
+					params,
+					items: [{ json: {}, binary: { photo: { data: 'iVBORw0KGgo=', mimeType: 'image/png' } } }],
+				});
 				const error = await harness.fail();
 				errors.push(error);
 				requests += harness.requests.length;
 				expect(error).toBeInstanceOf(NodeOperationError);
 				const field = /^Invalid value for "([^"]+)": .+ \[item 0\]$/s.exec(error.message)?.[1];
 				expect(field, error.message).toBeDefined();
-				expect(keys.map((k) => DISPLAY[k]), `${error.message} for ${JSON.stringify(keys)}`).toContain(field);
+				expect(
+					keys.map((k) => DISPLAY[k]),
+					`${error.message} for ${JSON.stringify(keys)}`,
+				).toContain(field);
 				expect(harness.requests).toHaveLength(0);
 				named.set(field!, (named.get(field!) ?? 0) + 1);
 			}),
 			{ numRuns: RUNS, seed: SEED },
 		);
 
-		const leaks = findSecrets([DUMMY_FAL_KEY, DUMMY_RUNFLOW_KEY, DUMMY_BFL_KEY, DUMMY_REPLICATE_KEY], { errors });
+		const leaks = findSecrets(
+			[DUMMY_FAL_KEY, DUMMY_RUNFLOW_KEY, DUMMY_BFL_KEY, DUMMY_REPLICATE_KEY],
+			{ errors },
+		);
 		expect(leaks).toEqual([]);
 		expect(runs).toBeGreaterThanOrEqual(RUNS);
 		expect(requests).toBe(0);
 		task.meta.figures = [
 			`invalid sets ${runs} (1–3 broken fields each, all four providers; seed ${SEED}), refused ${runs}, HTTP requests 0, key in errors ${leaks.length}`,
-			`fields named: ${[...named.entries()].sort((a, b) => b[1] - a[1]).map(([f, n]) => `${f} ${n}`).join(', ')}`,
+			`fields named: ${[...named.entries()]
+				.sort((a, b) => b[1] - a[1])
+				.map(([f, n]) => `${f} ${n}`)
+				.join(', ')}`,
 			`wall ${Date.now() - started} ms`,
 		].join('\n');
 	});

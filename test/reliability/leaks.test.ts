@@ -3,9 +3,20 @@ import { describe, expect, it } from 'vitest';
 
 import { useVirtualClock } from '../../testkit/harness/clock';
 import { BFL_API, BFL_GENERATE_PARAMS, BFL_SUBMIT_PATH } from '../../testkit/harness/bflNock';
-import { createHarness, DUMMY_BFL_KEY, DUMMY_FAL_KEY, DUMMY_REPLICATE_KEY, DUMMY_RUNFLOW_KEY, type Harness } from '../../testkit/harness/context';
+import {
+	createHarness,
+	DUMMY_BFL_KEY,
+	DUMMY_FAL_KEY,
+	DUMMY_REPLICATE_KEY,
+	DUMMY_RUNFLOW_KEY,
+	type Harness,
+} from '../../testkit/harness/context';
 import { APP_PATH, ENDPOINT_PATH, GENERATE_PARAMS, QUEUE } from '../../testkit/harness/falNock';
-import { PREDICTIONS_PATH, REPLICATE_API, REPLICATE_GENERATE_PARAMS } from '../../testkit/harness/replicateNock';
+import {
+	PREDICTIONS_PATH,
+	REPLICATE_API,
+	REPLICATE_GENERATE_PARAMS,
+} from '../../testkit/harness/replicateNock';
 import { RUNFLOW_API, RUNFLOW_GENERATE_PARAMS, RUNS_PATH } from '../../testkit/harness/runflowNock';
 import { makePng } from '../../testkit/mocks/images';
 import { useNock } from '../setup-nock';
@@ -61,7 +72,10 @@ const fal: Hostile = {
 			.get(`${APP_PATH}/requests/r-echo`)
 			.times(5) // a 500 on a read is retried: every attempt echoes the key
 			.reply(function () {
-				return [500, { detail: `worker failed while using ${String(this.req.headers.authorization)}` }];
+				return [
+					500,
+					{ detail: `worker failed while using ${String(this.req.headers.authorization)}` },
+				];
 			});
 	},
 	imageOnApiHost() {
@@ -96,7 +110,15 @@ const runflow: Hostile = {
 			.reply(201, { id: 'run-echo', status_code: 'queued' })
 			.get('/v1/runs/run-echo')
 			.reply(function () {
-				return [200, { id: 'run-echo', status_code: 'failed', failure_code: 'AUTH_ECHO', failure_message: `upstream rejected ${String(this.req.headers.authorization)}` }];
+				return [
+					200,
+					{
+						id: 'run-echo',
+						status_code: 'failed',
+						failure_code: 'AUTH_ECHO',
+						failure_message: `upstream rejected ${String(this.req.headers.authorization)}`,
+					},
+				];
 			});
 	},
 	imageOnApiHost() {
@@ -104,7 +126,11 @@ const runflow: Hostile = {
 			.post(RUNS_PATH)
 			.reply(201, { id: 'run-host', status_code: 'queued' })
 			.get('/v1/runs/run-host')
-			.reply(200, { id: 'run-host', status_code: 'succeeded', output: { image_urls: [`${RUNFLOW_API}/files/run-host.png`] } })
+			.reply(200, {
+				id: 'run-host',
+				status_code: 'succeeded',
+				output: { image_urls: [`${RUNFLOW_API}/files/run-host.png`] },
+			})
 			.get('/files/run-host.png')
 			.reply(200, png, { 'content-type': 'image/png' });
 	},
@@ -130,7 +156,14 @@ const bfl: Hostile = {
 			.get('/v1/get_result')
 			.query(true)
 			.reply(function () {
-				return [200, { id: 't-echo', status: 'Error', details: { reason: `worker rejected x-key ${String(this.req.headers['x-key'])}` } }];
+				return [
+					200,
+					{
+						id: 't-echo',
+						status: 'Error',
+						details: { reason: `worker rejected x-key ${String(this.req.headers['x-key'])}` },
+					},
+				];
 			});
 	},
 	imageOnApiHost() {
@@ -139,7 +172,11 @@ const bfl: Hostile = {
 			.reply(200, { id: 't-host', polling_url: `${BFL_API}/v1/get_result?id=t-host` })
 			.get('/v1/get_result')
 			.query(true)
-			.reply(200, { id: 't-host', status: 'Ready', result: { sample: `${BFL_API}/files/t-host.png`, seed: 1 } })
+			.reply(200, {
+				id: 't-host',
+				status: 'Ready',
+				result: { sample: `${BFL_API}/files/t-host.png`, seed: 1 },
+			})
 			.get('/files/t-host.png')
 			.reply(200, png, { 'content-type': 'image/png' });
 	},
@@ -163,7 +200,14 @@ const replicate: Hostile = {
 			.reply(201, { id: 'p-echo', status: 'starting' })
 			.get('/v1/predictions/p-echo')
 			.reply(function () {
-				return [200, { id: 'p-echo', status: 'failed', error: `upstream rejected ${String(this.req.headers.authorization)}` }];
+				return [
+					200,
+					{
+						id: 'p-echo',
+						status: 'failed',
+						error: `upstream rejected ${String(this.req.headers.authorization)}`,
+					},
+				];
 			});
 	},
 	imageOnApiHost() {
@@ -171,17 +215,45 @@ const replicate: Hostile = {
 			.post(PREDICTIONS_PATH)
 			.reply(201, { id: 'p-host', status: 'starting' })
 			.get('/v1/predictions/p-host')
-			.reply(200, { id: 'p-host', status: 'succeeded', output: `${REPLICATE_API}/files/p-host.png` })
+			.reply(200, {
+				id: 'p-host',
+				status: 'succeeded',
+				output: `${REPLICATE_API}/files/p-host.png`,
+			})
 			.get('/files/p-host.png')
 			.reply(200, png, { 'content-type': 'image/png' });
 	},
 };
 
 const echoes: Array<[string, Echo]> = [
-	['401 quoting the header', (auth) => [401, { detail: `Invalid credentials: ${auth}`, code: 'UNAUTHORIZED', message: `Bad header ${auth}` }]],
-	['422 quoting the key in the field error', (auth) => [422, { detail: [{ loc: ['body', 'prompt'], msg: `rejected for ${auth}`, type: 'value_error' }], code: 'VALIDATION_ERROR', message: 'invalid', errors: [{ field: 'input.prompt', message: `rejected for ${auth}` }] }]],
+	[
+		'401 quoting the header',
+		(auth) => [
+			401,
+			{
+				detail: `Invalid credentials: ${auth}`,
+				code: 'UNAUTHORIZED',
+				message: `Bad header ${auth}`,
+			},
+		],
+	],
+	[
+		'422 quoting the key in the field error',
+		(auth) => [
+			422,
+			{
+				detail: [{ loc: ['body', 'prompt'], msg: `rejected for ${auth}`, type: 'value_error' }],
+				code: 'VALIDATION_ERROR',
+				message: 'invalid',
+				errors: [{ field: 'input.prompt', message: `rejected for ${auth}` }],
+			},
+		],
+	],
 	['403 with the bare key in plain text', (auth) => [403, auth.replace(/^\w+ /, 'key=')]],
-	['500 as an HTML page quoting the key', (auth) => [500, `<html><body>Proxy error for ${auth}</body></html>`]],
+	[
+		'500 as an HTML page quoting the key',
+		(auth) => [500, `<html><body>Proxy error for ${auth}</body></html>`],
+	],
 	['302 to another host', () => [302, '', { location: 'https://collector.example/steal' }]],
 ];
 
@@ -190,7 +262,8 @@ const tally = { scenarios: 0, searched: 0, hits: 0, requests: 0, foreign: 0 };
 function searched(secret: string, seen: Parameters<typeof findSecrets>[1]) {
 	const hits = findSecrets([secret], seen);
 	tally.scenarios++;
-	tally.searched += (seen.outputs?.length ?? 0) + (seen.errors?.length ?? 0) + (seen.logs?.length ?? 0);
+	tally.searched +=
+		(seen.outputs?.length ?? 0) + (seen.errors?.length ?? 0) + (seen.logs?.length ?? 0);
 	tally.hits += hits.length;
 	return hits;
 }
@@ -204,24 +277,33 @@ async function everythingVisible(make: () => Harness, makeStrict: () => Harness)
 }
 
 describe.each([fal, runflow, bfl, replicate])('leak check: $name', (p) => {
-	it.each(echoes)('%s: the key appears in no error, output or log, and goes nowhere else', async (_name, echo) => {
-		useVirtualClock();
-		p.submit(echo);
-		p.submit(echo);
-		const lenient = createHarness({ params: p.params, continueOnFail: true });
-		const { out, thrown, strict } = await everythingVisible(
-			() => lenient,
-			() => createHarness({ params: p.params }),
-		);
+	it.each(echoes)(
+		'%s: the key appears in no error, output or log, and goes nowhere else',
+		async (_name, echo) => {
+			useVirtualClock();
+			p.submit(echo);
+			p.submit(echo);
+			const lenient = createHarness({ params: p.params, continueOnFail: true });
+			const { out, thrown, strict } = await everythingVisible(
+				() => lenient,
+				() => createHarness({ params: p.params }),
+			);
 
-		expect(out[0].json.error).toBeDefined();
-		expect(searched(p.key, { outputs: out.map((i) => i.json), errors: [thrown], logs: [...lenient.logs, ...strict.logs] })).toEqual([]);
-		for (const request of [...lenient.requests, ...strict.requests]) {
-			tally.requests++;
-			if (!request.url.startsWith(p.api)) tally.foreign++;
-			expect(request.url.startsWith(p.api), request.url).toBe(true);
-		}
-	});
+			expect(out[0].json.error).toBeDefined();
+			expect(
+				searched(p.key, {
+					outputs: out.map((i) => i.json),
+					errors: [thrown],
+					logs: [...lenient.logs, ...strict.logs],
+				}),
+			).toEqual([]);
+			for (const request of [...lenient.requests, ...strict.requests]) {
+				tally.requests++;
+				if (!request.url.startsWith(p.api)) tally.foreign++;
+				expect(request.url.startsWith(p.api), request.url).toBe(true);
+			}
+		},
+	);
 
 	it('a job failure quoting the key is shown without it', async () => {
 		useVirtualClock();
@@ -238,19 +320,29 @@ describe.each([fal, runflow, bfl, replicate])('leak check: $name', (p) => {
 		const harness = createHarness({ params: p.params });
 		const [out] = await harness.run();
 		const download = harness.requests.find((r) => r.url.includes('/files/'))!;
-		expect([download.headers.authorization, download.headers['x-key']]).toEqual([undefined, undefined]);
+		expect([download.headers.authorization, download.headers['x-key']]).toEqual([
+			undefined,
+			undefined,
+		]);
 		expect(out).toHaveLength(1);
 	});
 
 	it('an image URL the user gives is passed to the provider, or fetched by the node, never with the key', async () => {
 		useVirtualClock();
-		if (p.fetchesImageUrl) nock('https://user-images.example').get('/in.png').reply(200, png, { 'content-type': 'image/png' });
+		if (p.fetchesImageUrl)
+			nock('https://user-images.example')
+				.get('/in.png')
+				.reply(200, png, { 'content-type': 'image/png' });
 		p.submit(() => [401, { detail: 'no', code: 'UNAUTHORIZED', message: 'no' }]);
-		const harness = createHarness({ params: { ...p.params, imageSource: 'url', imageUrl: 'https://user-images.example/in.png' }, continueOnFail: true });
+		const harness = createHarness({
+			params: { ...p.params, imageSource: 'url', imageUrl: 'https://user-images.example/in.png' },
+			continueOnFail: true,
+		});
 		await harness.run();
 		const fetched = harness.requests.filter((r) => r.url.includes('user-images.example'));
 		expect(fetched).toHaveLength(p.fetchesImageUrl ? 1 : 0);
-		for (const r of fetched) expect([r.headers.authorization, r.headers['x-key']]).toEqual([undefined, undefined]);
+		for (const r of fetched)
+			expect([r.headers.authorization, r.headers['x-key']]).toEqual([undefined, undefined]);
 	});
 });
 

@@ -10,7 +10,11 @@ export function findSecrets(
 	seen: { outputs?: unknown[]; errors?: unknown[]; logs?: unknown[] },
 ): string[] {
 	const hits: string[] = [];
-	const forms = secrets.flatMap((s) => [s, encodeURIComponent(s), Buffer.from(s).toString('base64')]);
+	const forms = secrets.flatMap((s) => [
+		s,
+		encodeURIComponent(s),
+		Buffer.from(s).toString('base64'),
+	]);
 	const check = (where: string, text: string) => {
 		for (const form of forms) if (text.includes(form)) hits.push(`${where}: ${text.slice(0, 120)}`);
 	};

@@ -46,32 +46,55 @@ function panelSvg(panel: Panel, sizes: number[]): string {
 	const lo = Math.min(...logs) - 0.15;
 	const hi = Math.max(...logs) + 0.15;
 	const x = (n: number) => left + ((Math.log10(n) - lo) / (hi - lo || 1)) * (right - left);
-	const y = (v: number) => bottom - ((v - panel.yMin) / (panel.yMax - panel.yMin || 1)) * (bottom - top);
+	const y = (v: number) =>
+		bottom - ((v - panel.yMin) / (panel.yMax - panel.yMin || 1)) * (bottom - top);
 	const parts: string[] = [];
-	parts.push(`<text x="${(left + right) / 2}" y="30" text-anchor="middle" font-size="17" font-weight="bold">${escape(panel.title)}</text>`);
-	parts.push(`<line x1="${left}" y1="${bottom}" x2="${right}" y2="${bottom}" stroke="#333"/><line x1="${left}" y1="${top}" x2="${left}" y2="${bottom}" stroke="#333"/>`);
+	parts.push(
+		`<text x="${(left + right) / 2}" y="30" text-anchor="middle" font-size="17" font-weight="bold">${escape(panel.title)}</text>`,
+	);
+	parts.push(
+		`<line x1="${left}" y1="${bottom}" x2="${right}" y2="${bottom}" stroke="#333"/><line x1="${left}" y1="${top}" x2="${left}" y2="${bottom}" stroke="#333"/>`,
+	);
 	for (let v = panel.yMin; v <= panel.yMax + 1e-9; v += panel.step) {
 		parts.push(`<line x1="${left}" y1="${y(v)}" x2="${right}" y2="${y(v)}" stroke="#ddd"/>`);
-		parts.push(`<text x="${left - 8}" y="${y(v) + 5}" text-anchor="end" font-size="13">${+v.toFixed(2)}</text>`);
+		parts.push(
+			`<text x="${left - 8}" y="${y(v) + 5}" text-anchor="end" font-size="13">${+v.toFixed(2)}</text>`,
+		);
 	}
 	for (const n of sizes) {
-		parts.push(`<text x="${x(n)}" y="${bottom + 22}" text-anchor="middle" font-size="13">${n}</text>`);
+		parts.push(
+			`<text x="${x(n)}" y="${bottom + 22}" text-anchor="middle" font-size="13">${n}</text>`,
+		);
 	}
-	parts.push(`<text x="${(left + right) / 2}" y="${bottom + 45}" text-anchor="middle" font-size="14">items N (log scale)</text>`);
-	parts.push(`<text transform="translate(${panel.x0 + 20} ${(top + bottom) / 2}) rotate(-90)" text-anchor="middle" font-size="14">${escape(panel.yLabel)}</text>`);
+	parts.push(
+		`<text x="${(left + right) / 2}" y="${bottom + 45}" text-anchor="middle" font-size="14">items N (log scale)</text>`,
+	);
+	parts.push(
+		`<text transform="translate(${panel.x0 + 20} ${(top + bottom) / 2}) rotate(-90)" text-anchor="middle" font-size="14">${escape(panel.yLabel)}</text>`,
+	);
 	if (panel.target) {
-		parts.push(`<line x1="${left}" y1="${y(panel.target.value)}" x2="${right}" y2="${y(panel.target.value)}" stroke="#c0392b" stroke-dasharray="6 4"/>`);
-		parts.push(`<text x="${right - 4}" y="${y(panel.target.value) - 6}" text-anchor="end" font-size="13" fill="#c0392b">${escape(panel.target.label)}</text>`);
+		parts.push(
+			`<line x1="${left}" y1="${y(panel.target.value)}" x2="${right}" y2="${y(panel.target.value)}" stroke="#c0392b" stroke-dasharray="6 4"/>`,
+		);
+		parts.push(
+			`<text x="${right - 4}" y="${y(panel.target.value) - 6}" text-anchor="end" font-size="13" fill="#c0392b">${escape(panel.target.label)}</text>`,
+		);
 	}
 	panel.series.forEach((s, k) => {
 		const points = sizes.map((n, i) => `${x(n)},${y(s.values[i])}`).join(' ');
 		parts.push(`<polyline points="${points}" fill="none" stroke="${s.color}" stroke-width="2.5"/>`);
 		sizes.forEach((n, i) => {
 			parts.push(`<circle cx="${x(n)}" cy="${y(s.values[i])}" r="4.5" fill="${s.color}"/>`);
-			parts.push(`<text x="${x(n) + 7}" y="${y(s.values[i]) - 8}" font-size="12" fill="${s.color}">${s.values[i]}</text>`);
+			parts.push(
+				`<text x="${x(n) + 7}" y="${y(s.values[i]) - 8}" font-size="12" fill="${s.color}">${s.values[i]}</text>`,
+			);
 		});
-		parts.push(`<rect x="${left + 12}" y="${top + 6 + k * 20}" width="14" height="4" fill="${s.color}"/>`);
-		parts.push(`<text x="${left + 32}" y="${top + 12 + k * 20}" font-size="13">${escape(s.name)}</text>`);
+		parts.push(
+			`<rect x="${left + 12}" y="${top + 6 + k * 20}" width="14" height="4" fill="${s.color}"/>`,
+		);
+		parts.push(
+			`<text x="${left + 32}" y="${top + 12 + k * 20}" font-size="13">${escape(s.name)}</text>`,
+		);
 	});
 	return parts.join('\n');
 }
@@ -136,7 +159,10 @@ function findChromium(env: NodeJS.ProcessEnv = process.env): string | undefined 
 		}
 	}
 	if (env.BENCH_INSTALL_CHROMIUM !== '1') return undefined;
-	const out = execFileSync('bash', [join(root, 'scripts', 'install-chromium.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+	const out = execFileSync('bash', [join(root, 'scripts', 'install-chromium.sh')], {
+		encoding: 'utf8',
+		stdio: ['ignore', 'pipe', 'inherit'],
+	});
 	return out.trim().split('\n').pop()!;
 }
 
@@ -154,10 +180,15 @@ export async function writeScaleRun(
 	const svg = scalePlotSvg(rows, caption);
 	writeFileSync(svgPath, svg);
 	const notes: string[] = [];
-	if (dir === join(root, 'docs')) notes.push('BENCH_UPDATE_DOCS=1: docs/ updated; put the table above into the README (test/benchScaleDocs.test.ts checks they agree).');
+	if (dir === join(root, 'docs'))
+		notes.push(
+			'BENCH_UPDATE_DOCS=1: docs/ updated; put the table above into the README (test/benchScaleDocs.test.ts checks they agree).',
+		);
 	const executablePath = findChromium();
 	if (!executablePath) {
-		notes.push('No Chromium on PATH: PNG skipped. Set CHROMIUM_PATH, run `bash scripts/install-chromium.sh` (apt-get, Debian), or BENCH_INSTALL_CHROMIUM=1 to let the bench do that.');
+		notes.push(
+			'No Chromium on PATH: PNG skipped. Set CHROMIUM_PATH, run `bash scripts/install-chromium.sh` (apt-get, Debian), or BENCH_INSTALL_CHROMIUM=1 to let the bench do that.',
+		);
 		return { dir, json, svg: svgPath, notes };
 	}
 	const png = join(dir, `${name}.png`);
@@ -170,7 +201,10 @@ export async function writeScaleRun(
 	try {
 		const page = await browser.newPage();
 		await page.setContent(`<html><body style="margin:0">${svg}</body></html>`);
-		await page.screenshot({ path: png as `${string}.png`, clip: { x: 0, y: 0, width: W, height: H + 30 } });
+		await page.screenshot({
+			path: png as `${string}.png`,
+			clip: { x: 0, y: 0, width: W, height: H + 30 },
+		});
 	} finally {
 		await browser.close();
 	}

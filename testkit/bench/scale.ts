@@ -18,7 +18,14 @@ import { createServer } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
-import { createInstance, firstJsonObject, jsonFile, n8nHost, packPackage, type N8nInstance } from '../n8n';
+import {
+	createInstance,
+	firstJsonObject,
+	jsonFile,
+	n8nHost,
+	packPackage,
+	type N8nInstance,
+} from '../n8n';
 
 export interface ScaleRow {
 	N: number;
@@ -55,7 +62,8 @@ export function scaleSizes(env = process.env.BENCH_SCALE): number[] {
 	if (env.trim() === 'none') return [];
 	return env.split(',').map((n) => {
 		const size = Number(n.trim());
-		if (!Number.isInteger(size) || size < 1) throw new Error(`BENCH_SCALE: "${n}" is not a whole number of items`);
+		if (!Number.isInteger(size) || size < 1)
+			throw new Error(`BENCH_SCALE: "${n}" is not a whole number of items`);
 		return size;
 	});
 }
@@ -63,7 +71,11 @@ export function scaleSizes(env = process.env.BENCH_SCALE): number[] {
 /** The series as a Markdown table, the form the README shows it in. */
 export function scaleMarkdownTable(rows: ScaleRow[]): string {
 	const keys = Object.keys(rows[0]) as Array<keyof ScaleRow>;
-	return [`| ${keys.join(' | ')} |`, `|${keys.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${keys.map((k) => r[k]).join(' | ')} |`)].join('\n');
+	return [
+		`| ${keys.join(' | ')} |`,
+		`|${keys.map(() => '---').join('|')}|`,
+		...rows.map((r) => `| ${keys.map((k) => r[k]).join(' | ')} |`),
+	].join('\n');
 }
 
 export function percentile(values: number[], p: number): number {
@@ -73,8 +85,12 @@ export function percentile(values: number[], p: number): number {
 }
 
 /** The mock fal.ai in a process of its own (its CPU is not the n8n process's), until stop(). */
-export async function startMock(options: Record<string, unknown>): Promise<{ url: string; stop(): void }> {
-	const child = spawn(tsx, [resolve(root, 'testkit/mocks/serve.ts'), JSON.stringify(options)], { stdio: ['ignore', 'pipe', 'inherit'] });
+export async function startMock(
+	options: Record<string, unknown>,
+): Promise<{ url: string; stop(): void }> {
+	const child = spawn(tsx, [resolve(root, 'testkit/mocks/serve.ts'), JSON.stringify(options)], {
+		stdio: ['ignore', 'pipe', 'inherit'],
+	});
 	const url = await new Promise<string>((done, fail) => {
 		child.stdout!.on('data', (d: Buffer) => {
 			const match = /READY (\S+)/.exec(d.toString());
@@ -99,7 +115,8 @@ async function freePort(): Promise<number> {
 function memoryOf(pid: number): { rss: number; hwm: number } | undefined {
 	try {
 		const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-		const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0) * 1024;
+		const kb = (key: string) =>
+			Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0) * 1024;
 		return { rss: kb('VmRSS'), hwm: kb('VmHWM') };
 	} catch {
 		return undefined;
@@ -141,7 +158,11 @@ function sampleMemory(pid: number) {
 		const main = tree[0];
 		if (!main) return;
 		hwm = Math.max(hwm, main.hwm);
-		samples.push({ at: Date.now(), rss: tree.reduce((sum, m) => sum + (m?.rss ?? 0), 0), cpuMs: cpuMsOf(pid) ?? samples.at(-1)?.cpuMs ?? 0 });
+		samples.push({
+			at: Date.now(),
+			rss: tree.reduce((sum, m) => sum + (m?.rss ?? 0), 0),
+			cpuMs: cpuMsOf(pid) ?? samples.at(-1)?.cpuMs ?? 0,
+		});
 	}, 50);
 	return () => {
 		clearInterval(timer);
@@ -156,14 +177,23 @@ function scaleWorkflow(id: string, items: number, parallel: number) {
 		id,
 		name: `bench: scale ${items}`,
 		nodes: [
-			{ id: '20000000-0000-4000-8000-000000000001', name: 'Start', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} },
+			{
+				id: '20000000-0000-4000-8000-000000000001',
+				name: 'Start',
+				type: 'n8n-nodes-base.manualTrigger',
+				typeVersion: 1,
+				position: [0, 0],
+				parameters: {},
+			},
 			{
 				id: '20000000-0000-4000-8000-000000000002',
 				name: 'Briefs',
 				type: 'n8n-nodes-base.code',
 				typeVersion: 2,
 				position: [220, 0],
-				parameters: { jsCode: `return Array.from({ length: ${items} }, (_, i) => ({ json: { prompt: 'scale brief ' + i } }));` },
+				parameters: {
+					jsCode: `return Array.from({ length: ${items} }, (_, i) => ({ json: { prompt: 'scale brief ' + i } }));`,
+				},
 			},
 			{
 				id: '20000000-0000-4000-8000-000000000003',
@@ -193,7 +223,19 @@ function scaleWorkflow(id: string, items: number, parallel: number) {
 	};
 }
 
-type RunData = Record<string, Array<{ startTime: number; executionTime: number; data?: { main: Array<Array<{ json: Record<string, unknown>; binary?: Record<string, { id?: string }> }>> }; error?: unknown }>>;
+type RunData = Record<
+	string,
+	Array<{
+		startTime: number;
+		executionTime: number;
+		data?: {
+			main: Array<
+				Array<{ json: Record<string, unknown>; binary?: Record<string, { id?: string }> }>
+			>;
+		};
+		error?: unknown;
+	}>
+>;
 
 /** `n8n execute` of one workflow, with the tree's memory sampled while it runs. */
 async function executeSampled(instance: N8nInstance, workflowId: string) {
@@ -201,7 +243,11 @@ async function executeSampled(instance: N8nInstance, workflowId: string) {
 	const nodeArgs = process.env.BENCH_N8N_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
 	// Its own task-runner broker port: another n8n on this machine may hold the default 5679.
 	const env = { ...instance.env, N8N_RUNNERS_BROKER_PORT: String(await freePort()) };
-	const child = spawn(instance.host.node, [...nodeArgs, instance.host.n8n, 'execute', `--id=${workflowId}`, '--rawOutput'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+	const child = spawn(
+		instance.host.node,
+		[...nodeArgs, instance.host.n8n, 'execute', `--id=${workflowId}`, '--rawOutput'],
+		{ env, stdio: ['ignore', 'pipe', 'pipe'] },
+	);
 	const stop = sampleMemory(child.pid!);
 	const out: Buffer[] = [];
 	const err: Buffer[] = [];
@@ -210,14 +256,27 @@ async function executeSampled(instance: N8nInstance, workflowId: string) {
 	const code = await new Promise<number | null>((done) => child.on('close', done));
 	const memory = stop();
 	const stdout = Buffer.concat(out).toString('utf8');
-	if (code !== 0) throw new Error(`n8n execute exited ${code}: ${Buffer.concat(err).toString('utf8').slice(-3000)}\n${stdout.slice(-2000)}`);
-	const runData = (firstJsonObject(stdout) as { data: { resultData: { runData: RunData } } }).data.resultData.runData;
+	if (code !== 0)
+		throw new Error(
+			`n8n execute exited ${code}: ${Buffer.concat(err).toString('utf8').slice(-3000)}\n${stdout.slice(-2000)}`,
+		);
+	const runData = (firstJsonObject(stdout) as { data: { resultData: { runData: RunData } } }).data
+		.resultData.runData;
 	return { runData, memory };
 }
 
-async function runSize(instance: N8nInstance, mockUrl: string, items: number, parallel: number, latencyMs: number): Promise<ScaleRow> {
+async function runSize(
+	instance: N8nInstance,
+	mockUrl: string,
+	items: number,
+	parallel: number,
+	latencyMs: number,
+): Promise<ScaleRow> {
 	const id = `benchScale${items}`;
-	await instance.cli(['import:workflow', `--input=${jsonFile(instance, `${id}.json`, scaleWorkflow(id, items, parallel))}`]);
+	await instance.cli([
+		'import:workflow',
+		`--input=${jsonFile(instance, `${id}.json`, scaleWorkflow(id, items, parallel))}`,
+	]);
 	const before = (await (await fetch(`${mockUrl}/__stats`)).json()) as MockStats;
 	const seen = new Set(before.jobs.map((j) => j.id));
 	const { runData, memory } = await executeSampled(instance, id);
@@ -228,9 +287,12 @@ async function runSize(instance: N8nInstance, mockUrl: string, items: number, pa
 	const output = flux?.data?.main?.[0] ?? [];
 	const failed = output.filter((item) => item.json.error);
 	if (!flux || flux.error || output.length !== items || failed.length) {
-		throw new Error(`scale ${items}: ${output.length} items out, ${failed.length} failed ${JSON.stringify(flux?.error ?? failed[0]?.json ?? {}).slice(0, 500)}`);
+		throw new Error(
+			`scale ${items}: ${output.length} items out, ${failed.length} failed ${JSON.stringify(flux?.error ?? failed[0]?.json ?? {}).slice(0, 500)}`,
+		);
 	}
-	if (!output.every((item) => item.binary?.data?.id?.startsWith('filesystem'))) throw new Error(`scale ${items}: binary data is not in filesystem mode`);
+	if (!output.every((item) => item.binary?.data?.id?.startsWith('filesystem')))
+		throw new Error(`scale ${items}: binary data is not in filesystem mode`);
 	if (jobs.length !== items) throw new Error(`scale ${items}: the mock saw ${jobs.length} jobs`);
 
 	const firstSubmit = Math.min(...jobs.map((j) => j.submittedAt));
@@ -238,7 +300,8 @@ async function runSize(instance: N8nInstance, mockUrl: string, items: number, pa
 	const during = memory.samples.filter((s) => s.at >= firstSubmit && s.at <= lastImage);
 	const cpuAt = (at: number) => memory.samples.filter((s) => s.at <= at).pop()?.cpuMs ?? Number.NaN;
 	const cpuMs = during.length > 1 ? during[during.length - 1].cpuMs - during[0].cpuMs : Number.NaN;
-	const atStart = memory.samples.filter((s) => s.at <= firstSubmit).pop()?.rss ?? memory.samples[0]?.rss ?? 0;
+	const atStart =
+		memory.samples.filter((s) => s.at <= firstSubmit).pop()?.rss ?? memory.samples[0]?.rss ?? 0;
 	const peak = Math.max(...memory.samples.map((s) => s.rss));
 	const added = jobs.map((j) => (j.lastDownloadAt ?? Number.NaN) - (j.submittedAt + latencyMs));
 	const ideal = Math.ceil(items / parallel) * latencyMs;
@@ -268,21 +331,40 @@ async function runSize(instance: N8nInstance, mockUrl: string, items: number, pa
  * Runs the series; returns one row per N. The package must be built (`npm run build`). The host is
  * BENCH_N8N_HOST (default n8n-2), installed on first use into ~/.cache/n8n-nodes-flux-ultra.
  */
-export async function runScaleSeries(options: { sizes: number[]; parallel: number; latencyMs: number; log: (line: string) => void }): Promise<ScaleRow[]> {
+export async function runScaleSeries(options: {
+	sizes: number[];
+	parallel: number;
+	latencyMs: number;
+	log: (line: string) => void;
+}): Promise<ScaleRow[]> {
 	const host = n8nHost(process.env.BENCH_N8N_HOST ?? 'n8n-2');
 	const work = mkdtempSync(join(tmpdir(), 'flux-bench-scale-'));
 	// 1 MP JPEGs: Ultra's 1:1 is 2048², half of it each way is 1024².
 	const mock = await startMock({ latencyMs: options.latencyMs, imagePool: 1, scale: 0.5 });
 	try {
 		const tarball = packPackage(join(work, 'pack'));
-		const instance = createInstance(host, tarball, { N8N_DEFAULT_BINARY_DATA_MODE: 'filesystem', N8N_LOG_LEVEL: process.env.BENCH_N8N_LOG_LEVEL ?? 'info' }, { userFolder: join(work, 'user') });
+		const instance = createInstance(
+			host,
+			tarball,
+			{
+				N8N_DEFAULT_BINARY_DATA_MODE: 'filesystem',
+				N8N_LOG_LEVEL: process.env.BENCH_N8N_LOG_LEVEL ?? 'info',
+			},
+			{ userFolder: join(work, 'user') },
+		);
 		await instance.cli([
 			'import:credentials',
 			`--input=${jsonFile(instance, 'credentials.json', [{ id: 'falApiScale00001', name: 'fal.ai (mock)', type: 'falApi', data: { apiKey: 'bench-dummy-key', baseUrl: mock.url } }])}`,
 		]);
 		// Render the mock's one image before any clock starts (a job of 1 image, read once done).
 		const headers = { authorization: 'Key bench-dummy-key', 'content-type': 'application/json' };
-		const warm = (await (await fetch(`${mock.url}/fal-ai/flux-pro/v1.1-ultra`, { method: 'POST', headers, body: JSON.stringify({ prompt: 'warm-up', aspect_ratio: '1:1', output_format: 'jpeg' }) })).json()) as { response_url: string };
+		const warm = (await (
+			await fetch(`${mock.url}/fal-ai/flux-pro/v1.1-ultra`, {
+				method: 'POST',
+				headers,
+				body: JSON.stringify({ prompt: 'warm-up', aspect_ratio: '1:1', output_format: 'jpeg' }),
+			})
+		).json()) as { response_url: string };
 		await new Promise((r) => setTimeout(r, options.latencyMs + 50));
 		await fetch(warm.response_url, { headers });
 
@@ -290,7 +372,9 @@ export async function runScaleSeries(options: { sizes: number[]; parallel: numbe
 		for (const size of options.sizes) {
 			const started = Date.now();
 			rows.push(await runSize(instance, mock.url, size, options.parallel, options.latencyMs));
-			options.log(`scale N=${size}: done in ${Math.round((Date.now() - started) / 1000)} s (n8n start-up included)`);
+			options.log(
+				`scale N=${size}: done in ${Math.round((Date.now() - started) / 1000)} s (n8n start-up included)`,
+			);
 		}
 		return rows;
 	} finally {

@@ -51,17 +51,38 @@ export function mockBflJob(s: BflJobScenario = {}): BflJobMock {
 			body = b;
 			return true;
 		})
-		.reply(200, { id, polling_url: `${pollHost}/v1/get_result?id=${id}`, cost: 'cost' in s ? s.cost : 6, input_mp: 0, output_mp: 4.2 });
+		.reply(200, {
+			id,
+			polling_url: `${pollHost}/v1/get_result?id=${id}`,
+			cost: 'cost' in s ? s.cost : 6,
+			input_mp: 0,
+			output_mp: 4.2,
+		});
 	const poll = nock(pollHost);
 	for (const status of s.pending ?? ['Pending']) {
-		poll.get('/v1/get_result').query({ id }).reply(200, { id, status, result: null, progress: 0.5 });
+		poll
+			.get('/v1/get_result')
+			.query({ id })
+			.reply(200, { id, status, result: null, progress: 0.5 });
 	}
 	poll
 		.get('/v1/get_result')
 		.query({ id })
-		.reply(200, () => s.terminal ?? { id, status: 'Ready', result: { sample, prompt: body?.prompt ?? '', seed: s.seed ?? 42 }, progress: 1 });
+		.reply(
+			200,
+			() =>
+				s.terminal ?? {
+					id,
+					status: 'Ready',
+					result: { sample, prompt: body?.prompt ?? '', seed: s.seed ?? 42 },
+					progress: 1,
+				},
+		);
 	if (!s.terminal) {
-		nock(BFL_DELIVERY).get(`/results/${id}/sample.${ext}`).query(true).reply(200, image.bytes, { 'content-type': image.contentType });
+		nock(BFL_DELIVERY)
+			.get(`/results/${id}/sample.${ext}`)
+			.query(true)
+			.reply(200, image.bytes, { 'content-type': image.contentType });
 	}
 	return { id, submitted: () => body, scope };
 }

@@ -34,11 +34,15 @@ export function useVirtualClock(start = 1_700_000_000_000) {
 			new Promise<void>((resolve) => {
 				if (signal?.aborted) return resolve();
 				const timer = { due: now + Math.max(0, ms), fire: () => resolve() };
-				signal?.addEventListener('abort', () => {
-					const at = timers.indexOf(timer);
-					if (at >= 0) timers.splice(at, 1);
-					resolve();
-				}, { once: true });
+				signal?.addEventListener(
+					'abort',
+					() => {
+						const at = timers.indexOf(timer);
+						if (at >= 0) timers.splice(at, 1);
+						resolve();
+					},
+					{ once: true },
+				);
 				timers.push(timer);
 				if (timer.due <= now) fireDue();
 			}),

@@ -24,7 +24,12 @@ import { ReplicateApi } from '../../credentials/ReplicateApi.credentials';
 import { RunflowApi } from '../../credentials/RunflowApi.credentials';
 import { FluxUltra } from '../../nodes/FluxUltra/FluxUltra.node';
 import { normalizeLikeN8n } from './n8nNormalize';
-import { n8nHttpRequest, n8nHttpRequestWithAuthentication, n8nSecureEgressFilter, type SentRequest } from './n8nHttp';
+import {
+	n8nHttpRequest,
+	n8nHttpRequestWithAuthentication,
+	n8nSecureEgressFilter,
+	type SentRequest,
+} from './n8nHttp';
 
 /** The package's credential types, so `httpRequestWithAuthentication` applies their real `authenticate`. */
 const SOURCE_CREDENTIAL_TYPES: Record<string, ICredentialType> = {
@@ -90,19 +95,33 @@ export interface Harness {
 /** Binary data as n8n's filesystem mode keeps it: the file on disk, a reference in the item. */
 export function toFileBinary(folder: string) {
 	let n = 0;
-	return async (data: Buffer | Readable, filePath?: string, mimeType?: string): Promise<IBinaryData> => {
+	return async (
+		data: Buffer | Readable,
+		filePath?: string,
+		mimeType?: string,
+	): Promise<IBinaryData> => {
 		const id = `${process.pid}-${++n}`;
 		const path = join(folder, id);
 		if (Buffer.isBuffer(data)) await writeFile(path, data);
 		else await pipeline(data, createWriteStream(path));
 		const fileName = filePath?.split('/').pop();
 		const size = (await stat(path)).size;
-		return { data: 'filesystem-v2', id: `filesystem-v2:${path}`, mimeType: mimeType ?? 'application/octet-stream', fileName, fileSize: `${size} B` };
+		return {
+			data: 'filesystem-v2',
+			id: `filesystem-v2:${path}`,
+			mimeType: mimeType ?? 'application/octet-stream',
+			fileName,
+			fileSize: `${size} B`,
+		};
 	};
 }
 
 /** Binary data as n8n's default (in-memory) mode keeps it: base64 in `data`. */
-export async function toBinary(data: Buffer | Readable, filePath?: string, mimeType?: string): Promise<IBinaryData> {
+export async function toBinary(
+	data: Buffer | Readable,
+	filePath?: string,
+	mimeType?: string,
+): Promise<IBinaryData> {
 	const buffer = Buffer.isBuffer(data) ? data : Buffer.concat(await data.toArray());
 	const fileName = filePath?.split('/').pop();
 	return {
@@ -130,7 +149,10 @@ export function harnessNode(extra: Partial<INode> = {}): INode {
 export function createHarness(options: HarnessOptions): Harness {
 	const requests: SentRequest[] = [];
 	const logs: Harness['logs'] = [];
-	const logAt = (level: string) => (...args: unknown[]) => void logs.push({ level, args });
+	const logAt =
+		(level: string) =>
+		(...args: unknown[]) =>
+			void logs.push({ level, args });
 	const items: INodeExecutionData[] = options.items ?? [{ json: {} }];
 	const credentials = options.credentials ?? {
 		falApi: { apiKey: DUMMY_FAL_KEY, baseUrl: '' },
@@ -140,18 +162,32 @@ export function createHarness(options: HarnessOptions): Harness {
 	};
 	// The node's stored parameters, as n8n keeps them: a per-item value (a function here) is an expression.
 	const parameters = Object.fromEntries(
-		Object.entries(options.params).map(([name, value]) => [name, typeof value === 'function' ? '={{ $json.harnessValue }}' : value]),
+		Object.entries(options.params).map(([name, value]) => [
+			name,
+			typeof value === 'function' ? '={{ $json.harnessValue }}' : value,
+		]),
 	) as INode['parameters'];
 	Object.assign(parameters, options.storedParams ?? {});
 	const node = harnessNode({ ...options.node, parameters });
 	// The fields n8n keeps for this node: the shown ones, with their defaults filled in (n8n-workflow's
 	// NodeHelpers.getNodeParameters, as n8n's Workflow class applies it to every node it runs).
 	const nodeType = options.nodeType ?? new FluxUltra();
-	const kept = NodeHelpers.getNodeParameters(nodeType.description.properties, parameters, true, false, node, nodeType.description) ?? {};
+	const kept =
+		NodeHelpers.getNodeParameters(
+			nodeType.description.properties,
+			parameters,
+			true,
+			false,
+			node,
+			nodeType.description,
+		) ?? {};
 	const binaryOf = (itemIndex: number, property: string) => {
 		const binary = items[itemIndex]?.binary?.[property];
 		if (!binary) {
-			throw new NodeOperationError(node, `This operation expects the node's input data to contain a binary file '${property}', but none was found [item ${itemIndex}]`);
+			throw new NodeOperationError(
+				node,
+				`This operation expects the node's input data to contain a binary file '${property}', but none was found [item ${itemIndex}]`,
+			);
 		}
 		return binary;
 	};
@@ -162,28 +198,41 @@ export function createHarness(options: HarnessOptions): Harness {
 		continueOnFail: () => options.continueOnFail ?? false,
 		getExecutionCancelSignal: () => options.signal,
 		getExecutionId: () => 'exec-1',
-		logger: { debug: logAt('debug'), info: logAt('info'), warn: logAt('warn'), error: logAt('error'), verbose: logAt('verbose') },
+		logger: {
+			debug: logAt('debug'),
+			info: logAt('info'),
+			warn: logAt('warn'),
+			error: logAt('error'),
+			verbose: logAt('verbose'),
+		},
 		getNodeParameter(name: string, itemIndex: number, fallback?: unknown) {
 			if (!(name in options.params)) {
 				// n8n-core's _getNodeParameter (dist/execution-engine/node-execution-context/
 				// node-execution-context.js): a field n8n does not keep (hidden for these settings),
 				// read without a fallback, is the error "Could not get parameter".
 				const value = name in kept ? kept[name] : fallback;
-				if (value === undefined) throw new NodeOperationError(node, `Could not get parameter "${name}"`, { itemIndex });
-				return name in kept && fallback !== undefined && kept[name] === undefined ? fallback : value;
+				if (value === undefined)
+					throw new NodeOperationError(node, `Could not get parameter "${name}"`, { itemIndex });
+				return name in kept && fallback !== undefined && kept[name] === undefined
+					? fallback
+					: value;
 			}
 			const value = options.params[name];
 			return typeof value === 'function' ? (value as (i: number) => unknown)(itemIndex) : value;
 		},
 		async getCredentials(type: string) {
 			const data = credentials[type];
-			if (!data) throw new NodeOperationError(node, `Node does not have any credentials set for "${type}"`);
+			if (!data)
+				throw new NodeOperationError(node, `Node does not have any credentials set for "${type}"`);
 			return data;
 		},
 		helpers: {
 			// n8n-core's own request helpers (see ./n8nHttp.ts): the HTTP semantics of real n8n.
 			httpRequest: (o: IHttpRequestOptions) => n8nHttpRequest(o, requests),
-			httpRequestWithAuthentication: n8nHttpRequestWithAuthentication(options.credentialTypes ?? SOURCE_CREDENTIAL_TYPES, requests),
+			httpRequestWithAuthentication: n8nHttpRequestWithAuthentication(
+				options.credentialTypes ?? SOURCE_CREDENTIAL_TYPES,
+				requests,
+			),
 			...(options.n8nEgressFilter ? { getSecureEgressFilter: n8nSecureEgressFilter } : {}),
 			prepareBinaryData: options.binaryFolder ? toFileBinary(options.binaryFolder) : toBinary,
 			assertBinaryData: binaryOf,
@@ -194,7 +243,10 @@ export function createHarness(options: HarnessOptions): Harness {
 	} as unknown as IExecuteFunctions;
 
 	// What the next node sees: the node's output after n8n's own normalisation of error items.
-	const run = async () => normalizeLikeN8n((await (options.nodeType ?? new FluxUltra()).execute!.call(ctx)) as INodeExecutionData[][]);
+	const run = async () =>
+		normalizeLikeN8n(
+			(await (options.nodeType ?? new FluxUltra()).execute!.call(ctx)) as INodeExecutionData[][],
+		);
 	return {
 		ctx,
 		requests,
@@ -205,8 +257,12 @@ export function createHarness(options: HarnessOptions): Harness {
 				(output) => ({ output }),
 				(error: unknown) => ({ error }),
 			);
-			if (!('error' in outcome)) throw new Error(`expected the node to fail, it returned ${JSON.stringify(outcome.output)}`);
-			if (!(outcome.error instanceof NodeApiError) && !(outcome.error instanceof NodeOperationError)) {
+			if (!('error' in outcome))
+				throw new Error(`expected the node to fail, it returned ${JSON.stringify(outcome.output)}`);
+			if (
+				!(outcome.error instanceof NodeApiError) &&
+				!(outcome.error instanceof NodeOperationError)
+			) {
 				throw new Error(`expected an n8n node error, got ${String(outcome.error)}`);
 			}
 			return outcome.error;

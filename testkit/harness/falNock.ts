@@ -20,7 +20,12 @@ export interface FakeImage {
 }
 
 /** Small real images, so the node's magic-byte and size checks run on true files. */
-export function fakeImages(count: number, format: 'png' | 'jpeg' = 'png', width = 48, height = 27): FakeImage[] {
+export function fakeImages(
+	count: number,
+	format: 'png' | 'jpeg' = 'png',
+	width = 48,
+	height = 27,
+): FakeImage[] {
 	return Array.from({ length: count }, (_, n) => ({
 		bytes: format === 'png' ? makePng(width, height, n + 1) : makeJpeg(width, height, n + 1),
 		contentType: `image/${format}`,
@@ -32,7 +37,10 @@ export function fakeImages(count: number, format: 'png' | 'jpeg' = 'png', width 
 
 /** A minimal fal result body with one inline PNG, for tests about the path rather than the images. */
 export function inlineImageResult(extra: Record<string, unknown> = {}) {
-	return { images: [{ url: `data:image/png;base64,${fakeImages(1)[0].bytes.toString('base64')}` }], ...extra };
+	return {
+		images: [{ url: `data:image/png;base64,${fakeImages(1)[0].bytes.toString('base64')}` }],
+		...extra,
+	};
 }
 
 /** A Generate submit answered with a bare request id, then one status answer. Returns the scope to chain on. */
@@ -93,12 +101,20 @@ export function mockFalJob(s: FalJobScenario = {}): FalJobMock {
 			queue_position: 0,
 		});
 	for (const status of s.pending ?? ['IN_PROGRESS']) {
-		scope.get(`${APP_PATH}/requests/${requestId}/status`).query({ logs: '0' }).reply(200, { status, request_id: requestId });
+		scope
+			.get(`${APP_PATH}/requests/${requestId}/status`)
+			.query({ logs: '0' })
+			.reply(200, { status, request_id: requestId });
 	}
-	scope.get(`${APP_PATH}/requests/${requestId}/status`).query({ logs: '0' }).reply(200, { status: 'COMPLETED', request_id: requestId });
+	scope
+		.get(`${APP_PATH}/requests/${requestId}/status`)
+		.query({ logs: '0' })
+		.reply(200, { status: 'COMPLETED', request_id: requestId });
 
 	if (s.result) {
-		scope.get(`${APP_PATH}/requests/${requestId}`).reply(s.result.status, s.result.body as nock.Body);
+		scope
+			.get(`${APP_PATH}/requests/${requestId}`)
+			.reply(s.result.status, s.result.body as nock.Body);
 	} else {
 		scope.get(`${APP_PATH}/requests/${requestId}`).reply(
 			200,
@@ -155,7 +171,10 @@ export function mockFalUpload(id = 'up-example-1') {
 			return true;
 		})
 		.query({ storage_type: 'fal-cdn-v3' })
-		.reply(200, { upload_url: `${FAL_UPLOAD_HOST}/put/${id}?signature=example`, file_url: fileUrl });
+		.reply(200, {
+			upload_url: `${FAL_UPLOAD_HOST}/put/${id}?signature=example`,
+			file_url: fileUrl,
+		});
 	nock(FAL_UPLOAD_HOST).put(`/put/${id}`).query(true).reply(200, '');
 	return { fileUrl, uploadHost: FAL_UPLOAD_HOST, initiated: () => initiated };
 }

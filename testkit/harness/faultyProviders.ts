@@ -14,7 +14,17 @@ import { RUNFLOW_API, RUNFLOW_STORAGE, RUNS_PATH } from './runflowNock';
  * how a duplicate submit (a job paid twice) would show.
  */
 
-export type Fault = '429' | '429+retry-after' | '502' | '503' | '504' | 'reset' | 'refused' | 'slow' | 'lost-503' | 'lost-reset';
+export type Fault =
+	| '429'
+	| '429+retry-after'
+	| '502'
+	| '503'
+	| '504'
+	| 'reset'
+	| 'refused'
+	| 'slow'
+	| 'lost-503'
+	| 'lost-reset';
 
 /** Faults a job-creating request may get: by default only those after which no job exists. */
 const SUBMIT_FAULTS: Fault[] = ['429', '429+retry-after', 'refused'];
@@ -123,14 +133,24 @@ function answer(cb: Callback, fault: Fault | undefined, errorBody: unknown, ok: 
 		case '429':
 			return cb(null, [429, JSON.stringify(errorBody), { 'content-type': 'application/json' }]);
 		case '429+retry-after':
-			return cb(null, [429, JSON.stringify(errorBody), { 'content-type': 'application/json', 'retry-after': '2' }]);
+			return cb(null, [
+				429,
+				JSON.stringify(errorBody),
+				{ 'content-type': 'application/json', 'retry-after': '2' },
+			]);
 		case '502':
 		case '503':
 		case '504':
-			return cb(null, [Number(fault), JSON.stringify(errorBody), { 'content-type': 'application/json' }]);
+			return cb(null, [
+				Number(fault),
+				JSON.stringify(errorBody),
+				{ 'content-type': 'application/json' },
+			]);
 		case 'slow': {
 			const [status, body, headers] = ok();
-			const bytes = Buffer.isBuffer(body) ? body : Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
+			const bytes = Buffer.isBuffer(body)
+				? body
+				: Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
 			return cb(null, [status, trickle(bytes) as unknown as nock.Body, headers ?? {}]);
 		}
 		default:
@@ -138,9 +158,13 @@ function answer(cb: Callback, fault: Fault | undefined, errorBody: unknown, ok: 
 	}
 }
 
-const json = (status: number, body: unknown): Reply => [status, JSON.stringify(body), { 'content-type': 'application/json' }];
+const json = (status: number, body: unknown): Reply => [
+	status,
+	JSON.stringify(body),
+	{ 'content-type': 'application/json' },
+];
 const asObject = (body: unknown): Record<string, unknown> =>
-	(typeof body === 'string' ? JSON.parse(body || '{}') : body ?? {}) as Record<string, unknown>;
+	(typeof body === 'string' ? JSON.parse(body || '{}') : (body ?? {})) as Record<string, unknown>;
 
 /** The image a fake gives for image `n` of the job with this prompt: tests compute it too. */
 export function imageFor(prompt: string, n: number): Buffer {
@@ -171,7 +195,12 @@ export interface FakeProvider {
 const POLLS_BEFORE_DONE = 1;
 
 export function faultyFal(faults: FaultInjector): FakeProvider {
-	const fake: FakeProvider = { creations: new Map(), jobs: new Map(), uploads: new Map(), inFlight: { now: 0, peak: 0 } };
+	const fake: FakeProvider = {
+		creations: new Map(),
+		jobs: new Map(),
+		uploads: new Map(),
+		inFlight: { now: 0, peak: 0 },
+	};
 	const pending = new Map<string, string>();
 	let ids = 0;
 	const err = { detail: 'injected fault' };
@@ -184,13 +213,26 @@ export function faultyFal(faults: FaultInjector): FakeProvider {
 			const prompt = String(body.prompt);
 			answer(cb, faults.next(`POST ${uri} ${prompt}`, true), err, () => {
 				// A prompt asking for it is refused, as fal refuses an invalid field.
-				if (prompt.includes('reject')) return json(422, { detail: [{ loc: ['body', 'prompt'], msg: 'rejected on request', type: 'value_error' }] });
+				if (prompt.includes('reject'))
+					return json(422, {
+						detail: [{ loc: ['body', 'prompt'], msg: 'rejected on request', type: 'value_error' }],
+					});
 				const id = `fal-${++ids}`;
 				fake.creations.set(prompt, (fake.creations.get(prompt) ?? 0) + 1);
 				fake.inFlight.peak = Math.max(fake.inFlight.peak, ++fake.inFlight.now);
-				fake.jobs.set(id, { prompt, images: Number(body.num_images ?? 1), polls: 0, imageUrl: body.image_url as string | undefined });
+				fake.jobs.set(id, {
+					prompt,
+					images: Number(body.num_images ?? 1),
+					polls: 0,
+					imageUrl: body.image_url as string | undefined,
+				});
 				const links = `${QUEUE}/fal-ai/flux-pro/requests/${id}`;
-				return json(200, { request_id: id, status_url: `${links}/status`, response_url: links, cancel_url: `${links}/cancel` });
+				return json(200, {
+					request_id: id,
+					status_url: `${links}/status`,
+					response_url: links,
+					cancel_url: `${links}/cancel`,
+				});
 			});
 		})
 		.get(/^\/fal-ai\/flux-pro\/requests\/[\w-]+\/status/)
@@ -198,7 +240,10 @@ export function faultyFal(faults: FaultInjector): FakeProvider {
 			const id = uri.split('/')[4];
 			answer(cb, faults.next(`GET ${uri}`, false), err, () => {
 				const job = fake.jobs.get(id)!;
-				return json(200, { status: job.polls++ < POLLS_BEFORE_DONE ? 'IN_PROGRESS' : 'COMPLETED', request_id: id });
+				return json(200, {
+					status: job.polls++ < POLLS_BEFORE_DONE ? 'IN_PROGRESS' : 'COMPLETED',
+					request_id: id,
+				});
 			});
 		})
 		.get(/^\/fal-ai\/flux-pro\/requests\/[\w-]+$/)
@@ -208,8 +253,18 @@ export function faultyFal(faults: FaultInjector): FakeProvider {
 				const job = fake.jobs.get(id)!;
 				if (!job.resultRead) fake.inFlight.now--;
 				job.resultRead = true;
-				const images = Array.from({ length: job.images }, (_, n) => ({ url: `${CDN}/files/${id}/${n}.png`, content_type: 'image/png', width: 16, height: 9 }));
-				return json(200, { images, seed: 7, has_nsfw_concepts: images.map(() => false), prompt: job.prompt });
+				const images = Array.from({ length: job.images }, (_, n) => ({
+					url: `${CDN}/files/${id}/${n}.png`,
+					content_type: 'image/png',
+					width: 16,
+					height: 9,
+				}));
+				return json(200, {
+					images,
+					seed: 7,
+					has_nsfw_concepts: images.map(() => false),
+					prompt: job.prompt,
+				});
 			});
 		});
 	nock(CDN)
@@ -218,7 +273,9 @@ export function faultyFal(faults: FaultInjector): FakeProvider {
 		.reply((uri, _raw, cb) => {
 			const [, , id, file] = uri.split('/');
 			answer(cb, faults.next(`GET ${uri}`, false), err, () => {
-				const bytes = uri.startsWith('/files/uploads/') ? fake.uploads.get(`${CDN}${uri}`)! : imageFor(fake.jobs.get(id)!.prompt, Number.parseInt(file, 10));
+				const bytes = uri.startsWith('/files/uploads/')
+					? fake.uploads.get(`${CDN}${uri}`)!
+					: imageFor(fake.jobs.get(id)!.prompt, Number.parseInt(file, 10));
 				return [200, bytes, { 'content-type': 'image/png' }];
 			});
 		});
@@ -231,7 +288,10 @@ export function faultyFal(faults: FaultInjector): FakeProvider {
 			answer(cb, faults.next(`POST ${uri} ${String(asObject(raw).file_name)}`, false), err, () => {
 				const slot = `up-${++ids}`;
 				pending.set(slot, `${CDN}/files/uploads/${slot}`);
-				return json(200, { upload_url: `${FAL_UPLOAD_HOST}/put/${slot}?signature=example`, file_url: pending.get(slot) });
+				return json(200, {
+					upload_url: `${FAL_UPLOAD_HOST}/put/${slot}?signature=example`,
+					file_url: pending.get(slot),
+				});
 			});
 		});
 	nock(FAL_UPLOAD_HOST)
@@ -248,7 +308,12 @@ export function faultyFal(faults: FaultInjector): FakeProvider {
 }
 
 export function faultyRunflow(faults: FaultInjector): FakeProvider {
-	const fake: FakeProvider = { creations: new Map(), jobs: new Map(), uploads: new Map(), inFlight: { now: 0, peak: 0 } };
+	const fake: FakeProvider = {
+		creations: new Map(),
+		jobs: new Map(),
+		uploads: new Map(),
+		inFlight: { now: 0, peak: 0 },
+	};
 	const assets = new Map<string, { size: number; bytes?: Buffer }>();
 	let ids = 0;
 	const err = { code: 'INJECTED', message: 'injected fault', errors: null };
@@ -263,7 +328,12 @@ export function faultyRunflow(faults: FaultInjector): FakeProvider {
 				const id = `run-${++ids}`;
 				fake.creations.set(prompt, (fake.creations.get(prompt) ?? 0) + 1);
 				fake.inFlight.peak = Math.max(fake.inFlight.peak, ++fake.inFlight.now);
-				fake.jobs.set(id, { prompt, images: Number(input.num_images ?? 1), polls: 0, imageUrl: input.image_url as string | undefined });
+				fake.jobs.set(id, {
+					prompt,
+					images: Number(input.num_images ?? 1),
+					polls: 0,
+					imageUrl: input.image_url as string | undefined,
+				});
 				return json(201, { id, status_code: 'queued', input, output: null });
 			});
 		})
@@ -272,11 +342,21 @@ export function faultyRunflow(faults: FaultInjector): FakeProvider {
 			const id = uri.split('/')[3];
 			answer(cb, faults.next(`GET ${uri}`, false), err, () => {
 				const job = fake.jobs.get(id)!;
-				if (job.polls++ < POLLS_BEFORE_DONE) return json(200, { id, status_code: 'running', output: null });
+				if (job.polls++ < POLLS_BEFORE_DONE)
+					return json(200, { id, status_code: 'running', output: null });
 				if (!job.resultRead) fake.inFlight.now--;
 				job.resultRead = true;
-				const images = Array.from({ length: job.images }, (_, n) => ({ url: `${RUNFLOW_STORAGE}/outputs/${id}/${n}.png?X-Amz-Signature=example`, contentType: 'image/png', width: 16, height: 9 }));
-				return json(200, { id, status_code: 'succeeded', output: runflowOutputBody('outputs', images, 7) });
+				const images = Array.from({ length: job.images }, (_, n) => ({
+					url: `${RUNFLOW_STORAGE}/outputs/${id}/${n}.png?X-Amz-Signature=example`,
+					contentType: 'image/png',
+					width: 16,
+					height: 9,
+				}));
+				return json(200, {
+					id,
+					status_code: 'succeeded',
+					output: runflowOutputBody('outputs', images, 7),
+				});
 			});
 		})
 		.post('/v1/asset-uploads')
@@ -284,7 +364,10 @@ export function faultyRunflow(faults: FaultInjector): FakeProvider {
 			answer(cb, faults.next(`POST ${uri} ${String(asObject(raw).filename)}`, false), err, () => {
 				const id = `asset-${++ids}`;
 				assets.set(id, { size: Number(asObject(raw).size_bytes) });
-				return json(201, { asset_id: id, upload_url: `${RUNFLOW_STORAGE}/uploads/${id}?X-Amz-Signature=example` });
+				return json(201, {
+					asset_id: id,
+					upload_url: `${RUNFLOW_STORAGE}/uploads/${id}?X-Amz-Signature=example`,
+				});
 			});
 		})
 		.post(/^\/v1\/asset-uploads\/[\w-]+\/confirmations$/)
@@ -292,7 +375,8 @@ export function faultyRunflow(faults: FaultInjector): FakeProvider {
 			const id = uri.split('/')[3];
 			answer(cb, faults.next(`POST ${uri}`, false), err, () => {
 				const asset = assets.get(id)!;
-				if (asset.bytes?.length !== asset.size) return json(409, { code: 'UPLOAD_NOT_FOUND', message: 'nothing uploaded', errors: null });
+				if (asset.bytes?.length !== asset.size)
+					return json(409, { code: 'UPLOAD_NOT_FOUND', message: 'nothing uploaded', errors: null });
 				const url = `${RUNFLOW_STORAGE}/assets/${id}?X-Amz-Signature=example`;
 				fake.uploads.set(url, asset.bytes);
 				return json(201, { id, url });
@@ -303,7 +387,11 @@ export function faultyRunflow(faults: FaultInjector): FakeProvider {
 		.get(/^\/outputs\//)
 		.reply((uri, _raw, cb) => {
 			const [, , id, file] = uri.split('/');
-			answer(cb, faults.next(`GET ${uri}`, false), err, () => [200, imageFor(fake.jobs.get(id)!.prompt, Number.parseInt(file, 10)), { 'content-type': 'image/png' }]);
+			answer(cb, faults.next(`GET ${uri}`, false), err, () => [
+				200,
+				imageFor(fake.jobs.get(id)!.prompt, Number.parseInt(file, 10)),
+				{ 'content-type': 'image/png' },
+			]);
 		})
 		.put(/^\/uploads\//)
 		.reply((uri, raw, cb) => {

@@ -46,12 +46,21 @@ const { Container } = require('@n8n/di') as { Container: { get<T>(token: unknown
 const { OutboundHttp } = require('@n8n/backend-network') as { OutboundHttp: unknown };
 const coreDir = dirname(require.resolve('n8n-core/package.json'));
 const { httpRequestWithAuthentication } = require(
-	join(coreDir, 'dist/execution-engine/node-execution-context/utils/request-helpers/authentication.js'),
+	join(
+		coreDir,
+		'dist/execution-engine/node-execution-context/utils/request-helpers/authentication.js',
+	),
 ) as { httpRequestWithAuthentication: AuthenticatedRequest };
 
 const { getRequestHelperFunctions } = require(
 	join(coreDir, 'dist/execution-engine/node-execution-context/utils/request-helpers/factory.js'),
-) as { getRequestHelperFunctions: (workflow: unknown, node: unknown, additionalData: unknown) => { getSecureEgressFilter(policy?: string): unknown } };
+) as {
+	getRequestHelperFunctions: (
+		workflow: unknown,
+		node: unknown,
+		additionalData: unknown,
+	) => { getSecureEgressFilter(policy?: string): unknown };
+};
 
 /**
  * n8n 2.x's `helpers.getSecureEgressFilter`, as n8n-core's request-helpers factory builds it (with
@@ -59,7 +68,9 @@ const { getRequestHelperFunctions } = require(
  * n8n 1.x has no such helper; the harness offers it only when a test asks (HarnessOptions.n8nEgressFilter).
  */
 export function n8nSecureEgressFilter(policy?: string): unknown {
-	return getRequestHelperFunctions({}, { name: 'FLUX 1.1 Ultra' }, {}).getSecureEgressFilter(policy);
+	return getRequestHelperFunctions({}, { name: 'FLUX 1.1 Ultra' }, {}).getSecureEgressFilter(
+		policy,
+	);
 }
 
 /** The version of n8n-core whose request code the unit tests run. */
@@ -75,24 +86,37 @@ export interface SentRequest {
 
 function logEntry(options: IHttpRequestOptions): SentRequest {
 	const url = new URL(options.url, options.baseURL);
-	for (const [k, v] of Object.entries(options.qs ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+	for (const [k, v] of Object.entries(options.qs ?? {}))
+		if (v !== undefined) url.searchParams.set(k, String(v));
 	const headers: Record<string, string> = {};
-	for (const [k, v] of Object.entries(options.headers ?? {})) if (v !== undefined) headers[k.toLowerCase()] = String(v);
-	const body =
-		Buffer.isBuffer(options.body) ? options.body : typeof options.body === 'string' ? Buffer.from(options.body) : undefined;
+	for (const [k, v] of Object.entries(options.headers ?? {}))
+		if (v !== undefined) headers[k.toLowerCase()] = String(v);
+	const body = Buffer.isBuffer(options.body)
+		? options.body
+		: typeof options.body === 'string'
+			? Buffer.from(options.body)
+			: undefined;
 	return { method: (options.method ?? 'GET').toUpperCase(), url: url.toString(), headers, body };
 }
 
 /** n8n's `helpers.httpRequest`. */
-export async function n8nHttpRequest(options: IHttpRequestOptions, log: SentRequest[]): Promise<unknown> {
+export async function n8nHttpRequest(
+	options: IHttpRequestOptions,
+	log: SentRequest[],
+): Promise<unknown> {
 	log.push(logEntry(options));
 	return await Container.get<OutboundHttpLike>(OutboundHttp).requests().request(options);
 }
 
 /** Resolves n8n's `={{$credentials.x}}` templates, the only expression form our credentials use. */
-export function resolveCredentialTemplate(template: string, data: ICredentialDataDecryptedObject): string {
+export function resolveCredentialTemplate(
+	template: string,
+	data: ICredentialDataDecryptedObject,
+): string {
 	const body = template.startsWith('=') ? template.slice(1) : template;
-	return body.replace(/\{\{\s*\$credentials\??\.(\w+)\s*\}\}/g, (_, key: string) => String(data[key] ?? ''));
+	return body.replace(/\{\{\s*\$credentials\??\.(\w+)\s*\}\}/g, (_, key: string) =>
+		String(data[key] ?? ''),
+	);
 }
 
 /**
@@ -103,9 +127,14 @@ function credentialsHelper(types: Record<string, ICredentialType>, log: SentRequ
 	return {
 		getParentTypes: () => [],
 		preAuthentication: async () => undefined,
-		async authenticate(data: ICredentialDataDecryptedObject, type: string, options: IHttpRequestOptions) {
+		async authenticate(
+			data: ICredentialDataDecryptedObject,
+			type: string,
+			options: IHttpRequestOptions,
+		) {
 			const auth = types[type]?.authenticate;
-			if (!auth || typeof auth === 'function') throw new Error(`test harness: no generic authenticate for ${type}`);
+			if (!auth || typeof auth === 'function')
+				throw new Error(`test harness: no generic authenticate for ${type}`);
 			const headers = { ...(options.headers ?? {}) } as Record<string, string>;
 			for (const [name, value] of Object.entries(auth.properties.headers ?? {})) {
 				headers[name] = resolveCredentialTemplate(String(value), data);
@@ -125,9 +154,27 @@ function credentialsHelper(types: Record<string, ICredentialType>, log: SentRequ
 export function n8nHttpRequestWithAuthentication(
 	types: Record<string, ICredentialType>,
 	log: SentRequest[],
-): (this: IExecuteFunctions, type: string, options: IHttpRequestOptions, more?: IAdditionalCredentialOptions) => Promise<unknown> {
+): (
+	this: IExecuteFunctions,
+	type: string,
+	options: IHttpRequestOptions,
+	more?: IAdditionalCredentialOptions,
+) => Promise<unknown> {
 	const additionalData = { credentialsHelper: credentialsHelper(types, log) };
-	return async function (this: IExecuteFunctions, type: string, options: IHttpRequestOptions, more?: IAdditionalCredentialOptions) {
-		return await httpRequestWithAuthentication.call(this, type, options, {}, this.getNode(), additionalData, more);
+	return async function (
+		this: IExecuteFunctions,
+		type: string,
+		options: IHttpRequestOptions,
+		more?: IAdditionalCredentialOptions,
+	) {
+		return await httpRequestWithAuthentication.call(
+			this,
+			type,
+			options,
+			{},
+			this.getNode(),
+			additionalData,
+			more,
+		);
 	};
 }

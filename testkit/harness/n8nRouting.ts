@@ -15,7 +15,12 @@ import { normalizeLikeN8n } from './n8nNormalize';
 const require = createRequire(import.meta.url);
 
 interface WorkflowExecuteLike {
-	handleNodeErrorOutput(workflow: Workflow, executionData: unknown, data: INodeExecutionData[][], runIndex: number): void;
+	handleNodeErrorOutput(
+		workflow: Workflow,
+		executionData: unknown,
+		data: INodeExecutionData[][],
+		runIndex: number,
+	): void;
 }
 const { WorkflowExecute } = require('n8n-core') as {
 	WorkflowExecute: new (additionalData: unknown, mode: string) => WorkflowExecuteLike;
@@ -35,14 +40,36 @@ const ADDITIONAL_DATA = {
  * Routes one run's output as n8n does for a node set to "Continue (using error output)": returns
  * [success items, error items].
  */
-export function routeLikeN8n(output: INodeExecutionData[][], inputCount: number): [INodeExecutionData[], INodeExecutionData[]] {
+export function routeLikeN8n(
+	output: INodeExecutionData[][],
+	inputCount: number,
+): [INodeExecutionData[], INodeExecutionData[]] {
 	const type: INodeType = new FluxUltra();
 	const node: INode = harnessNode({ onError: 'continueErrorOutput' });
-	const nodeTypes = { getByName: () => type, getByNameAndVersion: () => type, getKnownTypes: () => ({}) };
-	const workflow = new Workflow({ id: 'wf', nodes: [node], connections: {}, active: false, nodeTypes: nodeTypes as never });
+	const nodeTypes = {
+		getByName: () => type,
+		getByNameAndVersion: () => type,
+		getKnownTypes: () => ({}),
+	};
+	const workflow = new Workflow({
+		id: 'wf',
+		nodes: [node],
+		connections: {},
+		active: false,
+		nodeTypes: nodeTypes as never,
+	});
 	const data = output.map((items) => [...items]);
-	const executionData = { node, data: { main: [Array.from({ length: inputCount }, () => ({ json: {} }))] }, source: null };
-	new WorkflowExecute(ADDITIONAL_DATA, 'manual').handleNodeErrorOutput(workflow, executionData, data, 0);
+	const executionData = {
+		node,
+		data: { main: [Array.from({ length: inputCount }, () => ({ json: {} }))] },
+		source: null,
+	};
+	new WorkflowExecute(ADDITIONAL_DATA, 'manual').handleNodeErrorOutput(
+		workflow,
+		executionData,
+		data,
+		0,
+	);
 	normalizeLikeN8n(data);
 	return [data[0] ?? [], data[1] ?? []];
 }

@@ -29,7 +29,13 @@ export interface ReplicateJobMock {
 
 let counter = 0;
 
-function prediction(id: string, input: unknown, status: string, extra: Record<string, unknown> = {}, urls = true) {
+function prediction(
+	id: string,
+	input: unknown,
+	status: string,
+	extra: Record<string, unknown> = {},
+	urls = true,
+) {
 	return {
 		id,
 		model: 'black-forest-labs/flux-1.1-pro-ultra',
@@ -42,7 +48,13 @@ function prediction(id: string, input: unknown, status: string, extra: Record<st
 		status,
 		created_at: '2026-01-01T00:00:00.000Z',
 		...(urls
-			? { urls: { get: `${REPLICATE_API}/v1/predictions/${id}`, cancel: `${REPLICATE_API}/v1/predictions/${id}/cancel`, web: `https://replicate.com/p/${id}` } }
+			? {
+					urls: {
+						get: `${REPLICATE_API}/v1/predictions/${id}`,
+						cancel: `${REPLICATE_API}/v1/predictions/${id}/cancel`,
+						web: `https://replicate.com/p/${id}`,
+					},
+				}
 			: {}),
 		...extra,
 	};
@@ -74,7 +86,9 @@ export function mockReplicateJob(s: ReplicateJobScenario = {}): ReplicateJobMock
 		}),
 	);
 	if (!s.terminal) {
-		nock(REPLICATE_DELIVERY).get(`/xezq/${id}/output.${ext}`).reply(200, image.bytes, { 'content-type': image.contentType });
+		nock(REPLICATE_DELIVERY)
+			.get(`/xezq/${id}/output.${ext}`)
+			.reply(200, image.bytes, { 'content-type': image.contentType });
 	}
 	return { id, submitted: () => body, scope };
 }
@@ -85,12 +99,22 @@ export function mockReplicateUpload(id = 'file-example-0001') {
 	const url = `${REPLICATE_API}/v1/files/${id}`;
 	nock(REPLICATE_API)
 		.post('/v1/files', function (this: nock.ReplyFnContext, b: unknown) {
-			received = { body: Buffer.isBuffer(b) ? b : Buffer.from(typeof b === 'string' ? b : JSON.stringify(b), 'binary') };
+			received = {
+				body: Buffer.isBuffer(b)
+					? b
+					: Buffer.from(typeof b === 'string' ? b : JSON.stringify(b), 'binary'),
+			};
 			return true;
 		})
 		.reply(201, function (this: nock.ReplyFnContext) {
 			received.contentType = String(this.req.headers['content-type']);
-			return { id, name: 'input.png', content_type: 'image/png', size: received.body?.length ?? 0, urls: { get: url } };
+			return {
+				id,
+				name: 'input.png',
+				content_type: 'image/png',
+				size: received.body?.length ?? 0,
+				urls: { get: url },
+			};
 		});
 	return { url, received: () => received };
 }

@@ -15,11 +15,22 @@ export const MODEL_PATH = '/v1/models/black-forest-labs/flux-1-1-pro-ultra';
  * mock does: the names the constants guess by default. Optional: a test that never gets that far
  * (a refusal) leaves it unused.
  */
-export function mockRunflowModel(schema: MockRunflowSchema = 'guessed', base = RUNFLOW_API): nock.Scope {
+export function mockRunflowModel(
+	schema: MockRunflowSchema = 'guessed',
+	base = RUNFLOW_API,
+): nock.Scope {
 	return nock(base)
 		.get(MODEL_PATH)
 		.optionally()
-		.reply(200, modelBody('6f1c2a0e-4b7d-4e39-9a51-0c8f3d2b7e15', 'black-forest-labs/flux-1-1-pro-ultra', 'FLUX 1.1 [pro] Ultra', ultraInputs(schema)));
+		.reply(
+			200,
+			modelBody(
+				'6f1c2a0e-4b7d-4e39-9a51-0c8f3d2b7e15',
+				'black-forest-labs/flux-1-1-pro-ultra',
+				'FLUX 1.1 [pro] Ultra',
+				ultraInputs(schema),
+			),
+		);
 }
 
 export type OutputShape = RunflowOutputShape;
@@ -65,27 +76,45 @@ export function mockRunflowJob(s: RunflowJobScenario = {}): RunflowJobMock {
 			body = b;
 			return true;
 		})
-		.reply(201, () => ({ id: runId, status_code: 'queued', input: body?.input, output: null, client_ref: body?.client_ref ?? null }));
+		.reply(201, () => ({
+			id: runId,
+			status_code: 'queued',
+			input: body?.input,
+			output: null,
+			client_ref: body?.client_ref ?? null,
+		}));
 	for (const status of s.pending ?? ['queued', 'running']) {
-		scope.get(`/v1/runs/${runId}`).reply(200, () => ({ id: runId, status_code: status, input: body?.input, output: null }));
+		scope
+			.get(`/v1/runs/${runId}`)
+			.reply(200, () => ({ id: runId, status_code: status, input: body?.input, output: null }));
 	}
 	scope.get(`/v1/runs/${runId}`).reply(200, () => ({
 		id: runId,
 		status_code: 'succeeded',
 		input: body?.input,
-		output: runflowOutputBody(shape, images.map((img, n) => ({ ...img, url: fileUrl(runId, n, img) })), seed),
+		output: runflowOutputBody(
+			shape,
+			images.map((img, n) => ({ ...img, url: fileUrl(runId, n, img) })),
+			seed,
+		),
 		failure_code: null,
 		failure_message: null,
 		...s.terminal,
 	}));
 
-	const succeeded = !s.terminal || (s.terminal.status_code === 'succeeded' || s.terminal.status_code === 'partial_succeeded') && !('output' in s.terminal);
+	const succeeded =
+		!s.terminal ||
+		((s.terminal.status_code === 'succeeded' || s.terminal.status_code === 'partial_succeeded') &&
+			!('output' in s.terminal));
 	if (succeeded) {
 		const shown = shape === 'image' || shape === 'url' ? images.slice(0, 1) : images;
 		const storage = nock(RUNFLOW_STORAGE);
 		shown.forEach((img, n) => {
 			const url = new URL(fileUrl(runId, n, img));
-			storage.get(url.pathname).query(true).reply(200, img.bytes, { 'content-type': img.contentType });
+			storage
+				.get(url.pathname)
+				.query(true)
+				.reply(200, img.bytes, { 'content-type': img.contentType });
 		});
 	}
 	return { runId, submitted: () => body, scope };
@@ -100,9 +129,18 @@ export function mockRunflowUpload(assetId = 'a5e7-0000-example') {
 			created = b;
 			return true;
 		})
-		.reply(201, { asset_id: assetId, upload_url: `${RUNFLOW_STORAGE}/uploads/${assetId}?X-Amz-Signature=example` })
+		.reply(201, {
+			asset_id: assetId,
+			upload_url: `${RUNFLOW_STORAGE}/uploads/${assetId}?X-Amz-Signature=example`,
+		})
 		.post(`/v1/asset-uploads/${assetId}/confirmations`, { folder_id: null })
-		.reply(201, () => ({ id: assetId, name: created?.filename, url: assetUrl, mime_type: created?.mime_type, size_bytes: created?.size_bytes }));
+		.reply(201, () => ({
+			id: assetId,
+			name: created?.filename,
+			url: assetUrl,
+			mime_type: created?.mime_type,
+			size_bytes: created?.size_bytes,
+		}));
 	nock(RUNFLOW_STORAGE).put(`/uploads/${assetId}`).query(true).reply(200, '');
 	return { assetUrl, uploadHost: RUNFLOW_STORAGE, created: () => created };
 }

@@ -3,7 +3,16 @@ import { createServer, type ServerResponse } from 'node:http';
 
 import { sniffImage } from '../../nodes/FluxUltra/job/downloads';
 import { makeImage, ULTRA_SIZES } from './images';
-import { faultDrawer, listenLoopback, readBody, scheduleWebhook, sendJson, type MockFaults, type WebhookDelivery, type MockNow } from './loopback';
+import {
+	faultDrawer,
+	listenLoopback,
+	readBody,
+	scheduleWebhook,
+	sendJson,
+	type MockFaults,
+	type WebhookDelivery,
+	type MockNow,
+} from './loopback';
 
 /**
  * A loopback stand-in for Black Forest Labs' API (https://api.bfl.ai), close enough that the node
@@ -67,11 +76,19 @@ const KNOWN = new Set([
 	'webhook_secret',
 ]);
 
-const KNOWN_FINETUNED = new Set([...[...KNOWN].filter((key) => key !== 'raw'), 'finetune_id', 'finetune_strength']);
+const KNOWN_FINETUNED = new Set([
+	...[...KNOWN].filter((key) => key !== 'raw'),
+	'finetune_id',
+	'finetune_strength',
+]);
 
 type Detail = { loc: Array<string | number>; msg: string; type: string };
 
-const fail = (loc: string, msg: string, type: string): Detail => ({ loc: ['body', loc], msg, type });
+const fail = (loc: string, msg: string, type: string): Detail => ({
+	loc: ['body', loc],
+	msg,
+	type,
+});
 
 /** "between 21:9 and 9:21", as BFL words it. */
 function ratioProblem(value: unknown): string | undefined {
@@ -79,7 +96,8 @@ function ratioProblem(value: unknown): string | undefined {
 	const match = /^(\d+):(\d+)$/.exec(value);
 	if (!match || Number(match[2]) === 0) return 'Aspect ratio must be in the format W:H';
 	const ratio = Number(match[1]) / Number(match[2]);
-	if (ratio > 21 / 9 + 1e-9 || ratio < 9 / 21 - 1e-9) return 'Aspect ratio must be between 21:9 and 9:21';
+	if (ratio > 21 / 9 + 1e-9 || ratio < 9 / 21 - 1e-9)
+		return 'Aspect ratio must be between 21:9 and 9:21';
 	return undefined;
 }
 
@@ -88,44 +106,69 @@ export function validateBflInput(body: Record<string, unknown>, endpoint = ENDPO
 	const problems: Detail[] = [];
 	const finetuned = endpoint === FINETUNED;
 	if (finetuned) {
-		if (body.finetune_id === undefined || body.finetune_id === null) problems.push(fail('finetune_id', 'Field required', 'missing'));
-		else if (typeof body.finetune_id !== 'string' || body.finetune_id === '') problems.push(fail('finetune_id', 'Input should be a valid string', 'string_type'));
+		if (body.finetune_id === undefined || body.finetune_id === null)
+			problems.push(fail('finetune_id', 'Field required', 'missing'));
+		else if (typeof body.finetune_id !== 'string' || body.finetune_id === '')
+			problems.push(fail('finetune_id', 'Input should be a valid string', 'string_type'));
 		const strength = body.finetune_strength;
 		if (strength !== undefined && (typeof strength !== 'number' || strength < 0 || strength > 2)) {
 			problems.push(fail('finetune_strength', 'Input should be between 0 and 2', 'float_range'));
 		}
 	}
 	const isInt = (v: unknown) => typeof v === 'number' && Number.isInteger(v);
-	if (body.prompt !== undefined && body.prompt !== null && typeof body.prompt !== 'string') problems.push(fail('prompt', 'Input should be a valid string', 'string_type'));
-	if ((body.prompt === undefined || body.prompt === null || body.prompt === '') && (body.image_prompt === undefined || body.image_prompt === null)) {
+	if (body.prompt !== undefined && body.prompt !== null && typeof body.prompt !== 'string')
+		problems.push(fail('prompt', 'Input should be a valid string', 'string_type'));
+	if (
+		(body.prompt === undefined || body.prompt === null || body.prompt === '') &&
+		(body.image_prompt === undefined || body.image_prompt === null)
+	) {
 		problems.push(fail('prompt', 'Either prompt or image_prompt must be provided', 'value_error'));
 	}
 	for (const flag of ['prompt_upsampling', 'raw']) {
-		if (body[flag] !== undefined && typeof body[flag] !== 'boolean') problems.push(fail(flag, 'Input should be a valid boolean', 'bool_type'));
+		if (body[flag] !== undefined && typeof body[flag] !== 'boolean')
+			problems.push(fail(flag, 'Input should be a valid boolean', 'bool_type'));
 	}
-	if (body.seed !== undefined && body.seed !== null && !isInt(body.seed)) problems.push(fail('seed', 'Input should be a valid integer', 'int_type'));
+	if (body.seed !== undefined && body.seed !== null && !isInt(body.seed))
+		problems.push(fail('seed', 'Input should be a valid integer', 'int_type'));
 	if (body.aspect_ratio !== undefined) {
 		const problem = ratioProblem(body.aspect_ratio);
 		if (problem) problems.push(fail('aspect_ratio', problem, 'value_error'));
 	}
 	const tolerance = body.safety_tolerance;
-	if (tolerance !== undefined && (!isInt(tolerance) || (tolerance as number) < 0 || (tolerance as number) > 6)) {
-		problems.push(fail('safety_tolerance', 'Input should be an integer between 0 and 6', 'int_range'));
+	if (
+		tolerance !== undefined &&
+		(!isInt(tolerance) || (tolerance as number) < 0 || (tolerance as number) > 6)
+	) {
+		problems.push(
+			fail('safety_tolerance', 'Input should be an integer between 0 and 6', 'int_range'),
+		);
 	}
-	if (body.output_format !== undefined && body.output_format !== null && body.output_format !== 'jpeg' && body.output_format !== 'png') {
+	if (
+		body.output_format !== undefined &&
+		body.output_format !== null &&
+		body.output_format !== 'jpeg' &&
+		body.output_format !== 'png'
+	) {
 		problems.push(fail('output_format', "Input should be 'jpeg' or 'png'", 'enum'));
 	}
 	if (body.image_prompt !== undefined && body.image_prompt !== null) {
 		const value = body.image_prompt;
-		const bytes = typeof value === 'string' && /^[A-Za-z0-9+/]+={0,2}$/.test(value) ? Buffer.from(value, 'base64') : undefined;
-		if (!bytes || !sniffImage(bytes)) problems.push(fail('image_prompt', 'Invalid image: expected a base64-encoded image', 'value_error'));
+		const bytes =
+			typeof value === 'string' && /^[A-Za-z0-9+/]+={0,2}$/.test(value)
+				? Buffer.from(value, 'base64')
+				: undefined;
+		if (!bytes || !sniffImage(bytes))
+			problems.push(
+				fail('image_prompt', 'Invalid image: expected a base64-encoded image', 'value_error'),
+			);
 	}
 	const strength = body.image_prompt_strength;
 	if (strength !== undefined && (typeof strength !== 'number' || strength < 0 || strength > 1)) {
 		problems.push(fail('image_prompt_strength', 'Input should be between 0 and 1', 'float_range'));
 	}
 	for (const key of Object.keys(body)) {
-		if (!(finetuned ? KNOWN_FINETUNED : KNOWN).has(key)) problems.push(fail(key, 'Extra inputs are not permitted', 'extra_forbidden'));
+		if (!(finetuned ? KNOWN_FINETUNED : KNOWN).has(key))
+			problems.push(fail(key, 'Extra inputs are not permitted', 'extra_forbidden'));
 	}
 	return problems;
 }
@@ -149,8 +192,12 @@ export async function startMockBfl(options: MockBflOptions = {}): Promise<MockBf
 	const webhooks: WebhookDelivery[] = [];
 	let base = '';
 
-	const send = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) =>
-		sendJson(res, status, body, { 'x-request-id': randomUUID(), ...headers });
+	const send = (
+		res: ServerResponse,
+		status: number,
+		body: unknown,
+		headers: Record<string, string> = {},
+	) => sendJson(res, status, body, { 'x-request-id': randomUUID(), ...headers });
 
 	const statusOf = (task: Task) => {
 		if (task.outcome === 'Request Moderated') return task.outcome;
@@ -162,12 +209,18 @@ export async function startMockBfl(options: MockBflOptions = {}): Promise<MockBf
 	const imageOf = (task: Task) => {
 		const format: 'png' | 'jpeg' = task.input.output_format === 'png' ? 'png' : 'jpeg';
 		const [w, h] = ULTRA_SIZES[String(task.input.aspect_ratio ?? '16:9')] ?? ULTRA_SIZES['16:9'];
-		return { format, width: Math.max(16, Math.round(w * scale)), height: Math.max(16, Math.round(h * scale)), extension: format === 'png' ? 'png' : 'jpeg' };
+		return {
+			format,
+			width: Math.max(16, Math.round(w * scale)),
+			height: Math.max(16, Math.round(h * scale)),
+			extension: format === 'png' ? 'png' : 'jpeg',
+		};
 	};
 
 	const resultBody = (task: Task) => {
 		const status = statusOf(task);
-		if (status !== 'Ready') return { id: task.id, status, result: null, progress: status === 'Pending' ? 0.5 : null };
+		if (status !== 'Ready')
+			return { id: task.id, status, result: null, progress: status === 'Pending' ? 0.5 : null };
 		const { extension } = imageOf(task);
 		const expires = task.createdAt + latencyMs + ttl;
 		const sample = `${base}/delivery/results/${task.id}/sample.${extension}?se=${expires}&sig=${SIGNATURE}`;
@@ -176,7 +229,14 @@ export async function startMockBfl(options: MockBflOptions = {}): Promise<MockBf
 		return {
 			id: task.id,
 			status,
-			result: { sample, prompt: task.input.prompt ?? '', seed: task.seed, start_time: startTime, end_time: endTime, duration: endTime - startTime },
+			result: {
+				sample,
+				prompt: task.input.prompt ?? '',
+				seed: task.seed,
+				start_time: startTime,
+				end_time: endTime,
+				duration: endTime - startTime,
+			},
 			progress: 1,
 		};
 	};
@@ -188,10 +248,19 @@ export async function startMockBfl(options: MockBflOptions = {}): Promise<MockBf
 			const path = url.pathname;
 			const method = req.method ?? 'GET';
 			const submitPath = path === ENDPOINT || path === FINETUNED;
-			const fault = path.startsWith('/v1/') ? faults.draw(`${method} ${path}`, method === 'POST' && submitPath) : undefined;
+			const fault = path.startsWith('/v1/')
+				? faults.draw(`${method} ${path}`, method === 'POST' && submitPath)
+				: undefined;
 			if (fault) {
 				await readBody(req);
-				const body = fault === 429 ? { error: 'rate_limit_exceeded', message: 'Too many concurrent requests', retry_after: 1 } : { detail: 'Service temporarily unavailable' };
+				const body =
+					fault === 429
+						? {
+								error: 'rate_limit_exceeded',
+								message: 'Too many concurrent requests',
+								retry_after: 1,
+							}
+						: { detail: 'Service temporarily unavailable' };
 				return send(res, fault, body, fault === 429 ? { 'retry-after': '1' } : {});
 			}
 
@@ -200,8 +269,10 @@ export async function startMockBfl(options: MockBflOptions = {}): Promise<MockBf
 			if (method === 'GET' && delivery) {
 				counts.download++;
 				const task = tasks.get(delivery[1]);
-				if (!task || statusOf(task) !== 'Ready' || url.searchParams.get('sig') !== SIGNATURE) return send(res, 403, { detail: 'Forbidden' });
-				if (now() > Number(url.searchParams.get('se'))) return send(res, 403, { detail: 'Request has expired' });
+				if (!task || statusOf(task) !== 'Ready' || url.searchParams.get('sig') !== SIGNATURE)
+					return send(res, 403, { detail: 'Forbidden' });
+				if (now() > Number(url.searchParams.get('se')))
+					return send(res, 403, { detail: 'Request has expired' });
 				const { format, width, height, extension } = imageOf(task);
 				if (delivery[2] !== extension) return send(res, 404, { detail: 'Not Found' });
 				let bytes = files.get(task.id);
@@ -209,7 +280,12 @@ export async function startMockBfl(options: MockBflOptions = {}): Promise<MockBf
 					const prompt = task.input.image_prompt;
 					bytes = makeImage(format, width, height, task.seed, {
 						provider: 'Black Forest Labs (mock)',
-						operation: task.endpoint === FINETUNED ? 'generate (fine-tune)' : typeof prompt === 'string' ? 'generate with image prompt' : 'generate',
+						operation:
+							task.endpoint === FINETUNED
+								? 'generate (fine-tune)'
+								: typeof prompt === 'string'
+									? 'generate with image prompt'
+									: 'generate',
 						aspectRatio: String(task.input.aspect_ratio ?? '16:9'),
 						seed: task.seed,
 						prompt: typeof task.input.prompt === 'string' ? task.input.prompt : undefined,
@@ -217,13 +293,17 @@ export async function startMockBfl(options: MockBflOptions = {}): Promise<MockBf
 					});
 					files.set(task.id, bytes);
 				}
-				res.writeHead(200, { 'content-type': `image/${format}`, 'content-length': String(bytes.length) });
+				res.writeHead(200, {
+					'content-type': `image/${format}`,
+					'content-length': String(bytes.length),
+				});
 				return res.end(bytes);
 			}
 
 			if (!path.startsWith('/v1/')) return send(res, 404, { detail: 'Not Found' });
 			const key = req.headers['x-key'];
-			if (typeof key !== 'string' || key.trim() === '') return send(res, 403, { detail: 'Not authenticated' });
+			if (typeof key !== 'string' || key.trim() === '')
+				return send(res, 403, { detail: 'Not authenticated' });
 
 			if (method === 'GET' && path === '/v1/credits') {
 				counts.credits++;
@@ -236,10 +316,16 @@ export async function startMockBfl(options: MockBflOptions = {}): Promise<MockBf
 				try {
 					body = JSON.parse((await readBody(req)).toString('utf8'));
 				} catch {
-					return send(res, 422, { detail: [{ loc: ['body'], msg: 'JSON decode error', type: 'json_invalid' }] });
+					return send(res, 422, {
+						detail: [{ loc: ['body'], msg: 'JSON decode error', type: 'json_invalid' }],
+					});
 				}
 				if (!body || typeof body !== 'object' || Array.isArray(body)) {
-					return send(res, 422, { detail: [{ loc: ['body'], msg: 'Input should be a valid dictionary', type: 'model_type' }] });
+					return send(res, 422, {
+						detail: [
+							{ loc: ['body'], msg: 'Input should be a valid dictionary', type: 'model_type' },
+						],
+					});
 				}
 				const input = body as Record<string, unknown>;
 				const problems = validateBflInput(input, path);
@@ -255,16 +341,37 @@ export async function startMockBfl(options: MockBflOptions = {}): Promise<MockBf
 				};
 				tasks.set(task.id, task);
 				if (typeof input.webhook_url === 'string') {
-					const headers: Record<string, string> = typeof input.webhook_secret === 'string' ? { 'x-webhook-secret': input.webhook_secret } : {};
-					scheduleWebhook(webhooks, input.webhook_url, task.outcome === 'Request Moderated' ? 0 : latencyMs, () => resultBody(task), headers);
+					const headers: Record<string, string> =
+						typeof input.webhook_secret === 'string'
+							? { 'x-webhook-secret': input.webhook_secret }
+							: {};
+					scheduleWebhook(
+						webhooks,
+						input.webhook_url,
+						task.outcome === 'Request Moderated' ? 0 : latencyMs,
+						() => resultBody(task),
+						headers,
+					);
 				}
-				return send(res, 200, { id: task.id, polling_url: `${base}/v1/get_result?id=${task.id}`, cost: 6, input_mp: 0, output_mp: 4.2 });
+				return send(res, 200, {
+					id: task.id,
+					polling_url: `${base}/v1/get_result?id=${task.id}`,
+					cost: 6,
+					input_mp: 0,
+					output_mp: 4.2,
+				});
 			}
 
 			if (method === 'GET' && path === '/v1/get_result') {
 				counts.poll++;
 				const task = tasks.get(url.searchParams.get('id') ?? '');
-				if (!task) return send(res, 200, { id: url.searchParams.get('id'), status: 'Task not found', result: null, progress: null });
+				if (!task)
+					return send(res, 200, {
+						id: url.searchParams.get('id'),
+						status: 'Task not found',
+						result: null,
+						progress: null,
+					});
 				return send(res, 200, resultBody(task));
 			}
 			return send(res, 404, { detail: 'Not Found' });

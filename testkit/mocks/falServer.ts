@@ -2,7 +2,16 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type ServerResponse } from 'node:http';
 
 import { makeImage, type MockLabel, ULTRA_SIZES } from './images';
-import { faultDrawer, listenLoopback, readBody, scheduleWebhook, sendJson, type MockFaults, type WebhookDelivery, type MockNow } from './loopback';
+import {
+	faultDrawer,
+	listenLoopback,
+	readBody,
+	scheduleWebhook,
+	sendJson,
+	type MockFaults,
+	type WebhookDelivery,
+	type MockNow,
+} from './loopback';
 
 /**
  * A loopback stand-in for fal.ai's queue API, close enough that the node cannot tell: the same
@@ -83,11 +92,25 @@ interface Job {
 export interface MockFal {
 	url: string;
 	jobs: Map<string, Job>;
-	counts: { submit: number; status: number; result: number; cancel: number; download: number; upload: number };
+	counts: {
+		submit: number;
+		status: number;
+		result: number;
+		cancel: number;
+		download: number;
+		upload: number;
+	};
 	/** Faults answered so far, by status. */
 	faults: { 429: number; 503: number };
 	/** Prompt-marker faults served so far (see FAL_FAULT_MARKERS). */
-	served: { status500: number; result500: number; cutDownloads: number; keepAlives: number; silent: number; silentOpen: number };
+	served: {
+		status500: number;
+		result500: number;
+		cutDownloads: number;
+		keepAlives: number;
+		silent: number;
+		silentOpen: number;
+	};
 	/** Calls made to `fal_webhook` URLs when jobs completed. */
 	webhooks: WebhookDelivery[];
 	close(): Promise<void>;
@@ -98,10 +121,21 @@ const FINETUNED = `${APP}/v1.1-ultra-finetuned`;
 const ENDPOINTS = new Set([`${APP}/v1.1-ultra`, `${APP}/v1.1-ultra/redux`, FINETUNED]);
 
 /** What fal's status says about a job that failed on fal's side. */
-const JOB_FAILURE = { error: 'Internal error while running the model', error_type: 'internal_server_error' };
+const JOB_FAILURE = {
+	error: 'Internal error while running the model',
+	error_type: 'internal_server_error',
+};
 
-function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
-	sendJson(res, status, body, { 'x-fal-request-id': headers['x-fal-request-id'] ?? '', ...headers });
+function send(
+	res: ServerResponse,
+	status: number,
+	body: unknown,
+	headers: Record<string, string> = {},
+) {
+	sendJson(res, status, body, {
+		'x-fal-request-id': headers['x-fal-request-id'] ?? '',
+		...headers,
+	});
 }
 
 function detail(field: string, msg: string, type = 'value_error') {
@@ -111,23 +145,51 @@ function detail(field: string, msg: string, type = 'value_error') {
 /** Checks a submit body the way fal's schema does; returns a 422 body or undefined. */
 function validate(endpoint: string, input: Record<string, unknown>) {
 	const redux = endpoint.endsWith('/redux');
-	if (!redux && (typeof input.prompt !== 'string' || input.prompt === '')) return detail('prompt', 'field required', 'value_error.missing');
+	if (!redux && (typeof input.prompt !== 'string' || input.prompt === ''))
+		return detail('prompt', 'field required', 'value_error.missing');
 	if (endpoint === FINETUNED) {
 		// Both required on the fine-tuned endpoint (FluxProV11UltraFinetunedInput); fal types the strength as a bare number.
-		if (input.finetune_id === undefined) return detail('finetune_id', 'field required', 'value_error.missing');
-		if (typeof input.finetune_id !== 'string' || input.finetune_id === '') return detail('finetune_id', 'str type expected', 'type_error.str');
-		if (input.finetune_strength === undefined) return detail('finetune_strength', 'field required', 'value_error.missing');
-		if (typeof input.finetune_strength !== 'number') return detail('finetune_strength', 'value is not a valid float', 'type_error.float');
+		if (input.finetune_id === undefined)
+			return detail('finetune_id', 'field required', 'value_error.missing');
+		if (typeof input.finetune_id !== 'string' || input.finetune_id === '')
+			return detail('finetune_id', 'str type expected', 'type_error.str');
+		if (input.finetune_strength === undefined)
+			return detail('finetune_strength', 'field required', 'value_error.missing');
+		if (typeof input.finetune_strength !== 'number')
+			return detail('finetune_strength', 'value is not a valid float', 'type_error.float');
 	}
-	if (redux && typeof input.image_url !== 'string') return detail('image_url', 'field required', 'value_error.missing');
+	if (redux && typeof input.image_url !== 'string')
+		return detail('image_url', 'field required', 'value_error.missing');
 	const n = input.num_images ?? 1;
-	if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > 4) return detail('num_images', 'ensure this value is less than or equal to 4', 'less_than_equal');
-	if (input.output_format !== undefined && !['jpeg', 'png'].includes(String(input.output_format))) return detail('output_format', "value is not a valid enumeration member; permitted: 'jpeg', 'png'");
-	if (input.aspect_ratio !== undefined && !(String(input.aspect_ratio) in ULTRA_SIZES)) return detail('aspect_ratio', 'unexpected value', 'one_of');
-	if (input.safety_tolerance !== undefined && !['1', '2', '3', '4', '5', '6'].includes(input.safety_tolerance as string)) return detail('safety_tolerance', "value is not a valid enumeration member; permitted: '1', '2', '3', '4', '5', '6'");
-	if (typeof input.image_url === 'string' && !/^(https?:|data:image\/)/.test(input.image_url)) return detail('image_url', 'Failed to download the file', 'file_download_error');
+	if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > 4)
+		return detail('num_images', 'ensure this value is less than or equal to 4', 'less_than_equal');
+	if (input.output_format !== undefined && !['jpeg', 'png'].includes(String(input.output_format)))
+		return detail(
+			'output_format',
+			"value is not a valid enumeration member; permitted: 'jpeg', 'png'",
+		);
+	if (input.aspect_ratio !== undefined && !(String(input.aspect_ratio) in ULTRA_SIZES))
+		return detail('aspect_ratio', 'unexpected value', 'one_of');
+	if (
+		input.safety_tolerance !== undefined &&
+		!['1', '2', '3', '4', '5', '6'].includes(input.safety_tolerance as string)
+	)
+		return detail(
+			'safety_tolerance',
+			"value is not a valid enumeration member; permitted: '1', '2', '3', '4', '5', '6'",
+		);
+	if (typeof input.image_url === 'string' && !/^(https?:|data:image\/)/.test(input.image_url))
+		return detail('image_url', 'Failed to download the file', 'file_download_error');
 	if (typeof input.prompt === 'string' && /\bforbidden\b/i.test(input.prompt)) {
-		return { detail: [{ loc: ['body', 'prompt'], msg: 'The content could not be processed because it contained material flagged by a content checker.', type: 'content_policy_violation' }] };
+		return {
+			detail: [
+				{
+					loc: ['body', 'prompt'],
+					msg: 'The content could not be processed because it contained material flagged by a content checker.',
+					type: 'content_policy_violation',
+				},
+			],
+		};
 	}
 	return undefined;
 }
@@ -142,7 +204,14 @@ export async function startMockFal(options: MockFalOptions = {}): Promise<MockFa
 	const webhooks: WebhookDelivery[] = [];
 	let base = '';
 
-	const served = { status500: 0, result500: 0, cutDownloads: 0, keepAlives: 0, silent: 0, silentOpen: 0 };
+	const served = {
+		status500: 0,
+		result500: 0,
+		cutDownloads: 0,
+		keepAlives: 0,
+		silent: 0,
+		silentOpen: 0,
+	};
 	/** An answer the mock leaves open for ever: counted until its connection closes. */
 	const goSilent = (res: ServerResponse) => {
 		served.silent++;
@@ -164,21 +233,43 @@ export async function startMockFal(options: MockFalOptions = {}): Promise<MockFa
 		if (typeof value !== 'string') return undefined;
 		const data = /^data:image\/[\w.+-]+;base64,(.*)$/s.exec(value);
 		if (data) return Buffer.from(data[1], 'base64');
-		return value.startsWith(`${base}/files/`) ? files.get(value.slice(`${base}/files/`.length))?.bytes : undefined;
+		return value.startsWith(`${base}/files/`)
+			? files.get(value.slice(`${base}/files/`.length))?.bytes
+			: undefined;
 	};
 	const labelOf = (job: Job, seed: number): MockLabel => ({
 		provider: 'fal.ai (mock)',
-		operation: job.endpoint.endsWith('/redux') ? 'remix (Ultra Redux)' : job.endpoint === FINETUNED ? 'generate (fine-tune)' : 'generate',
+		operation: job.endpoint.endsWith('/redux')
+			? 'remix (Ultra Redux)'
+			: job.endpoint === FINETUNED
+				? 'generate (fine-tune)'
+				: 'generate',
 		aspectRatio: String(job.input.aspect_ratio ?? '16:9'),
 		seed,
 		prompt: typeof job.input.prompt === 'string' ? job.input.prompt : undefined,
 		input: inputImage(job.input.image_url),
 	});
-	const renderImage = (format: 'png' | 'jpeg', width: number, height: number, job: Job, n: number) => {
-		if (!options.imagePool) return makeImage(format, width, height, job.seed + n, labelOf(job, job.seed + n));
+	const renderImage = (
+		format: 'png' | 'jpeg',
+		width: number,
+		height: number,
+		job: Job,
+		n: number,
+	) => {
+		if (!options.imagePool)
+			return makeImage(format, width, height, job.seed + n, labelOf(job, job.seed + n));
 		// The bench's pool: a few images made once and served to every job, so they name no prompt.
 		const key = `${format}-${width}x${height}-${n % options.imagePool}`;
-		if (!pool.has(key)) pool.set(key, makeImage(format, width, height, n + 1, { provider: 'fal.ai (mock)', operation: 'pooled bench image', aspectRatio: String(job.input.aspect_ratio ?? '16:9'), seed: n + 1 }));
+		if (!pool.has(key))
+			pool.set(
+				key,
+				makeImage(format, width, height, n + 1, {
+					provider: 'fal.ai (mock)',
+					operation: 'pooled bench image',
+					aspectRatio: String(job.input.aspect_ratio ?? '16:9'),
+					seed: n + 1,
+				}),
+			);
 		return pool.get(key)!;
 	};
 
@@ -191,7 +282,8 @@ export async function startMockFal(options: MockFalOptions = {}): Promise<MockFa
 		const images = Array.from({ length: count }, (_, n) => {
 			const key = `${job.id}/${n}.${format === 'png' ? 'png' : 'jpg'}`;
 			const contentType = `image/${format}`;
-			if (!files.has(key)) files.set(key, { bytes: renderImage(format, width, height, job, n), type: contentType });
+			if (!files.has(key))
+				files.set(key, { bytes: renderImage(format, width, height, job, n), type: contentType });
 			const url = job.input.sync_mode
 				? `data:${contentType};base64,${files.get(key)!.bytes.toString('base64')}`
 				: `${base}/files/${key}`;
@@ -212,24 +304,37 @@ export async function startMockFal(options: MockFalOptions = {}): Promise<MockFa
 			const url = new URL(req.url ?? '/', base);
 			const path = url.pathname;
 			const authorized = /^Key \S+/.test(req.headers.authorization ?? '');
-			const fault = path === '/__stats' ? undefined : faults.draw(`${req.method} ${path}`, req.method === 'POST' && ENDPOINTS.has(path));
+			const fault =
+				path === '/__stats'
+					? undefined
+					: faults.draw(`${req.method} ${path}`, req.method === 'POST' && ENDPOINTS.has(path));
 			if (fault) {
 				await readBody(req);
-				return send(res, fault, { detail: fault === 429 ? 'Too many requests' : 'Service unavailable' }, fault === 429 ? { 'retry-after': '1' } : {});
+				return send(
+					res,
+					fault,
+					{ detail: fault === 429 ? 'Too many requests' : 'Service unavailable' },
+					fault === 429 ? { 'retry-after': '1' } : {},
+				);
 			}
 
 			if (req.method === 'GET' && path.startsWith('/files/')) {
 				const file = files.get(path.slice('/files/'.length));
 				counts.download++;
 				if (!file) return send(res, 404, { detail: 'Not Found' });
-				res.writeHead(200, { 'content-type': file.type, 'content-length': String(file.bytes.length) });
+				res.writeHead(200, {
+					'content-type': file.type,
+					'content-length': String(file.bytes.length),
+				});
 				const job = jobs.get(path.split('/')[2]);
 				const fileKey = path.slice('/files/'.length);
 				if (job?.pendingFaults.cutFiles.has(fileKey)) {
 					// Half the file, then the connection is cut: the client sees a body that breaks off.
 					job.pendingFaults.cutFiles.delete(fileKey);
 					served.cutDownloads++;
-					res.write(file.bytes.subarray(0, Math.floor(file.bytes.length / 2)), () => res.socket?.destroy());
+					res.write(file.bytes.subarray(0, Math.floor(file.bytes.length / 2)), () =>
+						res.socket?.destroy(),
+					);
 					return;
 				}
 				return res.end(file.bytes, () => {
@@ -241,12 +346,20 @@ export async function startMockFal(options: MockFalOptions = {}): Promise<MockFa
 				return send(res, 200, {
 					latencyMs,
 					counts,
-					jobs: [...jobs.values()].map((j) => ({ id: j.id, submittedAt: j.submittedAt, statusRequests: j.statusRequests, lastDownloadAt: j.lastDownloadAt })),
+					jobs: [...jobs.values()].map((j) => ({
+						id: j.id,
+						submittedAt: j.submittedAt,
+						statusRequests: j.statusRequests,
+						lastDownloadAt: j.lastDownloadAt,
+					})),
 				});
 			}
 			if (req.method === 'PUT' && path.startsWith('/storage/put/')) {
 				const bytes = await readBody(req);
-				files.set(`uploads/${path.split('/').pop()}`, { bytes, type: req.headers['content-type'] ?? 'application/octet-stream' });
+				files.set(`uploads/${path.split('/').pop()}`, {
+					bytes,
+					type: req.headers['content-type'] ?? 'application/octet-stream',
+				});
 				return send(res, 200, {});
 			}
 			if (!authorized) return send(res, 401, { detail: 'Unauthorized' });
@@ -254,7 +367,10 @@ export async function startMockFal(options: MockFalOptions = {}): Promise<MockFa
 			if (req.method === 'POST' && path === '/storage/upload/initiate') {
 				counts.upload++;
 				const id = randomUUID();
-				return send(res, 200, { upload_url: `${base}/storage/put/${id}`, file_url: `${base}/files/uploads/${id}` });
+				return send(res, 200, {
+					upload_url: `${base}/storage/put/${id}`,
+					file_url: `${base}/files/uploads/${id}`,
+				});
 			}
 			if (req.method === 'POST' && ENDPOINTS.has(path)) {
 				counts.submit++;
@@ -262,20 +378,28 @@ export async function startMockFal(options: MockFalOptions = {}): Promise<MockFa
 				try {
 					input = JSON.parse((await readBody(req)).toString('utf8')) as Record<string, unknown>;
 				} catch {
-					return send(res, 422, { detail: [{ loc: ['body'], msg: 'invalid JSON', type: 'value_error.jsondecode' }] });
+					return send(res, 422, {
+						detail: [{ loc: ['body'], msg: 'invalid JSON', type: 'value_error.jsondecode' }],
+					});
 				}
 				const problem = validate(path, input);
 				const marked = (marker: string) => String(input.prompt ?? '').includes(marker);
 				if (marked(FAL_FAULT_MARKERS.busy)) return send(res, 429, { detail: 'Too many requests' });
 				if (marked(FAL_FAULT_MARKERS.noCredit)) {
-					return send(res, 402, { detail: 'User is locked. Reason: Exhausted balance. Top up your balance at fal.ai/dashboard/billing.' });
+					return send(res, 402, {
+						detail:
+							'User is locked. Reason: Exhausted balance. Top up your balance at fal.ai/dashboard/billing.',
+					});
 				}
 				if (marked(FAL_FAULT_MARKERS.ingress503)) {
 					res.writeHead(503, { 'content-type': 'text/html' });
-					return res.end('<html><body><center><h1>503 Service Temporarily Unavailable</h1></center><hr><center>nginx</center></body></html>');
+					return res.end(
+						'<html><body><center><h1>503 Service Temporarily Unavailable</h1></center><hr><center>nginx</center></body></html>',
+					);
 				}
 				const id = randomUUID();
-				const seed = typeof input.seed === 'number' ? input.seed : Math.floor(Math.random() * 2 ** 31);
+				const seed =
+					typeof input.seed === 'number' ? input.seed : Math.floor(Math.random() * 2 ** 31);
 				const prompt = String(input.prompt ?? '');
 				const flaky = prompt.includes(FAL_FAULT_MARKERS.flakyReads);
 				const cutFiles = new Set<string>();
@@ -308,8 +432,20 @@ export async function startMockFal(options: MockFalOptions = {}): Promise<MockFa
 				if (hook && !jobs.get(id)!.stuck && !jobs.get(id)!.silent) {
 					scheduleWebhook(webhooks, hook, jobs.get(id)!.latencyMs, () =>
 						problem
-							? { request_id: id, gateway_request_id: id, status: 'ERROR', error: 'Invalid status code: 422', payload: problem }
-							: { request_id: id, gateway_request_id: id, status: 'OK', payload: resultOf(jobs.get(id)!), error: null },
+							? {
+									request_id: id,
+									gateway_request_id: id,
+									status: 'ERROR',
+									error: 'Invalid status code: 422',
+									payload: problem,
+								}
+							: {
+									request_id: id,
+									gateway_request_id: id,
+									status: 'OK',
+									payload: resultOf(jobs.get(id)!),
+									error: null,
+								},
 					);
 				}
 				const links = `${base}${APP}/requests/${id}`;
@@ -321,15 +457,27 @@ export async function startMockFal(options: MockFalOptions = {}): Promise<MockFa
 					queue_position: 0,
 				});
 			}
-			const match = /^\/fal-ai\/flux-pro\/requests\/([\w-]+)(\/status\/stream|\/status|\/cancel)?$/.exec(path);
+			const match =
+				/^\/fal-ai\/flux-pro\/requests\/([\w-]+)(\/status\/stream|\/status|\/cancel)?$/.exec(path);
 			const job = match ? jobs.get(match[1]) : undefined;
 			if (match && !job) return send(res, 404, { detail: 'Request not found' });
-			if (job && req.method === 'GET' && match![2]?.startsWith('/status') && job.pendingFaults.status500) {
+			if (
+				job &&
+				req.method === 'GET' &&
+				match![2]?.startsWith('/status') &&
+				job.pendingFaults.status500
+			) {
 				job.pendingFaults.status500 = false;
 				served.status500++;
 				return send(res, 500, { detail: 'Internal Server Error' });
 			}
-			if (job && req.method === 'GET' && !match![2] && job.pendingFaults.result500 && stateOf(job) === 'COMPLETED') {
+			if (
+				job &&
+				req.method === 'GET' &&
+				!match![2] &&
+				job.pendingFaults.result500 &&
+				stateOf(job) === 'COMPLETED'
+			) {
 				job.pendingFaults.result500 = false;
 				served.result500++;
 				return send(res, 500, { detail: 'Internal Server Error' });
@@ -349,7 +497,8 @@ export async function startMockFal(options: MockFalOptions = {}): Promise<MockFa
 				const emit = () => {
 					const status = stateOf(job);
 					const failure = status === 'COMPLETED' && job.fails ? JOB_FAILURE : {};
-					if (status !== last) res.write(`data: ${JSON.stringify({ status, request_id: job.id, ...failure })}\n\n`);
+					if (status !== last)
+						res.write(`data: ${JSON.stringify({ status, request_id: job.id, ...failure })}\n\n`);
 					last = status;
 					if (status === 'COMPLETED') {
 						timers.forEach(clearTimeout);
@@ -379,13 +528,23 @@ export async function startMockFal(options: MockFalOptions = {}): Promise<MockFa
 				job.statusRequests++;
 				if (job.silent) {
 					goSilent(res);
-					res.writeHead(200, { 'content-type': 'application/json', 'content-length': '200', 'x-fal-request-id': job.id });
+					res.writeHead(200, {
+						'content-type': 'application/json',
+						'content-length': '200',
+						'x-fal-request-id': job.id,
+					});
 					res.write('{"status":"IN_');
 					return;
 				}
 				const status = stateOf(job);
 				const failure = status === 'COMPLETED' && job.fails ? JOB_FAILURE : {};
-				return send(res, 200, { status, request_id: job.id, ...(status === 'IN_QUEUE' ? { queue_position: 0 } : {}), response_url: `${base}${APP}/requests/${job.id}`, ...failure });
+				return send(res, 200, {
+					status,
+					request_id: job.id,
+					...(status === 'IN_QUEUE' ? { queue_position: 0 } : {}),
+					response_url: `${base}${APP}/requests/${job.id}`,
+					...failure,
+				});
 			}
 			if (job && req.method === 'PUT' && match![2] === '/cancel') {
 				counts.cancel++;
@@ -395,10 +554,15 @@ export async function startMockFal(options: MockFalOptions = {}): Promise<MockFa
 			}
 			if (job && req.method === 'GET' && !match![2]) {
 				counts.result++;
-				if (stateOf(job) !== 'COMPLETED') return send(res, 400, { detail: 'Request is still in progress' });
+				if (stateOf(job) !== 'COMPLETED')
+					return send(res, 400, { detail: 'Request is still in progress' });
 				const problem = (job as Job & { problem?: unknown }).problem;
 				if (problem) return send(res, 422, problem, { 'x-fal-request-id': job.id });
-				if (job.cancelled) return send(res, 400, { detail: 'Request was cancelled', error_type: 'client_cancelled' });
+				if (job.cancelled)
+					return send(res, 400, {
+						detail: 'Request was cancelled',
+						error_type: 'client_cancelled',
+					});
 				return send(res, 200, resultOf(job), { 'x-fal-request-id': job.id });
 			}
 			return send(res, 404, { detail: 'Not Found' });
@@ -407,5 +571,13 @@ export async function startMockFal(options: MockFalOptions = {}): Promise<MockFa
 
 	const loopback = await listenLoopback(server, options.port);
 	base = loopback.url;
-	return { url: base, jobs, counts, faults: faults.counts, served, webhooks, close: loopback.close };
+	return {
+		url: base,
+		jobs,
+		counts,
+		faults: faults.counts,
+		served,
+		webhooks,
+		close: loopback.close,
+	};
 }

@@ -79,18 +79,101 @@ export interface MockLabel {
  * LCD-style layout.
  */
 const FONT = [
-	'0000000000', '00005f0000', '0007000700', '147f147f14', '242a7f2a12', '2313086462', '3649552250', '0005030000',
-	'001c224100', '0041221c00', '082a1c2a08', '08083e0808', '0050300000', '0808080808', '0060600000', '2010080402',
-	'3e5149453e', '00427f4000', '4261514946', '2141454b31', '1814127f10', '2745454539', '3c4a494930', '0171090503',
-	'3649494936', '064949291e', '0036360000', '0056360000', '0814224100', '1414141414', '0041221408', '0201510906',
-	'324979413e', '7e1111117e', '7f49494936', '3e41414122', '7f4141221c', '7f49494941', '7f09090101', '3e41415132',
-	'7f0808087f', '00417f4100', '2040413f01', '7f08142241', '7f40404040', '7f0204027f', '7f0408107f', '3e4141413e',
-	'7f09090906', '3e4151215e', '7f09192946', '4649494931', '01017f0101', '3f4040403f', '1f2040201f', '7f2018207f',
-	'6314081463', '0304780403', '6151494543', '007f414100', '0204081020', '0041417f00', '0402010204', '4040404040',
-	'0001020400', '2054545478', '7f48444438', '3844444420', '384444487f', '3854545418', '087e090102', '0c5252523e',
-	'7f08040478', '00447d4000', '2040443d00', '007f102844', '00417f4000', '7c04180478', '7c08040478', '3844444438',
-	'7c14141408', '081414187c', '7c08040408', '4854545420', '043f444020', '3c4040207c', '1c2040201c', '3c4030403c',
-	'4428102844', '0c5050503c', '4464544c44', '0008364100', '00007f0000', '0041360800', '0804081008',
+	'0000000000',
+	'00005f0000',
+	'0007000700',
+	'147f147f14',
+	'242a7f2a12',
+	'2313086462',
+	'3649552250',
+	'0005030000',
+	'001c224100',
+	'0041221c00',
+	'082a1c2a08',
+	'08083e0808',
+	'0050300000',
+	'0808080808',
+	'0060600000',
+	'2010080402',
+	'3e5149453e',
+	'00427f4000',
+	'4261514946',
+	'2141454b31',
+	'1814127f10',
+	'2745454539',
+	'3c4a494930',
+	'0171090503',
+	'3649494936',
+	'064949291e',
+	'0036360000',
+	'0056360000',
+	'0814224100',
+	'1414141414',
+	'0041221408',
+	'0201510906',
+	'324979413e',
+	'7e1111117e',
+	'7f49494936',
+	'3e41414122',
+	'7f4141221c',
+	'7f49494941',
+	'7f09090101',
+	'3e41415132',
+	'7f0808087f',
+	'00417f4100',
+	'2040413f01',
+	'7f08142241',
+	'7f40404040',
+	'7f0204027f',
+	'7f0408107f',
+	'3e4141413e',
+	'7f09090906',
+	'3e4151215e',
+	'7f09192946',
+	'4649494931',
+	'01017f0101',
+	'3f4040403f',
+	'1f2040201f',
+	'7f2018207f',
+	'6314081463',
+	'0304780403',
+	'6151494543',
+	'007f414100',
+	'0204081020',
+	'0041417f00',
+	'0402010204',
+	'4040404040',
+	'0001020400',
+	'2054545478',
+	'7f48444438',
+	'3844444420',
+	'384444487f',
+	'3854545418',
+	'087e090102',
+	'0c5252523e',
+	'7f08040478',
+	'00447d4000',
+	'2040443d00',
+	'007f102844',
+	'00417f4000',
+	'7c04180478',
+	'7c08040478',
+	'3844444438',
+	'7c14141408',
+	'081414187c',
+	'7c08040408',
+	'4854545420',
+	'043f444020',
+	'3c4040207c',
+	'1c2040201c',
+	'3c4030403c',
+	'4428102844',
+	'0c5050503c',
+	'4464544c44',
+	'0008364100',
+	'00007f0000',
+	'0041360800',
+	'0804081008',
 ].map((hex) => Buffer.from(hex, 'hex'));
 
 /** Letters the font has: accents dropped, typographic quotes and dashes made plain, the rest '?'. */
@@ -132,7 +215,14 @@ export function wrap(text: string, columns: number): string[] {
 
 type Canvas = { pixels: Buffer; width: number; height: number; channels: 3 | 4 };
 
-function fillRect(c: Canvas, x0: number, y0: number, w: number, h: number, rgb: [number, number, number]) {
+function fillRect(
+	c: Canvas,
+	x0: number,
+	y0: number,
+	w: number,
+	h: number,
+	rgb: [number, number, number],
+) {
 	const xa = Math.max(0, x0);
 	const xb = Math.min(c.width, x0 + w);
 	for (let y = Math.max(0, y0); y < Math.min(c.height, y0 + h); y++) {
@@ -158,22 +248,36 @@ function shade(c: Canvas, x0: number, y0: number, w: number, h: number) {
 }
 
 /** Draws text with its top-left corner at (x, y), each font pixel a `size`×`size` square. */
-function drawText(c: Canvas, text: string, x: number, y: number, size: number, rgb: [number, number, number]) {
+function drawText(
+	c: Canvas,
+	text: string,
+	x: number,
+	y: number,
+	size: number,
+	rgb: [number, number, number],
+) {
 	let cx = x;
 	for (const ch of plain(text)) {
 		const glyph = FONT[ch.charCodeAt(0) - 32] ?? FONT[31];
 		for (let col = 0; col < 5; col++) {
-			for (let row = 0; row < 7; row++) if (glyph[col] & (1 << row)) fillRect(c, cx + col * size, y + row * size, size, size, rgb);
+			for (let row = 0; row < 7; row++)
+				if (glyph[col] & (1 << row)) fillRect(c, cx + col * size, y + row * size, size, size, rgb);
 		}
 		cx += 6 * size;
 	}
 }
 
 /** RGB(A) pixels of a PNG (8-bit grey, grey+alpha, RGB or RGBA, not interlaced) or a JPEG. */
-export function decodeImage(bytes: Buffer): { width: number; height: number; rgba: Uint8Array } | undefined {
+export function decodeImage(
+	bytes: Buffer,
+): { width: number; height: number; rgba: Uint8Array } | undefined {
 	try {
 		if (bytes[0] === 0xff && bytes[1] === 0xd8) {
-			const { width, height, data } = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxMemoryUsageInMB: 1024 });
+			const { width, height, data } = jpeg.decode(bytes, {
+				useTArray: true,
+				formatAsRGBA: true,
+				maxMemoryUsageInMB: 1024,
+			});
 			return { width, height, rgba: data };
 		}
 		if (bytes.readUInt32BE(0) !== 0x89504e47) return undefined;
@@ -240,7 +344,15 @@ export function decodeImage(bytes: Buffer): { width: number; height: number; rgb
 }
 
 /** The input image, scaled (nearest neighbour) into the box at (x, y), framed; returns its height. */
-function drawInput(c: Canvas, input: Buffer, x: number, y: number, boxW: number, boxH: number, size: number): number {
+function drawInput(
+	c: Canvas,
+	input: Buffer,
+	x: number,
+	y: number,
+	boxW: number,
+	boxH: number,
+	size: number,
+): number {
 	const image = decodeImage(input);
 	const frame = Math.max(1, size);
 	if (!image) {
@@ -274,11 +386,24 @@ function layoutOf(width: number, height: number) {
 	const margin = 6 * unit;
 	const body = Math.max(1, Math.round(unit * 1.5));
 	const title = 5 * unit;
-	return { unit, margin, body, title, line: 9 * body, columns: Math.max(8, Math.floor((width - 4 * margin) / (6 * body))) };
+	return {
+		unit,
+		margin,
+		body,
+		title,
+		line: 9 * body,
+		columns: Math.max(8, Math.floor((width - 4 * margin) / (6 * body))),
+	};
 }
 
 /** Reads one line of the font back: each glyph from the centres of its font pixels. */
-function readLine(image: { width: number; height: number; rgba: Uint8Array }, x: number, y: number, size: number, count: number): string {
+function readLine(
+	image: { width: number; height: number; rgba: Uint8Array },
+	x: number,
+	y: number,
+	size: number,
+	count: number,
+): string {
 	let text = '';
 	for (let i = 0; i < count; i++) {
 		const cell = Buffer.alloc(5);
@@ -287,7 +412,8 @@ function readLine(image: { width: number; height: number; rgba: Uint8Array }, x:
 				const px = Math.min(image.width - 1, x + i * 6 * size + col * size + (size >> 1));
 				const py = Math.min(image.height - 1, y + row * size + (size >> 1));
 				const o = (py * image.width + px) * 4;
-				if (Math.max(image.rgba[o], image.rgba[o + 1], image.rgba[o + 2]) > 160) cell[col] |= 1 << row;
+				if (Math.max(image.rgba[o], image.rgba[o + 1], image.rgba[o + 2]) > 160)
+					cell[col] |= 1 << row;
 			}
 		}
 		const index = FONT.findIndex((glyph) => glyph.equals(cell));
@@ -310,7 +436,11 @@ export function readLabel(bytes: Buffer): string[] {
 		const o = (Math.min(image.height - 1, y) * image.width + margin + (margin >> 1)) * 4;
 		return Math.max(image.rgba[o], image.rgba[o + 1], image.rgba[o + 2]) < 90;
 	};
-	for (let y = 2 * margin + 9 * title; y + 7 * body < image.height && shaded(y + 7 * body); y += line) {
+	for (
+		let y = 2 * margin + 9 * title;
+		y + 7 * body < image.height && shaded(y + 7 * body);
+		y += line
+	) {
 		const text = readLine(image, 2 * margin, y, body, columns).trimEnd();
 		if (!text) break;
 		lines.push(text);
@@ -326,19 +456,32 @@ function label(c: Canvas, info: MockLabel) {
 	const white: [number, number, number] = [255, 255, 255];
 	const amber: [number, number, number] = [255, 196, 0];
 
-	let head = [`${info.provider} - ${info.operation}`, `aspect ratio ${info.aspectRatio} - seed ${info.seed} - ${width}x${height}`];
+	let head = [
+		`${info.provider} - ${info.operation}`,
+		`aspect ratio ${info.aspectRatio} - seed ${info.seed} - ${width}x${height}`,
+	];
 	const subtitle = 'not a FLUX result: a test picture from a mock server';
 	const beside = 2 * margin + 11 * 6 * title;
 	const fits = beside + subtitle.length * 6 * body <= width - 2 * margin;
 	if (!fits) head.unshift('not a FLUX result (mock server)');
 	head = head.flatMap((text) => wrap(text, columns));
 	const inputBox = info.input ? Math.floor(Math.min(width / 3, height / 3)) : 0;
-	const room = Math.max(1, Math.floor((height - 2 * margin - 9 * title - 3 * line - inputBox - 2 * margin) / line));
+	const room = Math.max(
+		1,
+		Math.floor((height - 2 * margin - 9 * title - 3 * line - inputBox - 2 * margin) / line),
+	);
 	let prompt = info.prompt ? wrap(`prompt: ${info.prompt}`, columns) : ['(no prompt)'];
-	if (prompt.length > room) prompt = [...prompt.slice(0, room - 1), `${prompt[room - 1].slice(0, columns - 3)}...`];
+	if (prompt.length > room)
+		prompt = [...prompt.slice(0, room - 1), `${prompt[room - 1].slice(0, columns - 3)}...`];
 
 	const textHeight = 9 * title + (head.length + prompt.length) * line + (info.input ? line : 0);
-	shade(c, margin, margin, width - 2 * margin, textHeight + 2 * margin + (info.input ? inputBox + margin : 0));
+	shade(
+		c,
+		margin,
+		margin,
+		width - 2 * margin,
+		textHeight + 2 * margin + (info.input ? inputBox + margin : 0),
+	);
 	let y = 2 * margin;
 	drawText(c, 'MOCK IMAGE', 2 * margin, y, title, amber);
 	y += 9 * title;
@@ -354,7 +497,13 @@ function label(c: Canvas, info: MockLabel) {
 	}
 }
 
-function picture(width: number, height: number, seed: number, channels: 3 | 4, info?: MockLabel): Buffer {
+function picture(
+	width: number,
+	height: number,
+	seed: number,
+	channels: 3 | 4,
+	info?: MockLabel,
+): Buffer {
 	const pixels = paint(width, height, seed, channels);
 	if (info) label({ pixels, width, height, channels }, info);
 	return pixels;
@@ -380,10 +529,26 @@ export function makePng(width: number, height: number, seed = 1, info?: MockLabe
 	]);
 }
 
-export function makeJpeg(width: number, height: number, seed = 1, quality = 85, info?: MockLabel): Buffer {
-	return Buffer.from(jpeg.encode({ data: picture(width, height, seed, 4, info), width, height }, quality).data);
+export function makeJpeg(
+	width: number,
+	height: number,
+	seed = 1,
+	quality = 85,
+	info?: MockLabel,
+): Buffer {
+	return Buffer.from(
+		jpeg.encode({ data: picture(width, height, seed, 4, info), width, height }, quality).data,
+	);
 }
 
-export function makeImage(format: 'png' | 'jpeg', width: number, height: number, seed = 1, info?: MockLabel): Buffer {
-	return format === 'png' ? makePng(width, height, seed, info) : makeJpeg(width, height, seed, 85, info);
+export function makeImage(
+	format: 'png' | 'jpeg',
+	width: number,
+	height: number,
+	seed = 1,
+	info?: MockLabel,
+): Buffer {
+	return format === 'png'
+		? makePng(width, height, seed, info)
+		: makeJpeg(width, height, seed, 85, info);
 }

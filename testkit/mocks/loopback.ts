@@ -16,13 +16,21 @@ export async function readBody(req: IncomingMessage): Promise<Buffer> {
 	return Buffer.concat(chunks);
 }
 
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
+export function sendJson(
+	res: ServerResponse,
+	status: number,
+	body: unknown,
+	headers: Record<string, string> = {},
+) {
 	res.writeHead(status, { 'content-type': 'application/json', ...headers });
 	res.end(JSON.stringify(body));
 }
 
 /** Starts the server on a loopback port; `url` is its base, `close` ends every open connection too. */
-export async function listenLoopback(server: Server, port = 0): Promise<{ url: string; close(): Promise<void> }> {
+export async function listenLoopback(
+	server: Server,
+	port = 0,
+): Promise<{ url: string; close(): Promise<void> }> {
 	await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
 	return {
 		url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
@@ -52,7 +60,13 @@ export function runflowOutputBody(
 		default:
 			return {
 				type: 'image',
-				outputs: images.map((i) => ({ type: 'image', url: i.url, content_type: i.contentType, width: i.width, height: i.height })),
+				outputs: images.map((i) => ({
+					type: 'image',
+					url: i.url,
+					content_type: i.contentType,
+					width: i.width,
+					height: i.height,
+				})),
 				seed,
 			};
 	}
@@ -124,7 +138,11 @@ export function scheduleWebhook(
 	const attempt = () => {
 		delivery.attempts++;
 		delivery.body ??= body();
-		fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(delivery.body) })
+		fetch(url, {
+			method: 'POST',
+			headers: { 'content-type': 'application/json', ...headers },
+			body: JSON.stringify(delivery.body),
+		})
 			.then(async (response) => {
 				delivery.status = response.status;
 				await response.arrayBuffer().catch(() => undefined);

@@ -3,7 +3,16 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 
 import { sniffImage } from '../../nodes/FluxUltra/job/downloads';
 import { makeImage, ULTRA_SIZES } from './images';
-import { faultDrawer, listenLoopback, readBody, scheduleWebhook, sendJson, type MockFaults, type WebhookDelivery, type MockNow } from './loopback';
+import {
+	faultDrawer,
+	listenLoopback,
+	readBody,
+	scheduleWebhook,
+	sendJson,
+	type MockFaults,
+	type WebhookDelivery,
+	type MockNow,
+} from './loopback';
 
 /**
  * A loopback stand-in for Replicate's API (https://api.replicate.com), close enough that the node
@@ -48,7 +57,15 @@ export interface MockReplicate {
 	url: string;
 	predictions: Map<string, Prediction>;
 	files: Map<string, UploadedFile>;
-	counts: { create: number; poll: number; cancel: number; download: number; upload: number; account: number; waited: number };
+	counts: {
+		create: number;
+		poll: number;
+		cancel: number;
+		download: number;
+		upload: number;
+		account: number;
+		waited: number;
+	};
 	faults: { 429: number; 503: number };
 	/** Calls made to `webhook` URLs (the prediction object; `completed` events only are sent here). */
 	webhooks: WebhookDelivery[];
@@ -59,16 +76,39 @@ const MODEL = 'black-forest-labs/flux-1.1-pro-ultra';
 const CREATE = `/v1/models/${MODEL}/predictions`;
 /** Ultra's `aspect_ratio` enum on Replicate (adds 5:4 and 4:5 to fal's). */
 const RATIOS = ['21:9', '16:9', '3:2', '4:3', '5:4', '1:1', '4:5', '3:4', '2:3', '9:16', '9:21'];
-const KNOWN = new Set(['prompt', 'image_prompt', 'image_prompt_strength', 'aspect_ratio', 'safety_tolerance', 'seed', 'raw', 'output_format']);
+const KNOWN = new Set([
+	'prompt',
+	'image_prompt',
+	'image_prompt_strength',
+	'aspect_ratio',
+	'safety_tolerance',
+	'seed',
+	'raw',
+	'output_format',
+]);
 
 type InvalidField = { type: string; field: string; description: string };
 
-function problem(res: ServerResponse, status: number, title: string, detail: string, extra: Record<string, unknown> = {}) {
-	sendJson(res, status, { title, detail, status, ...extra }, { 'content-type': 'application/problem+json' });
+function problem(
+	res: ServerResponse,
+	status: number,
+	title: string,
+	detail: string,
+	extra: Record<string, unknown> = {},
+) {
+	sendJson(
+		res,
+		status,
+		{ title, detail, status, ...extra },
+		{ 'content-type': 'application/problem+json' },
+	);
 }
 
 /** The parts of a multipart/form-data body: name, file name, content type and bytes. */
-export function parseMultipart(body: Buffer, contentType: string): Array<{ name: string; filename?: string; type?: string; data: Buffer }> {
+export function parseMultipart(
+	body: Buffer,
+	contentType: string,
+): Array<{ name: string; filename?: string; type?: string; data: Buffer }> {
 	const boundary = /boundary=(?:"([^"]+)"|([^;]+))/i.exec(contentType);
 	if (!boundary) return [];
 	const delimiter = Buffer.from(`--${boundary[1] ?? boundary[2]}`);
@@ -96,7 +136,9 @@ export function parseMultipart(body: Buffer, contentType: string): Array<{ name:
 	return parts;
 }
 
-export async function startMockReplicate(options: MockReplicateOptions = {}): Promise<MockReplicate> {
+export async function startMockReplicate(
+	options: MockReplicateOptions = {},
+): Promise<MockReplicate> {
 	const latencyMs = options.latencyMs ?? 1500;
 	const now: MockNow = options.now ?? Date.now;
 	const scale = options.scale ?? 1;
@@ -118,7 +160,12 @@ export async function startMockReplicate(options: MockReplicateOptions = {}): Pr
 	const imageOf = (p: Prediction) => {
 		const format: 'png' | 'jpeg' = p.input.output_format === 'png' ? 'png' : 'jpeg';
 		const [w, h] = ULTRA_SIZES[String(p.input.aspect_ratio ?? '1:1')] ?? ULTRA_SIZES['1:1'];
-		return { format, width: Math.max(16, Math.round(w * scale)), height: Math.max(16, Math.round(h * scale)), extension: format === 'png' ? 'png' : 'jpg' };
+		return {
+			format,
+			width: Math.max(16, Math.round(w * scale)),
+			height: Math.max(16, Math.round(h * scale)),
+			extension: format === 'png' ? 'png' : 'jpg',
+		};
 	};
 
 	const body = (p: Prediction) => {
@@ -130,14 +177,20 @@ export async function startMockReplicate(options: MockReplicateOptions = {}): Pr
 			version: 'hidden',
 			input: p.input,
 			logs: status === 'starting' ? '' : `Using seed: ${p.seed}\nRunning FLUX 1.1 [pro] ultra`,
-			output: status === 'succeeded' ? `${base}/delivery/xezq/${p.id}/output.${imageOf(p).extension}` : null,
+			output:
+				status === 'succeeded'
+					? `${base}/delivery/xezq/${p.id}/output.${imageOf(p).extension}`
+					: null,
 			data_removed: false,
 			error: status === 'failed' ? p.failure : null,
 			status,
 			source: 'api',
 			created_at: new Date(p.createdAt).toISOString(),
-			started_at: status === 'starting' ? null : new Date(p.createdAt + latencyMs / 3).toISOString(),
-			completed_at: terminal ? new Date(p.canceledAt ?? p.createdAt + latencyMs).toISOString() : null,
+			started_at:
+				status === 'starting' ? null : new Date(p.createdAt + latencyMs / 3).toISOString(),
+			completed_at: terminal
+				? new Date(p.canceledAt ?? p.createdAt + latencyMs).toISOString()
+				: null,
 			urls: {
 				cancel: `${base}/v1/predictions/${p.id}/cancel`,
 				get: `${base}/v1/predictions/${p.id}`,
@@ -150,32 +203,62 @@ export async function startMockReplicate(options: MockReplicateOptions = {}): Pr
 	/** Checks `input` the way the model's schema does; every problem as one of `invalid_fields`. */
 	const validate = (input: Record<string, unknown>): InvalidField[] => {
 		const out: InvalidField[] = [];
-		const bad = (field: string, type: string, description: string) => out.push({ type, field: `input.${field}`, description });
+		const bad = (field: string, type: string, description: string) =>
+			out.push({ type, field: `input.${field}`, description });
 		const isInt = (v: unknown) => typeof v === 'number' && Number.isInteger(v);
-		if (input.prompt !== undefined && typeof input.prompt !== 'string') bad('prompt', 'invalid_type', 'Invalid type. Expected: string');
-		if ((input.prompt === undefined || input.prompt === '') && input.image_prompt === undefined) bad('prompt', 'required', 'prompt is required');
+		if (input.prompt !== undefined && typeof input.prompt !== 'string')
+			bad('prompt', 'invalid_type', 'Invalid type. Expected: string');
+		if ((input.prompt === undefined || input.prompt === '') && input.image_prompt === undefined)
+			bad('prompt', 'required', 'prompt is required');
 		if (input.aspect_ratio !== undefined && !RATIOS.includes(String(input.aspect_ratio))) {
-			bad('aspect_ratio', 'enum', `aspect_ratio must be one of the following: ${RATIOS.map((r) => `"${r}"`).join(', ')}`);
+			bad(
+				'aspect_ratio',
+				'enum',
+				`aspect_ratio must be one of the following: ${RATIOS.map((r) => `"${r}"`).join(', ')}`,
+			);
 		}
 		const tolerance = input.safety_tolerance;
-		if (tolerance !== undefined && (!isInt(tolerance) || (tolerance as number) < 1 || (tolerance as number) > 6)) {
+		if (
+			tolerance !== undefined &&
+			(!isInt(tolerance) || (tolerance as number) < 1 || (tolerance as number) > 6)
+		) {
 			bad('safety_tolerance', 'number_one_of', 'Must be an integer from 1 to 6');
 		}
-		if (input.output_format !== undefined && input.output_format !== 'jpg' && input.output_format !== 'png') {
+		if (
+			input.output_format !== undefined &&
+			input.output_format !== 'jpg' &&
+			input.output_format !== 'png'
+		) {
 			bad('output_format', 'enum', 'output_format must be one of the following: "jpg", "png"');
 		}
-		if (input.seed !== undefined && !isInt(input.seed)) bad('seed', 'invalid_type', 'Invalid type. Expected: integer');
-		if (input.raw !== undefined && typeof input.raw !== 'boolean') bad('raw', 'invalid_type', 'Invalid type. Expected: boolean');
+		if (input.seed !== undefined && !isInt(input.seed))
+			bad('seed', 'invalid_type', 'Invalid type. Expected: integer');
+		if (input.raw !== undefined && typeof input.raw !== 'boolean')
+			bad('raw', 'invalid_type', 'Invalid type. Expected: boolean');
 		const strength = input.image_prompt_strength;
-		if (strength !== undefined && (typeof strength !== 'number' || strength < 0 || strength > 1)) bad('image_prompt_strength', 'number_lte', 'Must be between 0 and 1');
+		if (strength !== undefined && (typeof strength !== 'number' || strength < 0 || strength > 1))
+			bad('image_prompt_strength', 'number_lte', 'Must be between 0 and 1');
 		if (input.image_prompt !== undefined) {
 			const value = String(input.image_prompt);
 			const data = /^data:image\/(jpeg|png|gif|webp);base64,(.+)$/s.exec(value);
-			const file = value.startsWith(`${base}/v1/files/`) ? files.get(value.slice(`${base}/v1/files/`.length)) : undefined;
-			const ok = data ? !!sniffImage(Buffer.from(data[2], 'base64')) : file ? !!sniffImage(file.bytes) : /^https?:\/\//.test(value) && !value.startsWith(`${base}/v1/files/`);
-			if (!ok) bad('image_prompt', 'format', "Does not match format 'uri' of a jpeg, png, gif or webp image");
+			const file = value.startsWith(`${base}/v1/files/`)
+				? files.get(value.slice(`${base}/v1/files/`.length))
+				: undefined;
+			const ok = data
+				? !!sniffImage(Buffer.from(data[2], 'base64'))
+				: file
+					? !!sniffImage(file.bytes)
+					: /^https?:\/\//.test(value) && !value.startsWith(`${base}/v1/files/`);
+			if (!ok)
+				bad(
+					'image_prompt',
+					'format',
+					"Does not match format 'uri' of a jpeg, png, gif or webp image",
+				);
 		}
-		for (const key of Object.keys(input)) if (!KNOWN.has(key)) bad(key, 'additional_property', `Additional property ${key} is not allowed`);
+		for (const key of Object.keys(input))
+			if (!KNOWN.has(key))
+				bad(key, 'additional_property', `Additional property ${key} is not allowed`);
 		return out;
 	};
 
@@ -192,11 +275,22 @@ export async function startMockReplicate(options: MockReplicateOptions = {}): Pr
 			const url = new URL(req.url ?? '/', base);
 			const path = url.pathname;
 			const method = req.method ?? 'GET';
-			const fault = path.startsWith('/v1/') ? faults.draw(`${method} ${path}`, method === 'POST' && path === CREATE) : undefined;
+			const fault = path.startsWith('/v1/')
+				? faults.draw(`${method} ${path}`, method === 'POST' && path === CREATE)
+				: undefined;
 			if (fault) {
 				await readBody(req);
-				res.writeHead(fault, { 'content-type': 'application/problem+json', ...(fault === 429 ? { 'retry-after': '1' } : {}) });
-				return res.end(JSON.stringify({ title: fault === 429 ? 'Request was throttled' : 'Service Unavailable', detail: 'injected fault', status: fault }));
+				res.writeHead(fault, {
+					'content-type': 'application/problem+json',
+					...(fault === 429 ? { 'retry-after': '1' } : {}),
+				});
+				return res.end(
+					JSON.stringify({
+						title: fault === 429 ? 'Request was throttled' : 'Service Unavailable',
+						detail: 'injected fault',
+						status: fault,
+					}),
+				);
 			}
 
 			// Output files: served without any key, as replicate.delivery does.
@@ -204,11 +298,13 @@ export async function startMockReplicate(options: MockReplicateOptions = {}): Pr
 			if (method === 'GET' && output) {
 				counts.download++;
 				const p = predictions.get(output[1]);
-				if (!p || statusOf(p) !== 'succeeded' || imageOf(p).extension !== output[2]) return problem(res, 404, 'Not found', 'No such file');
+				if (!p || statusOf(p) !== 'succeeded' || imageOf(p).extension !== output[2])
+					return problem(res, 404, 'Not found', 'No such file');
 				let bytes = outputs.get(p.id);
 				if (!bytes) {
 					const { format, width, height } = imageOf(p);
-					const prompt = p.input.image_prompt === undefined ? undefined : String(p.input.image_prompt);
+					const prompt =
+						p.input.image_prompt === undefined ? undefined : String(p.input.image_prompt);
 					const data = prompt ? /^data:image\/[\w.+-]+;base64,(.*)$/s.exec(prompt) : null;
 					bytes = makeImage(format, width, height, p.seed, {
 						provider: 'Replicate (mock)',
@@ -216,21 +312,40 @@ export async function startMockReplicate(options: MockReplicateOptions = {}): Pr
 						aspectRatio: String(p.input.aspect_ratio ?? '1:1'),
 						seed: p.seed,
 						prompt: typeof p.input.prompt === 'string' ? p.input.prompt : undefined,
-						input: data ? Buffer.from(data[1], 'base64') : prompt?.startsWith(`${base}/v1/files/`) ? files.get(prompt.slice(`${base}/v1/files/`.length))?.bytes : undefined,
+						input: data
+							? Buffer.from(data[1], 'base64')
+							: prompt?.startsWith(`${base}/v1/files/`)
+								? files.get(prompt.slice(`${base}/v1/files/`.length))?.bytes
+								: undefined,
 					});
 					outputs.set(p.id, bytes);
 				}
-				res.writeHead(200, { 'content-type': imageOf(p).format === 'png' ? 'image/png' : 'image/jpeg', 'content-length': String(bytes.length) });
+				res.writeHead(200, {
+					'content-type': imageOf(p).format === 'png' ? 'image/png' : 'image/jpeg',
+					'content-length': String(bytes.length),
+				});
 				return res.end(bytes);
 			}
 
-			if (!path.startsWith('/v1/')) return problem(res, 404, 'Not found', 'The requested resource could not be found');
+			if (!path.startsWith('/v1/'))
+				return problem(res, 404, 'Not found', 'The requested resource could not be found');
 			const token = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '')?.[1];
-			if (!token) return problem(res, 401, 'Unauthenticated', 'You did not pass a valid authentication token');
+			if (!token)
+				return problem(
+					res,
+					401,
+					'Unauthenticated',
+					'You did not pass a valid authentication token',
+				);
 
 			if (method === 'GET' && path === '/v1/account') {
 				counts.account++;
-				return sendJson(res, 200, { type: 'user', username: 'mock-user', name: 'Mock User', github_url: null });
+				return sendJson(res, 200, {
+					type: 'user',
+					username: 'mock-user',
+					name: 'Mock User',
+					github_url: null,
+				});
 			}
 
 			if (method === 'POST' && path === CREATE) {
@@ -243,13 +358,29 @@ export async function startMockReplicate(options: MockReplicateOptions = {}): Pr
 				}
 				const input = (parsed as Record<string, unknown> | null)?.input;
 				if (!input || typeof input !== 'object' || Array.isArray(input)) {
-					return problem(res, 422, 'Input validation failed', '- input: input is required', { invalid_fields: [{ type: 'required', field: 'input', description: 'input is required' }] });
+					return problem(res, 422, 'Input validation failed', '- input: input is required', {
+						invalid_fields: [
+							{ type: 'required', field: 'input', description: 'input is required' },
+						],
+					});
 				}
 				const invalid = validate(input as Record<string, unknown>);
 				if (invalid.length > 0) {
-					return problem(res, 422, 'Input validation failed', invalid.map((f) => `- ${f.field}: ${f.description}`).join('\n'), { invalid_fields: invalid });
+					return problem(
+						res,
+						422,
+						'Input validation failed',
+						invalid.map((f) => `- ${f.field}: ${f.description}`).join('\n'),
+						{ invalid_fields: invalid },
+					);
 				}
-				if (token.includes('nocredit')) return problem(res, 402, 'Insufficient credit', 'You have insufficient credit to run this model.');
+				if (token.includes('nocredit'))
+					return problem(
+						res,
+						402,
+						'Insufficient credit',
+						'You have insufficient credit to run this model.',
+					);
 				const fields = input as Record<string, unknown>;
 				const prompt = String(fields.prompt ?? '');
 				const p: Prediction = {
@@ -294,7 +425,10 @@ export async function startMockReplicate(options: MockReplicateOptions = {}): Pr
 
 			if (method === 'POST' && path === '/v1/files') {
 				counts.upload++;
-				const parts = parseMultipart(await readBody(req), String(req.headers['content-type'] ?? ''));
+				const parts = parseMultipart(
+					await readBody(req),
+					String(req.headers['content-type'] ?? ''),
+				);
 				const content = parts.find((part) => part.name === 'content');
 				if (!content) return problem(res, 400, 'Bad request', 'Missing content');
 				const file: UploadedFile = {
@@ -321,8 +455,15 @@ export async function startMockReplicate(options: MockReplicateOptions = {}): Pr
 			const fileMatch = /^\/v1\/files\/([\w-]+)$/.exec(path);
 			if (method === 'GET' && fileMatch) {
 				const file = files.get(fileMatch[1]);
-				if (!file) return problem(res, 404, 'Not found', 'The requested resource could not be found');
-				return sendJson(res, 200, { id: file.id, name: file.name, content_type: file.contentType, size: file.bytes.length, urls: { get: `${base}/v1/files/${file.id}` } });
+				if (!file)
+					return problem(res, 404, 'Not found', 'The requested resource could not be found');
+				return sendJson(res, 200, {
+					id: file.id,
+					name: file.name,
+					content_type: file.contentType,
+					size: file.bytes.length,
+					urls: { get: `${base}/v1/files/${file.id}` },
+				});
 			}
 			return problem(res, 404, 'Not found', 'The requested resource could not be found');
 		})().catch((error: Error) => {
@@ -333,5 +474,13 @@ export async function startMockReplicate(options: MockReplicateOptions = {}): Pr
 
 	const loopback = await listenLoopback(server, options.port);
 	base = loopback.url;
-	return { url: base, predictions, files, counts, faults: faults.counts, webhooks, close: loopback.close };
+	return {
+		url: base,
+		predictions,
+		files,
+		counts,
+		faults: faults.counts,
+		webhooks,
+		close: loopback.close,
+	};
 }

@@ -32,7 +32,12 @@ const GUESSED: MockInputSpec[] = [
 	{ name: 'aspect_ratio', type: 'string', choices: RATIOS, default: '16:9' },
 	{ name: 'num_images', type: 'integer', min: 1, max: 4, default: 1 },
 	{ name: 'output_format', type: 'string', choices: ['jpeg', 'png'], default: 'jpeg' },
-	{ name: 'safety_tolerance', type: 'string', choices: ['1', '2', '3', '4', '5', '6'], default: '2' },
+	{
+		name: 'safety_tolerance',
+		type: 'string',
+		choices: ['1', '2', '3', '4', '5', '6'],
+		default: '2',
+	},
 	{ name: 'raw', type: 'boolean', default: false },
 	{ name: 'enhance_prompt', type: 'boolean', default: false },
 	{ name: 'image_url', type: 'string' },
@@ -89,7 +94,11 @@ export function modelBody(id: string, path: string, displayName: string, inputs:
 			description: '',
 			variable_type_code: spec.type,
 			default_behavior_code: spec.default === undefined ? 'none' : 'use_default',
-			validator_code: spec.choices ? 'choices' : spec.min !== undefined || spec.max !== undefined ? 'range' : 'none',
+			validator_code: spec.choices
+				? 'choices'
+				: spec.min !== undefined || spec.max !== undefined
+					? 'range'
+					: 'none',
 			validator_attrs: {
 				...(spec.choices ? { choices: spec.choices } : {}),
 				...(spec.min !== undefined ? { min: spec.min } : {}),
@@ -104,12 +113,16 @@ export function modelBody(id: string, path: string, displayName: string, inputs:
 }
 
 /** Checks a run's `input` against a variant's inputs the way a schema-driven API would. */
-export function validateBySchema(inputs: MockInputSpec[], input: Record<string, unknown>): Array<{ field: string; message: string }> {
+export function validateBySchema(
+	inputs: MockInputSpec[],
+	input: Record<string, unknown>,
+): Array<{ field: string; message: string }> {
 	const errors: Array<{ field: string; message: string }> = [];
 	const fail = (name: string, message: string) => errors.push({ field: `input.${name}`, message });
 	const byName = new Map(inputs.map((spec) => [spec.name, spec]));
 	for (const spec of inputs) {
-		if (spec.required && (input[spec.name] === undefined || input[spec.name] === '')) fail(spec.name, 'field required');
+		if (spec.required && (input[spec.name] === undefined || input[spec.name] === ''))
+			fail(spec.name, 'field required');
 	}
 	for (const [key, value] of Object.entries(input)) {
 		const spec = byName.get(key);
@@ -131,8 +144,12 @@ export function validateBySchema(inputs: MockInputSpec[], input: Record<string, 
 			fail(key, `must be of type ${spec.type}`);
 			continue;
 		}
-		if (spec.choices && !spec.choices.includes(value)) fail(key, `must be one of ${spec.choices.map((c) => `'${String(c)}'`).join(', ')}`);
-		if (typeof value === 'number' && ((spec.min !== undefined && value < spec.min) || (spec.max !== undefined && value > spec.max))) {
+		if (spec.choices && !spec.choices.includes(value))
+			fail(key, `must be one of ${spec.choices.map((c) => `'${String(c)}'`).join(', ')}`);
+		if (
+			typeof value === 'number' &&
+			((spec.min !== undefined && value < spec.min) || (spec.max !== undefined && value > spec.max))
+		) {
 			fail(key, `must be between ${spec.min ?? '-∞'} and ${spec.max ?? '∞'}`);
 		}
 	}

@@ -2,8 +2,25 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 
 import { makeImage, ULTRA_SIZES } from './images';
-import { modelBody, ultraEditInputs, ultraInputs, validateBySchema, type MockRunflowSchema } from './runflowModels';
-import { faultDrawer, listenLoopback, readBody, runflowOutputBody, scheduleWebhook, sendJson, type MockFaults, type RunflowOutputShape, type WebhookDelivery, type MockNow } from './loopback';
+import {
+	modelBody,
+	ultraEditInputs,
+	ultraInputs,
+	validateBySchema,
+	type MockRunflowSchema,
+} from './runflowModels';
+import {
+	faultDrawer,
+	listenLoopback,
+	readBody,
+	runflowOutputBody,
+	scheduleWebhook,
+	sendJson,
+	type MockFaults,
+	type RunflowOutputShape,
+	type WebhookDelivery,
+	type MockNow,
+} from './loopback';
 
 /**
  * A loopback stand-in for Runflow's API (https://api.runflow.io), close enough that the node cannot
@@ -129,7 +146,9 @@ function invalid(res: ServerResponse, errors: FieldError[]) {
 /** What S3 answers on a presigned URL: XML, not JSON. */
 function sendXml(res: ServerResponse, status: number, code: string, message: string) {
 	res.writeHead(status, { 'content-type': 'application/xml' });
-	res.end(`<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message></Error>`);
+	res.end(
+		`<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message></Error>`,
+	);
 }
 
 /** Parses a JSON object body; undefined when it is not one. */
@@ -137,7 +156,9 @@ async function readJson(req: IncomingMessage): Promise<Record<string, unknown> |
 	const text = (await readBody(req)).toString('utf8');
 	try {
 		const value = JSON.parse(text) as unknown;
-		return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+		return value !== null && typeof value === 'object' && !Array.isArray(value)
+			? (value as Record<string, unknown>)
+			: undefined;
 	} catch {
 		return undefined;
 	}
@@ -169,27 +190,49 @@ function validateInput(input: Record<string, unknown>): FieldError[] {
 	if (n !== undefined && (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > 4)) {
 		fail('num_images', 'must be an integer between 1 and 4');
 	}
-	if (input.aspect_ratio !== undefined && (typeof input.aspect_ratio !== 'string' || !(input.aspect_ratio in ULTRA_SIZES))) {
-		fail('aspect_ratio', `must be one of ${Object.keys(ULTRA_SIZES).map((r) => `'${r}'`).join(', ')}`);
+	if (
+		input.aspect_ratio !== undefined &&
+		(typeof input.aspect_ratio !== 'string' || !(input.aspect_ratio in ULTRA_SIZES))
+	) {
+		fail(
+			'aspect_ratio',
+			`must be one of ${Object.keys(ULTRA_SIZES)
+				.map((r) => `'${r}'`)
+				.join(', ')}`,
+		);
 	}
-	if (input.output_format !== undefined && input.output_format !== 'jpeg' && input.output_format !== 'png') {
+	if (
+		input.output_format !== undefined &&
+		input.output_format !== 'jpeg' &&
+		input.output_format !== 'png'
+	) {
 		fail('output_format', "must be one of 'jpeg', 'png'");
 	}
-	if (input.safety_tolerance !== undefined && !['1', '2', '3', '4', '5', '6'].includes(input.safety_tolerance as string)) {
+	if (
+		input.safety_tolerance !== undefined &&
+		!['1', '2', '3', '4', '5', '6'].includes(input.safety_tolerance as string)
+	) {
 		fail('safety_tolerance', "must be one of '1', '2', '3', '4', '5', '6'");
 	}
 	for (const flag of ['raw', 'enhance_prompt']) {
-		if (input[flag] !== undefined && typeof input[flag] !== 'boolean') fail(flag, 'must be a boolean');
+		if (input[flag] !== undefined && typeof input[flag] !== 'boolean')
+			fail(flag, 'must be a boolean');
 	}
 	if (input.image_url !== undefined) {
 		const problem = checkMediaUrl(input.image_url);
 		if (problem) fail('image_url', problem);
 	}
 	const strength = input.image_prompt_strength;
-	if (strength !== undefined && (typeof strength !== 'number' || !Number.isFinite(strength) || strength < 0 || strength > 1)) {
+	if (
+		strength !== undefined &&
+		(typeof strength !== 'number' || !Number.isFinite(strength) || strength < 0 || strength > 1)
+	) {
 		fail('image_prompt_strength', 'must be a number between 0 and 1');
 	}
-	if (input.seed !== undefined && (typeof input.seed !== 'number' || !Number.isInteger(input.seed) || input.seed < 0)) {
+	if (
+		input.seed !== undefined &&
+		(typeof input.seed !== 'number' || !Number.isInteger(input.seed) || input.seed < 0)
+	) {
 		fail('seed', 'must be a non-negative integer');
 	}
 	for (const key of Object.keys(input)) {
@@ -200,10 +243,18 @@ function validateInput(input: Record<string, unknown>): FieldError[] {
 
 function failureFor(prompt: string): RunFailure | undefined {
 	if (/\bforbidden\b/i.test(prompt)) {
-		return { code: 'CONTENT_MODERATED', message: "The output was flagged by the provider's content checker", stage: 'execution' };
+		return {
+			code: 'CONTENT_MODERATED',
+			message: "The output was flagged by the provider's content checker",
+			stage: 'execution',
+		};
 	}
 	if (/\bexplode\b/i.test(prompt)) {
-		return { code: 'PROVIDER_ERROR', message: 'Upstream provider returned an error', stage: 'execution' };
+		return {
+			code: 'PROVIDER_ERROR',
+			message: 'Upstream provider returned an error',
+			stage: 'execution',
+		};
 	}
 	return undefined;
 }
@@ -216,9 +267,20 @@ export async function startMockRunflow(options: MockRunflowOptions = {}): Promis
 	const runs = new Map<string, Run>();
 	const assets = new Map<string, Asset>();
 	const files = new Map<string, { bytes: Buffer; type: string }>();
-	const counts = { create: 0, poll: 0, uploadCreate: 0, uploadPut: 0, uploadConfirm: 0, download: 0, authMe: 0, models: 0 };
+	const counts = {
+		create: 0,
+		poll: 0,
+		uploadCreate: 0,
+		uploadPut: 0,
+		uploadConfirm: 0,
+		download: 0,
+		authMe: 0,
+		models: 0,
+	};
 	const schema = options.schema ?? 'guessed';
-	const editInputs = options.ultraEdit ? ultraEditInputs(options.ultraEdit === 'image_b64' ? 'image_b64' : 'image_urls') : undefined;
+	const editInputs = options.ultraEdit
+		? ultraEditInputs(options.ultraEdit === 'image_b64' ? 'image_b64' : 'image_urls')
+		: undefined;
 	const webhooks: WebhookDelivery[] = [];
 	let base = '';
 
@@ -288,7 +350,9 @@ export async function startMockRunflow(options: MockRunflowOptions = {}): Promis
 		const n = Number(match[2]);
 		if (match[3] !== extension || n >= count) return undefined;
 		const imageUrl = typeof run.input.image_url === 'string' ? run.input.image_url : undefined;
-		const assetId = imageUrl?.startsWith(`${base}/assets/`) ? imageUrl.slice(`${base}/assets/`.length).split('?')[0] : undefined;
+		const assetId = imageUrl?.startsWith(`${base}/assets/`)
+			? imageUrl.slice(`${base}/assets/`.length).split('?')[0]
+			: undefined;
 		const bytes = makeImage(format, width, height, run.seed + n, {
 			provider: 'Runflow (mock)',
 			operation: imageUrl ? 'generate with image prompt' : 'generate',
@@ -318,11 +382,22 @@ export async function startMockRunflow(options: MockRunflowOptions = {}): Promis
 			const url = new URL(req.url ?? '/', base);
 			const path = url.pathname;
 			const method = req.method ?? 'GET';
-			const fault = path.startsWith('/v1/') ? faults.draw(`${method} ${path}`, method === 'POST' && path.endsWith('/runs')) : undefined;
+			const fault = path.startsWith('/v1/')
+				? faults.draw(`${method} ${path}`, method === 'POST' && path.endsWith('/runs'))
+				: undefined;
 			if (fault) {
 				await readBody(req);
-				res.writeHead(fault, { 'content-type': 'application/json', ...(fault === 429 ? { 'retry-after': '1' } : {}) });
-				return res.end(JSON.stringify({ code: fault === 429 ? 'RATE_LIMITED' : 'SERVICE_UNAVAILABLE', message: 'injected fault', errors: null }));
+				res.writeHead(fault, {
+					'content-type': 'application/json',
+					...(fault === 429 ? { 'retry-after': '1' } : {}),
+				});
+				return res.end(
+					JSON.stringify({
+						code: fault === 429 ? 'RATE_LIMITED' : 'SERVICE_UNAVAILABLE',
+						message: 'injected fault',
+						errors: null,
+					}),
+				);
 			}
 
 			// Presigned URLs: no Authorization header needed, and on the PUT none allowed.
@@ -330,13 +405,20 @@ export async function startMockRunflow(options: MockRunflowOptions = {}): Promis
 				counts.download++;
 				const file = fileAt(path.slice('/files/'.length));
 				if (!file) return sendXml(res, 404, 'NoSuchKey', 'The specified key does not exist.');
-				res.writeHead(200, { 'content-type': file.type, 'content-length': String(file.bytes.length) });
+				res.writeHead(200, {
+					'content-type': file.type,
+					'content-length': String(file.bytes.length),
+				});
 				return res.end(file.bytes);
 			}
 			if (method === 'GET' && path.startsWith('/assets/')) {
 				const asset = assets.get(path.slice('/assets/'.length));
-				if (!asset?.bytes || !asset.confirmed) return sendXml(res, 404, 'NoSuchKey', 'The specified key does not exist.');
-				res.writeHead(200, { 'content-type': asset.contentType ?? asset.mime_type, 'content-length': String(asset.bytes.length) });
+				if (!asset?.bytes || !asset.confirmed)
+					return sendXml(res, 404, 'NoSuchKey', 'The specified key does not exist.');
+				res.writeHead(200, {
+					'content-type': asset.contentType ?? asset.mime_type,
+					'content-length': String(asset.bytes.length),
+				});
 				return res.end(asset.bytes);
 			}
 			if (method === 'PUT' && path.startsWith('/storage/put/')) {
@@ -371,19 +453,34 @@ export async function startMockRunflow(options: MockRunflowOptions = {}): Promis
 				counts.models++;
 				if (options.down === 'unreachable') return req.socket.destroy();
 				if (options.down === 'stall') return; // holds the connection open until the mock closes
-				if (options.down === 500) return send(res, 500, envelope('INTERNAL_ERROR', 'Internal server error'));
+				if (options.down === 500)
+					return send(res, 500, envelope('INTERNAL_ERROR', 'Internal server error'));
 				if (options.down === 'junk') {
 					res.writeHead(200, { 'content-type': 'text/html' });
 					return res.end('<html><body>Runflow is being updated</body></html>');
 				}
 				const model = decodeURIComponent(path.slice('/v1/models/'.length));
-				if (model === MODEL) return send(res, 200, modelBody(MODEL_ID, MODEL, 'FLUX 1.1 [pro] Ultra', ultraInputs(schema)));
-				if (model === EDIT_MODEL && editInputs) return send(res, 200, modelBody(EDIT_MODEL_ID, EDIT_MODEL, 'FLUX 1.1 [pro] Ultra Edit', editInputs));
+				if (model === MODEL)
+					return send(
+						res,
+						200,
+						modelBody(MODEL_ID, MODEL, 'FLUX 1.1 [pro] Ultra', ultraInputs(schema)),
+					);
+				if (model === EDIT_MODEL && editInputs)
+					return send(
+						res,
+						200,
+						modelBody(EDIT_MODEL_ID, EDIT_MODEL, 'FLUX 1.1 [pro] Ultra Edit', editInputs),
+					);
 				return send(res, 404, envelope('MODEL_NOT_FOUND', 'Model not found'));
 			}
 
 			const createModel =
-				path === `/v1/models/${MODEL}/runs` ? MODEL : path === `/v1/models/${EDIT_MODEL}/runs` && editInputs ? EDIT_MODEL : undefined;
+				path === `/v1/models/${MODEL}/runs`
+					? MODEL
+					: path === `/v1/models/${EDIT_MODEL}/runs` && editInputs
+						? EDIT_MODEL
+						: undefined;
 			if (method === 'POST' && createModel) {
 				counts.create++;
 				const body = await readJson(req);
@@ -398,11 +495,16 @@ export async function startMockRunflow(options: MockRunflowOptions = {}): Promis
 						: schema === 'guessed'
 							? validateInput(input as Record<string, unknown>)
 							: validateBySchema(ultraInputs(schema), input as Record<string, unknown>);
-				if (body.client_ref !== undefined && body.client_ref !== null && typeof body.client_ref !== 'string') {
+				if (
+					body.client_ref !== undefined &&
+					body.client_ref !== null &&
+					typeof body.client_ref !== 'string'
+				) {
 					errors.push({ field: 'client_ref', message: 'must be a string' });
 				}
 				if (errors.length > 0) return invalid(res, errors);
-				if (token.includes('nocredit')) return send(res, 402, envelope('INSUFFICIENT_CREDIT', 'Insufficient credit balance'));
+				if (token.includes('nocredit'))
+					return send(res, 402, envelope('INSUFFICIENT_CREDIT', 'Insufficient credit balance'));
 
 				const fields = input as Record<string, unknown>;
 				const run: Run = {
@@ -419,7 +521,16 @@ export async function startMockRunflow(options: MockRunflowOptions = {}): Promis
 					scheduleWebhook(webhooks, body.callback_url, latencyMs, () => {
 						const done = runBody(run);
 						const event = done.status_code === 'succeeded' ? 'run.completed' : 'run.failed';
-						return { event, run_id: run.id, status: done.status_code, output: done.output, duration_ms: done.duration_ms, created_at: done.created_at, completed_at: done.completed_at, metadata: null };
+						return {
+							event,
+							run_id: run.id,
+							status: done.status_code,
+							output: done.output,
+							duration_ms: done.duration_ms,
+							created_at: done.created_at,
+							completed_at: done.completed_at,
+							metadata: null,
+						};
 					});
 				}
 				// Created this instant, so always `queued`, even with latencyMs 0.
@@ -439,8 +550,10 @@ export async function startMockRunflow(options: MockRunflowOptions = {}): Promis
 				const body = await readJson(req);
 				if (!body) return invalid(res, [{ field: 'body', message: 'must be a JSON object' }]);
 				const errors: FieldError[] = [];
-				if (typeof body.filename !== 'string' || body.filename === '') errors.push({ field: 'filename', message: 'field required' });
-				if (typeof body.mime_type !== 'string' || body.mime_type === '') errors.push({ field: 'mime_type', message: 'field required' });
+				if (typeof body.filename !== 'string' || body.filename === '')
+					errors.push({ field: 'filename', message: 'field required' });
+				if (typeof body.mime_type !== 'string' || body.mime_type === '')
+					errors.push({ field: 'mime_type', message: 'field required' });
 				const size = body.size_bytes;
 				if (typeof size !== 'number' || !Number.isInteger(size) || size < 0) {
 					errors.push({ field: 'size_bytes', message: 'field required' });
@@ -457,7 +570,10 @@ export async function startMockRunflow(options: MockRunflowOptions = {}): Promis
 					confirmed: false,
 				};
 				assets.set(asset.id, asset);
-				return send(res, 201, { asset_id: asset.id, upload_url: `${base}/storage/put/${asset.id}?${SIGNATURE}` });
+				return send(res, 201, {
+					asset_id: asset.id,
+					upload_url: `${base}/storage/put/${asset.id}?${SIGNATURE}`,
+				});
 			}
 
 			const confirmMatch = /^\/v1\/asset-uploads\/([^/]+)\/confirmations$/.exec(path);
@@ -465,7 +581,11 @@ export async function startMockRunflow(options: MockRunflowOptions = {}): Promis
 				counts.uploadConfirm++;
 				const body = await readJson(req);
 				if (!body) return invalid(res, [{ field: 'body', message: 'must be a JSON object' }]);
-				if (body.folder_id !== undefined && body.folder_id !== null && typeof body.folder_id !== 'string') {
+				if (
+					body.folder_id !== undefined &&
+					body.folder_id !== null &&
+					typeof body.folder_id !== 'string'
+				) {
 					return invalid(res, [{ field: 'folder_id', message: 'must be a string or null' }]);
 				}
 				const asset = assets.get(confirmMatch[1]);
@@ -486,5 +606,13 @@ export async function startMockRunflow(options: MockRunflowOptions = {}): Promis
 
 	const loopback = await listenLoopback(server, options.port);
 	base = loopback.url;
-	return { url: base, runs, assets, counts, faults: faults.counts, webhooks, close: loopback.close };
+	return {
+		url: base,
+		runs,
+		assets,
+		counts,
+		faults: faults.counts,
+		webhooks,
+		close: loopback.close,
+	};
 }

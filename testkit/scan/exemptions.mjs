@@ -20,9 +20,29 @@ const FAILOVER =
 const node = (path) => `FluxUltra.node › properties › ${path}`;
 
 export const EXEMPTIONS = [
-	{ rule: 'single-credential-per-node', location: 'FluxUltra.node › credentials', reason: FAILOVER },
-	{ rule: 'non-required-fields-in-collection', location: node('fallbackFromFal'), reason: FAILOVER },
-	{ rule: 'non-required-fields-in-collection', location: node('fallbackFromRunflow'), reason: FAILOVER },
-	{ rule: 'non-required-fields-in-collection', location: node('fallbackFromBfl'), reason: FAILOVER },
-	{ rule: 'non-required-fields-in-collection', location: node('fallbackFromReplicate'), reason: FAILOVER },
+	{
+		rule: 'single-credential-per-node',
+		location: 'FluxUltra.node › credentials',
+		reason: FAILOVER,
+	},
+	{
+		rule: 'non-required-fields-in-collection',
+		location: node('fallbackFromFal'),
+		reason: FAILOVER,
+	},
+	{
+		rule: 'non-required-fields-in-collection',
+		location: node('fallbackFromRunflow'),
+		reason: FAILOVER,
+	},
+	{
+		rule: 'non-required-fields-in-collection',
+		location: node('fallbackFromBfl'),
+		reason: FAILOVER,
+	},
+	{
+		rule: 'non-required-fields-in-collection',
+		location: node('fallbackFromReplicate'),
+		reason: FAILOVER,
+	},
 ];

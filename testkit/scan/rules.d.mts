@@ -47,7 +47,10 @@ export const DEFAULT_CONTRAST_MINIMUM: number;
 export function parseColor(text: string): [number, number, number] | null;
 export function contrastRatio(a: [number, number, number], b: [number, number, number]): number;
 export function svgContrast(svg: string, background: string): number | null;
-export function applyMasterRules(model: Model, options?: { installedRuleIds?: Set<string>; rules?: MasterRule[] }): RuleResult[];
+export function applyMasterRules(
+	model: Model,
+	options?: { installedRuleIds?: Set<string>; rules?: MasterRule[] },
+): RuleResult[];
 export interface Exemption {
 	rule: string;
 	location: string;

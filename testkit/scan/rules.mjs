@@ -39,7 +39,8 @@ const basename = (file) => file.split('/').pop() ?? file;
 function labels(array) {
 	const counts = new Map();
 	for (const element of array) {
-		if (isObject(element) && typeof element.name === 'string') counts.set(element.name, (counts.get(element.name) ?? 0) + 1);
+		if (isObject(element) && typeof element.name === 'string')
+			counts.set(element.name, (counts.get(element.name) ?? 0) + 1);
 	}
 	const seen = new Map();
 	return array.map((element, index) => {
@@ -72,7 +73,9 @@ const credentialLabel = (credential) => basename(credential.file).replace(/\.(ts
  */
 export function currentVersion(description) {
 	if (typeof description?.defaultVersion === 'number') return description.defaultVersion;
-	const versions = Array.isArray(description?.version) ? description.version : [description?.version];
+	const versions = Array.isArray(description?.version)
+		? description.version
+		: [description?.version];
 	const numbers = versions.filter((v) => typeof v === 'number');
 	return numbers.length ? Math.max(...numbers) : 1;
 }
@@ -100,8 +103,10 @@ function versionMatches(conditions, version) {
 export function shownAtVersion(property, version) {
 	const show = property?.displayOptions?.show;
 	const hide = property?.displayOptions?.hide;
-	if (isObject(show) && has(show, '@version') && !versionMatches(show['@version'], version)) return false;
-	if (isObject(hide) && has(hide, '@version') && versionMatches(hide['@version'], version)) return false;
+	if (isObject(show) && has(show, '@version') && !versionMatches(show['@version'], version))
+		return false;
+	if (isObject(hide) && has(hide, '@version') && versionMatches(hide['@version'], version))
+		return false;
 	return true;
 }
 
@@ -117,9 +122,14 @@ export function shownAtVersion(property, version) {
 function topLevelProperties(node) {
 	const all = Array.isArray(node.description?.properties) ? node.description.properties : [];
 	const version = currentVersion(node.description);
-	const properties = all.filter((property) => isObject(property) && shownAtVersion(property, version));
+	const properties = all.filter(
+		(property) => isObject(property) && shownAtVersion(property, version),
+	);
 	const names = labels(properties);
-	return properties.map((property, index) => ({ property, location: `${nodeLabel(node)} › properties › ${names[index]}` }));
+	return properties.map((property, index) => ({
+		property,
+		location: `${nodeLabel(node)} › properties › ${names[index]}`,
+	}));
 }
 
 /** The top-level properties shown only at older versions than the one a new node gets. */
@@ -130,15 +140,21 @@ export function olderVersionProperties(node) {
 }
 
 const perNode = (check) => (model) => (model.nodes ?? []).flatMap((node) => check(node, model));
-const perCredential = (check) => (model) => (model.credentials ?? []).flatMap((credential) => check(credential, model));
+const perCredential = (check) => (model) =>
+	(model.credentials ?? []).flatMap((credential) => check(credential, model));
 
 // ---------------------------------------------------------------------------------------------
 // Codex: valid-node-categories reads both the inline `description.codex` and the .node.json.
 
 function codexesOf(node) {
 	const out = [];
-	if (isObject(node.description?.codex)) out.push({ codex: node.description.codex, location: `${nodeLabel(node)} › codex` });
-	if (isObject(node.codex)) out.push({ codex: node.codex, location: basename(node.codexFile ?? `${nodeLabel(node)}.json`) });
+	if (isObject(node.description?.codex))
+		out.push({ codex: node.description.codex, location: `${nodeLabel(node)} › codex` });
+	if (isObject(node.codex))
+		out.push({
+			codex: node.codex,
+			location: basename(node.codexFile ?? `${nodeLabel(node)}.json`),
+		});
 	return out;
 }
 
@@ -152,7 +168,11 @@ function codexObjectsOf(node) {
 	walk(node.description, nodeLabel(node), (object, path) => {
 		if (isObject(object.codex)) out.push({ codex: object.codex, location: `${path} › codex` });
 	});
-	if (!isObject(node.description?.codex) && isObject(node.codex)) out.push({ codex: node.codex, location: basename(node.codexFile ?? `${nodeLabel(node)}.json`) });
+	if (!isObject(node.description?.codex) && isObject(node.codex))
+		out.push({
+			codex: node.codex,
+			location: basename(node.codexFile ?? `${nodeLabel(node)}.json`),
+		});
 	return out;
 }
 
@@ -250,11 +270,17 @@ export function parseColor(text) {
 		if (channels.length === 4 && channels[3] < 26) return null;
 		return channels.slice(0, 3);
 	}
-	const rgb = /^rgba?\(\s*([\d.]+%?)[,\s]+([\d.]+%?)[,\s]+([\d.]+%?)(?:\s*[,/]\s*([\d.]+%?))?\s*\)$/.exec(color);
+	const rgb =
+		/^rgba?\(\s*([\d.]+%?)[,\s]+([\d.]+%?)[,\s]+([\d.]+%?)(?:\s*[,/]\s*([\d.]+%?))?\s*\)$/.exec(
+			color,
+		);
 	if (rgb) {
-		const channel = (raw) => (raw.endsWith('%') ? (Number.parseFloat(raw) / 100) * 255 : Number.parseFloat(raw));
+		const channel = (raw) =>
+			raw.endsWith('%') ? (Number.parseFloat(raw) / 100) * 255 : Number.parseFloat(raw);
 		if (rgb[4] !== undefined) {
-			const alpha = rgb[4].endsWith('%') ? Number.parseFloat(rgb[4]) / 100 : Number.parseFloat(rgb[4]);
+			const alpha = rgb[4].endsWith('%')
+				? Number.parseFloat(rgb[4]) / 100
+				: Number.parseFloat(rgb[4]);
 			if (alpha < 0.1) return null;
 		}
 		return [channel(rgb[1]), channel(rgb[2]), channel(rgb[3])];
@@ -309,7 +335,15 @@ export function svgContrast(svg, background) {
 }
 
 function iconFindings(icon, readIcon, location) {
-	const checks = typeof icon === 'string' ? [[icon, ['light', 'dark']]] : isObject(icon) ? [[icon.light, ['light']], [icon.dark, ['dark']]] : [];
+	const checks =
+		typeof icon === 'string'
+			? [[icon, ['light', 'dark']]]
+			: isObject(icon)
+				? [
+						[icon.light, ['light']],
+						[icon.dark, ['dark']],
+					]
+				: [];
 	const out = [];
 	for (const [path, themes] of checks) {
 		if (typeof path !== 'string' || !path.startsWith('file:')) continue;
@@ -344,15 +378,23 @@ function estreeWalk(node, visit, parent = null) {
 	if (visit(node, parent) === false) return;
 	for (const [key, child] of Object.entries(node)) {
 		if (SKIP_KEYS.has(key)) continue;
-		if (Array.isArray(child)) child.forEach((item) => item && typeof item.type === 'string' && estreeWalk(item, visit, node));
+		if (Array.isArray(child))
+			child.forEach(
+				(item) => item && typeof item.type === 'string' && estreeWalk(item, visit, node),
+			);
 		else if (child && typeof child.type === 'string') estreeWalk(child, visit, node);
 	}
 }
 
 function isNodeTypeClass(node) {
 	if (node.type !== 'ClassDeclaration' && node.type !== 'ClassExpression') return false;
-	const implementsNodeType = (node.implements ?? []).some((clause) => clause.expression?.type === 'Identifier' && clause.expression.name === 'INodeType');
-	return implementsNodeType || (node.superClass?.type === 'Identifier' && node.superClass.name === 'Node');
+	const implementsNodeType = (node.implements ?? []).some(
+		(clause) => clause.expression?.type === 'Identifier' && clause.expression.name === 'INodeType',
+	);
+	return (
+		implementsNodeType ||
+		(node.superClass?.type === 'Identifier' && node.superClass.name === 'Node')
+	);
 }
 
 const isThisCall = (node, method) =>
@@ -362,7 +404,8 @@ const isThisCall = (node, method) =>
 	node.callee.property.type === 'Identifier' &&
 	node.callee.property.name === method;
 
-const keyName = (key) => (key?.type === 'Identifier' ? key.name : key?.type === 'Literal' ? String(key.value) : null);
+const keyName = (key) =>
+	key?.type === 'Identifier' ? key.name : key?.type === 'Literal' ? String(key.value) : null;
 const stringValue = (node) =>
 	node?.type === 'Literal' && typeof node.value === 'string'
 		? node.value
@@ -379,7 +422,12 @@ function executeMethods(file) {
 	estreeWalk(ast, (node) => {
 		if (!isNodeTypeClass(node)) return;
 		for (const member of node.body.body) {
-			if (member.type === 'MethodDefinition' && keyName(member.key) === 'execute' && member.value.body) out.push({ cls: node, method: member });
+			if (
+				member.type === 'MethodDefinition' &&
+				keyName(member.key) === 'execute' &&
+				member.value.body
+			)
+				out.push({ cls: node, method: member });
 		}
 	});
 	return out;
@@ -391,12 +439,22 @@ const isNodeSource = (file) => /\.node\.ts$/.test(file.file);
 function inputItemNames(body) {
 	const names = new Set();
 	estreeWalk(body, (node) => {
-		if (node.type === 'VariableDeclarator' && node.id.type === 'Identifier' && isThisCall(node.init, 'getInputData')) names.add(node.id.name);
+		if (
+			node.type === 'VariableDeclarator' &&
+			node.id.type === 'Identifier' &&
+			isThisCall(node.init, 'getInputData')
+		)
+			names.add(node.id.name);
 	});
 	return names;
 }
-const isItems = (node, names) => (node?.type === 'Identifier' && names.has(node.name)) || isThisCall(node, 'getInputData');
-const isItemsLength = (node, names) => node?.type === 'MemberExpression' && !node.computed && node.property.name === 'length' && isItems(node.object, names);
+const isItems = (node, names) =>
+	(node?.type === 'Identifier' && names.has(node.name)) || isThisCall(node, 'getInputData');
+const isItemsLength = (node, names) =>
+	node?.type === 'MemberExpression' &&
+	!node.computed &&
+	node.property.name === 'length' &&
+	isItems(node.object, names);
 
 /**
  * prefer-declarative-style's item loop: for…of / for…in over the input items (index ''), a
@@ -404,22 +462,56 @@ const isItemsLength = (node, names) => node?.type === 'MemberExpression' && !nod
  * starts at 0 and whose body has `i++;`. Returns the index name, '' or null.
  */
 function itemLoopIndex(loop, names, zeroIndexes) {
-	if (loop.type === 'ForOfStatement' || loop.type === 'ForInStatement') return isItems(loop.right, names) ? '' : null;
-	if (loop.type !== 'ForStatement' && loop.type !== 'WhileStatement' && loop.type !== 'DoWhileStatement') return null;
+	if (loop.type === 'ForOfStatement' || loop.type === 'ForInStatement')
+		return isItems(loop.right, names) ? '' : null;
+	if (
+		loop.type !== 'ForStatement' &&
+		loop.type !== 'WhileStatement' &&
+		loop.type !== 'DoWhileStatement'
+	)
+		return null;
 	const test = loop.test;
-	if (!(test?.type === 'BinaryExpression' && test.operator === '<' && test.left.type === 'Identifier' && isItemsLength(test.right, names))) return null;
+	if (
+		!(
+			test?.type === 'BinaryExpression' &&
+			test.operator === '<' &&
+			test.left.type === 'Identifier' &&
+			isItemsLength(test.right, names)
+		)
+	)
+		return null;
 	const index = test.left.name;
-	const increments = (node) => node?.type === 'UpdateExpression' && node.operator === '++' && node.argument.type === 'Identifier' && node.argument.name === index;
+	const increments = (node) =>
+		node?.type === 'UpdateExpression' &&
+		node.operator === '++' &&
+		node.argument.type === 'Identifier' &&
+		node.argument.name === index;
 	if (loop.type === 'ForStatement') {
 		const startsAtZero =
 			loop.init?.type === 'VariableDeclaration' &&
-			loop.init.declarations.some((d) => d.id.type === 'Identifier' && d.id.name === index && d.init?.type === 'Literal' && d.init.value === 0);
+			loop.init.declarations.some(
+				(d) =>
+					d.id.type === 'Identifier' &&
+					d.id.name === index &&
+					d.init?.type === 'Literal' &&
+					d.init.value === 0,
+			);
 		return startsAtZero && increments(loop.update) ? index : null;
 	}
-	const steps = loop.body.type === 'BlockStatement' && loop.body.body.some((statement) => statement.type === 'ExpressionStatement' && increments(statement.expression));
+	const steps =
+		loop.body.type === 'BlockStatement' &&
+		loop.body.body.some(
+			(statement) => statement.type === 'ExpressionStatement' && increments(statement.expression),
+		);
 	return zeroIndexes.has(index) && steps ? index : null;
 }
-const LOOP_TYPES = new Set(['ForStatement', 'ForInStatement', 'ForOfStatement', 'WhileStatement', 'DoWhileStatement']);
+const LOOP_TYPES = new Set([
+	'ForStatement',
+	'ForInStatement',
+	'ForOfStatement',
+	'WhileStatement',
+	'DoWhileStatement',
+]);
 
 // ---------------------------------------------------------------------------------------------
 // The rules
@@ -453,9 +545,15 @@ const KNOWN_PARAM_TYPES = new Set([
 	'workflowSelector',
 ]);
 const HTTP_REQUEST_METHODS = new Set(['httpRequest', 'httpRequestWithAuthentication']);
-const DECLARATIVE_ALLOWED_CALLS = new Set(['getCredentials', 'getInputData', 'getNodeParameter', 'push']);
+const DECLARATIVE_ALLOWED_CALLS = new Set([
+	'getCredentials',
+	'getInputData',
+	'getNodeParameter',
+	'push',
+]);
 const ESCAPE_HATCH = /binary|cursor|offset|page|pagination|returnAll/i;
-const CONFIGURABLE_ID_NAME = /^(?:partner|affiliate|reseller|account|tenant|customer|client)(?:[_-]?id)$/i;
+const CONFIGURABLE_ID_NAME =
+	/^(?:partner|affiliate|reseller|account|tenant|customer|client)(?:[_-]?id)$/i;
 
 /** `displayOptions.show` of a credential as name -> ['type:value', …]; conditions with non-primitive values are left out. */
 function showConditions(credential) {
@@ -464,7 +562,11 @@ function showConditions(credential) {
 	if (!isObject(show)) return out;
 	for (const [name, values] of Object.entries(show)) {
 		if (!Array.isArray(values)) continue;
-		const keys = values.map((value) => (['string', 'number', 'boolean'].includes(typeof value) ? `${typeof value}:${String(value)}` : null));
+		const keys = values.map((value) =>
+			['string', 'number', 'boolean'].includes(typeof value)
+				? `${typeof value}:${String(value)}`
+				: null,
+		);
 		if (keys.length && keys.every((key) => key !== null)) out.set(name, keys);
 	}
 	return out;
@@ -480,10 +582,14 @@ export const MASTER_RULES = [
 		// Every pair of credentials must be told apart by one single-value property whose
 		// `displayOptions.show` values differ entirely between the two; `hide` does not count.
 		check: perNode((node) => {
-			const credentials = Array.isArray(node.description?.credentials) ? node.description.credentials : [];
+			const credentials = Array.isArray(node.description?.credentials)
+				? node.description.credentials
+				: [];
 			if (credentials.length < 2) return [];
 			const multi = new Set(
-				(node.description.properties ?? []).filter((p) => isObject(p) && p.type === 'multiOptions' && typeof p.name === 'string').map((p) => p.name),
+				(node.description.properties ?? [])
+					.filter((p) => isObject(p) && p.type === 'multiOptions' && typeof p.name === 'string')
+					.map((p) => p.name),
 			);
 			const exclusive = (left, right) => {
 				const l = showConditions(left);
@@ -514,12 +620,21 @@ export const MASTER_RULES = [
 		severity: 'warn',
 		kind: 'node description',
 		doc: doc('non-required-fields-in-collection', 'e31d733929455e443fa0d496b335479c5c215ae7'),
-		source: src('rules/non-required-fields-in-collection.ts', '01a9d2d4cf06044f944ee699c42490894b376700'),
+		source: src(
+			'rules/non-required-fields-in-collection.ts',
+			'01a9d2d4cf06044f944ee699c42490894b376700',
+		),
 		check: perNode((node) =>
 			topLevelProperties(node)
 				.filter(({ property }) => {
-					if (typeof property.name !== 'string' || !property.name || SELECTOR_NAMES.has(property.name)) return false;
-					if (CONTAINER_TYPES.has(property.type) || NON_INPUT_TYPES.has(property.type)) return false;
+					if (
+						typeof property.name !== 'string' ||
+						!property.name ||
+						SELECTOR_NAMES.has(property.name)
+					)
+						return false;
+					if (CONTAINER_TYPES.has(property.type) || NON_INPUT_TYPES.has(property.type))
+						return false;
 					// Absent or `false` is not required; a non-boolean value is unknowable and not reported.
 					return !has(property, 'required') || property.required === false;
 				})
@@ -539,7 +654,10 @@ export const MASTER_RULES = [
 			const out = [];
 			walk(node.description, nodeLabel(node), (object, path) => {
 				if (typeof object.hint === 'string' && object.hint.length > 120) {
-					out.push({ location: `${path} › hint`, message: `hint is ${object.hint.length} characters, over 120: move the longer text to "description"` });
+					out.push({
+						location: `${path} › hint`,
+						message: `hint is ${object.hint.length} characters, over 120: move the longer text to "description"`,
+					});
 				}
 			});
 			return out;
@@ -554,7 +672,11 @@ export const MASTER_RULES = [
 		check: perNode((node) => {
 			const out = [];
 			walk(node.description, nodeLabel(node), (object, path) => {
-				if (typeof object.name === 'string' && KNOWN_PARAM_TYPES.has(object.type) && !has(object, 'default')) {
+				if (
+					typeof object.name === 'string' &&
+					KNOWN_PARAM_TYPES.has(object.type) &&
+					!has(object, 'default')
+				) {
 					out.push({ location: path, message: `parameter "${object.name}" has no default` });
 				}
 			});
@@ -566,16 +688,28 @@ export const MASTER_RULES = [
 		severity: 'warn',
 		kind: 'node description',
 		doc: doc('options-sorted-alphabetically', 'fe8dd2026bd2b76ee9dd74a2ec7e6a1f3f3e2955'),
-		source: src('rules/options-sorted-alphabetically.ts', '687543aeabcff8396285cd2aca74f4adeab0bd66'),
+		source: src(
+			'rules/options-sorted-alphabetically.ts',
+			'687543aeabcff8396285cd2aca74f4adeab0bd66',
+		),
 		// Top-level `type: 'options'` parameters only (as the rule does), case-insensitive, locale-aware.
 		check: perNode((node) =>
 			topLevelProperties(node).flatMap(({ property, location }) => {
 				if (property.type !== 'options' || !Array.isArray(property.options)) return [];
-				const names = property.options.map((option) => (isObject(option) && typeof option.name === 'string' ? option.name : null));
+				const names = property.options.map((option) =>
+					isObject(option) && typeof option.name === 'string' ? option.name : null,
+				);
 				if (names.length <= 1 || names.includes(null)) return [];
-				const sorted = [...names].sort((a, b) => a.localeCompare(b, undefined, { sensitivity: 'base' }));
+				const sorted = [...names].sort((a, b) =>
+					a.localeCompare(b, undefined, { sensitivity: 'base' }),
+				);
 				if (names.every((name, index) => name === sorted[index])) return [];
-				return [{ location: `${location} › options`, message: `options of "${property.displayName ?? property.name}" are not sorted: expected ${sorted.join(', ')}` }];
+				return [
+					{
+						location: `${location} › options`,
+						message: `options of "${property.displayName ?? property.name}" are not sorted: expected ${sorted.join(', ')}`,
+					},
+				];
 			}),
 		),
 	},
@@ -592,7 +726,10 @@ export const MASTER_RULES = [
 				const names = labels(object.options);
 				object.options.forEach((option, index) => {
 					if (isObject(option) && typeof option.name === 'string' && option.name.includes('*')) {
-						out.push({ location: `${path} › options › ${names[index]}`, message: `option name "${option.name}" contains "*": use e.g. "[All]"` });
+						out.push({
+							location: `${path} › options › ${names[index]}`,
+							message: `option name "${option.name}" contains "*": use e.g. "[All]"`,
+						});
 					}
 				});
 			});
@@ -607,18 +744,30 @@ export const MASTER_RULES = [
 		source: src('rules/no-duplicate-param-options.ts', '3fae80e7e7d60f8e494f1ffb269793594d00c9fb'),
 		check: perNode((node) =>
 			topLevelProperties(node).flatMap(({ property, location }) => {
-				if ((property.type !== 'options' && property.type !== 'multiOptions') || !Array.isArray(property.options)) return [];
+				if (
+					(property.type !== 'options' && property.type !== 'multiOptions') ||
+					!Array.isArray(property.options)
+				)
+					return [];
 				const out = [];
 				const names = new Set();
 				const values = new Set();
 				for (const option of property.options) {
 					if (!isObject(option)) continue;
 					if (typeof option.name === 'string') {
-						if (names.has(option.name)) out.push({ location: `${location} › options`, message: `duplicate option name "${option.name}"` });
+						if (names.has(option.name))
+							out.push({
+								location: `${location} › options`,
+								message: `duplicate option name "${option.name}"`,
+							});
 						names.add(option.name);
 					}
 					if (['string', 'number', 'boolean'].includes(typeof option.value)) {
-						if (values.has(option.value)) out.push({ location: `${location} › options`, message: `duplicate option value "${String(option.value)}"` });
+						if (values.has(option.value))
+							out.push({
+								location: `${location} › options`,
+								message: `duplicate option value "${String(option.value)}"`,
+							});
 						values.add(option.value);
 					}
 				}
@@ -635,7 +784,10 @@ export const MASTER_RULES = [
 		check: perNode((node) =>
 			topLevelProperties(node)
 				.filter(({ property }) => property.type === 'json' && property.required !== true)
-				.map(({ property, location }) => ({ location, message: `optional JSON field "${property.displayName ?? property.name}" at the top level: use typed parameters under Additional Options or Additional Fields` })),
+				.map(({ property, location }) => ({
+					location,
+					message: `optional JSON field "${property.displayName ?? property.name}" at the top level: use typed parameters under Additional Options or Additional Fields`,
+				})),
 		),
 	},
 	{
@@ -643,10 +795,19 @@ export const MASTER_RULES = [
 		severity: 'error',
 		kind: 'node description',
 		doc: doc('node-class-description-name-camelcase', '2c8f239078a93e33417ccbf3a1178ea3672faaad'),
-		source: src('rules/node-class-description-name-camelcase.ts', 'f85f7d605b69856605b8f12645f46ba4e0bda102'),
+		source: src(
+			'rules/node-class-description-name-camelcase.ts',
+			'f85f7d605b69856605b8f12645f46ba4e0bda102',
+		),
 		check: perNode((node) =>
-			typeof node.description?.name === 'string' && !/^[a-z][a-zA-Z0-9]*$/.test(node.description.name)
-				? [{ location: `${nodeLabel(node)} › name`, message: `description.name "${node.description.name}" is not camelCase (^[a-z][a-zA-Z0-9]*$)` }]
+			typeof node.description?.name === 'string' &&
+			!/^[a-z][a-zA-Z0-9]*$/.test(node.description.name)
+				? [
+						{
+							location: `${nodeLabel(node)} › name`,
+							message: `description.name "${node.description.name}" is not camelCase (^[a-z][a-zA-Z0-9]*$)`,
+						},
+					]
 				: [],
 		),
 	},
@@ -655,14 +816,20 @@ export const MASTER_RULES = [
 		severity: 'warn',
 		kind: 'node description',
 		doc: doc('node-class-description-non-core-color', 'a7526c14c1c56cd71b3093c49d646df0f6c4b362'),
-		source: src('rules/node-class-description-non-core-color.ts', '43ecf7bea9d30b0e1e120ad50fc90adcf58f73b1'),
+		source: src(
+			'rules/node-class-description-non-core-color.ts',
+			'43ecf7bea9d30b0e1e120ad50fc90adcf58f73b1',
+		),
 		check: perNode((node) =>
 			[
 				['defaults › color', node.description?.defaults?.color],
 				['color', node.description?.color],
 			]
 				.filter(([, color]) => typeof color === 'string' && color.toLowerCase() === '#ff6d5a')
-				.map(([where]) => ({ location: `${nodeLabel(node)} › ${where}`, message: 'uses n8n’s core color #FF6D5A, reserved for built-in nodes' })),
+				.map(([where]) => ({
+					location: `${nodeLabel(node)} › ${where}`,
+					message: 'uses n8n’s core color #FF6D5A, reserved for built-in nodes',
+				})),
 		),
 	},
 	{
@@ -670,7 +837,10 @@ export const MASTER_RULES = [
 		severity: 'error',
 		kind: 'node file',
 		doc: doc('node-filename-against-convention', 'c7711a81405df77f61e1acc35e3a6418e4936c91'),
-		source: src('rules/node-filename-against-convention.ts', 'af0ced46dc366bfc1fe8410067de3a80ab3067ed'),
+		source: src(
+			'rules/node-filename-against-convention.ts',
+			'af0ced46dc366bfc1fe8410067de3a80ab3067ed',
+		),
 		check: perNode((node) => {
 			const name = node.description?.name;
 			if (typeof name !== 'string' || !name) return [];
@@ -679,7 +849,12 @@ export const MASTER_RULES = [
 			// A trailing version suffix (V2, V3, …) is allowed.
 			return stem.replace(/V\d+$/, '') === expected
 				? []
-				: [{ location: basename(node.file), message: `file should be named ${expected}.node.ts after description.name "${name}"` }];
+				: [
+						{
+							location: basename(node.file),
+							message: `file should be named ${expected}.node.ts after description.name "${name}"`,
+						},
+					];
 		}),
 	},
 	{
@@ -694,24 +869,72 @@ export const MASTER_RULES = [
 				const out = [];
 				let hasAi = false;
 				if (has(codex, 'categories')) {
-					if (!Array.isArray(codex.categories) || codex.categories.length === 0) return [{ location: `${location} › categories`, message: '"categories" must be a non-empty array of community node categories' }];
+					if (!Array.isArray(codex.categories) || codex.categories.length === 0)
+						return [
+							{
+								location: `${location} › categories`,
+								message: '"categories" must be a non-empty array of community node categories',
+							},
+						];
 					for (const category of codex.categories) {
-						if (typeof category !== 'string') out.push({ location: `${location} › categories`, message: 'each category must be a string' });
-						else if (category === 'Marketing') out.push({ location: `${location} › categories`, message: '"Marketing" is not a category: use "Marketing & Content"' });
+						if (typeof category !== 'string')
+							out.push({
+								location: `${location} › categories`,
+								message: 'each category must be a string',
+							});
+						else if (category === 'Marketing')
+							out.push({
+								location: `${location} › categories`,
+								message: '"Marketing" is not a category: use "Marketing & Content"',
+							});
 						else if (category === 'AI') hasAi = true;
-						else if (!COMMUNITY_CATEGORIES.has(category)) out.push({ location: `${location} › categories`, message: `"${category}" is not a community node category` });
+						else if (!COMMUNITY_CATEGORIES.has(category))
+							out.push({
+								location: `${location} › categories`,
+								message: `"${category}" is not a community node category`,
+							});
 					}
 				}
 				const sub = codex.subcategories;
-				if (has(codex, 'subcategories') && !isObject(sub)) return [...out, { location: `${location} › subcategories`, message: 'subcategories must be an object with an AI category' }];
+				if (has(codex, 'subcategories') && !isObject(sub))
+					return [
+						...out,
+						{
+							location: `${location} › subcategories`,
+							message: 'subcategories must be an object with an AI category',
+						},
+					];
 				const ai = isObject(sub) && has(sub, 'AI') ? sub.AI : undefined;
-				if (hasAi && ai === undefined) out.push({ location: `${location} › categories`, message: 'the "AI" category requires a non-empty subcategories.AI' });
-				if (ai !== undefined && !hasAi) out.push({ location: `${location} › subcategories › AI`, message: 'subcategories.AI requires "AI" in categories' });
-				if (isObject(sub) && !hasAi && ai === undefined) out.push({ location: `${location} › subcategories`, message: 'subcategories must be an object with an AI category' });
+				if (hasAi && ai === undefined)
+					out.push({
+						location: `${location} › categories`,
+						message: 'the "AI" category requires a non-empty subcategories.AI',
+					});
+				if (ai !== undefined && !hasAi)
+					out.push({
+						location: `${location} › subcategories › AI`,
+						message: 'subcategories.AI requires "AI" in categories',
+					});
+				if (isObject(sub) && !hasAi && ai === undefined)
+					out.push({
+						location: `${location} › subcategories`,
+						message: 'subcategories must be an object with an AI category',
+					});
 				if (ai === undefined) return out;
-				if (!Array.isArray(ai) || ai.length === 0) return [...out, { location: `${location} › subcategories › AI`, message: 'subcategories.AI must be a non-empty array' }];
+				if (!Array.isArray(ai) || ai.length === 0)
+					return [
+						...out,
+						{
+							location: `${location} › subcategories › AI`,
+							message: 'subcategories.AI must be a non-empty array',
+						},
+					];
 				for (const value of ai) {
-					if (typeof value !== 'string' || !COMMUNITY_AI_SUBCATEGORIES.has(value)) out.push({ location: `${location} › subcategories › AI`, message: `"${String(value)}" is not a supported AI subcategory` });
+					if (typeof value !== 'string' || !COMMUNITY_AI_SUBCATEGORIES.has(value))
+						out.push({
+							location: `${location} › subcategories › AI`,
+							message: `"${String(value)}" is not a supported AI subcategory`,
+						});
 				}
 				return out;
 			}),
@@ -732,18 +955,36 @@ export const MASTER_RULES = [
 			const out = [];
 			const categories = Array.isArray(codex.categories) ? codex.categories : null;
 			for (const category of categories ?? []) {
-				if (typeof category === 'string' && !KNOWN_CODEX_CATEGORIES.has(category)) out.push({ location: `${location} › categories`, message: `"${category}" is not a known codex category` });
+				if (typeof category === 'string' && !KNOWN_CODEX_CATEGORIES.has(category))
+					out.push({
+						location: `${location} › categories`,
+						message: `"${category}" is not a known codex category`,
+					});
 			}
 			const sub = codex.subcategories;
 			if (Array.isArray(sub)) {
 				// A broken shape is reported alone; the AI pairing is checked once the shape is right.
-				return [...out, { location: `${location} › subcategories`, message: 'subcategories must map a category to an array, not be an array' }];
+				return [
+					...out,
+					{
+						location: `${location} › subcategories`,
+						message: 'subcategories must map a category to an array, not be an array',
+					},
+				];
 			}
 			if (isObject(sub)) {
 				for (const [key, values] of Object.entries(sub)) {
-					if (!KNOWN_CODEX_CATEGORIES.has(key)) out.push({ location: `${location} › subcategories › ${key}`, message: `"${key}" is not a known codex category` });
+					if (!KNOWN_CODEX_CATEGORIES.has(key))
+						out.push({
+							location: `${location} › subcategories › ${key}`,
+							message: `"${key}" is not a known codex category`,
+						});
 					for (const value of Array.isArray(values) ? values : []) {
-						if (typeof value === 'string' && !KNOWN_CODEX_SUBCATEGORIES.has(value)) out.push({ location: `${location} › subcategories › ${key}`, message: `"${value}" is not a known codex subcategory` });
+						if (typeof value === 'string' && !KNOWN_CODEX_SUBCATEGORIES.has(value))
+							out.push({
+								location: `${location} › subcategories › ${key}`,
+								message: `"${value}" is not a known codex subcategory`,
+							});
 					}
 				}
 			}
@@ -752,7 +993,11 @@ export const MASTER_RULES = [
 			const outputsMain = Array.isArray(outputs) && outputs.some((output) => output === 'main');
 			const aiSub = isObject(sub) && Array.isArray(sub.AI) ? sub.AI : [];
 			if (categories?.includes('AI') && outputsMain && !aiSub.includes('Root Nodes')) {
-				out.push({ location: `${location} › categories`, message: 'an "AI" node with a main output needs "Root Nodes" in subcategories.AI, or the main search hides it' });
+				out.push({
+					location: `${location} › categories`,
+					message:
+						'an "AI" node with a main output needs "Root Nodes" in subcategories.AI, or the main search hides it',
+				});
 			}
 			return out;
 		}),
@@ -767,8 +1012,13 @@ export const MASTER_RULES = [
 			node.importsAiSdk
 				? []
 				: codexObjectsOf(node)
-						.filter(({ codex }) => Array.isArray(codex.categories) && codex.categories.includes('AI'))
-						.map(({ location }) => ({ location: `${location} › categories`, message: 'the "AI" category is reserved for nodes that import @n8n/ai-node-sdk' })),
+						.filter(
+							({ codex }) => Array.isArray(codex.categories) && codex.categories.includes('AI'),
+						)
+						.map(({ location }) => ({
+							location: `${location} › categories`,
+							message: 'the "AI" category is reserved for nodes that import @n8n/ai-node-sdk',
+						})),
 		),
 	},
 	{
@@ -782,7 +1032,10 @@ export const MASTER_RULES = [
 				? []
 				: codexObjectsOf(node)
 						.filter(({ codex }) => has(codex, 'subcategories'))
-						.map(({ location }) => ({ location: `${location} › subcategories`, message: 'codex.subcategories is for nodes that import @n8n/ai-node-sdk' })),
+						.map(({ location }) => ({
+							location: `${location} › subcategories`,
+							message: 'codex.subcategories is for nodes that import @n8n/ai-node-sdk',
+						})),
 		),
 	},
 	{
@@ -795,9 +1048,19 @@ export const MASTER_RULES = [
 		check: perNode((node) => {
 			if (!isObject(node.codex)) return [];
 			const location = basename(node.codexFile ?? `${nodeLabel(node)}.json`);
-			const lists = [['categories', node.codex.categories], ...Object.entries(isObject(node.codex.subcategories) ? node.codex.subcategories : {}).map(([key, values]) => [`subcategories › ${key}`, values])];
+			const lists = [
+				['categories', node.codex.categories],
+				...Object.entries(isObject(node.codex.subcategories) ? node.codex.subcategories : {}).map(
+					([key, values]) => [`subcategories › ${key}`, values],
+				),
+			];
 			return lists.flatMap(([where, values]) =>
-				(Array.isArray(values) ? values : []).filter((value) => value === 'Logic' || value === 'Flow').map((value) => ({ location: `${location} › ${where}`, message: `"${value}": Logic and Flow nodes are not allowed` })),
+				(Array.isArray(values) ? values : [])
+					.filter((value) => value === 'Logic' || value === 'Flow')
+					.map((value) => ({
+						location: `${location} › ${where}`,
+						message: `"${value}": Logic and Flow nodes are not allowed`,
+					})),
 			);
 		}),
 	},
@@ -806,14 +1069,25 @@ export const MASTER_RULES = [
 		severity: 'error',
 		kind: 'credential',
 		doc: doc('cred-class-name-field-conventions', 'bc5efbfe40904c1f73aea44068b983fdc85954db'),
-		source: src('rules/cred-class-name-field-conventions.ts', 'f85f7d605b69856605b8f12645f46ba4e0bda102'),
+		source: src(
+			'rules/cred-class-name-field-conventions.ts',
+			'f85f7d605b69856605b8f12645f46ba4e0bda102',
+		),
 		check: perCredential((credential) => {
 			const name = credential.type?.name;
 			if (typeof name !== 'string') return [];
 			const out = [];
-			if (!name.endsWith('Api')) out.push({ location: `${credentialLabel(credential)} › name`, message: `credential name "${name}" must end with "Api"` });
+			if (!name.endsWith('Api'))
+				out.push({
+					location: `${credentialLabel(credential)} › name`,
+					message: `credential name "${name}" must end with "Api"`,
+				});
 			// The source reports an upper-case first letter only (a digit or `_` first is not its concern).
-			if (/^[A-Z]/.test(name)) out.push({ location: `${credentialLabel(credential)} › name`, message: `credential name "${name}" must start with a lowercase letter` });
+			if (/^[A-Z]/.test(name))
+				out.push({
+					location: `${credentialLabel(credential)} › name`,
+					message: `credential name "${name}" must start with a lowercase letter`,
+				});
 			return out;
 		}),
 	},
@@ -825,7 +1099,12 @@ export const MASTER_RULES = [
 		source: src('rules/cred-class-name-suffix.ts', '35c7198e1f529cdebfdf9136755ca268ccaa52bc'),
 		check: perCredential((credential) =>
 			typeof credential.className === 'string' && !credential.className.endsWith('Api')
-				? [{ location: credentialLabel(credential), message: `credential class ${credential.className} must end with "Api"` }]
+				? [
+						{
+							location: credentialLabel(credential),
+							message: `credential class ${credential.className} must end with "Api"`,
+						},
+					]
 				: [],
 		),
 	},
@@ -834,11 +1113,19 @@ export const MASTER_RULES = [
 		severity: 'error',
 		kind: 'credential',
 		doc: doc('cred-filename-against-convention', 'ec12af334e32f64bd49773f6f53c321a69fc7f98'),
-		source: src('rules/cred-filename-against-convention.ts', '1a01c5136593e5f3be2703297353cffce4e3f408'),
+		source: src(
+			'rules/cred-filename-against-convention.ts',
+			'1a01c5136593e5f3be2703297353cffce4e3f408',
+		),
 		check: perCredential((credential) => {
 			const stem = basename(credential.file).replace(/\.credentials\.(ts|js)$/, '');
 			return typeof credential.className === 'string' && stem !== credential.className
-				? [{ location: basename(credential.file), message: `file should be named ${credential.className}.credentials.ts after its class` }]
+				? [
+						{
+							location: basename(credential.file),
+							message: `file should be named ${credential.className}.credentials.ts after its class`,
+						},
+					]
 				: [];
 		}),
 	},
@@ -849,8 +1136,12 @@ export const MASTER_RULES = [
 		doc: doc('icon-contrast', '32c96db7da2082d269291d415309c294deede557'),
 		source: `${src('rules/icon-contrast.ts', '32c96db7da2082d269291d415309c294deede557')}, ${SRC}/utils/icon-contrast.ts`,
 		check: (model) => [
-			...(model.nodes ?? []).flatMap((node) => iconFindings(node.description?.icon, node.readIcon, nodeLabel(node))),
-			...(model.credentials ?? []).flatMap((credential) => iconFindings(credential.type?.icon, credential.readIcon, credentialLabel(credential))),
+			...(model.nodes ?? []).flatMap((node) =>
+				iconFindings(node.description?.icon, node.readIcon, nodeLabel(node)),
+			),
+			...(model.credentials ?? []).flatMap((credential) =>
+				iconFindings(credential.type?.icon, credential.readIcon, credentialLabel(credential)),
+			),
 		],
 	},
 	{
@@ -865,7 +1156,13 @@ export const MASTER_RULES = [
 			const directory = repository.directory;
 			return typeof directory === 'string' && /^\.(?:[\\/]\.)*[\\/]?$/.test(directory)
 				? []
-				: [{ location: 'package.json › repository › directory', message: 'community nodes must use a single-package repository (no monorepo directory)' }];
+				: [
+						{
+							location: 'package.json › repository › directory',
+							message:
+								'community nodes must use a single-package repository (no monorepo directory)',
+						},
+					];
 		},
 	},
 	{
@@ -877,28 +1174,38 @@ export const MASTER_RULES = [
 		doc: `${SRC}/rules/community-package-json.ts @ e8a73ba420967e5fa8df4bf5fed93c9a5c52e977`,
 		check: ({ packageJson: pkg }) => {
 			const out = [];
-			const at = (where, message) => out.push({ location: `package.json${where ? ` › ${where}` : ''}`, message });
+			const at = (where, message) =>
+				out.push({ location: `package.json${where ? ` › ${where}` : ''}`, message });
 			if (!isObject(pkg)) return [{ location: 'package.json', message: 'not an object' }];
 			if (!has(pkg, 'version')) at('', 'must have a `version` key');
 			if (!has(pkg, 'description')) at('', 'must have a `description` key');
 			else if (pkg.description === '') at('description', 'must not be empty');
 			if (!has(pkg, 'license')) at('', 'must have a `license` key');
-			else if (typeof pkg.license === 'string' && pkg.license !== 'MIT') at('license', 'must be "MIT"');
+			else if (typeof pkg.license === 'string' && pkg.license !== 'MIT')
+				at('license', 'must be "MIT"');
 			if (!has(pkg, 'author')) at('', 'must have an `author` key');
 			else if (isObject(pkg.author)) {
 				if (!has(pkg.author, 'name')) at('author', 'must have a `name` field');
-				else if (pkg.author.name === '') at('author › name', 'must be changed from the default empty value');
+				else if (pkg.author.name === '')
+					at('author › name', 'must be changed from the default empty value');
 			}
-			if (isObject(pkg.repository) && typeof pkg.repository.url === 'string' && /github\.com\/<\.\.\.>/.test(pkg.repository.url)) at('repository', '`url` must be updated from the default value');
+			if (
+				isObject(pkg.repository) &&
+				typeof pkg.repository.url === 'string' &&
+				/github\.com\/<\.\.\.>/.test(pkg.repository.url)
+			)
+				at('repository', '`url` must be updated from the default value');
 			if (!has(pkg, 'n8n')) {
 				at('', 'must have an `n8n` key');
 				return out;
 			}
 			if (!isObject(pkg.n8n)) return out;
 			if (!has(pkg.n8n, 'n8nNodesApiVersion')) at('n8n', '`n8nNodesApiVersion` must be present');
-			else if (typeof pkg.n8n.n8nNodesApiVersion !== 'number') at('n8n › n8nNodesApiVersion', 'must be a number');
+			else if (typeof pkg.n8n.n8nNodesApiVersion !== 'number')
+				at('n8n › n8nNodesApiVersion', 'must be a number');
 			if (!has(pkg.n8n, 'nodes')) at('n8n', '`nodes` must be present');
-			else if (Array.isArray(pkg.n8n.nodes) && pkg.n8n.nodes.length === 0) at('n8n › nodes', 'must contain at least one node file path');
+			else if (Array.isArray(pkg.n8n.nodes) && pkg.n8n.nodes.length === 0)
+				at('n8n › nodes', 'must contain at least one node file path');
 			return out;
 		},
 	},
@@ -907,13 +1214,27 @@ export const MASTER_RULES = [
 		severity: 'warn',
 		kind: 'package.json',
 		doc: doc('require-community-node-keyword', '7226dbaf66931168b2db3f75192e70aea968c008'),
-		source: src('rules/require-community-node-keyword.ts', '4a9195fdd0520ccf48aa6d6a6034862865488920'),
+		source: src(
+			'rules/require-community-node-keyword.ts',
+			'4a9195fdd0520ccf48aa6d6a6034862865488920',
+		),
 		// No `keywords` is reported; a `keywords` that is not an array is left alone, as the source does.
 		check: ({ packageJson }) =>
 			!isObject(packageJson) || !has(packageJson, 'keywords')
-				? [{ location: 'package.json › keywords', message: 'must be an array that includes "n8n-community-node-package"' }]
-				: Array.isArray(packageJson.keywords) && !packageJson.keywords.includes('n8n-community-node-package')
-					? [{ location: 'package.json › keywords', message: 'must include "n8n-community-node-package"' }]
+				? [
+						{
+							location: 'package.json › keywords',
+							message: 'must be an array that includes "n8n-community-node-package"',
+						},
+					]
+				: Array.isArray(packageJson.keywords) &&
+					  !packageJson.keywords.includes('n8n-community-node-package')
+					? [
+							{
+								location: 'package.json › keywords',
+								message: 'must include "n8n-community-node-package"',
+							},
+						]
 					: [],
 	},
 	{
@@ -922,7 +1243,15 @@ export const MASTER_RULES = [
 		kind: 'package.json',
 		doc: doc('require-mit-license', '0d2ddbc36204160b0c74b3ec9754d39fa977c5b1'),
 		source: src('rules/require-mit-license.ts', '3d7bdc733dda6b78f1eae2162a59ac5e803b0229'),
-		check: ({ packageJson }) => (packageJson?.license === 'MIT' ? [] : [{ location: 'package.json › license', message: `license must be "MIT", not ${JSON.stringify(packageJson?.license)}` }]),
+		check: ({ packageJson }) =>
+			packageJson?.license === 'MIT'
+				? []
+				: [
+						{
+							location: 'package.json › license',
+							message: `license must be "MIT", not ${JSON.stringify(packageJson?.license)}`,
+						},
+					],
 	},
 	{
 		id: 'require-continue-on-fail',
@@ -939,7 +1268,14 @@ export const MASTER_RULES = [
 					estreeWalk(method.value.body, (node) => {
 						if (isThisCall(node, 'continueOnFail')) found = true;
 					});
-					return found ? [] : [{ location: `${basename(file.file)} › execute()`, message: 'execute() does not call this.continueOnFail()' }];
+					return found
+						? []
+						: [
+								{
+									location: `${basename(file.file)} › execute()`,
+									message: 'execute() does not call this.continueOnFail()',
+								},
+							];
 				}),
 			),
 	},
@@ -948,7 +1284,10 @@ export const MASTER_RULES = [
 		severity: 'error',
 		kind: 'source',
 		doc: doc('node-operation-error-itemindex', '038345957e31f26bea4c98d9b9e422b2350ae5f4'),
-		source: src('rules/node-operation-error-itemindex.ts', '439ba59841724ae7352ec7ccf769dfa926ec8bf4'),
+		source: src(
+			'rules/node-operation-error-itemindex.ts',
+			'439ba59841724ae7352ec7ccf769dfa926ec8bf4',
+		),
 		// Item loops: a `for` whose test reads `<items>.length` (items = a variable set from
 		// this.getInputData()) and a `for…of` over such a variable or over this.getInputData(). Inside
 		// one, at any depth, `new NodeOperationError/NodeApiError(…)` needs a third argument with
@@ -960,22 +1299,43 @@ export const MASTER_RULES = [
 					const body = method.value.body;
 					const names = inputItemNames(body);
 					const lengthOfItems = (node) =>
-						node?.type === 'MemberExpression' && !node.computed && keyName(node.property) === 'length' && node.object.type === 'Identifier' && names.has(node.object.name);
+						node?.type === 'MemberExpression' &&
+						!node.computed &&
+						keyName(node.property) === 'length' &&
+						node.object.type === 'Identifier' &&
+						names.has(node.object.name);
 					const isItemLoop = (node) =>
-						(node.type === 'ForStatement' && node.test?.type === 'BinaryExpression' && (lengthOfItems(node.test.left) || lengthOfItems(node.test.right))) ||
-						(node.type === 'ForOfStatement' && ((node.right.type === 'Identifier' && names.has(node.right.name)) || isThisCall(node.right, 'getInputData')));
+						(node.type === 'ForStatement' &&
+							node.test?.type === 'BinaryExpression' &&
+							(lengthOfItems(node.test.left) || lengthOfItems(node.test.right))) ||
+						(node.type === 'ForOfStatement' &&
+							((node.right.type === 'Identifier' && names.has(node.right.name)) ||
+								isThisCall(node.right, 'getInputData')));
 					const hasItemIndex = (node) => {
 						const options = node.arguments[2];
 						if (!options) return false;
 						if (options.type !== 'ObjectExpression') return true;
-						return options.properties.some((p) => p.type === 'SpreadElement' || (p.type === 'Property' && keyName(p.key) === 'itemIndex'));
+						return options.properties.some(
+							(p) =>
+								p.type === 'SpreadElement' ||
+								(p.type === 'Property' && keyName(p.key) === 'itemIndex'),
+						);
 					};
 					const out = [];
 					const visit = (node, inLoop) => {
 						if (!node || typeof node.type !== 'string') return;
 						const here = inLoop || isItemLoop(node);
-						if (here && node.type === 'NewExpression' && node.callee.type === 'Identifier' && ['NodeOperationError', 'NodeApiError'].includes(node.callee.name) && !hasItemIndex(node)) {
-							out.push({ location: `${basename(file.file)} › execute() › new ${node.callee.name}`, message: `new ${node.callee.name}() in an item loop has no { itemIndex } (${line(file, node)})` });
+						if (
+							here &&
+							node.type === 'NewExpression' &&
+							node.callee.type === 'Identifier' &&
+							['NodeOperationError', 'NodeApiError'].includes(node.callee.name) &&
+							!hasItemIndex(node)
+						) {
+							out.push({
+								location: `${basename(file.file)} › execute() › new ${node.callee.name}`,
+								message: `new ${node.callee.name}() in an item loop has no { itemIndex } (${line(file, node)})`,
+							});
 						}
 						for (const [key, child] of Object.entries(node)) {
 							if (SKIP_KEYS.has(key)) continue;
@@ -1003,15 +1363,26 @@ export const MASTER_RULES = [
 					const out = [];
 					const check = (name, value) => {
 						if (name && value && CONFIGURABLE_ID_NAME.test(name) && stringValue(value) !== null) {
-							out.push({ location: `${basename(file.file)} › ${name}`, message: `hardcoded ${name} (${line(file, value)}): read it from a node parameter or credential` });
+							out.push({
+								location: `${basename(file.file)} › ${name}`,
+								message: `hardcoded ${name} (${line(file, value)}): read it from a node parameter or credential`,
+							});
 						}
 					};
 					estreeWalk(ast, (node) => {
-						if (node.type === 'VariableDeclarator' && node.id.type === 'Identifier') check(node.id.name, node.init);
-						else if (node.type === 'PropertyDefinition' || node.type === 'Property') check(keyName(node.key), node.value);
+						if (node.type === 'VariableDeclarator' && node.id.type === 'Identifier')
+							check(node.id.name, node.init);
+						else if (node.type === 'PropertyDefinition' || node.type === 'Property')
+							check(keyName(node.key), node.value);
 						else if (node.type === 'AssignmentExpression') {
 							if (node.left.type === 'Identifier') check(node.left.name, node.right);
-							else if (node.left.type === 'MemberExpression') check(node.left.computed ? stringValue(node.left.property) : keyName(node.left.property), node.right);
+							else if (node.left.type === 'MemberExpression')
+								check(
+									node.left.computed
+										? stringValue(node.left.property)
+										: keyName(node.left.property),
+									node.right,
+								);
 						}
 					});
 					return out;
@@ -1028,28 +1399,55 @@ export const MASTER_RULES = [
 		check: ({ sources = [] }) =>
 			sources.filter(isNodeSource).flatMap((file) =>
 				executeMethods(file).flatMap(({ cls, method }) => {
-					const description = cls.body.body.find((m) => m.type === 'PropertyDefinition' && keyName(m.key) === 'description')?.value;
+					const description = cls.body.body.find(
+						(m) => m.type === 'PropertyDefinition' && keyName(m.key) === 'description',
+					)?.value;
 					if (description?.type !== 'ObjectExpression') return [];
-					const prop = (name) => description.properties.find((p) => p.type === 'Property' && keyName(p.key) === name)?.value;
+					const prop = (name) =>
+						description.properties.find((p) => p.type === 'Property' && keyName(p.key) === name)
+							?.value;
 					const outputs = prop('outputs');
 					const group = prop('group');
-					const trigger = (group?.type === 'ArrayExpression' && group.elements.some((e) => e?.type === 'Literal' && e.value === 'trigger')) || (cls.id?.name ?? '').endsWith('Trigger');
-					if (trigger || outputs?.type !== 'ArrayExpression' || outputs.elements.length !== 1) return [];
+					const trigger =
+						(group?.type === 'ArrayExpression' &&
+							group.elements.some((e) => e?.type === 'Literal' && e.value === 'trigger')) ||
+						(cls.id?.name ?? '').endsWith('Trigger');
+					if (trigger || outputs?.type !== 'ArrayExpression' || outputs.elements.length !== 1)
+						return [];
 					const body = method.value.body;
 					const names = inputItemNames(body);
 					const zeroIndexes = new Set();
 					estreeWalk(body, (node) => {
-						if (node.type === 'VariableDeclarator' && node.id.type === 'Identifier' && node.init?.type === 'Literal' && node.init.value === 0) zeroIndexes.add(node.id.name);
+						if (
+							node.type === 'VariableDeclarator' &&
+							node.id.type === 'Identifier' &&
+							node.init?.type === 'Literal' &&
+							node.init.value === 0
+						)
+							zeroIndexes.add(node.id.name);
 					});
 					let requests = 0;
 					let escape = false;
 					let requestInItemLoop = false;
-					const memberName = (call) => (call.callee.type === 'MemberExpression' && call.callee.property.type === 'Identifier' ? call.callee.property.name : null);
-					const isHelpers = (member) => member.type === 'MemberExpression' && member.object.type === 'MemberExpression' && member.object.object.type === 'ThisExpression' && keyName(member.object.property) === 'helpers';
+					const memberName = (call) =>
+						call.callee.type === 'MemberExpression' && call.callee.property.type === 'Identifier'
+							? call.callee.property.name
+							: null;
+					const isHelpers = (member) =>
+						member.type === 'MemberExpression' &&
+						member.object.type === 'MemberExpression' &&
+						member.object.object.type === 'ThisExpression' &&
+						keyName(member.object.property) === 'helpers';
 					const httpMethod = (call) => {
 						const name = memberName(call);
 						if (name && HTTP_REQUEST_METHODS.has(name) && isHelpers(call.callee)) return name;
-						if (name === 'call' && call.callee.object.type === 'MemberExpression' && HTTP_REQUEST_METHODS.has(keyName(call.callee.object.property)) && isHelpers(call.callee.object)) return 'call';
+						if (
+							name === 'call' &&
+							call.callee.object.type === 'MemberExpression' &&
+							HTTP_REQUEST_METHODS.has(keyName(call.callee.object.property)) &&
+							isHelpers(call.callee.object)
+						)
+							return 'call';
 						return null;
 					};
 					const visit = (node, loops) => {
@@ -1063,18 +1461,42 @@ export const MASTER_RULES = [
 								const name = memberName(node);
 								if (!name || !DECLARATIVE_ALLOWED_CALLS.has(name)) escape = true;
 								const first = node.arguments[0];
-								const firstText = first?.type === 'TemplateLiteral' ? first.quasis.map((q) => q.value.cooked ?? '').join(' ') : stringValue(first);
-								if (name === 'getNodeParameter' && firstText && ESCAPE_HATCH.test(firstText)) escape = true;
+								const firstText =
+									first?.type === 'TemplateLiteral'
+										? first.quasis.map((q) => q.value.cooked ?? '').join(' ')
+										: stringValue(first);
+								if (name === 'getNodeParameter' && firstText && ESCAPE_HATCH.test(firstText))
+									escape = true;
 								const loop = loops.at(-1);
-								if (name === 'getNodeParameter' && loop?.index && node.arguments[1]?.type === 'Identifier' && node.arguments[1].name === loop.index) loop.referencesItem = true;
+								if (
+									name === 'getNodeParameter' &&
+									loop?.index &&
+									node.arguments[1]?.type === 'Identifier' &&
+									node.arguments[1].name === loop.index
+								)
+									loop.referencesItem = true;
 							}
 						}
-						if (node.type === 'MemberExpression' && node.computed && node.property.type === 'Identifier' && isItems(node.object, names)) {
+						if (
+							node.type === 'MemberExpression' &&
+							node.computed &&
+							node.property.type === 'Identifier' &&
+							isItems(node.object, names)
+						) {
 							const loop = loops.at(-1);
 							if (loop?.index === node.property.name) loop.referencesItem = true;
 						}
-						if (node.type === 'Property' && keyName(node.key) && ESCAPE_HATCH.test(keyName(node.key))) escape = true;
-						if (node.type === 'Property' && keyName(node.key) === 'item' && node.value.type === 'Identifier') {
+						if (
+							node.type === 'Property' &&
+							keyName(node.key) &&
+							ESCAPE_HATCH.test(keyName(node.key))
+						)
+							escape = true;
+						if (
+							node.type === 'Property' &&
+							keyName(node.key) === 'item' &&
+							node.value.type === 'Identifier'
+						) {
 							const loop = loops.at(-1);
 							if (loop?.index === node.value.name) loop.referencesItem = true;
 						}
@@ -1090,11 +1512,24 @@ export const MASTER_RULES = [
 							if (Array.isArray(child)) child.forEach((item) => visit(item, inner));
 							else if (child && typeof child.type === 'string') visit(child, inner);
 						}
-						if (frame && loops.length === 0 && frame.index !== null && frame.referencesItem && frame.hasRequest) requestInItemLoop = true;
+						if (
+							frame &&
+							loops.length === 0 &&
+							frame.index !== null &&
+							frame.referencesItem &&
+							frame.hasRequest
+						)
+							requestInItemLoop = true;
 					};
 					visit(body, []);
 					return requests === 1 && requestInItemLoop && !escape
-						? [{ location: `${basename(file.file)} › execute()`, message: 'execute() sends one HTTP request per input item: use declarative routing and requestDefaults' }]
+						? [
+								{
+									location: `${basename(file.file)} › execute()`,
+									message:
+										'execute() sends one HTTP request per input item: use declarative routing and requestDefaults',
+								},
+							]
 						: [];
 				}),
 			),
@@ -1105,7 +1540,10 @@ export const MASTER_RULES = [
  * Applies the rules (all of MASTER_RULES, less those the installed plugin now has) to a model.
  * Returns per rule: { rule, findings: [{ location, message }] }.
  */
-export function applyMasterRules(model, { installedRuleIds = new Set(), rules = MASTER_RULES } = {}) {
+export function applyMasterRules(
+	model,
+	{ installedRuleIds = new Set(), rules = MASTER_RULES } = {},
+) {
 	return rules.map((rule) => ({
 		rule,
 		skipped: installedRuleIds.has(rule.id),
@@ -1140,8 +1578,16 @@ export function ratchet(results, knownList, exemptions = []) {
 	const activeIds = new Set(results.filter((r) => !r.skipped).map((r) => r.rule.id));
 	const allIds = new Set(results.map((r) => r.rule.id));
 	// A listed entry is stale when it no longer occurs, or names a rule the scan does not have.
-	const isStale = (entry) => !allIds.has(entry.rule) || (activeIds.has(entry.rule) && !found.has(key(entry.rule, entry.location)));
-	return { known, exempt, fresh, stale: knownList.filter(isStale), staleExemptions: exemptions.filter(isStale) };
+	const isStale = (entry) =>
+		!allIds.has(entry.rule) ||
+		(activeIds.has(entry.rule) && !found.has(key(entry.rule, entry.location)));
+	return {
+		known,
+		exempt,
+		fresh,
+		stale: knownList.filter(isStale),
+		staleExemptions: exemptions.filter(isStale),
+	};
 }
 
 export const SOURCE_REPOSITORY = REPO;
@@ -1152,16 +1598,30 @@ export const SOURCE_REPOSITORY = REPO;
  * TypeScript sources. `requireFrom(file)` loads a module; the caller decides how n8n-workflow
  * resolves (scan.mjs links the work tree's node_modules beside the extracted package).
  */
-export function loadModel({ packageDir, packageFiles = [], sourceRoot, sourceFiles, readText, exists, requireFrom, join, dirname }) {
+export function loadModel({
+	packageDir,
+	packageFiles = [],
+	sourceRoot,
+	sourceFiles,
+	readText,
+	exists,
+	requireFrom,
+	join,
+	dirname,
+}) {
 	const packageJson = JSON.parse(readText(join(packageDir, 'package.json')));
 	const readIconNear = (file) => (relative) => {
 		const full = join(dirname(file), relative);
 		return exists(full) ? readText(full) : null;
 	};
-	const sources = sourceFiles.filter((file) => file.endsWith('.ts')).map((file) => ({ file, text: readText(join(sourceRoot, file)) }));
+	const sources = sourceFiles
+		.filter((file) => file.endsWith('.ts'))
+		.map((file) => ({ file, text: readText(join(sourceRoot, file)) }));
 	// The packed .node.js files too: no-hardcoded-ids reads .node.js as well as .node.ts (the other
 	// source rules look for `implements INodeType`, which compiled JavaScript no longer has, or .node.ts only).
-	const packedNodes = packageFiles.filter((file) => file.endsWith('.node.js')).map((file) => ({ file, text: readText(join(packageDir, file)) }));
+	const packedNodes = packageFiles
+		.filter((file) => file.endsWith('.node.js'))
+		.map((file) => ({ file, text: readText(join(packageDir, file)) }));
 	const sourceOf = (distFile) => {
 		const stem = basename(distFile).replace(/\.js$/, '.ts');
 		return sources.find((s) => basename(s.file) === stem);
@@ -1171,7 +1631,8 @@ export function loadModel({ packageDir, packageFiles = [], sourceRoot, sourceFil
 		const exported = requireFrom(file);
 		const className = Object.keys(exported).find((name) => typeof exported[name] === 'function');
 		const instance = new exported[className]();
-		const description = instance.description ?? instance.nodeVersions?.[instance.currentVersion]?.description;
+		const description =
+			instance.description ?? instance.nodeVersions?.[instance.currentVersion]?.description;
 		const codexFile = file.replace(/\.js$/, '.json');
 		const source = sourceOf(relative);
 		return {
@@ -1181,7 +1642,9 @@ export function loadModel({ packageDir, packageFiles = [], sourceRoot, sourceFil
 			codex: exists(codexFile) ? JSON.parse(readText(codexFile)) : undefined,
 			codexFile: relative.replace(/\.js$/, '.json'),
 			// The rules' AI_NODE_SDK_MODULE_NAMES: '@n8n/ai-node-sdk' and 'ai-node-sdk'.
-			importsAiSdk: source ? /(?:from\s*|import\s*|require\(\s*)['"](?:@n8n\/)?ai-node-sdk['"]/.test(source.text) : false,
+			importsAiSdk: source
+				? /(?:from\s*|import\s*|require\(\s*)['"](?:@n8n\/)?ai-node-sdk['"]/.test(source.text)
+				: false,
 			readIcon: readIconNear(file),
 		};
 	});
@@ -1189,7 +1652,12 @@ export function loadModel({ packageDir, packageFiles = [], sourceRoot, sourceFil
 		const file = join(packageDir, relative);
 		const exported = requireFrom(file);
 		const className = Object.keys(exported).find((name) => typeof exported[name] === 'function');
-		return { file: relative, className, type: new exported[className](), readIcon: readIconNear(file) };
+		return {
+			file: relative,
+			className,
+			type: new exported[className](),
+			readIcon: readIconNear(file),
+		};
 	});
 	return { packageJson, nodes, credentials, sources: [...sources, ...packedNodes] };
 }

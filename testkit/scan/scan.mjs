@@ -31,7 +31,16 @@
 //   node scripts/scan.mjs                 packs the built package (npm run build first) and scans it
 //   node scripts/scan.mjs <dir-or-.tgz>   scans that package instead, and the work tree's sources
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import {
+	existsSync,
+	mkdirSync,
+	mkdtempSync,
+	readFileSync,
+	readdirSync,
+	rmSync,
+	statSync,
+	symlinkSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -45,7 +54,13 @@ import tseslint from 'typescript-eslint';
 
 import { EXEMPTIONS } from './exemptions.mjs';
 import { KNOWN_VIOLATIONS } from './known.mjs';
-import { applyMasterRules, currentVersion, loadModel, olderVersionProperties, ratchet } from './rules.mjs';
+import {
+	applyMasterRules,
+	currentVersion,
+	loadModel,
+	olderVersionProperties,
+	ratchet,
+} from './rules.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -94,7 +109,12 @@ function walk(dir, base = dir) {
 
 /** The tarball leg: `**\/*.js` and `package.json`. */
 export function packageFiles(dir) {
-	return walk(dir).filter((f) => f !== 'package-lock.json' && !f.endsWith('/package-lock.json') && (f.endsWith('.js') || f === 'package.json'));
+	return walk(dir).filter(
+		(f) =>
+			f !== 'package-lock.json' &&
+			!f.endsWith('/package-lock.json') &&
+			(f.endsWith('.js') || f === 'package.json'),
+	);
 }
 
 /** The source leg (SOURCE_FILE_PATTERNS): `package.json` and `{nodes,credentials}/**\/*.{js,ts,json}`. */
@@ -111,7 +131,12 @@ export function sourceFiles(dir) {
  * were switched on for at least one of the files.
  */
 export async function lintLikeScanner(dir, files) {
-	const eslint = new ESLint({ cwd: dir, allowInlineConfig: false, overrideConfigFile: true, overrideConfig: scanConfig() });
+	const eslint = new ESLint({
+		cwd: dir,
+		allowInlineConfig: false,
+		overrideConfigFile: true,
+		overrideConfig: scanConfig(),
+	});
 	const absolute = files.map((f) => join(dir, f));
 	const results = files.length ? await eslint.lintFiles(absolute) : [];
 	const rules = new Set();
@@ -134,17 +159,30 @@ function extract(tarball, into) {
 
 /** `npm pack` of the built work tree into dir (the build ran just before: no prepack); returns the tarball's path and the packed file list. */
 function pack(dir) {
-	const [info] = JSON.parse(execFileSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', dir, '--loglevel=error'], { cwd: root, encoding: 'utf8' }));
+	const [info] = JSON.parse(
+		execFileSync(
+			'npm',
+			['pack', '--json', '--ignore-scripts', '--pack-destination', dir, '--loglevel=error'],
+			{ cwd: root, encoding: 'utf8' },
+		),
+	);
 	return { tarball: join(dir, info.filename), files: info.files.map((f) => f.path) };
 }
 
-const pluginVersion = (name) => JSON.parse(readFileSync(join(root, 'node_modules', name, 'package.json'), 'utf8')).version;
+const pluginVersion = (name) =>
+	JSON.parse(readFileSync(join(root, 'node_modules', name, 'package.json'), 'utf8')).version;
 
 /** Which ESLint rules ran, from which installed plugin, and each one's result. */
 function printInstalledRules(rules, perRule) {
 	const origins = [
-		['@n8n/community-nodes/', `installed plugin @n8n/eslint-plugin-community-nodes ${pluginVersion('@n8n/eslint-plugin-community-nodes')} (recommended)`],
-		['n8n-nodes-base/', `installed plugin eslint-plugin-n8n-nodes-base ${pluginVersion('eslint-plugin-n8n-nodes-base')} (community, credentials, nodes)`],
+		[
+			'@n8n/community-nodes/',
+			`installed plugin @n8n/eslint-plugin-community-nodes ${pluginVersion('@n8n/eslint-plugin-community-nodes')} (recommended)`,
+		],
+		[
+			'n8n-nodes-base/',
+			`installed plugin eslint-plugin-n8n-nodes-base ${pluginVersion('eslint-plugin-n8n-nodes-base')} (community, credentials, nodes)`,
+		],
 		['', 'ESLint core (the scanner’s addition)'],
 	];
 	const left = [...rules].sort();
@@ -188,37 +226,60 @@ function masterRulesPass(packageDir, packageFileList, sourceFileList) {
 	}
 	const installedRuleIds = new Set(Object.keys(n8nCommunityNodesPlugin.rules ?? {}));
 	const results = applyMasterRules(model, { installedRuleIds });
-	const { known, exempt, fresh, stale, staleExemptions } = ratchet(results, KNOWN_VIOLATIONS, EXEMPTIONS);
+	const { known, exempt, fresh, stale, staleExemptions } = ratchet(
+		results,
+		KNOWN_VIOLATIONS,
+		EXEMPTIONS,
+	);
 	const exemptKeys = new Set(exempt.map((f) => `${f.rule}\u0000${f.location}`));
 	const freshKeys = new Set(fresh.map((f) => `${f.rule}\u0000${f.location}`));
-	console.log(`rules of n8n master's recommended config missing from the installed plugin, project implementation (testkit/scan/rules.mjs): ${results.length}`);
+	console.log(
+		`rules of n8n master's recommended config missing from the installed plugin, project implementation (testkit/scan/rules.mjs): ${results.length}`,
+	);
 	for (const { rule, findings, skipped } of results) {
 		const newOnes = findings.filter((f) => freshKeys.has(`${rule.id}\u0000${f.location}`)).length;
-		const exemptOnes = findings.filter((f) => exemptKeys.has(`${rule.id}\u0000${f.location}`)).length;
+		const exemptOnes = findings.filter((f) =>
+			exemptKeys.has(`${rule.id}\u0000${f.location}`),
+		).length;
 		const knownOnes = findings.length - newOnes - exemptOnes;
 		const result = skipped
 			? 'now in the installed plugin: applied by ESLint above'
 			: !findings.length
 				? 'pass'
-				: [newOnes && `FAIL ${newOnes} new`, knownOnes && `${knownOnes} known, pending`, exemptOnes && `${exemptOnes} exempt (testkit/scan/exemptions.mjs)`]
+				: [
+						newOnes && `FAIL ${newOnes} new`,
+						knownOnes && `${knownOnes} known, pending`,
+						exemptOnes && `${exemptOnes} exempt (testkit/scan/exemptions.mjs)`,
+					]
 						.filter(Boolean)
 						.join(', ');
-		console.log(`  ${rule.id} (${rule.severity}) — ${result}\n      from ${rule.doc}${rule.source ? `\n      source ${rule.source}` : ''}`);
+		console.log(
+			`  ${rule.id} (${rule.severity}) — ${result}\n      from ${rule.doc}${rule.source ? `\n      source ${rule.source}` : ''}`,
+		);
 	}
 	for (const node of model.nodes) {
 		const older = olderVersionProperties(node);
 		if (!older.length) continue;
-		const versions = Array.isArray(node.description?.version) ? node.description.version.join(', ') : String(node.description?.version);
+		const versions = Array.isArray(node.description?.version)
+			? node.description.version.join(', ')
+			: String(node.description?.version);
 		console.log(
 			`  versions of ${node.className}: ${versions}; the rules on top-level fields read version ${currentVersion(node.description)}, the one a new node gets. ` +
 				`${older.length} top-level fields shown only at older versions are their layout as saved workflows have it (n8n keeps a saved node's typeVersion), not checked: ${[...new Set(older.map((p) => p.name))].join(', ')}`,
 		);
 	}
-	for (const f of exempt) console.log(`  EXEMPT  ${f.rule}  ${f.location}: ${f.message}\n      reason: ${f.reason}`);
+	for (const f of exempt)
+		console.log(`  EXEMPT  ${f.rule}  ${f.location}: ${f.message}\n      reason: ${f.reason}`);
 	for (const f of known) console.log(`  known, pending  ${f.rule}  ${f.location}: ${f.message}`);
 	for (const f of fresh) console.log(`  NEW ${f.severity}  ${f.rule}  ${f.location}: ${f.message}`);
-	for (const e of stale) console.log(`  STALE ratchet entry  ${e.rule}  ${e.location}: no longer occurs (or names an unknown rule); delete it from testkit/scan/known.mjs`);
-	for (const e of staleExemptions) console.log(`  STALE exemption  ${e.rule}  ${e.location}: no longer occurs (or names an unknown rule); delete it from testkit/scan/exemptions.mjs`);
+	for (const e of stale)
+		console.log(
+			`  STALE ratchet entry  ${e.rule}  ${e.location}: no longer occurs (or names an unknown rule); delete it from testkit/scan/known.mjs`,
+		);
+	for (const e of staleExemptions)
+		console.log(
+			`  STALE exemption  ${e.rule}  ${e.location}: no longer occurs (or names an unknown rule); delete it from testkit/scan/exemptions.mjs`,
+		);
 	console.log(
 		`scan master rules: ${results.length} rules, ${exempt.length} exempt, ${known.length} known pending, ${fresh.length} new, ${stale.length + staleExemptions.length} stale`,
 	);
@@ -235,7 +296,8 @@ export async function main() {
 			packageDir = target;
 			label = relative(root, target) || '.';
 		} else {
-			if (!target && !existsSync(join(root, 'dist'))) throw new Error('dist/ is missing: run `npm run build` first (npm run scan does).');
+			if (!target && !existsSync(join(root, 'dist')))
+				throw new Error('dist/ is missing: run `npm run build` first (npm run scan does).');
 			const tarball = target ?? pack(scratch).tarball;
 			packageDir = extract(tarball, join(scratch, 'package'));
 			label = target ? relative(root, tarball) : 'npm pack';
@@ -252,12 +314,16 @@ export async function main() {
 		for (const leg of legs) {
 			const { eslint, results, rules } = await lintLikeScanner(leg.dir, leg.files);
 			rules.forEach((r) => allRules.add(r));
-			for (const r of results) for (const m of r.messages) perRule.set(m.ruleId ?? '(parse)', (perRule.get(m.ruleId ?? '(parse)') ?? 0) + 1);
+			for (const r of results)
+				for (const m of r.messages)
+					perRule.set(m.ruleId ?? '(parse)', (perRule.get(m.ruleId ?? '(parse)') ?? 0) + 1);
 			fileCount += leg.files.length;
 			const errors = results.reduce((n, r) => n + r.errorCount + r.fatalErrorCount, 0);
 			const warnings = results.reduce((n, r) => n + r.warningCount, 0);
 			findings += errors + warnings;
-			console.log(`scan ${leg.name}: ${leg.files.length} files, ${rules.size} rules, ${errors} errors, ${warnings} warnings`);
+			console.log(
+				`scan ${leg.name}: ${leg.files.length} files, ${rules.size} rules, ${errors} errors, ${warnings} warnings`,
+			);
 			if (errors + warnings) {
 				const formatter = await eslint.loadFormatter('stylish');
 				console.log(await formatter.format(results.filter((r) => r.messages.length)));

@@ -25,14 +25,21 @@ export const exact = (usd: number) => Math.round(usd * 1e6) / 1e6;
  */
 export function listPriceUsd(provider: FluxProvider, operation: Operation): number {
 	const table = provider.pricePerImageUsd;
-	return table[operation] ?? Math.max(...Object.values(table).filter((v): v is number => typeof v === 'number'));
+	return (
+		table[operation] ??
+		Math.max(...Object.values(table).filter((v): v is number => typeof v === 'number'))
+	);
 }
 
 /**
  * One image's cost. A provider figure covers the whole job, so a job that made several images
  * (fal.ai and Runflow make up to 4 in one job) gives each an equal share of it.
  */
-export function imageCost(provider: FluxProvider, request: JobRequest, result: JobResult): ImageCost {
+export function imageCost(
+	provider: FluxProvider,
+	request: JobRequest,
+	result: JobResult,
+): ImageCost {
 	if (result.costUsd !== undefined && result.images.length > 0) {
 		return { usd: exact(result.costUsd / result.images.length), source: 'provider' };
 	}

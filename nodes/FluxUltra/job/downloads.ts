@@ -53,15 +53,24 @@ export interface ResultFile {
 }
 
 function tooLarge(provider: ProviderErrorContext, maxBytes: number): FluxError {
-	return new FluxError('download', `An image from ${provider.providerName} is larger than ${Math.round(maxBytes / 1048576)} MB`, {
-		description: 'The file was not kept. Raise "Max Image Size (MB)" in Options, or choose the JPEG output format.',
-	});
+	return new FluxError(
+		'download',
+		`An image from ${provider.providerName} is larger than ${Math.round(maxBytes / 1048576)} MB`,
+		{
+			description:
+				'The file was not kept. Raise "Max Image Size (MB)" in Options, or choose the JPEG output format.',
+		},
+	);
 }
 
 function notAnImage(provider: ProviderErrorContext, bytes: number): FluxError {
-	return new FluxError('download', `${provider.providerName} returned a file that is not an image`, {
-		description: `It was ${bytes} bytes of content that is not JPEG, PNG, WebP, GIF or AVIF. Try again; if it persists, the provider may be failing.`,
-	});
+	return new FluxError(
+		'download',
+		`${provider.providerName} returned a file that is not an image`,
+		{
+			description: `It was ${bytes} bytes of content that is not JPEG, PNG, WebP, GIF or AVIF. Try again; if it persists, the provider may be failing.`,
+		},
+	);
 }
 
 /** A file already in memory (inline, or from a host that does not stream), with the same checks. */
@@ -69,7 +78,13 @@ function wholeFile(provider: ProviderErrorContext, bytes: Buffer, maxBytes: numb
 	if (bytes.length > maxBytes) throw tooLarge(provider, maxBytes);
 	const kind = sniffImage(bytes);
 	if (!kind) throw notAnImage(provider, bytes.length);
-	return { kind, size: imageSize(bytes), data: bytes, bytesRead: () => bytes.length, stoppedBy: () => undefined };
+	return {
+		kind,
+		size: imageSize(bytes),
+		data: bytes,
+		bytesRead: () => bytes.length,
+		stoppedBy: () => undefined,
+	};
 }
 
 /**
@@ -104,7 +119,8 @@ async function peek(stream: ByteStream, min: number, signal: AbortSignal): Promi
 				off();
 				reject(error);
 			};
-			const stopped = () => failed(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
+			const stopped = () =>
+				failed(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
 			if (signal.aborted) return stopped();
 			stream.once('readable', done);
 			stream.once('end', done);
@@ -121,9 +137,14 @@ async function peek(stream: ByteStream, min: number, signal: AbortSignal): Promi
 function refusedLink(provider: ProviderErrorContext, url: string, redirected: boolean): FluxError {
 	const parsed = parseUrl(url);
 	const what = redirected ? 'redirected the image download to' : 'returned an image link to';
-	return new FluxError('download', `${provider.providerName} ${what} a location this node does not follow (${parsed ? `${parsed.protocol}//${parsed.hostname}` : 'not a URL'})`, {
-		description: 'Images are downloaded only over https:// from public hosts (never from loopback, private, link-local or other internal addresses, in any spelling), except from the credential\'s own API base URL when that is a local mock or proxy.',
-	});
+	return new FluxError(
+		'download',
+		`${provider.providerName} ${what} a location this node does not follow (${parsed ? `${parsed.protocol}//${parsed.hostname}` : 'not a URL'})`,
+		{
+			description:
+				"Images are downloaded only over https:// from public hosts (never from loopback, private, link-local or other internal addresses, in any spelling), except from the credential's own API base URL when that is a local mock or proxy.",
+		},
+	);
 }
 
 /**
@@ -138,7 +159,8 @@ export async function checkLink(
 	redirected: boolean,
 ): Promise<void> {
 	if (!isDownloadableLink(link, policy)) throw refusedLink(provider, link, redirected);
-	if (!(await egressAllows(ctx, link, policy)).allowed) throw refusedLink(provider, link, redirected);
+	if (!(await egressAllows(ctx, link, policy)).allowed)
+		throw refusedLink(provider, link, redirected);
 }
 
 /**
@@ -157,7 +179,11 @@ export async function fetchResultImage(
 	const maxBytes = options.maxBytes;
 	if (image.url.startsWith('data:')) return wholeFile(provider, decodeDataUri(image.url), maxBytes);
 	let link = image.url;
-	if (!parseUrl(link)) throw new FluxError('download', `${provider.providerName} returned an image link that is not a URL`);
+	if (!parseUrl(link))
+		throw new FluxError(
+			'download',
+			`${provider.providerName} returned an image link that is not a URL`,
+		);
 	await checkLink(ctx, provider, link, options, false);
 	for (let hop = 0; ; hop++) {
 		const response = await send(ctx, provider, {
@@ -177,7 +203,10 @@ export async function fetchResultImage(
 			const location = response.headers.location;
 			const next = location ? parseUrl(new URL(location, link).toString())?.toString() : undefined;
 			if (!next || hop >= DOWNLOAD_MAX_REDIRECTS) {
-				throw new FluxError('download', `The image download from ${provider.providerName} was redirected ${next ? 'too many times' : 'nowhere'}`);
+				throw new FluxError(
+					'download',
+					`The image download from ${provider.providerName} was redirected ${next ? 'too many times' : 'nowhere'}`,
+				);
 			}
 			await checkLink(ctx, provider, next, options, true);
 			link = next;
@@ -187,7 +216,11 @@ export async function fetchResultImage(
 	}
 }
 
-async function streamedFile(provider: ProviderErrorContext, response: HttpResponse, maxBytes: number): Promise<ResultFile> {
+async function streamedFile(
+	provider: ProviderErrorContext,
+	response: HttpResponse,
+	maxBytes: number,
+): Promise<ResultFile> {
 	const { stream, abort, signal, headers } = response;
 	// A host that ignores streaming (or a test double) hands over the whole body: same checks.
 	if (!stream || !abort || !signal) return wholeFile(provider, response.body, maxBytes);
@@ -246,7 +279,12 @@ async function streamedFile(provider: ProviderErrorContext, response: HttpRespon
  * n8n's request timeout no longer covers the body (axios `maxRedirects: 0`). Real time, checked a
  * few times per idle period, until the stream ends.
  */
-function watchForStall(stream: ByteStream, signal: AbortSignal, abort: (reason?: Error) => void, lastByteAt: () => number): void {
+function watchForStall(
+	stream: ByteStream,
+	signal: AbortSignal,
+	abort: (reason?: Error) => void,
+	lastByteAt: () => number,
+): void {
 	const done = new AbortController();
 	const finish = () => done.abort();
 	stream.once('end', finish);

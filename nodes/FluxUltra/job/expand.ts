@@ -32,7 +32,10 @@ export function seedAt(seed: number | bigint, offset: number): number | bigint {
  * and Replicate). With a Seed, the parts get seed, seed+1, … so the images differ, as they would
  * from one multi-image request; without one, each gets a random seed.
  */
-export function splitRequest(provider: FluxProvider, request: JobRequest): Array<{ request: JobRequest; part?: JobPart }> {
+export function splitRequest(
+	provider: FluxProvider,
+	request: JobRequest,
+): Array<{ request: JobRequest; part?: JobPart }> {
 	const perRequest = provider.imagesPerRequest;
 	const total = request.params.num_images;
 	if (!perRequest || total <= perRequest) return [{ request }];

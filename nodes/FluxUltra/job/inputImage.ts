@@ -9,7 +9,13 @@ import { fetchResultImage, sniffImage, type DownloadOptions } from './downloads'
 import { isFollowableLink, parseUrl } from '../shared/url';
 
 /** Image types the Ultra endpoints take as input (fal's Redux form lists these). */
-export const INPUT_IMAGE_TYPES = ['image/jpeg', 'image/png', 'image/webp', 'image/gif', 'image/avif'];
+export const INPUT_IMAGE_TYPES = [
+	'image/jpeg',
+	'image/png',
+	'image/webp',
+	'image/gif',
+	'image/avif',
+];
 
 /**
  * Checks, before any request, that the binary field an item names exists and holds an image: the
@@ -18,7 +24,11 @@ export const INPUT_IMAGE_TYPES = ['image/jpeg', 'image/png', 'image/webp', 'imag
  * (files often come typed application/octet-stream). Reads the file, and keeps none of it: the job
  * reads it again when it runs.
  */
-export async function checkInputBinary(ctx: IExecuteFunctions, itemIndex: number, image: ImageInput | undefined): Promise<void> {
+export async function checkInputBinary(
+	ctx: IExecuteFunctions,
+	itemIndex: number,
+	image: ImageInput | undefined,
+): Promise<void> {
 	if (image?.kind !== 'binary') return;
 	const field = IMAGE_INPUT.binary.displayName;
 	const binary = findBinary(ctx, itemIndex, image.property);
@@ -30,13 +40,27 @@ export async function checkInputBinary(ctx: IExecuteFunctions, itemIndex: number
 			image.property,
 		);
 	}
-	if (binary.mimeType && !binary.mimeType.startsWith('image/') && binary.mimeType !== 'application/octet-stream') {
-		throw new ParameterError(field, `the file in "${image.property}" is ${binary.mimeType}, not an image`, image.property);
+	if (
+		binary.mimeType &&
+		!binary.mimeType.startsWith('image/') &&
+		binary.mimeType !== 'application/octet-stream'
+	) {
+		throw new ParameterError(
+			field,
+			`the file in "${image.property}" is ${binary.mimeType}, not an image`,
+			image.property,
+		);
 	}
-	const bytes = await ctx.helpers.getBinaryDataBuffer(itemIndex, image.property).catch(() => undefined);
+	const bytes = await ctx.helpers
+		.getBinaryDataBuffer(itemIndex, image.property)
+		.catch(() => undefined);
 	const kind = bytes ? sniffImage(bytes) : undefined;
 	if (!kind || !INPUT_IMAGE_TYPES.includes(kind.mimeType)) {
-		throw new ParameterError(field, `the file in "${image.property}" is not a JPEG, PNG, WebP, GIF or AVIF image`, image.property);
+		throw new ParameterError(
+			field,
+			`the file in "${image.property}" is not a JPEG, PNG, WebP, GIF or AVIF image`,
+			image.property,
+		);
 	}
 }
 
@@ -44,7 +68,11 @@ export async function checkInputBinary(ctx: IExecuteFunctions, itemIndex: number
  * The item's binary entry as n8n resolves it (whatever its binary mode), or undefined when there is
  * none or what the name reaches is not binary data (an inherited member such as `constructor`).
  */
-function findBinary(ctx: IExecuteFunctions, itemIndex: number, property: string): IBinaryData | undefined {
+function findBinary(
+	ctx: IExecuteFunctions,
+	itemIndex: number,
+	property: string,
+): IBinaryData | undefined {
 	let found: unknown;
 	try {
 		found = ctx.helpers.assertBinaryData(itemIndex, property);
@@ -53,7 +81,11 @@ function findBinary(ctx: IExecuteFunctions, itemIndex: number, property: string)
 	}
 	if (!found || typeof found !== 'object') return undefined;
 	const entry = found as Partial<IBinaryData>;
-	if (typeof entry.mimeType !== 'string' || (typeof entry.data !== 'string' && typeof entry.id !== 'string')) return undefined;
+	if (
+		typeof entry.mimeType !== 'string' ||
+		(typeof entry.data !== 'string' && typeof entry.id !== 'string')
+	)
+		return undefined;
 	return entry as IBinaryData;
 }
 
@@ -105,13 +137,22 @@ export async function downloadInputImage(
 ): Promise<ImageBytes> {
 	const field = IMAGE_INPUT.url.displayName;
 	if (!isFollowableLink(url, options.plainHttpOrigin)) {
-		throw new ParameterError(field, `must be an https:// URL: ${options.providerName} takes the image itself, which the node downloads over https only`, url);
+		throw new ParameterError(
+			field,
+			`must be an https:// URL: ${options.providerName} takes the image itself, which the node downloads over https only`,
+			url,
+		);
 	}
 	const outcome = await fetchResultImage(ctx, IMAGE_HOST, { url }, options)
 		.then(async (file) => {
-			const bytes = Buffer.isBuffer(file.data) ? file.data : await readAll(file.data, file.stoppedBy);
+			const bytes = Buffer.isBuffer(file.data)
+				? file.data
+				: await readAll(file.data, file.stoppedBy);
 			if (file.declaredBytes !== undefined && bytes.length < file.declaredBytes) {
-				throw new FluxError('download', `the download broke off (${bytes.length} of ${file.declaredBytes} bytes)`);
+				throw new FluxError(
+					'download',
+					`the download broke off (${bytes.length} of ${file.declaredBytes} bytes)`,
+				);
 			}
 			return { bytes };
 		})
@@ -120,7 +161,11 @@ export async function downloadInputImage(
 	const bytes = outcome.bytes;
 	const kind = sniffImage(bytes);
 	if (!kind || !INPUT_IMAGE_TYPES.includes(kind.mimeType)) {
-		throw asImageUrlProblem(ctx, new FluxError('download', `not an accepted image type (${kind?.mimeType ?? 'unknown'})`), url);
+		throw asImageUrlProblem(
+			ctx,
+			new FluxError('download', `not an accepted image type (${kind?.mimeType ?? 'unknown'})`),
+			url,
+		);
 	}
 	const name = parseUrl(url)?.pathname.split('/').pop();
 	return { bytes, mimeType: kind.mimeType, fileName: name || `input.${kind.extension}` };
@@ -139,10 +184,15 @@ function asImageUrlProblem(ctx: IExecuteFunctions, error: unknown, url: string):
 }
 
 /** The rest of a checked download, into memory; fails with the size cap's error if it stopped the stream. */
-async function readAll(stream: ByteStream, stoppedBy: () => FluxError | undefined): Promise<Buffer> {
+async function readAll(
+	stream: ByteStream,
+	stoppedBy: () => FluxError | undefined,
+): Promise<Buffer> {
 	const chunks: Buffer[] = [];
 	await new Promise<void>((resolve, reject) => {
-		stream.on('data', (chunk: Buffer | string) => chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk)));
+		stream.on('data', (chunk: Buffer | string) =>
+			chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk)),
+		);
 		stream.once('end', () => resolve());
 		stream.once('error', (error: Error) => reject(stoppedBy() ?? error));
 		stream.once('close', () => (stoppedBy() ? reject(stoppedBy()) : resolve()));

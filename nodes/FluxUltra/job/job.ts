@@ -6,7 +6,15 @@ import { downloadInputImage, loadInputBinary } from './inputImage';
 import { fileNameFor, imageJson } from './imageItems';
 import { IMAGE_INPUT, NUM_IMAGES_MAX } from '../parameters/table';
 import { ParameterError, type JobRequest } from '../parameters/validation';
-import type { CancelOutcome, FluxProvider, JobResult, JobScope, ProviderSession, ResultImage, SubmittedJob } from '../providers/types';
+import type {
+	CancelOutcome,
+	FluxProvider,
+	JobResult,
+	JobScope,
+	ProviderSession,
+	ResultImage,
+	SubmittedJob,
+} from '../providers/types';
 import { FluxError } from '../transport/errors';
 import { backoffMs, DEFAULT_RETRY, errorCode } from '../transport/http';
 import { imageCost } from './cost';
@@ -46,12 +54,21 @@ export async function runJob(
 		return await session.submit(scope, request, imageUrl);
 	});
 	const firstImage = part?.firstImage ?? 0;
-	if (!request.options.waitForCompletion) return submittedItems(provider, request, job, { firstImage, imageCount: part?.imageCount, item: itemIndex });
+	if (!request.options.waitForCompletion)
+		return submittedItems(provider, request, job, {
+			firstImage,
+			imageCount: part?.imageCount,
+			item: itemIndex,
+		});
 	try {
 		const finalStatus = await waitOrCancel(provider, scope, session, job);
 		const result = await session.fetchResult(scope, job, finalStatus);
 		providerDone();
-		return await emitImages(scope, provider, session, request, result, { firstImage, imageCount: part?.imageCount, item: itemIndex });
+		return await emitImages(scope, provider, session, request, result, {
+			firstImage,
+			imageCount: part?.imageCount,
+			item: itemIndex,
+		});
 	} catch (error) {
 		throw error instanceof FluxError ? error.withRequestId(job.requestId) : error;
 	}
@@ -67,7 +84,9 @@ async function beforeJob<T>(steps: () => Promise<T>): Promise<T> {
 	try {
 		return await steps();
 	} catch (error) {
-		const mayExist = error instanceof FluxError && (error.kind === 'maybe_submitted' || error.kind === 'bad_response');
+		const mayExist =
+			error instanceof FluxError &&
+			(error.kind === 'maybe_submitted' || error.kind === 'bad_response');
 		throw error instanceof FluxError && !mayExist ? error.with({ noJob: true }) : error;
 	}
 }
@@ -90,21 +109,45 @@ export async function emitImages(
 	const { ctx, itemIndex } = scope;
 	const { firstImage } = at;
 	const taken = result.images.slice(0, imagesAsked(provider, request, at));
-	const kept: JobResult = taken.length < result.images.length ? { ...result, images: taken } : result;
+	const kept: JobResult =
+		taken.length < result.images.length ? { ...result, images: taken } : result;
 	const one = async (index: number): Promise<INodeExecutionData> => {
 		const image = taken[index];
 		const fileName = (extension: string) =>
 			fileNameFor(
 				request.options.fileName,
-				{ requestId: kept.requestId, index: firstImage + index + 1, item: at.item + 1, seed: kept.seed },
+				{
+					requestId: kept.requestId,
+					index: firstImage + index + 1,
+					item: at.item + 1,
+					seed: kept.seed,
+				},
 				extension,
 			);
 		const cost = imageCost(provider, request, kept);
 		const imageIndex = firstImage + index;
 		if (!request.options.downloadImage && !image.url.startsWith('data:')) {
-			return linkOnlyItem({ providerId: provider.id, request, result: kept, image, imageIndex, imageCount: at.imageCount, itemIndex, fileName, cost });
+			return linkOnlyItem({
+				providerId: provider.id,
+				request,
+				result: kept,
+				image,
+				imageIndex,
+				imageCount: at.imageCount,
+				itemIndex,
+				fileName,
+				cost,
+			});
 		}
-		const { file, binary } = await storeImage(ctx, provider, session, scope, request, image, fileName);
+		const { file, binary } = await storeImage(
+			ctx,
+			provider,
+			session,
+			scope,
+			request,
+			image,
+			fileName,
+		);
 		return {
 			json: imageJson({
 				providerId: provider.id,
@@ -145,7 +188,11 @@ export async function emitImages(
  * was split), or, for Get Result, what the incoming item says is left of its images, at most what
  * the provider makes in one request (Number of Images is 1 to 4).
  */
-export function imagesAsked(provider: FluxProvider, request: JobRequest, at: { firstImage: number; imageCount?: number }): number {
+export function imagesAsked(
+	provider: FluxProvider,
+	request: JobRequest,
+	at: { firstImage: number; imageCount?: number },
+): number {
 	const asked = (request.params as { num_images?: unknown }).num_images;
 	if (typeof asked === 'number' && Number.isInteger(asked) && asked >= 1) return asked;
 	const perJob = provider.imagesPerRequest ?? NUM_IMAGES_MAX;
@@ -183,18 +230,27 @@ async function storeImage(
 				internalOrigin: session.internalOrigin,
 				maxBytes: request.options.maxImageBytes,
 			});
-			const binary = await ctx.helpers.prepareBinaryData(file.data as Buffer, fileName(file.kind.extension), file.kind.mimeType);
+			const binary = await ctx.helpers.prepareBinaryData(
+				file.data as Buffer,
+				fileName(file.kind.extension),
+				file.kind.mimeType,
+			);
 			if (file.declaredBytes !== undefined && file.bytesRead() < file.declaredBytes) {
-				throw Object.assign(new Error(`${file.bytesRead()} of ${file.declaredBytes} bytes`), { code: 'ERR_INCOMPLETE' });
+				throw Object.assign(new Error(`${file.bytesRead()} of ${file.declaredBytes} bytes`), {
+					code: 'ERR_INCOMPLETE',
+				});
 			}
 			return { file, binary };
 		} catch (error) {
 			// A FluxError is an answer already retried by the transport (or not an image); a stream
 			// error is the body breaking off, worth a fresh start.
 			if (file?.stoppedBy()) failure = file.stoppedBy();
-			else if (scope.signal?.aborted) failure = new FluxError('cancelled', 'The execution was cancelled');
-			else if (clock.now() >= scope.deadline) failure = downloadTimedOut(provider, scope, image.url);
-			else if (error instanceof FluxError || attempt >= DOWNLOAD_ATTEMPTS) failure = downloadFailed(provider, image.url, error, attempt);
+			else if (scope.signal?.aborted)
+				failure = new FluxError('cancelled', 'The execution was cancelled');
+			else if (clock.now() >= scope.deadline)
+				failure = downloadTimedOut(provider, scope, image.url);
+			else if (error instanceof FluxError || attempt >= DOWNLOAD_ATTEMPTS)
+				failure = downloadFailed(provider, image.url, error, attempt);
 		}
 		if (failure) throw failure;
 		const delay = backoffMs(DEFAULT_RETRY, attempt);
@@ -209,9 +265,13 @@ function downloadTimedOut(provider: FluxProvider, scope: JobScope, url: string):
 	return downloadFailed(
 		provider,
 		url,
-		new FluxError('download', `The image download from ${provider.displayName} did not finish within the ${Math.round(scope.timeoutMs / 1000)} s Timeout`, {
-			description: `The job finished and is paid for; the image is still at its link for a while (see imageUrl; ${provider.displayName} links expire). Fetch it from there (e.g. with an HTTP Request node), or raise "Timeout (Seconds)" in Options, rather than running the item again.`,
-		}),
+		new FluxError(
+			'download',
+			`The image download from ${provider.displayName} did not finish within the ${Math.round(scope.timeoutMs / 1000)} s Timeout`,
+			{
+				description: `The job finished and is paid for; the image is still at its link for a while (see imageUrl; ${provider.displayName} links expire). Fetch it from there (e.g. with an HTTP Request node), or raise "Timeout (Seconds)" in Options, rather than running the item again.`,
+			},
+		),
 		1,
 	);
 }
@@ -220,10 +280,18 @@ function downloadTimedOut(provider: FluxProvider, scope: JobScope, url: string):
  * A finished image that could not be fetched. The job is paid and its link is valid for a while:
  * the error says so and carries the link, instead of suggesting a new (paid) run.
  */
-function downloadFailed(provider: FluxProvider, url: string, error: unknown, attempts: number): FluxError {
+function downloadFailed(
+	provider: FluxProvider,
+	url: string,
+	error: unknown,
+	attempts: number,
+): FluxError {
 	const linked = url.startsWith('data:') ? undefined : url;
 	if (error instanceof FluxError && error.kind === 'download') {
-		return new FluxError('download', error.message, { description: error.description, imageUrl: linked });
+		return new FluxError('download', error.message, {
+			description: error.description,
+			imageUrl: linked,
+		});
 	}
 	const code = errorCode(error);
 	const cause = error instanceof FluxError ? error.message : code ? `(${code})` : '';
@@ -251,14 +319,21 @@ export async function inputImageUrl(
 	const image = request.image;
 	if (!image) return undefined;
 	if (image.kind === 'binary') {
-		return await session.upload(scope, await loadInputBinary(scope.ctx, scope.itemIndex, image.property));
+		return await session.upload(
+			scope,
+			await loadInputBinary(scope.ctx, scope.itemIndex, image.property),
+		);
 	}
 	if (!image.url.startsWith('data:')) {
 		if (provider.imageUrlAs !== 'bytes') return image.url;
 		const bytes = await downloadInputImage(scope.ctx, image.url, {
 			signal: scope.signal,
 			deadline: scope.deadline,
-			onDeadline: () => new FluxError('download', `the download did not finish within the ${Math.round(scope.timeoutMs / 1000)} s Timeout`),
+			onDeadline: () =>
+				new FluxError(
+					'download',
+					`the download did not finish within the ${Math.round(scope.timeoutMs / 1000)} s Timeout`,
+				),
 			plainHttpOrigin: session.plainHttpOrigin,
 			internalOrigin: session.internalOrigin,
 			maxBytes: request.options.maxImageBytes,
@@ -269,9 +344,17 @@ export async function inputImageUrl(
 	const bytes = decodeDataUri(image.url);
 	const kind = sniffImage(bytes);
 	if (!kind) {
-		throw new ParameterError(IMAGE_INPUT.url.displayName, 'holds a data URI that is not a JPEG, PNG, WebP, GIF or AVIF image', image.url.slice(0, 40));
+		throw new ParameterError(
+			IMAGE_INPUT.url.displayName,
+			'holds a data URI that is not a JPEG, PNG, WebP, GIF or AVIF image',
+			image.url.slice(0, 40),
+		);
 	}
-	return await session.upload(scope, { bytes, mimeType: kind.mimeType, fileName: `input.${kind.extension}` });
+	return await session.upload(scope, {
+		bytes,
+		mimeType: kind.mimeType,
+		fileName: `input.${kind.extension}`,
+	});
 }
 
 /** Waits for the job; on timeout or cancellation, stops the paid job at the provider first. */
@@ -290,7 +373,10 @@ async function waitOrCancel(
 		(error: unknown) => error ?? new FluxError('bad_response', 'Waiting for the job failed'),
 	);
 	if (failure === undefined) return finalStatus;
-	if (failure instanceof FluxError && (failure.kind === 'timeout' || failure.kind === 'cancelled')) {
+	if (
+		failure instanceof FluxError &&
+		(failure.kind === 'timeout' || failure.kind === 'cancelled')
+	) {
 		const outcome: CancelOutcome = await session.cancel(scope, job).catch(() => 'failed' as const);
 		if (failure.kind === 'timeout') throw timedOut(provider, failure, outcome);
 	}

@@ -17,8 +17,11 @@ export function linkOnlyItem(
 		fileName: (extension: string) => string;
 	},
 ): INodeExecutionData {
-	const png = (args.image.contentType ?? `image/${args.request.params.output_format}`) === 'image/png';
-	const kind = png ? { mimeType: 'image/png', extension: 'png' } : { mimeType: 'image/jpeg', extension: 'jpg' };
+	const png =
+		(args.image.contentType ?? `image/${args.request.params.output_format}`) === 'image/png';
+	const kind = png
+		? { mimeType: 'image/png', extension: 'png' }
+		: { mimeType: 'image/jpeg', extension: 'jpg' };
 	return {
 		json: imageJson({
 			...args,

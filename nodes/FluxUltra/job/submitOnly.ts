@@ -51,6 +51,16 @@ export function pendingJobJson(
 }
 
 /** The one output item of a job created without waiting, paired with its input item. */
-export function submittedItems(provider: FluxProvider, request: JobRequest, job: SubmittedJob, place: JobPlace): INodeExecutionData[] {
-	return [{ json: pendingJobJson(provider.id, request, job, place, 'submitted'), pairedItem: { item: place.item } }];
+export function submittedItems(
+	provider: FluxProvider,
+	request: JobRequest,
+	job: SubmittedJob,
+	place: JobPlace,
+): INodeExecutionData[] {
+	return [
+		{
+			json: pendingJobJson(provider.id, request, job, place, 'submitted'),
+			pairedItem: { item: place.item },
+		},
+	];
 }

@@ -2,7 +2,15 @@ import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 
 import { checkInputBinary } from '../job/inputImage';
 import { splitRequest } from '../job/expand';
-import { IMAGE_INPUT, NODE_OPTION_PARAMS, nodeVersionOf, OPERATIONS, placementIn, PROVIDER_PARAMS, type Operation } from '../parameters/table';
+import {
+	IMAGE_INPUT,
+	NODE_OPTION_PARAMS,
+	nodeVersionOf,
+	OPERATIONS,
+	placementIn,
+	PROVIDER_PARAMS,
+	type Operation,
+} from '../parameters/table';
 import { ParameterError, validateItemParameters, type JobRequest } from '../parameters/validation';
 import { unsupportedReason, withWayOut } from '../providers/describe';
 import { fieldsFor, refusedField } from '../providers/fields';
@@ -31,7 +39,8 @@ function readItem(ctx: IExecuteFunctions, i: number) {
 	// Only the fields shown for this operation: n8n keeps no others, and reading one that it does not
 	// keep, without a fallback, is n8n's error "Could not get parameter" (Fine-Tune ID on Generate).
 	const onTop = (spec: { placement: 'main' | 'options'; operations: object }) =>
-		OPERATIONS.includes(operation as Operation) && placementIn(spec as PlacedSpec, operation as Operation, version) === 'main';
+		OPERATIONS.includes(operation as Operation) &&
+		placementIn(spec as PlacedSpec, operation as Operation, version) === 'main';
 	const main: Record<string, unknown> = {};
 	for (const spec of PROVIDER_PARAMS) {
 		if (onTop(spec)) main[spec.name] = itemParameter(ctx, spec.name, i, undefined);
@@ -43,7 +52,8 @@ function readItem(ctx: IExecuteFunctions, i: number) {
 	}
 	// The image input: a main field where the operation needs it (and in version 1), else in Options.
 	const imageOnTop = onTop(IMAGE_INPUT.source);
-	const image = (name: string, fallback: unknown) => (imageOnTop ? itemParameter(ctx, name, i, fallback) : (options[name] ?? fallback));
+	const image = (name: string, fallback: unknown) =>
+		imageOnTop ? itemParameter(ctx, name, i, fallback) : (options[name] ?? fallback);
 	const imageSource = image(IMAGE_INPUT.source.name, undefined);
 	return {
 		operation,
@@ -51,7 +61,10 @@ function readItem(ctx: IExecuteFunctions, i: number) {
 		options,
 		imageSource,
 		imageUrl: imageSource === 'url' ? image(IMAGE_INPUT.url.name, '') : undefined,
-		binaryPropertyName: imageSource === 'binary' ? image(IMAGE_INPUT.binary.name, IMAGE_INPUT.binary.default) : undefined,
+		binaryPropertyName:
+			imageSource === 'binary'
+				? image(IMAGE_INPUT.binary.name, IMAGE_INPUT.binary.default)
+				: undefined,
 	};
 }
 
@@ -69,17 +82,28 @@ const FINETUNE_NO_FALLBACK =
  * Validates one item completely, without any request: against the provider and, when one is set,
  * the fallback provider too, so an item that might move there cannot fail there on a field.
  */
-async function prepareItem(ctx: IExecuteFunctions, provider: FluxProvider, fallback: FluxProvider | undefined, i: number): Promise<JobRequest> {
+async function prepareItem(
+	ctx: IExecuteFunctions,
+	provider: FluxProvider,
+	fallback: FluxProvider | undefined,
+	i: number,
+): Promise<JobRequest> {
 	const agentSet = agentSetField(ctx);
 	if (agentSet) throw agentSet;
 	const request = validateItemParameters(readItem(ctx, i));
-	if (fallback && request.operation === 'finetune') throw new ParameterError(FALLBACK_FIELD, FINETUNE_NO_FALLBACK, fallback.displayName);
+	if (fallback && request.operation === 'finetune')
+		throw new ParameterError(FALLBACK_FIELD, FINETUNE_NO_FALLBACK, fallback.displayName);
 	for (const p of fallback ? [provider, fallback] : [provider]) {
-		const asFallback = p === fallback ? ` (${p.displayName} is the Fallback Provider: pick another one, or None)` : '';
+		const asFallback =
+			p === fallback
+				? ` (${p.displayName} is the Fallback Provider: pick another one, or None)`
+				: '';
 		const unsupported = unsupportedReason(p, request.operation);
-		if (unsupported) throw new ParameterError('Operation', `${unsupported}${asFallback}`, request.operation);
+		if (unsupported)
+			throw new ParameterError('Operation', `${unsupported}${asFallback}`, request.operation);
 		const refused = refusedField(p.displayName, fieldsFor(p, request.operation), request);
-		if (refused) throw new ParameterError(refused.field, `${refused.problem}${asFallback}`, refused.received);
+		if (refused)
+			throw new ParameterError(refused.field, `${refused.problem}${asFallback}`, refused.received);
 	}
 	await checkInputBinary(ctx, i, request.image);
 	return request;
@@ -90,11 +114,23 @@ async function prepareItem(ctx: IExecuteFunctions, provider: FluxProvider, fallb
  * "Continue On Fail" a bad item stops the node before anything is paid for; with it, the bad item
  * becomes an error item and the others run. Output keeps the input order.
  */
-export async function generate(ctx: IExecuteFunctions, provider: FluxProvider, continueOnFail: boolean): Promise<INodeExecutionData[][]> {
+export async function generate(
+	ctx: IExecuteFunctions,
+	provider: FluxProvider,
+	continueOnFail: boolean,
+): Promise<INodeExecutionData[][]> {
 	const fallback = fallbackOf(ctx, provider);
 	// One item after another, every one before the first request: a file is read only to check its bytes.
-	const prepared = await prepareAll(ctx.getInputData().length, async (i) => await prepareItem(ctx, provider, fallback, i));
-	const settings = runSettings(provider, fallback, continueOnFail, prepared.find((p) => p.value)?.value?.options);
+	const prepared = await prepareAll(
+		ctx.getInputData().length,
+		async (i) => await prepareItem(ctx, provider, fallback, i),
+	);
+	const settings = runSettings(
+		provider,
+		fallback,
+		continueOnFail,
+		prepared.find((p) => p.value)?.value?.options,
+	);
 	stopAtFirstBad(ctx, prepared, settings.continueOnFail);
 	applySpendCap(ctx, settings, prepared);
 
@@ -111,10 +147,15 @@ export async function generate(ctx: IExecuteFunctions, provider: FluxProvider, c
 	// the first provider's, and the fallback's. The fallback's session is opened now for that (its
 	// credential read, no request; only a provider with run-time checks then asks its API once); one
 	// whose credential cannot be read is opened again when an item first needs it, as before.
-	const openedFallback = session && fallback ? await fallback.open(ctx).catch(() => undefined) : undefined;
+	const openedFallback =
+		session && fallback ? await fallback.open(ctx).catch(() => undefined) : undefined;
 	const checks = [
 		{ check: session?.checkRequest?.bind(session), asFallback: '', provider },
-		{ check: openedFallback?.checkRequest?.bind(openedFallback), asFallback: ` (${fallback?.displayName} is the Fallback Provider: pick another one, or None)`, provider: fallback },
+		{
+			check: openedFallback?.checkRequest?.bind(openedFallback),
+			asFallback: ` (${fallback?.displayName} is the Fallback Provider: pick another one, or None)`,
+			provider: fallback,
+		},
 	].filter((c) => c.check);
 	if (checks.length > 0) {
 		for (const entry of prepared) {
@@ -125,13 +166,21 @@ export async function generate(ctx: IExecuteFunctions, provider: FluxProvider, c
 					await check!(entry.value);
 				} catch (failure) {
 					// An operation the provider found it cannot run says where it can, as the editor does.
-					const problem = (f: ParameterError) => (f.field === 'Operation' && !asFallback && checked ? withWayOut(checked, operation, f.problem) : `${f.problem}${asFallback}`);
-					entry.failure = failure instanceof ParameterError && (asFallback || failure.field === 'Operation') ? new ParameterError(failure.field, problem(failure), failure.received) : failure;
+					const problem = (f: ParameterError) =>
+						f.field === 'Operation' && !asFallback && checked
+							? withWayOut(checked, operation, f.problem)
+							: `${f.problem}${asFallback}`;
+					entry.failure =
+						failure instanceof ParameterError && (asFallback || failure.field === 'Operation')
+							? new ParameterError(failure.field, problem(failure), failure.received)
+							: failure;
 					entry.value = undefined;
 				}
 			}
 		}
-		stopAtFirstBad(ctx, prepared, settings.continueOnFail, (text) => (openedFallback ? openedFallback.scrub(session!.scrub(text)) : session!.scrub(text)));
+		stopAtFirstBad(ctx, prepared, settings.continueOnFail, (text) =>
+			openedFallback ? openedFallback.scrub(session!.scrub(text)) : session!.scrub(text),
+		);
 	}
 	// An item whose images take several requests (one image per request on BFL and Replicate) is
 	// several jobs, in image order.
@@ -146,7 +195,13 @@ export async function generate(ctx: IExecuteFunctions, provider: FluxProvider, c
 	});
 	// Either key is masked in what is shown: the first provider's, and the fallback's once it was used.
 	const scrub = (text: string) => failover.scrub(session ? session.scrub(text) : text);
-	const output = await runBatch(ctx, jobs, settings.maxParallelJobs, settings.continueOnFail, scrub);
+	const output = await runBatch(
+		ctx,
+		jobs,
+		settings.maxParallelJobs,
+		settings.continueOnFail,
+		scrub,
+	);
 	addCostHint(ctx, provider, output);
 	return [output];
 }

@@ -36,22 +36,33 @@ interface Ask {
 	place: JobPlace;
 }
 
-const wholeNumber = (v: unknown): number | undefined => (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 ? v : undefined);
+const wholeNumber = (v: unknown): number | undefined =>
+	typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 ? v : undefined;
 
 /**
  * One item's job: its ID and links (from the fields, which default to the incoming item's keys),
  * and what the incoming item says of the job for the output JSON (operation, prompt, aspect ratio,
  * image position), as Generate or Remix wrote it. Refuses a link off the provider's API host.
  */
-function readAsk(ctx: IExecuteFunctions, provider: FluxProvider, session: ProviderSession, i: number): Ask {
+function readAsk(
+	ctx: IExecuteFunctions,
+	provider: FluxProvider,
+	session: ProviderSession,
+	i: number,
+): Ask {
 	const agentSet = agentSetField(ctx);
 	if (agentSet) throw agentSet;
 	const version = nodeVersionOf(ctx.getNode().typeVersion);
-	const requestId = validateRequestId(ctx.getNodeParameter(RESULT_INPUT.requestId.name, i, undefined));
-	const rawOptions = { ...((ctx.getNodeParameter('options', i, {}) ?? {}) as Record<string, unknown>) };
+	const requestId = validateRequestId(
+		ctx.getNodeParameter(RESULT_INPUT.requestId.name, i, undefined),
+	);
+	const rawOptions = {
+		...((ctx.getNodeParameter('options', i, {}) ?? {}) as Record<string, unknown>),
+	};
 	// Node settings shown as main fields (Download Image in version 1) are read with the Options.
 	for (const spec of NODE_OPTION_PARAMS) {
-		if (placementIn(spec, GET_RESULT, version) === 'main') rawOptions[spec.name] = ctx.getNodeParameter(spec.name, i, undefined);
+		if (placementIn(spec, GET_RESULT, version) === 'main')
+			rawOptions[spec.name] = ctx.getNodeParameter(spec.name, i, undefined);
 	}
 	// The incoming item describes this job only when it names the same request.
 	const json = ctx.getInputData()[i]?.json ?? {};
@@ -69,17 +80,29 @@ function readAsk(ctx: IExecuteFunctions, provider: FluxProvider, session: Provid
 	const links = validateJobLinks(rawLinks);
 	const options = validateOptions(GET_RESULT, rawOptions);
 	if (typeof described.provider === 'string' && described.provider !== provider.id) {
-		throw new NodeOperationError(ctx.getNode(), `The job ${requestId} was created on "${described.provider}", not on ${provider.displayName} [item ${i}]`, {
-			itemIndex: i,
-			description: `Set "Provider" to the one that created the job: its key is the only one that can read it.`,
-		});
+		throw new NodeOperationError(
+			ctx.getNode(),
+			`The job ${requestId} was created on "${described.provider}", not on ${provider.displayName} [item ${i}]`,
+			{
+				itemIndex: i,
+				description: `Set "Provider" to the one that created the job: its key is the only one that can read it.`,
+			},
+		);
 	}
-	const operation = OPERATIONS.includes(described.operation as Operation) ? (described.operation as Operation) : 'generate';
-	const aspectRatio = ASPECT_RATIOS.includes(described.aspectRatio as AspectRatio) ? (described.aspectRatio as AspectRatio) : undefined;
+	const operation = OPERATIONS.includes(described.operation as Operation)
+		? (described.operation as Operation)
+		: 'generate';
+	const aspectRatio = ASPECT_RATIOS.includes(described.aspectRatio as AspectRatio)
+		? (described.aspectRatio as AspectRatio)
+		: undefined;
 	// Only what the image JSON reads of a request: the job itself was made by Generate or Remix.
-	const params = { prompt: typeof described.prompt === 'string' ? described.prompt : '', aspect_ratio: aspectRatio } as FluxParams;
+	const params = {
+		prompt: typeof described.prompt === 'string' ? described.prompt : '',
+		aspect_ratio: aspectRatio,
+	} as FluxParams;
 	const job = session.lookup(requestId, links);
-	if (typeof described.providerCostUsd === 'number' && described.providerCostUsd >= 0) job.costUsd = described.providerCostUsd;
+	if (typeof described.providerCostUsd === 'number' && described.providerCostUsd >= 0)
+		job.costUsd = described.providerCostUsd;
 	return {
 		job,
 		request: { operation, params, options },
@@ -92,13 +115,37 @@ function readAsk(ctx: IExecuteFunctions, provider: FluxProvider, session: Provid
 }
 
 /** One job, one status read: its images, or one item saying it is still running. */
-async function collectOne(ctx: IExecuteFunctions, provider: FluxProvider, session: ProviderSession, ask: Ask, i: number): Promise<INodeExecutionData[]> {
+async function collectOne(
+	ctx: IExecuteFunctions,
+	provider: FluxProvider,
+	session: ProviderSession,
+	ask: Ask,
+	i: number,
+): Promise<INodeExecutionData[]> {
 	const { timeoutMs } = ask.request.options;
-	const scope: JobScope = { ctx, itemIndex: i, timeoutMs, deadline: clock.now() + timeoutMs, signal: ctx.getExecutionCancelSignal?.() };
+	const scope: JobScope = {
+		ctx,
+		itemIndex: i,
+		timeoutMs,
+		deadline: clock.now() + timeoutMs,
+		signal: ctx.getExecutionCancelSignal?.(),
+	};
 	try {
 		const status = await session.statusOnce(scope, ask.job);
 		if (!status.done) {
-			return [{ json: pendingJobJson(provider.id, ask.request, ask.job, ask.place, 'running', status.state), pairedItem: { item: i } }];
+			return [
+				{
+					json: pendingJobJson(
+						provider.id,
+						ask.request,
+						ask.job,
+						ask.place,
+						'running',
+						status.state,
+					),
+					pairedItem: { item: i },
+				},
+			];
 		}
 		const result = await session.fetchResult(scope, ask.job, status.status);
 		return await emitImages(scope, provider, session, ask.request, result, ask.place);
@@ -126,15 +173,22 @@ async function openForLookup(ctx: IExecuteFunctions, provider: FluxProvider): Pr
  * Provider created it (an item that failed over) is read there, with the fallback's credential;
  * every other job on the node's Provider.
  */
-export async function getResult(ctx: IExecuteFunctions, primary: FluxProvider, continueOnFail: boolean): Promise<INodeExecutionData[][]> {
+export async function getResult(
+	ctx: IExecuteFunctions,
+	primary: FluxProvider,
+	continueOnFail: boolean,
+): Promise<INodeExecutionData[][]> {
 	const fallback = fallbackOf(ctx, primary);
 	const items = ctx.getInputData();
-	const providerOf = (i: number) => (fallback && items[i]?.json.provider === fallback.id ? fallback : primary);
+	const providerOf = (i: number) =>
+		fallback && items[i]?.json.provider === fallback.id ? fallback : primary;
 	const opened = new Map<FluxProvider, Opened>();
-	for (const p of new Set(items.map((_, i) => providerOf(i)))) opened.set(p, await openForLookup(ctx, p));
+	for (const p of new Set(items.map((_, i) => providerOf(i))))
+		opened.set(p, await openForLookup(ctx, p));
 	const sessionOf = (i: number) => opened.get(providerOf(i)) ?? {};
 	// Either key is masked in any message, whichever provider the message is about.
-	const scrub = (text: string) => [...opened.values()].reduce((clean, o) => (o.session ? o.session.scrub(clean) : clean), text);
+	const scrub = (text: string) =>
+		[...opened.values()].reduce((clean, o) => (o.session ? o.session.scrub(clean) : clean), text);
 	// Every item is read and checked before the first request (a forged link fails here).
 	const asks = items.map((_, i): { ask?: Ask; session?: ProviderSession; failure?: unknown } => {
 		const { session, failure: openFailure } = sessionOf(i);
@@ -150,7 +204,10 @@ export async function getResult(ctx: IExecuteFunctions, primary: FluxProvider, c
 	const jobs = asks.map(({ ask, session, failure }, item) => ({
 		item,
 		failure,
-		run: ask && session ? async () => await collectOne(ctx, providerOf(item), session, ask, item) : undefined,
+		run:
+			ask && session
+				? async () => await collectOne(ctx, providerOf(item), session, ask, item)
+				: undefined,
 	}));
 	return [await runBatch(ctx, jobs, limit, continueOnFail, scrub)];
 }

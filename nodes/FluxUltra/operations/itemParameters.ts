@@ -23,7 +23,12 @@ function copy<T>(value: T): T {
 }
 
 /** `ctx.getNodeParameter(name, itemIndex, fallback)`, read once per execution when it holds no expression. */
-export function itemParameter(ctx: IExecuteFunctions, name: string, itemIndex: number, fallback?: unknown): unknown {
+export function itemParameter(
+	ctx: IExecuteFunctions,
+	name: string,
+	itemIndex: number,
+	fallback?: unknown,
+): unknown {
 	const stored = ctx.getNode().parameters?.[name];
 	if (holdsExpression(stored)) return ctx.getNodeParameter(name, itemIndex, fallback);
 	let cache = perExecution.get(ctx);

@@ -13,13 +13,13 @@ export function resultInputProperties(version: NodeVersion = 1): INodeProperties
 	const requestIdDefault = requestId.default;
 	const linksDefault = links.default;
 	const requestIdField: INodeProperties = {
-			displayName: requestId.displayName,
-			name: requestId.name,
-			type: 'string',
-			default: requestIdDefault,
-			required: true,
-			description: requestId.description,
-			displayOptions: { show: { operation: [GET_RESULT] } },
+		displayName: requestId.displayName,
+		name: requestId.name,
+		type: 'string',
+		default: requestIdDefault,
+		required: true,
+		description: requestId.description,
+		displayOptions: { show: { operation: [GET_RESULT] } },
 	};
 	if (version !== 1) return [requestIdField];
 	return [
@@ -44,12 +44,21 @@ const REQUEST_ID = /^(?!\.+$)[\w.:-]+$/;
 /** Validates Get Result's Request ID: the ID of one job, nothing that could reshape a URL. */
 export function validateRequestId(value: unknown): string {
 	const { displayName, maxLength } = RESULT_INPUT.requestId;
-	const id = typeof value === 'number' ? String(value) : typeof value === 'string' ? value.trim() : value;
+	const id =
+		typeof value === 'number' ? String(value) : typeof value === 'string' ? value.trim() : value;
 	if (typeof id !== 'string' || id === '') {
-		throw new ParameterError(displayName, 'is required: map the "requestId" of an item Generate or Remix put out with Wait for Completion off', value);
+		throw new ParameterError(
+			displayName,
+			'is required: map the "requestId" of an item Generate or Remix put out with Wait for Completion off',
+			value,
+		);
 	}
 	if (id.length > maxLength || !REQUEST_ID.test(id)) {
-		throw new ParameterError(displayName, `must be one job's ID: up to ${maxLength} letters, digits, "-", "_", "." or ":"`, id.slice(0, 60));
+		throw new ParameterError(
+			displayName,
+			`must be one job's ID: up to ${maxLength} letters, digits, "-", "_", "." or ":"`,
+			id.slice(0, 60),
+		);
 	}
 	return id;
 }
@@ -57,13 +66,22 @@ export function validateRequestId(value: unknown): string {
 /** Validates Job Links: an object of link texts (or its JSON), or nothing. */
 export function validateJobLinks(value: unknown): Record<string, unknown> {
 	const { displayName } = RESULT_INPUT.links;
-	if (value === undefined || value === null || (typeof value === 'string' && value.trim() === '')) return {};
+	if (value === undefined || value === null || (typeof value === 'string' && value.trim() === ''))
+		return {};
 	const parsed: unknown = typeof value === 'string' ? parseJson(value) : value;
 	if (parsed === NOT_JSON) {
-		throw new ParameterError(displayName, 'is not JSON: map the "links" of the item Generate or Remix put out, or leave it empty', String(value).slice(0, 60));
+		throw new ParameterError(
+			displayName,
+			'is not JSON: map the "links" of the item Generate or Remix put out, or leave it empty',
+			String(value).slice(0, 60),
+		);
 	}
 	if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
-		throw new ParameterError(displayName, 'must be an object of links, as Generate or Remix put it out', parsed);
+		throw new ParameterError(
+			displayName,
+			'must be an object of links, as Generate or Remix put it out',
+			parsed,
+		);
 	}
 	return parsed as Record<string, unknown>;
 }

@@ -174,9 +174,13 @@ export type ParamSpec = StringSpec | IntegerSpec | NumberSpec | BooleanSpec | Op
  * (`binary.constructor` is a function), and one written so is dropped: n8n copies binary fields
  * into plain objects, where `__proto__` sets the prototype instead of a field.
  */
-export const RESERVED_FIELD_NAMES: readonly string[] = [...Object.getOwnPropertyNames(Object.prototype), 'prototype'].sort();
+export const RESERVED_FIELD_NAMES: readonly string[] = [
+	...Object.getOwnPropertyNames(Object.prototype),
+	'prototype',
+].sort();
 
-const RESERVED_FIELD_MESSAGE = 'is a name JavaScript objects reserve (such as __proto__, constructor or toString): n8n would lose or misread the file. Pick another name, e.g. data';
+const RESERVED_FIELD_MESSAGE =
+	'is a name JavaScript objects reserve (such as __proto__, constructor or toString): n8n would lose or misread the file. Pick another name, e.g. data';
 
 /**
  * What makes a field's value the AI Agent's when the node runs as a tool: `$fromAI()` (n8n also
@@ -192,13 +196,21 @@ export const AGENT_SOURCE = /\$(?:fromai|json|input|binary)\b/i;
 export function hasControlCharacter(text: string, multiLine: boolean): boolean {
 	for (let i = 0; i < text.length; i++) {
 		const code = text.charCodeAt(i);
-		if (code === 0x7f || (code < 0x20 && !(multiLine && (code === 0x09 || code === 0x0a || code === 0x0d)))) return true;
+		if (
+			code === 0x7f ||
+			(code < 0x20 && !(multiLine && (code === 0x09 || code === 0x0a || code === 0x0d)))
+		)
+			return true;
 	}
 	return false;
 }
 
 /** Every operation (named before Generate with Fine-Tune, which takes all of Ultra's fields too). */
-const BOTH: Partial<Record<Operation, Presence>> = { generate: 'optional', remix: 'optional', finetune: 'optional' };
+const BOTH: Partial<Record<Operation, Presence>> = {
+	generate: 'optional',
+	remix: 'optional',
+	finetune: 'optional',
+};
 
 export const PROVIDER_PARAMS = [
 	{
@@ -234,13 +246,16 @@ export const PROVIDER_PARAMS = [
 		name: 'prompt',
 		apiName: 'prompt',
 		displayName: 'Prompt',
-		description: 'What the image should show, in words: subject, setting, style, light. Up to 10,000 characters.',
+		description:
+			'What the image should show, in words: subject, setting, style, light. Up to 10,000 characters.',
 		placeholder: 'e.g. A product photo of a ceramic mug on a walnut table, morning light',
 		placement: 'main',
 		operations: { generate: 'required', remix: 'optional', finetune: 'required' },
 		operationDescriptions: {
-			remix: 'Optional text that steers the variations of the input image, e.g. a new setting or style',
-			finetune: "What the image should show, in words: subject, setting, style, light. Put your fine-tune's trigger word (e.g. TOK), if it was trained with one, where its subject should appear. Up to 10,000 characters.",
+			remix:
+				'Optional text that steers the variations of the input image, e.g. a new setting or style',
+			finetune:
+				"What the image should show, in words: subject, setting, style, light. Put your fine-tune's trigger word (e.g. TOK), if it was trained with one, where its subject should appear. Up to 10,000 characters.",
 		},
 		default: '',
 		maxLength: PROMPT_MAX_LENGTH,
@@ -335,7 +350,8 @@ export const PROVIDER_PARAMS = [
 		name: 'safetyTolerance',
 		apiName: 'safety_tolerance',
 		displayName: 'Safety Tolerance',
-		description: 'How strictly the provider filters content, from 1 (most strict) to 6 (most permissive)',
+		description:
+			'How strictly the provider filters content, from 1 (most strict) to 6 (most permissive)',
 		placement: 'options',
 		agentMaySet: false,
 		operations: BOTH,
@@ -391,7 +407,10 @@ export const IMAGE_INPUT = {
 		placement: 'main',
 		// Remix needs an image; Generate and Fine-Tune take one optionally (None by default).
 		operations: { generate: 'optional', remix: 'required', finetune: 'optional' },
-		defaults: { generate: 'none', remix: 'url', finetune: 'none' } satisfies Record<Operation, ImageSource>,
+		defaults: { generate: 'none', remix: 'url', finetune: 'none' } satisfies Record<
+			Operation,
+			ImageSource
+		>,
 	},
 	url: {
 		name: 'imageUrl',
@@ -421,10 +440,18 @@ export const NODE_OPTION_PARAMS = [
 		hint: 'The name of the output binary field to put the file in',
 		placement: 'options',
 		// Unset means the default; added to Options and left empty is a mistake worth naming.
-		operations: { generate: 'required', remix: 'required', finetune: 'required', getResult: 'required' },
+		operations: {
+			generate: 'required',
+			remix: 'required',
+			finetune: 'required',
+			getResult: 'required',
+		},
 		default: 'data',
 		maxLength: 100,
-		pattern: { regex: /^[\w.-]+$/, message: 'must be a field name of letters, digits, "_", "-" or "."' },
+		pattern: {
+			regex: /^[\w.-]+$/,
+			message: 'must be a field name of letters, digits, "_", "-" or "."',
+		},
 		reserved: { names: RESERVED_FIELD_NAMES, message: RESERVED_FIELD_MESSAGE },
 	},
 	{
@@ -434,7 +461,12 @@ export const NODE_OPTION_PARAMS = [
 		description:
 			'Name given to each image file, without extension. Placeholders: {requestId}, {index} (image number, from 1), {item} (input item number, from 1), {seed}.',
 		placement: 'options',
-		operations: { generate: 'required', remix: 'required', finetune: 'required', getResult: 'required' },
+		operations: {
+			generate: 'required',
+			remix: 'required',
+			finetune: 'required',
+			getResult: 'required',
+		},
 		default: 'flux-{requestId}-{index}',
 		maxLength: 200,
 	},
@@ -442,8 +474,7 @@ export const NODE_OPTION_PARAMS = [
 		kind: 'number',
 		name: 'timeout',
 		displayName: 'Timeout (Seconds)',
-		description:
-			'How long to wait for each job before giving up.',
+		description: 'How long to wait for each job before giving up.',
 		placement: 'options',
 		agentMaySet: false,
 		operations: BOTH,
@@ -528,7 +559,10 @@ export const NODE_OPTION_PARAMS = [
 		operations: BOTH,
 		default: '',
 		maxLength: 2048,
-		pattern: { regex: /^(https?:\/\/[^\s/?#]+(?:[/?#]\S*)?)?$/i, message: 'must be an http:// or https:// URL' },
+		pattern: {
+			regex: /^(https?:\/\/[^\s/?#]+(?:[/?#]\S*)?)?$/i,
+			message: 'must be an http:// or https:// URL',
+		},
 	},
 ] as const satisfies readonly ParamSpec[];
 
@@ -540,7 +574,8 @@ export const RESULT_INPUT = {
 	requestId: {
 		name: 'requestId',
 		displayName: 'Request ID',
-		description: 'ID of the job to collect, as Generate or Remix put it out with Wait for Completion off',
+		description:
+			'ID of the job to collect, as Generate or Remix put it out with Wait for Completion off',
 		default: '={{ $json.requestId }}',
 		maxLength: 200,
 	},
@@ -551,7 +586,7 @@ export const RESULT_INPUT = {
 		// Optional: in version 2 it sits in Options, and left out there the incoming item's links are read.
 		operations: { getResult: 'optional' },
 		description:
-			"The job's status and result links, as Generate or Remix put them out (\"links\"). Leave empty with a typed-in Request ID: the links are then built from it. A link is used only on the provider's own API host.",
+			'The job\'s status and result links, as Generate or Remix put them out ("links"). Leave empty with a typed-in Request ID: the links are then built from it. A link is used only on the provider\'s own API host.',
 		default: '={{ $json.links }}',
 	},
 } as const;

@@ -22,17 +22,26 @@ export function atVersion(version: NodeVersion, properties: INodeProperties[]): 
 	const versions = version === 1 ? [1] : [{ _cnd: { gte: version } }];
 	return properties.map((property) => ({
 		...property,
-		displayOptions: { ...property.displayOptions, show: { '@version': versions, ...property.displayOptions?.show } },
+		displayOptions: {
+			...property.displayOptions,
+			show: { '@version': versions, ...property.displayOptions?.show },
+		},
 	})) as INodeProperties[];
 }
 
 /** Option lists sorted by name, as master's options-sorted-alphabetically wants them at the top level. */
 export function byName<T extends { name: string }>(options: readonly T[]): T[] {
-	return [...options].sort((a, b) => a.name.localeCompare(b.name, undefined, { sensitivity: 'base' }));
+	return [...options].sort((a, b) =>
+		a.name.localeCompare(b.name, undefined, { sensitivity: 'base' }),
+	);
 }
 
 /** The n8n field for one table row, as it appears for the given operations. */
-export function fieldProperty(spec: ParamSpec, operations: NodeOperation[], inCollection: boolean): INodeProperties {
+export function fieldProperty(
+	spec: ParamSpec,
+	operations: NodeOperation[],
+	inCollection: boolean,
+): INodeProperties {
 	const presence = spec.operations[operations[0]];
 	const description = spec.operationDescriptions?.[operations[0]] ?? spec.description;
 	const base = {
@@ -98,7 +107,10 @@ function variants(spec: ParamSpec, version: NodeVersion): NodeOperation[][] {
 	return [...groups.values()];
 }
 
-function imageProperties(version: NodeVersion): { main: INodeProperties[]; options: INodeProperties[] } {
+function imageProperties(version: NodeVersion): {
+	main: INodeProperties[];
+	options: INodeProperties[];
+} {
 	const { source, url, binary } = IMAGE_INPUT;
 	// Plain identifiers, so n8n's lint can see that each field has a default.
 	const generateSource = source.defaults.generate;
@@ -110,7 +122,8 @@ function imageProperties(version: NodeVersion): { main: INodeProperties[]; optio
 		binary: {
 			name: 'Binary File',
 			value: 'binary',
-			description: 'An image in a binary field of the incoming item, e.g. from a Read/Write Files or HTTP Request node',
+			description:
+				'An image in a binary field of the incoming item, e.g. from a Read/Write Files or HTTP Request node',
 		},
 	};
 	const urlField = (show: Record<string, unknown>, inCollection: boolean): INodeProperties => ({
@@ -123,7 +136,10 @@ function imageProperties(version: NodeVersion): { main: INodeProperties[]; optio
 		description: url.description,
 		displayOptions: { show: show as never },
 	});
-	const binaryFieldProperty = (show: Record<string, unknown>, inCollection: boolean): INodeProperties => ({
+	const binaryFieldProperty = (
+		show: Record<string, unknown>,
+		inCollection: boolean,
+	): INodeProperties => ({
 		displayName: binary.displayName,
 		name: binary.name,
 		type: 'string',
@@ -184,7 +200,8 @@ function imageProperties(version: NodeVersion): { main: INodeProperties[]; optio
 				name: source.name,
 				type: 'options',
 				default: generateSource,
-				description: 'Optional image that guides the composition and style (an image prompt); then add its Image URL or Input Binary Field',
+				description:
+					'Optional image that guides the composition and style (an image prompt); then add its Image URL or Input Binary Field',
 				options: byName([sourceOptions.none, sourceOptions.url, sourceOptions.binary]),
 				displayOptions: { show: { '/operation': optional } },
 			},
@@ -196,17 +213,26 @@ function imageProperties(version: NodeVersion): { main: INodeProperties[]; optio
 
 /** Every job field of the node, in display order, built from the parameter table. */
 /** Hides a field for the providers named (those that can only refuse it). */
-function hiddenFor(property: INodeProperties, providers: string[] | undefined, inCollection: boolean): INodeProperties {
+function hiddenFor(
+	property: INodeProperties,
+	providers: string[] | undefined,
+	inCollection: boolean,
+): INodeProperties {
 	if (!providers?.length) return property;
 	return {
 		...property,
-		displayOptions: { ...property.displayOptions, hide: { [inCollection ? '/provider' : 'provider']: providers } },
+		displayOptions: {
+			...property.displayOptions,
+			hide: { [inCollection ? '/provider' : 'provider']: providers },
+		},
 	};
 }
 
 /** Adds what the providers say about a field (assembled above this layer) to its description. */
 function withNote(property: INodeProperties, note: string | undefined): INodeProperties {
-	return note ? { ...property, description: property.description ? `${property.description} ${note}` : note } : property;
+	return note
+		? { ...property, description: property.description ? `${property.description} ${note}` : note }
+		: property;
 }
 
 /**
@@ -217,13 +243,23 @@ function withNote(property: INodeProperties, note: string | undefined): INodePro
  * Version 1: as its rows' `placement` says. Version 2: only what an operation requires at the top
  * level, everything else in Options (placementIn), Get Result's Job Links included.
  */
-export function jobProperties(hide: Record<string, string[]> = {}, notes: Record<string, string> = {}, version: NodeVersion = 1): INodeProperties[] {
+export function jobProperties(
+	hide: Record<string, string[]> = {},
+	notes: Record<string, string> = {},
+	version: NodeVersion = 1,
+): INodeProperties[] {
 	const main: INodeProperties[] = [];
 	const options: INodeProperties[] = [];
 	for (const spec of [...PROVIDER_PARAMS, ...NODE_OPTION_PARAMS]) {
 		for (const ops of variants(spec, version)) {
 			const inCollection = placementIn(spec, ops[0], version) !== 'main';
-			(inCollection ? options : main).push(hiddenFor(withNote(fieldProperty(spec, ops, inCollection), notes[spec.name]), hide[spec.name], inCollection));
+			(inCollection ? options : main).push(
+				hiddenFor(
+					withNote(fieldProperty(spec, ops, inCollection), notes[spec.name]),
+					hide[spec.name],
+					inCollection,
+				),
+			);
 		}
 		// The image input follows the prompt, as the providers' own forms order them.
 		if (spec.name === 'prompt') {

@@ -38,7 +38,13 @@ type CanonicalValue<S> = S extends { kind: 'options'; canonical: 'number' }
  * Whether a validated request always holds the field: Generate has it (so every operation does; the
  * fine-tune fields only Fine-Tune) and it has a default (Seed has none).
  */
-type AlwaysSet<S> = S extends { operations: infer O; default: infer D } ? ('generate' extends keyof O ? (D extends undefined ? false : true) : false) : false;
+type AlwaysSet<S> = S extends { operations: infer O; default: infer D }
+	? 'generate' extends keyof O
+		? D extends undefined
+			? false
+			: true
+		: false
+	: false;
 
 /**
  * Canonical, provider-neutral job parameters, derived from the parameter table: keys are its
@@ -51,9 +57,7 @@ export type FluxParams = {
 	[S in ProviderParamSpec as AlwaysSet<S> extends true ? never : S['apiName']]?: CanonicalValue<S>;
 };
 
-export type ImageInput =
-	| { kind: 'url'; url: string }
-	| { kind: 'binary'; property: string };
+export type ImageInput = { kind: 'url'; url: string } | { kind: 'binary'; property: string };
 
 export interface NodeOptions {
 	binaryPropertyOutput: string;
@@ -102,13 +106,16 @@ export class ParameterError extends Error {
 	}
 }
 
-const CONTROL_MESSAGE = 'must not contain control characters (such as a null byte, an escape or, in a one-line field, a line break)';
+const CONTROL_MESSAGE =
+	'must not contain control characters (such as a null byte, an escape or, in a one-line field, a line break)';
 
-const isBlank = (v: unknown) => v === undefined || v === null || (typeof v === 'string' && v.trim() === '');
+const isBlank = (v: unknown) =>
+	v === undefined || v === null || (typeof v === 'string' && v.trim() === '');
 
 /** Expressions often yield numbers as text (a sheet cell, a JSON string): accept plain numerals. */
 function toNumber(v: unknown): unknown {
-	if (typeof v === 'string' && /^\s*[+-]?(\d+(\.\d*)?|\.\d+)(e[+-]?\d+)?\s*$/i.test(v)) return Number(v);
+	if (typeof v === 'string' && /^\s*[+-]?(\d+(\.\d*)?|\.\d+)(e[+-]?\d+)?\s*$/i.test(v))
+		return Number(v);
 	return v;
 }
 
@@ -135,11 +142,19 @@ export function fieldSchema(spec: ParamSpec, presence: 'required' | 'optional'):
 				.max(spec.maxLength, `must be at most ${spec.maxLength} characters long`);
 			if (presence === 'required') text = text.min(1, 'is required and cannot be empty');
 			const multiLine = spec.rows !== undefined;
-			let checked: z.ZodTypeAny = text.refine((v) => !hasControlCharacter(v, multiLine), CONTROL_MESSAGE);
-			if (spec.pattern) checked = checked.pipe(z.string().regex(spec.pattern.regex, spec.pattern.message));
+			let checked: z.ZodTypeAny = text.refine(
+				(v) => !hasControlCharacter(v, multiLine),
+				CONTROL_MESSAGE,
+			);
+			if (spec.pattern)
+				checked = checked.pipe(z.string().regex(spec.pattern.regex, spec.pattern.message));
 			const reserved = spec.reserved;
-			if (reserved) checked = checked.refine((v: string) => !reserved.names.includes(v), reserved.message);
-			return z.preprocess((v) => (typeof v === 'number' ? String(v) : isBlank(v) ? '' : v), checked);
+			if (reserved)
+				checked = checked.refine((v: string) => !reserved.names.includes(v), reserved.message);
+			return z.preprocess(
+				(v) => (typeof v === 'number' ? String(v) : isBlank(v) ? '' : v),
+				checked,
+			);
 		}
 		case 'integer': {
 			const msg = `must be a whole number from ${spec.min} to ${String(spec.bigMax ?? spec.max)}`;
@@ -149,28 +164,51 @@ export function fieldSchema(spec: ParamSpec, presence: 'required' | 'optional'):
 				.min(spec.min, msg)
 				.max(spec.max, msg);
 			const big = spec.bigMax;
-			const value: z.ZodTypeAny = big === undefined ? n : z.union([n, z.bigint().min(BigInt(spec.max) + BigInt(1), msg).max(big, msg)], { errorMap: () => ({ message: msg }) });
+			const value: z.ZodTypeAny =
+				big === undefined
+					? n
+					: z.union(
+							[
+								n,
+								z
+									.bigint()
+									.min(BigInt(spec.max) + BigInt(1), msg)
+									.max(big, msg),
+							],
+							{ errorMap: () => ({ message: msg }) },
+						);
 			// Beyond 2^53 a number has lost digits already: only digit strings (or BigInts) are exact.
 			// More digits than the largest accepted value has are refused unparsed: turning a 1 MB digit
 			// string into a BigInt takes n8n's one thread about 85 ms.
 			const bigDigits = big === undefined ? 0 : String(big).length;
 			const bigOrNumber = (v: unknown) => {
-				if (big === undefined || typeof v !== 'string' || !/^\s*\d+\s*$/.test(v)) return toNumber(v);
+				if (big === undefined || typeof v !== 'string' || !/^\s*\d+\s*$/.test(v))
+					return toNumber(v);
 				const digits = v.trim().replace(/^0+(?=\d)/, '');
 				if (digits.length > bigDigits) return v;
 				return beyondSafeInteger(digits) ? BigInt(digits) : toNumber(v);
 			};
-			return z.preprocess((v) => (isBlank(v) ? undefined : bigOrNumber(v)), spec.default === undefined ? value.optional() : value);
+			return z.preprocess(
+				(v) => (isBlank(v) ? undefined : bigOrNumber(v)),
+				spec.default === undefined ? value.optional() : value,
+			);
 		}
 		case 'number': {
 			const msg = `must be a number ${spec.unit ? `of ${spec.unit} ` : ''}${rangeText(spec)}`;
-			const n = z.number({ invalid_type_error: msg, required_error: msg }).finite(msg).min(spec.min, msg).max(spec.max, msg);
+			const n = z
+				.number({ invalid_type_error: msg, required_error: msg })
+				.finite(msg)
+				.min(spec.min, msg)
+				.max(spec.max, msg);
 			return z.preprocess((v) => (isBlank(v) ? undefined : toNumber(v)), n);
 		}
 		case 'boolean':
 			return z.preprocess(
 				toBoolean,
-				z.boolean({ invalid_type_error: 'must be true or false', required_error: 'must be true or false' }),
+				z.boolean({
+					invalid_type_error: 'must be true or false',
+					required_error: 'must be true or false',
+				}),
 			);
 		case 'options': {
 			const values = spec.values.map((o) => o.value) as [string, ...string[]];
@@ -186,7 +224,10 @@ export function fieldSchema(spec: ParamSpec, presence: 'required' | 'optional'):
 const schemaCache = new Map<readonly ParamSpec[], Map<NodeOperation, z.ZodObject<z.ZodRawShape>>>();
 
 /** A zod object over table rows for one operation, keyed by n8n parameter name; built once. */
-function rowsSchema(rows: readonly ParamSpec[], operation: NodeOperation): z.ZodObject<z.ZodRawShape> {
+function rowsSchema(
+	rows: readonly ParamSpec[],
+	operation: NodeOperation,
+): z.ZodObject<z.ZodRawShape> {
 	const byOperation = schemaCache.get(rows) ?? new Map<NodeOperation, z.ZodObject<z.ZodRawShape>>();
 	schemaCache.set(rows, byOperation);
 	let schema = byOperation.get(operation);
@@ -203,7 +244,11 @@ function rowsSchema(rows: readonly ParamSpec[], operation: NodeOperation): z.Zod
 }
 
 /** Parses table rows from raw values: unset fields take their default; the first problem throws. */
-export function parseRows(rows: readonly ParamSpec[], operation: NodeOperation, raw: Record<string, unknown>) {
+export function parseRows(
+	rows: readonly ParamSpec[],
+	operation: NodeOperation,
+	raw: Record<string, unknown>,
+) {
 	const values: Record<string, unknown> = {};
 	for (const spec of rows) {
 		if (!spec.operations[operation]) continue;
@@ -229,16 +274,23 @@ export function validateImageUrl(value: unknown): string {
 	}
 	const url = value.trim();
 	if (url.startsWith('data:')) {
-		if (!DATA_URI.test(url)) throw new ParameterError(field, 'is not a base64 image data URI', url.slice(0, 40));
+		if (!DATA_URI.test(url))
+			throw new ParameterError(field, 'is not a base64 image data URI', url.slice(0, 40));
 		return url;
 	}
 	// A URL parser drops tabs and line breaks: "https://exa\nmple.com" would be a different host.
-	if (hasControlCharacter(url, false)) throw new ParameterError(field, CONTROL_MESSAGE, url.slice(0, 40));
+	if (hasControlCharacter(url, false))
+		throw new ParameterError(field, CONTROL_MESSAGE, url.slice(0, 40));
 	if (url.length > IMAGE_INPUT.url.maxLength) {
-		throw new ParameterError(field, `must be at most ${IMAGE_INPUT.url.maxLength} characters long`, url.slice(0, 40));
+		throw new ParameterError(
+			field,
+			`must be at most ${IMAGE_INPUT.url.maxLength} characters long`,
+			url.slice(0, 40),
+		);
 	}
 	const parsed = parseUrl(url);
-	if (!parsed) throw new ParameterError(field, 'is not a valid URL (it must start with https://)', url);
+	if (!parsed)
+		throw new ParameterError(field, 'is not a valid URL (it must start with https://)', url);
 	if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
 		throw new ParameterError(field, `must be an https:// URL, not ${parsed.protocol}`, url);
 	}
@@ -249,25 +301,41 @@ export function validateImageUrl(value: unknown): string {
 }
 
 function validateImage(operation: Operation, raw: RawItemParameters): ImageInput | undefined {
-	const allowed: readonly ImageSource[] = operation === 'remix' ? ['url', 'binary'] : ['none', 'url', 'binary'];
-	const source = isBlank(raw.imageSource) ? IMAGE_INPUT.source.defaults[operation] : raw.imageSource;
+	const allowed: readonly ImageSource[] =
+		operation === 'remix' ? ['url', 'binary'] : ['none', 'url', 'binary'];
+	const source = isBlank(raw.imageSource)
+		? IMAGE_INPUT.source.defaults[operation]
+		: raw.imageSource;
 	if (typeof source !== 'string' || !allowed.includes(source as ImageSource)) {
-		throw new ParameterError(IMAGE_INPUT.source.displayName, `must be one of ${allowed.join(', ')}`, source);
+		throw new ParameterError(
+			IMAGE_INPUT.source.displayName,
+			`must be one of ${allowed.join(', ')}`,
+			source,
+		);
 	}
 	if (source === 'none') return undefined;
 	if (source === 'url') return { kind: 'url', url: validateImageUrl(raw.imageUrl) };
 	const property = raw.binaryPropertyName;
 	const field = IMAGE_INPUT.binary.displayName;
 	if (typeof property !== 'string' || property.trim() === '') {
-		throw new ParameterError(field, 'is required: name the binary field that holds the image', property);
+		throw new ParameterError(
+			field,
+			'is required: name the binary field that holds the image',
+			property,
+		);
 	}
 	const name = property.trim();
-	if (IMAGE_INPUT.binary.reserved.names.includes(name)) throw new ParameterError(field, IMAGE_INPUT.binary.reserved.message, name);
-	if (hasControlCharacter(name, false)) throw new ParameterError(field, CONTROL_MESSAGE, name.slice(0, 60));
+	if (IMAGE_INPUT.binary.reserved.names.includes(name))
+		throw new ParameterError(field, IMAGE_INPUT.binary.reserved.message, name);
+	if (hasControlCharacter(name, false))
+		throw new ParameterError(field, CONTROL_MESSAGE, name.slice(0, 60));
 	return { kind: 'binary', property: name };
 }
 
-export function validateOptions(operation: NodeOperation, options: Record<string, unknown>): NodeOptions {
+export function validateOptions(
+	operation: NodeOperation,
+	options: Record<string, unknown>,
+): NodeOptions {
 	const values = parseRows(NODE_OPTION_PARAMS, operation, options);
 	return {
 		binaryPropertyOutput: values.binaryPropertyOutput as string,
@@ -282,7 +350,8 @@ export function validateOptions(operation: NodeOperation, options: Record<string
 	};
 }
 
-const NODE_TIMEOUT_DEFAULT = NODE_OPTION_PARAMS.find((p) => p.name === 'timeout')!.default as number;
+const NODE_TIMEOUT_DEFAULT = NODE_OPTION_PARAMS.find((p) => p.name === 'timeout')!
+	.default as number;
 
 /**
  * Validates one item's parameters. Throws a ParameterError naming the first bad field; makes no
@@ -291,7 +360,11 @@ const NODE_TIMEOUT_DEFAULT = NODE_OPTION_PARAMS.find((p) => p.name === 'timeout'
 export function validateItemParameters(raw: RawItemParameters): JobRequest {
 	const operation = raw.operation as Operation;
 	if (!OPERATIONS.includes(operation)) {
-		throw new ParameterError('Operation', `must be one of ${Object.values(OPERATION_NAMES).join(', ')}`, operation);
+		throw new ParameterError(
+			'Operation',
+			`must be one of ${Object.values(OPERATION_NAMES).join(', ')}`,
+			operation,
+		);
 	}
 	const parsed = parseRows(PROVIDER_PARAMS, operation, { ...raw.main, ...raw.options });
 
@@ -300,12 +373,14 @@ export function validateItemParameters(raw: RawItemParameters): JobRequest {
 		if (!(spec.operations as ParamSpec['operations'])[operation]) continue;
 		const v = parsed[spec.name];
 		if (v === undefined) continue;
-		params[spec.apiName] = spec.kind === 'options' && 'canonical' in spec && spec.canonical === 'number' ? Number(v) : v;
+		params[spec.apiName] =
+			spec.kind === 'options' && 'canonical' in spec && spec.canonical === 'number' ? Number(v) : v;
 	}
 	const image = validateImage(operation, raw);
 	// Wait for Completion sits among the main fields, the others in Options.
 	const options = validateOptions(operation, { ...raw.main, ...raw.options });
-	if (image?.kind === 'url' && image.url.startsWith('data:')) checkDataUri(image.url, options.maxImageBytes);
+	if (image?.kind === 'url' && image.url.startsWith('data:'))
+		checkDataUri(image.url, options.maxImageBytes);
 	return { operation, params: params as unknown as FluxParams, image, options };
 }
 
@@ -321,10 +396,15 @@ function checkDataUri(url: string, maxBytes: number): void {
 	// breaks could account for) is not decoded.
 	if ((payload * 3) / 4 > maxBytes * 1.5) throw tooLargeDataUri(maxBytes, (payload * 3) / 4);
 	const bytes = parseDataUri(url);
-	if (!bytes) throw new ParameterError(field, 'holds a data URI that cannot be read', url.slice(0, 40));
+	if (!bytes)
+		throw new ParameterError(field, 'holds a data URI that cannot be read', url.slice(0, 40));
 	if (bytes.length > maxBytes) throw tooLargeDataUri(maxBytes, bytes.length);
 	if (!sniffImage(bytes)) {
-		throw new ParameterError(field, 'holds a data URI that is not a JPEG, PNG, WebP, GIF or AVIF image', url.slice(0, 40));
+		throw new ParameterError(
+			field,
+			'holds a data URI that is not a JPEG, PNG, WebP, GIF or AVIF image',
+			url.slice(0, 40),
+		);
 	}
 }
 

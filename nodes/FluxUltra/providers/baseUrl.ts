@@ -5,18 +5,35 @@ import { FluxError } from '../transport/errors';
  * The API base URL a credential sets (a proxy or a local test server), or the provider's production
  * host when the field is empty. Returned without a trailing slash.
  */
-export function baseUrlFromCredential(value: unknown, productionBase: string, credentialName: string): string {
+export function baseUrlFromCredential(
+	value: unknown,
+	productionBase: string,
+	credentialName: string,
+): string {
 	if (typeof value !== 'string' || value.trim() === '') return productionBase;
 	const url = parseUrl(value.trim());
-	if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:') || url.username || url.password) {
-		throw new FluxError('auth', `The API base URL in the "${credentialName}" credential is not an http(s) URL`, {
-			description: `Open the "${credentialName}" credential and clear "API Base URL", or set it to a full URL such as https://proxy.example.com.`,
-		});
+	if (
+		!url ||
+		(url.protocol !== 'https:' && url.protocol !== 'http:') ||
+		url.username ||
+		url.password
+	) {
+		throw new FluxError(
+			'auth',
+			`The API base URL in the "${credentialName}" credential is not an http(s) URL`,
+			{
+				description: `Open the "${credentialName}" credential and clear "API Base URL", or set it to a full URL such as https://proxy.example.com.`,
+			},
+		);
 	}
 	if (url.protocol === 'http:' && !isInternalHost(url.hostname)) {
-		throw new FluxError('auth', `The API base URL in the "${credentialName}" credential is plain http:// on a public host: the API key would travel unencrypted`, {
-			description: `Open the "${credentialName}" credential and set "API Base URL" to an https:// URL, or clear it. Plain http:// is accepted only for a local mock or proxy on a loopback or private address.`,
-		});
+		throw new FluxError(
+			'auth',
+			`The API base URL in the "${credentialName}" credential is plain http:// on a public host: the API key would travel unencrypted`,
+			{
+				description: `Open the "${credentialName}" credential and set "API Base URL" to an https:// URL, or clear it. Plain http:// is accepted only for a local mock or proxy on a loopback or private address.`,
+			},
+		);
 	}
 	return url.toString().replace(/\/+$/, '');
 }

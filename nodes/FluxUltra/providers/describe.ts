@@ -17,19 +17,26 @@ export function listOf(names: readonly string[], conjunction: 'and' | 'or' = 'an
 }
 
 const names = (providers: readonly FluxProvider[]) => providers.map((p) => p.displayName);
-const notes = (key: keyof EditorNotes, providers: readonly FluxProvider[] = PROVIDERS) => providers.flatMap((p) => (p.editorNotes?.[key] ? [p.editorNotes[key] as string] : []));
+const notes = (key: keyof EditorNotes, providers: readonly FluxProvider[] = PROVIDERS) =>
+	providers.flatMap((p) => (p.editorNotes?.[key] ? [p.editorNotes[key] as string] : []));
 const sentence = (...parts: Array<string | undefined>) => parts.filter(Boolean).join(' ');
 
 /** How to pick a provider in the editor: its credential and the Provider value, e.g. `a A or B credential (Provider "A" or "B")`. */
 export function credentialChoice(providers: readonly FluxProvider[]): string {
-	return `a ${listOf(names(providers), 'or')} credential (Provider ${listOf(providers.map((p) => `"${p.displayName}"`), 'or')})`;
+	return `a ${listOf(names(providers), 'or')} credential (Provider ${listOf(
+		providers.map((p) => `"${p.displayName}"`),
+		'or',
+	)})`;
 }
 
 /**
  * Why a provider cannot run an operation, in its own words, and where the operation can run: the
  * providers that can, as the editor names them. Undefined when it can.
  */
-export function unsupportedReason(provider: FluxProvider, operation: Operation): string | undefined {
+export function unsupportedReason(
+	provider: FluxProvider,
+	operation: Operation,
+): string | undefined {
 	const reason = provider.unsupported(operation);
 	return reason ? withWayOut(provider, operation, reason) : undefined;
 }
@@ -41,7 +48,10 @@ export function unsupportedReason(provider: FluxProvider, operation: Operation):
 export function withWayOut(provider: FluxProvider, operation: Operation, reason: string): string {
 	const able = PROVIDERS.filter((p) => p !== provider && !p.unsupported(operation));
 	if (able.length === 0) return reason;
-	const wayOut = operation === 'finetune' ? 'A fine-tune runs where it was trained: pick' : `For ${OPERATION_NAMES[operation]}, pick`;
+	const wayOut =
+		operation === 'finetune'
+			? 'A fine-tune runs where it was trained: pick'
+			: `For ${OPERATION_NAMES[operation]}, pick`;
 	return `${reason} ${wayOut} ${credentialChoice(able)}.`;
 }
 
@@ -80,15 +90,21 @@ export function providerFieldNotes(): Record<string, string> {
 	const cannotCancel = PROVIDERS.filter((p) => !p.canCancel);
 	const syncMode = PROVIDERS.filter((p) => p.fields.sync_mode.status !== 'refused');
 	const finetune = PROVIDERS.filter((p) => !p.unsupported('finetune'));
-	const verb = (list: readonly FluxProvider[], one: string, many: string) => (list.length === 1 ? one : many);
+	const verb = (list: readonly FluxProvider[], one: string, many: string) =>
+		list.length === 1 ? one : many;
 	return {
-		finetuneId: sentence(`Fine-tunes run on ${listOf(names(finetune), 'or')}.`, ...notes('finetuneId', finetune)),
+		finetuneId: sentence(
+			`Fine-tunes run on ${listOf(names(finetune), 'or')}.`,
+			...notes('finetuneId', finetune),
+		),
 		finetuneStrength: sentence(...notes('finetuneStrength', finetune)),
 		numImages: perRequest.length
 			? `${listOf(names(perRequest))} ${verb(perRequest, 'makes', 'make')} one image per request, so there each image is its own job.`
 			: '',
 		syncMode: sentence(
-			syncMode.length ? `Only ${listOf(names(syncMode))} ${verb(syncMode, 'has', 'have')} a sync mode: leave it off on the other providers.` : undefined,
+			syncMode.length
+				? `Only ${listOf(names(syncMode))} ${verb(syncMode, 'has', 'have')} a sync mode: leave it off on the other providers.`
+				: undefined,
 			...notes('syncMode', syncMode),
 		),
 		timeout: sentence(
@@ -101,7 +117,9 @@ export function providerFieldNotes(): Record<string, string> {
 			perRequest.length ? `One per image on ${listOf(names(perRequest))}.` : undefined,
 			notes('maxParallelJobs').length ? `${notes('maxParallelJobs').join('; ')}.` : undefined,
 		),
-		downloadImage: notes('downloadImage').length ? `Expiry: ${notes('downloadImage').join(', ')}.` : '',
+		downloadImage: notes('downloadImage').length
+			? `Expiry: ${notes('downloadImage').join(', ')}.`
+			: '',
 		webhookUrl: notes('webhookUrl').length ? `Sent as ${listOf(notes('webhookUrl'))}.` : '',
 	};
 }

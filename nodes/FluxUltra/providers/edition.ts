@@ -10,4 +10,9 @@ import type { FluxProvider } from './types';
  * a copy of the tree where this file imports that provider alone and the others' folders are gone;
  * nothing reads it at run time but the import.
  */
-export const EDITION_PROVIDERS: readonly FluxProvider[] = [falProvider, runflowProvider, bflProvider, replicateProvider];
+export const EDITION_PROVIDERS: readonly FluxProvider[] = [
+	falProvider,
+	runflowProvider,
+	bflProvider,
+	replicateProvider,
+];

@@ -1,8 +1,16 @@
-import { displayNameForApiField, IMAGE_INPUT, PROVIDER_PARAMS, type Operation } from '../parameters/table';
+import {
+	displayNameForApiField,
+	IMAGE_INPUT,
+	PROVIDER_PARAMS,
+	type Operation,
+} from '../parameters/table';
 
 /** The table default of each canonical field, to leave unconfirmed fields out when they are at it. */
 const DEFAULTS: Record<string, unknown> = Object.fromEntries(
-	PROVIDER_PARAMS.map((p) => [p.apiName, 'canonical' in p && p.canonical === 'number' ? Number(p.default) : p.default]),
+	PROVIDER_PARAMS.map((p) => [
+		p.apiName,
+		'canonical' in p && p.canonical === 'number' ? Number(p.default) : p.default,
+	]),
 );
 import type { FluxParams, JobRequest } from '../parameters/validation';
 
@@ -58,7 +66,10 @@ export function confirmed(wire: string, more: Omit<Sent, 'wire' | 'status'> = {}
 
 /** Fields the provider documents under the node's own names, sent as they are. */
 export function sentAsNamed<K extends CanonicalField>(...names: K[]): Record<K, FieldSupport> {
-	return Object.fromEntries(names.map((name) => [name, confirmed(name)])) as Record<K, FieldSupport>;
+	return Object.fromEntries(names.map((name) => [name, confirmed(name)])) as Record<
+		K,
+		FieldSupport
+	>;
 }
 
 /** A field the provider can only have off (a boolean it cannot turn on): `note` says why and what to do. */
@@ -89,7 +100,8 @@ export function refusedField(
 	for (const name of CANONICAL_FIELDS) {
 		const support = fields[name];
 		if (support.status !== 'refused') continue;
-		const value = name === IMAGE_INPUT.apiName ? request.image : request.params[name as keyof FluxParams];
+		const value =
+			name === IMAGE_INPUT.apiName ? request.image : request.params[name as keyof FluxParams];
 		if (value === undefined || value === support.accepts) continue;
 		return {
 			field: displayNameForApiField(name) ?? name,
@@ -107,15 +119,25 @@ export function refusedField(
  * from its default: if the provider's schema rejects unknown keys, only the jobs that asked for
  * that field fail (and the provider's error names it), not every job.
  */
-export function buildInput(fields: FieldMap, request: JobRequest, imageUrl: string | undefined): Record<string, unknown> {
+export function buildInput(
+	fields: FieldMap,
+	request: JobRequest,
+	imageUrl: string | undefined,
+): Record<string, unknown> {
 	const input: Record<string, unknown> = {};
 	for (const name of CANONICAL_FIELDS) {
 		const support = fields[name];
 		if (!('wire' in support)) continue;
-		const value = name === IMAGE_INPUT.apiName ? imageUrl : request.params[name as keyof FluxParams];
+		const value =
+			name === IMAGE_INPUT.apiName ? imageUrl : request.params[name as keyof FluxParams];
 		if (value === undefined || value === '') continue;
 		if (support.withImageOnly && imageUrl === undefined) continue;
-		if (support.status === 'unconfirmed' && name !== IMAGE_INPUT.apiName && value === DEFAULTS[name]) continue;
+		if (
+			support.status === 'unconfirmed' &&
+			name !== IMAGE_INPUT.apiName &&
+			value === DEFAULTS[name]
+		)
+			continue;
 		input[support.wire] = support.encode ? support.encode(value) : value;
 	}
 	return input;

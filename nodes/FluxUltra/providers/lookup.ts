@@ -42,7 +42,9 @@ export function lookupLink(
 }
 
 /** One status read through a provider's poll step: finished, or still going with its state word. */
-export async function readStatusOnce(step: (requestTimeoutMs: number) => Promise<PollStep>): Promise<StatusOnce> {
+export async function readStatusOnce(
+	step: (requestTimeoutMs: number) => Promise<PollStep>,
+): Promise<StatusOnce> {
 	const answer = await step(REQUEST_TIMEOUT_MS);
 	return answer.done ? answer : { done: false, state: answer.state ?? 'running' };
 }
@@ -56,5 +58,16 @@ export async function getStatusJson(
 	timeoutMs: number,
 	what: string,
 ): Promise<Record<string, unknown>> {
-	return readJson(errors, await send(scope.ctx, errors, { method: 'GET', url, purpose: 'status', credentialType, ...jobLimits(scope), timeoutMs }), what);
+	return readJson(
+		errors,
+		await send(scope.ctx, errors, {
+			method: 'GET',
+			url,
+			purpose: 'status',
+			credentialType,
+			...jobLimits(scope),
+			timeoutMs,
+		}),
+		what,
+	);
 }

@@ -8,7 +8,10 @@ import type { JobScope } from './types';
  * what the provider said to that (see job/job.ts).
  */
 export function jobTimeout(scope: JobScope): FluxError {
-	return new FluxError('timeout', `The job did not finish within ${Math.round(scope.timeoutMs / 1000)} seconds`);
+	return new FluxError(
+		'timeout',
+		`The job did not finish within ${Math.round(scope.timeoutMs / 1000)} seconds`,
+	);
 }
 
 /**
@@ -31,7 +34,9 @@ export function rampDelayMs(elapsedMs: number, floorMs: number): number {
 }
 
 /** One status answer: finished (with the answer, for fetchResult), or not yet (with the wait before the next, and the provider's word for the state). */
-export type PollStep = { done: true; status: unknown } | { done: false; nextDelayMs: number; state?: string };
+export type PollStep =
+	| { done: true; status: unknown }
+	| { done: false; nextDelayMs: number; state?: string };
 
 /**
  * Learns how long this execution's jobs take and times status requests around it: the first

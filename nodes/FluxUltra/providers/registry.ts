@@ -1,4 +1,8 @@
-import type { INodeCredentialDescription, INodeProperties, INodePropertyOptions } from 'n8n-workflow';
+import type {
+	INodeCredentialDescription,
+	INodeProperties,
+	INodePropertyOptions,
+} from 'n8n-workflow';
 
 import { OPERATION_NAMES, PROVIDER_PARAMS, type NodeVersion } from '../parameters/table';
 import { byName } from '../parameters/ui';
@@ -44,7 +48,9 @@ export function fieldsHiddenByProvider(): Record<string, string[]> {
 	for (const spec of PROVIDER_PARAMS) {
 		const providers = PROVIDERS.filter((p) => {
 			const support = p.fields[spec.apiName as keyof typeof p.fields];
-			return support?.status === 'refused' && spec.kind === 'boolean' && support.accepts === spec.default;
+			return (
+				support?.status === 'refused' && spec.kind === 'boolean' && support.accepts === spec.default
+			);
 		}).map((p) => p.id);
 		if (providers.length) hide[spec.name] = providers;
 	}
@@ -77,14 +83,14 @@ export function fallbackProperties(version: NodeVersion = 1): INodeProperties[] 
 			...PROVIDERS.filter((p) => p !== primary).map((p) => ({ name: p.displayName, value: p.id })),
 		];
 		return {
-		displayName: 'Fallback Provider',
-		name: fallbackParameterName(primary.id),
-		type: 'options' as const,
-		noDataExpression: true,
-		options: version === 1 ? options : byName(options),
-		default: NO_FALLBACK,
-		description: `Another service that takes over an item when ${primary.displayName} provably did not take its job or failed it on its side (down, throttled, out of credit, job failed, or timed out and provably stopped). Never after a job may have been created, never for a refused field or blocked content, so nothing is paid twice.`,
-		displayOptions: { show: { provider: [primary.id] } },
+			displayName: 'Fallback Provider',
+			name: fallbackParameterName(primary.id),
+			type: 'options' as const,
+			noDataExpression: true,
+			options: version === 1 ? options : byName(options),
+			default: NO_FALLBACK,
+			description: `Another service that takes over an item when ${primary.displayName} provably did not take its job or failed it on its side (down, throttled, out of credit, job failed, or timed out and provably stopped). Never after a job may have been created, never for a refused field or blocked content, so nothing is paid twice.`,
+			displayOptions: { show: { provider: [primary.id] } },
 		};
 	});
 }

@@ -4,6 +4,11 @@
  * not yet run may carry a zero, and the list price is the better answer then.
  */
 export function reportedCostUsd(value: unknown): number | undefined {
-	const n = typeof value === 'number' ? value : typeof value === 'string' && /^\s*\d+(\.\d+)?\s*$/.test(value) ? Number(value) : NaN;
+	const n =
+		typeof value === 'number'
+			? value
+			: typeof value === 'string' && /^\s*\d+(\.\d+)?\s*$/.test(value)
+				? Number(value)
+				: NaN;
 	return Number.isFinite(n) && n > 0 ? n : undefined;
 }

@@ -1,4 +1,8 @@
-import type { ICredentialDataDecryptedObject, IExecuteFunctions, IHttpRequestMethods } from 'n8n-workflow';
+import type {
+	ICredentialDataDecryptedObject,
+	IExecuteFunctions,
+	IHttpRequestMethods,
+} from 'n8n-workflow';
 
 import { parseUrl } from '../shared/url';
 import { IMAGE_INPUT } from '../parameters/table';
@@ -6,11 +10,25 @@ import { ParameterError, type JobRequest } from '../parameters/validation';
 import { executionCredentials } from '../transport/credentials';
 import type { ProviderErrorContext } from '../transport/errors';
 import { secretScrubber } from '../transport/redact';
-import { readJson, send, type HttpResponse, type Purpose, type RetryPolicy } from '../transport/http';
+import {
+	readJson,
+	send,
+	type HttpResponse,
+	type Purpose,
+	type RetryPolicy,
+} from '../transport/http';
 import { baseUrlFromCredential, internalOriginOf, plainHttpOriginOf } from './baseUrl';
 import { getStatusJson, lookupLink, onOrigin, readStatusOnce } from './lookup';
 import { jobLimits, jobTimeout, Pacer, pollUntilDone, type PollStep } from './polling';
-import type { CancelOutcome, ImageBytes, JobResult, JobScope, ProviderSession, StatusOnce, SubmittedJob } from './types';
+import type {
+	CancelOutcome,
+	ImageBytes,
+	JobResult,
+	JobScope,
+	ProviderSession,
+	StatusOnce,
+	SubmittedJob,
+} from './types';
 
 /**
  * The session scaffold every provider shares: what follows from the credential's base URL (the API
@@ -44,8 +62,14 @@ export async function openSession<S>(
 	make: (setup: SessionSetup, credentials: ICredentialDataDecryptedObject) => S,
 ): Promise<S> {
 	const credentials = await executionCredentials(ctx, credentialType);
-	const apiBase = typeof base === 'string' ? baseUrlFromCredential(credentials.baseUrl, base, errors.credentialName) : base(credentials);
-	return make({ base: apiBase, scrub: secretScrubber([credentials.apiKey]), errors, credentialType }, credentials);
+	const apiBase =
+		typeof base === 'string'
+			? baseUrlFromCredential(credentials.baseUrl, base, errors.credentialName)
+			: base(credentials);
+	return make(
+		{ base: apiBase, scrub: secretScrubber([credentials.apiKey]), errors, credentialType },
+		credentials,
+	);
 }
 
 /**
@@ -64,7 +88,12 @@ export function errorContext(
  * Cancelling is best effort and runs after the wait ended: one retry, a short pause, 2 s of backoff
  * at the most, so a cancel never holds the item up for long.
  */
-export const CANCEL_RETRY: RetryPolicy = { maxAttempts: 2, baseDelayMs: 250, maxDelayMs: 1000, maxTotalDelayMs: 2000 };
+export const CANCEL_RETRY: RetryPolicy = {
+	maxAttempts: 2,
+	baseDelayMs: 250,
+	maxDelayMs: 1000,
+	maxTotalDelayMs: 2000,
+};
 
 /** Time one cancel request may take. */
 export const CANCEL_TIMEOUT_MS = 10_000;
@@ -92,15 +121,28 @@ export abstract class SessionBase implements ProviderSession {
 	}
 
 	abstract upload(scope: JobScope, image: ImageBytes): Promise<string>;
-	abstract submit(scope: JobScope, request: JobRequest, imageUrl: string | undefined): Promise<SubmittedJob>;
-	abstract fetchResult(scope: JobScope, job: SubmittedJob, finalStatus: unknown): Promise<JobResult>;
+	abstract submit(
+		scope: JobScope,
+		request: JobRequest,
+		imageUrl: string | undefined,
+	): Promise<SubmittedJob>;
+	abstract fetchResult(
+		scope: JobScope,
+		job: SubmittedJob,
+		finalStatus: unknown,
+	): Promise<JobResult>;
 	abstract lookup(requestId: string, links: Record<string, unknown>): SubmittedJob;
 
 	/**
 	 * One status request: finished (with the answer `fetchResult` reads), still going (with the wait
 	 * before the next and the provider's word for the state), or the job's failure, thrown.
 	 */
-	protected abstract statusStep(scope: JobScope, job: SubmittedJob, timeoutMs: number, elapsedMs: number): Promise<PollStep>;
+	protected abstract statusStep(
+		scope: JobScope,
+		job: SubmittedJob,
+		timeoutMs: number,
+		elapsedMs: number,
+	): Promise<PollStep>;
 
 	/** Polls the status step until done, to the job's deadline; paced from this execution's earlier jobs. */
 	async wait(scope: JobScope, job: SubmittedJob): Promise<unknown> {
@@ -108,7 +150,12 @@ export abstract class SessionBase implements ProviderSession {
 	}
 
 	protected async waitByPolling(scope: JobScope, job: SubmittedJob): Promise<unknown> {
-		return await pollUntilDone(scope, () => jobTimeout(scope), async (timeoutMs, elapsedMs) => await this.statusStep(scope, job, timeoutMs, elapsedMs), this.pacer);
+		return await pollUntilDone(
+			scope,
+			() => jobTimeout(scope),
+			async (timeoutMs, elapsedMs) => await this.statusStep(scope, job, timeoutMs, elapsedMs),
+			this.pacer,
+		);
 	}
 
 	async statusOnce(scope: JobScope, job: SubmittedJob): Promise<StatusOnce> {
@@ -140,7 +187,12 @@ export abstract class SessionBase implements ProviderSession {
 		built: Record<string, string>,
 		allowed: (url: string) => boolean = onOrigin(this.apiOrigin),
 	): Record<string, string> {
-		return Object.fromEntries(Object.entries(built).map(([key, url]) => [key, lookupLink(links, key, url, allowed, this.errors.providerName)]));
+		return Object.fromEntries(
+			Object.entries(built).map(([key, url]) => [
+				key,
+				lookupLink(links, key, url, allowed, this.errors.providerName),
+			]),
+		);
 	}
 
 	/** An input image inline, as a data URI (for providers that take one up to a size). */
@@ -159,12 +211,34 @@ export abstract class SessionBase implements ProviderSession {
 	}
 
 	/** One signed JSON POST bounded by the job (a submit or an upload step), its answer read as JSON. */
-	protected async postJson(scope: JobScope, url: string, purpose: Purpose, json: unknown, what: string): Promise<Record<string, unknown>> {
-		return readJson(this.errors, await send(scope.ctx, this.errors, { method: 'POST', url, purpose, credentialType: this.credentialType, json, ...jobLimits(scope) }), what);
+	protected async postJson(
+		scope: JobScope,
+		url: string,
+		purpose: Purpose,
+		json: unknown,
+		what: string,
+	): Promise<Record<string, unknown>> {
+		return readJson(
+			this.errors,
+			await send(scope.ctx, this.errors, {
+				method: 'POST',
+				url,
+				purpose,
+				credentialType: this.credentialType,
+				json,
+				...jobLimits(scope),
+			}),
+			what,
+		);
 	}
 
 	/** One signed status GET (a read: retried), as JSON. */
-	protected async getStatus(scope: JobScope, url: string, timeoutMs: number, what: string): Promise<Record<string, unknown>> {
+	protected async getStatus(
+		scope: JobScope,
+		url: string,
+		timeoutMs: number,
+		what: string,
+	): Promise<Record<string, unknown>> {
 		return await getStatusJson(scope, this.errors, this.credentialType, url, timeoutMs, what);
 	}
 
@@ -172,11 +246,22 @@ export abstract class SessionBase implements ProviderSession {
 	 * The cancel request itself, with CANCEL_RETRY. Detached: cancelling is exactly what runs after
 	 * the execution was cancelled. Throws as `send` does; the provider reads the outcome.
 	 */
-	protected async sendCancel(scope: JobScope, method: IHttpRequestMethods, url: string): Promise<HttpResponse> {
+	protected async sendCancel(
+		scope: JobScope,
+		method: IHttpRequestMethods,
+		url: string,
+	): Promise<HttpResponse> {
 		return await send(
 			scope.ctx,
 			this.errors,
-			{ method, url, purpose: 'cancel', credentialType: this.credentialType, timeoutMs: CANCEL_TIMEOUT_MS, detached: true },
+			{
+				method,
+				url,
+				purpose: 'cancel',
+				credentialType: this.credentialType,
+				timeoutMs: CANCEL_TIMEOUT_MS,
+				detached: true,
+			},
 			CANCEL_RETRY,
 		);
 	}

@@ -65,7 +65,12 @@ export type PriceTable = { generate: number } & Partial<Record<Operation, number
  * provider has no cancel), `failed` (no answer or an error: it may still bill). Only `accepted`
  * makes a timed-out job safe to run elsewhere (transport/verdict.ts).
  */
-export type CancelOutcome = 'accepted' | 'requested' | 'already_finished' | 'not_supported' | 'failed';
+export type CancelOutcome =
+	| 'accepted'
+	| 'requested'
+	| 'already_finished'
+	| 'not_supported'
+	| 'failed';
 
 /** A provider bound to one execution's credential and settings. */
 export interface ProviderSession {
@@ -121,7 +126,17 @@ export interface ProviderSession {
  * other providers': `maxParallelJobs` (its concurrency limit), `downloadImage` (how long its links
  * last, e.g. "X links after an hour"), `webhookUrl` (the field it sends the URL as, e.g. "X's hook").
  */
-export type EditorNotes = Partial<Record<'finetuneId' | 'finetuneStrength' | 'syncMode' | 'maxParallelJobs' | 'downloadImage' | 'webhookUrl', string>>;
+export type EditorNotes = Partial<
+	Record<
+		| 'finetuneId'
+		| 'finetuneStrength'
+		| 'syncMode'
+		| 'maxParallelJobs'
+		| 'downloadImage'
+		| 'webhookUrl',
+		string
+	>
+>;
 
 /** What one status read found: finished (with the answer `fetchResult` reads), or not yet. */
 export type StatusOnce = { done: true; status: unknown } | { done: false; state: string };

@@ -20,7 +20,8 @@ export async function putPresigned(
 	image: ImageBytes,
 	policy: LinkPolicy,
 ): Promise<void> {
-	if (!isDownloadableLink(url, policy) || !(await egressAllows(scope.ctx, url, policy)).allowed) throw badSlot(errors);
+	if (!isDownloadableLink(url, policy) || !(await egressAllows(scope.ctx, url, policy)).allowed)
+		throw badSlot(errors);
 	const response = await send(scope.ctx, errors, {
 		method: 'PUT',
 		url,
@@ -33,15 +34,25 @@ export async function putPresigned(
 	});
 	if (response.status >= 300) {
 		response.abort?.();
-		throw new FluxError('bad_response', `${errors.providerName} storage redirected the image upload (HTTP ${response.status}); the redirect was not followed`, {
-			description: 'The input image was not uploaded and no job was started. Try again; if it persists, give the image as an https URL instead.',
-			httpCode: response.status,
-		});
+		throw new FluxError(
+			'bad_response',
+			`${errors.providerName} storage redirected the image upload (HTTP ${response.status}); the redirect was not followed`,
+			{
+				description:
+					'The input image was not uploaded and no job was started. Try again; if it persists, give the image as an https URL instead.',
+				httpCode: response.status,
+			},
+		);
 	}
 }
 
 function badSlot(errors: ProviderErrorContext): FluxError {
-	return new FluxError('bad_response', `${errors.providerName} storage answered with an upload link this node does not use`, {
-		description: 'Uploads go only over https:// to public hosts (never to loopback, private, link-local or other internal addresses). The input image was not uploaded and no job was started.',
-	});
+	return new FluxError(
+		'bad_response',
+		`${errors.providerName} storage answered with an upload link this node does not use`,
+		{
+			description:
+				'Uploads go only over https:// to public hosts (never to loopback, private, link-local or other internal addresses). The input image was not uploaded and no job was started.',
+		},
+	);
 }

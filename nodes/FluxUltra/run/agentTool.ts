@@ -1,6 +1,11 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
-import { AGENT_SOURCE, IMAGE_INPUT, NODE_OPTION_PARAMS, PROVIDER_PARAMS } from '../parameters/table';
+import {
+	AGENT_SOURCE,
+	IMAGE_INPUT,
+	NODE_OPTION_PARAMS,
+	PROVIDER_PARAMS,
+} from '../parameters/table';
 import { ParameterError } from '../parameters/validation';
 
 /**
@@ -54,7 +59,11 @@ export function capPrompt(prompt: string, maxBytes = AGENT_PROMPT_MAX_BYTES): st
 /** The output as the model should read it: long prompts are cut. */
 export function forAgentTool(output: INodeExecutionData[][]): INodeExecutionData[][] {
 	return output.map((items) =>
-		items.map((item) => (typeof item.json.prompt === 'string' ? { ...item, json: { ...item.json, prompt: capPrompt(item.json.prompt) } } : item)),
+		items.map((item) =>
+			typeof item.json.prompt === 'string'
+				? { ...item, json: { ...item.json, prompt: capPrompt(item.json.prompt) } }
+				: item,
+		),
 	);
 }
 
@@ -64,15 +73,23 @@ export function forAgentTool(output: INodeExecutionData[][]): INodeExecutionData
  * Max Image Size), where things are sent or fetched (Completion Webhook URL, Image URL), and the
  * content filter (Safety Tolerance). Where each is stored in the node's parameters.
  */
-export const AGENT_FIXED_FIELDS: ReadonlyArray<{ name: string; displayName: string; inOptions: boolean }> = [
+export const AGENT_FIXED_FIELDS: ReadonlyArray<{
+	name: string;
+	displayName: string;
+	inOptions: boolean;
+}> = [
 	...[...PROVIDER_PARAMS, ...NODE_OPTION_PARAMS]
 		.filter((spec) => 'agentMaySet' in spec && spec.agentMaySet === false)
-		.map((spec) => ({ name: spec.name, displayName: spec.displayName, inOptions: spec.placement === 'options' })),
+		.map((spec) => ({
+			name: spec.name,
+			displayName: spec.displayName,
+			inOptions: spec.placement === 'options',
+		})),
 	{ name: IMAGE_INPUT.url.name, displayName: IMAGE_INPUT.url.displayName, inOptions: false },
 ];
 
 const AGENT_MAY_NOT_SET =
-	'an AI Agent may not set it: as a tool, this field bounds what a run may spend or take, or where it sends or fetches things, so it cannot come from $fromAI() or from the tool call ($json, $input). Give it a fixed value, or an expression that reads neither, in the tool\'s settings';
+	"an AI Agent may not set it: as a tool, this field bounds what a run may spend or take, or where it sends or fetches things, so it cannot come from $fromAI() or from the tool call ($json, $input). Give it a fixed value, or an expression that reads neither, in the tool's settings";
 
 /** Whether a stored parameter value is an expression that reads what the model wrote. */
 function fromAgent(stored: unknown): boolean {
@@ -91,7 +108,10 @@ export function agentSetField(ctx: IExecuteFunctions): ParameterError | undefine
 	const stored = ctx.getNode().parameters ?? {};
 	const options = stored.options;
 	if (fromAgent(options)) return new ParameterError('Options', AGENT_MAY_NOT_SET, options);
-	const inOptions = options && typeof options === 'object' && !Array.isArray(options) ? (options as Record<string, unknown>) : {};
+	const inOptions =
+		options && typeof options === 'object' && !Array.isArray(options)
+			? (options as Record<string, unknown>)
+			: {};
 	// Both places, whatever the node's version: version 2 keeps Number of Images and Image URL in
 	// Options, version 1 at the top level (`inOptions` says where version 1 has it).
 	for (const field of AGENT_FIXED_FIELDS) {

@@ -13,7 +13,10 @@ export interface Prepared<T> {
  * Reads and checks every item, one after another, before anything is sent; a throw becomes that
  * item's failure.
  */
-export async function prepareAll<T>(count: number, prepare: (itemIndex: number) => T | Promise<T>): Promise<Array<Prepared<T>>> {
+export async function prepareAll<T>(
+	count: number,
+	prepare: (itemIndex: number) => T | Promise<T>,
+): Promise<Array<Prepared<T>>> {
 	const prepared: Array<Prepared<T>> = [];
 	for (let i = 0; i < count; i++) {
 		try {

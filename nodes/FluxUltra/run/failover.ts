@@ -93,10 +93,19 @@ export class Failover {
 		part?: JobPart,
 	): Promise<INodeExecutionData[]> {
 		const fallback = this.fallback;
-		if (!fallback) return await runJob(this.ctx, this.primary, session, request, itemIndex, release, part);
+		if (!fallback)
+			return await runJob(this.ctx, this.primary, session, request, itemIndex, release, part);
 		let reason = this.breaker;
 		if (!reason) {
-			const first = await runJob(this.ctx, this.primary, session, request, itemIndex, release, part).then(
+			const first = await runJob(
+				this.ctx,
+				this.primary,
+				session,
+				request,
+				itemIndex,
+				release,
+				part,
+			).then(
 				(items) => ({ items, failure: undefined }),
 				(failure: unknown) => ({ items: undefined, failure }),
 			);
@@ -120,7 +129,17 @@ export class Failover {
 			// again for it, keeping the images' places among the item's images.
 			for (const job of splitRequest(fallback, request)) {
 				const placed = placePart(part, job.part);
-				items.push(...(await runJob(this.ctx, fallback, fallbackSession, job.request, itemIndex, () => undefined, placed)));
+				items.push(
+					...(await runJob(
+						this.ctx,
+						fallback,
+						fallbackSession,
+						job.request,
+						itemIndex,
+						() => undefined,
+						placed,
+					)),
+				);
 			}
 			release();
 			for (const item of items) item.json.failover = { ...note };
@@ -135,11 +154,20 @@ export class Failover {
 function placePart(outer: JobPart | undefined, inner: JobPart | undefined): JobPart | undefined {
 	if (!outer) return inner;
 	if (!inner) return { ...outer, shared: {} };
-	return { firstImage: outer.firstImage + inner.firstImage, imageCount: outer.imageCount, shared: inner.shared };
+	return {
+		firstImage: outer.firstImage + inner.firstImage,
+		imageCount: outer.imageCount,
+		shared: inner.shared,
+	};
 }
 
 /** The fallback's own failure, saying that the item had already failed over and why. */
-function afterFailover(error: unknown, note: FailoverNote, primary: FluxProvider, fallback: FluxProvider): unknown {
+function afterFailover(
+	error: unknown,
+	note: FailoverNote,
+	primary: FluxProvider,
+	fallback: FluxProvider,
+): unknown {
 	if (!(error instanceof FluxError)) return error;
 	const why = `The item had moved from ${primary.displayName} to the fallback ${fallback.displayName}: ${note.reason}.`;
 	return new FluxError(error.kind, error.message, {

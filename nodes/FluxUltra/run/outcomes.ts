@@ -52,7 +52,9 @@ export function toNodeError(
 		return keepMessage(
 			new NodeOperationError(node, message, {
 				itemIndex,
-				description: scrub(`Received ${preview(error.received)}. Change "${error.field}", or the expression that sets it, and run the workflow again.`),
+				description: scrub(
+					`Received ${preview(error.received)}. Change "${error.field}", or the expression that sets it, and run the workflow again.`,
+				),
 			}),
 			message,
 		);
@@ -62,8 +64,15 @@ export function toNodeError(
 		const description = clean([error.description, request].filter(Boolean).join(' ') || undefined);
 		const message = scrub(`${error.message} [item ${itemIndex}]`);
 		// Failures without a provider answer are not API errors.
-		if (['timeout', 'cancelled', 'download', 'network', 'maybe_submitted', 'spend_cap'].includes(error.kind)) {
-			return keepMessage(new NodeOperationError(node, message, { itemIndex, description }), message);
+		if (
+			['timeout', 'cancelled', 'download', 'network', 'maybe_submitted', 'spend_cap'].includes(
+				error.kind,
+			)
+		) {
+			return keepMessage(
+				new NodeOperationError(node, message, { itemIndex, description }),
+				message,
+			);
 		}
 		// Built from our own safe fields only: never from a host error, which carries request headers.
 		const response: JsonObject = { message: scrub(error.message), errorKind: error.kind };
@@ -94,7 +103,11 @@ export function toNodeError(
  * instead would be routed too, but n8n then replaces its JSON with `{ error: <message> }`
  * (`normalizeNodeErrors`), and the kind, job id and image link an IF node routes on would be lost.
  */
-function errorItem(error: NodeApiError | NodeOperationError, cause: unknown, itemIndex: number): INodeExecutionData {
+function errorItem(
+	error: NodeApiError | NodeOperationError,
+	cause: unknown,
+	itemIndex: number,
+): INodeExecutionData {
 	const details: IDataObject = { message: error.message };
 	if (error.description) details.description = error.description;
 	details.kind = 'other';
@@ -167,9 +180,11 @@ function maskItem(item: INodeExecutionData, scrub: (text: string) => string): IN
 	const masked: INodeExecutionData = { ...item, json: maskJson(item.json, scrub) as IDataObject };
 	if (item.binary) {
 		masked.binary = Object.fromEntries(
-			Object.entries(item.binary).map(([name, file]) => [name, file.fileName ? { ...file, fileName: scrub(file.fileName) } : file]),
+			Object.entries(item.binary).map(([name, file]) => [
+				name,
+				file.fileName ? { ...file, fileName: scrub(file.fileName) } : file,
+			]),
 		);
 	}
 	return masked;
 }
-

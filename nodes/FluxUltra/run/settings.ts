@@ -1,7 +1,12 @@
 import { NodeOperationError, type IExecuteFunctions } from 'n8n-workflow';
 
 import type { NodeOptions } from '../parameters/validation';
-import { fallbackParameterName, HAS_FALLBACK, NO_FALLBACK, providerById } from '../providers/registry';
+import {
+	fallbackParameterName,
+	HAS_FALLBACK,
+	NO_FALLBACK,
+	providerById,
+} from '../providers/registry';
 import type { FluxProvider } from '../providers/types';
 
 /**
@@ -30,7 +35,10 @@ export function providerOf(ctx: IExecuteFunctions): FluxProvider {
 }
 
 /** The Fallback Provider set beside the provider, if any. */
-export function fallbackOf(ctx: IExecuteFunctions, provider: FluxProvider): FluxProvider | undefined {
+export function fallbackOf(
+	ctx: IExecuteFunctions,
+	provider: FluxProvider,
+): FluxProvider | undefined {
 	if (!HAS_FALLBACK) return undefined;
 	const id = ctx.getNodeParameter(fallbackParameterName(provider.id), 0, NO_FALLBACK);
 	if (id === NO_FALLBACK) return undefined;
@@ -42,7 +50,6 @@ export function fallbackOf(ctx: IExecuteFunctions, provider: FluxProvider): Flux
 	}
 	return fallback;
 }
-
 
 /**
  * The run's settings, once every item was read (`continueOnFail`: n8n's, as the node's execute()

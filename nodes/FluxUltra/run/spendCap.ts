@@ -1,4 +1,9 @@
-import { NodeOperationError, type IDataObject, type IExecuteFunctions, type INodeExecutionData } from 'n8n-workflow';
+import {
+	NodeOperationError,
+	type IDataObject,
+	type IExecuteFunctions,
+	type INodeExecutionData,
+} from 'n8n-workflow';
 
 import { exact, money, listPriceUsd, type ImageCost } from '../job/cost';
 import type { Operation } from '../parameters/table';
@@ -17,19 +22,26 @@ const CAP_FIELD = 'Max Cost per Run (USD)';
  * sent; with it, the items that fit run in order and every item from the first one that does not
  * fit on becomes an error item in its place. Items already refused by validation are not counted.
  */
-export function applySpendCap(ctx: IExecuteFunctions, settings: RunSettings, prepared: Array<Prepared<JobRequest>>): void {
+export function applySpendCap(
+	ctx: IExecuteFunctions,
+	settings: RunSettings,
+	prepared: Array<Prepared<JobRequest>>,
+): void {
 	// The Fallback Provider: an item may run there instead, so the higher of the two prices counts.
 	const { provider, fallback, continueOnFail } = settings;
 	const runnable = prepared.filter((p): p is { value: JobRequest } => p.value !== undefined);
 	const cap = settings.maxCostPerRunUsd;
 	if (!(cap > 0)) return;
-	const priceOf = (operation: Operation) => Math.max(listPriceUsd(provider, operation), fallback ? listPriceUsd(fallback, operation) : 0);
+	const priceOf = (operation: Operation) =>
+		Math.max(listPriceUsd(provider, operation), fallback ? listPriceUsd(fallback, operation) : 0);
 	const costOf = (r: JobRequest) => r.params.num_images * priceOf(r.operation);
 	const total = exact(runnable.reduce((sum, p) => sum + costOf(p.value), 0));
 	if (total <= cap) return;
 
 	const prices = [...new Set(runnable.map((p) => priceOf(p.value.operation)))];
-	const whose = fallback ? `the higher list price of ${provider.displayName} and the fallback ${fallback.displayName}` : `${provider.displayName} list price`;
+	const whose = fallback
+		? `the higher list price of ${provider.displayName} and the fallback ${fallback.displayName}`
+		: `${provider.displayName} list price`;
 	const price = prices.length === 1 ? `${money(prices[0])} (${whose} per image)` : `${whose}s`;
 	const images = runnable.reduce((sum, p) => sum + p.value.params.num_images, 0);
 	const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
@@ -58,7 +70,9 @@ export function applySpendCap(ctx: IExecuteFunctions, settings: RunSettings, pre
 		p.failure = new FluxError(
 			'spend_cap',
 			`Not run: "${CAP_FIELD}" is ${money(cap)}, the items before this one may cost up to ${money(planned)}, and this item's ${plural(count, 'image')} × ${money(cost / count)} would make ${money(exact(planned + cost))}`,
-			{ description: `Nothing was sent to ${provider.displayName} for this item. The whole run would cost up to ${money(total)} (${figures}). ${what}` },
+			{
+				description: `Nothing was sent to ${provider.displayName} for this item. The whole run would cost up to ${money(total)} (${figures}). ${what}`,
+			},
 		);
 		delete p.value;
 	}
@@ -66,7 +80,9 @@ export function applySpendCap(ctx: IExecuteFunctions, settings: RunSettings, pre
 
 function isImageCost(value: unknown): value is ImageCost {
 	const cost = value as IDataObject | undefined;
-	return typeof cost?.usd === 'number' && (cost.source === 'provider' || cost.source === 'list_price');
+	return (
+		typeof cost?.usd === 'number' && (cost.source === 'provider' || cost.source === 'list_price')
+	);
 }
 
 /**
@@ -74,7 +90,11 @@ function isImageCost(value: unknown): value is ImageCost {
  * output in the editor, kept with the execution): "This run cost about $0.24 (4 images: 4 at list
  * price)". Counts the images delivered; failed jobs are not in it. Hosts without hints: nothing.
  */
-export function addCostHint(ctx: IExecuteFunctions, provider: FluxProvider, output: INodeExecutionData[]): void {
+export function addCostHint(
+	ctx: IExecuteFunctions,
+	provider: FluxProvider,
+	output: INodeExecutionData[],
+): void {
 	if (typeof ctx.addExecutionHints !== 'function') return;
 	const costs = output.map((item) => item.json.cost).filter(isImageCost);
 	if (costs.length === 0) return;

@@ -10,7 +10,8 @@ type AbortableSleep = (ms: number, signal: AbortSignal) => Promise<void>;
  * every request's watchdog (minutes) outlived its answer, thousands of them in a long batch.
  */
 const abortableSleep: AbortableSleep =
-	(n8nWorkflow as unknown as { sleepWithAbort?: AbortableSleep }).sleepWithAbort ?? (n8nSleep as AbortableSleep);
+	(n8nWorkflow as unknown as { sleepWithAbort?: AbortableSleep }).sleepWithAbort ??
+	(n8nSleep as AbortableSleep);
 
 async function sleepReal(ms: number, signal?: AbortSignal): Promise<void> {
 	if (ms <= 0 || signal?.aborted) return;

@@ -42,7 +42,16 @@ const INTERNAL_V4: Array<[number, number]> = (
 ).map(([net, bits]) => [v4Number(net)!, bits]);
 
 /** Names that only ever mean something inside a network (RFC 6761, 6762, 8375, ICANN's .internal, cloud metadata). */
-const INTERNAL_SUFFIXES = ['localhost', 'local', 'internal', 'home.arpa', 'lan', 'intranet', 'corp', 'localdomain'];
+const INTERNAL_SUFFIXES = [
+	'localhost',
+	'local',
+	'internal',
+	'home.arpa',
+	'lan',
+	'intranet',
+	'corp',
+	'localdomain',
+];
 
 /** A dotted-quad IPv4 address as a 32-bit number, or undefined. */
 function v4Number(text: string): number | undefined {
@@ -54,7 +63,9 @@ function v4Number(text: string): number | undefined {
 }
 
 function isInternalV4(address: number): boolean {
-	return INTERNAL_V4.some(([net, bits]) => (bits === 0 ? true : address >>> (32 - bits) === net >>> (32 - bits)));
+	return INTERNAL_V4.some(([net, bits]) =>
+		bits === 0 ? true : address >>> (32 - bits) === net >>> (32 - bits),
+	);
 }
 
 /** An IPv6 address as eight 16-bit groups (an embedded dotted IPv4 tail included), or undefined. */
@@ -70,7 +81,10 @@ function v6Groups(text: string): number[] | undefined {
 	}
 	const halves = head.split('::');
 	if (halves.length > 2) return undefined;
-	const parse = (part: string) => (part === '' ? [] : part.split(':').map((g) => (/^[0-9a-f]{1,4}$/.test(g) ? parseInt(g, 16) : NaN)));
+	const parse = (part: string) =>
+		part === ''
+			? []
+			: part.split(':').map((g) => (/^[0-9a-f]{1,4}$/.test(g) ? parseInt(g, 16) : NaN));
 	const left = parse(halves[0]);
 	const right = halves.length === 2 ? parse(halves[1]) : [];
 	if ([...left, ...right].some(Number.isNaN)) return undefined;
@@ -114,7 +128,10 @@ function isInternalV6(g: number[]): boolean {
  * to an internal address is not seen here: see `egressAllows`.
  */
 export function isInternalHost(hostname: string): boolean {
-	let host = hostname.trim().toLowerCase().replace(/^\[|\]$/g, '');
+	let host = hostname
+		.trim()
+		.toLowerCase()
+		.replace(/^\[|\]$/g, '');
 	host = host.replace(/%.*$/, ''); // zone id (fe80::1%eth0, or %25eth0 in a URL)
 	if (host.includes(':')) {
 		const groups = v6Groups(host);
@@ -172,16 +189,26 @@ interface EgressFilter {
  * refusing it would break proxied installs, and a DNS answer that changes between the two look-ups
  * is the rebinding case only N8N_SSRF_PROTECTION_ENABLED covers.
  */
-export async function egressAllows(ctx: IExecuteFunctions, link: string, policy: LinkPolicy): Promise<EgressVerdict> {
+export async function egressAllows(
+	ctx: IExecuteFunctions,
+	link: string,
+	policy: LinkPolicy,
+): Promise<EgressVerdict> {
 	const url = parseUrl(link);
 	if (!url) return { allowed: false, reason: 'not a URL' };
-	if (url.origin === policy.plainHttpOrigin || url.origin === policy.internalOrigin) return { allowed: true };
-	const helpers = ctx.helpers as { getSecureEgressFilter?: (policy: 'enforced') => EgressFilter | undefined };
+	if (url.origin === policy.plainHttpOrigin || url.origin === policy.internalOrigin)
+		return { allowed: true };
+	const helpers = ctx.helpers as {
+		getSecureEgressFilter?: (policy: 'enforced') => EgressFilter | undefined;
+	};
 	if (typeof helpers.getSecureEgressFilter !== 'function') return { allowed: true };
 	try {
 		const result = await helpers.getSecureEgressFilter('enforced')?.validateUrl(url.toString());
 		if (!result || result.ok) return { allowed: true };
-		return { allowed: false, reason: result.error instanceof Error ? result.error.message : 'refused by n8n\'s SSRF policy' };
+		return {
+			allowed: false,
+			reason: result.error instanceof Error ? result.error.message : "refused by n8n's SSRF policy",
+		};
 	} catch {
 		return { allowed: true };
 	}

@@ -1,4 +1,8 @@
-import type { IAdditionalCredentialOptions, ICredentialDataDecryptedObject, IExecuteFunctions } from 'n8n-workflow';
+import type {
+	IAdditionalCredentialOptions,
+	ICredentialDataDecryptedObject,
+	IExecuteFunctions,
+} from 'n8n-workflow';
 
 /**
  * The credential, read once per execution and handed to every signed request. Without it, n8n's
@@ -9,7 +13,10 @@ import type { IAdditionalCredentialOptions, ICredentialDataDecryptedObject, IExe
  */
 const perExecution = new WeakMap<object, Map<string, Promise<ICredentialDataDecryptedObject>>>();
 
-export async function executionCredentials(ctx: IExecuteFunctions, type: string): Promise<ICredentialDataDecryptedObject> {
+export async function executionCredentials(
+	ctx: IExecuteFunctions,
+	type: string,
+): Promise<ICredentialDataDecryptedObject> {
 	let byType = perExecution.get(ctx);
 	if (!byType) perExecution.set(ctx, (byType = new Map()));
 	let entry = byType.get(type);
@@ -24,7 +31,10 @@ export async function executionCredentials(ctx: IExecuteFunctions, type: string)
 }
 
 /** The options that make httpRequestWithAuthentication sign with the credential already read. */
-export async function signingOptions(ctx: IExecuteFunctions, type: string): Promise<IAdditionalCredentialOptions> {
+export async function signingOptions(
+	ctx: IExecuteFunctions,
+	type: string,
+): Promise<IAdditionalCredentialOptions> {
 	const data = await executionCredentials(ctx, type);
 	return { credentialsDecrypted: { id: '', name: type, type, data } };
 }

@@ -49,7 +49,15 @@ export class FluxError extends Error {
 	/** The same error with more facts attached (the message and description are kept as they are). */
 	with(extra: Omit<FluxErrorExtra, 'description'>): FluxError {
 		const { kind, message, description, httpCode, requestId, imageUrl, noJob, jobStopped } = this;
-		return new FluxError(kind, message, { description, httpCode, requestId, imageUrl, noJob, jobStopped, ...extra });
+		return new FluxError(kind, message, {
+			description,
+			httpCode,
+			requestId,
+			imageUrl,
+			noJob,
+			jobStopped,
+			...extra,
+		});
 	}
 
 	/** The same error with the provider's job id attached, for support and for finding the job. */
@@ -103,7 +111,12 @@ export interface ProviderErrorContext {
 	 * request that got it created nothing, so it may be sent again, and an item may fail over. Only
 	 * asked for the statuses of FRONT_DOOR_STATUS (transport/verdict.ts, where the rule is argued).
 	 */
-	neverReached?(status: number, headers: Record<string, string>, body: Buffer, url: string): boolean;
+	neverReached?(
+		status: number,
+		headers: Record<string, string>,
+		body: Buffer,
+		url: string,
+	): boolean;
 }
 
 export function kindForStatus(status: number, parsed: ParsedProviderError): ErrorKind {
@@ -143,10 +156,14 @@ export function errorFromResponse(
 				description: `Top up the balance in your ${name} billing settings, then run the workflow again${said}.`,
 			});
 		case 'moderation':
-			return new FluxError(kind, `${name} blocked the content: it was flagged by the content checker`, {
-				httpCode: status,
-				description: `Change the prompt or the input image${parsed.field ? ` (${parsed.field})` : ''}, or raise "Safety Tolerance" in Options${said}.`,
-			});
+			return new FluxError(
+				kind,
+				`${name} blocked the content: it was flagged by the content checker`,
+				{
+					httpCode: status,
+					description: `Change the prompt or the input image${parsed.field ? ` (${parsed.field})` : ''}, or raise "Safety Tolerance" in Options${said}.`,
+				},
+			);
 		case 'validation':
 			return new FluxError(
 				kind,
@@ -176,8 +193,12 @@ export function errorFromResponse(
 				description: `The job may have expired, or the API base URL in the "${provider.credentialName}" credential is wrong${said}.`,
 			});
 		default:
-			return new FluxError(kind, `${name} answered with an unexpected error (HTTP ${status})${said}`, {
-				httpCode: status,
-			});
+			return new FluxError(
+				kind,
+				`${name} answered with an unexpected error (HTTP ${status})${said}`,
+				{
+					httpCode: status,
+				},
+			);
 	}
 }

@@ -1,4 +1,9 @@
-import type { IDataObject, IExecuteFunctions, IHttpRequestMethods, IHttpRequestOptions } from 'n8n-workflow';
+import type {
+	IDataObject,
+	IExecuteFunctions,
+	IHttpRequestMethods,
+	IHttpRequestOptions,
+} from 'n8n-workflow';
 
 import { clock } from '../shared/clock';
 import { signingOptions } from './credentials';
@@ -81,7 +86,11 @@ export type ByteStream = NodeJS.ReadableStream & {
 };
 
 function isByteStream(value: unknown): value is ByteStream {
-	return !!value && typeof (value as ByteStream).pipe === 'function' && typeof (value as ByteStream).read === 'function';
+	return (
+		!!value &&
+		typeof (value as ByteStream).pipe === 'function' &&
+		typeof (value as ByteStream).read === 'function'
+	);
 }
 
 /** Longest error body read from a streamed answer: enough for any provider message. */
@@ -101,7 +110,10 @@ export const BODY_MAX = 256 * 1024 * 1024;
 
 /** A body larger than its purpose allows: the request is aborted, the answer refused. */
 export function tooLargeError(max: number): Error {
-	return Object.assign(new Error(`an answer larger than ${Math.round(max / 1048576)} MB`), { code: 'ERR_FR_BODY_TOO_LARGE', max });
+	return Object.assign(new Error(`an answer larger than ${Math.round(max / 1048576)} MB`), {
+		code: 'ERR_FR_BODY_TOO_LARGE',
+		max,
+	});
 }
 
 /** A promise that rejects with `signal`'s reason when it aborts; `off` detaches it. */
@@ -120,7 +132,10 @@ function abortedBy(signal: AbortSignal): { promise: Promise<never>; off(): void 
  * A stream's chunks, each read raced against `signal`: the read settles when the signal aborts even
  * if the stream never settles it (n8n 2.x's `Readable.from` wrapper around a stalled socket).
  */
-export async function* chunksUntil(stream: ByteStream, signal: AbortSignal): AsyncGenerator<Buffer> {
+export async function* chunksUntil(
+	stream: ByteStream,
+	signal: AbortSignal,
+): AsyncGenerator<Buffer> {
 	const iterator = (stream as unknown as AsyncIterable<Buffer | string>)[Symbol.asyncIterator]();
 	const aborted = abortedBy(signal);
 	try {
@@ -141,7 +156,12 @@ export async function* chunksUntil(stream: ByteStream, signal: AbortSignal): Asy
  * read (and, aborted, the request and its socket). Past `max` the request is aborted too, and the
  * read fails, or, with `truncate` (an error answer, of which the start is enough), ends there.
  */
-async function readBody(stream: ByteStream, max: number, limit: RequestLimit, truncate: boolean): Promise<Buffer> {
+async function readBody(
+	stream: ByteStream,
+	max: number,
+	limit: RequestLimit,
+	truncate: boolean,
+): Promise<Buffer> {
 	const chunks: Buffer[] = [];
 	let size = 0;
 	for await (const piece of chunksUntil(stream, limit.signal)) {
@@ -171,7 +191,10 @@ class RequestLimit {
 	private readonly parent?: AbortSignal;
 	private readonly onParent = () => this.controller.abort(new Error('The execution was cancelled'));
 
-	constructor(parent: AbortSignal | undefined, private readonly deadline: number | undefined) {
+	constructor(
+		parent: AbortSignal | undefined,
+		private readonly deadline: number | undefined,
+	) {
 		if (parent) {
 			this.parent = parent;
 			if (parent.aborted) this.onParent();
@@ -221,15 +244,22 @@ class RequestLimit {
 	/** What a failed request throws: a timeout, or the cancel, whatever axios made of the abort. */
 	failure(error: unknown): unknown {
 		if (this.expired) return timeoutError(this.expiredAfter!);
-		if (this.cancelled) return Object.assign(new Error('The execution was cancelled'), { name: 'AbortError' });
-		const reason = this.controller.signal.aborted ? (this.controller.signal.reason as unknown) : undefined;
-		return (reason as { code?: string } | undefined)?.code === 'ERR_FR_BODY_TOO_LARGE' ? reason : error;
+		if (this.cancelled)
+			return Object.assign(new Error('The execution was cancelled'), { name: 'AbortError' });
+		const reason = this.controller.signal.aborted
+			? (this.controller.signal.reason as unknown)
+			: undefined;
+		return (reason as { code?: string } | undefined)?.code === 'ERR_FR_BODY_TOO_LARGE'
+			? reason
+			: error;
 	}
 }
 
 /** A request that ran out of time, shaped like a socket error so the retry rules apply to it. */
 export function timeoutError(timeoutMs: number): Error {
-	return Object.assign(new Error(`no complete answer within ${Math.round(timeoutMs / 1000)} s`), { code: 'ETIMEDOUT' });
+	return Object.assign(new Error(`no complete answer within ${Math.round(timeoutMs / 1000)} s`), {
+		code: 'ETIMEDOUT',
+	});
 }
 
 export interface RetryPolicy {
@@ -297,7 +327,8 @@ function lowerHeaders(headers: unknown): Record<string, string> {
 	const out: Record<string, string> = {};
 	if (!headers || typeof headers !== 'object') return out;
 	for (const [k, v] of Object.entries(headers as Record<string, unknown>)) {
-		if (v !== undefined && v !== null) out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : String(v);
+		if (v !== undefined && v !== null)
+			out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : String(v);
 	}
 	return out;
 }
@@ -326,7 +357,10 @@ export function backoffMs(policy: RetryPolicy, attempt: number): number {
 	return Math.round(raw * (0.75 + Math.random() * 0.5));
 }
 
-async function invoke(ctx: IExecuteFunctions, call: HttpCall): Promise<Omit<HttpResponse, 'attempts'>> {
+async function invoke(
+	ctx: IExecuteFunctions,
+	call: HttpCall,
+): Promise<Omit<HttpResponse, 'attempts'>> {
 	const headers: Record<string, string> = { accept: 'application/json', ...call.headers };
 	let body: IHttpRequestOptions['body'];
 	if (call.json !== undefined) {
@@ -464,7 +498,8 @@ export async function send(
 	let waited = 0;
 	for (let attempt = 1; ; attempt++) {
 		if (call.signal?.aborted && !call.detached) throw cancelledError();
-		if (call.deadline !== undefined && clock.now() >= call.deadline) throw deadlineError(provider, call);
+		if (call.deadline !== undefined && clock.now() >= call.deadline)
+			throw deadlineError(provider, call);
 		let delay: number | undefined;
 		let failure: FluxError;
 		let response: Omit<HttpResponse, 'attempts'> | undefined;
@@ -476,15 +511,30 @@ export async function send(
 			thrown = error;
 		}
 		if (response) {
-			if (response.status >= 200 && response.status < 300) return { ...response, attempts: attempt };
-			if (call.manualRedirect && response.status >= 300 && response.status < 400) return { ...response, attempts: attempt };
+			if (response.status >= 200 && response.status < 300)
+				return { ...response, attempts: attempt };
+			if (call.manualRedirect && response.status >= 300 && response.status < 400)
+				return { ...response, attempts: attempt };
 			// A submit is sent again only after an answer that proves no job was created (verdict.ts).
-			const refused = answerNeverArrived(provider, call.url, response.status, response.headers, response.body);
+			const refused = answerNeverArrived(
+				provider,
+				call.url,
+				response.status,
+				response.headers,
+				response.body,
+			);
 			const retryable =
 				(call.purpose === 'submit' ? refused : READ_RETRYABLE_STATUS.has(response.status)) &&
 				!provider.noRetry?.(response.status, response.headers);
-			if (retryable) delay = retryAfterMs(response.headers, clock.now()) ?? backoffMs(policy, attempt);
-			failure = errorFromResponse(provider, response.status, parseBody(response.body), response.headers, attempt);
+			if (retryable)
+				delay = retryAfterMs(response.headers, clock.now()) ?? backoffMs(policy, attempt);
+			failure = errorFromResponse(
+				provider,
+				response.status,
+				parseBody(response.body),
+				response.headers,
+				attempt,
+			);
 			if (call.purpose === 'submit' && response.status >= 500 && !refused) {
 				failure = maybeSubmitted(provider, `HTTP ${response.status}`, sentAt, failure.httpCode);
 			}
@@ -493,7 +543,8 @@ export async function send(
 			const code = errorCode(thrown) ?? 'connection error';
 			if (code === 'ERR_FR_BODY_TOO_LARGE') throw tooLargeAnswer(provider, call, thrown, sentAt);
 			const neverSent = failureNeverArrived(code);
-			if (TRANSIENT_CODES.has(code) && (call.purpose !== 'submit' || neverSent)) delay = backoffMs(policy, attempt);
+			if (TRANSIENT_CODES.has(code) && (call.purpose !== 'submit' || neverSent))
+				delay = backoffMs(policy, attempt);
 			failure =
 				call.purpose === 'submit' && !neverSent
 					? maybeSubmitted(provider, code, sentAt)
@@ -502,7 +553,9 @@ export async function send(
 						});
 		}
 		const canRetry =
-			delay !== undefined && attempt < policy.maxAttempts && waited + delay <= policy.maxTotalDelayMs;
+			delay !== undefined &&
+			attempt < policy.maxAttempts &&
+			waited + delay <= policy.maxTotalDelayMs;
 		if (!canRetry) {
 			if (attempt > 1 && failure.kind === 'network') {
 				throw new FluxError('network', `${failure.message} after ${attempt} attempts`, {
@@ -524,14 +577,23 @@ export async function send(
 function deadlineError(provider: ProviderErrorContext, call: HttpCall): FluxError {
 	return (
 		call.onDeadline?.() ??
-		new FluxError('network', `No complete answer from ${provider.providerName} before the deadline`, {
-			description: 'Raise "Timeout (Seconds)" in Options, or try again later.',
-		})
+		new FluxError(
+			'network',
+			`No complete answer from ${provider.providerName} before the deadline`,
+			{
+				description: 'Raise "Timeout (Seconds)" in Options, or try again later.',
+			},
+		)
 	);
 }
 
 /** An answer over its purpose's size cap: read no further, and said so (a submit's job may exist). */
-function tooLargeAnswer(provider: ProviderErrorContext, call: HttpCall, thrown: unknown, sentAt: number): FluxError {
+function tooLargeAnswer(
+	provider: ProviderErrorContext,
+	call: HttpCall,
+	thrown: unknown,
+	sentAt: number,
+): FluxError {
 	const max = Number((thrown as { max?: number }).max ?? JSON_MAX);
 	const size = `larger than ${Math.round(max / 1048576)} MB`;
 	if (call.purpose === 'submit') return maybeSubmitted(provider, `an answer ${size}`, sentAt);
@@ -544,7 +606,12 @@ function cancelledError(): FluxError {
 	return new FluxError('cancelled', 'The execution was cancelled');
 }
 
-function maybeSubmitted(provider: ProviderErrorContext, cause: string, sentAt: number, httpCode?: number): FluxError {
+function maybeSubmitted(
+	provider: ProviderErrorContext,
+	cause: string,
+	sentAt: number,
+	httpCode?: number,
+): FluxError {
 	return new FluxError(
 		'maybe_submitted',
 		`The job may have been created at ${provider.providerName}, but the answer was lost (${cause})`,
@@ -570,19 +637,28 @@ export function parseBody(body: Buffer): unknown {
 	if (body.length === 0) return undefined;
 	const text = body.toString('utf8');
 	try {
-		return JSON.parse(text.replace(LONG_SEED, (whole, key: string, digits: string) => (beyondSafeInteger(digits) ? `${key}"${digits}"` : whole)));
+		return JSON.parse(
+			text.replace(LONG_SEED, (whole, key: string, digits: string) =>
+				beyondSafeInteger(digits) ? `${key}"${digits}"` : whole,
+			),
+		);
 	} catch {
 		return text.slice(0, 500);
 	}
 }
 
 /** Decodes a JSON object body, or fails with a `bad_response` error naming what was expected. */
-export function readJson(provider: ProviderErrorContext, response: HttpResponse, what: string): Record<string, unknown> {
+export function readJson(
+	provider: ProviderErrorContext,
+	response: HttpResponse,
+	what: string,
+): Record<string, unknown> {
 	const parsed = parseBody(response.body);
 	if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
 		throw new FluxError('bad_response', `${provider.providerName} sent an unreadable ${what}`, {
 			httpCode: response.status,
-			description: 'The provider answered with something other than the expected JSON. Try again; if it persists, the provider API may have changed.',
+			description:
+				'The provider answered with something other than the expected JSON. Try again; if it persists, the provider API may have changed.',
 		});
 	}
 	return parsed as Record<string, unknown>;

@@ -5,7 +5,8 @@
  */
 const AUTH_SCHEME = /\b(Key|Bearer|Basic|Token)\s+([A-Za-z0-9._~+/=:-]{6,})/gi;
 /** A value under a field named for a secret is masked whatever it looks like. */
-const KEY_FIELD = /("?(?:api[_-]?key|authorization|x-api-key|x-key|token|secret)"?\s*[:=]\s*"?)(?!(?:Key|Bearer|Basic|Token)\s)[^"\s,}]{6,}/gi;
+const KEY_FIELD =
+	/("?(?:api[_-]?key|authorization|x-api-key|x-key|token|secret)"?\s*[:=]\s*"?)(?!(?:Key|Bearer|Basic|Token)\s)[^"\s,}]{6,}/gi;
 
 /**
  * Whether a word looks like a secret rather than prose: it has a digit, or is long (a key, a token,
@@ -17,7 +18,9 @@ function secretLike(word: string): boolean {
 
 export function redact(text: string): string {
 	return text
-		.replace(AUTH_SCHEME, (whole, scheme: string, value: string) => (secretLike(value) ? `${scheme} [redacted]` : whole))
+		.replace(AUTH_SCHEME, (whole, scheme: string, value: string) =>
+			secretLike(value) ? `${scheme} [redacted]` : whole,
+		)
 		.replace(KEY_FIELD, '$1[redacted]');
 }
 
@@ -31,7 +34,9 @@ export function secretForms(secret: string): string[] {
 	const bytes = Buffer.from(secret, 'utf8');
 	const forms = new Set([secret, encodeURIComponent(secret)]);
 	for (let shift = 0; shift < 3; shift++) {
-		const encoded = Buffer.concat([Buffer.alloc(shift), bytes]).toString('base64').replace(/=+$/, '');
+		const encoded = Buffer.concat([Buffer.alloc(shift), bytes])
+			.toString('base64')
+			.replace(/=+$/, '');
 		// Leading characters mix in the bytes before the key; the last group may mix in those after it.
 		const start = shift === 0 ? 0 : 4;
 		const whole = shift === 0 ? encoded : encoded.slice(start);
@@ -51,7 +56,15 @@ export function secretForms(secret: string): string[] {
  */
 export function secretScrubber(secrets: unknown[]): (text: string) => string {
 	const forms = [
-		...new Set(secrets.filter((s): s is string => typeof s === 'string' && s.length >= 6).flatMap((s) => secretForms(s))),
+		...new Set(
+			secrets
+				.filter((s): s is string => typeof s === 'string' && s.length >= 6)
+				.flatMap((s) => secretForms(s)),
+		),
 	].sort((a, b) => b.length - a.length);
-	return (text) => forms.reduce((out, secret) => (out.includes(secret) ? out.split(secret).join('[redacted]') : out), text);
+	return (text) =>
+		forms.reduce(
+			(out, secret) => (out.includes(secret) ? out.split(secret).join('[redacted]') : out),
+			text,
+		);
 }

@@ -24,7 +24,11 @@ import { FluxError, type ErrorKind, type ProviderErrorContext } from './errors';
  * Not on the list: a reset, a timeout, a broken pipe, an unreachable host or network. Those can
  * happen after the request (or part of it) was written, so the job may exist.
  */
-export const NEVER_ARRIVED_CODES: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
+export const NEVER_ARRIVED_CODES: ReadonlySet<string> = new Set([
+	'ECONNREFUSED',
+	'ENOTFOUND',
+	'EAI_AGAIN',
+]);
 
 /**
  * Answers that prove no job was created, wherever they came from: a 429 is a refusal to take the
@@ -70,7 +74,12 @@ export function failureNeverArrived(code: string | undefined): boolean {
  * Validation, moderation and a refused key are not on it (the item or the credential needs
  * fixing); nor `bad_response` (an answer the node could not read may hide an accepted job).
  */
-export const MOVABLE_BEFORE_JOB: ReadonlySet<ErrorKind> = new Set<ErrorKind>(['rate_limit', 'network', 'unavailable', 'credit']);
+export const MOVABLE_BEFORE_JOB: ReadonlySet<ErrorKind> = new Set<ErrorKind>([
+	'rate_limit',
+	'network',
+	'unavailable',
+	'credit',
+]);
 
 /**
  * The "safe to run elsewhere" verdict (see the top of this file):

@@ -9,7 +9,13 @@ import { IMAGE_INPUT, PROVIDER_PARAMS } from '../../../nodes/FluxUltra/parameter
 import { PROVIDERS } from '../../../nodes/FluxUltra/providers/registry';
 import { useVirtualClock } from '../../../testkit/harness/clock';
 import { createHarness, DUMMY_FAL_KEY } from '../../../testkit/harness/context';
-import { CDN, fakeImages, GENERATE_PARAMS, mockFalJob, QUEUE } from '../../../testkit/harness/falNock';
+import {
+	CDN,
+	fakeImages,
+	GENERATE_PARAMS,
+	mockFalJob,
+	QUEUE,
+} from '../../../testkit/harness/falNock';
 import { makePng } from '../../../testkit/mocks/images';
 import { useNock } from '../../setup-nock';
 import { errorOf } from '../../../testkit/harness/errorItems';
@@ -22,20 +28,30 @@ describe('FluxUltra description', () => {
 
 	it('is usable as an AI Agent tool, with themed icons and a subtitle', () => {
 		expect(description.usableAsTool).toBe(true);
-		expect(description.icon).toEqual({ light: 'file:fluxUltra.svg', dark: 'file:fluxUltra.dark.svg' });
+		expect(description.icon).toEqual({
+			light: 'file:fluxUltra.svg',
+			dark: 'file:fluxUltra.dark.svg',
+		});
 		// Evaluate the subtitle expression the way the editor would, for each operation.
-		const body = String(description.subtitle).replace(/^=\{\{/, '').replace(/\}\}$/, '');
-		const evaluate = ($parameter: Record<string, string>) => runInNewContext(body, { $parameter }) as string;
+		const body = String(description.subtitle)
+			.replace(/^=\{\{/, '')
+			.replace(/\}\}$/, '');
+		const evaluate = ($parameter: Record<string, string>) =>
+			runInNewContext(body, { $parameter }) as string;
 		expect(evaluate({ operation: 'generate', provider: 'fal' })).toBe('Generate · fal.ai');
 		expect(evaluate({ operation: 'remix', provider: 'fal' })).toBe('Remix · fal.ai');
 		expect(evaluate({ operation: 'generate', provider: 'runflow' })).toBe('Generate · Runflow');
 		expect(evaluate({ operation: 'remix', provider: 'bfl' })).toBe('Remix · Black Forest Labs');
 		expect(evaluate({ operation: 'generate', provider: 'replicate' })).toBe('Generate · Replicate');
-		expect(evaluate({ operation: 'finetune', provider: 'fal' })).toBe('Generate with Fine-Tune · fal.ai');
-		expect(evaluate({ operation: 'finetune', provider: 'bfl' })).toBe('Generate with Fine-Tune · Black Forest Labs');
+		expect(evaluate({ operation: 'finetune', provider: 'fal' })).toBe(
+			'Generate with Fine-Tune · fal.ai',
+		);
+		expect(evaluate({ operation: 'finetune', provider: 'bfl' })).toBe(
+			'Generate with Fine-Tune · Black Forest Labs',
+		);
 	});
 
-	it('declares each provider\'s credential, required where shown (which pair shows which: parameters/fallback-ui.test.ts)', () => {
+	it("declares each provider's credential, required where shown (which pair shows which: parameters/fallback-ui.test.ts)", () => {
 		expect(description.credentials?.map((c) => [c.name, c.required])).toEqual([
 			['falApi', true],
 			['runflowApi', true],
@@ -45,19 +61,28 @@ describe('FluxUltra description', () => {
 	});
 
 	it('explains in the editor, next to the Operation, that Remix on Runflow depends on a model looked up at run time, and that Runflow and Replicate have no fine-tunes', () => {
-		const notices = description.properties.filter((p) => p.type === 'notice' && p.name !== 'agentToolNotice');
+		const notices = description.properties.filter(
+			(p) => p.type === 'notice' && p.name !== 'agentToolNotice',
+		);
 		expect(notices.map((n) => n.displayOptions)).toEqual([
 			{ show: { provider: ['runflow'], operation: ['remix'] } },
 			{ show: { provider: ['runflow'], operation: ['finetune'] } },
 			{ show: { provider: ['replicate'], operation: ['finetune'] } },
 		]);
-		expect(notices[0].displayName).toMatch(/^Remix on Runflow needs Runflow's FLUX 1\.1 \[pro\] Ultra Edit model.*looks it up when it runs/);
-		for (const notice of notices.slice(1)) expect(notice.displayName).toMatch(/Generate with Fine-Tune is not available there.*"fal\.ai" or "Black Forest Labs"/);
+		expect(notices[0].displayName).toMatch(
+			/^Remix on Runflow needs Runflow's FLUX 1\.1 \[pro\] Ultra Edit model.*looks it up when it runs/,
+		);
+		for (const notice of notices.slice(1))
+			expect(notice.displayName).toMatch(
+				/Generate with Fine-Tune is not available there.*"fal\.ai" or "Black Forest Labs"/,
+			);
 		// Right after the Operation, in both node versions' layouts.
 		for (const version of [1, 2]) {
 			const shown = propertiesAt(description.properties, version);
 			const operationIndex = shown.findIndex((p) => p.name === 'operation');
-			expect(notices.map((n) => shown.indexOf(n))).toEqual([1, 2, 3].map((k) => operationIndex + k));
+			expect(notices.map((n) => shown.indexOf(n))).toEqual(
+				[1, 2, 3].map((k) => operationIndex + k),
+			);
 		}
 	});
 
@@ -65,10 +90,18 @@ describe('FluxUltra description', () => {
 		const notice = description.properties.find((p) => p.name === 'agentToolNotice');
 		expect(notice?.type).toBe('notice');
 		expect(notice?.displayOptions).toEqual({ show: { '@tool': [true] } });
-		for (const field of AGENT_FIXED_FIELDS) expect(notice?.displayName).toContain(field.displayName);
-		expect(AGENT_FIXED_FIELDS.map((f) => f.name).sort()).toEqual(
-			['imageUrl', 'maxCostPerRun', 'maxImageSize', 'maxParallelJobs', 'numImages', 'safetyTolerance', 'timeout', 'webhookUrl'],
-		);
+		for (const field of AGENT_FIXED_FIELDS)
+			expect(notice?.displayName).toContain(field.displayName);
+		expect(AGENT_FIXED_FIELDS.map((f) => f.name).sort()).toEqual([
+			'imageUrl',
+			'maxCostPerRun',
+			'maxImageSize',
+			'maxParallelJobs',
+			'numImages',
+			'safetyTolerance',
+			'timeout',
+			'webhookUrl',
+		]);
 	});
 
 	it('offers every provider parameter of the table as a field', () => {
@@ -177,8 +210,20 @@ describe('FluxUltra execute, fal.ai', () => {
 		const job = mockFalJob({ operation: 'remix' });
 		const input = makePng(20, 20, 7);
 		const harness = createHarness({
-			params: { ...GENERATE_PARAMS, operation: 'remix', imageSource: 'binary', binaryPropertyName: 'photo' },
-			items: [{ json: {}, binary: { photo: { data: input.toString('base64'), mimeType: 'image/png', fileName: 'in.png' } } }],
+			params: {
+				...GENERATE_PARAMS,
+				operation: 'remix',
+				imageSource: 'binary',
+				binaryPropertyName: 'photo',
+			},
+			items: [
+				{
+					json: {},
+					binary: {
+						photo: { data: input.toString('base64'), mimeType: 'image/png', fileName: 'in.png' },
+					},
+				},
+			],
 		});
 
 		const [out] = await harness.run();
@@ -191,11 +236,15 @@ describe('FluxUltra execute, fal.ai', () => {
 		useVirtualClock();
 		const images = fakeImages(2, 'jpeg');
 		mockFalJob({ images, inline: true });
-		const harness = createHarness({ params: { ...GENERATE_PARAMS, numImages: 2, options: { syncMode: true } } });
+		const harness = createHarness({
+			params: { ...GENERATE_PARAMS, numImages: 2, options: { syncMode: true } },
+		});
 
 		const [out] = await harness.run();
 
-		expect(out.map((i) => Buffer.from(i.binary!.data.data, 'base64'))).toEqual(images.map((i) => i.bytes));
+		expect(out.map((i) => Buffer.from(i.binary!.data.data, 'base64'))).toEqual(
+			images.map((i) => i.bytes),
+		);
 		expect(out[0].json.url).toBeNull();
 		expect(harness.requests.some((r) => r.url.startsWith(CDN))).toBe(false);
 	});
@@ -205,7 +254,11 @@ describe('FluxUltra execute, fal.ai', () => {
 		const first = mockFalJob({ images: fakeImages(2) });
 		const second = mockFalJob({ images: fakeImages(1) });
 		const harness = createHarness({
-			params: { ...GENERATE_PARAMS, numImages: (i: number) => (i === 0 ? 2 : 1), prompt: (i: number) => `prompt ${i}` },
+			params: {
+				...GENERATE_PARAMS,
+				numImages: (i: number) => (i === 0 ? 2 : 1),
+				prompt: (i: number) => `prompt ${i}`,
+			},
 			items: [{ json: {} }, { json: {} }],
 		});
 
@@ -224,7 +277,10 @@ describe('FluxUltra execute, fal.ai', () => {
 		useVirtualClock();
 		mockFalJob({ requestId: 'abc', images: fakeImages(1, 'jpeg'), seed: 77 });
 		const harness = createHarness({
-			params: { ...GENERATE_PARAMS, options: { binaryPropertyOutput: 'image', fileName: 'ad {item}/{index} seed {seed}' } },
+			params: {
+				...GENERATE_PARAMS,
+				options: { binaryPropertyOutput: 'image', fileName: 'ad {item}/{index} seed {seed}' },
+			},
 		});
 
 		const [out] = await harness.run();
@@ -248,7 +304,10 @@ describe('Max Image Size', () => {
 
 		const [out] = await harness.run();
 
-		expect(errorOf(out[0])).toMatchObject({ kind: 'download', message: 'An image from fal.ai is larger than 1 MB [item 0]' });
+		expect(errorOf(out[0])).toMatchObject({
+			kind: 'download',
+			message: 'An image from fal.ai is larger than 1 MB [item 0]',
+		});
 		expect(errorOf(out[0]).description).toContain('Max Image Size (MB)');
 		expect(out[1].json.provider).toBe('fal');
 	});
@@ -259,7 +318,8 @@ describe("hints for n8n's AI workflow builder", () => {
 
 	it('name every provider, point at the nodes an image goes to next, and leak no wire format', () => {
 		expect(builderHint?.searchHint).toBeDefined();
-		for (const provider of PROVIDERS) expect(builderHint?.searchHint).toContain(provider.displayName);
+		for (const provider of PROVIDERS)
+			expect(builderHint?.searchHint).toContain(provider.displayName);
 		expect(builderHint?.relatedNodes?.map((r) => r.nodeType)).toEqual([
 			'n8n-nodes-base.googleDrive',
 			'n8n-nodes-base.awsS3',
@@ -270,7 +330,10 @@ describe("hints for n8n's AI workflow builder", () => {
 		// What no-builder-hint-leakage forbids: wire-format expressions and connection-type names.
 		const text = JSON.stringify(builderHint);
 		expect(text).not.toMatch(/=\{\{/);
-		expect(text).not.toMatch(/\bai_(agent|chain|document|embedding|languageModel|memory|outputParser|retriever|reranker|textSplitter|tool|vectorStore)\b/);
-		for (const related of builderHint?.relatedNodes ?? []) expect(related.relationHint.length).toBeGreaterThan(10);
+		expect(text).not.toMatch(
+			/\bai_(agent|chain|document|embedding|languageModel|memory|outputParser|retriever|reranker|textSplitter|tool|vectorStore)\b/,
+		);
+		for (const related of builderHint?.relatedNodes ?? [])
+			expect(related.relationHint.length).toBeGreaterThan(10);
 	});
 });

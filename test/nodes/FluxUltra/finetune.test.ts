@@ -10,8 +10,19 @@ import { bflProvider } from '../../../nodes/FluxUltra/providers/bfl/bfl.provider
 import { useVirtualClock } from '../../../testkit/harness/clock';
 import { errorOf } from '../../../testkit/harness/errorItems';
 import { createHarness, DUMMY_BFL_KEY, DUMMY_FAL_KEY } from '../../../testkit/harness/context';
-import { BFL_FINETUNE_PATH, BFL_GENERATE_PARAMS, BFL_POLL_HOST, mockBflJob } from '../../../testkit/harness/bflNock';
-import { ENDPOINT_PATH, fakeImages, GENERATE_PARAMS, mockFalJob, QUEUE } from '../../../testkit/harness/falNock';
+import {
+	BFL_FINETUNE_PATH,
+	BFL_GENERATE_PARAMS,
+	BFL_POLL_HOST,
+	mockBflJob,
+} from '../../../testkit/harness/bflNock';
+import {
+	ENDPOINT_PATH,
+	fakeImages,
+	GENERATE_PARAMS,
+	mockFalJob,
+	QUEUE,
+} from '../../../testkit/harness/falNock';
 import { useNock } from '../../setup-nock';
 import { propertiesAt } from '../../../testkit/versions';
 
@@ -31,8 +42,14 @@ const finetune = (extra: Record<string, unknown> = {}) => ({
 describe('Generate with Fine-Tune on fal.ai', () => {
 	it('submits to the fine-tuned Ultra endpoint with finetune_id and finetune_strength, and outputs the same items as Generate', async () => {
 		useVirtualClock();
-		const job = mockFalJob({ operation: 'finetune', images: fakeImages(2, 'png', 64, 36), seed: 5 });
-		const h = createHarness({ params: finetune({ numImages: 2, outputFormat: 'png', options: { seed: 5, raw: true } }) });
+		const job = mockFalJob({
+			operation: 'finetune',
+			images: fakeImages(2, 'png', 64, 36),
+			seed: 5,
+		});
+		const h = createHarness({
+			params: finetune({ numImages: 2, outputFormat: 'png', options: { seed: 5, raw: true } }),
+		});
 
 		const [out] = await h.run();
 
@@ -53,8 +70,25 @@ describe('Generate with Fine-Tune on fal.ai', () => {
 		});
 		expect(out).toHaveLength(2);
 		expect(out.map((item) => item.json)).toMatchObject([
-			{ provider: 'fal', operation: 'finetune', requestId: job.requestId, imageIndex: 0, imageCount: 2, seed: 5, width: 64, height: 36, contentType: 'image/png' },
-			{ provider: 'fal', operation: 'finetune', requestId: job.requestId, imageIndex: 1, imageCount: 2, seed: 5 },
+			{
+				provider: 'fal',
+				operation: 'finetune',
+				requestId: job.requestId,
+				imageIndex: 0,
+				imageCount: 2,
+				seed: 5,
+				width: 64,
+				height: 36,
+				contentType: 'image/png',
+			},
+			{
+				provider: 'fal',
+				operation: 'finetune',
+				requestId: job.requestId,
+				imageIndex: 1,
+				imageCount: 2,
+				seed: 5,
+			},
 		]);
 		expect(out[0].binary?.data.mimeType).toBe('image/png');
 		// fal's answer has no cost: the fine-tune's list price, not Ultra's.
@@ -68,16 +102,27 @@ describe('Generate with Fine-Tune on fal.ai', () => {
 		useVirtualClock();
 		const job = mockFalJob({ operation: 'finetune' });
 		await createHarness({
-			params: finetune({ finetuneStrength: 0, imageSource: 'url', imageUrl: 'https://example.com/ref.jpg', options: { imagePromptStrength: 0.4 } }),
+			params: finetune({
+				finetuneStrength: 0,
+				imageSource: 'url',
+				imageUrl: 'https://example.com/ref.jpg',
+				options: { imagePromptStrength: 0.4 },
+			}),
 		}).run();
 
-		expect(job.submitted()).toMatchObject({ finetune_strength: 0, image_url: 'https://example.com/ref.jpg', image_prompt_strength: 0.4 });
+		expect(job.submitted()).toMatchObject({
+			finetune_strength: 0,
+			image_url: 'https://example.com/ref.jpg',
+			image_prompt_strength: 0.4,
+		});
 	});
 
 	it('Generate leaves fine-tune values out, even when left behind in the parameters', async () => {
 		useVirtualClock();
 		const job = mockFalJob({ operation: 'generate' });
-		await createHarness({ params: { ...GENERATE_PARAMS, finetuneId: FINETUNE_ID, finetuneStrength: 1.5 } }).run();
+		await createHarness({
+			params: { ...GENERATE_PARAMS, finetuneId: FINETUNE_ID, finetuneStrength: 1.5 },
+		}).run();
 
 		expect(job.submitted()).not.toHaveProperty('finetune_id');
 		expect(job.submitted()).not.toHaveProperty('finetune_strength');
@@ -85,12 +130,20 @@ describe('Generate with Fine-Tune on fal.ai', () => {
 });
 
 describe('Generate with Fine-Tune on Black Forest Labs', () => {
-	const bfl = (extra: Record<string, unknown> = {}) => finetune({ ...BFL_GENERATE_PARAMS, operation: 'finetune', finetuneId: 'my-org/brand-lora', ...extra });
+	const bfl = (extra: Record<string, unknown> = {}) =>
+		finetune({
+			...BFL_GENERATE_PARAMS,
+			operation: 'finetune',
+			finetuneId: 'my-org/brand-lora',
+			...extra,
+		});
 
 	it('submits to /v1/flux-pro-1.1-ultra-finetuned on the single-cluster US host (Region Global), follows polling_url as for Ultra, and sends no raw', async () => {
 		useVirtualClock();
 		const job = mockBflJob({ host: BFL_US1, path: BFL_FINETUNE_PATH, seed: 11 });
-		const h = createHarness({ params: bfl({ finetuneStrength: 0.9, options: { seed: 11, enhancePrompt: true } }) });
+		const h = createHarness({
+			params: bfl({ finetuneStrength: 0.9, options: { seed: 11, enhancePrompt: true } }),
+		});
 
 		const [out] = await h.run();
 
@@ -106,26 +159,36 @@ describe('Generate with Fine-Tune on Black Forest Labs', () => {
 			safety_tolerance: 2,
 			seed: 11,
 		});
-		expect(h.requests.some((r) => r.url.startsWith(`${BFL_POLL_HOST}/v1/get_result?id=${job.id}`))).toBe(true);
-		expect(out[0].json).toMatchObject({ provider: 'bfl', operation: 'finetune', requestId: job.id, seed: 11 });
+		expect(
+			h.requests.some((r) => r.url.startsWith(`${BFL_POLL_HOST}/v1/get_result?id=${job.id}`)),
+		).toBe(true);
+		expect(out[0].json).toMatchObject({
+			provider: 'bfl',
+			operation: 'finetune',
+			requestId: job.id,
+			seed: 11,
+		});
 	});
 
 	it.each([
 		['eu', 'https://api.eu1.bfl.ai'],
 		['us', BFL_US1],
-	])('Region %s sends the fine-tune to %s, where BFL finds fine-tunes trained there; Generate stays on the Region host', async (region, host) => {
-		useVirtualClock();
-		const credentials = { bflApi: { apiKey: DUMMY_BFL_KEY, region, baseUrl: '' } };
-		mockBflJob({ host, path: BFL_FINETUNE_PATH });
-		const h = createHarness({ params: bfl(), credentials });
-		await h.run();
-		expect(h.requests[0].url).toBe(`${host}${BFL_FINETUNE_PATH}`);
+	])(
+		'Region %s sends the fine-tune to %s, where BFL finds fine-tunes trained there; Generate stays on the Region host',
+		async (region, host) => {
+			useVirtualClock();
+			const credentials = { bflApi: { apiKey: DUMMY_BFL_KEY, region, baseUrl: '' } };
+			mockBflJob({ host, path: BFL_FINETUNE_PATH });
+			const h = createHarness({ params: bfl(), credentials });
+			await h.run();
+			expect(h.requests[0].url).toBe(`${host}${BFL_FINETUNE_PATH}`);
 
-		mockBflJob({ host: `https://api.${region}.bfl.ai` });
-		const g = createHarness({ params: BFL_GENERATE_PARAMS, credentials });
-		await g.run();
-		expect(g.requests[0].url).toBe(`https://api.${region}.bfl.ai/v1/flux-pro-1.1-ultra`);
-	});
+			mockBflJob({ host: `https://api.${region}.bfl.ai` });
+			const g = createHarness({ params: BFL_GENERATE_PARAMS, credentials });
+			await g.run();
+			expect(g.requests[0].url).toBe(`https://api.${region}.bfl.ai/v1/flux-pro-1.1-ultra`);
+		},
+	);
 
 	it('refuses Raw with the reason before any request, and only on the fine-tuned endpoint', async () => {
 		const h = createHarness({ params: bfl({ options: { raw: true } }) });
@@ -141,22 +204,52 @@ describe('Generate with Fine-Tune on Black Forest Labs', () => {
 
 describe('fine-tune fields are checked before anything is paid for', () => {
 	it.each([
-		['an empty Fine-Tune ID', { finetuneId: '' }, 'Invalid value for "Fine-Tune ID": is required and cannot be empty [item 1]'],
-		['a Fine-Tune ID with spaces', { finetuneId: 'my brand lora' }, 'Invalid value for "Fine-Tune ID": must be one fine-tune ID, without spaces [item 1]'],
-		['a strength above 2', { finetuneStrength: 2.5 }, 'Invalid value for "Fine-Tune Strength": must be a number from 0 to 2 [item 1]'],
-		['a negative strength', { finetuneStrength: -0.1 }, 'Invalid value for "Fine-Tune Strength": must be a number from 0 to 2 [item 1]'],
-		['an empty strength', { finetuneStrength: '' }, 'Invalid value for "Fine-Tune Strength": must be a number from 0 to 2 [item 1]'],
-		['a strength that is not a number', { finetuneStrength: 'strong' }, 'Invalid value for "Fine-Tune Strength": must be a number from 0 to 2 [item 1]'],
-	])('%s in the second item fails the node naming the field and the item, with 0 requests', async (_, bad, message) => {
-		const params = Object.fromEntries(
-			Object.entries(finetune()).map(([key, value]) => [key, key in bad ? (i: number) => (i === 1 ? bad[key as keyof typeof bad] : value) : value]),
-		);
-		const h = createHarness({ params, items: [{ json: {} }, { json: {} }] });
-		const error = await h.fail();
+		[
+			'an empty Fine-Tune ID',
+			{ finetuneId: '' },
+			'Invalid value for "Fine-Tune ID": is required and cannot be empty [item 1]',
+		],
+		[
+			'a Fine-Tune ID with spaces',
+			{ finetuneId: 'my brand lora' },
+			'Invalid value for "Fine-Tune ID": must be one fine-tune ID, without spaces [item 1]',
+		],
+		[
+			'a strength above 2',
+			{ finetuneStrength: 2.5 },
+			'Invalid value for "Fine-Tune Strength": must be a number from 0 to 2 [item 1]',
+		],
+		[
+			'a negative strength',
+			{ finetuneStrength: -0.1 },
+			'Invalid value for "Fine-Tune Strength": must be a number from 0 to 2 [item 1]',
+		],
+		[
+			'an empty strength',
+			{ finetuneStrength: '' },
+			'Invalid value for "Fine-Tune Strength": must be a number from 0 to 2 [item 1]',
+		],
+		[
+			'a strength that is not a number',
+			{ finetuneStrength: 'strong' },
+			'Invalid value for "Fine-Tune Strength": must be a number from 0 to 2 [item 1]',
+		],
+	])(
+		'%s in the second item fails the node naming the field and the item, with 0 requests',
+		async (_, bad, message) => {
+			const params = Object.fromEntries(
+				Object.entries(finetune()).map(([key, value]) => [
+					key,
+					key in bad ? (i: number) => (i === 1 ? bad[key as keyof typeof bad] : value) : value,
+				]),
+			);
+			const h = createHarness({ params, items: [{ json: {} }, { json: {} }] });
+			const error = await h.fail();
 
-		expect(error.message).toBe(message);
-		expect(h.requests).toHaveLength(0);
-	});
+			expect(error.message).toBe(message);
+			expect(h.requests).toHaveLength(0);
+		},
+	);
 
 	it('refuses any Fine-Tune ID or Strength an expression can produce that is not one, naming the field, on fal.ai and BFL, with 0 requests', async () => {
 		const text = fc.string({ maxLength: 20 });
@@ -167,16 +260,32 @@ describe('fine-tune fields are checked before anything is paid for', () => {
 			text.filter((s) => Number.isNaN(Number(s)) || s.trim() === ''),
 			fc.object({ maxDepth: 1 }),
 		);
-		const badId = fc.oneof(fc.constantFrom('', '   ', 'two words', 'x'.repeat(201), true), fc.object({ maxDepth: 1 }), fc.array(fc.integer(), { minLength: 1 }));
+		const badId = fc.oneof(
+			fc.constantFrom('', '   ', 'two words', 'x'.repeat(201), true),
+			fc.object({ maxDepth: 1 }),
+			fc.array(fc.integer(), { minLength: 1 }),
+		);
 		let runs = 0;
 		await fc.assert(
-			fc.asyncProperty(fc.constantFrom('fal', 'bfl'), fc.oneof(badStrength.map((v) => ['finetuneStrength', v] as const), badId.map((v) => ['finetuneId', v] as const)), async (provider, [field, value]) => {
-				runs++;
-				const h = createHarness({ params: finetune({ provider, [field]: value }) });
-				const error = await h.fail();
-				expect(error.message).toMatch(new RegExp(`^Invalid value for "${field === 'finetuneId' ? 'Fine-Tune ID' : 'Fine-Tune Strength'}": .+ \\[item 0\\]$`, 's'));
-				expect(h.requests).toHaveLength(0);
-			}),
+			fc.asyncProperty(
+				fc.constantFrom('fal', 'bfl'),
+				fc.oneof(
+					badStrength.map((v) => ['finetuneStrength', v] as const),
+					badId.map((v) => ['finetuneId', v] as const),
+				),
+				async (provider, [field, value]) => {
+					runs++;
+					const h = createHarness({ params: finetune({ provider, [field]: value }) });
+					const error = await h.fail();
+					expect(error.message).toMatch(
+						new RegExp(
+							`^Invalid value for "${field === 'finetuneId' ? 'Fine-Tune ID' : 'Fine-Tune Strength'}": .+ \\[item 0\\]$`,
+							's',
+						),
+					);
+					expect(h.requests).toHaveLength(0);
+				},
+			),
 			{ numRuns: 200, seed: 1313 },
 		);
 		expect(runs).toBe(200);
@@ -197,8 +306,14 @@ describe('fine-tune fields are checked before anything is paid for', () => {
 
 describe('providers without fine-tuned Ultra refuse it before any request', () => {
 	it.each([
-		['runflow', /^Invalid value for "Operation": Runflow offers no FLUX 1\.1 \[pro\] ultra fine-tuned model, so Generate with Fine-Tune is not available there\..*"fal\.ai" or "Black Forest Labs".*\[item 0\]$/],
-		['replicate', /^Invalid value for "Operation": This node does not run fine-tunes on Replicate, so Generate with Fine-Tune is not available there\..*"fal\.ai" or "Black Forest Labs".*\[item 0\]$/],
+		[
+			'runflow',
+			/^Invalid value for "Operation": Runflow offers no FLUX 1\.1 \[pro\] ultra fine-tuned model, so Generate with Fine-Tune is not available there\..*"fal\.ai" or "Black Forest Labs".*\[item 0\]$/,
+		],
+		[
+			'replicate',
+			/^Invalid value for "Operation": This node does not run fine-tunes on Replicate, so Generate with Fine-Tune is not available there\..*"fal\.ai" or "Black Forest Labs".*\[item 0\]$/,
+		],
 	])('%s', async (provider, message) => {
 		const h = createHarness({ params: finetune({ provider }) });
 		const error = await h.fail();
@@ -221,7 +336,13 @@ describe('providers without fine-tuned Ultra refuse it before any request', () =
 		const h = createHarness({ params: finetune({ provider: 'replicate' }), continueOnFail: true });
 		const [out] = await h.run();
 
-		expect(errorOf(out[0])).toMatchObject({ kind: 'parameter', field: 'Operation', message: expect.stringMatching(/^Invalid value for "Operation": This node does not run fine-tunes on Replicate/) });
+		expect(errorOf(out[0])).toMatchObject({
+			kind: 'parameter',
+			field: 'Operation',
+			message: expect.stringMatching(
+				/^Invalid value for "Operation": This node does not run fine-tunes on Replicate/,
+			),
+		});
 		expect(h.requests).toHaveLength(0);
 	});
 });
@@ -231,7 +352,9 @@ describe('the fine-tune fields in the editor (version 1, as saved workflows have
 
 	it('offer Generate with Fine-Tune as an operation', () => {
 		const operation = properties.find((p) => p.name === 'operation')!;
-		expect(operation.options).toContainEqual(expect.objectContaining({ name: 'Generate with Fine-Tune', value: 'finetune' }));
+		expect(operation.options).toContainEqual(
+			expect.objectContaining({ name: 'Generate with Fine-Tune', value: 'finetune' }),
+		);
 	});
 
 	it('show Fine-Tune ID (required) and Fine-Tune Strength (0–2, default 1.2) for that operation only', () => {
@@ -239,7 +362,12 @@ describe('the fine-tune fields in the editor (version 1, as saved workflows have
 		const strength = properties.filter((p) => p.name === 'finetuneStrength');
 		expect(id).toHaveLength(1);
 		expect(strength).toHaveLength(1);
-		expect(id[0]).toMatchObject({ type: 'string', required: true, default: '', displayOptions: { show: { '@version': [1], operation: ['finetune'] } } });
+		expect(id[0]).toMatchObject({
+			type: 'string',
+			required: true,
+			default: '',
+			displayOptions: { show: { '@version': [1], operation: ['finetune'] } },
+		});
 		expect(strength[0]).toMatchObject({
 			type: 'number',
 			required: true,
@@ -254,14 +382,30 @@ describe('the fine-tune fields in the editor (version 1, as saved workflows have
 			properties
 				.filter((p) => {
 					const show = p.displayOptions?.show ?? {};
-					return !('provider' in show) && (!show.operation || (show.operation as string[]).includes(operation)) && !('imageSource' in show) && !('@tool' in show);
+					return (
+						!('provider' in show) &&
+						(!show.operation || (show.operation as string[]).includes(operation)) &&
+						!('imageSource' in show) &&
+						!('@tool' in show)
+					);
 				})
 				.map((p) => p.name);
-		expect(shown('finetune').slice(2, 6)).toEqual(['finetuneId', 'finetuneStrength', 'prompt', 'imageSource']);
+		expect(shown('finetune').slice(2, 6)).toEqual([
+			'finetuneId',
+			'finetuneStrength',
+			'prompt',
+			'imageSource',
+		]);
 		expect(shown('finetune').filter((n) => !n.startsWith('finetune'))).toEqual(shown('generate'));
 		const options = properties.find((p) => p.name === 'options')!.options as INodeProperties[];
 		const optionsFor = (operation: string) =>
-			options.filter((o) => !o.displayOptions?.show?.['/operation'] || (o.displayOptions.show['/operation'] as string[]).includes(operation)).map((o) => o.name);
+			options
+				.filter(
+					(o) =>
+						!o.displayOptions?.show?.['/operation'] ||
+						(o.displayOptions.show['/operation'] as string[]).includes(operation),
+				)
+				.map((o) => o.name);
 		expect(optionsFor('finetune')).toEqual(optionsFor('generate'));
 	});
 });

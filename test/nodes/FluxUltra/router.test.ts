@@ -4,7 +4,13 @@ import { describe, expect, it } from 'vitest';
 
 import { useVirtualClock } from '../../../testkit/harness/clock';
 import { createHarness } from '../../../testkit/harness/context';
-import { ENDPOINT_PATH, fakeImages, GENERATE_PARAMS, mockFalJob, QUEUE } from '../../../testkit/harness/falNock';
+import {
+	ENDPOINT_PATH,
+	fakeImages,
+	GENERATE_PARAMS,
+	mockFalJob,
+	QUEUE,
+} from '../../../testkit/harness/falNock';
 import { useNock } from '../../setup-nock';
 
 useNock();
@@ -21,8 +27,12 @@ describe('router: bad input never costs a request', () => {
 		const error = await harness.fail();
 
 		expect(error).toBeInstanceOf(NodeOperationError);
-		expect(error.message).toBe('Invalid value for "Number of Images": must be a whole number from 1 to 4 [item 2]');
-		expect(error.description).toBe('Received 9. Change "Number of Images", or the expression that sets it, and run the workflow again.');
+		expect(error.message).toBe(
+			'Invalid value for "Number of Images": must be a whole number from 1 to 4 [item 2]',
+		);
+		expect(error.description).toBe(
+			'Received 9. Change "Number of Images", or the expression that sets it, and run the workflow again.',
+		);
 		expect(error.context.itemIndex).toBe(2);
 		// Items 0 and 1 were valid, but nothing was sent: the run would have failed anyway.
 		expect(harness.requests).toHaveLength(0);
@@ -30,8 +40,21 @@ describe('router: bad input never costs a request', () => {
 
 	it('reports a missing input binary field by name, listing what the item has', async () => {
 		const harness = createHarness({
-			params: { ...GENERATE_PARAMS, operation: 'remix', imageSource: 'binary', binaryPropertyName: 'image' },
-			items: [{ json: {}, binary: { data: { data: '', mimeType: 'image/png' }, thumb: { data: '', mimeType: 'image/png' } } }],
+			params: {
+				...GENERATE_PARAMS,
+				operation: 'remix',
+				imageSource: 'binary',
+				binaryPropertyName: 'image',
+			},
+			items: [
+				{
+					json: {},
+					binary: {
+						data: { data: '', mimeType: 'image/png' },
+						thumb: { data: '', mimeType: 'image/png' },
+					},
+				},
+			],
 		});
 
 		const error = await harness.fail();
@@ -44,13 +67,27 @@ describe('router: bad input never costs a request', () => {
 
 	it('refuses a binary that is not an image before any request', async () => {
 		const harness = createHarness({
-			params: { ...GENERATE_PARAMS, operation: 'remix', imageSource: 'binary', binaryPropertyName: 'data' },
-			items: [{ json: {}, binary: { data: { data: Buffer.from('%PDF-1.7').toString('base64'), mimeType: 'application/pdf' } } }],
+			params: {
+				...GENERATE_PARAMS,
+				operation: 'remix',
+				imageSource: 'binary',
+				binaryPropertyName: 'data',
+			},
+			items: [
+				{
+					json: {},
+					binary: {
+						data: { data: Buffer.from('%PDF-1.7').toString('base64'), mimeType: 'application/pdf' },
+					},
+				},
+			],
 		});
 
 		const error = await harness.fail();
 
-		expect(error.message).toBe('Invalid value for "Input Binary Field": the file in "data" is application/pdf, not an image [item 0]');
+		expect(error.message).toBe(
+			'Invalid value for "Input Binary Field": the file in "data" is application/pdf, not an image [item 0]',
+		);
 		expect(harness.requests).toHaveLength(0);
 	});
 });
@@ -62,23 +99,36 @@ describe('router: Continue On Fail', () => {
 		const third = mockFalJob({ images: fakeImages(1) });
 		nock(QUEUE)
 			.post(ENDPOINT_PATH.generate)
-			.reply(422, { detail: [{ loc: ['body', 'prompt'], msg: 'flagged', type: 'content_policy_violation' }] });
+			.reply(422, {
+				detail: [{ loc: ['body', 'prompt'], msg: 'flagged', type: 'content_policy_violation' }],
+			});
 		const prompts = ['good one', '', 'good two', 'provider says no'];
 		const harness = createHarness({
-			params: { ...GENERATE_PARAMS, prompt: (i: number) => prompts[i], numImages: (i: number) => (i === 0 ? 2 : 1) },
+			params: {
+				...GENERATE_PARAMS,
+				prompt: (i: number) => prompts[i],
+				numImages: (i: number) => (i === 0 ? 2 : 1),
+			},
 			items: prompts.map((p) => ({ json: { p } })),
 			continueOnFail: true,
 		});
 
 		const [out] = await harness.run();
 
-		expect(out.map((i) => i.pairedItem)).toEqual([{ item: 0 }, { item: 0 }, { item: 1 }, { item: 2 }, { item: 3 }]);
+		expect(out.map((i) => i.pairedItem)).toEqual([
+			{ item: 0 },
+			{ item: 0 },
+			{ item: 1 },
+			{ item: 2 },
+			{ item: 3 },
+		]);
 		expect(out[0].json.requestId).toBe(first.requestId);
 		expect(out[1].binary?.data).toBeDefined();
 		expect(out[2].json).toEqual({
 			error: {
 				message: 'Invalid value for "Prompt": is required and cannot be empty [item 1]',
-				description: 'Received "". Change "Prompt", or the expression that sets it, and run the workflow again.',
+				description:
+					'Received "". Change "Prompt", or the expression that sets it, and run the workflow again.',
 				kind: 'parameter',
 				field: 'Prompt',
 				// Bad input would be refused elsewhere too.
@@ -88,7 +138,10 @@ describe('router: Continue On Fail', () => {
 		expect(out[2].binary).toBeUndefined();
 		expect(out[3].json.requestId).toBe(third.requestId);
 		expect(out[4].json).toMatchObject({
-			error: { message: 'fal.ai blocked the content: it was flagged by the content checker [item 3]', kind: 'moderation' },
+			error: {
+				message: 'fal.ai blocked the content: it was flagged by the content checker [item 3]',
+				kind: 'moderation',
+			},
 		});
 		// The invalid item cost nothing: three submits for the three valid items.
 		expect(harness.requests.filter((r) => r.method === 'POST')).toHaveLength(3);

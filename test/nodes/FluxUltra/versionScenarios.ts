@@ -4,7 +4,13 @@ import nock from 'nock';
 import type { INodeExecutionData } from 'n8n-workflow';
 
 import { createHarness } from '../../../testkit/harness/context';
-import { APP_PATH, ENDPOINT_PATH, fakeImages, mockFalJob, QUEUE } from '../../../testkit/harness/falNock';
+import {
+	APP_PATH,
+	ENDPOINT_PATH,
+	fakeImages,
+	mockFalJob,
+	QUEUE,
+} from '../../../testkit/harness/falNock';
 
 /**
  * The same jobs set up as a version-1 node (as workflows saved before version 2 store them) and as a
@@ -34,7 +40,13 @@ export const SCENARIOS = {
 			outputFormat: 'png',
 			downloadImage: true,
 			waitForCompletion: true,
-			options: { seed: 42, raw: true, safetyTolerance: '3', fileName: 'mug-{item}-{index}', imagePromptStrength: 0.4 },
+			options: {
+				seed: 42,
+				raw: true,
+				safetyTolerance: '3',
+				fileName: 'mug-{item}-{index}',
+				imagePromptStrength: 0.4,
+			},
 		},
 		v2: {
 			provider: 'fal',
@@ -71,18 +83,49 @@ export const SCENARIOS = {
 			operation: 'remix',
 			imageSource: 'url',
 			imageUrl: IMAGE_URL,
-			options: { prompt: 'same scene, autumn palette', aspectRatio: '9:16', fileName: 'autumn-{item}' },
+			options: {
+				prompt: 'same scene, autumn palette',
+				aspectRatio: '9:16',
+				fileName: 'autumn-{item}',
+			},
 		},
 	},
 	submitOnly: {
-		v1: { provider: 'fal', operation: 'generate', prompt: 'a lemon', imageSource: 'none', aspectRatio: '16:9', numImages: 1, outputFormat: 'jpeg', waitForCompletion: false, options: {} },
-		v2: { provider: 'fal', operation: 'generate', prompt: 'a lemon', options: { waitForCompletion: false } },
+		v1: {
+			provider: 'fal',
+			operation: 'generate',
+			prompt: 'a lemon',
+			imageSource: 'none',
+			aspectRatio: '16:9',
+			numImages: 1,
+			outputFormat: 'jpeg',
+			waitForCompletion: false,
+			options: {},
+		},
+		v2: {
+			provider: 'fal',
+			operation: 'generate',
+			prompt: 'a lemon',
+			options: { waitForCompletion: false },
+		},
 	},
 	// Get Result of a job as Generate put it out with Wait for Completion off: version 1 maps the
 	// item's links into Job Links (its default), version 2 reads them from the item itself.
 	getResult: {
-		v1: { provider: 'fal', operation: 'getResult', requestId: 'r-collect', jobLinks: LINKS('r-collect'), downloadImage: false, options: {} },
-		v2: { provider: 'fal', operation: 'getResult', requestId: 'r-collect', options: { downloadImage: false } },
+		v1: {
+			provider: 'fal',
+			operation: 'getResult',
+			requestId: 'r-collect',
+			jobLinks: LINKS('r-collect'),
+			downloadImage: false,
+			options: {},
+		},
+		v2: {
+			provider: 'fal',
+			operation: 'getResult',
+			requestId: 'r-collect',
+			options: { downloadImage: false },
+		},
 	},
 } as const;
 
@@ -91,14 +134,26 @@ export type ScenarioName = keyof typeof SCENARIOS;
 export interface ScenarioResult {
 	requests: Array<{ method: string; url: string; headers: string[] }>;
 	submitted: Record<string, unknown> | undefined;
-	output: Array<{ json: unknown; pairedItem: unknown; files: Record<string, { fileName?: string; mimeType: string; fileSize?: string; sha256: string }> }>;
+	output: Array<{
+		json: unknown;
+		pairedItem: unknown;
+		files: Record<
+			string,
+			{ fileName?: string; mimeType: string; fileSize?: string; sha256: string }
+		>;
+	}>;
 }
 
 function files(item: INodeExecutionData) {
 	return Object.fromEntries(
 		Object.entries(item.binary ?? {}).map(([key, b]) => [
 			key,
-			{ fileName: b.fileName, mimeType: b.mimeType, fileSize: b.fileSize, sha256: createHash('sha256').update(Buffer.from(b.data, 'base64')).digest('hex') },
+			{
+				fileName: b.fileName,
+				mimeType: b.mimeType,
+				fileSize: b.fileSize,
+				sha256: createHash('sha256').update(Buffer.from(b.data, 'base64')).digest('hex'),
+			},
 		]),
 	);
 }
@@ -110,7 +165,22 @@ export async function runScenario(name: ScenarioName, version: 1 | 2): Promise<S
 	let job: ReturnType<typeof mockFalJob> | undefined;
 	let items: INodeExecutionData[] = [{ json: {} }];
 	if (name === 'getResult') {
-		items = [{ json: { provider: 'fal', operation: 'generate', status: 'submitted', requestId: 'r-collect', links: LINKS('r-collect'), item: 0, imageIndex: 0, imageCount: 1, prompt: 'a lemon', aspectRatio: '16:9' } }];
+		items = [
+			{
+				json: {
+					provider: 'fal',
+					operation: 'generate',
+					status: 'submitted',
+					requestId: 'r-collect',
+					links: LINKS('r-collect'),
+					item: 0,
+					imageIndex: 0,
+					imageCount: 1,
+					prompt: 'a lemon',
+					aspectRatio: '16:9',
+				},
+			},
+		];
 		job = mockFalJob({ requestId: 'r-collect', images: fakeImages(1, 'jpeg'), pending: [] });
 		// Get Result reads the status and result only: the submit interceptor stays unused.
 	} else if (name === 'submitOnly') {
@@ -130,8 +200,16 @@ export async function runScenario(name: ScenarioName, version: 1 | 2): Promise<S
 	const [out] = await harness.run();
 	nock.cleanAll();
 	return {
-		requests: harness.requests.map((r) => ({ method: r.method, url: r.url, headers: Object.keys(r.headers).sort() })),
+		requests: harness.requests.map((r) => ({
+			method: r.method,
+			url: r.url,
+			headers: Object.keys(r.headers).sort(),
+		})),
 		submitted: name === 'getResult' ? undefined : job?.submitted(),
-		output: out.map((item) => ({ json: item.json, pairedItem: item.pairedItem, files: files(item) })),
+		output: out.map((item) => ({
+			json: item.json,
+			pairedItem: item.pairedItem,
+			files: files(item),
+		})),
 	};
 }

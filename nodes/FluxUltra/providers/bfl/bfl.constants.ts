@@ -77,8 +77,13 @@ export const BFL_FIELDS: FieldMap = {
 	enhance_prompt: confirmed('prompt_upsampling'),
 	image_prompt_strength: confirmed('image_prompt_strength', { withImageOnly: true }),
 	// BFL takes an integer 0–6; the node's 1–6 fit (BFL's 0, stricter than fal's strictest, is not offered).
-	safety_tolerance: confirmed('safety_tolerance', { encode: Number, note: 'integer; BFL also has 0, not offered' }),
-	sync_mode: refusedWhenOn('Black Forest Labs has no sync mode: it always returns a link, which the node downloads at once. Turn "Sync Mode" off; the images still arrive as binary data.'),
+	safety_tolerance: confirmed('safety_tolerance', {
+		encode: Number,
+		note: 'integer; BFL also has 0, not offered',
+	}),
+	sync_mode: refusedWhenOn(
+		'Black Forest Labs has no sync mode: it always returns a link, which the node downloads at once. Turn "Sync Mode" off; the images still arrive as binary data.',
+	),
 	image_url: confirmed('image_prompt', {
 		encode: toBase64,
 		note: 'base64 only: the node reads the incoming file, or downloads the Image URL itself, and sends its bytes',
@@ -86,7 +91,9 @@ export const BFL_FIELDS: FieldMap = {
 	// The fine-tuned endpoint's (see BFL_FINETUNE_FIELDS): `finetune_id` required (`org-id/lora-name`
 	// for a shared LoRA), `finetune_strength` 0–2, default 1.2.
 	finetune_id: confirmed('finetune_id', { note: 'a shared LoRA is named org-id/lora-name' }),
-	finetune_strength: confirmed('finetune_strength', { note: '0–2; BFL\'s default 1.2 is the node\'s too' }),
+	finetune_strength: confirmed('finetune_strength', {
+		note: "0–2; BFL's default 1.2 is the node's too",
+	}),
 };
 
 /**
@@ -97,7 +104,9 @@ export const BFL_FIELDS: FieldMap = {
  * prompt_upsampling, webhook_url, webhook_secret; no `raw`, so Raw is refused there before any request.
  */
 export const BFL_FINETUNE_FIELDS: Partial<FieldMap> = {
-	raw: refusedWhenOn('its fine-tuned Ultra endpoint has no raw mode. Turn "Raw" off in Options, or use Generate without the fine-tune for a raw image.'),
+	raw: refusedWhenOn(
+		'its fine-tuned Ultra endpoint has no raw mode. Turn "Raw" off in Options, or use Generate without the fine-tune for a raw image.',
+	),
 };
 
 /**

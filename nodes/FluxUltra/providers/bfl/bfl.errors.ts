@@ -20,7 +20,10 @@ export function parseBflError(_status: number, body: unknown): ParsedProviderErr
 	const detail = record.detail;
 	if (Array.isArray(detail) && detail.length > 0) {
 		const first = (detail[0] ?? {}) as Record<string, unknown>;
-		const more = detail.length > 1 ? ` (and ${detail.length - 1} more problem${detail.length > 2 ? 's' : ''})` : '';
+		const more =
+			detail.length > 1
+				? ` (and ${detail.length - 1} more problem${detail.length > 2 ? 's' : ''})`
+				: '';
 		const msg = plain(first.msg);
 		return {
 			message: msg ? `${msg}${more}` : undefined,

@@ -10,8 +10,23 @@ import { asRecord, asString, type Json } from '../../shared/json';
 import type { PollStep } from '../polling';
 import { reportedCostUsd } from '../reportedCost';
 import { errorContext, openSession, SessionBase, type SessionSetup } from '../session';
-import type { FluxProvider, ImageBytes, JobResult, JobScope, ProviderSession, SubmittedJob } from '../types';
-import { BFL, BFL_CREDIT_USD, BFL_FIELDS, BFL_FINETUNE_FIELDS, BFL_PRICE_USD, bflPollDelayMs, type BflRegion } from './bfl.constants';
+import type {
+	FluxProvider,
+	ImageBytes,
+	JobResult,
+	JobScope,
+	ProviderSession,
+	SubmittedJob,
+} from '../types';
+import {
+	BFL,
+	BFL_CREDIT_USD,
+	BFL_FIELDS,
+	BFL_FINETUNE_FIELDS,
+	BFL_PRICE_USD,
+	bflPollDelayMs,
+	type BflRegion,
+} from './bfl.constants';
 import { parseBflError } from './bfl.errors';
 
 const CREDENTIAL = 'bflApi';
@@ -31,7 +46,8 @@ export function toBflInput(request: JobRequest, imageBase64: string | undefined)
  */
 export function resolveBflBase(region: unknown, baseUrl: unknown, operation?: Operation): string {
 	const hosts = operation === 'finetune' ? BFL.finetuneHosts : BFL.hosts;
-	const host = hosts[(typeof region === 'string' && region in hosts ? region : 'global') as BflRegion];
+	const host =
+		hosts[(typeof region === 'string' && region in hosts ? region : 'global') as BflRegion];
 	return baseUrlFromCredential(baseUrl, host, errors.credentialName);
 }
 
@@ -44,7 +60,10 @@ export function isBflPollingUrl(value: unknown, apiOrigin: string): boolean {
 	if (!url || url.username || url.password) return false;
 	if (url.origin === apiOrigin) return true;
 	const host = url.hostname.toLowerCase();
-	return url.protocol === 'https:' && (host === BFL.pollingDomain || host.endsWith(`.${BFL.pollingDomain}`));
+	return (
+		url.protocol === 'https:' &&
+		(host === BFL.pollingDomain || host.endsWith(`.${BFL.pollingDomain}`))
+	);
 }
 
 /** The error a finished-but-not-Ready status stands for. */
@@ -52,20 +71,36 @@ export function bflStatusError(status: string, body: Json): FluxError {
 	const details = asRecord(body.details) ?? asRecord(asRecord(body.result)?.details);
 	const said = details ? `: ${JSON.stringify(details).slice(0, 200)}` : '';
 	if ((BFL.status.moderated as readonly string[]).includes(status)) {
-		const stage = status === 'Request Moderated' ? 'The prompt or input image was flagged before the job ran' : 'The image was flagged after it was made';
-		return new FluxError('moderation', 'Black Forest Labs blocked the content: it was flagged by the content checker', {
-			description: `${stage} (status "${status}"${said}); BFL does not charge moderated requests. Change the prompt or the input image, or raise "Safety Tolerance" in Options.`,
-		});
+		const stage =
+			status === 'Request Moderated'
+				? 'The prompt or input image was flagged before the job ran'
+				: 'The image was flagged after it was made';
+		return new FluxError(
+			'moderation',
+			'Black Forest Labs blocked the content: it was flagged by the content checker',
+			{
+				description: `${stage} (status "${status}"${said}); BFL does not charge moderated requests. Change the prompt or the input image, or raise "Safety Tolerance" in Options.`,
+			},
+		);
 	}
 	if (status === BFL.status.notFound) {
 		// BFL accepted the job (it has an id): not knowing it now does not say it failed unbilled.
-		return new FluxError('bad_response', 'Black Forest Labs no longer knows the job (Task not found)', {
-			description: 'BFL had accepted it, so it may have run and been billed, or it expired. Look for it in your BFL dashboard under the request ID below before running this item again.',
-		});
+		return new FluxError(
+			'bad_response',
+			'Black Forest Labs no longer knows the job (Task not found)',
+			{
+				description:
+					'BFL had accepted it, so it may have run and been billed, or it expired. Look for it in your BFL dashboard under the request ID below before running this item again.',
+			},
+		);
 	}
-	return new FluxError('job_failed', `Black Forest Labs could not finish the job (status "${status}")`, {
-		description: `Try again; if it persists, change the prompt or the settings${said}.`,
-	});
+	return new FluxError(
+		'job_failed',
+		`Black Forest Labs could not finish the job (status "${status}")`,
+		{
+			description: `Try again; if it persists, change the prompt or the settings${said}.`,
+		},
+	);
 }
 
 class BflSession extends SessionBase {
@@ -82,9 +117,22 @@ class BflSession extends SessionBase {
 		return image.bytes.toString('base64');
 	}
 
-	async submit(scope: JobScope, request: JobRequest, imageBase64: string | undefined): Promise<SubmittedJob> {
-		const url = request.operation === 'finetune' ? `${this.finetuneBase}${BFL.finetuneEndpointPath}` : `${this.base}${BFL.endpointPath}`;
-		const body = await this.postJson(scope, url, 'submit', toBflInput(request, imageBase64), 'submit response');
+	async submit(
+		scope: JobScope,
+		request: JobRequest,
+		imageBase64: string | undefined,
+	): Promise<SubmittedJob> {
+		const url =
+			request.operation === 'finetune'
+				? `${this.finetuneBase}${BFL.finetuneEndpointPath}`
+				: `${this.base}${BFL.endpointPath}`;
+		const body = await this.postJson(
+			scope,
+			url,
+			'submit',
+			toBflInput(request, imageBase64),
+			'submit response',
+		);
 		const id = asString(body.id);
 		if (!id) {
 			throw new FluxError('bad_response', 'Black Forest Labs accepted the job but sent no job id', {
@@ -94,21 +142,35 @@ class BflSession extends SessionBase {
 		// Always the returned polling URL, never one built here: it points at the region that ran the job.
 		const polling = body.polling_url;
 		if (!isBflPollingUrl(polling, this.apiOrigin)) {
-			throw new FluxError('bad_response', 'Black Forest Labs answered with a polling URL this node does not send the key to', {
-				requestId: id,
-				description: `The job was created but is not followed: its polling URL (${String(polling).slice(0, 80)}) is not a bfl.ai host or the API base URL of the credential.`,
-			});
+			throw new FluxError(
+				'bad_response',
+				'Black Forest Labs answered with a polling URL this node does not send the key to',
+				{
+					requestId: id,
+					description: `The job was created but is not followed: its polling URL (${String(polling).slice(0, 80)}) is not a bfl.ai host or the API base URL of the credential.`,
+				},
+			);
 		}
 		const credits = reportedCostUsd(body.cost);
-		return { requestId: id, links: { polling: polling as string }, costUsd: credits === undefined ? undefined : credits * BFL_CREDIT_USD };
+		return {
+			requestId: id,
+			links: { polling: polling as string },
+			costUsd: credits === undefined ? undefined : credits * BFL_CREDIT_USD,
+		};
 	}
 
 	/** One `GET polling_url`: Ready, Pending, or the task's failure. */
-	protected async statusStep(scope: JobScope, job: SubmittedJob, timeoutMs: number, elapsedMs: number): Promise<PollStep> {
+	protected async statusStep(
+		scope: JobScope,
+		job: SubmittedJob,
+		timeoutMs: number,
+		elapsedMs: number,
+	): Promise<PollStep> {
 		const body = await this.getStatus(scope, job.links.polling, timeoutMs, 'job status');
 		const status = String(body.status ?? body.state ?? '');
 		if (status === BFL.status.ready) return { done: true, status: body };
-		if ((BFL.status.pending as readonly string[]).includes(status)) return { done: false, nextDelayMs: bflPollDelayMs(elapsedMs), state: status };
+		if ((BFL.status.pending as readonly string[]).includes(status))
+			return { done: false, nextDelayMs: bflPollDelayMs(elapsedMs), state: status };
 		if (
 			(BFL.status.moderated as readonly string[]).includes(status) ||
 			(BFL.status.failed as readonly string[]).includes(status) ||
@@ -117,12 +179,22 @@ class BflSession extends SessionBase {
 			throw bflStatusError(status, body);
 		}
 		// BFL's own SDK treats any status it does not know as a failure rather than wait forever.
-		throw new FluxError('bad_response', `Black Forest Labs reported an unknown job status "${status.slice(0, 40)}"`);
+		throw new FluxError(
+			'bad_response',
+			`Black Forest Labs reported an unknown job status "${status.slice(0, 40)}"`,
+		);
 	}
 
 	/** A polling URL from item JSON goes through the same check as one BFL returned. */
 	lookup(requestId: string, links: Record<string, unknown>): SubmittedJob {
-		return { requestId, links: this.lookupLinks(links, { polling: `${this.base}${BFL.getResultPath(requestId)}` }, (url) => isBflPollingUrl(url, this.apiOrigin)) };
+		return {
+			requestId,
+			links: this.lookupLinks(
+				links,
+				{ polling: `${this.base}${BFL.getResultPath(requestId)}` },
+				(url) => isBflPollingUrl(url, this.apiOrigin),
+			),
+		};
 	}
 
 	/** A Ready answer carries the result: one signed URL, valid 10 minutes, downloaded right after this. */
@@ -131,9 +203,14 @@ class BflSession extends SessionBase {
 		const sample = asString(result?.sample);
 		if (!sample) {
 			// Ready is a success at BFL (and billed): a missing sample is a bad answer, not a failed job.
-			throw new FluxError('bad_response', 'Black Forest Labs finished the job but returned no image', {
-				description: 'BFL reported the job Ready, so it is billed. Look for it in your BFL dashboard under the request ID below before running this item again.',
-			});
+			throw new FluxError(
+				'bad_response',
+				'Black Forest Labs finished the job but returned no image',
+				{
+					description:
+						'BFL reported the job Ready, so it is billed. Look for it in your BFL dashboard under the request ID below before running this item again.',
+				},
+			);
 		}
 		const seed = result?.seed;
 		return {
@@ -168,7 +245,14 @@ export const bflProvider: FluxProvider = {
 	imageUrlAs: 'bytes',
 	unsupported: () => undefined,
 	async open(ctx: IExecuteFunctions): Promise<ProviderSession> {
-		const base = (c: ICredentialDataDecryptedObject, operation?: Operation) => resolveBflBase(c.region, c.baseUrl, operation);
-		return await openSession(ctx, errors, CREDENTIAL, base, (setup, c) => new BflSession(setup, base(c, 'finetune')));
+		const base = (c: ICredentialDataDecryptedObject, operation?: Operation) =>
+			resolveBflBase(c.region, c.baseUrl, operation);
+		return await openSession(
+			ctx,
+			errors,
+			CREDENTIAL,
+			base,
+			(setup, c) => new BflSession(setup, base(c, 'finetune')),
+		);
 	},
 };

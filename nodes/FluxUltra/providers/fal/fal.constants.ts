@@ -73,11 +73,13 @@ export const FAL_FIELDS: FieldMap = {
 	image_prompt_strength: confirmed('image_prompt_strength', { withImageOnly: true }),
 	safety_tolerance: confirmed('safety_tolerance', { encode: String }),
 	sync_mode: confirmed('sync_mode'),
-	image_url: confirmed('image_url', { note: 'a URL or a data URI; incoming files over 256 KB are uploaded to fal storage' }),
+	image_url: confirmed('image_url', {
+		note: 'a URL or a data URI; incoming files over 256 KB are uploaded to fal storage',
+	}),
 	finetune_id: confirmed('finetune_id'),
 	finetune_strength: confirmed('finetune_strength', {
 		// The name is fal's; the range is not: fal types it as a bare number.
-		note: 'required by fal.ai, so always sent; fal documents no range (the node\'s 0–2 is UNCONFIRMED at fal.ai, docs/provider-facts.md FA-16)',
+		note: "required by fal.ai, so always sent; fal documents no range (the node's 0–2 is UNCONFIRMED at fal.ai, docs/provider-facts.md FA-16)",
 	}),
 };
 

@@ -18,7 +18,11 @@ function fieldFromLoc(loc: unknown): string | undefined {
  * Reads fal's error bodies: model errors `{detail: [{loc, msg, type}]}` (usually 422), request
  * errors `{detail: "…", error_type}`, and the `X-Fal-Error-Type` header.
  */
-export function parseFalError(_status: number, body: unknown, headers: Record<string, string>): ParsedProviderError {
+export function parseFalError(
+	_status: number,
+	body: unknown,
+	headers: Record<string, string>,
+): ParsedProviderError {
 	const headerType = headers['x-fal-error-type'];
 	if (!body || typeof body !== 'object') {
 		return { message: plain(body), type: headerType, moderated: isModeration(headerType) };
@@ -28,7 +32,10 @@ export function parseFalError(_status: number, body: unknown, headers: Record<st
 	if (Array.isArray(detail) && detail.length > 0) {
 		const first = detail[0] as FalDetail;
 		const type = typeof first.type === 'string' ? first.type : headerType;
-		const more = detail.length > 1 ? ` (and ${detail.length - 1} more problem${detail.length > 2 ? 's' : ''})` : '';
+		const more =
+			detail.length > 1
+				? ` (and ${detail.length - 1} more problem${detail.length > 2 ? 's' : ''})`
+				: '';
 		const msg = plain(first.msg);
 		return {
 			message: msg ? `${msg}${more}` : undefined,
@@ -39,7 +46,8 @@ export function parseFalError(_status: number, body: unknown, headers: Record<st
 	}
 	const type = typeof record.error_type === 'string' ? record.error_type : headerType;
 	// A cancel answers `{status: "ALREADY_COMPLETED"}` or `{status: "NOT_FOUND"}`.
-	const message = plain(detail) ?? plain(record.error) ?? plain(record.message) ?? plain(record.status);
+	const message =
+		plain(detail) ?? plain(record.error) ?? plain(record.message) ?? plain(record.status);
 	return { message, type, moderated: isModeration(type) };
 }
 

@@ -4,8 +4,23 @@ import { clock } from '../../shared/clock';
 import { isFollowableLink, parseUrl } from '../../shared/url';
 import type { JobRequest } from '../../parameters/validation';
 import { FluxError } from '../../transport/errors';
-import { chunksUntil, readJson, REQUEST_TIMEOUT_MS, send, type ByteStream, type HttpResponse } from '../../transport/http';
-import type { CancelOutcome, FluxProvider, ImageBytes, JobResult, JobScope, ProviderSession, SubmittedJob } from '../types';
+import {
+	chunksUntil,
+	readJson,
+	REQUEST_TIMEOUT_MS,
+	send,
+	type ByteStream,
+	type HttpResponse,
+} from '../../transport/http';
+import type {
+	CancelOutcome,
+	FluxProvider,
+	ImageBytes,
+	JobResult,
+	JobScope,
+	ProviderSession,
+	SubmittedJob,
+} from '../types';
 import { baseUrlFromCredential } from '../baseUrl';
 import { buildInput } from '../fields';
 import { jobLimits, jobTimeout, type PollStep } from '../polling';
@@ -24,7 +39,9 @@ const errors = errorContext('fal.ai', parseFalError, {
 	// to fal's own host: behind a user's proxy the nginx page may be the proxy's, sent after it had
 	// forwarded the request (see FRONT_DOOR_STATUS in transport/verdict.ts; a 504 never counts).
 	neverReached: (_status, headers, body, url) =>
-		isFalHost(url) && !headers[FAL.requestIdHeader] && body.toString('utf8').includes(FAL.ingressMarker),
+		isFalHost(url) &&
+		!headers[FAL.requestIdHeader] &&
+		body.toString('utf8').includes(FAL.ingressMarker),
 });
 
 /** Whether a URL is on fal's own hosts (https, fal.run or fal.ai), not a proxy or a mock in front of them. */
@@ -36,13 +53,17 @@ export function isFalHost(url: string): boolean {
 }
 
 /** The fal request body: canonical parameters under fal's names and types. */
-export function toFalInput(request: JobRequest, imageUrl: string | undefined): Record<string, unknown> {
+export function toFalInput(
+	request: JobRequest,
+	imageUrl: string | undefined,
+): Record<string, unknown> {
 	return buildInput(FAL_FIELDS, request, imageUrl);
 }
 
 /** Base URL override from the credential (a proxy or a mock); production hosts when empty. */
 export function resolveBases(baseUrl: unknown): { queue: string; rest: string } {
-	if (typeof baseUrl !== 'string' || baseUrl.trim() === '') return { queue: FAL.queueBase, rest: FAL.restBase };
+	if (typeof baseUrl !== 'string' || baseUrl.trim() === '')
+		return { queue: FAL.queueBase, rest: FAL.restBase };
 	const base = baseUrlFromCredential(baseUrl, FAL.queueBase, errors.credentialName);
 	return { queue: base, rest: base };
 }
@@ -76,21 +97,31 @@ class FalSession extends SessionBase {
 			{ content_type: image.mimeType, file_name: image.fileName },
 			'upload slot',
 		);
-		if (typeof slot.upload_url !== 'string' || !isFollowableLink(slot.file_url, this.plainHttpOrigin)) {
+		if (
+			typeof slot.upload_url !== 'string' ||
+			!isFollowableLink(slot.file_url, this.plainHttpOrigin)
+		) {
 			throw new FluxError('bad_response', 'fal.ai storage answered without usable upload links', {
-				description: 'The input image was not uploaded. Try again; if it persists, give the image as a URL instead.',
+				description:
+					'The input image was not uploaded. Try again; if it persists, give the image as a URL instead.',
 			});
 		}
 		await putPresigned(scope, errors, slot.upload_url, image, this);
 		return slot.file_url as string;
 	}
 
-	async submit(scope: JobScope, request: JobRequest, imageUrl: string | undefined): Promise<SubmittedJob> {
+	async submit(
+		scope: JobScope,
+		request: JobRequest,
+		imageUrl: string | undefined,
+	): Promise<SubmittedJob> {
 		const endpoint = `${this.base}/${FAL.endpoints[request.operation]}`;
 		const response = await send(scope.ctx, errors, {
 			method: 'POST',
 			// fal's webhook is a query parameter of the queue submit, as fal's own client sends it.
-			url: request.options.webhookUrl ? withQuery(endpoint, FAL.webhookParam, request.options.webhookUrl) : endpoint,
+			url: request.options.webhookUrl
+				? withQuery(endpoint, FAL.webhookParam, request.options.webhookUrl)
+				: endpoint,
 			purpose: 'submit',
 			credentialType: CREDENTIAL,
 			json: toFalInput(request, imageUrl),
@@ -100,7 +131,8 @@ class FalSession extends SessionBase {
 		const requestId = body.request_id;
 		if (typeof requestId !== 'string' || requestId === '') {
 			throw new FluxError('bad_response', 'fal.ai accepted the job but sent no request id', {
-				description: 'The job may exist: check your fal.ai request history before running this item again.',
+				description:
+					'The job may exist: check your fal.ai request history before running this item again.',
 			});
 		}
 		const base = this.requestBase(requestId);
@@ -121,7 +153,14 @@ class FalSession extends SessionBase {
 
 	lookup(requestId: string, links: Record<string, unknown>): SubmittedJob {
 		const base = this.requestBase(requestId);
-		return { requestId, links: this.lookupLinks(links, { status: `${base}/status`, result: base, cancel: `${base}/cancel` }) };
+		return {
+			requestId,
+			links: this.lookupLinks(links, {
+				status: `${base}/status`,
+				result: base,
+				cancel: `${base}/cancel`,
+			}),
+		};
 	}
 
 	/**
@@ -143,34 +182,48 @@ class FalSession extends SessionBase {
 	 * event (then polling takes over), whatever keep-alive bytes keep the socket busy: n8n's request
 	 * timeout does not apply once the stream's headers have arrived.
 	 */
-	private async waitByStream(scope: JobScope, job: SubmittedJob): Promise<Record<string, unknown> | undefined> {
+	private async waitByStream(
+		scope: JobScope,
+		job: SubmittedJob,
+	): Promise<Record<string, unknown> | undefined> {
 		const remaining = scope.deadline - clock.now();
 		if (remaining <= 0) throw timeoutError(scope);
 		const opened: HttpResponse | { failure: unknown } = await send(
-				scope.ctx,
-				errors,
-				{
-					method: 'GET',
-					url: withQuery(`${job.links.status}/stream`, 'logs', '0'),
-					purpose: 'status',
-					credentialType: CREDENTIAL,
-					headers: { accept: 'text/event-stream' },
-					...jobLimits(scope),
-					stream: true,
-					timeoutMs: Math.min(REQUEST_TIMEOUT_MS, remaining),
-				},
-				{ maxAttempts: 1, baseDelayMs: 0, maxDelayMs: 0, maxTotalDelayMs: 0 },
-			).catch((failure: unknown) => ({ failure }));
+			scope.ctx,
+			errors,
+			{
+				method: 'GET',
+				url: withQuery(`${job.links.status}/stream`, 'logs', '0'),
+				purpose: 'status',
+				credentialType: CREDENTIAL,
+				headers: { accept: 'text/event-stream' },
+				...jobLimits(scope),
+				stream: true,
+				timeoutMs: Math.min(REQUEST_TIMEOUT_MS, remaining),
+			},
+			{ maxAttempts: 1, baseDelayMs: 0, maxDelayMs: 0, maxTotalDelayMs: 0 },
+		).catch((failure: unknown) => ({ failure }));
 		if ('failure' in opened) {
 			const error = opened.failure;
 			if (error instanceof FluxError && FINAL_KINDS.has(error.kind)) throw error;
 			// Not offered here (404, 405, a proxy that refuses it): later jobs go straight to polling.
 			// A one-off network failure only sends this job to polling.
-			if (error instanceof FluxError && error.httpCode && error.httpCode < 500 && error.httpCode !== 429) this.streamWorks = false;
+			if (
+				error instanceof FluxError &&
+				error.httpCode &&
+				error.httpCode < 500 &&
+				error.httpCode !== 429
+			)
+				this.streamWorks = false;
 			return undefined;
 		}
 		const stream = opened.stream;
-		if (!stream || !opened.abort || !opened.signal || !(opened.headers['content-type'] ?? '').includes('text/event-stream')) {
+		if (
+			!stream ||
+			!opened.abort ||
+			!opened.signal ||
+			!(opened.headers['content-type'] ?? '').includes('text/event-stream')
+		) {
 			opened.abort?.();
 			this.streamWorks = false;
 			return undefined;
@@ -200,7 +253,8 @@ class FalSession extends SessionBase {
 			lastEvent = clock.now();
 			// A job that finishes after its deadline is not taken as if it were on time.
 			if (clock.now() > scope.deadline) return timeoutError(scope);
-			if (event.status === FAL.status.done) return event.error ? jobError(event.error, event.error_type) : event;
+			if (event.status === FAL.status.done)
+				return event.error ? jobError(event.error, event.error_type) : event;
 			if (!isPending(event.status)) return unknownStatus(event.status);
 			return undefined;
 		})
@@ -217,8 +271,18 @@ class FalSession extends SessionBase {
 	}
 
 	/** One status request: done, not yet (IN_QUEUE, IN_PROGRESS), or the job's failure. */
-	protected async statusStep(scope: JobScope, job: SubmittedJob, timeoutMs: number, elapsedMs: number): Promise<PollStep> {
-		const body = await this.getStatus(scope, withQuery(job.links.status, 'logs', '0'), timeoutMs, 'job status');
+	protected async statusStep(
+		scope: JobScope,
+		job: SubmittedJob,
+		timeoutMs: number,
+		elapsedMs: number,
+	): Promise<PollStep> {
+		const body = await this.getStatus(
+			scope,
+			withQuery(job.links.status, 'logs', '0'),
+			timeoutMs,
+			'job status',
+		);
 		const status = body.status;
 		if (status === FAL.status.done) {
 			if (body.error) throw jobError(body.error, body.error_type);
@@ -244,7 +308,8 @@ class FalSession extends SessionBase {
 			// COMPLETED without an error is a success at fal (and billed): an answer the node cannot use
 			// is a bad answer, not a failed job, so the item is not run again elsewhere.
 			throw new FluxError('bad_response', 'fal.ai finished the job but returned no images', {
-				description: 'fal.ai reported the job completed, so it may be billed. Look at it in your fal.ai request history under the request ID below before running this item again.',
+				description:
+					'fal.ai reported the job completed, so it may be billed. Look at it in your fal.ai request history under the request ID below before running this item again.',
 			});
 		}
 		const nsfw = Array.isArray(body.has_nsfw_concepts) ? body.has_nsfw_concepts : [];
@@ -278,7 +343,12 @@ class FalSession extends SessionBase {
 			await this.sendCancel(scope, 'PUT', job.links.cancel);
 			return 'requested';
 		} catch (error) {
-			if (error instanceof FluxError && error.httpCode === 400 && /ALREADY_COMPLETED/i.test(error.message)) return 'already_finished';
+			if (
+				error instanceof FluxError &&
+				error.httpCode === 400 &&
+				/ALREADY_COMPLETED/i.test(error.message)
+			)
+				return 'already_finished';
 			return 'failed';
 		}
 	}
@@ -290,7 +360,10 @@ function isPending(status: unknown): boolean {
 
 /** A status fal does not document: fail rather than wait forever. */
 function unknownStatus(status: unknown): FluxError {
-	return new FluxError('bad_response', `fal.ai reported an unknown job status "${String(status).slice(0, 40)}"`);
+	return new FluxError(
+		'bad_response',
+		`fal.ai reported an unknown job status "${String(status).slice(0, 40)}"`,
+	);
 }
 
 /** Failures that end the wait outright, whichever way the status arrived. */
@@ -349,7 +422,10 @@ function blockEnd(text: string): { at: number; length: number } | undefined {
 	return match ? { at: match.index, length: match[0].length } : undefined;
 }
 
-function handleBlock<T>(block: string, onEvent: (event: Record<string, unknown>) => T | undefined): T | undefined {
+function handleBlock<T>(
+	block: string,
+	onEvent: (event: Record<string, unknown>) => T | undefined,
+): T | undefined {
 	const data = block
 		.split(/\r\n|\n|\r/)
 		.filter((line) => line.startsWith('data:'))
@@ -379,9 +455,13 @@ function jobError(error: unknown, errorType: unknown): FluxError {
 	const type = typeof errorType === 'string' ? errorType : undefined;
 	const text = typeof error === 'string' ? error : JSON.stringify(error).slice(0, 300);
 	if (isModeration(type)) {
-		return new FluxError('moderation', 'fal.ai blocked the content: it was flagged by the content checker', {
-			description: `Change the prompt or the input image, or raise "Safety Tolerance" in Options: ${text}`,
-		});
+		return new FluxError(
+			'moderation',
+			'fal.ai blocked the content: it was flagged by the content checker',
+			{
+				description: `Change the prompt or the input image, or raise "Safety Tolerance" in Options: ${text}`,
+			},
+		);
 	}
 	return new FluxError('job_failed', `fal.ai could not finish the job: ${text}`, {
 		description: type ? `fal.ai error type: ${type}.` : undefined,
@@ -405,6 +485,12 @@ export const falProvider: FluxProvider = {
 	unsupported: () => undefined,
 	async open(ctx: IExecuteFunctions): Promise<ProviderSession> {
 		// The queue host is the session's base; storage uploads go to the REST host.
-		return await openSession(ctx, errors, CREDENTIAL, (c) => resolveBases(c.baseUrl).queue, (setup, c) => new FalSession(setup, resolveBases(c.baseUrl).rest));
+		return await openSession(
+			ctx,
+			errors,
+			CREDENTIAL,
+			(c) => resolveBases(c.baseUrl).queue,
+			(setup, c) => new FalSession(setup, resolveBases(c.baseUrl).rest),
+		);
 	},
 };

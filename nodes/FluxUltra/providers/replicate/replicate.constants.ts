@@ -48,7 +48,8 @@ export const REPLICATE = {
 	 * `error`; the exact wording for Ultra is UNCONFIRMED (docs/provider-facts.md RP-11; Replicate's
 	 * FLUX models say "flagged as sensitive", code E005).
 	 */
-	moderationPattern: /sensitive|nsfw|moderat|content[_ -]?policy|safety[_ -]?(checker|filter)|flagged|\bE005\b/i,
+	moderationPattern:
+		/sensitive|nsfw|moderat|content[_ -]?policy|safety[_ -]?(checker|filter)|flagged|\bE005\b/i,
 	/** Replicate returns no seed for Ultra; its logs may name it (UNCONFIRMED: RP-12), else the input seed is reported. */
 	seedInLogs: /\bseed[:=\s]+(\d{1,16})\b/i,
 } as const;
@@ -85,12 +86,16 @@ export const REPLICATE_FIELDS: FieldMap = {
 		note: 'Ultra on Replicate makes one image per prediction: the node creates one prediction per image, each counted against "Max Parallel Jobs"; with a Seed, the images get seed, seed+1, …',
 	},
 	output_format: confirmed('output_format', { encode: toReplicateFormat, note: '"jpg" for JPEG' }),
-	enhance_prompt: refusedWhenOn('Replicate\'s Ultra model has no prompt enhancement (no "prompt_upsampling" input). Turn "Enhance Prompt" off, or pick a provider that offers it.'),
+	enhance_prompt: refusedWhenOn(
+		'Replicate\'s Ultra model has no prompt enhancement (no "prompt_upsampling" input). Turn "Enhance Prompt" off, or pick a provider that offers it.',
+	),
 	image_prompt_strength: confirmed('image_prompt_strength', { withImageOnly: true }),
 	safety_tolerance: confirmed('safety_tolerance', { encode: Number, note: 'integer 1–6' }),
-	sync_mode: refusedWhenOn('Replicate always returns a link to the image (its "Prefer: wait" only holds the answer open). Turn "Sync Mode" off; the images still arrive as binary data.'),
+	sync_mode: refusedWhenOn(
+		'Replicate always returns a link to the image (its "Prefer: wait" only holds the answer open). Turn "Sync Mode" off; the images still arrive as binary data.',
+	),
 	image_url: confirmed('image_prompt', {
-		note: 'an https URL as given; incoming files up to 1 MB as a data URI, larger ones through Replicate\'s Files API',
+		note: "an https URL as given; incoming files up to 1 MB as a data URI, larger ones through Replicate's Files API",
 	}),
 	finetune_id: notAvailable(REPLICATE_NO_FINETUNE),
 	finetune_strength: notAvailable(REPLICATE_NO_FINETUNE),

@@ -5,7 +5,10 @@ import { REPLICATE, REPLICATE_FIELDS } from './replicate.constants';
 /** `input.aspect_ratio` → "Aspect Ratio", by Replicate's own names (`image_prompt` → "Image URL"). */
 function fieldName(path: unknown): string | undefined {
 	if (typeof path !== 'string' || path === '') return undefined;
-	const name = path.split('.').filter((p) => p !== 'input' && p !== 'body').pop();
+	const name = path
+		.split('.')
+		.filter((p) => p !== 'input' && p !== 'body')
+		.pop();
 	if (!name) return undefined;
 	return displayNameForWire(REPLICATE_FIELDS, name) ?? name;
 }
@@ -28,7 +31,8 @@ export function parseReplicateError(_status: number, body: unknown): ParsedProvi
 		const first = (record.invalid_fields[0] ?? {}) as Record<string, unknown>;
 		field = fieldName(first.field);
 		const detail = plain(first.description);
-		const more = record.invalid_fields.length > 1 ? ` (and ${record.invalid_fields.length - 1} more)` : '';
+		const more =
+			record.invalid_fields.length > 1 ? ` (and ${record.invalid_fields.length - 1} more)` : '';
 		if (detail) message = `${detail}${more}`;
 	}
 	return { message, type: plain(record.title), field };

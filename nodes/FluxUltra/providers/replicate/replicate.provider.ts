@@ -10,8 +10,23 @@ import { asRecord, asString, type Json } from '../../shared/json';
 import { jobLimits, type PollStep } from '../polling';
 import { errorContext, openSession, SessionBase } from '../session';
 import { UPLOAD_TIMEOUT_MS } from '../upload';
-import type { CancelOutcome, FluxProvider, ImageBytes, JobResult, JobScope, ProviderSession, ResultImage, SubmittedJob } from '../types';
-import { REPLICATE, REPLICATE_FIELDS, REPLICATE_NO_FINETUNE, REPLICATE_PRICE_USD, replicatePollDelayMs } from './replicate.constants';
+import type {
+	CancelOutcome,
+	FluxProvider,
+	ImageBytes,
+	JobResult,
+	JobScope,
+	ProviderSession,
+	ResultImage,
+	SubmittedJob,
+} from '../types';
+import {
+	REPLICATE,
+	REPLICATE_FIELDS,
+	REPLICATE_NO_FINETUNE,
+	REPLICATE_PRICE_USD,
+	replicatePollDelayMs,
+} from './replicate.constants';
 import { isModerationText, parseReplicateError } from './replicate.errors';
 
 const CREDENTIAL = 'replicateApi';
@@ -22,7 +37,11 @@ const errors = errorContext('Replicate', parseReplicateError);
 export function toReplicateBody(request: JobRequest, imageUrl: string | undefined): Json {
 	const body: Json = { input: buildInput(REPLICATE_FIELDS, request, imageUrl) };
 	const { webhook } = REPLICATE;
-	if (request.options.webhookUrl) Object.assign(body, { [webhook.field]: request.options.webhookUrl, [webhook.filterField]: [...webhook.events] });
+	if (request.options.webhookUrl)
+		Object.assign(body, {
+			[webhook.field]: request.options.webhookUrl,
+			[webhook.filterField]: [...webhook.events],
+		});
 	return body;
 }
 
@@ -46,20 +65,31 @@ export function replicateSeed(prediction: Json): number | string | undefined {
 
 /** The error a prediction that ended badly stands for: moderation, its own failure, or a cancel. */
 export function predictionFailure(prediction: Json, status: string): FluxError {
-	const error = (asString(prediction.error) ?? (prediction.error ? JSON.stringify(prediction.error) : '')).slice(0, 300);
+	const error = (
+		asString(prediction.error) ?? (prediction.error ? JSON.stringify(prediction.error) : '')
+	).slice(0, 300);
 	if ((REPLICATE.status.canceled as readonly string[]).includes(status)) {
 		return new FluxError('job_failed', 'The prediction was cancelled at Replicate', {
-			description: 'It was cancelled outside this workflow (in Replicate). Run the workflow again to create a new prediction.',
+			description:
+				'It was cancelled outside this workflow (in Replicate). Run the workflow again to create a new prediction.',
 		});
 	}
 	if (isModerationText(error)) {
-		return new FluxError('moderation', 'Replicate blocked the content: it was flagged by the content checker', {
-			description: `Change the prompt or the input image, or raise "Safety Tolerance" in Options${error ? `: ${error}` : ''}.`,
-		});
+		return new FluxError(
+			'moderation',
+			'Replicate blocked the content: it was flagged by the content checker',
+			{
+				description: `Change the prompt or the input image, or raise "Safety Tolerance" in Options${error ? `: ${error}` : ''}.`,
+			},
+		);
 	}
-	return new FluxError('job_failed', `Replicate could not finish the prediction${error ? `: ${error}` : ` (status "${status}")`}`, {
-		description: 'Try again; if it persists, change the prompt or the settings.',
-	});
+	return new FluxError(
+		'job_failed',
+		`Replicate could not finish the prediction${error ? `: ${error}` : ` (status "${status}")`}`,
+		{
+			description: 'Try again; if it persists, change the prompt or the settings.',
+		},
+	);
 }
 
 /** One multipart/form-data body with the file as `content` and empty `metadata`, as Replicate's client sends it. */
@@ -102,24 +132,44 @@ class ReplicateSession extends SessionBase {
 		);
 		const url = asRecord(file.urls)?.get;
 		if (!isFollowableLink(url, this.plainHttpOrigin)) {
-			throw new FluxError('bad_response', 'Replicate answered the image upload without a usable link', {
-				description: 'The input image was not uploaded. Try again; if it persists, give the image as an https URL instead.',
-			});
+			throw new FluxError(
+				'bad_response',
+				'Replicate answered the image upload without a usable link',
+				{
+					description:
+						'The input image was not uploaded. Try again; if it persists, give the image as an https URL instead.',
+				},
+			);
 		}
 		return url as string;
 	}
 
-	async submit(scope: JobScope, request: JobRequest, imageUrl: string | undefined): Promise<SubmittedJob> {
+	async submit(
+		scope: JobScope,
+		request: JobRequest,
+		imageUrl: string | undefined,
+	): Promise<SubmittedJob> {
 		// A plain create, never "Prefer: wait" (docs/provider-facts.md RP-06, the node's choice): a create
 		// that waits for the image can lose its answer mid-way after the prediction was made, and would
 		// then not be resent (never pay twice) but also not be followed. A plain create answers at once
 		// with the prediction's id; it is then polled.
-		const prediction = await this.postJson(scope, `${this.base}${REPLICATE.predictionsPath}`, 'submit', toReplicateBody(request, imageUrl), 'prediction');
+		const prediction = await this.postJson(
+			scope,
+			`${this.base}${REPLICATE.predictionsPath}`,
+			'submit',
+			toReplicateBody(request, imageUrl),
+			'prediction',
+		);
 		const id = asString(prediction.id);
 		if (!id) {
-			throw new FluxError('bad_response', 'Replicate accepted the prediction but sent no prediction id', {
-				description: 'The prediction may exist: check your Replicate dashboard before running this item again.',
-			});
+			throw new FluxError(
+				'bad_response',
+				'Replicate accepted the prediction but sent no prediction id',
+				{
+					description:
+						'The prediction may exist: check your Replicate dashboard before running this item again.',
+				},
+			);
 		}
 		const urls = asRecord(prediction.urls);
 		return {
@@ -132,17 +182,32 @@ class ReplicateSession extends SessionBase {
 	}
 
 	/** One `GET urls.get`: succeeded, starting/processing, or the prediction's failure. */
-	protected async statusStep(scope: JobScope, job: SubmittedJob, timeoutMs: number, elapsedMs: number): Promise<PollStep> {
+	protected async statusStep(
+		scope: JobScope,
+		job: SubmittedJob,
+		timeoutMs: number,
+		elapsedMs: number,
+	): Promise<PollStep> {
 		const prediction = await this.getStatus(scope, job.links.get, timeoutMs, 'prediction status');
 		const status = String(prediction.status ?? '');
 		if (status === REPLICATE.status.succeeded) return { done: true, status: prediction };
 		if ((REPLICATE.status.pending as readonly string[]).includes(status)) {
-			return { done: false, nextDelayMs: replicatePollDelayMs(elapsedMs, status === 'starting'), state: status };
+			return {
+				done: false,
+				nextDelayMs: replicatePollDelayMs(elapsedMs, status === 'starting'),
+				state: status,
+			};
 		}
-		if ((REPLICATE.status.failed as readonly string[]).includes(status) || (REPLICATE.status.canceled as readonly string[]).includes(status)) {
+		if (
+			(REPLICATE.status.failed as readonly string[]).includes(status) ||
+			(REPLICATE.status.canceled as readonly string[]).includes(status)
+		) {
 			throw predictionFailure(prediction, status);
 		}
-		throw new FluxError('bad_response', `Replicate reported an unknown prediction status "${status.slice(0, 40)}"`);
+		throw new FluxError(
+			'bad_response',
+			`Replicate reported an unknown prediction status "${status.slice(0, 40)}"`,
+		);
 	}
 
 	lookup(requestId: string, links: Record<string, unknown>): SubmittedJob {
@@ -161,9 +226,14 @@ class ReplicateSession extends SessionBase {
 		const images = replicateImages(prediction.output);
 		if (images.length === 0) {
 			// `succeeded` is billed: an output the node cannot read is a bad answer, not a failed job.
-			throw new FluxError('bad_response', 'Replicate finished the prediction but returned no image', {
-				description: 'Replicate reported the prediction succeeded, so it is billed. Look at it in your Replicate dashboard under the request ID below before running this item again.',
-			});
+			throw new FluxError(
+				'bad_response',
+				'Replicate finished the prediction but returned no image',
+				{
+					description:
+						'Replicate reported the prediction succeeded, so it is billed. Look at it in your Replicate dashboard under the request ID below before running this item again.',
+				},
+			);
 		}
 		return { requestId: job.requestId, seed: replicateSeed(prediction), images };
 	}
@@ -173,7 +243,11 @@ class ReplicateSession extends SessionBase {
 		try {
 			const response = await this.sendCancel(scope, 'POST', job.links.cancel);
 			const status = String(readJson(errors, response, 'cancel answer').status ?? '');
-			if (status === REPLICATE.status.succeeded || (REPLICATE.status.failed as readonly string[]).includes(status)) return 'already_finished';
+			if (
+				status === REPLICATE.status.succeeded ||
+				(REPLICATE.status.failed as readonly string[]).includes(status)
+			)
+				return 'already_finished';
 			return 'accepted';
 		} catch {
 			return 'failed';
@@ -196,6 +270,12 @@ export const replicateProvider: FluxProvider = {
 	imagesPerRequest: 1,
 	unsupported: (operation) => (operation === 'finetune' ? REPLICATE_NO_FINETUNE : undefined),
 	async open(ctx: IExecuteFunctions): Promise<ProviderSession> {
-		return await openSession(ctx, errors, CREDENTIAL, REPLICATE.apiBase, (setup) => new ReplicateSession(setup));
+		return await openSession(
+			ctx,
+			errors,
+			CREDENTIAL,
+			REPLICATE.apiBase,
+			(setup) => new ReplicateSession(setup),
+		);
 	},
 };

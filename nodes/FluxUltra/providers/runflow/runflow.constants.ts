@@ -44,7 +44,8 @@ export const RUNFLOW = {
 	 */
 	callbackField: 'callback_url',
 	uploadCreatePath: '/v1/asset-uploads',
-	uploadConfirmPath: (assetId: string) => `/v1/asset-uploads/${encodeURIComponent(assetId)}/confirmations`,
+	uploadConfirmPath: (assetId: string) =>
+		`/v1/asset-uploads/${encodeURIComponent(assetId)}/confirmations`,
 	/** Runflow's asset-upload cap: "the cap is 50 MB" (its SDK 0.1.1 README, RF-09). */
 	uploadMaxBytes: 50 * 1024 * 1024,
 	/**
@@ -80,8 +81,10 @@ export function runflowPollDelayMs(elapsedMs: number, queued: boolean): number {
 	return rampDelayMs(elapsedMs, queued ? 500 : 250);
 }
 
-const unconfirmed = (entry: string) => `UNCONFIRMED (docs/provider-facts.md ${entry}): the name other FLUX hosts use, not shown in Runflow's Ultra docs`;
-const olderPage = (entry: string) => `UNCONFIRMED (docs/provider-facts.md ${entry}): listed on an older Runflow Ultra page`;
+const unconfirmed = (entry: string) =>
+	`UNCONFIRMED (docs/provider-facts.md ${entry}): the name other FLUX hosts use, not shown in Runflow's Ultra docs`;
+const olderPage = (entry: string) =>
+	`UNCONFIRMED (docs/provider-facts.md ${entry}): listed on an older Runflow Ultra page`;
 
 /**
  * Runflow lists no FLUX 1.1 [pro] ultra fine-tuned model (none in its docs or model pages read;
@@ -105,7 +108,12 @@ export const RUNFLOW_FIELDS: FieldMap = {
 	num_images: { wire: 'num_images', status: 'unconfirmed', note: olderPage('RF-18') },
 	output_format: { wire: 'output_format', status: 'unconfirmed', note: olderPage('RF-19') },
 	enhance_prompt: { wire: 'enhance_prompt', status: 'unconfirmed', note: unconfirmed('RF-21') },
-	image_prompt_strength: { wire: 'image_prompt_strength', status: 'unconfirmed', withImageOnly: true, note: unconfirmed('RF-22') },
+	image_prompt_strength: {
+		wire: 'image_prompt_strength',
+		status: 'unconfirmed',
+		withImageOnly: true,
+		note: unconfirmed('RF-22'),
+	},
 	raw: { wire: 'raw', status: 'unconfirmed', note: olderPage('RF-20') },
 	safety_tolerance: {
 		wire: 'safety_tolerance',
@@ -113,7 +121,9 @@ export const RUNFLOW_FIELDS: FieldMap = {
 		encode: String,
 		note: 'UNCONFIRMED (docs/provider-facts.md RF-23): string "1"…"6", as on Runflow\'s Kontext model',
 	},
-	sync_mode: refusedWhenOn('Runflow always returns links to the images (it documents no sync mode for Ultra). Turn "Sync Mode" off; the images still arrive as binary data.'),
+	sync_mode: refusedWhenOn(
+		'Runflow always returns links to the images (it documents no sync mode for Ultra). Turn "Sync Mode" off; the images still arrive as binary data.',
+	),
 	image_url: {
 		wire: 'image_url',
 		status: 'unconfirmed',

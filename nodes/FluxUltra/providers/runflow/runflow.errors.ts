@@ -4,7 +4,11 @@ import { RUNFLOW } from './runflow.constants';
 
 /** `input.num_images`, `body.input.num_images` or `["body","input","num_images"]` → "Number of Images". */
 function fieldName(path: unknown): string | undefined {
-	const parts = Array.isArray(path) ? path.map(String) : typeof path === 'string' ? path.split('.') : [];
+	const parts = Array.isArray(path)
+		? path.map(String)
+		: typeof path === 'string'
+			? path.split('.')
+			: [];
 	const name = parts.filter((p) => p !== 'body' && p !== 'input').pop();
 	if (!name) return undefined;
 	return displayNameForApiField(name) ?? name;
@@ -21,8 +25,14 @@ export function isModerationCode(...texts: unknown[]): boolean {
 export function parseRunflowError(_status: number, body: unknown): ParsedProviderError {
 	if (!body || typeof body !== 'object') return { message: plain(body) };
 	const record = body as Record<string, unknown>;
-	const nested = record.error && typeof record.error === 'object' ? (record.error as Record<string, unknown>) : undefined;
-	const code = typeof (nested?.code ?? record.code) === 'string' ? String(nested?.code ?? record.code) : undefined;
+	const nested =
+		record.error && typeof record.error === 'object'
+			? (record.error as Record<string, unknown>)
+			: undefined;
+	const code =
+		typeof (nested?.code ?? record.code) === 'string'
+			? String(nested?.code ?? record.code)
+			: undefined;
 	let message = plain(nested?.message) ?? plain(record.message) ?? plain(record.detail);
 	let field: string | undefined;
 	if (Array.isArray(record.errors) && record.errors.length > 0) {

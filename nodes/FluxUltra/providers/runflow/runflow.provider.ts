@@ -13,10 +13,30 @@ import { jobLimits, type PollStep } from '../polling';
 import { reportedCostUsd } from '../reportedCost';
 import { errorContext, openSession, SessionBase, type SessionSetup } from '../session';
 import { putPresigned } from '../upload';
-import type { FluxProvider, ImageBytes, JobResult, JobScope, ProviderSession, ResultImage, SubmittedJob } from '../types';
-import { RUNFLOW, RUNFLOW_FIELDS, RUNFLOW_NO_FINETUNE, RUNFLOW_PRICE_USD, runflowPollDelayMs } from './runflow.constants';
+import type {
+	FluxProvider,
+	ImageBytes,
+	JobResult,
+	JobScope,
+	ProviderSession,
+	ResultImage,
+	SubmittedJob,
+} from '../types';
+import {
+	RUNFLOW,
+	RUNFLOW_FIELDS,
+	RUNFLOW_NO_FINETUNE,
+	RUNFLOW_PRICE_USD,
+	runflowPollDelayMs,
+} from './runflow.constants';
 import { isModerationCode, parseRunflowError } from './runflow.errors';
-import { inputFor, RUNFLOW_REMIX_NOTICE, RunflowModels, schemaInput, takesBase64 } from './runflow.schema';
+import {
+	inputFor,
+	RUNFLOW_REMIX_NOTICE,
+	RunflowModels,
+	schemaInput,
+	takesBase64,
+} from './runflow.schema';
 
 const CREDENTIAL = 'runflowApi';
 
@@ -75,14 +95,24 @@ export function runFailure(run: Json): FluxError {
 	const message = (asString(run.failure_message) ?? asString(error?.message) ?? '').slice(0, 300);
 	const stage = asString(run.failure_stage_code) ?? asString(run.failure_stage);
 	if (isModerationCode(code, message)) {
-		return new FluxError('moderation', 'Runflow blocked the content: it was flagged by the content checker', {
-			description: `Change the prompt or the input image, or raise "Safety Tolerance" in Options${message ? `: ${message}` : ''}.`,
-		});
+		return new FluxError(
+			'moderation',
+			'Runflow blocked the content: it was flagged by the content checker',
+			{
+				description: `Change the prompt or the input image, or raise "Safety Tolerance" in Options${message ? `: ${message}` : ''}.`,
+			},
+		);
 	}
-	const detail = [code ? `code ${code}` : '', stage ? `stage ${stage}` : ''].filter(Boolean).join(', ');
-	return new FluxError('job_failed', `Runflow could not finish the run${message ? `: ${message}` : ''}`, {
-		description: `${detail ? `Runflow reported ${detail}. ` : ''}Try again; if it persists, change the prompt or the settings.`,
-	});
+	const detail = [code ? `code ${code}` : '', stage ? `stage ${stage}` : '']
+		.filter(Boolean)
+		.join(', ');
+	return new FluxError(
+		'job_failed',
+		`Runflow could not finish the run${message ? `: ${message}` : ''}`,
+		{
+			description: `${detail ? `Runflow reported ${detail}. ` : ''}Try again; if it persists, change the prompt or the settings.`,
+		},
+	);
 }
 
 class RunflowSession extends SessionBase {
@@ -116,9 +146,16 @@ class RunflowSession extends SessionBase {
 			throw badUpload();
 		}
 		await putPresigned(scope, errors, slot.upload_url, image, this);
-		const asset = await this.postJson(scope, `${this.base}${RUNFLOW.uploadConfirmPath(assetId)}`, 'upload', { folder_id: null }, 'upload confirmation');
+		const asset = await this.postJson(
+			scope,
+			`${this.base}${RUNFLOW.uploadConfirmPath(assetId)}`,
+			'upload',
+			{ folder_id: null },
+			'upload confirmation',
+		);
 		if (!isFollowableLink(asset.url, this.plainHttpOrigin)) throw badUpload();
-		if (this.models.wantsBase64()) this.inlineImages.set(asset.url as string, image.bytes.toString('base64'));
+		if (this.models.wantsBase64())
+			this.inlineImages.set(asset.url as string, image.bytes.toString('base64'));
 		return asset.url as string;
 	}
 
@@ -127,12 +164,19 @@ class RunflowSession extends SessionBase {
 		await this.models.target(request, request.image !== undefined);
 	}
 
-	async submit(scope: JobScope, request: JobRequest, imageUrl: string | undefined): Promise<SubmittedJob> {
+	async submit(
+		scope: JobScope,
+		request: JobRequest,
+		imageUrl: string | undefined,
+	): Promise<SubmittedJob> {
 		const { model, schema } = await this.models.target(request, imageUrl !== undefined);
 		const clientRef = clientReference(scope);
 		let input: Json | undefined;
 		if (schema) {
-			const inline = imageUrl !== undefined && takesBase64(inputFor(schema, IMAGE_INPUT.apiName)) ? this.inlineImages.get(imageUrl) : undefined;
+			const inline =
+				imageUrl !== undefined && takesBase64(inputFor(schema, IMAGE_INPUT.apiName))
+					? this.inlineImages.get(imageUrl)
+					: undefined;
 			input = schemaInput(schema, request, inline ?? imageUrl);
 		}
 		const outcome: HttpResponse | { error: unknown } = await send(scope.ctx, errors, {
@@ -157,25 +201,41 @@ class RunflowSession extends SessionBase {
 	}
 
 	/** One `GET /v1/runs/{id}`: succeeded, still pending, or the run's failure. */
-	protected async statusStep(scope: JobScope, job: SubmittedJob, timeoutMs: number, elapsedMs: number): Promise<PollStep> {
+	protected async statusStep(
+		scope: JobScope,
+		job: SubmittedJob,
+		timeoutMs: number,
+		elapsedMs: number,
+	): Promise<PollStep> {
 		const run = await this.getStatus(scope, job.links.run, timeoutMs, 'run status');
 		const status = String(run.status_code ?? run.status ?? '');
 		if (includes(RUNFLOW.status.succeeded, status)) return { done: true, status: run };
 		if (includes(RUNFLOW.status.failed, status)) throw runFailure(run);
 		if (includes(RUNFLOW.status.canceled, status)) {
 			throw new FluxError('job_failed', 'The run was cancelled at Runflow', {
-				description: 'It was cancelled outside this workflow (in Runflow). Run the workflow again to create a new run.',
+				description:
+					'It was cancelled outside this workflow (in Runflow). Run the workflow again to create a new run.',
 			});
 		}
 		if (!includes(RUNFLOW.status.pending, status)) {
-			throw new FluxError('bad_response', `Runflow reported an unknown run status "${status.slice(0, 40)}"`);
+			throw new FluxError(
+				'bad_response',
+				`Runflow reported an unknown run status "${status.slice(0, 40)}"`,
+			);
 		}
-		return { done: false, nextDelayMs: runflowPollDelayMs(elapsedMs, status === 'queued'), state: status };
+		return {
+			done: false,
+			nextDelayMs: runflowPollDelayMs(elapsedMs, status === 'queued'),
+			state: status,
+		};
 	}
 
 	/** Runs are read by id on the API host; a run link from item JSON is used only there. */
 	lookup(requestId: string, links: Record<string, unknown>): SubmittedJob {
-		return { requestId, links: this.lookupLinks(links, { run: `${this.base}${RUNFLOW.runPath(requestId)}` }) };
+		return {
+			requestId,
+			links: this.lookupLinks(links, { run: `${this.base}${RUNFLOW.runPath(requestId)}` }),
+		};
 	}
 
 	/** A succeeded run carries its output: the images come from the last status answer. */
@@ -187,7 +247,8 @@ class RunflowSession extends SessionBase {
 			// A succeeded run is billed: an output shape the node does not read is a bad answer, not a
 			// failed run, so the item is not run again elsewhere.
 			throw new FluxError('bad_response', 'Runflow finished the run but returned no images', {
-				description: 'Runflow reported the run succeeded, so it is billed. Look at it in your Runflow dashboard under the request ID below before running this item again.',
+				description:
+					'Runflow reported the run succeeded, so it is billed. Look at it in your Runflow dashboard under the request ID below before running this item again.',
 			});
 		}
 		const input = asRecord(run.input);
@@ -218,13 +279,15 @@ function withClientRef(error: unknown, clientRef: string): unknown {
 	if (!(error instanceof FluxError) || error.kind !== 'maybe_submitted') return error;
 	return new FluxError(error.kind, error.message, {
 		httpCode: error.httpCode,
-		description: `${error.description ?? ''} In Runflow, look for a run with client reference "${clientRef}".`.trim(),
+		description:
+			`${error.description ?? ''} In Runflow, look for a run with client reference "${clientRef}".`.trim(),
 	});
 }
 
 function badUpload(): FluxError {
 	return new FluxError('bad_response', 'Runflow answered the image upload without a usable link', {
-		description: 'The input image was not uploaded. Try again; if it persists, give the image as an https URL instead.',
+		description:
+			'The input image was not uploaded. Try again; if it persists, give the image as an https URL instead.',
 	});
 }
 
@@ -249,6 +312,12 @@ export const runflowProvider: FluxProvider = {
 		return operation === 'remix' ? RUNFLOW_REMIX_NOTICE : undefined;
 	},
 	async open(ctx: IExecuteFunctions): Promise<ProviderSession> {
-		return await openSession(ctx, errors, CREDENTIAL, RUNFLOW.apiBase, (setup) => new RunflowSession(setup, new RunflowModels(ctx, errors, CREDENTIAL, setup.base)));
+		return await openSession(
+			ctx,
+			errors,
+			CREDENTIAL,
+			RUNFLOW.apiBase,
+			(setup) => new RunflowSession(setup, new RunflowModels(ctx, errors, CREDENTIAL, setup.base)),
+		);
 	},
 };

@@ -48,7 +48,8 @@ function typeOf(code: unknown): InputType | undefined {
 	return undefined;
 }
 
-const isChoice = (v: unknown): v is Choice => typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean';
+const isChoice = (v: unknown): v is Choice =>
+	typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean';
 
 function choicesOf(attrs: Record<string, unknown> | undefined): Choice[] | undefined {
 	for (const key of ['choices', 'options', 'enum', 'values', 'allowed_values', 'allowed']) {
@@ -104,7 +105,10 @@ export function readModelInputs(body: unknown): ModelInput[] | undefined {
 
 /** The node's default of each canonical field (a field at it is not sent unless Runflow's default differs). */
 const NODE_DEFAULTS: Record<string, unknown> = Object.fromEntries(
-	PROVIDER_PARAMS.map((p) => [p.apiName, 'canonical' in p && p.canonical === 'number' ? Number(p.default) : p.default]),
+	PROVIDER_PARAMS.map((p) => [
+		p.apiName,
+		'canonical' in p && p.canonical === 'number' ? Number(p.default) : p.default,
+	]),
 );
 
 const IMAGE = IMAGE_INPUT.apiName;
@@ -137,34 +141,54 @@ function encodeFor(input: ModelInput, field: CanonicalField, value: unknown): un
 	switch (input.type) {
 		case 'integer':
 		case 'number': {
-			const n = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
+			const n =
+				typeof value === 'number'
+					? value
+					: typeof value === 'string' && value.trim() !== ''
+						? Number(value)
+						: NaN;
 			// A seed beyond 2^53 stays the digit string it came as: a number would lose digits.
-			return Number.isFinite(n) && (typeof value === 'number' || Number.isSafeInteger(n) || !Number.isInteger(n)) ? n : value;
+			return Number.isFinite(n) &&
+				(typeof value === 'number' || Number.isSafeInteger(n) || !Number.isInteger(n))
+				? n
+				: value;
 		}
 		case 'string':
 			return typeof value === 'string' ? value : String(value);
 		default: {
 			const support = RUNFLOW_FIELDS[field];
-			return 'wire' in support && support.encode && input.name === support.wire ? support.encode(value) : value;
+			return 'wire' in support && support.encode && input.name === support.wire
+				? support.encode(value)
+				: value;
 		}
 	}
 }
 
 /** Whether a field is at what Runflow would use anyway: its listed default, else the node's default. */
-function atDefault(input: ModelInput, field: CanonicalField, value: unknown, encoded: unknown): boolean {
+function atDefault(
+	input: ModelInput,
+	field: CanonicalField,
+	value: unknown,
+	encoded: unknown,
+): boolean {
 	if (field === IMAGE || field === 'prompt') return false;
-	if (input.default !== undefined) return encoded === input.default || String(encoded) === String(input.default);
+	if (input.default !== undefined)
+		return encoded === input.default || String(encoded) === String(input.default);
 	return value === NODE_DEFAULTS[field];
 }
 
-const display = (field: CanonicalField) => (field === IMAGE ? IMAGE_INPUT.source.displayName : displayNameForApiField(field) ?? field);
+const display = (field: CanonicalField) =>
+	field === IMAGE ? IMAGE_INPUT.source.displayName : (displayNameForApiField(field) ?? field);
 
 /**
  * Why Runflow's model cannot take this request, as the pre-flight reports it, or undefined: a field
  * the user set that the model does not list, a value outside what it lists, or an input the model
  * requires that the request leaves empty (or the node has no field for).
  */
-export function schemaRefusal(schema: ModelSchema, request: JobRequest): ParameterError | undefined {
+export function schemaRefusal(
+	schema: ModelSchema,
+	request: JobRequest,
+): ParameterError | undefined {
 	const listed = schema.inputs.map((i) => i.name).join(', ');
 	const used = new Set<string>();
 	for (const field of CANONICAL_FIELDS) {
@@ -175,7 +199,11 @@ export function schemaRefusal(schema: ModelSchema, request: JobRequest): Paramet
 		const value = valueOf(request, field);
 		if (value === undefined || (support.withImageOnly && request.image === undefined)) {
 			if (input?.required && input.default === undefined) {
-				return new ParameterError(display(field), `Runflow's ${schema.label} model requires it (as "${input.name}", read from Runflow's models API)`, value);
+				return new ParameterError(
+					display(field),
+					`Runflow's ${schema.label} model requires it (as "${input.name}", read from Runflow's models API)`,
+					value,
+				);
 			}
 			continue;
 		}
@@ -192,9 +220,16 @@ export function schemaRefusal(schema: ModelSchema, request: JobRequest): Paramet
 		const encoded = encodeFor(input, field, value);
 		if (atDefault(input, field, value, encoded)) continue;
 		const problem = valueProblem(input, encoded);
-		if (problem) return new ParameterError(display(field), `Runflow's ${schema.label} model ${problem} (read from Runflow's models API)`, value);
+		if (problem)
+			return new ParameterError(
+				display(field),
+				`Runflow's ${schema.label} model ${problem} (read from Runflow's models API)`,
+				value,
+			);
 	}
-	const unfilled = schema.inputs.find((i) => i.required && i.default === undefined && !used.has(i.name));
+	const unfilled = schema.inputs.find(
+		(i) => i.required && i.default === undefined && !used.has(i.name),
+	);
 	if (unfilled) {
 		return new ParameterError(
 			'Operation',
@@ -211,10 +246,16 @@ function valueProblem(input: ModelInput, value: unknown): string | undefined {
 	}
 	// A seed beyond 2^53 is a bigint (sent as its digits) or a digit string: a whole number all the same.
 	const digits = typeof value === 'bigint' || (typeof value === 'string' && /^\d+$/.test(value));
-	if ((input.type === 'integer' || input.type === 'number') && typeof value !== 'number' && !digits) return 'takes a number here';
-	if (input.type === 'integer' && typeof value === 'number' && !Number.isInteger(value)) return 'takes a whole number here';
+	if ((input.type === 'integer' || input.type === 'number') && typeof value !== 'number' && !digits)
+		return 'takes a number here';
+	if (input.type === 'integer' && typeof value === 'number' && !Number.isInteger(value))
+		return 'takes a whole number here';
 	if (input.type === 'boolean' && typeof value !== 'boolean') return 'takes true or false here';
-	if (typeof value === 'number' && ((input.min !== undefined && value < input.min) || (input.max !== undefined && value > input.max))) {
+	if (
+		typeof value === 'number' &&
+		((input.min !== undefined && value < input.min) ||
+			(input.max !== undefined && value > input.max))
+	) {
 		return `takes ${input.min ?? '…'}–${input.max ?? '…'} here`;
 	}
 	return undefined;
@@ -225,7 +266,11 @@ function valueProblem(input: ModelInput, value: unknown): string | undefined {
  * listed default (or, where it lists none, at the node's default) is left out. `image` is what goes
  * in the image input: a URL, or base64 when the input is `image_b64`; a list input gets a list.
  */
-export function schemaInput(schema: ModelSchema, request: JobRequest, image: string | undefined): Record<string, unknown> {
+export function schemaInput(
+	schema: ModelSchema,
+	request: JobRequest,
+	image: string | undefined,
+): Record<string, unknown> {
 	const input: Record<string, unknown> = {};
 	for (const field of CANONICAL_FIELDS) {
 		const support = RUNFLOW_FIELDS[field];
@@ -233,7 +278,8 @@ export function schemaInput(schema: ModelSchema, request: JobRequest, image: str
 		const target = inputFor(schema, field);
 		if (!target) continue;
 		if (field === IMAGE) {
-			if (image !== undefined) input[target.name] = target.type === 'array' || /s$/.test(target.name) ? [image] : image;
+			if (image !== undefined)
+				input[target.name] = target.type === 'array' || /s$/.test(target.name) ? [image] : image;
 			continue;
 		}
 		const value = valueOf(request, field);
@@ -288,7 +334,9 @@ export async function lookUpModel(
 		return { unreadable: failure instanceof Error ? failure.message : String(failure) };
 	}
 	const inputs = readModelInputs(parseBody(outcome.response.body));
-	return inputs ? { schema: { model, label, inputs } } : { unreadable: 'its answer listed no inputs the node could read' };
+	return inputs
+		? { schema: { model, label, inputs } }
+		: { unreadable: 'its answer listed no inputs the node could read' };
 }
 
 /** The models Runflow runs for the node, by the name users know them by. */
@@ -325,7 +373,14 @@ export class RunflowModels {
 	private async lookUp(model: string): Promise<Lookup> {
 		let pending = this.lookups.get(model);
 		if (!pending) {
-			pending = lookUpModel(this.ctx, this.errors, this.credentialType, this.base, model, LABELS[model] ?? model).then((found) => {
+			pending = lookUpModel(
+				this.ctx,
+				this.errors,
+				this.credentialType,
+				this.base,
+				model,
+				LABELS[model] ?? model,
+			).then((found) => {
 				this.found.set(model, found);
 				return found;
 			});
@@ -336,18 +391,24 @@ export class RunflowModels {
 
 	/** Whether a model already looked up takes its image inline (`image_b64`): uploads then keep the bytes. */
 	wantsBase64(): boolean {
-		return [...this.found.values()].some((found) => 'schema' in found && takesBase64(inputFor(found.schema, IMAGE)));
+		return [...this.found.values()].some(
+			(found) => 'schema' in found && takesBase64(inputFor(found.schema, IMAGE)),
+		);
 	}
 
 	/**
 	 * The model a request runs on and its inputs (none: the built-in names apply). Throws the
 	 * request's refusal (a ParameterError) before anything is sent.
 	 */
-	async target(request: JobRequest, withImage: boolean): Promise<{ model: string; schema?: ModelSchema }> {
+	async target(
+		request: JobRequest,
+		withImage: boolean,
+	): Promise<{ model: string; schema?: ModelSchema }> {
 		if (request.operation === 'remix') {
 			const model = RUNFLOW.models.ultraEdit;
 			const found = await this.lookUp(model);
-			if ('missing' in found) throw new ParameterError('Operation', RUNFLOW_NO_ULTRA_EDIT, request.operation);
+			if ('missing' in found)
+				throw new ParameterError('Operation', RUNFLOW_NO_ULTRA_EDIT, request.operation);
 			if ('unreadable' in found) {
 				throw new ParameterError(
 					'Operation',

@@ -33,13 +33,22 @@ describe('one job per image on providers that make one image per request', () =>
 
 	it('splits Number of Images into one request each, seeds seed, seed+1, …, sharing one input-image slot', () => {
 		const parts = splitRequest(providerById('replicate')!, request(3, 10));
-		expect(parts.map((p) => [p.request.params.num_images, p.request.params.seed, p.part?.firstImage, p.part?.imageCount])).toEqual([
+		expect(
+			parts.map((p) => [
+				p.request.params.num_images,
+				p.request.params.seed,
+				p.part?.firstImage,
+				p.part?.imageCount,
+			]),
+		).toEqual([
 			[1, 10, 0, 3],
 			[1, 11, 1, 3],
 			[1, 12, 2, 3],
 		]);
 		expect(new Set(parts.map((p) => p.part?.shared)).size).toBe(1);
-		expect(splitRequest(providerById('bfl')!, request(2)).map((p) => 'seed' in p.request.params)).toEqual([false, false]);
+		expect(
+			splitRequest(providerById('bfl')!, request(2)).map((p) => 'seed' in p.request.params),
+		).toEqual([false, false]);
 	});
 
 	it('counts seeds exactly past 2^53 (as bigints, as seeds travel) and wraps past the largest to 0', () => {
@@ -51,14 +60,20 @@ describe('one job per image on providers that make one image per request', () =>
 
 	it('declares "one request per image" in the field map exactly where the provider makes one image per request', () => {
 		for (const provider of PROVIDERS) {
-			expect(provider.fields.num_images.status === 'per_request', provider.id).toBe(provider.imagesPerRequest === 1);
+			expect(provider.fields.num_images.status === 'per_request', provider.id).toBe(
+				provider.imagesPerRequest === 1,
+			);
 		}
 	});
 
-	it('keeps the images that were made when one of an item\'s requests fails, with the failure as an error item in place', async () => {
+	it("keeps the images that were made when one of an item's requests fails, with the failure as an error item in place", async () => {
 		useVirtualClock();
 		const images = fakeImages(3, 'png', 20, 20);
-		const jobs = [mockBflJob({ image: images[0] }), mockBflJob({ terminal: { status: 'Content Moderated' } }), mockBflJob({ image: images[2] })];
+		const jobs = [
+			mockBflJob({ image: images[0] }),
+			mockBflJob({ terminal: { status: 'Content Moderated' } }),
+			mockBflJob({ image: images[2] }),
+		];
 		const [out] = await createHarness({
 			params: { ...BFL_GENERATE_PARAMS, numImages: 3, options: { maxParallelJobs: 3 } },
 			continueOnFail: true,

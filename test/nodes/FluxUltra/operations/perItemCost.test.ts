@@ -53,7 +53,8 @@ describe('per-item and per-request cost', () => {
 		expect(apiCalls.length).toBeGreaterThanOrEqual(3 * ITEMS);
 		for (const call of apiCalls) expect(call.headers.authorization).toBe('Key dummy-scale-key');
 		// Downloads carry no key.
-		for (const call of harness.requests.filter((r) => r.url.includes('/files/'))) expect(call.headers.authorization).toBeUndefined();
+		for (const call of harness.requests.filter((r) => r.url.includes('/files/')))
+			expect(call.headers.authorization).toBeUndefined();
 	});
 
 	it('reads a parameter without an expression once per execution, and an expression once per item', async () => {
@@ -62,7 +63,9 @@ describe('per-item and per-request cost', () => {
 
 		const [out] = await harness.run();
 
-		expect(out.map((item) => item.json.prompt)).toEqual(Array.from({ length: ITEMS }, (_, i) => `brief ${i}`));
+		expect(out.map((item) => item.json.prompt)).toEqual(
+			Array.from({ length: ITEMS }, (_, i) => `brief ${i}`),
+		);
 		const reads = (name: string) => getNodeParameter.mock.calls.filter(([n]) => n === name).length;
 		expect(reads('aspectRatio')).toBe(1);
 		expect(reads('options')).toBe(1);
@@ -74,7 +77,9 @@ describe('holdsExpression', () => {
 	it('finds an expression at any depth of a stored value, and nothing in fixed values', () => {
 		expect(holdsExpression('={{ $json.prompt }}')).toBe(true);
 		expect(holdsExpression({ fileName: 'a', nested: [{ seed: '={{ $json.seed }}' }] })).toBe(true);
-		expect(holdsExpression({ fileName: 'flux-{index}', maxParallelJobs: 16, list: ['a', 1, null] })).toBe(false);
+		expect(
+			holdsExpression({ fileName: 'flux-{index}', maxParallelJobs: 16, list: ['a', 1, null] }),
+		).toBe(false);
 		expect(holdsExpression(undefined)).toBe(false);
 		expect(holdsExpression('a = b')).toBe(false);
 	});

@@ -2,7 +2,11 @@ import { NodeHelpers, type INode, type INodeParameters } from 'n8n-workflow';
 import { describe, expect, it } from 'vitest';
 
 import { FluxUltra } from '../../../../nodes/FluxUltra/FluxUltra.node';
-import { fallbackParameterName, NO_FALLBACK, PROVIDERS } from '../../../../nodes/FluxUltra/providers/registry';
+import {
+	fallbackParameterName,
+	NO_FALLBACK,
+	PROVIDERS,
+} from '../../../../nodes/FluxUltra/providers/registry';
 
 /**
  * Which credentials n8n shows, and lets the node read, for each Provider / Fallback Provider pair.
@@ -24,7 +28,14 @@ const node = (parameters: INodeParameters): INode => ({
 function credentialsShown(provider: string, fallback?: string): string[] {
 	const raw: INodeParameters = { provider, operation: 'generate', prompt: 'x' };
 	if (fallback) raw[fallbackParameterName(provider)] = fallback;
-	const parameters = NodeHelpers.getNodeParameters(description.properties, raw, true, false, node(raw), description)!;
+	const parameters = NodeHelpers.getNodeParameters(
+		description.properties,
+		raw,
+		true,
+		false,
+		node(raw),
+		description,
+	)!;
 	return (description.credentials ?? [])
 		.filter((c) => NodeHelpers.displayParameter(parameters, c, node(parameters), description))
 		.map((c) => c.name);
@@ -43,7 +54,9 @@ describe('Fallback Provider in the editor', () => {
 	it('shows the fallback’s credential beside the provider’s for every pair', () => {
 		for (const p of PROVIDERS) {
 			for (const f of PROVIDERS.filter((o) => o !== p)) {
-				expect(credentialsShown(p.id, f.id).sort(), `${p.id} → ${f.id}`).toEqual([p.credentialType, credentialOf(f.id)].sort());
+				expect(credentialsShown(p.id, f.id).sort(), `${p.id} → ${f.id}`).toEqual(
+					[p.credentialType, credentialOf(f.id)].sort(),
+				);
 			}
 		}
 	});
@@ -53,7 +66,10 @@ describe('Fallback Provider in the editor', () => {
 			const field = description.properties.find((f) => f.name === fallbackParameterName(p.id))!;
 			expect(field.displayOptions?.show?.provider).toEqual([p.id]);
 			expect(field.default).toBe(NO_FALLBACK);
-			expect(field.options?.map((o) => (o as { value: string }).value)).toEqual([NO_FALLBACK, ...PROVIDERS.filter((o) => o !== p).map((o) => o.id)]);
+			expect(field.options?.map((o) => (o as { value: string }).value)).toEqual([
+				NO_FALLBACK,
+				...PROVIDERS.filter((o) => o !== p).map((o) => o.id),
+			]);
 		}
 	});
 });

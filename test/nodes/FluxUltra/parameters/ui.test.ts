@@ -16,7 +16,10 @@ describe('fields built from the parameter table', () => {
 			const fields = all.filter((p) => p.name === spec.name);
 			expect(fields.length, spec.name).toBeGreaterThan(0);
 			for (const field of fields) {
-				if (spec.kind === 'options') expect(field.options?.map((o) => (o as { value: string }).value)).toEqual(spec.values.map((v) => v.value));
+				if (spec.kind === 'options')
+					expect(field.options?.map((o) => (o as { value: string }).value)).toEqual(
+						spec.values.map((v) => v.value),
+					);
 				if (spec.kind === 'integer' || spec.kind === 'number') {
 					expect(field.typeOptions).toMatchObject({ minValue: spec.min, maxValue: spec.max });
 				}
@@ -35,7 +38,11 @@ describe('fields built from the parameter table', () => {
 	});
 
 	it('validates the UI defaults as a valid job (what a user gets without touching anything)', () => {
-		const defaults = Object.fromEntries(properties.filter((p) => p.displayOptions?.show?.operation?.includes('generate') !== false).map((p) => [p.name, p.default]));
+		const defaults = Object.fromEntries(
+			properties
+				.filter((p) => p.displayOptions?.show?.operation?.includes('generate') !== false)
+				.map((p) => [p.name, p.default]),
+		);
 		const request = validateItemParameters({
 			operation: 'generate',
 			main: { ...defaults, prompt: 'x' },
@@ -57,7 +64,9 @@ describe('fields a provider can only refuse', () => {
 	it('hides Sync Mode where only fal.ai has it, and Enhance Prompt on Replicate, and nothing else', () => {
 		const options = new FluxUltra().description.properties.find((p) => p.name === 'options')!;
 		const hidden = Object.fromEntries(
-			(options.options as INodeProperties[]).filter((p) => p.displayOptions?.hide).map((p) => [p.name, p.displayOptions?.hide]),
+			(options.options as INodeProperties[])
+				.filter((p) => p.displayOptions?.hide)
+				.map((p) => [p.name, p.displayOptions?.hide]),
 		);
 		expect(hidden).toEqual({
 			syncMode: { '/provider': ['runflow', 'bfl', 'replicate'] },

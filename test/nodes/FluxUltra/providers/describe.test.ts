@@ -24,8 +24,12 @@ const named = (list: typeof PROVIDERS) => listOf(list.map((p) => p.displayName))
 describe('field descriptions assembled from the providers', () => {
 	it('Timeout: cancelled where the provider can cancel, may still bill where it cannot', () => {
 		const text = descriptionOf('timeout');
-		expect(text).toContain(`The job is then cancelled at ${named(PROVIDERS.filter((p) => p.canCancel))}.`);
-		expect(text).toContain(`${named(PROVIDERS.filter((p) => !p.canCancel))} offer no cancel, so a job there may still finish and be billed.`);
+		expect(text).toContain(
+			`The job is then cancelled at ${named(PROVIDERS.filter((p) => p.canCancel))}.`,
+		);
+		expect(text).toContain(
+			`${named(PROVIDERS.filter((p) => !p.canCancel))} offer no cancel, so a job there may still finish and be billed.`,
+		);
 	});
 
 	it('Number of Images and Max Parallel Jobs: one job per image on the providers that make one image per request', () => {
@@ -35,12 +39,15 @@ describe('field descriptions assembled from the providers', () => {
 	});
 
 	it('Sync Mode: only the providers whose field map sends it', () => {
-		expect(descriptionOf('syncMode')).toContain(`Only ${named(PROVIDERS.filter((p) => p.fields.sync_mode.status !== 'refused'))} has a sync mode`);
+		expect(descriptionOf('syncMode')).toContain(
+			`Only ${named(PROVIDERS.filter((p) => p.fields.sync_mode.status !== 'refused'))} has a sync mode`,
+		);
 	});
 
 	it("every provider's own notes are in the field they are for", () => {
 		for (const p of PROVIDERS) {
-			for (const [field, note] of Object.entries(p.editorNotes ?? {})) expect(descriptionOf(field), `${p.id} ${field}`).toContain(note);
+			for (const [field, note] of Object.entries(p.editorNotes ?? {}))
+				expect(descriptionOf(field), `${p.id} ${field}`).toContain(note);
 		}
 		// Each provider says how it takes the Completion Webhook URL.
 		for (const p of PROVIDERS) expect(p.editorNotes?.webhookUrl, p.id).toBeTruthy();
@@ -57,7 +64,9 @@ describe('field descriptions assembled from the providers', () => {
 				const able = PROVIDERS.filter((o) => o !== p && !o.unsupported(operation));
 				for (const o of PROVIDERS) {
 					if (o === p) continue;
-					expect(reason?.includes(`"${o.displayName}"`), `${p.id} ${operation}: ${o.id}`).toBe(able.includes(o));
+					expect(reason?.includes(`"${o.displayName}"`), `${p.id} ${operation}: ${o.id}`).toBe(
+						able.includes(o),
+					);
 				}
 			}
 		}

@@ -3,8 +3,21 @@ import nock from 'nock';
 import { describe, expect, it } from 'vitest';
 
 import { useVirtualClock } from '../../../../testkit/harness/clock';
-import { BFL_API, BFL_GENERATE_PARAMS, BFL_POLL_HOST, BFL_SUBMIT_PATH, mockBflJob } from '../../../../testkit/harness/bflNock';
-import { createHarness, DUMMY_BFL_KEY, DUMMY_FAL_KEY, DUMMY_REPLICATE_KEY, DUMMY_RUNFLOW_KEY, type Harness } from '../../../../testkit/harness/context';
+import {
+	BFL_API,
+	BFL_GENERATE_PARAMS,
+	BFL_POLL_HOST,
+	BFL_SUBMIT_PATH,
+	mockBflJob,
+} from '../../../../testkit/harness/bflNock';
+import {
+	createHarness,
+	DUMMY_BFL_KEY,
+	DUMMY_FAL_KEY,
+	DUMMY_REPLICATE_KEY,
+	DUMMY_RUNFLOW_KEY,
+	type Harness,
+} from '../../../../testkit/harness/context';
 import {
 	CDN,
 	ENDPOINT_PATH,
@@ -16,8 +29,20 @@ import {
 	QUEUE,
 	type FakeImage,
 } from '../../../../testkit/harness/falNock';
-import { mockReplicateJob, mockReplicateUpload, PREDICTIONS_PATH, REPLICATE_API, REPLICATE_GENERATE_PARAMS } from '../../../../testkit/harness/replicateNock';
-import { mockRunflowJob, mockRunflowUpload, RUNFLOW_API, RUNFLOW_GENERATE_PARAMS, RUNS_PATH } from '../../../../testkit/harness/runflowNock';
+import {
+	mockReplicateJob,
+	mockReplicateUpload,
+	PREDICTIONS_PATH,
+	REPLICATE_API,
+	REPLICATE_GENERATE_PARAMS,
+} from '../../../../testkit/harness/replicateNock';
+import {
+	mockRunflowJob,
+	mockRunflowUpload,
+	RUNFLOW_API,
+	RUNFLOW_GENERATE_PARAMS,
+	RUNS_PATH,
+} from '../../../../testkit/harness/runflowNock';
 import { makePng } from '../../../../testkit/mocks/images';
 import { useNock } from '../../../setup-nock';
 import { errorOf } from '../../../../testkit/harness/errorItems';
@@ -99,7 +124,15 @@ const fal: Driver = {
 		const bodies = {
 			auth: { detail: 'Invalid API key' },
 			credit: { detail: 'Exhausted balance' },
-			field: { detail: [{ loc: ['body', 'aspect_ratio'], msg: 'must be one of the listed ratios', type: 'literal_error' }] },
+			field: {
+				detail: [
+					{
+						loc: ['body', 'aspect_ratio'],
+						msg: 'must be one of the listed ratios',
+						type: 'literal_error',
+					},
+				],
+			},
 			busy: { detail: 'Service unavailable' },
 		};
 		nock(QUEUE).post(ENDPOINT_PATH.generate).reply(status, bodies[kind]);
@@ -108,7 +141,15 @@ const fal: Driver = {
 		mockFalJob({
 			result: {
 				status: 422,
-				body: { detail: [{ loc: ['body', 'prompt'], msg: 'flagged by a content checker', type: 'content_policy_violation' }] },
+				body: {
+					detail: [
+						{
+							loc: ['body', 'prompt'],
+							msg: 'flagged by a content checker',
+							type: 'content_policy_violation',
+						},
+					],
+				},
 			},
 		});
 	},
@@ -139,16 +180,31 @@ const runflow: Driver = {
 		const bodies = {
 			auth: { code: 'UNAUTHORIZED', message: 'Invalid API key', errors: null },
 			credit: { code: 'INSUFFICIENT_CREDIT', message: 'Insufficient credit balance', errors: null },
-			field: { code: 'VALIDATION_ERROR', message: 'Request validation failed', errors: [{ field: 'input.aspect_ratio', message: 'must be one of the listed ratios' }] },
+			field: {
+				code: 'VALIDATION_ERROR',
+				message: 'Request validation failed',
+				errors: [{ field: 'input.aspect_ratio', message: 'must be one of the listed ratios' }],
+			},
 			busy: { code: 'SERVICE_UNAVAILABLE', message: 'Service unavailable', errors: null },
 		};
 		nock(RUNFLOW_API).post(RUNS_PATH).reply(status, bodies[kind]);
 	},
 	moderatedJob() {
-		mockRunflowJob({ terminal: { status_code: 'failed', output: null, failure_code: 'CONTENT_MODERATED', failure_message: 'flagged by a content checker' } });
+		mockRunflowJob({
+			terminal: {
+				status_code: 'failed',
+				output: null,
+				failure_code: 'CONTENT_MODERATED',
+				failure_message: 'flagged by a content checker',
+			},
+		});
 	},
 	// The run's `cost` (a string) covers all of its images: each gets an equal share.
-	costedJob: (images) => void mockRunflowJob({ images, terminal: { status_code: 'succeeded', cost: (0.05 * images.length).toFixed(2) } }),
+	costedJob: (images) =>
+		void mockRunflowJob({
+			images,
+			terminal: { status_code: 'succeeded', cost: (0.05 * images.length).toFixed(2) },
+		}),
 	cost: { usd: 0.05, source: 'provider' },
 };
 
@@ -174,14 +230,25 @@ const bfl: Driver = {
 	upload(photo) {
 		return {
 			expected: photo.toString('base64'),
-			check: (harness) => expect(harness.requests.filter((r) => r.method === 'PUT' || r.url.includes('upload'))).toHaveLength(0),
+			check: (harness) =>
+				expect(
+					harness.requests.filter((r) => r.method === 'PUT' || r.url.includes('upload')),
+				).toHaveLength(0),
 		};
 	},
 	createFails(status, kind) {
 		const bodies = {
 			auth: { detail: 'Invalid API key' },
 			credit: { detail: 'Insufficient credits' },
-			field: { detail: [{ loc: ['body', 'aspect_ratio'], msg: 'must be one of the listed ratios', type: 'value_error' }] },
+			field: {
+				detail: [
+					{
+						loc: ['body', 'aspect_ratio'],
+						msg: 'must be one of the listed ratios',
+						type: 'value_error',
+					},
+				],
+			},
 			busy: { detail: 'Service temporarily unavailable' },
 		};
 		nock(BFL_API).post(BFL_SUBMIT_PATH).reply(status, bodies[kind]);
@@ -222,19 +289,35 @@ const replicate: Driver = {
 	createFails(status, kind) {
 		const bodies = {
 			auth: { title: 'Unauthenticated', detail: 'Invalid API key', status },
-			credit: { title: 'Insufficient credit', detail: 'You have insufficient credit to run this model.', status },
+			credit: {
+				title: 'Insufficient credit',
+				detail: 'You have insufficient credit to run this model.',
+				status,
+			},
 			field: {
 				title: 'Input validation failed',
 				detail: '- input.aspect_ratio: must be one of the listed ratios',
 				status,
-				invalid_fields: [{ type: 'enum', field: 'input.aspect_ratio', description: 'must be one of the listed ratios' }],
+				invalid_fields: [
+					{
+						type: 'enum',
+						field: 'input.aspect_ratio',
+						description: 'must be one of the listed ratios',
+					},
+				],
 			},
 			busy: { title: 'Service Unavailable', detail: 'Service unavailable', status },
 		};
 		nock(REPLICATE_API).post(PREDICTIONS_PATH).reply(status, bodies[kind]);
 	},
 	moderatedJob() {
-		mockReplicateJob({ terminal: { status: 'failed', output: null, error: 'Your input or output was flagged as sensitive. (E005)' } });
+		mockReplicateJob({
+			terminal: {
+				status: 'failed',
+				output: null,
+				error: 'Your input or output was flagged as sensitive. (E005)',
+			},
+		});
 	},
 	// A prediction carries no cost: the list price.
 	costedJob: (images) => images.forEach((image) => mockReplicateJob({ image })),
@@ -250,14 +333,18 @@ const DRIVERS = [fal, runflow, bfl, replicate];
 function neutral(items: INodeExecutionData[], driver: Driver) {
 	return items.map((item) => {
 		const json = { ...item.json };
-		for (const key of ['provider', 'requestId', 'fileName', 'url', 'nsfw', 'cost']) delete json[key];
+		for (const key of ['provider', 'requestId', 'fileName', 'url', 'nsfw', 'cost'])
+			delete json[key];
 		if (Number(json.imageCount) > 1) delete json.seed;
 		// An image not downloaded has the size its provider reports: fal.ai and Runflow do, BFL and Replicate do not (null).
 		if (!item.binary) for (const key of ['width', 'height']) delete json[key];
 		if (json.error && typeof json.error === 'object') {
 			const error = { ...(json.error as Record<string, unknown>) };
 			for (const key of ['description', 'requestId', 'httpCode']) delete error[key];
-			json.error = { ...error, message: String(error.message).replaceAll(driver.name, '<provider>') };
+			json.error = {
+				...error,
+				message: String(error.message).replaceAll(driver.name, '<provider>'),
+			};
 		}
 		const binary = Object.fromEntries(
 			Object.entries(item.binary ?? {}).map(([field, b]) => [field, { ...b, fileName: undefined }]),
@@ -267,7 +354,9 @@ function neutral(items: INodeExecutionData[], driver: Driver) {
 }
 
 /** Runs one scenario on every provider and returns the outcomes, keyed by provider. */
-async function onEveryProvider(scenario: (d: Driver) => Promise<{ out: INodeExecutionData[]; harness: Harness }>) {
+async function onEveryProvider(
+	scenario: (d: Driver) => Promise<{ out: INodeExecutionData[]; harness: Harness }>,
+) {
 	const outcomes = new Map<Driver, { out: INodeExecutionData[]; harness: Harness }>();
 	for (const driver of DRIVERS) {
 		useVirtualClock();
@@ -277,7 +366,9 @@ async function onEveryProvider(scenario: (d: Driver) => Promise<{ out: INodeExec
 	}
 	const [first, ...rest] = DRIVERS;
 	for (const other of rest) {
-		expect(neutral(outcomes.get(other)!.out, other), `${other.name} vs ${first.name}`).toEqual(neutral(outcomes.get(first)!.out, first));
+		expect(neutral(outcomes.get(other)!.out, other), `${other.name} vs ${first.name}`).toEqual(
+			neutral(outcomes.get(first)!.out, first),
+		);
 	}
 	return outcomes;
 }
@@ -288,23 +379,61 @@ describe('shared scenarios: every provider gives the same output items', () => {
 		const outcomes = await onEveryProvider(async (d) => {
 			const jobs = images.map((set, n) => d.job(set, 100 + n));
 			const harness = createHarness({
-				params: { ...d.params, numImages: 2, outputFormat: 'png', aspectRatio: (i: number) => (i === 0 ? '16:9' : '9:16') },
+				params: {
+					...d.params,
+					numImages: 2,
+					outputFormat: 'png',
+					aspectRatio: (i: number) => (i === 0 ? '16:9' : '9:16'),
+				},
 				items: [{ json: {} }, { json: {} }],
 			});
 			const [out] = await harness.run();
 			// Runflow's name for it is unconfirmed: sent only away from the default (16:9).
-			expect(jobs.map((j) => j.input()?.aspect_ratio)).toEqual([d.name === 'Runflow' ? undefined : '16:9', '9:16']);
+			expect(jobs.map((j) => j.input()?.aspect_ratio)).toEqual([
+				d.name === 'Runflow' ? undefined : '16:9',
+				'9:16',
+			]);
 			return { out, harness };
 		});
 
 		for (const [driver, { out }] of outcomes) {
 			expect(out).toHaveLength(4);
-			expect(out.map((i) => i.pairedItem)).toEqual([{ item: 0 }, { item: 0 }, { item: 1 }, { item: 1 }]);
+			expect(out.map((i) => i.pairedItem)).toEqual([
+				{ item: 0 },
+				{ item: 0 },
+				{ item: 1 },
+				{ item: 1 },
+			]);
 			expect(out.map((i) => i.json.provider)).toEqual(Array(4).fill(driver.id));
-			expect(out.map((i) => i.json.seed)).toEqual([...driver.seeds(100, 2), ...driver.seeds(101, 2)]);
-			expect(out.map((i) => [i.json.imageIndex, i.json.imageCount])).toEqual([[0, 2], [1, 2], [0, 2], [1, 2]]);
+			expect(out.map((i) => i.json.seed)).toEqual([
+				...driver.seeds(100, 2),
+				...driver.seeds(101, 2),
+			]);
+			expect(out.map((i) => [i.json.imageIndex, i.json.imageCount])).toEqual([
+				[0, 2],
+				[1, 2],
+				[0, 2],
+				[1, 2],
+			]);
 			expect(Object.keys(out[0].json).sort()).toEqual(
-				['aspectRatio', 'contentType', 'cost', 'fileName', 'fileSize', 'height', 'imageCount', 'imageIndex', 'nsfw', 'operation', 'prompt', 'provider', 'requestId', 'seed', 'url', 'width'].sort(),
+				[
+					'aspectRatio',
+					'contentType',
+					'cost',
+					'fileName',
+					'fileSize',
+					'height',
+					'imageCount',
+					'imageIndex',
+					'nsfw',
+					'operation',
+					'prompt',
+					'provider',
+					'requestId',
+					'seed',
+					'url',
+					'width',
+				].sort(),
 			);
 			expect(Buffer.from(out[3].binary!.data.data, 'base64').equals(images[1][1].bytes)).toBe(true);
 		}
@@ -315,7 +444,14 @@ describe('shared scenarios: every provider gives the same output items', () => {
 		await onEveryProvider(async (d) => {
 			const expected = d.imageUrl('https://example.com/ref.png', ref);
 			const job = d.job(fakeImages(1), 5);
-			const harness = createHarness({ params: { ...d.params, imageSource: 'url', imageUrl: 'https://example.com/ref.png', options: { imagePromptStrength: 0.35 } } });
+			const harness = createHarness({
+				params: {
+					...d.params,
+					imageSource: 'url',
+					imageUrl: 'https://example.com/ref.png',
+					options: { imagePromptStrength: 0.35 },
+				},
+			});
 			const [out] = await harness.run();
 			expect(job.input()).toMatchObject({ [d.imageField]: expected, image_prompt_strength: 0.35 });
 			return { out, harness };
@@ -329,7 +465,14 @@ describe('shared scenarios: every provider gives the same output items', () => {
 			const job = d.job(fakeImages(1), 6);
 			const harness = createHarness({
 				params: { ...d.params, imageSource: 'binary', binaryPropertyName: 'photo' },
-				items: [{ json: {}, binary: { photo: { data: photo.toString('base64'), mimeType: 'image/png', fileName: 'in.png' } } }],
+				items: [
+					{
+						json: {},
+						binary: {
+							photo: { data: photo.toString('base64'), mimeType: 'image/png', fileName: 'in.png' },
+						},
+					},
+				],
 			});
 			const [out] = await harness.run();
 			expect(job.input()?.[d.imageField]).toBe(upload.expected);
@@ -339,22 +482,49 @@ describe('shared scenarios: every provider gives the same output items', () => {
 		for (const [driver, { harness }] of outcomes) {
 			for (const r of harness.requests) {
 				const signed = driver.signedHosts.some((host) => r.url.startsWith(host));
-				if (signed) expect(r.headers[driver.authHeader], `${r.method} ${r.url}`).toContain(driver.key);
-				else expect([r.headers.authorization, r.headers['x-key']], `${r.method} ${r.url}`).toEqual([undefined, undefined]);
+				if (signed)
+					expect(r.headers[driver.authHeader], `${r.method} ${r.url}`).toContain(driver.key);
+				else
+					expect([r.headers.authorization, r.headers['x-key']], `${r.method} ${r.url}`).toEqual([
+						undefined,
+						undefined,
+					]);
 			}
 		}
 	});
 
 	it.each<[string, number, 'auth' | 'credit' | 'field' | 'busy', string, string]>([
 		['a refused key', 401, 'auth', 'auth', '<provider> refused the API key (HTTP 401) [item 0]'],
-		['an empty balance', 402, 'credit', 'credit', 'Your <provider> account is out of credit [item 0]'],
-		['a field the provider rejects', 422, 'field', 'validation', '<provider> rejected the field "Aspect Ratio": must be one of the listed ratios [item 0]'],
-		['a provider that is down', 503, 'busy', 'maybe_submitted', 'The job may have been created at <provider>, but the answer was lost (HTTP 503) [item 0]'],
+		[
+			'an empty balance',
+			402,
+			'credit',
+			'credit',
+			'Your <provider> account is out of credit [item 0]',
+		],
+		[
+			'a field the provider rejects',
+			422,
+			'field',
+			'validation',
+			'<provider> rejected the field "Aspect Ratio": must be one of the listed ratios [item 0]',
+		],
+		[
+			'a provider that is down',
+			503,
+			'busy',
+			'maybe_submitted',
+			'The job may have been created at <provider>, but the answer was lost (HTTP 503) [item 0]',
+		],
 	])('%s gives the same error item (HTTP %i)', async (_name, status, body, kind, message) => {
 		const outcomes = await onEveryProvider(async (d) => {
 			d.createFails(status, body);
 			d.job(fakeImages(1), 1);
-			const harness = createHarness({ params: d.params, items: [{ json: {} }, { json: {} }], continueOnFail: true });
+			const harness = createHarness({
+				params: d.params,
+				items: [{ json: {} }, { json: {} }],
+				continueOnFail: true,
+			});
 			const [out] = await harness.run();
 			return { out, harness };
 		});
@@ -380,7 +550,10 @@ describe('shared scenarios: every provider gives the same output items', () => {
 
 	it('an invalid item fails the same way on every provider, before any request', async () => {
 		const outcomes = await onEveryProvider(async (d) => {
-			const harness = createHarness({ params: { ...d.params, numImages: 9 }, continueOnFail: true });
+			const harness = createHarness({
+				params: { ...d.params, numImages: 9 },
+				continueOnFail: true,
+			});
 			const [out] = await harness.run();
 			expect(harness.requests).toHaveLength(0);
 			return { out, harness };
@@ -398,15 +571,21 @@ describe('shared scenarios: every provider gives the same output items', () => {
 			return { out, harness };
 		});
 		for (const [driver, { out, harness }] of outcomes) {
-			const downloads = harness.requests.filter((r) => !driver.signedHosts.some((host) => r.url.startsWith(host)));
+			const downloads = harness.requests.filter(
+				(r) => !driver.signedHosts.some((host) => r.url.startsWith(host)),
+			);
 			expect(downloads.length).toBe(2);
-			expect(downloads.every((r) => r.headers.authorization === undefined && r.headers['x-key'] === undefined)).toBe(true);
+			expect(
+				downloads.every(
+					(r) => r.headers.authorization === undefined && r.headers['x-key'] === undefined,
+				),
+			).toBe(true);
 			expect(JSON.stringify(out.map((i) => i.json))).not.toContain(driver.key);
 		}
 		expect(CDN).toMatch(/^https:/);
 	});
 
-	it('every image reports its cost (the provider\'s own figure where its answer has one, else the list price) and the run total is an execution hint', async () => {
+	it("every image reports its cost (the provider's own figure where its answer has one, else the list price) and the run total is an execution hint", async () => {
 		const hints = new Map<Driver, unknown[]>();
 		const outcomes = await onEveryProvider(async (d) => {
 			d.costedJob(fakeImages(2));
@@ -418,17 +597,28 @@ describe('shared scenarios: every provider gives the same output items', () => {
 			return { out, harness };
 		});
 		for (const [driver, { out }] of outcomes) {
-			expect(out.map((i) => i.json.cost), driver.name).toEqual([driver.cost, driver.cost]);
-			const how = driver.cost.source === 'provider' ? '2 as reported by the provider' : '2 at list price';
+			expect(
+				out.map((i) => i.json.cost),
+				driver.name,
+			).toEqual([driver.cost, driver.cost]);
+			const how =
+				driver.cost.source === 'provider' ? '2 as reported by the provider' : '2 at list price';
 			expect(hints.get(driver), driver.name).toEqual([
-				{ message: `This run cost about $${(2 * driver.cost.usd).toFixed(2)} (2 images: ${how})`, type: 'info', location: 'outputPane' },
+				{
+					message: `This run cost about $${(2 * driver.cost.usd).toFixed(2)} (2 images: ${how})`,
+					type: 'info',
+					location: 'outputPane',
+				},
 			]);
 		}
 	});
 
 	it('a spend cap below the worst case refuses the run before any request, naming the figures', async () => {
 		for (const d of DRIVERS) {
-			const harness = createHarness({ params: { ...d.params, numImages: 2, options: { maxCostPerRun: 0.2 } }, items: [{ json: {} }, { json: {} }] });
+			const harness = createHarness({
+				params: { ...d.params, numImages: 2, options: { maxCostPerRun: 0.2 } },
+				items: [{ json: {} }, { json: {} }],
+			});
 			const error = await harness.fail();
 			expect(error.message).toBe(
 				`This run could cost up to $0.24, more than "Max Cost per Run (USD)" allows ($0.20): 2 items, 4 images × $0.06 (${d.name} list price per image)`,
@@ -441,28 +631,59 @@ describe('shared scenarios: every provider gives the same output items', () => {
 	it('with Download Image off: the links and metadata, no binary, and no download request', async () => {
 		const outcomes = await onEveryProvider(async (d) => {
 			d.job(fakeImages(2, 'png', 48, 27), 7);
-			const harness = createHarness({ params: { ...d.params, numImages: 2, outputFormat: 'png', downloadImage: false } });
+			const harness = createHarness({
+				params: { ...d.params, numImages: 2, outputFormat: 'png', downloadImage: false },
+			});
 			const [out] = await harness.run();
 			// The downloads mounted for the job are the only interceptors left: none was asked for.
 			const left = nock.pendingMocks();
 			expect(left, d.name).toHaveLength(2);
-			expect(left.every((m) => !d.signedHosts.some((host) => m.includes(new URL(host).host))), d.name).toBe(true);
+			expect(
+				left.every((m) => !d.signedHosts.some((host) => m.includes(new URL(host).host))),
+				d.name,
+			).toBe(true);
 			nock.cleanAll();
 			return { out, harness };
 		});
 		for (const [driver, { out, harness }] of outcomes) {
-			expect(harness.requests.filter((r) => !driver.signedHosts.some((host) => r.url.startsWith(host))), driver.name).toHaveLength(0);
+			expect(
+				harness.requests.filter((r) => !driver.signedHosts.some((host) => r.url.startsWith(host))),
+				driver.name,
+			).toHaveLength(0);
 			expect(out).toHaveLength(2);
 			for (const item of out) {
 				expect(item.binary).toBeUndefined();
 				expect(item.pairedItem).toEqual({ item: 0 });
 				expect(String(item.json.url)).toMatch(/^https:\/\//);
-				expect(item.json).toMatchObject({ contentType: 'image/png', fileSize: null, cost: { usd: 0.06 } });
+				expect(item.json).toMatchObject({
+					contentType: 'image/png',
+					fileSize: null,
+					cost: { usd: 0.06 },
+				});
 				expect(String(item.json.fileName)).toMatch(/\.png$/);
-				expect([item.json.width, item.json.height]).toEqual(['fal', 'runflow'].includes(driver.id) ? [48, 27] : [null, null]);
+				expect([item.json.width, item.json.height]).toEqual(
+					['fal', 'runflow'].includes(driver.id) ? [48, 27] : [null, null],
+				);
 			}
 			expect(Object.keys(out[0].json).sort()).toEqual(
-				['aspectRatio', 'contentType', 'cost', 'fileName', 'fileSize', 'height', 'imageCount', 'imageIndex', 'nsfw', 'operation', 'prompt', 'provider', 'requestId', 'seed', 'url', 'width'].sort(),
+				[
+					'aspectRatio',
+					'contentType',
+					'cost',
+					'fileName',
+					'fileSize',
+					'height',
+					'imageCount',
+					'imageIndex',
+					'nsfw',
+					'operation',
+					'prompt',
+					'provider',
+					'requestId',
+					'seed',
+					'url',
+					'width',
+				].sort(),
 			);
 		}
 	});

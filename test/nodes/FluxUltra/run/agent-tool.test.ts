@@ -17,7 +17,18 @@ useNock();
  * a thrown error ends the whole workflow instead of reaching the model (e2e/agent.e2e.test.ts).
  */
 const TOOL = { type: 'n8n-nodes-flux-ultra.fluxUltraTool', name: 'Generate image' };
-const MODERATED = { status: 422, body: { detail: [{ loc: ['body', 'prompt'], msg: 'flagged by a content checker', type: 'content_policy_violation' }] } };
+const MODERATED = {
+	status: 422,
+	body: {
+		detail: [
+			{
+				loc: ['body', 'prompt'],
+				msg: 'flagged by a content checker',
+				type: 'content_policy_violation',
+			},
+		],
+	},
+};
 
 describe('as an AI Agent tool', () => {
 	it('a refused job comes back as an item the model can read: message, what to change, kind, job id; no error object for n8n to strip', async () => {
@@ -37,18 +48,28 @@ describe('as an AI Agent tool', () => {
 	});
 
 	it('a value the model got wrong is refused before any request, naming the field, so the model can correct it', async () => {
-		const harness = createHarness({ params: { ...GENERATE_PARAMS, aspectRatio: '16:10' }, node: TOOL });
+		const harness = createHarness({
+			params: { ...GENERATE_PARAMS, aspectRatio: '16:10' },
+			node: TOOL,
+		});
 		const [out] = await harness.run();
 
 		expect(harness.requests).toHaveLength(0);
 		expect(out[0].error).toBeUndefined();
-		expect(errorOf(out[0])).toMatchObject({ kind: 'parameter', field: 'Aspect Ratio', message: expect.stringContaining('Invalid value for "Aspect Ratio"') as string });
+		expect(errorOf(out[0])).toMatchObject({
+			kind: 'parameter',
+			field: 'Aspect Ratio',
+			message: expect.stringContaining('Invalid value for "Aspect Ratio"') as string,
+		});
 	});
 
 	it('On Error "Stop Workflow" on the tool still stops the workflow', async () => {
 		useVirtualClock();
 		mockFalJob({ result: MODERATED });
-		const error = await createHarness({ params: GENERATE_PARAMS, node: { ...TOOL, onError: 'stopWorkflow' } }).fail();
+		const error = await createHarness({
+			params: GENERATE_PARAMS,
+			node: { ...TOOL, onError: 'stopWorkflow' },
+		}).fail();
 		expect(error.message).toMatch(/^fal\.ai blocked the content/);
 	});
 
@@ -64,7 +85,11 @@ describe('as an AI Agent tool', () => {
 		const [out] = await createHarness({ params: GENERATE_PARAMS, node: TOOL }).run();
 		expect(out).toHaveLength(1);
 		expect(out[0].binary?.data).toBeDefined();
-		expect(out[0].json).toMatchObject({ provider: 'fal', imageIndex: 0, seed: expect.anything() as unknown });
+		expect(out[0].json).toMatchObject({
+			provider: 'fal',
+			imageIndex: 0,
+			seed: expect.anything() as unknown,
+		});
 	});
 });
 
@@ -93,7 +118,10 @@ describe('the prompt echoed to the model', () => {
 		useVirtualClock();
 		const prompt = `${'Autumn coffee hero shot with maple leaves and golden light. '.repeat(160).slice(0, 9_990)}in 16:9.`;
 		mockFalJob({ images: fakeImages(1) });
-		const [asTool] = await createHarness({ params: { ...GENERATE_PARAMS, prompt }, node: TOOL }).run();
+		const [asTool] = await createHarness({
+			params: { ...GENERATE_PARAMS, prompt },
+			node: TOOL,
+		}).run();
 		expect(Buffer.byteLength(JSON.stringify(asTool[0].json))).toBeLessThan(2048);
 		expect(String(asTool[0].json.prompt).endsWith('…')).toBe(true);
 

@@ -5,14 +5,20 @@ import { describe, expect, it } from 'vitest';
 import { money } from '../../../../nodes/FluxUltra/job/cost';
 import { useVirtualClock } from '../../../../testkit/harness/clock';
 import { createHarness } from '../../../../testkit/harness/context';
-import { fakeImages, GENERATE_PARAMS, mockFalJob, QUEUE } from '../../../../testkit/harness/falNock';
+import {
+	fakeImages,
+	GENERATE_PARAMS,
+	mockFalJob,
+	QUEUE,
+} from '../../../../testkit/harness/falNock';
 import { routeLikeN8n } from '../../../../testkit/harness/n8nRouting';
 import { useNock } from '../../../setup-nock';
 import { errorOf } from '../../../../testkit/harness/errorItems';
 
 useNock();
 
-const submits = (harness: ReturnType<typeof createHarness>) => harness.requests.filter((r) => r.method === 'POST');
+const submits = (harness: ReturnType<typeof createHarness>) =>
+	harness.requests.filter((r) => r.method === 'POST');
 
 describe('Max Cost per Run (USD)', () => {
 	it('over the cap, without Continue On Fail: fails before any request, with the figures', async () => {
@@ -25,7 +31,9 @@ describe('Max Cost per Run (USD)', () => {
 		expect(error.message).toBe(
 			'This run could cost up to $0.48, more than "Max Cost per Run (USD)" allows ($0.30): 4 items, 8 images × $0.06 (fal.ai list price per image)',
 		);
-		expect(error.description).toMatch(/^Nothing was sent to fal\.ai\. Raise "Max Cost per Run \(USD\)"/);
+		expect(error.description).toMatch(
+			/^Nothing was sent to fal\.ai\. Raise "Max Cost per Run \(USD\)"/,
+		);
 		expect(harness.requests).toHaveLength(0);
 	});
 
@@ -35,7 +43,11 @@ describe('Max Cost per Run (USD)', () => {
 		mockFalJob({ images: fakeImages(2) });
 		const harness = createHarness({
 			// Item 1 is invalid: refused by validation, it costs nothing and does not count.
-			params: { ...GENERATE_PARAMS, numImages: (i: number) => (i === 1 ? 9 : 2), options: { maxCostPerRun: 0.25, maxParallelJobs: 1 } },
+			params: {
+				...GENERATE_PARAMS,
+				numImages: (i: number) => (i === 1 ? 9 : 2),
+				options: { maxCostPerRun: 0.25, maxParallelJobs: 1 },
+			},
 			items: [{ json: {} }, { json: {} }, { json: {} }, { json: {} }, { json: {} }],
 			continueOnFail: true,
 		});
@@ -54,7 +66,9 @@ describe('Max Cost per Run (USD)', () => {
 		expect(errorOf(out[5]).message).toBe(
 			'Not run: "Max Cost per Run (USD)" is $0.25, the items before this one may cost up to $0.24, and this item\'s 2 images × $0.06 would make $0.36 [item 3]',
 		);
-		expect(errorOf(out[5]).description).toContain('Nothing was sent to fal.ai for this item. The whole run would cost up to $0.48 (4 items, 8 images × $0.06');
+		expect(errorOf(out[5]).description).toContain(
+			'Nothing was sent to fal.ai for this item. The whole run would cost up to $0.48 (4 items, 8 images × $0.06',
+		);
 		// Under "Continue (using error output)" the refused items go to the error output.
 		const [, errors] = routeLikeN8n([out], 5);
 		expect(errors.map((i) => i.pairedItem)).toEqual([{ item: 1 }, { item: 3 }, { item: 4 }]);
@@ -63,14 +77,19 @@ describe('Max Cost per Run (USD)', () => {
 	it('a run that costs exactly the cap runs (no float noise: 3 × $0.06 is $0.18)', async () => {
 		useVirtualClock();
 		mockFalJob({ images: fakeImages(3) });
-		const harness = createHarness({ params: { ...GENERATE_PARAMS, numImages: 3, options: { maxCostPerRun: 0.18 } } });
+		const harness = createHarness({
+			params: { ...GENERATE_PARAMS, numImages: 3, options: { maxCostPerRun: 0.18 } },
+		});
 		const [out] = await harness.run();
 		expect(out).toHaveLength(3);
 	});
 
 	it('an expression-valued cap is read from the first item, like Max Parallel Jobs', async () => {
 		const harness = createHarness({
-			params: { ...GENERATE_PARAMS, options: (i: number) => ({ maxCostPerRun: i === 0 ? 0.1 : 100 }) },
+			params: {
+				...GENERATE_PARAMS,
+				options: (i: number) => ({ maxCostPerRun: i === 0 ? 0.1 : 100 }),
+			},
 			items: [{ json: {} }, { json: {} }],
 		});
 		expect((await harness.fail()).message).toContain('allows ($0.10): 2 items, 2 images');
@@ -79,14 +98,30 @@ describe('Max Cost per Run (USD)', () => {
 
 	it('Remix on fal.ai is capped at the Ultra Redux list price ($0.25 an image)', async () => {
 		const harness = createHarness({
-			params: { ...GENERATE_PARAMS, operation: 'remix', imageSource: 'url', imageUrl: 'https://example.com/in.png', options: { maxCostPerRun: 0.2 } },
+			params: {
+				...GENERATE_PARAMS,
+				operation: 'remix',
+				imageSource: 'url',
+				imageUrl: 'https://example.com/in.png',
+				options: { maxCostPerRun: 0.2 },
+			},
 		});
-		expect((await harness.fail()).message).toContain('1 item, 1 image × $0.25 (fal.ai list price per image)');
+		expect((await harness.fail()).message).toContain(
+			'1 item, 1 image × $0.25 (fal.ai list price per image)',
+		);
 	});
 
 	it('with a Fallback Provider, the cap counts the higher list price of the two: an item may run on either', async () => {
 		const harness = createHarness({
-			params: { ...GENERATE_PARAMS, provider: 'bfl', fallbackFromBfl: 'fal', operation: 'remix', imageSource: 'url', imageUrl: 'https://example.com/a.png', options: { maxCostPerRun: 0.2 } },
+			params: {
+				...GENERATE_PARAMS,
+				provider: 'bfl',
+				fallbackFromBfl: 'fal',
+				operation: 'remix',
+				imageSource: 'url',
+				imageUrl: 'https://example.com/a.png',
+				options: { maxCostPerRun: 0.2 },
+			},
 		});
 		const error = await harness.fail();
 		expect(error.message).toBe(
@@ -115,7 +150,14 @@ describe('run total and cost figures', () => {
 
 	it('no hint when no image came out', async () => {
 		useVirtualClock();
-		mockFalJob({ result: { status: 422, body: { detail: [{ loc: ['body', 'prompt'], msg: 'flagged', type: 'content_policy_violation' }] } } });
+		mockFalJob({
+			result: {
+				status: 422,
+				body: {
+					detail: [{ loc: ['body', 'prompt'], msg: 'flagged', type: 'content_policy_violation' }],
+				},
+			},
+		});
 		const harness = createHarness({ params: GENERATE_PARAMS, continueOnFail: true });
 		const hints: unknown[] = [];
 		Object.assign(harness.ctx, { addExecutionHints: (...h: unknown[]) => hints.push(...h) });
@@ -124,7 +166,14 @@ describe('run total and cost figures', () => {
 	});
 
 	it('money is written as people write it', () => {
-		expect([0.06, 0.055, 0.48, 1.5, 12, 0.000125].map(money)).toEqual(['$0.06', '$0.055', '$0.48', '$1.50', '$12.00', '$0.0001']);
+		expect([0.06, 0.055, 0.48, 1.5, 12, 0.000125].map(money)).toEqual([
+			'$0.06',
+			'$0.055',
+			'$0.48',
+			'$1.50',
+			'$12.00',
+			'$0.0001',
+		]);
 	});
 });
 
@@ -133,7 +182,15 @@ describe('Download Image off in sync mode', () => {
 		useVirtualClock();
 		const images = fakeImages(2, 'png', 8, 8);
 		mockFalJob({ images, inline: true });
-		const harness = createHarness({ params: { ...GENERATE_PARAMS, numImages: 2, outputFormat: 'png', downloadImage: false, options: { syncMode: true } } });
+		const harness = createHarness({
+			params: {
+				...GENERATE_PARAMS,
+				numImages: 2,
+				outputFormat: 'png',
+				downloadImage: false,
+				options: { syncMode: true },
+			},
+		});
 		const [out] = await harness.run();
 		expect(harness.requests.every((r) => r.url.startsWith(QUEUE))).toBe(true);
 		expect(out.map((i) => i.json.url)).toEqual([null, null]);

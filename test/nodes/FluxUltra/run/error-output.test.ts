@@ -13,7 +13,12 @@ useNock();
 function threeItemsMiddleFails() {
 	mockFalJob({ images: fakeImages(1) });
 	mockFalJob({
-		result: { status: 422, body: { detail: [{ loc: ['body', 'prompt'], msg: 'flagged', type: 'content_policy_violation' }] } },
+		result: {
+			status: 422,
+			body: {
+				detail: [{ loc: ['body', 'prompt'], msg: 'flagged', type: 'content_policy_violation' }],
+			},
+		},
 	});
 	mockFalJob({ images: fakeImages(1) });
 	return createHarness({
@@ -36,7 +41,12 @@ describe('On Error settings, with n8n-core routing the output', () => {
 		expect(errors[0].pairedItem).toEqual({ item: 1 });
 		// What the next node sees, after n8n's routing and its normalisation of error items: the
 		// node's error details, kind included (real n8n 2.x also merges in the input item's fields).
-		expect(errors[0].json).toEqual({ error: expect.objectContaining({ kind: 'moderation', message: expect.stringContaining('[item 1]') }) });
+		expect(errors[0].json).toEqual({
+			error: expect.objectContaining({
+				kind: 'moderation',
+				message: expect.stringContaining('[item 1]'),
+			}),
+		});
 		expect(errorOf(errors[0]).description).toContain('Safety Tolerance');
 	});
 
@@ -53,7 +63,9 @@ describe('On Error settings, with n8n-core routing the output', () => {
 		const [success, errors] = routeLikeN8n([out], 2);
 
 		expect(success).toHaveLength(1);
-		expect(errors.map((i) => [i.pairedItem, errorOf(i).kind, errorOf(i).field])).toEqual([[{ item: 1 }, 'parameter', 'Number of Images']]);
+		expect(errors.map((i) => [i.pairedItem, errorOf(i).kind, errorOf(i).field])).toEqual([
+			[{ item: 1 }, 'parameter', 'Number of Images'],
+		]);
 	});
 
 	it('"Continue (regular output)": the error item stays in place, between the images', async () => {
@@ -70,7 +82,12 @@ describe('On Error settings, with n8n-core routing the output', () => {
 	it('"Stop Workflow": the node fails with the item\'s error', async () => {
 		useVirtualClock();
 		mockFalJob({
-			result: { status: 422, body: { detail: [{ loc: ['body', 'prompt'], msg: 'flagged', type: 'content_policy_violation' }] } },
+			result: {
+				status: 422,
+				body: {
+					detail: [{ loc: ['body', 'prompt'], msg: 'flagged', type: 'content_policy_violation' }],
+				},
+			},
 		});
 		const error = await createHarness({ params: GENERATE_PARAMS }).fail();
 		expect(error.message).toContain('blocked the content');

@@ -17,16 +17,21 @@ useNock();
  */
 const PLAIN_RUNFLOW_KEY = 'dummyexamplekeyword';
 describe('failover and secrets', () => {
-	it('masks the Fallback Provider\'s key in the error of an item that failed over', async () => {
+	it("masks the Fallback Provider's key in the error of an item that failed over", async () => {
 		useVirtualClock();
-		nock(QUEUE).post(ENDPOINT_PATH.generate).reply(402, { detail: 'User is locked. Reason: Exhausted balance.' });
+		nock(QUEUE)
+			.post(ENDPOINT_PATH.generate)
+			.reply(402, { detail: 'User is locked. Reason: Exhausted balance.' });
 		nock(RUNFLOW_API)
 			.post(RUNS_PATH)
 			.reply(401, { code: 'UNAUTHORIZED', message: `Invalid API key ${PLAIN_RUNFLOW_KEY}` });
 
 		const harness = createHarness({
 			params: { ...GENERATE_PARAMS, fallbackFromFal: 'runflow', numImages: 1 },
-			credentials: { falApi: { apiKey: DUMMY_FAL_KEY, baseUrl: '' }, runflowApi: { apiKey: PLAIN_RUNFLOW_KEY, baseUrl: '' } },
+			credentials: {
+				falApi: { apiKey: DUMMY_FAL_KEY, baseUrl: '' },
+				runflowApi: { apiKey: PLAIN_RUNFLOW_KEY, baseUrl: '' },
+			},
 			continueOnFail: true,
 		});
 		const [out] = await harness.run();

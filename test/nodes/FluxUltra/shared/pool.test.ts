@@ -41,11 +41,16 @@ describe('runPool', () => {
 
 	it('starts nothing new once told to stop; what runs finishes', async () => {
 		let stop = false;
-		const results = await runPool(8, 2, async (i) => {
-			if (i === 2) stop = true;
-			await new Promise((r) => setTimeout(r, 5));
-			return i;
-		}, () => stop);
+		const results = await runPool(
+			8,
+			2,
+			async (i) => {
+				if (i === 2) stop = true;
+				await new Promise((r) => setTimeout(r, 5));
+				return i;
+			},
+			() => stop,
+		);
 		expect(results.filter((r) => r !== undefined)).toEqual([0, 1, 2]);
 	});
 });
@@ -56,7 +61,12 @@ describe('Max Parallel Jobs', () => {
 		const fake = faultyFal(new FaultInjector(0, 1));
 		const items = Array.from({ length: 9 }, (_, i) => ({ json: { prompt: `parallel ${i}` } }));
 		const harness = createHarness({
-			params: { ...GENERATE_PARAMS, prompt: (i: number) => items[i].json.prompt, outputFormat: 'png', options: { maxParallelJobs: 3 } },
+			params: {
+				...GENERATE_PARAMS,
+				prompt: (i: number) => items[i].json.prompt,
+				outputFormat: 'png',
+				options: { maxParallelJobs: 3 },
+			},
 			items,
 		});
 
@@ -65,7 +75,11 @@ describe('Max Parallel Jobs', () => {
 		expect(fake.inFlight.peak).toBe(3);
 		expect(fake.creations.size).toBe(9);
 		expect(out.map((item) => item.pairedItem)).toEqual(items.map((_, i) => ({ item: i })));
-		out.forEach((item, i) => expect(Buffer.from(item.binary!.data.data, 'base64').equals(imageFor(`parallel ${i}`, 0))).toBe(true));
+		out.forEach((item, i) =>
+			expect(
+				Buffer.from(item.binary!.data.data, 'base64').equals(imageFor(`parallel ${i}`, 0)),
+			).toBe(true),
+		);
 	});
 });
 
@@ -74,9 +88,15 @@ describe('Max Parallel Jobs without Continue On Fail', () => {
 		useVirtualClock();
 		const fake = faultyFal(new FaultInjector(0, 1));
 		// Item 1 is refused by the provider.
-		const items = Array.from({ length: 8 }, (_, i) => ({ json: { prompt: i === 1 ? 'please reject' : `stop ${i}` } }));
+		const items = Array.from({ length: 8 }, (_, i) => ({
+			json: { prompt: i === 1 ? 'please reject' : `stop ${i}` },
+		}));
 		const harness = createHarness({
-			params: { ...GENERATE_PARAMS, prompt: (i: number) => items[i].json.prompt, options: { maxParallelJobs: 2 } },
+			params: {
+				...GENERATE_PARAMS,
+				prompt: (i: number) => items[i].json.prompt,
+				options: { maxParallelJobs: 2 },
+			},
 			items,
 		});
 

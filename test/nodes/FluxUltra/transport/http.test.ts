@@ -2,7 +2,13 @@ import nock from 'nock';
 import { describe, expect, it } from 'vitest';
 
 import { FluxError, type ProviderErrorContext } from '../../../../nodes/FluxUltra/transport/errors';
-import { backoffMs, DEFAULT_RETRY, retryAfterMs, send, type HttpCall } from '../../../../nodes/FluxUltra/transport/http';
+import {
+	backoffMs,
+	DEFAULT_RETRY,
+	retryAfterMs,
+	send,
+	type HttpCall,
+} from '../../../../nodes/FluxUltra/transport/http';
 import { redact } from '../../../../nodes/FluxUltra/transport/redact';
 import { falProvider } from '../../../../nodes/FluxUltra/providers/fal/fal.provider';
 import { useVirtualClock } from '../../../../testkit/harness/clock';
@@ -40,7 +46,15 @@ async function attempt(c: HttpCall) {
 describe('send: retries', () => {
 	it('retries 502, 503 and 504 on a status poll, with growing waits', async () => {
 		const clock = useVirtualClock();
-		nock(API).get('/thing').reply(502).get('/thing').reply(503).get('/thing').reply(504).get('/thing').reply(200, { ok: true });
+		nock(API)
+			.get('/thing')
+			.reply(502)
+			.get('/thing')
+			.reply(503)
+			.get('/thing')
+			.reply(504)
+			.get('/thing')
+			.reply(200, { ok: true });
 
 		const { response, requests } = await attempt(call('status'));
 
@@ -79,7 +93,9 @@ describe('send: retries', () => {
 
 		expect(requests).toHaveLength(DEFAULT_RETRY.maxAttempts);
 		expect(error?.kind).toBe('rate_limit');
-		expect(error?.message).toBe(`Example is rate limiting requests (HTTP 429) after ${DEFAULT_RETRY.maxAttempts} attempts`);
+		expect(error?.message).toBe(
+			`Example is rate limiting requests (HTTP 429) after ${DEFAULT_RETRY.maxAttempts} attempts`,
+		);
 	});
 
 	it('retries a connection reset on a status poll', async () => {
@@ -91,16 +107,28 @@ describe('send: retries', () => {
 		expect(response?.attempts).toBe(2);
 	});
 
-	it.each(['status', 'result', 'cancel', 'download', 'upload'] as const)('retries a one-off HTTP 500 on a %s request, like 502–504', async (purpose) => {
-		const clock = useVirtualClock();
-		nock(API).get('/thing').reply(500, { message: 'boom' }).get('/thing').reply(500).get('/thing').reply(200, { ok: true });
+	it.each(['status', 'result', 'cancel', 'download', 'upload'] as const)(
+		'retries a one-off HTTP 500 on a %s request, like 502–504',
+		async (purpose) => {
+			const clock = useVirtualClock();
+			nock(API)
+				.get('/thing')
+				.reply(500, { message: 'boom' })
+				.get('/thing')
+				.reply(500)
+				.get('/thing')
+				.reply(200, { ok: true });
 
-		const { response, requests } = await attempt({ ...call(purpose), credentialType: purpose === 'download' ? undefined : 'falApi' });
+			const { response, requests } = await attempt({
+				...call(purpose),
+				credentialType: purpose === 'download' ? undefined : 'falApi',
+			});
 
-		expect(response?.status).toBe(200);
-		expect(requests).toHaveLength(3);
-		expect(clock.sleeps[0]).toBeGreaterThanOrEqual(375); // the same backoff as 502–504
-	});
+			expect(response?.status).toBe(200);
+			expect(requests).toHaveLength(3);
+			expect(clock.sleeps[0]).toBeGreaterThanOrEqual(375); // the same backoff as 502–504
+		},
+	);
 
 	it('never resends a submit answered with HTTP 500: the job may exist', async () => {
 		useVirtualClock();
@@ -114,7 +142,10 @@ describe('send: retries', () => {
 
 	it('gives up on a read that keeps answering 500, naming the provider failure', async () => {
 		useVirtualClock();
-		nock(API).get('/thing').times(DEFAULT_RETRY.maxAttempts).reply(500, { message: 'still broken' });
+		nock(API)
+			.get('/thing')
+			.times(DEFAULT_RETRY.maxAttempts)
+			.reply(500, { message: 'still broken' });
 
 		const { error, requests } = await attempt(call('status'));
 
@@ -138,7 +169,9 @@ describe('send: retries', () => {
 		nock(API).get('/thing').reply(504, {}, { 'x-fal-request-timeout-type': 'user' });
 		const harness = createHarness({ params: GENERATE_PARAMS });
 
-		const error = await send(harness.ctx, falProvider.errors, call('status')).catch((e: FluxError) => e);
+		const error = await send(harness.ctx, falProvider.errors, call('status')).catch(
+			(e: FluxError) => e,
+		);
 
 		expect(harness.requests).toHaveLength(1);
 		expect(error).toBeInstanceOf(FluxError);
@@ -177,7 +210,9 @@ describe('send: a job-creating request is never sent twice by accident', () => {
 
 		expect(requests).toHaveLength(1);
 		expect(error?.kind).toBe('maybe_submitted');
-		expect(error?.message).toMatch(/^The job may have been created at Example, but the answer was lost/);
+		expect(error?.message).toMatch(
+			/^The job may have been created at Example, but the answer was lost/,
+		);
 		expect(error?.description).toContain('request history');
 	});
 });
@@ -191,7 +226,10 @@ describe('send: helpers', () => {
 
 	it('backs off exponentially within ±25%, capped', () => {
 		for (let attempt = 1; attempt <= 8; attempt++) {
-			const nominal = Math.min(DEFAULT_RETRY.maxDelayMs, DEFAULT_RETRY.baseDelayMs * 2 ** (attempt - 1));
+			const nominal = Math.min(
+				DEFAULT_RETRY.maxDelayMs,
+				DEFAULT_RETRY.baseDelayMs * 2 ** (attempt - 1),
+			);
 			const delay = backoffMs(DEFAULT_RETRY, attempt);
 			expect(delay).toBeGreaterThanOrEqual(nominal * 0.75);
 			expect(delay).toBeLessThanOrEqual(nominal * 1.25);
@@ -199,7 +237,9 @@ describe('send: helpers', () => {
 	});
 
 	it('masks credentials in text', () => {
-		expect(redact(`Authorization: Key ${DUMMY_FAL_KEY} failed`)).toBe('Authorization: Key [redacted] failed');
+		expect(redact(`Authorization: Key ${DUMMY_FAL_KEY} failed`)).toBe(
+			'Authorization: Key [redacted] failed',
+		);
 		expect(redact('{"api_key":"dummy-secret-value"}')).toBe('{"api_key":"[redacted]"}');
 		expect(redact('Bearer example_token_123')).toBe('Bearer [redacted]');
 		expect(redact('x-key: dummyExampleKeyWithoutDigitsButLong')).toBe('x-key: [redacted]');

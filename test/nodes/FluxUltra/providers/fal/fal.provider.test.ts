@@ -8,13 +8,26 @@ import { useVirtualClock } from '../../../../../testkit/harness/clock';
 import { createHarness, DUMMY_FAL_KEY } from '../../../../../testkit/harness/context';
 import { FAL } from '../../../../../nodes/FluxUltra/providers/fal/fal.constants';
 import { clock as clockModule } from '../../../../../nodes/FluxUltra/shared/clock';
-import { APP_PATH, ENDPOINT_PATH, fakeImages, GENERATE_PARAMS, inlineImageResult, mockFalJob, mockFalUpload, QUEUE, submitThenStatus } from '../../../../../testkit/harness/falNock';
+import {
+	APP_PATH,
+	ENDPOINT_PATH,
+	fakeImages,
+	GENERATE_PARAMS,
+	inlineImageResult,
+	mockFalJob,
+	mockFalUpload,
+	QUEUE,
+	submitThenStatus,
+} from '../../../../../testkit/harness/falNock';
 import { makePng } from '../../../../../testkit/mocks/images';
 import { useNock } from '../../../../setup-nock';
 
 useNock();
 
-async function runError(params: Record<string, unknown>, extra: Partial<Parameters<typeof createHarness>[0]> = {}) {
+async function runError(
+	params: Record<string, unknown>,
+	extra: Partial<Parameters<typeof createHarness>[0]> = {},
+) {
 	const harness = createHarness({ params, ...extra });
 	return { error: await harness.fail(), harness };
 }
@@ -25,7 +38,12 @@ describe('fal.ai queue URLs', () => {
 		// Submit answers with a request id only: the node must build the URLs itself.
 		const job = mockFalJob({ operation: 'remix', returnLinks: false });
 		const harness = createHarness({
-			params: { ...GENERATE_PARAMS, operation: 'remix', imageSource: 'url', imageUrl: 'https://example.com/a.png' },
+			params: {
+				...GENERATE_PARAMS,
+				operation: 'remix',
+				imageSource: 'url',
+				imageUrl: 'https://example.com/a.png',
+			},
 		});
 
 		await harness.run();
@@ -39,7 +57,9 @@ describe('fal.ai queue URLs', () => {
 			`${QUEUE}${APP_PATH}/requests/${job.requestId}/status?logs=0`,
 			`${QUEUE}${APP_PATH}/requests/${job.requestId}`,
 		]);
-		expect(urls.some((u) => u.includes('v1.1-ultra/requests') || u.includes('redux/requests'))).toBe(false);
+		expect(
+			urls.some((u) => u.includes('v1.1-ultra/requests') || u.includes('redux/requests')),
+		).toBe(false);
 	});
 
 	it('uses the URLs the submit returns', async () => {
@@ -47,7 +67,12 @@ describe('fal.ai queue URLs', () => {
 		const links = `${QUEUE}/elsewhere/on-queue/requests/r-links`;
 		nock(QUEUE)
 			.post(ENDPOINT_PATH.generate)
-			.reply(200, { request_id: 'r-links', status_url: `${links}/status`, response_url: `${links}/response`, cancel_url: `${links}/cancel` })
+			.reply(200, {
+				request_id: 'r-links',
+				status_url: `${links}/status`,
+				response_url: `${links}/response`,
+				cancel_url: `${links}/cancel`,
+			})
 			.get('/elsewhere/on-queue/requests/r-links/status')
 			.query(true)
 			.reply(200, { status: 'COMPLETED' })
@@ -62,13 +87,16 @@ describe('fal.ai queue URLs', () => {
 
 	it('never sends the key to a status URL on another host', async () => {
 		useVirtualClock();
+		nock(QUEUE).post(ENDPOINT_PATH.generate).reply(200, {
+			request_id: 'r-foreign',
+			status_url: 'https://attacker.example/steal',
+			response_url: 'https://attacker.example/steal',
+		});
 		nock(QUEUE)
-			.post(ENDPOINT_PATH.generate)
-			.reply(200, { request_id: 'r-foreign', status_url: 'https://attacker.example/steal', response_url: 'https://attacker.example/steal' });
-		nock(QUEUE).get(`${APP_PATH}/requests/r-foreign/status`).query(true).reply(200, { status: 'COMPLETED' });
-		nock(QUEUE)
-			.get(`${APP_PATH}/requests/r-foreign`)
-			.reply(200, inlineImageResult());
+			.get(`${APP_PATH}/requests/r-foreign/status`)
+			.query(true)
+			.reply(200, { status: 'COMPLETED' });
+		nock(QUEUE).get(`${APP_PATH}/requests/r-foreign`).reply(200, inlineImageResult());
 		const harness = createHarness({ params: GENERATE_PARAMS });
 
 		await harness.run();
@@ -102,13 +130,26 @@ describe('fal.ai failures', () => {
 		useVirtualClock();
 		mockFalJob({
 			requestId: 'r-failed',
-			result: { status: 422, body: { detail: [{ loc: ['body', 'image_url'], msg: 'Failed to download the file', type: 'file_download_error' }] } },
+			result: {
+				status: 422,
+				body: {
+					detail: [
+						{
+							loc: ['body', 'image_url'],
+							msg: 'Failed to download the file',
+							type: 'file_download_error',
+						},
+					],
+				},
+			},
 		});
 
 		const { error } = await runError(GENERATE_PARAMS);
 
 		expect(error).toBeInstanceOf(NodeApiError);
-		expect(error.message).toBe('fal.ai rejected the field "Image URL": Failed to download the file [item 0]');
+		expect(error.message).toBe(
+			'fal.ai rejected the field "Image URL": Failed to download the file [item 0]',
+		);
 		expect(error.description).toContain('Change "Image URL"');
 		expect(error.description).toContain('Request ID: r-failed');
 		expect(error.context.itemIndex).toBe(0);
@@ -119,7 +160,11 @@ describe('fal.ai failures', () => {
 			.post(ENDPOINT_PATH.generate)
 			.reply(422, {
 				detail: [
-					{ loc: ['body', 'num_images'], msg: 'ensure this value is less than or equal to 4', type: 'less_than_equal' },
+					{
+						loc: ['body', 'num_images'],
+						msg: 'ensure this value is less than or equal to 4',
+						type: 'less_than_equal',
+					},
 					{ loc: ['body', 'seed'], msg: 'bad seed', type: 'type_error' },
 				],
 			});
@@ -138,13 +183,23 @@ describe('fal.ai failures', () => {
 		mockFalJob({
 			result: {
 				status: 422,
-				body: { detail: [{ loc: ['body', 'prompt'], msg: 'flagged by a content checker.', type: 'content_policy_violation' }] },
+				body: {
+					detail: [
+						{
+							loc: ['body', 'prompt'],
+							msg: 'flagged by a content checker.',
+							type: 'content_policy_violation',
+						},
+					],
+				},
 			},
 		});
 
 		const { error } = await runError(GENERATE_PARAMS);
 
-		expect(error.message).toBe('fal.ai blocked the content: it was flagged by the content checker [item 0]');
+		expect(error.message).toBe(
+			'fal.ai blocked the content: it was flagged by the content checker [item 0]',
+		);
 		expect(error.description).toContain('Safety Tolerance');
 		// fal's own sentence ends in a full stop: the description does not double it.
 		expect(error.description).toMatch(/flagged by a content checker\. Request ID/);
@@ -152,7 +207,11 @@ describe('fal.ai failures', () => {
 
 	it('reports an error on a COMPLETED status as the job failure', async () => {
 		useVirtualClock();
-		submitThenStatus('r-err', { status: 'COMPLETED', error: 'Runner crashed', error_type: 'runner_server_error' });
+		submitThenStatus('r-err', {
+			status: 'COMPLETED',
+			error: 'Runner crashed',
+			error_type: 'runner_server_error',
+		});
 
 		const { error } = await runError(GENERATE_PARAMS);
 
@@ -224,7 +283,9 @@ describe('fal.ai time limits', () => {
 		const { error } = await runError({ ...GENERATE_PARAMS, options: { timeout: 30 } });
 
 		expect(error).toBeInstanceOf(NodeOperationError);
-		expect(error.message).toBe('The job did not finish within 30 seconds; fal.ai took the cancel [item 0]');
+		expect(error.message).toBe(
+			'The job did not finish within 30 seconds; fal.ai took the cancel [item 0]',
+		);
 		expect(error.description).toContain('one already generating may still finish and bill');
 		expect(error.description).toContain('Request ID: r-slow');
 		expect(job.cancels()).toBe(1);
@@ -251,8 +312,18 @@ describe('fal.ai time limits', () => {
 describe('fal.ai image input', () => {
 	const big = Buffer.concat([makePng(16, 16, 3), Buffer.alloc(FAL.inlineImageMaxBytes)]);
 	const small = makePng(16, 16, 4);
-	const item = (bytes: Buffer) => ({ json: {}, binary: { photo: { data: bytes.toString('base64'), mimeType: 'image/png', fileName: 'in.png' } } });
-	const remix = { ...GENERATE_PARAMS, operation: 'remix', imageSource: 'binary', binaryPropertyName: 'photo' };
+	const item = (bytes: Buffer) => ({
+		json: {},
+		binary: {
+			photo: { data: bytes.toString('base64'), mimeType: 'image/png', fileName: 'in.png' },
+		},
+	});
+	const remix = {
+		...GENERATE_PARAMS,
+		operation: 'remix',
+		imageSource: 'binary',
+		binaryPropertyName: 'photo',
+	};
 
 	it(`uploads a file over ${FAL.inlineImageMaxBytes / 1024} KB to fal storage; the PUT carries no credential`, async () => {
 		useVirtualClock();
@@ -285,21 +356,24 @@ describe('fal.ai image input', () => {
 
 	it('refuses upload links that are not https, without uploading', async () => {
 		useVirtualClock();
-		nock('https://rest.fal.ai')
-			.post('/storage/upload/initiate')
-			.query(true)
-			.reply(200, { upload_url: 'http://plain.example/put', file_url: 'https://v3.fal.media/files/x' });
+		nock('https://rest.fal.ai').post('/storage/upload/initiate').query(true).reply(200, {
+			upload_url: 'http://plain.example/put',
+			file_url: 'https://v3.fal.media/files/x',
+		});
 		const harness = createHarness({ params: remix, items: [item(big)] });
 
 		const error = await harness.fail();
 
-		expect(error.message).toBe('fal.ai storage answered with an upload link this node does not use [item 0]');
+		expect(error.message).toBe(
+			'fal.ai storage answered with an upload link this node does not use [item 0]',
+		);
 		expect(harness.requests.some((r) => r.method === 'PUT')).toBe(false);
 	});
 });
 
 describe('fal.ai status stream (SSE)', () => {
-	const sse = (...events: Array<Record<string, unknown>>) => events.map((e) => `data: ${JSON.stringify(e)}\n\n`).join('');
+	const sse = (...events: Array<Record<string, unknown>>) =>
+		events.map((e) => `data: ${JSON.stringify(e)}\n\n`).join('');
 
 	it('learns of completion from the stream with one status request, then reads the result', async () => {
 		useVirtualClock();
@@ -308,7 +382,15 @@ describe('fal.ai status stream (SSE)', () => {
 			.reply(200, { request_id: 'r-sse' })
 			.get(`${APP_PATH}/requests/r-sse/status/stream`)
 			.query({ logs: '0' })
-			.reply(200, sse({ status: 'IN_QUEUE', queue_position: 0 }, { status: 'IN_PROGRESS' }, { status: 'COMPLETED' }), { 'content-type': 'text/event-stream' })
+			.reply(
+				200,
+				sse(
+					{ status: 'IN_QUEUE', queue_position: 0 },
+					{ status: 'IN_PROGRESS' },
+					{ status: 'COMPLETED' },
+				),
+				{ 'content-type': 'text/event-stream' },
+			)
 			.get(`${APP_PATH}/requests/r-sse`)
 			.reply(200, inlineImageResult({ seed: 3 }));
 		const harness = createHarness({ params: GENERATE_PARAMS });
@@ -317,7 +399,9 @@ describe('fal.ai status stream (SSE)', () => {
 
 		expect(out[0].json.seed).toBe(3);
 		expect(harness.requests.filter((r) => r.url.includes('/status'))).toHaveLength(1);
-		expect(harness.requests.find((r) => r.url.includes('/status/stream'))!.headers.authorization).toBe(`Key ${DUMMY_FAL_KEY}`);
+		expect(
+			harness.requests.find((r) => r.url.includes('/status/stream'))!.headers.authorization,
+		).toBe(`Key ${DUMMY_FAL_KEY}`);
 	});
 
 	it('a failed job on the stream is the job failure, without polling', async () => {
@@ -327,12 +411,18 @@ describe('fal.ai status stream (SSE)', () => {
 			.reply(200, { request_id: 'r-sse-fail' })
 			.get(`${APP_PATH}/requests/r-sse-fail/status/stream`)
 			.query(true)
-			.reply(200, sse({ status: 'COMPLETED', error: 'flagged', error_type: 'content_policy_violation' }), { 'content-type': 'text/event-stream' });
+			.reply(
+				200,
+				sse({ status: 'COMPLETED', error: 'flagged', error_type: 'content_policy_violation' }),
+				{ 'content-type': 'text/event-stream' },
+			);
 		const harness = createHarness({ params: GENERATE_PARAMS });
 
 		const error = await harness.fail();
 
-		expect(error.message).toBe('fal.ai blocked the content: it was flagged by the content checker [item 0]');
+		expect(error.message).toBe(
+			'fal.ai blocked the content: it was flagged by the content checker [item 0]',
+		);
 		expect(harness.requests.filter((r) => r.url.includes('/status'))).toHaveLength(1);
 	});
 
@@ -419,7 +509,9 @@ describe('fal.ai time limits on the status stream', () => {
 
 		const { error } = await runError({ ...GENERATE_PARAMS, options: { timeout: 10 } });
 
-		expect(error.message).toBe('The job did not finish within 10 seconds; fal.ai took the cancel [item 0]');
+		expect(error.message).toBe(
+			'The job did not finish within 10 seconds; fal.ai took the cancel [item 0]',
+		);
 		expect(cancelledAt).toHaveLength(1);
 		// At the first keep-alive past the deadline (15 s of quiet, one comment later at most), not later.
 		expect(cancelledAt[0]).toBeGreaterThanOrEqual(10_000);
@@ -444,7 +536,9 @@ describe('fal.ai time limits on the status stream', () => {
 
 		const error = await harness.fail();
 
-		expect(error.message).toBe('The job did not finish within 10 seconds; fal.ai finished it just after that [item 0]');
+		expect(error.message).toBe(
+			'The job did not finish within 10 seconds; fal.ai finished it just after that [item 0]',
+		);
 		expect(error.description).toContain('billed');
 		expect(error.description).toContain('Request ID: r-late');
 		expect(harness.requests.some((r) => r.url.endsWith('/requests/r-late'))).toBe(false); // no result read, no download
@@ -465,7 +559,9 @@ describe('fal.ai time limits on the status stream', () => {
 
 		const { error } = await runError({ ...GENERATE_PARAMS, options: { timeout: 10 } });
 
-		expect(error.message).toBe('The job did not finish within 10 seconds; the cancel was not confirmed by fal.ai [item 0]');
+		expect(error.message).toBe(
+			'The job did not finish within 10 seconds; the cancel was not confirmed by fal.ai [item 0]',
+		);
 		expect(error.description).toContain('may still finish');
 		expect(error.message).not.toContain('cancelled at');
 	});
@@ -492,7 +588,9 @@ describe('fal.ai time limits on the status stream', () => {
 			.get(`${APP_PATH}/requests/r-idle`)
 			.reply(200, inlineImageResult({ seed: 5 }));
 
-		const [out] = await createHarness({ params: { ...GENERATE_PARAMS, options: { timeout: 600 } } }).run();
+		const [out] = await createHarness({
+			params: { ...GENERATE_PARAMS, options: { timeout: 600 } },
+		}).run();
 
 		expect(out[0].json.seed).toBe(5);
 		expect(polls).toBe(1);
@@ -511,9 +609,13 @@ describe('seeds round-trip', () => {
 			.query(true)
 			.reply(200, { status: 'COMPLETED' })
 			.get(`${APP_PATH}/requests/r-seed16`)
-			.reply(200, `{"images":[{"url":"data:image/png;base64,${fakeImages(1)[0].bytes.toString('base64')}"}],"seed":9007199254740991}`, {
-				'content-type': 'application/json',
-			});
+			.reply(
+				200,
+				`{"images":[{"url":"data:image/png;base64,${fakeImages(1)[0].bytes.toString('base64')}"}],"seed":9007199254740991}`,
+				{
+					'content-type': 'application/json',
+				},
+			);
 
 		const [out] = await createHarness({ params: GENERATE_PARAMS }).run();
 
@@ -523,7 +625,9 @@ describe('seeds round-trip', () => {
 	it('takes a seed the node output beyond 2^53 back into Seed, and sends it with every digit', async () => {
 		useVirtualClock();
 		const job = mockFalJob({ inline: true });
-		const harness = createHarness({ params: { ...GENERATE_PARAMS, options: { seed: '15860307465884635512' } } });
+		const harness = createHarness({
+			params: { ...GENERATE_PARAMS, options: { seed: '15860307465884635512' } },
+		});
 
 		await harness.run();
 
@@ -533,15 +637,20 @@ describe('seeds round-trip', () => {
 	});
 
 	it('still refuses a seed beyond 2^64−1, before any request', async () => {
-		const harness = createHarness({ params: { ...GENERATE_PARAMS, options: { seed: '18446744073709551616' } } });
+		const harness = createHarness({
+			params: { ...GENERATE_PARAMS, options: { seed: '18446744073709551616' } },
+		});
 		const error = await harness.fail();
-		expect(error.message).toBe('Invalid value for "Seed": must be a whole number from 0 to 18446744073709551615 [item 0]');
+		expect(error.message).toBe(
+			'Invalid value for "Seed": must be a whole number from 0 to 18446744073709551615 [item 0]',
+		);
 		expect(harness.requests).toHaveLength(0);
 	});
 
-	it('resends a submit that fal\'s front door answered 503 (nginx, no request id): it never reached the queue', async () => {
+	it("resends a submit that fal's front door answered 503 (nginx, no request id): it never reached the queue", async () => {
 		useVirtualClock();
-		const nginx = '<html><body><center><h1>503 Service Temporarily Unavailable</h1></center><hr><center>nginx</center></body></html>';
+		const nginx =
+			'<html><body><center><h1>503 Service Temporarily Unavailable</h1></center><hr><center>nginx</center></body></html>';
 		nock(QUEUE).post(ENDPOINT_PATH.generate).reply(503, nginx, { 'content-type': 'text/html' });
 		mockFalJob({ requestId: 'r-after-ingress' });
 
@@ -550,24 +659,31 @@ describe('seeds round-trip', () => {
 		expect(out[0].json.requestId).toBe('r-after-ingress');
 	});
 
-	it('never resends a submit answered 504, even as nginx\'s page on fal\'s own host: the request went upstream', async () => {
+	it("never resends a submit answered 504, even as nginx's page on fal's own host: the request went upstream", async () => {
 		useVirtualClock();
-		const nginx = '<html><head><title>504 Gateway Time-out</title></head><body><center><h1>504 Gateway Time-out</h1></center><hr><center>nginx</center></body></html>';
+		const nginx =
+			'<html><head><title>504 Gateway Time-out</title></head><body><center><h1>504 Gateway Time-out</h1></center><hr><center>nginx</center></body></html>';
 		nock(QUEUE).post(ENDPOINT_PATH.generate).reply(504, nginx, { 'content-type': 'text/html' });
 
 		const { error, harness } = await runError(GENERATE_PARAMS);
 
-		expect(error.message).toMatch(/^The job may have been created at fal\.ai, but the answer was lost \(HTTP 504\)/);
+		expect(error.message).toMatch(
+			/^The job may have been created at fal\.ai, but the answer was lost \(HTTP 504\)/,
+		);
 		expect(harness.requests.filter((r) => r.method === 'POST')).toHaveLength(1);
 	});
 
 	it('never resends a submit that fal itself answered 503 (with its request id): the job may exist', async () => {
 		useVirtualClock();
-		nock(QUEUE).post(ENDPOINT_PATH.generate).reply(503, { detail: 'runner_scheduling_failure' }, { [FAL.requestIdHeader]: 'r-maybe' });
+		nock(QUEUE)
+			.post(ENDPOINT_PATH.generate)
+			.reply(503, { detail: 'runner_scheduling_failure' }, { [FAL.requestIdHeader]: 'r-maybe' });
 
 		const { error, harness } = await runError(GENERATE_PARAMS);
 
-		expect(error.message).toMatch(/^The job may have been created at fal\.ai, but the answer was lost \(HTTP 503\)/);
+		expect(error.message).toMatch(
+			/^The job may have been created at fal\.ai, but the answer was lost \(HTTP 503\)/,
+		);
 		expect(harness.requests.filter((r) => r.method === 'POST')).toHaveLength(1);
 	});
 });

@@ -2,9 +2,18 @@ import nock from 'nock';
 import { describe, expect, it } from 'vitest';
 
 import { validateItemParameters } from '../../../../../nodes/FluxUltra/parameters/validation';
-import { multipartFile, replicateImages, replicateSeed, toReplicateBody } from '../../../../../nodes/FluxUltra/providers/replicate/replicate.provider';
+import {
+	multipartFile,
+	replicateImages,
+	replicateSeed,
+	toReplicateBody,
+} from '../../../../../nodes/FluxUltra/providers/replicate/replicate.provider';
 import { useVirtualClock } from '../../../../../testkit/harness/clock';
-import { createHarness, DUMMY_REPLICATE_KEY, type HarnessOptions } from '../../../../../testkit/harness/context';
+import {
+	createHarness,
+	DUMMY_REPLICATE_KEY,
+	type HarnessOptions,
+} from '../../../../../testkit/harness/context';
 import { fakeImages } from '../../../../../testkit/harness/falNock';
 import {
 	mockReplicateJob,
@@ -20,7 +29,10 @@ import { errorOf } from '../../../../../testkit/harness/errorItems';
 
 useNock();
 
-const params = (extra: Record<string, unknown> = {}) => ({ ...REPLICATE_GENERATE_PARAMS, ...extra });
+const params = (extra: Record<string, unknown> = {}) => ({
+	...REPLICATE_GENERATE_PARAMS,
+	...extra,
+});
 
 function harness(extra: Record<string, unknown> = {}, options: Partial<HarnessOptions> = {}) {
 	return createHarness({ params: params(extra), ...options });
@@ -30,24 +42,47 @@ describe('Replicate Generate', () => {
 	it('creates a prediction with {input} under Replicate names, polls urls.get and downloads the output without the key', async () => {
 		const clock = useVirtualClock();
 		const image = fakeImages(1, 'jpeg', 64, 36)[0];
-		const job = mockReplicateJob({ image, seed: 31337, pending: ['starting', 'processing', 'processing'] });
+		const job = mockReplicateJob({
+			image,
+			seed: 31337,
+			pending: ['starting', 'processing', 'processing'],
+		});
 		const h = harness({ options: { safetyTolerance: '5', raw: true, seed: 31337 } });
 
 		const [out] = await h.run();
 
 		expect(job.submitted()).toEqual({
-			input: { prompt: 'a ceramic mug on a walnut table', aspect_ratio: '16:9', output_format: 'jpg', raw: true, safety_tolerance: 5, seed: 31337 },
+			input: {
+				prompt: 'a ceramic mug on a walnut table',
+				aspect_ratio: '16:9',
+				output_format: 'jpg',
+				raw: true,
+				safety_tolerance: 5,
+				seed: 31337,
+			},
 		});
 		const create = h.requests.find((r) => r.method === 'POST')!;
 		expect(create.headers.prefer).toBeUndefined();
-		expect(h.requests.filter((r) => r.url === `${REPLICATE_API}/v1/predictions/${job.id}`)).toHaveLength(4);
+		expect(
+			h.requests.filter((r) => r.url === `${REPLICATE_API}/v1/predictions/${job.id}`),
+		).toHaveLength(4);
 		expect(clock.sleeps.every((ms) => ms >= 250 && ms <= 2000)).toBe(true);
 		for (const r of h.requests) {
-			expect(r.headers.authorization, r.url).toBe(r.url.startsWith(REPLICATE_API) ? `Bearer ${DUMMY_REPLICATE_KEY}` : undefined);
+			expect(r.headers.authorization, r.url).toBe(
+				r.url.startsWith(REPLICATE_API) ? `Bearer ${DUMMY_REPLICATE_KEY}` : undefined,
+			);
 		}
 		expect(h.requests.filter((r) => r.url.startsWith(REPLICATE_DELIVERY))).toHaveLength(1);
 		expect(out).toHaveLength(1);
-		expect(out[0].json).toMatchObject({ provider: 'replicate', requestId: job.id, seed: 31337, width: 64, height: 36, contentType: 'image/jpeg', imageCount: 1 });
+		expect(out[0].json).toMatchObject({
+			provider: 'replicate',
+			requestId: job.id,
+			seed: 31337,
+			width: 64,
+			height: 36,
+			contentType: 'image/jpeg',
+			imageCount: 1,
+		});
 		expect(Buffer.from(out[0].binary!.data.data, 'base64').equals(image.bytes)).toBe(true);
 		expect(nock.isDone()).toBe(true);
 	});
@@ -57,8 +92,12 @@ describe('Replicate Generate', () => {
 		const images = fakeImages(2, 'png', 30, 30);
 		const jobs = images.map((image, n) => mockReplicateJob({ image, seed: 9 + n }));
 		const [out] = await harness({ numImages: 2, outputFormat: 'png', options: { seed: 9 } }).run();
-		expect(jobs.map((j) => (j.submitted()?.input as Record<string, unknown>).seed)).toEqual([9, 10]);
-		expect(out.map((i) => [i.json.imageIndex, i.json.imageCount, i.json.seed, i.json.requestId])).toEqual([
+		expect(jobs.map((j) => (j.submitted()?.input as Record<string, unknown>).seed)).toEqual([
+			9, 10,
+		]);
+		expect(
+			out.map((i) => [i.json.imageIndex, i.json.imageCount, i.json.seed, i.json.requestId]),
+		).toEqual([
 			[0, 2, 9, jobs[0].id],
 			[1, 2, 10, jobs[1].id],
 		]);
@@ -68,15 +107,24 @@ describe('Replicate Generate', () => {
 		const h = harness({ options: { enhancePrompt: true } }, { continueOnFail: true });
 		const [out] = await h.run();
 		expect(errorOf(out[0])).toMatchObject({ kind: 'parameter', field: 'Enhance Prompt' });
-		expect(String(errorOf(out[0]).message)).toMatch(/Replicate cannot honour it: .*no prompt enhancement/);
+		expect(String(errorOf(out[0]).message)).toMatch(
+			/Replicate cannot honour it: .*no prompt enhancement/,
+		);
 		expect(h.requests).toHaveLength(0);
 	});
 
 	it('passes an Image URL on as image_prompt, as it is', async () => {
 		useVirtualClock();
 		const job = mockReplicateJob();
-		await harness({ imageSource: 'url', imageUrl: 'https://images.example.com/ref.png', options: { imagePromptStrength: 0.2 } }).run();
-		expect(job.submitted()?.input).toMatchObject({ image_prompt: 'https://images.example.com/ref.png', image_prompt_strength: 0.2 });
+		await harness({
+			imageSource: 'url',
+			imageUrl: 'https://images.example.com/ref.png',
+			options: { imagePromptStrength: 0.2 },
+		}).run();
+		expect(job.submitted()?.input).toMatchObject({
+			image_prompt: 'https://images.example.com/ref.png',
+			image_prompt_strength: 0.2,
+		});
 	});
 
 	it('sends a small incoming file inline as a data URI', async () => {
@@ -85,26 +133,42 @@ describe('Replicate Generate', () => {
 		const job = mockReplicateJob();
 		const h = harness(
 			{ imageSource: 'binary', binaryPropertyName: 'data' },
-			{ items: [{ json: {}, binary: { data: { data: photo.toString('base64'), mimeType: 'image/png' } } }] },
+			{
+				items: [
+					{ json: {}, binary: { data: { data: photo.toString('base64'), mimeType: 'image/png' } } },
+				],
+			},
 		);
 		await h.run();
-		expect((job.submitted()?.input as Record<string, unknown>).image_prompt).toBe(`data:image/png;base64,${photo.toString('base64')}`);
+		expect((job.submitted()?.input as Record<string, unknown>).image_prompt).toBe(
+			`data:image/png;base64,${photo.toString('base64')}`,
+		);
 		expect(h.requests.filter((r) => r.url.includes('/v1/files'))).toHaveLength(0);
 	});
 
-	it('uploads a file over 1 MB through the Files API (multipart, to the API host), once for all of the item\'s images', async () => {
+	it("uploads a file over 1 MB through the Files API (multipart, to the API host), once for all of the item's images", async () => {
 		useVirtualClock();
 		const photo = Buffer.concat([makePng(16, 16, 9), Buffer.alloc(1100 * 1024)]);
 		const upload = mockReplicateUpload();
 		const jobs = [mockReplicateJob(), mockReplicateJob()];
 		const h = harness(
 			{ numImages: 2, imageSource: 'binary', binaryPropertyName: 'photo' },
-			{ items: [{ json: {}, binary: { photo: { data: photo.toString('base64'), mimeType: 'image/png', fileName: 'big.png' } } }] },
+			{
+				items: [
+					{
+						json: {},
+						binary: {
+							photo: { data: photo.toString('base64'), mimeType: 'image/png', fileName: 'big.png' },
+						},
+					},
+				],
+			},
 		);
 
 		await h.run();
 
-		for (const job of jobs) expect((job.submitted()?.input as Record<string, unknown>).image_prompt).toBe(upload.url);
+		for (const job of jobs)
+			expect((job.submitted()?.input as Record<string, unknown>).image_prompt).toBe(upload.url);
 		const posts = h.requests.filter((r) => r.url === `${REPLICATE_API}/v1/files`);
 		expect(posts).toHaveLength(1);
 		expect(posts[0].headers['content-type']).toMatch(/^multipart\/form-data; boundary=/);
@@ -112,16 +176,53 @@ describe('Replicate Generate', () => {
 		const boundary = posts[0].headers['content-type'].split('boundary=')[1];
 		const body = posts[0].body!;
 		expect(body.includes(photo)).toBe(true);
-		expect(body.toString('latin1')).toContain(`--${boundary}\r\nContent-Disposition: form-data; name="content"; filename="big.png"\r\nContent-Type: image/png\r\n\r\n`);
+		expect(body.toString('latin1')).toContain(
+			`--${boundary}\r\nContent-Disposition: form-data; name="content"; filename="big.png"\r\nContent-Type: image/png\r\n\r\n`,
+		);
 	});
 
 	it.each<[string, Record<string, unknown>, string, RegExp]>([
-		['a prediction flagged as sensitive', { status: 'failed', output: null, error: 'Your input or output was flagged as sensitive. Please try again with different inputs. (E005)' }, 'moderation', /Replicate blocked the content/],
-		['a failed prediction', { status: 'failed', output: null, error: 'CUDA out of memory' }, 'job_failed', /could not finish the prediction: CUDA out of memory/],
-		['an aborted prediction', { status: 'aborted', output: null }, 'job_failed', /could not finish the prediction \(status "aborted"\)/],
-		['a prediction cancelled elsewhere', { status: 'canceled', output: null }, 'job_failed', /cancelled at Replicate/],
-		['an unknown status', { status: 'melted', output: null }, 'bad_response', /unknown prediction status "melted"/],
-		['a succeeded prediction without output', { status: 'succeeded', output: null }, 'bad_response', /returned no image/],
+		[
+			'a prediction flagged as sensitive',
+			{
+				status: 'failed',
+				output: null,
+				error:
+					'Your input or output was flagged as sensitive. Please try again with different inputs. (E005)',
+			},
+			'moderation',
+			/Replicate blocked the content/,
+		],
+		[
+			'a failed prediction',
+			{ status: 'failed', output: null, error: 'CUDA out of memory' },
+			'job_failed',
+			/could not finish the prediction: CUDA out of memory/,
+		],
+		[
+			'an aborted prediction',
+			{ status: 'aborted', output: null },
+			'job_failed',
+			/could not finish the prediction \(status "aborted"\)/,
+		],
+		[
+			'a prediction cancelled elsewhere',
+			{ status: 'canceled', output: null },
+			'job_failed',
+			/cancelled at Replicate/,
+		],
+		[
+			'an unknown status',
+			{ status: 'melted', output: null },
+			'bad_response',
+			/unknown prediction status "melted"/,
+		],
+		[
+			'a succeeded prediction without output',
+			{ status: 'succeeded', output: null },
+			'bad_response',
+			/returned no image/,
+		],
 	])('%s is a %s error', async (_name, terminal, kind, message) => {
 		useVirtualClock();
 		const job = mockReplicateJob({ terminal });
@@ -134,7 +235,14 @@ describe('Replicate Generate', () => {
 		useVirtualClock();
 		nock(REPLICATE_API)
 			.post(PREDICTIONS_PATH)
-			.reply(201, { id: 'slow', status: 'starting', urls: { get: `${REPLICATE_API}/v1/predictions/slow`, cancel: `${REPLICATE_API}/v1/predictions/slow/cancel` } })
+			.reply(201, {
+				id: 'slow',
+				status: 'starting',
+				urls: {
+					get: `${REPLICATE_API}/v1/predictions/slow`,
+					cancel: `${REPLICATE_API}/v1/predictions/slow/cancel`,
+				},
+			})
 			.get('/v1/predictions/slow')
 			.times(500)
 			.reply(200, { id: 'slow', status: 'processing' })
@@ -155,7 +263,14 @@ describe('Replicate Generate', () => {
 		const controller = new AbortController();
 		nock(REPLICATE_API)
 			.post(PREDICTIONS_PATH)
-			.reply(201, { id: 'c1', status: 'starting', urls: { get: `${REPLICATE_API}/v1/predictions/c1`, cancel: `${REPLICATE_API}/v1/predictions/c1/cancel` } })
+			.reply(201, {
+				id: 'c1',
+				status: 'starting',
+				urls: {
+					get: `${REPLICATE_API}/v1/predictions/c1`,
+					cancel: `${REPLICATE_API}/v1/predictions/c1/cancel`,
+				},
+			})
 			.get('/v1/predictions/c1')
 			.reply(200, () => {
 				controller.abort();
@@ -173,30 +288,56 @@ describe('Replicate Generate', () => {
 		useVirtualClock();
 		nock(REPLICATE_API)
 			.post(PREDICTIONS_PATH)
-			.reply(201, { id: 'p9', status: 'starting', urls: { get: 'https://evil.example.com/p9', cancel: 'https://evil.example.com/p9/cancel' } })
+			.reply(201, {
+				id: 'p9',
+				status: 'starting',
+				urls: { get: 'https://evil.example.com/p9', cancel: 'https://evil.example.com/p9/cancel' },
+			})
 			.get('/v1/predictions/p9')
-			.reply(200, { id: 'p9', status: 'succeeded', output: `${REPLICATE_DELIVERY}/x/p9.jpg`, input: {} });
+			.reply(200, {
+				id: 'p9',
+				status: 'succeeded',
+				output: `${REPLICATE_DELIVERY}/x/p9.jpg`,
+				input: {},
+			});
 		nock(REPLICATE_DELIVERY).get('/x/p9.jpg').reply(200, fakeImages(1, 'jpeg')[0].bytes);
 		const h = harness();
 		await h.run();
 		expect(h.requests.some((r) => r.url.includes('evil.example.com'))).toBe(false);
 	});
 
-	it('names the field of a 422 by Replicate\'s name, and reads 401/402 bodies', async () => {
+	it("names the field of a 422 by Replicate's name, and reads 401/402 bodies", async () => {
 		useVirtualClock();
 		nock(REPLICATE_API)
 			.post(PREDICTIONS_PATH)
 			.reply(422, {
 				title: 'Input validation failed',
-				detail: '- input.image_prompt: Does not match format \'uri\'',
+				detail: "- input.image_prompt: Does not match format 'uri'",
 				status: 422,
-				invalid_fields: [{ type: 'format', field: 'input.image_prompt', description: "Does not match format 'uri'" }],
+				invalid_fields: [
+					{
+						type: 'format',
+						field: 'input.image_prompt',
+						description: "Does not match format 'uri'",
+					},
+				],
 			})
 			.post(PREDICTIONS_PATH)
-			.reply(402, { title: 'Insufficient credit', detail: 'You have insufficient credit to run this model.', status: 402 })
+			.reply(402, {
+				title: 'Insufficient credit',
+				detail: 'You have insufficient credit to run this model.',
+				status: 402,
+			})
 			.post(PREDICTIONS_PATH)
-			.reply(401, { title: 'Unauthenticated', detail: 'You did not pass a valid authentication token', status: 401 });
-		const [out] = await harness({}, { continueOnFail: true, items: [{ json: {} }, { json: {} }, { json: {} }] }).run();
+			.reply(401, {
+				title: 'Unauthenticated',
+				detail: 'You did not pass a valid authentication token',
+				status: 401,
+			});
+		const [out] = await harness(
+			{},
+			{ continueOnFail: true, items: [{ json: {} }, { json: {} }, { json: {} }] },
+		).run();
 		expect(out.map((i) => errorOf(i).message)).toEqual([
 			'Replicate rejected the field "Image URL": Does not match format \'uri\' [item 0]',
 			'Your Replicate account is out of credit [item 1]',
@@ -216,21 +357,35 @@ describe('Replicate helpers', () => {
 			binaryPropertyName: undefined,
 		});
 		expect(toReplicateBody(request, 'https://images.example.com/a.png')).toEqual({
-			input: { aspect_ratio: '21:9', output_format: 'png', raw: false, safety_tolerance: 1, image_prompt: 'https://images.example.com/a.png', image_prompt_strength: 0.1 },
+			input: {
+				aspect_ratio: '21:9',
+				output_format: 'png',
+				raw: false,
+				safety_tolerance: 1,
+				image_prompt: 'https://images.example.com/a.png',
+				image_prompt_strength: 0.1,
+			},
 		});
 	});
 
 	it('reads one output URL or a list, and the seed from the logs or the input', () => {
-		expect(replicateImages('https://replicate.delivery/a.jpg')).toEqual([{ url: 'https://replicate.delivery/a.jpg' }]);
-		expect(replicateImages(['https://replicate.delivery/a.jpg', 'https://replicate.delivery/b.jpg'])).toHaveLength(2);
+		expect(replicateImages('https://replicate.delivery/a.jpg')).toEqual([
+			{ url: 'https://replicate.delivery/a.jpg' },
+		]);
+		expect(
+			replicateImages(['https://replicate.delivery/a.jpg', 'https://replicate.delivery/b.jpg']),
+		).toHaveLength(2);
 		expect(replicateImages(null)).toEqual([]);
 		expect(replicateSeed({ logs: 'Using seed: 1234\n', input: { seed: 5 } })).toBe(1234);
 		expect(replicateSeed({ logs: '', input: { seed: 5 } })).toBe(5);
 		expect(replicateSeed({ logs: 'nothing', input: {} })).toBeUndefined();
 	});
 
-	it('builds a multipart body Replicate\'s parser reads: content with file name and type, then metadata', () => {
-		const body = multipartFile({ bytes: Buffer.from('PNGDATA'), mimeType: 'image/png', fileName: 'a"b.png' }, 'XYZ').toString('latin1');
+	it("builds a multipart body Replicate's parser reads: content with file name and type, then metadata", () => {
+		const body = multipartFile(
+			{ bytes: Buffer.from('PNGDATA'), mimeType: 'image/png', fileName: 'a"b.png' },
+			'XYZ',
+		).toString('latin1');
 		expect(body).toBe(
 			'--XYZ\r\nContent-Disposition: form-data; name="content"; filename="a_b.png"\r\nContent-Type: image/png\r\n\r\nPNGDATA' +
 				'\r\n--XYZ\r\nContent-Disposition: form-data; name="metadata"; filename="blob"\r\nContent-Type: application/json\r\n\r\n{}\r\n--XYZ--\r\n',
