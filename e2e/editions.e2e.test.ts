@@ -10,7 +10,7 @@ import {
 	packEdition,
 	prepareEdition,
 	type EditionSpec,
-} from '../scripts/editions.mjs';
+} from '../testkit/editions.mjs';
 import { startMockBfl } from '../testkit/mocks/bflServer';
 import { startMockFal } from '../testkit/mocks/falServer';
 import { startMockReplicate } from '../testkit/mocks/replicateServer';

@@ -40,7 +40,7 @@ import { startMockFal, type MockFal } from '../testkit/mocks/falServer';
 import { startMockReplicate, type MockReplicate } from '../testkit/mocks/replicateServer';
 import { startMockRunflow, type MockRunflow } from '../testkit/mocks/runflowServer';
 import { clearOwnImages, demoOutputDir } from './demo-output';
-import { fluxImages, remainder, waitingAt, type Workflow } from './demo-workflows';
+import { fluxImages, remainder, waitingAt, type Workflow } from '../testkit/demoWorkflows';
 
 const outDir = demoOutputDir('demo-output');
 const falKey = process.env.FAL_KEY?.trim();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { fluxImages, remainder, waitingAt, type Workflow } from '../scripts/demo-workflows';
+import { fluxImages, remainder, waitingAt, type Workflow } from '../testkit/demoWorkflows';
 import { exampleWorkflows, type NodeRun } from '../testkit/n8n';
 
 /**

@@ -14,10 +14,10 @@ import {
 	packedFiles,
 	prepareEdition,
 	type EditionSpec,
-} from '../scripts/editions.mjs';
+} from '../testkit/editions.mjs';
 
 /**
- * Other providers' names in the fal.ai edition's packed files, as scripts/editions.mjs finds them
+ * Other providers' names in the fal.ai edition's packed files, as testkit/editions.mjs finds them
  * (file, text as it occurs). None since neutral text and each provider's messages stopped naming
  * other providers (providers/describe.ts, test/providerNames.test.ts). The test fails on any leak;
  * a leak that must stay for a while is listed here with the reason.
@@ -29,7 +29,7 @@ export const KNOWN_EDITION_LEAKS: ReadonlyArray<{ file: string; text: string }> 
  * temp folder: copy, one-provider registry, tsc, icons, package check. No pack and no scan here (the
  * script and e2e/editions.e2e.test.ts do both).
  */
-describe('the fal.ai edition, built from this tree (scripts/editions.mjs)', () => {
+describe('the fal.ai edition, built from this tree (testkit/editions.mjs)', () => {
 	const specs = editionSpecs();
 	const fal = specs.find((s) => s.id === 'fal')!;
 	const others = specs.filter((s) => s !== fal);

@@ -3,7 +3,7 @@
  * waiting for a webhook, the rest of the workflow as a workflow of its own, and the images the FLUX
  * nodes put out. Pure functions over the workflow JSON and the execution's run data.
  */
-import type { NodeRun } from '../testkit/n8n';
+import type { NodeRun } from './n8n';
 
 export type Workflow = {
 	name?: string;
