@@ -26,6 +26,10 @@ export default defineConfig({
 		unstubGlobals: true,
 		// nock patches node:http per process; one file at a time per worker keeps interceptors apart.
 		pool: 'forks',
+		// Four workers on two cores: the longest files wait on real sockets and real deadlines (10 s
+		// is the smallest Timeout), not on the CPU; with vitest's default of one worker on a 2-core
+		// machine the files ran one after another (194 s idle; 72 s with four).
+		maxWorkers: 4,
 		// Each worker loads n8n-core, n8n-workflow and axios once for all its files, instead of once per
 		// file: that import was two thirds of the suite's time (168 s of imports, measured). Files still
 		// run one at a time per worker; nock is reset around every test (test/setup-nock.ts), spies by
