@@ -78,6 +78,10 @@ const FALLBACK_FIELD = 'Fallback Provider';
 const FINETUNE_NO_FALLBACK =
 	'a fine-tune runs only at the provider it was trained at, so no other provider can take over a Generate with Fine-Tune item. Set "Fallback Provider" to None.';
 
+/** What a refusal by the Fallback Provider adds, so the user knows which field to change. */
+const asFallbackNote = (fallback: FluxProvider) =>
+	` (${fallback.displayName} is the Fallback Provider: pick another one, or None)`;
+
 /**
  * Validates one item completely, without any request: against the provider and, when one is set,
  * the fallback provider too, so an item that might move there cannot fail there on a field.
@@ -94,10 +98,7 @@ async function prepareItem(
 	if (fallback && request.operation === 'finetune')
 		throw new ParameterError(FALLBACK_FIELD, FINETUNE_NO_FALLBACK, fallback.displayName);
 	for (const p of fallback ? [provider, fallback] : [provider]) {
-		const asFallback =
-			p === fallback
-				? ` (${p.displayName} is the Fallback Provider: pick another one, or None)`
-				: '';
+		const asFallback = p === fallback ? asFallbackNote(p) : '';
 		const unsupported = unsupportedReason(p, request.operation);
 		if (unsupported)
 			throw new ParameterError('Operation', `${unsupported}${asFallback}`, request.operation);
@@ -149,11 +150,14 @@ export async function generate(
 	// whose credential cannot be read is opened again when an item first needs it, as before.
 	const openedFallback =
 		session && fallback ? await fallback.open(ctx).catch(() => undefined) : undefined;
+	const failover = new Failover(ctx, provider, fallback, openedFallback);
+	// Either key is masked in what is shown: the first provider's, and the fallback's once opened.
+	const scrub = (text: string) => failover.scrub(session ? session.scrub(text) : text);
 	const checks = [
 		{ check: session?.checkRequest?.bind(session), asFallback: '', provider },
 		{
 			check: openedFallback?.checkRequest?.bind(openedFallback),
-			asFallback: ` (${fallback?.displayName} is the Fallback Provider: pick another one, or None)`,
+			asFallback: fallback ? asFallbackNote(fallback) : '',
 			provider: fallback,
 		},
 	].filter((c) => c.check);
@@ -178,13 +182,10 @@ export async function generate(
 				}
 			}
 		}
-		stopAtFirstBad(ctx, prepared, settings.continueOnFail, (text) =>
-			openedFallback ? openedFallback.scrub(session!.scrub(text)) : session!.scrub(text),
-		);
+		stopAtFirstBad(ctx, prepared, settings.continueOnFail, scrub);
 	}
 	// An item whose images take several requests (one image per request on BFL and Replicate) is
 	// several jobs, in image order.
-	const failover = new Failover(ctx, provider, fallback, openedFallback);
 	const jobs: BatchJob[] = prepared.flatMap(({ value: request, failure }, item): BatchJob[] => {
 		if (!request || !session) return [{ item, failure: failure ?? openFailure }];
 		const opened = session;
@@ -193,8 +194,6 @@ export async function generate(
 			run: async (release) => await failover.run(opened, job.request, item, release, job.part),
 		}));
 	});
-	// Either key is masked in what is shown: the first provider's, and the fallback's once it was used.
-	const scrub = (text: string) => failover.scrub(session ? session.scrub(text) : text);
 	const output = await runBatch(
 		ctx,
 		jobs,

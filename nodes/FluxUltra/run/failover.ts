@@ -74,7 +74,10 @@ export class Failover {
 		/** The fallback's session when the run already opened it (to check items against it before any job). */
 		openedFallback?: ProviderSession,
 	) {
-		if (openedFallback) this.fallbackSession = Promise.resolve(openedFallback);
+		if (openedFallback) {
+			this.fallbackSession = Promise.resolve(openedFallback);
+			this.fallbackScrub = openedFallback.scrub.bind(openedFallback);
+		}
 	}
 
 	/**
