@@ -1,5 +1,9 @@
+import { mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
 import nock from 'nock';
-import { describe, expect } from 'vitest';
+import { afterAll, describe, expect } from 'vitest';
 
 import type { INodeExecutionData } from 'n8n-workflow';
 
@@ -24,6 +28,13 @@ import {
 	REPLICATE_API,
 	REPLICATE_GENERATE_PARAMS,
 } from '../../testkit/harness/replicateNock';
+import { BFL_API, BFL_GENERATE_PARAMS, mockBflJob } from '../../testkit/harness/bflNock';
+import {
+	mockRunflowJob,
+	mockRunflowModel,
+	mockRunflowUpload,
+	RUNFLOW_GENERATE_PARAMS,
+} from '../../testkit/harness/runflowNock';
 import { useNock } from '../setup-nock';
 import { secretScrubber } from '../../nodes/FluxUltra/transport/redact';
 import { attack } from './attack';
@@ -695,6 +706,244 @@ describe('hostile values through expressions and the agent tool', () => {
 			}).run();
 			expect(out[0].json.fileName).toBe('etc-passwd-1.png');
 			expect(out[0].binary?.data?.fileName).toBe('etc-passwd-1.png');
+		},
+	);
+});
+
+describe('issue 27, 7: one size rule for every input image, every path and provider', () => {
+	const MB = 1024 * 1024;
+	const PROVIDERS = [
+		{ id: 'fal', params: GENERATE_PARAMS },
+		{ id: 'runflow', params: RUNFLOW_GENERATE_PARAMS },
+		{ id: 'bfl', params: BFL_GENERATE_PARAMS },
+		{ id: 'replicate', params: REPLICATE_GENERATE_PARAMS },
+	] as const;
+	const folder = mkdtempSync(join(tmpdir(), 'flux-inputs-'));
+	afterAll(() => rmSync(folder, { recursive: true, force: true }));
+	let files = 0;
+
+	/** A PNG of `size` bytes: a real header, then zeros. */
+	const pngOf = (size: number) => Buffer.concat([png, Buffer.alloc(size - png.length)]);
+
+	/**
+	 * An input file as n8n's filesystem (or S3) mode keeps it: a reference in the item, the bytes in
+	 * the store (a sparse file here: a PNG header, then `size` bytes in all). `bytes` is what n8n 2.x
+	 * records on the entry; without it the size is only in the store's metadata.
+	 */
+	function storedItem(size: number, declared = true): INodeExecutionData {
+		const path = join(folder, `input-${++files}.png`);
+		writeFileSync(path, png);
+		truncateSync(path, size);
+		return {
+			json: {},
+			binary: {
+				data: {
+					data: 'filesystem-v2',
+					id: `filesystem-v2:${path}`,
+					mimeType: 'image/png',
+					fileName: 'in.png',
+					...(declared ? { bytes: size } : {}),
+				},
+			},
+		};
+	}
+
+	/** Every provider's upload and job on nock: on the old code each path got this far. None must be hit. */
+	function everyProviderReady() {
+		mockFalUpload();
+		mockFalJob({ images: fakeImages(1) });
+		mockRunflowModel();
+		mockRunflowUpload();
+		mockRunflowJob();
+		mockBflJob();
+		mockReplicateUpload();
+		mockReplicateJob();
+		nock('https://images.example.com')
+			.get('/big.png')
+			.optionally()
+			.reply(200, pngOf(2 * MB), { 'content-type': 'image/png' });
+	}
+
+	const paths: Array<{
+		name: string;
+		field: string;
+		params: Record<string, unknown>;
+		items: () => INodeExecutionData[];
+		only?: string;
+	}> = [
+		{
+			name: 'a 2 MB file in a binary field (in memory)',
+			field: 'Input Binary Field',
+			params: { imageSource: 'binary', binaryPropertyName: 'data' },
+			items: () => [imageItem(), imageItem(pngOf(2 * MB))],
+		},
+		{
+			name: 'a 2 MB file in a binary field (filesystem mode)',
+			field: 'Input Binary Field',
+			params: { imageSource: 'binary', binaryPropertyName: 'data' },
+			items: () => [imageItem(), storedItem(2 * MB)],
+		},
+		{
+			name: 'a 2 MB data URI in Image URL',
+			field: 'Image URL',
+			params: {
+				imageSource: 'url',
+				imageUrl: (i: number) =>
+					`data:image/png;base64,${(i === 1 ? pngOf(2 * MB) : png).toString('base64')}`,
+			},
+			items: () => [{ json: {} }, { json: {} }],
+		},
+	];
+	for (const provider of PROVIDERS) {
+		for (const path of paths) {
+			attack(
+				'27.7 input size',
+				`${provider.id}: ${path.name} in item 1 against Max Image Size 1 MB: refused naming "${path.field}" and item 1 before item 0 is paid, 0 requests`,
+				async () => {
+					everyProviderReady();
+					const harness = createHarness({
+						params: { ...provider.params, ...path.params, options: { maxImageSize: 1 } },
+						items: path.items(),
+					});
+					const error = await harness.fail();
+					expect(harness.requests).toHaveLength(0);
+					expect(error.message).toMatch(
+						new RegExp(
+							`^Invalid value for "${path.field}": .*2 MB.*"Max Image Size \\(MB\\)".*\\[item 1\\]$`,
+						),
+					);
+				},
+			);
+		}
+	}
+
+	attack(
+		'27.7 input size',
+		'BFL: an Image URL serving 2 MB against Max Image Size 1 MB: refused naming Image URL, 0 requests to BFL',
+		async () => {
+			everyProviderReady();
+			const harness = createHarness({
+				params: {
+					...BFL_GENERATE_PARAMS,
+					imageSource: 'url',
+					imageUrl: 'https://images.example.com/big.png',
+					options: { maxImageSize: 1 },
+				},
+			});
+			const error = await harness.fail();
+			expect(harness.requests.filter((r) => r.url.startsWith(BFL_API))).toHaveLength(0);
+			expect(error.message).toMatch(/^Invalid value for "Image URL": .*\[item 0\]$/);
+		},
+	);
+
+	attack(
+		'27.7 input size',
+		'fal.ai: a 100 MB binary input under the default Max Image Size (40 MB) is refused before any request, and never read whole',
+		async (context) => {
+			everyProviderReady();
+			const harness = createHarness({
+				params: { ...GENERATE_PARAMS, imageSource: 'binary', binaryPropertyName: 'data' },
+				items: [storedItem(100 * MB)],
+			});
+			const error = await harness.fail();
+			expect(harness.requests).toHaveLength(0);
+			expect(harness.binaryReads).toHaveLength(0);
+			expect(error.message).toMatch(
+				/^Invalid value for "Input Binary Field": the file in "data" is 100 MB, more than "Max Image Size \(MB\)" allows \(40 MB\).*\[item 0\]$/,
+			);
+			context.task.meta.figures = `fal.ai, 100 MB binary input (filesystem mode): refused, ${harness.requests.length} requests, ${harness.binaryReads.length} whole reads`;
+		},
+	);
+
+	attack(
+		'27.7 input size',
+		"a stored file whose entry carries no size (n8n 1.x) is measured by n8n's metadata, not read whole",
+		async () => {
+			everyProviderReady();
+			const harness = createHarness({
+				params: { ...GENERATE_PARAMS, imageSource: 'binary', binaryPropertyName: 'data' },
+				items: [storedItem(100 * MB, false)],
+			});
+			const error = await harness.fail();
+			expect(harness.requests).toHaveLength(0);
+			expect(harness.binaryReads).toHaveLength(0);
+			expect(error.message).toMatch(/is 100 MB, more than "Max Image Size \(MB\)" allows/);
+		},
+	);
+
+	const providerLimits = [
+		{ id: 'runflow', params: RUNFLOW_GENERATE_PARAMS, size: 51, says: /Runflow takes \(50 MB/ },
+		{
+			id: 'replicate',
+			params: REPLICATE_GENERATE_PARAMS,
+			size: 101,
+			says: /Replicate takes \(100 MB/,
+		},
+		{ id: 'fal', params: GENERATE_PARAMS, size: 91, says: /fal\.ai takes \(90 MB/ },
+	] as const;
+	for (const limit of providerLimits) {
+		attack(
+			'27.7 input size',
+			`${limit.id}: a ${limit.size} MB file with Max Image Size 200 MB: the provider's smaller limit applies, named, 0 requests`,
+			async () => {
+				everyProviderReady();
+				const harness = createHarness({
+					params: {
+						...limit.params,
+						imageSource: 'binary',
+						binaryPropertyName: 'data',
+						options: { maxImageSize: 200 },
+					},
+					items: [imageItem(), storedItem(limit.size * MB)],
+				});
+				const error = await harness.fail();
+				expect(harness.requests).toHaveLength(0);
+				expect(harness.binaryReads.filter((r) => r.itemIndex === 1)).toHaveLength(0);
+				expect(error.message).toMatch(limit.says);
+				expect(error.message).toMatch(/^Invalid value for "Input Binary Field": .*\[item 1\]$/);
+			},
+		);
+	}
+
+	attack(
+		'27.7 input size',
+		"a Fallback Provider's smaller limit applies too: fal.ai with Runflow as fallback refuses a 51 MB file before any request",
+		async () => {
+			everyProviderReady();
+			const harness = createHarness({
+				params: {
+					...GENERATE_PARAMS,
+					imageSource: 'binary',
+					binaryPropertyName: 'data',
+					fallbackFromFal: 'runflow',
+					options: { maxImageSize: 200 },
+				},
+				items: [storedItem(51 * MB)],
+			});
+			const error = await harness.fail();
+			expect(harness.requests).toHaveLength(0);
+			expect(error.message).toMatch(/Runflow takes \(50 MB/);
+		},
+	);
+
+	attack(
+		'27.7 input size',
+		'a file at the limit still runs (fal.ai, 1 MB file, Max Image Size 1 MB): the rule refuses only what is over it',
+		async () => {
+			useVirtualClock();
+			const upload = mockFalUpload();
+			const job = mockFalJob({ images: fakeImages(1) });
+			const [out] = await createHarness({
+				params: {
+					...GENERATE_PARAMS,
+					imageSource: 'binary',
+					binaryPropertyName: 'data',
+					options: { maxImageSize: 1 },
+				},
+				items: [imageItem(pngOf(MB))],
+			}).run();
+			expect(out).toHaveLength(1);
+			expect(job.submitted()).toMatchObject({ image_url: upload.fileUrl });
 		},
 	);
 });

@@ -476,6 +476,7 @@ export const falProvider: FluxProvider = {
 	fields: FAL_FIELDS,
 	pricePerImageUsd: FAL_PRICE_USD,
 	canCancel: true,
+	inputImageLimit: { maxBytes: FAL.uploadMaxBytes, what: 'in one storage upload' },
 	editorNotes: {
 		syncMode: 'fal.ai does not keep inline images in its request history.',
 		maxParallelJobs: 'fal.ai starts accounts at 2 concurrent jobs (more wait in its queue)',

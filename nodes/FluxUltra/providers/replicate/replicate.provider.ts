@@ -114,7 +114,6 @@ class ReplicateSession extends SessionBase {
 	 */
 	async upload(scope: JobScope, image: ImageBytes): Promise<string> {
 		if (image.bytes.length <= REPLICATE.inlineImageMaxBytes) return this.dataUri(image);
-		this.checkUploadSize(image, REPLICATE.uploadMaxBytes, 'files');
 		const boundary = `n8nFluxUltra${clock.now().toString(36)}${Math.random().toString(36).slice(2)}`;
 		const file = readJson(
 			errors,
@@ -263,6 +262,7 @@ export const replicateProvider: FluxProvider = {
 	fields: REPLICATE_FIELDS,
 	pricePerImageUsd: REPLICATE_PRICE_USD,
 	canCancel: true,
+	inputImageLimit: { maxBytes: REPLICATE.uploadMaxBytes, what: "Replicate's file upload limit" },
 	editorNotes: {
 		downloadImage: 'Replicate links after about an hour',
 		webhookUrl: `Replicate's ${REPLICATE.webhook.field} (${REPLICATE.webhook.events.join(', ')} events only)`,

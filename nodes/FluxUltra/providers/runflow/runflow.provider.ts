@@ -133,7 +133,6 @@ class RunflowSession extends SessionBase {
 	 * signed https URL the confirmation returns.
 	 */
 	async upload(scope: JobScope, image: ImageBytes): Promise<string> {
-		this.checkUploadSize(image, RUNFLOW.uploadMaxBytes, 'uploads');
 		const slot = await this.postJson(
 			scope,
 			`${this.base}${RUNFLOW.uploadCreatePath}`,
@@ -299,6 +298,7 @@ export const runflowProvider: FluxProvider = {
 	fields: RUNFLOW_FIELDS,
 	pricePerImageUsd: RUNFLOW_PRICE_USD,
 	canCancel: RUNFLOW.canCancel,
+	inputImageLimit: { maxBytes: RUNFLOW.uploadMaxBytes, what: "Runflow's upload limit" },
 	editorNotes: {
 		maxParallelJobs: 'Runflow queues runs beyond a per-model limit',
 		downloadImage: 'Runflow presigned links after a while',
