@@ -8,7 +8,12 @@ import { afterAll, describe, expect } from 'vitest';
 import type { INodeExecutionData } from 'n8n-workflow';
 
 import { useVirtualClock } from '../../testkit/harness/clock';
-import { createHarness, DUMMY_FAL_KEY, type HarnessOptions } from '../../testkit/harness/context';
+import {
+	createHarness,
+	DUMMY_FAL_KEY,
+	DUMMY_RUNFLOW_KEY,
+	type HarnessOptions,
+} from '../../testkit/harness/context';
 import { errorOf } from '../../testkit/harness/errorItems';
 import {
 	APP_PATH,
@@ -25,15 +30,24 @@ import { findSecrets } from '../reliability/leaks';
 import {
 	mockReplicateJob,
 	mockReplicateUpload,
+	PREDICTIONS_PATH,
 	REPLICATE_API,
 	REPLICATE_GENERATE_PARAMS,
 } from '../../testkit/harness/replicateNock';
-import { BFL_API, BFL_GENERATE_PARAMS, mockBflJob } from '../../testkit/harness/bflNock';
+import {
+	BFL_API,
+	BFL_GENERATE_PARAMS,
+	BFL_SUBMIT_PATH,
+	mockBflJob,
+} from '../../testkit/harness/bflNock';
 import {
 	mockRunflowJob,
 	mockRunflowModel,
 	mockRunflowUpload,
+	MODEL_PATH,
+	RUNFLOW_API,
 	RUNFLOW_GENERATE_PARAMS,
+	RUNS_PATH,
 } from '../../testkit/harness/runflowNock';
 import { useNock } from '../setup-nock';
 import { secretScrubber } from '../../nodes/FluxUltra/transport/redact';
@@ -944,6 +958,295 @@ describe('issue 27, 7: one size rule for every input image, every path and provi
 			}).run();
 			expect(out).toHaveLength(1);
 			expect(job.submitted()).toMatchObject({ image_url: upload.fileUrl });
+		},
+	);
+});
+
+describe('issue 27, 8: what a provider sends is bounded before it reaches a message, a hint or a log', () => {
+	/**
+	 * The bound this suite holds every shown text to: an error's message and description together at
+	 * most 2,000 characters (about 500 tokens when an AI Agent gets it as the tool's answer), a hint
+	 * at most 1,000, a log entry at most 2,000 (shared/bound.ts says why).
+	 */
+	const TEXT_BOUND = 2000;
+	const HINT_BOUND = 1000;
+	const MB = 'x'.repeat(1024 * 1024);
+	const many = <T>(n: number, make: (i: number) => T): T[] =>
+		Array.from({ length: n }, (_, i) => make(i));
+
+	/** Runs the node to its error, and checks every text it showed against the bounds. */
+	async function shownBy(options: Parameters<typeof createHarness>[0]) {
+		const harness = createHarness({ executionHints: true, ...options });
+		const error = await harness.fail();
+		const shown = error.message.length + (error.description?.length ?? 0);
+		expect(shown).toBeLessThanOrEqual(TEXT_BOUND);
+		for (const hint of harness.hints) expect(hint.message.length).toBeLessThanOrEqual(HINT_BOUND);
+		for (const log of harness.logs)
+			expect(JSON.stringify(log.args).length).toBeLessThanOrEqual(TEXT_BOUND);
+		return { error, shown, harness };
+	}
+
+	/** A models-API answer (the shape Runflow documents) listing these inputs besides the prompt. */
+	function runflowModel(
+		inputs: Array<Record<string, unknown>>,
+		path: string | RegExp = MODEL_PATH,
+	) {
+		nock(RUNFLOW_API)
+			.get(path)
+			.reply(200, { inputs: [{ name: 'prompt', is_required: true }, ...inputs] });
+	}
+
+	attack(
+		'27.8 bounded text',
+		'Runflow: a models API listing 60,000 input names makes a refusal of a few hundred characters, before any submit',
+		async (context) => {
+			runflowModel(many(60_000, (i) => ({ name: `hostile_input_${i}_${'n'.repeat(60)}` })));
+			const { error, shown, harness } = await shownBy({
+				params: { ...RUNFLOW_GENERATE_PARAMS, options: { raw: true } },
+			});
+			expect(harness.requests.map((r) => r.method)).toEqual(['GET']);
+			expect(error.message).toMatch(/^Invalid value for "Raw": Runflow's .* does not take it/);
+			expect(error.message).toMatch(/prompt, hostile_input_0_n+…?, .* … and 59,991 more/);
+			context.task.meta.figures = `Runflow refusal with 60,000 listed inputs: ${shown} characters (message + description), ${harness.requests.length} request`;
+		},
+	);
+
+	attack(
+		'27.8 bounded text',
+		'Runflow: a required input whose name is 1 MB long is named in at most 60 characters',
+		async () => {
+			runflowModel([{ name: `required_${MB}`, is_required: true }]);
+			const { error } = await shownBy({ params: RUNFLOW_GENERATE_PARAMS });
+			expect(error.message).toMatch(/requires an input "required_x+…"/);
+		},
+	);
+
+	attack(
+		'27.8 bounded text',
+		'Runflow: an allowed-values list of 60,000 entries (one of them 1 MB) shows 10 and counts the rest',
+		async () => {
+			runflowModel([
+				{
+					name: 'aspect_ratio',
+					validator_attrs: { choices: [MB, ...many(60_000, (i) => `ratio-${i}`)] },
+				},
+			]);
+			const { error } = await shownBy({
+				params: { ...RUNFLOW_GENERATE_PARAMS, aspectRatio: '21:9' },
+			});
+			expect(error.message).toMatch(/accepts only "x+…", "ratio-0", .* … and 59,991 more/);
+		},
+	);
+
+	attack(
+		'27.8 bounded text',
+		"Runflow: a models API that answers 422 naming a 50,000-character field: Remix's refusal and Generate's hint stay bounded",
+		async () => {
+			// An error body is read up to 64 KB: a 50,000-character field name is the most it can hold.
+			const hostile = {
+				code: 'invalid',
+				message: 'bad request',
+				errors: [{ field: 'f'.repeat(50_000), message: 'is wrong' }],
+			};
+			nock(RUNFLOW_API)
+				.get(/\/v1\/models\//)
+				.times(2)
+				.reply(422, hostile);
+			await shownBy({
+				params: {
+					...RUNFLOW_GENERATE_PARAMS,
+					operation: 'remix',
+					imageSource: 'url',
+					imageUrl: 'https://images.example.com/in.png',
+				},
+			});
+
+			nock(RUNFLOW_API).get(MODEL_PATH).reply(422, hostile);
+			nock(RUNFLOW_API).post(RUNS_PATH).reply(422, hostile);
+			const { harness } = await shownBy({ params: RUNFLOW_GENERATE_PARAMS });
+			expect(harness.hints.map((h) => h.message)).toEqual([
+				expect.stringMatching(/^Runflow's models API could not tell the inputs/),
+			]);
+		},
+	);
+
+	/**
+	 * A validation answer naming a 50,000-character field first, then 100 more problems, each
+	 * provider's way: the transport reads at most 64 KB of an error body, so this is the most a
+	 * provider can put in one.
+	 */
+	const LONG = 'f'.repeat(50_000);
+	const fastApi422 = {
+		detail: [
+			{ loc: ['body', LONG], msg: 'is not allowed', type: 'value_error' },
+			...many(100, (i) => ({ loc: ['body', `field_${i}`], msg: 'bad', type: 'value_error' })),
+		],
+	};
+	const submits422: Array<{ provider: string; params: Record<string, unknown>; mock: () => void }> =
+		[
+			{
+				provider: 'fal.ai',
+				params: GENERATE_PARAMS,
+				mock: () => void nock(QUEUE).post(ENDPOINT_PATH.generate).reply(422, fastApi422),
+			},
+			{
+				provider: 'Black Forest Labs',
+				params: BFL_GENERATE_PARAMS,
+				mock: () => void nock(BFL_API).post(BFL_SUBMIT_PATH).reply(422, fastApi422),
+			},
+			{
+				provider: 'Replicate',
+				params: REPLICATE_GENERATE_PARAMS,
+				mock: () =>
+					void nock(REPLICATE_API)
+						.post(PREDICTIONS_PATH)
+						.reply(422, {
+							title: 'Unprocessable Entity',
+							detail: 'invalid input',
+							invalid_fields: [
+								{ field: `input.${LONG}`, description: 'is not allowed', type: 'x' },
+								...many(100, (i) => ({ field: `input.f${i}`, description: 'bad' })),
+							],
+						}),
+			},
+			{
+				provider: 'Runflow',
+				params: RUNFLOW_GENERATE_PARAMS,
+				mock: () => {
+					mockRunflowModel();
+					nock(RUNFLOW_API)
+						.post(RUNS_PATH)
+						.reply(422, {
+							code: 'invalid_input',
+							message: 'invalid input',
+							errors: [
+								{ field: `input.${LONG}`, message: 'is not allowed' },
+								...many(100, (i) => ({ field: `input.f${i}`, message: 'bad' })),
+							],
+						});
+				},
+			},
+		];
+	for (const c of submits422) {
+		attack(
+			'27.8 bounded text',
+			`${c.provider}: a 422 naming a 50,000-character field among 101 problems is shown within the bound`,
+			async () => {
+				c.mock();
+				const { error } = await shownBy({ params: c.params });
+				expect(error.message).toMatch(/rejected the field "f+…": is not allowed \(and 100 more/);
+			},
+		);
+	}
+
+	attack(
+		'27.8 bounded text',
+		'a key the bound cuts in half is still masked: Runflow echoes it where a field name is cut at 60 characters',
+		async () => {
+			mockRunflowModel();
+			nock(RUNFLOW_API)
+				.post(RUNS_PATH)
+				.reply(422, {
+					message: 'invalid input',
+					errors: [{ field: `input.${'x'.repeat(45)}${DUMMY_RUNFLOW_KEY}`, message: 'bad' }],
+				});
+			const { error } = await shownBy({ params: RUNFLOW_GENERATE_PARAMS });
+			expect(error.message).toMatch(/rejected the field "x+\[redacted\]…"/);
+			const shown = `${error.message} ${error.description}`;
+			expect(shown).not.toContain(DUMMY_RUNFLOW_KEY.slice(0, 10));
+		},
+	);
+
+	attack(
+		'27.8 bounded text',
+		'fal.ai: a job that fails with a 1 MB error and a 1 MB error type is shown within the bound',
+		async () => {
+			useVirtualClock();
+			const requestId = 'req-hostile-1';
+			nock(QUEUE)
+				.post(ENDPOINT_PATH.generate)
+				.reply(200, { request_id: requestId })
+				.get(`${APP_PATH}/requests/${requestId}/status`)
+				.query(true)
+				.reply(200, { status: 'COMPLETED', error: `e${MB}`, error_type: `t${MB}` });
+			const { error } = await shownBy({ params: GENERATE_PARAMS });
+			expect(error.message).toMatch(/^fal\.ai could not finish the job: ex+…/);
+		},
+	);
+
+	attack(
+		'27.8 bounded text',
+		'fal.ai: a 100 KB request id and a 1 MB unknown status are shown within the bound',
+		async () => {
+			useVirtualClock();
+			const requestId = `r${'9'.repeat(100_000)}`;
+			nock(QUEUE)
+				.post(ENDPOINT_PATH.generate)
+				.reply(200, {
+					request_id: requestId,
+					status_url: `${QUEUE}${APP_PATH}/requests/short/status`,
+				})
+				.get(`${APP_PATH}/requests/short/status`)
+				.query(true)
+				.reply(200, { status: `W${MB}` })
+				.put(/cancel/)
+				.optionally()
+				.reply(202, {});
+			await shownBy({ params: GENERATE_PARAMS });
+		},
+	);
+
+	attack(
+		'27.8 bounded text',
+		'Runflow: a run that fails with a 1 MB code, stage and message is shown within the bound',
+		async () => {
+			useVirtualClock();
+			mockRunflowJob({
+				terminal: {
+					status_code: 'failed',
+					failure_code: `c${MB}`,
+					failure_stage: `s${MB}`,
+					failure_message: `m${MB}`,
+				},
+			});
+			const { error } = await shownBy({ params: RUNFLOW_GENERATE_PARAMS });
+			expect(error.message).toMatch(/^Runflow could not finish the run: mx+…/);
+		},
+	);
+
+	attack(
+		'27.8 bounded text',
+		'Replicate and BFL: a failed job with a 1 MB error or details, and a 1 MB unknown status, are shown within the bound',
+		async () => {
+			useVirtualClock();
+			mockReplicateJob({ terminal: { status: 'failed', error: `e${MB}` } });
+			await shownBy({ params: REPLICATE_GENERATE_PARAMS });
+			mockReplicateJob({ terminal: { status: `S${MB}` } });
+			await shownBy({ params: REPLICATE_GENERATE_PARAMS });
+			mockBflJob({ terminal: { status: 'Error', details: { reason: `d${MB}` } } });
+			await shownBy({ params: BFL_GENERATE_PARAMS });
+			mockBflJob({ terminal: { status: `S${MB}` } });
+			await shownBy({ params: BFL_GENERATE_PARAMS });
+		},
+	);
+
+	attack(
+		'27.8 bounded text',
+		'an item whose binary field names are 60,000 (one of them 1 MB) gets a bounded "no such field" refusal',
+		async () => {
+			const binary = Object.fromEntries(
+				[MB, ...many(60_000, (i) => `file_${i}`)].map((name) => [
+					name,
+					{ data: png.toString('base64'), mimeType: 'image/png' },
+				]),
+			);
+			const { error } = await shownBy({
+				params: { ...BINARY_PARAMS, binaryPropertyName: 'data' },
+				items: [{ json: {}, binary }],
+			});
+			expect(error.message).toMatch(
+				/has no binary field "data" \(it has: x+…, file_0, .* … and 59,991 more\)/,
+			);
 		},
 	);
 });

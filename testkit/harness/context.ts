@@ -73,6 +73,8 @@ export interface HarnessOptions {
 	 * (an `options` object here replaces the stored Options).
 	 */
 	storedParams?: Record<string, unknown>;
+	/** Offer n8n's `addExecutionHints` (recorded in `hints`): off by default, as older n8n lacks it. */
+	executionHints?: boolean;
 }
 
 export const DUMMY_FAL_KEY = 'dummy-fal-key-0000:example-secret';
@@ -86,6 +88,8 @@ export interface Harness {
 	requests: SentRequest[];
 	/** Every call the node made to n8n's logger: level and arguments. */
 	logs: Array<{ level: string; args: unknown[] }>;
+	/** Every execution hint the node added (n8n shows them above the output), with `executionHints`. */
+	hints: Array<{ message: string; type?: string; location?: string }>;
 	/** Every time the node read an input file whole into memory (`getBinaryDataBuffer`). */
 	binaryReads: Array<{ itemIndex: number; property: string }>;
 	/** Runs the node's `execute` as n8n would. */
@@ -157,6 +161,7 @@ export function createHarness(options: HarnessOptions): Harness {
 	const requests: SentRequest[] = [];
 	const logs: Harness['logs'] = [];
 	const binaryReads: Harness['binaryReads'] = [];
+	const hints: Harness['hints'] = [];
 	const logAt =
 		(level: string) =>
 		(...args: unknown[]) =>
@@ -206,6 +211,10 @@ export function createHarness(options: HarnessOptions): Harness {
 		continueOnFail: () => options.continueOnFail ?? false,
 		getExecutionCancelSignal: () => options.signal,
 		getExecutionId: () => 'exec-1',
+		// n8n 1.x before execution hints has none: offered only when asked for.
+		...(options.executionHints
+			? { addExecutionHints: (...added: Harness['hints']) => void hints.push(...added) }
+			: {}),
 		logger: {
 			debug: logAt('debug'),
 			info: logAt('info'),
@@ -269,6 +278,7 @@ export function createHarness(options: HarnessOptions): Harness {
 		requests,
 		logs,
 		binaryReads,
+		hints,
 		run,
 		async fail() {
 			const outcome = await run().then(

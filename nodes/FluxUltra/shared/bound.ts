@@ -5,7 +5,7 @@
  * shows must not grow with them: an AI Agent gets the error as the tool's answer, and n8n keeps it
  * in every execution log.
  *
- * The figures: a provider's sentence (an error message, a failure reason) fits in 200 characters,
+ * The figures: a provider's sentence (an error message, a failure reason) fits in 300 characters,
  * a name, code or status in 60; a list shows its first 10 entries and counts the rest. The node's
  * own wording around them is at most a few hundred characters, so a message stays well under
  * MESSAGE_MAX, which `toNodeError` and the hints apply last, whatever slipped through: message +
@@ -13,13 +13,15 @@
  */
 
 /** A provider's sentence (an error message, a failure reason) as shown. */
-export const PROVIDER_TEXT_MAX = 200;
+export const PROVIDER_TEXT_MAX = 300;
 /** A provider's word: a name, a code, a status, a type. */
 export const PROVIDER_WORD_MAX = 60;
 /** Entries of a provider's list shown before the rest are counted. */
 export const PROVIDER_LIST_MAX = 10;
 /** The most one message, description or hint the node shows may hold, whatever it quotes. */
 export const MESSAGE_MAX = 1000;
+/** A provider's job id where a message names it (real ones are UUIDs or shorter). */
+export const REQUEST_ID_MAX = 120;
 
 /** The text, cut to `max` characters with "…" where it was cut (never inside a surrogate pair). */
 export function boundText(text: unknown, max: number = PROVIDER_TEXT_MAX): string {
