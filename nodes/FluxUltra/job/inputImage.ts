@@ -7,7 +7,7 @@ import type { ImageBytes } from '../providers/types';
 import { FluxError, type ProviderErrorContext } from '../transport/errors';
 import type { ByteStream } from '../transport/http';
 import { fetchResultImage, sniffImage, type DownloadOptions } from './downloads';
-import { boundList, boundText } from '../shared/bound';
+import { boundList, boundText, PROVIDER_WORD_MAX } from '../shared/bound';
 import { parseDataUri } from '../shared/imageBytes';
 import { isFollowableLink, parseUrl } from '../shared/url';
 
@@ -66,7 +66,7 @@ async function checkInputBinary(
 	) {
 		throw new ParameterError(
 			field,
-			`the file in "${property}" is ${boundText(binary.mimeType, 60)}, not an image`,
+			`the file in "${property}" is ${boundText(binary.mimeType, PROVIDER_WORD_MAX)}, not an image`,
 			property,
 		);
 	}
