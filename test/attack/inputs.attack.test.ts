@@ -1,10 +1,19 @@
+import { mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
 import nock from 'nock';
-import { describe, expect } from 'vitest';
+import { afterAll, describe, expect } from 'vitest';
 
 import type { INodeExecutionData } from 'n8n-workflow';
 
 import { useVirtualClock } from '../../testkit/harness/clock';
-import { createHarness, DUMMY_FAL_KEY, type HarnessOptions } from '../../testkit/harness/context';
+import {
+	createHarness,
+	DUMMY_FAL_KEY,
+	DUMMY_RUNFLOW_KEY,
+	type HarnessOptions,
+} from '../../testkit/harness/context';
 import { errorOf } from '../../testkit/harness/errorItems';
 import {
 	APP_PATH,
@@ -21,9 +30,25 @@ import { findSecrets } from '../reliability/leaks';
 import {
 	mockReplicateJob,
 	mockReplicateUpload,
+	PREDICTIONS_PATH,
 	REPLICATE_API,
 	REPLICATE_GENERATE_PARAMS,
 } from '../../testkit/harness/replicateNock';
+import {
+	BFL_API,
+	BFL_GENERATE_PARAMS,
+	BFL_SUBMIT_PATH,
+	mockBflJob,
+} from '../../testkit/harness/bflNock';
+import {
+	mockRunflowJob,
+	mockRunflowModel,
+	mockRunflowUpload,
+	MODEL_PATH,
+	RUNFLOW_API,
+	RUNFLOW_GENERATE_PARAMS,
+	RUNS_PATH,
+} from '../../testkit/harness/runflowNock';
 import { useNock } from '../setup-nock';
 import { secretScrubber } from '../../nodes/FluxUltra/transport/redact';
 import { attack } from './attack';
@@ -695,6 +720,533 @@ describe('hostile values through expressions and the agent tool', () => {
 			}).run();
 			expect(out[0].json.fileName).toBe('etc-passwd-1.png');
 			expect(out[0].binary?.data?.fileName).toBe('etc-passwd-1.png');
+		},
+	);
+});
+
+describe('issue 27, 7: one size rule for every input image, every path and provider', () => {
+	const MB = 1024 * 1024;
+	const PROVIDERS = [
+		{ id: 'fal', params: GENERATE_PARAMS },
+		{ id: 'runflow', params: RUNFLOW_GENERATE_PARAMS },
+		{ id: 'bfl', params: BFL_GENERATE_PARAMS },
+		{ id: 'replicate', params: REPLICATE_GENERATE_PARAMS },
+	] as const;
+	const folder = mkdtempSync(join(tmpdir(), 'flux-inputs-'));
+	afterAll(() => rmSync(folder, { recursive: true, force: true }));
+	let files = 0;
+
+	/** A PNG of `size` bytes: a real header, then zeros. */
+	const pngOf = (size: number) => Buffer.concat([png, Buffer.alloc(size - png.length)]);
+
+	/**
+	 * An input file as n8n's filesystem (or S3) mode keeps it: a reference in the item, the bytes in
+	 * the store (a sparse file here: a PNG header, then `size` bytes in all). `bytes` is what n8n 2.x
+	 * records on the entry; without it the size is only in the store's metadata.
+	 */
+	function storedItem(size: number, declared = true): INodeExecutionData {
+		const path = join(folder, `input-${++files}.png`);
+		writeFileSync(path, png);
+		truncateSync(path, size);
+		return {
+			json: {},
+			binary: {
+				data: {
+					data: 'filesystem-v2',
+					id: `filesystem-v2:${path}`,
+					mimeType: 'image/png',
+					fileName: 'in.png',
+					...(declared ? { bytes: size } : {}),
+				},
+			},
+		};
+	}
+
+	/** Every provider's upload and job on nock: on the old code each path got this far. None must be hit. */
+	function everyProviderReady() {
+		mockFalUpload();
+		mockFalJob({ images: fakeImages(1) });
+		mockRunflowModel();
+		mockRunflowUpload();
+		mockRunflowJob();
+		mockBflJob();
+		mockReplicateUpload();
+		mockReplicateJob();
+		nock('https://images.example.com')
+			.get('/big.png')
+			.optionally()
+			.reply(200, pngOf(2 * MB), { 'content-type': 'image/png' });
+	}
+
+	const paths: Array<{
+		name: string;
+		field: string;
+		params: Record<string, unknown>;
+		items: () => INodeExecutionData[];
+		only?: string;
+	}> = [
+		{
+			name: 'a 2 MB file in a binary field (in memory)',
+			field: 'Input Binary Field',
+			params: { imageSource: 'binary', binaryPropertyName: 'data' },
+			items: () => [imageItem(), imageItem(pngOf(2 * MB))],
+		},
+		{
+			name: 'a 2 MB file in a binary field (filesystem mode)',
+			field: 'Input Binary Field',
+			params: { imageSource: 'binary', binaryPropertyName: 'data' },
+			items: () => [imageItem(), storedItem(2 * MB)],
+		},
+		{
+			name: 'a 2 MB data URI in Image URL',
+			field: 'Image URL',
+			params: {
+				imageSource: 'url',
+				imageUrl: (i: number) =>
+					`data:image/png;base64,${(i === 1 ? pngOf(2 * MB) : png).toString('base64')}`,
+			},
+			items: () => [{ json: {} }, { json: {} }],
+		},
+	];
+	for (const provider of PROVIDERS) {
+		for (const path of paths) {
+			attack(
+				'27.7 input size',
+				`${provider.id}: ${path.name} in item 1 against Max Image Size 1 MB: refused naming "${path.field}" and item 1 before item 0 is paid, 0 requests`,
+				async () => {
+					everyProviderReady();
+					const harness = createHarness({
+						params: { ...provider.params, ...path.params, options: { maxImageSize: 1 } },
+						items: path.items(),
+					});
+					const error = await harness.fail();
+					expect(harness.requests).toHaveLength(0);
+					expect(error.message).toMatch(
+						new RegExp(
+							`^Invalid value for "${path.field}": .*2 MB.*"Max Image Size \\(MB\\)".*\\[item 1\\]$`,
+						),
+					);
+				},
+			);
+		}
+	}
+
+	attack(
+		'27.7 input size',
+		'BFL: an Image URL serving 2 MB against Max Image Size 1 MB: refused naming Image URL, 0 requests to BFL',
+		async () => {
+			everyProviderReady();
+			const harness = createHarness({
+				params: {
+					...BFL_GENERATE_PARAMS,
+					imageSource: 'url',
+					imageUrl: 'https://images.example.com/big.png',
+					options: { maxImageSize: 1 },
+				},
+			});
+			const error = await harness.fail();
+			expect(harness.requests.filter((r) => r.url.startsWith(BFL_API))).toHaveLength(0);
+			expect(error.message).toMatch(/^Invalid value for "Image URL": .*\[item 0\]$/);
+		},
+	);
+
+	attack(
+		'27.7 input size',
+		'fal.ai: a 100 MB binary input under the default Max Image Size (40 MB) is refused before any request, and never read whole',
+		async (context) => {
+			everyProviderReady();
+			const harness = createHarness({
+				params: { ...GENERATE_PARAMS, imageSource: 'binary', binaryPropertyName: 'data' },
+				items: [storedItem(100 * MB)],
+			});
+			const error = await harness.fail();
+			expect(harness.requests).toHaveLength(0);
+			expect(harness.binaryReads).toHaveLength(0);
+			expect(error.message).toMatch(
+				/^Invalid value for "Input Binary Field": the file in "data" is 100 MB, more than "Max Image Size \(MB\)" allows \(40 MB\).*\[item 0\]$/,
+			);
+			context.task.meta.figures = `fal.ai, 100 MB binary input (filesystem mode): refused, ${harness.requests.length} requests, ${harness.binaryReads.length} whole reads`;
+		},
+	);
+
+	attack(
+		'27.7 input size',
+		"a stored file whose entry carries no size (n8n 1.x) is measured by n8n's metadata, not read whole",
+		async () => {
+			everyProviderReady();
+			const harness = createHarness({
+				params: { ...GENERATE_PARAMS, imageSource: 'binary', binaryPropertyName: 'data' },
+				items: [storedItem(100 * MB, false)],
+			});
+			const error = await harness.fail();
+			expect(harness.requests).toHaveLength(0);
+			expect(harness.binaryReads).toHaveLength(0);
+			expect(error.message).toMatch(/is 100 MB, more than "Max Image Size \(MB\)" allows/);
+		},
+	);
+
+	const providerLimits = [
+		{ id: 'runflow', params: RUNFLOW_GENERATE_PARAMS, size: 51, says: /Runflow takes \(50 MB/ },
+		{
+			id: 'replicate',
+			params: REPLICATE_GENERATE_PARAMS,
+			size: 101,
+			says: /Replicate takes \(100 MB/,
+		},
+		{ id: 'fal', params: GENERATE_PARAMS, size: 91, says: /fal\.ai takes \(90 MB/ },
+	] as const;
+	for (const limit of providerLimits) {
+		attack(
+			'27.7 input size',
+			`${limit.id}: a ${limit.size} MB file with Max Image Size 200 MB: the provider's smaller limit applies, named, 0 requests`,
+			async () => {
+				everyProviderReady();
+				const harness = createHarness({
+					params: {
+						...limit.params,
+						imageSource: 'binary',
+						binaryPropertyName: 'data',
+						options: { maxImageSize: 200 },
+					},
+					items: [imageItem(), storedItem(limit.size * MB)],
+				});
+				const error = await harness.fail();
+				expect(harness.requests).toHaveLength(0);
+				expect(harness.binaryReads.filter((r) => r.itemIndex === 1)).toHaveLength(0);
+				expect(error.message).toMatch(limit.says);
+				expect(error.message).toMatch(/^Invalid value for "Input Binary Field": .*\[item 1\]$/);
+			},
+		);
+	}
+
+	attack(
+		'27.7 input size',
+		"a Fallback Provider's smaller limit applies too: fal.ai with Runflow as fallback refuses a 51 MB file before any request",
+		async () => {
+			everyProviderReady();
+			const harness = createHarness({
+				params: {
+					...GENERATE_PARAMS,
+					imageSource: 'binary',
+					binaryPropertyName: 'data',
+					fallbackFromFal: 'runflow',
+					options: { maxImageSize: 200 },
+				},
+				items: [storedItem(51 * MB)],
+			});
+			const error = await harness.fail();
+			expect(harness.requests).toHaveLength(0);
+			expect(error.message).toMatch(/Runflow takes \(50 MB/);
+		},
+	);
+
+	attack(
+		'27.7 input size',
+		'a file at the limit still runs (fal.ai, 1 MB file, Max Image Size 1 MB): the rule refuses only what is over it',
+		async () => {
+			useVirtualClock();
+			const upload = mockFalUpload();
+			const job = mockFalJob({ images: fakeImages(1) });
+			const [out] = await createHarness({
+				params: {
+					...GENERATE_PARAMS,
+					imageSource: 'binary',
+					binaryPropertyName: 'data',
+					options: { maxImageSize: 1 },
+				},
+				items: [imageItem(pngOf(MB))],
+			}).run();
+			expect(out).toHaveLength(1);
+			expect(job.submitted()).toMatchObject({ image_url: upload.fileUrl });
+		},
+	);
+});
+
+describe('issue 27, 8: what a provider sends is bounded before it reaches a message, a hint or a log', () => {
+	/**
+	 * The bound this suite holds every shown text to: an error's message and description together at
+	 * most 2,000 characters (about 500 tokens when an AI Agent gets it as the tool's answer), a hint
+	 * at most 1,000, a log entry at most 2,000 (shared/bound.ts says why).
+	 */
+	const TEXT_BOUND = 2000;
+	const HINT_BOUND = 1000;
+	const MB = 'x'.repeat(1024 * 1024);
+	const many = <T>(n: number, make: (i: number) => T): T[] =>
+		Array.from({ length: n }, (_, i) => make(i));
+
+	/** Runs the node to its error, and checks every text it showed against the bounds. */
+	async function shownBy(options: Parameters<typeof createHarness>[0]) {
+		const harness = createHarness({ executionHints: true, ...options });
+		const error = await harness.fail();
+		const shown = error.message.length + (error.description?.length ?? 0);
+		expect(shown).toBeLessThanOrEqual(TEXT_BOUND);
+		for (const hint of harness.hints) expect(hint.message.length).toBeLessThanOrEqual(HINT_BOUND);
+		for (const log of harness.logs)
+			expect(JSON.stringify(log.args).length).toBeLessThanOrEqual(TEXT_BOUND);
+		return { error, shown, harness };
+	}
+
+	/** A models-API answer (the shape Runflow documents) listing these inputs besides the prompt. */
+	function runflowModel(
+		inputs: Array<Record<string, unknown>>,
+		path: string | RegExp = MODEL_PATH,
+	) {
+		nock(RUNFLOW_API)
+			.get(path)
+			.reply(200, { inputs: [{ name: 'prompt', is_required: true }, ...inputs] });
+	}
+
+	attack(
+		'27.8 bounded text',
+		'Runflow: a models API listing 60,000 input names makes a refusal of a few hundred characters, before any submit',
+		async (context) => {
+			runflowModel(many(60_000, (i) => ({ name: `hostile_input_${i}_${'n'.repeat(60)}` })));
+			const { error, shown, harness } = await shownBy({
+				params: { ...RUNFLOW_GENERATE_PARAMS, options: { raw: true } },
+			});
+			expect(harness.requests.map((r) => r.method)).toEqual(['GET']);
+			expect(error.message).toMatch(/^Invalid value for "Raw": Runflow's .* does not take it/);
+			expect(error.message).toMatch(/prompt, hostile_input_0_n+…?, .* … and 59,991 more/);
+			context.task.meta.figures = `Runflow refusal with 60,000 listed inputs: ${shown} characters (message + description), ${harness.requests.length} request`;
+		},
+	);
+
+	attack(
+		'27.8 bounded text',
+		'Runflow: a required input whose name is 1 MB long is named in at most 60 characters',
+		async () => {
+			runflowModel([{ name: `required_${MB}`, is_required: true }]);
+			const { error } = await shownBy({ params: RUNFLOW_GENERATE_PARAMS });
+			expect(error.message).toMatch(/requires an input "required_x+…"/);
+		},
+	);
+
+	attack(
+		'27.8 bounded text',
+		'Runflow: an allowed-values list of 60,000 entries (one of them 1 MB) shows 10 and counts the rest',
+		async () => {
+			runflowModel([
+				{
+					name: 'aspect_ratio',
+					validator_attrs: { choices: [MB, ...many(60_000, (i) => `ratio-${i}`)] },
+				},
+			]);
+			const { error } = await shownBy({
+				params: { ...RUNFLOW_GENERATE_PARAMS, aspectRatio: '21:9' },
+			});
+			expect(error.message).toMatch(/accepts only "x+…", "ratio-0", .* … and 59,991 more/);
+		},
+	);
+
+	attack(
+		'27.8 bounded text',
+		"Runflow: a models API that answers 422 naming a 50,000-character field: Remix's refusal and Generate's hint stay bounded",
+		async () => {
+			// An error body is read up to 64 KB: a 50,000-character field name is the most it can hold.
+			const hostile = {
+				code: 'invalid',
+				message: 'bad request',
+				errors: [{ field: 'f'.repeat(50_000), message: 'is wrong' }],
+			};
+			nock(RUNFLOW_API)
+				.get(/\/v1\/models\//)
+				.times(2)
+				.reply(422, hostile);
+			await shownBy({
+				params: {
+					...RUNFLOW_GENERATE_PARAMS,
+					operation: 'remix',
+					imageSource: 'url',
+					imageUrl: 'https://images.example.com/in.png',
+				},
+			});
+
+			nock(RUNFLOW_API).get(MODEL_PATH).reply(422, hostile);
+			nock(RUNFLOW_API).post(RUNS_PATH).reply(422, hostile);
+			const { harness } = await shownBy({ params: RUNFLOW_GENERATE_PARAMS });
+			expect(harness.hints.map((h) => h.message)).toEqual([
+				expect.stringMatching(/^Runflow's models API could not tell the inputs/),
+			]);
+		},
+	);
+
+	/**
+	 * A validation answer naming a 50,000-character field first, then 100 more problems, each
+	 * provider's way: the transport reads at most 64 KB of an error body, so this is the most a
+	 * provider can put in one.
+	 */
+	const LONG = 'f'.repeat(50_000);
+	const fastApi422 = {
+		detail: [
+			{ loc: ['body', LONG], msg: 'is not allowed', type: 'value_error' },
+			...many(100, (i) => ({ loc: ['body', `field_${i}`], msg: 'bad', type: 'value_error' })),
+		],
+	};
+	const submits422: Array<{ provider: string; params: Record<string, unknown>; mock: () => void }> =
+		[
+			{
+				provider: 'fal.ai',
+				params: GENERATE_PARAMS,
+				mock: () => void nock(QUEUE).post(ENDPOINT_PATH.generate).reply(422, fastApi422),
+			},
+			{
+				provider: 'Black Forest Labs',
+				params: BFL_GENERATE_PARAMS,
+				mock: () => void nock(BFL_API).post(BFL_SUBMIT_PATH).reply(422, fastApi422),
+			},
+			{
+				provider: 'Replicate',
+				params: REPLICATE_GENERATE_PARAMS,
+				mock: () =>
+					void nock(REPLICATE_API)
+						.post(PREDICTIONS_PATH)
+						.reply(422, {
+							title: 'Unprocessable Entity',
+							detail: 'invalid input',
+							invalid_fields: [
+								{ field: `input.${LONG}`, description: 'is not allowed', type: 'x' },
+								...many(100, (i) => ({ field: `input.f${i}`, description: 'bad' })),
+							],
+						}),
+			},
+			{
+				provider: 'Runflow',
+				params: RUNFLOW_GENERATE_PARAMS,
+				mock: () => {
+					mockRunflowModel();
+					nock(RUNFLOW_API)
+						.post(RUNS_PATH)
+						.reply(422, {
+							code: 'invalid_input',
+							message: 'invalid input',
+							errors: [
+								{ field: `input.${LONG}`, message: 'is not allowed' },
+								...many(100, (i) => ({ field: `input.f${i}`, message: 'bad' })),
+							],
+						});
+				},
+			},
+		];
+	for (const c of submits422) {
+		attack(
+			'27.8 bounded text',
+			`${c.provider}: a 422 naming a 50,000-character field among 101 problems is shown within the bound`,
+			async () => {
+				c.mock();
+				const { error } = await shownBy({ params: c.params });
+				expect(error.message).toMatch(/rejected the field "f+…": is not allowed \(and 100 more/);
+			},
+		);
+	}
+
+	attack(
+		'27.8 bounded text',
+		'a key the bound cuts in half is still masked: Runflow echoes it where a field name is cut at 60 characters',
+		async () => {
+			mockRunflowModel();
+			nock(RUNFLOW_API)
+				.post(RUNS_PATH)
+				.reply(422, {
+					message: 'invalid input',
+					errors: [{ field: `input.${'x'.repeat(45)}${DUMMY_RUNFLOW_KEY}`, message: 'bad' }],
+				});
+			const { error } = await shownBy({ params: RUNFLOW_GENERATE_PARAMS });
+			expect(error.message).toMatch(/rejected the field "x+\[redacted\]…"/);
+			const shown = `${error.message} ${error.description}`;
+			expect(shown).not.toContain(DUMMY_RUNFLOW_KEY.slice(0, 10));
+		},
+	);
+
+	attack(
+		'27.8 bounded text',
+		'fal.ai: a job that fails with a 1 MB error and a 1 MB error type is shown within the bound',
+		async () => {
+			useVirtualClock();
+			const requestId = 'req-hostile-1';
+			nock(QUEUE)
+				.post(ENDPOINT_PATH.generate)
+				.reply(200, { request_id: requestId })
+				.get(`${APP_PATH}/requests/${requestId}/status`)
+				.query(true)
+				.reply(200, { status: 'COMPLETED', error: `e${MB}`, error_type: `t${MB}` });
+			const { error } = await shownBy({ params: GENERATE_PARAMS });
+			expect(error.message).toMatch(/^fal\.ai could not finish the job: ex+…/);
+		},
+	);
+
+	attack(
+		'27.8 bounded text',
+		'fal.ai: a 100 KB request id and a 1 MB unknown status are shown within the bound',
+		async () => {
+			useVirtualClock();
+			const requestId = `r${'9'.repeat(100_000)}`;
+			nock(QUEUE)
+				.post(ENDPOINT_PATH.generate)
+				.reply(200, {
+					request_id: requestId,
+					status_url: `${QUEUE}${APP_PATH}/requests/short/status`,
+				})
+				.get(`${APP_PATH}/requests/short/status`)
+				.query(true)
+				.reply(200, { status: `W${MB}` })
+				.put(/cancel/)
+				.optionally()
+				.reply(202, {});
+			await shownBy({ params: GENERATE_PARAMS });
+		},
+	);
+
+	attack(
+		'27.8 bounded text',
+		'Runflow: a run that fails with a 1 MB code, stage and message is shown within the bound',
+		async () => {
+			useVirtualClock();
+			mockRunflowJob({
+				terminal: {
+					status_code: 'failed',
+					failure_code: `c${MB}`,
+					failure_stage: `s${MB}`,
+					failure_message: `m${MB}`,
+				},
+			});
+			const { error } = await shownBy({ params: RUNFLOW_GENERATE_PARAMS });
+			expect(error.message).toMatch(/^Runflow could not finish the run: mx+…/);
+		},
+	);
+
+	attack(
+		'27.8 bounded text',
+		'Replicate and BFL: a failed job with a 1 MB error or details, and a 1 MB unknown status, are shown within the bound',
+		async () => {
+			useVirtualClock();
+			mockReplicateJob({ terminal: { status: 'failed', error: `e${MB}` } });
+			await shownBy({ params: REPLICATE_GENERATE_PARAMS });
+			mockReplicateJob({ terminal: { status: `S${MB}` } });
+			await shownBy({ params: REPLICATE_GENERATE_PARAMS });
+			mockBflJob({ terminal: { status: 'Error', details: { reason: `d${MB}` } } });
+			await shownBy({ params: BFL_GENERATE_PARAMS });
+			mockBflJob({ terminal: { status: `S${MB}` } });
+			await shownBy({ params: BFL_GENERATE_PARAMS });
+		},
+	);
+
+	attack(
+		'27.8 bounded text',
+		'an item whose binary field names are 60,000 (one of them 1 MB) gets a bounded "no such field" refusal',
+		async () => {
+			const binary = Object.fromEntries(
+				[MB, ...many(60_000, (i) => `file_${i}`)].map((name) => [
+					name,
+					{ data: png.toString('base64'), mimeType: 'image/png' },
+				]),
+			);
+			const { error } = await shownBy({
+				params: { ...BINARY_PARAMS, binaryPropertyName: 'data' },
+				items: [{ json: {}, binary }],
+			});
+			expect(error.message).toMatch(
+				/has no binary field "data" \(it has: x+…, file_0, .* … and 59,991 more\)/,
+			);
 		},
 	);
 });

@@ -1,5 +1,5 @@
 import { createWriteStream } from 'node:fs';
-import { stat, writeFile } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -73,6 +73,8 @@ export interface HarnessOptions {
 	 * (an `options` object here replaces the stored Options).
 	 */
 	storedParams?: Record<string, unknown>;
+	/** Offer n8n's `addExecutionHints` (recorded in `hints`): off by default, as older n8n lacks it. */
+	executionHints?: boolean;
 }
 
 export const DUMMY_FAL_KEY = 'dummy-fal-key-0000:example-secret';
@@ -86,6 +88,10 @@ export interface Harness {
 	requests: SentRequest[];
 	/** Every call the node made to n8n's logger: level and arguments. */
 	logs: Array<{ level: string; args: unknown[] }>;
+	/** Every execution hint the node added (n8n shows them above the output), with `executionHints`. */
+	hints: Array<{ message: string; type?: string; location?: string }>;
+	/** Every time the node read an input file whole into memory (`getBinaryDataBuffer`). */
+	binaryReads: Array<{ itemIndex: number; property: string }>;
 	/** Runs the node's `execute` as n8n would. */
 	run(): Promise<INodeExecutionData[][]>;
 	/** Runs the node and returns the error it fails with; fails the test if it succeeds. */
@@ -114,6 +120,11 @@ export function toFileBinary(folder: string) {
 			fileSize: `${size} B`,
 		};
 	};
+}
+
+/** The file a filesystem-mode binary id (`filesystem-v2:<path>`, as `toFileBinary` makes them) names. */
+function pathOfBinaryId(id: string): string {
+	return id.slice(id.indexOf(':') + 1);
 }
 
 /** Binary data as n8n's default (in-memory) mode keeps it: base64 in `data`. */
@@ -149,6 +160,8 @@ export function harnessNode(extra: Partial<INode> = {}): INode {
 export function createHarness(options: HarnessOptions): Harness {
 	const requests: SentRequest[] = [];
 	const logs: Harness['logs'] = [];
+	const binaryReads: Harness['binaryReads'] = [];
+	const hints: Harness['hints'] = [];
 	const logAt =
 		(level: string) =>
 		(...args: unknown[]) =>
@@ -198,6 +211,10 @@ export function createHarness(options: HarnessOptions): Harness {
 		continueOnFail: () => options.continueOnFail ?? false,
 		getExecutionCancelSignal: () => options.signal,
 		getExecutionId: () => 'exec-1',
+		// n8n 1.x before execution hints has none: offered only when asked for.
+		...(options.executionHints
+			? { addExecutionHints: (...added: Harness['hints']) => void hints.push(...added) }
+			: {}),
 		logger: {
 			debug: logAt('debug'),
 			info: logAt('info'),
@@ -236,8 +253,17 @@ export function createHarness(options: HarnessOptions): Harness {
 			...(options.n8nEgressFilter ? { getSecureEgressFilter: n8nSecureEgressFilter } : {}),
 			prepareBinaryData: options.binaryFolder ? toFileBinary(options.binaryFolder) : toBinary,
 			assertBinaryData: binaryOf,
+			// n8n-core's BinaryDataService.getAsBuffer: a file kept by reference (filesystem or S3
+			// mode: an `id`) is read from its store, else the base64 in `data` is decoded.
 			async getBinaryDataBuffer(itemIndex: number, property: string) {
-				return Buffer.from(binaryOf(itemIndex, property).data, 'base64');
+				const binary = binaryOf(itemIndex, property);
+				binaryReads.push({ itemIndex, property });
+				if (binary.id) return await readFile(pathOfBinaryId(binary.id));
+				return Buffer.from(binary.data, 'base64');
+			},
+			// n8n-core's BinaryDataService.getMetadata: the stored file's size, without reading it.
+			async getBinaryMetadata(binaryDataId: string) {
+				return { fileSize: (await stat(pathOfBinaryId(binaryDataId))).size };
 			},
 		},
 	} as unknown as IExecuteFunctions;
@@ -251,6 +277,8 @@ export function createHarness(options: HarnessOptions): Harness {
 		ctx,
 		requests,
 		logs,
+		binaryReads,
+		hints,
 		run,
 		async fail() {
 			const outcome = await run().then(

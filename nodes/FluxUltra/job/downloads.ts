@@ -4,6 +4,7 @@ import { FluxError, type ProviderErrorContext } from '../transport/errors';
 import { send, timeoutError, type ByteStream, type HttpResponse } from '../transport/http';
 import type { ResultImage } from '../providers/types';
 import { clock } from '../shared/clock';
+import { boundText, PROVIDER_WORD_MAX } from '../shared/bound';
 import { imageSize, parseDataUri, sniffImage, type ImageKind } from '../shared/imageBytes';
 import { egressAllows, isDownloadableLink, parseUrl, type LinkPolicy } from '../shared/url';
 
@@ -139,7 +140,7 @@ function refusedLink(provider: ProviderErrorContext, url: string, redirected: bo
 	const what = redirected ? 'redirected the image download to' : 'returned an image link to';
 	return new FluxError(
 		'download',
-		`${provider.providerName} ${what} a location this node does not follow (${parsed ? `${parsed.protocol}//${parsed.hostname}` : 'not a URL'})`,
+		`${provider.providerName} ${what} a location this node does not follow (${parsed ? boundText(`${parsed.protocol}//${parsed.hostname}`, PROVIDER_WORD_MAX) : 'not a URL'})`,
 		{
 			description:
 				"Images are downloaded only over https:// from public hosts (never from loopback, private, link-local or other internal addresses, in any spelling), except from the credential's own API base URL when that is a local mock or proxy.",

@@ -1,11 +1,14 @@
 import type { IBinaryData, IExecuteFunctions } from 'n8n-workflow';
 
+import { checkInputSize, type InputSizeLimit } from '../parameters/inputSize';
 import { IMAGE_INPUT } from '../parameters/table';
 import { ParameterError, type ImageInput } from '../parameters/validation';
 import type { ImageBytes } from '../providers/types';
 import { FluxError, type ProviderErrorContext } from '../transport/errors';
 import type { ByteStream } from '../transport/http';
 import { fetchResultImage, sniffImage, type DownloadOptions } from './downloads';
+import { boundList, boundText, PROVIDER_WORD_MAX } from '../shared/bound';
+import { parseDataUri } from '../shared/imageBytes';
 import { isFollowableLink, parseUrl } from '../shared/url';
 
 /** Image types the Ultra endpoints take as input (fal's Redux form lists these). */
@@ -18,26 +21,42 @@ export const INPUT_IMAGE_TYPES = [
 ];
 
 /**
- * Checks, before any request, that the binary field an item names exists and holds an image: the
- * entry must be the item's own binary data (not a member every object inherits, such as
- * `constructor`), and its bytes must be a JPEG, PNG, WebP, GIF or AVIF whatever type it claims
- * (files often come typed application/octet-stream). Reads the file, and keeps none of it: the job
- * reads it again when it runs.
+ * Checks, before any request, an item's input image: a binary field or a `data:` URI in Image URL
+ * must hold a JPEG, PNG, WebP, GIF or AVIF (by its bytes) within the size rule (`limit`,
+ * parameters/inputSize.ts). An https Image URL is checked when the job downloads it (BFL) or by the
+ * provider that fetches it.
  */
-export async function checkInputBinary(
+export async function checkInputImage(
 	ctx: IExecuteFunctions,
 	itemIndex: number,
 	image: ImageInput | undefined,
+	limit: InputSizeLimit,
 ): Promise<void> {
-	if (image?.kind !== 'binary') return;
+	if (image?.kind === 'binary') await checkInputBinary(ctx, itemIndex, image.property, limit);
+	else if (image?.kind === 'url' && image.url.startsWith('data:')) checkDataUri(image.url, limit);
+}
+
+/**
+ * A binary input: the field must be the item's own binary data (not a member every object
+ * inherits, such as `constructor`), within the size rule by the size n8n declares for it (so a file
+ * kept in n8n's filesystem or S3 store is refused before it is read into memory), and its bytes must
+ * be an accepted image whatever type it claims (files often come typed application/octet-stream).
+ * Reads the file, and keeps none of it: the job reads it again when it runs.
+ */
+async function checkInputBinary(
+	ctx: IExecuteFunctions,
+	itemIndex: number,
+	property: string,
+	limit: InputSizeLimit,
+): Promise<void> {
 	const field = IMAGE_INPUT.binary.displayName;
-	const binary = findBinary(ctx, itemIndex, image.property);
+	const binary = findBinary(ctx, itemIndex, property);
 	if (!binary) {
 		const present = Object.keys(ctx.getInputData()[itemIndex]?.binary ?? {});
 		throw new ParameterError(
 			field,
-			`the incoming item has no binary field "${image.property}"${present.length ? ` (it has: ${present.join(', ')})` : ' (it has no binary data)'}`,
-			image.property,
+			`the incoming item has no binary field "${property}"${present.length ? ` (it has: ${boundList(present)})` : ' (it has no binary data)'}`,
+			property,
 		);
 	}
 	if (
@@ -47,19 +66,69 @@ export async function checkInputBinary(
 	) {
 		throw new ParameterError(
 			field,
-			`the file in "${image.property}" is ${binary.mimeType}, not an image`,
-			image.property,
+			`the file in "${property}" is ${boundText(binary.mimeType, PROVIDER_WORD_MAX)}, not an image`,
+			property,
 		);
 	}
-	const bytes = await ctx.helpers
-		.getBinaryDataBuffer(itemIndex, image.property)
-		.catch(() => undefined);
+	const declared = await declaredSize(ctx, binary);
+	if (declared !== undefined)
+		checkInputSize(field, `the file in "${property}"`, declared, limit, property);
+	const bytes = await ctx.helpers.getBinaryDataBuffer(itemIndex, property).catch(() => undefined);
 	const kind = bytes ? sniffImage(bytes) : undefined;
-	if (!kind || !INPUT_IMAGE_TYPES.includes(kind.mimeType)) {
+	if (!bytes || !kind || !INPUT_IMAGE_TYPES.includes(kind.mimeType)) {
 		throw new ParameterError(
 			field,
-			`the file in "${image.property}" is not a JPEG, PNG, WebP, GIF or AVIF image`,
-			image.property,
+			`the file in "${property}" is not a JPEG, PNG, WebP, GIF or AVIF image`,
+			property,
+		);
+	}
+	checkInputSize(field, `the file in "${property}"`, bytes.length, limit, property);
+}
+
+/**
+ * The size n8n declares for a binary, without reading it: `bytes` on the entry (n8n 2.x records it
+ * whatever the binary mode), else the stored file's metadata (`getBinaryMetadata`, filesystem and
+ * S3 modes), else, in memory, the length its base64 decodes to. Undefined when n8n gives none.
+ */
+async function declaredSize(
+	ctx: IExecuteFunctions,
+	binary: IBinaryData,
+): Promise<number | undefined> {
+	const size = (n: unknown) =>
+		typeof n === 'number' && Number.isFinite(n) && n >= 0 ? n : undefined;
+	const onEntry = size(binary.bytes);
+	if (onEntry !== undefined) return onEntry;
+	if (typeof binary.id === 'string' && binary.id !== '') {
+		if (typeof ctx.helpers.getBinaryMetadata !== 'function') return undefined;
+		const metadata = await ctx.helpers.getBinaryMetadata(binary.id).catch(() => undefined);
+		return size(metadata?.fileSize);
+	}
+	if (typeof binary.data !== 'string') return undefined;
+	const padding = binary.data.endsWith('==') ? 2 : binary.data.endsWith('=') ? 1 : 0;
+	return Math.max(0, Math.floor((binary.data.length * 3) / 4) - padding);
+}
+
+/**
+ * A data URI typed or mapped into Image URL is the image itself: held to the size rule and to the
+ * accepted image types by its bytes, as a binary input image is. A URI whose text alone is far over
+ * the limit (more than line breaks could account for) is not decoded.
+ */
+function checkDataUri(url: string, limit: InputSizeLimit): void {
+	const field = IMAGE_INPUT.url.displayName;
+	const subject = 'the data URI';
+	const payload = url.length - url.indexOf(',') - 1;
+	// Base64 holds 3 bytes in 4 characters.
+	if ((payload * 3) / 4 > limit.maxBytes * 1.5)
+		checkInputSize(field, subject, Math.floor((payload * 3) / 4), limit, 'data:…');
+	const bytes = parseDataUri(url);
+	if (!bytes)
+		throw new ParameterError(field, 'holds a data URI that cannot be read', url.slice(0, 40));
+	checkInputSize(field, subject, bytes.length, limit, 'data:…');
+	if (!sniffImage(bytes)) {
+		throw new ParameterError(
+			field,
+			'holds a data URI that is not a JPEG, PNG, WebP, GIF or AVIF image',
+			url.slice(0, 40),
 		);
 	}
 }
@@ -89,22 +158,32 @@ function findBinary(
 	return entry as IBinaryData;
 }
 
-/** Loads the bytes of an item's input image and checks they really are an accepted image. */
+/**
+ * Loads the bytes of an item's input image for its job: within the size rule (by the size n8n
+ * declares, then by the bytes read) and really an accepted image.
+ */
 export async function loadInputBinary(
 	ctx: IExecuteFunctions,
 	itemIndex: number,
 	property: string,
+	limit: InputSizeLimit,
 ): Promise<ImageBytes> {
+	const field = IMAGE_INPUT.binary.displayName;
+	const binary = findBinary(ctx, itemIndex, property);
+	const declared = binary ? await declaredSize(ctx, binary) : undefined;
+	if (declared !== undefined)
+		checkInputSize(field, `the file in "${property}"`, declared, limit, property);
 	const bytes = await ctx.helpers.getBinaryDataBuffer(itemIndex, property);
+	checkInputSize(field, `the file in "${property}"`, bytes.length, limit, property);
 	const kind = sniffImage(bytes);
 	if (!kind || !INPUT_IMAGE_TYPES.includes(kind.mimeType)) {
 		throw new ParameterError(
-			IMAGE_INPUT.binary.displayName,
+			field,
 			`the file in "${property}" is not a JPEG, PNG, WebP, GIF or AVIF image`,
 			property,
 		);
 	}
-	const fileName = findBinary(ctx, itemIndex, property)?.fileName ?? `input.${kind.extension}`;
+	const fileName = binary?.fileName ?? `input.${kind.extension}`;
 	return { bytes, mimeType: kind.mimeType, fileName };
 }
 

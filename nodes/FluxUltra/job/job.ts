@@ -4,6 +4,7 @@ import { clock } from '../shared/clock';
 import { decodeDataUri, fetchResultImage, sniffImage, type ResultFile } from './downloads';
 import { downloadInputImage, loadInputBinary } from './inputImage';
 import { fileNameFor, imageJson } from './imageItems';
+import { checkInputSize, inputSizeLimit } from '../parameters/inputSize';
 import { IMAGE_INPUT, NUM_IMAGES_MAX } from '../parameters/table';
 import { ParameterError, type JobRequest } from '../parameters/validation';
 import type {
@@ -308,7 +309,9 @@ function downloadFailed(
 /**
  * The input image as the provider will fetch it: a URL as given, or an incoming file or data URI
  * handed to the provider's upload (which may keep small files inline). A provider that takes only
- * bytes gets an Image URL downloaded by the node, with the checks of a result download.
+ * bytes gets an Image URL downloaded by the node, with the checks of a result download. Whatever the
+ * path, the bytes handed to the provider are within the size rule for this provider
+ * (parameters/inputSize.ts; the pre-flight checked it for every provider the item may run on).
  */
 export async function inputImageUrl(
 	scope: JobScope,
@@ -318,10 +321,11 @@ export async function inputImageUrl(
 ): Promise<string | undefined> {
 	const image = request.image;
 	if (!image) return undefined;
+	const limit = inputSizeLimit(request.options.maxImageBytes, [provider]);
 	if (image.kind === 'binary') {
 		return await session.upload(
 			scope,
-			await loadInputBinary(scope.ctx, scope.itemIndex, image.property),
+			await loadInputBinary(scope.ctx, scope.itemIndex, image.property, limit),
 		);
 	}
 	if (!image.url.startsWith('data:')) {
@@ -336,12 +340,13 @@ export async function inputImageUrl(
 				),
 			plainHttpOrigin: session.plainHttpOrigin,
 			internalOrigin: session.internalOrigin,
-			maxBytes: request.options.maxImageBytes,
+			maxBytes: limit.maxBytes,
 			providerName: provider.displayName,
 		});
 		return await session.upload(scope, bytes);
 	}
 	const bytes = decodeDataUri(image.url);
+	checkInputSize(IMAGE_INPUT.url.displayName, 'the data URI', bytes.length, limit, 'data:…');
 	const kind = sniffImage(bytes);
 	if (!kind) {
 		throw new ParameterError(

@@ -1,6 +1,6 @@
 import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 
-import { checkInputBinary } from '../job/inputImage';
+import { checkInputImage } from '../job/inputImage';
 import { splitRequest } from '../job/expand';
 import {
 	IMAGE_INPUT,
@@ -11,6 +11,7 @@ import {
 	PROVIDER_PARAMS,
 	type Operation,
 } from '../parameters/table';
+import { inputSizeLimit } from '../parameters/inputSize';
 import { ParameterError, validateItemParameters, type JobRequest } from '../parameters/validation';
 import { unsupportedReason, withWayOut } from '../providers/describe';
 import { fieldsFor, refusedField } from '../providers/fields';
@@ -106,7 +107,12 @@ async function prepareItem(
 		if (refused)
 			throw new ParameterError(refused.field, `${refused.problem}${asFallback}`, refused.received);
 	}
-	await checkInputBinary(ctx, i, request.image);
+	// One size rule for the input image, whichever provider the item ends up on.
+	const limit = inputSizeLimit(
+		request.options.maxImageBytes,
+		fallback ? [provider, fallback] : [provider],
+	);
+	await checkInputImage(ctx, i, request.image, limit);
 	return request;
 }
 

@@ -502,7 +502,7 @@ export const NODE_OPTION_PARAMS = [
 		name: 'maxImageSize',
 		displayName: 'Max Image Size (MB)',
 		description:
-			'Largest image file accepted from the provider. A 4-megapixel PNG is at most about 13 MB; a larger or non-image download fails the item instead of filling memory.',
+			'Largest image file the node takes in or out: each result download, and the input image (a binary field, a data: URI, an Image URL the node downloads), which is refused before any request. A provider with a smaller upload limit keeps its own. A 4-megapixel PNG is at most about 13 MB.',
 		placement: 'options',
 		agentMaySet: false,
 		operations: { ...BOTH, getResult: 'optional' },

@@ -1,6 +1,5 @@
 import { z } from 'zod';
 
-import { parseDataUri, sniffImage } from '../shared/imageBytes';
 import { parseUrl } from '../shared/url';
 import { beyondSafeInteger } from '../transport/http';
 import {
@@ -379,40 +378,5 @@ export function validateItemParameters(raw: RawItemParameters): JobRequest {
 	const image = validateImage(operation, raw);
 	// Wait for Completion sits among the main fields, the others in Options.
 	const options = validateOptions(operation, { ...raw.main, ...raw.options });
-	if (image?.kind === 'url' && image.url.startsWith('data:'))
-		checkDataUri(image.url, options.maxImageBytes);
 	return { operation, params: params as unknown as FluxParams, image, options };
-}
-
-/**
- * A data URI typed or mapped into Image URL is the image itself: it is held to "Max Image Size" and
- * must be a JPEG, PNG, WebP, GIF or AVIF by its bytes, as a binary input image is, before anything
- * is paid for.
- */
-function checkDataUri(url: string, maxBytes: number): void {
-	const field = IMAGE_INPUT.url.displayName;
-	const payload = url.length - url.indexOf(',') - 1;
-	// Base64 holds 3 bytes in 4 characters: a URI whose text alone is far over the cap (more than line
-	// breaks could account for) is not decoded.
-	if ((payload * 3) / 4 > maxBytes * 1.5) throw tooLargeDataUri(maxBytes, (payload * 3) / 4);
-	const bytes = parseDataUri(url);
-	if (!bytes)
-		throw new ParameterError(field, 'holds a data URI that cannot be read', url.slice(0, 40));
-	if (bytes.length > maxBytes) throw tooLargeDataUri(maxBytes, bytes.length);
-	if (!sniffImage(bytes)) {
-		throw new ParameterError(
-			field,
-			'holds a data URI that is not a JPEG, PNG, WebP, GIF or AVIF image',
-			url.slice(0, 40),
-		);
-	}
-}
-
-function tooLargeDataUri(maxBytes: number, bytes: number): ParameterError {
-	const mb = (n: number) => `${Math.round((n / 1048576) * 10) / 10} MB`;
-	return new ParameterError(
-		IMAGE_INPUT.url.displayName,
-		`holds a data URI of ${mb(bytes)}, more than "Max Image Size (MB)" allows (${mb(maxBytes)}). Give a smaller image, or raise "Max Image Size (MB)" in Options`,
-		'data:…',
-	);
 }

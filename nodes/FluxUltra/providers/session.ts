@@ -5,8 +5,7 @@ import type {
 } from 'n8n-workflow';
 
 import { parseUrl } from '../shared/url';
-import { IMAGE_INPUT } from '../parameters/table';
-import { ParameterError, type JobRequest } from '../parameters/validation';
+import type { JobRequest } from '../parameters/validation';
 import { executionCredentials } from '../transport/credentials';
 import type { ProviderErrorContext } from '../transport/errors';
 import { secretScrubber } from '../transport/redact';
@@ -198,16 +197,6 @@ export abstract class SessionBase implements ProviderSession {
 	/** An input image inline, as a data URI (for providers that take one up to a size). */
 	protected dataUri(image: ImageBytes): string {
 		return `data:${image.mimeType};base64,${image.bytes.toString('base64')}`;
-	}
-
-	/** Refuses an input image over the provider's upload limit before anything is sent; `what`: "files", "uploads". */
-	protected checkUploadSize(image: ImageBytes, maxBytes: number, what: string): void {
-		if (image.bytes.length <= maxBytes) return;
-		throw new ParameterError(
-			IMAGE_INPUT.binary.displayName,
-			`the image is ${Math.ceil(image.bytes.length / 1048576)} MB; ${this.errors.providerName} accepts ${what} up to ${maxBytes / 1048576} MB`,
-			image.fileName,
-		);
 	}
 
 	/** One signed JSON POST bounded by the job (a submit or an upload step), its answer read as JSON. */

@@ -1,6 +1,7 @@
 import type { IExecuteFunctions } from 'n8n-workflow';
 
 import type { Operation } from '../parameters/table';
+import type { ProviderInputLimit } from '../parameters/inputSize';
 import type { JobRequest } from '../parameters/validation';
 import type { ProviderErrorContext } from '../transport/errors';
 import type { FieldMap } from './fields';
@@ -74,7 +75,10 @@ export type CancelOutcome =
 
 /** A provider bound to one execution's credential and settings. */
 export interface ProviderSession {
-	/** Turns an incoming image into something the provider can fetch: a URL or a data URI. */
+	/**
+	 * Turns an incoming image into something the provider can fetch: a URL or a data URI. The image
+	 * is already within the size rule (`FluxProvider.inputImageLimit`, checked by the job).
+	 */
 	upload(scope: JobScope, image: ImageBytes): Promise<string>;
 	/** Creates the job. Never retried unless provably not received (see transport). */
 	submit(scope: JobScope, request: JobRequest, imageUrl: string | undefined): Promise<SubmittedJob>;
@@ -167,6 +171,12 @@ export interface FluxProvider {
 	 * `upload()` as it does an incoming file. Undefined: an https Image URL is passed on as it is.
 	 */
 	readonly imageUrlAs?: 'bytes';
+	/**
+	 * The largest input image the provider takes by the route the node sends it (its upload API, or
+	 * one storage PUT), where that is known and may be below "Max Image Size (MB)"'s top: the node
+	 * refuses a larger one before any request (parameters/inputSize.ts). Undefined: Max Image Size alone.
+	 */
+	readonly inputImageLimit?: ProviderInputLimit;
 	/**
 	 * Whether asking the provider to stop a job is possible at all (Timeout's description says where
 	 * a timed-out job may still bill). A provider without one leaves `cancel` to the session base.

@@ -8,6 +8,7 @@ import {
 } from 'n8n-workflow';
 
 import { ParameterError } from '../parameters/validation';
+import { boundText, MESSAGE_MAX, REQUEST_ID_MAX } from '../shared/bound';
 import { FluxError } from '../transport/errors';
 import { redact } from '../transport/redact';
 import { safeToRunElsewhere } from '../transport/verdict';
@@ -38,17 +39,23 @@ function keepMessage<E extends NodeApiError | NodeOperationError>(error: E, mess
 	return error;
 }
 
-/** Any failure of one item as the n8n error the user sees, with the item index. */
+/**
+ * Any failure of one item as the n8n error the user sees, with the item index. Its message and its
+ * description are each at most MESSAGE_MAX characters, whatever they quote (shared/bound.ts): an AI
+ * Agent gets them as the tool's answer.
+ */
 export function toNodeError(
 	ctx: IExecuteFunctions,
 	error: unknown,
 	itemIndex: number,
-	scrub: (text: string) => string = (text) => text,
+	masker: (text: string) => string = (text) => text,
 ): NodeApiError | NodeOperationError {
+	// Cut first, then mask: the masker also finds a key the cut left half of (transport/redact.ts).
+	const scrub = (text: string) => masker(boundText(text, MESSAGE_MAX));
 	const node = ctx.getNode();
 	const clean = (text: string | undefined) => (text === undefined ? undefined : scrub(text));
 	if (error instanceof ParameterError) {
-		const message = scrub(`${error.message} [item ${itemIndex}]`);
+		const message = withItem(error.message, itemIndex, scrub);
 		return keepMessage(
 			new NodeOperationError(node, message, {
 				itemIndex,
@@ -60,9 +67,11 @@ export function toNodeError(
 		);
 	}
 	if (error instanceof FluxError) {
-		const request = error.requestId ? `Request ID: ${error.requestId}.` : '';
+		const request = error.requestId
+			? `Request ID: ${boundText(error.requestId, REQUEST_ID_MAX)}.`
+			: '';
 		const description = clean([error.description, request].filter(Boolean).join(' ') || undefined);
-		const message = scrub(`${error.message} [item ${itemIndex}]`);
+		const message = withItem(error.message, itemIndex, scrub);
 		// Failures without a provider answer are not API errors.
 		if (
 			['timeout', 'cancelled', 'download', 'network', 'maybe_submitted', 'spend_cap'].includes(
@@ -91,8 +100,14 @@ export function toNodeError(
 		return error;
 	}
 	const text = error instanceof Error ? error.message : String(error);
-	const message = scrub(`${redact(text)} [item ${itemIndex}]`);
+	const message = withItem(redact(text), itemIndex, scrub);
 	return keepMessage(new NodeOperationError(node, message, { itemIndex }), message);
+}
+
+/** A message with its item, bounded before the item is added so "[item n]" always shows. */
+function withItem(text: string, itemIndex: number, scrub: (text: string) => string): string {
+	const item = ` [item ${itemIndex}]`;
+	return `${scrub(boundText(text, MESSAGE_MAX - item.length))}${item}`;
 }
 
 /**

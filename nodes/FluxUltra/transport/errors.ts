@@ -1,3 +1,4 @@
+import { boundText, PROVIDER_TEXT_MAX, PROVIDER_WORD_MAX } from '../shared/bound';
 import { redact } from './redact';
 
 /**
@@ -21,7 +22,11 @@ export type ErrorKind =
 	| 'download' // an image could not be fetched or is not an image
 	| 'spend_cap'; // not run: it would take the run over Max Cost per Run
 
-/** An error of this package: its message and description are already safe to show and log. */
+/**
+ * An error of this package: its message and description are already safe to show and log. Provider
+ * text in them is bounded where it is quoted (shared/bound.ts); `toNodeError` bounds the whole last,
+ * after the key is masked (a cut first could leave part of a key unmasked).
+ */
 export class FluxError extends Error {
 	readonly kind: ErrorKind;
 	readonly description?: string;
@@ -139,7 +144,13 @@ export function errorFromResponse(
 	headers: Record<string, string>,
 	attempts: number,
 ): FluxError {
-	const parsed = provider.parseError(status, body, headers);
+	const raw = provider.parseError(status, body, headers);
+	// The provider's words, bounded before they are quoted: a sentence, and a field name.
+	const parsed: ParsedProviderError = {
+		...raw,
+		message: raw.message === undefined ? undefined : boundText(raw.message, PROVIDER_TEXT_MAX),
+		field: raw.field === undefined ? undefined : boundText(raw.field, PROVIDER_WORD_MAX),
+	};
 	const kind = kindForStatus(status, parsed);
 	const name = provider.providerName;
 	const said = parsed.message ? `: ${parsed.message.replace(/[.\s]+$/, '')}` : '';

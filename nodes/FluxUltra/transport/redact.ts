@@ -50,9 +50,14 @@ export function secretForms(secret: string): string[] {
 	return [...forms];
 }
 
+/** Where a bounded text was cut (shared/bound.ts `boundText`). */
+const CUT = '…';
+
 /**
  * Masks the given secrets wherever they appear, in any of their `secretForms`: the exact answer to a
- * provider that echoes the key back, whatever its shape.
+ * provider that echoes the key back, whatever its shape. A text cut short where it quoted a
+ * provider (shared/bound.ts) may end in the first characters of a key: those are masked too, when
+ * at least 6 of them stand right before the cut mark.
  */
 export function secretScrubber(secrets: unknown[]): (text: string) => string {
 	const forms = [
@@ -62,9 +67,18 @@ export function secretScrubber(secrets: unknown[]): (text: string) => string {
 				.flatMap((s) => secretForms(s)),
 		),
 	].sort((a, b) => b.length - a.length);
-	return (text) =>
-		forms.reduce(
+	return (text) => {
+		const whole = forms.reduce(
 			(out, secret) => (out.includes(secret) ? out.split(secret).join('[redacted]') : out),
 			text,
 		);
+		if (!whole.includes(CUT)) return whole;
+		return forms.reduce((out, secret) => {
+			for (let length = secret.length - 1; length >= 6; length--) {
+				const cutKey = `${secret.slice(0, length)}${CUT}`;
+				if (out.includes(cutKey)) out = out.split(cutKey).join(`[redacted]${CUT}`);
+			}
+			return out;
+		}, whole);
+	};
 }

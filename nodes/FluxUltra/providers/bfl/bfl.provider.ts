@@ -7,6 +7,7 @@ import { FluxError } from '../../transport/errors';
 import { baseUrlFromCredential } from '../baseUrl';
 import { buildInput, fieldsFor } from '../fields';
 import { asRecord, asString, type Json } from '../../shared/json';
+import { boundText, PROVIDER_WORD_MAX } from '../../shared/bound';
 import type { PollStep } from '../polling';
 import { reportedCostUsd } from '../reportedCost';
 import { errorContext, openSession, SessionBase, type SessionSetup } from '../session';
@@ -69,7 +70,7 @@ export function isBflPollingUrl(value: unknown, apiOrigin: string): boolean {
 /** The error a finished-but-not-Ready status stands for. */
 export function bflStatusError(status: string, body: Json): FluxError {
 	const details = asRecord(body.details) ?? asRecord(asRecord(body.result)?.details);
-	const said = details ? `: ${JSON.stringify(details).slice(0, 200)}` : '';
+	const said = details ? `: ${boundText(JSON.stringify(details))}` : '';
 	if ((BFL.status.moderated as readonly string[]).includes(status)) {
 		const stage =
 			status === 'Request Moderated'
@@ -96,7 +97,7 @@ export function bflStatusError(status: string, body: Json): FluxError {
 	}
 	return new FluxError(
 		'job_failed',
-		`Black Forest Labs could not finish the job (status "${status}")`,
+		`Black Forest Labs could not finish the job (status "${boundText(status, PROVIDER_WORD_MAX)}")`,
 		{
 			description: `Try again; if it persists, change the prompt or the settings${said}.`,
 		},
@@ -181,7 +182,7 @@ class BflSession extends SessionBase {
 		// BFL's own SDK treats any status it does not know as a failure rather than wait forever.
 		throw new FluxError(
 			'bad_response',
-			`Black Forest Labs reported an unknown job status "${status.slice(0, 40)}"`,
+			`Black Forest Labs reported an unknown job status "${boundText(status, PROVIDER_WORD_MAX)}"`,
 		);
 	}
 

@@ -1,6 +1,7 @@
 import type { IExecuteFunctions } from 'n8n-workflow';
 
 import { clock } from '../../shared/clock';
+import { boundText, PROVIDER_WORD_MAX } from '../../shared/bound';
 import { isFollowableLink, parseUrl } from '../../shared/url';
 import type { JobRequest } from '../../parameters/validation';
 import { FluxError } from '../../transport/errors';
@@ -362,7 +363,7 @@ function isPending(status: unknown): boolean {
 function unknownStatus(status: unknown): FluxError {
 	return new FluxError(
 		'bad_response',
-		`fal.ai reported an unknown job status "${String(status).slice(0, 40)}"`,
+		`fal.ai reported an unknown job status "${boundText(String(status), PROVIDER_WORD_MAX)}"`,
 	);
 }
 
@@ -452,8 +453,8 @@ function withQuery(url: string, key: string, value: string): string {
 const timeoutError = jobTimeout;
 
 function jobError(error: unknown, errorType: unknown): FluxError {
-	const type = typeof errorType === 'string' ? errorType : undefined;
-	const text = typeof error === 'string' ? error : JSON.stringify(error).slice(0, 300);
+	const type = typeof errorType === 'string' ? boundText(errorType, PROVIDER_WORD_MAX) : undefined;
+	const text = boundText(typeof error === 'string' ? error : JSON.stringify(error));
 	if (isModeration(type)) {
 		return new FluxError(
 			'moderation',
@@ -476,6 +477,7 @@ export const falProvider: FluxProvider = {
 	fields: FAL_FIELDS,
 	pricePerImageUsd: FAL_PRICE_USD,
 	canCancel: true,
+	inputImageLimit: { maxBytes: FAL.uploadMaxBytes, what: 'in one storage upload' },
 	editorNotes: {
 		syncMode: 'fal.ai does not keep inline images in its request history.',
 		maxParallelJobs: 'fal.ai starts accounts at 2 concurrent jobs (more wait in its queue)',

@@ -1,6 +1,7 @@
 import type { IExecuteFunctions } from 'n8n-workflow';
 
 import { clock } from '../../shared/clock';
+import { boundText, PROVIDER_WORD_MAX } from '../../shared/bound';
 import { isFollowableLink } from '../../shared/url';
 import type { JobRequest } from '../../parameters/validation';
 import { FluxError } from '../../transport/errors';
@@ -65,9 +66,9 @@ export function replicateSeed(prediction: Json): number | string | undefined {
 
 /** The error a prediction that ended badly stands for: moderation, its own failure, or a cancel. */
 export function predictionFailure(prediction: Json, status: string): FluxError {
-	const error = (
-		asString(prediction.error) ?? (prediction.error ? JSON.stringify(prediction.error) : '')
-	).slice(0, 300);
+	const error = boundText(
+		asString(prediction.error) ?? (prediction.error ? JSON.stringify(prediction.error) : ''),
+	);
 	if ((REPLICATE.status.canceled as readonly string[]).includes(status)) {
 		return new FluxError('job_failed', 'The prediction was cancelled at Replicate', {
 			description:
@@ -85,7 +86,7 @@ export function predictionFailure(prediction: Json, status: string): FluxError {
 	}
 	return new FluxError(
 		'job_failed',
-		`Replicate could not finish the prediction${error ? `: ${error}` : ` (status "${status}")`}`,
+		`Replicate could not finish the prediction${error ? `: ${error}` : ` (status "${boundText(status, PROVIDER_WORD_MAX)}")`}`,
 		{
 			description: 'Try again; if it persists, change the prompt or the settings.',
 		},
@@ -114,7 +115,6 @@ class ReplicateSession extends SessionBase {
 	 */
 	async upload(scope: JobScope, image: ImageBytes): Promise<string> {
 		if (image.bytes.length <= REPLICATE.inlineImageMaxBytes) return this.dataUri(image);
-		this.checkUploadSize(image, REPLICATE.uploadMaxBytes, 'files');
 		const boundary = `n8nFluxUltra${clock.now().toString(36)}${Math.random().toString(36).slice(2)}`;
 		const file = readJson(
 			errors,
@@ -206,7 +206,7 @@ class ReplicateSession extends SessionBase {
 		}
 		throw new FluxError(
 			'bad_response',
-			`Replicate reported an unknown prediction status "${status.slice(0, 40)}"`,
+			`Replicate reported an unknown prediction status "${boundText(status, PROVIDER_WORD_MAX)}"`,
 		);
 	}
 
@@ -263,6 +263,7 @@ export const replicateProvider: FluxProvider = {
 	fields: REPLICATE_FIELDS,
 	pricePerImageUsd: REPLICATE_PRICE_USD,
 	canCancel: true,
+	inputImageLimit: { maxBytes: REPLICATE.uploadMaxBytes, what: "Replicate's file upload limit" },
 	editorNotes: {
 		downloadImage: 'Replicate links after about an hour',
 		webhookUrl: `Replicate's ${REPLICATE.webhook.field} (${REPLICATE.webhook.events.join(', ')} events only)`,

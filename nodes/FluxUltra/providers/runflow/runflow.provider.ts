@@ -1,6 +1,7 @@
 import type { IExecuteFunctions } from 'n8n-workflow';
 
 import { clock } from '../../shared/clock';
+import { boundText, PROVIDER_WORD_MAX } from '../../shared/bound';
 import { isFollowableLink } from '../../shared/url';
 import type { Operation } from '../../parameters/table';
 import type { JobRequest } from '../../parameters/validation';
@@ -92,7 +93,7 @@ export function runflowImages(output: unknown): ResultImage[] {
 export function runFailure(run: Json): FluxError {
 	const error = asRecord(run.error);
 	const code = asString(run.failure_code) ?? asString(error?.code);
-	const message = (asString(run.failure_message) ?? asString(error?.message) ?? '').slice(0, 300);
+	const message = boundText(asString(run.failure_message) ?? asString(error?.message) ?? '');
 	const stage = asString(run.failure_stage_code) ?? asString(run.failure_stage);
 	if (isModerationCode(code, message)) {
 		return new FluxError(
@@ -103,7 +104,8 @@ export function runFailure(run: Json): FluxError {
 			},
 		);
 	}
-	const detail = [code ? `code ${code}` : '', stage ? `stage ${stage}` : '']
+	const word = (text: string) => boundText(text, PROVIDER_WORD_MAX);
+	const detail = [code ? `code ${word(code)}` : '', stage ? `stage ${word(stage)}` : '']
 		.filter(Boolean)
 		.join(', ');
 	return new FluxError(
@@ -133,7 +135,6 @@ class RunflowSession extends SessionBase {
 	 * signed https URL the confirmation returns.
 	 */
 	async upload(scope: JobScope, image: ImageBytes): Promise<string> {
-		this.checkUploadSize(image, RUNFLOW.uploadMaxBytes, 'uploads');
 		const slot = await this.postJson(
 			scope,
 			`${this.base}${RUNFLOW.uploadCreatePath}`,
@@ -220,7 +221,7 @@ class RunflowSession extends SessionBase {
 		if (!includes(RUNFLOW.status.pending, status)) {
 			throw new FluxError(
 				'bad_response',
-				`Runflow reported an unknown run status "${status.slice(0, 40)}"`,
+				`Runflow reported an unknown run status "${boundText(status, PROVIDER_WORD_MAX)}"`,
 			);
 		}
 		return {
@@ -299,6 +300,7 @@ export const runflowProvider: FluxProvider = {
 	fields: RUNFLOW_FIELDS,
 	pricePerImageUsd: RUNFLOW_PRICE_USD,
 	canCancel: RUNFLOW.canCancel,
+	inputImageLimit: { maxBytes: RUNFLOW.uploadMaxBytes, what: "Runflow's upload limit" },
 	editorNotes: {
 		maxParallelJobs: 'Runflow queues runs beyond a per-model limit',
 		downloadImage: 'Runflow presigned links after a while',

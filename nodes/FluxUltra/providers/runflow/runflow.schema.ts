@@ -1,5 +1,12 @@
 import type { IExecuteFunctions } from 'n8n-workflow';
 
+import {
+	boundList,
+	boundText,
+	MESSAGE_MAX,
+	PROVIDER_TEXT_MAX,
+	PROVIDER_WORD_MAX,
+} from '../../shared/bound';
 import { asRecord, asString } from '../../shared/json';
 import { displayNameForApiField, IMAGE_INPUT, PROVIDER_PARAMS } from '../../parameters/table';
 import { ParameterError, type FluxParams, type JobRequest } from '../../parameters/validation';
@@ -183,13 +190,15 @@ const display = (field: CanonicalField) =>
 /**
  * Why Runflow's model cannot take this request, as the pre-flight reports it, or undefined: a field
  * the user set that the model does not list, a value outside what it lists, or an input the model
- * requires that the request leaves empty (or the node has no field for).
+ * requires that the request leaves empty (or the node has no field for). Runflow's models API
+ * decides how many inputs and values it lists and how long their names are: the refusal shows the
+ * first few, each cut short, and counts the rest (shared/bound.ts).
  */
 export function schemaRefusal(
 	schema: ModelSchema,
 	request: JobRequest,
 ): ParameterError | undefined {
-	const listed = schema.inputs.map((i) => i.name).join(', ');
+	const listed = boundList(schema.inputs.map((i) => i.name));
 	const used = new Set<string>();
 	for (const field of CANONICAL_FIELDS) {
 		const support = RUNFLOW_FIELDS[field];
@@ -201,7 +210,7 @@ export function schemaRefusal(
 			if (input?.required && input.default === undefined) {
 				return new ParameterError(
 					display(field),
-					`Runflow's ${schema.label} model requires it (as "${input.name}", read from Runflow's models API)`,
+					`Runflow's ${schema.label} model requires it (as "${boundText(input.name, PROVIDER_WORD_MAX)}", read from Runflow's models API)`,
 					value,
 				);
 			}
@@ -233,7 +242,7 @@ export function schemaRefusal(
 	if (unfilled) {
 		return new ParameterError(
 			'Operation',
-			`Runflow's ${schema.label} model requires an input "${unfilled.name}" that this node has no field for, so it cannot run there`,
+			`Runflow's ${schema.label} model requires an input "${boundText(unfilled.name, PROVIDER_WORD_MAX)}" that this node has no field for, so it cannot run there`,
 			request.operation,
 		);
 	}
@@ -242,7 +251,7 @@ export function schemaRefusal(
 
 function valueProblem(input: ModelInput, value: unknown): string | undefined {
 	if (input.choices && !input.choices.some((c) => c === value || String(c) === String(value))) {
-		return `accepts only ${input.choices.map((c) => JSON.stringify(c)).join(', ')}`;
+		return `accepts only ${boundList(input.choices, { quote: true })}`;
 	}
 	// A seed beyond 2^53 is a bigint (sent as its digits) or a digit string: a whole number all the same.
 	const digits = typeof value === 'bigint' || (typeof value === 'string' && /^\d+$/.test(value));
@@ -412,7 +421,7 @@ export class RunflowModels {
 			if ('unreadable' in found) {
 				throw new ParameterError(
 					'Operation',
-					`Remix on Runflow runs on Runflow's FLUX 1.1 [pro] Ultra Edit model, and the node could not look it up in Runflow's models API (${found.unreadable}), so no job was sent. Try again later, or pick another provider for Remix`,
+					`Remix on Runflow runs on Runflow's FLUX 1.1 [pro] Ultra Edit model, and the node could not look it up in Runflow's models API (${boundText(found.unreadable, PROVIDER_TEXT_MAX)}), so no job was sent. Try again later, or pick another provider for Remix`,
 					request.operation,
 				);
 			}
@@ -424,7 +433,7 @@ export class RunflowModels {
 		const found = await this.lookUp(model);
 		if (!('schema' in found)) {
 			this.hintOnce(
-				`Runflow's models API could not tell the inputs of ${LABELS[model] ?? model} (${'missing' in found ? 'it did not find the model' : found.unreadable}), so this run sent its fields under the node's built-in names (see docs/provider-facts.md RF-17…RF-24)`,
+				`Runflow's models API could not tell the inputs of ${LABELS[model] ?? model} (${'missing' in found ? 'it did not find the model' : boundText(found.unreadable, PROVIDER_TEXT_MAX)}), so this run sent its fields under the node's built-in names (see docs/provider-facts.md RF-17…RF-24)`,
 			);
 			return { model };
 		}
@@ -436,6 +445,10 @@ export class RunflowModels {
 	private hintOnce(message: string): void {
 		if (this.hinted || typeof this.ctx.addExecutionHints !== 'function') return;
 		this.hinted = true;
-		this.ctx.addExecutionHints({ message, type: 'warning', location: 'outputPane' });
+		this.ctx.addExecutionHints({
+			message: boundText(message, MESSAGE_MAX),
+			type: 'warning',
+			location: 'outputPane',
+		});
 	}
 }
