@@ -52,7 +52,7 @@ export const FAL = {
 	/**
 	 * The largest input image the node puts in fal storage: it sends one PUT, and fal's own client
 	 * sends a file over 90 MB in parts instead (@fal-ai/client 1.10.1 `storage.js`: "Check for 90+ MB
-	 * file size to do multipart upload"). fal publishes no upload limit (FA-26): the node's choice.
+	 * file size to do multipart upload"). fal publishes no upload limit (FA-42): the node's choice.
 	 */
 	uploadMaxBytes: 90 * 1024 * 1024,
 	/**
