@@ -24,10 +24,10 @@ import { FluxError, type ErrorKind, type ProviderErrorContext } from './errors';
  *
  * | Provider  | Proves the job stopped (may move)                  | Proves nothing (never moves)                                   |
  * |-----------|----------------------------------------------------|----------------------------------------------------------------|
- * | fal.ai    | `COMPLETED` with `error` (its failure, FA-26)      | cancel 202 `CANCELLATION_REQUESTED` ("may still complete", FA-22); 400 `ALREADY_COMPLETED` (finished: billed); no answer; fal documents no status for a cancelled request, so no read after the cancel |
+ * | fal.ai    | `COMPLETED` with `error` (its failure, FA-43)      | cancel 202 `CANCELLATION_REQUESTED` ("may still complete", FA-22); 400 `ALREADY_COMPLETED` (finished: billed); no answer; fal documents no status for a cancelled request, so no read after the cancel |
  * | Runflow   | `failed` (RF-10), `errored` (RF-10, SECONDARY)     | `canceled`/`cancelled`: its cancel "does not abort the in-flight inference" and does not refund (RF-11); no cancel of its own (`not_supported`) |
  * | BFL       | `Error` (BF-09), `Failed` (BF-09, UNCONFIRMED word); `Request Moderated`/`Content Moderated` ("not charged", BF-09: stopped, but blocked content never moves) | no cancel (`not_supported`, BF-11) |
- * | Replicate | `failed`, `aborted`, `canceled` (RP-20: lifecycle page), in a status read, in the cancel's answer, or in a read within STOP_CONFIRM after it | a cancel answered `starting`, `processing`, another word, no status or an unreadable body, unless a read after it shows a stop; no answer |
+ * | Replicate | `failed`, `aborted`, `canceled` (RP-32: lifecycle page), in a status read, in the cancel's answer, or in a read within STOP_CONFIRM after it | a cancel answered `starting`, `processing`, another word, no status or an unreadable body, unless a read after it shows a stop; no answer |
  *
  * A job whose status proves nothing more than "ended" (a provider's `canceled` that does not abort
  * the inference) is `job_failed` without `jobStopped`: not safe. A stop is never assumed from the

@@ -10,7 +10,7 @@ export const FAL_FAILED = 'COMPLETED with error';
 
 /**
  * fal.ai facts, each one constant. Each is sourced and dated in docs/provider-facts.md (ids FA-01…
- * FA-26, read 2026-12-02); an UNCONFIRMED mark names its entry there. A wrong guess about fal's API
+ * FA-25, FA-43, read 2026-12-02); an UNCONFIRMED mark names its entry there. A wrong guess about fal's API
  * is fixed here and nowhere else.
  */
 export const FAL = {
@@ -46,13 +46,13 @@ export const FAL = {
 	/**
 	 * fal.ai's row of the pay-twice rule table (transport/verdict.ts, STOP PROOF). fal has no FAILED
 	 * or CANCELLED status: a job that failed is `COMPLETED` with `error` set ("present only if the
-	 * request failed", FA-26), which proves it stopped without a result. Its cancel proves nothing:
+	 * request failed", FA-43), which proves it stopped without a result. Its cancel proves nothing:
 	 * 202 `CANCELLATION_REQUESTED` for a running job that "may still complete", 400
 	 * `ALREADY_COMPLETED` for a finished one (FA-22). fal documents no status for a cancelled job, so
 	 * no read after the cancel could prove more.
 	 */
 	stopProof: {
-		stopped: { [FAL_FAILED]: 'FA-26 (fal queue docs: `error` "only when COMPLETED")' },
+		stopped: { [FAL_FAILED]: 'FA-43 (fal queue docs: `error` "only when COMPLETED")' },
 		notProof: {
 			CANCELLATION_REQUESTED: 'FA-22: a job IN_PROGRESS "may still complete"',
 			ALREADY_COMPLETED: 'FA-22: finished, billed',

@@ -6,7 +6,7 @@ import { REPLICATE_API } from './replicate.api';
 
 /**
  * Replicate facts, each one constant. Each is sourced and dated in docs/provider-facts.md (ids
- * RP-01…RP-20, read 2026-12-02; RP-20 2026-12-07); an UNCONFIRMED mark names its entry there. A wrong guess about
+ * RP-01…RP-19, read 2026-12-02; RP-32 2026-12-07); an UNCONFIRMED mark names its entry there. A wrong guess about
  * Replicate's API is fixed here and nowhere else.
  */
 export const REPLICATE = {
@@ -37,7 +37,7 @@ export const REPLICATE = {
 	},
 	/**
 	 * Replicate's row of the pay-twice rule table (transport/verdict.ts, STOP PROOF). Replicate's
-	 * prediction lifecycle page (RP-20): `failed` "encountered an error during processing",
+	 * prediction lifecycle page (RP-32): `failed` "encountered an error during processing",
 	 * `canceled` "was canceled by the user or exceeded its deadline after starting" (predict() was
 	 * stopped: no output; "you pay for the time the prediction ran before it was canceled"),
 	 * `aborted` "exceeded its deadline before it could start running" ("no charge"). Each proves the
@@ -47,14 +47,14 @@ export const REPLICATE = {
 	 */
 	stopProof: {
 		stopped: {
-			failed: 'RP-20 (lifecycle page: "encountered an error during processing")',
-			aborted: 'RP-20 ("exceeded its deadline before it could start running"; no charge)',
-			canceled: 'RP-20 ("canceled by the user or exceeded its deadline after starting")',
+			failed: 'RP-32 (lifecycle page: "encountered an error during processing")',
+			aborted: 'RP-32 ("exceeded its deadline before it could start running"; no charge)',
+			canceled: 'RP-32 ("canceled by the user or exceeded its deadline after starting")',
 			cancelled: 'RP-07 (two-l spelling, kept as harmless: the same state as canceled)',
 		},
 		notProof: {
-			starting: 'RP-20: not running yet, not stopped either',
-			processing: 'RP-20: predict() "is currently running"',
+			starting: 'RP-32: not running yet, not stopped either',
+			processing: 'RP-32: predict() "is currently running"',
 		},
 		readAfterCancel: true,
 	} satisfies StopProof,
