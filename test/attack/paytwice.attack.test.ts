@@ -4,6 +4,12 @@ import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { listPriceUsd } from '../../nodes/FluxUltra/job/cost';
 import { falProvider } from '../../nodes/FluxUltra/providers/fal/fal.provider';
 import { createHarness } from '../../testkit/harness/context';
+import {
+	PREDICTIONS_PATH,
+	REPLICATE_API,
+	REPLICATE_DELIVERY,
+} from '../../testkit/harness/replicateNock';
+import { makePng } from '../../testkit/mocks/images';
 import { useVirtualClock } from '../../testkit/harness/clock';
 import { errorOf } from '../../testkit/harness/errorItems';
 import { startMockBfl, type MockBfl } from '../../testkit/mocks/bflServer';
@@ -14,6 +20,7 @@ import { attack } from './attack';
 import {
 	json,
 	NGINX_502,
+	type Answer,
 	NGINX_504,
 	startHostileProxy,
 	type HostileProxy,
@@ -21,8 +28,9 @@ import {
 } from './hostileProxy';
 
 /**
- * Issue 18, findings 2, 4 and 5: never pay twice against a proxy, a lying provider and a hostile
- * result list. Every case runs the node through n8n-core's real request helpers over loopback
+ * Issue 18, findings 2, 4 and 5, and issue 27, findings 1, 2 and 4: never pay twice against a
+ * proxy, a lying provider, a cancel that proves nothing and a hostile result list, and no paid job
+ * lost when the node stops. Every case runs the node through n8n-core's real request helpers over loopback
  * sockets, with a Fallback Provider set, and counts the jobs each mock provider really created:
  * that count is how paying twice would show.
  */
@@ -423,6 +431,310 @@ describe('never pay twice: proxies, lying providers, hostile result lists (issue
 			expect(proxy.downloads.total).toBe(2);
 			expect(proxy.downloads.maxInFlight).toBeLessThanOrEqual(2);
 			expect(reported).toBeCloseTo(2 * listPriceUsd(falProvider, 'generate'), 6);
+		},
+	);
+
+	// ---- Issue 27, finding 1: a cancel that proves nothing is not proof of a stop ----
+
+	/**
+	 * Replicate behind a proxy that shows the prediction as still `processing` to every status read
+	 * (so it times out, and a read after the cancel proves nothing either) and answers the cancel
+	 * with `cancelAnswer`.
+	 */
+	const stuckReplicate = async (cancelAnswer: (up: Answer & { json?: unknown }) => Answer) =>
+		await proxied('replicate', {
+			after: (ex, up) => {
+				const path = ex.path.split('?')[0];
+				if (ex.method === 'POST' && /^\/v1\/predictions\/[\w-]+\/cancel$/.test(path))
+					return cancelAnswer(up);
+				if (ex.method === 'GET' && /^\/v1\/predictions\/[\w-]+$/.test(path))
+					return json(200, { ...(up.json as object), status: 'processing', output: null });
+				return up;
+			},
+		});
+	const withStatus = (status: string | undefined) => (up: Answer & { json?: unknown }) => {
+		const body = { ...(up.json as Record<string, unknown>), status, output: null };
+		if (status === undefined) delete body.status;
+		return json(200, body);
+	};
+
+	const unproven: Array<{ name: string; answer: (up: Answer & { json?: unknown }) => Answer }> = [
+		{ name: '"processing"', answer: withStatus('processing') },
+		{ name: '"starting"', answer: withStatus('starting') },
+		{ name: 'an unknown word ("stopping")', answer: withStatus('stopping') },
+		{ name: 'no status at all', answer: withStatus(undefined) },
+		{
+			name: 'an unreadable body',
+			answer: () => ({
+				status: 200,
+				headers: { 'content-type': 'text/html' },
+				body: '<html><body>ok</body></html>',
+			}),
+		},
+	];
+	for (const c of unproven) {
+		attack(
+			'27.1 cancel without proof',
+			`Replicate times out and answers the cancel 200 with ${c.name}: not safe to run elsewhere, the Fallback Provider is not called`,
+			async (context) => {
+				useVirtualClock();
+				const proxy = await stuckReplicate(c.answer);
+				const before = { ...jobs(), cancels: replicate.counts.cancel };
+				const [out] = await run('replicate', 'fal', { via: proxy.url, options: { timeout: 10 } });
+				const delta = since(before);
+				const cancels = replicate.counts.cancel - before.cancels;
+				context.task.meta.figures = `cancels sent: ${cancels}, Replicate predictions: ${delta.replicate}, fallback (fal) jobs: ${delta.fal}`;
+
+				expect(cancels).toBe(1);
+				expect(delta).toMatchObject({ replicate: 1, fal: 0, falSubmits: 0 });
+				expect(out).toHaveLength(1);
+				expect(out[0].json.failover).toBeUndefined();
+				const error = errorOf(out[0]);
+				expect(error).toMatchObject({ kind: 'timeout', safeToRunElsewhere: false });
+				// The words match the verdict: it may still bill, and it is named so it can be collected.
+				expect(error.description).toMatch(/may still finish and bill/);
+				expect(error.description).toContain('Get Result');
+				expect(error.description).not.toMatch(/so the job stops/);
+			},
+		);
+	}
+
+	attack(
+		'27.1 cancel without proof',
+		'Replicate answers the cancel "canceled": the prediction provably stopped, so the item moves to the Fallback Provider',
+		async (context) => {
+			useVirtualClock();
+			const proxy = await stuckReplicate(withStatus('canceled'));
+			const before = jobs();
+			const [out] = await run('replicate', 'fal', { via: proxy.url, options: { timeout: 10 } });
+			const delta = since(before);
+			context.task.meta.figures = `Replicate predictions: ${delta.replicate}, fallback (fal) jobs: ${delta.fal}`;
+
+			expect(delta).toMatchObject({ replicate: 1, fal: 1 });
+			expect(out[0].json).toMatchObject({ provider: 'fal', failover: { from: 'replicate' } });
+			expect(String((out[0].json.failover as { reason: string }).reason)).toMatch(
+				/confirmed it stopped/,
+			);
+		},
+	);
+
+	attack(
+		'27.1 cancel without proof',
+		'Replicate answers the cancel "processing", a status read right after shows "canceled": that read is the proof, and the item moves',
+		async (context) => {
+			useVirtualClock();
+			let cancelled = false;
+			const proxy = await proxied('replicate', {
+				after: (ex, up) => {
+					const path = ex.path.split('?')[0];
+					if (ex.method === 'POST' && path.endsWith('/cancel')) {
+						cancelled = true;
+						return json(200, { ...(up.json as object), status: 'processing', output: null });
+					}
+					if (ex.method === 'GET' && /^\/v1\/predictions\/[\w-]+$/.test(path))
+						return json(200, {
+							...(up.json as object),
+							status: cancelled ? 'canceled' : 'processing',
+							output: null,
+						});
+					return up;
+				},
+			});
+			const before = jobs();
+			const [out] = await run('replicate', 'fal', { via: proxy.url, options: { timeout: 10 } });
+			const delta = since(before);
+			context.task.meta.figures = `Replicate predictions: ${delta.replicate}, fallback (fal) jobs: ${delta.fal}`;
+
+			expect(delta).toMatchObject({ replicate: 1, fal: 1 });
+			expect(out[0].json).toMatchObject({ provider: 'fal', failover: { from: 'replicate' } });
+		},
+	);
+
+	// ---- Issue 27, finding 2: a provider's "canceled" is proof only where the provider says so ----
+
+	attack(
+		'27.2 canceled is not failed',
+		'a Runflow run that ends "canceled" (Runflow\'s cancel neither aborts the inference nor refunds): not safe, the Fallback Provider is not called',
+		async (context) => {
+			useVirtualClock();
+			const proxy = await proxied('runflow', {
+				after: (ex, up) =>
+					ex.method === 'GET' && /^\/v1\/runs\/[^/?]+/.test(ex.path)
+						? json(200, { ...(up.json as object), status_code: 'canceled', output: null })
+						: up,
+			});
+			const before = jobs();
+			const [out] = await run('runflow', 'fal', { via: proxy.url });
+			const delta = since(before);
+			context.task.meta.figures = `Runflow runs: ${delta.runflow}, fallback (fal) jobs: ${delta.fal}`;
+
+			expect(delta).toMatchObject({ runflow: 1, fal: 0, falSubmits: 0 });
+			expect(out[0].json.failover).toBeUndefined();
+			const error = errorOf(out[0]);
+			expect(error).toMatchObject({ safeToRunElsewhere: false });
+			expect(error.requestId).toBeTruthy();
+			expect(error.description).toMatch(/may .*bill/);
+		},
+	);
+
+	attack(
+		'27.2 canceled is not failed',
+		'a Replicate prediction that ends "canceled" while polled (Replicate: canceled means predict() was stopped) still moves: it provably stopped',
+		async (context) => {
+			useVirtualClock();
+			const proxy = await proxied('replicate', {
+				after: (ex, up) =>
+					ex.method === 'GET' && /^\/v1\/predictions\/[\w-]+$/.test(ex.path.split('?')[0])
+						? json(200, { ...(up.json as object), status: 'canceled', output: null })
+						: up,
+			});
+			const before = jobs();
+			const [out] = await run('replicate', 'fal', { via: proxy.url });
+			const delta = since(before);
+			context.task.meta.figures = `Replicate predictions: ${delta.replicate}, fallback (fal) jobs: ${delta.fal}`;
+
+			expect(delta).toMatchObject({ replicate: 1, fal: 1 });
+			expect(out[0].json).toMatchObject({ provider: 'fal', failover: { from: 'replicate' } });
+		},
+	);
+
+	// ---- Issue 27, finding 4: when the node must stop, no paid job vanishes without a trace ----
+
+	attack(
+		'27.4 paid work named',
+		'three fal items, default On Error: items 0 and 2 finish, item 1 fails at fal — the error names both paid request ids, fal.ai and Get Result, and item 3 is never started',
+		async (context) => {
+			const own = await startMockFal({ latencyMs: 250, scale: 0.05 });
+			try {
+				const prompts = [
+					`a cup ${M.slow}`,
+					`a fork ${M.jobFails}`,
+					`a plate ${M.slow}`,
+					'a napkin (item 3)',
+				];
+				const error = await createHarness({
+					params: {
+						provider: 'fal',
+						operation: 'generate',
+						prompt: (i: number) => prompts[i],
+						imageSource: 'none',
+						numImages: 1,
+						outputFormat: 'png',
+						options: { maxParallelJobs: 3 },
+					},
+					items: prompts.map(() => ({ json: {} })),
+					credentials: { falApi: KEYS.falApi(own.url) },
+				}).fail();
+				const idOf = (marker: string) =>
+					[...own.jobs.values()].find((j) => String(j.input.prompt).startsWith(marker))?.id;
+				const [paid0, failed1, paid2, started3] = ['a cup', 'a fork', 'a plate', 'a napkin'].map(
+					idOf,
+				);
+				const description = String(error.description ?? '');
+				context.task.meta.figures = `fal jobs: ${own.jobs.size} (item 3 started: ${started3 !== undefined}), description ${description.length} chars`;
+
+				expect(paid0 && failed1 && paid2).toBeTruthy();
+				// Stops starting new jobs: item 3 waited for a slot that the failure freed.
+				expect(started3).toBeUndefined();
+				expect(own.counts.submit).toBe(3);
+				expect(error.message).toContain('[item 1]');
+				expect(description).toContain(failed1!);
+				expect(description).toContain(paid0!);
+				expect(description).toContain(paid2!);
+				expect(description).toContain('fal.ai');
+				expect(description).toContain('Get Result');
+				expect(description).toContain('1 job was not started');
+				expect(description.length).toBeLessThan(4000);
+			} finally {
+				await own.close();
+			}
+		},
+	);
+
+	attack(
+		'27.4 paid work named',
+		"a Replicate job times out and its cancel takes a while: no new job starts from the timeout on, though another item's slot frees meanwhile",
+		async (context) => {
+			useVirtualClock();
+			const key = { apiKey: 'r8_dummy_example', baseUrl: REPLICATE_API };
+			const input = (b: unknown) => (b as { input?: { prompt?: string } }).input?.prompt ?? '';
+			const prediction = (id: string, status: string, extra: Record<string, unknown> = {}) => ({
+				id,
+				status,
+				output: null,
+				urls: {
+					get: `${REPLICATE_API}/v1/predictions/${id}`,
+					cancel: `${REPLICATE_API}/v1/predictions/${id}/cancel`,
+				},
+				...extra,
+			});
+			let cancelArrived = false;
+			let lateCreated = 0;
+			const api = nock(REPLICATE_API)
+				.persist()
+				.post(PREDICTIONS_PATH, (b) => input(b).includes('stuck'))
+				.reply(201, prediction('stuck0', 'starting'))
+				.post(PREDICTIONS_PATH, (b) => input(b).includes('quick'))
+				.reply(201, prediction('quick1', 'starting'))
+				.post(PREDICTIONS_PATH, (b) => input(b).includes('late'))
+				.reply(201, () => {
+					lateCreated++;
+					return prediction('late2', 'starting');
+				})
+				.get('/v1/predictions/stuck0')
+				.reply(200, prediction('stuck0', 'processing'))
+				// The cancel takes half a second to answer; the other item finishes as it arrives.
+				.post('/v1/predictions/stuck0/cancel')
+				.delay(500)
+				.reply(200, () => {
+					cancelArrived = true;
+					return prediction('stuck0', 'canceled');
+				})
+				.get('/v1/predictions/quick1')
+				.reply(200, () =>
+					cancelArrived
+						? prediction('quick1', 'succeeded', {
+								output: `${REPLICATE_DELIVERY}/xezq/quick1/output.png`,
+							})
+						: prediction('quick1', 'processing'),
+				);
+			// The cancel is on its way: the other item may now finish (and free its slot).
+			api.on('request', (_req: unknown, interceptor: { path?: string }) => {
+				if (String(interceptor.path).endsWith('/cancel')) cancelArrived = true;
+			});
+			const delivery = nock(REPLICATE_DELIVERY)
+				.persist()
+				.get('/xezq/quick1/output.png')
+				.reply(200, makePng(32, 18, 1), { 'content-type': 'image/png' });
+			try {
+				const prompts = ['a stuck kettle', 'a quick spoon', 'a late saucer'];
+				const error = await createHarness({
+					params: {
+						provider: 'replicate',
+						operation: 'generate',
+						prompt: (i: number) => prompts[i],
+						imageSource: 'none',
+						numImages: 1,
+						outputFormat: 'png',
+						// Item 0 runs out of time at 10 s; item 1 may wait much longer.
+						options: (i: number) => ({ maxParallelJobs: 2, timeout: i === 0 ? 10 : 600 }),
+					},
+					items: prompts.map(() => ({ json: {} })),
+					credentials: { replicateApi: key },
+				}).fail();
+				const description = String(error.description ?? '');
+				context.task.meta.figures = `jobs created after the timeout: ${lateCreated}; error names item 1's job: ${description.includes('quick1')}`;
+
+				expect(error.message).toMatch(/did not finish within 10 seconds.*\[item 0\]$/);
+				expect(lateCreated).toBe(0);
+				expect(description).toContain('quick1');
+				expect(description).toContain('1 job was not started');
+			} finally {
+				api.persist(false);
+				delivery.persist(false);
+				nock.cleanAll();
+				nock.enableNetConnect('127.0.0.1');
+			}
 		},
 	);
 });

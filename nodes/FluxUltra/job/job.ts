@@ -39,6 +39,13 @@ export async function runJob(
 	providerDone: () => void = () => undefined,
 	/** Set when this job makes only some of the item's images (see expand.ts). */
 	part?: JobPart,
+	/**
+	 * Called the moment the job is known to fail whatever comes next (it ran out of time, or the
+	 * execution was cancelled), before the cancel is sent: the batch starts no new job from then on,
+	 * though the cancel (and the reads after it) still take a while. Not passed when another
+	 * provider may still take the item over.
+	 */
+	failing: () => void = () => undefined,
 ): Promise<INodeExecutionData[]> {
 	const scope: JobScope = {
 		ctx,
@@ -62,7 +69,7 @@ export async function runJob(
 			item: itemIndex,
 		});
 	try {
-		const finalStatus = await waitOrCancel(provider, scope, session, job);
+		const finalStatus = await waitOrCancel(provider, scope, session, job, failing);
 		const result = await session.fetchResult(scope, job, finalStatus);
 		providerDone();
 		return await emitImages(scope, provider, session, request, result, {
@@ -71,7 +78,7 @@ export async function runJob(
 			item: itemIndex,
 		});
 	} catch (error) {
-		throw error instanceof FluxError ? error.withRequestId(job.requestId) : error;
+		throw error instanceof FluxError ? error.withRequestId(job.requestId, provider.id) : error;
 	}
 }
 
@@ -368,6 +375,7 @@ async function waitOrCancel(
 	scope: JobScope,
 	session: ProviderSession,
 	job: SubmittedJob,
+	failing: () => void,
 ): Promise<unknown> {
 	let finalStatus: unknown;
 	const failure = await session.wait(scope, job).then(
@@ -382,6 +390,7 @@ async function waitOrCancel(
 		failure instanceof FluxError &&
 		(failure.kind === 'timeout' || failure.kind === 'cancelled')
 	) {
+		failing();
 		const outcome: CancelOutcome = await session.cancel(scope, job).catch(() => 'failed' as const);
 		if (failure.kind === 'timeout') throw timedOut(provider, failure, outcome);
 	}
@@ -389,36 +398,38 @@ async function waitOrCancel(
 }
 
 /**
- * The timeout as the user needs to hear it: whether the job was stopped (and so whether it bills),
- * from what the provider answered to the cancel, never assumed.
+ * The timeout as the user needs to hear it: whether the job stopped (and so whether it may bill),
+ * from what the provider said of the job in answer to the cancel or in a status read after it,
+ * never assumed (transport/verdict.ts, STOP PROOF). Only `stopped` may move the item.
  */
 function timedOut(provider: FluxProvider, failure: FluxError, outcome: CancelOutcome): FluxError {
 	const name = provider.displayName;
+	const collect = `Its images are not collected: once it finishes, collect them with this node's Get Result operation (Provider ${name}, the Request ID below), or find the job in your ${name} request history, rather than running this item again.`;
 	const what: Record<CancelOutcome, { message: string; description: string }> = {
-		accepted: {
-			message: `; it was cancelled at ${name}`,
-			description: `${name} accepted the cancel, so the job stops (a job already generating may still finish, and bill, if ${name} cannot stop it mid-way).`,
+		stopped: {
+			message: `; ${name} confirmed it stopped`,
+			description: `${name} reported the job stopped (cancelled or failed), so it will not finish or make an image; running the item again, here or elsewhere, does not pay for the same image twice (${name} may still bill the time it ran).`,
 		},
 		requested: {
 			message: `; ${name} took the cancel`,
-			description: `${name} stops a job still waiting in its queue, but one already generating may still finish and bill, and ${name}'s answer does not say which it was. Its images are not collected: look for it in your ${name} request history under the request ID below before running this item again.`,
+			description: `Nothing ${name} answered shows that the job stopped: a job still waiting may be dropped, but one already generating may still finish and bill. ${collect}`,
 		},
 		already_finished: {
 			message: `; ${name} finished it just after that`,
-			description: `${name} had already finished the job when the cancel arrived, so it is billed, but its images were not collected. Its result stays in your ${name} request history for a while under the request ID below.`,
+			description: `${name} had already finished the job when the cancel arrived, so it is billed, but its images were not collected. Collect them with this node's Get Result operation (Provider ${name}, the Request ID below) while ${name} keeps the result, rather than running this item again.`,
 		},
 		not_supported: {
 			message: `; ${name} offers no way to cancel it`,
-			description: `The job may still finish at ${name} and be billed; its images are not collected.`,
+			description: `The job may still finish at ${name} and be billed. ${collect}`,
 		},
 		failed: {
 			message: `; the cancel was not confirmed by ${name}`,
-			description: `The job may still finish at ${name} and be billed; its images are not collected.`,
+			description: `The job may still finish at ${name} and be billed. ${collect}`,
 		},
 	};
 	return new FluxError('timeout', `${failure.message}${what[outcome].message}`, {
-		description: `${what[outcome].description} Raise "Timeout (Seconds)" in Options, or run the workflow again later.`,
+		description: `${what[outcome].description} Raise "Timeout (Seconds)" in Options for jobs this slow.`,
 		requestId: failure.requestId,
-		jobStopped: outcome === 'accepted',
+		jobStopped: outcome === 'stopped',
 	});
 }

@@ -197,7 +197,8 @@ export async function generate(
 		const opened = session;
 		return splitRequest(provider, request).map((job) => ({
 			item,
-			run: async (release) => await failover.run(opened, job.request, item, release, job.part),
+			run: async (release, failing) =>
+				await failover.run(opened, job.request, item, release, job.part, failing),
 		}));
 	});
 	const output = await runBatch(

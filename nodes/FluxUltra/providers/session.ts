@@ -7,7 +7,9 @@ import type {
 import { parseUrl } from '../shared/url';
 import type { JobRequest } from '../parameters/validation';
 import { executionCredentials } from '../transport/credentials';
-import type { ProviderErrorContext } from '../transport/errors';
+import { clock } from '../shared/clock';
+import { FluxError, type ProviderErrorContext } from '../transport/errors';
+import { STOP_CONFIRM, type StopProof } from '../transport/verdict';
 import { secretScrubber } from '../transport/redact';
 import {
 	readJson,
@@ -163,14 +165,53 @@ export abstract class SessionBase implements ProviderSession {
 
 	/**
 	 * Asks the provider to stop the job (see ProviderSession.cancel): the provider's `cancelJob`, or
-	 * `not_supported` for a provider that has none (nothing is sent; the job may still finish and bill).
+	 * `not_supported` for a provider that has none (nothing is sent; the job may still finish and
+	 * bill). When the answer proves nothing and the provider's `stopProof` says a later status read
+	 * can (Replicate's cancel takes effect after it answers), the job's status is read again within
+	 * STOP_CONFIRM: a state that proves the stop makes it `stopped`, a finished job
+	 * `already_finished`; anything else leaves the answer's outcome (never safe).
 	 */
 	async cancel(scope: JobScope, job: SubmittedJob): Promise<CancelOutcome> {
-		return this.cancelJob ? await this.cancelJob(scope, job) : 'not_supported';
+		if (!this.cancelJob) return 'not_supported';
+		const outcome = await this.cancelJob(scope, job);
+		if (outcome !== 'requested' && outcome !== 'failed') return outcome;
+		if (!this.stopProof?.readAfterCancel || scope.signal?.aborted) return outcome;
+		return await this.readAfterCancel(scope, job, outcome);
 	}
+
+	/** This provider's row of the STOP PROOF table, where its cancel or status code needs it. */
+	protected readonly stopProof?: StopProof;
 
 	/** The provider's cancel, where it has one; never throws (send it with `sendCancel`). */
 	protected cancelJob?(scope: JobScope, job: SubmittedJob): Promise<CancelOutcome>;
+
+	/**
+	 * Status reads after a cancel whose answer proved nothing, one every STOP_CONFIRM.pauseMs, all
+	 * within STOP_CONFIRM.budgetMs (the job's own deadline has passed: these reads get their own).
+	 * The status step's verdict is the STOP PROOF table's: a failure it throws with `jobStopped` is
+	 * the proof. Never throws.
+	 */
+	private async readAfterCancel(
+		scope: JobScope,
+		job: SubmittedJob,
+		unproven: CancelOutcome,
+	): Promise<CancelOutcome> {
+		const deadline = clock.now() + STOP_CONFIRM.budgetMs;
+		const confirm: JobScope = { ...scope, deadline, timeoutMs: STOP_CONFIRM.budgetMs };
+		for (;;) {
+			if (clock.now() + STOP_CONFIRM.pauseMs >= deadline) return unproven;
+			await clock.sleep(STOP_CONFIRM.pauseMs, scope.signal);
+			if (scope.signal?.aborted) return unproven;
+			try {
+				const step = await this.statusStep(confirm, job, Math.max(1, deadline - clock.now()), 0);
+				if (step.done) return 'already_finished';
+			} catch (error) {
+				if (error instanceof FluxError && error.jobStopped) return 'stopped';
+				// Any other failure (an unreadable answer, a network error, a status that proves nothing)
+				// is no proof: the next read, if the budget allows, may still give one.
+			}
+		}
+	}
 
 	/** A URL the provider returned, used only if it is on the API origin (the key goes nowhere else); else `fallback`. */
 	protected link(candidate: unknown, fallback: string): string {

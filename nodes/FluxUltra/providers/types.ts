@@ -4,6 +4,7 @@ import type { Operation } from '../parameters/table';
 import type { ProviderInputLimit } from '../parameters/inputSize';
 import type { JobRequest } from '../parameters/validation';
 import type { ProviderErrorContext } from '../transport/errors';
+import type { StopProof } from '../transport/verdict';
 import type { FieldMap } from './fields';
 
 /** Everything a provider call needs to know about the job it belongs to. */
@@ -59,15 +60,17 @@ export interface JobResult {
 export type PriceTable = { generate: number } & Partial<Record<Operation, number>>;
 
 /**
- * What asking the provider to stop a job came to: `accepted` (it stops: it will not be billed, or
- * only for what already ran), `requested` (the provider took the cancel but a job already running
- * may still finish and bill — fal's 202, which is the same for a queued and a running job),
- * `already_finished` (it completed before the cancel arrived: billed), `not_supported` (the
- * provider has no cancel), `failed` (no answer or an error: it may still bill). Only `accepted`
- * makes a timed-out job safe to run elsewhere (transport/verdict.ts).
+ * What asking the provider to stop a job came to, read from the provider's own word for the job
+ * (transport/verdict.ts, STOP PROOF), never from the HTTP status of the cancel alone: `stopped`
+ * (its answer, or a status read after it, shows a state that proves the job stopped: it makes no
+ * image), `requested` (the provider took the cancel, but nothing it said proves the job stopped: a
+ * job already running may still finish and bill — fal's 202, Replicate's `processing`),
+ * `already_finished` (it completed before the cancel arrived: billed), `not_supported` (the provider
+ * has no cancel), `failed` (no answer or an error: it may still bill). Only `stopped` makes a
+ * timed-out job safe to run elsewhere.
  */
 export type CancelOutcome =
-	| 'accepted'
+	| 'stopped'
 	| 'requested'
 	| 'already_finished'
 	| 'not_supported'
@@ -182,6 +185,11 @@ export interface FluxProvider {
 	 * a timed-out job may still bill). A provider without one leaves `cancel` to the session base.
 	 */
 	readonly canCancel: boolean;
+	/**
+	 * This provider's row of the pay-twice rule table (transport/verdict.ts, STOP PROOF): its words
+	 * for a job's state that prove the job stopped, with their sources; any other word proves nothing.
+	 */
+	readonly stopProof: StopProof;
 	/** What this provider adds to field descriptions in the editor (providers/describe.ts assembles them). */
 	readonly editorNotes?: EditorNotes;
 	/** List price per image: the cost reported when the provider's answer has none, and the spend cap's basis. */

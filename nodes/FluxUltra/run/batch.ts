@@ -47,8 +47,12 @@ export function stopAtFirstBad(
 export interface BatchJob {
 	/** The input item it answers. */
 	item: number;
-	/** Runs it; `release` frees its parallel slot early (the provider is done, downloads go on). */
-	run?: (release: () => void) => Promise<INodeExecutionData[]>;
+	/**
+	 * Runs it; `release` frees its parallel slot early (the provider is done, downloads go on);
+	 * `failing` says the job will fail whatever comes next (before a cancel that takes a while), so
+	 * the batch starts no new job from then on.
+	 */
+	run?: (release: () => void, failing: () => void) => Promise<INodeExecutionData[]>;
 	/** Why it cannot run (a refused item, a credential that could not be read). */
 	failure?: unknown;
 }
@@ -56,9 +60,10 @@ export interface BatchJob {
 /**
  * Runs a batch's jobs side by side, at most `limit` at once; every outcome lands at its own index,
  * so the output keeps the input order. Without Continue On Fail the first failure starts no further
- * job (running ones finish) and fails the node; with it, a failed job becomes an error item in
- * place. `scrub` masks keys in what is shown; it is read after the jobs ran (a fallback's key is
- * known only once its session opened).
+ * job — from the moment it is known (a job's `failing`, or its end) — while running ones finish
+ * (they are paid for), and fails the node with an error that names every paid job's request ID
+ * (outcomes.ts); with it, a failed job becomes an error item in place. `scrub` masks keys in what
+ * is shown; it is read after the jobs ran (a fallback's key is known only once its session opened).
  */
 export async function runBatch(
 	ctx: IExecuteFunctions,
@@ -74,8 +79,11 @@ export async function runBatch(
 		async (j, release): Promise<Outcome> => {
 			const { run, failure } = jobs[j];
 			if (!run) return { failure };
+			const failing = () => {
+				if (!continueOnFail) stopped = true;
+			};
 			try {
-				return { items: await run(release) };
+				return { items: await run(release, failing) };
 			} catch (error) {
 				if (!continueOnFail) stopped = true;
 				return { failure: error };

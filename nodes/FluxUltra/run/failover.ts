@@ -27,12 +27,14 @@ export interface FailoverNote {
  * transport's retries use and error items carry as `error.safeToRunElsewhere`; this only words it:
  * - before any job existed (input upload or a submit that provably never arrived): throttled after
  *   the retries, unreachable after the retries, down as its own front door said, or out of credit;
- * - the job failed at the provider (its own failure status, not an answer the node could not read);
- * - the job ran out of time and the provider confirmed it stopped.
+ * - the job failed at the provider (its own failure status, one that proves the job stopped: not
+ *   Runflow's `canceled`, nor an answer the node could not read);
+ * - the job ran out of time and the provider's word for it proves it stopped (the cancel's answer,
+ *   or a status read after it).
  * Never after a lost creation answer or a proxy's 504 (`maybe_submitted`), a bad answer
- * (`bad_response`: the job may have succeeded and billed), a cancel that may not stop the job (fal's
- * 202 for a running job), a refused field, blocked content, a refused key, a paid image whose
- * download failed, or a cancelled execution.
+ * (`bad_response`: the job may have succeeded and billed), a cancel that does not prove the stop
+ * (fal's 202, a Replicate cancel answered `processing`), a refused field, blocked content, a
+ * refused key, a paid image whose download failed, or a cancelled execution.
  */
 export function failoverReason(provider: FluxProvider, error: unknown): string | undefined {
 	if (!safeToRunElsewhere(error)) return undefined;
@@ -94,10 +96,21 @@ export class Failover {
 		itemIndex: number,
 		release: () => void,
 		part?: JobPart,
+		/** Called once the item is known to fail for good, before its job's cancel (see runJob). */
+		failing: () => void = () => undefined,
 	): Promise<INodeExecutionData[]> {
 		const fallback = this.fallback;
 		if (!fallback)
-			return await runJob(this.ctx, this.primary, session, request, itemIndex, release, part);
+			return await runJob(
+				this.ctx,
+				this.primary,
+				session,
+				request,
+				itemIndex,
+				release,
+				part,
+				failing,
+			);
 		let reason = this.breaker;
 		if (!reason) {
 			const first = await runJob(
@@ -141,6 +154,7 @@ export class Failover {
 						itemIndex,
 						() => undefined,
 						placed,
+						failing,
 					)),
 				);
 			}
@@ -182,5 +196,6 @@ function afterFailover(
 		// the item is safe to run elsewhere exactly when the fallback's failure is too.
 		noJob: error.noJob,
 		jobStopped: error.jobStopped,
+		provider: error.provider,
 	});
 }

@@ -8,6 +8,7 @@ import {
 } from 'n8n-workflow';
 
 import { ParameterError } from '../parameters/validation';
+import { providerById } from '../providers/registry';
 import { boundText, MESSAGE_MAX, REQUEST_ID_MAX } from '../shared/bound';
 import { FluxError } from '../transport/errors';
 import { redact } from '../transport/redact';
@@ -170,10 +171,112 @@ export function outputOf(
 		}
 		const i = itemOf(j);
 		const nodeError = toNodeError(ctx, outcome.failure, i, scrub);
-		if (!continueOnFail) throw nodeError;
+		if (!continueOnFail) throw withPaidJobs(nodeError, outcomes, itemOf, j, scrub);
 		output.push(masked(errorItem(nodeError, outcome.failure, i)));
 	}
 	return output;
+}
+
+/** Jobs named one by one in the error that stops the node; more are counted, so it stays short. */
+export const PAID_JOBS_NAMED = 20;
+
+/** One job whose work the stopping node would otherwise drop without a trace. */
+interface PaidJob {
+	provider: string;
+	requestId: string;
+	item: number;
+	state: string;
+}
+
+/** A provider's name for the user, from the id an item or error carries. */
+function providerName(id: unknown): string {
+	return (typeof id === 'string' && providerById(id)?.displayName) || String(id ?? 'the provider');
+}
+
+/**
+ * Every other job of the run that was paid for or may still bill, and whose result the node's
+ * error would drop: finished jobs (their images are not put out), jobs created without waiting
+ * (not collected), and failed ones that do not provably stop (a timeout the cancel did not prove,
+ * a paid image whose download failed). One entry per job, in job order.
+ */
+function paidJobs(
+	outcomes: Array<Outcome | undefined>,
+	itemOf: (job: number) => number,
+	except: number,
+): PaidJob[] {
+	const jobs = new Map<string, PaidJob>();
+	const add = (job: PaidJob) => {
+		const key = `${job.provider} ${job.requestId}`;
+		if (!jobs.has(key)) jobs.set(key, job);
+	};
+	for (const [j, outcome] of outcomes.entries()) {
+		if (!outcome || j === except) continue;
+		const item = itemOf(j);
+		for (const out of outcome.items ?? []) {
+			const { requestId, provider, status } = out.json;
+			if (typeof requestId !== 'string' || !requestId) continue;
+			const state =
+				status === 'submitted'
+					? 'created, not waited for'
+					: status === 'running'
+						? 'still running, not collected'
+						: 'finished, images not put out';
+			add({ provider: providerName(provider), requestId, item, state });
+		}
+		const failure = outcome.failure;
+		if (failure instanceof FluxError && failure.requestId && !failure.jobStopped) {
+			const state =
+				failure.kind === 'download'
+					? 'finished, download failed'
+					: failure.kind === 'timeout'
+						? 'timed out, may still finish'
+						: `failed (${failure.kind}), may have billed`;
+			add({ provider: providerName(failure.provider), requestId: failure.requestId, item, state });
+		}
+	}
+	return [...jobs.values()];
+}
+
+/**
+ * The error that stops the node, completed with every other job that was paid for or may still
+ * bill: without it, the node's failure would drop their results without a trace, and running the
+ * items again would pay for them twice. Each is named with its provider and request ID (at most
+ * PAID_JOBS_NAMED, the rest counted), with how to collect it (Get Result); jobs not started are
+ * counted. The description so stays a few kilobytes long whatever the batch.
+ */
+function withPaidJobs<E extends NodeApiError | NodeOperationError>(
+	error: E,
+	outcomes: Array<Outcome | undefined>,
+	itemOf: (job: number) => number,
+	failed: number,
+	scrub: (text: string) => string = (text) => text,
+): E {
+	const paid = paidJobs(outcomes, itemOf, failed);
+	// The pool leaves a job it never started as a hole in the array, which filter() would skip.
+	let notStarted = 0;
+	for (let j = 0; j < outcomes.length; j++) if (outcomes[j] === undefined) notStarted++;
+	if (paid.length === 0 && notStarted === 0) return error;
+	const parts: string[] = [];
+	if (paid.length > 0) {
+		const named = paid
+			.slice(0, PAID_JOBS_NAMED)
+			.map((p) => `${p.provider} ${p.requestId.slice(0, 100)} (item ${p.item}, ${p.state})`);
+		const more = paid.length - named.length;
+		const providers = [...new Set(paid.map((p) => p.provider))].join(' or ');
+		parts.push(
+			`The node stopped at this item, and the results of ${paid.length} other job${paid.length === 1 ? '' : 's'} that ${paid.length === 1 ? 'was' : 'were'} paid for or may still bill did not come out: ${named.join('; ')}${more > 0 ? `; and ${more} more (look for them in your ${providers} request history)` : ''}.`,
+			`Collect them with this node's Get Result operation (Provider ${providers}, each Request ID above) instead of running those items again, which would pay for them twice.`,
+		);
+	}
+	if (notStarted > 0)
+		parts.push(
+			`${notStarted} job${notStarted === 1 ? ' was' : 's were'} not started after the failure (nothing paid).`,
+		);
+	parts.push(
+		'To have finished items come out even when another fails, set the node\'s "On Error" setting to "Continue".',
+	);
+	error.description = scrub([error.description, ...parts].filter(Boolean).join(' '));
+	return error;
 }
 
 /** Every text in a JSON value, masked. */

@@ -36,8 +36,14 @@ export class FluxError extends Error {
 	readonly imageUrl?: string;
 	/** Set when the failure came before any job existed (input upload, or a submit provably refused). */
 	readonly noJob?: boolean;
-	/** Set when the provider confirmed the cancel of a job that ran out of time: it will not finish (fal's 202 does not). */
+	/**
+	 * Set when the provider's own word for the job proves it stopped without a finished image: its
+	 * failure status, or (a job that ran out of time) its answer to the cancel or a status read after
+	 * it (transport/verdict.ts, STOP PROOF). fal's 202 and Runflow's `canceled` do not set it.
+	 */
 	readonly jobStopped?: boolean;
+	/** The provider (its id) that holds the job `requestId` names: where to collect it (Get Result). */
+	readonly provider?: string;
 
 	constructor(kind: ErrorKind, message: string, extra: FluxErrorExtra = {}) {
 		super(redact(message));
@@ -49,11 +55,22 @@ export class FluxError extends Error {
 		this.imageUrl = extra.imageUrl;
 		this.noJob = extra.noJob;
 		this.jobStopped = extra.jobStopped;
+		this.provider = extra.provider;
 	}
 
 	/** The same error with more facts attached (the message and description are kept as they are). */
 	with(extra: Omit<FluxErrorExtra, 'description'>): FluxError {
-		const { kind, message, description, httpCode, requestId, imageUrl, noJob, jobStopped } = this;
+		const {
+			kind,
+			message,
+			description,
+			httpCode,
+			requestId,
+			imageUrl,
+			noJob,
+			jobStopped,
+			provider,
+		} = this;
 		return new FluxError(kind, message, {
 			description,
 			httpCode,
@@ -61,14 +78,19 @@ export class FluxError extends Error {
 			imageUrl,
 			noJob,
 			jobStopped,
+			provider,
 			...extra,
 		});
 	}
 
-	/** The same error with the provider's job id attached, for support and for finding the job. */
-	withRequestId(requestId: string | undefined): FluxError {
-		if (!requestId || this.requestId) return this;
-		return this.with({ requestId });
+	/**
+	 * The same error with the provider's job id attached, for support and for finding the job, and
+	 * the provider (its id) that holds it, when the error names no job yet.
+	 */
+	withRequestId(requestId: string | undefined, provider?: string): FluxError {
+		if (!requestId) return this;
+		if (this.requestId) return this.provider || !provider ? this : this.with({ provider });
+		return this.with({ requestId, provider });
 	}
 }
 
@@ -79,6 +101,7 @@ export interface FluxErrorExtra {
 	imageUrl?: string;
 	noJob?: boolean;
 	jobStopped?: boolean;
+	provider?: string;
 }
 
 /** A provider's own message, if it is short plain text: an HTML error page from a proxy is not one. */

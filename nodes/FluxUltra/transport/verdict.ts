@@ -5,16 +5,63 @@ import { FluxError, type ErrorKind, type ProviderErrorContext } from './errors';
  *
  * 1. **Provably never arrived** — a job-creating request (a submit) may be sent again. The
  *    transport's retries use it (`send` in http.ts), and an item that failed this way carries
- *    `noJob` (actions/job.ts `beforeJob`).
- * 2. **Safe to run elsewhere** — the item may run at the Fallback Provider (actions/failover.ts),
- *    and its error item says `error.safeToRunElsewhere: true`, so a workflow can route it to
- *    another node without paying twice. True only when no job was paid for: the first provider
- *    provably never took it, or provably failed or stopped it — and the cause is the provider's,
- *    not the item's (a refused field would be refused elsewhere too).
+ *    `noJob` (job/job.ts `beforeJob`).
+ * 2. **Safe to run elsewhere** — the item may run at the Fallback Provider (run/failover.ts), and
+ *    its error item says `error.safeToRunElsewhere: true`, so a workflow can route it to another
+ *    node without paying twice. True only when no job was paid for: the first provider provably
+ *    never took it, or provably stopped it (its own status word says so, see STOP PROOF below) —
+ *    and the cause is the provider's, not the item's (a refused field would be refused elsewhere
+ *    too).
  *
- * Everything not listed is "may have arrived": a submit is not resent (`maybe_submitted`), and
- * the item is not moved.
+ * Everything not listed is "may have arrived" / "may still be running": a submit is not resent
+ * (`maybe_submitted`), and the item is not moved.
+ *
+ * STOP PROOF — per provider and per status, what proves that a job stopped and will make (and bill
+ * as finished) no image. Each provider declares its row in its own constants (`stopProof`, of the
+ * StopProof shape below: one provider = one folder, no provider names another), and its status and
+ * cancel code ask `provesStop`; this table is the whole of it, with the source of each fact
+ * (docs/provider-facts.md ids; that file gives the public page and the date it was read):
+ *
+ * | Provider  | Proves the job stopped (may move)                  | Proves nothing (never moves)                                   |
+ * |-----------|----------------------------------------------------|----------------------------------------------------------------|
+ * | fal.ai    | `COMPLETED` with `error` (its failure, FA-43)      | cancel 202 `CANCELLATION_REQUESTED` ("may still complete", FA-22); 400 `ALREADY_COMPLETED` (finished: billed); no answer; fal documents no status for a cancelled request, so no read after the cancel |
+ * | Runflow   | `failed` (RF-10), `errored` (RF-10, SECONDARY)     | `canceled`/`cancelled`: its cancel "does not abort the in-flight inference" and does not refund (RF-11); no cancel of its own (`not_supported`) |
+ * | BFL       | `Error` (BF-09), `Failed` (BF-09, UNCONFIRMED word); `Request Moderated`/`Content Moderated` ("not charged", BF-09: stopped, but blocked content never moves) | no cancel (`not_supported`, BF-11) |
+ * | Replicate | `failed`, `aborted`, `canceled` (RP-32: lifecycle page), in a status read, in the cancel's answer, or in a read within STOP_CONFIRM after it | a cancel answered `starting`, `processing`, another word, no status or an unreadable body, unless a read after it shows a stop; no answer |
+ *
+ * A job whose status proves nothing more than "ended" (a provider's `canceled` that does not abort
+ * the inference) is `job_failed` without `jobStopped`: not safe. A stop is never assumed from the
+ * HTTP status of a cancel, only read from the provider's own word for the job.
  */
+
+/**
+ * One provider's row of the STOP PROOF table (above): the provider's own words for a job's state
+ * that prove it stopped, each with the source of that fact. Any word not listed proves nothing.
+ */
+export interface StopProof {
+	/** State word → its source (a docs/provider-facts.md id, which names the public page and date). */
+	readonly stopped: Readonly<Record<string, string>>;
+	/** Words that look like a stop but prove nothing, with why (documentation; never consulted as proof). */
+	readonly notProof?: Readonly<Record<string, string>>;
+	/**
+	 * Whether a status read after a cancel whose answer proved nothing may still prove the stop
+	 * (the provider's cancel takes effect after it answers, and its statuses say when it did). The
+	 * reads end within STOP_CONFIRM.
+	 */
+	readonly readAfterCancel: boolean;
+}
+
+/** Whether the provider's word for a job's state proves the job stopped (the STOP PROOF table). */
+export function provesStop(proof: StopProof, state: string): boolean {
+	return Object.prototype.hasOwnProperty.call(proof.stopped, state);
+}
+
+/**
+ * Status reads after a cancel whose answer proved nothing (only for a provider whose `stopProof`
+ * says `readAfterCancel`): one every `pauseMs`, all within `budgetMs` of the cancel's answer, so a
+ * timed-out item is held up by seconds at the most; no proof by then is "may still be running".
+ */
+export const STOP_CONFIRM = { budgetMs: 5000, pauseMs: 1000 } as const;
 
 /**
  * Connection failures that prove no byte of the request reached any server: the connection was
@@ -84,18 +131,20 @@ export const MOVABLE_BEFORE_JOB: ReadonlySet<ErrorKind> = new Set<ErrorKind>([
 /**
  * The "safe to run elsewhere" verdict (see the top of this file):
  * - `noJob` and a kind in MOVABLE_BEFORE_JOB;
- * - `job_failed`: the provider itself reported the job failed (fal's error result, Runflow's
- *   `failed`, BFL's `Error`, Replicate's `failed`), so it is not billed as a success. A job that
- *   succeeded but whose answer the node could not read (no images, no sample, no output, an
- *   unknown output shape, "Task not found" after an accepted submit) is `bad_response`, not this;
- * - `timeout` with `jobStopped`: the provider confirmed the job will not finish. fal's 202 to a
- *   cancel does not (a job already IN_PROGRESS "may still complete"), so it never sets it.
+ * - `job_failed` with `jobStopped`: the provider's own status for the job proves it stopped
+ *   without a finished image (the STOP PROOF table: fal's error result, Runflow's `failed`, BFL's
+ *   `Error`, Replicate's `failed`/`aborted`/`canceled`). A job that succeeded but whose answer the
+ *   node could not read (no images, no sample, no output, an unknown output shape, "Task not
+ *   found" after an accepted submit) is `bad_response`, not this; a status that proves nothing
+ *   (Runflow's `canceled`) is `job_failed` without `jobStopped`;
+ * - `timeout` with `jobStopped`: the provider's answer to the cancel, or a status read after it,
+ *   proves the job stopped. fal's 202 does not (a job already IN_PROGRESS "may still complete"),
+ *   nor does a Replicate cancel answered with `processing`.
  * Never `maybe_submitted`, `bad_response`, `download` (the image is paid), `cancelled`,
  * `spend_cap`, or anything that is not a FluxError.
  */
 export function safeToRunElsewhere(error: unknown): boolean {
 	if (!(error instanceof FluxError)) return false;
 	if (error.noJob) return MOVABLE_BEFORE_JOB.has(error.kind);
-	if (error.kind === 'job_failed') return true;
-	return error.kind === 'timeout' && !!error.jobStopped;
+	return (error.kind === 'job_failed' || error.kind === 'timeout') && !!error.jobStopped;
 }

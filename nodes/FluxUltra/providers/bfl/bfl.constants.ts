@@ -1,5 +1,6 @@
 import { confirmed, refusedWhenOn, sentAsNamed, type FieldMap } from '../fields';
 import type { PriceTable } from '../types';
+import type { StopProof } from '../../transport/verdict';
 import { rampDelayMs } from '../polling';
 import { BFL_API } from './bfl.api';
 
@@ -47,6 +48,24 @@ export const BFL = {
 	 * docs/provider-facts.md BF-11): on timeout the job is left to finish and may bill.
 	 */
 	canCancel: false,
+	/**
+	 * BFL's row of the pay-twice rule table (transport/verdict.ts, STOP PROOF): `Error` (and the
+	 * AI SDK's `Failed`) is the job's own failure; both moderated statuses are "Not charged" (BF-09),
+	 * stopped too, but blocked content is never moved. BFL has no cancel (BF-11).
+	 */
+	stopProof: {
+		stopped: {
+			Error: 'BF-09 (help.bfl.ai "why did my request fail"; docs.bfl.ai errors page)',
+			Failed: 'BF-09 (the AI SDK client only: UNCONFIRMED word, same meaning)',
+			'Request Moderated': 'BF-09 ("Not charged")',
+			'Content Moderated': 'BF-09 ("Not charged")',
+		},
+		notProof: {
+			'Task not found':
+				'BF-09: BFL had accepted the job; not knowing it now says nothing of its end',
+		},
+		readAfterCancel: false,
+	} satisfies StopProof,
 	/** Concurrent jobs BFL allows per key on standard endpoints (SECONDARY: BFL's skills repo, BF-12). */
 	maxConcurrentJobs: 24,
 } as const;

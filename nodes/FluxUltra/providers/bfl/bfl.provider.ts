@@ -4,6 +4,7 @@ import { parseUrl } from '../../shared/url';
 import type { Operation } from '../../parameters/table';
 import type { JobRequest } from '../../parameters/validation';
 import { FluxError } from '../../transport/errors';
+import { provesStop } from '../../transport/verdict';
 import { baseUrlFromCredential } from '../baseUrl';
 import { buildInput, fieldsFor } from '../fields';
 import { asRecord, asString, type Json } from '../../shared/json';
@@ -81,6 +82,7 @@ export function bflStatusError(status: string, body: Json): FluxError {
 			'Black Forest Labs blocked the content: it was flagged by the content checker',
 			{
 				description: `${stage} (status "${status}"${said}); BFL does not charge moderated requests. Change the prompt or the input image, or raise "Safety Tolerance" in Options.`,
+				jobStopped: provesStop(BFL.stopProof, status),
 			},
 		);
 	}
@@ -100,6 +102,7 @@ export function bflStatusError(status: string, body: Json): FluxError {
 		`Black Forest Labs could not finish the job (status "${boundText(status, PROVIDER_WORD_MAX)}")`,
 		{
 			description: `Try again; if it persists, change the prompt or the settings${said}.`,
+			jobStopped: provesStop(BFL.stopProof, status),
 		},
 	);
 }
@@ -235,6 +238,7 @@ export const bflProvider: FluxProvider = {
 	operationFields: { finetune: BFL_FINETUNE_FIELDS },
 	pricePerImageUsd: BFL_PRICE_USD,
 	canCancel: BFL.canCancel,
+	stopProof: BFL.stopProof,
 	editorNotes: {
 		finetuneId: 'A shared Black Forest Labs fine-tune is named org-id/lora-name.',
 		finetuneStrength: "1.2 is Black Forest Labs' default.",

@@ -1,12 +1,16 @@
 import type { Operation } from '../../parameters/table';
 import { confirmed, sentAsNamed, type FieldMap } from '../fields';
 import type { PriceTable } from '../types';
+import type { StopProof } from '../../transport/verdict';
 import { rampDelayMs } from '../polling';
 import { FAL_API } from './fal.api';
 
+/** fal's only failed state, as the STOP PROOF table names it: `COMPLETED` with `error` set. */
+export const FAL_FAILED = 'COMPLETED with error';
+
 /**
  * fal.ai facts, each one constant. Each is sourced and dated in docs/provider-facts.md (ids FA-01…
- * FA-25, read 2026-12-02); an UNCONFIRMED mark names its entry there. A wrong guess about fal's API
+ * FA-25, FA-43, read 2026-12-02); an UNCONFIRMED mark names its entry there. A wrong guess about fal's API
  * is fixed here and nowhere else.
  */
 export const FAL = {
@@ -39,6 +43,22 @@ export const FAL = {
 	appId: 'fal-ai/flux-pro',
 	/** Queue statuses. fal has no FAILED status: a failed job is COMPLETED and its result is an error. */
 	status: { queued: 'IN_QUEUE', running: 'IN_PROGRESS', done: 'COMPLETED' },
+	/**
+	 * fal.ai's row of the pay-twice rule table (transport/verdict.ts, STOP PROOF). fal has no FAILED
+	 * or CANCELLED status: a job that failed is `COMPLETED` with `error` set ("present only if the
+	 * request failed", FA-43), which proves it stopped without a result. Its cancel proves nothing:
+	 * 202 `CANCELLATION_REQUESTED` for a running job that "may still complete", 400
+	 * `ALREADY_COMPLETED` for a finished one (FA-22). fal documents no status for a cancelled job, so
+	 * no read after the cancel could prove more.
+	 */
+	stopProof: {
+		stopped: { [FAL_FAILED]: 'FA-43 (fal queue docs: `error` "only when COMPLETED")' },
+		notProof: {
+			CANCELLATION_REQUESTED: 'FA-22: a job IN_PROGRESS "may still complete"',
+			ALREADY_COMPLETED: 'FA-22: finished, billed',
+		},
+		readAfterCancel: false,
+	} satisfies StopProof,
 	/** Error type fal gives content the safety checker blocked. */
 	moderationTypes: ['content_policy_violation'],
 	/** Storage upload (what fal's own client does): initiate, then PUT the bytes to the returned URL. */

@@ -5,6 +5,7 @@ import { boundText, PROVIDER_WORD_MAX } from '../../shared/bound';
 import { isFollowableLink, parseUrl } from '../../shared/url';
 import type { JobRequest } from '../../parameters/validation';
 import { FluxError } from '../../transport/errors';
+import { provesStop } from '../../transport/verdict';
 import {
 	chunksUntil,
 	readJson,
@@ -27,7 +28,7 @@ import { buildInput } from '../fields';
 import { jobLimits, jobTimeout, type PollStep } from '../polling';
 import { errorContext, openSession, SessionBase, type SessionSetup } from '../session';
 import { putPresigned } from '../upload';
-import { FAL, FAL_FIELDS, FAL_PRICE_USD, pollDelayMs } from './fal.constants';
+import { FAL, FAL_FAILED, FAL_FIELDS, FAL_PRICE_USD, pollDelayMs } from './fal.constants';
 import { isModeration, parseFalError } from './fal.errors';
 
 const CREDENTIAL = 'falApi';
@@ -337,7 +338,8 @@ class FalSession extends SessionBase {
 	/**
 	 * `PUT …/cancel`: 202 requested, 400 `ALREADY_COMPLETED` (billed), anything else unconfirmed.
 	 * fal answers 202 both to a queued job (removed, never run) and to a running one, which "may
-	 * still complete" (fal's queue docs): so a 202 does not prove the job stopped.
+	 * still complete" (fal's queue docs): so a 202 does not prove the job stopped, and it is never
+	 * `stopped` (FAL.stopProof: no answer of fal's cancel is proof).
 	 */
 	protected async cancelJob(scope: JobScope, job: SubmittedJob): Promise<CancelOutcome> {
 		try {
@@ -466,6 +468,8 @@ function jobError(error: unknown, errorType: unknown): FluxError {
 	}
 	return new FluxError('job_failed', `fal.ai could not finish the job: ${text}`, {
 		description: type ? `fal.ai error type: ${type}.` : undefined,
+		// COMPLETED with an error: fal's one failed state, which proves the job stopped (FAL.stopProof).
+		jobStopped: provesStop(FAL.stopProof, FAL_FAILED),
 	});
 }
 
@@ -478,6 +482,7 @@ export const falProvider: FluxProvider = {
 	pricePerImageUsd: FAL_PRICE_USD,
 	canCancel: true,
 	inputImageLimit: { maxBytes: FAL.uploadMaxBytes, what: 'in one storage upload' },
+	stopProof: FAL.stopProof,
 	editorNotes: {
 		syncMode: 'fal.ai does not keep inline images in its request history.',
 		maxParallelJobs: 'fal.ai starts accounts at 2 concurrent jobs (more wait in its queue)',

@@ -1,11 +1,12 @@
 import { confirmed, refusedWhenOn, notAvailable, sentAsNamed, type FieldMap } from '../fields';
 import type { PriceTable } from '../types';
+import type { StopProof } from '../../transport/verdict';
 import { rampDelayMs } from '../polling';
 import { REPLICATE_API } from './replicate.api';
 
 /**
  * Replicate facts, each one constant. Each is sourced and dated in docs/provider-facts.md (ids
- * RP-01…RP-19, read 2026-12-02); an UNCONFIRMED mark names its entry there. A wrong guess about
+ * RP-01…RP-19, read 2026-12-02; RP-32 2026-12-07); an UNCONFIRMED mark names its entry there. A wrong guess about
  * Replicate's API is fixed here and nowhere else.
  */
 export const REPLICATE = {
@@ -34,6 +35,29 @@ export const REPLICATE = {
 		failed: ['failed', 'aborted'],
 		canceled: ['canceled', 'cancelled'],
 	},
+	/**
+	 * Replicate's row of the pay-twice rule table (transport/verdict.ts, STOP PROOF). Replicate's
+	 * prediction lifecycle page (RP-32): `failed` "encountered an error during processing",
+	 * `canceled` "was canceled by the user or exceeded its deadline after starting" (predict() was
+	 * stopped: no output; "you pay for the time the prediction ran before it was canceled"),
+	 * `aborted` "exceeded its deadline before it could start running" ("no charge"). Each proves the
+	 * prediction stopped, whether read while waiting, in the cancel's answer (the prediction) or in a
+	 * read after it. `starting`/`processing` in a cancel's answer prove nothing: the cancel may take
+	 * effect later, so the status is read again within STOP_CONFIRM.
+	 */
+	stopProof: {
+		stopped: {
+			failed: 'RP-32 (lifecycle page: "encountered an error during processing")',
+			aborted: 'RP-32 ("exceeded its deadline before it could start running"; no charge)',
+			canceled: 'RP-32 ("canceled by the user or exceeded its deadline after starting")',
+			cancelled: 'RP-07 (two-l spelling, kept as harmless: the same state as canceled)',
+		},
+		notProof: {
+			starting: 'RP-32: not running yet, not stopped either',
+			processing: 'RP-32: predict() "is currently running"',
+		},
+		readAfterCancel: true,
+	} satisfies StopProof,
 	/**
 	 * Incoming files up to this size go inline as a data URI ("only recommended if the file is less
 	 * than 1MB", Replicate's input-files page); larger ones are uploaded with the Files API.

@@ -5,7 +5,8 @@ import { boundText, PROVIDER_WORD_MAX } from '../../shared/bound';
 import { isFollowableLink } from '../../shared/url';
 import type { JobRequest } from '../../parameters/validation';
 import { FluxError } from '../../transport/errors';
-import { readJson, send } from '../../transport/http';
+import { readJson, send, type HttpResponse } from '../../transport/http';
+import { provesStop } from '../../transport/verdict';
 import { buildInput } from '../fields';
 import { asRecord, asString, type Json } from '../../shared/json';
 import { jobLimits, type PollStep } from '../polling';
@@ -64,15 +65,21 @@ export function replicateSeed(prediction: Json): number | string | undefined {
 	return typeof seed === 'number' || typeof seed === 'string' ? seed : undefined;
 }
 
-/** The error a prediction that ended badly stands for: moderation, its own failure, or a cancel. */
+/**
+ * The error a prediction that ended badly stands for: moderation, its own failure, or a cancel.
+ * Each of these statuses proves the prediction stopped (REPLICATE.stopProof), so the error says so
+ * (`jobStopped`): it makes no image, and the item may run elsewhere.
+ */
 export function predictionFailure(prediction: Json, status: string): FluxError {
 	const error = boundText(
 		asString(prediction.error) ?? (prediction.error ? JSON.stringify(prediction.error) : ''),
 	);
+	const jobStopped = provesStop(REPLICATE.stopProof, status);
 	if ((REPLICATE.status.canceled as readonly string[]).includes(status)) {
 		return new FluxError('job_failed', 'The prediction was cancelled at Replicate', {
 			description:
-				'It was cancelled outside this workflow (in Replicate). Run the workflow again to create a new prediction.',
+				'It was cancelled outside this workflow (in Replicate), or ran past a deadline, so it made no image (Replicate may still bill the time it ran). Run the workflow again to create a new prediction.',
+			jobStopped,
 		});
 	}
 	if (isModerationText(error)) {
@@ -81,6 +88,7 @@ export function predictionFailure(prediction: Json, status: string): FluxError {
 			'Replicate blocked the content: it was flagged by the content checker',
 			{
 				description: `Change the prompt or the input image, or raise "Safety Tolerance" in Options${error ? `: ${error}` : ''}.`,
+				jobStopped,
 			},
 		);
 	}
@@ -89,6 +97,7 @@ export function predictionFailure(prediction: Json, status: string): FluxError {
 		`Replicate could not finish the prediction${error ? `: ${error}` : ` (status "${boundText(status, PROVIDER_WORD_MAX)}")`}`,
 		{
 			description: 'Try again; if it persists, change the prompt or the settings.',
+			jobStopped,
 		},
 	);
 }
@@ -238,21 +247,32 @@ class ReplicateSession extends SessionBase {
 		return { requestId: job.requestId, seed: replicateSeed(prediction), images };
 	}
 
-	/** `POST urls.cancel`; the prediction it answers with says whether the cancel took (or it had already ended). */
+	/**
+	 * `POST urls.cancel`. Its answer is the prediction; only its status can prove the stop
+	 * (REPLICATE.stopProof): `canceled`, `failed` or `aborted` → stopped, `succeeded` → finished
+	 * (billed). Anything else — `starting`, `processing` (the cancel may take effect later), another
+	 * word, no status, an unreadable body — proves nothing (`requested`); the session base then reads
+	 * the status again for a while (STOP_CONFIRM). No answer at all is `failed`.
+	 */
 	protected async cancelJob(scope: JobScope, job: SubmittedJob): Promise<CancelOutcome> {
+		let response: HttpResponse;
 		try {
-			const response = await this.sendCancel(scope, 'POST', job.links.cancel);
-			const status = String(readJson(errors, response, 'cancel answer').status ?? '');
-			if (
-				status === REPLICATE.status.succeeded ||
-				(REPLICATE.status.failed as readonly string[]).includes(status)
-			)
-				return 'already_finished';
-			return 'accepted';
+			response = await this.sendCancel(scope, 'POST', job.links.cancel);
 		} catch {
 			return 'failed';
 		}
+		let status: string;
+		try {
+			status = String(readJson(errors, response, 'cancel answer').status ?? '');
+		} catch {
+			return 'requested';
+		}
+		if (provesStop(REPLICATE.stopProof, status)) return 'stopped';
+		if (status === REPLICATE.status.succeeded) return 'already_finished';
+		return 'requested';
 	}
+
+	protected readonly stopProof = REPLICATE.stopProof;
 }
 
 export const replicateProvider: FluxProvider = {
@@ -264,6 +284,7 @@ export const replicateProvider: FluxProvider = {
 	pricePerImageUsd: REPLICATE_PRICE_USD,
 	canCancel: true,
 	inputImageLimit: { maxBytes: REPLICATE.uploadMaxBytes, what: "Replicate's file upload limit" },
+	stopProof: REPLICATE.stopProof,
 	editorNotes: {
 		downloadImage: 'Replicate links after about an hour',
 		webhookUrl: `Replicate's ${REPLICATE.webhook.field} (${REPLICATE.webhook.events.join(', ')} events only)`,

@@ -1,5 +1,6 @@
 import { refusedWhenOn, notAvailable, sentAsNamed, type FieldMap } from '../fields';
 import type { PriceTable } from '../types';
+import type { StopProof } from '../../transport/verdict';
 import { rampDelayMs } from '../polling';
 import { RUNFLOW_API } from './runflow.api';
 
@@ -63,6 +64,23 @@ export const RUNFLOW = {
 	 * is billed. Only an admin endpoint exists, and it does not stop the inference or refund either.
 	 */
 	canCancel: false,
+	/**
+	 * Runflow's row of the pay-twice rule table (transport/verdict.ts, STOP PROOF): a run Runflow
+	 * reports `failed` (or `errored`, its templates' word) stopped without a result. A `canceled`
+	 * run proves nothing: Runflow's only cancel "does not abort the in-flight inference" and
+	 * "does not auto-refund" (RF-11), so it may have made, and billed, its image.
+	 */
+	stopProof: {
+		stopped: {
+			failed: 'RF-10 (concepts/runs status enum)',
+			errored: 'RF-10 (runflow-io/templates only: SECONDARY)',
+		},
+		notProof: {
+			canceled: 'RF-11: the cancel does not abort the in-flight inference and does not refund',
+			cancelled: 'RF-10/RF-11: the older spelling of canceled',
+		},
+		readAfterCancel: false,
+	} satisfies StopProof,
 	/**
 	 * Error and failure codes that mean the content checker blocked the job. UNCONFIRMED: Runflow
 	 * documents no moderation code (docs/provider-facts.md RF-12).

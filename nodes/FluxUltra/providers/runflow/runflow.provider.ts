@@ -8,6 +8,7 @@ import type { JobRequest } from '../../parameters/validation';
 import { IMAGE_INPUT } from '../../parameters/table';
 import { FluxError } from '../../transport/errors';
 import { readJson, send, type HttpResponse } from '../../transport/http';
+import { provesStop } from '../../transport/verdict';
 import { buildInput } from '../fields';
 import { asNumber, asRecord, asString, type Json } from '../../shared/json';
 import { jobLimits, type PollStep } from '../polling';
@@ -89,8 +90,12 @@ export function runflowImages(output: unknown): ResultImage[] {
 	return single ? [{ url: single }] : [];
 }
 
-/** The error a run that ended badly stands for: moderation, or the run's own failure. */
-export function runFailure(run: Json): FluxError {
+/**
+ * The error a run that ended badly stands for: moderation, or the run's own failure. `status` is
+ * Runflow's word for it; `failed` proves the run stopped (RUNFLOW.stopProof), so the error says so.
+ */
+export function runFailure(run: Json, status: string): FluxError {
+	const jobStopped = provesStop(RUNFLOW.stopProof, status);
 	const error = asRecord(run.error);
 	const code = asString(run.failure_code) ?? asString(error?.code);
 	const message = boundText(asString(run.failure_message) ?? asString(error?.message) ?? '');
@@ -101,6 +106,7 @@ export function runFailure(run: Json): FluxError {
 			'Runflow blocked the content: it was flagged by the content checker',
 			{
 				description: `Change the prompt or the input image, or raise "Safety Tolerance" in Options${message ? `: ${message}` : ''}.`,
+				jobStopped,
 			},
 		);
 	}
@@ -113,6 +119,7 @@ export function runFailure(run: Json): FluxError {
 		`Runflow could not finish the run${message ? `: ${message}` : ''}`,
 		{
 			description: `${detail ? `Runflow reported ${detail}. ` : ''}Try again; if it persists, change the prompt or the settings.`,
+			jobStopped,
 		},
 	);
 }
@@ -211,11 +218,13 @@ class RunflowSession extends SessionBase {
 		const run = await this.getStatus(scope, job.links.run, timeoutMs, 'run status');
 		const status = String(run.status_code ?? run.status ?? '');
 		if (includes(RUNFLOW.status.succeeded, status)) return { done: true, status: run };
-		if (includes(RUNFLOW.status.failed, status)) throw runFailure(run);
+		if (includes(RUNFLOW.status.failed, status)) throw runFailure(run, status);
 		if (includes(RUNFLOW.status.canceled, status)) {
+			// Not proof that nothing was made or billed (RUNFLOW.stopProof): not safe to run elsewhere.
 			throw new FluxError('job_failed', 'The run was cancelled at Runflow', {
 				description:
-					'It was cancelled outside this workflow (in Runflow). Run the workflow again to create a new run.',
+					"It was cancelled outside this workflow (in Runflow). Runflow's cancel does not stop a run already generating and does not refund it, so it may still have made an image and billed it: look for the run in your Runflow dashboard under the request ID below before running this item again.",
+				jobStopped: provesStop(RUNFLOW.stopProof, status),
 			});
 		}
 		if (!includes(RUNFLOW.status.pending, status)) {
@@ -301,6 +310,7 @@ export const runflowProvider: FluxProvider = {
 	pricePerImageUsd: RUNFLOW_PRICE_USD,
 	canCancel: RUNFLOW.canCancel,
 	inputImageLimit: { maxBytes: RUNFLOW.uploadMaxBytes, what: "Runflow's upload limit" },
+	stopProof: RUNFLOW.stopProof,
 	editorNotes: {
 		maxParallelJobs: 'Runflow queues runs beyond a per-model limit',
 		downloadImage: 'Runflow presigned links after a while',

@@ -8,6 +8,7 @@ import {
 	replicateSeed,
 	toReplicateBody,
 } from '../../../../../nodes/FluxUltra/providers/replicate/replicate.provider';
+import { STOP_CONFIRM } from '../../../../../nodes/FluxUltra/transport/verdict';
 import { useVirtualClock } from '../../../../../testkit/harness/clock';
 import {
 	createHarness,
@@ -250,12 +251,102 @@ describe('Replicate Generate', () => {
 			.reply(200, { id: 'slow', status: 'canceled' });
 		const h = harness({ options: { timeout: 10 } }, { continueOnFail: true });
 		const [out] = await h.run();
-		expect(errorOf(out[0])).toMatchObject({ kind: 'timeout', requestId: 'slow' });
-		expect(String(errorOf(out[0]).message)).toMatch(/; it was cancelled at Replicate \[item 0\]$/);
+		expect(errorOf(out[0])).toMatchObject({
+			kind: 'timeout',
+			requestId: 'slow',
+			safeToRunElsewhere: true,
+		});
+		expect(String(errorOf(out[0]).message)).toMatch(/; Replicate confirmed it stopped \[item 0\]$/);
 		const cancel = h.requests.filter((r) => r.url.endsWith('/cancel'));
 		expect(cancel).toHaveLength(1);
 		expect(cancel[0].headers.authorization).toBe(`Bearer ${DUMMY_REPLICATE_KEY}`);
 		nock.cleanAll();
+	});
+
+	/**
+	 * Issue 27, finding 1: only the prediction's own status proves the stop (REPLICATE.stopProof).
+	 * A cancel answered otherwise is followed by status reads, within STOP_CONFIRM of the answer.
+	 */
+	const timesOut = (id: string) =>
+		nock(REPLICATE_API)
+			.post(PREDICTIONS_PATH)
+			.reply(201, {
+				id,
+				status: 'starting',
+				urls: {
+					get: `${REPLICATE_API}/v1/predictions/${id}`,
+					cancel: `${REPLICATE_API}/v1/predictions/${id}/cancel`,
+				},
+			});
+	it.each([
+		// [cancel answer, statuses read after it, message tail, safe to run elsewhere]
+		['canceled', [], 'Replicate confirmed it stopped', true],
+		['failed', [], 'Replicate confirmed it stopped', true],
+		['aborted', [], 'Replicate confirmed it stopped', true],
+		['succeeded', [], 'Replicate finished it just after that', false],
+		['processing', ['processing', 'canceled'], 'Replicate confirmed it stopped', true],
+		['processing', ['succeeded'], 'Replicate finished it just after that', false],
+		[
+			'starting',
+			['processing', 'processing', 'processing', 'processing'],
+			'Replicate took the cancel',
+			false,
+		],
+		['', ['melted', 'starting', 'processing', 'processing'], 'Replicate took the cancel', false],
+	] as const)(
+		'a timed-out prediction whose cancel answers "%s", then reads %j: "%s"',
+		async (answer, reads, tail, safe) => {
+			const clock = useVirtualClock();
+			let pollingDone = false;
+			let cancelledAt = 0;
+			let readsAfter = 0;
+			const scope = timesOut('t1');
+			scope
+				.get('/v1/predictions/t1')
+				.times(1000)
+				.reply(200, () => {
+					if (!pollingDone) return { id: 't1', status: 'processing' };
+					const status = reads[Math.min(readsAfter++, reads.length - 1)] ?? 'processing';
+					return {
+						id: 't1',
+						status,
+						...(status === 'succeeded' ? { output: `${REPLICATE_DELIVERY}/x/t1.png` } : {}),
+					};
+				})
+				.post('/v1/predictions/t1/cancel')
+				.reply(200, () => {
+					pollingDone = true;
+					cancelledAt = clock.elapsed();
+					return answer ? { id: 't1', status: answer } : { id: 't1' };
+				});
+			const [out] = await harness({ options: { timeout: 10 } }, { continueOnFail: true }).run();
+			const error = errorOf(out[0]);
+			expect(error.message).toBe(`The job did not finish within 10 seconds; ${tail} [item 0]`);
+			expect(error.safeToRunElsewhere).toBe(safe);
+			// Reads after the cancel: none once its answer proved the stop or the finish; else at most
+			// one a second, and never past STOP_CONFIRM's budget.
+			if (answer !== 'processing' && answer !== 'starting' && answer !== '')
+				expect(readsAfter).toBe(0);
+			expect(readsAfter).toBeLessThanOrEqual(STOP_CONFIRM.budgetMs / STOP_CONFIRM.pauseMs);
+			expect(clock.elapsed() - cancelledAt).toBeLessThanOrEqual(STOP_CONFIRM.budgetMs);
+		},
+	);
+
+	it('a cancel that gets no answer is followed by a status read, which may still prove the stop', async () => {
+		useVirtualClock();
+		let pollingDone = false;
+		timesOut('t2')
+			.get('/v1/predictions/t2')
+			.times(1000)
+			.reply(200, () => ({ id: 't2', status: pollingDone ? 'canceled' : 'processing' }))
+			.post('/v1/predictions/t2/cancel')
+			.times(2)
+			.reply(() => {
+				pollingDone = true;
+				return [503, { detail: 'unavailable' }];
+			});
+		const [out] = await harness({ options: { timeout: 10 } }, { continueOnFail: true }).run();
+		expect(errorOf(out[0])).toMatchObject({ kind: 'timeout', safeToRunElsewhere: true });
 	});
 
 	it('cancels the prediction when the execution is cancelled', async () => {

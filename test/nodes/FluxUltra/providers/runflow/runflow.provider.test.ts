@@ -214,6 +214,26 @@ describe('Runflow run statuses', () => {
 		},
 	);
 
+	// Issue 27, finding 2: Runflow's cancel neither aborts the inference nor refunds (RF-11), so a
+	// canceled run proves nothing; a failed one proves the run stopped (RUNFLOW.stopProof).
+	it.each([
+		['canceled', false],
+		['cancelled', false],
+		['failed', true],
+		['errored', true],
+	] as const)('a run that ends "%s" is safe to run elsewhere: %s', async (status, safe) => {
+		useVirtualClock();
+		const job = mockRunflowJob({ terminal: { status_code: status, output: null } });
+		const [out] = await harness({}, { continueOnFail: true }).run();
+		expect(errorOf(out[0])).toMatchObject({
+			kind: 'job_failed',
+			requestId: job.runId,
+			safeToRunElsewhere: safe,
+		});
+		if (!safe)
+			expect(errorOf(out[0]).description).toMatch(/may still have made an image and billed it/);
+	});
+
 	it('a moderated run is reported as moderation, pointing at Safety Tolerance', async () => {
 		useVirtualClock();
 		mockRunflowJob({
