@@ -16,7 +16,7 @@ import {
 import { route } from './router';
 import { resultInputProperties } from './parameters/resultInput';
 import { DEFAULT_VERSION, GET_RESULT, NODE_VERSIONS, type NodeVersion } from './parameters/table';
-import { atVersion, byName, jobProperties } from './parameters/ui';
+import { atVersion, byName, jobProperties, modelProperty } from './parameters/ui';
 import {
 	credentialDescriptions,
 	DEFAULT_PROVIDER,
@@ -75,11 +75,14 @@ export class FluxUltra implements INodeType {
 			...atVersion(2, [providerProperty(2), ...fallbackProperties(2), operationProperty(2)]),
 			...unsupportedNotices(),
 			agentToolNotice(),
+			// The Model follows the Operation's notices (it is Generate's; its default runs saved workflows as before).
 			...atVersion(1, [
+				modelProperty(1),
 				...resultInputProperties(1),
 				...jobProperties(fieldsHiddenByProvider(), providerFieldNotes(), 1),
 			]),
 			...atVersion(2, [
+				modelProperty(2),
 				...resultInputProperties(2),
 				...jobProperties(fieldsHiddenByProvider(), providerFieldNotes(), 2),
 			]),

@@ -9,6 +9,7 @@ import {
 	OPERATIONS,
 	placementIn,
 	PROVIDER_PARAMS,
+	type NodeVersion,
 	type Operation,
 } from '../parameters/table';
 import { inputSizeLimit } from '../parameters/inputSize';
@@ -22,6 +23,17 @@ import { Failover } from '../run/failover';
 import { fallbackOf, runSettings } from '../run/settings';
 import { addCostHint, applySpendCap } from '../run/spendCap';
 import { itemParameter } from './itemParameters';
+import { checkReferences } from '../job/references';
+import {
+	DEFAULT_MODEL,
+	MODEL_FIELD,
+	modelFieldNames,
+	ULTRA_MODEL,
+	type ModelDeclaration,
+} from '../parameters/models';
+import { resolveModel, validateModelItem, type RawModelItem } from '../parameters/modelValidation';
+import { REFERENCE_IMAGES } from '../parameters/ui';
+import { checkServed } from '../providers/served';
 
 /**
  * Generate, Remix and Generate with Fine-Tune: read and check every item, then run one provider
@@ -37,6 +49,14 @@ import { itemParameter } from './itemParameters';
 function readItem(ctx: IExecuteFunctions, i: number) {
 	const operation = itemParameter(ctx, 'operation', i);
 	const version = nodeVersionOf(ctx.getNode().typeVersion);
+	// Generate runs the Model chosen (saved workflows have none: Ultra); the other operations are Ultra's.
+	const stored = ctx.getNode().parameters ?? {};
+	const model =
+		operation === 'generate' && MODEL_FIELD.name in stored
+			? resolveModel(itemParameter(ctx, MODEL_FIELD.name, i, DEFAULT_MODEL))
+			: undefined;
+	if (model && model.id !== ULTRA_MODEL)
+		return { model, raw: readModelItem(ctx, i, model, version) };
 	// Only the fields shown for this operation: n8n keeps no others, and reading one that it does not
 	// keep, without a fallback, is n8n's error "Could not get parameter" (Fine-Tune ID on Generate).
 	const onTop = (spec: { placement: 'main' | 'options'; operations: object }) =>
@@ -57,6 +77,7 @@ function readItem(ctx: IExecuteFunctions, i: number) {
 		imageOnTop ? itemParameter(ctx, name, i, fallback) : (options[name] ?? fallback);
 	const imageSource = image(IMAGE_INPUT.source.name, undefined);
 	return {
+		model: undefined,
 		operation,
 		main,
 		options,
@@ -70,6 +91,47 @@ function readItem(ctx: IExecuteFunctions, i: number) {
 }
 
 type PlacedSpec = Parameters<typeof placementIn>[0];
+
+/**
+ * A Generate item for a model other than Ultra: its own rows from where the node's version puts
+ * them, its Reference Images, and the top-level fields n8n kept that the model does not have (shown
+ * while Model is an expression), so that one set away from its default is refused, not dropped.
+ */
+function readModelItem(
+	ctx: IExecuteFunctions,
+	i: number,
+	model: ModelDeclaration,
+	version: NodeVersion,
+): RawModelItem {
+	const stored = ctx.getNode().parameters ?? {};
+	const main: Record<string, unknown> = {};
+	const own = new Set<string>(model.params.map((p) => p.name));
+	for (const spec of model.params) {
+		if (placementIn(spec, 'generate', version) === 'main' && spec.name in stored)
+			main[spec.name] = itemParameter(ctx, spec.name, i, spec.default ?? null);
+	}
+	const options = { ...((itemParameter(ctx, 'options', i, {}) ?? {}) as Record<string, unknown>) };
+	for (const spec of NODE_OPTION_PARAMS) {
+		if (placementIn(spec, 'generate', version) === 'main' && spec.name in stored)
+			options[spec.name] = itemParameter(ctx, spec.name, i, spec.default);
+	}
+	const foreign: Record<string, unknown> = {};
+	for (const name of [
+		...modelFieldNames(),
+		...PROVIDER_PARAMS.map((p) => p.name),
+		IMAGE_INPUT.source.name,
+		IMAGE_INPUT.url.name,
+		IMAGE_INPUT.binary.name,
+	]) {
+		if (!own.has(name) && name in stored) foreign[name] = itemParameter(ctx, name, i, null);
+	}
+	const references =
+		REFERENCE_IMAGES.name in stored
+			? itemParameter(ctx, REFERENCE_IMAGES.name, i, {})
+			: options[REFERENCE_IMAGES.name];
+	delete options[REFERENCE_IMAGES.name];
+	return { main, options, foreign, references };
+}
 
 /**
  * A fine-tune exists only at the provider it was trained at: no other provider could run its ID, so
@@ -95,7 +157,13 @@ async function prepareItem(
 ): Promise<JobRequest> {
 	const agentSet = agentSetField(ctx);
 	if (agentSet) throw agentSet;
-	const request = validateItemParameters(readItem(ctx, i));
+	const read = readItem(ctx, i);
+	const request =
+		'raw' in read && read.model
+			? validateModelItem(read.model, read.raw)
+			: validateItemParameters(read as Parameters<typeof validateItemParameters>[0]);
+	const providers = fallback ? [provider, fallback] : [provider];
+	if (request.model) checkServed(request, providers, fallback);
 	if (fallback && request.operation === 'finetune')
 		throw new ParameterError(FALLBACK_FIELD, FINETUNE_NO_FALLBACK, fallback.displayName);
 	for (const p of fallback ? [provider, fallback] : [provider]) {
@@ -103,7 +171,10 @@ async function prepareItem(
 		const unsupported = unsupportedReason(p, request.operation);
 		if (unsupported)
 			throw new ParameterError('Operation', `${unsupported}${asFallback}`, request.operation);
-		const refused = refusedField(p.displayName, fieldsFor(p, request.operation), request);
+		// A model other than Ultra is checked against its provider lines (checkServed), not Ultra's fields.
+		const refused = request.model
+			? undefined
+			: refusedField(p.displayName, fieldsFor(p, request.operation), request);
 		if (refused)
 			throw new ParameterError(refused.field, `${refused.problem}${asFallback}`, refused.received);
 	}
@@ -113,6 +184,10 @@ async function prepareItem(
 		fallback ? [provider, fallback] : [provider],
 	);
 	await checkInputImage(ctx, i, request.image, limit);
+	if (request.model && request.references?.length) {
+		const sizes = await checkReferences(ctx, i, request, limit, providers);
+		request.referenceMegapixels = sizes;
+	}
 	return request;
 }
 

@@ -6,9 +6,13 @@ import { NODE_OPTION_PARAMS, PROVIDER_PARAMS } from '../../../../nodes/FluxUltra
 import { jobProperties } from '../../../../nodes/FluxUltra/parameters/ui';
 import { validateItemParameters } from '../../../../nodes/FluxUltra/parameters/validation';
 
-const properties = jobProperties();
-const options = (properties.find((p) => p.name === 'options')?.options ?? []) as INodeProperties[];
-const all = [...properties, ...options];
+/** Ultra's fields: those not shown only for another model (parameters/models/, issue 29). */
+const isUltra = (p: INodeProperties) =>
+	!p.displayOptions?.show?.model && !p.displayOptions?.show?.['/model'];
+const jobFields = jobProperties();
+const properties = jobFields.filter(isUltra);
+const options = (jobFields.find((p) => p.name === 'options')?.options ?? []) as INodeProperties[];
+const all = [...properties, ...options.filter(isUltra)];
 
 describe('fields built from the parameter table', () => {
 	it('give each field the default, range and choices of its table row', () => {
@@ -63,14 +67,15 @@ describe('fields built from the parameter table', () => {
 describe('fields a provider can only refuse', () => {
 	it('hides Sync Mode where only fal.ai has it, and Enhance Prompt on Replicate, and nothing else', () => {
 		const options = new FluxUltra().description.properties.find((p) => p.name === 'options')!;
+		// (Ultra's fields are also hidden for the other models: `/model`, tested in models.test.ts.)
 		const hidden = Object.fromEntries(
 			(options.options as INodeProperties[])
-				.filter((p) => p.displayOptions?.hide)
-				.map((p) => [p.name, p.displayOptions?.hide]),
+				.filter((p) => p.displayOptions?.hide?.['/provider'])
+				.map((p) => [p.name, p.displayOptions?.hide?.['/provider']]),
 		);
 		expect(hidden).toEqual({
-			syncMode: { '/provider': ['runflow', 'bfl', 'replicate'] },
-			enhancePrompt: { '/provider': ['replicate'] },
+			syncMode: ['runflow', 'bfl', 'replicate'],
+			enhancePrompt: ['replicate'],
 		});
 	});
 });
