@@ -5,7 +5,12 @@ import nock from 'nock';
 import { afterAll, beforeAll, describe, expect, vi } from 'vitest';
 
 import { isDownloadableLink, isInternalHost } from '../../nodes/FluxUltra/shared/url';
-import { BFL_API, BFL_GENERATE_PARAMS, mockBflJob } from '../../testkit/harness/bflNock';
+import {
+	BFL_API,
+	BFL_DELIVERY as BFL_DELIVERY_HOST,
+	BFL_GENERATE_PARAMS,
+	mockBflJob,
+} from '../../testkit/harness/bflNock';
 import { useVirtualClock } from '../../testkit/harness/clock';
 import {
 	createHarness,
@@ -598,6 +603,143 @@ describe('through the node, over real sockets', () => {
 			await h.run();
 			expect(vi.mocked(dnsPromises.lookup)).toHaveBeenCalled();
 			expect(job.submitted()?.image_prompt).toBe(ref.toString('base64'));
+		},
+	);
+});
+
+/** Issue 27, item 5: the BFL key goes only to BFL's API hosts on 443, and never around a proxy. */
+const BFL_HOSTS = '27.5 BFL key hosts';
+
+describe('the BFL key goes only to BFL API hosts', () => {
+	const getResult = (polling: string, over: { bfl?: string } = {}) => ({
+		params: {
+			provider: 'bfl',
+			operation: 'getResult',
+			requestId: 'task-1',
+			jobLinks: { polling },
+			options: {},
+		},
+		credentials: credentials(over),
+		continueOnFail: true,
+	});
+
+	for (const link of [
+		'https://docs.bfl.ai/v1/get_result?id=task-1',
+		'https://cdn-logs.bfl.ai/v1/get_result?id=task-1',
+		'https://api.bfl.ai:8443/v1/get_result?id=task-1',
+		'https://delivery-us1.bfl.ai/v1/get_result?id=task-1',
+		'https://api.bfl.ai.example.com/v1/get_result?id=task-1',
+	]) {
+		attack(
+			BFL_HOSTS,
+			`Get Result with a polling link on ${new URL(link).host} sends no key`,
+			async () => {
+				useVirtualClock();
+				nock(new URL(link).origin)
+					.get('/v1/get_result')
+					.query(true)
+					.reply(200, { id: 'task-1', status: 'Pending' });
+				const h = createHarness(getResult(link));
+				const [out] = await h.run();
+				expect(h.requests.filter((r) => JSON.stringify(r.headers).includes(DUMMY_BFL_KEY))).toEqual(
+					[],
+				);
+				expect(h.requests).toEqual([]);
+				expect(errorOf(out[0]).field).toBe('Job Links');
+			},
+		);
+	}
+
+	attack(
+		BFL_HOSTS,
+		"BFL's regional API hosts still get the key (api.us1, api.eu, api.eu2)",
+		async () => {
+			useVirtualClock();
+			for (const host of [
+				'https://api.us1.bfl.ai',
+				'https://api.eu.bfl.ai',
+				'https://api.eu2.bfl.ai',
+			])
+				nock(host)
+					.get('/v1/get_result')
+					.query(true)
+					.reply(200, { id: 'task-1', status: 'Pending' });
+			for (const host of [
+				'https://api.us1.bfl.ai',
+				'https://api.eu.bfl.ai',
+				'https://api.eu2.bfl.ai',
+			]) {
+				const h = createHarness(getResult(`${host}/v1/get_result?id=task-1`));
+				const [out] = await h.run();
+				expect(h.requests.map((r) => [r.url, r.headers['x-key']])).toEqual([
+					[`${host}/v1/get_result?id=task-1`, DUMMY_BFL_KEY],
+				]);
+				expect(out[0].json.status).toBe('running');
+			}
+		},
+	);
+
+	attack(
+		BFL_HOSTS,
+		'with a proxy as API Base URL, a polling link on a BFL host follows the proxy: the key never goes to BFL directly',
+		async () => {
+			useVirtualClock();
+			const proxy = 'https://bfl-proxy.example.com/bfl';
+			const id = 'task-proxied';
+			nock('https://bfl-proxy.example.com')
+				.post('/bfl/v1/flux-pro-1.1-ultra')
+				.reply(200, { id, polling_url: `https://api.us1.bfl.ai/v1/get_result?id=${id}`, cost: 6 })
+				.get('/bfl/v1/get_result')
+				.query({ id })
+				.reply(200, {
+					id,
+					status: 'Ready',
+					result: { sample: `${BFL_DELIVERY_HOST}/results/${id}/sample.jpeg?sig=example`, seed: 1 },
+				});
+			nock('https://api.us1.bfl.ai')
+				.get('/v1/get_result')
+				.query(true)
+				.reply(200, { id, status: 'Pending' });
+			nock(BFL_DELIVERY_HOST)
+				.get(`/results/${id}/sample.jpeg`)
+				.query(true)
+				.reply(200, fakeImages(1)[0].bytes, { 'content-type': 'image/jpeg' });
+			const h = createHarness({
+				params: BFL_GENERATE_PARAMS,
+				credentials: credentials({ bfl: proxy }),
+				continueOnFail: true,
+			});
+			const [out] = await h.run();
+			const keyed = h.requests.filter((r) => r.headers['x-key'] === DUMMY_BFL_KEY);
+			expect(keyed.map((r) => new URL(r.url).host)).toEqual([
+				'bfl-proxy.example.com',
+				'bfl-proxy.example.com',
+			]);
+			expect(keyed[1].url).toBe(`${proxy}/v1/get_result?id=${id}`);
+			expect(out[0].json.error).toBeUndefined();
+			expect(out[0].binary).toBeDefined();
+		},
+	);
+
+	attack(
+		BFL_HOSTS,
+		'Get Result with a proxy as API Base URL: a BFL polling link from an item goes through the proxy',
+		async () => {
+			useVirtualClock();
+			const proxy = 'https://bfl-proxy.example.com';
+			nock(proxy)
+				.get('/v1/get_result')
+				.query({ id: 'task-1' })
+				.reply(200, { id: 'task-1', status: 'Pending' });
+			nock('https://api.eu1.bfl.ai')
+				.get('/v1/get_result')
+				.query(true)
+				.reply(200, { id: 'task-1', status: 'Pending' });
+			const h = createHarness(
+				getResult('https://api.eu1.bfl.ai/v1/get_result?id=task-1', { bfl: proxy }),
+			);
+			await h.run();
+			expect(h.requests.map((r) => r.url)).toEqual([`${proxy}/v1/get_result?id=task-1`]);
 		},
 	);
 });
