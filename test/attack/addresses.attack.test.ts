@@ -4,6 +4,10 @@ import { createServer, type AddressInfo, type Server, type Socket } from 'node:n
 import nock from 'nock';
 import { afterAll, beforeAll, describe, expect, vi } from 'vitest';
 
+import { BflApi } from '../../credentials/BflApi.credentials';
+import { FalApi } from '../../credentials/FalApi.credentials';
+import { ReplicateApi } from '../../credentials/ReplicateApi.credentials';
+import { RunflowApi } from '../../credentials/RunflowApi.credentials';
 import { isDownloadableLink, isInternalHost } from '../../nodes/FluxUltra/shared/url';
 import {
 	BFL_API,
@@ -20,6 +24,7 @@ import {
 	DUMMY_RUNFLOW_KEY,
 } from '../../testkit/harness/context';
 import { errorOf } from '../../testkit/harness/errorItems';
+import { runCredentialTest } from '../../testkit/harness/n8nCredentialTest';
 import {
 	APP_PATH,
 	ENDPOINT_PATH,
@@ -740,6 +745,45 @@ describe('the BFL key goes only to BFL API hosts', () => {
 			);
 			await h.run();
 			expect(h.requests.map((r) => r.url)).toEqual([`${proxy}/v1/get_result?id=task-1`]);
+		},
+	);
+});
+
+/** Issue 27, item 6: a credential's Test request never carries the key over plain http to a public host. */
+const CREDENTIAL_TESTS = '27.6 credential tests over http';
+
+describe("credential Test requests (n8n's own credential-test path)", () => {
+	attack(
+		CREDENTIAL_TESTS,
+		'a plain-http API Base URL on a public host: the Test of each of the 4 credentials sends nothing, the key goes nowhere',
+		async (context) => {
+			const sent: string[] = [];
+			for (const method of ['GET', 'POST'])
+				nock('http://api-proxy.example.com')
+					.persist()
+					.intercept(/.*/, method)
+					.query(true)
+					.reply(function () {
+						sent.push(JSON.stringify(this.req.headers));
+						return [200, {}];
+					});
+			const cases = [
+				[new FalApi(), { apiKey: DUMMY_FAL_KEY }],
+				[new RunflowApi(), { apiKey: DUMMY_RUNFLOW_KEY }],
+				[new BflApi(), { apiKey: DUMMY_BFL_KEY, region: 'global' }],
+				[new ReplicateApi(), { apiKey: DUMMY_REPLICATE_KEY }],
+			] as const;
+			let refused = 0;
+			for (const [credential, data] of cases) {
+				await runCredentialTest(
+					credential,
+					{ ...data, baseUrl: 'http://api-proxy.example.com' },
+					[],
+				).catch(() => refused++);
+			}
+			context.task.meta.figures = `requests that reached the plain-http host: ${sent.length}; tests refused: ${refused}/4`;
+			expect(sent).toEqual([]);
+			expect(refused).toBe(4);
 		},
 	);
 });

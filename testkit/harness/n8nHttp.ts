@@ -85,7 +85,13 @@ export interface SentRequest {
 }
 
 function logEntry(options: IHttpRequestOptions): SentRequest {
-	const url = new URL(options.url, options.baseURL);
+	let url: URL;
+	try {
+		url = new URL(options.url, options.baseURL);
+	} catch {
+		// Not a URL n8n can send to (it fails the request itself): logged as written.
+		url = new URL(`invalid:${options.baseURL ?? ''}${options.url}`);
+	}
 	for (const [k, v] of Object.entries(options.qs ?? {}))
 		if (v !== undefined) url.searchParams.set(k, String(v));
 	const headers: Record<string, string> = {};
@@ -123,7 +129,7 @@ export function resolveCredentialTemplate(
  * The part of packages/cli's CredentialsHelper that n8n-core calls: a generic `authenticate` block
  * is applied to the request (headers, query string); no OAuth, no pre-authentication.
  */
-function credentialsHelper(types: Record<string, ICredentialType>, log: SentRequest[]) {
+export function credentialsHelper(types: Record<string, ICredentialType>, log: SentRequest[]) {
 	return {
 		getParentTypes: () => [],
 		preAuthentication: async () => undefined,
