@@ -1,6 +1,15 @@
 import { promises as dnsPromises } from 'node:dns';
 import { Agent as HttpAgent, createServer as createHttpServer } from 'node:http';
-import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import {
+	connect as netConnect,
+	createServer,
+	type AddressInfo,
+	type Server,
+	type Socket,
+	type Socket as NetSocket,
+} from 'node:net';
+
+import { gzipSync } from 'node:zlib';
 
 import nock from 'nock';
 import { afterAll, beforeAll, describe, expect, vi } from 'vitest';
@@ -734,6 +743,31 @@ describe('names that resolve to internal addresses (n8n 1.x: the connected addre
 
 	attack(
 		INWARD,
+		'an answer whose connected address cannot be read (a compressed body n8n 1.x wraps) is refused: fail closed',
+		async () => {
+			useVirtualClock();
+			nock('https://images.example.com').get('/in.png').reply(200, gzipSync(LOOPBACK_BYTES), {
+				'content-type': 'image/png',
+				'content-encoding': 'gzip',
+			});
+			const job = mockBflJob();
+			const h = createHarness({
+				params: {
+					...BFL_GENERATE_PARAMS,
+					imageSource: 'url',
+					imageUrl: 'https://images.example.com/in.png',
+				},
+				credentials: credentials(),
+				continueOnFail: true,
+			});
+			const [out] = await h.run();
+			expect(errorOf(out[0]).field).toBe('Image URL');
+			expect(job.submitted()).toBeUndefined();
+		},
+	);
+
+	attack(
+		INWARD,
 		'a presigned upload host answering 10.0.0.7: refused, and no job is paid for',
 		async () => {
 			useVirtualClock();
@@ -821,6 +855,70 @@ describe('names that resolve to internal addresses (n8n 1.x: the connected addre
 				expect(served).toBe(2);
 			} finally {
 				await new Promise<void>((resolve) => server.close(() => resolve()));
+			}
+		},
+	);
+});
+
+describe('behind a proxy (n8n 1.x): the socket peer is the proxy, which is trusted', () => {
+	attack(
+		INWARD,
+		"through n8n's proxy agent the loopback proxy is not refused; the same loopback peer without one is",
+		async () => {
+			// Real sockets, without nock's interception (it would replace the request's agent).
+			nock.restore();
+			const image = makePng(12, 12, 2);
+			let served = 0;
+			// A forward proxy on loopback that answers for the target itself.
+			const proxy = createHttpServer((_req, res) => {
+				served++;
+				res.writeHead(200, { 'content-type': 'image/png', 'content-length': image.length });
+				res.end(image);
+			});
+			await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+			const port = (proxy.address() as AddressInfo).port;
+			/** As http-proxy-agent (n8n 1.x's for HTTP_PROXY): connects to the proxy, carries `proxy`. */
+			class ProxyAgent extends HttpAgent {
+				readonly proxy = new URL(`http://127.0.0.1:${port}`);
+				createConnection(): NetSocket {
+					return netConnect(port, '127.0.0.1');
+				}
+			}
+			/** No proxy: the same loopback socket, as a name whose DNS answer is 127.0.0.1 gives. */
+			class DirectAgent extends HttpAgent {
+				createConnection(): NetSocket {
+					return netConnect(port, '127.0.0.1');
+				}
+			}
+			try {
+				const provider = { providerName: 'Test', credentialName: 'Test' } as never;
+				const call = {
+					method: 'GET' as const,
+					url: 'http://images.example.com/ref.png',
+					purpose: 'download' as const,
+					stream: true,
+					manualRedirect: true,
+					peer: {},
+				};
+				const viaProxy = createHarness({
+					params: GENERATE_PARAMS,
+					n8n1Agents: { httpAgent: new ProxyAgent() },
+				});
+				const answer = await send(viaProxy.ctx, provider, call);
+				const chunks: Buffer[] = [];
+				for await (const chunk of answer.stream as AsyncIterable<Buffer>) chunks.push(chunk);
+				expect(Buffer.concat(chunks)).toEqual(image);
+				const direct = createHarness({
+					params: GENERATE_PARAMS,
+					n8n1Agents: { httpAgent: new DirectAgent() },
+				});
+				await expect(send(direct.ctx, provider, call)).rejects.toMatchObject({
+					kind: 'download',
+				});
+				expect(served).toBe(2);
+			} finally {
+				nock.activate();
+				await new Promise<void>((resolve) => proxy.close(() => resolve()));
 			}
 		},
 	);
