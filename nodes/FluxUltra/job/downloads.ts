@@ -198,6 +198,7 @@ export async function fetchResultImage(
 			onDeadline: options.onDeadline,
 			stream: true,
 			manualRedirect: true,
+			peer: options,
 		});
 		if (response.status >= 300 && response.status < 400) {
 			response.abort?.();
