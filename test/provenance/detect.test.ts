@@ -181,7 +181,7 @@ describe('hostile JUMBF boxes: no crash, no unbounded buffer', () => {
 	});
 
 	it('superboxes nested 2,000 deep stop at the depth cap', () => {
-		let nested = Buffer.alloc(0);
+		let nested: Buffer = Buffer.alloc(0);
 		for (let i = 0; i < 2_000; i++)
 			nested = box('jumb', Buffer.concat([description('c2as', 'x'), nested]));
 		const { facts } = walk(store([nested]));

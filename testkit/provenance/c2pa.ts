@@ -172,14 +172,11 @@ let sdk: Promise<C2paWasm> | undefined;
 /** Byte-backed blobs the SDK can read synchronously (it uses the browser's FileReaderSync). */
 const blobBytes = new WeakMap<Blob, Uint8Array>();
 function bytesBlob(bytes: Uint8Array): Blob {
-	const blob = new Blob([bytes]);
+	const blob = new Blob([Uint8Array.from(bytes)]);
 	blobBytes.set(blob, bytes);
-	const slice = blob.slice.bind(blob);
-	blob.slice = (start?: number, end?: number) => {
-		const part = bytesBlob(bytes.subarray(start ?? 0, end ?? bytes.length));
-		void slice;
-		return part;
-	};
+	// The SDK reads parts of the file through slices: each is byte-backed too.
+	blob.slice = (start?: number, end?: number) =>
+		bytesBlob(bytes.subarray(start ?? 0, end ?? bytes.length));
 	return blob;
 }
 
