@@ -141,6 +141,21 @@ describe('each image item says what its file carries', () => {
 		expect(tags.AIPromptInformation).toBe(GENERATE_PARAMS.prompt);
 	});
 
+	it('inline (sync mode) images: reported and labelled the same; a late manifest leaves the file as sent', async () => {
+		const late = movePngChunkToEnd(signedPng, 'caBX');
+		useVirtualClock();
+		mockFalJob({
+			inline: true,
+			images: [image(plainJpeg, 'image/jpeg'), image(late, 'image/png')],
+		});
+		const [out] = await createHarness({
+			params: { ...GENERATE_PARAMS, numImages: 2, options: { aiLabel: true } },
+		}).run();
+		expect(out[0].json.provenance).toMatchObject({ c2pa: false, labelled: true });
+		expect(sha256(file(out[1]))).toBe(sha256(late));
+		expect(out[1].json.provenance).toMatchObject({ c2pa: true, labelled: false });
+	});
+
 	it('a manifest that turns up after the image data: fetched again and delivered unlabelled, as sent', async () => {
 		const late = movePngChunkToEnd(signedPng, 'caBX');
 		useVirtualClock();

@@ -33,7 +33,8 @@ export function watchProvenance(
 	},
 	label?: AiLabel,
 ): WatchedFile {
-	const scanner = new ProvenanceScanner(scanFormatOf(file.kind.mimeType), label);
+	const format = scanFormatOf(file.kind.mimeType);
+	let scanner = new ProvenanceScanner(format, label);
 	let late = false;
 	let unread = false;
 	const watched = (data: Buffer | ByteStream): WatchedFile => ({
@@ -46,8 +47,17 @@ export function watchProvenance(
 		lateCredentials: () => late,
 	});
 	if (Buffer.isBuffer(file.data)) {
-		const pieces = [...scanner.push(file.data), ...scanner.end()];
-		return watched(pieces.length === 1 ? pieces[0] : Buffer.concat(pieces));
+		const whole = file.data;
+		try {
+			const pieces = [...scanner.push(whole), ...scanner.end()];
+			return watched(pieces.length === 1 ? pieces[0] : Buffer.concat(pieces));
+		} catch {
+			// Content Credentials after the image data (LateCredentials): the whole file is here, so
+			// it goes out as it came, read again without a label.
+			scanner = new ProvenanceScanner(format);
+			scanner.push(whole);
+			return watched(whole);
+		}
 	}
 	const source = file.data;
 	const chunks = async function* (): AsyncGenerator<Buffer> {
