@@ -302,25 +302,39 @@ export async function signImage(
 	}
 }
 
+/** The parts of the SDK's manifest JSON the tests read. */
+export interface SdkManifest {
+	claim_generator_info: Array<{ name: string; version?: string }>;
+	signature_info: { issuer?: string; common_name?: string; alg?: string };
+	[key: string]: unknown;
+}
+
 /** What the SDK reads from a file: its validation state and the active manifest, or none. */
 export async function readCredentials(
 	bytes: Buffer,
 	mimeType: string,
 	signer?: TestSigner,
-): Promise<{ state: string; manifest: Record<string, any>; statuses: unknown } | undefined> {
+): Promise<{ state: string; manifest: SdkManifest; statuses: unknown } | undefined> {
 	const wasm = await c2paSdk();
 	const context = signer
 		? JSON.stringify({ verify: { verify_trust: true }, trust: { user_anchors: signer.caPem } })
 		: undefined;
-	let reader;
+	// A file without a manifest is an error to the SDK: here it is "none".
+	const reader = await wasm.WasmReader.fromBytes(mimeType, bytes, context).catch(
+		(error: unknown) =>
+			/JumbfNotFound|ManifestNotFound|no JUMBF|not found/i.test(String(error))
+				? undefined
+				: Promise.reject(error),
+	);
+	if (!reader) return undefined;
 	try {
-		reader = await wasm.WasmReader.fromBytes(mimeType, bytes, context);
-	} catch (error) {
-		if (/JumbfNotFound|ManifestNotFound|no JUMBF|not found/i.test(String(error))) return undefined;
-		throw error;
-	}
-	try {
-		const store = JSON.parse(reader.json()) as Record<string, any>;
+		const store = JSON.parse(reader.json()) as {
+			validation_state: string;
+			active_manifest: string;
+			manifests: Record<string, SdkManifest>;
+			validation_results?: unknown;
+			validation_status?: unknown;
+		};
 		return {
 			state: store.validation_state,
 			manifest: store.manifests[store.active_manifest],
