@@ -23,6 +23,7 @@ import type { JobPart } from './expand';
 import { linkOnlyItem } from './linkOnly';
 import { runPool } from '../shared/pool';
 import { submittedItems } from './submitOnly';
+import { aiLabel, watchProvenance, type AiLabel, type WatchedFile } from '../provenance/watch';
 
 /**
  * One item, one provider job: resolve the input image, submit, wait, read the result, download
@@ -147,7 +148,15 @@ export async function emitImages(
 				cost,
 			});
 		}
-		const { file, binary } = await storeImage(
+		const label = request.options.aiLabel
+			? aiLabel({
+					operation: request.operation,
+					providerName: provider.displayName,
+					prompt: kept.prompt ?? request.params.prompt,
+					withPrompt: request.options.aiLabel.withPrompt,
+				})
+			: undefined;
+		const { file, binary, provenance } = await storeImage(
 			ctx,
 			provider,
 			session,
@@ -155,6 +164,7 @@ export async function emitImages(
 			request,
 			image,
 			fileName,
+			label,
 		);
 		return {
 			json: imageJson({
@@ -167,8 +177,9 @@ export async function emitImages(
 				kind: file.kind,
 				size: file.size,
 				fileName: binary.fileName ?? fileName(file.kind.extension),
-				fileSize: file.bytesRead(),
+				fileSize: provenance.bytesOut() ?? file.bytesRead(),
 				cost,
+				provenance: { ...provenance.report() },
 			}),
 			binary: { [request.options.binaryPropertyOutput]: binary },
 			pairedItem: { item: itemIndex },
@@ -225,10 +236,13 @@ async function storeImage(
 	request: JobRequest,
 	image: ResultImage,
 	fileName: (extension: string) => string,
-): Promise<{ file: ResultFile; binary: IBinaryData }> {
+	/** The AI label to write (Write AI Label), if asked for: never into a file with Content Credentials. */
+	label?: AiLabel,
+): Promise<{ file: ResultFile; binary: IBinaryData; provenance: WatchedFile }> {
 	for (let attempt = 1; ; attempt++) {
 		let file: ResultFile | undefined;
 		let failure: FluxError | undefined;
+		let provenance: WatchedFile | undefined;
 		try {
 			file = await fetchResultImage(ctx, provider.errors, image, {
 				signal: scope.signal,
@@ -238,8 +252,10 @@ async function storeImage(
 				internalOrigin: session.internalOrigin,
 				maxBytes: request.options.maxImageBytes,
 			});
+			// Read for provenance on its way to n8n (and labelled, when asked and allowed).
+			provenance = watchProvenance(file, label);
 			const binary = await ctx.helpers.prepareBinaryData(
-				file.data as Buffer,
+				provenance.data as Buffer,
 				fileName(file.kind.extension),
 				file.kind.mimeType,
 			);
@@ -248,8 +264,11 @@ async function storeImage(
 					code: 'ERR_INCOMPLETE',
 				});
 			}
-			return { file, binary };
+			return { file, binary, provenance };
 		} catch (error) {
+			// Content Credentials after the image data, found once the label was in: fetched again
+			// and left as it is.
+			if (provenance?.lateCredentials()) label = undefined;
 			// A FluxError is an answer already retried by the transport (or not an image); a stream
 			// error is the body breaking off, worth a fresh start.
 			if (file?.stoppedBy()) failure = file.stoppedBy();
