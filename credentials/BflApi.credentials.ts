@@ -7,6 +7,7 @@ import type {
 } from 'n8n-workflow';
 
 import { BFL_API } from '../nodes/FluxUltra/providers/bfl/bfl.api';
+import { credentialTestBaseUrl } from '../nodes/FluxUltra/shared/credentialTestUrl';
 
 const { hosts, finetuneHosts } = BFL_API;
 /** A host as the editor shows it: without https://. */
@@ -70,7 +71,9 @@ export class BflApi implements ICredentialType {
 
 	test: ICredentialTestRequest = {
 		request: {
-			baseURL: `={{$credentials.baseUrl ? $credentials.baseUrl.replace(/\\/+$/, "") : $credentials.region === "eu" ? "${hosts.eu}" : $credentials.region === "us" ? "${hosts.us}" : "${hosts.global}"}}`,
+			baseURL: credentialTestBaseUrl(
+				`$credentials.region === "eu" ? "${hosts.eu}" : $credentials.region === "us" ? "${hosts.us}" : "${hosts.global}"`,
+			),
 			url: BFL_API.creditsPath,
 			method: 'GET',
 		},

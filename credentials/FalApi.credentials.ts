@@ -7,6 +7,7 @@ import type {
 } from 'n8n-workflow';
 
 import { FAL_API } from '../nodes/FluxUltra/providers/fal/fal.api';
+import { credentialTestBaseUrl } from '../nodes/FluxUltra/shared/credentialTestUrl';
 
 /**
  * fal.ai API key. The test asks fal's storage API for an upload slot: it needs a valid key, costs
@@ -54,7 +55,7 @@ export class FalApi implements ICredentialType {
 
 	test: ICredentialTestRequest = {
 		request: {
-			baseURL: `={{$credentials.baseUrl ? $credentials.baseUrl.replace(/\\/+$/, "") : "${FAL_API.restBase}"}}`,
+			baseURL: credentialTestBaseUrl(`"${FAL_API.restBase}"`),
 			url: FAL_API.uploadInitiate.path,
 			method: 'POST',
 			qs: { storage_type: FAL_API.uploadInitiate.storageType },

@@ -7,6 +7,7 @@ import type {
 } from 'n8n-workflow';
 
 import { REPLICATE_API } from '../nodes/FluxUltra/providers/replicate/replicate.api';
+import { credentialTestBaseUrl } from '../nodes/FluxUltra/shared/credentialTestUrl';
 
 /**
  * Replicate API token, sent as `Authorization: Bearer`. The test reads the token's own account
@@ -53,7 +54,7 @@ export class ReplicateApi implements ICredentialType {
 
 	test: ICredentialTestRequest = {
 		request: {
-			baseURL: `={{$credentials.baseUrl ? $credentials.baseUrl.replace(/\\/+$/, "") : "${REPLICATE_API.apiBase}"}}`,
+			baseURL: credentialTestBaseUrl(`"${REPLICATE_API.apiBase}"`),
 			url: REPLICATE_API.accountPath,
 			method: 'GET',
 		},

@@ -7,6 +7,7 @@ import type {
 } from 'n8n-workflow';
 
 import { RUNFLOW_API } from '../nodes/FluxUltra/providers/runflow/runflow.api';
+import { credentialTestBaseUrl } from '../nodes/FluxUltra/shared/credentialTestUrl';
 
 /**
  * Runflow API key. The test reads the key's own account (`GET /v1/auth/me`): free, no run, and the
@@ -54,7 +55,7 @@ export class RunflowApi implements ICredentialType {
 
 	test: ICredentialTestRequest = {
 		request: {
-			baseURL: `={{$credentials.baseUrl ? $credentials.baseUrl.replace(/\\/+$/, "") : "${RUNFLOW_API.apiBase}"}}`,
+			baseURL: credentialTestBaseUrl(`"${RUNFLOW_API.apiBase}"`),
 			url: RUNFLOW_API.authCheckPath,
 			method: 'GET',
 		},

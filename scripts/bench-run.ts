@@ -2,7 +2,7 @@
  * One benchmark variant in its own process, so its memory is its own: `tsx scripts/bench-run.ts
  * <variant> '<json>'` runs the jobs against the mock at `mockUrl` and prints one JSON line of
  * results. Variants: `node` (this package, compiled, through the harness with filesystem binary
- * data), `fal-client` (@fal-ai/client subscribe), `sequential-5s` (one job at a time, status every
+ * data), `node-ai-label` (the same with Write AI Label and Include Prompt in AI Label on), `fal-client` (@fal-ai/client subscribe), `sequential-5s` (one job at a time, status every
  * 5 s: fal's own n8n node and the HTTP-Request-loop recipe).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -47,7 +47,7 @@ function watchMemory() {
 	};
 }
 
-async function runNode(folder: string) {
+async function runNode(folder: string, nodeOptions: Record<string, unknown> = {}) {
 	// eslint-disable-next-line @typescript-eslint/no-require-imports
 	const { FluxUltra } = require('../dist/nodes/FluxUltra/FluxUltra.node.js') as {
 		FluxUltra: new () => INodeType;
@@ -65,7 +65,7 @@ async function runNode(folder: string) {
 			aspectRatio: '1:1',
 			numImages: options.imagesPerJob,
 			outputFormat: 'png',
-			options: { maxParallelJobs: options.parallel },
+			options: { maxParallelJobs: options.parallel, ...nodeOptions },
 		},
 		items: Array.from({ length: options.jobs }, () => ({ json: {} })),
 		credentials: { falApi: { apiKey: 'bench-dummy-key', baseUrl: options.mockUrl } },
@@ -139,6 +139,9 @@ async function main() {
 	const started = Date.now();
 	try {
 		if (variant === 'node') await runNode(folder);
+		// Write AI Label on (with the prompt): every PNG read and labelled on its way to storage.
+		else if (variant === 'node-ai-label')
+			await runNode(folder, { aiLabel: true, aiLabelPrompt: true });
 		else if (variant === 'fal-client') await runFalClient(folder);
 		else if (variant === 'sequential-5s') await runSequential(folder);
 		else throw new Error(`unknown variant ${variant}`);

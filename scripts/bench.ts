@@ -105,6 +105,8 @@ async function peers() {
 	rows.push(await runVariant('node', N, C));
 	rows.push(await runVariant('fal-client', N, C));
 	rows.push(await runVariant('sequential-5s', N_SEQUENTIAL, 1));
+	// Issue 30: the same run with Write AI Label on, to show labelling keeps the files streaming.
+	rows.push(await runVariant('node-ai-label', N, C));
 	const load = moduleLoadMs();
 	console.table(rows);
 	const seq = rows[2];
@@ -130,6 +132,11 @@ async function peers() {
 			`${node['RSS growth MB']} MB`,
 		],
 		['node module load ≤ 50 ms', load <= 50, `${load.toFixed(1)} ms`],
+		[
+			'Write AI Label on: peak RSS growth no more than off (+10 MB noise)',
+			rows[3]['RSS growth MB'] <= node['RSS growth MB'] + 10,
+			`${rows[3]['RSS growth MB']} MB on, ${node['RSS growth MB']} MB off; heap peak ${rows[3]['heap peak MB']} / ${node['heap peak MB']} MB`,
+		],
 	];
 	console.log('\nTargets (this node):');
 	for (const [name, met, value] of targets)

@@ -40,7 +40,15 @@ import { startMockFal, type MockFal } from '../testkit/mocks/falServer';
 import { startMockReplicate, type MockReplicate } from '../testkit/mocks/replicateServer';
 import { startMockRunflow, type MockRunflow } from '../testkit/mocks/runflowServer';
 import { clearOwnImages, demoOutputDir } from './demo-output';
-import { fluxImages, remainder, waitingAt, type Workflow } from '../testkit/demoWorkflows';
+import {
+	fluxImages,
+	provenanceLine,
+	provenanceWorkflow,
+	remainder,
+	waitingAt,
+	type Workflow,
+} from '../testkit/demoWorkflows';
+import { CREDENTIALS_MARKER } from '../testkit/mocks/credentials';
 
 const outDir = demoOutputDir('demo-output');
 const falKey = process.env.FAL_KEY?.trim();
@@ -217,6 +225,25 @@ async function main() {
 			const collected = await execute(instance, `${id}collect`);
 			const got = keep(base, rest, collected);
 			console.log(`  done in ${since(t2)}: ${got} image${got === 1 ? '' : 's'} collected`);
+		}
+		if (falMock) {
+			// Provenance (issue 30): one image the node labels, one whose Content Credentials it keeps.
+			const t = Date.now();
+			const workflow = provenanceWorkflow('demoprovenance', CREDENTIALS_MARKER);
+			console.log(`▶ provenance: “${String(workflow.name)}”, run by n8n (n8n execute)…`);
+			await instance.cli([
+				'import:workflow',
+				`--input=${jsonFile(instance, 'wf-demoprovenance.json', workflow)}`,
+			]);
+			const runs = await execute(instance, 'demoprovenance');
+			keep('provenance', workflow, runs);
+			for (const { item } of fluxImages(workflow, runs))
+				console.log(`  ${String(item.json.fileName)}: ${provenanceLine(item.json)}`);
+			console.log(`  done in ${since(t)}`);
+		} else {
+			console.log(
+				'▶ provenance: skipped (it runs on the fal.ai mock, whose [c2pa] prompts sign images; FAL_KEY is set)',
+			);
 		}
 		console.table(rows);
 		console.log(`${rows.length} images written to ${outDir} in ${since(started)} (whole demo)`);

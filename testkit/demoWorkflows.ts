@@ -108,3 +108,70 @@ export function fluxImages(workflow: Workflow, runs: Record<string, NodeRun>) {
 				.map((item) => ({ node, item })),
 		);
 }
+
+/**
+ * The demo's provenance workflow (issue 30): two briefs through one FLUX node with Write AI Label
+ * on, on the fal.ai mock. The second brief's prompt carries the mocks' `[c2pa]` marker, so its image
+ * comes with Content Credentials (test-signed); the first comes without and gets the AI label.
+ */
+export function provenanceWorkflow(id: string, credentialsMarker: string): Workflow {
+	return {
+		id,
+		name: 'Provenance: one image labelled by the node, one with Content Credentials left as it is',
+		nodes: [
+			{
+				id: '7c1d2e3f-0a1b-4c2d-8e3f-4a5b6c7d0001',
+				name: 'Start',
+				type: 'n8n-nodes-base.manualTrigger',
+				typeVersion: 1,
+				position: [0, 0],
+				parameters: {},
+			},
+			{
+				id: '7c1d2e3f-0a1b-4c2d-8e3f-4a5b6c7d0002',
+				name: 'Briefs',
+				type: 'n8n-nodes-base.code',
+				typeVersion: 2,
+				position: [220, 0],
+				parameters: {
+					jsCode: `return [\n  { json: { prompt: 'Studio product photo of a matte ceramic mug, soft morning light' } },\n  { json: { prompt: '${credentialsMarker} Studio product photo of a matte ceramic mug, soft morning light' } },\n];`,
+				},
+			},
+			{
+				id: '7c1d2e3f-0a1b-4c2d-8e3f-4a5b6c7d0003',
+				name: 'Generate with AI label',
+				type: FLUX,
+				typeVersion: 2,
+				position: [440, 0],
+				parameters: {
+					provider: 'fal',
+					operation: 'generate',
+					prompt: '={{ $json.prompt }}',
+					options: {
+						aspectRatio: '1:1',
+						outputFormat: 'jpeg',
+						aiLabel: true,
+						fileName: 'provenance-{item}',
+					},
+				},
+				credentials: { falApi: { id: 'falApiExample01', name: 'fal.ai account' } },
+			},
+		],
+		connections: {
+			Start: { main: [[{ node: 'Briefs', type: 'main', index: 0 }]] },
+			Briefs: { main: [[{ node: 'Generate with AI label', type: 'main', index: 0 }]] },
+		},
+		settings: { executionOrder: 'v1' },
+		pinData: {},
+	};
+}
+
+/** One line per image of what its file carries, as the node's item says (`provenance`). */
+export function provenanceLine(json: Record<string, unknown>): string {
+	const p = (json.provenance ?? {}) as Record<string, unknown>;
+	if (p.c2pa === true)
+		return `Content Credentials (C2PA), claim generator ${String(p.claimGenerator ?? 'unread')}, signed by ${String(p.issuer ?? 'unread')}: left as delivered`;
+	if (p.labelled === true)
+		return `no Content Credentials; labelled by the node: IPTC DigitalSourceType ${String(p.digitalSourceType).split('/').pop()}`;
+	return `no Content Credentials, not labelled${p.leftAsIs ? ` (${String(p.leftAsIs)})` : ''}`;
+}

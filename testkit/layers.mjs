@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 export const LAYERS = [
 	'shared',
 	'transport',
+	'provenance',
 	'parameters',
 	'providers',
 	'job',

@@ -1,11 +1,31 @@
 import { promises as dnsPromises } from 'node:dns';
-import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { Agent as HttpAgent, createServer as createHttpServer } from 'node:http';
+import {
+	connect as netConnect,
+	createServer,
+	type AddressInfo,
+	type Server,
+	type Socket,
+	type Socket as NetSocket,
+} from 'node:net';
+
+import { gzipSync } from 'node:zlib';
 
 import nock from 'nock';
 import { afterAll, beforeAll, describe, expect, vi } from 'vitest';
 
+import { BflApi } from '../../credentials/BflApi.credentials';
+import { FalApi } from '../../credentials/FalApi.credentials';
+import { ReplicateApi } from '../../credentials/ReplicateApi.credentials';
+import { RunflowApi } from '../../credentials/RunflowApi.credentials';
 import { isDownloadableLink, isInternalHost } from '../../nodes/FluxUltra/shared/url';
-import { BFL_API, BFL_GENERATE_PARAMS, mockBflJob } from '../../testkit/harness/bflNock';
+import { send } from '../../nodes/FluxUltra/transport/http';
+import {
+	BFL_API,
+	BFL_DELIVERY as BFL_DELIVERY_HOST,
+	BFL_GENERATE_PARAMS,
+	mockBflJob,
+} from '../../testkit/harness/bflNock';
 import { useVirtualClock } from '../../testkit/harness/clock';
 import {
 	createHarness,
@@ -15,6 +35,7 @@ import {
 	DUMMY_RUNFLOW_KEY,
 } from '../../testkit/harness/context';
 import { errorOf } from '../../testkit/harness/errorItems';
+import { runCredentialTest } from '../../testkit/harness/n8nCredentialTest';
 import {
 	APP_PATH,
 	ENDPOINT_PATH,
@@ -23,6 +44,7 @@ import {
 	FAL_REST,
 	fakeImages,
 } from '../../testkit/harness/falNock';
+import { resolvesTo } from '../../testkit/harness/nockAddresses';
 import { makePng } from '../../testkit/mocks/images';
 import { useNock } from '../setup-nock';
 import { attack } from './attack';
@@ -34,6 +56,8 @@ import { attack } from './attack';
 
 const FINDING = '3 address spellings';
 const UPLOADS = '9 presigned uploads and base URL';
+/** Issue 27, item 3: names whose DNS answer is internal, and checks that fail closed. */
+const INWARD = '27.3 names resolving inward';
 
 useNock();
 
@@ -573,31 +597,505 @@ describe('through the node, over real sockets', () => {
 		},
 	);
 
+	for (const [what, code] of [
+		['NXDOMAIN', 'ENOTFOUND'],
+		['SERVFAIL', 'ESERVFAIL'],
+		['a lookup timeout', 'ETIMEOUT'],
+	] as const) {
+		attack(
+			INWARD,
+			`with n8n's egress filter, a name whose lookup fails (${what}) is refused, not left to n8n's client (fail closed)`,
+			async () => {
+				useVirtualClock();
+				// The attacker's DNS fails the filter's lookup; n8n's client would look the name up again.
+				vi.spyOn(dnsPromises, 'lookup').mockImplementation((async (host: string) => {
+					throw Object.assign(new Error(`getaddrinfo ${code} ${host}`), { code });
+				}) as never);
+				nock('https://flaky-dns.example.com')
+					.get('/ref.png')
+					.reply(200, makePng(20, 20, 4), { 'content-type': 'image/png' });
+				const job = mockBflJob();
+				const h = createHarness({
+					params: {
+						...BFL_GENERATE_PARAMS,
+						imageSource: 'url',
+						imageUrl: 'https://flaky-dns.example.com/ref.png',
+					},
+					credentials: credentials(),
+					continueOnFail: true,
+					n8nEgressFilter: true,
+				});
+				const [out] = await h.run();
+				expect(vi.mocked(dnsPromises.lookup)).toHaveBeenCalled();
+				expect(h.requests).toEqual([]);
+				expect(errorOf(out[0]).field).toBe('Image URL');
+				expect(job.submitted()).toBeUndefined();
+			},
+		);
+	}
+});
+
+/**
+ * Issue 27, item 3: a public-looking name whose DNS answer is internal. On n8n 1.x (the harness
+ * without the egress filter runs n8n 1.x's httpRequest) the node checks the address the socket
+ * actually connected to, when the answer's head arrives and before any body byte is read.
+ */
+
+describe('names that resolve to internal addresses (n8n 1.x: the connected address is checked)', () => {
+	const LOOPBACK_BYTES = makePng(16, 16, 9);
+
+	for (const address of ['127.0.0.1', '10.0.0.5', '169.254.169.254', '::1', '::ffff:127.0.0.1']) {
+		attack(
+			INWARD,
+			`a BFL Image URL on a public-looking name answering ${address}: refused, its bytes never reach BFL`,
+			async () => {
+				useVirtualClock();
+				resolvesTo('images.attacker.example', address);
+				nock('https://images.attacker.example')
+					.get('/in.png')
+					.reply(200, LOOPBACK_BYTES, { 'content-type': 'image/png' });
+				const job = mockBflJob();
+				const h = createHarness({
+					params: {
+						...BFL_GENERATE_PARAMS,
+						imageSource: 'url',
+						imageUrl: 'https://images.attacker.example/in.png',
+					},
+					credentials: credentials(),
+					continueOnFail: true,
+				});
+				const [out] = await h.run();
+				expect(errorOf(out[0]).field).toBe('Image URL');
+				expect(job.submitted()).toBeUndefined();
+				expect(h.requests.filter((r) => r.url.startsWith(BFL_API))).toEqual([]);
+			},
+		);
+	}
+
 	attack(
-		FINDING,
-		"with n8n's egress filter, a name this machine cannot resolve is left to n8n's client (an instance behind HTTP_PROXY keeps working)",
+		INWARD,
+		'the same Image URL on a name answering a public address is fetched and sent to BFL',
 		async () => {
 			useVirtualClock();
-			vi.spyOn(dnsPromises, 'lookup').mockImplementation((async (host: string) => {
-				throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: 'ENOTFOUND' });
-			}) as never);
-			const ref = makePng(20, 20, 4);
-			nock('https://proxied-images.example.com')
-				.get('/ref.png')
-				.reply(200, ref, { 'content-type': 'image/png' });
+			resolvesTo('images.example.com', '93.184.216.34');
+			nock('https://images.example.com')
+				.get('/in.png')
+				.reply(200, LOOPBACK_BYTES, { 'content-type': 'image/png' });
 			const job = mockBflJob();
 			const h = createHarness({
 				params: {
 					...BFL_GENERATE_PARAMS,
 					imageSource: 'url',
-					imageUrl: 'https://proxied-images.example.com/ref.png',
+					imageUrl: 'https://images.example.com/in.png',
 				},
 				credentials: credentials(),
-				n8nEgressFilter: true,
 			});
 			await h.run();
-			expect(vi.mocked(dnsPromises.lookup)).toHaveBeenCalled();
-			expect(job.submitted()?.image_prompt).toBe(ref.toString('base64'));
+			expect(job.submitted()?.image_prompt).toBe(LOOPBACK_BYTES.toString('base64'));
+		},
+	);
+
+	attack(
+		INWARD,
+		'a fal result link, and a CDN redirect, to names answering 169.254.169.254 / 10.0.0.5: not downloaded',
+		async () => {
+			useVirtualClock();
+			resolvesTo('cdn.attacker.example', '169.254.169.254');
+			resolvesTo('hop.attacker.example', '10.0.0.5');
+			for (const [n, url] of [
+				'https://cdn.attacker.example/a.png',
+				'https://cdn.example.com/b.png',
+			].entries()) {
+				nock(QUEUE)
+					.post(ENDPOINT_PATH.generate)
+					.reply(200, { request_id: `r-in-${n}` })
+					.get(`${APP_PATH}/requests/r-in-${n}/status`)
+					.query(true)
+					.reply(200, { status: 'COMPLETED' })
+					.get(`${APP_PATH}/requests/r-in-${n}`)
+					.reply(200, { images: [{ url, content_type: 'image/png' }], seed: 1 });
+			}
+			nock('https://cdn.attacker.example')
+				.get('/a.png')
+				.times(5)
+				.reply(200, LOOPBACK_BYTES, { 'content-type': 'image/png' });
+			nock('https://cdn.example.com')
+				.get('/b.png')
+				.reply(302, '', { location: 'https://hop.attacker.example/b.png' });
+			nock('https://hop.attacker.example')
+				.get('/b.png')
+				.times(5)
+				.reply(200, LOOPBACK_BYTES, { 'content-type': 'image/png' });
+			const h = createHarness({
+				params: { ...GENERATE_PARAMS, prompt: () => 'x' },
+				items: [{ json: {} }, { json: {} }],
+				credentials: credentials(),
+				continueOnFail: true,
+			});
+			const [out] = await h.run();
+			expect(out.map((item) => errorOf(item).kind)).toEqual(['download', 'download']);
+			expect(out.every((item) => item.binary === undefined)).toBe(true);
+			expect(String(errorOf(out[0]).message)).toMatch(/internal address \(169\.254\.169\.254\)/);
+			// Refused at once: not retried like a network failure.
+			expect(h.requests.filter((r) => r.url.includes('attacker.example'))).toHaveLength(2);
+		},
+	);
+
+	attack(
+		INWARD,
+		'an answer whose connected address cannot be read (a compressed body n8n 1.x wraps) is refused: fail closed',
+		async () => {
+			useVirtualClock();
+			nock('https://images.example.com').get('/in.png').reply(200, gzipSync(LOOPBACK_BYTES), {
+				'content-type': 'image/png',
+				'content-encoding': 'gzip',
+			});
+			const job = mockBflJob();
+			const h = createHarness({
+				params: {
+					...BFL_GENERATE_PARAMS,
+					imageSource: 'url',
+					imageUrl: 'https://images.example.com/in.png',
+				},
+				credentials: credentials(),
+				continueOnFail: true,
+			});
+			const [out] = await h.run();
+			expect(errorOf(out[0]).field).toBe('Image URL');
+			expect(job.submitted()).toBeUndefined();
+		},
+	);
+
+	attack(
+		INWARD,
+		'a presigned upload host answering 10.0.0.7: refused, and no job is paid for',
+		async () => {
+			useVirtualClock();
+			resolvesTo('fal-uploads.attacker.example', '10.0.0.7');
+			const big = Buffer.concat([makePng(300, 300, 7), Buffer.alloc(300 * 1024)]);
+			nock(FAL_REST).post('/storage/upload/initiate').query(true).reply(200, {
+				upload_url: 'https://fal-uploads.attacker.example/put/1?signature=example',
+				file_url: 'https://v3.fal.media/files/uploads/1',
+			});
+			nock('https://fal-uploads.attacker.example').put('/put/1').query(true).reply(200, '');
+			const h = createHarness({
+				params: {
+					...GENERATE_PARAMS,
+					operation: 'remix',
+					prompt: '',
+					imageSource: 'binary',
+					binaryPropertyName: 'photo',
+				},
+				items: [
+					{
+						json: {},
+						binary: {
+							photo: { data: big.toString('base64'), mimeType: 'image/png', fileName: 'p.png' },
+						},
+					},
+				],
+				credentials: credentials(),
+				continueOnFail: true,
+			});
+			const [out] = await h.run();
+			expect(h.requests.filter((r) => r.url.startsWith(QUEUE))).toEqual([]);
+			expect(errorOf(out[0]).kind).toBe('download');
+		},
+	);
+
+	attack(
+		INWARD,
+		'over real sockets: a name whose lookup answers 127.0.0.1 reaches the loopback server, and the answer is refused unread',
+		async () => {
+			const secret = Buffer.from('internal service answer: token=example-dummy');
+			let served = 0;
+			const server = createHttpServer((_req, res) => {
+				served++;
+				res.writeHead(200, { 'content-type': 'image/png', 'content-length': secret.length });
+				res.end(secret);
+			});
+			await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+			const port = (server.address() as AddressInfo).port;
+			// The attacker's DNS, in test code only: this one name resolves to 127.0.0.1.
+			const lookup = (
+				host: string,
+				options: { all?: boolean },
+				callback: (...args: unknown[]) => void,
+			) =>
+				host === 'inward.attacker.example'
+					? options.all
+						? callback(null, [{ address: '127.0.0.1', family: 4 }])
+						: callback(null, '127.0.0.1', 4)
+					: callback(Object.assign(new Error('ENOTFOUND'), { code: 'ENOTFOUND' }));
+			nock.enableNetConnect((host) => host.startsWith('inward.attacker.example'));
+			try {
+				const h = createHarness({
+					params: GENERATE_PARAMS,
+					credentials: credentials(),
+					n8n1Agents: { httpAgent: new HttpAgent({ lookup: lookup as never }) },
+				});
+				const call = {
+					method: 'GET' as const,
+					url: `http://inward.attacker.example:${port}/in.png`,
+					purpose: 'download' as const,
+					stream: true,
+					manualRedirect: true,
+				};
+				const provider = { providerName: 'Test', credentialName: 'Test' } as never;
+				// Unchecked (as every unsigned fetch was on 07e5b89): the loopback service's bytes arrive.
+				const open = await send(h.ctx, provider, call);
+				const chunks: Buffer[] = [];
+				for await (const chunk of open.stream as AsyncIterable<Buffer>) chunks.push(chunk);
+				expect(Buffer.concat(chunks)).toEqual(secret);
+				// Checked: the socket's peer is 127.0.0.1, so the answer is refused before its body is read.
+				await expect(send(h.ctx, provider, { ...call, peer: {} })).rejects.toMatchObject({
+					kind: 'download',
+					message: expect.stringMatching(/internal address \(127\.0\.0\.1\)/) as unknown,
+				});
+				expect(served).toBe(2);
+			} finally {
+				await new Promise<void>((resolve) => server.close(() => resolve()));
+			}
+		},
+	);
+});
+
+describe('behind a proxy (n8n 1.x): the socket peer is the proxy, which is trusted', () => {
+	attack(
+		INWARD,
+		"through n8n's proxy agent the loopback proxy is not refused; the same loopback peer without one is",
+		async () => {
+			// Real sockets, without nock's interception (it would replace the request's agent).
+			nock.restore();
+			const image = makePng(12, 12, 2);
+			let served = 0;
+			// A forward proxy on loopback that answers for the target itself.
+			const proxy = createHttpServer((_req, res) => {
+				served++;
+				res.writeHead(200, { 'content-type': 'image/png', 'content-length': image.length });
+				res.end(image);
+			});
+			await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+			const port = (proxy.address() as AddressInfo).port;
+			/** As http-proxy-agent (n8n 1.x's for HTTP_PROXY): connects to the proxy, carries `proxy`. */
+			class ProxyAgent extends HttpAgent {
+				readonly proxy = new URL(`http://127.0.0.1:${port}`);
+				createConnection(): NetSocket {
+					return netConnect(port, '127.0.0.1');
+				}
+			}
+			/** No proxy: the same loopback socket, as a name whose DNS answer is 127.0.0.1 gives. */
+			class DirectAgent extends HttpAgent {
+				createConnection(): NetSocket {
+					return netConnect(port, '127.0.0.1');
+				}
+			}
+			try {
+				const provider = { providerName: 'Test', credentialName: 'Test' } as never;
+				const call = {
+					method: 'GET' as const,
+					url: 'http://images.example.com/ref.png',
+					purpose: 'download' as const,
+					stream: true,
+					manualRedirect: true,
+					peer: {},
+				};
+				const viaProxy = createHarness({
+					params: GENERATE_PARAMS,
+					n8n1Agents: { httpAgent: new ProxyAgent() },
+				});
+				const answer = await send(viaProxy.ctx, provider, call);
+				const chunks: Buffer[] = [];
+				for await (const chunk of answer.stream as AsyncIterable<Buffer>) chunks.push(chunk);
+				expect(Buffer.concat(chunks)).toEqual(image);
+				const direct = createHarness({
+					params: GENERATE_PARAMS,
+					n8n1Agents: { httpAgent: new DirectAgent() },
+				});
+				await expect(send(direct.ctx, provider, call)).rejects.toMatchObject({
+					kind: 'download',
+				});
+				expect(served).toBe(2);
+			} finally {
+				nock.activate();
+				await new Promise<void>((resolve) => proxy.close(() => resolve()));
+			}
+		},
+	);
+});
+
+/** Issue 27, item 5: the BFL key goes only to BFL's API hosts on 443, and never around a proxy. */
+const BFL_HOSTS = '27.5 BFL key hosts';
+
+describe('the BFL key goes only to BFL API hosts', () => {
+	const getResult = (polling: string, over: { bfl?: string } = {}) => ({
+		params: {
+			provider: 'bfl',
+			operation: 'getResult',
+			requestId: 'task-1',
+			jobLinks: { polling },
+			options: {},
+		},
+		credentials: credentials(over),
+		continueOnFail: true,
+	});
+
+	for (const link of [
+		'https://docs.bfl.ai/v1/get_result?id=task-1',
+		'https://cdn-logs.bfl.ai/v1/get_result?id=task-1',
+		'https://api.bfl.ai:8443/v1/get_result?id=task-1',
+		'https://delivery-us1.bfl.ai/v1/get_result?id=task-1',
+		'https://api.bfl.ai.example.com/v1/get_result?id=task-1',
+	]) {
+		attack(
+			BFL_HOSTS,
+			`Get Result with a polling link on ${new URL(link).host} sends no key`,
+			async () => {
+				useVirtualClock();
+				nock(new URL(link).origin)
+					.get('/v1/get_result')
+					.query(true)
+					.reply(200, { id: 'task-1', status: 'Pending' });
+				const h = createHarness(getResult(link));
+				const [out] = await h.run();
+				expect(h.requests.filter((r) => JSON.stringify(r.headers).includes(DUMMY_BFL_KEY))).toEqual(
+					[],
+				);
+				expect(h.requests).toEqual([]);
+				expect(errorOf(out[0]).field).toBe('Job Links');
+			},
+		);
+	}
+
+	attack(
+		BFL_HOSTS,
+		"BFL's regional API hosts still get the key (api.us1, api.eu, api.eu2)",
+		async () => {
+			useVirtualClock();
+			for (const host of [
+				'https://api.us1.bfl.ai',
+				'https://api.eu.bfl.ai',
+				'https://api.eu2.bfl.ai',
+			])
+				nock(host)
+					.get('/v1/get_result')
+					.query(true)
+					.reply(200, { id: 'task-1', status: 'Pending' });
+			for (const host of [
+				'https://api.us1.bfl.ai',
+				'https://api.eu.bfl.ai',
+				'https://api.eu2.bfl.ai',
+			]) {
+				const h = createHarness(getResult(`${host}/v1/get_result?id=task-1`));
+				const [out] = await h.run();
+				expect(h.requests.map((r) => [r.url, r.headers['x-key']])).toEqual([
+					[`${host}/v1/get_result?id=task-1`, DUMMY_BFL_KEY],
+				]);
+				expect(out[0].json.status).toBe('running');
+			}
+		},
+	);
+
+	attack(
+		BFL_HOSTS,
+		'with a proxy as API Base URL, a polling link on a BFL host follows the proxy: the key never goes to BFL directly',
+		async () => {
+			useVirtualClock();
+			const proxy = 'https://bfl-proxy.example.com/bfl';
+			const id = 'task-proxied';
+			nock('https://bfl-proxy.example.com')
+				.post('/bfl/v1/flux-pro-1.1-ultra')
+				.reply(200, { id, polling_url: `https://api.us1.bfl.ai/v1/get_result?id=${id}`, cost: 6 })
+				.get('/bfl/v1/get_result')
+				.query({ id })
+				.reply(200, {
+					id,
+					status: 'Ready',
+					result: { sample: `${BFL_DELIVERY_HOST}/results/${id}/sample.jpeg?sig=example`, seed: 1 },
+				});
+			nock('https://api.us1.bfl.ai')
+				.get('/v1/get_result')
+				.query(true)
+				.reply(200, { id, status: 'Pending' });
+			nock(BFL_DELIVERY_HOST)
+				.get(`/results/${id}/sample.jpeg`)
+				.query(true)
+				.reply(200, fakeImages(1)[0].bytes, { 'content-type': 'image/jpeg' });
+			const h = createHarness({
+				params: BFL_GENERATE_PARAMS,
+				credentials: credentials({ bfl: proxy }),
+				continueOnFail: true,
+			});
+			const [out] = await h.run();
+			const keyed = h.requests.filter((r) => r.headers['x-key'] === DUMMY_BFL_KEY);
+			expect(keyed.map((r) => new URL(r.url).host)).toEqual([
+				'bfl-proxy.example.com',
+				'bfl-proxy.example.com',
+			]);
+			expect(keyed[1].url).toBe(`${proxy}/v1/get_result?id=${id}`);
+			expect(out[0].json.error).toBeUndefined();
+			expect(out[0].binary).toBeDefined();
+		},
+	);
+
+	attack(
+		BFL_HOSTS,
+		'Get Result with a proxy as API Base URL: a BFL polling link from an item goes through the proxy',
+		async () => {
+			useVirtualClock();
+			const proxy = 'https://bfl-proxy.example.com';
+			nock(proxy)
+				.get('/v1/get_result')
+				.query({ id: 'task-1' })
+				.reply(200, { id: 'task-1', status: 'Pending' });
+			nock('https://api.eu1.bfl.ai')
+				.get('/v1/get_result')
+				.query(true)
+				.reply(200, { id: 'task-1', status: 'Pending' });
+			const h = createHarness(
+				getResult('https://api.eu1.bfl.ai/v1/get_result?id=task-1', { bfl: proxy }),
+			);
+			await h.run();
+			expect(h.requests.map((r) => r.url)).toEqual([`${proxy}/v1/get_result?id=task-1`]);
+		},
+	);
+});
+
+/** Issue 27, item 6: a credential's Test request never carries the key over plain http to a public host. */
+const CREDENTIAL_TESTS = '27.6 credential tests over http';
+
+describe("credential Test requests (n8n's own credential-test path)", () => {
+	attack(
+		CREDENTIAL_TESTS,
+		'a plain-http API Base URL on a public host: the Test of each of the 4 credentials sends nothing, the key goes nowhere',
+		async (context) => {
+			const sent: string[] = [];
+			for (const method of ['GET', 'POST'])
+				nock('http://api-proxy.example.com')
+					.persist()
+					.intercept(/.*/, method)
+					.query(true)
+					.reply(function () {
+						sent.push(JSON.stringify(this.req.headers));
+						return [200, {}];
+					});
+			const cases = [
+				[new FalApi(), { apiKey: DUMMY_FAL_KEY }],
+				[new RunflowApi(), { apiKey: DUMMY_RUNFLOW_KEY }],
+				[new BflApi(), { apiKey: DUMMY_BFL_KEY, region: 'global' }],
+				[new ReplicateApi(), { apiKey: DUMMY_REPLICATE_KEY }],
+			] as const;
+			let refused = 0;
+			for (const [credential, data] of cases) {
+				await runCredentialTest(
+					credential,
+					{ ...data, baseUrl: 'http://api-proxy.example.com' },
+					[],
+				).catch(() => refused++);
+			}
+			context.task.meta.figures = `requests that reached the plain-http host: ${sent.length}; tests refused: ${refused}/4`;
+			expect(sent).toEqual([]);
+			expect(refused).toBe(4);
 		},
 	);
 });

@@ -25,10 +25,12 @@ import { RunflowApi } from '../../credentials/RunflowApi.credentials';
 import { FluxUltra } from '../../nodes/FluxUltra/FluxUltra.node';
 import { normalizeLikeN8n } from './n8nNormalize';
 import {
+	n8n1HttpRequest,
 	n8nHttpRequest,
 	n8nHttpRequestWithAuthentication,
 	n8nSecureEgressFilter,
 	type SentRequest,
+	type TestAgents,
 } from './n8nHttp';
 
 /** The package's credential types, so `httpRequestWithAuthentication` applies their real `authenticate`. */
@@ -67,6 +69,13 @@ export interface HarnessOptions {
 	 * n8n 1.x lacks it.
 	 */
 	n8nEgressFilter?: boolean;
+	/**
+	 * Without `n8nEgressFilter` the harness is n8n 1.x: unsigned requests (downloads, Image URLs,
+	 * presigned uploads) go through n8n 1.x's `httpRequest` (./n8nHttp.ts `n8n1HttpRequest`), which
+	 * hands a streamed answer over with its socket, read by the node's peer-address check. Agents
+	 * given here replace n8n's (a test's own DNS answer over real sockets).
+	 */
+	n8n1Agents?: TestAgents;
 	/**
 	 * Parameters as stored in the workflow where they differ from what `params` implies, e.g. a
 	 * `$fromAI(…)` expression whose resolved value `params` gives. Merged over the derived ones
@@ -245,7 +254,10 @@ export function createHarness(options: HarnessOptions): Harness {
 		},
 		helpers: {
 			// n8n-core's own request helpers (see ./n8nHttp.ts): the HTTP semantics of real n8n.
-			httpRequest: (o: IHttpRequestOptions) => n8nHttpRequest(o, requests),
+			httpRequest: (o: IHttpRequestOptions) =>
+				options.n8nEgressFilter
+					? n8nHttpRequest(o, requests)
+					: n8n1HttpRequest(o, requests, options.n8n1Agents),
 			httpRequestWithAuthentication: n8nHttpRequestWithAuthentication(
 				options.credentialTypes ?? SOURCE_CREDENTIAL_TYPES,
 				requests,

@@ -85,7 +85,13 @@ export interface SentRequest {
 }
 
 function logEntry(options: IHttpRequestOptions): SentRequest {
-	const url = new URL(options.url, options.baseURL);
+	let url: URL;
+	try {
+		url = new URL(options.url, options.baseURL);
+	} catch {
+		// Not a URL n8n can send to (it fails the request itself): logged as written.
+		url = new URL(`invalid:${options.baseURL ?? ''}${options.url}`);
+	}
 	for (const [k, v] of Object.entries(options.qs ?? {}))
 		if (v !== undefined) url.searchParams.set(k, String(v));
 	const headers: Record<string, string> = {};
@@ -97,6 +103,61 @@ function logEntry(options: IHttpRequestOptions): SentRequest {
 			? Buffer.from(options.body)
 			: undefined;
 	return { method: (options.method ?? 'GET').toUpperCase(), url: url.toString(), headers, body };
+}
+
+const networkDist = dirname(require.resolve('@n8n/backend-network'));
+const axiosRequestModule = require(join(networkDist, 'http/axios/request.js')) as {
+	convertN8nRequestToAxios(options: IHttpRequestOptions, ssrf?: unknown): Record<string, unknown>;
+	removeEmptyBody(options: IHttpRequestOptions): void;
+};
+const { invokeAxios } = require(join(networkDist, 'http/axios/invoke.js')) as {
+	invokeAxios(
+		config: Record<string, unknown>,
+		auth?: unknown,
+	): Promise<{
+		data: unknown;
+		headers: unknown;
+		status: number;
+		statusText: string;
+	}>;
+};
+
+/** Agents a test gives n8n 1.x's client (a `lookup` that makes a test name resolve to loopback). */
+export interface TestAgents {
+	httpAgent?: unknown;
+	httpsAgent?: unknown;
+}
+
+/**
+ * n8n 1.x's `helpers.httpRequest` (n8n-core 1.122.48, what n8n 1.123 ships, read in
+ * request-helper-functions.js `httpRequest`): the same conversion to axios as 2.x (whose code is
+ * used here) but with `maxContentLength: -1` and `maxBodyLength: -1`, so axios hands a streamed
+ * answer over as the response itself (an IncomingMessage, with its socket) instead of wrapping it in
+ * `Readable.from`; no SSRF bridge, no egress filter. `agents` replaces the agents n8n would build
+ * (a test's own DNS answer); the harness passes none by default.
+ */
+export async function n8n1HttpRequest(
+	options: IHttpRequestOptions,
+	log: SentRequest[],
+	agents?: TestAgents,
+): Promise<unknown> {
+	log.push(logEntry(options));
+	axiosRequestModule.removeEmptyBody(options);
+	const config = axiosRequestModule.convertN8nRequestToAxios(options);
+	config.maxContentLength = -1;
+	config.maxBodyLength = -1;
+	if (config.data === undefined || String(config.method ?? '').toUpperCase() === 'GET')
+		delete config.data;
+	if (agents?.httpAgent) config.httpAgent = agents.httpAgent;
+	if (agents?.httpsAgent) config.httpsAgent = agents.httpsAgent;
+	const result = await invokeAxios(config, options.auth);
+	if (!options.returnFullResponse) return result.data;
+	return {
+		body: result.data,
+		headers: result.headers,
+		statusCode: result.status,
+		statusMessage: result.statusText,
+	};
 }
 
 /** n8n's `helpers.httpRequest`. */
@@ -123,7 +184,10 @@ export function resolveCredentialTemplate(
  * The part of packages/cli's CredentialsHelper that n8n-core calls: a generic `authenticate` block
  * is applied to the request (headers, query string); no OAuth, no pre-authentication.
  */
-function credentialsHelper(types: Record<string, ICredentialType>, log: SentRequest[]) {
+export function credentialsHelper(
+	types: Record<string, ICredentialType>,
+	log: SentRequest[],
+): Record<string, (...args: never[]) => unknown> {
 	return {
 		getParentTypes: () => [],
 		preAuthentication: async () => undefined,

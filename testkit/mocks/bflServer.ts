@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type ServerResponse } from 'node:http';
 
 import { sniffImage } from '../../nodes/FluxUltra/job/downloads';
+import { servedImage } from './credentials';
 import { makeImage, ULTRA_SIZES } from './images';
 import {
 	faultDrawer,
@@ -291,6 +292,7 @@ export async function startMockBfl(options: MockBflOptions = {}): Promise<MockBf
 						prompt: typeof task.input.prompt === 'string' ? task.input.prompt : undefined,
 						input: typeof prompt === 'string' ? Buffer.from(prompt, 'base64') : undefined,
 					});
+					bytes = await servedImage(bytes, `image/${format}`, task.input.prompt);
 					files.set(task.id, bytes);
 				}
 				res.writeHead(200, {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type ServerResponse } from 'node:http';
 
+import { servedImage } from './credentials';
 import { makeImage, type MockLabel, ULTRA_SIZES } from './images';
 import {
 	faultDrawer,
@@ -56,6 +57,7 @@ export interface MockFalOptions {
  * - `[lost-answer]`: its submit creates the job, then the connection is cut before the answer.
  * - `[job-fails]`: the job runs, then COMPLETES with an error (fal's way of failing a job).
  * - `[slow]`: the job takes four times the mock's latency (a straggler in a batch).
+ * - `[c2pa]`: its images carry Content Credentials, test-signed (see ./credentials.ts).
  */
 export const FAL_FAULT_MARKERS = {
 	stuck: '[stuck]',
@@ -322,22 +324,21 @@ export async function startMockFal(options: MockFalOptions = {}): Promise<MockFa
 				const file = files.get(path.slice('/files/'.length));
 				counts.download++;
 				if (!file) return send(res, 404, { detail: 'Not Found' });
+				const job = jobs.get(path.split('/')[2]);
+				const bytes = await servedImage(file.bytes, file.type, job?.input.prompt);
 				res.writeHead(200, {
 					'content-type': file.type,
-					'content-length': String(file.bytes.length),
+					'content-length': String(bytes.length),
 				});
-				const job = jobs.get(path.split('/')[2]);
 				const fileKey = path.slice('/files/'.length);
 				if (job?.pendingFaults.cutFiles.has(fileKey)) {
 					// Half the file, then the connection is cut: the client sees a body that breaks off.
 					job.pendingFaults.cutFiles.delete(fileKey);
 					served.cutDownloads++;
-					res.write(file.bytes.subarray(0, Math.floor(file.bytes.length / 2)), () =>
-						res.socket?.destroy(),
-					);
+					res.write(bytes.subarray(0, Math.floor(bytes.length / 2)), () => res.socket?.destroy());
 					return;
 				}
-				return res.end(file.bytes, () => {
+				return res.end(bytes, () => {
 					if (job) job.lastDownloadAt = now();
 				});
 			}

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 
 import { sniffImage } from '../../nodes/FluxUltra/job/downloads';
+import { servedImage } from './credentials';
 import { makeImage, ULTRA_SIZES } from './images';
 import {
 	faultDrawer,
@@ -318,6 +319,11 @@ export async function startMockReplicate(
 								? files.get(prompt.slice(`${base}/v1/files/`.length))?.bytes
 								: undefined,
 					});
+					bytes = await servedImage(
+						bytes,
+						imageOf(p).format === 'png' ? 'image/png' : 'image/jpeg',
+						p.input.prompt,
+					);
 					outputs.set(p.id, bytes);
 				}
 				res.writeHead(200, {

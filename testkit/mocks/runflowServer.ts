@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 
+import { servedImage } from './credentials';
 import { makeImage, ULTRA_SIZES } from './images';
 import {
 	modelBody,
@@ -403,13 +404,19 @@ export async function startMockRunflow(options: MockRunflowOptions = {}): Promis
 			// Presigned URLs: no Authorization header needed, and on the PUT none allowed.
 			if (method === 'GET' && path.startsWith('/files/')) {
 				counts.download++;
-				const file = fileAt(path.slice('/files/'.length));
+				const key = path.slice('/files/'.length);
+				const file = fileAt(key);
 				if (!file) return sendXml(res, 404, 'NoSuchKey', 'The specified key does not exist.');
+				const bytes = await servedImage(
+					file.bytes,
+					file.type,
+					runs.get(key.split('/')[0])?.input.prompt,
+				);
 				res.writeHead(200, {
 					'content-type': file.type,
-					'content-length': String(file.bytes.length),
+					'content-length': String(bytes.length),
 				});
-				return res.end(file.bytes);
+				return res.end(bytes);
 			}
 			if (method === 'GET' && path.startsWith('/assets/')) {
 				const asset = assets.get(path.slice('/assets/'.length));

@@ -51,6 +51,9 @@ export interface ResultFile {
 	stoppedBy(): FluxError | undefined;
 	/** The size the server announced (Content-Length), if it did: fewer bytes means a cut download. */
 	declaredBytes?: number;
+	/** A streamed download's request signal and abort, for a reader placed between it and n8n. */
+	signal?: AbortSignal;
+	abort?: (reason?: Error) => void;
 }
 
 function tooLarge(provider: ProviderErrorContext, maxBytes: number): FluxError {
@@ -198,6 +201,7 @@ export async function fetchResultImage(
 			onDeadline: options.onDeadline,
 			stream: true,
 			manualRedirect: true,
+			peer: options,
 		});
 		if (response.status >= 300 && response.status < 400) {
 			response.abort?.();
@@ -272,6 +276,8 @@ async function streamedFile(
 		bytesRead: () => read,
 		stoppedBy: () => stopped,
 		declaredBytes: Number.isFinite(declared) ? declared : undefined,
+		signal,
+		abort,
 	};
 }
 

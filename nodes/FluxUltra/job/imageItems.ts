@@ -37,6 +37,8 @@ export function imageJson(args: {
 	/** Null when the image was not downloaded (Download Image off). */
 	fileSize: number | null;
 	cost: ImageCost;
+	/** What the file carries (Content Credentials, AI label): downloaded images only. */
+	provenance?: IDataObject;
 }): IDataObject {
 	const { request, result, image } = args;
 	return {
@@ -59,5 +61,6 @@ export function imageJson(args: {
 		aspectRatio: request.params.aspect_ratio,
 		url: image.url.startsWith('data:') ? null : image.url,
 		cost: { ...args.cost },
+		...(args.provenance ? { provenance: args.provenance } : {}),
 	};
 }

@@ -24,6 +24,7 @@ import { linkOnlyItem } from './linkOnly';
 import { referenceUrls } from './references';
 import { runPool } from '../shared/pool';
 import { submittedItems } from './submitOnly';
+import { aiLabel, watchProvenance, type AiLabel, type WatchedFile } from '../provenance/watch';
 
 /**
  * One item, one provider job: resolve the input image, submit, wait, read the result, download
@@ -153,7 +154,15 @@ export async function emitImages(
 				cost,
 			});
 		}
-		const { file, binary } = await storeImage(
+		const label = request.options.aiLabel
+			? aiLabel({
+					operation: request.operation,
+					providerName: provider.displayName,
+					prompt: kept.prompt ?? request.params.prompt,
+					withPrompt: request.options.aiLabel.withPrompt,
+				})
+			: undefined;
+		const { file, binary, provenance } = await storeImage(
 			ctx,
 			provider,
 			session,
@@ -161,6 +170,7 @@ export async function emitImages(
 			request,
 			image,
 			fileName,
+			label,
 		);
 		return {
 			json: imageJson({
@@ -173,8 +183,9 @@ export async function emitImages(
 				kind: file.kind,
 				size: file.size,
 				fileName: binary.fileName ?? fileName(file.kind.extension),
-				fileSize: file.bytesRead(),
+				fileSize: provenance.bytesOut() ?? file.bytesRead(),
 				cost,
+				provenance: { ...provenance.report() },
 			}),
 			binary: { [request.options.binaryPropertyOutput]: binary },
 			pairedItem: { item: itemIndex },
@@ -231,10 +242,13 @@ async function storeImage(
 	request: JobRequest,
 	image: ResultImage,
 	fileName: (extension: string) => string,
-): Promise<{ file: ResultFile; binary: IBinaryData }> {
+	/** The AI label to write (Write AI Label), if asked for: never into a file with Content Credentials. */
+	label?: AiLabel,
+): Promise<{ file: ResultFile; binary: IBinaryData; provenance: WatchedFile }> {
 	for (let attempt = 1; ; attempt++) {
 		let file: ResultFile | undefined;
 		let failure: FluxError | undefined;
+		let provenance: WatchedFile | undefined;
 		try {
 			file = await fetchResultImage(ctx, provider.errors, image, {
 				signal: scope.signal,
@@ -244,8 +258,10 @@ async function storeImage(
 				internalOrigin: session.internalOrigin,
 				maxBytes: request.options.maxImageBytes,
 			});
+			// Read for provenance on its way to n8n (and labelled, when asked and allowed).
+			provenance = watchProvenance(file, label);
 			const binary = await ctx.helpers.prepareBinaryData(
-				file.data as Buffer,
+				provenance.data as Buffer,
 				fileName(file.kind.extension),
 				file.kind.mimeType,
 			);
@@ -254,8 +270,11 @@ async function storeImage(
 					code: 'ERR_INCOMPLETE',
 				});
 			}
-			return { file, binary };
+			return { file, binary, provenance };
 		} catch (error) {
+			// Content Credentials after the image data, found once the label was in: fetched again
+			// and left as it is.
+			if (provenance?.lateCredentials()) label = undefined;
 			// A FluxError is an answer already retried by the transport (or not an image); a stream
 			// error is the body breaking off, worth a fresh start.
 			if (file?.stoppedBy()) failure = file.stoppedBy();

@@ -529,6 +529,28 @@ export const NODE_OPTION_PARAMS = [
 	},
 	{
 		kind: 'boolean',
+		name: 'aiLabel',
+		displayName: 'Write AI Label',
+		description:
+			"Whether to write IPTC's AI label into each JPEG or PNG image that carries no Content Credentials: an XMP packet saying a trained model made it (DigitalSourceType trainedAlgorithmicMedia) and naming the model. A file with Content Credentials (C2PA) is never changed. Off: every file is delivered exactly as the provider made it.",
+		placement: 'options',
+		agentMaySet: false,
+		operations: { ...BOTH, getResult: 'optional' },
+		default: false,
+	},
+	{
+		kind: 'boolean',
+		name: 'aiLabelPrompt',
+		displayName: 'Include Prompt in AI Label',
+		description:
+			'Whether the AI label (see Write AI Label) also carries the prompt (IPTC AIPromptInformation). Prompts can hold private data: leave it off unless the prompt may travel with the file.',
+		placement: 'options',
+		agentMaySet: false,
+		operations: { ...BOTH, getResult: 'optional' },
+		default: false,
+	},
+	{
+		kind: 'boolean',
 		name: 'downloadImage',
 		displayName: 'Download Image',
 		description:

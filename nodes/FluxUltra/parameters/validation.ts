@@ -75,6 +75,8 @@ export interface NodeOptions {
 	waitForCompletion: boolean;
 	/** URL the provider calls when the job has finished (its webhook field), if any. */
 	webhookUrl?: string;
+	/** Write the AI label (XMP) into files without Content Credentials; with the prompt too. */
+	aiLabel?: { withPrompt: boolean };
 }
 
 export interface JobRequest {
@@ -359,6 +361,7 @@ export function validateOptions(
 		downloadImage: values.downloadImage as boolean,
 		waitForCompletion: (values.waitForCompletion as boolean | undefined) ?? true,
 		...(values.webhookUrl ? { webhookUrl: values.webhookUrl as string } : {}),
+		...(values.aiLabel === true ? { aiLabel: { withPrompt: values.aiLabelPrompt === true } } : {}),
 	};
 }
 

@@ -31,6 +31,7 @@ export async function putPresigned(
 		timeoutMs: UPLOAD_TIMEOUT_MS,
 		...jobLimits(scope),
 		manualRedirect: true,
+		peer: policy,
 	});
 	if (response.status >= 300) {
 		response.abort?.();

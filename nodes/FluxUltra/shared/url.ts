@@ -180,14 +180,15 @@ interface EgressFilter {
  * Asks n8n whether its SSRF policy lets this link through, resolving the name as it does: n8n 2.x's
  * `getSecureEgressFilter('enforced')` applies the instance's blocked ranges (N8N_SSRF_BLOCKED_IP_RANGES,
  * n8n's default list unless set) and allow lists even when N8N_SSRF_PROTECTION_ENABLED is off. This
- * is how a public name that resolves to a loopback or private address is caught: a community node
- * may not look names up itself. n8n 1.x has no such helper: there, only the spelling is checked
- * (`isDownloadableLink`). The credential's own internal origin is not asked about.
+ * is how a public name that resolves to a loopback or private address is caught on n8n 2.x, where
+ * the streamed answer hides its socket (see `peerRefusal` in transport/http.ts, which checks the
+ * connected address itself on n8n 1.x): a community node may not look names up itself. n8n 1.x has
+ * no such helper. The credential's own internal origin is not asked about.
  *
- * A name the filter cannot resolve here (no DNS on this machine, an instance that reaches the web
- * only through HTTP_PROXY) is left to n8n's HTTP client, which resolves it again to connect anyway:
- * refusing it would break proxied installs, and a DNS answer that changes between the two look-ups
- * is the rebinding case only N8N_SSRF_PROTECTION_ENABLED covers.
+ * Fails closed: a name the filter cannot resolve (NXDOMAIN, SERVFAIL, a timeout, any error of the
+ * filter) is refused, since n8n's client would resolve it again a moment later and might reach
+ * whatever that second answer names. An n8n 2.x instance without DNS of its own, which reaches the
+ * web only through HTTP_PROXY, therefore cannot download or fetch Image URLs (README).
  */
 export async function egressAllows(
 	ctx: IExecuteFunctions,
@@ -203,13 +204,19 @@ export async function egressAllows(
 	};
 	if (typeof helpers.getSecureEgressFilter !== 'function') return { allowed: true };
 	try {
-		const result = await helpers.getSecureEgressFilter('enforced')?.validateUrl(url.toString());
-		if (!result || result.ok) return { allowed: true };
+		const filter = helpers.getSecureEgressFilter('enforced');
+		if (!filter) return { allowed: false, reason: "n8n's SSRF policy is not available" };
+		const result = await filter.validateUrl(url.toString());
+		if (result?.ok) return { allowed: true };
 		return {
 			allowed: false,
-			reason: result.error instanceof Error ? result.error.message : "refused by n8n's SSRF policy",
+			reason:
+				result?.error instanceof Error ? result.error.message : "refused by n8n's SSRF policy",
 		};
-	} catch {
-		return { allowed: true };
+	} catch (error) {
+		return {
+			allowed: false,
+			reason: `n8n's SSRF check failed: ${error instanceof Error ? error.message : 'unknown error'}`,
+		};
 	}
 }

@@ -6,6 +6,7 @@ import type {
 } from 'n8n-workflow';
 
 import { clock } from '../shared/clock';
+import { isInternalHost, parseUrl, type LinkPolicy } from '../shared/url';
 import { signingOptions } from './credentials';
 import { FluxError, errorFromResponse, type ProviderErrorContext } from './errors';
 import { answerNeverArrived, failureNeverArrived, NEVER_ARRIVED_CODES } from './verdict';
@@ -51,6 +52,12 @@ export interface HttpCall {
 	 * download). Signed calls never follow redirects anyway.
 	 */
 	manualRedirect?: boolean;
+	/**
+	 * An unsigned fetch (a download, an Image URL, a presigned upload): the address the socket
+	 * actually connected to is checked when the answer's head arrives, before any body byte is read
+	 * (see `peerRefusal`); the policy's own origin (the credential's local mock or proxy) is exempt.
+	 */
+	peer?: LinkPolicy;
 	/**
 	 * Send even though the execution was cancelled: n8n gives every signed request the execution's
 	 * cancel signal, so a request meant to outlive the execution (cancelling the paid job after the
@@ -362,6 +369,8 @@ async function invoke(
 	call: HttpCall,
 ): Promise<Omit<HttpResponse, 'attempts'>> {
 	const headers: Record<string, string> = { accept: 'application/json', ...call.headers };
+	// An uncompressed answer is handed over as the socket's own stream on n8n 1.x, which the peer check reads.
+	if (call.peer) headers['accept-encoding'] = 'identity';
 	let body: IHttpRequestOptions['body'];
 	if (call.json !== undefined) {
 		headers['content-type'] = 'application/json';
@@ -412,6 +421,12 @@ async function invoke(
 		limit.done();
 		throw limit.failure(error);
 	}
+	const refusal = call.peer && peerRefusal(ctx, call.url, call.peer, response.body);
+	if (refusal) {
+		limit.abort(refusal);
+		(response.body as { destroy?: (error?: Error) => void } | undefined)?.destroy?.(refusal);
+		throw refusal;
+	}
 	const status = Number(response.statusCode ?? response.status ?? 0);
 	const responseHeaders = lowerHeaders(response.headers);
 	const ok = status >= 200 && status < 300;
@@ -446,6 +461,50 @@ async function invoke(
 	} finally {
 		limit.done();
 	}
+}
+
+/**
+ * The peer-address check of an unsigned fetch, run on the answer's head before any body byte is
+ * read: the error to fail with when the socket connected to an internal address (loopback,
+ * private, link-local, … as `isInternalHost` reads it), or when the address cannot be read where it
+ * should be (fail closed); undefined when the fetch may go on.
+ *
+ * - n8n 1.x hands over the body as the response's own stream (an IncomingMessage, uncompressed:
+ *   `accept-encoding: identity` is asked for), whose `socket.remoteAddress` is the address actually
+ *   connected to, whatever any DNS answer said. Unreadable there (a compressed answer n8n wrapped) →
+ *   refused.
+ * - Through a proxy (n8n 1.x picks http(s)-proxy-agent for HTTP(S)_PROXY; the agent carries
+ *   `proxy`), the socket's peer is the proxy, which resolved the name and connected itself: the
+ *   node cannot see where, so the proxy is trusted (README: what holds behind a proxy).
+ * - n8n 2.x wraps every streamed body (axios `Readable.from`, see docs/reliability.md), which hides
+ *   the socket: there the name was checked before the request by n8n's own egress filter, failing
+ *   closed (`egressAllows`), and with N8N_SSRF_PROTECTION_ENABLED n8n's client checks the address it
+ *   connects to itself. n8n 2.x is recognised by `helpers.getSecureEgressFilter`.
+ *
+ * The request line and headers were already sent when the head arrives (they carry no key); nothing
+ * read from such an answer is used.
+ */
+function peerRefusal(
+	ctx: IExecuteFunctions,
+	url: string,
+	policy: LinkPolicy,
+	body: unknown,
+): Error | undefined {
+	const origin = parseUrl(url)?.origin;
+	if (origin && (origin === policy.plainHttpOrigin || origin === policy.internalOrigin))
+		return undefined;
+	const response = body as
+		| { socket?: { remoteAddress?: unknown }; req?: { agent?: { proxy?: unknown } } }
+		| undefined;
+	if (response?.req?.agent?.proxy) return undefined;
+	const address = response?.socket?.remoteAddress;
+	const refused = (what: string) =>
+		Object.assign(new Error(`the link's host is ${what}`), { code: 'ERR_FR_INTERNAL_ADDRESS' });
+	if (typeof address === 'string' && address !== '')
+		return isInternalHost(address) ? refused(`an internal address (${address})`) : undefined;
+	const helpers = ctx.helpers as { getSecureEgressFilter?: unknown };
+	if (typeof helpers.getSecureEgressFilter === 'function') return undefined;
+	return refused('at an address that could not be read');
 }
 
 /**
@@ -542,6 +601,7 @@ export async function send(
 			if (isAbort(thrown, call.signal)) throw cancelledError();
 			const code = errorCode(thrown) ?? 'connection error';
 			if (code === 'ERR_FR_BODY_TOO_LARGE') throw tooLargeAnswer(provider, call, thrown, sentAt);
+			if (code === 'ERR_FR_INTERNAL_ADDRESS') throw internalAddress(provider, thrown);
 			const neverSent = failureNeverArrived(code);
 			if (TRANSIENT_CODES.has(code) && (call.purpose !== 'submit' || neverSent))
 				delay = backoffMs(policy, attempt);
@@ -600,6 +660,18 @@ function tooLargeAnswer(
 	return new FluxError('bad_response', `${provider.providerName} sent an answer ${size}`, {
 		description: `No ${provider.providerName} answer of this kind is that large, so it was not read further. Try again; if it persists, check the API base URL in the "${provider.credentialName}" credential (a proxy may be answering).`,
 	});
+}
+
+/** An unsigned fetch whose socket connected to an internal address: never retried, never read. */
+function internalAddress(provider: ProviderErrorContext, thrown: unknown): FluxError {
+	return new FluxError(
+		'download',
+		`A link from ${provider.providerName} was not followed: ${(thrown as Error).message}`,
+		{
+			description:
+				'Downloads and uploads go only to public hosts, checked at the address actually connected to: a name whose DNS answer is a loopback, private or link-local address is refused. Nothing from that answer was read.',
+		},
+	);
 }
 
 function cancelledError(): FluxError {

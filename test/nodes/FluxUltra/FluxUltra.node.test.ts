@@ -93,6 +93,9 @@ describe('FluxUltra description', () => {
 		for (const field of AGENT_FIXED_FIELDS)
 			expect(notice?.displayName).toContain(field.displayName);
 		expect(AGENT_FIXED_FIELDS.map((f) => f.name).sort()).toEqual([
+			// What goes into the file (the AI label, the prompt in it) is the workflow's choice.
+			'aiLabel',
+			'aiLabelPrompt',
 			'imageUrl',
 			'maxCostPerRun',
 			'maxImageSize',

@@ -23,6 +23,22 @@ const names = Object.keys(SCENARIOS) as ScenarioName[];
 /** As the node's output travels on: through JSON (undefined keys dropped), as the fixture was written. */
 const asJson = (value: unknown) => JSON.parse(JSON.stringify(value)) as unknown;
 
+/**
+ * The one key added to image items since the fixture was recorded: `provenance` (issue 30), what the
+ * file carries. Taken out for the comparison with the fixture, after checking it says these files
+ * (the mock's, with no Content Credentials) were delivered as they came: the files' SHA-256 in the
+ * fixture prove the bytes are the same.
+ */
+function withoutProvenance(result: unknown): unknown {
+	const copy = asJson(result) as { output?: Array<{ json: Record<string, unknown> }> };
+	for (const item of copy.output ?? []) {
+		if (!('provenance' in item.json)) continue;
+		expect(item.json.provenance).toEqual({ c2pa: false, digitalSourceType: null, labelled: false });
+		delete item.json.provenance;
+	}
+	return copy;
+}
+
 describe('node versions: a saved workflow keeps its layout, a new node gets version 2', () => {
 	it('offers versions 1 and 2, 2 for new nodes', () => {
 		expect(description.version).toEqual([1, 2]);
@@ -32,12 +48,12 @@ describe('node versions: a saved workflow keeps its layout, a new node gets vers
 	for (const name of names) {
 		it(`${name}: a version-1 node with the parameters saved before version 2 sends the same requests and puts out the same items as then`, async () => {
 			useVirtualClock();
-			expect(asJson(await runScenario(name, 1))).toEqual(before[name]);
+			expect(withoutProvenance(await runScenario(name, 1))).toEqual(before[name]);
 		});
 
 		it(`${name}: a version-2 node with the same settings in its layout sends the same requests and puts out the same items`, async () => {
 			useVirtualClock();
-			expect(asJson(await runScenario(name, 2))).toEqual(before[name]);
+			expect(withoutProvenance(await runScenario(name, 2))).toEqual(before[name]);
 		});
 	}
 });

@@ -17,11 +17,17 @@ export const BFL = {
 	/** Generate with Fine-Tune: Ultra with a fine-tune, then `polling_url` as for Ultra. */
 	finetuneEndpointPath: '/v1/flux-pro-1.1-ultra-finetuned',
 	/**
-	 * Hosts the returned `polling_url` may point at, besides the credential's own base URL: BFL
-	 * answers from the region that ran the job (e.g. `api.us1.bfl.ai`), so any https `*.bfl.ai`
-	 * host. The key goes to no other host; result files come from `delivery.*.bfl.ai` without it.
+	 * The hosts the API key may go to, besides the credential's own API Base URL: BFL's API hosts,
+	 * https on port 443 only. BFL lists `api.bfl.ai` (global), `api.eu.bfl.ai`, `api.us.bfl.ai` and
+	 * the single-cluster `api.eu1.bfl.ai`, `api.us1.bfl.ai`, and says the returned `polling_url`
+	 * "already points at the region that handled your request" and that regional host names change
+	 * as clusters come and go (help.bfl.ai "Which API endpoint should I use?", last updated
+	 * 2026-06-12; docs.bfl.ai/integration_guidelines; read 2026-12-07; docs/provider-facts.md BF-06).
+	 * So: `api.bfl.ai`, or `api.` + one cluster label (two to four letters, up to two digits) +
+	 * `.bfl.ai`. Any other `*.bfl.ai` host (docs, delivery, an invented one) or port gets no key;
+	 * result files come from `delivery.*.bfl.ai` and are downloaded without it.
 	 */
-	pollingDomain: 'bfl.ai',
+	apiHost: /^api(?:\.[a-z]{2,4}\d{0,2})?\.bfl\.ai$/,
 	/** The polling endpoint `polling_url` names, to look a job up by id when no polling URL is at hand. */
 	getResultPath: (id: string) => `/v1/get_result?id=${encodeURIComponent(id)}`,
 	/**

@@ -56,19 +56,26 @@ export function resolveBflBase(region: unknown, baseUrl: unknown, operation?: Op
 	return baseUrlFromCredential(baseUrl, host, errors.credentialName);
 }
 
+/** Whether a URL is on one of BFL's own API hosts over https on port 443 (`BFL.apiHost`). */
+export function isBflApiUrl(url: URL): boolean {
+	return url.protocol === 'https:' && url.port === '' && BFL.apiHost.test(url.hostname);
+}
+
 /**
- * Whether the key may go to a `polling_url` BFL returned: the credential's own API origin, or an
- * https host under bfl.ai (BFL answers from the region that ran the job). Nothing else.
+ * Where a `polling_url` (from BFL's answer, or from an item's Job Links) is fetched with the key, or
+ * undefined when the key must not go there. A link on the credential's own API origin is used as
+ * it is. A link on one of BFL's API hosts (`BFL.apiHost`, https, port 443) is used as it is when the
+ * node talks to BFL directly; when the credential's API Base URL is a proxy (or a test server), the
+ * link follows the proxy: its path and query go to the base URL, so the key never bypasses it.
+ * Anything else (another `*.bfl.ai` host, another port, plain http, user info) gets no key.
  */
-export function isBflPollingUrl(value: unknown, apiOrigin: string): boolean {
+export function bflKeyUrl(value: unknown, base: string): string | undefined {
 	const url = parseUrl(value);
-	if (!url || url.username || url.password) return false;
-	if (url.origin === apiOrigin) return true;
-	const host = url.hostname.toLowerCase();
-	return (
-		url.protocol === 'https:' &&
-		(host === BFL.pollingDomain || host.endsWith(`.${BFL.pollingDomain}`))
-	);
+	if (!url || url.username || url.password) return undefined;
+	const api = new URL(base);
+	if (url.origin === api.origin) return url.toString();
+	if (!isBflApiUrl(url)) return undefined;
+	return isBflApiUrl(api) ? url.toString() : `${base}${url.pathname}${url.search}`;
 }
 
 /** The error a finished-but-not-Ready status stands for. */
@@ -153,21 +160,21 @@ class BflSession extends SessionBase {
 			});
 		}
 		// Always the returned polling URL, never one built here: it points at the region that ran the job.
-		const polling = body.polling_url;
-		if (!isBflPollingUrl(polling, this.apiOrigin)) {
+		const polling = bflKeyUrl(body.polling_url, this.base);
+		if (!polling) {
 			throw new FluxError(
 				'bad_response',
 				'Black Forest Labs answered with a polling URL this node does not send the key to',
 				{
 					requestId: id,
-					description: `The job was created but is not followed: its polling URL (${String(polling).slice(0, 80)}) is not a bfl.ai host or the API base URL of the credential.`,
+					description: `The job was created but is not followed: its polling URL (${String(body.polling_url).slice(0, 80)}) is not on a Black Forest Labs API host (https://api.bfl.ai or a regional api.*.bfl.ai, port 443) or the API base URL of the credential.`,
 				},
 			);
 		}
 		const credits = reportedCostUsd(body.cost);
 		return {
 			requestId: id,
-			links: { polling: polling as string },
+			links: { polling },
 			costUsd: credits === undefined ? undefined : credits * BFL_CREDIT_USD,
 		};
 	}
@@ -198,16 +205,14 @@ class BflSession extends SessionBase {
 		);
 	}
 
-	/** A polling URL from item JSON goes through the same check as one BFL returned. */
+	/** A polling URL from item JSON goes through the same check (and proxy rewrite) as one BFL returned. */
 	lookup(requestId: string, links: Record<string, unknown>): SubmittedJob {
-		return {
-			requestId,
-			links: this.lookupLinks(
-				links,
-				{ polling: `${this.base}${BFL.getResultPath(requestId)}` },
-				(url) => isBflPollingUrl(url, this.apiOrigin),
-			),
-		};
+		const { polling } = this.lookupLinks(
+			links,
+			{ polling: `${this.base}${BFL.getResultPath(requestId)}` },
+			(url) => bflKeyUrl(url, this.base) !== undefined,
+		);
+		return { requestId, links: { polling: bflKeyUrl(polling, this.base)! } };
 	}
 
 	/** A Ready answer carries the result: one signed URL, valid 10 minutes, downloaded right after this. */

@@ -428,12 +428,17 @@ describe('shared scenarios: every provider gives the same output items', () => {
 					'nsfw',
 					'operation',
 					'prompt',
+					'provenance',
 					'provider',
 					'requestId',
 					'seed',
 					'url',
 					'width',
 				].sort(),
+			);
+			// The same report whichever provider delivered the (credential-less) file.
+			expect(out.map((i) => i.json.provenance)).toEqual(
+				out.map(() => ({ c2pa: false, digitalSourceType: null, labelled: false })),
 			);
 			expect(Buffer.from(out[3].binary!.data.data, 'base64').equals(images[1][1].bytes)).toBe(true);
 		}

@@ -2,7 +2,7 @@ import nock from 'nock';
 import { describe, expect, it } from 'vitest';
 
 import {
-	isBflPollingUrl,
+	bflKeyUrl,
 	resolveBflBase,
 	toBflInput,
 } from '../../../../../nodes/FluxUltra/providers/bfl/bfl.provider';
@@ -409,18 +409,41 @@ describe('Black Forest Labs Generate', () => {
 });
 
 describe('BFL helpers', () => {
-	it('allows the key only to the API base and https *.bfl.ai polling hosts', () => {
+	it("allows the key only to the API base and BFL's https API hosts on 443; through a proxy base, follows the proxy", () => {
 		const api = 'https://api.bfl.ai';
-		expect(isBflPollingUrl('https://api.us1.bfl.ai/v1/get_result?id=1', api)).toBe(true);
-		expect(isBflPollingUrl('https://api.bfl.ai/v1/get_result?id=1', api)).toBe(true);
-		expect(isBflPollingUrl('http://api.us1.bfl.ai/v1/get_result?id=1', api)).toBe(false);
-		expect(isBflPollingUrl('https://bfl.ai.evil.example.com/x', api)).toBe(false);
-		expect(isBflPollingUrl('https://evilbfl.ai/x', api)).toBe(false);
-		expect(isBflPollingUrl('https://user:pw@api.bfl.ai/x', api)).toBe(false);
-		expect(
-			isBflPollingUrl('http://127.0.0.1:4000/v1/get_result?id=1', 'http://127.0.0.1:4000'),
-		).toBe(true);
-		expect(isBflPollingUrl(undefined, api)).toBe(false);
+		const poll = 'https://api.us1.bfl.ai/v1/get_result?id=1';
+		expect(bflKeyUrl(poll, api)).toBe(poll);
+		expect(bflKeyUrl('https://api.bfl.ai/v1/get_result?id=1', api)).toBe(
+			'https://api.bfl.ai/v1/get_result?id=1',
+		);
+		expect(bflKeyUrl('https://api.eu.bfl.ai:443/v1/get_result?id=1', api)).toBe(
+			'https://api.eu.bfl.ai/v1/get_result?id=1',
+		);
+		for (const refused of [
+			'http://api.us1.bfl.ai/v1/get_result?id=1',
+			'https://api.us1.bfl.ai:8443/v1/get_result?id=1',
+			'https://docs.bfl.ai/v1/get_result?id=1',
+			'https://cdn-logs.bfl.ai/x',
+			'https://delivery-eu1.bfl.ai/x',
+			'https://bfl.ai/x',
+			'https://api.x.y.bfl.ai/x',
+			'https://bfl.ai.evil.example.com/x',
+			'https://evilbfl.ai/x',
+			'https://user:pw@api.bfl.ai/x',
+			undefined,
+		])
+			expect([refused, bflKeyUrl(refused, api)]).toEqual([refused, undefined]);
+		expect(bflKeyUrl('http://127.0.0.1:4000/v1/get_result?id=1', 'http://127.0.0.1:4000')).toBe(
+			'http://127.0.0.1:4000/v1/get_result?id=1',
+		);
+		// A proxy (or test server) as base URL: BFL's polling link goes through it.
+		expect(bflKeyUrl(poll, 'https://proxy.example.com/bfl')).toBe(
+			'https://proxy.example.com/bfl/v1/get_result?id=1',
+		);
+		expect(bflKeyUrl(poll, 'http://127.0.0.1:4000')).toBe(
+			'http://127.0.0.1:4000/v1/get_result?id=1',
+		);
+		expect(bflKeyUrl('https://docs.bfl.ai/x', 'https://proxy.example.com')).toBeUndefined();
 	});
 
 	it('maps every canonical field: integers for safety tolerance, nothing for Number of Images', () => {
