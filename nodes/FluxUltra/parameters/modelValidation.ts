@@ -184,7 +184,10 @@ export function validateModelItem(
 			'match',
 		);
 	const references = validateReferences(model, raw.references);
-	const options = validateOptions('generate', { ...raw.main, ...raw.options });
+	const settings = { ...raw.main, ...raw.options };
+	if (isUnset(settings.maxImageSize) && model.maxImageSizeDefaultMb !== undefined)
+		settings.maxImageSize = model.maxImageSizeDefaultMb;
+	const options = validateOptions('generate', settings);
 	return {
 		operation: 'generate',
 		params: params as unknown as FluxParams,

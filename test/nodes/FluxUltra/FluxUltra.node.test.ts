@@ -100,7 +100,11 @@ describe('FluxUltra description', () => {
 			'maxCostPerRun',
 			'maxImageSize',
 			'maxParallelJobs',
+			// FLUX.2's Megapixels and FLUX 3's Resolution set the price; Reference Images are URLs fetched.
+			'megapixels',
 			'numImages',
+			'referenceImages',
+			'resolution',
 			'safetyTolerance',
 			'timeout',
 			'webhookUrl',

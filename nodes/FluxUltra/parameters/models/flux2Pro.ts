@@ -57,6 +57,8 @@ export const FLUX_2_PRO: ModelDeclaration = {
 			name: 'megapixels',
 			apiName: 'megapixels',
 			displayName: 'Megapixels',
+			// It sets the price: an AI Agent may not choose it.
+			agentMaySet: false,
 			description:
 				'Size of the image: 0.5, 1, 2 or 4 megapixels (the price grows with it). Not used with Match First Reference.',
 			placement: 'main',

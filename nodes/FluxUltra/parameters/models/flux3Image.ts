@@ -59,6 +59,8 @@ export const FLUX_3_IMAGE: ModelDeclaration = {
 			name: 'resolution',
 			apiName: 'resolution',
 			displayName: 'Resolution',
+			// It sets the price (4k is ~12× 1k): an AI Agent may not choose it.
+			agentMaySet: false,
 			description:
 				'Size class of the image (equal pixel area at every ratio); the price is per image by class, 4k about 12 times 1k',
 			placement: 'main',
@@ -93,6 +95,8 @@ export const FLUX_3_IMAGE: ModelDeclaration = {
 		source: 'BF-44 (UNCONFIRMED at BFL), RP-27 (Replicate: ≤ 10, ≥ 256×256, ≤ 16 MP)',
 	},
 	seed: false,
+	// A 4k PNG is ~16.8 MP (BF-45, UNCONFIRMED): up to ~50 MB uncompressed RGB; 40 MB was sized for Ultra.
+	maxImageSizeDefaultMb: 100,
 	// BF-46 (UNCONFIRMED at BFL; fal's 1k $0.048 CONFIRMED, FA-38). An edit costs the same.
 	price: {
 		kind: 'perResolutionClass',

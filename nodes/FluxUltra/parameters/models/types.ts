@@ -62,6 +62,11 @@ export interface ModelDeclaration {
 	price: PriceRule;
 	/** The output megapixels of one image for the price rule, from the validated parameters. */
 	outputMegapixels(params: Record<string, unknown>): number;
+	/**
+	 * "Max Image Size (MB)" when the user left it unset, where this model's files need more than the
+	 * node's default (FLUX 3 Image's 4k PNG, ~16 MP).
+	 */
+	maxImageSizeDefaultMb?: number;
 	/** Why a field of another model is not one of this model's, where there is more to say. */
 	lacks?: Readonly<Record<string, string>>;
 	/** This model's facts still UNCONFIRMED on the provider's own pages (fact id → what). */
