@@ -1,3 +1,4 @@
+import type { ICredentialDataDecryptedObject } from 'n8n-workflow';
 import nock from 'nock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
@@ -68,7 +69,10 @@ describe('mock runs cost nothing', () => {
 		expect(run.cost).toBe('0');
 	});
 
-	const hintsOf = async (params: Record<string, unknown>, credentials: Record<string, object>) => {
+	const hintsOf = async (
+		params: Record<string, unknown>,
+		credentials: Record<string, ICredentialDataDecryptedObject>,
+	) => {
 		const harness = createHarness({ params, credentials });
 		const hints: Array<{ message: string }> = [];
 		Object.assign(harness.ctx, {

@@ -2,7 +2,11 @@ import { FluxUltra } from '../../../../nodes/FluxUltra/FluxUltra.node';
 import type { INodeProperties } from 'n8n-workflow';
 import { describe, expect, it } from 'vitest';
 
-import { NODE_OPTION_PARAMS, PROVIDER_PARAMS } from '../../../../nodes/FluxUltra/parameters/table';
+import {
+	NODE_OPTION_PARAMS,
+	PROVIDER_PARAMS,
+	type IntegerSpec,
+} from '../../../../nodes/FluxUltra/parameters/table';
 import { jobProperties } from '../../../../nodes/FluxUltra/parameters/ui';
 import { validateItemParameters } from '../../../../nodes/FluxUltra/parameters/validation';
 import { createHarness } from '../../../../testkit/harness/context';
@@ -97,7 +101,7 @@ describe('number fields say their range (issue 31, point 8)', () => {
 			const spec = [...PROVIDER_PARAMS, ...NODE_OPTION_PARAMS].find((s) => s.name === field.name);
 			expect(spec?.kind === 'integer' || spec?.kind === 'number', field.name).toBe(true);
 			if (spec?.kind !== 'integer' && spec?.kind !== 'number') continue;
-			const max = spec.kind === 'integer' ? (spec.bigMax ?? spec.max) : spec.max;
+			const max = spec.kind === 'integer' ? ((spec as IntegerSpec).bigMax ?? spec.max) : spec.max;
 			expect(field.hint?.toLowerCase(), field.name).toContain(
 				`from ${grouped(spec.min)} to ${grouped(max)}`,
 			);
