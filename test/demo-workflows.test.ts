@@ -233,3 +233,22 @@ describe('the demo shows a failover (issue 31, point 10)', () => {
 		expect(webhookNote([])).toBeUndefined();
 	});
 });
+
+describe('the demo writes every image it made', () => {
+	// The demo names each file <workflow>--<file name the node gave>: two FLUX nodes of one example
+	// with the same File Name pattern would write over each other's images (the chained example's
+	// Runflow node did, once a brief reached it).
+	it.each(examples.map((e) => [e.file, e.workflow] as const))(
+		'%s: no two FLUX nodes share a File Name pattern',
+		(_file, workflow) => {
+			const patterns = workflow.nodes
+				.filter((n) => n.type === FLUX)
+				.map((n) => {
+					const options = (n.parameters.options ?? {}) as Record<string, unknown>;
+					return String(options.fileName ?? n.parameters.fileName ?? 'flux-{requestId}-{index}');
+				})
+				.filter((p) => !p.includes('{requestId}'));
+			expect(new Set(patterns).size).toBe(patterns.length);
+		},
+	);
+});
