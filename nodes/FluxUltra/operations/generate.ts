@@ -208,6 +208,6 @@ export async function generate(
 		settings.continueOnFail,
 		scrub,
 	);
-	addCostHint(ctx, provider, output);
+	await addCostHint(ctx, fallback ? [provider, fallback] : [provider], output);
 	return [output];
 }
