@@ -36,6 +36,7 @@ export class BflApi implements ICredentialType {
 			required: true,
 			default: '',
 			description: 'Create a key in the BFL dashboard (dashboard.bfl.ai) under API keys',
+			hint: 'Create a key at <a href="https://dashboard.bfl.ai/" target="_blank">dashboard.bfl.ai</a>: API → Keys → Add Key',
 		},
 		{
 			displayName: 'Region',
@@ -57,6 +58,7 @@ export class BflApi implements ICredentialType {
 			placeholder: 'e.g. https://bfl-proxy.example.com',
 			description:
 				'Leave empty to call the host of the Region. Set it only to send every request through a proxy or to a test server that serves the same API; it then replaces the Region.',
+			hint: 'Leave empty unless you send the requests through a proxy, or to a mock server (for trying the node without a key)',
 		},
 	];
 

@@ -32,6 +32,7 @@ export class FalApi implements ICredentialType {
 			default: '',
 			description:
 				'Create a key at fal.ai/dashboard/keys. Both "key" and "key_id:key_secret" forms work.',
+			hint: 'Create a key (API scope) at <a href="https://fal.ai/dashboard/keys" target="_blank">fal.ai/dashboard/keys</a>',
 		},
 		{
 			displayName: 'API Base URL',
@@ -41,6 +42,7 @@ export class FalApi implements ICredentialType {
 			placeholder: 'e.g. https://fal-proxy.example.com',
 			description:
 				'Leave empty to call fal.ai directly. Set it only to send every request through a proxy or to a test server that serves the same API.',
+			hint: 'Leave empty unless you send the requests through a proxy, or to a mock server (for trying the node without a key)',
 		},
 	];
 

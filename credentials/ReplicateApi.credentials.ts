@@ -31,6 +31,7 @@ export class ReplicateApi implements ICredentialType {
 			required: true,
 			default: '',
 			description: 'Create a token at replicate.com/account/api-tokens. Tokens start with "r8_".',
+			hint: 'Create a token at <a href="https://replicate.com/account/api-tokens" target="_blank">replicate.com/account/api-tokens</a> (it starts with r8_)',
 		},
 		{
 			displayName: 'API Base URL',
@@ -40,6 +41,7 @@ export class ReplicateApi implements ICredentialType {
 			placeholder: 'e.g. https://replicate-proxy.example.com',
 			description:
 				'Leave empty to call Replicate directly. Set it only to send every request through a proxy or to a test server that serves the same API.',
+			hint: 'Leave empty unless you send the requests through a proxy, or to a mock server (for trying the node without a key)',
 		},
 	];
 

@@ -32,6 +32,7 @@ export class RunflowApi implements ICredentialType {
 			default: '',
 			description:
 				'Create a key in the Runflow dashboard under API keys. Inference keys start with "rf_live_".',
+			hint: 'Create a key at <a href="https://app.runflow.io/settings/api-keys" target="_blank">app.runflow.io → Settings → API Keys</a> (it starts with rf_live_)',
 		},
 		{
 			displayName: 'API Base URL',
@@ -41,6 +42,7 @@ export class RunflowApi implements ICredentialType {
 			placeholder: 'e.g. https://runflow-proxy.example.com',
 			description:
 				'Leave empty to call Runflow directly. Set it only to send every request through a proxy or to a test server that serves the same API.',
+			hint: 'Leave empty unless you send the requests through a proxy, or to a mock server (for trying the node without a key)',
 		},
 	];
 

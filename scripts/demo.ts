@@ -4,9 +4,14 @@
  * community node. Every image the FLUX nodes produce is written to ./demo-output.
  *
  * Each provider runs against its loopback mock server (real HTTP, real PNG/JPEG files of Ultra's
- * sizes, no cost) unless its key is set: FAL_KEY calls fal.ai for real (12 images, about $0.72),
- * RUNFLOW_KEY calls Runflow (4 images, about $0.24), BFL_API_KEY calls Black Forest Labs (8 images,
- * about $0.48), REPLICATE_API_TOKEN calls Replicate (6 images, about $0.36).
+ * sizes, no cost) unless its key is set: FAL_KEY calls fal.ai for real (16 images, about $0.96),
+ * RUNFLOW_KEY calls Runflow (4 images, about $0.24; 6 while fal.ai is the mock), BFL_API_KEY calls
+ * Black Forest Labs (8 images, about $0.48), REPLICATE_API_TOKEN calls Replicate (6 images, about
+ * $0.36).
+ *
+ * The mock fal.ai is out of credit for one brief of the two failover examples
+ * (DEMO_OUT_OF_CREDIT_BRIEF), so the demo shows each failover: the Fallback Provider takes that brief
+ * (its item carries `failover`), and the chained example's Runflow node takes it.
  *
  * The AI Agent example's chat model is a loopback fake of OpenAI's chat completions (one tool call,
  * then an answer quoting the image link) unless OPENAI_API_KEY is set.
@@ -41,11 +46,16 @@ import { startMockReplicate, type MockReplicate } from '../testkit/mocks/replica
 import { startMockRunflow, type MockRunflow } from '../testkit/mocks/runflowServer';
 import { clearOwnImages, demoOutputDir } from './demo-output';
 import {
+	DEMO_OUT_OF_CREDIT_BRIEF,
+	type DemoImage,
+	demoOutOfCredit,
+	demoSummary,
 	fluxImages,
 	provenanceLine,
 	provenanceWorkflow,
 	remainder,
 	waitingAt,
+	webhookNote,
 	type Workflow,
 } from '../testkit/demoWorkflows';
 import { CREDENTIALS_MARKER } from '../testkit/mocks/credentials';
@@ -94,7 +104,7 @@ async function main() {
 	let runflowMock: MockRunflow | undefined;
 	let bflMock: MockBfl | undefined;
 	let replicateMock: MockReplicate | undefined;
-	if (!falKey) falMock = await startMockFal({ latencyMs: 1500 });
+	if (!falKey) falMock = await startMockFal({ latencyMs: 1500, outOfCredit: demoOutOfCredit });
 	if (!runflowKey) runflowMock = await startMockRunflow({ latencyMs: 1500 });
 	if (!bflKey) bflMock = await startMockBfl({ latencyMs: 1500 });
 	if (!replicateKey) replicateMock = await startMockReplicate({ latencyMs: 1500 });
@@ -108,7 +118,8 @@ async function main() {
 	console.log(
 		falKey
 			? '  fal.ai: real service (FAL_KEY is set; billed)'
-			: `  fal.ai: mock on ${falMock!.url} (set FAL_KEY for the real service)`,
+			: `  fal.ai: mock on ${falMock!.url} (set FAL_KEY for the real service)\n` +
+					`    out of credit for the “${DEMO_OUT_OF_CREDIT_BRIEF}” brief: the failover examples move it to Runflow`,
 	);
 	console.log(
 		runflowKey
@@ -159,7 +170,7 @@ async function main() {
 					'demo',
 				),
 		);
-		const rows: Array<Record<string, unknown>> = [];
+		const rows: DemoImage[] = [];
 		const keep = (base: string, workflow: Workflow, runs: Record<string, NodeRun>) => {
 			let n = 0;
 			for (const { node, item } of fluxImages(workflow, runs)) {
@@ -174,11 +185,12 @@ async function main() {
 				rows.push({
 					workflow: base,
 					node,
-					prompt: String(item.json.prompt ?? '').slice(0, 48),
-					file: path.replace(`${process.cwd()}/`, ''),
-					size: `${item.json.width}×${item.json.height}`,
-					bytes: item.json.fileSize,
-					fromItem: (item.pairedItem as { item: number }).item,
+					provider: String(item.json.provider),
+					failover: item.json.failover as DemoImage['failover'],
+					file: String(item.json.fileName),
+					width: item.json.width,
+					height: item.json.height,
+					bytes: bytes.length,
 				});
 			}
 			return n;
@@ -204,14 +216,12 @@ async function main() {
 			}
 			const jobs = runs[waiting.feeder!]?.items ?? [];
 			console.log(
-				`  ${since(t)}: ${jobs.length} job${jobs.length === 1 ? '' : 's'} submitted by “${waiting.feeder}”; the execution now waits at “${waiting.wait}” for the provider’s webhook call ` +
-					`to n8n's resume URL. \`n8n execute\` runs no web server to receive it (a started n8n does: npm run dev), so the execution stays “waiting” here.`,
+				`  ${since(t)}: ${jobs.length} job${jobs.length === 1 ? '' : 's'} submitted by “${waiting.feeder}”; the execution waits at “${waiting.wait}”\n` +
+					`  for the provider's webhook call. \`n8n execute\` runs no web server to receive it (a started\n` +
+					`  n8n does: npm run dev), so the execution stays “waiting”.`,
 			);
-			const hooks = falMock?.webhooks.map((h) => h.url) ?? [];
-			if (hooks.length)
-				console.log(
-					`  (mock fal.ai is calling ${hooks[0]}${hooks.length > 1 ? ` and ${hooks.length - 1} more` : ''}: nobody answers)`,
-				);
+			const note = webhookNote(falMock?.webhooks.map((h) => h.url) ?? []);
+			if (note) console.log(note);
 			if (!waiting.next || jobs.length === 0) continue;
 			const t2 = Date.now();
 			console.log(
@@ -245,8 +255,8 @@ async function main() {
 				'▶ provenance: skipped (it runs on the fal.ai mock, whose [c2pa] prompts sign images; FAL_KEY is set)',
 			);
 		}
-		console.table(rows);
-		console.log(`${rows.length} images written to ${outDir} in ${since(started)} (whole demo)`);
+		console.log(demoSummary(rows, outDir).join('\n'));
+		console.log(`Whole demo: ${since(started)}`);
 		nextSteps(instance, rows.length);
 	} finally {
 		await falMock?.close();
@@ -267,15 +277,16 @@ function nextSteps(instance: N8nInstance, images: number) {
 	].filter(Boolean);
 	console.log(`
 What next
-  • The images: ${images} files in ${outDir}, named <workflow>--<file name the node gave>.${mocked.length ? ' Mock images show the prompt, provider, operation, aspect ratio and seed they were asked with.' : ''}
-  • The same workflows in n8n's editor: npm run dev (n8n ${instance.host.version} at http://localhost:5678, signed in, the same mocks or keys; Ctrl+C stops it).
-  • Real images: set a key and run again; each one switches its provider from the mock to the real, billed service:
-      FAL_KEY=… npm run demo               fal.ai (12 images, about $0.72)
-      RUNFLOW_KEY=… npm run demo           Runflow (4 images, about $0.24)
+  • The images: ${images} files in ${outDir}.${mocked.length ? '\n    Mock images show the prompt, provider, operation, aspect ratio and seed they were asked with.' : ''}
+  • The same workflows in n8n's editor: npm run dev (n8n ${instance.host.version} at http://localhost:5678,
+    signed in, the same mocks or keys; Ctrl+C stops it).
+  • Your own n8n: README.md, “Install”; npm run mocks prints the API Base URLs of the mocks.
+  • Real images: set a key and run again; each switches its provider to the real, billed service:
+      FAL_KEY=… npm run demo               fal.ai (16 images, about $0.96)
+      RUNFLOW_KEY=… npm run demo           Runflow (4 images, about $0.24; 6 while fal.ai is the mock)
       BFL_API_KEY=… npm run demo           Black Forest Labs (8 images, about $0.48)
       REPLICATE_API_TOKEN=… npm run demo   Replicate (6 images, about $0.36)
-    (OPENAI_API_KEY=… makes the AI Agent example use OpenAI for its chat model.)
-  • Your own n8n: README.md, “Install”.`);
+    (OPENAI_API_KEY=… makes the AI Agent example use OpenAI for its chat model.)`);
 }
 
 main().catch((error: Error) => {

@@ -1,14 +1,18 @@
 /**
  * Screenshots of the node's editor UI, so reviewers see it without installing anything:
  *
- *   docs/editor-parameters.png             the "Generate images" node's parameter panel (fal.ai, Generate)
- *   docs/editor-runflow-remix-notice.png   a node set to Runflow + Remix, with the notice that Runflow has no Remix
- *   docs/editor-finetune.png               the same node set to Generate with Fine-Tune (fal.ai)
- *   docs/editor-fallback.png               the same node with Runflow as Fallback Provider: both credentials
- *   docs/editor-output-image.png           "Generate images" executed in the editor: the output panel previewing a generated image
+ *   docs/editor-parameters.png             a new node's parameter panel (fal.ai, Generate, a prompt typed in)
+ *   docs/editor-runflow-remix-notice.png   a new node set to Runflow + Remix, with the notice that Runflow has no Remix
+ *   docs/editor-finetune.png               a new node set to Generate with Fine-Tune (fal.ai)
+ *   docs/editor-fallback.png               a new node with Runflow as Fallback Provider: both credentials
+ *   docs/editor-output-image.png           the new node executed in the editor: the output panel previewing a generated image
  *   docs/editor-output-json.png            the same output as JSON
- *   docs/editor-options.png                the node's Options list open ("Add option")
+ *   docs/editor-options.png                the new node's Options list open ("Add option")
  *   docs/editor-credential.png             the fal.ai credential's dialog
+ *
+ * "A new node" is the node as the editor adds it today (the node's default version, every field at
+ * its default), with only a prompt typed in and a credential picked: what a user sees first. The
+ * example workflows keep the node versions they were saved with, so they are not used for the shots.
  *
  * A real n8n (the cached e2e host, `testkit/n8n.ts`) in a throw-away user folder on a free port, with
  * this package linked in as a community node (run `npm run build` first), credentials pointing at
@@ -28,6 +32,7 @@ import { join, resolve } from 'node:path';
 
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 
+import { DEFAULT_VERSION } from '../nodes/FluxUltra/parameters/table';
 import { createInstance, importExamples, jsonFile, n8nHost } from '../testkit/n8n';
 import { startMockFal } from '../testkit/mocks/falServer';
 import { startMockRunflow } from '../testkit/mocks/runflowServer';
@@ -37,13 +42,63 @@ const root = resolve(__dirname, '..');
 const docs = join(root, 'docs');
 const debug = process.env.SCREENSHOT_DEBUG === '1';
 
-/** The example with the node to show, and the copy imported for the Runflow + Remix notice. */
-const EXAMPLE_FILE = 'generate-and-remix-fal.workflow.json';
-const PARAMETERS_NODE = 'Generate images';
-const NOTICE_NODE = 'Remix each image';
+/** The workflows with a new node, one per shot that needs its own settings. */
+const NEW_NODE_WORKFLOW_ID = 'screenshotNew1';
 const NOTICE_WORKFLOW_ID = 'screenshotNotice1';
 const FINETUNE_WORKFLOW_ID = 'screenshotFinetune1';
 const FALLBACK_WORKFLOW_ID = 'screenshotFallback1';
+
+/**
+ * A workflow of a Manual Trigger and a new FLUX node as the editor adds it (default version, only
+ * the given parameters set; n8n fills in every default), with its credentials.
+ */
+let newNodes = 0;
+function newNodeWorkflow(
+	id: string,
+	name: string,
+	parameters: Record<string, unknown>,
+	credentials: Record<string, unknown>,
+) {
+	const node: WorkflowNode = {
+		id: `5e1f0c2a-0000-4000-8000-${String(++newNodes).padStart(12, '0')}`,
+		name: 'FLUX 1.1 Ultra',
+		parameters,
+		credentials,
+	};
+	const workflow = {
+		id,
+		name,
+		nodes: [
+			{
+				id: '5e1f0c2a-0000-4000-8000-100000000000',
+				name: "When clicking 'Execute workflow'",
+				type: 'n8n-nodes-base.manualTrigger',
+				typeVersion: 1,
+				position: [0, 0],
+				parameters: {},
+			},
+			{
+				...node,
+				type: 'n8n-nodes-flux-ultra.fluxUltra',
+				typeVersion: DEFAULT_VERSION,
+				position: [240, 0],
+			},
+		],
+		connections: {
+			"When clicking 'Execute workflow'": {
+				main: [[{ node: node.name, type: 'main', index: 0 }]],
+			},
+		},
+		settings: { executionOrder: 'v1' },
+		pinData: {},
+	};
+	return { node, workflow };
+}
+
+const PROMPT =
+	'Studio product photo of a matte ceramic coffee mug on a walnut table, soft morning light';
+const FAL_CREDENTIAL = { falApi: { id: 'falApiExample01', name: 'fal.ai account' } };
+const RUNFLOW_CREDENTIAL = { runflowApi: { id: 'runflowApiExample01', name: 'Runflow account' } };
 
 type WorkflowNode = {
 	id: string;
@@ -294,47 +349,46 @@ async function main() {
 			fal: { apiKey: 'screenshot-dummy-key', baseUrl: fal.url },
 			runflow: { apiKey: 'rf_live_screenshot_dummy', baseUrl: runflow.url },
 		});
-		const exampleIndex = examples.findIndex((e) => e.file === EXAMPLE_FILE);
-		if (exampleIndex < 0) throw new Error(`examples/${EXAMPLE_FILE} not found`);
-		const example = examples[exampleIndex].workflow as { nodes: WorkflowNode[] };
-		const parametersNode = example.nodes.find((n) => n.name === PARAMETERS_NODE)!;
-
-		// The same workflow with its remix node switched to Runflow, which has no Remix: the node shows a notice.
-		const noticeWorkflow = structuredClone(example);
-		const noticeNode = noticeWorkflow.nodes.find((n) => n.name === NOTICE_NODE)!;
-		noticeNode.parameters.provider = 'runflow';
-		noticeNode.credentials = { runflowApi: { id: 'runflowApiExample01', name: 'Runflow account' } };
-		await instance.cli([
-			'import:workflow',
-			`--input=${jsonFile(instance, 'wf-notice.json', { ...noticeWorkflow, id: NOTICE_WORKFLOW_ID, name: `${(noticeWorkflow as { name?: string }).name ?? 'Example'} (Runflow remix)` })}`,
-		]);
-
-		// The same workflow with its generate node switched to Generate with Fine-Tune.
-		const finetuneWorkflow = structuredClone(example);
-		const finetuneNode = finetuneWorkflow.nodes.find((n) => n.name === PARAMETERS_NODE)!;
-		Object.assign(finetuneNode.parameters, {
-			operation: 'finetune',
-			finetuneId: 'a1b2c3d4-5678-90ab-cdef-1234567890ab',
-			finetuneStrength: 1.2,
-			prompt: 'A product photo of a TOK ceramic mug on a walnut table, morning light',
-		});
-		await instance.cli([
-			'import:workflow',
-			`--input=${jsonFile(instance, 'wf-finetune.json', { ...finetuneWorkflow, id: FINETUNE_WORKFLOW_ID, name: `${(finetuneWorkflow as { name?: string }).name ?? 'Example'} (fine-tune)` })}`,
-		]);
-
-		// The same workflow with Runflow as the generate node's Fallback Provider: its credential shows too.
-		const fallbackWorkflow = structuredClone(example);
-		const fallbackNode = fallbackWorkflow.nodes.find((n) => n.name === PARAMETERS_NODE)!;
-		fallbackNode.parameters.fallbackFromFal = 'runflow';
-		fallbackNode.credentials = {
-			...fallbackNode.credentials,
-			runflowApi: { id: 'runflowApiExample01', name: 'Runflow account' },
+		if (examples.length === 0) throw new Error('no example workflows imported');
+		const shots = {
+			parameters: newNodeWorkflow(
+				NEW_NODE_WORKFLOW_ID,
+				'New FLUX node',
+				{ prompt: PROMPT },
+				FAL_CREDENTIAL,
+			),
+			notice: newNodeWorkflow(
+				NOTICE_WORKFLOW_ID,
+				'New FLUX node (Runflow remix)',
+				{ provider: 'runflow', operation: 'remix', imageUrl: 'https://example.com/mug.png' },
+				RUNFLOW_CREDENTIAL,
+			),
+			finetune: newNodeWorkflow(
+				FINETUNE_WORKFLOW_ID,
+				'New FLUX node (fine-tune)',
+				{
+					operation: 'finetune',
+					finetuneId: 'a1b2c3d4-5678-90ab-cdef-1234567890ab',
+					prompt: 'A product photo of a TOK ceramic mug on a walnut table, morning light',
+				},
+				FAL_CREDENTIAL,
+			),
+			fallback: newNodeWorkflow(
+				FALLBACK_WORKFLOW_ID,
+				'New FLUX node (fallback)',
+				{ prompt: PROMPT, fallbackFromFal: 'runflow' },
+				{ ...FAL_CREDENTIAL, ...RUNFLOW_CREDENTIAL },
+			),
 		};
-		await instance.cli([
-			'import:workflow',
-			`--input=${jsonFile(instance, 'wf-fallback.json', { ...fallbackWorkflow, id: FALLBACK_WORKFLOW_ID, name: `${(fallbackWorkflow as { name?: string }).name ?? 'Example'} (fallback)` })}`,
-		]);
+		for (const [name, { workflow }] of Object.entries(shots))
+			await instance.cli([
+				'import:workflow',
+				`--input=${jsonFile(instance, `wf-${name}.json`, workflow)}`,
+			]);
+		const parametersNode = shots.parameters.node;
+		const noticeNode = shots.notice.node;
+		const finetuneNode = shots.finetune.node;
+		const fallbackNode = shots.fallback.node;
 
 		log(`starting n8n ${host.version} on port ${port}`);
 		const n8n = instance.spawn(['start']);
@@ -363,7 +417,7 @@ async function main() {
 
 		mkdirSync(docs, { recursive: true });
 		await withPageDump(page, 'parameters', async () => {
-			await openNodePanel(page, url, `example${exampleIndex}`, parametersNode);
+			await openNodePanel(page, url, NEW_NODE_WORKFLOW_ID, parametersNode);
 			await shootPanel(page, join(docs, 'editor-parameters.png'));
 		});
 		await withPageDump(page, 'notice', async () => {
@@ -383,7 +437,7 @@ async function main() {
 			page,
 			'options',
 			async () => {
-				await openNodePanel(page, url, `example${exampleIndex}`, parametersNode);
+				await openNodePanel(page, url, NEW_NODE_WORKFLOW_ID, parametersNode);
 				const add = await page.waitForSelector(
 					'[data-test-id="ndv"] [data-test-id="collection-parameter-add"], [data-test-id="ndv"] [data-test-id="collection-parameter-add-dropdown"]',
 					{ visible: true, timeout: 20_000 },
@@ -405,7 +459,7 @@ async function main() {
 			page,
 			'output',
 			async () => {
-				await openNodePanel(page, url, `example${exampleIndex}`, parametersNode);
+				await openNodePanel(page, url, NEW_NODE_WORKFLOW_ID, parametersNode);
 				await page.click('[data-test-id="ndv"] [data-test-id="node-execute-button"]');
 				await page.waitForSelector(
 					'[data-test-id="output-panel"] [data-test-id="ndv-run-data-display-mode"]',

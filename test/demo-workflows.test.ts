@@ -1,6 +1,18 @@
 import { describe, expect, it } from 'vitest';
 
-import { fluxImages, remainder, waitingAt, type Workflow } from '../testkit/demoWorkflows';
+import {
+	DEMO_OUT_OF_CREDIT_BRIEF,
+	demoOutOfCredit,
+	demoSummary,
+	FLUX,
+	fluxImages,
+	remainder,
+	waitingAt,
+	webhookNote,
+	type DemoImage,
+	type Workflow,
+} from '../testkit/demoWorkflows';
+import { startMockFal } from '../testkit/mocks/falServer';
 import { exampleWorkflows, type NodeRun } from '../testkit/n8n';
 
 /**
@@ -125,4 +137,118 @@ describe('the demo follows a workflow that waits for a webhook', () => {
 			'Collect images:campaign-3-1.jpg',
 		]);
 	});
+});
+
+describe('the demo shows a failover (issue 31, point 10)', () => {
+	const failoverExamples = examples.filter((e) => e.file.includes('failover'));
+	const briefsOf = (workflow: Workflow) =>
+		[
+			...String(workflow.nodes.find((n) => n.name === 'Briefs')?.parameters.jsCode).matchAll(
+				/prompt: '([^']*)'/g,
+			),
+		].map((m) => m[1]);
+
+	it('its mock fal.ai is out of credit for one brief of each failover example, and for nothing else the examples send', () => {
+		expect(failoverExamples.map((e) => e.file).sort()).toEqual([
+			'chained-failover.workflow.json',
+			'provider-failover.workflow.json',
+		]);
+		for (const { file, workflow } of failoverExamples) {
+			const refused = briefsOf(workflow).filter((prompt) => demoOutOfCredit({ prompt }));
+			expect(refused, file).toHaveLength(1);
+			expect(briefsOf(workflow).length, file).toBeGreaterThan(1);
+		}
+		for (const { file, workflow } of examples.filter((e) => !e.file.includes('failover')))
+			expect(JSON.stringify(workflow), file).not.toContain(DEMO_OUT_OF_CREDIT_BRIEF);
+	});
+
+	it('the Fallback Provider example has fal.ai first and Runflow as its Fallback Provider, with both credentials', () => {
+		const workflow = failoverExamples.find(
+			(e) => e.file === 'provider-failover.workflow.json',
+		)!.workflow;
+		const flux = workflow.nodes.filter((n) => n.type === FLUX);
+		expect(flux).toHaveLength(1);
+		expect(flux[0].parameters).toMatchObject({ provider: 'fal', fallbackFromFal: 'runflow' });
+		expect(Object.keys(flux[0].credentials as object)).toEqual(['falApi', 'runflowApi']);
+	});
+
+	it('the mock answers that brief with fal.ai’s out-of-credit 402, and makes the others', async () => {
+		const fal = await startMockFal({ latencyMs: 10, scale: 0.05, outOfCredit: demoOutOfCredit });
+		try {
+			const submit = (prompt: string) =>
+				fetch(`${fal.url}/fal-ai/flux-pro/v1.1-ultra`, {
+					method: 'POST',
+					headers: { authorization: 'Key dummy', 'content-type': 'application/json' },
+					body: JSON.stringify({ prompt }),
+				});
+			const [refused, made] = await Promise.all([
+				submit(`Poster for a ${DEMO_OUT_OF_CREDIT_BRIEF}`),
+				submit('Studio product photo of a mug'),
+			]);
+			expect(refused.status).toBe(402);
+			expect(JSON.stringify(await refused.json())).toMatch(/Exhausted balance/);
+			expect(made.status).toBe(200);
+			expect(fal.jobs.size).toBe(1);
+		} finally {
+			await fal.close();
+		}
+	});
+
+	it('its summary fits a 100-column terminal and shows the failover of an item the fallback made', () => {
+		const image = (n: number, provider: string, extra: Partial<DemoImage> = {}): DemoImage => ({
+			workflow: 'generate-with-image-prompt-replicate',
+			node: 'Posters from each image (a long node name that goes on and on)',
+			provider,
+			file: `posters-${n}-with-a-rather-long-file-name-from-the-pattern.jpeg`,
+			width: 1536,
+			height: 2752,
+			bytes: 1_234_567,
+			...extra,
+		});
+		const lines = demoSummary(
+			[
+				image(1, 'bfl'),
+				image(2, 'runflow', {
+					workflow: 'provider-failover',
+					node: 'Generate (Runflow as Fallback Provider)',
+					failover: { from: 'fal', reason: 'the fal.ai account is out of credit' },
+				}),
+			],
+			'/home/someone/projects/n8n-nodes-flux-ultra/demo-output',
+		);
+		for (const line of lines) expect(line.length, line).toBeLessThanOrEqual(100);
+		expect(lines.join('\n')).toContain('Black Forest Labs');
+		expect(lines.join('\n')).toContain('↳ failover: from fal: the fal.ai account is out of credit');
+		expect(lines[0]).toMatch(/^2 images in /);
+	});
+
+	it('its line about the webhooks the mock sends does not read like an error', () => {
+		const note = webhookNote([
+			'http://localhost:5678/webhook-waiting/7?signature=c4abb62a80f584f32e3d1829111ae36b99bf51e5ff4221c1f1594fa8f27542c8',
+			'http://localhost:5678/webhook-waiting/7?signature=00',
+		])!;
+		expect(note).not.toMatch(/signature|nobody|fail|error/i);
+		expect(note).toMatch(/expected/);
+		expect(note.length).toBeLessThanOrEqual(100);
+		expect(webhookNote([])).toBeUndefined();
+	});
+});
+
+describe('the demo writes every image it made', () => {
+	// The demo names each file <workflow>--<file name the node gave>: two FLUX nodes of one example
+	// with the same File Name pattern would write over each other's images (the chained example's
+	// Runflow node did, once a brief reached it).
+	it.each(examples.map((e) => [e.file, e.workflow] as const))(
+		'%s: no two FLUX nodes share a File Name pattern',
+		(_file, workflow) => {
+			const patterns = workflow.nodes
+				.filter((n) => n.type === FLUX)
+				.map((n) => {
+					const options = (n.parameters.options ?? {}) as Record<string, unknown>;
+					return String(options.fileName ?? n.parameters.fileName ?? 'flux-{requestId}-{index}');
+				})
+				.filter((p) => !p.includes('{requestId}'));
+			expect(new Set(patterns).size).toBe(patterns.length);
+		},
+	);
 });

@@ -14,7 +14,7 @@ import {
 } from '../nodes/FluxUltra/parameters/table';
 import { validateItemParameters, validateOptions } from '../nodes/FluxUltra/parameters/validation';
 import { CANONICAL_FIELDS, type FieldSupport } from '../nodes/FluxUltra/providers/fields';
-import { PROVIDERS } from '../nodes/FluxUltra/providers/registry';
+import { fallbackParameterName, PROVIDERS } from '../nodes/FluxUltra/providers/registry';
 
 const readme = readFileSync('README.md', 'utf8');
 /** Each provider's field names and how it runs a job: moved out of the README, linked from it. */
@@ -123,7 +123,13 @@ describe('example workflows', () => {
 			for (const name of [...Object.keys(node.parameters), ...Object.keys(stored)])
 				expect(fieldNames, name).toContain(name);
 			const provider = PROVIDERS.find((p) => p.id === node.parameters.provider);
-			expect(Object.keys(node.credentials ?? {})).toEqual([provider?.credentialType]);
+			// A node with a Fallback Provider holds that provider's credential too.
+			const fallback = PROVIDERS.find(
+				(p) => p.id === node.parameters[fallbackParameterName(String(node.parameters.provider))],
+			);
+			expect(Object.keys(node.credentials ?? {})).toEqual(
+				[provider?.credentialType, fallback?.credentialType].filter(Boolean),
+			);
 			// Expressions stand in for item data here; a sample value of the right kind replaces them.
 			const sample = (v: unknown) =>
 				typeof v === 'string' && v.startsWith('=')

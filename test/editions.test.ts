@@ -126,6 +126,10 @@ describe('the fal.ai edition, built from this tree (testkit/editions.mjs)', () =
 		expect(readme).not.toMatch(/fallback/i);
 		// Built as an edition, not as the full package; the full README's note on editions is left out.
 		expect(readme).toContain('`npm ci && npm run pack:editions -- fal`');
+		expect(readme.replace(/\s+/g, ' ')).toContain(
+			'`n8n-nodes-flux-ultra-fal-0.1.0.tgz` is written into `editions/`',
+		);
+		expect(readme).not.toMatch(/`npm pack` writes/);
 		expect(readme).not.toContain('`-runflow`');
 		expect(readme).not.toContain('(`runflowApi`)');
 		expect(readme).not.toMatch(/\]\((?!https?:|#|mailto:)/);

@@ -175,3 +175,82 @@ export function provenanceLine(json: Record<string, unknown>): string {
 		return `no Content Credentials; labelled by the node: IPTC DigitalSourceType ${String(p.digitalSourceType).split('/').pop()}`;
 	return `no Content Credentials, not labelled${p.leftAsIs ? ` (${String(p.leftAsIs)})` : ''}`;
 }
+
+/**
+ * The brief the demo's mock fal.ai is out of credit for (issue 31): it appears in the two failover
+ * examples only, so each shows its failover: the Fallback Provider takes the brief (its item has
+ * `failover`), and the chained example's Runflow node takes it through the error output.
+ */
+export const DEMO_OUT_OF_CREDIT_BRIEF = 'weekend farmers market';
+
+/** The demo's fal.ai mock option: the account is out of credit for that brief alone. */
+export const demoOutOfCredit = (input: Record<string, unknown>) =>
+	String(input.prompt ?? '').includes(DEMO_OUT_OF_CREDIT_BRIEF);
+
+/**
+ * What the demo says about the completion webhooks the mock fal.ai sends while `n8n execute` runs
+ * no web server: that they go unanswered by design, without the resume URL's signature, which made
+ * the line read like a failure.
+ */
+export function webhookNote(hookUrls: string[]): string | undefined {
+	if (hookUrls.length === 0) return undefined;
+	const calls = hookUrls.length === 1 ? 'a completion call' : `${hookUrls.length} completion calls`;
+	return `  (as fal.ai would, the mock sent ${calls} to n8n's resume URL; unheard here, as expected)`;
+}
+
+/** One image the demo wrote, as its summary lists it. */
+export interface DemoImage {
+	workflow: string;
+	node: string;
+	provider: string;
+	failover?: { from?: unknown; reason?: unknown };
+	file: string;
+	width: unknown;
+	height: unknown;
+	bytes: number;
+}
+
+const PROVIDER_NAMES: Record<string, string> = {
+	fal: 'fal.ai',
+	runflow: 'Runflow',
+	bfl: 'Black Forest Labs',
+	replicate: 'Replicate',
+};
+
+const fit = (text: string, width: number) =>
+	text.length <= width ? text : `${text.slice(0, width - 1)}…`;
+
+/**
+ * The demo's closing summary: the images per example workflow, one line each (provider, size, file,
+ * node), and under an image the Fallback Provider made, its `failover`. Every line fits `width`
+ * columns (a 100-column terminal; console.table's seven columns did not).
+ */
+export function demoSummary(images: DemoImage[], outDir: string, width = 100): string[] {
+	const lines = [
+		fit(`${images.length} images in ${outDir}, each named <workflow>--<file>:`, width),
+	];
+	const workflows = [...new Set(images.map((i) => i.workflow))];
+	for (const workflow of workflows) {
+		const mine = images.filter((i) => i.workflow === workflow);
+		lines.push(fit(`  ${workflow} (${mine.length} image${mine.length === 1 ? '' : 's'})`, width));
+		for (const image of mine) {
+			const provider = PROVIDER_NAMES[image.provider] ?? image.provider;
+			const size = `${String(image.width)}×${String(image.height)}`;
+			const mb = `${(image.bytes / 1e6).toFixed(1)} MB`;
+			lines.push(
+				fit(
+					`    ${provider.padEnd(17)} ${size.padEnd(9)} ${mb.padStart(7)}  ${image.file}  (${image.node})`,
+					width,
+				),
+			);
+			if (image.failover)
+				lines.push(
+					fit(
+						`      ↳ failover: from ${String(image.failover.from)}: ${String(image.failover.reason)}`,
+						width,
+					),
+				);
+		}
+	}
+	return lines;
+}

@@ -264,6 +264,11 @@ export function editionReadme(readme, pkg, spec, specs = editionSpecs()) {
 		.replaceAll(
 			'`npm ci && npm run build && npm pack`',
 			`\`npm ci && npm run pack:editions -- ${spec.id}\` (into \`editions/\`)`,
+		)
+		// An edition's tarball is written into editions/, not where `npm pack` writes the package's.
+		.replace(
+			/`npm pack` writes (`[^`]+`) into the\s+project folder \(the folder you ran it in\)/g,
+			'$1 is written into `editions/`',
 		);
 	const header = [
 		`# ${spec.packageName}`,

@@ -358,7 +358,8 @@ export async function startMockBfl(options: MockBflOptions = {}): Promise<MockBf
 				return send(res, 200, {
 					id: task.id,
 					polling_url: `${base}/v1/get_result?id=${task.id}`,
-					cost: 6,
+					// A mock bills nothing: BFL's field is there, at 0 credits (issue 31).
+					cost: 0,
 					input_mp: 0,
 					output_mp: 4.2,
 				});

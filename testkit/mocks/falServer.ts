@@ -41,6 +41,12 @@ export interface MockFalOptions {
 	 * (fal sends one every 15 s).
 	 */
 	keepAliveMs?: number;
+	/**
+	 * The account is out of credit for the jobs this picks (by their input): their submit is answered
+	 * 402, as `[no-credit]` in a prompt is, without a marker in the prompt (the demo refuses one
+	 * example brief this way, so the Fallback Provider takes it).
+	 */
+	outOfCredit?: (input: Record<string, unknown>) => boolean;
 }
 
 /**
@@ -386,7 +392,7 @@ export async function startMockFal(options: MockFalOptions = {}): Promise<MockFa
 				const problem = validate(path, input);
 				const marked = (marker: string) => String(input.prompt ?? '').includes(marker);
 				if (marked(FAL_FAULT_MARKERS.busy)) return send(res, 429, { detail: 'Too many requests' });
-				if (marked(FAL_FAULT_MARKERS.noCredit)) {
+				if (marked(FAL_FAULT_MARKERS.noCredit) || options.outOfCredit?.(input)) {
 					return send(res, 402, {
 						detail:
 							'User is locked. Reason: Exhausted balance. Top up your balance at fal.ai/dashboard/billing.',

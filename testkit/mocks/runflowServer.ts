@@ -336,7 +336,8 @@ export async function startMockRunflow(options: MockRunflowOptions = {}): Promis
 			failure_code: status === 'failed' ? run.failure!.code : null,
 			failure_stage_code: status === 'failed' ? run.failure!.stage : null,
 			failure_message: status === 'failed' ? run.failure!.message : null,
-			cost: null,
+			// A mock bills nothing: a finished run's cost (Runflow's decimal string) is "0" (issue 31).
+			cost: status === 'succeeded' ? '0' : null,
 		};
 	};
 

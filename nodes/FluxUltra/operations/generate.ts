@@ -283,6 +283,6 @@ export async function generate(
 		settings.continueOnFail,
 		scrub,
 	);
-	addCostHint(ctx, provider, output);
+	await addCostHint(ctx, fallback ? [provider, fallback] : [provider], output);
 	return [output];
 }

@@ -43,6 +43,20 @@ export function byName<T extends { name: string }>(options: readonly T[]): T[] {
 	);
 }
 
+/**
+ * The range of a number field, from its table row, as the hint under it: n8n's number input clamps
+ * what is typed to its limits without a word (5 in Number of Images would stay 4), so the field says
+ * them. The same figures as the validation message an expression out of range gets.
+ */
+export function rangeHint(spec: ParamSpec): string | undefined {
+	const grouped = (n: number | bigint) => n.toLocaleString('en-US');
+	if (spec.kind === 'integer')
+		return `A whole number from ${grouped(spec.min)} to ${grouped(spec.bigMax ?? spec.max)}`;
+	if (spec.kind === 'number')
+		return `From ${grouped(spec.min)} to ${grouped(spec.max)}${spec.unit ? ` ${spec.unit}` : ''}`;
+	return undefined;
+}
+
 /** The n8n field for one table row, as it appears for the given operations. */
 export function fieldProperty(
 	spec: ParamSpec,
@@ -51,12 +65,13 @@ export function fieldProperty(
 ): INodeProperties {
 	const presence = spec.operations[operations[0]];
 	const description = spec.operationDescriptions?.[operations[0]] ?? spec.description;
+	const hint = [spec.hint, rangeHint(spec)].filter(Boolean).join('. ');
 	const base = {
 		displayName: spec.displayName,
 		name: spec.name,
 		description,
 		...(spec.placeholder ? { placeholder: spec.placeholder } : {}),
-		...(spec.hint ? { hint: spec.hint } : {}),
+		...(hint ? { hint } : {}),
 		...(!inCollection && presence === 'required' ? { required: true } : {}),
 	};
 	const onlySome = operations.length < NODE_OPERATIONS.length;

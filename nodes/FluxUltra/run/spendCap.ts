@@ -8,6 +8,7 @@ import {
 import { exact, money, requestPriceUsd, type ImageCost } from '../job/cost';
 import type { JobRequest } from '../parameters/validation';
 import type { FluxProvider } from '../providers/types';
+import { executionCredentials } from '../transport/credentials';
 import { FluxError } from '../transport/errors';
 import type { Prepared } from './batch';
 import type { RunSettings } from './settings';
@@ -86,28 +87,86 @@ function isImageCost(value: unknown): value is ImageCost {
 }
 
 /**
+ * Whether an API base URL points at this computer (127.0.0.0/8, ::1, localhost): a mock or a proxy
+ * on the same machine. Only a label: it decides how the run's figures are worded, nothing else.
+ */
+export function isLoopbackBaseUrl(value: unknown): boolean {
+	if (typeof value !== 'string' || value.trim() === '') return false;
+	let host: string;
+	try {
+		// WHATWG parsing writes every IPv4 spelling (0x7f.1, 2130706433) as a dotted quad.
+		host = new URL(value.trim()).hostname.toLowerCase().replace(/^\[|\]$/g, '');
+	} catch {
+		return false;
+	}
+	if (host === 'localhost' || host.endsWith('.localhost')) return true;
+	if (/^127\.\d+\.\d+\.\d+$/.test(host)) return true;
+	// ::1, and IPv4-mapped 127.x (written by the parser as ::ffff:7fxx:xxxx).
+	return host === '::1' || /^::ffff:7f[0-9a-f]{2}:[0-9a-f]{1,4}$/.test(host);
+}
+
+const LOOPBACK_NOTE = 'the API Base URL is a loopback address: a mock, or a proxy on this computer';
+const images = (n: number) => `${n} image${n === 1 ? '' : 's'}`;
+
+/**
+ * The execution hint's text. `charged`: figures a provider reported, and list prices of images made
+ * on a provider's own host (or a remote proxy). `estimated`: list prices of images made through a
+ * loopback API Base URL (the demo's mocks bill nothing), worded as an estimate, never as a cost.
+ */
+export function costHintMessage(charged: ImageCost[], estimated: ImageCost[]): string | undefined {
+	const sentences: string[] = [];
+	if (charged.length > 0) {
+		const total = exact(charged.reduce((sum, c) => sum + c.usd, 0));
+		const reported = charged.filter((c) => c.source === 'provider').length;
+		const listed = charged.length - reported;
+		const parts = [
+			...(reported ? [`${reported} as reported by the provider`] : []),
+			...(listed ? [`${listed} at list price`] : []),
+		];
+		sentences.push(
+			`This run cost about ${money(total)} (${images(charged.length)}: ${parts.join(', ')})`,
+		);
+	}
+	if (estimated.length > 0) {
+		const total = exact(estimated.reduce((sum, c) => sum + c.usd, 0));
+		sentences.push(
+			`Estimate, not a charge: ${images(estimated.length)} at list price would cost about ${money(total)} (${LOOPBACK_NOTE})`,
+		);
+	}
+	return sentences.length > 0 ? sentences.join('. ') : undefined;
+}
+
+/**
  * The run's total as an execution hint, n8n's own place for a note about a run (shown above the
  * output in the editor, kept with the execution): "This run cost about $0.24 (4 images: 4 at list
- * price)". Counts the images delivered; failed jobs are not in it. Hosts without hints: nothing.
+ * price)". Counts the images delivered; failed jobs are not in it. An image made through a loopback
+ * API Base URL (a mock) counts at list price as an estimate, not a charge. Hosts without hints:
+ * nothing.
  */
-export function addCostHint(
+export async function addCostHint(
 	ctx: IExecuteFunctions,
-	provider: FluxProvider,
+	providers: readonly FluxProvider[],
 	output: INodeExecutionData[],
-): void {
+): Promise<void> {
 	if (typeof ctx.addExecutionHints !== 'function') return;
-	const costs = output.map((item) => item.json.cost).filter(isImageCost);
-	if (costs.length === 0) return;
-	const total = exact(costs.reduce((sum, c) => sum + c.usd, 0));
-	const reported = costs.filter((c) => c.source === 'provider').length;
-	const listed = costs.length - reported;
-	const parts = [
-		...(reported ? [`${reported} as reported by the provider`] : []),
-		...(listed ? [`${listed} at list price`] : []),
-	];
-	ctx.addExecutionHints({
-		message: `This run cost about ${money(total)} (${costs.length} image${costs.length === 1 ? '' : 's'}: ${parts.join(', ')})`,
-		type: 'info',
-		location: 'outputPane',
-	});
+	const costed = output.filter((item) => isImageCost(item.json.cost));
+	if (costed.length === 0) return;
+	// The credentials were read for the run already (executionCredentials keeps them per execution).
+	const loopback = new Set<string>();
+	for (const provider of providers) {
+		if (!costed.some((item) => item.json.provider === provider.id)) continue;
+		const credentials = await executionCredentials(ctx, provider.credentialType).catch(
+			() => undefined,
+		);
+		if (isLoopbackBaseUrl(credentials?.baseUrl)) loopback.add(provider.id);
+	}
+	const charged: ImageCost[] = [];
+	const estimated: ImageCost[] = [];
+	for (const item of costed) {
+		const cost = item.json.cost as unknown as ImageCost;
+		const viaLoopback = loopback.has(String(item.json.provider));
+		(viaLoopback && cost.source === 'list_price' ? estimated : charged).push(cost);
+	}
+	const message = costHintMessage(charged, estimated);
+	if (message) ctx.addExecutionHints({ message, type: 'info', location: 'outputPane' });
 }

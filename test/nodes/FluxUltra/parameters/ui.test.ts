@@ -2,9 +2,18 @@ import { FluxUltra } from '../../../../nodes/FluxUltra/FluxUltra.node';
 import type { INodeProperties } from 'n8n-workflow';
 import { describe, expect, it } from 'vitest';
 
-import { NODE_OPTION_PARAMS, PROVIDER_PARAMS } from '../../../../nodes/FluxUltra/parameters/table';
+import {
+	NODE_OPTION_PARAMS,
+	PROVIDER_PARAMS,
+	type IntegerSpec,
+} from '../../../../nodes/FluxUltra/parameters/table';
 import { jobProperties } from '../../../../nodes/FluxUltra/parameters/ui';
 import { validateItemParameters } from '../../../../nodes/FluxUltra/parameters/validation';
+import { createHarness } from '../../../../testkit/harness/context';
+import { GENERATE_PARAMS } from '../../../../testkit/harness/falNock';
+import { useNock } from '../../../setup-nock';
+
+useNock();
 
 /** Ultra's fields: those not shown only for another model (parameters/models/, issue 29). */
 const isUltra = (p: INodeProperties) =>
@@ -77,5 +86,46 @@ describe('fields a provider can only refuse', () => {
 			syncMode: ['runflow', 'bfl', 'replicate'],
 			enhancePrompt: ['replicate'],
 		});
+	});
+});
+
+describe('number fields say their range (issue 31, point 8)', () => {
+	// n8n's number input clamps what is typed to its limits without a word (5 in Number of Images
+	// stays 4, or 1): the hint under each number field states the range, from the table's min and max.
+	const grouped = (n: number | bigint) => n.toLocaleString('en-US');
+	const description = new FluxUltra().description;
+	const walk = (props: INodeProperties[]): INodeProperties[] =>
+		props.flatMap((p) =>
+			p.type === 'collection' ? [p, ...walk(p.options as INodeProperties[])] : [p],
+		);
+	const numberFields = walk(description.properties).filter((p) => p.type === 'number');
+
+	it('every number field of every node version has a hint with its table row’s range', () => {
+		expect(numberFields.length).toBeGreaterThanOrEqual(8);
+		for (const field of numberFields) {
+			const spec = [...PROVIDER_PARAMS, ...NODE_OPTION_PARAMS].find((s) => s.name === field.name);
+			expect(spec?.kind === 'integer' || spec?.kind === 'number', field.name).toBe(true);
+			if (spec?.kind !== 'integer' && spec?.kind !== 'number') continue;
+			const max = spec.kind === 'integer' ? ((spec as IntegerSpec).bigMax ?? spec.max) : spec.max;
+			expect(field.hint?.toLowerCase(), field.name).toContain(
+				`from ${grouped(spec.min)} to ${grouped(max)}`,
+			);
+		}
+		expect(numberFields.find((f) => f.name === 'numImages')?.hint).toBe(
+			'A whole number from 1 to 4',
+		);
+		expect(numberFields.find((f) => f.name === 'timeout')?.hint).toBe('From 10 to 3,600 seconds');
+	});
+
+	it('an expression out of range is still refused with the field, the range and the item', async () => {
+		const harness = createHarness({
+			// An expression (the harness turns a function into one) that gives 5.
+			params: { ...GENERATE_PARAMS, numImages: () => 5 },
+		});
+		const error = await harness.fail();
+		expect(error.message).toBe(
+			'Invalid value for "Number of Images": must be a whole number from 1 to 4 [item 0]',
+		);
+		expect(harness.requests).toHaveLength(0);
 	});
 });
