@@ -517,7 +517,7 @@ export const NODE_OPTION_PARAMS = [
 		name: 'maxCostPerRun',
 		displayName: 'Max Cost per Run (USD)',
 		description:
-			"Spend cap for one run of this node, 0 for none. Before the first job the node adds up the worst case (items × images × the provider's list price per image) and, if it is higher, fails before anything is paid; with On Error set to continue, the items that fit run and the rest become error items. An expression is read from the first item.",
+			"Spend cap for one run of this node, 0 for none. Before the first job the node adds up the worst case (items × images × the provider's list price per image, or the model's price rule at the item's resolution and references) and, if it is higher, fails before anything is paid; with On Error set to continue, the items that fit run and the rest become error items. An expression is read from the first item.",
 		placement: 'options',
 		agentMaySet: false,
 		operations: BOTH,

@@ -73,11 +73,18 @@ function shownFor(
 	version: number,
 ) {
 	const node = { typeVersion: version, parameters } as unknown as INode;
-	const values = NodeHelpers.getNodeParameters(properties, parameters as never, true, false, node)!;
-	const top = properties.filter((p) => NodeHelpers.displayParameter(values, p, node));
+	const values = NodeHelpers.getNodeParameters(
+		properties,
+		parameters as never,
+		true,
+		false,
+		node,
+		null,
+	)!;
+	const top = properties.filter((p) => NodeHelpers.displayParameter(values, p, node, null));
 	const options = (top.find((p) => p.name === 'options')?.options ?? []) as INodeProperties[];
 	const shownOptions = options.filter((o) =>
-		NodeHelpers.displayParameter(values, o, node, undefined, values),
+		NodeHelpers.displayParameter(values, o, node, null, values),
 	);
 	return { top: top.map((p) => p.name), options: shownOptions.map((o) => o.name) };
 }
@@ -129,6 +136,7 @@ describe('a model declared only in its file', () => {
 			} catch (error) {
 				return error as ParameterError;
 			}
+			return undefined;
 		})();
 		expect(refused?.problem).toBe('3 reference images; FLUX Test 9 takes at most 2');
 		// And a field only this model has is refused for the others.

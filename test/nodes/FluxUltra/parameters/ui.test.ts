@@ -8,6 +8,7 @@ import {
 	type IntegerSpec,
 } from '../../../../nodes/FluxUltra/parameters/table';
 import { jobProperties } from '../../../../nodes/FluxUltra/parameters/ui';
+import { MODELS } from '../../../../nodes/FluxUltra/parameters/models';
 import { validateItemParameters } from '../../../../nodes/FluxUltra/parameters/validation';
 import { createHarness } from '../../../../testkit/harness/context';
 import { GENERATE_PARAMS } from '../../../../testkit/harness/falNock';
@@ -103,7 +104,13 @@ describe('number fields say their range (issue 31, point 8)', () => {
 	it('every number field of every node version has a hint with its table row’s range', () => {
 		expect(numberFields.length).toBeGreaterThanOrEqual(8);
 		for (const field of numberFields) {
-			const spec = [...PROVIDER_PARAMS, ...NODE_OPTION_PARAMS].find((s) => s.name === field.name);
+			// A field shown only for some models is their row (parameters/models/); the others Ultra's or the node's.
+			const shownFor = (field.displayOptions?.show?.model ??
+				field.displayOptions?.show?.['/model']) as string[] | undefined;
+			const rows = shownFor
+				? MODELS.find((m) => m.id === shownFor[0])!.params
+				: [...PROVIDER_PARAMS, ...NODE_OPTION_PARAMS];
+			const spec = rows.find((s) => s.name === field.name);
 			expect(spec?.kind === 'integer' || spec?.kind === 'number', field.name).toBe(true);
 			if (spec?.kind !== 'integer' && spec?.kind !== 'number') continue;
 			const max = spec.kind === 'integer' ? ((spec as IntegerSpec).bigMax ?? spec.max) : spec.max;
