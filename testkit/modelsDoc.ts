@@ -69,11 +69,15 @@ export function modelsTable(
 			const line = p.models?.[model.id];
 			if (!line) continue;
 			const fields = Object.entries(line.fields)
-				.map(([name, f]) => ('wire' in f ? `\`${name}\`→\`${f.wire}\`` : `\`${name}\` (derived)`))
+				.map(([name, f]) =>
+					'wire' in f
+						? `\`${name}\`→\`${f.wire}\`${f.unconfirmed ? ` (UNCONFIRMED ${f.unconfirmed}: sent only when set)` : ''}`
+						: `\`${name}\` (derived)`,
+				)
 				.join(', ');
 			lines.push(
 				'',
-				`**${p.displayName}**: \`${line.endpoint}\`${line.withReferences ? ` (with references: \`${line.withReferences}\`)` : ''}; ${fields}; references ${line.references ? `\`${line.references.wire}\` (${line.references.style}, ≤ ${line.references.max}${line.references.maxMegapixels ? `, ≤ ${line.references.maxMegapixels} MP each` : ''})` : 'none'}; webhook ${'wire' in line.webhook ? `\`${line.webhook.wire}\`` : 'refused'}${line.price ? `; price: ${priceText(line.price)}` : ''}.`,
+				`**${p.displayName}**: \`${line.endpoint}\`${line.withReferences ? ` (with references: \`${line.withReferences}\`)` : ''}; ${fields}; references ${line.references ? `\`${line.references.wire}\` (${line.references.style}, ≤ ${line.references.max}${line.references.maxMegapixels ? `, ≤ ${line.references.maxMegapixels} MP each` : ''})` : 'none'}; webhook ${'wire' in line.webhook ? `\`${line.webhook.wire}\`` : 'query' in line.webhook ? `query \`${line.webhook.query}\`` : 'refused'}${line.price ? `; price: ${priceText(line.price)}` : ''}.`,
 			);
 			for (const [id, what] of Object.entries(line.unconfirmed))
 				lines.push(`- UNCONFIRMED ${id}: ${what}`);

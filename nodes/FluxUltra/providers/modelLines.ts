@@ -25,8 +25,11 @@ export interface ModelLine {
 		maxMegapixels?: number;
 		source: string;
 	};
-	/** The webhook field, or why the provider's endpoint for this model takes none (then refused). */
-	webhook: { wire: string } | { refused: string };
+	/**
+	 * The webhook: a body field, a query parameter of the submit (fal's `fal_webhook`), or why the
+	 * provider's endpoint for this model takes none (then refused before any request).
+	 */
+	webhook: { wire: string } | { query: string } | { refused: string };
 	/** This provider's price rule where it is not the model's. */
 	price?: PriceRule;
 	/** Facts of this line still UNCONFIRMED (docs/provider-facts.md id → what), shown in docs/models.md. */
@@ -35,9 +38,23 @@ export interface ModelLine {
 
 /** A canonical field on the wire: its name, and how its value is written there. */
 export type LineField =
-	| { wire: string; encode?: (value: unknown) => unknown }
+	| {
+			wire: string;
+			encode?: (value: unknown) => unknown;
+			/**
+			 * The wire name is UNCONFIRMED (the fact id says where it comes from): sent only when the
+			 * user set the field away from the model's default, as Ultra's unconfirmed names are
+			 * (providers/fields.ts buildInput), so only the jobs that asked for it can fail on it.
+			 */
+			unconfirmed?: string;
+	  }
 	/** Not sent: used by `derived` (Megapixels → width and height), or one job per image (Number of Images). */
 	| { derivedOnly: true };
+
+/** Where a model job goes: the references endpoint when it has references and the provider splits. */
+export function lineEndpoint(line: ModelLine, referenceCount: number): string {
+	return referenceCount > 0 && line.withReferences ? line.withReferences : line.endpoint;
+}
 
 /** The request body of a model job from a provider line: fields, derived fields, references. */
 export function modelBody(
@@ -46,11 +63,13 @@ export function modelBody(
 	references: readonly string[],
 ): Record<string, unknown> {
 	const params = request.params as unknown as Record<string, unknown>;
+	const defaults = new Map(request.model?.params.map((row) => [row.apiName, row.default]));
 	const body: Record<string, unknown> = {};
 	for (const [name, field] of Object.entries(line.fields)) {
 		if ('derivedOnly' in field) continue;
 		const value = params[name];
 		if (value === undefined || value === '') continue;
+		if (field.unconfirmed && String(value) === String(defaults.get(name))) continue;
 		body[field.wire] = field.encode ? field.encode(value) : value;
 	}
 	Object.assign(body, line.derived?.(params, references.length));

@@ -34,7 +34,7 @@ export const FLUX_2_PRO: ModelDeclaration = {
 	id: 'flux-2-pro',
 	displayName: 'FLUX.2 [pro]',
 	description:
-		"Black Forest Labs' recommended model for generating and editing: up to 4 MP, up to 8 reference images, priced per megapixel",
+		'The FLUX.2 model its makers recommend for generating and editing (MF-02): up to 4 MP, up to 8 reference images, priced per megapixel',
 	params: [
 		promptRow(8),
 		{
@@ -92,7 +92,7 @@ export const FLUX_2_PRO: ModelDeclaration = {
 	],
 	references: {
 		max: 8,
-		source: 'BF-29 (BFL API: input_image … input_image_8), RP-22 (Replicate: 8)',
+		source: 'BF-29, RP-22 (8 on every provider that states it)',
 	},
 	seed: true,
 	// BF-35: 3¢ the first output MP, 1.5¢ each further output MP and each input MP. Started megapixels
@@ -115,6 +115,6 @@ export const FLUX_2_PRO: ModelDeclaration = {
 		'BF-31':
 			'per-reference size, megapixel and format limits (none enforced beyond the node’s own)',
 		'BF-32': 'width and height in multiples of 16',
-		'BF-35': 'per-megapixel increments (BFL-authored skills repo) and their rounding',
+		'BF-35': 'per-megapixel increments (SECONDARY source) and their rounding',
 	},
 };

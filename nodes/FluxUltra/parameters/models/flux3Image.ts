@@ -92,7 +92,7 @@ export const FLUX_3_IMAGE: ModelDeclaration = {
 		max: 10,
 		minSide: 256,
 		maxMegapixels: 16,
-		source: 'BF-44 (UNCONFIRMED at BFL), RP-27 (Replicate: ≤ 10, ≥ 256×256, ≤ 16 MP)',
+		source: 'BF-44 (UNCONFIRMED), RP-27 (CONFIRMED: ≤ 10, ≥ 256×256, ≤ 16 MP)',
 	},
 	seed: false,
 	// A 4k PNG is ~16.8 MP (BF-45, UNCONFIRMED): up to ~50 MB uncompressed RGB; 40 MB was sized for Ultra.
@@ -114,11 +114,11 @@ export const FLUX_3_IMAGE: ModelDeclaration = {
 		sync_mode: 'the model has no sync mode',
 	},
 	unconfirmed: {
-		'BF-41': 'endpoint POST /v1/flux-3-image on BFL (BFL’s own page not stored; many leads agree)',
+		'BF-41': 'the endpoint (the maker’s own page not stored; many leads agree)',
 		'BF-42': 'request fields; safety tolerance 0–4 (one lead says 0–7)',
-		'BF-44': 'reference limits at BFL: 1–10, each ≥ 256×256 and ≤ 16 MP',
+		'BF-44': 'reference limits at the maker: 1–10, each ≥ 256×256 and ≤ 16 MP',
 		'BF-45': 'output sizes per resolution class',
-		'BF-46': 'prices per resolution class at BFL',
+		'BF-46': 'prices per resolution class at the maker (1k $0.048 CONFIRMED, FA-38)',
 		'BF-47': 'no webhook field',
 	},
 };

@@ -287,7 +287,7 @@ describe('FLUX 3 Image on Black Forest Labs', () => {
 
 describe('a model a provider does not serve', () => {
 	it('is refused before any request, naming the providers that serve it', async () => {
-		for (const provider of ['fal', 'replicate', 'runflow']) {
+		for (const provider of ['replicate', 'runflow']) {
 			const h = createHarness({
 				params: {
 					provider,
@@ -302,7 +302,9 @@ describe('a model a provider does not serve', () => {
 			const [out] = await h.run();
 			expect(h.requests, provider).toHaveLength(0);
 			expect(errorOf(out[0])).toMatchObject({ kind: 'parameter', field: 'Model' });
-			expect(errorOf(out[0]).message).toContain('Providers that serve it: Black Forest Labs.');
+			expect(errorOf(out[0]).message).toContain(
+				'Providers that serve it: fal.ai, Black Forest Labs.',
+			);
 		}
 	});
 
@@ -310,7 +312,7 @@ describe('a model a provider does not serve', () => {
 		const h = createHarness({
 			params: {
 				provider: 'bfl',
-				fallbackFromBfl: 'fal',
+				fallbackFromBfl: 'runflow',
 				operation: 'generate',
 				model: 'flux-2-pro',
 				prompt: 'a mug',
@@ -321,6 +323,6 @@ describe('a model a provider does not serve', () => {
 		});
 		const [out] = await h.run();
 		expect(h.requests).toHaveLength(0);
-		expect(errorOf(out[0]).message).toContain('fal.ai is the Fallback Provider');
+		expect(errorOf(out[0]).message).toContain('Runflow is the Fallback Provider');
 	});
 });
