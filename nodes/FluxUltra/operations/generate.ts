@@ -12,8 +12,8 @@ import {
 	type Operation,
 } from '../parameters/table';
 import { ParameterError, validateItemParameters, type JobRequest } from '../parameters/validation';
-import { unsupportedReason, withWayOut } from '../providers/describe';
-import { fieldsFor, refusedField } from '../providers/fields';
+import { unsupportedReason, withWayOut } from '../providers/common/describe';
+import { fieldsFor, refusedField } from '../providers/common/fields';
 import type { FluxProvider, ProviderSession } from '../providers/types';
 import { agentSetField } from '../run/agentTool';
 import { prepareAll, runBatch, stopAtFirstBad, type BatchJob } from '../run/batch';

@@ -3,7 +3,7 @@ import type { IExecuteFunctions } from 'n8n-workflow';
 import type { Operation } from '../parameters/table';
 import type { JobRequest } from '../parameters/validation';
 import type { ProviderErrorContext } from '../transport/errors';
-import type { FieldMap } from './fields';
+import type { FieldMap } from './common/fields';
 
 /** Everything a provider call needs to know about the job it belongs to. */
 export interface JobScope {

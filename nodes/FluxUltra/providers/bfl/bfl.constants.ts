@@ -1,6 +1,6 @@
-import { confirmed, refusedWhenOn, sentAsNamed, type FieldMap } from '../fields';
+import { confirmed, refusedWhenOn, sentAsNamed, type FieldMap } from '../common/fields';
 import type { PriceTable } from '../types';
-import { rampDelayMs } from '../polling';
+import { rampDelayMs } from '../common/polling';
 import { BFL_API } from './bfl.api';
 
 /**

@@ -1,7 +1,7 @@
 import type { Operation } from '../../parameters/table';
-import { confirmed, sentAsNamed, type FieldMap } from '../fields';
+import { confirmed, sentAsNamed, type FieldMap } from '../common/fields';
 import type { PriceTable } from '../types';
-import { rampDelayMs } from '../polling';
+import { rampDelayMs } from '../common/polling';
 import { FAL_API } from './fal.api';
 
 /**

@@ -21,11 +21,11 @@ import type {
 	ProviderSession,
 	SubmittedJob,
 } from '../types';
-import { baseUrlFromCredential } from '../baseUrl';
-import { buildInput } from '../fields';
-import { jobLimits, jobTimeout, type PollStep } from '../polling';
-import { errorContext, openSession, SessionBase, type SessionSetup } from '../session';
-import { putPresigned } from '../upload';
+import { baseUrlFromCredential } from '../common/baseUrl';
+import { buildInput } from '../common/fields';
+import { jobLimits, jobTimeout, type PollStep } from '../common/polling';
+import { errorContext, openSession, SessionBase, type SessionSetup } from '../common/session';
+import { putPresigned } from '../common/upload';
 import { FAL, FAL_FIELDS, FAL_PRICE_USD, pollDelayMs } from './fal.constants';
 import { isModeration, parseFalError } from './fal.errors';
 

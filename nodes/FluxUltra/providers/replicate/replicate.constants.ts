@@ -1,6 +1,12 @@
-import { confirmed, refusedWhenOn, notAvailable, sentAsNamed, type FieldMap } from '../fields';
+import {
+	confirmed,
+	refusedWhenOn,
+	notAvailable,
+	sentAsNamed,
+	type FieldMap,
+} from '../common/fields';
 import type { PriceTable } from '../types';
-import { rampDelayMs } from '../polling';
+import { rampDelayMs } from '../common/polling';
 import { REPLICATE_API } from './replicate.api';
 
 /**

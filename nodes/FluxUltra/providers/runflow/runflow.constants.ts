@@ -1,6 +1,6 @@
-import { refusedWhenOn, notAvailable, sentAsNamed, type FieldMap } from '../fields';
+import { refusedWhenOn, notAvailable, sentAsNamed, type FieldMap } from '../common/fields';
 import type { PriceTable } from '../types';
-import { rampDelayMs } from '../polling';
+import { rampDelayMs } from '../common/polling';
 import { RUNFLOW_API } from './runflow.api';
 
 /**

@@ -5,7 +5,7 @@ import { displayNameForApiField, IMAGE_INPUT, PROVIDER_PARAMS } from '../../para
 import { ParameterError, type FluxParams, type JobRequest } from '../../parameters/validation';
 import { FluxError, type ProviderErrorContext } from '../../transport/errors';
 import { parseBody, send } from '../../transport/http';
-import { CANONICAL_FIELDS, type CanonicalField } from '../fields';
+import { CANONICAL_FIELDS, type CanonicalField } from '../common/fields';
 import { RUNFLOW, RUNFLOW_FIELDS, RUNFLOW_INPUT_ALIASES } from './runflow.constants';
 
 /**

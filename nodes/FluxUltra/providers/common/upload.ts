@@ -1,8 +1,8 @@
-import { egressAllows, isDownloadableLink, type LinkPolicy } from '../shared/url';
-import { FluxError, type ProviderErrorContext } from '../transport/errors';
-import { send } from '../transport/http';
+import { egressAllows, isDownloadableLink, type LinkPolicy } from '../../shared/url';
+import { FluxError, type ProviderErrorContext } from '../../transport/errors';
+import { send } from '../../transport/http';
 import { jobLimits } from './polling';
-import type { ImageBytes, JobScope } from './types';
+import type { ImageBytes, JobScope } from '../types';
 
 /** Time allowed to send one input image to a provider's storage. */
 export const UPLOAD_TIMEOUT_MS = 120_000;

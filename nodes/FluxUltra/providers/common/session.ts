@@ -4,19 +4,19 @@ import type {
 	IHttpRequestMethods,
 } from 'n8n-workflow';
 
-import { parseUrl } from '../shared/url';
-import { IMAGE_INPUT } from '../parameters/table';
-import { ParameterError, type JobRequest } from '../parameters/validation';
-import { executionCredentials } from '../transport/credentials';
-import type { ProviderErrorContext } from '../transport/errors';
-import { secretScrubber } from '../transport/redact';
+import { parseUrl } from '../../shared/url';
+import { IMAGE_INPUT } from '../../parameters/table';
+import { ParameterError, type JobRequest } from '../../parameters/validation';
+import { executionCredentials } from '../../transport/credentials';
+import type { ProviderErrorContext } from '../../transport/errors';
+import { secretScrubber } from '../../transport/redact';
 import {
 	readJson,
 	send,
 	type HttpResponse,
 	type Purpose,
 	type RetryPolicy,
-} from '../transport/http';
+} from '../../transport/http';
 import { baseUrlFromCredential, internalOriginOf, plainHttpOriginOf } from './baseUrl';
 import { getStatusJson, lookupLink, onOrigin, readStatusOnce } from './lookup';
 import { jobLimits, jobTimeout, Pacer, pollUntilDone, type PollStep } from './polling';
@@ -28,7 +28,7 @@ import type {
 	ProviderSession,
 	StatusOnce,
 	SubmittedJob,
-} from './types';
+} from '../types';
 
 /**
  * The session scaffold every provider shares: what follows from the credential's base URL (the API
