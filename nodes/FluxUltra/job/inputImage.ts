@@ -1,9 +1,9 @@
 import type { IBinaryData, IExecuteFunctions } from 'n8n-workflow';
 
 import { IMAGE_INPUT } from '../parameters/table';
-import { ParameterError, type ImageInput } from '../parameters/validation';
+import type { ImageInput } from '../parameters/validation';
 import type { ImageBytes } from '../providers/types';
-import { FluxError, type ProviderErrorContext } from '../transport/errors';
+import { FluxError, ParameterError, type ProviderErrorContext } from '../transport/errors';
 import type { ByteStream } from '../transport/http';
 import { fetchResultImage, sniffImage, type DownloadOptions } from './downloads';
 import { isFollowableLink, parseUrl } from '../shared/url';

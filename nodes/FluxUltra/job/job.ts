@@ -5,7 +5,7 @@ import { decodeDataUri, fetchResultImage, sniffImage, type ResultFile } from './
 import { downloadInputImage, loadInputBinary } from './inputImage';
 import { fileNameFor, imageJson } from './imageItems';
 import { IMAGE_INPUT, NUM_IMAGES_MAX } from '../parameters/table';
-import { ParameterError, type JobRequest } from '../parameters/validation';
+import type { JobRequest } from '../parameters/validation';
 import type {
 	CancelOutcome,
 	FluxProvider,
@@ -15,7 +15,7 @@ import type {
 	ResultImage,
 	SubmittedJob,
 } from '../providers/types';
-import { FluxError } from '../transport/errors';
+import { FluxError, ParameterError } from '../transport/errors';
 import { backoffMs, DEFAULT_RETRY, errorCode } from '../transport/http';
 import { imageCost } from './cost';
 import type { JobPart } from './expand';

@@ -11,7 +11,8 @@ import {
 	PROVIDER_PARAMS,
 	type Operation,
 } from '../parameters/table';
-import { ParameterError, validateItemParameters, type JobRequest } from '../parameters/validation';
+import { ParameterError } from '../transport/errors';
+import { validateItemParameters, type JobRequest } from '../parameters/validation';
 import { unsupportedReason, withWayOut } from '../providers/common/describe';
 import { fieldsFor, refusedField } from '../providers/common/fields';
 import type { FluxProvider, ProviderSession } from '../providers/types';

@@ -7,8 +7,7 @@ import {
 	type JsonObject,
 } from 'n8n-workflow';
 
-import { ParameterError } from '../parameters/validation';
-import { FluxError } from '../transport/errors';
+import { FluxError, ParameterError } from '../transport/errors';
 import { redact } from '../transport/redact';
 import { safeToRunElsewhere } from '../transport/verdict';
 

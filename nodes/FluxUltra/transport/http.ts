@@ -6,6 +6,7 @@ import type {
 } from 'n8n-workflow';
 
 import { clock } from '../shared/clock';
+import { beyondSafeInteger } from '../shared/digits';
 import { signingOptions } from './credentials';
 import { FluxError, errorFromResponse, type ProviderErrorContext } from './errors';
 import { answerNeverArrived, failureNeverArrived, NEVER_ARRIVED_CODES } from './verdict';
@@ -624,13 +625,6 @@ function maybeSubmitted(
 
 /** Seeds may exceed 2^53; a seed too long for a JavaScript number is kept as a string, every digit. */
 const LONG_SEED = /("seed"\s*:\s*)(\d{16,})(?=\s*[,}\]])/g;
-
-/** Whether a string of digits is beyond Number.MAX_SAFE_INTEGER (2^53−1). */
-export function beyondSafeInteger(digits: string): boolean {
-	const d = digits.replace(/^0+(?=\d)/, '');
-	const max = String(Number.MAX_SAFE_INTEGER);
-	return d.length > max.length || (d.length === max.length && d > max);
-}
 
 /** Decodes a JSON body; undefined when the body is empty or not JSON. */
 export function parseBody(body: Buffer): unknown {

@@ -1,7 +1,6 @@
 import { parseUrl } from '../../shared/url';
 import { RESULT_INPUT } from '../../parameters/table';
-import { ParameterError } from '../../parameters/validation';
-import type { ProviderErrorContext } from '../../transport/errors';
+import { ParameterError, type ProviderErrorContext } from '../../transport/errors';
 import { readJson, REQUEST_TIMEOUT_MS, send } from '../../transport/http';
 import { jobLimits, type PollStep } from './polling';
 import type { JobScope, StatusOnce } from '../types';

@@ -6,9 +6,9 @@ import type {
 
 import { parseUrl } from '../../shared/url';
 import { IMAGE_INPUT } from '../../parameters/table';
-import { ParameterError, type JobRequest } from '../../parameters/validation';
+import type { JobRequest } from '../../parameters/validation';
 import { executionCredentials } from '../../transport/credentials';
-import type { ProviderErrorContext } from '../../transport/errors';
+import { ParameterError, type ProviderErrorContext } from '../../transport/errors';
 import { secretScrubber } from '../../transport/redact';
 import {
 	readJson,

@@ -2,8 +2,8 @@ import type { IExecuteFunctions } from 'n8n-workflow';
 
 import { asRecord, asString } from '../../shared/json';
 import { displayNameForApiField, IMAGE_INPUT, PROVIDER_PARAMS } from '../../parameters/table';
-import { ParameterError, type FluxParams, type JobRequest } from '../../parameters/validation';
-import { FluxError, type ProviderErrorContext } from '../../transport/errors';
+import type { FluxParams, JobRequest } from '../../parameters/validation';
+import { FluxError, ParameterError, type ProviderErrorContext } from '../../transport/errors';
 import { parseBody, send } from '../../transport/http';
 import { CANONICAL_FIELDS, type CanonicalField } from '../common/fields';
 import { RUNFLOW, RUNFLOW_FIELDS, RUNFLOW_INPUT_ALIASES } from './runflow.constants';
