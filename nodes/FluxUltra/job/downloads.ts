@@ -1,7 +1,8 @@
 import type { IExecuteFunctions } from 'n8n-workflow';
 
 import { FluxError, type ProviderErrorContext } from '../transport/errors';
-import { send, timeoutError, type ByteStream, type HttpResponse } from '../transport/http';
+import { send, type HttpResponse } from '../transport/http';
+import { timeoutError, type ByteStream } from '../transport/body';
 import type { ResultImage } from '../providers/types';
 import { clock } from '../shared/clock';
 import { imageSize, parseDataUri, sniffImage, type ImageKind } from '../shared/imageBytes';

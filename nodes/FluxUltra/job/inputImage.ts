@@ -4,7 +4,7 @@ import { IMAGE_INPUT } from '../parameters/table';
 import type { ImageInput } from '../parameters/validation';
 import type { ImageBytes } from '../providers/types';
 import { FluxError, ParameterError, type ProviderErrorContext } from '../transport/errors';
-import type { ByteStream } from '../transport/http';
+import type { ByteStream } from '../transport/body';
 import { fetchResultImage, sniffImage, type DownloadOptions } from './downloads';
 import { isFollowableLink, parseUrl } from '../shared/url';
 

@@ -16,7 +16,7 @@ import type {
 	SubmittedJob,
 } from '../providers/types';
 import { FluxError, ParameterError } from '../transport/errors';
-import { backoffMs, DEFAULT_RETRY, errorCode } from '../transport/http';
+import { backoffMs, DEFAULT_RETRY, errorCode } from '../transport/retryPolicy';
 import { imageCost } from './cost';
 import type { JobPart } from './expand';
 import { linkOnlyItem } from './linkOnly';

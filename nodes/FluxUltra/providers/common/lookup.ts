@@ -1,7 +1,8 @@
 import { parseUrl } from '../../shared/url';
 import { RESULT_INPUT } from '../../parameters/table';
 import { ParameterError, type ProviderErrorContext } from '../../transport/errors';
-import { readJson, REQUEST_TIMEOUT_MS, send } from '../../transport/http';
+import { readJson, send } from '../../transport/http';
+import { REQUEST_TIMEOUT_MS } from '../../transport/retryPolicy';
 import { jobLimits, type PollStep } from './polling';
 import type { JobScope, StatusOnce } from '../types';
 

@@ -1,6 +1,7 @@
 import { clock } from '../../shared/clock';
 import { FluxError } from '../../transport/errors';
-import { REQUEST_TIMEOUT_MS, type HttpCall } from '../../transport/http';
+import type { HttpCall } from '../../transport/http';
+import { REQUEST_TIMEOUT_MS } from '../../transport/retryPolicy';
 import type { JobScope } from '../types';
 
 /**

@@ -10,13 +10,8 @@ import type { JobRequest } from '../../parameters/validation';
 import { executionCredentials } from '../../transport/credentials';
 import { ParameterError, type ProviderErrorContext } from '../../transport/errors';
 import { secretScrubber } from '../../transport/redact';
-import {
-	readJson,
-	send,
-	type HttpResponse,
-	type Purpose,
-	type RetryPolicy,
-} from '../../transport/http';
+import { readJson, send, type HttpResponse } from '../../transport/http';
+import type { Purpose, RetryPolicy } from '../../transport/retryPolicy';
 import { baseUrlFromCredential, internalOriginOf, plainHttpOriginOf } from './baseUrl';
 import { getStatusJson, lookupLink, onOrigin, readStatusOnce } from './lookup';
 import { jobLimits, jobTimeout, Pacer, pollUntilDone, type PollStep } from './polling';

@@ -4,14 +4,9 @@ import { clock } from '../../shared/clock';
 import { isFollowableLink, parseUrl } from '../../shared/url';
 import type { JobRequest } from '../../parameters/validation';
 import { FluxError } from '../../transport/errors';
-import {
-	chunksUntil,
-	readJson,
-	REQUEST_TIMEOUT_MS,
-	send,
-	type ByteStream,
-	type HttpResponse,
-} from '../../transport/http';
+import { readJson, send, type HttpResponse } from '../../transport/http';
+import { chunksUntil, type ByteStream } from '../../transport/body';
+import { REQUEST_TIMEOUT_MS } from '../../transport/retryPolicy';
 import type {
 	CancelOutcome,
 	FluxProvider,

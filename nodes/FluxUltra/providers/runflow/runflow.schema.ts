@@ -4,7 +4,8 @@ import { asRecord, asString } from '../../shared/json';
 import { displayNameForApiField, IMAGE_INPUT, PROVIDER_PARAMS } from '../../parameters/table';
 import type { FluxParams, JobRequest } from '../../parameters/validation';
 import { FluxError, ParameterError, type ProviderErrorContext } from '../../transport/errors';
-import { parseBody, send } from '../../transport/http';
+import { send } from '../../transport/http';
+import { parseBody } from '../../transport/body';
 import { CANONICAL_FIELDS, type CanonicalField } from '../common/fields';
 import { RUNFLOW, RUNFLOW_FIELDS, RUNFLOW_INPUT_ALIASES } from './runflow.constants';
 
