@@ -16,7 +16,7 @@ import type {
 	SubmittedJob,
 } from '../providers/types';
 import { FluxError, ParameterError } from '../transport/errors';
-import { backoffMs, DEFAULT_RETRY, errorCode } from '../transport/retryPolicy';
+import { backoffMs, DEFAULT_RETRY, DOWNLOAD_ATTEMPTS, errorCode } from '../transport/retryPolicy';
 import { imageCost } from './cost';
 import type { JobPart } from './expand';
 import { linkOnlyItem } from './linkOnly';
@@ -199,9 +199,6 @@ export function imagesAsked(
 	const left = at.imageCount !== undefined ? at.imageCount - at.firstImage : perJob;
 	return Math.max(1, Math.min(perJob, left));
 }
-
-/** Times a finished image is fetched and stored before its item fails: the job is paid, so try hard. */
-export const DOWNLOAD_ATTEMPTS = 4;
 
 /**
  * Downloads one finished image and stores it with n8n's prepareBinaryData. A download that breaks

@@ -22,13 +22,13 @@ import {
 import { signingOptions } from './credentials';
 import { FluxError, errorFromResponse, type ProviderErrorContext } from './errors';
 import {
+	answerRetryable,
 	backoffMs,
 	DEFAULT_RETRY,
 	errorCode,
-	READ_RETRYABLE_STATUS,
+	failureRetryable,
 	REQUEST_TIMEOUT_MS,
 	retryAfterMs,
-	TRANSIENT_CODES,
 	type Purpose,
 	type RetryPolicy,
 } from './retryPolicy';
@@ -257,7 +257,7 @@ export async function send(
 				response.body,
 			);
 			const retryable =
-				(call.purpose === 'submit' ? refused : READ_RETRYABLE_STATUS.has(response.status)) &&
+				answerRetryable(call.purpose, response.status, refused) &&
 				!provider.noRetry?.(response.status, response.headers);
 			if (retryable)
 				delay = retryAfterMs(response.headers, clock.now()) ?? backoffMs(policy, attempt);
@@ -276,8 +276,7 @@ export async function send(
 			const code = errorCode(thrown) ?? 'connection error';
 			if (code === 'ERR_FR_BODY_TOO_LARGE') throw tooLargeAnswer(provider, call, thrown, sentAt);
 			const neverSent = failureNeverArrived(code);
-			if (TRANSIENT_CODES.has(code) && (call.purpose !== 'submit' || neverSent))
-				delay = backoffMs(policy, attempt);
+			if (failureRetryable(call.purpose, code, neverSent)) delay = backoffMs(policy, attempt);
 			failure =
 				call.purpose === 'submit' && !neverSent
 					? maybeSubmitted(provider, code, sentAt)

@@ -11,7 +11,7 @@ import { executionCredentials } from '../../transport/credentials';
 import { ParameterError, type ProviderErrorContext } from '../../transport/errors';
 import { secretScrubber } from '../../transport/redact';
 import { readJson, send, type HttpResponse } from '../../transport/http';
-import type { Purpose, RetryPolicy } from '../../transport/retryPolicy';
+import { CANCEL_RETRY, CANCEL_TIMEOUT_MS, type Purpose } from '../../transport/retryPolicy';
 import { baseUrlFromCredential, internalOriginOf, plainHttpOriginOf } from './baseUrl';
 import { getStatusJson, lookupLink, onOrigin, readStatusOnce } from './lookup';
 import { jobLimits, jobTimeout, Pacer, pollUntilDone, type PollStep } from './polling';
@@ -29,7 +29,7 @@ import type {
  * The session scaffold every provider shares: what follows from the credential's base URL (the API
  * origin the key goes to, the one origin allowed over plain http or on an internal host), waiting by
  * polling a status step, Get Result's single status read, following only links on the API origin,
- * and the cancel retry policy. A provider writes only what differs: submit, its status step, result,
+ * and the cancel request (its retry policy: transport/retryPolicy.ts). A provider writes only what differs: submit, its status step, result,
  * upload, lookup and (where it has one) cancel, from its own facts.
  */
 
@@ -78,20 +78,6 @@ export function errorContext(
 ): ProviderErrorContext {
 	return { providerName, credentialName: `${providerName} API`, parseError, ...own };
 }
-
-/**
- * Cancelling is best effort and runs after the wait ended: one retry, a short pause, 2 s of backoff
- * at the most, so a cancel never holds the item up for long.
- */
-export const CANCEL_RETRY: RetryPolicy = {
-	maxAttempts: 2,
-	baseDelayMs: 250,
-	maxDelayMs: 1000,
-	maxTotalDelayMs: 2000,
-};
-
-/** Time one cancel request may take. */
-export const CANCEL_TIMEOUT_MS = 10_000;
 
 export abstract class SessionBase implements ProviderSession {
 	readonly plainHttpOrigin?: string;

@@ -6,7 +6,7 @@ import type { JobRequest } from '../../parameters/validation';
 import { FluxError } from '../../transport/errors';
 import { readJson, send, type HttpResponse } from '../../transport/http';
 import { chunksUntil, type ByteStream } from '../../transport/body';
-import { REQUEST_TIMEOUT_MS } from '../../transport/retryPolicy';
+import { ONE_TRY, REQUEST_TIMEOUT_MS } from '../../transport/retryPolicy';
 import type {
 	CancelOutcome,
 	FluxProvider,
@@ -196,7 +196,7 @@ class FalSession extends SessionBase {
 				stream: true,
 				timeoutMs: Math.min(REQUEST_TIMEOUT_MS, remaining),
 			},
-			{ maxAttempts: 1, baseDelayMs: 0, maxDelayMs: 0, maxTotalDelayMs: 0 },
+			ONE_TRY,
 		).catch((failure: unknown) => ({ failure }));
 		if ('failure' in opened) {
 			const error = opened.failure;

@@ -5,11 +5,11 @@ import { isFollowableLink } from '../../shared/url';
 import type { JobRequest } from '../../parameters/validation';
 import { FluxError } from '../../transport/errors';
 import { readJson, send } from '../../transport/http';
+import { UPLOAD_TIMEOUT_MS } from '../../transport/retryPolicy';
 import { buildInput } from '../common/fields';
 import { asRecord, asString, type Json } from '../../shared/json';
 import { jobLimits, type PollStep } from '../common/polling';
 import { errorContext, openSession, SessionBase } from '../common/session';
-import { UPLOAD_TIMEOUT_MS } from '../common/upload';
 import type {
 	CancelOutcome,
 	FluxProvider,
