@@ -5,10 +5,7 @@ import { validateJobLinks, validateRequestId } from '../parameters/resultInput';
 import {
 	ASPECT_RATIOS,
 	GET_RESULT,
-	NODE_OPTION_PARAMS,
-	nodeVersionOf,
 	OPERATIONS,
-	placementIn,
 	RESULT_INPUT,
 	type AspectRatio,
 	type Operation,
@@ -21,6 +18,7 @@ import { pendingJobJson, type JobPlace } from '../job/submitOnly';
 import { agentSetField } from '../run/agentTool';
 import { runBatch, stopAtFirstBad } from '../run/batch';
 import { fallbackOf } from '../run/settings';
+import { isMainField, itemParameter, readOptions } from './itemParameters';
 
 /**
  * Get Result: collects jobs created with Wait for Completion off. Per item, one status read; a
@@ -52,30 +50,21 @@ function readAsk(
 ): Ask {
 	const agentSet = agentSetField(ctx);
 	if (agentSet) throw agentSet;
-	const version = nodeVersionOf(ctx.getNode().typeVersion);
 	const requestId = validateRequestId(
-		ctx.getNodeParameter(RESULT_INPUT.requestId.name, i, undefined),
+		itemParameter(ctx, RESULT_INPUT.requestId.name, i, undefined),
 	);
-	const rawOptions = {
-		...((ctx.getNodeParameter('options', i, {}) ?? {}) as Record<string, unknown>),
-	};
-	// Node settings shown as main fields (Download Image in version 1) are read with the Options.
-	for (const spec of NODE_OPTION_PARAMS) {
-		if (placementIn(spec, GET_RESULT, version) === 'main')
-			rawOptions[spec.name] = ctx.getNodeParameter(spec.name, i, undefined);
-	}
+	const rawOptions = readOptions(ctx, i, GET_RESULT);
 	// The incoming item describes this job only when it names the same request.
 	const json = ctx.getInputData()[i]?.json ?? {};
 	const described = json.requestId === requestId ? json : {};
 	// Job Links: version 1's top-level field (it defaults to the item's links); version 2's option,
 	// and left out there, the links of an incoming item that names the same request.
 	const linksName = RESULT_INPUT.links.name;
-	const rawLinks =
-		placementIn(RESULT_INPUT.links, GET_RESULT, version) === 'main'
-			? ctx.getNodeParameter(linksName, i, undefined)
-			: linksName in rawOptions
-				? rawOptions[linksName]
-				: described.links;
+	const rawLinks = isMainField(ctx, RESULT_INPUT.links, GET_RESULT)
+		? itemParameter(ctx, linksName, i, undefined)
+		: linksName in rawOptions
+			? rawOptions[linksName]
+			: described.links;
 	delete rawOptions[linksName];
 	const links = validateJobLinks(rawLinks);
 	const options = validateOptions(GET_RESULT, rawOptions);
