@@ -4,11 +4,11 @@ import { checkInputBinary } from '../job/inputImage';
 import { splitRequest } from '../job/expand';
 import { IMAGE_INPUT, OPERATIONS, PROVIDER_PARAMS, type Operation } from '../parameters/table';
 import { validateItemParameters, type JobRequest } from '../parameters/validation';
-import type { FluxProvider, ProviderSession } from '../providers/types';
+import type { FluxProvider } from '../providers/types';
 import { agentSetField } from '../run/agentTool';
 import { prepareAll, runBatch, stopAtFirstBad, type BatchJob } from '../run/batch';
 import { checkAtRunTime, checkDeclared } from '../run/checks';
-import { Failover } from '../run/failover';
+import { openRun } from '../run/sessions';
 import { fallbackOf, runSettings } from '../run/settings';
 import { addCostHint, applySpendCap } from '../run/spendCap';
 import { isMainField, itemParameter, readOptions } from './itemParameters';
@@ -95,24 +95,12 @@ export async function generate(
 	stopAtFirstBad(ctx, prepared, settings.continueOnFail);
 	applySpendCap(ctx, settings, prepared);
 
-	let session: ProviderSession | undefined;
-	let openFailure: unknown;
-	if (prepared.some((p) => p.value)) {
-		try {
-			session = await provider.open(ctx);
-		} catch (error) {
-			openFailure = error;
-		}
-	}
-	// What the providers say at run time about their models (Runflow's models API), before any job:
-	// the first provider's, and the fallback's. The fallback's session is opened now for that (its
-	// credential read, no request; only a provider with run-time checks then asks its API once); one
-	// whose credential cannot be read is opened again when an item first needs it, as before.
-	const openedFallback =
-		session && fallback ? await fallback.open(ctx).catch(() => undefined) : undefined;
-	const failover = new Failover(ctx, provider, fallback, openedFallback);
-	// Either key is masked in what is shown: the first provider's, and the fallback's once opened.
-	const scrub = (text: string) => failover.scrub(session ? session.scrub(text) : text);
+	const { session, openFailure, openedFallback, failover, scrub } = await openRun(
+		ctx,
+		provider,
+		fallback,
+		prepared.some((p) => p.value),
+	);
 	if (await checkAtRunTime(prepared, provider, session, fallback, openedFallback))
 		stopAtFirstBad(ctx, prepared, settings.continueOnFail, scrub);
 	// An item whose images take several requests (one image per request on BFL and Replicate) is
