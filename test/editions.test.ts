@@ -19,7 +19,7 @@ import {
 /**
  * Other providers' names in the fal.ai edition's packed files, as testkit/editions.mjs finds them
  * (file, text as it occurs). None since neutral text and each provider's messages stopped naming
- * other providers (providers/describe.ts, test/providerNames.test.ts). The test fails on any leak;
+ * other providers (providers/common/describe.ts, test/providerNames.test.ts). The test fails on any leak;
  * a leak that must stay for a while is listed here with the reason.
  */
 export const KNOWN_EDITION_LEAKS: ReadonlyArray<{ file: string; text: string }> = [];

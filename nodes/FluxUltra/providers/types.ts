@@ -172,7 +172,7 @@ export interface FluxProvider {
 	 * a timed-out job may still bill). A provider without one leaves `cancel` to the session base.
 	 */
 	readonly canCancel: boolean;
-	/** What this provider adds to field descriptions in the editor (providers/describe.ts assembles them). */
+	/** What this provider adds to field descriptions in the editor (providers/common/describe.ts assembles them). */
 	readonly editorNotes?: EditorNotes;
 	/** List price per image: the cost reported when the provider's answer has none, and the spend cap's basis. */
 	readonly pricePerImageUsd: PriceTable;

@@ -9,7 +9,7 @@ import {
 import { PROVIDERS } from '../../../../../nodes/FluxUltra/providers/registry';
 import { OPERATIONS } from '../../../../../nodes/FluxUltra/parameters/table';
 
-/** The editor's provider-specific sentences come from what each provider declares (providers/describe.ts). */
+/** The editor's provider-specific sentences come from what each provider declares (providers/common/describe.ts). */
 const properties: INodeProperties[] = [];
 const walk = (ps: INodeProperties[]) =>
 	ps.forEach((p) => {
