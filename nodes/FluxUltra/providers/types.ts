@@ -5,7 +5,7 @@ import type { ProviderInputLimit } from '../parameters/inputSize';
 import type { JobRequest } from '../parameters/validation';
 import type { ProviderErrorContext } from '../transport/errors';
 import type { StopProof } from '../transport/verdict';
-import type { FieldMap } from './fields';
+import type { FieldMap } from './common/fields';
 
 /** Everything a provider call needs to know about the job it belongs to. */
 export interface JobScope {
@@ -190,7 +190,7 @@ export interface FluxProvider {
 	 * for a job's state that prove the job stopped, with their sources; any other word proves nothing.
 	 */
 	readonly stopProof: StopProof;
-	/** What this provider adds to field descriptions in the editor (providers/describe.ts assembles them). */
+	/** What this provider adds to field descriptions in the editor (providers/common/describe.ts assembles them). */
 	readonly editorNotes?: EditorNotes;
 	/** List price per image: the cost reported when the provider's answer has none, and the spend cap's basis. */
 	readonly pricePerImageUsd: PriceTable;

@@ -6,7 +6,7 @@ import {
 	NODE_OPTION_PARAMS,
 	PROVIDER_PARAMS,
 } from '../parameters/table';
-import { ParameterError } from '../parameters/validation';
+import { ParameterError } from '../transport/errors';
 
 /**
  * The node attached to an AI Agent runs as the tool variant n8n derives from `usableAsTool`: same
