@@ -13,7 +13,7 @@ import {
 	PROVIDER_PARAMS,
 } from '../nodes/FluxUltra/parameters/table';
 import { validateItemParameters, validateOptions } from '../nodes/FluxUltra/parameters/validation';
-import { CANONICAL_FIELDS, type FieldSupport } from '../nodes/FluxUltra/providers/fields';
+import { CANONICAL_FIELDS, type FieldSupport } from '../nodes/FluxUltra/providers/common/fields';
 import { fallbackParameterName, PROVIDERS } from '../nodes/FluxUltra/providers/registry';
 
 const readme = readFileSync('README.md', 'utf8');

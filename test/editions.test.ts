@@ -15,11 +15,12 @@ import {
 	prepareEdition,
 	type EditionSpec,
 } from '../testkit/editions.mjs';
+import { PROVIDER_COMMON } from '../testkit/layers.mjs';
 
 /**
  * Other providers' names in the fal.ai edition's packed files, as testkit/editions.mjs finds them
  * (file, text as it occurs). None since neutral text and each provider's messages stopped naming
- * other providers (providers/describe.ts, test/providerNames.test.ts). The test fails on any leak;
+ * other providers (providers/common/describe.ts, test/providerNames.test.ts). The test fails on any leak;
  * a leak that must stay for a while is listed here with the reason.
  */
 export const KNOWN_EDITION_LEAKS: ReadonlyArray<{ file: string; text: string }> = [];
@@ -82,12 +83,14 @@ describe('the fal.ai edition, built from this tree (testkit/editions.mjs)', () =
 			'dist/credentials/fal.dark.svg',
 			'dist/credentials/fal.svg',
 		]);
+		// Every folder of providers/ but the shared helpers (providers/common/) is a provider's.
 		const providerFolders = new Set(
 			files
 				.map((f) => /^dist\/nodes\/FluxUltra\/providers\/([^/]+)\//.exec(f)?.[1])
-				.filter(Boolean),
+				.filter((folder) => folder && folder !== PROVIDER_COMMON),
 		);
 		expect([...providerFolders]).toEqual(['fal']);
+		expect(files).toContain(`dist/nodes/FluxUltra/providers/${PROVIDER_COMMON}/session.js`);
 		expect(files).toContain('README.md');
 		expect(files).toContain('dist/nodes/FluxUltra/FluxUltra.node.json');
 	});

@@ -24,13 +24,14 @@ describe('the node only points down (node scripts/check-layers.mjs)', () => {
 		return dir;
 	};
 
-	it('finds an upward import, a cycle, a provider importing another, and a folder that is no layer', () => {
+	it('finds an upward import, a cycle, a provider importing another, a shared helper importing a provider, and a folder that is no layer', () => {
 		const { violations } = checkLayers(
 			tree({
 				'shared/clock.ts': "import { run } from '../run/batch';\n",
 				'run/batch.ts': "import { clock } from '../shared/clock';\nexport const run = 1;\n",
 				'providers/a/a.provider.ts': "import { b } from '../b/b.provider';\n",
-				'providers/b/b.provider.ts': 'export const b = 1;\n',
+				'providers/b/b.provider.ts': "import { c } from '../common/c';\nexport const b = 1;\n",
+				'providers/common/c.ts': "import { b } from '../b/b.provider';\nexport const c = 1;\n",
 				'helpers/old.ts': 'export const x = 1;\n',
 			}),
 		);
@@ -39,9 +40,11 @@ describe('the node only points down (node scripts/check-layers.mjs)', () => {
 				'upward: shared/clock.ts (shared) imports run/batch.ts (run)',
 				'cycle: run/batch.ts → shared/clock.ts',
 				'across providers: providers/a/a.provider.ts imports providers/b/b.provider.ts',
+				'shared helper names a provider: providers/common/c.ts imports providers/b/b.provider.ts',
+				'cycle: providers/b/b.provider.ts → providers/common/c.ts',
 				expect.stringMatching(/^helpers\/old\.ts: folder "helpers" is no layer/),
 			]),
 		);
-		expect(violations).toHaveLength(4);
+		expect(violations).toHaveLength(6);
 	});
 });

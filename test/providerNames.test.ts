@@ -9,8 +9,8 @@ import { PROVIDERS } from '../nodes/FluxUltra/providers/registry';
 /**
  * A provider's name is written only in its own folder (nodes/FluxUltra/providers/<id>/), in the
  * registry and in its own credential: neutral code (parameters/, job/, run/, operations/, shared/,
- * transport/, the shared files of providers/, the node file) and other providers' files name none, so
- * a fifth provider edits none of them. String literals, template text, regular expressions and
+ * transport/, providers/common/ and the other shared files of providers/, the node file) and other
+ * providers' files name none, so a fifth provider edits none of them. String literals, template text, regular expressions and
  * identifiers count; comments may name providers as examples.
  */
 

@@ -79,15 +79,18 @@ describe('the first hour of a new user (issue 31)', () => {
 			);
 		expect(cold, 'first-run time and disk in "Start here"').not.toBeNull();
 		expect(start).toMatch(/later runs about \d+ (min|s)/);
-		// The same figures where the demo is described in full, and in CONTRIBUTING's measurements.
+		// The same figures where the demo is described in full, and in docs/performance.md's measurements.
 		const tryIt = flat(section('Try it without keys'));
 		expect(tryIt).toContain(`first run: about ${cold![1]} and ${cold![2]} of disk`);
-		// The README's round figure is CONTRIBUTING's measurement of the whole first run, rounded.
+		// The README's round figure is docs/performance.md's measurement of the whole first run, rounded.
 		const measured =
 			/\*\*first `npm run demo` on a fresh clone, in all\*\* \| \*\*(\d+) min (\d+) s\*\* \| \*\*([\d.]+ GB)\*\*/.exec(
-				flat(readFileSync('CONTRIBUTING.md', 'utf8')),
+				flat(readFileSync('docs/performance.md', 'utf8')),
 			);
-		expect(measured, 'CONTRIBUTING.md, "What the demo takes": the whole first run').not.toBeNull();
+		expect(
+			measured,
+			'docs/performance.md, "What the demo takes": the whole first run',
+		).not.toBeNull();
 		expect(`${Math.round(Number(measured![1]) + Number(measured![2]) / 60)} min`).toBe(cold![1]);
 		expect(measured![3]).toBe(cold![2]);
 		// No separate `npm ci` figure that reads like a step of its own before the demo.

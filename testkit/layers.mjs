@@ -1,5 +1,6 @@
 // Shows that the node's code only points down: no import cycle, no import from a higher layer,
-// and no provider folder importing another provider's folder.
+// no provider folder importing another provider's folder, and no shared provider helper
+// (providers/common/) importing a provider folder.
 //
 //   node scripts/check-layers.mjs          (the command line) prints the layers and every violation; exit 1 if any
 //
@@ -36,10 +37,19 @@ function layerOf(file, dir) {
 	return parts.length === 1 ? '(node)' : parts[0];
 }
 
-/** The provider folder a file belongs to (providers/<name>/…), if any. */
-function providerOf(file, dir) {
+/** The folder of providers/ that holds the helpers every provider shares: no provider's folder. */
+export const PROVIDER_COMMON = 'common';
+
+/** The folder of providers/ a file belongs to (providers/<name>/…), if any: a provider's, or `common`. */
+function folderOf(file, dir) {
 	const parts = relative(dir, file).split('/');
 	return parts[0] === 'providers' && parts.length > 2 ? parts[1] : undefined;
+}
+
+/** The provider folder a file belongs to (providers/<name>/…, not providers/common/), if any. */
+function providerOf(file, dir) {
+	const folder = folderOf(file, dir);
+	return folder === PROVIDER_COMMON ? undefined : folder;
 }
 
 function resolveImport(from, spec) {
@@ -83,6 +93,8 @@ export function checkLayers(dir = nodeDir) {
 			const [a, b] = [providerOf(file, dir), providerOf(target, dir)];
 			if (a && b && a !== b)
 				violations.push(`across providers: ${name(file)} imports ${name(target)}`);
+			if (folderOf(file, dir) === PROVIDER_COMMON && b)
+				violations.push(`shared helper names a provider: ${name(file)} imports ${name(target)}`);
 		}
 	}
 	// Cycles: strongly connected components of more than one file (Tarjan).

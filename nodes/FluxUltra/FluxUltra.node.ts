@@ -26,7 +26,7 @@ import {
 	providerOptions,
 	providerSubtitle,
 } from './providers/registry';
-import { providerFieldNotes, providersFor, unsupportedNotices } from './providers/describe';
+import { providerFieldNotes, providersFor, unsupportedNotices } from './providers/common/describe';
 
 export class FluxUltra implements INodeType {
 	description: INodeTypeDescription = {

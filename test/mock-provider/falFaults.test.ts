@@ -3,7 +3,7 @@ import { createServer } from 'node:http';
 import nock from 'nock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { DOWNLOAD_ATTEMPTS } from '../../nodes/FluxUltra/job/job';
+import { DOWNLOAD_ATTEMPTS } from '../../nodes/FluxUltra/transport/retryPolicy';
 import { createHarness } from '../../testkit/harness/context';
 import { startMockFal, FAL_FAULT_MARKERS, type MockFal } from '../../testkit/mocks/falServer';
 import { listenLoopback } from '../../testkit/mocks/loopback';

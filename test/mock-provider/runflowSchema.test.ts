@@ -1,7 +1,7 @@
 import nock from 'nock';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 
-import { unsupportedNotices } from '../../nodes/FluxUltra/providers/describe';
+import { unsupportedNotices } from '../../nodes/FluxUltra/providers/common/describe';
 import { createHarness, type HarnessOptions } from '../../testkit/harness/context';
 import { errorOf } from '../../testkit/harness/errorItems';
 import { makePng } from '../../testkit/mocks/images';

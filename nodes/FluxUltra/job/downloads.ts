@@ -1,18 +1,14 @@
 import type { IExecuteFunctions } from 'n8n-workflow';
 
 import { FluxError, type ProviderErrorContext } from '../transport/errors';
-import { send, timeoutError, type ByteStream, type HttpResponse } from '../transport/http';
+import { send, type HttpResponse } from '../transport/http';
+import { timeoutError, type ByteStream } from '../transport/body';
+import { DOWNLOAD_IDLE_MS, DOWNLOAD_TIMEOUT_MS } from '../transport/retryPolicy';
 import type { ResultImage } from '../providers/types';
 import { clock } from '../shared/clock';
 import { boundText, PROVIDER_WORD_MAX } from '../shared/bound';
 import { imageSize, parseDataUri, sniffImage, type ImageKind } from '../shared/imageBytes';
 import { egressAllows, isDownloadableLink, parseUrl, type LinkPolicy } from '../shared/url';
-
-/** Time allowed for a download's headers to arrive. */
-export const DOWNLOAD_TIMEOUT_MS = 120_000;
-
-/** A download that receives no byte for this long (real time) is broken off and tried again. */
-export const DOWNLOAD_IDLE_MS = 30_000;
 
 /** Redirects a download follows, each checked like the first link. */
 export const DOWNLOAD_MAX_REDIRECTS = 5;

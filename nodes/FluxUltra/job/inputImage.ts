@@ -2,10 +2,10 @@ import type { IBinaryData, IExecuteFunctions } from 'n8n-workflow';
 
 import { checkInputSize, type InputSizeLimit } from '../parameters/inputSize';
 import { IMAGE_INPUT } from '../parameters/table';
-import { ParameterError, type ImageInput } from '../parameters/validation';
+import type { ImageInput } from '../parameters/validation';
 import type { ImageBytes } from '../providers/types';
-import { FluxError, type ProviderErrorContext } from '../transport/errors';
-import type { ByteStream } from '../transport/http';
+import { FluxError, ParameterError, type ProviderErrorContext } from '../transport/errors';
+import type { ByteStream } from '../transport/body';
 import { fetchResultImage, sniffImage, type DownloadOptions } from './downloads';
 import { boundList, boundText, PROVIDER_WORD_MAX } from '../shared/bound';
 import { parseDataUri } from '../shared/imageBytes';

@@ -6,7 +6,7 @@ import { downloadInputImage, loadInputBinary } from './inputImage';
 import { fileNameFor, imageJson } from './imageItems';
 import { checkInputSize, inputSizeLimit } from '../parameters/inputSize';
 import { IMAGE_INPUT, NUM_IMAGES_MAX } from '../parameters/table';
-import { ParameterError, type JobRequest } from '../parameters/validation';
+import type { JobRequest } from '../parameters/validation';
 import type {
 	CancelOutcome,
 	FluxProvider,
@@ -16,8 +16,8 @@ import type {
 	ResultImage,
 	SubmittedJob,
 } from '../providers/types';
-import { FluxError } from '../transport/errors';
-import { backoffMs, DEFAULT_RETRY, errorCode } from '../transport/http';
+import { FluxError, ParameterError } from '../transport/errors';
+import { backoffMs, DEFAULT_RETRY, DOWNLOAD_ATTEMPTS, errorCode } from '../transport/retryPolicy';
 import { imageCost } from './cost';
 import type { JobPart } from './expand';
 import { linkOnlyItem } from './linkOnly';
@@ -224,9 +224,6 @@ export function imagesAsked(
 	const left = at.imageCount !== undefined ? at.imageCount - at.firstImage : perJob;
 	return Math.max(1, Math.min(perJob, left));
 }
-
-/** Times a finished image is fetched and stored before its item fails: the job is paid, so try hard. */
-export const DOWNLOAD_ATTEMPTS = 4;
 
 /**
  * Downloads one finished image and stores it with n8n's prepareBinaryData. A download that breaks

@@ -2,9 +2,9 @@ import type { IExecuteFunctions } from 'n8n-workflow';
 
 import { inputSizeLimit, type InputSizeLimit } from '../parameters/inputSize';
 import type { ModelDeclaration } from '../parameters/models';
-import { ParameterError, type ImageInput, type JobRequest } from '../parameters/validation';
+import type { ImageInput, JobRequest } from '../parameters/validation';
 import type { FluxProvider, JobScope, ProviderSession } from '../providers/types';
-import { FluxError } from '../transport/errors';
+import { FluxError, ParameterError } from '../transport/errors';
 import { imageSize, sniffImage } from '../shared/imageBytes';
 import { checkDataUri, checkInputBinary, downloadInputImage, loadInputBinary } from './inputImage';
 

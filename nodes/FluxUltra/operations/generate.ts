@@ -2,27 +2,7 @@ import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 
 import { checkInputImage } from '../job/inputImage';
 import { splitRequest } from '../job/expand';
-import {
-	IMAGE_INPUT,
-	NODE_OPTION_PARAMS,
-	nodeVersionOf,
-	OPERATIONS,
-	placementIn,
-	PROVIDER_PARAMS,
-	type NodeVersion,
-	type Operation,
-} from '../parameters/table';
-import { inputSizeLimit } from '../parameters/inputSize';
-import { ParameterError, validateItemParameters, type JobRequest } from '../parameters/validation';
-import { unsupportedReason, withWayOut } from '../providers/describe';
-import { fieldsFor, refusedField } from '../providers/fields';
-import type { FluxProvider, ProviderSession } from '../providers/types';
-import { agentSetField } from '../run/agentTool';
-import { prepareAll, runBatch, stopAtFirstBad, type BatchJob } from '../run/batch';
-import { Failover } from '../run/failover';
-import { fallbackOf, runSettings } from '../run/settings';
-import { addCostHint, applySpendCap } from '../run/spendCap';
-import { itemParameter } from './itemParameters';
+import { IMAGE_INPUT, OPERATIONS, PROVIDER_PARAMS, type Operation } from '../parameters/table';
 import { checkReferences } from '../job/references';
 import {
 	DEFAULT_MODEL,
@@ -33,7 +13,16 @@ import {
 } from '../parameters/models';
 import { resolveModel, validateModelItem, type RawModelItem } from '../parameters/modelValidation';
 import { REFERENCE_IMAGES } from '../parameters/ui';
-import { checkServed } from '../providers/served';
+import { validateItemParameters, type JobRequest } from '../parameters/validation';
+import type { FluxProvider } from '../providers/types';
+import { inputSizeLimit } from '../parameters/inputSize';
+import { agentSetField } from '../run/agentTool';
+import { prepareAll, runBatch, stopAtFirstBad, type BatchJob } from '../run/batch';
+import { checkAtRunTime, checkDeclared } from '../run/checks';
+import { openRun } from '../run/sessions';
+import { fallbackOf, runSettings } from '../run/settings';
+import { addCostHint, applySpendCap } from '../run/spendCap';
+import { isMainField, itemParameter, readOptions } from './itemParameters';
 
 /**
  * Generate, Remix and Generate with Fine-Tune: read and check every item, then run one provider
@@ -43,34 +32,26 @@ import { checkServed } from '../providers/served';
 
 /**
  * Reads one item's raw parameters the way n8n resolves them (expressions included), from where the
- * node's version puts each field (parameters/table.ts placementIn): version 1 as workflows saved
- * before version 2 have them, version 2 with every optional field in Options.
+ * node's version puts each field (operations/itemParameters.ts isMainField).
  */
 function readItem(ctx: IExecuteFunctions, i: number) {
 	const operation = itemParameter(ctx, 'operation', i);
-	const version = nodeVersionOf(ctx.getNode().typeVersion);
+	const known = OPERATIONS.includes(operation as Operation) ? (operation as Operation) : undefined;
 	// Generate runs the Model chosen (saved workflows have none: Ultra); the other operations are Ultra's.
 	const stored = ctx.getNode().parameters ?? {};
 	const model =
 		operation === 'generate' && MODEL_FIELD.name in stored
 			? resolveModel(itemParameter(ctx, MODEL_FIELD.name, i, DEFAULT_MODEL))
 			: undefined;
-	if (model && model.id !== ULTRA_MODEL)
-		return { model, raw: readModelItem(ctx, i, model, version) };
+	if (model && model.id !== ULTRA_MODEL) return { model, raw: readModelItem(ctx, i, model) };
 	// Only the fields shown for this operation: n8n keeps no others, and reading one that it does not
 	// keep, without a fallback, is n8n's error "Could not get parameter" (Fine-Tune ID on Generate).
-	const onTop = (spec: { placement: 'main' | 'options'; operations: object }) =>
-		OPERATIONS.includes(operation as Operation) &&
-		placementIn(spec as PlacedSpec, operation as Operation, version) === 'main';
+	const onTop = (spec: Parameters<typeof isMainField>[1]) => isMainField(ctx, spec, known);
 	const main: Record<string, unknown> = {};
 	for (const spec of PROVIDER_PARAMS) {
 		if (onTop(spec)) main[spec.name] = itemParameter(ctx, spec.name, i, undefined);
 	}
-	const options = { ...((itemParameter(ctx, 'options', i, {}) ?? {}) as Record<string, unknown>) };
-	// Node settings shown as main fields (Download Image in version 1) are read with the Options.
-	for (const spec of NODE_OPTION_PARAMS) {
-		if (onTop(spec)) options[spec.name] = itemParameter(ctx, spec.name, i, undefined);
-	}
+	const options = readOptions(ctx, i, known);
 	// The image input: a main field where the operation needs it (and in version 1), else in Options.
 	const imageOnTop = onTop(IMAGE_INPUT.source);
 	const image = (name: string, fallback: unknown) =>
@@ -90,31 +71,20 @@ function readItem(ctx: IExecuteFunctions, i: number) {
 	};
 }
 
-type PlacedSpec = Parameters<typeof placementIn>[0];
-
 /**
  * A Generate item for a model other than Ultra: its own rows from where the node's version puts
  * them, its Reference Images, and the top-level fields n8n kept that the model does not have (shown
  * while Model is an expression), so that one set away from its default is refused, not dropped.
  */
-function readModelItem(
-	ctx: IExecuteFunctions,
-	i: number,
-	model: ModelDeclaration,
-	version: NodeVersion,
-): RawModelItem {
+function readModelItem(ctx: IExecuteFunctions, i: number, model: ModelDeclaration): RawModelItem {
 	const stored = ctx.getNode().parameters ?? {};
 	const main: Record<string, unknown> = {};
 	const own = new Set<string>(model.params.map((p) => p.name));
 	for (const spec of model.params) {
-		if (placementIn(spec, 'generate', version) === 'main' && spec.name in stored)
+		if (isMainField(ctx, spec, 'generate') && spec.name in stored)
 			main[spec.name] = itemParameter(ctx, spec.name, i, spec.default ?? null);
 	}
-	const options = { ...((itemParameter(ctx, 'options', i, {}) ?? {}) as Record<string, unknown>) };
-	for (const spec of NODE_OPTION_PARAMS) {
-		if (placementIn(spec, 'generate', version) === 'main' && spec.name in stored)
-			options[spec.name] = itemParameter(ctx, spec.name, i, spec.default);
-	}
+	const options = readOptions(ctx, i, 'generate');
 	const foreign: Record<string, unknown> = {};
 	for (const name of [
 		...modelFieldNames(),
@@ -134,20 +104,8 @@ function readModelItem(
 }
 
 /**
- * A fine-tune exists only at the provider it was trained at: no other provider could run its ID, so
- * Generate with Fine-Tune takes no Fallback Provider.
- */
-const FALLBACK_FIELD = 'Fallback Provider';
-const FINETUNE_NO_FALLBACK =
-	'a fine-tune runs only at the provider it was trained at, so no other provider can take over a Generate with Fine-Tune item. Set "Fallback Provider" to None.';
-
-/** What a refusal by the Fallback Provider adds, so the user knows which field to change. */
-const asFallbackNote = (fallback: FluxProvider) =>
-	` (${fallback.displayName} is the Fallback Provider: pick another one, or None)`;
-
-/**
- * Validates one item completely, without any request: against the provider and, when one is set,
- * the fallback provider too, so an item that might move there cannot fail there on a field.
+ * One item read and checked completely, without any request: its fields, what the provider and the
+ * fallback declare they take (run/checks.ts), and its input file's bytes.
  */
 async function prepareItem(
 	ctx: IExecuteFunctions,
@@ -162,32 +120,15 @@ async function prepareItem(
 		'raw' in read && read.model
 			? validateModelItem(read.model, read.raw)
 			: validateItemParameters(read as Parameters<typeof validateItemParameters>[0]);
-	const providers = fallback ? [provider, fallback] : [provider];
-	if (request.model) checkServed(request, providers, fallback);
-	if (fallback && request.operation === 'finetune')
-		throw new ParameterError(FALLBACK_FIELD, FINETUNE_NO_FALLBACK, fallback.displayName);
-	for (const p of fallback ? [provider, fallback] : [provider]) {
-		const asFallback = p === fallback ? asFallbackNote(p) : '';
-		const unsupported = unsupportedReason(p, request.operation);
-		if (unsupported)
-			throw new ParameterError('Operation', `${unsupported}${asFallback}`, request.operation);
-		// A model other than Ultra is checked against its provider lines (checkServed), not Ultra's fields.
-		const refused = request.model
-			? undefined
-			: refusedField(p.displayName, fieldsFor(p, request.operation), request);
-		if (refused)
-			throw new ParameterError(refused.field, `${refused.problem}${asFallback}`, refused.received);
-	}
+	checkDeclared(request, provider, fallback);
 	// One size rule for the input image, whichever provider the item ends up on.
-	const limit = inputSizeLimit(
-		request.options.maxImageBytes,
-		fallback ? [provider, fallback] : [provider],
-	);
+	const providers = fallback ? [provider, fallback] : [provider];
+	const limit = inputSizeLimit(request.options.maxImageBytes, providers);
 	await checkInputImage(ctx, i, request.image, limit);
-	if (request.model && request.references?.length) {
-		const sizes = await checkReferences(ctx, i, request, limit, providers);
-		request.referenceMegapixels = sizes;
-	}
+	// A model's references: read and checked now (count, size, type, pixels), their megapixels kept
+	// for the price rule.
+	if (request.model && request.references?.length)
+		request.referenceMegapixels = await checkReferences(ctx, i, request, limit, providers);
 	return request;
 }
 
@@ -216,55 +157,14 @@ export async function generate(
 	stopAtFirstBad(ctx, prepared, settings.continueOnFail);
 	applySpendCap(ctx, settings, prepared);
 
-	let session: ProviderSession | undefined;
-	let openFailure: unknown;
-	if (prepared.some((p) => p.value)) {
-		try {
-			session = await provider.open(ctx);
-		} catch (error) {
-			openFailure = error;
-		}
-	}
-	// What the providers say at run time about their models (Runflow's models API), before any job:
-	// the first provider's, and the fallback's. The fallback's session is opened now for that (its
-	// credential read, no request; only a provider with run-time checks then asks its API once); one
-	// whose credential cannot be read is opened again when an item first needs it, as before.
-	const openedFallback =
-		session && fallback ? await fallback.open(ctx).catch(() => undefined) : undefined;
-	const failover = new Failover(ctx, provider, fallback, openedFallback);
-	// Either key is masked in what is shown: the first provider's, and the fallback's once opened.
-	const scrub = (text: string) => failover.scrub(session ? session.scrub(text) : text);
-	const checks = [
-		{ check: session?.checkRequest?.bind(session), asFallback: '', provider },
-		{
-			check: openedFallback?.checkRequest?.bind(openedFallback),
-			asFallback: fallback ? asFallbackNote(fallback) : '',
-			provider: fallback,
-		},
-	].filter((c) => c.check);
-	if (checks.length > 0) {
-		for (const entry of prepared) {
-			for (const { check, asFallback, provider: checked } of checks) {
-				if (!entry.value) break;
-				const { operation } = entry.value;
-				try {
-					await check!(entry.value);
-				} catch (failure) {
-					// An operation the provider found it cannot run says where it can, as the editor does.
-					const problem = (f: ParameterError) =>
-						f.field === 'Operation' && !asFallback && checked
-							? withWayOut(checked, operation, f.problem)
-							: `${f.problem}${asFallback}`;
-					entry.failure =
-						failure instanceof ParameterError && (asFallback || failure.field === 'Operation')
-							? new ParameterError(failure.field, problem(failure), failure.received)
-							: failure;
-					entry.value = undefined;
-				}
-			}
-		}
+	const { session, openFailure, openedFallback, failover, scrub } = await openRun(
+		ctx,
+		provider,
+		fallback,
+		prepared.some((p) => p.value),
+	);
+	if (await checkAtRunTime(prepared, provider, session, fallback, openedFallback))
 		stopAtFirstBad(ctx, prepared, settings.continueOnFail, scrub);
-	}
 	// An item whose images take several requests (one image per request on BFL and Replicate) is
 	// several jobs, in image order.
 	const jobs: BatchJob[] = prepared.flatMap(({ value: request, failure }, item): BatchJob[] => {

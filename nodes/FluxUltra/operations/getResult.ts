@@ -1,26 +1,22 @@
 import { NodeOperationError, type IExecuteFunctions, type INodeExecutionData } from 'n8n-workflow';
 
-import { clock } from '../shared/clock';
 import { validateJobLinks, validateRequestId } from '../parameters/resultInput';
 import {
 	ASPECT_RATIOS,
 	GET_RESULT,
-	NODE_OPTION_PARAMS,
-	nodeVersionOf,
 	OPERATIONS,
-	placementIn,
 	RESULT_INPUT,
 	type AspectRatio,
 	type Operation,
 } from '../parameters/table';
-import { validateOptions, type FluxParams, type JobRequest } from '../parameters/validation';
-import type { FluxProvider, JobScope, ProviderSession, SubmittedJob } from '../providers/types';
-import { FluxError } from '../transport/errors';
-import { emitImages } from '../job/job';
-import { pendingJobJson, type JobPlace } from '../job/submitOnly';
+import { validateOptions, type FluxParams } from '../parameters/validation';
+import type { FluxProvider, ProviderSession } from '../providers/types';
+import { collectOne, type Ask } from '../job/collect';
 import { agentSetField } from '../run/agentTool';
 import { runBatch, stopAtFirstBad } from '../run/batch';
+import { openEach } from '../run/sessions';
 import { fallbackOf } from '../run/settings';
+import { isMainField, itemParameter, readOptions } from './itemParameters';
 
 /**
  * Get Result: collects jobs created with Wait for Completion off. Per item, one status read; a
@@ -29,12 +25,6 @@ import { fallbackOf } from '../run/settings';
  * later), a failed job fails its item as a waiting run would (an error item in place under
  * Continue On Fail). Only reads: retried freely, and no job is ever created here.
  */
-
-interface Ask {
-	job: SubmittedJob;
-	request: JobRequest;
-	place: JobPlace;
-}
 
 const wholeNumber = (v: unknown): number | undefined =>
 	typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 ? v : undefined;
@@ -52,30 +42,21 @@ function readAsk(
 ): Ask {
 	const agentSet = agentSetField(ctx);
 	if (agentSet) throw agentSet;
-	const version = nodeVersionOf(ctx.getNode().typeVersion);
 	const requestId = validateRequestId(
-		ctx.getNodeParameter(RESULT_INPUT.requestId.name, i, undefined),
+		itemParameter(ctx, RESULT_INPUT.requestId.name, i, undefined),
 	);
-	const rawOptions = {
-		...((ctx.getNodeParameter('options', i, {}) ?? {}) as Record<string, unknown>),
-	};
-	// Node settings shown as main fields (Download Image in version 1) are read with the Options.
-	for (const spec of NODE_OPTION_PARAMS) {
-		if (placementIn(spec, GET_RESULT, version) === 'main')
-			rawOptions[spec.name] = ctx.getNodeParameter(spec.name, i, undefined);
-	}
+	const rawOptions = readOptions(ctx, i, GET_RESULT);
 	// The incoming item describes this job only when it names the same request.
 	const json = ctx.getInputData()[i]?.json ?? {};
 	const described = json.requestId === requestId ? json : {};
 	// Job Links: version 1's top-level field (it defaults to the item's links); version 2's option,
 	// and left out there, the links of an incoming item that names the same request.
 	const linksName = RESULT_INPUT.links.name;
-	const rawLinks =
-		placementIn(RESULT_INPUT.links, GET_RESULT, version) === 'main'
-			? ctx.getNodeParameter(linksName, i, undefined)
-			: linksName in rawOptions
-				? rawOptions[linksName]
-				: described.links;
+	const rawLinks = isMainField(ctx, RESULT_INPUT.links, GET_RESULT)
+		? itemParameter(ctx, linksName, i, undefined)
+		: linksName in rawOptions
+			? rawOptions[linksName]
+			: described.links;
 	delete rawOptions[linksName];
 	const links = validateJobLinks(rawLinks);
 	const options = validateOptions(GET_RESULT, rawOptions);
@@ -114,60 +95,6 @@ function readAsk(
 	};
 }
 
-/** One job, one status read: its images, or one item saying it is still running. */
-async function collectOne(
-	ctx: IExecuteFunctions,
-	provider: FluxProvider,
-	session: ProviderSession,
-	ask: Ask,
-	i: number,
-): Promise<INodeExecutionData[]> {
-	const { timeoutMs } = ask.request.options;
-	const scope: JobScope = {
-		ctx,
-		itemIndex: i,
-		timeoutMs,
-		deadline: clock.now() + timeoutMs,
-		signal: ctx.getExecutionCancelSignal?.(),
-	};
-	try {
-		const status = await session.statusOnce(scope, ask.job);
-		if (!status.done) {
-			return [
-				{
-					json: pendingJobJson(
-						provider.id,
-						ask.request,
-						ask.job,
-						ask.place,
-						'running',
-						status.state,
-					),
-					pairedItem: { item: i },
-				},
-			];
-		}
-		const result = await session.fetchResult(scope, ask.job, status.status);
-		return await emitImages(scope, provider, session, ask.request, result, ask.place);
-	} catch (error) {
-		throw error instanceof FluxError ? error.withRequestId(ask.job.requestId) : error;
-	}
-}
-
-/** A provider's session for Get Result, or why there is none. */
-interface Opened {
-	session?: ProviderSession;
-	failure?: unknown;
-}
-
-async function openForLookup(ctx: IExecuteFunctions, provider: FluxProvider): Promise<Opened> {
-	try {
-		return { session: await provider.open(ctx) };
-	} catch (failure) {
-		return { failure };
-	}
-}
-
 /**
  * Runs Get Result over all items; output keeps the input order. A job whose item says the Fallback
  * Provider created it (an item that failed over) is read there, with the fallback's credential;
@@ -182,13 +109,11 @@ export async function getResult(
 	const items = ctx.getInputData();
 	const providerOf = (i: number) =>
 		fallback && items[i]?.json.provider === fallback.id ? fallback : primary;
-	const opened = new Map<FluxProvider, Opened>();
-	for (const p of new Set(items.map((_, i) => providerOf(i))))
-		opened.set(p, await openForLookup(ctx, p));
+	const { opened, scrub } = await openEach(
+		ctx,
+		items.map((_, i) => providerOf(i)),
+	);
 	const sessionOf = (i: number) => opened.get(providerOf(i)) ?? {};
-	// Either key is masked in any message, whichever provider the message is about.
-	const scrub = (text: string) =>
-		[...opened.values()].reduce((clean, o) => (o.session ? o.session.scrub(clean) : clean), text);
 	// Every item is read and checked before the first request (a forged link fails here).
 	const asks = items.map((_, i): { ask?: Ask; session?: ProviderSession; failure?: unknown } => {
 		const { session, failure: openFailure } = sessionOf(i);

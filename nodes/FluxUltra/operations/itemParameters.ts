@@ -1,5 +1,12 @@
 import type { IExecuteFunctions } from 'n8n-workflow';
 
+import {
+	NODE_OPTION_PARAMS,
+	nodeVersionOf,
+	placementIn,
+	type NodeOperation,
+} from '../parameters/table';
+
 /**
  * Per-item parameter reads without paying n8n's expression engine for what cannot differ between
  * items. n8n resolves every `getNodeParameter(name, i)` through its expression machinery, even for
@@ -39,4 +46,35 @@ export function itemParameter(
 		cache.set(name, entry);
 	}
 	return copy(entry.value);
+}
+
+/**
+ * Whether a field is a main field (not in Options) for this operation in the node's version
+ * (parameters/table.ts placementIn): version 1 as workflows saved before version 2 have it,
+ * version 2 with every optional field in Options. No operation (an unknown one): nowhere.
+ */
+export function isMainField(
+	ctx: IExecuteFunctions,
+	spec: Parameters<typeof placementIn>[0],
+	operation: NodeOperation | undefined,
+): boolean {
+	const version = nodeVersionOf(ctx.getNode().typeVersion);
+	return operation !== undefined && placementIn(spec, operation, version) === 'main';
+}
+
+/**
+ * One item's Options as the run reads them, for every operation: the Options collection, and the
+ * node settings that a version shows as main fields (Download Image in version 1) read with them.
+ */
+export function readOptions(
+	ctx: IExecuteFunctions,
+	i: number,
+	operation: NodeOperation | undefined,
+): Record<string, unknown> {
+	const options = { ...((itemParameter(ctx, 'options', i, {}) ?? {}) as Record<string, unknown>) };
+	for (const spec of NODE_OPTION_PARAMS) {
+		if (isMainField(ctx, spec, operation))
+			options[spec.name] = itemParameter(ctx, spec.name, i, undefined);
+	}
+	return options;
 }

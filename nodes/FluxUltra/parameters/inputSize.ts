@@ -1,4 +1,4 @@
-import { ParameterError } from './validation';
+import { ParameterError } from '../transport/errors';
 
 /**
  * The one size rule for an input image, whatever the path it comes by (a binary field, an Image URL

@@ -1,8 +1,8 @@
 import { IMAGE_INPUT, PROVIDER_PARAMS, hasControlCharacter, RESERVED_FIELD_NAMES } from './table';
 import { MODELS, ULTRA_MODEL, type ModelDeclaration } from './models';
+import { ParameterError } from '../transport/errors';
 import {
 	parseRows,
-	ParameterError,
 	validateImageUrl,
 	validateOptions,
 	type FluxParams,

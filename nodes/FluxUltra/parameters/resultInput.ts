@@ -1,7 +1,7 @@
 import type { INodeProperties } from 'n8n-workflow';
 
 import { GET_RESULT, RESULT_INPUT, type NodeVersion } from './table';
-import { ParameterError } from './validation';
+import { ParameterError } from '../transport/errors';
 
 /**
  * Get Result's top-level fields in the editor, from the table's RESULT_INPUT. Version 2 keeps only

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 
 import { parseUrl } from '../shared/url';
-import { beyondSafeInteger } from '../transport/http';
+import { beyondSafeInteger } from '../shared/digits';
+import { ParameterError } from '../transport/errors';
 import {
 	hasControlCharacter,
 	IMAGE_INPUT,
@@ -104,18 +105,6 @@ export interface RawItemParameters {
 	imageSource: unknown;
 	imageUrl: unknown;
 	binaryPropertyName: unknown;
-}
-
-/** A field-level validation failure; the router turns it into a NodeOperationError for the item. */
-export class ParameterError extends Error {
-	constructor(
-		readonly field: string,
-		readonly problem: string,
-		readonly received: unknown,
-	) {
-		super(`Invalid value for "${field}": ${problem}`);
-		this.name = 'ParameterError';
-	}
 }
 
 const CONTROL_MESSAGE =

@@ -1,4 +1,4 @@
-import { chunksUntil, type ByteStream } from '../transport/http';
+import { chunksUntil, type ByteStream } from '../transport/body';
 import { LEFT_AS_IS, type ProvenanceReport } from './report';
 import { ProvenanceScanner, scanFormatOf } from './scanner';
 import type { AiLabel } from './xmp';

@@ -5,8 +5,8 @@ import type { ProviderInputLimit } from '../parameters/inputSize';
 import type { JobRequest } from '../parameters/validation';
 import type { ProviderErrorContext } from '../transport/errors';
 import type { StopProof } from '../transport/verdict';
-import type { FieldMap } from './fields';
-import type { ModelLine } from './modelLines';
+import type { FieldMap } from './common/fields';
+import type { ModelLine } from './common/modelLines';
 
 /** Everything a provider call needs to know about the job it belongs to. */
 export interface JobScope {
@@ -197,7 +197,7 @@ export interface FluxProvider {
 	 * for a job's state that prove the job stopped, with their sources; any other word proves nothing.
 	 */
 	readonly stopProof: StopProof;
-	/** What this provider adds to field descriptions in the editor (providers/describe.ts assembles them). */
+	/** What this provider adds to field descriptions in the editor (providers/common/describe.ts assembles them). */
 	readonly editorNotes?: EditorNotes;
 	/**
 	 * The models other than FLUX 1.1 [pro] Ultra this provider serves, by model id (its

@@ -6,7 +6,7 @@ import {
 	NODE_OPTION_PARAMS,
 	PROVIDER_PARAMS,
 } from '../parameters/table';
-import { ParameterError } from '../parameters/validation';
+import { ParameterError } from '../transport/errors';
 import { MODELS } from '../parameters/models';
 import { REFERENCE_IMAGES } from '../parameters/ui';
 

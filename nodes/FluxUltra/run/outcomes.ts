@@ -7,10 +7,9 @@ import {
 	type JsonObject,
 } from 'n8n-workflow';
 
-import { ParameterError } from '../parameters/validation';
 import { providerById } from '../providers/registry';
 import { boundText, MESSAGE_MAX, REQUEST_ID_MAX } from '../shared/bound';
-import { FluxError } from '../transport/errors';
+import { FluxError, ParameterError } from '../transport/errors';
 import { redact } from '../transport/redact';
 import { safeToRunElsewhere } from '../transport/verdict';
 

@@ -93,6 +93,21 @@ export class FluxError extends Error {
 		return this.with({ requestId, provider });
 	}
 }
+/**
+ * A field-level validation failure: the field as the editor names it, what is wrong, and the value
+ * received. Thrown before any request, from parameters/, providers/, job/ and run/; run/outcomes.ts
+ * turns it into a NodeOperationError for the item.
+ */
+export class ParameterError extends Error {
+	constructor(
+		readonly field: string,
+		readonly problem: string,
+		readonly received: unknown,
+	) {
+		super(`Invalid value for "${field}": ${problem}`);
+		this.name = 'ParameterError';
+	}
+}
 
 export interface FluxErrorExtra {
 	description?: string;

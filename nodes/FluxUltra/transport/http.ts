@@ -7,9 +7,33 @@ import type {
 
 import { clock } from '../shared/clock';
 import { isInternalHost, parseUrl, type LinkPolicy } from '../shared/url';
+import {
+	BODY_MAX,
+	ERROR_BODY_MAX,
+	isByteStream,
+	JSON_MAX,
+	lowerHeaders,
+	parseBody,
+	readBody,
+	RequestLimit,
+	toBuffer,
+	toJsonText,
+	type ByteStream,
+} from './body';
 import { signingOptions } from './credentials';
 import { FluxError, errorFromResponse, type ProviderErrorContext } from './errors';
-import { answerNeverArrived, failureNeverArrived, NEVER_ARRIVED_CODES } from './verdict';
+import {
+	answerRetryable,
+	backoffMs,
+	DEFAULT_RETRY,
+	errorCode,
+	failureRetryable,
+	REQUEST_TIMEOUT_MS,
+	retryAfterMs,
+	type Purpose,
+	type RetryPolicy,
+} from './retryPolicy';
+import { answerNeverArrived, failureNeverArrived } from './verdict';
 
 /**
  * The one HTTP path of the package. Every provider call goes through `send`, which adds retries
@@ -17,10 +41,11 @@ import { answerNeverArrived, failureNeverArrived, NEVER_ARRIVED_CODES } from './
  * here, not by the host: requests ask n8n for the full response and never for a thrown HTTP error,
  * so the behaviour is the same on every n8n version and no host error object (which carries the
  * request headers, and so the API key) ever reaches the user.
+ *
+ * This file is the request (`invoke`: one request; `send`: the attempts). Reading its body under
+ * the request's limits is body.ts; how many attempts, after which answers and how long each may
+ * take is retryPolicy.ts; which failures prove a submit never arrived is verdict.ts.
  */
-
-/** What a request is for; decides whether it may be sent twice. */
-export type Purpose = 'submit' | 'status' | 'result' | 'cancel' | 'upload' | 'download';
 
 export interface HttpCall {
 	method: IHttpRequestMethods;
@@ -85,283 +110,10 @@ export interface HttpResponse {
 	attempts: number;
 }
 
-/** A response body as n8n's HTTP helper hands it over with `encoding: 'stream'` (a Node Readable). */
-export type ByteStream = NodeJS.ReadableStream & {
-	destroy(error?: Error): void;
-	unshift(chunk: Buffer): void;
-	readonly readableEnded?: boolean;
-};
-
-function isByteStream(value: unknown): value is ByteStream {
-	return (
-		!!value &&
-		typeof (value as ByteStream).pipe === 'function' &&
-		typeof (value as ByteStream).read === 'function'
-	);
-}
-
-/** Longest error body read from a streamed answer: enough for any provider message. */
-const ERROR_BODY_MAX = 64 * 1024;
-
-/**
- * Longest submit, status, cancel or upload answer read, after decompression. Real ones are a few KB
- * (a fal status is under 1 KB, a BFL or Runflow status a few hundred bytes); the largest is a
- * Replicate prediction, which echoes its input, and so an input image of up to 1 MB sent inline as
- * a data URI (1.4 MB of base64). 8 MB is well above that, and small enough that a hostile answer
- * (1 GB, or a gzip bomb) costs a few MB, not hundreds.
- */
-export const JSON_MAX = 8 * 1024 * 1024;
-
-/** Longest JSON answer read where fal's sync mode puts every image inline in the result. */
-export const BODY_MAX = 256 * 1024 * 1024;
-
-/** A body larger than its purpose allows: the request is aborted, the answer refused. */
-export function tooLargeError(max: number): Error {
-	return Object.assign(new Error(`an answer larger than ${Math.round(max / 1048576)} MB`), {
-		code: 'ERR_FR_BODY_TOO_LARGE',
-		max,
-	});
-}
-
-/** A promise that rejects with `signal`'s reason when it aborts; `off` detaches it. */
-function abortedBy(signal: AbortSignal): { promise: Promise<never>; off(): void } {
-	let onAbort: () => void = () => undefined;
-	const promise = new Promise<never>((_, reject) => {
-		onAbort = () => reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
-		if (signal.aborted) onAbort();
-		else signal.addEventListener('abort', onAbort, { once: true });
-	});
-	promise.catch(() => undefined);
-	return { promise, off: () => signal.removeEventListener('abort', onAbort) };
-}
-
-/**
- * A stream's chunks, each read raced against `signal`: the read settles when the signal aborts even
- * if the stream never settles it (n8n 2.x's `Readable.from` wrapper around a stalled socket).
- */
-export async function* chunksUntil(
-	stream: ByteStream,
-	signal: AbortSignal,
-): AsyncGenerator<Buffer> {
-	const iterator = (stream as unknown as AsyncIterable<Buffer | string>)[Symbol.asyncIterator]();
-	const aborted = abortedBy(signal);
-	try {
-		for (;;) {
-			const next = iterator.next();
-			next.catch(() => undefined);
-			const { value, done } = await Promise.race([next, aborted.promise]);
-			if (done) return;
-			yield Buffer.isBuffer(value) ? value : Buffer.from(value as string);
-		}
-	} finally {
-		aborted.off();
-	}
-}
-
-/**
- * Reads a body whole, up to `max` bytes, for as long as `limit` allows: the limit's signal ends the
- * read (and, aborted, the request and its socket). Past `max` the request is aborted too, and the
- * read fails, or, with `truncate` (an error answer, of which the start is enough), ends there.
- */
-async function readBody(
-	stream: ByteStream,
-	max: number,
-	limit: RequestLimit,
-	truncate: boolean,
-): Promise<Buffer> {
-	const chunks: Buffer[] = [];
-	let size = 0;
-	for await (const piece of chunksUntil(stream, limit.signal)) {
-		if (size + piece.length > max) {
-			const error = tooLargeError(max);
-			limit.abort(error);
-			if (!truncate) throw error;
-			chunks.push(piece.subarray(0, max - size));
-			break;
-		}
-		size += piece.length;
-		chunks.push(piece);
-	}
-	return Buffer.concat(chunks);
-}
-
-/**
- * One request's life: its own AbortController, which n8n hands to axios (`abortSignal`), aborted by
- * the execution's cancel (unless detached), by its timer (the per-request timeout, and never later
- * than the job's deadline), or by the caller. Aborting it is what makes n8n's axios close the socket
- * and fail the body stream, on n8n 1.x and 2.x alike. `done()` releases the timer and the listener.
- */
-class RequestLimit {
-	private readonly controller = new AbortController();
-	private timerStop = new AbortController();
-	private expiredAfter?: number;
-	private readonly parent?: AbortSignal;
-	private readonly onParent = () => this.controller.abort(new Error('The execution was cancelled'));
-
-	constructor(
-		parent: AbortSignal | undefined,
-		private readonly deadline: number | undefined,
-	) {
-		if (parent) {
-			this.parent = parent;
-			if (parent.aborted) this.onParent();
-			else parent.addEventListener('abort', this.onParent, { once: true });
-		}
-	}
-
-	get signal(): AbortSignal {
-		return this.controller.signal;
-	}
-
-	/** Whether the timer (not a cancel or the caller) ended the request. */
-	get expired(): boolean {
-		return this.expiredAfter !== undefined;
-	}
-
-	/** Whether the execution's cancel ended the request. */
-	get cancelled(): boolean {
-		return !!this.parent?.aborted && !this.expired;
-	}
-
-	/** Arms the timer for `timeoutMs` of real time, but no later than the deadline; re-arming replaces it. */
-	arm(timeoutMs: number | undefined): void {
-		this.timerStop.abort();
-		const stop = new AbortController();
-		this.timerStop = stop;
-		const untilDeadline = this.deadline === undefined ? undefined : this.deadline - clock.now();
-		const ms = Math.min(timeoutMs ?? Infinity, untilDeadline ?? Infinity);
-		if (ms === Infinity) return;
-		void clock.ioTimer(Math.max(0, ms), stop.signal).then(() => {
-			if (stop.signal.aborted || this.controller.signal.aborted) return;
-			this.expiredAfter = ms;
-			this.controller.abort(timeoutError(ms));
-		});
-	}
-
-	abort(reason?: Error): void {
-		if (!this.controller.signal.aborted) this.controller.abort(reason ?? new Error('aborted'));
-		this.done();
-	}
-
-	done(): void {
-		this.timerStop.abort();
-		this.parent?.removeEventListener('abort', this.onParent);
-	}
-
-	/** What a failed request throws: a timeout, or the cancel, whatever axios made of the abort. */
-	failure(error: unknown): unknown {
-		if (this.expired) return timeoutError(this.expiredAfter!);
-		if (this.cancelled)
-			return Object.assign(new Error('The execution was cancelled'), { name: 'AbortError' });
-		const reason = this.controller.signal.aborted
-			? (this.controller.signal.reason as unknown)
-			: undefined;
-		return (reason as { code?: string } | undefined)?.code === 'ERR_FR_BODY_TOO_LARGE'
-			? reason
-			: error;
-	}
-}
-
-/** A request that ran out of time, shaped like a socket error so the retry rules apply to it. */
-export function timeoutError(timeoutMs: number): Error {
-	return Object.assign(new Error(`no complete answer within ${Math.round(timeoutMs / 1000)} s`), {
-		code: 'ETIMEDOUT',
-	});
-}
-
-export interface RetryPolicy {
-	maxAttempts: number;
-	baseDelayMs: number;
-	maxDelayMs: number;
-	/** Cap on the sum of all backoff waits of one call. */
-	maxTotalDelayMs: number;
-}
-
-export const DEFAULT_RETRY: RetryPolicy = {
-	maxAttempts: 5,
-	baseDelayMs: 500,
-	maxDelayMs: 10_000,
-	maxTotalDelayMs: 60_000,
-};
-
-/** Per-request timeout; image downloads and uploads pass a longer one. */
-export const REQUEST_TIMEOUT_MS = 30_000;
-
-/** Statuses worth another try: throttling and gateway trouble. */
-const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
-
-/**
- * A read (status, result, cancel, download, upload slot) also retries a 500: it creates nothing, and
- * a one-off server error on a status poll must not fail a job that is already paid for. A submit is
- * retried only on what the rule table in verdict.ts says provably never arrived.
- */
-const READ_RETRYABLE_STATUS = new Set([...RETRYABLE_STATUS, 500]);
-
-/** Connection errors worth another try for a request that may be sent twice (never-arrived ones included). */
-const TRANSIENT_CODES = new Set([
-	...NEVER_ARRIVED_CODES,
-	'ECONNRESET',
-	'ECONNABORTED',
-	'ETIMEDOUT',
-	'EPIPE',
-	'EHOSTUNREACH',
-	'ENETUNREACH',
-	'ESOCKETTIMEDOUT',
-	'UND_ERR_SOCKET',
-	'UND_ERR_CONNECT_TIMEOUT',
-	'UND_ERR_HEADERS_TIMEOUT',
-	'UND_ERR_BODY_TIMEOUT',
-]);
-
-/** The first `code` found along an error's cause chain (axios, undici and Node all nest them). */
-export function errorCode(error: unknown): string | undefined {
-	let e: unknown = error;
-	for (let depth = 0; depth < 6 && e && typeof e === 'object'; depth++) {
-		const code = (e as { code?: unknown }).code;
-		if (typeof code === 'string' && code) return code;
-		e = (e as { cause?: unknown }).cause;
-	}
-	return undefined;
-}
-
 function isAbort(error: unknown, signal?: AbortSignal): boolean {
 	if (signal?.aborted) return true;
 	const name = (error as { name?: unknown })?.name;
 	return name === 'AbortError' || name === 'CanceledError' || errorCode(error) === 'ERR_CANCELED';
-}
-
-function lowerHeaders(headers: unknown): Record<string, string> {
-	const out: Record<string, string> = {};
-	if (!headers || typeof headers !== 'object') return out;
-	for (const [k, v] of Object.entries(headers as Record<string, unknown>)) {
-		if (v !== undefined && v !== null)
-			out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : String(v);
-	}
-	return out;
-}
-
-function toBuffer(body: unknown): Buffer {
-	if (Buffer.isBuffer(body)) return body;
-	if (body instanceof ArrayBuffer) return Buffer.from(body);
-	if (ArrayBuffer.isView(body)) return Buffer.from(body.buffer, body.byteOffset, body.byteLength);
-	if (typeof body === 'string') return Buffer.from(body);
-	if (body === undefined || body === null) return Buffer.alloc(0);
-	return Buffer.from(JSON.stringify(body));
-}
-
-/** `Retry-After` in milliseconds: delta-seconds or an HTTP date. */
-export function retryAfterMs(headers: Record<string, string>, now: number): number | undefined {
-	const value = headers['retry-after'];
-	if (!value) return undefined;
-	if (/^\s*\d+(\.\d+)?\s*$/.test(value)) return Math.round(Number(value) * 1000);
-	const date = Date.parse(value);
-	return Number.isNaN(date) ? undefined : Math.max(0, date - now);
-}
-
-/** Exponential backoff with ±25% jitter; `attempt` counts from 1. */
-export function backoffMs(policy: RetryPolicy, attempt: number): number {
-	const raw = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
-	return Math.round(raw * (0.75 + Math.random() * 0.5));
 }
 
 async function invoke(
@@ -523,25 +275,6 @@ function signingContext(ctx: IExecuteFunctions): IExecuteFunctions {
 }
 
 /**
- * JSON text of a request body. A whole number too large for a JavaScript number (a seed beyond
- * 2^53) travels as a BigInt and is written with every digit, as a JSON number.
- */
-export function toJsonText(value: unknown): string {
-	const marker = '\u0000bigint:';
-	// BigInts are swapped for marked strings first: a host may have given BigInt a toJSON, which
-	// JSON.stringify would call before any replacer.
-	const mark = (v: unknown): unknown => {
-		if (typeof v === 'bigint') return `${marker}${v.toString()}`;
-		if (Array.isArray(v)) return v.map(mark);
-		if (v && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) {
-			return Object.fromEntries(Object.entries(v).map(([k, item]) => [k, mark(item)]));
-		}
-		return v;
-	};
-	return JSON.stringify(mark(value)).replace(/"\\u0000bigint:(\d+)"/g, '$1');
-}
-
-/**
  * Sends one request, retrying what is safe to retry. A job-creating request (`submit`) is sent
  * again only when it provably never reached the provider (the rule table in verdict.ts: connection
  * refused, DNS, 429, fal's own front door); anything else that may have created a job — a 504 from
@@ -583,7 +316,7 @@ export async function send(
 				response.body,
 			);
 			const retryable =
-				(call.purpose === 'submit' ? refused : READ_RETRYABLE_STATUS.has(response.status)) &&
+				answerRetryable(call.purpose, response.status, refused) &&
 				!provider.noRetry?.(response.status, response.headers);
 			if (retryable)
 				delay = retryAfterMs(response.headers, clock.now()) ?? backoffMs(policy, attempt);
@@ -603,8 +336,7 @@ export async function send(
 			if (code === 'ERR_FR_BODY_TOO_LARGE') throw tooLargeAnswer(provider, call, thrown, sentAt);
 			if (code === 'ERR_FR_INTERNAL_ADDRESS') throw internalAddress(provider, thrown);
 			const neverSent = failureNeverArrived(code);
-			if (TRANSIENT_CODES.has(code) && (call.purpose !== 'submit' || neverSent))
-				delay = backoffMs(policy, attempt);
+			if (failureRetryable(call.purpose, code, neverSent)) delay = backoffMs(policy, attempt);
 			failure =
 				call.purpose === 'submit' && !neverSent
 					? maybeSubmitted(provider, code, sentAt)
@@ -692,31 +424,6 @@ function maybeSubmitted(
 			description: `It was not sent again, to avoid paying twice. Look in your ${provider.providerName} request history for a job created at about ${new Date(sentAt).toISOString()} before running this item again.`,
 		},
 	);
-}
-
-/** Seeds may exceed 2^53; a seed too long for a JavaScript number is kept as a string, every digit. */
-const LONG_SEED = /("seed"\s*:\s*)(\d{16,})(?=\s*[,}\]])/g;
-
-/** Whether a string of digits is beyond Number.MAX_SAFE_INTEGER (2^53−1). */
-export function beyondSafeInteger(digits: string): boolean {
-	const d = digits.replace(/^0+(?=\d)/, '');
-	const max = String(Number.MAX_SAFE_INTEGER);
-	return d.length > max.length || (d.length === max.length && d > max);
-}
-
-/** Decodes a JSON body; undefined when the body is empty or not JSON. */
-export function parseBody(body: Buffer): unknown {
-	if (body.length === 0) return undefined;
-	const text = body.toString('utf8');
-	try {
-		return JSON.parse(
-			text.replace(LONG_SEED, (whole, key: string, digits: string) =>
-				beyondSafeInteger(digits) ? `${key}"${digits}"` : whole,
-			),
-		);
-	} catch {
-		return text.slice(0, 500);
-	}
 }
 
 /** Decodes a JSON object body, or fails with a `bad_response` error naming what was expected. */

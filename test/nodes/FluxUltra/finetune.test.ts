@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { FluxUltra } from '../../../nodes/FluxUltra/FluxUltra.node';
 import { FINETUNE_STRENGTH_DEFAULT } from '../../../nodes/FluxUltra/parameters/table';
 import { validateItemParameters } from '../../../nodes/FluxUltra/parameters/validation';
-import { fieldsFor } from '../../../nodes/FluxUltra/providers/fields';
+import { fieldsFor } from '../../../nodes/FluxUltra/providers/common/fields';
 import { bflProvider } from '../../../nodes/FluxUltra/providers/bfl/bfl.provider';
 import { useVirtualClock } from '../../../testkit/harness/clock';
 import { errorOf } from '../../../testkit/harness/errorItems';

@@ -1,7 +1,7 @@
-import { confirmed, refusedWhenOn, sentAsNamed, type FieldMap } from '../fields';
+import { confirmed, refusedWhenOn, sentAsNamed, type FieldMap } from '../common/fields';
 import type { PriceTable } from '../types';
 import type { StopProof } from '../../transport/verdict';
-import { rampDelayMs } from '../polling';
+import { rampDelayMs } from '../common/polling';
 import { BFL_API } from './bfl.api';
 
 /**

@@ -1,6 +1,6 @@
 import { plainText as plain, type ParsedProviderError } from '../../transport/errors';
-import { firstFastApiProblem } from '../fastApi';
-import { displayNameForWire } from '../fields';
+import { firstFastApiProblem } from '../common/fastApi';
+import { displayNameForWire } from '../common/fields';
 import { BFL_FIELDS } from './bfl.constants';
 
 /**

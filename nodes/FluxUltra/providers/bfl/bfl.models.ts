@@ -1,5 +1,5 @@
 import { flux2Size } from '../../parameters/models/flux2Pro';
-import type { ModelLine } from '../modelLines';
+import type { ModelLine } from '../common/modelLines';
 
 /**
  * Black Forest Labs' lines for the models beyond Ultra (issue 29): one endpoint per model, the

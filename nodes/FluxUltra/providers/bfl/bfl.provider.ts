@@ -5,13 +5,13 @@ import type { Operation } from '../../parameters/table';
 import type { JobRequest } from '../../parameters/validation';
 import { FluxError } from '../../transport/errors';
 import { provesStop } from '../../transport/verdict';
-import { baseUrlFromCredential } from '../baseUrl';
-import { buildInput, fieldsFor } from '../fields';
-import { asRecord, asString, type Json } from '../../shared/json';
 import { boundText, PROVIDER_WORD_MAX } from '../../shared/bound';
-import type { PollStep } from '../polling';
-import { reportedCostUsd } from '../reportedCost';
-import { errorContext, openSession, SessionBase, type SessionSetup } from '../session';
+import { baseUrlFromCredential } from '../common/baseUrl';
+import { buildInput, fieldsFor } from '../common/fields';
+import { asRecord, asString, type Json } from '../../shared/json';
+import type { PollStep } from '../common/polling';
+import { reportedCostUsd } from '../common/reportedCost';
+import { errorContext, openSession, SessionBase, type SessionSetup } from '../common/session';
 import type {
 	FluxProvider,
 	ImageBytes,
@@ -31,7 +31,7 @@ import {
 	toBase64,
 } from './bfl.constants';
 import { BFL_MODEL_LINES } from './bfl.models';
-import { modelBody } from '../modelLines';
+import { modelBody } from '../common/modelLines';
 import { parseBflError } from './bfl.errors';
 
 const CREDENTIAL = 'bflApi';

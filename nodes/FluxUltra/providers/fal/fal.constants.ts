@@ -1,8 +1,8 @@
 import type { Operation } from '../../parameters/table';
-import { confirmed, sentAsNamed, type FieldMap } from '../fields';
+import { confirmed, sentAsNamed, type FieldMap } from '../common/fields';
 import type { PriceTable } from '../types';
 import type { StopProof } from '../../transport/verdict';
-import { rampDelayMs } from '../polling';
+import { rampDelayMs } from '../common/polling';
 import { FAL_API } from './fal.api';
 
 /** fal's only failed state, as the STOP PROOF table names it: `COMPLETED` with `error` set. */

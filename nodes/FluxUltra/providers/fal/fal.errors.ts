@@ -1,6 +1,6 @@
 import { displayNameForApiField } from '../../parameters/table';
 import { plainText as plain, type ParsedProviderError } from '../../transport/errors';
-import { firstFastApiProblem } from '../fastApi';
+import { firstFastApiProblem } from '../common/fastApi';
 import { FAL } from './fal.constants';
 
 /**

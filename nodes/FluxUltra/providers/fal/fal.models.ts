@@ -1,5 +1,5 @@
 import { flux2Size } from '../../parameters/models/flux2Pro';
-import type { ModelLine } from '../modelLines';
+import type { ModelLine } from '../common/modelLines';
 
 /**
  * fal.ai's lines for the models beyond Ultra (issue 29). fal's queue runs them as it runs Ultra

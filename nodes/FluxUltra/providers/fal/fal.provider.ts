@@ -6,14 +6,9 @@ import { isFollowableLink, parseUrl } from '../../shared/url';
 import type { JobRequest } from '../../parameters/validation';
 import { FluxError } from '../../transport/errors';
 import { provesStop } from '../../transport/verdict';
-import {
-	chunksUntil,
-	readJson,
-	REQUEST_TIMEOUT_MS,
-	send,
-	type ByteStream,
-	type HttpResponse,
-} from '../../transport/http';
+import { readJson, send, type HttpResponse } from '../../transport/http';
+import { chunksUntil, type ByteStream } from '../../transport/body';
+import { ONE_TRY, REQUEST_TIMEOUT_MS } from '../../transport/retryPolicy';
 import type {
 	CancelOutcome,
 	FluxProvider,
@@ -23,14 +18,14 @@ import type {
 	ProviderSession,
 	SubmittedJob,
 } from '../types';
-import { baseUrlFromCredential } from '../baseUrl';
-import { buildInput } from '../fields';
-import { jobLimits, jobTimeout, type PollStep } from '../polling';
-import { errorContext, openSession, SessionBase, type SessionSetup } from '../session';
-import { putPresigned } from '../upload';
+import { baseUrlFromCredential } from '../common/baseUrl';
+import { buildInput } from '../common/fields';
+import { jobLimits, jobTimeout, type PollStep } from '../common/polling';
+import { errorContext, openSession, SessionBase, type SessionSetup } from '../common/session';
+import { putPresigned } from '../common/upload';
 import { FAL, FAL_FAILED, FAL_FIELDS, FAL_PRICE_USD, pollDelayMs } from './fal.constants';
 import { FAL_MODEL_LINES } from './fal.models';
-import { lineEndpoint, modelBody } from '../modelLines';
+import { lineEndpoint, modelBody } from '../common/modelLines';
 import { isModeration, parseFalError } from './fal.errors';
 
 const CREDENTIAL = 'falApi';
@@ -212,7 +207,7 @@ class FalSession extends SessionBase {
 				stream: true,
 				timeoutMs: Math.min(REQUEST_TIMEOUT_MS, remaining),
 			},
-			{ maxAttempts: 1, baseDelayMs: 0, maxDelayMs: 0, maxTotalDelayMs: 0 },
+			ONE_TRY,
 		).catch((failure: unknown) => ({ failure }));
 		if ('failure' in opened) {
 			const error = opened.failure;

@@ -1,7 +1,13 @@
-import { confirmed, refusedWhenOn, notAvailable, sentAsNamed, type FieldMap } from '../fields';
+import {
+	confirmed,
+	refusedWhenOn,
+	notAvailable,
+	sentAsNamed,
+	type FieldMap,
+} from '../common/fields';
 import type { PriceTable } from '../types';
 import type { StopProof } from '../../transport/verdict';
-import { rampDelayMs } from '../polling';
+import { rampDelayMs } from '../common/polling';
 import { REPLICATE_API } from './replicate.api';
 
 /**

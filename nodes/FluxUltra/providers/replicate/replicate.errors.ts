@@ -1,5 +1,5 @@
 import { plainText as plain, type ParsedProviderError } from '../../transport/errors';
-import { displayNameForWire } from '../fields';
+import { displayNameForWire } from '../common/fields';
 import { REPLICATE, REPLICATE_FIELDS } from './replicate.constants';
 
 /** `input.aspect_ratio` → "Aspect Ratio", by Replicate's own names (`image_prompt` → "Image URL"). */

@@ -6,12 +6,12 @@ import { isFollowableLink } from '../../shared/url';
 import type { JobRequest } from '../../parameters/validation';
 import { FluxError } from '../../transport/errors';
 import { readJson, send, type HttpResponse } from '../../transport/http';
+import { UPLOAD_TIMEOUT_MS } from '../../transport/retryPolicy';
 import { provesStop } from '../../transport/verdict';
-import { buildInput } from '../fields';
+import { buildInput } from '../common/fields';
 import { asRecord, asString, type Json } from '../../shared/json';
-import { jobLimits, type PollStep } from '../polling';
-import { errorContext, openSession, SessionBase } from '../session';
-import { UPLOAD_TIMEOUT_MS } from '../upload';
+import { jobLimits, type PollStep } from '../common/polling';
+import { errorContext, openSession, SessionBase } from '../common/session';
 import type {
 	CancelOutcome,
 	FluxProvider,

@@ -1,7 +1,7 @@
-import { refusedWhenOn, notAvailable, sentAsNamed, type FieldMap } from '../fields';
+import { refusedWhenOn, notAvailable, sentAsNamed, type FieldMap } from '../common/fields';
 import type { PriceTable } from '../types';
 import type { StopProof } from '../../transport/verdict';
-import { rampDelayMs } from '../polling';
+import { rampDelayMs } from '../common/polling';
 import { RUNFLOW_API } from './runflow.api';
 
 /**

@@ -9,12 +9,12 @@ import { IMAGE_INPUT } from '../../parameters/table';
 import { FluxError } from '../../transport/errors';
 import { readJson, send, type HttpResponse } from '../../transport/http';
 import { provesStop } from '../../transport/verdict';
-import { buildInput } from '../fields';
+import { buildInput } from '../common/fields';
 import { asNumber, asRecord, asString, type Json } from '../../shared/json';
-import { jobLimits, type PollStep } from '../polling';
-import { reportedCostUsd } from '../reportedCost';
-import { errorContext, openSession, SessionBase, type SessionSetup } from '../session';
-import { putPresigned } from '../upload';
+import { jobLimits, type PollStep } from '../common/polling';
+import { reportedCostUsd } from '../common/reportedCost';
+import { errorContext, openSession, SessionBase, type SessionSetup } from '../common/session';
+import { putPresigned } from '../common/upload';
 import type {
 	FluxProvider,
 	ImageBytes,

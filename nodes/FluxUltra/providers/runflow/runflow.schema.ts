@@ -9,10 +9,12 @@ import {
 } from '../../shared/bound';
 import { asRecord, asString } from '../../shared/json';
 import { displayNameForApiField, IMAGE_INPUT, PROVIDER_PARAMS } from '../../parameters/table';
-import { ParameterError, type FluxParams, type JobRequest } from '../../parameters/validation';
-import { FluxError, type ProviderErrorContext } from '../../transport/errors';
-import { parseBody, send } from '../../transport/http';
-import { CANONICAL_FIELDS, type CanonicalField } from '../fields';
+import type { FluxParams, JobRequest } from '../../parameters/validation';
+import { FluxError, ParameterError, type ProviderErrorContext } from '../../transport/errors';
+import { send } from '../../transport/http';
+import { parseBody } from '../../transport/body';
+import { ONE_TRY } from '../../transport/retryPolicy';
+import { CANONICAL_FIELDS, type CanonicalField } from '../common/fields';
 import { RUNFLOW, RUNFLOW_FIELDS, RUNFLOW_INPUT_ALIASES } from './runflow.constants';
 
 /**
@@ -308,7 +310,6 @@ export type Lookup = { schema: ModelSchema } | { missing: true } | { unreadable:
  * before any job, once per execution: a models API that does not answer delays the run by at most
  * LOOKUP_TIMEOUT_MS (the shortest Timeout a job can have is 10 s too).
  */
-const LOOKUP_POLICY = { maxAttempts: 1, baseDelayMs: 0, maxDelayMs: 0, maxTotalDelayMs: 0 };
 export const LOOKUP_TIMEOUT_MS = 10_000;
 
 export async function lookUpModel(
@@ -330,7 +331,7 @@ export async function lookUpModel(
 			timeoutMs: LOOKUP_TIMEOUT_MS,
 			signal: ctx.getExecutionCancelSignal?.(),
 		},
-		LOOKUP_POLICY,
+		ONE_TRY,
 	).then(
 		(response) => ({ response }),
 		(error: unknown) => ({ error }),

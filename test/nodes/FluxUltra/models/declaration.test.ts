@@ -7,7 +7,7 @@ import { FluxUltra } from '../../../../nodes/FluxUltra/FluxUltra.node';
 import { MODELS, type ModelDeclaration } from '../../../../nodes/FluxUltra/parameters/models';
 import { validateModelItem } from '../../../../nodes/FluxUltra/parameters/modelValidation';
 import { jobProperties, modelProperty } from '../../../../nodes/FluxUltra/parameters/ui';
-import { ParameterError } from '../../../../nodes/FluxUltra/parameters/validation';
+import { ParameterError } from '../../../../nodes/FluxUltra/transport/errors';
 import { PROVIDERS } from '../../../../nodes/FluxUltra/providers/registry';
 import { AGENT_FIXED_FIELDS, agentSetField } from '../../../../nodes/FluxUltra/run/agentTool';
 import { createHarness } from '../../../../testkit/harness/context';

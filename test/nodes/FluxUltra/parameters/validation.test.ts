@@ -2,10 +2,10 @@ import { describe, expect, it } from 'vitest';
 
 import { PROVIDER_PARAMS } from '../../../../nodes/FluxUltra/parameters/table';
 import {
-	ParameterError,
 	validateItemParameters,
 	type RawItemParameters,
 } from '../../../../nodes/FluxUltra/parameters/validation';
+import { ParameterError } from '../../../../nodes/FluxUltra/transport/errors';
 
 function raw(
 	over: Partial<RawItemParameters> & {

@@ -2,13 +2,12 @@ import nock from 'nock';
 import { describe, expect, it } from 'vitest';
 
 import { FluxError, type ProviderErrorContext } from '../../../../nodes/FluxUltra/transport/errors';
+import { send, type HttpCall } from '../../../../nodes/FluxUltra/transport/http';
 import {
 	backoffMs,
 	DEFAULT_RETRY,
 	retryAfterMs,
-	send,
-	type HttpCall,
-} from '../../../../nodes/FluxUltra/transport/http';
+} from '../../../../nodes/FluxUltra/transport/retryPolicy';
 import { redact } from '../../../../nodes/FluxUltra/transport/redact';
 import { falProvider } from '../../../../nodes/FluxUltra/providers/fal/fal.provider';
 import { useVirtualClock } from '../../../../testkit/harness/clock';

@@ -3,7 +3,7 @@ import {
 	IMAGE_INPUT,
 	PROVIDER_PARAMS,
 	type Operation,
-} from '../parameters/table';
+} from '../../parameters/table';
 
 /** The table default of each canonical field, to leave unconfirmed fields out when they are at it. */
 const DEFAULTS: Record<string, unknown> = Object.fromEntries(
@@ -12,7 +12,7 @@ const DEFAULTS: Record<string, unknown> = Object.fromEntries(
 		'canonical' in p && p.canonical === 'number' ? Number(p.default) : p.default,
 	]),
 );
-import type { FluxParams, JobRequest } from '../parameters/validation';
+import type { FluxParams, JobRequest } from '../../parameters/validation';
 
 /** Canonical parameter names: the table's `apiName`s plus the input image. */
 export type CanonicalField = keyof FluxParams | typeof IMAGE_INPUT.apiName;

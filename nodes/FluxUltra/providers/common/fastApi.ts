@@ -1,4 +1,4 @@
-import { plainText } from '../transport/errors';
+import { plainText } from '../../transport/errors';
 
 /**
  * The first problem of a FastAPI validation answer, `{detail: [{loc, msg, type}]}`, as the node

@@ -1,11 +1,9 @@
-import { egressAllows, isDownloadableLink, type LinkPolicy } from '../shared/url';
-import { FluxError, type ProviderErrorContext } from '../transport/errors';
-import { send } from '../transport/http';
+import { egressAllows, isDownloadableLink, type LinkPolicy } from '../../shared/url';
+import { FluxError, type ProviderErrorContext } from '../../transport/errors';
+import { send } from '../../transport/http';
+import { UPLOAD_TIMEOUT_MS } from '../../transport/retryPolicy';
 import { jobLimits } from './polling';
-import type { ImageBytes, JobScope } from './types';
-
-/** Time allowed to send one input image to a provider's storage. */
-export const UPLOAD_TIMEOUT_MS = 120_000;
+import type { ImageBytes, JobScope } from '../types';
 
 /**
  * PUTs an image to a presigned storage URL: the URL is the permission, so no credential goes with

@@ -1,12 +1,15 @@
 import type { INodeProperties } from 'n8n-workflow';
 import { describe, expect, it } from 'vitest';
 
-import { FluxUltra } from '../../../../nodes/FluxUltra/FluxUltra.node';
-import { listOf, unsupportedReason } from '../../../../nodes/FluxUltra/providers/describe';
-import { PROVIDERS } from '../../../../nodes/FluxUltra/providers/registry';
-import { OPERATIONS } from '../../../../nodes/FluxUltra/parameters/table';
+import { FluxUltra } from '../../../../../nodes/FluxUltra/FluxUltra.node';
+import {
+	listOf,
+	unsupportedReason,
+} from '../../../../../nodes/FluxUltra/providers/common/describe';
+import { PROVIDERS } from '../../../../../nodes/FluxUltra/providers/registry';
+import { OPERATIONS } from '../../../../../nodes/FluxUltra/parameters/table';
 
-/** The editor's provider-specific sentences come from what each provider declares (providers/describe.ts). */
+/** The editor's provider-specific sentences come from what each provider declares (providers/common/describe.ts). */
 const properties: INodeProperties[] = [];
 const walk = (ps: INodeProperties[]) =>
 	ps.forEach((p) => {

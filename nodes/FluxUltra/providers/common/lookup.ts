@@ -1,10 +1,10 @@
-import { parseUrl } from '../shared/url';
-import { RESULT_INPUT } from '../parameters/table';
-import { ParameterError } from '../parameters/validation';
-import type { ProviderErrorContext } from '../transport/errors';
-import { readJson, REQUEST_TIMEOUT_MS, send } from '../transport/http';
+import { parseUrl } from '../../shared/url';
+import { RESULT_INPUT } from '../../parameters/table';
+import { ParameterError, type ProviderErrorContext } from '../../transport/errors';
+import { readJson, send } from '../../transport/http';
+import { REQUEST_TIMEOUT_MS } from '../../transport/retryPolicy';
 import { jobLimits, type PollStep } from './polling';
-import type { JobScope, StatusOnce } from './types';
+import type { JobScope, StatusOnce } from '../types';
 
 /**
  * Get Result's side of each provider: the links a submit-only item carried come from item JSON, so

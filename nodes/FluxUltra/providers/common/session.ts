@@ -4,20 +4,15 @@ import type {
 	IHttpRequestMethods,
 } from 'n8n-workflow';
 
-import { parseUrl } from '../shared/url';
-import type { JobRequest } from '../parameters/validation';
-import { executionCredentials } from '../transport/credentials';
-import { clock } from '../shared/clock';
-import { FluxError, type ProviderErrorContext } from '../transport/errors';
-import { STOP_CONFIRM, type StopProof } from '../transport/verdict';
-import { secretScrubber } from '../transport/redact';
-import {
-	readJson,
-	send,
-	type HttpResponse,
-	type Purpose,
-	type RetryPolicy,
-} from '../transport/http';
+import { parseUrl } from '../../shared/url';
+import type { JobRequest } from '../../parameters/validation';
+import { executionCredentials } from '../../transport/credentials';
+import { FluxError, type ProviderErrorContext } from '../../transport/errors';
+import { clock } from '../../shared/clock';
+import { STOP_CONFIRM, type StopProof } from '../../transport/verdict';
+import { secretScrubber } from '../../transport/redact';
+import { readJson, send, type HttpResponse } from '../../transport/http';
+import { CANCEL_RETRY, CANCEL_TIMEOUT_MS, type Purpose } from '../../transport/retryPolicy';
 import { baseUrlFromCredential, internalOriginOf, plainHttpOriginOf } from './baseUrl';
 import { getStatusJson, lookupLink, onOrigin, readStatusOnce } from './lookup';
 import { jobLimits, jobTimeout, Pacer, pollUntilDone, type PollStep } from './polling';
@@ -29,13 +24,13 @@ import type {
 	ProviderSession,
 	StatusOnce,
 	SubmittedJob,
-} from './types';
+} from '../types';
 
 /**
  * The session scaffold every provider shares: what follows from the credential's base URL (the API
  * origin the key goes to, the one origin allowed over plain http or on an internal host), waiting by
  * polling a status step, Get Result's single status read, following only links on the API origin,
- * and the cancel retry policy. A provider writes only what differs: submit, its status step, result,
+ * and the cancel request (its retry policy: transport/retryPolicy.ts). A provider writes only what differs: submit, its status step, result,
  * upload, lookup and (where it has one) cancel, from its own facts.
  */
 
@@ -84,20 +79,6 @@ export function errorContext(
 ): ProviderErrorContext {
 	return { providerName, credentialName: `${providerName} API`, parseError, ...own };
 }
-
-/**
- * Cancelling is best effort and runs after the wait ended: one retry, a short pause, 2 s of backoff
- * at the most, so a cancel never holds the item up for long.
- */
-export const CANCEL_RETRY: RetryPolicy = {
-	maxAttempts: 2,
-	baseDelayMs: 250,
-	maxDelayMs: 1000,
-	maxTotalDelayMs: 2000,
-};
-
-/** Time one cancel request may take. */
-export const CANCEL_TIMEOUT_MS = 10_000;
 
 export abstract class SessionBase implements ProviderSession {
 	readonly plainHttpOrigin?: string;

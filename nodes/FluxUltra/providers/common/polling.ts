@@ -1,7 +1,8 @@
-import { clock } from '../shared/clock';
-import { FluxError } from '../transport/errors';
-import { REQUEST_TIMEOUT_MS, type HttpCall } from '../transport/http';
-import type { JobScope } from './types';
+import { clock } from '../../shared/clock';
+import { FluxError } from '../../transport/errors';
+import type { HttpCall } from '../../transport/http';
+import { REQUEST_TIMEOUT_MS } from '../../transport/retryPolicy';
+import type { JobScope } from '../types';
 
 /**
  * The job ran out of time. The shared job code then cancels it and completes the description with

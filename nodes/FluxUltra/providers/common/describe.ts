@@ -1,8 +1,8 @@
 import type { INodeProperties } from 'n8n-workflow';
 
-import { OPERATION_NAMES, OPERATIONS, type Operation } from '../parameters/table';
-import { PROVIDERS } from './registry';
-import type { EditorNotes, FluxProvider } from './types';
+import { OPERATION_NAMES, OPERATIONS, type Operation } from '../../parameters/table';
+import { PROVIDERS } from '../registry';
+import type { EditorNotes, FluxProvider } from '../types';
 
 /**
  * The provider-specific sentences of the editor, assembled from what each provider declares (its

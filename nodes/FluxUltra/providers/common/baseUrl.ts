@@ -1,5 +1,5 @@
-import { isInternalHost, parseUrl } from '../shared/url';
-import { FluxError } from '../transport/errors';
+import { isInternalHost, parseUrl } from '../../shared/url';
+import { FluxError } from '../../transport/errors';
 
 /**
  * The API base URL a credential sets (a proxy or a local test server), or the provider's production

@@ -1,5 +1,5 @@
-import type { PriceRule } from '../parameters/models';
-import type { JobRequest } from '../parameters/validation';
+import type { PriceRule } from '../../parameters/models';
+import type { JobRequest } from '../../parameters/validation';
 
 /**
  * A provider line: how one provider serves one model (issue 29). Each provider declares its lines in

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { Pacer } from '../../../../nodes/FluxUltra/providers/polling';
+import { Pacer } from '../../../../../nodes/FluxUltra/providers/common/polling';
 
 describe('Pacer', () => {
 	it('uses the provider pace until a job of this execution has finished', () => {

@@ -1,7 +1,8 @@
 import type { ModelDeclaration } from '../parameters/models';
-import { ParameterError, type JobRequest } from '../parameters/validation';
-import { PROVIDERS } from './registry';
-import type { FluxProvider } from './types';
+import type { JobRequest } from '../parameters/validation';
+import { PROVIDERS } from '../providers/registry';
+import type { FluxProvider } from '../providers/types';
+import { ParameterError } from '../transport/errors';
 
 /** The providers of this package that serve a model (Ultra: every one). */
 export function providersServing(model: ModelDeclaration): FluxProvider[] {
