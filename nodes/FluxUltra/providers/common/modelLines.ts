@@ -26,10 +26,11 @@ export interface ModelLine {
 		source: string;
 	};
 	/**
-	 * The webhook: a body field, a query parameter of the submit (fal's `fal_webhook`), or why the
-	 * provider's endpoint for this model takes none (then refused before any request).
+	 * The webhook: a body field, a query parameter of the submit (fal's `fal_webhook`), a field
+	 * beside the model's input that the provider's session writes as it does for Ultra (Replicate's
+	 * `webhook`), or why the provider's endpoint for this model takes none (refused before any request).
 	 */
-	webhook: { wire: string } | { query: string } | { refused: string };
+	webhook: { wire: string } | { query: string } | { beside: string } | { refused: string };
 	/** This provider's price rule where it is not the model's. */
 	price?: PriceRule;
 	/** Facts of this line still UNCONFIRMED (docs/provider-facts.md id → what), shown in docs/models.md. */

@@ -287,7 +287,7 @@ describe('FLUX 3 Image on Black Forest Labs', () => {
 
 describe('a model a provider does not serve', () => {
 	it('is refused before any request, naming the providers that serve it', async () => {
-		for (const provider of ['replicate', 'runflow']) {
+		for (const provider of ['runflow']) {
 			const h = createHarness({
 				params: {
 					provider,
@@ -303,7 +303,7 @@ describe('a model a provider does not serve', () => {
 			expect(h.requests, provider).toHaveLength(0);
 			expect(errorOf(out[0])).toMatchObject({ kind: 'parameter', field: 'Model' });
 			expect(errorOf(out[0]).message).toContain(
-				'Providers that serve it: fal.ai, Black Forest Labs.',
+				'Providers that serve it: fal.ai, Black Forest Labs, Replicate.',
 			);
 		}
 	});
