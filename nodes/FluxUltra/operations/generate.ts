@@ -11,7 +11,12 @@ import {
 	ULTRA_MODEL,
 	type ModelDeclaration,
 } from '../parameters/models';
-import { resolveModel, validateModelItem, type RawModelItem } from '../parameters/modelValidation';
+import {
+	refuseForUltra,
+	resolveModel,
+	validateModelItem,
+	type RawModelItem,
+} from '../parameters/modelValidation';
 import { REFERENCE_IMAGES } from '../parameters/ui';
 import { validateItemParameters, type JobRequest } from '../parameters/validation';
 import type { FluxProvider } from '../providers/types';
@@ -44,6 +49,8 @@ function readItem(ctx: IExecuteFunctions, i: number) {
 			? resolveModel(itemParameter(ctx, MODEL_FIELD.name, i, DEFAULT_MODEL))
 			: undefined;
 	if (model && model.id !== ULTRA_MODEL) return { model, raw: readModelItem(ctx, i, model) };
+	// Ultra picked while a Model field is stored: the other models' fields set anyway are refused.
+	if (model) refuseForUltra(readModelItem(ctx, i, model));
 	// Only the fields shown for this operation: n8n keeps no others, and reading one that it does not
 	// keep, without a fallback, is n8n's error "Could not get parameter" (Fine-Tune ID on Generate).
 	const onTop = (spec: Parameters<typeof isMainField>[1]) => isMainField(ctx, spec, known);

@@ -77,8 +77,11 @@ function refuseForeign(
 	raw: RawModelItem,
 	models: readonly ModelDeclaration[],
 ): void {
-	const own = new Set(model.params.map((p) => p.name));
+	const own = new Set<string>(model.params.map((p) => p.name));
 	if (model.references) own.add('referenceImages');
+	// Ultra's image input (an image prompt) is Ultra's own.
+	if (model.id === ULTRA_MODEL)
+		for (const f of [IMAGE_INPUT.source, IMAGE_INPUT.url, IMAGE_INPUT.binary]) own.add(f.name);
 	const known = knownFields(models);
 	const check = (name: string, value: unknown, topLevel: boolean) => {
 		const field = known.get(name);
@@ -160,6 +163,20 @@ export function validateReferences(model: ModelDeclaration, value: unknown): Ima
 			refs.length,
 		);
 	return refs;
+}
+
+/**
+ * A Generate item that runs FLUX 1.1 [pro] Ultra while a Model field is stored (an expression may
+ * pick Ultra for some items): a field only other models have, set anyway, is refused as it is for
+ * them (`Resolution is not a FLUX 1.1 [pro] Ultra parameter`), not dropped. Saved workflows
+ * without a Model have no such field.
+ */
+export function refuseForUltra(
+	raw: RawModelItem,
+	models: readonly ModelDeclaration[] = MODELS,
+): void {
+	const ultra = models.find((m) => m.id === ULTRA_MODEL);
+	if (ultra) refuseForeign(ultra, raw, models);
 }
 
 /** Validates one Generate item for a model other than Ultra; makes no request. */

@@ -15,5 +15,10 @@ export const ULTRA: ModelDeclaration = {
 	seed: true,
 	price: { kind: 'providerList' },
 	outputMegapixels: () => 4.2,
+	lacks: {
+		resolution: 'Ultra renders about 4 megapixels at every ratio',
+		megapixels: 'Ultra renders about 4 megapixels at every ratio',
+		grounding: 'Ultra has no grounding',
+	},
 	unconfirmed: {},
 };

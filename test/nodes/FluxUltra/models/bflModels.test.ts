@@ -326,3 +326,45 @@ describe('a model a provider does not serve', () => {
 		expect(errorOf(out[0]).message).toContain('Runflow is the Fallback Provider');
 	});
 });
+
+describe('Ultra picked by a Model expression', () => {
+	it('refuses a field only the other models have, naming it and Ultra, before any request', async () => {
+		const h = createHarness({
+			params: {
+				provider: 'bfl',
+				operation: 'generate',
+				model: () => 'flux-1.1-pro-ultra',
+				prompt: 'a mug',
+				options: { resolution: '4k' },
+			},
+			storedParams: { model: '={{ $json.model }}' },
+			node: { typeVersion: 2 },
+			continueOnFail: true,
+		});
+		const [out] = await h.run();
+		expect(h.requests).toHaveLength(0);
+		expect(errorOf(out[0])).toMatchObject({ kind: 'parameter', field: 'Resolution' });
+		expect(errorOf(out[0]).message).toContain(
+			'is not a FLUX 1.1 [pro] Ultra parameter (Ultra renders about 4 megapixels at every ratio)',
+		);
+	});
+
+	it('runs as Ultra when nothing foreign is set (the same request as without a Model)', async () => {
+		useVirtualClock();
+		const job = mockBflJob();
+		const h = createHarness({
+			params: {
+				provider: 'bfl',
+				operation: 'generate',
+				model: () => 'flux-1.1-pro-ultra',
+				prompt: 'a mug',
+				options: { seed: 4 },
+			},
+			storedParams: { model: '={{ $json.model }}' },
+			node: { typeVersion: 2 },
+		});
+		const [out] = await h.run();
+		expect(job.submitted()).toMatchObject({ prompt: 'a mug', seed: 4, aspect_ratio: '16:9' });
+		expect(out[0].json).not.toHaveProperty('model');
+	});
+});
