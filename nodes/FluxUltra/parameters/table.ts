@@ -502,7 +502,7 @@ export const NODE_OPTION_PARAMS = [
 		name: 'maxImageSize',
 		displayName: 'Max Image Size (MB)',
 		description:
-			'Largest image file the node takes in or out: each result download, and the input image (a binary field, a data: URI, an Image URL the node downloads), which is refused before any request. A provider with a smaller upload limit keeps its own. A 4-megapixel PNG is at most about 13 MB.',
+			'Largest image file the node takes in or out: each result download, and the input image (a binary field, a data: URI, an Image URL the node downloads), which is refused before any request. A provider with a smaller upload limit keeps its own. A 4-megapixel PNG is at most about 13 MB. Left unset for FLUX 3 Image, whose 4k PNG is about 16 megapixels, it is 100 MB.',
 		placement: 'options',
 		agentMaySet: false,
 		operations: { ...BOTH, getResult: 'optional' },

@@ -368,3 +368,29 @@ describe('Ultra picked by a Model expression', () => {
 		expect(out[0].json).not.toHaveProperty('model');
 	});
 });
+
+describe('FLUX 3 Image files are larger than Ultra’s', () => {
+	// A file past Ultra's 40 MB default, as a 4k PNG (~16.8 MP) can be: a real PNG padded after its end.
+	const big = {
+		bytes: Buffer.concat([makePng(64, 36, 1), Buffer.alloc(41 * 1024 * 1024)]),
+		contentType: 'image/png',
+	};
+
+	it('Max Image Size left unset is 100 MB for FLUX 3 Image: a 41 MB PNG comes out whole', async () => {
+		useVirtualClock();
+		mockBflJob({ path: '/v1/flux-3-image', image: big, cost: 60.7 });
+		const [out] = await run('flux-3-image', { resolution: '4k' }).run();
+		expect(out[0].json).toMatchObject({ model: 'flux-3-image', fileSize: big.bytes.length });
+	});
+
+	it('set to 40 MB, the same file is refused as too large (and named as paid)', async () => {
+		useVirtualClock();
+		mockBflJob({ path: '/v1/flux-3-image', image: big, cost: 60.7 });
+		const [out] = await run(
+			'flux-3-image',
+			{ resolution: '4k', maxImageSize: 40 },
+			{ continueOnFail: true },
+		).run();
+		expect(errorOf(out[0]).kind).toBe('download');
+	});
+});
