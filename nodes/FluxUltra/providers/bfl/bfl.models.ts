@@ -12,10 +12,11 @@ import type { ModelLine } from '../common/modelLines';
 /** An integer field (BFL takes `safety_tolerance` as an integer). */
 const int = (value: unknown) => Number(value);
 
-export const BFL_MODEL_LINES: Readonly<Record<string, ModelLine>> = {
-	'flux-2-pro': {
+/** FLUX.2 [pro] and [max]: the same `Flux2Inputs` (BF-25) at their own endpoints (BF-23). */
+function flux2Line(endpoint: string): ModelLine {
+	return {
 		// BF-23 (CONFIRMED): one endpoint generates and edits.
-		endpoint: '/v1/flux-2-pro',
+		endpoint,
 		// BF-25 (CONFIRMED via BFL's OpenAPI copy): prompt, input_image…_8, seed, width, height,
 		// safety_tolerance 0–5, output_format, webhook_url. No aspect_ratio: the size is sent as pixels.
 		fields: {
@@ -40,7 +41,13 @@ export const BFL_MODEL_LINES: Readonly<Record<string, ModelLine>> = {
 			'BF-32': 'width/height multiple of 16',
 			'BF-34': 'result.seed in the answer (SECONDARY)',
 		},
-	},
+	};
+}
+
+export const BFL_MODEL_LINES: Readonly<Record<string, ModelLine>> = {
+	// BF-23 (CONFIRMED): one endpoint per model generates and edits.
+	'flux-2-pro': flux2Line('/v1/flux-2-pro'),
+	'flux-2-max': flux2Line('/v1/flux-2-max'),
 	'flux-3-image': {
 		// BF-41 (UNCONFIRMED): POST /v1/flux-3-image, async like Ultra.
 		endpoint: '/v1/flux-3-image',

@@ -12,10 +12,11 @@ import type { ModelLine } from '../common/modelLines';
 /** fal's FLUX.2 `safety_tolerance` is a string "1"–"5" (FA-27). */
 const asText = (value: unknown) => String(value);
 
-export const FAL_MODEL_LINES: Readonly<Record<string, ModelLine>> = {
-	'flux-2-pro': {
-		endpoint: 'fal-ai/flux-2-pro',
-		withReferences: 'fal-ai/flux-2-pro/edit',
+/** FLUX.2 [pro] and [max] at fal: the same input types (`Flux2ProInput = Flux2MaxInput`, FA-27). */
+function flux2Line(endpoint: string, unconfirmed: ModelLine['unconfirmed']): ModelLine {
+	return {
+		endpoint,
+		withReferences: `${endpoint}/edit`,
 		// FA-27/FA-28 (CONFIRMED, fal's client types): prompt, image_size, seed, safety_tolerance (a
 		// string), output_format; no num_images (one image per request), no aspect_ratio.
 		fields: {
@@ -37,11 +38,19 @@ export const FAL_MODEL_LINES: Readonly<Record<string, ModelLine>> = {
 		// FA-31: fal states no maximum for [pro]'s edit; the node holds BFL's API limit, 8.
 		references: { style: 'list', wire: 'image_urls', max: 8, source: 'FA-28, FA-31, FA-32' },
 		webhook: { query: 'fal_webhook' },
-		unconfirmed: {
-			'FA-31': 'how many references fal takes for [pro] (the node allows 8)',
-			'FA-34': "[pro]'s price at fal (the model's rule is used)",
-		},
-	},
+		unconfirmed,
+	};
+}
+
+export const FAL_MODEL_LINES: Readonly<Record<string, ModelLine>> = {
+	// FA-26 (CONFIRMED): text-to-image and `/edit` per model; [max]'s types are [pro]'s (FA-27, FA-28).
+	'flux-2-pro': flux2Line('fal-ai/flux-2-pro', {
+		'FA-31': 'how many references fal takes for [pro] (the node allows 8)',
+		'FA-34': "[pro]'s price at fal (the model's rule is used)",
+	}),
+	'flux-2-max': flux2Line('fal-ai/flux-2-max', {
+		'FA-31': 'how many references fal takes for [max] (the node allows 8)',
+	}),
 	'flux-3-image': {
 		// FA-36 (CONFIRMED): owner `blackforestlabs`, not `fal-ai`.
 		endpoint: 'blackforestlabs/flux-3/text-to-image',

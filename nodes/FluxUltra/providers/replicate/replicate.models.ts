@@ -14,9 +14,15 @@ const int = (value: unknown) => Number(value);
 /** Replicate writes JPEG as `jpg` (RP-22: webp, jpg, png; its default is webp, so always sent). */
 const replicateFormat = (value: unknown) => (value === 'jpeg' ? 'jpg' : value);
 
-export const REPLICATE_MODEL_LINES: Readonly<Record<string, ModelLine>> = {
-	'flux-2-pro': {
-		endpoint: 'black-forest-labs/flux-2-pro',
+/** FLUX.2 [pro] and [max] on Replicate: the same inputs (RP-22, RP-23). */
+function flux2Line(
+	endpoint: string,
+	/** The fact the references' limit rests on (RP-22, RP-23). */
+	source: string,
+	unconfirmed: ModelLine['unconfirmed'],
+): ModelLine {
+	return {
+		endpoint,
 		// RP-22 (CONFIRMED for version 285631b5): prompt, input_images, aspect_ratio, resolution,
 		// safety_tolerance 1–5, seed, output_format.
 		fields: {
@@ -33,15 +39,25 @@ export const REPLICATE_MODEL_LINES: Readonly<Record<string, ModelLine>> = {
 			params.aspect_ratio === 'match'
 				? { aspect_ratio: 'match_input_image', resolution: 'match_input_image' }
 				: { aspect_ratio: params.aspect_ratio, resolution: `${String(params.megapixels ?? 1)} MP` },
-		references: { style: 'list', wire: 'input_images', max: 8, source: 'RP-22' },
+		references: { style: 'list', wire: 'input_images', max: 8, source },
 		webhook: { beside: 'webhook' },
-		unconfirmed: {
-			'RP-22':
-				'the schema changes between versions (read for 285631b5); "0.5 MP" as a resolution value',
-			'RP-28':
-				'price ($0.015 a run + $0.015 per output and per input MP: the model’s rule is the same)',
-		},
-	},
+		unconfirmed,
+	};
+}
+
+export const REPLICATE_MODEL_LINES: Readonly<Record<string, ModelLine>> = {
+	'flux-2-pro': flux2Line('black-forest-labs/flux-2-pro', 'RP-22', {
+		'RP-22':
+			'the schema changes between versions (read for 285631b5); "0.5 MP" as a resolution value',
+		'RP-28':
+			'price ($0.015 a run + $0.015 per output and per input MP: the model’s rule is the same)',
+	}),
+	// RP-23 (CONFIRMED for version 9c23b0aa): [pro]'s fields, 8 images.
+	'flux-2-max': flux2Line('black-forest-labs/flux-2-max', 'RP-23', {
+		'RP-23':
+			'the schema changes between versions (read for 9c23b0aa); "0.5 MP" as a resolution value',
+		'RP-28': 'price not read (the model’s rule, BFL’s list, is used)',
+	}),
 	'flux-3-image': {
 		endpoint: 'black-forest-labs/flux-3-image',
 		// RP-27 (CONFIRMED from the model's readme): prompt, images, aspect_ratio, resolution,
