@@ -56,7 +56,7 @@ export const REPLICATE_MODEL_LINES: Readonly<Record<string, ModelLine>> = {
 	'flux-2-max': flux2Line('black-forest-labs/flux-2-max', 'RP-23', {
 		'RP-23':
 			'the schema changes between versions (read for 9c23b0aa); "0.5 MP" as a resolution value',
-		'RP-28': 'price not read (the model’s rule, BFL’s list, is used)',
+		'RP-28': 'price not read (the model’s rule is used)',
 	}),
 	'flux-3-image': {
 		endpoint: 'black-forest-labs/flux-3-image',
