@@ -106,6 +106,9 @@ function refuseForeign(
 
 function referenceEntries(value: unknown): unknown[] {
 	if (Array.isArray(value)) return value;
+	// One reference given as text by an expression (a URL, or `binary:<field>`): one entry, not none.
+	if (typeof value === 'string') return value.trim() === '' ? [] : [value];
+	if (value !== null && value !== undefined && typeof value !== 'object') return [value];
 	if (value && typeof value === 'object') {
 		const list = (value as Record<string, unknown>)[REFS.entry];
 		return Array.isArray(list) ? list : list === undefined ? [] : [list];

@@ -139,6 +139,21 @@ describe('a model declared only in its file', () => {
 			return undefined;
 		})();
 		expect(refused?.problem).toBe('3 reference images; FLUX Test 9 takes at most 2');
+		// An expression may give the list as text: one URL, or `binary:<field>`, is one reference; a
+		// value that is neither is refused, never dropped.
+		expect(
+			validateModelItem(FLUX_TEST, raw({}, 'https://example.com/a.png'), WITH_TEST).references,
+		).toEqual([{ kind: 'url', url: 'https://example.com/a.png' }]);
+		expect(
+			validateModelItem(FLUX_TEST, raw({}, ['binary:logo', 'https://example.com/b.png']), WITH_TEST)
+				.references,
+		).toEqual([
+			{ kind: 'binary', property: 'logo' },
+			{ kind: 'url', url: 'https://example.com/b.png' },
+		]);
+		expect(() => validateModelItem(FLUX_TEST, raw({}, 42), WITH_TEST)).toThrow(
+			'Reference Images (image 1)": must be a binary field or an image URL',
+		);
 		// And a field only this model has is refused for the others.
 		const flux3 = MODELS.find((m) => m.id === 'flux-3-image')!;
 		expect(() => validateModelItem(flux3, raw({ steps: 30 }), WITH_TEST)).toThrow(
