@@ -26,7 +26,13 @@ import {
 	providerOptions,
 	providerSubtitle,
 } from './providers/registry';
-import { providerFieldNotes, providersFor, unsupportedNotices } from './providers/common/describe';
+import {
+	modelNotices,
+	providerFieldNotes,
+	providersFor,
+	servedModels,
+	unsupportedNotices,
+} from './providers/common/describe';
 
 export class FluxUltra implements INodeType {
 	description: INodeTypeDescription = {
@@ -77,12 +83,14 @@ export class FluxUltra implements INodeType {
 			agentToolNotice(),
 			// The Model follows the Operation's notices (it is Generate's; its default runs saved workflows as before).
 			...atVersion(1, [
-				modelProperty(1),
+				modelProperty(1, servedModels()),
+				...modelNotices(),
 				...resultInputProperties(1),
 				...jobProperties(fieldsHiddenByProvider(), providerFieldNotes(), 1),
 			]),
 			...atVersion(2, [
-				modelProperty(2),
+				modelProperty(2, servedModels()),
+				...modelNotices(),
 				...resultInputProperties(2),
 				...jobProperties(fieldsHiddenByProvider(), providerFieldNotes(), 2),
 			]),

@@ -228,6 +228,26 @@ describe('the editor and the AI Agent tool rules for the declared models', () =>
 		expect(v1.options).not.toContain('raw');
 	});
 
+	it('says in the editor, when a provider does not serve the chosen model, which providers do', () => {
+		const notices = description.properties.filter(
+			(p) => p.type === 'notice' && p.displayOptions?.show?.model,
+		);
+		const runflowFlux3 = notices.filter(
+			(n) =>
+				(n.displayOptions?.show?.provider as string[])[0] === 'runflow' &&
+				(n.displayOptions?.show?.model as string[])[0] === 'flux-3-image',
+		);
+		// One per node version.
+		expect(runflowFlux3).toHaveLength(2);
+		expect(runflowFlux3[0].displayName).toBe(
+			'FLUX 3 Image is not available on Runflow. Pick "fal.ai", "Black Forest Labs" or "Replicate" as the Provider, or another model.',
+		);
+		// None where the provider serves it.
+		expect(
+			notices.filter((n) => (n.displayOptions?.show?.provider as string[])[0] === 'bfl'),
+		).toHaveLength(0);
+	});
+
 	it('Remix and Generate with Fine-Tune stay Ultra’s: no Model field, Ultra’s fields', () => {
 		for (const operation of ['remix', 'finetune']) {
 			const v2 = shownFor(description.properties, { provider: 'fal', operation }, 2);

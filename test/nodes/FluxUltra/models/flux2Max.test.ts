@@ -41,11 +41,15 @@ const withRef = { referenceImages: { image: [{ source: 'binary', binaryPropertyN
 
 describe('FLUX.2 [max]', () => {
 	it('shares its fields with FLUX.2 [pro] in the editor: one Megapixels field per node version, shown for both', () => {
-		type Field = { name: string; displayOptions?: { show?: Record<string, unknown> } };
+		type Field = {
+			name: string;
+			options?: unknown;
+			displayOptions?: { show?: Record<string, unknown> };
+		};
 		const properties = new FluxUltra().description.properties as Field[];
 		const all = properties.flatMap((p) => [
 			p,
-			...(p.name === 'options' ? ((p as { options: Field[] }).options ?? []) : []),
+			...(p.name === 'options' ? ((p.options as Field[]) ?? []) : []),
 		]);
 		const megapixels = all.filter((p) => p.name === 'megapixels');
 		// Version 1 at the top level, version 2 in Options: one each.
