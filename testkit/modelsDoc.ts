@@ -72,7 +72,9 @@ export function modelsTable(
 				.map(([name, f]) =>
 					'wire' in f
 						? `\`${name}\`→\`${f.wire}\`${f.unconfirmed ? ` (UNCONFIRMED ${f.unconfirmed}: sent only when set)` : ''}`
-						: `\`${name}\` (derived)`,
+						: 'refused' in f
+							? `\`${name}\` refused unless \`${String(f.accepts)}\``
+							: `\`${name}\` (derived)`,
 				)
 				.join(', ');
 			lines.push(

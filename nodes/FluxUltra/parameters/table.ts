@@ -145,7 +145,8 @@ export interface IntegerSpec extends SpecBase {
 
 export interface NumberSpec extends SpecBase {
 	kind: 'number';
-	default: number;
+	/** Undefined: optional, unset means the provider's own default (FLUX.2 [flex]'s Guidance). */
+	default: number | undefined;
 	min: number;
 	max: number;
 	precision: number;

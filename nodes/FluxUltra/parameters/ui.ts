@@ -100,7 +100,7 @@ export function fieldProperty(
 			return {
 				...base,
 				type: 'number',
-				default: spec.default,
+				default: spec.default ?? spec.min,
 				typeOptions: { minValue: spec.min, maxValue: spec.max, numberPrecision: spec.precision },
 				...displayOptions,
 			};

@@ -201,7 +201,10 @@ export function fieldSchema(spec: ParamSpec, presence: 'required' | 'optional'):
 				.finite(msg)
 				.min(spec.min, msg)
 				.max(spec.max, msg);
-			return z.preprocess((v) => (isBlank(v) ? undefined : toNumber(v)), n);
+			return z.preprocess(
+				(v) => (isBlank(v) ? undefined : toNumber(v)),
+				spec.default === undefined ? n.optional() : n,
+			);
 		}
 		case 'boolean':
 			return z.preprocess(

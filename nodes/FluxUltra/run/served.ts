@@ -54,6 +54,26 @@ export function checkServed(
 				`${count} reference images; ${model.displayName} on ${p.displayName} takes at most ${max}${asFallback}`,
 				count,
 			);
+		const params = request.params as unknown as Record<string, unknown>;
+		for (const [name, field] of Object.entries(line.fields)) {
+			if (!('refused' in field)) continue;
+			const value = params[name];
+			if (value === undefined || value === field.accepts) continue;
+			const row = model.params.find((r) => r.apiName === name);
+			// Where to go instead: the providers whose line for the model sends the field.
+			const taking = providersServing(model).filter((other) => {
+				const theirs = other.models?.[model.id]?.fields[name];
+				return theirs !== undefined && 'wire' in theirs;
+			});
+			const instead = taking.length
+				? `, or choose ${taking.map((t) => t.displayName).join(' or ')}`
+				: '';
+			throw new ParameterError(
+				row?.displayName ?? name,
+				`${p.displayName} cannot honour it for ${model.displayName}: ${field.refused}${instead}${asFallback}`,
+				value,
+			);
+		}
 		if (request.options.webhookUrl && 'refused' in line.webhook)
 			throw new ParameterError(
 				'Completion Webhook URL',

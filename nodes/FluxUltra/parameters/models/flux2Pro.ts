@@ -97,6 +97,9 @@ export const FLUX2_LACKS: ModelDeclaration['lacks'] = {
 	image_prompt_strength: 'FLUX.2 takes Reference Images instead of an image prompt',
 	resolution: 'FLUX.2 takes Megapixels instead',
 	grounding: 'FLUX.2 has no grounding switch (BF-25)',
+	prompt_upsampling: 'only FLUX.2 [flex] has it (BF-25, BF-26)',
+	guidance: 'only FLUX.2 [flex] has it (BF-25, BF-26)',
+	steps: 'only FLUX.2 [flex] has it (BF-25, BF-26)',
 };
 
 /** How the price rule counts the output of a FLUX.2 job: Match First Reference as the largest, 4 MP. */

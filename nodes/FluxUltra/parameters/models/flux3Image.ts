@@ -112,6 +112,9 @@ export const FLUX_3_IMAGE: ModelDeclaration = {
 		image_prompt_strength: 'the model takes Reference Images instead of an image prompt',
 		megapixels: 'the model takes Resolution instead',
 		sync_mode: 'the model has no sync mode',
+		prompt_upsampling: 'the model has no prompt upsampling',
+		guidance: 'the model takes no guidance',
+		steps: 'the model takes no step count',
 	},
 	unconfirmed: {
 		'BF-41': 'the endpoint (the maker’s own page not stored; many leads agree)',

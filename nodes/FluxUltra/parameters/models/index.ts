@@ -1,3 +1,4 @@
+import { FLUX_2_FLEX } from './flux2Flex';
 import { FLUX_2_MAX } from './flux2Max';
 import { FLUX_2_PRO } from './flux2Pro';
 import { FLUX_3_IMAGE } from './flux3Image';
@@ -11,7 +12,13 @@ export type { ModelDeclaration, ModelParamSpec, PriceRule, ReferenceLimits } fro
  * is one file in this folder, one line here, and a line in each provider's `<provider>.models.ts`
  * that serves it (CONTRIBUTING.md, "Adding a model").
  */
-export const MODELS: readonly ModelDeclaration[] = [ULTRA, FLUX_3_IMAGE, FLUX_2_PRO, FLUX_2_MAX];
+export const MODELS: readonly ModelDeclaration[] = [
+	ULTRA,
+	FLUX_3_IMAGE,
+	FLUX_2_PRO,
+	FLUX_2_MAX,
+	FLUX_2_FLEX,
+];
 
 /** The Model field's default: saved workflows (which have no Model) run Ultra, as they did. */
 export const DEFAULT_MODEL = ULTRA.id;

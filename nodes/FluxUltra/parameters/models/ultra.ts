@@ -19,6 +19,9 @@ export const ULTRA: ModelDeclaration = {
 		resolution: 'Ultra renders about 4 megapixels at every ratio',
 		megapixels: 'Ultra renders about 4 megapixels at every ratio',
 		grounding: 'Ultra has no grounding',
+		prompt_upsampling: 'Ultra calls it Enhance Prompt',
+		guidance: 'Ultra takes no guidance',
+		steps: 'Ultra takes no step count',
 	},
 	unconfirmed: {},
 };

@@ -44,10 +44,21 @@ function flux2Line(endpoint: string): ModelLine {
 	};
 }
 
+/** A line with more fields than another (FLUX.2 [flex] over [pro]'s). */
+function withFields(line: ModelLine, fields: ModelLine['fields']): ModelLine {
+	return { ...line, fields: { ...line.fields, ...fields } };
+}
+
 export const BFL_MODEL_LINES: Readonly<Record<string, ModelLine>> = {
 	// BF-23 (CONFIRMED): one endpoint per model generates and edits.
 	'flux-2-pro': flux2Line('/v1/flux-2-pro'),
 	'flux-2-max': flux2Line('/v1/flux-2-max'),
+	// BF-26 (CONFIRMED): [pro]'s fields plus prompt_upsampling, guidance 1.5–10 and steps 1–50.
+	'flux-2-flex': withFields(flux2Line('/v1/flux-2-flex'), {
+		prompt_upsampling: { wire: 'prompt_upsampling' },
+		guidance: { wire: 'guidance' },
+		steps: { wire: 'steps' },
+	}),
 	'flux-3-image': {
 		// BF-41 (UNCONFIRMED): POST /v1/flux-3-image, async like Ultra.
 		endpoint: '/v1/flux-3-image',

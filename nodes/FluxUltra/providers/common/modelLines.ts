@@ -50,7 +50,12 @@ export type LineField =
 			unconfirmed?: string;
 	  }
 	/** Not sent: used by `derived` (Megapixels → width and height), or one job per image (Number of Images). */
-	| { derivedOnly: true };
+	| { derivedOnly: true }
+	/**
+	 * The provider has no such input for this model: the one value it can honour (the model's
+	 * behaviour without the switch) passes unsent, any other is refused before any request with `note`.
+	 */
+	| { refused: string; accepts: unknown };
 
 /** Where a model job goes: the references endpoint when it has references and the provider splits. */
 export function lineEndpoint(line: ModelLine, referenceCount: number): string {
@@ -67,7 +72,7 @@ export function modelBody(
 	const defaults = new Map(request.model?.params.map((row) => [row.apiName, row.default]));
 	const body: Record<string, unknown> = {};
 	for (const [name, field] of Object.entries(line.fields)) {
-		if ('derivedOnly' in field) continue;
+		if ('derivedOnly' in field || 'refused' in field) continue;
 		const value = params[name];
 		if (value === undefined || value === '') continue;
 		if (field.unconfirmed && String(value) === String(defaults.get(name))) continue;

@@ -42,6 +42,11 @@ function flux2Line(endpoint: string, unconfirmed: ModelLine['unconfirmed']): Mod
 	};
 }
 
+/** A line with more fields than another (FLUX.2 [flex] over [pro]'s). */
+function withFields(line: ModelLine, fields: ModelLine['fields']): ModelLine {
+	return { ...line, fields: { ...line.fields, ...fields } };
+}
+
 export const FAL_MODEL_LINES: Readonly<Record<string, ModelLine>> = {
 	// FA-26 (CONFIRMED): text-to-image and `/edit` per model; [max]'s types are [pro]'s (FA-27, FA-28).
 	'flux-2-pro': flux2Line('fal-ai/flux-2-pro', {
@@ -51,6 +56,22 @@ export const FAL_MODEL_LINES: Readonly<Record<string, ModelLine>> = {
 	'flux-2-max': flux2Line('fal-ai/flux-2-max', {
 		'FA-31': 'how many references fal takes for [max] (the node allows 8)',
 	}),
+	// FA-29 (CONFIRMED names): guidance_scale and num_inference_steps; no prompt upsampling switch.
+	'flux-2-flex': withFields(
+		flux2Line('fal-ai/flux-2-flex', {
+			'FA-29': 'the ranges of guidance_scale and num_inference_steps at fal',
+			'FA-31': 'how many references fal takes for [flex] (the node allows 8)',
+		}),
+		{
+			guidance: { wire: 'guidance_scale' },
+			steps: { wire: 'num_inference_steps' },
+			prompt_upsampling: {
+				refused:
+					'fal.ai has no prompt upsampling switch for it (FA-29). Leave "Prompt Upsampling" on',
+				accepts: true,
+			},
+		},
+	),
 	'flux-3-image': {
 		// FA-36 (CONFIRMED): owner `blackforestlabs`, not `fal-ai`.
 		endpoint: 'blackforestlabs/flux-3/text-to-image',

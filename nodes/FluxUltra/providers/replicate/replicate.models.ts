@@ -45,6 +45,11 @@ function flux2Line(
 	};
 }
 
+/** A line with more fields than another (FLUX.2 [flex] over [pro]'s). */
+function withFields(line: ModelLine, fields: ModelLine['fields']): ModelLine {
+	return { ...line, fields: { ...line.fields, ...fields } };
+}
+
 export const REPLICATE_MODEL_LINES: Readonly<Record<string, ModelLine>> = {
 	'flux-2-pro': flux2Line('black-forest-labs/flux-2-pro', 'RP-22', {
 		'RP-22':
@@ -58,6 +63,21 @@ export const REPLICATE_MODEL_LINES: Readonly<Record<string, ModelLine>> = {
 			'the schema changes between versions (read for 9c23b0aa); "0.5 MP" as a resolution value',
 		'RP-28': 'price not read (the model’s rule is used)',
 	}),
+	// RP-20 (model SECONDARY), RP-24 (fields from third-party copies of the schema: UNCONFIRMED, so
+	// guidance, steps and prompt_upsampling are sent only when set away from the default).
+	'flux-2-flex': withFields(
+		flux2Line('black-forest-labs/flux-2-flex', 'RP-24', {
+			'RP-20': 'the model itself (its page is not among the sources read)',
+			'RP-24':
+				'every field (third-party copies of the schema); it says 10 references, the node allows 8',
+			'RP-28': 'price not read (the model’s rule is used)',
+		}),
+		{
+			guidance: { wire: 'guidance', unconfirmed: 'RP-24' },
+			steps: { wire: 'steps', unconfirmed: 'RP-24' },
+			prompt_upsampling: { wire: 'prompt_upsampling', unconfirmed: 'RP-24' },
+		},
+	),
 	'flux-3-image': {
 		endpoint: 'black-forest-labs/flux-3-image',
 		// RP-27 (CONFIRMED from the model's readme): prompt, images, aspect_ratio, resolution,

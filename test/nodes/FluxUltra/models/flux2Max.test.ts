@@ -40,7 +40,7 @@ function run(provider: string, options: Record<string, unknown>) {
 const withRef = { referenceImages: { image: [{ source: 'binary', binaryPropertyName: 'ref' }] } };
 
 describe('FLUX.2 [max]', () => {
-	it('shares its fields with FLUX.2 [pro] in the editor: one Megapixels field per node version, shown for both', () => {
+	it('shares its fields with FLUX.2 [pro] (and [flex]) in the editor: one Megapixels field per node version, shown for each', () => {
 		type Field = {
 			name: string;
 			options?: unknown;
@@ -58,6 +58,7 @@ describe('FLUX.2 [max]', () => {
 			expect(field.displayOptions?.show?.model ?? field.displayOptions?.show?.['/model']).toEqual([
 				'flux-2-pro',
 				'flux-2-max',
+				'flux-2-flex',
 			]);
 	});
 
