@@ -1,22 +1,11 @@
-import { mkdtempSync } from 'node:fs';
 import { createServer, type AddressInfo, type Server } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 
 import { startMockBfl, type MockBfl } from '../testkit/mocks/bflServer';
 import { errorOf } from '../testkit/harness/errorItems';
-import {
-	createInstance,
-	e2eHosts,
-	firstJsonObject,
-	jsonFile,
-	n8nHost,
-	packPackage,
-	workflowNode,
-	type N8nInstance,
-} from '../testkit/n8n';
+import { e2eHosts } from '../testkit/n8n';
+import { codeNode, e2eN8n, fluxNode, rowWorkflow, SETUP_TIMEOUT, startNode } from './fixture';
 
 /**
  * Issue 18, finding 3 in a real n8n (package installed from its tarball): a BFL Image URL on
@@ -25,13 +14,8 @@ import {
  * the same text.
  */
 
-interface TaskRun {
-	data?: { main: Array<Array<{ json: Record<string, unknown>; pairedItem?: unknown }> | null> };
-	error?: { message?: string };
-}
-
 describe.each(e2eHosts())('no fetch from an internal address in a real n8n (%s)', (hostName) => {
-	let instance: N8nInstance;
+	const n8n = e2eN8n(hostName);
 	let bfl: MockBfl;
 	let trap: { server: Server; port: number; connections: number };
 
@@ -44,14 +28,16 @@ describe.each(e2eHosts())('no fetch from an internal address in a real n8n (%s)'
 			server.listen({ port: 0, host: '::', ipv6Only: false }, resolve),
 		);
 		trap = { server, port: (server.address() as AddressInfo).port, connections: 0 };
-		instance = createInstance(
-			n8nHost(hostName),
-			packPackage(mkdtempSync(join(tmpdir(), 'flux-pack-'))),
-		);
-		bfl = await startMockBfl({ latencyMs: 100, scale: 0.05 });
-		await instance.cli([
-			'import:credentials',
-			`--input=${jsonFile(instance, 'credentials.json', [{ id: 'bflApiAddr001', name: 'BFL account', type: 'bflApi', data: { apiKey: 'bfl-dummy-e2e', region: 'global', baseUrl: bfl.url } }])}`,
+		n8n.onClose(() => new Promise<void>((resolve) => server.close(() => resolve())));
+		await n8n.install();
+		bfl = await n8n.mock(startMockBfl({ latencyMs: 100, scale: 0.05 }));
+		await n8n.importCredentials([
+			{
+				id: 'bflApiAddr001',
+				name: 'BFL account',
+				type: 'bflApi',
+				data: { apiKey: 'bfl-dummy-e2e', region: 'global', baseUrl: bfl.url },
+			},
 		]);
 		const urls = [
 			`https://[::ffff:127.0.0.1]:${trap.port}/in.png`,
@@ -59,64 +45,34 @@ describe.each(e2eHosts())('no fetch from an internal address in a real n8n (%s)'
 			`https://localhost.:${trap.port}/in.png`,
 			'https://images.example.invalid/in.png',
 		];
-		const wf = {
-			id: 'addresses01',
-			name: 'e2e: addresses',
-			nodes: [
-				workflowNode('Start', 'n8n-nodes-base.manualTrigger', 1, 0, {}),
-				workflowNode('Links', 'n8n-nodes-base.code', 2, 220, {
-					jsCode: `return ${JSON.stringify(urls)}.map((url) => ({ json: { url } }));`,
-				}),
-				workflowNode(
+		await n8n.importWorkflows(
+			rowWorkflow('addresses01', 'e2e: addresses', [
+				startNode(),
+				codeNode('Links', `return ${JSON.stringify(urls)}.map((url) => ({ json: { url } }));`),
+				fluxNode(
 					'FLUX 1.1 Ultra',
-					'n8n-nodes-flux-ultra.fluxUltra',
-					1,
 					440,
 					{
 						provider: 'bfl',
-						operation: 'generate',
 						prompt: 'x',
 						imageSource: 'url',
 						imageUrl: '={{ $json.url }}',
-						aspectRatio: '1:1',
-						numImages: 1,
-						outputFormat: 'png',
 					},
 					{
 						onError: 'continueRegularOutput',
 						credentials: { bflApi: { id: 'bflApiAddr001', name: 'BFL account' } },
 					},
 				),
-			],
-			connections: {
-				Start: { main: [[{ node: 'Links', type: 'main', index: 0 }]] },
-				Links: { main: [[{ node: 'FLUX 1.1 Ultra', type: 'main', index: 0 }]] },
-			},
-			settings: { executionOrder: 'v1' },
-			pinData: {},
-		};
-		await instance.cli([
-			'import:workflow',
-			`--input=${jsonFile(instance, 'wf-addresses.json', wf)}`,
-		]);
-	}, 45 * 60_000);
-
-	afterAll(async () => {
-		await bfl?.close();
-		await new Promise<void>((resolve) => (trap ? trap.server.close(() => resolve()) : resolve()));
-	});
+			]),
+		);
+	}, SETUP_TIMEOUT);
 
 	it('a BFL Image URL on loopback (3 spellings) and an unresolvable public name: 0 connections, 0 jobs, one error text', async ({
 		task,
 	}) => {
 		const before = { ...bfl.counts };
-		const stdout = await instance
-			.cli(['execute', '--id=addresses01', '--rawOutput'])
-			.catch((error: Error & { stdout?: string }) => error.stdout ?? '');
-		const run = firstJsonObject(stdout) as {
-			data: { resultData: { runData: Record<string, TaskRun[]> } };
-		};
-		const items = run.data.resultData.runData['FLUX 1.1 Ultra'][0].data!.main[0]!;
+		const runs = await n8n.executeRaw('addresses01');
+		const items = runs['FLUX 1.1 Ultra'].data!.main[0]!;
 		expect(items.map((i) => i.pairedItem)).toEqual([
 			{ item: 0 },
 			{ item: 1 },

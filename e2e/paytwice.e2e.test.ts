@@ -1,23 +1,11 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 
 import { json, NGINX_504, startHostileProxy, type HostileProxy } from '../test/attack/hostileProxy';
 import { errorOf } from '../testkit/harness/errorItems';
 import { startMockFal, type MockFal } from '../testkit/mocks/falServer';
 import { startMockRunflow, type MockRunflow } from '../testkit/mocks/runflowServer';
-import {
-	createInstance,
-	e2eHosts,
-	execute,
-	jsonFile,
-	n8nHost,
-	packPackage,
-	workflowNode,
-	type N8nInstance,
-} from '../testkit/n8n';
+import { e2eHosts } from '../testkit/n8n';
+import { codeNode, e2eN8n, fluxNode, rowWorkflow, SETUP_TIMEOUT, startNode } from './fixture';
 
 /**
  * Never pay twice (issue 18, findings 2 and 4) in a real n8n, the package installed from its
@@ -30,110 +18,80 @@ const PROXY_504 = '[proxy-504]';
 const NO_IMAGES = '[no-images]';
 
 function workflow(id: string) {
-	const node = workflowNode;
-	return {
-		id,
-		name: `e2e: ${id}`,
-		nodes: [
-			node('Start', 'n8n-nodes-base.manualTrigger', 1, 0, {}),
-			node('Briefs', 'n8n-nodes-base.code', 2, 220, {
-				jsCode: `return ['a mug ${PROXY_504}', 'a flyer ${NO_IMAGES}', 'a poster'].map((prompt) => ({ json: { prompt } }));`,
-			}),
-			node(
-				'FLUX 1.1 Ultra',
-				'n8n-nodes-flux-ultra.fluxUltra',
-				1,
-				440,
-				{
-					provider: 'fal',
-					fallbackFromFal: 'runflow',
-					operation: 'generate',
-					prompt: '={{ $json.prompt }}',
-					imageSource: 'none',
-					aspectRatio: '1:1',
-					numImages: 1,
-					outputFormat: 'png',
-					options: { maxParallelJobs: 1 },
+	return rowWorkflow(id, `e2e: ${id}`, [
+		startNode(),
+		codeNode(
+			'Briefs',
+			`return ['a mug ${PROXY_504}', 'a flyer ${NO_IMAGES}', 'a poster'].map((prompt) => ({ json: { prompt } }));`,
+		),
+		fluxNode(
+			'FLUX 1.1 Ultra',
+			440,
+			{
+				provider: 'fal',
+				fallbackFromFal: 'runflow',
+				options: { maxParallelJobs: 1 },
+			},
+			{
+				onError: 'continueRegularOutput',
+				credentials: {
+					falApi: { id: 'falApiPay0001', name: 'fal.ai via proxy' },
+					runflowApi: { id: 'runflowApiPay01', name: 'Runflow account' },
 				},
-				{
-					onError: 'continueRegularOutput',
-					credentials: {
-						falApi: { id: 'falApiPay0001', name: 'fal.ai via proxy' },
-						runflowApi: { id: 'runflowApiPay01', name: 'Runflow account' },
-					},
-				},
-			),
-		],
-		connections: {
-			Start: { main: [[{ node: 'Briefs', type: 'main', index: 0 }]] },
-			Briefs: { main: [[{ node: 'FLUX 1.1 Ultra', type: 'main', index: 0 }]] },
-		},
-		settings: { executionOrder: 'v1' },
-		pinData: {},
-	};
+			},
+		),
+	]);
 }
 
 describe.each(e2eHosts())('never pay twice behind a proxy, in a real n8n (%s)', (hostName) => {
-	let instance: N8nInstance;
+	const n8n = e2eN8n(hostName);
 	let fal: MockFal;
 	let runflow: MockRunflow;
 	let proxy: HostileProxy;
 
 	beforeAll(async () => {
-		instance = createInstance(
-			n8nHost(hostName),
-			packPackage(mkdtempSync(join(tmpdir(), 'flux-pack-'))),
-		);
+		await n8n.install();
 		[fal, runflow] = await Promise.all([
-			startMockFal({ latencyMs: 200, scale: 0.05 }),
-			startMockRunflow({ latencyMs: 200, scale: 0.05 }),
+			n8n.mock(startMockFal({ latencyMs: 200, scale: 0.05 })),
+			n8n.mock(startMockRunflow({ latencyMs: 200, scale: 0.05 })),
 		]);
 		const emptyResults = new Set<string>();
 		const submitted = (path: string) =>
 			/^\/fal-ai\/flux-pro\/v1\.1-ultra$/.test(path.split('?')[0]);
-		proxy = await startHostileProxy(fal.url, {
-			after: (ex, up) => {
-				const prompt = submitted(ex.path)
-					? String(
-							(JSON.parse(ex.body.toString('utf8') || '{}') as { prompt?: unknown }).prompt ?? '',
-						)
-					: '';
-				if (prompt.includes(PROXY_504)) return NGINX_504;
-				if (prompt.includes(NO_IMAGES))
-					emptyResults.add(String((up.json as { request_id?: unknown })?.request_id));
-				const result = /\/requests\/([\w-]+)$/.exec(ex.path.split('?')[0]);
-				if (ex.method === 'GET' && result && emptyResults.has(result[1]) && up.status === 200)
-					return json(200, { images: [], seed: 1 });
-				return up;
+		proxy = await n8n.mock(
+			startHostileProxy(fal.url, {
+				after: (ex, up) => {
+					const prompt = submitted(ex.path)
+						? String(
+								(JSON.parse(ex.body.toString('utf8') || '{}') as { prompt?: unknown }).prompt ?? '',
+							)
+						: '';
+					if (prompt.includes(PROXY_504)) return NGINX_504;
+					if (prompt.includes(NO_IMAGES))
+						emptyResults.add(String((up.json as { request_id?: unknown })?.request_id));
+					const result = /\/requests\/([\w-]+)$/.exec(ex.path.split('?')[0]);
+					if (ex.method === 'GET' && result && emptyResults.has(result[1]) && up.status === 200)
+						return json(200, { images: [], seed: 1 });
+					return up;
+				},
+			}),
+		);
+		await n8n.importCredentials([
+			{
+				id: 'falApiPay0001',
+				name: 'fal.ai via proxy',
+				type: 'falApi',
+				data: { apiKey: 'dummy-e2e-fal-key', baseUrl: proxy.url },
 			},
-		});
-		await instance.cli([
-			'import:credentials',
-			`--input=${jsonFile(instance, 'credentials.json', [
-				{
-					id: 'falApiPay0001',
-					name: 'fal.ai via proxy',
-					type: 'falApi',
-					data: { apiKey: 'dummy-e2e-fal-key', baseUrl: proxy.url },
-				},
-				{
-					id: 'runflowApiPay01',
-					name: 'Runflow account',
-					type: 'runflowApi',
-					data: { apiKey: 'rf_live_dummy_example', baseUrl: runflow.url },
-				},
-			])}`,
+			{
+				id: 'runflowApiPay01',
+				name: 'Runflow account',
+				type: 'runflowApi',
+				data: { apiKey: 'rf_live_dummy_example', baseUrl: runflow.url },
+			},
 		]);
-		const wf = workflow('paytwice');
-		await instance.cli([
-			'import:workflow',
-			`--input=${jsonFile(instance, `wf-${wf.id}.json`, wf)}`,
-		]);
-	}, 45 * 60_000);
-
-	afterAll(async () => {
-		await Promise.all([fal?.close(), runflow?.close(), proxy?.close()]);
-	});
+		await n8n.importWorkflows(workflow('paytwice'));
+	}, SETUP_TIMEOUT);
 
 	it('a proxy-504 submit is sent once and not moved; a COMPLETED job without images is not moved; the third item runs', async ({
 		task,
@@ -143,7 +101,7 @@ describe.each(e2eHosts())('never pay twice behind a proxy, in a real n8n (%s)', 
 			falJobs: fal.jobs.size,
 			runflowRuns: runflow.runs.size,
 		};
-		const runs = await execute(instance, 'paytwice');
+		const runs = await n8n.execute('paytwice');
 		const items = runs['FLUX 1.1 Ultra'].items;
 		const delta = {
 			falSubmits: fal.counts.submit - before.falSubmits,
