@@ -24,7 +24,7 @@ import {
 	fakeImages,
 } from '../../testkit/harness/falNock';
 import { makePng } from '../../testkit/mocks/images';
-import { useNock } from '../setup-nock';
+import { useNock } from '../setupNock';
 import { attack } from './attack';
 
 /**

@@ -24,7 +24,7 @@ import {
 	REPLICATE_API,
 	REPLICATE_GENERATE_PARAMS,
 } from '../../testkit/harness/replicateNock';
-import { useNock } from '../setup-nock';
+import { useNock } from '../setupNock';
 import { secretScrubber } from '../../nodes/FluxUltra/transport/redact';
 import { attack } from './attack';
 
