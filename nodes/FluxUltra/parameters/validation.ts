@@ -94,7 +94,7 @@ export interface RawItemParameters {
 	binaryPropertyName: unknown;
 }
 
-/** A field-level validation failure; the router turns it into a NodeOperationError for the item. */
+/** A field-level validation failure; run/outcomes.ts turns it into a NodeOperationError for the item. */
 export class ParameterError extends Error {
 	constructor(
 		readonly field: string,

@@ -5,8 +5,8 @@ import { FluxError, type ErrorKind, type ProviderErrorContext } from './errors';
  *
  * 1. **Provably never arrived** — a job-creating request (a submit) may be sent again. The
  *    transport's retries use it (`send` in http.ts), and an item that failed this way carries
- *    `noJob` (actions/job.ts `beforeJob`).
- * 2. **Safe to run elsewhere** — the item may run at the Fallback Provider (actions/failover.ts),
+ *    `noJob` (job/job.ts `beforeJob`).
+ * 2. **Safe to run elsewhere** — the item may run at the Fallback Provider (run/failover.ts),
  *    and its error item says `error.safeToRunElsewhere: true`, so a workflow can route it to
  *    another node without paying twice. True only when no job was paid for: the first provider
  *    provably never took it, or provably failed or stopped it — and the cause is the provider's,
