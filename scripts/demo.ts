@@ -35,18 +35,11 @@ import {
 	type N8nInstance,
 	type NodeRun,
 } from '../testkit/n8n';
-import { startMockBfl, type MockBfl } from '../testkit/mocks/bflServer';
-import { startMockFal, type MockFal } from '../testkit/mocks/falServer';
-import { startMockReplicate, type MockReplicate } from '../testkit/mocks/replicateServer';
-import { startMockRunflow, type MockRunflow } from '../testkit/mocks/runflowServer';
+import { providerAccess } from '../testkit/providerAccess';
 import { clearOwnImages, demoOutputDir } from './demo-output';
 import { fluxImages, remainder, waitingAt, type Workflow } from '../testkit/demoWorkflows';
 
 const outDir = demoOutputDir('demo-output');
-const falKey = process.env.FAL_KEY?.trim();
-const runflowKey = process.env.RUNFLOW_KEY?.trim();
-const bflKey = process.env.BFL_API_KEY?.trim();
-const replicateKey = process.env.REPLICATE_API_TOKEN?.trim();
 const openAiKey = process.env.OPENAI_API_KEY?.trim();
 
 const since = (t: number) => elapsed(Date.now() - t);
@@ -82,14 +75,7 @@ async function main() {
 			),
 	);
 
-	let falMock: MockFal | undefined;
-	let runflowMock: MockRunflow | undefined;
-	let bflMock: MockBfl | undefined;
-	let replicateMock: MockReplicate | undefined;
-	if (!falKey) falMock = await startMockFal({ latencyMs: 1500 });
-	if (!runflowKey) runflowMock = await startMockRunflow({ latencyMs: 1500 });
-	if (!bflKey) bflMock = await startMockBfl({ latencyMs: 1500 });
-	if (!replicateKey) replicateMock = await startMockReplicate({ latencyMs: 1500 });
+	const providers = await providerAccess('demo', 1500);
 	let openAiFake: FakeOpenAi | undefined;
 	if (!openAiKey)
 		openAiFake = await startFakeOpenAi({
@@ -97,26 +83,7 @@ async function main() {
 			prompt:
 				'Autumn coffee range hero shot: three cups on an oak table, maple leaves, golden-hour light',
 		});
-	console.log(
-		falKey
-			? '  fal.ai: real service (FAL_KEY is set; billed)'
-			: `  fal.ai: mock on ${falMock!.url} (set FAL_KEY for the real service)`,
-	);
-	console.log(
-		runflowKey
-			? '  Runflow: real service (RUNFLOW_KEY is set; billed)'
-			: `  Runflow: mock on ${runflowMock!.url} (set RUNFLOW_KEY for the real service)`,
-	);
-	console.log(
-		bflKey
-			? '  Black Forest Labs: real service (BFL_API_KEY is set; billed)'
-			: `  Black Forest Labs: mock on ${bflMock!.url} (set BFL_API_KEY for the real service)`,
-	);
-	console.log(
-		replicateKey
-			? '  Replicate: real service (REPLICATE_API_TOKEN is set; billed)'
-			: `  Replicate: mock on ${replicateMock!.url} (set REPLICATE_API_TOKEN for the real service)`,
-	);
+	for (const line of providers.lines()) console.log(`  ${line}`);
 	console.log(
 		openAiKey
 			? '  OpenAI (the AI Agent’s chat model): real service (OPENAI_API_KEY is set; billed)'
@@ -132,18 +99,10 @@ async function main() {
 				importExamples(
 					instance,
 					{
-						fal: falKey
-							? { apiKey: falKey, baseUrl: '' }
-							: { apiKey: 'demo-dummy-key', baseUrl: falMock!.url },
-						runflow: runflowKey
-							? { apiKey: runflowKey, baseUrl: '' }
-							: { apiKey: 'rf_live_demo_dummy', baseUrl: runflowMock!.url },
-						bfl: bflKey
-							? { apiKey: bflKey, baseUrl: '' }
-							: { apiKey: 'bfl-demo-dummy', baseUrl: bflMock!.url },
-						replicate: replicateKey
-							? { apiKey: replicateKey, baseUrl: '' }
-							: { apiKey: 'r8_demo_dummy', baseUrl: replicateMock!.url },
+						fal: providers.fal.login,
+						runflow: providers.runflow.login,
+						bfl: providers.bfl.login,
+						replicate: providers.replicate.login,
 						openAi: openAiKey
 							? { apiKey: openAiKey, url: 'https://api.openai.com/v1' }
 							: { apiKey: 'sk-demo-dummy', url: openAiFake!.url },
@@ -199,7 +158,7 @@ async function main() {
 				`  ${since(t)}: ${jobs.length} job${jobs.length === 1 ? '' : 's'} submitted by “${waiting.feeder}”; the execution now waits at “${waiting.wait}” for the provider’s webhook call ` +
 					`to n8n's resume URL. \`n8n execute\` runs no web server to receive it (a started n8n does: npm run dev), so the execution stays “waiting” here.`,
 			);
-			const hooks = falMock?.webhooks.map((h) => h.url) ?? [];
+			const hooks = providers.fal.mock?.webhooks.map((h) => h.url) ?? [];
 			if (hooks.length)
 				console.log(
 					`  (mock fal.ai is calling ${hooks[0]}${hooks.length > 1 ? ` and ${hooks.length - 1} more` : ''}: nobody answers)`,
@@ -220,24 +179,15 @@ async function main() {
 		}
 		console.table(rows);
 		console.log(`${rows.length} images written to ${outDir} in ${since(started)} (whole demo)`);
-		nextSteps(instance, rows.length);
+		nextSteps(instance, rows.length, providers.mocked());
 	} finally {
-		await falMock?.close();
-		await runflowMock?.close();
-		await bflMock?.close();
-		await replicateMock?.close();
+		await providers.close();
 		await openAiFake?.close();
 		if (process.env.DEMO_KEEP !== '1') rmSync(scratch, { recursive: true, force: true });
 	}
 }
 
-function nextSteps(instance: N8nInstance, images: number) {
-	const mocked = [
-		!falKey && 'FAL_KEY',
-		!runflowKey && 'RUNFLOW_KEY',
-		!bflKey && 'BFL_API_KEY',
-		!replicateKey && 'REPLICATE_API_TOKEN',
-	].filter(Boolean);
+function nextSteps(instance: N8nInstance, images: number, mocked: string[]) {
 	console.log(`
 What next
   • The images: ${images} files in ${outDir}, named <workflow>--<file name the node gave>.${mocked.length ? ' Mock images show the prompt, provider, operation, aspect ratio and seed they were asked with.' : ''}
