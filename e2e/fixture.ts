@@ -54,8 +54,14 @@ import {
  * - `instance.cli(['import:credentials', `--input=${jsonFile(…, [creds])}`])` → `n8n.importCredentials([creds])`;
  * - `instance.cli(['import:workflow', `--input=${jsonFile(…, wf)}`])` → `n8n.importWorkflows(wf, …)`;
  * - `execute(instance, id)` → `n8n.execute(id)`; the raw run data with hints → `n8n.executeRaw(id)`;
+ * - `importExamples(instance, logins)` → `n8n.importExamples(logins)`;
  * - a started n8n (webhooks, the Wait node's resume URL): `install({ server: true })`, `activate(id)`,
  *   then `await n8n.start(webhookPath, …)`; more processes (queue workers): `n8n.spawn(args, env)`.
+ *
+ * Workflow builders below: `rowWorkflow` (nodes in a row, each feeding the next), `startNode`,
+ * `codeNode`, `fluxNode` (Generate, one 1:1 PNG of `$json.prompt` unless its parameters say
+ * otherwise); `exampleCredential.fal(url)` / `.runflow(url)` for the credentials the examples name.
+ * The pack is made once per file; each describe block gets its own user folder.
  */
 
 /** How long a file's set-up may take: the first run installs the hosts (testkit/n8nHost.mjs). */
