@@ -11,7 +11,7 @@ import { jobProperties } from '../../../../nodes/FluxUltra/parameters/ui';
 import { validateItemParameters } from '../../../../nodes/FluxUltra/parameters/validation';
 import { createHarness } from '../../../../testkit/harness/context';
 import { GENERATE_PARAMS } from '../../../../testkit/harness/falNock';
-import { useNock } from '../../../setup-nock';
+import { useNock } from '../../../setupNock';
 
 useNock();
 
