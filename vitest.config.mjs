@@ -17,7 +17,7 @@ export default defineConfig({
 	test: {
 		include: ['test/**/*.test.ts'],
 		environment: 'node',
-		reporters: ['default', './test/summary-reporter.ts'],
+		reporters: ['default', './test/summaryReporter.ts'],
 		testTimeout: 30_000,
 		restoreMocks: true,
 		// Workers are shared between files (isolate: false): an environment variable or global a test
@@ -32,7 +32,7 @@ export default defineConfig({
 		maxWorkers: 4,
 		// Each worker loads n8n-core, n8n-workflow and axios once for all its files, instead of once per
 		// file: that import was two thirds of the suite's time (168 s of imports, measured). Files still
-		// run one at a time per worker; nock is reset around every test (test/setup-nock.ts), spies by
+		// run one at a time per worker; nock is reset around every test (test/setupNock.ts), spies by
 		// restoreMocks, and the package's own state is per execution.
 		isolate: false,
 		server: { deps: { external: [/node_modules\/n8n-workflow/] } },

@@ -1,20 +1,12 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 
 import { startMockFal, type MockFal } from '../testkit/mocks/falServer';
 import { startFakeOpenAi, type FakeOpenAi } from '../testkit/fakeOpenAi';
-import {
-	createInstance,
-	e2eHosts,
-	execute,
-	jsonFile,
-	n8nHost,
-	packPackage,
-	type N8nInstance,
-} from '../testkit/n8n';
+import { e2eHosts } from '../testkit/n8n';
+import { e2eN8n, exampleCredential, SETUP_TIMEOUT } from './fixture';
 
 /**
  * The node as an AI Agent tool in a real n8n: examples/ai-agent-tool.workflow.json (Manual Trigger →
@@ -79,50 +71,29 @@ function agentWorkflow(id: string, syncMode: boolean, agentSetsCap = false) {
 const BASE64 = /data:[\w/+.-]*;base64|[A-Za-z0-9+/]{120,}={0,2}/;
 
 describe.each(e2eHosts())('the node as an AI Agent tool, in a real n8n (%s)', (hostName) => {
-	let instance: N8nInstance;
+	const n8n = e2eN8n(hostName);
 	let fal: MockFal;
 	let openAi: FakeOpenAi;
 
 	beforeAll(async () => {
-		const host = n8nHost(hostName);
-		instance = createInstance(host, packPackage(mkdtempSync(join(tmpdir(), 'flux-pack-'))));
-		fal = await startMockFal({ latencyMs: 300, scale: 0.25, keepAliveMs: 1000 });
-		openAi = await startFakeOpenAi({ toolName: TOOL_NAME, prompt: MODEL_PROMPT });
-		await instance.cli([
-			'import:credentials',
-			`--input=${jsonFile(instance, 'credentials.json', [
-				{
-					id: 'falApiExample01',
-					name: 'fal.ai account',
-					type: 'falApi',
-					data: { apiKey: 'dummy-e2e-fal-key', baseUrl: fal.url },
-				},
-				{
-					id: 'openAiApiExample01',
-					name: 'OpenAI account',
-					type: 'openAiApi',
-					data: { apiKey: 'sk-dummy-e2e-example', url: openAi.url },
-				},
-			])}`,
+		await n8n.install();
+		fal = await n8n.mock(startMockFal({ latencyMs: 300, scale: 0.25, keepAliveMs: 1000 }));
+		openAi = await n8n.mock(startFakeOpenAi({ toolName: TOOL_NAME, prompt: MODEL_PROMPT }));
+		await n8n.importCredentials([
+			exampleCredential.fal(fal.url),
+			{
+				id: 'openAiApiExample01',
+				name: 'OpenAI account',
+				type: 'openAiApi',
+				data: { apiKey: 'sk-dummy-e2e-example', url: openAi.url },
+			},
 		]);
-		await instance.cli([
-			'import:workflow',
-			`--input=${jsonFile(instance, 'agent.json', agentWorkflow('agent', false))}`,
-		]);
-		await instance.cli([
-			'import:workflow',
-			`--input=${jsonFile(instance, 'agent-sync.json', agentWorkflow('agentSync', true))}`,
-		]);
-		await instance.cli([
-			'import:workflow',
-			`--input=${jsonFile(instance, 'agent-cap.json', agentWorkflow('agentCap', false, true))}`,
-		]);
-	}, 45 * 60_000);
-
-	afterAll(async () => {
-		await fal?.close();
-		await openAi?.close();
-	});
+		await n8n.importWorkflows(
+			agentWorkflow('agent', false),
+			agentWorkflow('agentSync', true),
+			agentWorkflow('agentCap', false, true),
+		);
+	}, SETUP_TIMEOUT);
 
 	/** Runs one agent workflow; returns what the fake model received back from the tool, and the agent's output. */
 	async function runAgent(workflowId: string) {
@@ -132,7 +103,7 @@ describe.each(e2eHosts())('the node as an AI Agent tool, in a real n8n (%s)', (h
 			jobs: fal.jobs.size,
 		};
 		const started = Date.now();
-		const runs = await execute(instance, workflowId);
+		const runs = await n8n.execute(workflowId);
 		const ms = Date.now() - started;
 		const agent = runs['AI Agent'];
 		expect(agent.error, JSON.stringify(agent.error)).toBeUndefined();

@@ -1,22 +1,9 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 
 import { errorOf } from '../testkit/harness/errorItems';
 import { FAL_FAULT_MARKERS, startMockFal, type MockFal } from '../testkit/mocks/falServer';
-import {
-	createInstance,
-	e2eHosts,
-	execute,
-	importExamples,
-	jsonFile,
-	n8nHost,
-	packPackage,
-	workflowNode,
-	type N8nInstance,
-} from '../testkit/n8n';
+import { e2eHosts } from '../testkit/n8n';
+import { codeNode, e2eN8n, fluxNode, rowWorkflow, SETUP_TIMEOUT, startNode } from './fixture';
 
 /**
  * Issue 18, finding 1, inside real n8n: fal.ai goes silent mid-answer (the mock's `[silent]`
@@ -28,26 +15,18 @@ import {
 const TIMEOUT_S = 10;
 
 describe.each(e2eHosts())('a silent provider inside a real n8n (%s)', (hostName) => {
-	let instance: N8nInstance;
+	const n8n = e2eN8n(hostName);
 	let fal: MockFal;
 
 	beforeAll(async () => {
-		const host = n8nHost(hostName);
-		instance = createInstance(host, packPackage(mkdtempSync(join(tmpdir(), 'flux-pack-'))));
-		fal = await startMockFal({ latencyMs: 300, scale: 0.05 });
-		await importExamples(instance, {
+		await n8n.install();
+		fal = await n8n.mock(startMockFal({ latencyMs: 300, scale: 0.05 }));
+		await n8n.importExamples({
 			fal: { apiKey: 'dummy-e2e-fal-key', baseUrl: fal.url },
 			runflow: { apiKey: 'rf_live_dummy_e2e', baseUrl: 'http://127.0.0.1:9' },
 		});
-		await instance.cli([
-			'import:workflow',
-			`--input=${jsonFile(instance, 'silent.json', silentWorkflow())}`,
-		]);
-	}, 45 * 60_000);
-
-	afterAll(async () => {
-		await fal?.close();
-	});
+		await n8n.importWorkflows(silentWorkflow());
+	}, SETUP_TIMEOUT);
 
 	it(`ends a job whose provider went silent at its ${TIMEOUT_S} s Timeout, cancels it, closes the connection`, async ({
 		task,
@@ -61,7 +40,7 @@ describe.each(e2eHosts())('a silent provider inside a real n8n (%s)', (hostName)
 			submittedAt ??= job?.submittedAt;
 			if (job?.cancelled) cancelledAt ??= Date.now();
 		}, 20);
-		const runs = await execute(instance, 'silent').finally(() => clearInterval(watch));
+		const runs = await n8n.execute('silent').finally(() => clearInterval(watch));
 
 		const [, failed] = runs['FLUX 1.1 Ultra'].outputs;
 		expect(failed.map((i) => i.pairedItem)).toEqual([{ item: 0 }]);
@@ -84,41 +63,20 @@ describe.each(e2eHosts())('a silent provider inside a real n8n (%s)', (hostName)
 
 /** Manual Trigger → Code (1 brief marked `[silent]`) → FLUX (Timeout 10 s, On Error: Continue using error output). */
 function silentWorkflow() {
-	const node = workflowNode;
-	return {
-		id: 'silent',
-		name: 'e2e: a provider that goes silent',
-		nodes: [
-			node('Start', 'n8n-nodes-base.manualTrigger', 1, 0, {}),
-			node('Briefs', 'n8n-nodes-base.code', 2, 220, {
-				jsCode: `return [{ json: { prompt: 'a jetty ${FAL_FAULT_MARKERS.silent}' } }];`,
-			}),
-			node(
-				'FLUX 1.1 Ultra',
-				'n8n-nodes-flux-ultra.fluxUltra',
-				1,
-				440,
-				{
-					provider: 'fal',
-					operation: 'generate',
-					prompt: '={{ $json.prompt }}',
-					imageSource: 'none',
-					aspectRatio: '1:1',
-					numImages: 1,
-					outputFormat: 'png',
-					options: { timeout: TIMEOUT_S },
-				},
-				{
-					onError: 'continueErrorOutput',
-					credentials: { falApi: { id: 'falApiExample01', name: 'fal.ai account' } },
-				},
-			),
-		],
-		connections: {
-			Start: { main: [[{ node: 'Briefs', type: 'main', index: 0 }]] },
-			Briefs: { main: [[{ node: 'FLUX 1.1 Ultra', type: 'main', index: 0 }]] },
-		},
-		settings: { executionOrder: 'v1' },
-		pinData: {},
-	};
+	return rowWorkflow('silent', 'e2e: a provider that goes silent', [
+		startNode(),
+		codeNode('Briefs', `return [{ json: { prompt: 'a jetty ${FAL_FAULT_MARKERS.silent}' } }];`),
+		fluxNode(
+			'FLUX 1.1 Ultra',
+			440,
+			{
+				provider: 'fal',
+				options: { timeout: TIMEOUT_S },
+			},
+			{
+				onError: 'continueErrorOutput',
+				credentials: { falApi: { id: 'falApiExample01', name: 'fal.ai account' } },
+			},
+		),
+	]);
 }

@@ -1,8 +1,6 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 
 import { imageSize } from '../nodes/FluxUltra/job/downloads';
 import { startMockBfl, type MockBfl } from '../testkit/mocks/bflServer';
@@ -10,22 +8,16 @@ import { startMockFal, type MockFal } from '../testkit/mocks/falServer';
 import { ULTRA_SIZES } from '../testkit/mocks/images';
 import { startMockReplicate, type MockReplicate } from '../testkit/mocks/replicateServer';
 import { startMockRunflow, type MockRunflow } from '../testkit/mocks/runflowServer';
+import { errorOf } from '../testkit/harness/errorItems';
 import {
 	binaryBytes,
-	createInstance,
 	e2eHosts,
-	execute,
 	exampleWorkflows,
-	importExamples,
 	inspectInstall,
-	jsonFile,
-	n8nHost,
-	packPackage,
 	workflowNode,
-	type N8nInstance,
 	type NodeRun,
 } from '../testkit/n8n';
-import { errorOf } from '../testkit/harness/errorItems';
+import { codeNode, e2eN8n, fluxNode, rowWorkflow, SETUP_TIMEOUT, startNode } from './fixture';
 
 /**
  * The README's example workflows, run by a real n8n with the package installed as a community node
@@ -67,64 +59,39 @@ const variants: Array<[string, string, NodeJS.ProcessEnv]> = [
 ];
 
 describe.each(variants)('inside a real n8n (%s)', (label, hostName, extraEnv) => {
-	let instance: N8nInstance;
+	const n8n = e2eN8n(hostName);
 	let fal: MockFal;
 	let runflow: MockRunflow;
 	let bfl: MockBfl;
 	let replicate: MockReplicate;
-	const timings: Record<string, number> = {};
-	const bytesOf = (item: NodeRun['items'][number]) => binaryBytes(instance, item);
+	const bytesOf = (item: NodeRun['items'][number]) => binaryBytes(n8n.instance, item);
 	const expectImage = (item: NodeRun['items'][number], mimeType: string, ratio: string) =>
 		expectImageOf(bytesOf, item, mimeType, ratio);
 
 	beforeAll(async () => {
-		let t = Date.now();
-		const host = n8nHost(hostName);
-		timings.host = Date.now() - t;
-		t = Date.now();
-		const tarball = packPackage(mkdtempSync(join(tmpdir(), 'flux-pack-')));
-		instance = createInstance(host, tarball, extraEnv);
-		timings.install = Date.now() - t;
-		fal = await startMockFal({ latencyMs: 400, scale: SCALE, keepAliveMs: 1000 });
-		runflow = await startMockRunflow({ latencyMs: 400, scale: SCALE });
-		bfl = await startMockBfl({ latencyMs: 400, scale: SCALE });
-		replicate = await startMockReplicate({ latencyMs: 400, scale: SCALE });
-		t = Date.now();
-		await importExamples(instance, {
+		await n8n.install({ env: extraEnv });
+		fal = await n8n.mock(startMockFal({ latencyMs: 400, scale: SCALE, keepAliveMs: 1000 }));
+		runflow = await n8n.mock(startMockRunflow({ latencyMs: 400, scale: SCALE }));
+		bfl = await n8n.mock(startMockBfl({ latencyMs: 400, scale: SCALE }));
+		replicate = await n8n.mock(startMockReplicate({ latencyMs: 400, scale: SCALE }));
+		const t = Date.now();
+		await n8n.importExamples({
 			fal: { apiKey: 'dummy-e2e-fal-key', baseUrl: fal.url },
 			runflow: { apiKey: 'rf_live_dummy_e2e', baseUrl: runflow.url },
 			bfl: { apiKey: 'bfl-dummy-e2e', baseUrl: bfl.url },
 			replicate: { apiKey: 'r8_dummy_e2e', baseUrl: replicate.url },
 		});
-		await instance.cli([
-			'import:workflow',
-			`--input=${jsonFile(instance, 'downstream.json', downstreamWorkflow())}`,
-		]);
-		await instance.cli([
-			'import:workflow',
-			`--input=${jsonFile(instance, 'faults.json', faultsWorkflow())}`,
-		]);
-		await instance.cli([
-			'import:workflow',
-			`--input=${jsonFile(instance, 'failover.json', failoverWorkflow())}`,
-		]);
-		timings.import = Date.now() - t;
+		await n8n.importWorkflows(downstreamWorkflow(), faultsWorkflow(), failoverWorkflow());
+		const { host, timings } = n8n;
 		process.stderr.write(
-			`[e2e] n8n ${host.version} on Node 24 (${host.node}); host ${timings.host} ms, package install ${timings.install} ms, imports ${timings.import} ms\n`,
+			`[e2e] n8n ${host.version} on Node 24 (${host.node}); host ${timings.host} ms, package install ${timings.install} ms, imports ${Date.now() - t} ms\n`,
 		);
-	}, 45 * 60_000);
-
-	afterAll(async () => {
-		await fal?.close();
-		await runflow?.close();
-		await bfl?.close();
-		await replicate?.close();
-	});
+	}, SETUP_TIMEOUT);
 
 	it("installs the packed package alone, with no dependencies: the zod it runs with is n8n's", ({
 		task,
 	}) => {
-		const installed = inspectInstall(instance.host, join(instance.userFolder, '.n8n', 'nodes'));
+		const installed = inspectInstall(n8n.host, join(n8n.instance.userFolder, '.n8n', 'nodes'));
 		expect(installed.modules).toEqual(['n8n-nodes-flux-ultra']);
 		expect(installed.dependencies).toEqual({});
 		expect(installed.ownNodeModules).toBe(false);
@@ -132,7 +99,7 @@ describe.each(variants)('inside a real n8n (%s)', (label, hostName, extraEnv) =>
 		expect(installed.zodWithoutHost).toBeNull();
 		// n8n's own zod, on the NODE_PATH n8n sets for community nodes: 3.25.x has the v3 API at its root.
 		expect(installed.hostZod.version).toMatch(/^3\.25\./);
-		task.meta.figures = `${label}: package installed alone (no dependencies); zod ${installed.hostZod.version} from n8n ${instance.host.version}`;
+		task.meta.figures = `${label}: package installed alone (no dependencies); zod ${installed.hostZod.version} from n8n ${n8n.host.version}`;
 	});
 
 	it('loads the community package: fal.ai example — 2 prompts → 4 PNGs → 4 remixed JPEGs, paired', async ({
@@ -140,7 +107,7 @@ describe.each(variants)('inside a real n8n (%s)', (label, hostName, extraEnv) =>
 	}) => {
 		const started = Date.now();
 		const [fileIndex] = [...exampleWorkflows().entries()].find(([, e]) => e.file.includes('fal'))!;
-		const runs = await execute(instance, `example${fileIndex}`);
+		const runs = await n8n.execute(`example${fileIndex}`);
 
 		const generated = runs['Generate images'];
 		expect(generated.error).toBeUndefined();
@@ -170,7 +137,7 @@ describe.each(variants)('inside a real n8n (%s)', (label, hostName, extraEnv) =>
 		const [fileIndex] = [...exampleWorkflows().entries()].find(([, e]) =>
 			e.file.includes('runflow'),
 		)!;
-		const runs = await execute(instance, `example${fileIndex}`);
+		const runs = await n8n.execute(`example${fileIndex}`);
 
 		const generated = runs['Generate images'];
 		expect(generated.items).toHaveLength(2);
@@ -193,7 +160,7 @@ describe.each(variants)('inside a real n8n (%s)', (label, hostName, extraEnv) =>
 	}) => {
 		const started = Date.now();
 		const [fileIndex] = [...exampleWorkflows().entries()].find(([, e]) => e.file.includes('-bfl'))!;
-		const runs = await execute(instance, `example${fileIndex}`);
+		const runs = await n8n.execute(`example${fileIndex}`);
 
 		const variants = runs['Generate two variants'];
 		expect(variants.error).toBeUndefined();
@@ -228,7 +195,7 @@ describe.each(variants)('inside a real n8n (%s)', (label, hostName, extraEnv) =>
 		const [fileIndex] = [...exampleWorkflows().entries()].find(([, e]) =>
 			e.file.includes('-replicate'),
 		)!;
-		const runs = await execute(instance, `example${fileIndex}`);
+		const runs = await n8n.execute(`example${fileIndex}`);
 
 		const generated = runs['Generate images'];
 		expect(generated.items).toHaveLength(2);
@@ -250,7 +217,7 @@ describe.each(variants)('inside a real n8n (%s)', (label, hostName, extraEnv) =>
 	});
 
 	it('a downstream node receives the images; a bad item under "On Error: Continue" comes out as an error item in place', async () => {
-		const runs = await execute(instance, 'downstream');
+		const runs = await n8n.execute('downstream');
 
 		const flux = runs['FLUX 1.1 Ultra'];
 		expect(flux.items.map((i) => i.pairedItem)).toEqual([
@@ -279,7 +246,7 @@ describe.each(variants)('inside a real n8n (%s)', (label, hostName, extraEnv) =>
 	}) => {
 		const before = { ...fal.counts, ...fal.served };
 		const started = Date.now();
-		const runs = await execute(instance, 'faults');
+		const runs = await n8n.execute('faults');
 		const seconds = (Date.now() - started) / 1000;
 
 		const flux = runs['FLUX 1.1 Ultra'];
@@ -319,7 +286,7 @@ describe.each(variants)('inside a real n8n (%s)', (label, hostName, extraEnv) =>
 			runflowRuns: runflow.runs.size,
 		};
 		const started = Date.now();
-		const runs = await execute(instance, 'failover');
+		const runs = await n8n.execute('failover');
 		const seconds = (Date.now() - started) / 1000;
 
 		const [success, failed] = runs['FLUX 1.1 Ultra'].outputs;
@@ -412,50 +379,31 @@ function faultsWorkflow() {
 
 /** Manual Trigger → Code (3 briefs, the second asks for 9 images) → FLUX (On Error: Continue) → Set. */
 function downstreamWorkflow() {
-	const node = workflowNode;
-	return {
-		id: 'downstream',
-		name: 'e2e: downstream node and a bad item',
-		nodes: [
-			node('Start', 'n8n-nodes-base.manualTrigger', 1, 0, {}),
-			node('Briefs', 'n8n-nodes-base.code', 2, 220, {
-				jsCode:
-					"return [{ json: { prompt: 'mug', n: 1 } }, { json: { prompt: 'flyer', n: 9 } }, { json: { prompt: 'poster', n: 2 } }];",
-			}),
-			node(
-				'FLUX 1.1 Ultra',
-				'n8n-nodes-flux-ultra.fluxUltra',
-				1,
-				440,
-				{
-					provider: 'fal',
-					operation: 'generate',
-					prompt: '={{ $json.prompt }}',
-					imageSource: 'none',
-					aspectRatio: '1:1',
-					numImages: '={{ $json.n }}',
-					outputFormat: 'png',
-					options: {},
-				},
-				{
-					onError: 'continueRegularOutput',
-					credentials: { falApi: { id: 'falApiExample01', name: 'fal.ai account' } },
-				},
-			),
-			node('Tag for the campaign', 'n8n-nodes-base.set', 3.4, 660, {
-				assignments: {
-					assignments: [{ id: 'a1', name: 'campaign', value: 'autumn-launch', type: 'string' }],
-				},
-				includeOtherFields: true,
+	return rowWorkflow('downstream', 'e2e: downstream node and a bad item', [
+		startNode(),
+		codeNode(
+			'Briefs',
+			"return [{ json: { prompt: 'mug', n: 1 } }, { json: { prompt: 'flyer', n: 9 } }, { json: { prompt: 'poster', n: 2 } }];",
+		),
+		fluxNode(
+			'FLUX 1.1 Ultra',
+			440,
+			{
+				provider: 'fal',
+				numImages: '={{ $json.n }}',
 				options: {},
-			}),
-		],
-		connections: {
-			Start: { main: [[{ node: 'Briefs', type: 'main', index: 0 }]] },
-			Briefs: { main: [[{ node: 'FLUX 1.1 Ultra', type: 'main', index: 0 }]] },
-			'FLUX 1.1 Ultra': { main: [[{ node: 'Tag for the campaign', type: 'main', index: 0 }]] },
-		},
-		settings: { executionOrder: 'v1' },
-		pinData: {},
-	};
+			},
+			{
+				onError: 'continueRegularOutput',
+				credentials: { falApi: { id: 'falApiExample01', name: 'fal.ai account' } },
+			},
+		),
+		workflowNode('Tag for the campaign', 'n8n-nodes-base.set', 3.4, 660, {
+			assignments: {
+				assignments: [{ id: 'a1', name: 'campaign', value: 'autumn-launch', type: 'string' }],
+			},
+			includeOtherFields: true,
+			options: {},
+		}),
+	]);
 }

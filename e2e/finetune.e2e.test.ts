@@ -1,8 +1,4 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 
 import { imageSize } from '../nodes/FluxUltra/job/downloads';
 import { startMockBfl, type MockBfl } from '../testkit/mocks/bflServer';
@@ -10,17 +6,8 @@ import { startMockFal, type MockFal } from '../testkit/mocks/falServer';
 import { ULTRA_SIZES } from '../testkit/mocks/images';
 import { errorOf } from '../testkit/harness/errorItems';
 import { startMockRunflow, type MockRunflow } from '../testkit/mocks/runflowServer';
-import {
-	binaryBytes,
-	createInstance,
-	e2eHosts,
-	execute,
-	importExamples,
-	jsonFile,
-	n8nHost,
-	packPackage,
-	type N8nInstance,
-} from '../testkit/n8n';
+import { binaryBytes, e2eHosts } from '../testkit/n8n';
+import { e2eN8n, SETUP_TIMEOUT } from './fixture';
 
 /**
  * Generate with Fine-Tune inside a real n8n, with the package installed from its tarball: one brief
@@ -110,38 +97,28 @@ function finetuneWorkflow() {
 }
 
 describe.each(e2eHosts())('Generate with Fine-Tune inside a real n8n (%s)', (hostName) => {
-	let instance: N8nInstance;
+	const n8n = e2eN8n(hostName);
 	let fal: MockFal;
 	let bfl: MockBfl;
 	let runflow: MockRunflow;
 
 	beforeAll(async () => {
-		const host = n8nHost(hostName);
-		instance = createInstance(host, packPackage(mkdtempSync(join(tmpdir(), 'flux-pack-'))));
-		fal = await startMockFal({ latencyMs: 300, scale: SCALE });
-		bfl = await startMockBfl({ latencyMs: 300, scale: SCALE });
-		runflow = await startMockRunflow({ latencyMs: 300, scale: SCALE });
-		await importExamples(instance, {
+		await n8n.install();
+		fal = await n8n.mock(startMockFal({ latencyMs: 300, scale: SCALE }));
+		bfl = await n8n.mock(startMockBfl({ latencyMs: 300, scale: SCALE }));
+		runflow = await n8n.mock(startMockRunflow({ latencyMs: 300, scale: SCALE }));
+		await n8n.importExamples({
 			fal: { apiKey: 'dummy-e2e-fal-key', baseUrl: fal.url },
 			runflow: { apiKey: 'rf_live_dummy_e2e', baseUrl: runflow.url },
 			bfl: { apiKey: 'bfl-dummy-e2e', baseUrl: bfl.url },
 		});
-		await instance.cli([
-			'import:workflow',
-			`--input=${jsonFile(instance, 'finetune.json', finetuneWorkflow())}`,
-		]);
-	}, 45 * 60_000);
-
-	afterAll(async () => {
-		await fal?.close();
-		await bfl?.close();
-		await runflow?.close();
-	});
+		await n8n.importWorkflows(finetuneWorkflow());
+	}, SETUP_TIMEOUT);
 
 	it('fal.ai and BFL run the fine-tune; Runflow and Raw on BFL are refused before any request', async ({
 		task,
 	}) => {
-		const runs = await execute(instance, 'finetune');
+		const runs = await n8n.execute('finetune');
 		const [w, h] = ULTRA_SIZES['4:3'];
 		const size = { width: Math.round(w * SCALE), height: Math.round(h * SCALE) };
 
@@ -158,7 +135,7 @@ describe.each(e2eHosts())('Generate with Fine-Tune inside a real n8n (%s)', (hos
 					contentType: 'image/png',
 					...size,
 				});
-				expect(imageSize(binaryBytes(instance, item))).toEqual(size);
+				expect(imageSize(binaryBytes(n8n.instance, item))).toEqual(size);
 			}
 		}
 

@@ -1,32 +1,17 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { execFileSync, spawn } from 'node:child_process';
+import { resolve } from 'node:path';
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 
 import { startMockFal, type MockFal } from '../testkit/mocks/falServer';
-import {
-	activateWorkflow,
-	createInstance,
-	e2eHosts,
-	freePort,
-	jsonFile,
-	n8nHost,
-	packPackage,
-	startMain,
-	stopAll,
-	until,
-	waitForWebhook,
-	type N8nInstance,
-} from '../testkit/n8n';
+import { e2eHosts, freePort, until } from '../testkit/n8n';
+import { e2eN8n, SETUP_TIMEOUT } from './fixture';
 import {
 	BRIEFS,
 	expectCollected,
-	startCollector,
+	importSubmitCollect,
 	SUBMIT_COLLECT_PATH,
-	submitCollectWorkflow,
-	triggerSubmitCollect,
+	triggerAndCollect,
 } from './submitCollect';
 
 /**
@@ -146,101 +131,77 @@ async function postBriefs(
 }
 
 describe.each(HOSTS)('queue mode (%s): Redis, a main instance and two workers', (HOST) => {
-	let instance: N8nInstance;
+	const n8n = e2eN8n(HOST);
 	let fal: MockFal;
 	let fastFal: MockFal;
 	let asyncFal: MockFal;
-	let collector: Awaited<ReturnType<typeof startCollector>>;
-	let redis: ChildProcess;
-	let port: number;
-	const processes: Array<ChildProcess & { logs: string[] }> = [];
+	let collector: Awaited<ReturnType<typeof importSubmitCollect>>;
+	const large = {
+		id: 'queueLarge',
+		path: 'flux-large',
+		webhookId: 'c8c2f6b3-1d66-4a4f-8b62-8a2f3e4d5c6b',
+		credential: 'falApiQueue0002',
+		numImages: 1,
+		options: { maxParallelJobs: 16 },
+	};
 
 	beforeAll(async () => {
 		execFileSync('bash', [resolve(__dirname, '..', 'scripts', 'install-redis.sh')], {
 			stdio: ['ignore', 'ignore', 'inherit'],
 		});
 		const redisPort = await freePort();
-		redis = spawn(
+		const redis = spawn(
 			'redis-server',
 			['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
 			{ stdio: 'ignore' },
 		);
+		n8n.onClose(() => void redis.kill('SIGKILL'));
 
-		const host = n8nHost(HOST);
-		const tarball = packPackage(mkdtempSync(join(tmpdir(), 'flux-pack-')));
-		port = await freePort();
-		instance = createInstance(host, tarball, {
-			EXECUTIONS_MODE: 'queue',
-			QUEUE_BULL_REDIS_HOST: '127.0.0.1',
-			QUEUE_BULL_REDIS_PORT: String(redisPort),
-			N8N_PORT: String(port),
-			N8N_LISTEN_ADDRESS: '127.0.0.1',
-			WEBHOOK_URL: `http://127.0.0.1:${port}/`,
-			N8N_DEFAULT_BINARY_DATA_MODE: 'filesystem',
-			OFFLOAD_MANUAL_EXECUTIONS_TO_WORKERS: 'true',
+		await n8n.install({
+			server: true,
+			env: {
+				EXECUTIONS_MODE: 'queue',
+				QUEUE_BULL_REDIS_HOST: '127.0.0.1',
+				QUEUE_BULL_REDIS_PORT: String(redisPort),
+				OFFLOAD_MANUAL_EXECUTIONS_TO_WORKERS: 'true',
+			},
 		});
-		fal = await startMockFal({ latencyMs: 800, scale: 0.1 });
-		fastFal = await startMockFal({ latencyMs: LARGE.latencyMs, scale: 0.02, imagePool: 8 });
-		asyncFal = await startMockFal({ latencyMs: 1500, scale: 0.1 });
-		collector = await startCollector();
-		await instance.cli([
-			'import:credentials',
-			`--input=${jsonFile(instance, 'credentials.json', [
-				{
-					id: 'falApiQueue0001',
-					name: 'fal.ai (mock falApiQueue0001)',
-					type: 'falApi',
-					data: { apiKey: 'dummy-queue-key', baseUrl: fal.url },
-				},
-				{
-					id: 'falApiQueue0002',
-					name: 'fal.ai (mock falApiQueue0002)',
-					type: 'falApi',
-					data: { apiKey: 'dummy-queue-key', baseUrl: fastFal.url },
-				},
-				// The credential the example workflows name.
-				{
-					id: 'falApiExample01',
-					name: 'fal.ai account',
-					type: 'falApi',
-					data: { apiKey: 'dummy-queue-key', baseUrl: asyncFal.url },
-				},
-			])}`,
+		fal = await n8n.mock(startMockFal({ latencyMs: 800, scale: 0.1 }));
+		fastFal = await n8n.mock(
+			startMockFal({ latencyMs: LARGE.latencyMs, scale: 0.02, imagePool: 8 }),
+		);
+		asyncFal = await n8n.mock(startMockFal({ latencyMs: 1500, scale: 0.1 }));
+		await n8n.importCredentials([
+			{
+				id: 'falApiQueue0001',
+				name: 'fal.ai (mock falApiQueue0001)',
+				type: 'falApi',
+				data: { apiKey: 'dummy-queue-key', baseUrl: fal.url },
+			},
+			{
+				id: 'falApiQueue0002',
+				name: 'fal.ai (mock falApiQueue0002)',
+				type: 'falApi',
+				data: { apiKey: 'dummy-queue-key', baseUrl: fastFal.url },
+			},
+			// The credential the example workflows name.
+			{
+				id: 'falApiExample01',
+				name: 'fal.ai account',
+				type: 'falApi',
+				data: { apiKey: 'dummy-queue-key', baseUrl: asyncFal.url },
+			},
 		]);
-		await instance.cli([
-			'import:workflow',
-			`--input=${jsonFile(instance, 'batch.json', batchWorkflow())}`,
-		]);
-		const large = {
-			id: 'queueLarge',
-			path: 'flux-large',
-			webhookId: 'c8c2f6b3-1d66-4a4f-8b62-8a2f3e4d5c6b',
-			credential: 'falApiQueue0002',
-			numImages: 1,
-			options: { maxParallelJobs: 16 },
-		};
-		await instance.cli([
-			'import:workflow',
-			`--input=${jsonFile(instance, 'large.json', batchWorkflow(large))}`,
-		]);
-		await activateWorkflow(instance, 'queueBatch');
-		await activateWorkflow(instance, 'queueLarge');
-		await instance.cli([
-			'import:workflow',
-			`--input=${jsonFile(instance, 'async.json', submitCollectWorkflow(collector.url))}`,
-		]);
-		await activateWorkflow(instance, 'asyncSubmitCollect');
+		await n8n.importWorkflows(batchWorkflow(), batchWorkflow(large));
+		await n8n.activate('queueBatch', 'queueLarge');
+		collector = await importSubmitCollect(n8n);
 
 		// Each process runs its own task-runner broker: give each a free port.
-		const main = await startMain(instance, processes);
-		await waitForWebhook(instance, 'flux-batch', () => main.logs.join(''));
-		await waitForWebhook(instance, 'flux-large', () => main.logs.join(''));
-		await waitForWebhook(instance, SUBMIT_COLLECT_PATH, () => main.logs.join(''));
+		await n8n.start('flux-batch', 'flux-large', SUBMIT_COLLECT_PATH);
 		for (let w = 0; w < 2; w++) {
-			const worker = instance.spawn(['worker', '--concurrency=2'], {
+			const worker = n8n.spawn(['worker', '--concurrency=2'], {
 				N8N_RUNNERS_BROKER_PORT: String(await freePort()),
 			});
-			processes.push(worker);
 			await until(
 				`worker ${w + 1}`,
 				() => /worker.*ready|ready.*worker|Worker started/i.test(worker.logs.join('')),
@@ -248,16 +209,7 @@ describe.each(HOSTS)('queue mode (%s): Redis, a main instance and two workers', 
 				() => worker.logs.join(''),
 			);
 		}
-	}, 45 * 60_000);
-
-	afterAll(async () => {
-		await stopAll(processes);
-		redis?.kill('SIGKILL');
-		await fal?.close();
-		await fastFal?.close();
-		await asyncFal?.close();
-		await collector?.close();
-	});
+	}, SETUP_TIMEOUT);
 
 	it(`${CALLS} concurrent webhook calls × ${BRIEFS_PER_CALL} briefs: every image comes back, executions spread over the workers`, async ({
 		task,
@@ -268,7 +220,7 @@ describe.each(HOSTS)('queue mode (%s): Redis, a main instance and two workers', 
 				{ length: CALLS },
 				async (_, call) =>
 					await postBriefs(
-						port,
+						n8n.port,
 						'flux-batch',
 						Array.from({ length: BRIEFS_PER_CALL }, (_, b) => `call ${call} brief ${b}`),
 					),
@@ -292,7 +244,7 @@ describe.each(HOSTS)('queue mode (%s): Redis, a main instance and two workers', 
 		expect(fal.counts.submit).toBe(CALLS * BRIEFS_PER_CALL);
 		expect(fal.counts.download).toBe(CALLS * BRIEFS_PER_CALL * IMAGES_PER_BRIEF);
 
-		const ranBy = processes
+		const ranBy = n8n.processes
 			.slice(1)
 			.map((w) => (w.logs.join('').match(/started execution/gi) ?? []).length);
 		expect(ranBy.reduce((a, b) => a + b, 0)).toBe(CALLS);
@@ -306,7 +258,7 @@ describe.each(HOSTS)('queue mode (%s): Redis, a main instance and two workers', 
 	it(`${LARGE.calls * LARGE.briefsPerCall} items in ${LARGE.calls} concurrent executions over the two workers: nothing lost, nothing twice`, async ({
 		task,
 	}) => {
-		const workers = processes.slice(1);
+		const workers = n8n.processes.slice(1);
 		const ranBefore = workers.map(
 			(w) => (w.logs.join('').match(/started execution/gi) ?? []).length,
 		);
@@ -316,7 +268,7 @@ describe.each(HOSTS)('queue mode (%s): Redis, a main instance and two workers', 
 				{ length: LARGE.calls },
 				async (_, call) =>
 					await postBriefs(
-						port,
+						n8n.port,
 						'flux-large',
 						Array.from({ length: LARGE.briefsPerCall }, (_, b) => `large ${call}-${b}`),
 					),
@@ -354,17 +306,8 @@ describe.each(HOSTS)('queue mode (%s): Redis, a main instance and two workers', 
 	it('submit now, collect later: the execution sleeps while the jobs run and a worker resumes it on the webhook call', async ({
 		task,
 	}) => {
-		const workers = processes.slice(1);
-		const logs = () => processes.map((p) => p.logs.join('')).join('\n');
-		const started = Date.now();
-		await triggerSubmitCollect(port, logs);
-		await until(
-			`${BRIEFS} images at the end of the workflow`,
-			() => collector.delivered.length >= BRIEFS,
-			120_000,
-			logs,
-		);
-		const wall = Date.now() - started;
+		const workers = n8n.processes.slice(1);
+		const wall = await triggerAndCollect(n8n.port, collector.delivered, n8n.logs);
 		const figures = await expectCollected(asyncFal, collector.delivered, 0.1);
 		task.meta.figures = `${HOST} queue mode: submit → Wait (webhook) → Get Result, ${BRIEFS} jobs (one a straggler): last image ${wall} ms after the trigger; webhook calls answered ${figures.webhookAnswers}; worker log lines "started execution": ${workers.map((w) => (w.logs.join('').match(/started execution/gi) ?? []).length).join(' / ')}`;
 	});

@@ -1,24 +1,9 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 
 import { imageSize } from '../nodes/FluxUltra/job/downloads';
 import { startMockRunflow, type MockRunflow } from '../testkit/mocks/runflowServer';
-import {
-	binaryBytes,
-	createInstance,
-	e2eHosts,
-	execute,
-	exampleWorkflows,
-	importExamples,
-	jsonFile,
-	n8nHost,
-	packPackage,
-	workflowNode,
-	type N8nInstance,
-} from '../testkit/n8n';
+import { binaryBytes, e2eHosts, exampleWorkflows } from '../testkit/n8n';
+import { codeNode, e2eN8n, fluxNode, rowWorkflow, SETUP_TIMEOUT, startNode } from './fixture';
 
 /**
  * Runflow's model inputs read at run time, inside a real n8n with the package installed from its
@@ -31,88 +16,53 @@ const SCALE = 0.1;
 const EDIT_MODEL = 'black-forest-labs/flux-1-1-pro-ultra/edit';
 
 function remixWorkflow() {
-	const node = workflowNode;
 	const credentials = { runflowApi: { id: 'runflowApiExample01', name: 'Runflow account' } };
-	return {
-		id: 'runflowRemix',
-		name: 'e2e: Remix on Runflow Ultra Edit',
-		nodes: [
-			node('Start', 'n8n-nodes-base.manualTrigger', 1, 0, {}),
-			node('Brief', 'n8n-nodes-base.code', 2, 220, {
-				jsCode: "return [{ json: { prompt: 'a teal bicycle against a brick wall' } }];",
-			}),
-			node(
-				'Generate',
-				'n8n-nodes-flux-ultra.fluxUltra',
-				1,
-				440,
-				{
-					provider: 'runflow',
-					operation: 'generate',
-					prompt: '={{ $json.prompt }}',
-					imageSource: 'none',
-					aspectRatio: '1:1',
-					numImages: 1,
-					outputFormat: 'png',
-					options: {},
-				},
-				{ credentials },
-			),
-			node(
-				'Remix',
-				'n8n-nodes-flux-ultra.fluxUltra',
-				1,
-				660,
-				{
-					provider: 'runflow',
-					operation: 'remix',
-					prompt: '',
-					imageSource: 'binary',
-					binaryPropertyName: 'data',
-					aspectRatio: '4:3',
-					numImages: 2,
-					outputFormat: 'jpeg',
-					options: {},
-				},
-				{ credentials },
-			),
-		],
-		connections: {
-			Start: { main: [[{ node: 'Brief', type: 'main', index: 0 }]] },
-			Brief: { main: [[{ node: 'Generate', type: 'main', index: 0 }]] },
-			Generate: { main: [[{ node: 'Remix', type: 'main', index: 0 }]] },
-		},
-		settings: { executionOrder: 'v1' },
-		pinData: {},
-	};
+	return rowWorkflow('runflowRemix', 'e2e: Remix on Runflow Ultra Edit', [
+		startNode(),
+		codeNode('Brief', "return [{ json: { prompt: 'a teal bicycle against a brick wall' } }];"),
+		fluxNode(
+			'Generate',
+			440,
+			{
+				provider: 'runflow',
+				options: {},
+			},
+			{ credentials },
+		),
+		fluxNode(
+			'Remix',
+			660,
+			{
+				provider: 'runflow',
+				operation: 'remix',
+				prompt: '',
+				imageSource: 'binary',
+				binaryPropertyName: 'data',
+				aspectRatio: '4:3',
+				numImages: 2,
+				outputFormat: 'jpeg',
+				options: {},
+			},
+			{ credentials },
+		),
+	]);
 }
 
 describe.each(e2eHosts())('Runflow model inputs inside a real n8n (%s)', (hostName) => {
-	let instance: N8nInstance;
+	const n8n = e2eN8n(hostName);
 	let runflow: MockRunflow;
 
 	beforeAll(async () => {
-		const host = n8nHost(hostName);
-		instance = createInstance(host, packPackage(mkdtempSync(join(tmpdir(), 'flux-pack-'))));
-		runflow = await startMockRunflow({
-			latencyMs: 300,
-			scale: SCALE,
-			schema: 'renamed',
-			ultraEdit: true,
-		});
-		await importExamples(instance, {
+		await n8n.install();
+		runflow = await n8n.mock(
+			startMockRunflow({ latencyMs: 300, scale: SCALE, schema: 'renamed', ultraEdit: true }),
+		);
+		await n8n.importExamples({
 			fal: { apiKey: 'dummy-e2e-fal-key', baseUrl: 'http://127.0.0.1:9' },
 			runflow: { apiKey: 'rf_live_dummy_e2e', baseUrl: runflow.url },
 		});
-		await instance.cli([
-			'import:workflow',
-			`--input=${jsonFile(instance, 'remix.json', remixWorkflow())}`,
-		]);
-	}, 45 * 60_000);
-
-	afterAll(async () => {
-		await runflow?.close();
-	});
+		await n8n.importWorkflows(remixWorkflow());
+	}, SETUP_TIMEOUT);
 
 	it('the Runflow example runs against a models API with other names: each run carries the names Runflow lists', async ({
 		task,
@@ -122,13 +72,13 @@ describe.each(e2eHosts())('Runflow model inputs inside a real n8n (%s)', (hostNa
 		const [fileIndex] = [...exampleWorkflows().entries()].find(([, e]) =>
 			e.file.includes('runflow'),
 		)!;
-		const runs = await execute(instance, `example${fileIndex}`);
+		const runs = await n8n.execute(`example${fileIndex}`);
 
 		expect(runs['Generate images'].items).toHaveLength(2);
 		const billboards = runs['Billboard from each image'].items;
 		expect(billboards).toHaveLength(2);
 		for (const item of billboards)
-			expect(imageSize(binaryBytes(instance, item))).toEqual({
+			expect(imageSize(binaryBytes(n8n.instance, item))).toEqual({
 				width: Math.round(3136 * SCALE),
 				height: Math.round(1344 * SCALE),
 			});
@@ -152,14 +102,14 @@ describe.each(e2eHosts())('Runflow model inputs inside a real n8n (%s)', (hostNa
 	}) => {
 		const started = Date.now();
 		const before = runflow.runs.size;
-		const runs = await execute(instance, 'runflowRemix');
+		const runs = await n8n.execute('runflowRemix');
 
 		const remixed = runs.Remix.items;
 		expect(runs.Remix.error).toBeUndefined();
 		expect(remixed).toHaveLength(2);
 		for (const item of remixed) {
 			expect(item.json).toMatchObject({ provider: 'runflow', operation: 'remix' });
-			expect(imageSize(binaryBytes(instance, item))).toEqual({
+			expect(imageSize(binaryBytes(n8n.instance, item))).toEqual({
 				width: Math.round(2368 * SCALE),
 				height: Math.round(1792 * SCALE),
 			});

@@ -5,7 +5,8 @@ import { expect } from 'vitest';
 import { imageSize } from '../nodes/FluxUltra/job/downloads';
 import type { MockFal } from '../testkit/mocks/falServer';
 import { listenLoopback, readBody } from '../testkit/mocks/loopback';
-import { exampleWorkflows } from '../testkit/n8n';
+import { exampleWorkflows, until } from '../testkit/n8n';
+import type { N8nFixture } from './fixture';
 
 /**
  * The submit-now-collect-later example as the e2e suites run it (a running n8n, regular or queue
@@ -42,6 +43,17 @@ export async function startCollector() {
 		}),
 	);
 	return { ...loopback, delivered };
+}
+
+/**
+ * The collector (closed with the fixture's mocks), and the workflow imported and activated, its
+ * images POSTed to the collector; the workflow listens once `n8n.start(SUBMIT_COLLECT_PATH)` is done.
+ */
+export async function importSubmitCollect(n8n: N8nFixture) {
+	const collector = await n8n.mock(startCollector());
+	await n8n.importWorkflows(submitCollectWorkflow(collector.url));
+	await n8n.activate('asyncSubmitCollect');
+	return collector;
 }
 
 /** The example, triggered by a webhook, its straggler loop shortened to 2 s, its images POSTed to `collector`. */
@@ -143,12 +155,27 @@ export async function expectCollected(fal: MockFal, delivered: Delivered[], scal
 	};
 }
 
-/** Starts the workflow through its Webhook trigger. */
-export async function triggerSubmitCollect(port: number, logs: () => string): Promise<void> {
+/**
+ * Starts the workflow through its Webhook trigger and waits until every image reached the
+ * collector; returns how long that took, in ms.
+ */
+export async function triggerAndCollect(
+	port: number,
+	delivered: Delivered[],
+	logs: () => string,
+): Promise<number> {
+	const started = Date.now();
 	const response = await fetch(`http://127.0.0.1:${port}/webhook/${SUBMIT_COLLECT_PATH}`, {
 		method: 'POST',
 		body: '{}',
 		headers: { 'content-type': 'application/json' },
 	});
 	expect(response.status, `${await response.text()}\n${logs().slice(-4000)}`).toBe(200);
+	await until(
+		`${BRIEFS} images at the end of the workflow`,
+		() => delivered.length >= BRIEFS,
+		120_000,
+		logs,
+	);
+	return Date.now() - started;
 }

@@ -1,22 +1,13 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 
 import { startMockFal, type MockFal } from '../testkit/mocks/falServer';
 import { startMockRunflow, type MockRunflow } from '../testkit/mocks/runflowServer';
 import { errorOf } from '../testkit/harness/errorItems';
-import {
-	createInstance,
-	e2eHosts,
-	execute,
-	jsonFile,
-	n8nHost,
-	packPackage,
-	workflowNode,
-	type N8nInstance,
-} from '../testkit/n8n';
+import { e2eHosts, workflowNode } from '../testkit/n8n';
+import { e2eN8n, exampleCredential, SETUP_TIMEOUT } from './fixture';
 
 /**
  * Node versions in a real n8n: a workflow saved before version 2 (the fal.ai example as the
@@ -103,59 +94,29 @@ function chainedWithFaults() {
 }
 
 describe.each(e2eHosts())('node versions inside a real n8n (%s)', (hostName) => {
-	let instance: N8nInstance;
+	const n8n = e2eN8n(hostName);
 	let fal: MockFal;
 	let runflow: MockRunflow;
 
 	beforeAll(async () => {
-		const host = n8nHost(hostName);
-		instance = createInstance(host, packPackage(mkdtempSync(join(tmpdir(), 'flux-pack-'))));
-		fal = await startMockFal({ latencyMs: 200, scale: 0.1 });
-		runflow = await startMockRunflow({ latencyMs: 200, scale: 0.1 });
-		await instance.cli([
-			'import:credentials',
-			`--input=${jsonFile(instance, 'credentials.json', [
-				{
-					id: 'falApiExample01',
-					name: 'fal.ai account',
-					type: 'falApi',
-					data: { apiKey: 'dummy-e2e-fal-key', baseUrl: fal.url },
-				},
-				{
-					id: 'runflowApiExample01',
-					name: 'Runflow account',
-					type: 'runflowApi',
-					data: { apiKey: 'rf_live_dummy_e2e', baseUrl: runflow.url },
-				},
-			])}`,
+		await n8n.install();
+		fal = await n8n.mock(startMockFal({ latencyMs: 200, scale: 0.1 }));
+		runflow = await n8n.mock(startMockRunflow({ latencyMs: 200, scale: 0.1 }));
+		await n8n.importCredentials([
+			exampleCredential.fal(fal.url),
+			exampleCredential.runflow(runflow.url),
 		]);
 		const v1 = JSON.parse(
 			readFileSync(join(__dirname, '..', 'examples', V1_EXAMPLE), 'utf8'),
 		) as Record<string, unknown>;
-		await instance.cli([
-			'import:workflow',
-			`--input=${jsonFile(instance, 'v1.json', { ...v1, id: 'versionOne' })}`,
-		]);
-		await instance.cli([
-			'import:workflow',
-			`--input=${jsonFile(instance, 'v2.json', version2Workflow())}`,
-		]);
-		await instance.cli([
-			'import:workflow',
-			`--input=${jsonFile(instance, 'chained.json', chainedWithFaults())}`,
-		]);
-	}, 45 * 60_000);
-
-	afterAll(async () => {
-		await fal?.close();
-		await runflow?.close();
-	});
+		await n8n.importWorkflows({ ...v1, id: 'versionOne' }, version2Workflow(), chainedWithFaults());
+	}, SETUP_TIMEOUT);
 
 	/** What each FLUX node of a run put out, and the fal jobs it made, in a form both versions share. */
 	async function runAndRead(id: string) {
 		const before = new Set(fal.jobs.keys());
 		const started = Date.now();
-		const runs = await execute(instance, id);
+		const runs = await n8n.execute(id);
 		const ms = Date.now() - started;
 		const jobs = [...fal.jobs.values()].filter((j) => !before.has(j.id));
 		const shape = (name: string) =>
@@ -216,7 +177,7 @@ describe.each(e2eHosts())('node versions inside a real n8n (%s)', (hostName) => 
 		// The same jobs, in the same order (the order of submits; the jobs themselves run in parallel).
 		const sorted = (jobs: typeof v1.jobs) => [...jobs].map((j) => JSON.stringify(j)).sort();
 		expect(sorted(v2.jobs)).toEqual(sorted(v1.jobs));
-		task.meta.figures = `${hostName} (n8n ${instance.host.version}): version-1 fal example ${v1.ms} ms, version-2 workflow ${v2.ms} ms; 8 images, 6 fal jobs each, the same jobs and items`;
+		task.meta.figures = `${hostName} (n8n ${n8n.host.version}): version-1 fal example ${v1.ms} ms, version-2 workflow ${v2.ms} ms; 8 images, 6 fal jobs each, the same jobs and items`;
 	});
 
 	it('chained failover: out of credit and a failed job move to the Runflow node through the Filter on error.safeToRunElsewhere; a lost submit answer does not', async ({
@@ -228,7 +189,7 @@ describe.each(e2eHosts())('node versions inside a real n8n (%s)', (hostName) => 
 			runflowRuns: runflow.runs.size,
 		};
 		const started = Date.now();
-		const runs = await execute(instance, 'chained');
+		const runs = await n8n.execute('chained');
 		const seconds = (Date.now() - started) / 1000;
 
 		const [madeAtFal, failedAtFal] = runs['Generate on fal.ai'].outputs;

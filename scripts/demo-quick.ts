@@ -20,10 +20,7 @@ import { join } from 'node:path';
 import type { ICredentialType, INodeExecutionData, INodeType } from 'n8n-workflow';
 
 import { createHarness } from '../testkit/harness/context';
-import { startMockBfl, type MockBfl } from '../testkit/mocks/bflServer';
-import { startMockFal, type MockFal } from '../testkit/mocks/falServer';
-import { startMockReplicate, type MockReplicate } from '../testkit/mocks/replicateServer';
-import { startMockRunflow, type MockRunflow } from '../testkit/mocks/runflowServer';
+import { providerAccess } from '../testkit/providerAccess';
 import { clearOwnImages, demoOutputDir } from './demo-output';
 
 // The compiled package, as n8n loads it.
@@ -50,10 +47,6 @@ const { ReplicateApi } = require('../dist/credentials/ReplicateApi.credentials.j
 
 const outDir = demoOutputDir('demo-output-quick');
 const STEPS = ['generate', 'remix', 'runflow', 'bfl', 'replicate'];
-const falKey = process.env.FAL_KEY?.trim();
-const runflowKey = process.env.RUNFLOW_KEY?.trim();
-const bflKey = process.env.BFL_API_KEY?.trim();
-const replicateKey = process.env.REPLICATE_API_TOKEN?.trim();
 
 const prompts = [
 	{
@@ -108,48 +101,14 @@ function save(output: INodeExecutionData[], step: string) {
 }
 
 async function main() {
-	let falMock: MockFal | undefined;
-	let runflowMock: MockRunflow | undefined;
-	let bflMock: MockBfl | undefined;
-	let replicateMock: MockReplicate | undefined;
-	if (!falKey) falMock = await startMockFal({ latencyMs: 1500 });
-	if (!runflowKey) runflowMock = await startMockRunflow({ latencyMs: 1500 });
-	if (!bflKey) bflMock = await startMockBfl({ latencyMs: 1500 });
-	if (!replicateKey) replicateMock = await startMockReplicate({ latencyMs: 1500 });
+	const providers = await providerAccess('demo', 1500);
 	const credentials: Credentials = {
-		falApi: falKey
-			? { apiKey: falKey, baseUrl: '' }
-			: { apiKey: 'demo-dummy-key', baseUrl: falMock!.url },
-		runflowApi: runflowKey
-			? { apiKey: runflowKey, baseUrl: '' }
-			: { apiKey: 'rf_live_demo_dummy', baseUrl: runflowMock!.url },
-		bflApi: bflKey
-			? { apiKey: bflKey, region: 'global', baseUrl: '' }
-			: { apiKey: 'bfl-demo-dummy', region: 'global', baseUrl: bflMock!.url },
-		replicateApi: replicateKey
-			? { apiKey: replicateKey, baseUrl: '' }
-			: { apiKey: 'r8_demo_dummy', baseUrl: replicateMock!.url },
+		falApi: { ...providers.fal.login },
+		runflowApi: { ...providers.runflow.login },
+		bflApi: { ...providers.bfl.login, region: 'global' },
+		replicateApi: { ...providers.replicate.login },
 	};
-	console.log(
-		falKey
-			? 'fal.ai: real service (FAL_KEY is set; billed)'
-			: `fal.ai: mock on ${falMock!.url} (set FAL_KEY for the real service)`,
-	);
-	console.log(
-		runflowKey
-			? 'Runflow: real service (RUNFLOW_KEY is set; billed)'
-			: `Runflow: mock on ${runflowMock!.url} (set RUNFLOW_KEY for the real service)`,
-	);
-	console.log(
-		bflKey
-			? 'Black Forest Labs: real service (BFL_API_KEY is set; billed)'
-			: `Black Forest Labs: mock on ${bflMock!.url} (set BFL_API_KEY for the real service)`,
-	);
-	console.log(
-		replicateKey
-			? 'Replicate: real service (REPLICATE_API_TOKEN is set; billed)'
-			: `Replicate: mock on ${replicateMock!.url} (set REPLICATE_API_TOKEN for the real service)`,
-	);
+	for (const line of providers.lines()) console.log(line);
 
 	clearOwnImages(outDir, (name) => STEPS.some((step) => name.startsWith(`${step}-`)));
 	try {
@@ -259,10 +218,7 @@ async function main() {
 		);
 		console.log(`Images written to ${outDir}`);
 	} finally {
-		await falMock?.close();
-		await runflowMock?.close();
-		await bflMock?.close();
-		await replicateMock?.close();
+		await providers.close();
 	}
 }
 

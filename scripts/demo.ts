@@ -40,10 +40,7 @@ import {
 	type N8nInstance,
 	type NodeRun,
 } from '../testkit/n8n';
-import { startMockBfl, type MockBfl } from '../testkit/mocks/bflServer';
-import { startMockFal, type MockFal } from '../testkit/mocks/falServer';
-import { startMockReplicate, type MockReplicate } from '../testkit/mocks/replicateServer';
-import { startMockRunflow, type MockRunflow } from '../testkit/mocks/runflowServer';
+import { providerAccess } from '../testkit/providerAccess';
 import { clearOwnImages, demoOutputDir } from './demo-output';
 import {
 	DEMO_OUT_OF_CREDIT_BRIEF,
@@ -61,10 +58,6 @@ import {
 import { CREDENTIALS_MARKER } from '../testkit/mocks/credentials';
 
 const outDir = demoOutputDir('demo-output');
-const falKey = process.env.FAL_KEY?.trim();
-const runflowKey = process.env.RUNFLOW_KEY?.trim();
-const bflKey = process.env.BFL_API_KEY?.trim();
-const replicateKey = process.env.REPLICATE_API_TOKEN?.trim();
 const openAiKey = process.env.OPENAI_API_KEY?.trim();
 
 const since = (t: number) => elapsed(Date.now() - t);
@@ -100,14 +93,7 @@ async function main() {
 			),
 	);
 
-	let falMock: MockFal | undefined;
-	let runflowMock: MockRunflow | undefined;
-	let bflMock: MockBfl | undefined;
-	let replicateMock: MockReplicate | undefined;
-	if (!falKey) falMock = await startMockFal({ latencyMs: 1500, outOfCredit: demoOutOfCredit });
-	if (!runflowKey) runflowMock = await startMockRunflow({ latencyMs: 1500 });
-	if (!bflKey) bflMock = await startMockBfl({ latencyMs: 1500 });
-	if (!replicateKey) replicateMock = await startMockReplicate({ latencyMs: 1500 });
+	const providers = await providerAccess('demo', 1500, { outOfCredit: demoOutOfCredit });
 	let openAiFake: FakeOpenAi | undefined;
 	if (!openAiKey)
 		openAiFake = await startFakeOpenAi({
@@ -115,27 +101,11 @@ async function main() {
 			prompt:
 				'Autumn coffee range hero shot: three cups on an oak table, maple leaves, golden-hour light',
 		});
-	console.log(
-		falKey
-			? '  fal.ai: real service (FAL_KEY is set; billed)'
-			: `  fal.ai: mock on ${falMock!.url} (set FAL_KEY for the real service)\n` +
-					`    out of credit for the “${DEMO_OUT_OF_CREDIT_BRIEF}” brief: the failover examples move it to Runflow`,
-	);
-	console.log(
-		runflowKey
-			? '  Runflow: real service (RUNFLOW_KEY is set; billed)'
-			: `  Runflow: mock on ${runflowMock!.url} (set RUNFLOW_KEY for the real service)`,
-	);
-	console.log(
-		bflKey
-			? '  Black Forest Labs: real service (BFL_API_KEY is set; billed)'
-			: `  Black Forest Labs: mock on ${bflMock!.url} (set BFL_API_KEY for the real service)`,
-	);
-	console.log(
-		replicateKey
-			? '  Replicate: real service (REPLICATE_API_TOKEN is set; billed)'
-			: `  Replicate: mock on ${replicateMock!.url} (set REPLICATE_API_TOKEN for the real service)`,
-	);
+	for (const line of providers.lines()) console.log(`  ${line}`);
+	if (providers.fal.mock)
+		console.log(
+			`    (mock fal.ai) out of credit for the “${DEMO_OUT_OF_CREDIT_BRIEF}” brief: the failover examples move it to Runflow`,
+		);
 	console.log(
 		openAiKey
 			? '  OpenAI (the AI Agent’s chat model): real service (OPENAI_API_KEY is set; billed)'
@@ -151,18 +121,10 @@ async function main() {
 				importExamples(
 					instance,
 					{
-						fal: falKey
-							? { apiKey: falKey, baseUrl: '' }
-							: { apiKey: 'demo-dummy-key', baseUrl: falMock!.url },
-						runflow: runflowKey
-							? { apiKey: runflowKey, baseUrl: '' }
-							: { apiKey: 'rf_live_demo_dummy', baseUrl: runflowMock!.url },
-						bfl: bflKey
-							? { apiKey: bflKey, baseUrl: '' }
-							: { apiKey: 'bfl-demo-dummy', baseUrl: bflMock!.url },
-						replicate: replicateKey
-							? { apiKey: replicateKey, baseUrl: '' }
-							: { apiKey: 'r8_demo_dummy', baseUrl: replicateMock!.url },
+						fal: providers.fal.login,
+						runflow: providers.runflow.login,
+						bfl: providers.bfl.login,
+						replicate: providers.replicate.login,
 						openAi: openAiKey
 							? { apiKey: openAiKey, url: 'https://api.openai.com/v1' }
 							: { apiKey: 'sk-demo-dummy', url: openAiFake!.url },
@@ -220,7 +182,7 @@ async function main() {
 					`  for the provider's webhook call. \`n8n execute\` runs no web server to receive it (a started\n` +
 					`  n8n does: npm run dev), so the execution stays “waiting”.`,
 			);
-			const note = webhookNote(falMock?.webhooks.map((h) => h.url) ?? []);
+			const note = webhookNote(providers.fal.mock?.webhooks.map((h) => h.url) ?? []);
 			if (note) console.log(note);
 			if (!waiting.next || jobs.length === 0) continue;
 			const t2 = Date.now();
@@ -236,7 +198,7 @@ async function main() {
 			const got = keep(base, rest, collected);
 			console.log(`  done in ${since(t2)}: ${got} image${got === 1 ? '' : 's'} collected`);
 		}
-		if (falMock) {
+		if (providers.fal.mock) {
 			// Provenance (issue 30): one image the node labels, one whose Content Credentials it keeps.
 			const t = Date.now();
 			const workflow = provenanceWorkflow('demoprovenance', CREDENTIALS_MARKER);
@@ -257,24 +219,15 @@ async function main() {
 		}
 		console.log(demoSummary(rows, outDir).join('\n'));
 		console.log(`Whole demo: ${since(started)}`);
-		nextSteps(instance, rows.length);
+		nextSteps(instance, rows.length, providers.mocked());
 	} finally {
-		await falMock?.close();
-		await runflowMock?.close();
-		await bflMock?.close();
-		await replicateMock?.close();
+		await providers.close();
 		await openAiFake?.close();
 		if (process.env.DEMO_KEEP !== '1') rmSync(scratch, { recursive: true, force: true });
 	}
 }
 
-function nextSteps(instance: N8nInstance, images: number) {
-	const mocked = [
-		!falKey && 'FAL_KEY',
-		!runflowKey && 'RUNFLOW_KEY',
-		!bflKey && 'BFL_API_KEY',
-		!replicateKey && 'REPLICATE_API_TOKEN',
-	].filter(Boolean);
+function nextSteps(instance: N8nInstance, images: number, mocked: string[]) {
 	console.log(`
 What next
   • The images: ${images} files in ${outDir}.${mocked.length ? '\n    Mock images show the prompt, provider, operation, aspect ratio and seed they were asked with.' : ''}

@@ -11,17 +11,10 @@ import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 
 import { createInstance, importExamples, n8nHost } from '../testkit/n8n';
-import { startMockBfl } from '../testkit/mocks/bflServer';
-import { startMockFal } from '../testkit/mocks/falServer';
-import { startMockReplicate } from '../testkit/mocks/replicateServer';
-import { startMockRunflow } from '../testkit/mocks/runflowServer';
+import { providerAccess } from '../testkit/providerAccess';
 import { setUpOwner, waitForEditor } from './editor';
 
 const port = Number(process.env.N8N_PORT ?? 5678);
-const falKey = process.env.FAL_KEY?.trim();
-const runflowKey = process.env.RUNFLOW_KEY?.trim();
-const bflKey = process.env.BFL_API_KEY?.trim();
-const replicateKey = process.env.REPLICATE_API_TOKEN?.trim();
 
 async function main() {
 	const host = n8nHost(process.env.N8N_HOST_NAME);
@@ -34,19 +27,12 @@ async function main() {
 		{ userFolder },
 	);
 
-	const fal = falKey ? undefined : await startMockFal({ latencyMs: 2000 });
-	const runflow = runflowKey ? undefined : await startMockRunflow({ latencyMs: 2000 });
-	const bfl = bflKey ? undefined : await startMockBfl({ latencyMs: 2000 });
-	const replicate = replicateKey ? undefined : await startMockReplicate({ latencyMs: 2000 });
+	const providers = await providerAccess('dev', 2000);
 	await importExamples(instance, {
-		fal: falKey ? { apiKey: falKey, baseUrl: '' } : { apiKey: 'dev-dummy-key', baseUrl: fal!.url },
-		runflow: runflowKey
-			? { apiKey: runflowKey, baseUrl: '' }
-			: { apiKey: 'rf_live_dev_dummy', baseUrl: runflow!.url },
-		bfl: bflKey ? { apiKey: bflKey, baseUrl: '' } : { apiKey: 'bfl-dev-dummy', baseUrl: bfl!.url },
-		replicate: replicateKey
-			? { apiKey: replicateKey, baseUrl: '' }
-			: { apiKey: 'r8_dev_dummy', baseUrl: replicate!.url },
+		fal: providers.fal.login,
+		runflow: providers.runflow.login,
+		bfl: providers.bfl.login,
+		replicate: providers.replicate.login,
 	});
 
 	const tsc = spawn('npx', ['tsc', '--watch', '--preserveWatchOutput', '-p', 'tsconfig.json'], {
@@ -60,8 +46,14 @@ async function main() {
 	const login = await setUpOwner(url);
 	console.log(`\nn8n ${host.version} is running at ${url} with the FLUX 1.1 Ultra node loaded.`);
 	console.log(
-		`Sign in as ${login.email} / ${login.password}. Providers: ${falKey ? 'fal.ai (real)' : `mock fal.ai ${fal!.url}`}, ${runflowKey ? 'Runflow (real)' : `mock Runflow ${runflow!.url}`}, ` +
-			`${bflKey ? 'Black Forest Labs (real)' : `mock Black Forest Labs ${bfl!.url}`}, ${replicateKey ? 'Replicate (real)' : `mock Replicate ${replicate!.url}`}.`,
+		`Sign in as ${login.email} / ${login.password}. Providers: ${[
+			providers.fal,
+			providers.runflow,
+			providers.bfl,
+			providers.replicate,
+		]
+			.map((p) => (p.mock ? `mock ${p.name} ${p.mock.url}` : `${p.name} (real)`))
+			.join(', ')}.`,
 	);
 	console.log(
 		'Edit the source: tsc rebuilds dist/ and n8n reloads the node. Ctrl+C stops everything.\n',
@@ -70,10 +62,7 @@ async function main() {
 	const stop = () => {
 		tsc.kill();
 		n8n.kill();
-		void fal?.close();
-		void runflow?.close();
-		void bfl?.close();
-		void replicate?.close();
+		void providers.close();
 	};
 	process.on('SIGINT', stop);
 	process.on('SIGTERM', stop);

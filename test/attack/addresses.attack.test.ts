@@ -46,7 +46,7 @@ import {
 } from '../../testkit/harness/falNock';
 import { resolvesTo } from '../../testkit/harness/nockAddresses';
 import { makePng } from '../../testkit/mocks/images';
-import { useNock } from '../setup-nock';
+import { useNock } from '../setupNock';
 import { attack } from './attack';
 
 /**

@@ -2,7 +2,7 @@ import { it, type TestContext } from 'vitest';
 
 declare module 'vitest' {
 	interface TaskMeta {
-		/** Set by `attack()`: what one adversarial case cost. Read by test/summary-reporter.ts. */
+		/** Set by `attack()`: what one adversarial case cost. Read by test/summaryReporter.ts. */
 		attack?: { finding: string; wallMs: number; rssMb: number; heapMb: number };
 	}
 }

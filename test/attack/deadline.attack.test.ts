@@ -163,7 +163,7 @@ async function stalledStillOpen(): Promise<number> {
 	return stalled.served - stalled.closed;
 }
 
-/** Figures for the run summary (test/summary-reporter.ts). */
+/** Figures for the run summary (test/summaryReporter.ts). */
 function figure(context: { task: { meta: { figures?: string } } }, line: string): void {
 	context.task.meta.figures = context.task.meta.figures
 		? `${context.task.meta.figures}\n${line}`

@@ -49,7 +49,7 @@ import {
 	RUNFLOW_GENERATE_PARAMS,
 	RUNS_PATH,
 } from '../../testkit/harness/runflowNock';
-import { useNock } from '../setup-nock';
+import { useNock } from '../setupNock';
 import { secretScrubber } from '../../nodes/FluxUltra/transport/redact';
 import { attack } from './attack';
 

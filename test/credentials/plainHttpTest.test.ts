@@ -7,7 +7,7 @@ import { ReplicateApi } from '../../credentials/ReplicateApi.credentials';
 import { RunflowApi } from '../../credentials/RunflowApi.credentials';
 import { runCredentialTest } from '../../testkit/harness/n8nCredentialTest';
 import type { SentRequest } from '../../testkit/harness/n8nHttp';
-import { useNock } from '../setup-nock';
+import { useNock } from '../setupNock';
 
 /**
  * Issue 27, item 6: a credential's *Test* request (sent by n8n when the credential is saved) must

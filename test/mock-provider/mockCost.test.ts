@@ -10,7 +10,7 @@ import { startMockBfl, type MockBfl } from '../../testkit/mocks/bflServer';
 import { startMockFal, type MockFal } from '../../testkit/mocks/falServer';
 import { skippableClock } from '../../testkit/mocks/loopback';
 import { startMockRunflow, type MockRunflow } from '../../testkit/mocks/runflowServer';
-import { useNock } from '../setup-nock';
+import { useNock } from '../setupNock';
 
 useNock();
 

@@ -18,7 +18,7 @@ import {
 	type TestSigner,
 } from '../../testkit/provenance/c2pa';
 import { movePngChunkToEnd, sha256 } from '../../testkit/provenance/files';
-import { useNock } from '../setup-nock';
+import { useNock } from '../setupNock';
 
 /**
  * The node end to end on nock (n8n-core's request helpers, streamed downloads): each image item's

@@ -16,7 +16,7 @@ import {
 	DUMMY_REPLICATE_KEY,
 	DUMMY_RUNFLOW_KEY,
 } from '../../testkit/harness/context';
-import { useNock } from '../setup-nock';
+import { useNock } from '../setupNock';
 import { findSecrets } from './leaks';
 
 useNock();

@@ -19,7 +19,7 @@ import {
 } from '../../testkit/harness/replicateNock';
 import { RUNFLOW_API, RUNFLOW_GENERATE_PARAMS, RUNS_PATH } from '../../testkit/harness/runflowNock';
 import { makePng } from '../../testkit/mocks/images';
-import { useNock } from '../setup-nock';
+import { useNock } from '../setupNock';
 import { findSecrets } from './leaks';
 
 useNock();

@@ -73,9 +73,6 @@ export function n8nSecureEgressFilter(policy?: string): unknown {
 	);
 }
 
-/** The version of n8n-core whose request code the unit tests run. */
-export const N8N_CORE_VERSION = (require('n8n-core/package.json') as { version: string }).version;
-
 /** One request as the node handed it to n8n, signed where it was, for assertions. */
 export interface SentRequest {
 	method: string;

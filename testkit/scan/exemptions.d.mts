@@ -1,3 +1,3 @@
-import type { Exemption } from './scan-rules.mjs';
+import type { Exemption } from './rules.mjs';
 
 export const EXEMPTIONS: Exemption[];

@@ -81,4 +81,3 @@ export function loadModel(options: {
 	join: (...parts: string[]) => string;
 	dirname: (file: string) => string;
 }): Model;
-export const SOURCE_REPOSITORY: string;

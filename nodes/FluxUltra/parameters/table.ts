@@ -5,7 +5,10 @@
  * the canonical names onto its own wire format in its own module.
  *
  * Defaults and ranges are fal.ai's documented ones for `fal-ai/flux-pro/v1.1-ultra` and
- * `.../v1.1-ultra/redux` (see shared/reference/fal-queue-api.md, section 5).
+ * `.../v1.1-ultra/redux`: https://fal.ai/docs/model-api-reference/image-generation-api/flux-pro-v1.1-ultra
+ * and https://fal.ai/models/fal-ai/flux-pro/v1.1-ultra/redux/llms.txt, with fal-js (`@fal-ai/client`
+ * 1.10.1, commit 381105e of 2026-08-02) `FluxProV11UltraInput` and `FluxProV11UltraReduxInput`; read
+ * 2026-12-02 (docs/provider-facts.md FA-14).
  */
 
 export const OPERATIONS = ['generate', 'remix', 'finetune'] as const;

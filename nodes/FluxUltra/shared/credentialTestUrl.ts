@@ -4,7 +4,7 @@
  * nothing: the credentials import it.
  *
  * The node refuses a plain-http API Base URL on a public host before any request
- * (providers/baseUrl.ts); the test request must not send the key there either. So the expression
+ * (providers/common/baseUrl.ts); the test request must not send the key there either. So the expression
  * passes an https URL through, and a plain-http one only when its host is plainly a loopback,
  * private or local one (a subset of `isInternalHost` that an expression can check: localhost,
  * single-label and `.local`/`.internal`/… names, 127/8, 10/8, 172.16/12, 192.168/16, 169.254/16,

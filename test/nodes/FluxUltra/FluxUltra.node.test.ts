@@ -17,7 +17,7 @@ import {
 	QUEUE,
 } from '../../../testkit/harness/falNock';
 import { makePng } from '../../../testkit/mocks/images';
-import { useNock } from '../../setup-nock';
+import { useNock } from '../../setupNock';
 import { errorOf } from '../../../testkit/harness/errorItems';
 import { propertiesAt } from '../../../testkit/versions';
 
@@ -51,7 +51,7 @@ describe('FluxUltra description', () => {
 		);
 	});
 
-	it("declares each provider's credential, required where shown (which pair shows which: parameters/fallback-ui.test.ts)", () => {
+	it("declares each provider's credential, required where shown (which pair shows which: parameters/fallbackUi.test.ts)", () => {
 		expect(description.credentials?.map((c) => [c.name, c.required])).toEqual([
 			['falApi', true],
 			['runflowApi', true],

@@ -23,7 +23,7 @@ import {
 	mockFalJob,
 	QUEUE,
 } from '../../../testkit/harness/falNock';
-import { useNock } from '../../setup-nock';
+import { useNock } from '../../setupNock';
 import { propertiesAt } from '../../../testkit/versions';
 
 useNock();

@@ -11,7 +11,7 @@ import {
 	mockFalJob,
 	QUEUE,
 } from '../../../testkit/harness/falNock';
-import { useNock } from '../../setup-nock';
+import { useNock } from '../../setupNock';
 
 useNock();
 

@@ -10,7 +10,7 @@ import { createHarness } from '../../../testkit/harness/context';
 import { errorOf } from '../../../testkit/harness/errorItems';
 import { fakeImages, mockFalJob } from '../../../testkit/harness/falNock';
 import { propertiesAt } from '../../../testkit/versions';
-import { useNock } from '../../setup-nock';
+import { useNock } from '../../setupNock';
 import { runScenario, SCENARIOS, type ScenarioName } from './versionScenarios';
 
 useNock();

@@ -88,9 +88,12 @@ export const FAL = {
 
 /**
  * fal's names for every field: all documented on fal's Ultra and Ultra Redux API pages
- * (fal-queue-api.md, section 5). fal types `safety_tolerance` as the strings "1"…"6". The fine-tuned
+ * (https://fal.ai/docs/model-api-reference/image-generation-api/flux-pro-v1.1-ultra and
+ * https://fal.ai/models/fal-ai/flux-pro/v1.1-ultra/redux/llms.txt, read 2026-12-02;
+ * docs/provider-facts.md FA-14). fal types `safety_tolerance` as the strings "1"…"6". The fine-tuned
  * endpoint takes every one of them plus `finetune_id` and `finetune_strength`, both required there
- * (`@fal-ai/client` 1.10.1 `FluxProV11UltraFinetunedInput`; fal's API reference page for the endpoint).
+ * (`@fal-ai/client` 1.10.1 `FluxProV11UltraFinetunedInput`; fal's API reference page for the endpoint,
+ * https://fal.ai/docs/model-api-reference/image-generation-api/flux-pro-v1.1-ultra-finetuned.md).
  */
 export const FAL_FIELDS: FieldMap = {
 	...sentAsNamed('prompt', 'aspect_ratio', 'output_format', 'raw', 'seed'),

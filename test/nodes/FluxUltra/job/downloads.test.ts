@@ -15,7 +15,7 @@ import { useVirtualClock } from '../../../../testkit/harness/clock';
 import { createHarness } from '../../../../testkit/harness/context';
 import { GENERATE_PARAMS } from '../../../../testkit/harness/falNock';
 import { makeJpeg, makePng } from '../../../../testkit/mocks/images';
-import { useNock } from '../../../setup-nock';
+import { useNock } from '../../../setupNock';
 
 useNock();
 

@@ -9,7 +9,7 @@ import { BFL_GENERATE_PARAMS, mockBflJob } from '../../../../testkit/harness/bfl
 import { useVirtualClock } from '../../../../testkit/harness/clock';
 import { createHarness } from '../../../../testkit/harness/context';
 import { fakeImages } from '../../../../testkit/harness/falNock';
-import { useNock } from '../../../setup-nock';
+import { useNock } from '../../../setupNock';
 import { errorOf } from '../../../../testkit/harness/errorItems';
 
 useNock();

@@ -24,7 +24,7 @@ import {
 } from '../../../../testkit/harness/falNock';
 import { PREDICTIONS_PATH, REPLICATE_API } from '../../../../testkit/harness/replicateNock';
 import { RUNFLOW_API, RUNS_PATH } from '../../../../testkit/harness/runflowNock';
-import { useNock } from '../../../setup-nock';
+import { useNock } from '../../../setupNock';
 
 useNock();
 

@@ -12,7 +12,7 @@ import { MODELS } from '../../../../nodes/FluxUltra/parameters/models';
 import { validateItemParameters } from '../../../../nodes/FluxUltra/parameters/validation';
 import { createHarness } from '../../../../testkit/harness/context';
 import { GENERATE_PARAMS } from '../../../../testkit/harness/falNock';
-import { useNock } from '../../../setup-nock';
+import { useNock } from '../../../setupNock';
 
 useNock();
 

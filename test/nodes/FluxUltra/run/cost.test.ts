@@ -12,7 +12,7 @@ import {
 	QUEUE,
 } from '../../../../testkit/harness/falNock';
 import { routeLikeN8n } from '../../../../testkit/harness/n8nRouting';
-import { useNock } from '../../../setup-nock';
+import { useNock } from '../../../setupNock';
 import { errorOf } from '../../../../testkit/harness/errorItems';
 
 useNock();

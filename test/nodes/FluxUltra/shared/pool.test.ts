@@ -5,7 +5,7 @@ import { useVirtualClock } from '../../../../testkit/harness/clock';
 import { createHarness } from '../../../../testkit/harness/context';
 import { GENERATE_PARAMS } from '../../../../testkit/harness/falNock';
 import { FaultInjector, faultyFal, imageFor } from '../../../../testkit/harness/faultyProviders';
-import { useNock } from '../../../setup-nock';
+import { useNock } from '../../../setupNock';
 
 useNock();
 

@@ -13,7 +13,7 @@ import { falProvider } from '../../../../nodes/FluxUltra/providers/fal/fal.provi
 import { useVirtualClock } from '../../../../testkit/harness/clock';
 import { createHarness, DUMMY_FAL_KEY } from '../../../../testkit/harness/context';
 import { GENERATE_PARAMS } from '../../../../testkit/harness/falNock';
-import { useNock } from '../../../setup-nock';
+import { useNock } from '../../../setupNock';
 
 useNock();
 

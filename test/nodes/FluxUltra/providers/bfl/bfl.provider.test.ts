@@ -27,7 +27,7 @@ import {
 import { fakeImages } from '../../../../../testkit/harness/falNock';
 import { makeJpeg, makePng } from '../../../../../testkit/mocks/images';
 import { IMAGE_URL_FAILED } from '../../../../../nodes/FluxUltra/job/inputImage';
-import { useNock } from '../../../../setup-nock';
+import { useNock } from '../../../../setupNock';
 import { errorOf } from '../../../../../testkit/harness/errorItems';
 
 useNock();

@@ -20,7 +20,7 @@ import {
 	submitThenStatus,
 } from '../../../../../testkit/harness/falNock';
 import { makePng } from '../../../../../testkit/mocks/images';
-import { useNock } from '../../../../setup-nock';
+import { useNock } from '../../../../setupNock';
 
 useNock();
 

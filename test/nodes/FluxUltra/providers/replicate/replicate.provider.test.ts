@@ -25,7 +25,7 @@ import {
 	REPLICATE_GENERATE_PARAMS,
 } from '../../../../../testkit/harness/replicateNock';
 import { makePng } from '../../../../../testkit/mocks/images';
-import { useNock } from '../../../../setup-nock';
+import { useNock } from '../../../../setupNock';
 import { errorOf } from '../../../../../testkit/harness/errorItems';
 
 useNock();

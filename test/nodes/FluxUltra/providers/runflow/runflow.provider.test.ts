@@ -21,7 +21,7 @@ import {
 	type OutputShape,
 } from '../../../../../testkit/harness/runflowNock';
 import { makePng } from '../../../../../testkit/mocks/images';
-import { useNock } from '../../../../setup-nock';
+import { useNock } from '../../../../setupNock';
 import { errorOf } from '../../../../../testkit/harness/errorItems';
 
 useNock();

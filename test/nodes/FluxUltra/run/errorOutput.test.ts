@@ -4,7 +4,7 @@ import { useVirtualClock } from '../../../../testkit/harness/clock';
 import { createHarness } from '../../../../testkit/harness/context';
 import { fakeImages, GENERATE_PARAMS, mockFalJob } from '../../../../testkit/harness/falNock';
 import { routeLikeN8n } from '../../../../testkit/harness/n8nRouting';
-import { useNock } from '../../../setup-nock';
+import { useNock } from '../../../setupNock';
 import { errorOf } from '../../../../testkit/harness/errorItems';
 
 useNock();

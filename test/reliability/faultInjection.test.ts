@@ -18,7 +18,7 @@ import {
 } from '../../testkit/harness/faultyProviders';
 import { RUNFLOW_GENERATE_PARAMS } from '../../testkit/harness/runflowNock';
 import { makePng } from '../../testkit/mocks/images';
-import { useNock } from '../setup-nock';
+import { useNock } from '../setupNock';
 import { findSecrets } from './leaks';
 import { errorOf } from '../../testkit/harness/errorItems';
 

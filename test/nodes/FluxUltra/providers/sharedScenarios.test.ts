@@ -44,7 +44,7 @@ import {
 	RUNS_PATH,
 } from '../../../../testkit/harness/runflowNock';
 import { makePng } from '../../../../testkit/mocks/images';
-import { useNock } from '../../../setup-nock';
+import { useNock } from '../../../setupNock';
 import { errorOf } from '../../../../testkit/harness/errorItems';
 
 useNock();

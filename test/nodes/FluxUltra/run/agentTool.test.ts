@@ -5,7 +5,7 @@ import { AGENT_PROMPT_MAX_BYTES, capPrompt } from '../../../../nodes/FluxUltra/r
 import { useVirtualClock } from '../../../../testkit/harness/clock';
 import { createHarness } from '../../../../testkit/harness/context';
 import { fakeImages, GENERATE_PARAMS, mockFalJob } from '../../../../testkit/harness/falNock';
-import { useNock } from '../../../setup-nock';
+import { useNock } from '../../../setupNock';
 import { errorOf } from '../../../../testkit/harness/errorItems';
 
 useNock();

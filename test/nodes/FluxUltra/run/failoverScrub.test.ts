@@ -6,7 +6,7 @@ import { createHarness, DUMMY_FAL_KEY } from '../../../../testkit/harness/contex
 import { errorOf } from '../../../../testkit/harness/errorItems';
 import { ENDPOINT_PATH, GENERATE_PARAMS, QUEUE } from '../../../../testkit/harness/falNock';
 import { RUNFLOW_API, RUNS_PATH } from '../../../../testkit/harness/runflowNock';
-import { useNock } from '../../../setup-nock';
+import { useNock } from '../../../setupNock';
 
 useNock();
 
