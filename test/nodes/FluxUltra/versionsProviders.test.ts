@@ -13,7 +13,7 @@ import { fakeImages } from '../../../testkit/harness/falNock';
 import { mockReplicateJob, mockReplicateUpload } from '../../../testkit/harness/replicateNock';
 import { mockRunflowJob } from '../../../testkit/harness/runflowNock';
 import { makeJpeg } from '../../../testkit/mocks/images';
-import { useNock } from '../../setup-nock';
+import { useNock } from '../../setupNock';
 
 /**
  * Saved Ultra workflows on Black Forest Labs, Replicate and Runflow (fal.ai's are in

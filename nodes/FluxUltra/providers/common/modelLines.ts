@@ -45,7 +45,7 @@ export type LineField =
 			/**
 			 * The wire name is UNCONFIRMED (the fact id says where it comes from): sent only when the
 			 * user set the field away from the model's default, as Ultra's unconfirmed names are
-			 * (providers/fields.ts buildInput), so only the jobs that asked for it can fail on it.
+			 * (providers/common/fields.ts buildInput), so only the jobs that asked for it can fail on it.
 			 */
 			unconfirmed?: string;
 	  }

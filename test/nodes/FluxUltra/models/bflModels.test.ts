@@ -9,7 +9,7 @@ import { createHarness, type HarnessOptions } from '../../../../testkit/harness/
 import { errorOf } from '../../../../testkit/harness/errorItems';
 import { fakeImages } from '../../../../testkit/harness/falNock';
 import { makeJpeg, makePng } from '../../../../testkit/mocks/images';
-import { useNock } from '../../../setup-nock';
+import { useNock } from '../../../setupNock';
 
 /**
  * FLUX.2 [pro] and FLUX 3 Image on Black Forest Labs (issue 29), end to end through the node on

@@ -9,7 +9,7 @@ import { createHarness } from '../../../../testkit/harness/context';
 import { errorOf } from '../../../../testkit/harness/errorItems';
 import { fakeImages, mockFalJob, mockFalUpload, QUEUE } from '../../../../testkit/harness/falNock';
 import { makePng } from '../../../../testkit/mocks/images';
-import { useNock } from '../../../setup-nock';
+import { useNock } from '../../../setupNock';
 
 /**
  * FLUX.2 [pro] and FLUX 3 Image on fal.ai (issue 29), through the node on nock: text-to-image and

@@ -6,7 +6,7 @@ import { createHarness } from '../../../../testkit/harness/context';
 import { errorOf } from '../../../../testkit/harness/errorItems';
 import { mockFalJob } from '../../../../testkit/harness/falNock';
 import { mockReplicateJob } from '../../../../testkit/harness/replicateNock';
-import { useNock } from '../../../setup-nock';
+import { useNock } from '../../../setupNock';
 
 /**
  * FLUX.2 [flex] (issue 29): [pro]'s fields plus Prompt Upsampling, Guidance and Steps, each under

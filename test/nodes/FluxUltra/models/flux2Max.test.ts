@@ -7,7 +7,7 @@ import { createHarness } from '../../../../testkit/harness/context';
 import { mockFalJob } from '../../../../testkit/harness/falNock';
 import { mockReplicateJob } from '../../../../testkit/harness/replicateNock';
 import { makePng } from '../../../../testkit/mocks/images';
-import { useNock } from '../../../setup-nock';
+import { useNock } from '../../../setupNock';
 
 /**
  * FLUX.2 [max], added as the recipe says (a declaration and a line per provider): the same fields

@@ -6,7 +6,7 @@ import { createHarness } from '../../../../testkit/harness/context';
 import { fakeImages } from '../../../../testkit/harness/falNock';
 import { mockReplicateJob } from '../../../../testkit/harness/replicateNock';
 import { makePng } from '../../../../testkit/mocks/images';
-import { useNock } from '../../../setup-nock';
+import { useNock } from '../../../setupNock';
 
 /**
  * FLUX.2 [pro] and FLUX 3 Image on Replicate (issue 29), through the node on nock: the official
