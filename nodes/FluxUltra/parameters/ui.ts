@@ -49,6 +49,14 @@ export function byName<T extends { name: string }>(options: readonly T[]): T[] {
  * them. The same figures as the validation message an expression out of range gets.
  */
 export function rangeHint(spec: ParamSpec): string | undefined {
+	// A row's hint never changes: built once (number formatting is the costly part of the description).
+	if (!hints.has(spec)) hints.set(spec, buildRangeHint(spec));
+	return hints.get(spec);
+}
+
+const hints = new WeakMap<ParamSpec, string | undefined>();
+
+function buildRangeHint(spec: ParamSpec): string | undefined {
 	const grouped = (n: number | bigint) => n.toLocaleString('en-US');
 	if (spec.kind === 'integer')
 		return `A whole number from ${grouped(spec.min)} to ${grouped(spec.bigMax ?? spec.max)}`;
