@@ -44,12 +44,12 @@ export class FluxUltra implements INodeType {
 		defaultVersion: DEFAULT_VERSION,
 		subtitle: providerSubtitle(),
 		description:
-			'Create and remix images with FLUX 1.1 [pro] ultra, up to 4 megapixels. Returns each image with its link, size and seed.',
+			'Create and remix images with FLUX 1.1 [pro] ultra (up to 4 megapixels), or FLUX 3 Image and FLUX.2 with reference images. Returns each image with its link, size and seed.',
 		defaults: { name: 'FLUX 1.1 Ultra' },
 		usableAsTool: true,
 		// For n8n's AI workflow builder and MCP (n8n-workflow 2.41; older n8n ignores it).
 		builderHint: {
-			searchHint: `Text-to-image and image variations with FLUX 1.1 [pro] ultra (up to 4 MP) and your own fine-tunes, on ${PROVIDERS.map((p) => p.displayName).join(', ')}. Each image comes out as its own item with the file as binary data, ready for storage, email or social nodes. With Wait for Completion off, jobs are created at once and collected later with the Get Result operation.`,
+			searchHint: `Text-to-image and image variations with FLUX 1.1 [pro] ultra (up to 4 MP) and your own fine-tunes, on ${PROVIDERS.map((p) => p.displayName).join(', ')}${modelsHint()}. Each image comes out as its own item with the file as binary data, ready for storage, email or social nodes. With Wait for Completion off, jobs are created at once and collected later with the Get Result operation.`,
 			relatedNodes: [
 				{
 					nodeType: 'n8n-nodes-base.googleDrive',
@@ -105,6 +105,14 @@ export class FluxUltra implements INodeType {
 		const output = await route.call(this, continueOnFail);
 		return runsAsAgentTool(this) ? forAgentTool(output) : output;
 	}
+}
+
+/** The builder hint's words on the models beyond Ultra this package's providers serve (none in some editions). */
+function modelsHint(): string {
+	const others = servedModels().slice(1);
+	return others.length
+		? `; ${others.map((m) => m.displayName).join(', ')} with reference images (binary fields or URLs, in order)`
+		: '';
 }
 
 /** The Provider field: version 2 lists the providers by name and marks it required (one must run the job). */
