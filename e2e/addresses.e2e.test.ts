@@ -1,24 +1,24 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { createServer as createTlsServer, type Server as TlsServer } from 'node:https';
-import { createServer, type AddressInfo, type Server } from 'node:net';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
+import { createServer as createTlsServer } from 'node:https';
+import { createServer, type AddressInfo, type ListenOptions, type Server } from 'node:net';
 import { join, resolve } from 'node:path';
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 
 import { startMockBfl, type MockBfl } from '../testkit/mocks/bflServer';
 import { errorOf } from '../testkit/harness/errorItems';
 import { makePng } from '../testkit/mocks/images';
+import { e2eHosts } from '../testkit/n8n';
 import {
-	createInstance,
-	e2eHosts,
-	firstJsonObject,
-	jsonFile,
-	n8nHost,
-	packPackage,
-	workflowNode,
-	type N8nInstance,
-} from '../testkit/n8n';
+	codeNode,
+	credential,
+	e2eN8n,
+	fluxNode,
+	rowWorkflow,
+	SETUP_TIMEOUT,
+	startNode,
+	type N8nFixture,
+} from './fixture';
 
 /**
  * Issue 18, finding 3 in a real n8n (package installed from its tarball): a BFL Image URL on
@@ -27,98 +27,71 @@ import {
  * the same text.
  */
 
-interface TaskRun {
-	data?: { main: Array<Array<{ json: Record<string, unknown>; pairedItem?: unknown }> | null> };
-	error?: { message?: string };
+/** `server` listening as `options` say, closed after the block's tests; its port. */
+async function listen(n8n: N8nFixture, server: Server, options: ListenOptions): Promise<number> {
+	await new Promise<void>((done) => server.listen(options, done));
+	n8n.onClose(async () => await new Promise<void>((done) => server.close(() => done())));
+	return (server.address() as AddressInfo).port;
+}
+
+/** The BFL mock, and the credential `id` (BFL account) pointed at it. */
+async function mockBfl(n8n: N8nFixture, id: string): Promise<MockBfl> {
+	const bfl = await n8n.mock(startMockBfl({ latencyMs: 100, scale: 0.05 }));
+	await n8n.importCredentials([
+		credential('bflApi', id, 'BFL account', {
+			apiKey: 'bfl-dummy-e2e',
+			region: 'global',
+			baseUrl: bfl.url,
+		}),
+	]);
+	return bfl;
 }
 
 describe.each(e2eHosts())('no fetch from an internal address in a real n8n (%s)', (hostName) => {
-	let instance: N8nInstance;
+	const n8n = e2eN8n(hostName);
 	let bfl: MockBfl;
-	let trap: { server: Server; port: number; connections: number };
+	let trap: { port: number; connections: number };
 
 	beforeAll(async () => {
 		const server = createServer((socket) => {
 			trap.connections++;
 			socket.destroy();
 		});
-		await new Promise<void>((resolve) =>
-			server.listen({ port: 0, host: '::', ipv6Only: false }, resolve),
-		);
-		trap = { server, port: (server.address() as AddressInfo).port, connections: 0 };
-		instance = createInstance(
-			n8nHost(hostName),
-			packPackage(mkdtempSync(join(tmpdir(), 'flux-pack-'))),
-		);
-		bfl = await startMockBfl({ latencyMs: 100, scale: 0.05 });
-		await instance.cli([
-			'import:credentials',
-			`--input=${jsonFile(instance, 'credentials.json', [{ id: 'bflApiAddr001', name: 'BFL account', type: 'bflApi', data: { apiKey: 'bfl-dummy-e2e', region: 'global', baseUrl: bfl.url } }])}`,
-		]);
+		trap = {
+			port: await listen(n8n, server, { port: 0, host: '::', ipv6Only: false }),
+			connections: 0,
+		};
+		await n8n.install();
+		bfl = await mockBfl(n8n, 'bflApiAddr001');
 		const urls = [
 			`https://[::ffff:127.0.0.1]:${trap.port}/in.png`,
 			`https://127.0.0.1:${trap.port}/in.png`,
 			`https://localhost.:${trap.port}/in.png`,
 			'https://images.example.invalid/in.png',
 		];
-		const wf = {
-			id: 'addresses01',
-			name: 'e2e: addresses',
-			nodes: [
-				workflowNode('Start', 'n8n-nodes-base.manualTrigger', 1, 0, {}),
-				workflowNode('Links', 'n8n-nodes-base.code', 2, 220, {
-					jsCode: `return ${JSON.stringify(urls)}.map((url) => ({ json: { url } }));`,
-				}),
-				workflowNode(
+		await n8n.importWorkflows(
+			rowWorkflow('addresses01', 'e2e: addresses', [
+				startNode(),
+				codeNode('Links', `return ${JSON.stringify(urls)}.map((url) => ({ json: { url } }));`),
+				fluxNode(
 					'FLUX 1.1 Ultra',
-					'n8n-nodes-flux-ultra.fluxUltra',
-					1,
 					440,
-					{
-						provider: 'bfl',
-						operation: 'generate',
-						prompt: 'x',
-						imageSource: 'url',
-						imageUrl: '={{ $json.url }}',
-						aspectRatio: '1:1',
-						numImages: 1,
-						outputFormat: 'png',
-					},
+					{ provider: 'bfl', prompt: 'x', imageSource: 'url', imageUrl: '={{ $json.url }}' },
 					{
 						onError: 'continueRegularOutput',
 						credentials: { bflApi: { id: 'bflApiAddr001', name: 'BFL account' } },
 					},
 				),
-			],
-			connections: {
-				Start: { main: [[{ node: 'Links', type: 'main', index: 0 }]] },
-				Links: { main: [[{ node: 'FLUX 1.1 Ultra', type: 'main', index: 0 }]] },
-			},
-			settings: { executionOrder: 'v1' },
-			pinData: {},
-		};
-		await instance.cli([
-			'import:workflow',
-			`--input=${jsonFile(instance, 'wf-addresses.json', wf)}`,
-		]);
-	}, 45 * 60_000);
-
-	afterAll(async () => {
-		await bfl?.close();
-		await new Promise<void>((resolve) => (trap ? trap.server.close(() => resolve()) : resolve()));
-	});
+			]),
+		);
+	}, SETUP_TIMEOUT);
 
 	it('a BFL Image URL on loopback (3 spellings) and an unresolvable public name: 0 connections, 0 jobs, one error text', async ({
 		task,
 	}) => {
 		const before = { ...bfl.counts };
-		const stdout = await instance
-			.cli(['execute', '--id=addresses01', '--rawOutput'])
-			.catch((error: Error & { stdout?: string }) => error.stdout ?? '');
-		const run = firstJsonObject(stdout) as {
-			data: { resultData: { runData: Record<string, TaskRun[]> } };
-		};
-		const items = run.data.resultData.runData['FLUX 1.1 Ultra'][0].data!.main[0]!;
+		const runs = await n8n.executeRaw('addresses01');
+		const items = runs['FLUX 1.1 Ultra'].data!.main[0]!;
 		expect(items.map((i) => i.pairedItem)).toEqual([
 			{ item: 0 },
 			{ item: 1 },
@@ -153,9 +126,9 @@ const INWARD_NAME = 'inward.flux-e2e.example';
 describe.each(e2eHosts())(
 	'a name that resolves to 127.0.0.1 is refused in a real n8n (%s)',
 	(hostName) => {
-		let instance: N8nInstance;
+		const n8n = e2eN8n(hostName);
 		let bfl: MockBfl;
-		let service: { server: TlsServer; port: number; requests: number };
+		let service: { port: number; requests: number };
 		const secretImage = makePng(24, 24, 5);
 
 		beforeAll(async () => {
@@ -171,74 +144,42 @@ describe.each(e2eHosts())(
 					res.end(secretImage);
 				},
 			);
-			await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-			service = { server, port: (server.address() as AddressInfo).port, requests: 0 };
-			instance = createInstance(
-				n8nHost(hostName),
-				packPackage(mkdtempSync(join(tmpdir(), 'flux-pack-'))),
-				{
+			service = { port: await listen(n8n, server, { port: 0, host: '127.0.0.1' }), requests: 0 };
+			await n8n.install({
+				env: {
 					NODE_OPTIONS: `--require ${resolve('testkit/resolveInward.cjs')}`,
 					FLUX_E2E_INWARD_NAME: INWARD_NAME,
 					NODE_EXTRA_CA_CERTS: join(fixtures, 'inward-tls.cert.pem'),
 				},
-			);
-			bfl = await startMockBfl({ latencyMs: 100, scale: 0.05 });
-			await instance.cli([
-				'import:credentials',
-				`--input=${jsonFile(instance, 'credentials.json', [{ id: 'bflApiInward01', name: 'BFL account', type: 'bflApi', data: { apiKey: 'bfl-dummy-e2e', region: 'global', baseUrl: bfl.url } }])}`,
-			]);
-			const wf = {
-				id: 'inward01',
-				name: 'e2e: a name resolving inward',
-				nodes: [
-					workflowNode('Start', 'n8n-nodes-base.manualTrigger', 1, 0, {}),
-					workflowNode(
+			});
+			bfl = await mockBfl(n8n, 'bflApiInward01');
+			await n8n.importWorkflows(
+				rowWorkflow('inward01', 'e2e: a name resolving inward', [
+					startNode(),
+					fluxNode(
 						'FLUX 1.1 Ultra',
-						'n8n-nodes-flux-ultra.fluxUltra',
-						1,
 						220,
 						{
 							provider: 'bfl',
-							operation: 'generate',
 							prompt: 'x',
 							imageSource: 'url',
 							imageUrl: `https://${INWARD_NAME}:${service.port}/in.png`,
-							aspectRatio: '1:1',
-							numImages: 1,
-							outputFormat: 'png',
 						},
 						{
 							onError: 'continueRegularOutput',
 							credentials: { bflApi: { id: 'bflApiInward01', name: 'BFL account' } },
 						},
 					),
-				],
-				connections: { Start: { main: [[{ node: 'FLUX 1.1 Ultra', type: 'main', index: 0 }]] } },
-				settings: { executionOrder: 'v1' },
-				pinData: {},
-			};
-			await instance.cli([
-				'import:workflow',
-				`--input=${jsonFile(instance, 'wf-inward.json', wf)}`,
-			]);
-		}, 45 * 60_000);
-
-		afterAll(async () => {
-			await bfl?.close();
-			await new Promise<void>((done) => (service ? service.server.close(() => done()) : done()));
-		});
+				]),
+			);
+		}, SETUP_TIMEOUT);
 
 		it("the Image URL is refused as the item's error, and BFL gets no job and no byte of it", async ({
 			task,
 		}) => {
 			const before = { ...bfl.counts };
-			const stdout = await instance
-				.cli(['execute', '--id=inward01', '--rawOutput'])
-				.catch((error: Error & { stdout?: string }) => error.stdout ?? '');
-			const run = firstJsonObject(stdout) as {
-				data: { resultData: { runData: Record<string, TaskRun[]> } };
-			};
-			const items = run.data.resultData.runData['FLUX 1.1 Ultra'][0].data!.main[0]!;
+			const runs = await n8n.executeRaw('inward01');
+			const items = runs['FLUX 1.1 Ultra'].data!.main[0]!;
 			expect(items).toHaveLength(1);
 			expect(errorOf(items[0]).field).toBe('Image URL');
 			expect(bfl.counts).toEqual(before);

@@ -38,7 +38,7 @@ import {
  *       await n8n.install(); // host + pack + install; then n8n.instance, n8n.host
  *       fal = await n8n.mock(startMockFal({ latencyMs: 200, scale: 0.05 })); // closed afterAll
  *       await n8n.importCredentials([
- *         { id: 'falApiX', name: 'fal.ai account', type: 'falApi', data: { apiKey: 'dummy-e2e-fal-key', baseUrl: fal.url } },
+ *         credential('falApi', 'falApiX', 'fal.ai account', { apiKey: 'dummy-e2e-fal-key', baseUrl: fal.url }),
  *       ]);
  *       await n8n.importWorkflows(rowWorkflow('myFlow', 'e2e: my flow', [startNode(), codeNode('Briefs', js), fluxNode('FLUX 1.1 Ultra', 440, {…})]));
  *     }, SETUP_TIMEOUT);
@@ -58,10 +58,11 @@ import {
  * - a started n8n (webhooks, the Wait node's resume URL): `install({ server: true })`, `activate(id)`,
  *   then `await n8n.start(webhookPath, …)`; more processes (queue workers): `n8n.spawn(args, env)`.
  *
- * Workflow builders below: `rowWorkflow` (nodes in a row, each feeding the next), `startNode`,
- * `codeNode`, `fluxNode` (Generate, one 1:1 PNG of `$json.prompt` unless its parameters say
- * otherwise); `exampleCredential.fal(url)` / `.runflow(url)` for the credentials the examples name.
- * The pack is made once per file; each describe block gets its own user folder.
+ * Workflow builders below: `rowWorkflow` (nodes in a row, each feeding the next; an entry that is a
+ * list is nodes side by side), `startNode`, `codeNode`, `fluxNode` (Generate, one 1:1 PNG of
+ * `$json.prompt` unless its parameters say otherwise); `exampleCredential.fal(url)` /
+ * `.runflow(url)` for the credentials the examples name. The pack is made once per file; each
+ * describe block gets its own user folder.
  */
 
 /** How long a file's set-up may take: the first run installs the hosts (testkit/n8nHost.mjs). */
@@ -243,6 +244,16 @@ export function e2eN8n(hostName: string): N8nFixture {
 	return fixture;
 }
 
+/** A credential to import: its `type` (falApi, runflowApi, bflApi, replicateApi), id, name and fields. */
+export function credential(
+	type: string,
+	id: string,
+	name: string,
+	data: Record<string, unknown>,
+): Credential {
+	return { id, name, type, data };
+}
+
 /** The fal.ai and Runflow credentials the example workflows name, pointed at a mock. */
 export const exampleCredential = {
 	fal: (baseUrl: string): Credential => ({
@@ -297,23 +308,29 @@ export function codeNode(name: string, jsCode: string) {
 	return workflowNode(name, 'n8n-nodes-base.code', 2, 220, { jsCode });
 }
 
-/** A workflow of `nodes` in one row, each feeding the next, as `n8n execute` runs it. */
+/**
+ * A workflow of `nodes` in one row, each feeding the next, as `n8n execute` runs it. An entry may be
+ * several nodes side by side: each is fed by the entry before and feeds the entry after.
+ */
 export function rowWorkflow<Node extends { name: string }>(
 	id: string,
 	name: string,
-	nodes: Node[],
+	nodes: Array<Node | Node[]>,
 ) {
+	const stages = nodes.map((entry) => (Array.isArray(entry) ? entry : [entry]));
 	return {
 		id,
 		name,
-		nodes,
+		nodes: stages.flat(),
 		connections: Object.fromEntries(
-			nodes
+			stages
 				.slice(0, -1)
-				.map((node, n) => [
-					node.name,
-					{ main: [[{ node: nodes[n + 1].name, type: 'main', index: 0 }]] },
-				]),
+				.flatMap((stage, n) =>
+					stage.map((node) => [
+						node.name,
+						{ main: [stages[n + 1].map((next) => ({ node: next.name, type: 'main', index: 0 }))] },
+					]),
+				),
 		),
 		settings: { executionOrder: 'v1' },
 		pinData: {},

@@ -7,19 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { CREDENTIALS_MARKER, mockSigner } from '../testkit/mocks/credentials';
 import { startMockFal, type MockFal } from '../testkit/mocks/falServer';
-import {
-	binaryBytes,
-	createInstance,
-	e2eHosts,
-	execute,
-	jsonFile,
-	n8nHost,
-	packPackage,
-	workflowNode,
-	type N8nInstance,
-} from '../testkit/n8n';
+import { binaryBytes, e2eHosts, workflowNode } from '../testkit/n8n';
 import { readCredentials } from '../testkit/provenance/c2pa';
 import { sha256 } from '../testkit/provenance/files';
+import { codeNode, credential, e2eN8n, rowWorkflow, SETUP_TIMEOUT, startNode } from './fixture';
 
 /**
  * Provenance inside a real n8n, the package installed from its tarball, against the loopback mock
@@ -38,10 +29,10 @@ afterAll(async () => {
 	rmSync(scratch, { recursive: true, force: true });
 });
 
+/** The briefs, then two version-2 nodes side by side: Write AI Label on, and the defaults. */
 function workflow() {
-	const node = workflowNode;
 	const flux = (name: string, x: number, options: Record<string, unknown>) =>
-		node(
+		workflowNode(
 			name,
 			'n8n-nodes-flux-ultra.fluxUltra',
 			2,
@@ -54,56 +45,31 @@ function workflow() {
 			},
 			{ credentials: { falApi: { id: 'falApiProv01', name: 'fal.ai account' } } },
 		);
-	return {
-		id: 'provenance',
-		name: 'e2e: provenance',
-		nodes: [
-			node('Start', 'n8n-nodes-base.manualTrigger', 1, 0, {}),
-			node('Briefs', 'n8n-nodes-base.code', 2, 220, {
-				jsCode: `return [{ json: { prompt: 'a ceramic mug' } }, { json: { prompt: '${CREDENTIALS_MARKER} a ceramic mug' } }];`,
-			}),
-			flux('Labelled', 440, { aiLabel: true }),
-			flux('As delivered', 660, {}),
-		],
-		connections: {
-			Start: { main: [[{ node: 'Briefs', type: 'main', index: 0 }]] },
-			Briefs: {
-				main: [
-					[
-						{ node: 'Labelled', type: 'main', index: 0 },
-						{ node: 'As delivered', type: 'main', index: 0 },
-					],
-				],
-			},
-		},
-		settings: { executionOrder: 'v1' },
-		pinData: {},
-	};
+	return rowWorkflow('provenance', 'e2e: provenance', [
+		startNode(),
+		codeNode(
+			'Briefs',
+			`return [{ json: { prompt: 'a ceramic mug' } }, { json: { prompt: '${CREDENTIALS_MARKER} a ceramic mug' } }];`,
+		),
+		[flux('Labelled', 440, { aiLabel: true }), flux('As delivered', 660, {})],
+	]);
 }
 
 describe.each(e2eHosts())('provenance in a real n8n (%s)', (hostName) => {
-	let instance: N8nInstance;
+	const n8n = e2eN8n(hostName);
 	let fal: MockFal;
 
 	beforeAll(async () => {
-		instance = createInstance(
-			n8nHost(hostName),
-			packPackage(mkdtempSync(join(tmpdir(), 'flux-pack-'))),
-		);
-		fal = await startMockFal({ latencyMs: 200, scale: 0.05 });
-		await instance.cli([
-			'import:credentials',
-			`--input=${jsonFile(instance, 'credentials.json', [{ id: 'falApiProv01', name: 'fal.ai account', type: 'falApi', data: { apiKey: 'dummy-e2e-fal-key', baseUrl: fal.url } }])}`,
+		await n8n.install();
+		fal = await n8n.mock(startMockFal({ latencyMs: 200, scale: 0.05 }));
+		await n8n.importCredentials([
+			credential('falApi', 'falApiProv01', 'fal.ai account', {
+				apiKey: 'dummy-e2e-fal-key',
+				baseUrl: fal.url,
+			}),
 		]);
-		await instance.cli([
-			'import:workflow',
-			`--input=${jsonFile(instance, 'wf-provenance.json', workflow())}`,
-		]);
-	}, 45 * 60_000);
-
-	afterAll(async () => {
-		await fal?.close();
-	});
+		await n8n.importWorkflows(workflow());
+	}, SETUP_TIMEOUT);
 
 	/** The file the mock serves at an item's link (it caches each file, signed or not). */
 	const served = async (url: unknown) =>
@@ -112,7 +78,7 @@ describe.each(e2eHosts())('provenance in a real n8n (%s)', (hostName) => {
 	it('a labelled image shows DigitalSourceType in ExifTool; a credentialed one is the mock file, valid for the C2PA SDK', async ({
 		task,
 	}) => {
-		const runs = await execute(instance, 'provenance');
+		const runs = await n8n.execute('provenance');
 		const [plain, credentialed] = runs.Labelled.items;
 
 		expect(plain.json.provenance).toEqual({
@@ -120,7 +86,7 @@ describe.each(e2eHosts())('provenance in a real n8n (%s)', (hostName) => {
 			digitalSourceType: TRAINED,
 			labelled: true,
 		});
-		const labelled = binaryBytes(instance, plain);
+		const labelled = binaryBytes(n8n.instance, plain);
 		expect(plain.json.fileSize).toBe(labelled.length);
 		const path = join(scratch, `${hostName}-labelled.jpg`);
 		writeFileSync(path, labelled);
@@ -137,7 +103,7 @@ describe.each(e2eHosts())('provenance in a real n8n (%s)', (hostName) => {
 			labelled: false,
 			leftAsIs: expect.stringContaining('Content Credentials'),
 		});
-		const bytes = binaryBytes(instance, credentialed);
+		const bytes = binaryBytes(n8n.instance, credentialed);
 		const original = await served(credentialed.json.url);
 		expect(sha256(bytes)).toBe(sha256(original));
 		const sdk = await readCredentials(bytes, 'image/jpeg', mockSigner());
@@ -147,13 +113,13 @@ describe.each(e2eHosts())('provenance in a real n8n (%s)', (hostName) => {
 	});
 
 	it('with the defaults both files are the mock files byte for byte, and the items say what each carries', async () => {
-		const runs = await execute(instance, 'provenance');
+		const runs = await n8n.execute('provenance');
 		const items = runs['As delivered'].items;
 		expect(items.map((item) => item.json.provenance)).toEqual([
 			{ c2pa: false, digitalSourceType: null, labelled: false },
 			expect.objectContaining({ c2pa: true, labelled: false }),
 		]);
 		for (const item of items)
-			expect(sha256(binaryBytes(instance, item))).toBe(sha256(await served(item.json.url)));
+			expect(sha256(binaryBytes(n8n.instance, item))).toBe(sha256(await served(item.json.url)));
 	});
 });

@@ -24,28 +24,16 @@ const port = (n: number) => (first === 0 ? 0 : first + n);
 async function main() {
 	if (!Number.isInteger(first) || first < 0 || first > 65532)
 		throw new Error(`MOCKS_PORT must be a port number (0 for free ports), not "${first}"`);
-	const mocks = [
-		{
-			name: 'fal.ai',
-			credential: 'fal.ai API',
-			mock: await startMockFal({ latencyMs, port: port(0) }),
-		},
-		{
-			name: 'Runflow',
-			credential: 'Runflow API',
-			mock: await startMockRunflow({ latencyMs, port: port(1) }),
-		},
-		{
-			name: 'Black Forest Labs',
-			credential: 'Black Forest Labs API',
-			mock: await startMockBfl({ latencyMs, port: port(2) }),
-		},
-		{
-			name: 'Replicate',
-			credential: 'Replicate API',
-			mock: await startMockReplicate({ latencyMs, port: port(3) }),
-		},
+	// In this order on MOCKS_PORT and the three ports after it.
+	const providers = [
+		{ credential: 'fal.ai API', start: startMockFal },
+		{ credential: 'Runflow API', start: startMockRunflow },
+		{ credential: 'Black Forest Labs API', start: startMockBfl },
+		{ credential: 'Replicate API', start: startMockReplicate },
 	];
+	const mocks: Array<{ credential: string; mock: { url: string; close(): Promise<void> } }> = [];
+	for (const [n, { credential, start }] of providers.entries())
+		mocks.push({ credential, mock: await start({ latencyMs, port: port(n) }) });
 	const width = Math.max(...mocks.map((m) => m.credential.length));
 	console.log(
 		[

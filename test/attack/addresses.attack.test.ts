@@ -33,6 +33,8 @@ import {
 	DUMMY_FAL_KEY,
 	DUMMY_REPLICATE_KEY,
 	DUMMY_RUNFLOW_KEY,
+	type HarnessOptions,
+	type ParamValue,
 } from '../../testkit/harness/context';
 import { errorOf } from '../../testkit/harness/errorItems';
 import { runCredentialTest } from '../../testkit/harness/n8nCredentialTest';
@@ -87,6 +89,60 @@ const credentials = (over: { fal?: string; bfl?: string } = {}) => ({
 	bflApi: { apiKey: DUMMY_BFL_KEY, region: 'global', baseUrl: over.bfl ?? '' },
 	replicateApi: { apiKey: DUMMY_REPLICATE_KEY, baseUrl: '' },
 });
+
+/** A BFL Generate from the Image URL `imageUrl` (a function: one per item); errors as items unless `over` says otherwise. */
+const bflFromUrl = (imageUrl: ParamValue, over: Partial<HarnessOptions> = {}) =>
+	createHarness({
+		params: { ...BFL_GENERATE_PARAMS, imageSource: 'url', imageUrl },
+		credentials: credentials(),
+		continueOnFail: true,
+		...over,
+	});
+
+/** A fal.ai job `id` at `base` (fal's queue by default) that completes at once, its result listing `links`. */
+const completedFalJob = (id: string, links: string[], base = QUEUE) =>
+	nock(base)
+		.post(ENDPOINT_PATH.generate)
+		.reply(200, { request_id: id })
+		.get(`${APP_PATH}/requests/${id}/status`)
+		.query(true)
+		.reply(200, { status: 'COMPLETED' })
+		.get(`${APP_PATH}/requests/${id}`)
+		.reply(200, { images: links.map((url) => ({ url, content_type: 'image/png' })), seed: 1 });
+
+/** An input image too large to go inline: fal.ai takes it through a presigned upload. */
+const UPLOADED_IMAGE = Buffer.concat([makePng(300, 300, 7), Buffer.alloc(300 * 1024)]);
+
+/** A fal.ai Remix of UPLOADED_IMAGE, errors as items, its presigned upload link `uploadUrl`. */
+const remixWithUpload = (uploadUrl: string) => {
+	nock(FAL_REST).post('/storage/upload/initiate').query(true).reply(200, {
+		upload_url: uploadUrl,
+		file_url: 'https://v3.fal.media/files/uploads/1',
+	});
+	return createHarness({
+		params: {
+			...GENERATE_PARAMS,
+			operation: 'remix',
+			prompt: '',
+			imageSource: 'binary',
+			binaryPropertyName: 'photo',
+		},
+		items: [
+			{
+				json: {},
+				binary: {
+					photo: {
+						data: UPLOADED_IMAGE.toString('base64'),
+						mimeType: 'image/png',
+						fileName: 'p.png',
+					},
+				},
+			},
+		],
+		credentials: credentials(),
+		continueOnFail: true,
+	});
+};
 
 // Every spelling of an internal address the review named, and the IANA special-purpose blocks.
 const INTERNAL = [
@@ -265,11 +321,8 @@ describe('through the node, over real sockets', () => {
 			allow();
 			const urls = spellings();
 			const before = trap.connections;
-			const h = createHarness({
-				params: { ...BFL_GENERATE_PARAMS, imageSource: 'url', imageUrl: (i: number) => urls[i] },
+			const h = bflFromUrl((i: number) => urls[i], {
 				items: urls.map((url) => ({ json: { harnessValue: url } })),
-				credentials: credentials(),
-				continueOnFail: true,
 			});
 			const [out] = await h.run();
 			const connections = trap.connections - before;
@@ -290,14 +343,7 @@ describe('through the node, over real sockets', () => {
 			`https://localhost.:${trap.port}/a.png`,
 			`https://[::1]:${trap.port}/a.png`,
 		];
-		nock(QUEUE)
-			.post(ENDPOINT_PATH.generate)
-			.reply(200, { request_id: 'r-int' })
-			.get(`${APP_PATH}/requests/r-int/status`)
-			.query(true)
-			.reply(200, { status: 'COMPLETED' })
-			.get(`${APP_PATH}/requests/r-int`)
-			.reply(200, { images: links.map((url) => ({ url, content_type: 'image/png' })), seed: 1 });
+		completedFalJob('r-int', links);
 		const h = createHarness({
 			params: { ...GENERATE_PARAMS, numImages: 1 },
 			credentials: credentials(),
@@ -321,17 +367,7 @@ describe('through the node, over real sockets', () => {
 			`https://[64:ff9b::7f00:1]:${trap.port}/x.png`,
 		];
 		for (const [n, target] of targets.entries()) {
-			nock(QUEUE)
-				.post(ENDPOINT_PATH.generate)
-				.reply(200, { request_id: `r-cdn-${n}` })
-				.get(`${APP_PATH}/requests/r-cdn-${n}/status`)
-				.query(true)
-				.reply(200, { status: 'COMPLETED' })
-				.get(`${APP_PATH}/requests/r-cdn-${n}`)
-				.reply(200, {
-					images: [{ url: `https://cdn.example.com/${n}.png`, content_type: 'image/png' }],
-					seed: 1,
-				});
+			completedFalJob(`r-cdn-${n}`, [`https://cdn.example.com/${n}.png`]);
 			nock('https://cdn.example.com').get(`/${n}.png`).reply(302, '', { location: target });
 		}
 		const h = createHarness({
@@ -357,34 +393,11 @@ describe('through the node, over real sockets', () => {
 			useVirtualClock();
 			allow();
 			const before = trap.connections;
-			const big = Buffer.concat([makePng(300, 300, 7), Buffer.alloc(300 * 1024)]);
-			nock(FAL_REST).post('/storage/upload/initiate').query(true).reply(200, {
-				upload_url: 'https://fal-uploads.storage.example.com/put/1?signature=example',
-				file_url: 'https://v3.fal.media/files/uploads/1',
-			});
+			const h = remixWithUpload('https://fal-uploads.storage.example.com/put/1?signature=example');
 			nock('https://fal-uploads.storage.example.com')
 				.put('/put/1')
 				.query(true)
 				.reply(307, '', { location: `http://127.0.0.1:${trap.port}/` });
-			const h = createHarness({
-				params: {
-					...GENERATE_PARAMS,
-					operation: 'remix',
-					prompt: '',
-					imageSource: 'binary',
-					binaryPropertyName: 'photo',
-				},
-				items: [
-					{
-						json: {},
-						binary: {
-							photo: { data: big.toString('base64'), mimeType: 'image/png', fileName: 'p.png' },
-						},
-					},
-				],
-				credentials: credentials(),
-				continueOnFail: true,
-			});
 			const [out] = await h.run();
 			expect(trap.connections - before).toBe(0);
 			expect(h.requests.filter((r) => r.url.startsWith(QUEUE))).toEqual([]);
@@ -401,33 +414,7 @@ describe('through the node, over real sockets', () => {
 		useVirtualClock();
 		allow();
 		const before = trap.connections;
-		const big = Buffer.concat([makePng(300, 300, 7), Buffer.alloc(300 * 1024)]);
-		nock(FAL_REST)
-			.post('/storage/upload/initiate')
-			.query(true)
-			.reply(200, {
-				upload_url: `https://[::ffff:7f00:1]:${trap.port}/put/1`,
-				file_url: 'https://v3.fal.media/files/uploads/1',
-			});
-		const h = createHarness({
-			params: {
-				...GENERATE_PARAMS,
-				operation: 'remix',
-				prompt: '',
-				imageSource: 'binary',
-				binaryPropertyName: 'photo',
-			},
-			items: [
-				{
-					json: {},
-					binary: {
-						photo: { data: big.toString('base64'), mimeType: 'image/png', fileName: 'p.png' },
-					},
-				},
-			],
-			credentials: credentials(),
-			continueOnFail: true,
-		});
+		const h = remixWithUpload(`https://[::ffff:7f00:1]:${trap.port}/put/1`);
 		const [out] = await h.run();
 		expect(trap.connections - before).toBe(0);
 		expect(h.requests.filter((r) => r.method === 'PUT')).toEqual([]);
@@ -442,17 +429,7 @@ describe('through the node, over real sockets', () => {
 			allow();
 			const before = trap.connections;
 			const base = 'http://127.0.0.1:1';
-			nock(base)
-				.post(ENDPOINT_PATH.generate)
-				.reply(200, { request_id: 'r-local' })
-				.get(`${APP_PATH}/requests/r-local/status`)
-				.query(true)
-				.reply(200, { status: 'COMPLETED' })
-				.get(`${APP_PATH}/requests/r-local`)
-				.reply(200, {
-					images: [{ url: `https://127.0.0.1:${trap.port}/a.png`, content_type: 'image/png' }],
-					seed: 1,
-				});
+			completedFalJob('r-local', [`https://127.0.0.1:${trap.port}/a.png`], base);
 			const h = createHarness({
 				params: GENERATE_PARAMS,
 				credentials: credentials({ fal: base }),
@@ -551,14 +528,7 @@ describe('through the node, over real sockets', () => {
 					: await real(host, options as never)) as never);
 			const before = trap.connections;
 			const job = mockBflJob({ image: fakeImages(1)[0] });
-			const h = createHarness({
-				params: {
-					...BFL_GENERATE_PARAMS,
-					imageSource: 'url',
-					imageUrl: `https://rebind.example.com:${trap.port}/in.png`,
-				},
-				credentials: credentials(),
-				continueOnFail: true,
+			const h = bflFromUrl(`https://rebind.example.com:${trap.port}/in.png`, {
 				n8nEgressFilter: true,
 			});
 			const [out] = await h.run();
@@ -583,13 +553,8 @@ describe('through the node, over real sockets', () => {
 				.get('/ref.png')
 				.reply(200, ref, { 'content-type': 'image/png' });
 			const job = mockBflJob();
-			const h = createHarness({
-				params: {
-					...BFL_GENERATE_PARAMS,
-					imageSource: 'url',
-					imageUrl: 'https://images.example.com/ref.png',
-				},
-				credentials: credentials(),
+			const h = bflFromUrl('https://images.example.com/ref.png', {
+				continueOnFail: false,
 				n8nEgressFilter: true,
 			});
 			await h.run();
@@ -615,16 +580,7 @@ describe('through the node, over real sockets', () => {
 					.get('/ref.png')
 					.reply(200, makePng(20, 20, 4), { 'content-type': 'image/png' });
 				const job = mockBflJob();
-				const h = createHarness({
-					params: {
-						...BFL_GENERATE_PARAMS,
-						imageSource: 'url',
-						imageUrl: 'https://flaky-dns.example.com/ref.png',
-					},
-					credentials: credentials(),
-					continueOnFail: true,
-					n8nEgressFilter: true,
-				});
+				const h = bflFromUrl('https://flaky-dns.example.com/ref.png', { n8nEgressFilter: true });
 				const [out] = await h.run();
 				expect(vi.mocked(dnsPromises.lookup)).toHaveBeenCalled();
 				expect(h.requests).toEqual([]);
@@ -655,15 +611,7 @@ describe('names that resolve to internal addresses (n8n 1.x: the connected addre
 					.get('/in.png')
 					.reply(200, LOOPBACK_BYTES, { 'content-type': 'image/png' });
 				const job = mockBflJob();
-				const h = createHarness({
-					params: {
-						...BFL_GENERATE_PARAMS,
-						imageSource: 'url',
-						imageUrl: 'https://images.attacker.example/in.png',
-					},
-					credentials: credentials(),
-					continueOnFail: true,
-				});
+				const h = bflFromUrl('https://images.attacker.example/in.png');
 				const [out] = await h.run();
 				expect(errorOf(out[0]).field).toBe('Image URL');
 				expect(job.submitted()).toBeUndefined();
@@ -682,14 +630,7 @@ describe('names that resolve to internal addresses (n8n 1.x: the connected addre
 				.get('/in.png')
 				.reply(200, LOOPBACK_BYTES, { 'content-type': 'image/png' });
 			const job = mockBflJob();
-			const h = createHarness({
-				params: {
-					...BFL_GENERATE_PARAMS,
-					imageSource: 'url',
-					imageUrl: 'https://images.example.com/in.png',
-				},
-				credentials: credentials(),
-			});
+			const h = bflFromUrl('https://images.example.com/in.png', { continueOnFail: false });
 			await h.run();
 			expect(job.submitted()?.image_prompt).toBe(LOOPBACK_BYTES.toString('base64'));
 		},
@@ -706,14 +647,7 @@ describe('names that resolve to internal addresses (n8n 1.x: the connected addre
 				'https://cdn.attacker.example/a.png',
 				'https://cdn.example.com/b.png',
 			].entries()) {
-				nock(QUEUE)
-					.post(ENDPOINT_PATH.generate)
-					.reply(200, { request_id: `r-in-${n}` })
-					.get(`${APP_PATH}/requests/r-in-${n}/status`)
-					.query(true)
-					.reply(200, { status: 'COMPLETED' })
-					.get(`${APP_PATH}/requests/r-in-${n}`)
-					.reply(200, { images: [{ url, content_type: 'image/png' }], seed: 1 });
+				completedFalJob(`r-in-${n}`, [url]);
 			}
 			nock('https://cdn.attacker.example')
 				.get('/a.png')
@@ -751,15 +685,7 @@ describe('names that resolve to internal addresses (n8n 1.x: the connected addre
 				'content-encoding': 'gzip',
 			});
 			const job = mockBflJob();
-			const h = createHarness({
-				params: {
-					...BFL_GENERATE_PARAMS,
-					imageSource: 'url',
-					imageUrl: 'https://images.example.com/in.png',
-				},
-				credentials: credentials(),
-				continueOnFail: true,
-			});
+			const h = bflFromUrl('https://images.example.com/in.png');
 			const [out] = await h.run();
 			expect(errorOf(out[0]).field).toBe('Image URL');
 			expect(job.submitted()).toBeUndefined();
@@ -772,31 +698,8 @@ describe('names that resolve to internal addresses (n8n 1.x: the connected addre
 		async () => {
 			useVirtualClock();
 			resolvesTo('fal-uploads.attacker.example', '10.0.0.7');
-			const big = Buffer.concat([makePng(300, 300, 7), Buffer.alloc(300 * 1024)]);
-			nock(FAL_REST).post('/storage/upload/initiate').query(true).reply(200, {
-				upload_url: 'https://fal-uploads.attacker.example/put/1?signature=example',
-				file_url: 'https://v3.fal.media/files/uploads/1',
-			});
+			const h = remixWithUpload('https://fal-uploads.attacker.example/put/1?signature=example');
 			nock('https://fal-uploads.attacker.example').put('/put/1').query(true).reply(200, '');
-			const h = createHarness({
-				params: {
-					...GENERATE_PARAMS,
-					operation: 'remix',
-					prompt: '',
-					imageSource: 'binary',
-					binaryPropertyName: 'photo',
-				},
-				items: [
-					{
-						json: {},
-						binary: {
-							photo: { data: big.toString('base64'), mimeType: 'image/png', fileName: 'p.png' },
-						},
-					},
-				],
-				credentials: credentials(),
-				continueOnFail: true,
-			});
 			const [out] = await h.run();
 			expect(h.requests.filter((r) => r.url.startsWith(QUEUE))).toEqual([]);
 			expect(errorOf(out[0]).kind).toBe('download');

@@ -1,5 +1,5 @@
 import nock from 'nock';
-import { afterAll, beforeAll, describe, expect } from 'vitest';
+import { afterAll, beforeAll, describe, expect, type TestContext } from 'vitest';
 
 import { listPriceUsd } from '../../nodes/FluxUltra/job/cost';
 import { falProvider } from '../../nodes/FluxUltra/providers/fal/fal.provider';
@@ -458,6 +458,30 @@ describe('never pay twice: proxies, lying providers, hostile result lists (issue
 		return json(200, body);
 	};
 
+	/**
+	 * One item on `primary` behind `proxy`, fal.ai its Fallback Provider: the item's output and the
+	 * jobs each mock got meanwhile, also noted as the attack's figures.
+	 */
+	const runToFal = async (
+		context: TestContext,
+		primary: 'replicate' | 'runflow',
+		proxy: HostileProxy,
+		options: Record<string, unknown> = {},
+	) => {
+		const before = jobs();
+		const [out] = await run(primary, 'fal', { via: proxy.url, options });
+		const delta = since(before);
+		const made = primary === 'replicate' ? 'Replicate predictions' : 'Runflow runs';
+		context.task.meta.figures = `${made}: ${delta[primary]}, fallback (fal) jobs: ${delta.fal}`;
+		return { out, delta };
+	};
+
+	/** The Replicate item moved: one prediction, one fal.ai job that made its image, the move noted. */
+	const expectMovedFromReplicate = ({ out, delta }: Awaited<ReturnType<typeof runToFal>>) => {
+		expect(delta).toMatchObject({ replicate: 1, fal: 1 });
+		expect(out[0].json).toMatchObject({ provider: 'fal', failover: { from: 'replicate' } });
+	};
+
 	const unproven: Array<{ name: string; answer: (up: Answer & { json?: unknown }) => Answer }> = [
 		{ name: '"processing"', answer: withStatus('processing') },
 		{ name: '"starting"', answer: withStatus('starting') },
@@ -479,11 +503,10 @@ describe('never pay twice: proxies, lying providers, hostile result lists (issue
 			async (context) => {
 				useVirtualClock();
 				const proxy = await stuckReplicate(c.answer);
-				const before = { ...jobs(), cancels: replicate.counts.cancel };
-				const [out] = await run('replicate', 'fal', { via: proxy.url, options: { timeout: 10 } });
-				const delta = since(before);
-				const cancels = replicate.counts.cancel - before.cancels;
-				context.task.meta.figures = `cancels sent: ${cancels}, Replicate predictions: ${delta.replicate}, fallback (fal) jobs: ${delta.fal}`;
+				const cancelsBefore = replicate.counts.cancel;
+				const { out, delta } = await runToFal(context, 'replicate', proxy, { timeout: 10 });
+				const cancels = replicate.counts.cancel - cancelsBefore;
+				context.task.meta.figures = `cancels sent: ${cancels}, ${context.task.meta.figures}`;
 
 				expect(cancels).toBe(1);
 				expect(delta).toMatchObject({ replicate: 1, fal: 0, falSubmits: 0 });
@@ -505,14 +528,10 @@ describe('never pay twice: proxies, lying providers, hostile result lists (issue
 		async (context) => {
 			useVirtualClock();
 			const proxy = await stuckReplicate(withStatus('canceled'));
-			const before = jobs();
-			const [out] = await run('replicate', 'fal', { via: proxy.url, options: { timeout: 10 } });
-			const delta = since(before);
-			context.task.meta.figures = `Replicate predictions: ${delta.replicate}, fallback (fal) jobs: ${delta.fal}`;
+			const moved = await runToFal(context, 'replicate', proxy, { timeout: 10 });
 
-			expect(delta).toMatchObject({ replicate: 1, fal: 1 });
-			expect(out[0].json).toMatchObject({ provider: 'fal', failover: { from: 'replicate' } });
-			expect(String((out[0].json.failover as { reason: string }).reason)).toMatch(
+			expectMovedFromReplicate(moved);
+			expect(String((moved.out[0].json.failover as { reason: string }).reason)).toMatch(
 				/confirmed it stopped/,
 			);
 		},
@@ -540,13 +559,7 @@ describe('never pay twice: proxies, lying providers, hostile result lists (issue
 					return up;
 				},
 			});
-			const before = jobs();
-			const [out] = await run('replicate', 'fal', { via: proxy.url, options: { timeout: 10 } });
-			const delta = since(before);
-			context.task.meta.figures = `Replicate predictions: ${delta.replicate}, fallback (fal) jobs: ${delta.fal}`;
-
-			expect(delta).toMatchObject({ replicate: 1, fal: 1 });
-			expect(out[0].json).toMatchObject({ provider: 'fal', failover: { from: 'replicate' } });
+			expectMovedFromReplicate(await runToFal(context, 'replicate', proxy, { timeout: 10 }));
 		},
 	);
 
@@ -563,10 +576,7 @@ describe('never pay twice: proxies, lying providers, hostile result lists (issue
 						? json(200, { ...(up.json as object), status_code: 'canceled', output: null })
 						: up,
 			});
-			const before = jobs();
-			const [out] = await run('runflow', 'fal', { via: proxy.url });
-			const delta = since(before);
-			context.task.meta.figures = `Runflow runs: ${delta.runflow}, fallback (fal) jobs: ${delta.fal}`;
+			const { out, delta } = await runToFal(context, 'runflow', proxy);
 
 			expect(delta).toMatchObject({ runflow: 1, fal: 0, falSubmits: 0 });
 			expect(out[0].json.failover).toBeUndefined();
@@ -588,13 +598,7 @@ describe('never pay twice: proxies, lying providers, hostile result lists (issue
 						? json(200, { ...(up.json as object), status: 'canceled', output: null })
 						: up,
 			});
-			const before = jobs();
-			const [out] = await run('replicate', 'fal', { via: proxy.url });
-			const delta = since(before);
-			context.task.meta.figures = `Replicate predictions: ${delta.replicate}, fallback (fal) jobs: ${delta.fal}`;
-
-			expect(delta).toMatchObject({ replicate: 1, fal: 1 });
-			expect(out[0].json).toMatchObject({ provider: 'fal', failover: { from: 'replicate' } });
+			expectMovedFromReplicate(await runToFal(context, 'replicate', proxy));
 		},
 	);
 

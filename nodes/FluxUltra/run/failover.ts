@@ -100,28 +100,13 @@ export class Failover {
 		failing: () => void = () => undefined,
 	): Promise<INodeExecutionData[]> {
 		const fallback = this.fallback;
-		if (!fallback)
-			return await runJob(
-				this.ctx,
-				this.primary,
-				session,
-				request,
-				itemIndex,
-				release,
-				part,
-				failing,
-			);
+		// `failing` only where no other provider may take the item over (see runJob).
+		const onPrimary = async (whenFailing?: () => void) =>
+			await runJob(this.ctx, this.primary, session, request, itemIndex, release, part, whenFailing);
+		if (!fallback) return await onPrimary(failing);
 		let reason = this.breaker;
 		if (!reason) {
-			const first = await runJob(
-				this.ctx,
-				this.primary,
-				session,
-				request,
-				itemIndex,
-				release,
-				part,
-			).then(
+			const first = await onPrimary().then(
 				(items) => ({ items, failure: undefined }),
 				(failure: unknown) => ({ items: undefined, failure }),
 			);

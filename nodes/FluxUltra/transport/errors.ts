@@ -60,27 +60,8 @@ export class FluxError extends Error {
 
 	/** The same error with more facts attached (the message and description are kept as they are). */
 	with(extra: Omit<FluxErrorExtra, 'description'>): FluxError {
-		const {
-			kind,
-			message,
-			description,
-			httpCode,
-			requestId,
-			imageUrl,
-			noJob,
-			jobStopped,
-			provider,
-		} = this;
-		return new FluxError(kind, message, {
-			description,
-			httpCode,
-			requestId,
-			imageUrl,
-			noJob,
-			jobStopped,
-			provider,
-			...extra,
-		});
+		// The constructor reads only FluxErrorExtra's fields of what this error carries.
+		return new FluxError(this.kind, this.message, { ...this, ...extra });
 	}
 
 	/**
