@@ -16,7 +16,7 @@ import {
 import { route } from './router';
 import { resultInputProperties } from './parameters/resultInput';
 import { DEFAULT_VERSION, GET_RESULT, NODE_VERSIONS, type NodeVersion } from './parameters/table';
-import { atVersion, byName, jobProperties } from './parameters/ui';
+import { atVersion, byName, jobProperties, modelProperty } from './parameters/ui';
 import {
 	credentialDescriptions,
 	DEFAULT_PROVIDER,
@@ -26,7 +26,13 @@ import {
 	providerOptions,
 	providerSubtitle,
 } from './providers/registry';
-import { providerFieldNotes, providersFor, unsupportedNotices } from './providers/common/describe';
+import {
+	modelNotices,
+	providerFieldNotes,
+	providersFor,
+	servedModels,
+	unsupportedNotices,
+} from './providers/common/describe';
 
 export class FluxUltra implements INodeType {
 	description: INodeTypeDescription = {
@@ -38,12 +44,12 @@ export class FluxUltra implements INodeType {
 		defaultVersion: DEFAULT_VERSION,
 		subtitle: providerSubtitle(),
 		description:
-			'Create and remix images with FLUX 1.1 [pro] ultra, up to 4 megapixels. Returns each image with its link, size and seed.',
+			'Create and remix images with FLUX 1.1 [pro] ultra (up to 4 megapixels), or FLUX 3 Image and FLUX.2 with reference images. Returns each image with its link, size and seed.',
 		defaults: { name: 'FLUX 1.1 Ultra' },
 		usableAsTool: true,
 		// For n8n's AI workflow builder and MCP (n8n-workflow 2.41; older n8n ignores it).
 		builderHint: {
-			searchHint: `Text-to-image and image variations with FLUX 1.1 [pro] ultra (up to 4 MP) and your own fine-tunes, on ${PROVIDERS.map((p) => p.displayName).join(', ')}. Each image comes out as its own item with the file as binary data, ready for storage, email or social nodes. With Wait for Completion off, jobs are created at once and collected later with the Get Result operation.`,
+			searchHint: `Text-to-image and image variations with FLUX 1.1 [pro] ultra (up to 4 MP) and your own fine-tunes, on ${PROVIDERS.map((p) => p.displayName).join(', ')}${modelsHint()}. Each image comes out as its own item with the file as binary data, ready for storage, email or social nodes. With Wait for Completion off, jobs are created at once and collected later with the Get Result operation.`,
 			relatedNodes: [
 				{
 					nodeType: 'n8n-nodes-base.googleDrive',
@@ -75,11 +81,16 @@ export class FluxUltra implements INodeType {
 			...atVersion(2, [providerProperty(2), ...fallbackProperties(2), operationProperty(2)]),
 			...unsupportedNotices(),
 			agentToolNotice(),
+			// The Model follows the Operation's notices (it is Generate's; its default runs saved workflows as before).
 			...atVersion(1, [
+				modelProperty(1, servedModels()),
+				...modelNotices(),
 				...resultInputProperties(1),
 				...jobProperties(fieldsHiddenByProvider(), providerFieldNotes(), 1),
 			]),
 			...atVersion(2, [
+				modelProperty(2, servedModels()),
+				...modelNotices(),
 				...resultInputProperties(2),
 				...jobProperties(fieldsHiddenByProvider(), providerFieldNotes(), 2),
 			]),
@@ -94,6 +105,14 @@ export class FluxUltra implements INodeType {
 		const output = await route.call(this, continueOnFail);
 		return runsAsAgentTool(this) ? forAgentTool(output) : output;
 	}
+}
+
+/** The builder hint's words on the models beyond Ultra this package's providers serve (none in some editions). */
+function modelsHint(): string {
+	const others = servedModels().slice(1);
+	return others.length
+		? `; ${others.map((m) => m.displayName).join(', ')} with reference images (binary fields or URLs, in order)`
+		: '';
 }
 
 /** The Provider field: version 2 lists the providers by name and marks it required (one must run the job). */

@@ -66,6 +66,9 @@ export interface FalJobScenario {
 	/** Deliver the images inline as data URIs (sync mode). */
 	inline?: boolean;
 	seed?: number;
+	/** Another model's submit path (e.g. `/fal-ai/flux-2-pro/edit`) and its app (`/fal-ai/flux-2-pro`). */
+	path?: string;
+	app?: string;
 }
 
 export interface FalJobMock {
@@ -85,11 +88,12 @@ export function mockFalJob(s: FalJobScenario = {}): FalJobMock {
 	const operation = s.operation ?? 'generate';
 	const requestId = s.requestId ?? `req-${++counter}-${operation}`;
 	const images = s.images ?? fakeImages(1);
-	const links = `${QUEUE}${APP_PATH}/requests/${requestId}`;
+	const app = s.app ?? APP_PATH;
+	const links = `${QUEUE}${app}/requests/${requestId}`;
 	let body: Record<string, unknown> | undefined;
 
 	const scope = nock(QUEUE)
-		.post(ENDPOINT_PATH[operation], (b: Record<string, unknown>) => {
+		.post(s.path ?? ENDPOINT_PATH[operation], (b: Record<string, unknown>) => {
 			body = b;
 			return true;
 		})
@@ -102,21 +106,19 @@ export function mockFalJob(s: FalJobScenario = {}): FalJobMock {
 		});
 	for (const status of s.pending ?? ['IN_PROGRESS']) {
 		scope
-			.get(`${APP_PATH}/requests/${requestId}/status`)
+			.get(`${app}/requests/${requestId}/status`)
 			.query({ logs: '0' })
 			.reply(200, { status, request_id: requestId });
 	}
 	scope
-		.get(`${APP_PATH}/requests/${requestId}/status`)
+		.get(`${app}/requests/${requestId}/status`)
 		.query({ logs: '0' })
 		.reply(200, { status: 'COMPLETED', request_id: requestId });
 
 	if (s.result) {
-		scope
-			.get(`${APP_PATH}/requests/${requestId}`)
-			.reply(s.result.status, s.result.body as nock.Body);
+		scope.get(`${app}/requests/${requestId}`).reply(s.result.status, s.result.body as nock.Body);
 	} else {
-		scope.get(`${APP_PATH}/requests/${requestId}`).reply(
+		scope.get(`${app}/requests/${requestId}`).reply(
 			200,
 			() => ({
 				images: images.map((img, n) => ({

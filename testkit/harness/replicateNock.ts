@@ -18,6 +18,8 @@ export interface ReplicateJobScenario {
 	terminal?: Record<string, unknown>;
 	/** Whether the create answer carries `urls` (Replicate's does). */
 	returnUrls?: boolean;
+	/** Another model's create path (e.g. `/v1/models/black-forest-labs/flux-2-pro/predictions`). */
+	path?: string;
 }
 
 export interface ReplicateJobMock {
@@ -69,7 +71,7 @@ export function mockReplicateJob(s: ReplicateJobScenario = {}): ReplicateJobMock
 	let body: Record<string, unknown> | undefined;
 
 	const scope = nock(REPLICATE_API)
-		.post(PREDICTIONS_PATH, (b: Record<string, unknown>) => {
+		.post(s.path ?? PREDICTIONS_PATH, (b: Record<string, unknown>) => {
 			body = b;
 			return true;
 		})

@@ -1,3 +1,4 @@
+import type { ModelDeclaration, PriceRule } from '../parameters/models';
 import type { Operation } from '../parameters/table';
 import type { JobRequest } from '../parameters/validation';
 import type { FluxProvider, JobResult } from '../providers/types';
@@ -32,6 +33,61 @@ export function listPriceUsd(provider: FluxProvider, operation: Operation): numb
 }
 
 /**
+ * A reference whose size the pre-flight could not read (an https URL the provider fetches itself)
+ * counts as this many megapixels, unless the model caps references lower: FLUX.2 publishes no
+ * per-reference limit (BF-31, UNCONFIRMED), and its output tops out at 4 MP (BF-32).
+ */
+const UNKNOWN_REFERENCE_MEGAPIXELS = 4;
+
+/** The price of one image by a model's price rule; every started megapixel counts where `roundUp`. */
+export function priceByRule(
+	rule: PriceRule,
+	model: ModelDeclaration,
+	params: Record<string, unknown>,
+	referenceMegapixels: ReadonlyArray<number | undefined>,
+): number {
+	switch (rule.kind) {
+		case 'providerList':
+			return Number.NaN;
+		case 'perImage':
+			return rule.usd;
+		case 'perResolutionClass': {
+			const price = rule.usd[String(params[rule.field])];
+			// A class the table does not name counts at its highest price: the cap never counts too little.
+			return price ?? Math.max(...Object.values(rule.usd));
+		}
+		case 'perMegapixel': {
+			const round = (mp: number) => (rule.roundUp ? Math.ceil(mp - 1e-9) : mp);
+			const out = Math.max(1, round(model.outputMegapixels(params)));
+			const input = referenceMegapixels.reduce<number>(
+				(sum, mp) =>
+					sum + round(mp ?? model.references?.maxMegapixels ?? UNKNOWN_REFERENCE_MEGAPIXELS),
+				0,
+			);
+			return exact(rule.firstUsd + rule.extraUsd * (out - 1) + rule.inputUsd * input);
+		}
+	}
+}
+
+/**
+ * The list price of one image of a request on a provider: Ultra's per-image table, or the model's
+ * price rule (the provider line's own where it has one), with the item's references counted.
+ */
+export function requestPriceUsd(
+	provider: FluxProvider,
+	request: Pick<
+		JobRequest,
+		'operation' | 'params' | 'model' | 'references' | 'referenceMegapixels'
+	>,
+): number {
+	const model = request.model;
+	if (!model) return listPriceUsd(provider, request.operation);
+	const rule = provider.models?.[model.id]?.price ?? model.price;
+	const sizes = request.referenceMegapixels ?? (request.references ?? []).map(() => undefined);
+	return priceByRule(rule, model, request.params as unknown as Record<string, unknown>, sizes);
+}
+
+/**
  * One image's cost. A provider figure covers the whole job, so a job that made several images
  * (fal.ai and Runflow make up to 4 in one job) gives each an equal share of it.
  */
@@ -43,5 +99,5 @@ export function imageCost(
 	if (result.costUsd !== undefined && result.images.length > 0) {
 		return { usd: exact(result.costUsd / result.images.length), source: 'provider' };
 	}
-	return { usd: listPriceUsd(provider, request.operation), source: 'list_price' };
+	return { usd: requestPriceUsd(provider, request), source: 'list_price' };
 }

@@ -13,7 +13,7 @@ export interface JobPart {
 	/** Images the item asks for in all: what `imageCount` in the output counts. */
 	imageCount: number;
 	/** Shared by the parts of one item, so its input image is read, fetched or uploaded only once. */
-	shared: { imageUrl?: Promise<string | undefined> };
+	shared: { imageUrl?: Promise<string | undefined>; references?: Promise<string[]> };
 }
 
 /**
@@ -36,7 +36,8 @@ export function splitRequest(
 	provider: FluxProvider,
 	request: JobRequest,
 ): Array<{ request: JobRequest; part?: JobPart }> {
-	const perRequest = provider.imagesPerRequest;
+	// A model other than Ultra makes one image per job on every provider (one code path: BF-33, FA-33).
+	const perRequest = request.model ? 1 : provider.imagesPerRequest;
 	const total = request.params.num_images;
 	if (!perRequest || total <= perRequest) return [{ request }];
 	const shared = {};

@@ -44,10 +44,13 @@ export function imageJson(args: {
 	return {
 		provider: args.providerId,
 		operation: request.operation,
+		// A model beyond Ultra is named (Ultra's items keep the keys saved workflows were built on).
+		...(request.model ? { model: request.model.id } : {}),
 		requestId: result.requestId,
 		imageIndex: args.imageIndex,
 		imageCount: args.imageCount ?? result.images.length,
-		seed: result.seed ?? null,
+		// A model without a seed (FLUX 3 Image) reports none, whatever an answer holds.
+		seed: request.model?.seed === false ? null : (result.seed ?? null),
 		prompt: result.prompt ?? request.params.prompt,
 		width: args.size?.width ?? image.width ?? null,
 		height: args.size?.height ?? image.height ?? null,

@@ -43,13 +43,13 @@ export async function checkInputImage(
  * be an accepted image whatever type it claims (files often come typed application/octet-stream).
  * Reads the file, and keeps none of it: the job reads it again when it runs.
  */
-async function checkInputBinary(
+export async function checkInputBinary(
 	ctx: IExecuteFunctions,
 	itemIndex: number,
 	property: string,
 	limit: InputSizeLimit,
-): Promise<void> {
-	const field = IMAGE_INPUT.binary.displayName;
+	field: string = IMAGE_INPUT.binary.displayName,
+): Promise<Buffer> {
 	const binary = findBinary(ctx, itemIndex, property);
 	if (!binary) {
 		const present = Object.keys(ctx.getInputData()[itemIndex]?.binary ?? {});
@@ -83,6 +83,7 @@ async function checkInputBinary(
 		);
 	}
 	checkInputSize(field, `the file in "${property}"`, bytes.length, limit, property);
+	return bytes;
 }
 
 /**
@@ -113,8 +114,11 @@ async function declaredSize(
  * accepted image types by its bytes, as a binary input image is. A URI whose text alone is far over
  * the limit (more than line breaks could account for) is not decoded.
  */
-function checkDataUri(url: string, limit: InputSizeLimit): void {
-	const field = IMAGE_INPUT.url.displayName;
+export function checkDataUri(
+	url: string,
+	limit: InputSizeLimit,
+	field: string = IMAGE_INPUT.url.displayName,
+): Buffer {
 	const subject = 'the data URI';
 	const payload = url.length - url.indexOf(',') - 1;
 	// Base64 holds 3 bytes in 4 characters.
@@ -131,6 +135,7 @@ function checkDataUri(url: string, limit: InputSizeLimit): void {
 			url.slice(0, 40),
 		);
 	}
+	return bytes;
 }
 
 /**
@@ -167,8 +172,8 @@ export async function loadInputBinary(
 	itemIndex: number,
 	property: string,
 	limit: InputSizeLimit,
+	field: string = IMAGE_INPUT.binary.displayName,
 ): Promise<ImageBytes> {
-	const field = IMAGE_INPUT.binary.displayName;
 	const binary = findBinary(ctx, itemIndex, property);
 	const declared = binary ? await declaredSize(ctx, binary) : undefined;
 	if (declared !== undefined)

@@ -21,6 +21,7 @@ import { backoffMs, DEFAULT_RETRY, DOWNLOAD_ATTEMPTS, errorCode } from '../trans
 import { imageCost } from './cost';
 import type { JobPart } from './expand';
 import { linkOnlyItem } from './linkOnly';
+import { referenceUrls } from './references';
 import { runPool } from '../shared/pool';
 import { submittedItems } from './submitOnly';
 import { aiLabel, watchProvenance, type AiLabel, type WatchedFile } from '../provenance/watch';
@@ -60,7 +61,12 @@ export async function runJob(
 		const imageUrl = part
 			? await (part.shared.imageUrl ??= inputImageUrl(scope, provider, session, request))
 			: await inputImageUrl(scope, provider, session, request);
-		return await session.submit(scope, request, imageUrl);
+		if (!request.model) return await session.submit(scope, request, imageUrl);
+		// A model job's references: read, fetched or uploaded once per item, whatever its parts.
+		const references = part
+			? await (part.shared.references ??= referenceUrls(scope, provider, session, request))
+			: await referenceUrls(scope, provider, session, request);
+		return await session.submit(scope, request, imageUrl, references);
 	});
 	const firstImage = part?.firstImage ?? 0;
 	if (!request.options.waitForCompletion)

@@ -27,7 +27,7 @@ export interface JobPlace {
  */
 export function pendingJobJson(
 	providerId: string,
-	request: Pick<JobRequest, 'operation' | 'params'>,
+	request: Pick<JobRequest, 'operation' | 'params' | 'model'>,
 	job: SubmittedJob,
 	place: JobPlace,
 	status: 'submitted' | 'running',
@@ -36,6 +36,7 @@ export function pendingJobJson(
 	return {
 		provider: providerId,
 		operation: request.operation,
+		...(request.model ? { model: request.model.id } : {}),
 		status,
 		...(providerStatus === undefined ? {} : { providerStatus }),
 		requestId: job.requestId,

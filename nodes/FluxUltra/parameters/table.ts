@@ -148,7 +148,8 @@ export interface IntegerSpec extends SpecBase {
 
 export interface NumberSpec extends SpecBase {
 	kind: 'number';
-	default: number;
+	/** Undefined: optional, unset means the provider's own default (FLUX.2 [flex]'s Guidance). */
+	default: number | undefined;
 	min: number;
 	max: number;
 	precision: number;
@@ -505,7 +506,7 @@ export const NODE_OPTION_PARAMS = [
 		name: 'maxImageSize',
 		displayName: 'Max Image Size (MB)',
 		description:
-			'Largest image file the node takes in or out: each result download, and the input image (a binary field, a data: URI, an Image URL the node downloads), which is refused before any request. A provider with a smaller upload limit keeps its own. A 4-megapixel PNG is at most about 13 MB.',
+			'Largest image file the node takes in or out: each result download, and the input image (a binary field, a data: URI, an Image URL the node downloads), which is refused before any request. A provider with a smaller upload limit keeps its own. A 4-megapixel PNG is at most about 13 MB. Left unset for FLUX 3 Image, whose 4k PNG is about 16 megapixels, it is 100 MB.',
 		placement: 'options',
 		agentMaySet: false,
 		operations: { ...BOTH, getResult: 'optional' },
@@ -520,7 +521,7 @@ export const NODE_OPTION_PARAMS = [
 		name: 'maxCostPerRun',
 		displayName: 'Max Cost per Run (USD)',
 		description:
-			"Spend cap for one run of this node, 0 for none. Before the first job the node adds up the worst case (items × images × the provider's list price per image) and, if it is higher, fails before anything is paid; with On Error set to continue, the items that fit run and the rest become error items. An expression is read from the first item.",
+			"Spend cap for one run of this node, 0 for none. Before the first job the node adds up the worst case (items × images × the provider's list price per image, or the model's price rule at the item's resolution and references) and, if it is higher, fails before anything is paid; with On Error set to continue, the items that fit run and the rest become error items. An expression is read from the first item.",
 		placement: 'options',
 		agentMaySet: false,
 		operations: BOTH,

@@ -12,6 +12,13 @@ import {
 	type NodeVersion,
 	type ParamSpec,
 } from './table';
+import {
+	MODEL_FIELD,
+	MODELS,
+	ULTRA_MODEL,
+	type ModelDeclaration,
+	type ModelParamSpec,
+} from './models';
 
 /**
  * Shows top-level properties only at the given node version (n8n-workflow's
@@ -42,6 +49,14 @@ export function byName<T extends { name: string }>(options: readonly T[]): T[] {
  * them. The same figures as the validation message an expression out of range gets.
  */
 export function rangeHint(spec: ParamSpec): string | undefined {
+	// A row's hint never changes: built once (number formatting is the costly part of the description).
+	if (!hints.has(spec)) hints.set(spec, buildRangeHint(spec));
+	return hints.get(spec);
+}
+
+const hints = new WeakMap<ParamSpec, string | undefined>();
+
+function buildRangeHint(spec: ParamSpec): string | undefined {
 	const grouped = (n: number | bigint) => n.toLocaleString('en-US');
 	if (spec.kind === 'integer')
 		return `A whole number from ${grouped(spec.min)} to ${grouped(spec.bigMax ?? spec.max)}`;
@@ -93,7 +108,7 @@ export function fieldProperty(
 			return {
 				...base,
 				type: 'number',
-				default: spec.default,
+				default: spec.default ?? spec.min,
 				typeOptions: { minValue: spec.min, maxValue: spec.max, numberPrecision: spec.precision },
 				...displayOptions,
 			};
@@ -238,8 +253,185 @@ function hiddenFor(
 		...property,
 		displayOptions: {
 			...property.displayOptions,
-			hide: { [inCollection ? '/provider' : 'provider']: providers },
+			hide: {
+				...property.displayOptions?.hide,
+				[inCollection ? '/provider' : 'provider']: providers,
+			},
 		},
+	};
+}
+
+/**
+ * Hides an Ultra field (and the Ultra image input) for the other models: a field shows only for the
+ * models that have it. Remix and Generate with Fine-Tune show no Model field (they are Ultra's), so
+ * the condition never hides anything there.
+ */
+function ultraOnly(
+	property: INodeProperties,
+	models: readonly ModelDeclaration[],
+	inCollection: boolean,
+): INodeProperties {
+	const others = models.filter((m) => m.id !== ULTRA_MODEL).map((m) => m.id);
+	if (others.length === 0) return property;
+	return {
+		...property,
+		displayOptions: {
+			...property.displayOptions,
+			hide: {
+				...property.displayOptions?.hide,
+				[inCollection ? `/${MODEL_FIELD.name}` : MODEL_FIELD.name]: others,
+			},
+		},
+	};
+}
+
+/** Shows a model row for the models that declare it (Generate only), beside the operation condition. */
+function forModels(
+	property: INodeProperties,
+	modelIds: string[],
+	inCollection: boolean,
+): INodeProperties {
+	const slash = inCollection ? '/' : '';
+	return {
+		...property,
+		displayOptions: {
+			...property.displayOptions,
+			show: {
+				...property.displayOptions?.show,
+				[`${slash}operation`]: ['generate'],
+				[`${slash}${MODEL_FIELD.name}`]: modelIds,
+			},
+		},
+	};
+}
+
+/**
+ * The rows of the models other than Ultra, each shown only for the models that declare it (a row
+ * object two models share is one field shown for both), and the Reference Images list for the
+ * models that take references. Where each sits follows the same rule as Ultra's (placementIn).
+ */
+function modelRowProperties(
+	models: readonly ModelDeclaration[],
+	version: NodeVersion,
+): { main: INodeProperties[]; options: INodeProperties[] } {
+	const main: INodeProperties[] = [];
+	const options: INodeProperties[] = [];
+	const rows = new Map<ModelParamSpec, string[]>();
+	for (const model of models) {
+		if (model.id === ULTRA_MODEL) continue;
+		for (const row of model.params) rows.set(row, [...(rows.get(row) ?? []), model.id]);
+	}
+	const referenced = models.filter((m) => m.id !== ULTRA_MODEL && m.references);
+	let referencesAdded = false;
+	for (const [row, ids] of rows) {
+		const inCollection = placementIn(row, 'generate', version) !== 'main';
+		const property = fieldProperty(row, ['generate'], inCollection);
+		delete property.displayOptions;
+		(inCollection ? options : main).push(forModels(property, ids, inCollection));
+		// The references follow the prompt, as the image input does for Ultra.
+		if (row.name === 'prompt' && !referencesAdded && referenced.length > 0) {
+			referencesAdded = true;
+			const inOptions = version !== 1;
+			(inOptions ? options : main).push(
+				forModels(
+					referenceImagesProperty(referenced),
+					referenced.map((m) => m.id),
+					inOptions,
+				),
+			);
+		}
+	}
+	return { main, options };
+}
+
+/** Reference Images' parameter names: the list, its entries, and each entry's fields. */
+export const REFERENCE_IMAGES = {
+	name: 'referenceImages',
+	displayName: 'Reference Images',
+	entry: 'image',
+	source: 'source',
+	binary: 'binaryPropertyName',
+	url: 'url',
+} as const;
+
+/**
+ * Reference Images: an ordered list, each entry a binary field of the incoming item or a URL, mixed
+ * as the user likes; the prompt names them by position (image 1, image 2, …).
+ */
+function referenceImagesProperty(models: readonly ModelDeclaration[]): INodeProperties {
+	const limits = models.map((m) => `${m.displayName} ${m.references!.max}`).join(', ');
+	return {
+		displayName: REFERENCE_IMAGES.displayName,
+		name: REFERENCE_IMAGES.name,
+		type: 'fixedCollection',
+		placeholder: 'Add Reference Image',
+		default: {},
+		typeOptions: { multipleValues: true, sortable: true },
+		description: `Images the model works from, in order: the prompt can name them as image 1, image 2, … (at most: ${limits}). Each is a binary field of the incoming item or a URL.`,
+		options: [
+			{
+				displayName: 'Image',
+				name: REFERENCE_IMAGES.entry,
+				values: [
+					{
+						displayName: 'Source',
+						name: REFERENCE_IMAGES.source,
+						type: 'options',
+						default: 'binary',
+						options: [
+							{
+								name: 'Binary File',
+								value: 'binary',
+								description: 'An image in a binary field of the incoming item',
+							},
+							{ name: 'Image URL', value: 'url', description: 'A public link to the image' },
+						],
+					},
+					{
+						displayName: 'Input Binary Field',
+						name: REFERENCE_IMAGES.binary,
+						type: 'string',
+						default: 'data',
+						description: 'Name of the binary field of the incoming item that holds the image',
+						displayOptions: { show: { [REFERENCE_IMAGES.source]: ['binary'] } },
+					},
+					{
+						displayName: 'Image URL',
+						name: REFERENCE_IMAGES.url,
+						type: 'string',
+						default: '',
+						placeholder: 'e.g. https://example.com/logo.png',
+						description: 'Public https:// URL of the image (JPEG, PNG, WebP or GIF)',
+						displayOptions: { show: { [REFERENCE_IMAGES.source]: ['url'] } },
+					},
+				],
+			},
+		],
+	};
+}
+
+/** The Model field (Generate only; Remix and Generate with Fine-Tune are Ultra's own operations). */
+export function modelProperty(
+	version: NodeVersion,
+	models: readonly ModelDeclaration[] = MODELS,
+): INodeProperties {
+	const options = models.map((m) => ({
+		name: m.displayName,
+		value: m.id,
+		description: m.description,
+	}));
+	// A plain identifier, so n8n's lint can see that the field has a default.
+	const firstModel = models[0].id;
+	return {
+		displayName: MODEL_FIELD.displayName,
+		name: MODEL_FIELD.name,
+		type: 'options',
+		options: version === 1 ? options : byName(options),
+		default: firstModel,
+		...(version === 1 ? {} : { required: true }),
+		description:
+			'The FLUX model that makes the images. Each shows only its own fields; a provider that does not serve a model refuses it before any request, naming those that do.',
+		displayOptions: { show: { operation: ['generate'] } },
 	};
 }
 
@@ -262,25 +454,34 @@ export function jobProperties(
 	hide: Record<string, string[]> = {},
 	notes: Record<string, string> = {},
 	version: NodeVersion = 1,
+	models: readonly ModelDeclaration[] = MODELS,
 ): INodeProperties[] {
 	const main: INodeProperties[] = [];
 	const options: INodeProperties[] = [];
+	const ultraRows = new Set<string>(PROVIDER_PARAMS.map((p) => p.name));
 	for (const spec of [...PROVIDER_PARAMS, ...NODE_OPTION_PARAMS]) {
 		for (const ops of variants(spec, version)) {
 			const inCollection = placementIn(spec, ops[0], version) !== 'main';
+			const property = hiddenFor(
+				withNote(fieldProperty(spec, ops, inCollection), notes[spec.name]),
+				hide[spec.name],
+				inCollection,
+			);
 			(inCollection ? options : main).push(
-				hiddenFor(
-					withNote(fieldProperty(spec, ops, inCollection), notes[spec.name]),
-					hide[spec.name],
-					inCollection,
-				),
+				ultraRows.has(spec.name) ? ultraOnly(property, models, inCollection) : property,
 			);
 		}
 		// The image input follows the prompt, as the providers' own forms order them.
 		if (spec.name === 'prompt') {
 			const image = imageProperties(version);
-			main.push(...image.main);
-			options.push(...image.options);
+			main.push(...image.main.map((p) => ultraOnly(p, models, false)));
+			options.push(...image.options.map((p) => ultraOnly(p, models, true)));
+		}
+		// The other models' fields, each shown only for its models, before the node's own settings.
+		if (spec === PROVIDER_PARAMS[PROVIDER_PARAMS.length - 1]) {
+			const modelRows = modelRowProperties(models, version);
+			main.push(...modelRows.main);
+			options.push(...modelRows.options);
 		}
 	}
 	if (version !== 1) options.push(jobLinksOption());

@@ -15,6 +15,7 @@ import {
 	type Operation,
 	type ParamSpec,
 } from './table';
+import type { ModelDeclaration } from './models';
 
 type ProviderParamSpec = (typeof PROVIDER_PARAMS)[number];
 
@@ -81,9 +82,19 @@ export interface NodeOptions {
 
 export interface JobRequest {
 	operation: Operation;
+	/**
+	 * Canonical parameters: Ultra's (the table's `apiName`s), or, for another model, its own rows'
+	 * (parameters/models/): `prompt`, `num_images` and `seed` mean the same in every model.
+	 */
 	params: FluxParams;
 	image?: ImageInput;
 	options: NodeOptions;
+	/** A model other than FLUX 1.1 [pro] Ultra (Generate only); unset: Ultra, as every saved workflow. */
+	model?: ModelDeclaration;
+	/** That model's reference images, in the order the prompt names them (image 1, image 2, …). */
+	references?: ImageInput[];
+	/** Each reference's megapixels where the pre-flight read it (a URL's is unknown): the price rule's input. */
+	referenceMegapixels?: Array<number | undefined>;
 }
 
 /** Raw values as n8n hands them over: typed fields may hold anything an expression produced. */
@@ -190,7 +201,10 @@ export function fieldSchema(spec: ParamSpec, presence: 'required' | 'optional'):
 				.finite(msg)
 				.min(spec.min, msg)
 				.max(spec.max, msg);
-			return z.preprocess((v) => (isBlank(v) ? undefined : toNumber(v)), n);
+			return z.preprocess(
+				(v) => (isBlank(v) ? undefined : toNumber(v)),
+				spec.default === undefined ? n.optional() : n,
+			);
 		}
 		case 'boolean':
 			return z.preprocess(
@@ -257,8 +271,10 @@ export function parseRows(
 const DATA_URI = /^data:image\/[a-z0-9.+-]+;base64,[a-z0-9+/=\s]+$/i;
 
 /** The input image URL must be an http(s) URL the provider can fetch, or an inline data URI. */
-export function validateImageUrl(value: unknown): string {
-	const field = IMAGE_INPUT.url.displayName;
+export function validateImageUrl(
+	value: unknown,
+	field: string = IMAGE_INPUT.url.displayName,
+): string {
 	if (typeof value !== 'string' || value.trim() === '') {
 		throw new ParameterError(field, 'is required: give a public image URL', value);
 	}

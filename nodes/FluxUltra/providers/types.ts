@@ -6,6 +6,7 @@ import type { JobRequest } from '../parameters/validation';
 import type { ProviderErrorContext } from '../transport/errors';
 import type { StopProof } from '../transport/verdict';
 import type { FieldMap } from './common/fields';
+import type { ModelLine } from './common/modelLines';
 
 /** Everything a provider call needs to know about the job it belongs to. */
 export interface JobScope {
@@ -84,7 +85,13 @@ export interface ProviderSession {
 	 */
 	upload(scope: JobScope, image: ImageBytes): Promise<string>;
 	/** Creates the job. Never retried unless provably not received (see transport). */
-	submit(scope: JobScope, request: JobRequest, imageUrl: string | undefined): Promise<SubmittedJob>;
+	submit(
+		scope: JobScope,
+		request: JobRequest,
+		imageUrl: string | undefined,
+		/** A model job's reference images, in order, each as `upload()` made it (a URL, data URI or base64). */
+		references?: readonly string[],
+	): Promise<SubmittedJob>;
 	/**
 	 * Resolves with the provider's last status answer once the job is finished; throws the job's
 	 * own failure, or `timeout`/`cancelled` at the deadline or on cancel.
@@ -192,6 +199,12 @@ export interface FluxProvider {
 	readonly stopProof: StopProof;
 	/** What this provider adds to field descriptions in the editor (providers/common/describe.ts assembles them). */
 	readonly editorNotes?: EditorNotes;
+	/**
+	 * The models other than FLUX 1.1 [pro] Ultra this provider serves, by model id (its
+	 * `<provider>.models.ts`): endpoint, field names, reference limits, price where its own. A model
+	 * without a line is refused before any request, naming the providers that serve it.
+	 */
+	readonly models?: Readonly<Record<string, ModelLine>>;
 	/** List price per image: the cost reported when the provider's answer has none, and the spend cap's basis. */
 	readonly pricePerImageUsd: PriceTable;
 	/** Why the provider cannot run this operation, or undefined when it can. */

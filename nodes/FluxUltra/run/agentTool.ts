@@ -7,6 +7,8 @@ import {
 	PROVIDER_PARAMS,
 } from '../parameters/table';
 import { ParameterError } from '../transport/errors';
+import { MODELS } from '../parameters/models';
+import { REFERENCE_IMAGES } from '../parameters/ui';
 
 /**
  * The node attached to an AI Agent runs as the tool variant n8n derives from `usableAsTool`: same
@@ -78,14 +80,24 @@ export const AGENT_FIXED_FIELDS: ReadonlyArray<{
 	displayName: string;
 	inOptions: boolean;
 }> = [
-	...[...PROVIDER_PARAMS, ...NODE_OPTION_PARAMS]
-		.filter((spec) => 'agentMaySet' in spec && spec.agentMaySet === false)
-		.map((spec) => ({
-			name: spec.name,
-			displayName: spec.displayName,
-			inOptions: spec.placement === 'options',
-		})),
+	...[
+		...new Map(
+			// Every model's rows too (parameters/models/): a row name means one field in every model.
+			[...PROVIDER_PARAMS, ...MODELS.flatMap((m) => m.params), ...NODE_OPTION_PARAMS]
+				.filter((spec) => 'agentMaySet' in spec && spec.agentMaySet === false)
+				.map((spec) => [
+					spec.name,
+					{
+						name: spec.name,
+						displayName: spec.displayName,
+						inOptions: spec.placement === 'options',
+					},
+				]),
+		).values(),
+	],
 	{ name: IMAGE_INPUT.url.name, displayName: IMAGE_INPUT.url.displayName, inOptions: false },
+	// Reference Images: the node fetches (or passes on) every URL in it; an expression anywhere inside counts.
+	{ name: REFERENCE_IMAGES.name, displayName: REFERENCE_IMAGES.displayName, inOptions: true },
 ];
 
 const AGENT_MAY_NOT_SET =
@@ -94,6 +106,13 @@ const AGENT_MAY_NOT_SET =
 /** Whether a stored parameter value is an expression that reads what the model wrote. */
 function fromAgent(stored: unknown): boolean {
 	return typeof stored === 'string' && stored.startsWith('=') && AGENT_SOURCE.test(stored);
+}
+
+/** The same, anywhere inside a list field's value (Reference Images' entries and their URLs). */
+function fromAgentInside(stored: unknown, depth = 0): boolean {
+	if (fromAgent(stored)) return true;
+	if (depth > 4 || !stored || typeof stored !== 'object') return false;
+	return Object.values(stored).some((v) => fromAgentInside(v, depth + 1));
 }
 
 /**
@@ -116,7 +135,8 @@ export function agentSetField(ctx: IExecuteFunctions): ParameterError | undefine
 	// Options, version 1 at the top level (`inOptions` says where version 1 has it).
 	for (const field of AGENT_FIXED_FIELDS) {
 		for (const value of [stored[field.name], inOptions[field.name]]) {
-			if (fromAgent(value)) return new ParameterError(field.displayName, AGENT_MAY_NOT_SET, value);
+			const set = field.name === REFERENCE_IMAGES.name ? fromAgentInside(value) : fromAgent(value);
+			if (set) return new ParameterError(field.displayName, AGENT_MAY_NOT_SET, value);
 		}
 	}
 	return undefined;

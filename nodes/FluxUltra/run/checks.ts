@@ -4,6 +4,7 @@ import { fieldsFor, refusedField } from '../providers/common/fields';
 import type { FluxProvider, ProviderSession } from '../providers/types';
 import { ParameterError } from '../transport/errors';
 import type { Prepared } from './batch';
+import { checkServed } from './served';
 
 /**
  * Whether the run's providers can take an item, checked before anything is paid for: the provider
@@ -36,6 +37,9 @@ export function checkDeclared(
 ): void {
 	if (fallback && request.operation === 'finetune')
 		throw new ParameterError(FALLBACK_FIELD, FINETUNE_NO_FALLBACK, fallback.displayName);
+	// A model other than Ultra is checked against the providers' lines for it, not Ultra's fields.
+	if (request.model)
+		return checkServed(request, fallback ? [provider, fallback] : [provider], fallback);
 	for (const p of fallback ? [provider, fallback] : [provider]) {
 		const asFallback = p === fallback ? asFallbackNote(p) : '';
 		const unsupported = unsupportedReason(p, request.operation);

@@ -5,8 +5,7 @@ import {
 	type INodeExecutionData,
 } from 'n8n-workflow';
 
-import { exact, money, listPriceUsd, type ImageCost } from '../job/cost';
-import type { Operation } from '../parameters/table';
+import { exact, money, requestPriceUsd, type ImageCost } from '../job/cost';
 import type { JobRequest } from '../parameters/validation';
 import type { FluxProvider } from '../providers/types';
 import { executionCredentials } from '../transport/credentials';
@@ -33,13 +32,14 @@ export function applySpendCap(
 	const runnable = prepared.filter((p): p is { value: JobRequest } => p.value !== undefined);
 	const cap = settings.maxCostPerRunUsd;
 	if (!(cap > 0)) return;
-	const priceOf = (operation: Operation) =>
-		Math.max(listPriceUsd(provider, operation), fallback ? listPriceUsd(fallback, operation) : 0);
-	const costOf = (r: JobRequest) => r.params.num_images * priceOf(r.operation);
+	// Per image: Ultra's list price, or the model's price rule at this item's settings and references.
+	const priceOf = (r: JobRequest) =>
+		Math.max(requestPriceUsd(provider, r), fallback ? requestPriceUsd(fallback, r) : 0);
+	const costOf = (r: JobRequest) => r.params.num_images * priceOf(r);
 	const total = exact(runnable.reduce((sum, p) => sum + costOf(p.value), 0));
 	if (total <= cap) return;
 
-	const prices = [...new Set(runnable.map((p) => priceOf(p.value.operation)))];
+	const prices = [...new Set(runnable.map((p) => priceOf(p.value)))];
 	const whose = fallback
 		? `the higher list price of ${provider.displayName} and the fallback ${fallback.displayName}`
 		: `${provider.displayName} list price`;

@@ -61,8 +61,9 @@ describe('FluxUltra description', () => {
 	});
 
 	it('explains in the editor, next to the Operation, that Remix on Runflow depends on a model looked up at run time, and that Runflow and Replicate have no fine-tunes', () => {
+		// (The notices of a model a provider does not serve follow the Model field: models.test.ts.)
 		const notices = description.properties.filter(
-			(p) => p.type === 'notice' && p.name !== 'agentToolNotice',
+			(p) => p.type === 'notice' && p.name !== 'agentToolNotice' && !p.displayOptions?.show?.model,
 		);
 		expect(notices.map((n) => n.displayOptions)).toEqual([
 			{ show: { provider: ['runflow'], operation: ['remix'] } },
@@ -100,7 +101,11 @@ describe('FluxUltra description', () => {
 			'maxCostPerRun',
 			'maxImageSize',
 			'maxParallelJobs',
+			// FLUX.2's Megapixels and FLUX 3's Resolution set the price; Reference Images are URLs fetched.
+			'megapixels',
 			'numImages',
+			'referenceImages',
+			'resolution',
 			'safetyTolerance',
 			'timeout',
 			'webhookUrl',

@@ -87,7 +87,8 @@ function optionNames(version: number, operation: string) {
 
 describe('the editor at version 2: the short form holds what must be filled in', () => {
 	const SHORT_FORM = {
-		generate: ['provider', 'fallbackFromFal', 'operation', 'prompt', 'options'],
+		// Model (issue 29) is Generate's: its default, FLUX 1.1 [pro] Ultra, is what saved workflows run.
+		generate: ['provider', 'fallbackFromFal', 'operation', 'model', 'prompt', 'options'],
 		remix: ['provider', 'fallbackFromFal', 'operation', 'imageSource', 'imageUrl', 'options'],
 		finetune: [
 			'provider',
@@ -168,6 +169,7 @@ describe('the editor at version 2: the short form holds what must be filled in',
 				);
 			});
 		expect(v1Optional('generate')).toEqual([
+			'model',
 			'imageSource',
 			'aspectRatio',
 			'numImages',
@@ -192,11 +194,12 @@ describe('the editor at version 2: the short form holds what must be filled in',
 		);
 	});
 
-	it('version 1 keeps the layout saved workflows have: the same top-level fields as before, in the same order', () => {
+	it('version 1 keeps the layout saved workflows have: the same top-level fields as before, in the same order (and Model, whose default is what they run)', () => {
 		expect(topLevel(1, { operation: 'generate' })).toEqual([
 			'provider',
 			'fallbackFromFal',
 			'operation',
+			'model',
 			'prompt',
 			'imageSource',
 			'aspectRatio',

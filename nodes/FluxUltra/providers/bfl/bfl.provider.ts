@@ -28,7 +28,10 @@ import {
 	BFL_PRICE_USD,
 	bflPollDelayMs,
 	type BflRegion,
+	toBase64,
 } from './bfl.constants';
+import { BFL_MODEL_LINES } from './bfl.models';
+import { modelBody } from '../common/modelLines';
 import { parseBflError } from './bfl.errors';
 
 const CREDENTIAL = 'bflApi';
@@ -132,16 +135,22 @@ class BflSession extends SessionBase {
 		scope: JobScope,
 		request: JobRequest,
 		imageBase64: string | undefined,
+		references: readonly string[] = [],
 	): Promise<SubmittedJob> {
-		const url =
-			request.operation === 'finetune'
+		// A model beyond Ultra: its line's endpoint and body (checkServed made sure there is a line).
+		const line = request.model ? BFL_MODEL_LINES[request.model.id] : undefined;
+		const url = line
+			? `${this.base}${line.endpoint}`
+			: request.operation === 'finetune'
 				? `${this.finetuneBase}${BFL.finetuneEndpointPath}`
 				: `${this.base}${BFL.endpointPath}`;
 		const body = await this.postJson(
 			scope,
 			url,
 			'submit',
-			toBflInput(request, imageBase64),
+			line
+				? modelBody(line, request, references.map(toBase64) as string[])
+				: toBflInput(request, imageBase64),
 			'submit response',
 		);
 		const id = asString(body.id);
@@ -240,6 +249,7 @@ export const bflProvider: FluxProvider = {
 	credentialType: CREDENTIAL,
 	errors,
 	fields: BFL_FIELDS,
+	models: BFL_MODEL_LINES,
 	operationFields: { finetune: BFL_FINETUNE_FIELDS },
 	pricePerImageUsd: BFL_PRICE_USD,
 	canCancel: BFL.canCancel,

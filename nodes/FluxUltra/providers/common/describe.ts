@@ -1,6 +1,7 @@
 import type { INodeProperties } from 'n8n-workflow';
 
 import { OPERATION_NAMES, OPERATIONS, type Operation } from '../../parameters/table';
+import { MODELS, ULTRA_MODEL, type ModelDeclaration } from '../../parameters/models';
 import { PROVIDERS } from '../registry';
 import type { EditorNotes, FluxProvider } from '../types';
 
@@ -76,6 +77,38 @@ export function unsupportedNotices(): INodeProperties[] {
 			];
 		}),
 	);
+}
+
+/**
+ * The models this package's providers serve, for the Model field: Ultra (every provider's) and each
+ * model with a line in at least one provider (a one-provider edition offers its provider's only).
+ */
+export function servedModels(models: readonly ModelDeclaration[] = MODELS): ModelDeclaration[] {
+	return models.filter((m) => m.id === ULTRA_MODEL || PROVIDERS.some((p) => p.models?.[m.id]));
+}
+
+/**
+ * A notice in the editor for each model a provider does not serve, shown as soon as the user picks
+ * that pair, naming the providers that do (the run refuses it before any request too).
+ */
+export function modelNotices(): INodeProperties[] {
+	return servedModels()
+		.filter((m) => m.id !== ULTRA_MODEL)
+		.flatMap((model) => {
+			const serving = PROVIDERS.filter((p) => p.models?.[model.id]);
+			return PROVIDERS.filter((p) => !p.models?.[model.id]).map((p) => ({
+				displayName: `${model.displayName} is not available on ${p.displayName}. Pick ${listOf(
+					names(serving).map((n) => `"${n}"`),
+					'or',
+				)} as the Provider, or another model.`,
+				name: `${p.id}${model.id.replace(/[^a-z0-9]+(.)/gi, (_, c: string) => c.toUpperCase()).replace(/^./, (c) => c.toUpperCase())}Notice`,
+				type: 'notice' as const,
+				default: '',
+				displayOptions: {
+					show: { provider: [p.id], operation: ['generate'], model: [model.id] },
+				},
+			}));
+		});
 }
 
 /** The providers that can run an operation, for its description, e.g. "A and B". */

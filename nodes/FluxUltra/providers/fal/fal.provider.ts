@@ -24,6 +24,8 @@ import { jobLimits, jobTimeout, type PollStep } from '../common/polling';
 import { errorContext, openSession, SessionBase, type SessionSetup } from '../common/session';
 import { putPresigned } from '../common/upload';
 import { FAL, FAL_FAILED, FAL_FIELDS, FAL_PRICE_USD, pollDelayMs } from './fal.constants';
+import { FAL_MODEL_LINES } from './fal.models';
+import { lineEndpoint, modelBody } from '../common/modelLines';
 import { isModeration, parseFalError } from './fal.errors';
 
 const CREDENTIAL = 'falApi';
@@ -111,8 +113,12 @@ class FalSession extends SessionBase {
 		scope: JobScope,
 		request: JobRequest,
 		imageUrl: string | undefined,
+		references: readonly string[] = [],
 	): Promise<SubmittedJob> {
-		const endpoint = `${this.base}/${FAL.endpoints[request.operation]}`;
+		// A model beyond Ultra: its line's endpoint (the edit one with references) and body.
+		const line = request.model ? FAL_MODEL_LINES[request.model.id] : undefined;
+		const path = line ? lineEndpoint(line, references.length) : FAL.endpoints[request.operation];
+		const endpoint = `${this.base}/${path}`;
 		const response = await send(scope.ctx, errors, {
 			method: 'POST',
 			// fal's webhook is a query parameter of the queue submit, as fal's own client sends it.
@@ -121,7 +127,7 @@ class FalSession extends SessionBase {
 				: endpoint,
 			purpose: 'submit',
 			credentialType: CREDENTIAL,
-			json: toFalInput(request, imageUrl),
+			json: line ? modelBody(line, request, references) : toFalInput(request, imageUrl),
 			...jobLimits(scope),
 		});
 		const body = readJson(errors, response, 'submit response');
@@ -132,7 +138,10 @@ class FalSession extends SessionBase {
 					'The job may exist: check your fal.ai request history before running this item again.',
 			});
 		}
-		const base = this.requestBase(requestId);
+		// fal's request links live under the app (owner/app), without the endpoint's sub-path.
+		const base = line
+			? `${this.base}/${path.split('/').slice(0, 2).join('/')}/requests/${encodeURIComponent(requestId)}`
+			: this.requestBase(requestId);
 		return {
 			requestId,
 			links: {
@@ -474,6 +483,7 @@ export const falProvider: FluxProvider = {
 	credentialType: CREDENTIAL,
 	errors,
 	fields: FAL_FIELDS,
+	models: FAL_MODEL_LINES,
 	pricePerImageUsd: FAL_PRICE_USD,
 	canCancel: true,
 	inputImageLimit: { maxBytes: FAL.uploadMaxBytes, what: 'in one storage upload' },

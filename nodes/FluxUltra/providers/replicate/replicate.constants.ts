@@ -20,6 +20,8 @@ export const REPLICATE = {
 	...REPLICATE_API,
 	/** Official-model endpoint: `POST` with `{input}`; both operations use Ultra (Remix: `image_prompt` required). */
 	predictionsPath: '/v1/models/black-forest-labs/flux-1.1-pro-ultra/predictions',
+	/** An official model's create path (RP-20, RP-27: the models beyond Ultra, by `owner/name`). */
+	modelPredictionsPath: (model: string) => `/v1/models/${model}/predictions`,
 	/** Fallbacks when a prediction lacks `urls.get` / `urls.cancel` (normally returned). */
 	predictionPath: (id: string) => `/v1/predictions/${encodeURIComponent(id)}`,
 	cancelPath: (id: string) => `/v1/predictions/${encodeURIComponent(id)}/cancel`,

@@ -29,6 +29,8 @@ import {
 	REPLICATE_PRICE_USD,
 	replicatePollDelayMs,
 } from './replicate.constants';
+import { REPLICATE_MODEL_LINES } from './replicate.models';
+import { modelBody } from '../common/modelLines';
 import { isModerationText, parseReplicateError } from './replicate.errors';
 
 const CREDENTIAL = 'replicateApi';
@@ -37,7 +39,11 @@ const errors = errorContext('Replicate', parseReplicateError);
 
 /** The prediction body: canonical parameters under Replicate's names, inside `input`. */
 export function toReplicateBody(request: JobRequest, imageUrl: string | undefined): Json {
-	const body: Json = { input: buildInput(REPLICATE_FIELDS, request, imageUrl) };
+	return withWebhook(request, { input: buildInput(REPLICATE_FIELDS, request, imageUrl) });
+}
+
+/** The webhook beside the input, for Ultra and every model alike. */
+function withWebhook(request: JobRequest, body: Json): Json {
 	const { webhook } = REPLICATE;
 	if (request.options.webhookUrl)
 		Object.assign(body, {
@@ -157,16 +163,23 @@ class ReplicateSession extends SessionBase {
 		scope: JobScope,
 		request: JobRequest,
 		imageUrl: string | undefined,
+		references: readonly string[] = [],
 	): Promise<SubmittedJob> {
+		// A model beyond Ultra: its official model's predictions and its line's input.
+		const line = request.model ? REPLICATE_MODEL_LINES[request.model.id] : undefined;
 		// A plain create, never "Prefer: wait" (docs/provider-facts.md RP-06, the node's choice): a create
 		// that waits for the image can lose its answer mid-way after the prediction was made, and would
 		// then not be resent (never pay twice) but also not be followed. A plain create answers at once
 		// with the prediction's id; it is then polled.
 		const prediction = await this.postJson(
 			scope,
-			`${this.base}${REPLICATE.predictionsPath}`,
+			line
+				? `${this.base}${REPLICATE.modelPredictionsPath(line.endpoint)}`
+				: `${this.base}${REPLICATE.predictionsPath}`,
 			'submit',
-			toReplicateBody(request, imageUrl),
+			line
+				? withWebhook(request, { input: modelBody(line, request, references) })
+				: toReplicateBody(request, imageUrl),
 			'prediction',
 		);
 		const id = asString(prediction.id);
@@ -281,6 +294,7 @@ export const replicateProvider: FluxProvider = {
 	credentialType: CREDENTIAL,
 	errors,
 	fields: REPLICATE_FIELDS,
+	models: REPLICATE_MODEL_LINES,
 	pricePerImageUsd: REPLICATE_PRICE_USD,
 	canCancel: true,
 	inputImageLimit: { maxBytes: REPLICATE.uploadMaxBytes, what: "Replicate's file upload limit" },

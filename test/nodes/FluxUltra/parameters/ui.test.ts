@@ -8,6 +8,7 @@ import {
 	type IntegerSpec,
 } from '../../../../nodes/FluxUltra/parameters/table';
 import { jobProperties } from '../../../../nodes/FluxUltra/parameters/ui';
+import { MODELS } from '../../../../nodes/FluxUltra/parameters/models';
 import { validateItemParameters } from '../../../../nodes/FluxUltra/parameters/validation';
 import { createHarness } from '../../../../testkit/harness/context';
 import { GENERATE_PARAMS } from '../../../../testkit/harness/falNock';
@@ -15,9 +16,13 @@ import { useNock } from '../../../setupNock';
 
 useNock();
 
-const properties = jobProperties();
-const options = (properties.find((p) => p.name === 'options')?.options ?? []) as INodeProperties[];
-const all = [...properties, ...options];
+/** Ultra's fields: those not shown only for another model (parameters/models/, issue 29). */
+const isUltra = (p: INodeProperties) =>
+	!p.displayOptions?.show?.model && !p.displayOptions?.show?.['/model'];
+const jobFields = jobProperties();
+const properties = jobFields.filter(isUltra);
+const options = (jobFields.find((p) => p.name === 'options')?.options ?? []) as INodeProperties[];
+const all = [...properties, ...options.filter(isUltra)];
 
 describe('fields built from the parameter table', () => {
 	it('give each field the default, range and choices of its table row', () => {
@@ -72,14 +77,15 @@ describe('fields built from the parameter table', () => {
 describe('fields a provider can only refuse', () => {
 	it('hides Sync Mode where only fal.ai has it, and Enhance Prompt on Replicate, and nothing else', () => {
 		const options = new FluxUltra().description.properties.find((p) => p.name === 'options')!;
+		// (Ultra's fields are also hidden for the other models: `/model`, tested in models.test.ts.)
 		const hidden = Object.fromEntries(
 			(options.options as INodeProperties[])
-				.filter((p) => p.displayOptions?.hide)
-				.map((p) => [p.name, p.displayOptions?.hide]),
+				.filter((p) => p.displayOptions?.hide?.['/provider'])
+				.map((p) => [p.name, p.displayOptions?.hide?.['/provider']]),
 		);
 		expect(hidden).toEqual({
-			syncMode: { '/provider': ['runflow', 'bfl', 'replicate'] },
-			enhancePrompt: { '/provider': ['replicate'] },
+			syncMode: ['runflow', 'bfl', 'replicate'],
+			enhancePrompt: ['replicate'],
 		});
 	});
 });
@@ -98,7 +104,13 @@ describe('number fields say their range (issue 31, point 8)', () => {
 	it('every number field of every node version has a hint with its table row’s range', () => {
 		expect(numberFields.length).toBeGreaterThanOrEqual(8);
 		for (const field of numberFields) {
-			const spec = [...PROVIDER_PARAMS, ...NODE_OPTION_PARAMS].find((s) => s.name === field.name);
+			// A field shown only for some models is their row (parameters/models/); the others Ultra's or the node's.
+			const shownFor = (field.displayOptions?.show?.model ??
+				field.displayOptions?.show?.['/model']) as string[] | undefined;
+			const rows = shownFor
+				? MODELS.find((m) => m.id === shownFor[0])!.params
+				: [...PROVIDER_PARAMS, ...NODE_OPTION_PARAMS];
+			const spec = rows.find((s) => s.name === field.name);
 			expect(spec?.kind === 'integer' || spec?.kind === 'number', field.name).toBe(true);
 			if (spec?.kind !== 'integer' && spec?.kind !== 'number') continue;
 			const max = spec.kind === 'integer' ? ((spec as IntegerSpec).bigMax ?? spec.max) : spec.max;

@@ -1,0 +1,108 @@
+import type { ModelLine } from '../common/modelLines';
+
+/**
+ * Replicate's lines for the models beyond Ultra (issue 29): official models, created as Ultra is
+ * (`POST /v1/models/{owner}/{name}/predictions`, `{input: …}`, polled at `urls.get`), one model for
+ * generating and editing (RP-21), references as one list field, each inline or through the Files
+ * API as today. `endpoint` is the model's `owner/name`. Facts: docs/provider-facts.md, "FLUX.2 and
+ * FLUX 3 Image" (RP-20…RP-31).
+ */
+
+/** An integer field (Replicate's `safety_tolerance` is an integer, RP-22, RP-27). */
+const int = (value: unknown) => Number(value);
+
+/** Replicate writes JPEG as `jpg` (RP-22: webp, jpg, png; its default is webp, so always sent). */
+const replicateFormat = (value: unknown) => (value === 'jpeg' ? 'jpg' : value);
+
+/** FLUX.2 [pro] and [max] on Replicate: the same inputs (RP-22, RP-23). */
+function flux2Line(
+	endpoint: string,
+	/** The fact the references' limit rests on (RP-22, RP-23). */
+	source: string,
+	unconfirmed: ModelLine['unconfirmed'],
+): ModelLine {
+	return {
+		endpoint,
+		// RP-22 (CONFIRMED for version 285631b5): prompt, input_images, aspect_ratio, resolution,
+		// safety_tolerance 1–5, seed, output_format.
+		fields: {
+			prompt: { wire: 'prompt' },
+			seed: { wire: 'seed' },
+			safety_tolerance: { wire: 'safety_tolerance', encode: int },
+			output_format: { wire: 'output_format', encode: replicateFormat },
+			aspect_ratio: { derivedOnly: true },
+			megapixels: { derivedOnly: true },
+			num_images: { derivedOnly: true },
+		},
+		// Replicate takes the ratio and "N MP" itself; Match First Reference is `match_input_image`.
+		derived: (params) =>
+			params.aspect_ratio === 'match'
+				? { aspect_ratio: 'match_input_image', resolution: 'match_input_image' }
+				: { aspect_ratio: params.aspect_ratio, resolution: `${String(params.megapixels ?? 1)} MP` },
+		references: { style: 'list', wire: 'input_images', max: 8, source },
+		webhook: { beside: 'webhook' },
+		unconfirmed,
+	};
+}
+
+/** A line with more fields than another (FLUX.2 [flex] over [pro]'s). */
+function withFields(line: ModelLine, fields: ModelLine['fields']): ModelLine {
+	return { ...line, fields: { ...line.fields, ...fields } };
+}
+
+export const REPLICATE_MODEL_LINES: Readonly<Record<string, ModelLine>> = {
+	'flux-2-pro': flux2Line('black-forest-labs/flux-2-pro', 'RP-22', {
+		'RP-22':
+			'the schema changes between versions (read for 285631b5); "0.5 MP" as a resolution value',
+		'RP-28':
+			'price ($0.015 a run + $0.015 per output and per input MP: the model’s rule is the same)',
+	}),
+	// RP-23 (CONFIRMED for version 9c23b0aa): [pro]'s fields, 8 images.
+	'flux-2-max': flux2Line('black-forest-labs/flux-2-max', 'RP-23', {
+		'RP-23':
+			'the schema changes between versions (read for 9c23b0aa); "0.5 MP" as a resolution value',
+		'RP-28': 'price not read (the model’s rule is used)',
+	}),
+	// RP-20 (model SECONDARY), RP-24 (fields from third-party copies of the schema: UNCONFIRMED, so
+	// guidance, steps and prompt_upsampling are sent only when set away from the default).
+	'flux-2-flex': withFields(
+		flux2Line('black-forest-labs/flux-2-flex', 'RP-24', {
+			'RP-20': 'the model itself (its page is not among the sources read)',
+			'RP-24':
+				'every field (third-party copies of the schema); it says 10 references, the node allows 8',
+			'RP-28': 'price not read (the model’s rule is used)',
+		}),
+		{
+			guidance: { wire: 'guidance', unconfirmed: 'RP-24' },
+			steps: { wire: 'steps', unconfirmed: 'RP-24' },
+			prompt_upsampling: { wire: 'prompt_upsampling', unconfirmed: 'RP-24' },
+		},
+	),
+	'flux-3-image': {
+		endpoint: 'black-forest-labs/flux-3-image',
+		// RP-27 (CONFIRMED from the model's readme): prompt, images, aspect_ratio, resolution,
+		// grounding (always sent: its default is disputed), safety_tolerance 0–4, output_format.
+		fields: {
+			prompt: { wire: 'prompt' },
+			aspect_ratio: { wire: 'aspect_ratio' },
+			resolution: { wire: 'resolution' },
+			grounding: { wire: 'grounding' },
+			safety_tolerance: { wire: 'safety_tolerance', encode: int },
+			num_images: { derivedOnly: true },
+		},
+		// PNG, as the model makes elsewhere (Replicate would send webp by default).
+		derived: () => ({ output_format: 'png' }),
+		references: {
+			style: 'list',
+			wire: 'images',
+			max: 10,
+			maxMegapixels: 16,
+			source: 'RP-27',
+		},
+		webhook: { beside: 'webhook' },
+		unconfirmed: {
+			'RP-27': 'defaults of the version API page (only the readme was read)',
+			'RP-28': 'prices (a launch promo "$0.0205–$0.3035 by size"; the model’s rule is used)',
+		},
+	},
+};
