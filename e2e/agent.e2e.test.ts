@@ -146,7 +146,7 @@ describe.each(e2eHosts())('the node as an AI Agent tool, in a real n8n (%s)', (h
 		const tool = requests[0].tools?.find((t) => t.function.name === TOOL_NAME);
 		expect(tool, JSON.stringify(requests[0].tools)).toBeDefined();
 		expect(tool!.function.description).toBe(
-			'Create and remix images with FLUX 1.1 [pro] ultra, up to 4 megapixels. Returns each image with its link, size and seed.',
+			'Create and remix images with FLUX 1.1 [pro] ultra (up to 4 megapixels), or FLUX 3 Image and FLUX.2 with reference images. Returns each image with its link, size and seed.',
 		);
 		expect(tool!.function.parameters).toMatchObject({
 			type: 'object',

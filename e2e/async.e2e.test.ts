@@ -42,7 +42,7 @@ describe.each(e2eHosts())('submit now, collect later in a running n8n (%s)', (ho
 		task,
 	}) => {
 		const wall = await triggerAndCollect(n8n.port, collector.delivered, n8n.logs);
-		const figures = await expectCollected(fal, collector.delivered, SCALE);
+		const figures = await expectCollected(fal, collector.delivered, SCALE, hostName);
 		task.meta.figures = `${hostName}: submit → Wait (webhook) → Get Result, ${BRIEFS - 1} jobs of ${LATENCY_MS} ms and one of ${4 * LATENCY_MS} ms: last image delivered ${wall} ms after the trigger (the straggler after ${figures.stragglerReads} status reads); webhook calls answered ${figures.webhookAnswers}`;
 	});
 });

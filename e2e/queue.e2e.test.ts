@@ -308,7 +308,7 @@ describe.each(HOSTS)('queue mode (%s): Redis, a main instance and two workers', 
 	}) => {
 		const workers = n8n.processes.slice(1);
 		const wall = await triggerAndCollect(n8n.port, collector.delivered, n8n.logs);
-		const figures = await expectCollected(asyncFal, collector.delivered, 0.1);
+		const figures = await expectCollected(asyncFal, collector.delivered, 0.1, HOST);
 		task.meta.figures = `${HOST} queue mode: submit → Wait (webhook) → Get Result, ${BRIEFS} jobs (one a straggler): last image ${wall} ms after the trigger; webhook calls answered ${figures.webhookAnswers}; worker log lines "started execution": ${workers.map((w) => (w.logs.join('').match(/started execution/gi) ?? []).length).join(' / ')}`;
 	});
 });

@@ -107,8 +107,22 @@ export function submitCollectWorkflow(collector: string, id = 'asyncSubmitCollec
  * What a finished run must show: each job created once, the execution resumed through the URL fal
  * was given, the straggler collected after going round the loop, and every image at the end of the
  * workflow byte-exact (the file fal serves at the image's link). Returns figures for the report.
+ *
+ * n8n 1.x only: its waiting-webhook handler reads the execution's status, then resumes it, with no
+ * lock between the two (n8n 1.123.81 `webhooks/waiting-webhooks.js`), so two of fal's completion
+ * calls arriving at the same moment can both resume the run: the rest of the workflow then runs
+ * twice and each image reaches the end twice (seen 2 times in 6 runs here, under load). No job is
+ * created or paid twice (Get Result only reads); docs/submit-collect.md says so. There, the images
+ * must be the jobs' images, each at least once, and the reads may double; n8n 2.x must deliver each
+ * exactly once.
  */
-export async function expectCollected(fal: MockFal, delivered: Delivered[], scale: number) {
+export async function expectCollected(
+	fal: MockFal,
+	delivered: Delivered[],
+	scale: number,
+	hostName: string,
+) {
+	const mayResumeTwice = hostName === 'n8n-1';
 	expect(fal.counts.submit).toBe(BRIEFS);
 	const hooks = fal.webhooks;
 	expect(hooks).toHaveLength(BRIEFS);
@@ -124,12 +138,17 @@ export async function expectCollected(fal: MockFal, delivered: Delivered[], scal
 		jobs
 			.filter((j) => j !== straggler)
 			.map((j) => j.statusRequests)
-			.every((n) => n === 1 || n === 2),
+			.every((n) => n >= 1 && n <= (mayResumeTwice ? 4 : 2)),
 	).toBe(true);
 
-	expect(delivered).toHaveLength(BRIEFS);
 	const seen = delivered.map((d) => JSON.parse(d.query.json) as Record<string, unknown>);
-	expect(seen.map((j) => j.requestId).sort()).toEqual([...fal.jobs.keys()].sort());
+	if (mayResumeTwice) {
+		expect(delivered.length).toBeGreaterThanOrEqual(BRIEFS);
+		expect([...new Set(seen.map((j) => j.requestId))].sort()).toEqual([...fal.jobs.keys()].sort());
+	} else {
+		expect(delivered).toHaveLength(BRIEFS);
+		expect(seen.map((j) => j.requestId).sort()).toEqual([...fal.jobs.keys()].sort());
+	}
 	for (const [n, image] of delivered.entries()) {
 		const json = seen[n];
 		expect(json).toMatchObject({
