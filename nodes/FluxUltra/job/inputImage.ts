@@ -3,7 +3,7 @@ import type { IBinaryData, IExecuteFunctions } from 'n8n-workflow';
 import { checkInputSize, type InputSizeLimit } from '../parameters/inputSize';
 import { IMAGE_INPUT } from '../parameters/table';
 import type { ImageInput } from '../parameters/validation';
-import type { ImageBytes } from '../providers/types';
+import type { FluxProvider, ImageBytes, JobScope, ProviderSession } from '../providers/types';
 import { FluxError, ParameterError, type ProviderErrorContext } from '../transport/errors';
 import type { ByteStream } from '../transport/body';
 import { fetchResultImage, sniffImage, type DownloadOptions } from './downloads';
@@ -282,4 +282,31 @@ async function readAll(
 		stream.once('close', () => (stoppedBy() ? reject(stoppedBy()) : resolve()));
 	});
 	return Buffer.concat(chunks);
+}
+
+/**
+ * An input image URL the node downloads for a provider that takes only bytes, within the job: its
+ * deadline and cancel, the session's link policy (the credential's own mock or proxy origin) and
+ * the size rule. Ultra's input image (job/job.ts) and the models' references (job/references.ts).
+ */
+export async function downloadForJob(
+	scope: JobScope,
+	provider: FluxProvider,
+	session: ProviderSession,
+	url: string,
+	maxBytes: number,
+): Promise<ImageBytes> {
+	return await downloadInputImage(scope.ctx, url, {
+		signal: scope.signal,
+		deadline: scope.deadline,
+		onDeadline: () =>
+			new FluxError(
+				'download',
+				`the download did not finish within the ${Math.round(scope.timeoutMs / 1000)} s Timeout`,
+			),
+		plainHttpOrigin: session.plainHttpOrigin,
+		internalOrigin: session.internalOrigin,
+		maxBytes,
+		providerName: provider.displayName,
+	});
 }

@@ -2,7 +2,7 @@ import type { IBinaryData, IExecuteFunctions, INodeExecutionData } from 'n8n-wor
 
 import { clock } from '../shared/clock';
 import { decodeDataUri, fetchResultImage, sniffImage, type ResultFile } from './downloads';
-import { downloadInputImage, loadInputBinary } from './inputImage';
+import { downloadForJob, loadInputBinary } from './inputImage';
 import { fileNameFor, imageJson } from './imageItems';
 import { checkInputSize, inputSizeLimit } from '../parameters/inputSize';
 import { IMAGE_INPUT, NUM_IMAGES_MAX } from '../parameters/table';
@@ -359,19 +359,7 @@ export async function inputImageUrl(
 	}
 	if (!image.url.startsWith('data:')) {
 		if (provider.imageUrlAs !== 'bytes') return image.url;
-		const bytes = await downloadInputImage(scope.ctx, image.url, {
-			signal: scope.signal,
-			deadline: scope.deadline,
-			onDeadline: () =>
-				new FluxError(
-					'download',
-					`the download did not finish within the ${Math.round(scope.timeoutMs / 1000)} s Timeout`,
-				),
-			plainHttpOrigin: session.plainHttpOrigin,
-			internalOrigin: session.internalOrigin,
-			maxBytes: limit.maxBytes,
-			providerName: provider.displayName,
-		});
+		const bytes = await downloadForJob(scope, provider, session, image.url, limit.maxBytes);
 		return await session.upload(scope, bytes);
 	}
 	const bytes = decodeDataUri(image.url);

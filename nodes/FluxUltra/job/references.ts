@@ -4,9 +4,9 @@ import { inputSizeLimit, type InputSizeLimit } from '../parameters/inputSize';
 import type { ModelDeclaration } from '../parameters/models';
 import type { ImageInput, JobRequest } from '../parameters/validation';
 import type { FluxProvider, JobScope, ProviderSession } from '../providers/types';
-import { FluxError, ParameterError } from '../transport/errors';
+import { ParameterError } from '../transport/errors';
 import { imageSize, sniffImage } from '../shared/imageBytes';
-import { checkDataUri, checkInputBinary, downloadInputImage, loadInputBinary } from './inputImage';
+import { checkDataUri, checkInputBinary, downloadForJob, loadInputBinary } from './inputImage';
 
 /**
  * A model job's reference images (issue 29): a list of binary fields and URLs, mixed and in order.
@@ -158,19 +158,7 @@ async function oneReference(
 			});
 		}
 		if (provider.imageUrlAs !== 'bytes') return ref.url;
-		const image = await downloadInputImage(scope.ctx, ref.url, {
-			signal: scope.signal,
-			deadline: scope.deadline,
-			onDeadline: () =>
-				new FluxError(
-					'download',
-					`the download did not finish within the ${Math.round(scope.timeoutMs / 1000)} s Timeout`,
-				),
-			plainHttpOrigin: session.plainHttpOrigin,
-			internalOrigin: session.internalOrigin,
-			maxBytes: limit.maxBytes,
-			providerName: provider.displayName,
-		});
+		const image = await downloadForJob(scope, provider, session, ref.url, limit.maxBytes);
 		checkPixels(image.bytes, field, model, [provider], ref.url);
 		return await session.upload(scope, image);
 	} catch (error) {
