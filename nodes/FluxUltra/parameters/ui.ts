@@ -249,14 +249,24 @@ function hiddenFor(
 	inCollection: boolean,
 ): INodeProperties {
 	if (!providers?.length) return property;
+	return hiddenWhen(property, 'provider', providers, inCollection);
+}
+
+/**
+ * The property with one more hide condition: hidden while the node's `field` has one of `values`
+ * (inside a collection, n8n reads the node's own field through a leading "/").
+ */
+function hiddenWhen(
+	property: INodeProperties,
+	field: string,
+	values: string[],
+	inCollection: boolean,
+): INodeProperties {
 	return {
 		...property,
 		displayOptions: {
 			...property.displayOptions,
-			hide: {
-				...property.displayOptions?.hide,
-				[inCollection ? '/provider' : 'provider']: providers,
-			},
+			hide: { ...property.displayOptions?.hide, [inCollection ? `/${field}` : field]: values },
 		},
 	};
 }
@@ -273,16 +283,7 @@ function ultraOnly(
 ): INodeProperties {
 	const others = models.filter((m) => m.id !== ULTRA_MODEL).map((m) => m.id);
 	if (others.length === 0) return property;
-	return {
-		...property,
-		displayOptions: {
-			...property.displayOptions,
-			hide: {
-				...property.displayOptions?.hide,
-				[inCollection ? `/${MODEL_FIELD.name}` : MODEL_FIELD.name]: others,
-			},
-		},
-	};
+	return hiddenWhen(property, MODEL_FIELD.name, others, inCollection);
 }
 
 /** Shows a model row for the models that declare it (Generate only), beside the operation condition. */
