@@ -1,4 +1,4 @@
-import { FLUX2_LACKS, flux2OutputMegapixels, FLUX2_ROWS } from './flux2Pro';
+import { FLUX2_LACKS, flux2OutputMegapixels, FLUX2_ROWS, FLUX2_UNCONFIRMED } from './flux2Pro';
 import type { ModelDeclaration } from './types';
 
 /**
@@ -58,9 +58,5 @@ export const FLUX_2_FLEX: ModelDeclaration = {
 	price: { kind: 'perMegapixel', firstUsd: 0.05, extraUsd: 0.05, inputUsd: 0.05, roundUp: true },
 	outputMegapixels: flux2OutputMegapixels,
 	lacks: { ...FLUX2_LACKS, enhance_prompt: 'FLUX.2 [flex] calls it Prompt Upsampling' },
-	unconfirmed: {
-		'BF-31':
-			'per-reference size, megapixel and format limits (none enforced beyond the node’s own)',
-		'BF-32': 'width and height in multiples of 16',
-	},
+	unconfirmed: FLUX2_UNCONFIRMED,
 };

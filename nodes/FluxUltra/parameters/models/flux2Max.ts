@@ -1,4 +1,4 @@
-import { FLUX2_LACKS, flux2OutputMegapixels, FLUX2_ROWS } from './flux2Pro';
+import { FLUX2_LACKS, flux2OutputMegapixels, FLUX2_ROWS, FLUX2_UNCONFIRMED } from './flux2Pro';
 import type { ModelDeclaration } from './types';
 
 /**
@@ -17,9 +17,5 @@ export const FLUX_2_MAX: ModelDeclaration = {
 	price: { kind: 'perMegapixel', firstUsd: 0.07, extraUsd: 0.03, inputUsd: 0.03, roundUp: true },
 	outputMegapixels: flux2OutputMegapixels,
 	lacks: FLUX2_LACKS,
-	unconfirmed: {
-		'BF-31':
-			'per-reference size, megapixel and format limits (none enforced beyond the node’s own)',
-		'BF-32': 'width and height in multiples of 16',
-	},
+	unconfirmed: FLUX2_UNCONFIRMED,
 };

@@ -111,6 +111,12 @@ export function flux2OutputMegapixels(params: Record<string, unknown>): number {
 			: 1;
 }
 
+/** What is UNCONFIRMED for every FLUX.2 model ([pro], [max], [flex]), by provider-facts id. */
+export const FLUX2_UNCONFIRMED: ModelDeclaration['unconfirmed'] = {
+	'BF-31': 'per-reference size, megapixel and format limits (none enforced beyond the node’s own)',
+	'BF-32': 'width and height in multiples of 16',
+};
+
 export const FLUX_2_PRO: ModelDeclaration = {
 	id: 'flux-2-pro',
 	displayName: 'FLUX.2 [pro]',
@@ -128,9 +134,7 @@ export const FLUX_2_PRO: ModelDeclaration = {
 	outputMegapixels: flux2OutputMegapixels,
 	lacks: FLUX2_LACKS,
 	unconfirmed: {
-		'BF-31':
-			'per-reference size, megapixel and format limits (none enforced beyond the node’s own)',
-		'BF-32': 'width and height in multiples of 16',
+		...FLUX2_UNCONFIRMED,
 		'BF-35': 'per-megapixel increments (SECONDARY source) and their rounding',
 	},
 };
