@@ -115,6 +115,22 @@ describe('the fal.ai edition, built from this tree (testkit/editions.mjs)', () =
 		expect(codex.alias).not.toContain('Runflow');
 	});
 
+	it("offers in its Model field Ultra and every model fal.ai's lines serve, each with a line", () => {
+		const require = createRequire(join(dir, 'package.json'));
+		const { FluxUltra } = require(join(dir, 'dist/nodes/FluxUltra/FluxUltra.node.js')) as {
+			FluxUltra: new () => { description: INodeTypeDescription };
+		};
+		const { falProvider } = require(
+			join(dir, 'dist/nodes/FluxUltra/providers/fal/fal.provider.js'),
+		) as { falProvider: { models?: Record<string, unknown> } };
+		const offered = new FluxUltra().description.properties
+			.filter((p) => p.name === 'model')
+			.flatMap((p) => (p.options ?? []).map((o) => (o as { value: string }).value));
+		const served = Object.keys(falProvider.models ?? {});
+		expect(served.length).toBeGreaterThan(0);
+		expect(new Set(offered)).toEqual(new Set(['flux-1.1-pro-ultra', ...served]));
+	});
+
 	it('names no other provider in its packed .js/.json files, with no known leak', ({ task }) => {
 		const leaks = findLeaks(dir, fal, specs);
 		task.meta.figures = `fal.ai edition: ${files.length} packed files, ${leaks.length} leaks (${leaks.map((l) => `${l.file.replace('dist/nodes/FluxUltra/', '')}: ${l.text}`).join('; ')})`;
