@@ -80,14 +80,7 @@ function readAsk(
 	const operation = OPERATIONS.includes(described.operation as Operation)
 		? (described.operation as Operation)
 		: 'generate';
-	// A model's aspect ratios are its own (FLUX 3 Image's `auto`, FLUX.2's `match`): as its item says.
-	const aspectRatio = (
-		model
-			? typeof described.aspectRatio === 'string'
-			: ASPECT_RATIOS.includes(described.aspectRatio as AspectRatio)
-	)
-		? (described.aspectRatio as AspectRatio)
-		: undefined;
+	const aspectRatio = knownRatio(model, described.aspectRatio);
 	// Only what the image JSON reads of a request: the job itself was made by Generate or Remix.
 	const params = {
 		prompt: typeof described.prompt === 'string' ? described.prompt : '',
@@ -114,6 +107,21 @@ function readAsk(
 			item: wholeNumber(described.item) ?? i,
 		},
 	};
+}
+
+/**
+ * The aspect ratio an incoming item names, when it is one the job's model offers (a model's own:
+ * FLUX 3 Image's `auto`, FLUX.2's `match`; else Ultra's): an item's text goes into the output only
+ * as one of those values.
+ */
+function knownRatio(model: ModelDeclaration | undefined, value: unknown): AspectRatio | undefined {
+	const row = model?.params.find((p) => p.apiName === 'aspect_ratio');
+	const offered: readonly string[] = model
+		? row && 'values' in row
+			? row.values.map((v) => v.value)
+			: []
+		: ASPECT_RATIOS;
+	return typeof value === 'string' && offered.includes(value) ? (value as AspectRatio) : undefined;
 }
 
 /**

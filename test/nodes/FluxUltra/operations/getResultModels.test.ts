@@ -1,7 +1,9 @@
 import nock from 'nock';
-import type { INodeExecutionData } from 'n8n-workflow';
+import type { INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { describe, expect, it } from 'vitest';
 
+import { FluxUltra } from '../../../../nodes/FluxUltra/FluxUltra.node';
+import { MODELS as MODELS_ALL } from '../../../../nodes/FluxUltra/parameters/models';
 import { outputOf, type Outcome } from '../../../../nodes/FluxUltra/run/outcomes';
 import { FluxError } from '../../../../nodes/FluxUltra/transport/errors';
 import { mockBflJob } from '../../../../testkit/harness/bflNock';
@@ -76,6 +78,7 @@ const MODELS = [
 	{
 		model: 'flux-2-pro',
 		seed: 9,
+		aspectRatio: '1:1',
 		fal: { path: '/fal-ai/flux-2-pro', app: '/fal-ai/flux-2-pro' },
 		bfl: '/v1/flux-2-pro',
 		replicate: '/v1/models/black-forest-labs/flux-2-pro/predictions',
@@ -83,6 +86,7 @@ const MODELS = [
 	{
 		model: 'flux-3-image',
 		seed: null,
+		aspectRatio: 'auto',
 		fal: {
 			path: '/blackforestlabs/flux-3/text-to-image',
 			app: '/blackforestlabs/flux-3',
@@ -110,7 +114,9 @@ describe.each(MODELS)('Get Result collects a $model job', (m) => {
 			requestId: job.requestId,
 			seed: m.seed,
 			prompt: 'a red mug on a desk',
+			aspectRatio: m.aspectRatio,
 		});
+		expect(submitted.json.aspectRatio).toBe(m.aspectRatio);
 		expect(out[0].binary?.data).toBeDefined();
 		expect(harness.requests.map((r) => new URL(r.url).pathname)).toEqual([
 			`${m.fal.app}/requests/${job.requestId}/status`,
@@ -257,6 +263,25 @@ describe('Get Result for model jobs: hostile items', () => {
 		},
 	);
 
+	it('an aspect ratio the model does not offer is not echoed into the images', async () => {
+		useVirtualClock();
+		const job = mockFalJob({ ...MODELS[1].fal, pending: [] });
+		const submitted = await submit('fal', 'flux-3-image');
+		const forged = { json: { ...submitted.json, aspectRatio: '<img src=x onerror=alert(1)>' } };
+		const [out] = await collect('fal', [forged]).run();
+		expect(out[0].json).toMatchObject({ requestId: job.requestId, model: 'flux-3-image' });
+		expect(out[0].json.aspectRatio ?? null).toBeNull();
+	});
+
+	it('a model the Provider does not serve is refused naming the field and the providers that do, with no request', async () => {
+		const item = { json: { provider: 'runflow', model: 'flux-2-pro', requestId: 'r1', links: {} } };
+		const harness = collect('runflow', [item]);
+		const [out] = await harness.run();
+		expect(errorOf(out[0])).toMatchObject({ kind: 'parameter', field: 'Model' });
+		expect(errorOf(out[0]).message).toMatch(/FLUX\.2 \[pro\] is not available on Runflow.*fal\.ai/);
+		expect(harness.requests).toEqual([]);
+	});
+
 	it('a model the node does not know is refused naming the field, with no request', async () => {
 		const item = { json: { provider: 'fal', model: 'flux-9-ultra', requestId: 'r1', links: {} } };
 		const harness = collect('fal', [item]);
@@ -357,5 +382,24 @@ describe('every paid model job is named with its model, so that Get Result can c
 		}).run();
 		expect(errorOf(out[0])).toMatchObject({ kind: 'download', model: 'flux-2-pro' });
 		expect(errorOf(out[0]).requestId).toMatch(/^req-/);
+	});
+});
+
+describe('the editor: Get Result has a Model option, From the Request by default', () => {
+	it('in the Options of both versions, for Get Result only, offering every model', () => {
+		const collections = new FluxUltra().description.properties.filter((p) => p.name === 'options');
+		expect(collections).toHaveLength(2);
+		for (const collection of collections) {
+			const field = (collection.options as INodeProperties[]).find((p) => p.name === 'jobModel');
+			expect(field).toMatchObject({
+				displayName: 'Model',
+				type: 'options',
+				default: '',
+				displayOptions: { show: { '/operation': ['getResult'] } },
+			});
+			expect((field!.options as Array<{ value: string }>).map((o) => o.value).sort()).toEqual(
+				['', ...MODELS_ALL.map((m) => m.id)].sort(),
+			);
+		}
 	});
 });
