@@ -55,6 +55,8 @@ export async function collectOne(
 		const result = await session.fetchResult(scope, ask.job, status.status);
 		return await emitImages(scope, provider, session, ask.request, result, ask.place);
 	} catch (error) {
-		throw error instanceof FluxError ? error.withRequestId(ask.job.requestId) : error;
+		throw error instanceof FluxError
+			? error.withRequestId(ask.job.requestId, undefined, ask.request.model?.id)
+			: error;
 	}
 }

@@ -77,11 +77,12 @@ export function requestPriceUsd(
 	provider: FluxProvider,
 	request: Pick<
 		JobRequest,
-		'operation' | 'params' | 'model' | 'references' | 'referenceMegapixels'
+		'operation' | 'params' | 'model' | 'references' | 'referenceMegapixels' | 'listPriceUsd'
 	>,
 ): number {
 	const model = request.model;
 	if (!model) return listPriceUsd(provider, request.operation);
+	if (request.listPriceUsd !== undefined) return request.listPriceUsd;
 	const rule = provider.models?.[model.id]?.price ?? model.price;
 	const sizes = request.referenceMegapixels ?? (request.references ?? []).map(() => undefined);
 	return priceByRule(rule, model, request.params as unknown as Record<string, unknown>, sizes);

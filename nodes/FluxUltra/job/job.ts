@@ -85,7 +85,9 @@ export async function runJob(
 			item: itemIndex,
 		});
 	} catch (error) {
-		throw error instanceof FluxError ? error.withRequestId(job.requestId, provider.id) : error;
+		throw error instanceof FluxError
+			? error.withRequestId(job.requestId, provider.id, request.model?.id)
+			: error;
 	}
 }
 

@@ -2,6 +2,7 @@ import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 
 import type { JobRequest } from '../parameters/validation';
 import type { FluxProvider, SubmittedJob } from '../providers/types';
+import { requestPriceUsd } from './cost';
 
 /**
  * Wait for Completion off: the job is created exactly as a waiting run creates it (same
@@ -23,11 +24,12 @@ export interface JobPlace {
  * The JSON of a job that is not finished: as Submit puts it out (`status: 'submitted'`), and as Get
  * Result puts it out for a job still running (`status: 'running'`, with the provider's own word for
  * it). Plain JSON: it survives a Wait node, queue mode and a saved execution. Get Result reads
- * `requestId` and `links`, and copies the rest into the image items, as a waiting run writes them.
+ * `requestId`, `links` and (a model job) `model`, and copies the rest into the image items, as a
+ * waiting run writes them.
  */
 export function pendingJobJson(
 	providerId: string,
-	request: Pick<JobRequest, 'operation' | 'params' | 'model'>,
+	request: Pick<JobRequest, 'operation' | 'params' | 'model' | 'listPriceUsd'>,
 	job: SubmittedJob,
 	place: JobPlace,
 	status: 'submitted' | 'running',
@@ -43,6 +45,10 @@ export function pendingJobJson(
 		links: { ...job.links },
 		// What the provider said the job costs at creation (BFL), for the image items' `cost`.
 		...(job.costUsd === undefined ? {} : { providerCostUsd: job.costUsd }),
+		// A model job's list price of one image, which its price rule reads from fields not kept here.
+		...(request.model && request.listPriceUsd !== undefined
+			? { listPriceUsd: request.listPriceUsd }
+			: {}),
 		item: place.item,
 		imageIndex: place.firstImage,
 		imageCount: place.imageCount ?? request.params.num_images,
@@ -60,7 +66,13 @@ export function submittedItems(
 ): INodeExecutionData[] {
 	return [
 		{
-			json: pendingJobJson(provider.id, request, job, place, 'submitted'),
+			json: pendingJobJson(
+				provider.id,
+				request.model ? { ...request, listPriceUsd: requestPriceUsd(provider, request) } : request,
+				job,
+				place,
+				'submitted',
+			),
 			pairedItem: { item: place.item },
 		},
 	];

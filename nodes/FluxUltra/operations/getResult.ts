@@ -9,12 +9,16 @@ import {
 	type AspectRatio,
 	type Operation,
 } from '../parameters/table';
+import { ULTRA_MODEL, type ModelDeclaration } from '../parameters/models';
+import { resolveModel } from '../parameters/modelValidation';
 import { validateOptions, type FluxParams } from '../parameters/validation';
 import type { FluxProvider, ProviderSession } from '../providers/types';
+import { ParameterError } from '../transport/errors';
 import { collectOne, type Ask } from '../job/collect';
 import { agentSetField } from '../run/agentTool';
 import { runBatch, stopAtFirstBad } from '../run/batch';
 import { openEach } from '../run/sessions';
+import { providersServing } from '../run/served';
 import { fallbackOf } from '../run/settings';
 import { isMainField, itemParameter, readOptions } from './itemParameters';
 
@@ -58,6 +62,8 @@ function readAsk(
 			? rawOptions[linksName]
 			: described.links;
 	delete rawOptions[linksName];
+	const modelOption = rawOptions[RESULT_INPUT.model.name];
+	delete rawOptions[RESULT_INPUT.model.name];
 	const links = validateJobLinks(rawLinks);
 	const options = validateOptions(GET_RESULT, rawOptions);
 	if (typeof described.provider === 'string' && described.provider !== provider.id) {
@@ -70,29 +76,77 @@ function readAsk(
 			},
 		);
 	}
+	const model = jobModel(provider, modelOption, described.model);
 	const operation = OPERATIONS.includes(described.operation as Operation)
 		? (described.operation as Operation)
 		: 'generate';
-	const aspectRatio = ASPECT_RATIOS.includes(described.aspectRatio as AspectRatio)
-		? (described.aspectRatio as AspectRatio)
-		: undefined;
+	const aspectRatio = knownRatio(model, described.aspectRatio);
 	// Only what the image JSON reads of a request: the job itself was made by Generate or Remix.
 	const params = {
 		prompt: typeof described.prompt === 'string' ? described.prompt : '',
 		aspect_ratio: aspectRatio,
 	} as FluxParams;
-	const job = session.lookup(requestId, links);
+	const job = session.lookup(requestId, links, model);
 	if (typeof described.providerCostUsd === 'number' && described.providerCostUsd >= 0)
 		job.costUsd = described.providerCostUsd;
+	const listPrice = described.listPriceUsd;
+	const priced =
+		model && typeof listPrice === 'number' && Number.isFinite(listPrice) && listPrice >= 0;
 	return {
 		job,
-		request: { operation, params, options },
+		request: {
+			operation: model ? 'generate' : operation,
+			params,
+			options,
+			...(model ? { model } : {}),
+			...(priced ? { listPriceUsd: listPrice } : {}),
+		},
 		place: {
 			firstImage: wholeNumber(described.imageIndex) ?? 0,
 			imageCount: wholeNumber(described.imageCount),
 			item: wholeNumber(described.item) ?? i,
 		},
 	};
+}
+
+/**
+ * The aspect ratio an incoming item names, when it is one the job's model offers (a model's own:
+ * FLUX 3 Image's `auto`, FLUX.2's `match`; else Ultra's): an item's text goes into the output only
+ * as one of those values.
+ */
+function knownRatio(model: ModelDeclaration | undefined, value: unknown): AspectRatio | undefined {
+	const row = model?.params.find((p) => p.apiName === 'aspect_ratio');
+	const offered: readonly string[] = model
+		? row && 'values' in row
+			? row.values.map((v) => v.value)
+			: []
+		: ASPECT_RATIOS;
+	return typeof value === 'string' && offered.includes(value) ? (value as AspectRatio) : undefined;
+}
+
+/**
+ * The model a job runs, for its items' `model` and (fal.ai) its links: the Model option where set,
+ * else the `model` of the incoming item that names the job, else Ultra (undefined: Ultra's items, as
+ * saved workflows have them). A model this provider does not serve is refused before any request.
+ */
+function jobModel(
+	provider: FluxProvider,
+	option: unknown,
+	described: unknown,
+): ModelDeclaration | undefined {
+	const chosen = option === undefined || option === null || option === '' ? described : option;
+	if (chosen === undefined || chosen === null || chosen === '') return undefined;
+	const model = resolveModel(chosen);
+	if (model.id === ULTRA_MODEL) return undefined;
+	if (!provider.models?.[model.id]) {
+		const serving = providersServing(model).map((p) => p.displayName);
+		throw new ParameterError(
+			RESULT_INPUT.model.displayName,
+			`${model.displayName} is not available on ${provider.displayName}, so no job of it can be there. ${serving.length ? `Providers that serve it: ${serving.join(', ')}.` : ''}`.trim(),
+			model.id,
+		);
+	}
+	return model;
 }
 
 /**

@@ -1,11 +1,24 @@
 import type { IExecuteFunctions } from 'n8n-workflow';
 
 import {
+	DEFAULT_MODEL,
+	MODEL_FIELD,
+	modelFieldNames,
+	ULTRA_MODEL,
+	type ModelDeclaration,
+} from '../parameters/models';
+import { refuseForUltra, resolveModel, type RawModelItem } from '../parameters/modelValidation';
+import {
+	IMAGE_INPUT,
 	NODE_OPTION_PARAMS,
 	nodeVersionOf,
+	OPERATIONS,
 	placementIn,
+	PROVIDER_PARAMS,
 	type NodeOperation,
+	type Operation,
 } from '../parameters/table';
+import { REFERENCE_IMAGES } from '../parameters/ui';
 
 /**
  * Per-item parameter reads without paying n8n's expression engine for what cannot differ between
@@ -77,4 +90,79 @@ export function readOptions(
 			options[spec.name] = itemParameter(ctx, spec.name, i, undefined);
 	}
 	return options;
+}
+
+/**
+ * Reads one item's raw parameters the way n8n resolves them (expressions included), from where the
+ * node's version puts each field (isMainField above): Generate, Remix and Generate with Fine-Tune.
+ */
+export function readItem(ctx: IExecuteFunctions, i: number) {
+	const operation = itemParameter(ctx, 'operation', i);
+	const known = OPERATIONS.includes(operation as Operation) ? (operation as Operation) : undefined;
+	// Generate runs the Model chosen (saved workflows have none: Ultra); the other operations are Ultra's.
+	const stored = ctx.getNode().parameters ?? {};
+	const model =
+		operation === 'generate' && MODEL_FIELD.name in stored
+			? resolveModel(itemParameter(ctx, MODEL_FIELD.name, i, DEFAULT_MODEL))
+			: undefined;
+	if (model && model.id !== ULTRA_MODEL) return { model, raw: readModelItem(ctx, i, model) };
+	// Ultra picked while a Model field is stored: the other models' fields set anyway are refused.
+	if (model) refuseForUltra(readModelItem(ctx, i, model));
+	// Only the fields shown for this operation: n8n keeps no others, and reading one that it does not
+	// keep, without a fallback, is n8n's error "Could not get parameter" (Fine-Tune ID on Generate).
+	const onTop = (spec: Parameters<typeof isMainField>[1]) => isMainField(ctx, spec, known);
+	const main: Record<string, unknown> = {};
+	for (const spec of PROVIDER_PARAMS) {
+		if (onTop(spec)) main[spec.name] = itemParameter(ctx, spec.name, i, undefined);
+	}
+	const options = readOptions(ctx, i, known);
+	// The image input: a main field where the operation needs it (and in version 1), else in Options.
+	const imageOnTop = onTop(IMAGE_INPUT.source);
+	const image = (name: string, fallback: unknown) =>
+		imageOnTop ? itemParameter(ctx, name, i, fallback) : (options[name] ?? fallback);
+	const imageSource = image(IMAGE_INPUT.source.name, undefined);
+	return {
+		model: undefined,
+		operation,
+		main,
+		options,
+		imageSource,
+		imageUrl: imageSource === 'url' ? image(IMAGE_INPUT.url.name, '') : undefined,
+		binaryPropertyName:
+			imageSource === 'binary'
+				? image(IMAGE_INPUT.binary.name, IMAGE_INPUT.binary.default)
+				: undefined,
+	};
+}
+
+/**
+ * A Generate item for a model other than Ultra: its own rows from where the node's version puts
+ * them, its Reference Images, and the top-level fields n8n kept that the model does not have (shown
+ * while Model is an expression), so that one set away from its default is refused, not dropped.
+ */
+function readModelItem(ctx: IExecuteFunctions, i: number, model: ModelDeclaration): RawModelItem {
+	const stored = ctx.getNode().parameters ?? {};
+	const main: Record<string, unknown> = {};
+	const own = new Set<string>(model.params.map((p) => p.name));
+	for (const spec of model.params) {
+		if (isMainField(ctx, spec, 'generate') && spec.name in stored)
+			main[spec.name] = itemParameter(ctx, spec.name, i, spec.default ?? null);
+	}
+	const options = readOptions(ctx, i, 'generate');
+	const foreign: Record<string, unknown> = {};
+	for (const name of [
+		...modelFieldNames(),
+		...PROVIDER_PARAMS.map((p) => p.name),
+		IMAGE_INPUT.source.name,
+		IMAGE_INPUT.url.name,
+		IMAGE_INPUT.binary.name,
+	]) {
+		if (!own.has(name) && name in stored) foreign[name] = itemParameter(ctx, name, i, null);
+	}
+	const references =
+		REFERENCE_IMAGES.name in stored
+			? itemParameter(ctx, REFERENCE_IMAGES.name, i, {})
+			: options[REFERENCE_IMAGES.name];
+	delete options[REFERENCE_IMAGES.name];
+	return { main, options, foreign, references };
 }

@@ -17,7 +17,7 @@ import {
  * field), is refused naming the field and the model: nothing a model does not accept is sent.
  */
 
-/** Raw values of a model item, as operations/generate.ts reads them. */
+/** Raw values of a model item, as operations/itemParameters.ts reads them. */
 export interface RawModelItem {
 	main: Record<string, unknown>;
 	options: Record<string, unknown>;

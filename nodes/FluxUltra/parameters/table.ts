@@ -615,6 +615,14 @@ export const RESULT_INPUT = {
 			'The job\'s status and result links, as Generate or Remix put them out ("links"). Leave empty with a typed-in Request ID: the links are then built from it. A link is used only on the provider\'s own API host.',
 		default: '={{ $json.links }}',
 	},
+	/** In Options (every version): which model the job runs, where the incoming item does not say. */
+	model: {
+		name: 'jobModel',
+		displayName: 'Model',
+		description:
+			'The model the job runs. From the Request: the "model" of an incoming item that names the same Request ID, else FLUX 1.1 [pro] Ultra. Set it for a Request ID typed in or copied from an error message: a provider may keep each model\'s jobs apart, and the images\' items name it.',
+		default: '',
+	},
 } as const;
 
 /** Looks up a parameter by its canonical API name, to name fields in provider errors. */

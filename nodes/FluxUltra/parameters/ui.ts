@@ -486,6 +486,7 @@ export function jobProperties(
 		}
 	}
 	if (version !== 1) options.push(jobLinksOption());
+	options.push(jobModelOption(models));
 	const collection: INodeProperties = {
 		displayName: 'Options',
 		name: 'options',
@@ -495,6 +496,24 @@ export function jobProperties(
 		options: options.sort((a, b) => a.displayName.localeCompare(b.displayName)),
 	};
 	return [...main, collection];
+}
+
+/** Get Result's Model, in its Options: From the Request (the incoming item's `model`) by default. */
+function jobModelOption(models: readonly ModelDeclaration[]): INodeProperties {
+	const { model } = RESULT_INPUT;
+	const fromRequest = model.default;
+	return {
+		displayName: model.displayName,
+		name: model.name,
+		type: 'options',
+		options: byName([
+			{ name: 'From the Request', value: fromRequest },
+			...models.map((m) => ({ name: m.displayName, value: m.id })),
+		]),
+		default: fromRequest,
+		description: model.description,
+		displayOptions: { show: { '/operation': [GET_RESULT] } },
+	};
 }
 
 /** Version 2's Job Links, in Get Result's Options: left out, the incoming item's own links are read. */

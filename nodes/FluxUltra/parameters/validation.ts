@@ -95,6 +95,11 @@ export interface JobRequest {
 	references?: ImageInput[];
 	/** Each reference's megapixels where the pre-flight read it (a URL's is unknown): the price rule's input. */
 	referenceMegapixels?: Array<number | undefined>;
+	/**
+	 * Get Result: a model job's list price of one image as its submit-only item recorded it
+	 * (`listPriceUsd`), since the price rule reads fields (Megapixels, Resolution) the item does not carry.
+	 */
+	listPriceUsd?: number;
 }
 
 /** Raw values as n8n hands them over: typed fields may hold anything an expression produced. */

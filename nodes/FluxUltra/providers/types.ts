@@ -1,5 +1,6 @@
 import type { IExecuteFunctions } from 'n8n-workflow';
 
+import type { ModelDeclaration } from '../parameters/models';
 import type { Operation } from '../parameters/table';
 import type { ProviderInputLimit } from '../parameters/inputSize';
 import type { JobRequest } from '../parameters/validation';
@@ -116,10 +117,11 @@ export interface ProviderSession {
 	/**
 	 * Get Result: the job a submit-only item names, from its request ID and the links it carried
 	 * (`SubmittedJob.links`, from item JSON: untrusted). A link not on the provider's API host is
-	 * refused (a ParameterError): the key goes nowhere else. Missing links are built from the ID.
-	 * Makes no request.
+	 * refused (a ParameterError): the key goes nowhere else. Missing links are built from the ID,
+	 * under the model's endpoint where the provider's links depend on it (fal's queue: a model
+	 * other than Ultra, `model`). Makes no request.
 	 */
-	lookup(requestId: string, links: Record<string, unknown>): SubmittedJob;
+	lookup(requestId: string, links: Record<string, unknown>, model?: ModelDeclaration): SubmittedJob;
 	/**
 	 * Get Result: one status read (retried as every read is). Finished: the final status, for
 	 * `fetchResult`; still going: the provider's own word for its state. A failed job throws its

@@ -182,5 +182,6 @@ function afterFailover(
 		noJob: error.noJob,
 		jobStopped: error.jobStopped,
 		provider: error.provider,
+		model: error.model,
 	});
 }

@@ -7,6 +7,7 @@ import {
 	type JsonObject,
 } from 'n8n-workflow';
 
+import { modelById, ULTRA_MODEL } from '../parameters/models';
 import { providerById } from '../providers/registry';
 import { boundText, MESSAGE_MAX, REQUEST_ID_MAX } from '../shared/bound';
 import { FluxError, ParameterError } from '../transport/errors';
@@ -131,6 +132,8 @@ function errorItem(
 		if (cause.httpCode) details.httpCode = cause.httpCode;
 		if (cause.requestId) details.requestId = cause.requestId;
 		if (cause.imageUrl) details.imageUrl = cause.imageUrl;
+		// A model job's model, for Get Result's Model (Ultra's error items keep their keys).
+		if (cause.requestId && cause.model) details.model = cause.model;
 	}
 	// The verdict failover uses (transport/verdict.ts): true only when running the item on another
 	// node or provider cannot pay twice and may succeed.
@@ -182,6 +185,8 @@ export const PAID_JOBS_NAMED = 20;
 /** One job whose work the stopping node would otherwise drop without a trace. */
 interface PaidJob {
 	provider: string;
+	/** The model's name, when the job runs one other than FLUX 1.1 [pro] Ultra. */
+	model?: string;
 	requestId: string;
 	item: number;
 	state: string;
@@ -190,6 +195,12 @@ interface PaidJob {
 /** A provider's name for the user, from the id an item or error carries. */
 function providerName(id: unknown): string {
 	return (typeof id === 'string' && providerById(id)?.displayName) || String(id ?? 'the provider');
+}
+
+/** A model's name for the user, from the id an item or error carries; none for Ultra or no model. */
+function modelName(id: unknown): string | undefined {
+	if (typeof id !== 'string' || id === '' || id === ULTRA_MODEL) return undefined;
+	return modelById(id)?.displayName ?? id.slice(0, 60);
 }
 
 /**
@@ -212,7 +223,7 @@ function paidJobs(
 		if (!outcome || j === except) continue;
 		const item = itemOf(j);
 		for (const out of outcome.items ?? []) {
-			const { requestId, provider, status } = out.json;
+			const { requestId, provider, status, model } = out.json;
 			if (typeof requestId !== 'string' || !requestId) continue;
 			const state =
 				status === 'submitted'
@@ -220,7 +231,7 @@ function paidJobs(
 					: status === 'running'
 						? 'still running, not collected'
 						: 'finished, images not put out';
-			add({ provider: providerName(provider), requestId, item, state });
+			add({ provider: providerName(provider), model: modelName(model), requestId, item, state });
 		}
 		const failure = outcome.failure;
 		if (failure instanceof FluxError && failure.requestId && !failure.jobStopped) {
@@ -230,7 +241,13 @@ function paidJobs(
 					: failure.kind === 'timeout'
 						? 'timed out, may still finish'
 						: `failed (${failure.kind}), may have billed`;
-			add({ provider: providerName(failure.provider), requestId: failure.requestId, item, state });
+			add({
+				provider: providerName(failure.provider),
+				model: modelName(failure.model),
+				requestId: failure.requestId,
+				item,
+				state,
+			});
 		}
 	}
 	return [...jobs.values()];
@@ -259,12 +276,15 @@ function withPaidJobs<E extends NodeApiError | NodeOperationError>(
 	if (paid.length > 0) {
 		const named = paid
 			.slice(0, PAID_JOBS_NAMED)
-			.map((p) => `${p.provider} ${p.requestId.slice(0, 100)} (item ${p.item}, ${p.state})`);
+			.map(
+				(p) =>
+					`${p.provider} ${p.requestId.slice(0, 100)} (${p.model ? `${p.model}, ` : ''}item ${p.item}, ${p.state})`,
+			);
 		const more = paid.length - named.length;
 		const providers = [...new Set(paid.map((p) => p.provider))].join(' or ');
 		parts.push(
 			`The node stopped at this item, and the results of ${paid.length} other job${paid.length === 1 ? '' : 's'} that ${paid.length === 1 ? 'was' : 'were'} paid for or may still bill did not come out: ${named.join('; ')}${more > 0 ? `; and ${more} more (look for them in your ${providers} request history)` : ''}.`,
-			`Collect them with this node's Get Result operation (Provider ${providers}, each Request ID above) instead of running those items again, which would pay for them twice.`,
+			`Collect them with this node's Get Result operation (Provider ${providers}, each Request ID above${paid.some((p) => p.model) ? ', and the model named with it as Model in Options' : ''}) instead of running those items again, which would pay for them twice.`,
 		);
 	}
 	if (notStarted > 0)

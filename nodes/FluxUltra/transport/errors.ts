@@ -44,6 +44,8 @@ export class FluxError extends Error {
 	readonly jobStopped?: boolean;
 	/** The provider (its id) that holds the job `requestId` names: where to collect it (Get Result). */
 	readonly provider?: string;
+	/** The model (its id) the job runs, when not FLUX 1.1 [pro] Ultra: Get Result's Model for it. */
+	readonly model?: string;
 
 	constructor(kind: ErrorKind, message: string, extra: FluxErrorExtra = {}) {
 		super(redact(message));
@@ -56,6 +58,7 @@ export class FluxError extends Error {
 		this.noJob = extra.noJob;
 		this.jobStopped = extra.jobStopped;
 		this.provider = extra.provider;
+		this.model = extra.model;
 	}
 
 	/** The same error with more facts attached (the message and description are kept as they are). */
@@ -66,12 +69,19 @@ export class FluxError extends Error {
 
 	/**
 	 * The same error with the provider's job id attached, for support and for finding the job, and
-	 * the provider (its id) that holds it, when the error names no job yet.
+	 * the provider (its id) that holds it and the model (its id) the job runs, when the error names
+	 * no job yet.
 	 */
-	withRequestId(requestId: string | undefined, provider?: string): FluxError {
+	withRequestId(requestId: string | undefined, provider?: string, model?: string): FluxError {
 		if (!requestId) return this;
-		if (this.requestId) return this.provider || !provider ? this : this.with({ provider });
-		return this.with({ requestId, provider });
+		if (this.requestId) {
+			const add = {
+				...(provider && !this.provider ? { provider } : {}),
+				...(model && !this.model && this.requestId === requestId ? { model } : {}),
+			};
+			return Object.keys(add).length ? this.with(add) : this;
+		}
+		return this.with({ requestId, provider, ...(model ? { model } : {}) });
 	}
 }
 /**
@@ -98,6 +108,7 @@ export interface FluxErrorExtra {
 	noJob?: boolean;
 	jobStopped?: boolean;
 	provider?: string;
+	model?: string;
 }
 
 /** A provider's own message, if it is short plain text: an HTML error page from a proxy is not one. */

@@ -3,6 +3,7 @@ import type { IExecuteFunctions } from 'n8n-workflow';
 import { clock } from '../../shared/clock';
 import { boundText, PROVIDER_WORD_MAX } from '../../shared/bound';
 import { isFollowableLink, parseUrl } from '../../shared/url';
+import type { ModelDeclaration } from '../../parameters/models';
 import type { JobRequest } from '../../parameters/validation';
 import { FluxError } from '../../transport/errors';
 import { provesStop } from '../../transport/verdict';
@@ -138,10 +139,7 @@ class FalSession extends SessionBase {
 					'The job may exist: check your fal.ai request history before running this item again.',
 			});
 		}
-		// fal's request links live under the app (owner/app), without the endpoint's sub-path.
-		const base = line
-			? `${this.base}/${path.split('/').slice(0, 2).join('/')}/requests/${encodeURIComponent(requestId)}`
-			: this.requestBase(requestId);
+		const base = this.requestBase(requestId, line ? path : undefined);
 		return {
 			requestId,
 			links: {
@@ -152,13 +150,26 @@ class FalSession extends SessionBase {
 		};
 	}
 
-	/** Status, result and cancel live under the app id, without the endpoint's sub-path. */
-	private requestBase(requestId: string): string {
-		return `${this.base}/${FAL.appId}/requests/${encodeURIComponent(requestId)}`;
+	/**
+	 * Status, result and cancel live under the app id (owner/app), without the endpoint's sub-path:
+	 * Ultra's, or that of a model's endpoint (`fal-ai/flux-2-pro/edit` → `fal-ai/flux-2-pro`).
+	 */
+	private requestBase(requestId: string, endpoint?: string): string {
+		const app = endpoint ? endpoint.split('/').slice(0, 2).join('/') : FAL.appId;
+		return `${this.base}/${app}/requests/${encodeURIComponent(requestId)}`;
 	}
 
-	lookup(requestId: string, links: Record<string, unknown>): SubmittedJob {
-		const base = this.requestBase(requestId);
+	/**
+	 * A model job's links, when the item carried none, are built under its model's app (its text
+	 * and edit endpoints share it); links it carried are used only on the queue origin.
+	 */
+	lookup(
+		requestId: string,
+		links: Record<string, unknown>,
+		model?: ModelDeclaration,
+	): SubmittedJob {
+		const line = model ? FAL_MODEL_LINES[model.id] : undefined;
+		const base = this.requestBase(requestId, line?.endpoint);
 		return {
 			requestId,
 			links: this.lookupLinks(links, {
