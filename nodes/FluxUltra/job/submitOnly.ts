@@ -43,6 +43,7 @@ export function pendingJobJson(
 		links: { ...job.links },
 		// What the provider said the job costs at creation (BFL), for the image items' `cost`.
 		...(job.costUsd === undefined ? {} : { providerCostUsd: job.costUsd }),
+		...(job.inputSchema ? { schema: job.inputSchema } : {}),
 		item: place.item,
 		imageIndex: place.firstImage,
 		imageCount: place.imageCount ?? request.params.num_images,
