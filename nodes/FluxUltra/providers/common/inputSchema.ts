@@ -236,14 +236,43 @@ function listedName(schema: InputSchema, wire: string, alternatives?: readonly s
 	return alternatives?.find((name) => schema.inputs.has(name)) ?? wire;
 }
 
-/** The line under the schema's names: an UNCONFIRMED name the schema does not list, but an alternative of it, is mapped. */
+/**
+ * A scalar in the type the schema lists (a number where it lists a string, as fal's FLUX.2
+ * `safety_tolerance` "1"…"5"; digits where it lists a number); anything else as it is.
+ */
+function inType(value: unknown, type: string | undefined): unknown {
+	if (type === 'string' && (typeof value === 'number' || typeof value === 'boolean'))
+		return String(value);
+	if (
+		(type === 'integer' || type === 'number') &&
+		typeof value === 'string' &&
+		/^-?\d+(\.\d+)?$/.test(value)
+	) {
+		const n = Number(value);
+		return Number.isSafeInteger(n) || (type === 'number' && Number.isFinite(n)) ? n : value;
+	}
+	return value;
+}
+
+/**
+ * The line under the schema's names and types: an UNCONFIRMED name the schema does not list, but an
+ * alternative of it, is mapped; a value goes in the type the schema lists for it.
+ */
 export function lineForSchema(line: ModelLine, schema: InputSchema): ModelLine {
 	const fields: Record<string, LineField> = {};
 	for (const [name, field] of Object.entries(line.fields)) {
-		fields[name] =
-			'wire' in field
-				? { ...field, wire: listedName(schema, field.wire, field.alternatives) }
-				: field;
+		if (!('wire' in field)) {
+			fields[name] = field;
+			continue;
+		}
+		const wire = listedName(schema, field.wire, field.alternatives);
+		const type = schema.inputs.get(wire)?.type;
+		const encode = field.encode;
+		fields[name] = {
+			...field,
+			wire,
+			encode: (value: unknown) => inType(encode ? encode(value) : value, type),
+		};
 	}
 	const references = line.references && {
 		...line.references,

@@ -73,8 +73,9 @@ export const REPLICATE_MODEL_LINES: Readonly<Record<string, ModelLine>> = {
 			'RP-28': 'price not read (the model’s rule is used)',
 		}),
 		{
-			guidance: { wire: 'guidance', unconfirmed: 'RP-24' },
-			steps: { wire: 'steps', unconfirmed: 'RP-24' },
+			// When the model's schema is read (RP-33), a name it lists instead is sent: fal's names for them.
+			guidance: { wire: 'guidance', unconfirmed: 'RP-24', alternatives: ['guidance_scale'] },
+			steps: { wire: 'steps', unconfirmed: 'RP-24', alternatives: ['num_inference_steps'] },
 			prompt_upsampling: { wire: 'prompt_upsampling', unconfirmed: 'RP-24' },
 		},
 	),
