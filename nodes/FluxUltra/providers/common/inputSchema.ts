@@ -187,8 +187,10 @@ export function readInputSchema(schema: unknown, components: unknown, source: st
 			throw new Unreadable('its required inputs are not a list of names');
 		return { schema: { inputs, required: required as string[], source } };
 	} catch (error) {
-		if (error instanceof Unreadable) return { unreadable: error.message };
-		throw error;
+		// Anything else a hostile shape might cause is unreadable too: the compiled names then apply.
+		return {
+			unreadable: error instanceof Unreadable ? error.message : 'its shape could not be read',
+		};
 	}
 }
 
