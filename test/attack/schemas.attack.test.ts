@@ -179,6 +179,23 @@ describe('hostile fal.ai schemas, through the node', () => {
 
 	attack(
 		FINDING,
+		'a redirect (to an internal address) is not followed: the compiled names go out',
+		async () => {
+			useVirtualClock();
+			nock('https://api.fal.ai')
+				.get('/v1/models')
+				.query(true)
+				.reply(302, falModelSearchAnswer(T2I, FAL_SCHEMAS[T2I]), {
+					location: 'http://169.254.169.254/latest/meta-data/',
+				});
+			const metadata = nock('http://169.254.169.254').get(/.*/).reply(200, {});
+			await runsCompiled(/HTTP 302/);
+			expect(metadata.isDone()).toBe(false);
+		},
+	);
+
+	attack(
+		FINDING,
 		'a model search that never answers ends at the schema timeout, then the compiled names go out',
 		async () => {
 			useVirtualClock();

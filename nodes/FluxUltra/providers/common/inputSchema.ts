@@ -214,6 +214,8 @@ export async function fetchSchemaJson(
 			purpose: 'status',
 			timeoutMs: Math.max(1, Math.min(SCHEMA_TIMEOUT_MS, timeoutMs)),
 			bodyMax: SCHEMA_BODY_MAX,
+			// A schema read follows no redirect, signed or not: a 3xx is an unreadable answer.
+			manualRedirect: true,
 			signal: ctx.getExecutionCancelSignal?.(),
 		},
 		ONE_TRY,
@@ -228,6 +230,9 @@ export async function fetchSchemaJson(
 			return { unreadable: 'it did not find the model (404)' };
 		return { unreadable: failure instanceof Error ? failure.message : String(failure) };
 	}
+	const { status } = outcome.response;
+	if (status < 200 || status >= 300)
+		return { unreadable: `it answered HTTP ${status} (redirects are not followed)` };
 	const json = parseBody(outcome.response.body);
 	return asRecord(json) ? { json } : { unreadable: 'its answer is not a JSON object' };
 }
