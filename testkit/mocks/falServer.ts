@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type ServerResponse } from 'node:http';
 
 import { servedImage } from './credentials';
+import { serveFalSchema } from './schemas';
 import { makeImage, type MockLabel, ULTRA_SIZES } from './images';
 import {
 	faultDrawer,
@@ -325,6 +326,10 @@ export async function startMockFal(options: MockFalOptions = {}): Promise<MockFa
 					fault === 429 ? { 'retry-after': '1' } : {},
 				);
 			}
+
+			// Input schemas (testkit/mocks/schemas.ts): fal's model search, public, no key needed.
+			const schema = serveFalSchema(req.method, url);
+			if (schema) return sendJson(res, schema.status, schema.body);
 
 			if (req.method === 'GET' && path.startsWith('/files/')) {
 				const file = files.get(path.slice('/files/'.length));

@@ -4,6 +4,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { sniffImage } from '../../nodes/FluxUltra/job/downloads';
 import { servedImage } from './credentials';
 import { makeImage, ULTRA_SIZES } from './images';
+import { serveReplicateSchema } from './schemas';
 import {
 	faultDrawer,
 	listenLoopback,
@@ -343,6 +344,10 @@ export async function startMockReplicate(
 					'Unauthenticated',
 					'You did not pass a valid authentication token',
 				);
+
+			// Input schemas (testkit/mocks/schemas.ts): the model API, behind the key as at Replicate.
+			const schema = serveReplicateSchema(method, path);
+			if (schema) return sendJson(res, schema.status, schema.body);
 
 			if (method === 'GET' && path === '/v1/account') {
 				counts.account++;

@@ -46,6 +46,8 @@ export function imageJson(args: {
 		operation: request.operation,
 		// A model beyond Ultra is named (Ultra's items keep the keys saved workflows were built on).
 		...(request.model ? { model: request.model.id } : {}),
+		// Whether a model job's fields were checked against the provider's schema read at run time.
+		...(result.inputSchema ? { schema: result.inputSchema } : {}),
 		requestId: result.requestId,
 		imageIndex: args.imageIndex,
 		imageCount: args.imageCount ?? result.images.length,

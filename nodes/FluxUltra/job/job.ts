@@ -77,7 +77,8 @@ export async function runJob(
 		});
 	try {
 		const finalStatus = await waitOrCancel(provider, scope, session, job, failing);
-		const result = await session.fetchResult(scope, job, finalStatus);
+		const answer = await session.fetchResult(scope, job, finalStatus);
+		const result = job.inputSchema ? { ...answer, inputSchema: job.inputSchema } : answer;
 		providerDone();
 		return await emitImages(scope, provider, session, request, result, {
 			firstImage,

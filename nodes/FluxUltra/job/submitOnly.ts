@@ -49,6 +49,7 @@ export function pendingJobJson(
 		...(request.model && request.listPriceUsd !== undefined
 			? { listPriceUsd: request.listPriceUsd }
 			: {}),
+		...(job.inputSchema ? { schema: job.inputSchema } : {}),
 		item: place.item,
 		imageIndex: place.firstImage,
 		imageCount: place.imageCount ?? request.params.num_images,

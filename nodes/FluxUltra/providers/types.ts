@@ -27,6 +27,11 @@ export interface SubmittedJob {
 	links: Record<string, string>;
 	/** What the provider said at creation the job costs, in US dollars (BFL's submit `cost`). */
 	costUsd?: number;
+	/**
+	 * A model job's names: checked against the provider's input schema read at run time (`read`), or
+	 * the line's compiled ones because it could not be read (`compiled`); common/inputSchema.ts.
+	 */
+	inputSchema?: 'read' | 'compiled';
 }
 
 /** An input image as bytes, from an incoming binary field. */
@@ -53,6 +58,8 @@ export interface JobResult {
 	images: ResultImage[];
 	/** The provider's own figure for the whole job in US dollars, where its answer has one. */
 	costUsd?: number;
+	/** As SubmittedJob.inputSchema, carried to the image items (`schema`). */
+	inputSchema?: 'read' | 'compiled';
 }
 
 /**

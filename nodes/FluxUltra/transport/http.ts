@@ -70,6 +70,8 @@ export interface HttpCall {
 	onDeadline?: () => FluxError;
 	/** Accept a JSON answer up to BODY_MAX (fal's sync-mode result, images inline) instead of JSON_MAX. */
 	largeBody?: boolean;
+	/** A tighter cap than JSON_MAX on a successful answer (a model's input schema, read at run time). */
+	bodyMax?: number;
 	/** Hand a successful body over as it arrives (a download), instead of buffering it. */
 	stream?: boolean;
 	/**
@@ -204,7 +206,9 @@ async function invoke(
 			signal: limit.signal,
 		};
 	}
-	const max = !ok ? ERROR_BODY_MAX : call.largeBody ? BODY_MAX : JSON_MAX;
+	const max = !ok
+		? ERROR_BODY_MAX
+		: Math.min(call.bodyMax ?? Infinity, call.largeBody ? BODY_MAX : JSON_MAX);
 	try {
 		return { status, headers: responseHeaders, body: await readBody(stream, max, limit, !ok) };
 	} catch (error) {

@@ -24,6 +24,8 @@ export interface ModelLine {
 		max: number;
 		maxMegapixels?: number;
 		source: string;
+		/** Other names the provider may list the references under (an UNCONFIRMED `wire`): see LineField. */
+		alternatives?: readonly string[];
 	};
 	/**
 	 * The webhook: a body field, a query parameter of the submit (fal's `fal_webhook`), a field
@@ -48,6 +50,12 @@ export type LineField =
 			 * (providers/common/fields.ts buildInput), so only the jobs that asked for it can fail on it.
 			 */
 			unconfirmed?: string;
+			/**
+			 * Names the provider's published schema may list the field under instead, where `wire` is
+			 * UNCONFIRMED: when the schema is read at run time (common/inputSchema.ts), the first name it
+			 * lists is sent. `wire` stays the fallback when the schema cannot be read, not the truth.
+			 */
+			alternatives?: readonly string[];
 	  }
 	/** Not sent: used by `derived` (Megapixels → width and height), or one job per image (Number of Images). */
 	| { derivedOnly: true }

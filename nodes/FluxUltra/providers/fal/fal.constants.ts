@@ -84,6 +84,18 @@ export const FAL = {
 	statusStreamIdleMs: 60_000,
 	/** Query parameter of the queue submit naming the URL fal POSTs to when the job ends (fal's webhooks). */
 	webhookParam: 'fal_webhook',
+	/**
+	 * fal's model search, which gives an endpoint's OpenAPI document (FA-44…FA-46): `GET
+	 * https://api.fal.ai/v1/models?endpoint_id=<id>&expand=openapi-3.0`. Authentication is optional
+	 * there (a key only raises rate limits), and api.fal.ai is not the credential's queue or REST
+	 * host, so the node asks without the key. With an API Base URL in the credential (a proxy, the
+	 * mock), it asks that base instead, likewise without the key.
+	 */
+	modelSearch: {
+		base: 'https://api.fal.ai',
+		url: (base: string, endpoint: string) =>
+			`${base}/v1/models?endpoint_id=${encodeURIComponent(endpoint)}&expand=openapi-3.0`,
+	},
 } as const;
 
 /**

@@ -7,6 +7,10 @@ import type { ModelLine } from '../common/modelLines';
  * result: FA-26, FA-33), and splits text-to-image from editing: a job with references goes to the
  * edit endpoint (FA-26, FA-36). References are `image_urls`, each uploaded to fal's storage or
  * inlined as today (FA-32). Facts: docs/provider-facts.md, "FLUX.2 and FLUX 3 Image".
+ *
+ * These names are the fallback, not the truth: each run reads the endpoint's published input schema
+ * (fal's model search, FA-44…FA-50; providers/common/inputSchema.ts) and checks the request against
+ * it before paying; only when it cannot be read do these names go out unchecked (`schema: "compiled"`).
  */
 
 /** fal's FLUX.2 `safety_tolerance` is a string "1"–"5" (FA-27). */

@@ -26,7 +26,9 @@ import { errorContext, openSession, SessionBase, type SessionSetup } from '../co
 import { putPresigned } from '../common/upload';
 import { FAL, FAL_FAILED, FAL_FIELDS, FAL_PRICE_USD, pollDelayMs } from './fal.constants';
 import { FAL_MODEL_LINES } from './fal.models';
-import { lineEndpoint, modelBody } from '../common/modelLines';
+import { lineEndpoint, modelBody, type ModelLine } from '../common/modelLines';
+import { fetchSchemaJson, InputSchemas, type SchemaRead } from '../common/inputSchema';
+import { falInputSchema } from './fal.schema';
 import { isModeration, parseFalError } from './fal.errors';
 
 const CREDENTIAL = 'falApi';
@@ -61,11 +63,11 @@ export function toFalInput(
 }
 
 /** Base URL override from the credential (a proxy or a mock); production hosts when empty. */
-export function resolveBases(baseUrl: unknown): { queue: string; rest: string } {
+export function resolveBases(baseUrl: unknown): { queue: string; rest: string; schemas: string } {
 	if (typeof baseUrl !== 'string' || baseUrl.trim() === '')
-		return { queue: FAL.queueBase, rest: FAL.restBase };
+		return { queue: FAL.queueBase, rest: FAL.restBase, schemas: FAL.modelSearch.base };
 	const base = baseUrlFromCredential(baseUrl, FAL.queueBase, errors.credentialName);
-	return { queue: base, rest: base };
+	return { queue: base, rest: base, schemas: base };
 }
 
 /**
@@ -75,12 +77,41 @@ export function resolveBases(baseUrl: unknown): { queue: string; rest: string } 
 class FalSession extends SessionBase {
 	/** Whether fal's SSE status stream answered in this execution (undefined: not tried yet). */
 	private streamWorks: boolean | undefined;
+	/** The models' input schemas, read once per endpoint in this execution (FA-44…FA-48). */
+	private readonly schemas: InputSchemas;
 
 	constructor(
 		setup: SessionSetup,
 		private readonly restBase: string,
+		ctx: IExecuteFunctions,
+		schemaBase: string,
 	) {
 		super(setup);
+		this.schemas = new InputSchemas(ctx, 'fal.ai', async (endpoint, timeoutMs) => {
+			// Not one of the credential's hosts: no key. An unsigned fetch checks the address it reached.
+			const answer = await fetchSchemaJson(
+				ctx,
+				errors,
+				{ url: FAL.modelSearch.url(schemaBase, endpoint), peer: this },
+				timeoutMs,
+			);
+			return 'json' in answer ? falInputSchema(answer.json, endpoint) : (answer as SchemaRead);
+		});
+	}
+
+	/** The model line a request goes out under: checked against its endpoint's schema (read once). */
+	private async modelTarget(
+		line: ModelLine,
+		request: JobRequest,
+		referenceCount: number,
+	): Promise<{ line: ModelLine; schema: 'read' | 'compiled' }> {
+		return await this.schemas.target(line, request, referenceCount);
+	}
+
+	/** Before any job: a model request against its endpoint's input schema (read once per endpoint). */
+	async checkRequest(request: JobRequest): Promise<void> {
+		const line = request.model ? FAL_MODEL_LINES[request.model.id] : undefined;
+		if (line) await this.modelTarget(line, request, request.references?.length ?? 0);
 	}
 
 	/**
@@ -116,8 +147,11 @@ class FalSession extends SessionBase {
 		imageUrl: string | undefined,
 		references: readonly string[] = [],
 	): Promise<SubmittedJob> {
-		// A model beyond Ultra: its line's endpoint (the edit one with references) and body.
-		const line = request.model ? FAL_MODEL_LINES[request.model.id] : undefined;
+		// A model beyond Ultra: its line's endpoint (the edit one with references) and body, under the
+		// names its schema lists when it could be read (checked again here: nothing unchecked is paid for).
+		const compiled = request.model ? FAL_MODEL_LINES[request.model.id] : undefined;
+		const target = compiled && (await this.modelTarget(compiled, request, references.length));
+		const line = target?.line;
 		const path = line ? lineEndpoint(line, references.length) : FAL.endpoints[request.operation];
 		const endpoint = `${this.base}/${path}`;
 		const response = await send(scope.ctx, errors, {
@@ -147,6 +181,7 @@ class FalSession extends SessionBase {
 				result: this.link(body.response_url, base),
 				cancel: this.link(body.cancel_url, `${base}/cancel`),
 			},
+			...(target ? { inputSchema: target.schema } : {}),
 		};
 	}
 
@@ -513,7 +548,8 @@ export const falProvider: FluxProvider = {
 			errors,
 			CREDENTIAL,
 			(c) => resolveBases(c.baseUrl).queue,
-			(setup, c) => new FalSession(setup, resolveBases(c.baseUrl).rest),
+			(setup, c) =>
+				new FalSession(setup, resolveBases(c.baseUrl).rest, ctx, resolveBases(c.baseUrl).schemas),
 		);
 	},
 };

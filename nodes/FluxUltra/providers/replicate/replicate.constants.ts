@@ -22,6 +22,8 @@ export const REPLICATE = {
 	predictionsPath: '/v1/models/black-forest-labs/flux-1.1-pro-ultra/predictions',
 	/** An official model's create path (RP-20, RP-27: the models beyond Ultra, by `owner/name`). */
 	modelPredictionsPath: (model: string) => `/v1/models/${model}/predictions`,
+	/** An official model, with its latest version's `openapi_schema` (RP-33: read at run time, signed: the API host). */
+	modelPath: (model: string) => `/v1/models/${model}`,
 	/** Fallbacks when a prediction lacks `urls.get` / `urls.cancel` (normally returned). */
 	predictionPath: (id: string) => `/v1/predictions/${encodeURIComponent(id)}`,
 	cancelPath: (id: string) => `/v1/predictions/${encodeURIComponent(id)}/cancel`,

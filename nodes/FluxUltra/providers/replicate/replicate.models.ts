@@ -6,6 +6,10 @@ import type { ModelLine } from '../common/modelLines';
  * generating and editing (RP-21), references as one list field, each inline or through the Files
  * API as today. `endpoint` is the model's `owner/name`. Facts: docs/provider-facts.md, "FLUX.2 and
  * FLUX 3 Image" (RP-20…RP-31).
+ *
+ * These names are the fallback, not the truth: each run reads the model's published input schema
+ * (its latest version's `openapi_schema`, RP-33…RP-38; providers/common/inputSchema.ts) and checks
+ * the request against it before paying; only when it cannot be read do these go out unchecked.
  */
 
 /** An integer field (Replicate's `safety_tolerance` is an integer, RP-22, RP-27). */
@@ -73,8 +77,9 @@ export const REPLICATE_MODEL_LINES: Readonly<Record<string, ModelLine>> = {
 			'RP-28': 'price not read (the model’s rule is used)',
 		}),
 		{
-			guidance: { wire: 'guidance', unconfirmed: 'RP-24' },
-			steps: { wire: 'steps', unconfirmed: 'RP-24' },
+			// When the model's schema is read (RP-33), a name it lists instead is sent: fal's names for them.
+			guidance: { wire: 'guidance', unconfirmed: 'RP-24', alternatives: ['guidance_scale'] },
+			steps: { wire: 'steps', unconfirmed: 'RP-24', alternatives: ['num_inference_steps'] },
 			prompt_upsampling: { wire: 'prompt_upsampling', unconfirmed: 'RP-24' },
 		},
 	),

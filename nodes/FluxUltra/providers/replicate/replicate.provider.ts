@@ -30,7 +30,10 @@ import {
 	replicatePollDelayMs,
 } from './replicate.constants';
 import { REPLICATE_MODEL_LINES } from './replicate.models';
-import { modelBody } from '../common/modelLines';
+import { modelBody, type ModelLine } from '../common/modelLines';
+import { fetchSchemaJson, InputSchemas, type SchemaRead } from '../common/inputSchema';
+import { replicateInputSchema } from './replicate.schema';
+import type { SessionSetup } from '../common/session';
 import { isModerationText, parseReplicateError } from './replicate.errors';
 
 const CREDENTIAL = 'replicateApi';
@@ -123,6 +126,36 @@ export function multipartFile(image: ImageBytes, boundary: string): Buffer {
 }
 
 class ReplicateSession extends SessionBase {
+	/** The models' input schemas, read once per model in this execution (RP-33…RP-37). */
+	private readonly schemas: InputSchemas;
+
+	constructor(setup: SessionSetup, ctx: IExecuteFunctions) {
+		super(setup);
+		// The model API is on the API host the key goes to (the credential's base): signed.
+		this.schemas = new InputSchemas(ctx, 'Replicate', async (model, timeoutMs) => {
+			const answer = await fetchSchemaJson(
+				ctx,
+				errors,
+				{ url: `${this.base}${REPLICATE.modelPath(model)}`, credentialType: CREDENTIAL },
+				timeoutMs,
+			);
+			return 'json' in answer ? replicateInputSchema(answer.json) : (answer as SchemaRead);
+		});
+	}
+
+	private async modelTarget(
+		line: ModelLine,
+		request: JobRequest,
+		referenceCount: number,
+	): Promise<{ line: ModelLine; schema: 'read' | 'compiled' }> {
+		return await this.schemas.target(line, request, referenceCount);
+	}
+
+	/** Before any job: a model request against its model's input schema (read once per model). */
+	async checkRequest(request: JobRequest): Promise<void> {
+		const line = request.model ? REPLICATE_MODEL_LINES[request.model.id] : undefined;
+		if (line) await this.modelTarget(line, request, request.references?.length ?? 0);
+	}
 	/**
 	 * Small images go inline as a data URI (Replicate's advice up to 1 MB). Larger ones go through the
 	 * Files API, as Replicate's own client does for a Buffer: a multipart `POST /v1/files` to the API
@@ -166,7 +199,10 @@ class ReplicateSession extends SessionBase {
 		references: readonly string[] = [],
 	): Promise<SubmittedJob> {
 		// A model beyond Ultra: its official model's predictions and its line's input.
-		const line = request.model ? REPLICATE_MODEL_LINES[request.model.id] : undefined;
+		const compiled = request.model ? REPLICATE_MODEL_LINES[request.model.id] : undefined;
+		// Under the names its schema lists when it could be read (checked again: nothing unchecked is paid for).
+		const target = compiled && (await this.modelTarget(compiled, request, references.length));
+		const line = target?.line;
 		// A plain create, never "Prefer: wait" (docs/provider-facts.md RP-06, the node's choice): a create
 		// that waits for the image can lose its answer mid-way after the prediction was made, and would
 		// then not be resent (never pay twice) but also not be followed. A plain create answers at once
@@ -200,6 +236,7 @@ class ReplicateSession extends SessionBase {
 				get: this.link(urls?.get, `${this.base}${REPLICATE.predictionPath(id)}`),
 				cancel: this.link(urls?.cancel, `${this.base}${REPLICATE.cancelPath(id)}`),
 			},
+			...(target ? { inputSchema: target.schema } : {}),
 		};
 	}
 
@@ -311,7 +348,7 @@ export const replicateProvider: FluxProvider = {
 			errors,
 			CREDENTIAL,
 			REPLICATE.apiBase,
-			(setup) => new ReplicateSession(setup),
+			(setup) => new ReplicateSession(setup, ctx),
 		);
 	},
 };
