@@ -44,7 +44,8 @@ export const KLEIN_LACKS: ModelDeclaration['lacks'] = {
 /** What is UNCONFIRMED for both klein models, by provider-facts id. */
 export const KLEIN_UNCONFIRMED: ModelDeclaration['unconfirmed'] = {
 	...FLUX2_UNCONFIRMED,
-	'MF-11': 'the largest klein output (leads: 2048×2048; BFL: up to 4 MP for FLUX.2): 4 MP is offered',
+	'MF-11':
+		'the largest klein output (leads: 2048×2048; BFL: up to 4 MP for FLUX.2): 4 MP is offered',
 	'MF-12':
 		'prices at fal.ai and Replicate (leads only): the price rule counts the highest known figure',
 };

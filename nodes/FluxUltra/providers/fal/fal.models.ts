@@ -113,7 +113,8 @@ export const FAL_MODEL_LINES: Readonly<Record<string, ModelLine>> = {
 		'FA-53': "klein 4B's price at fal (fal's guide: $0.014 per MP): the model's rule is used",
 	}),
 	'flux-2-klein-9b': kleinLine('fal-ai/flux-2/klein/9b', {
-		'FA-54': "klein 9B's price at fal (leads: $0.006 per MP, edit $0.011 per MP in and out): the model's rule is used",
+		'FA-54':
+			"klein 9B's price at fal (leads: $0.006 per MP, edit $0.011 per MP in and out): the model's rule is used",
 	}),
 	'flux-3-image': {
 		// FA-36 (CONFIRMED): owner `blackforestlabs`, not `fal-ai`.

@@ -48,7 +48,8 @@ function kleinLine(
 		unconfirmed: {
 			'RF-35':
 				'how many references the edit model takes (the node allows 4) and its size with Match First Reference',
-			'RF-34': 'how Runflow rounds megapixels (started ones count whole here); its answer’s cost is used when present',
+			'RF-34':
+				'how Runflow rounds megapixels (the node counts started ones whole); its answer’s cost is used when present',
 		},
 	};
 }
