@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import {
 	buildEdition,
+	editionModels,
 	editionSpecs,
 	findLeaks,
 	namesRegex,
@@ -113,6 +114,33 @@ describe('the fal.ai edition, built from this tree (testkit/editions.mjs)', () =
 		) as { node: string; alias: string[] };
 		expect(codex.node).toBe('n8n-nodes-flux-ultra-fal.fluxUltra');
 		expect(codex.alias).not.toContain('Runflow');
+	});
+
+	it('offers the models fal.ai serves in its Model field (FLUX.2 [klein] among them) and names them in its description', () => {
+		const require = createRequire(join(dir, 'package.json'));
+		const { FluxUltra } = require(join(dir, 'dist/nodes/FluxUltra/FluxUltra.node.js')) as {
+			FluxUltra: new () => { description: INodeTypeDescription };
+		};
+		const models = new FluxUltra().description.properties.filter((p) => p.name === 'model');
+		expect(models.length).toBeGreaterThan(0);
+		for (const model of models)
+			expect((model.options as Array<{ value: string }>).map((o) => o.value).sort()).toEqual(
+				[
+					'flux-1.1-pro-ultra',
+					'flux-3-image',
+					'flux-2-pro',
+					'flux-2-max',
+					'flux-2-flex',
+					'flux-2-klein-9b',
+					'flux-2-klein-4b',
+				].sort(),
+			);
+		const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as {
+			description: string;
+		};
+		expect(pkg.description).toContain('FLUX.2 [klein] 4B, FLUX.2 [klein] 9B on fal.ai');
+		// Runflow's edition names only the models its provider file declares.
+		expect(editionModels('runflow')).toEqual(['FLUX.2 [klein] 4B', 'FLUX.2 [klein] 9B']);
 	});
 
 	it('names no other provider in its packed .js/.json files, with no known leak', ({ task }) => {

@@ -18,7 +18,7 @@ const shared = (name: string): ModelParamSpec => FLUX2_ROWS.find((row) => row.na
 const KLEIN_SAFETY: ModelParamSpec = {
 	...safetyRow(0, 5, 'FLUX.2 [klein]'),
 	description:
-		'How strictly the provider filters content, from 0 (most strict) to 5 (most permissive). For FLUX.2 [klein] only Black Forest Labs takes it; fal.ai, Replicate and Runflow run a safety checker instead, so leave it at 2 there.',
+		'How strictly the provider filters content, from 0 (most strict) to 5 (most permissive). For FLUX.2 [klein] only the model’s maker takes it; the other providers run a safety checker instead and take only 2.',
 };
 
 /** The fields of FLUX.2 [klein] 4B and 9B (the same `Flux2KleinInputs`, BF-24, BF-27). */
@@ -45,18 +45,18 @@ export const KLEIN_LACKS: ModelDeclaration['lacks'] = {
 export const KLEIN_UNCONFIRMED: ModelDeclaration['unconfirmed'] = {
 	...FLUX2_UNCONFIRMED,
 	'MF-11':
-		'the largest klein output (leads: 2048×2048; BFL: up to 4 MP for FLUX.2): 4 MP is offered',
+		'the largest klein output (leads: 2048×2048; the maker: up to 4 MP for FLUX.2): 4 MP is offered',
 	'MF-12':
-		'prices at fal.ai and Replicate (leads only): the price rule counts the highest known figure',
+		'prices where the provider states none (FA-53, FA-54, RP-42: leads only): the rule counts the highest known figure',
 };
 
 export const FLUX_2_KLEIN_4B: ModelDeclaration = {
 	id: 'flux-2-klein-4b',
 	displayName: 'FLUX.2 [klein] 4B',
 	description:
-		'The fastest and cheapest FLUX.2 model: up to 4 reference images, from 1.4¢ an image at Black Forest Labs',
+		'The fastest and cheapest FLUX.2 model: up to 4 reference images, from about 1.4¢ an image',
 	params: KLEIN_ROWS,
-	references: { max: 4, source: 'BF-29, FA-30 (Replicate takes 5, RP-25: the node holds 4)' },
+	references: { max: 4, source: 'BF-29, FA-30 (RP-25 says 5: the node holds 4)' },
 	seed: true,
 	// MF-12: the highest known figure, fal's own guide's $0.014 per megapixel (FA-53; whether input
 	// megapixels count is not said, so they count), which is also BFL's first MP (BF-35, BF-51): the

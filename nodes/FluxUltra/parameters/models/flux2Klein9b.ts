@@ -11,9 +11,9 @@ export const FLUX_2_KLEIN_9B: ModelDeclaration = {
 	id: 'flux-2-klein-9b',
 	displayName: 'FLUX.2 [klein] 9B',
 	description:
-		'FLUX.2 [klein] with more quality for a little more time: up to 4 reference images, from 1.5¢ an image at Black Forest Labs',
+		'FLUX.2 [klein] with more quality for a little more time: up to 4 reference images, from about 1.5¢ an image',
 	params: KLEIN_ROWS,
-	references: { max: 4, source: 'BF-29, FA-30 (BFL SDK 5, Replicate 5: the node holds 4)' },
+	references: { max: 4, source: 'BF-29, FA-30 (the maker’s SDK and RP-25 say 5: the node holds 4)' },
 	seed: true,
 	// MF-12: the highest known figures — BFL's first MP (1.5¢), Runflow's edit (1.1¢ per MP in and
 	// out, RF-34) for further output and input MP — for fal and Replicate, whose prices are leads.
@@ -22,6 +22,6 @@ export const FLUX_2_KLEIN_9B: ModelDeclaration = {
 	lacks: KLEIN_LACKS,
 	unconfirmed: {
 		...KLEIN_UNCONFIRMED,
-		'BF-29': 'how many references (the API schema 4, BFL’s SDK 5): the node allows 4',
+		'BF-29': 'how many references (the API schema 4, the maker’s SDK 5): the node allows 4',
 	},
 };
