@@ -13,7 +13,10 @@ export const FLUX_2_KLEIN_9B: ModelDeclaration = {
 	description:
 		'FLUX.2 [klein] with more quality for a little more time: up to 4 reference images, from about 1.5¢ an image',
 	params: KLEIN_ROWS,
-	references: { max: 4, source: 'BF-29, FA-30 (the maker’s SDK and RP-25 say 5: the node holds 4)' },
+	references: {
+		max: 4,
+		source: 'BF-29, FA-30 (the maker’s SDK and RP-25 say 5: the node holds 4)',
+	},
 	seed: true,
 	// MF-12: the highest known figures — BFL's first MP (1.5¢), Runflow's edit (1.1¢ per MP in and
 	// out, RF-34) for further output and input MP — for fal and Replicate, whose prices are leads.
