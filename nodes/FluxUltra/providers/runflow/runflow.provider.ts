@@ -64,7 +64,8 @@ export function toRunflowBody(
 
 /**
  * The images of a succeeded run, from Runflow's normalized output in the order its SDK reads it:
- * `outputs[].url`, then `image_urls[]`, then `image.url`, then `url` / `output_url`.
+ * `outputs[].url`, then `image_urls[]`, then `image.url`, then `url` / `output_url`; and a
+ * fal-style model's `images[].url` before the single ones.
  */
 export function runflowImages(output: unknown): ResultImage[] {
 	const o = asRecord(output);
@@ -87,6 +88,23 @@ export function runflowImages(output: unknown): ResultImage[] {
 	}
 	if (Array.isArray(o.image_urls)) {
 		return o.image_urls.flatMap((url) => (asString(url) ? [{ url: url as string }] : []));
+	}
+	// fal-style models (FLUX.2 [klein], RF-35) answer `images[]` of `{url, width, height}` (RF-39).
+	if (Array.isArray(o.images)) {
+		return o.images.flatMap((entry) => {
+			const e = asRecord(entry);
+			const url = asString(e?.url);
+			return url
+				? [
+						{
+							url,
+							width: asNumber(e?.width),
+							height: asNumber(e?.height),
+							contentType: asString(e?.content_type),
+						},
+					]
+				: [];
+		});
 	}
 	const single = asString(asRecord(o.image)?.url) ?? asString(o.url) ?? asString(o.output_url);
 	return single ? [{ url: single }] : [];

@@ -7,9 +7,13 @@ import { useVirtualClock } from '../../../../testkit/harness/clock';
 import { BFL_API, mockBflJob } from '../../../../testkit/harness/bflNock';
 import { createHarness } from '../../../../testkit/harness/context';
 import { errorOf } from '../../../../testkit/harness/errorItems';
-import { mockFalJob, QUEUE } from '../../../../testkit/harness/falNock';
+import { fakeImages, mockFalJob, QUEUE } from '../../../../testkit/harness/falNock';
 import { mockReplicateJob } from '../../../../testkit/harness/replicateNock';
-import { mockRunflowJob, mockRunflowUpload } from '../../../../testkit/harness/runflowNock';
+import {
+	mockRunflowJob,
+	mockRunflowUpload,
+	RUNFLOW_STORAGE,
+} from '../../../../testkit/harness/runflowNock';
 import { makePng } from '../../../../testkit/mocks/images';
 import { useNock } from '../../../setupNock';
 
@@ -206,6 +210,38 @@ describe.each(KLEIN)('$id on each provider', ({ id, size }) => {
 				),
 			);
 		}
+	});
+});
+
+describe('FLUX.2 [klein] on Runflow: the answer', () => {
+	it('reads a fal-style `images[]` output (RF-35, RF-39) into the item, with its size and type', async () => {
+		useVirtualClock();
+		const image = fakeImages(1, 'png', 96, 64)[0];
+		const url = `${RUNFLOW_STORAGE}/outputs/klein/0.png?X-Amz-Signature=example`;
+		mockRunflowJob({
+			path: '/v1/models/black-forest-labs/flux-2-klein-9b/runs',
+			terminal: {
+				status_code: 'succeeded',
+				output: {
+					images: [{ url, width: 96, height: 64, content_type: 'image/png' }],
+					seed: 11,
+				},
+			},
+		});
+		nock(RUNFLOW_STORAGE)
+			.get('/outputs/klein/0.png')
+			.query(true)
+			.reply(200, image.bytes, { 'content-type': 'image/png' });
+		const [out] = await run('runflow', 'flux-2-klein-9b', {}).run();
+		expect(out[0].json).toMatchObject({
+			provider: 'runflow',
+			model: 'flux-2-klein-9b',
+			seed: 11,
+			width: 96,
+			height: 64,
+			contentType: 'image/png',
+		});
+		expect(out[0].binary?.data).toBeDefined();
 	});
 });
 
