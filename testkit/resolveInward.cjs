@@ -12,7 +12,8 @@ if (name) {
 	const lookup = dns.lookup;
 	dns.lookup = function (host, options, callback) {
 		if (typeof options === 'function') return dns.lookup(host, {}, options);
-		if (String(host).toLowerCase() !== name) return lookup.call(this, host, options, callback);
+		if (String(host).toLowerCase() !== name)
+			return lookup.call(this, host, options, callback);
 		const all = typeof options === 'object' && options !== null && options.all;
 		process.nextTick(() =>
 			all ? callback(null, [answer]) : callback(null, answer.address, answer.family),
