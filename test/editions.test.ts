@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import {
 	buildEdition,
+	editionModels,
 	editionSpecs,
 	findLeaks,
 	namesRegex,
@@ -115,7 +116,7 @@ describe('the fal.ai edition, built from this tree (testkit/editions.mjs)', () =
 		expect(codex.alias).not.toContain('Runflow');
 	});
 
-	it("offers in its Model field Ultra and every model fal.ai's lines serve, each with a line", () => {
+	it("offers in its Model field Ultra and every model fal.ai's lines serve (FLUX.2 [klein] among them), and names them in its description", () => {
 		const require = createRequire(join(dir, 'package.json'));
 		const { FluxUltra } = require(join(dir, 'dist/nodes/FluxUltra/FluxUltra.node.js')) as {
 			FluxUltra: new () => { description: INodeTypeDescription };
@@ -129,6 +130,13 @@ describe('the fal.ai edition, built from this tree (testkit/editions.mjs)', () =
 		const served = Object.keys(falProvider.models ?? {});
 		expect(served.length).toBeGreaterThan(0);
 		expect(new Set(offered)).toEqual(new Set(['flux-1.1-pro-ultra', ...served]));
+		expect(served).toEqual(expect.arrayContaining(['flux-2-klein-9b', 'flux-2-klein-4b']));
+		const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as {
+			description: string;
+		};
+		expect(pkg.description).toContain('FLUX.2 [klein] 4B, FLUX.2 [klein] 9B on fal.ai');
+		// Runflow's edition names only the models its provider file declares.
+		expect(editionModels('runflow')).toEqual(['FLUX.2 [klein] 4B', 'FLUX.2 [klein] 9B']);
 	});
 
 	it('names no other provider in its packed .js/.json files, with no known leak', ({ task }) => {

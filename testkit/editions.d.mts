@@ -15,6 +15,7 @@ export interface EditionLeak {
 	context: string;
 }
 export function editionSpecs(from?: string): EditionSpec[];
+export function editionModels(id: string, from?: string): string[];
 export function namesRegex(names: string[]): RegExp;
 export function packedFiles(dir: string): string[];
 export function findLeaks(dir: string, spec: EditionSpec, specs?: EditionSpec[]): EditionLeak[];

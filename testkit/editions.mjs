@@ -168,6 +168,31 @@ export function findLeaks(dir, spec, specs = editionSpecs()) {
 	return leaks.sort((a, b) => (a.file + a.text).localeCompare(b.file + b.text));
 }
 
+/**
+ * The display names of the models beyond Ultra an edition's provider serves (the keys of its
+ * `<id>.models.ts`, each declared with `id` and `displayName` in parameters/models/), FLUX 3 first,
+ * then in the provider file's order: for the edition's description.
+ */
+export function editionModels(id, from = root) {
+	const file = join(from, PROVIDERS_DIR, id, `${id}.models.ts`);
+	if (!existsSync(file)) return [];
+	const served = [...readFileSync(file, 'utf8').matchAll(/^\t'([a-z0-9.-]+)': /gm)].map(
+		(m) => m[1],
+	);
+	const modelsDir = join(from, NODE_DIR, 'parameters/models');
+	const names = new Map();
+	for (const f of readdirSync(modelsDir)) {
+		const text = readFileSync(join(modelsDir, f), 'utf8');
+		for (const m of text.matchAll(/\bid: '([^']+)',\s*displayName: '([^']+)'/g))
+			names.set(m[1], m[2]);
+	}
+	const listed = served.flatMap((model) => (names.has(model) ? [names.get(model)] : []));
+	return [
+		...listed.filter((n) => n.startsWith('FLUX 3')),
+		...listed.filter((n) => !n.startsWith('FLUX 3')),
+	];
+}
+
 /** The edition's package.json, from the main one. */
 function editionPackageJson(pkg, spec) {
 	const credential = `dist/${spec.credentialFile.replace(/\.ts$/, '.js')}`;
@@ -176,7 +201,7 @@ function editionPackageJson(pkg, spec) {
 	const out = {
 		...pkg,
 		name: spec.packageName,
-		description: `n8n node for FLUX 1.1 [pro] ultra and Ultra Redux on ${spec.displayName}: prompts and images in, images out as n8n binary data`,
+		description: `n8n node for ${['FLUX 1.1 [pro] ultra', 'Ultra Redux', ...editionModels(spec.id)].join(', ')} on ${spec.displayName}: prompts and images in, images out as n8n binary data`,
 		keywords: [...new Set([...pkg.keywords.filter(keepKeyword), spec.id])],
 		n8n: { ...pkg.n8n, credentials: [credential] },
 	};

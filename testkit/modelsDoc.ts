@@ -79,7 +79,7 @@ export function modelsTable(
 				.join(', ');
 			lines.push(
 				'',
-				`**${p.displayName}**: \`${line.endpoint}\`${line.withReferences ? ` (with references: \`${line.withReferences}\`)` : ''}; ${fields}; references ${line.references ? `\`${line.references.wire}\` (${line.references.style}, ≤ ${line.references.max}${line.references.maxMegapixels ? `, ≤ ${line.references.maxMegapixels} MP each` : ''})` : 'none'}; webhook ${'wire' in line.webhook ? `\`${line.webhook.wire}\`` : 'query' in line.webhook ? `query \`${line.webhook.query}\`` : 'beside' in line.webhook ? `\`${line.webhook.beside}\` beside the input` : 'refused'}${line.price ? `; price: ${priceText(line.price)}` : ''}.`,
+				`**${p.displayName}**: \`${line.endpoint}\`${line.withReferences ? ` (with references: \`${line.withReferences}\`)` : ''}; ${fields}; references ${line.references ? `\`${line.references.wire}\` (${line.references.style}, ≤ ${line.references.max}${line.references.maxMegapixels ? `, ≤ ${line.references.maxMegapixels} MP each` : ''})` : 'none'}; webhook ${'wire' in line.webhook ? `\`${line.webhook.wire}\`` : 'query' in line.webhook ? `query \`${line.webhook.query}\`` : 'beside' in line.webhook ? `\`${line.webhook.beside}\` beside the input` : 'refused'}${line.price ? `; price: ${priceText(line.price)}` : ''}${line.priceWithReferences ? `; with references: ${priceText(line.priceWithReferences)}` : ''}.`,
 			);
 			for (const [id, what] of Object.entries(line.unconfirmed))
 				lines.push(`- UNCONFIRMED ${id}: ${what}`);

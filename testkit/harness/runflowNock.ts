@@ -44,6 +44,8 @@ export interface RunflowJobScenario {
 	/** Replaces the terminal run's fields (a failed run, another status spelling, another output). */
 	terminal?: Record<string, unknown>;
 	seed?: number;
+	/** Another model's create path (e.g. `/v1/models/black-forest-labs/flux-2-klein-4b/runs`). */
+	path?: string;
 }
 
 export interface RunflowJobMock {
@@ -72,7 +74,7 @@ export function mockRunflowJob(s: RunflowJobScenario = {}): RunflowJobMock {
 
 	mockRunflowModel();
 	const scope = nock(RUNFLOW_API)
-		.post(RUNS_PATH, (b: Record<string, unknown>) => {
+		.post(s.path ?? RUNS_PATH, (b: Record<string, unknown>) => {
 			body = b;
 			return true;
 		})

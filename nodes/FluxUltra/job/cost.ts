@@ -83,8 +83,10 @@ export function requestPriceUsd(
 	const model = request.model;
 	if (!model) return listPriceUsd(provider, request.operation);
 	if (request.listPriceUsd !== undefined) return request.listPriceUsd;
-	const rule = provider.models?.[model.id]?.price ?? model.price;
+	const line = provider.models?.[model.id];
 	const sizes = request.referenceMegapixels ?? (request.references ?? []).map(() => undefined);
+	const rule =
+		(sizes.length > 0 ? line?.priceWithReferences : undefined) ?? line?.price ?? model.price;
 	return priceByRule(rule, model, request.params as unknown as Record<string, unknown>, sizes);
 }
 

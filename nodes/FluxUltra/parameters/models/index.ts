@@ -1,4 +1,6 @@
 import { FLUX_2_FLEX } from './flux2Flex';
+import { FLUX_2_KLEIN_4B } from './flux2Klein4b';
+import { FLUX_2_KLEIN_9B } from './flux2Klein9b';
 import { FLUX_2_MAX } from './flux2Max';
 import { FLUX_2_PRO } from './flux2Pro';
 import { FLUX_3_IMAGE } from './flux3Image';
@@ -18,6 +20,8 @@ export const MODELS: readonly ModelDeclaration[] = [
 	FLUX_2_PRO,
 	FLUX_2_MAX,
 	FLUX_2_FLEX,
+	FLUX_2_KLEIN_9B,
+	FLUX_2_KLEIN_4B,
 ];
 
 /** The Model field's default: saved workflows (which have no Model) run Ultra, as they did. */

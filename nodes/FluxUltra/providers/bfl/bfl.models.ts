@@ -49,6 +49,30 @@ function withFields(line: ModelLine, fields: ModelLine['fields']): ModelLine {
 	return { ...line, fields: { ...line.fields, ...fields } };
 }
 
+/**
+ * FLUX.2 [klein] 4B and 9B: `Flux2KleinInputs` (BF-24, BF-27), [pro]'s fields with 4 references
+ * (`input_image` … `input_image_4`) and `safety_tolerance` 0–5, at its own endpoint (BF-23, BF-50),
+ * at BFL's klein price (BF-35, BF-51: first MP and each further output or input MP).
+ */
+function kleinLine(endpoint: string, firstUsd: number, perMegapixelUsd: number): ModelLine {
+	return {
+		...flux2Line(endpoint),
+		references: { style: 'numbered', wire: 'input_image', max: 4, source: 'BF-27, BF-29' },
+		price: {
+			kind: 'perMegapixel',
+			firstUsd,
+			extraUsd: perMegapixelUsd,
+			inputUsd: perMegapixelUsd,
+			roundUp: true,
+		},
+		unconfirmed: {
+			'BF-31': 'per-reference size limits (none published)',
+			'BF-32': 'width/height multiple of 16',
+			'BF-35': 'per-megapixel increments (SECONDARY) and their rounding',
+		},
+	};
+}
+
 export const BFL_MODEL_LINES: Readonly<Record<string, ModelLine>> = {
 	// BF-23 (CONFIRMED): one endpoint per model generates and edits.
 	'flux-2-pro': flux2Line('/v1/flux-2-pro'),
@@ -59,6 +83,9 @@ export const BFL_MODEL_LINES: Readonly<Record<string, ModelLine>> = {
 		guidance: { wire: 'guidance' },
 		steps: { wire: 'steps' },
 	}),
+	// BF-23, BF-50 (CONFIRMED): one endpoint per klein model generates and edits.
+	'flux-2-klein-4b': kleinLine('/v1/flux-2-klein-4b', 0.014, 0.001),
+	'flux-2-klein-9b': kleinLine('/v1/flux-2-klein-9b', 0.015, 0.002),
 	'flux-3-image': {
 		// BF-41 (UNCONFIRMED): POST /v1/flux-3-image, async like Ultra.
 		endpoint: '/v1/flux-3-image',

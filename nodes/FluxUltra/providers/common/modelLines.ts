@@ -35,6 +35,11 @@ export interface ModelLine {
 	webhook: { wire: string } | { query: string } | { beside: string } | { refused: string };
 	/** This provider's price rule where it is not the model's. */
 	price?: PriceRule;
+	/**
+	 * This provider's price rule for a job with references, where it differs from `price` (Runflow
+	 * prices its klein `…/edit` models apart, RF-34).
+	 */
+	priceWithReferences?: PriceRule;
 	/** Facts of this line still UNCONFIRMED (docs/provider-facts.md id → what), shown in docs/models.md. */
 	unconfirmed: Readonly<Record<string, string>>;
 }

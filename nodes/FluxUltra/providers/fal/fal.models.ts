@@ -51,6 +51,42 @@ function withFields(line: ModelLine, fields: ModelLine['fields']): ModelLine {
 	return { ...line, fields: { ...line.fields, ...fields } };
 }
 
+/**
+ * FLUX.2 [klein] 4B and 9B at fal (FA-26, FA-30: `Flux2Klein9b*Input = Flux2Klein4b*Input`): the
+ * size as `image_size` pixels, none with Match First Reference (the edit endpoint then "uses the
+ * input image size", FA-55), `output_format` always sent (fal's default is png, the node's jpeg),
+ * up to 4 `image_urls`. fal has no safety tolerance for klein, only a safety checker (FA-30).
+ */
+function kleinLine(endpoint: string, unconfirmed: ModelLine['unconfirmed']): ModelLine {
+	return {
+		endpoint,
+		withReferences: `${endpoint}/edit`,
+		fields: {
+			prompt: { wire: 'prompt' },
+			seed: { wire: 'seed' },
+			output_format: { wire: 'output_format' },
+			safety_tolerance: {
+				refused:
+					'fal.ai has no safety tolerance for FLUX.2 [klein], only a safety checker (FA-30). Leave "Safety Tolerance" at 2',
+				accepts: 2,
+			},
+			aspect_ratio: { derivedOnly: true },
+			megapixels: { derivedOnly: true },
+			num_images: { derivedOnly: true },
+		},
+		derived: (params) =>
+			params.aspect_ratio === 'match'
+				? {}
+				: {
+						image_size: flux2Size(String(params.aspect_ratio), Number(params.megapixels ?? 1)),
+					},
+		// FA-30 (CONFIRMED): "A maximum of 4 images are allowed".
+		references: { style: 'list', wire: 'image_urls', max: 4, source: 'FA-30' },
+		webhook: { query: 'fal_webhook' },
+		unconfirmed,
+	};
+}
+
 export const FAL_MODEL_LINES: Readonly<Record<string, ModelLine>> = {
 	// FA-26 (CONFIRMED): text-to-image and `/edit` per model; [max]'s types are [pro]'s (FA-27, FA-28).
 	'flux-2-pro': flux2Line('fal-ai/flux-2-pro', {
@@ -76,6 +112,14 @@ export const FAL_MODEL_LINES: Readonly<Record<string, ModelLine>> = {
 			},
 		},
 	),
+	// FA-26 (CONFIRMED): `fal-ai/flux-2/klein/<size>` and `…/edit`.
+	'flux-2-klein-4b': kleinLine('fal-ai/flux-2/klein/4b', {
+		'FA-53': "klein 4B's price at fal (fal's guide: $0.014 per MP): the model's rule is used",
+	}),
+	'flux-2-klein-9b': kleinLine('fal-ai/flux-2/klein/9b', {
+		'FA-54':
+			"klein 9B's price at fal (leads: $0.006 per MP, edit $0.011 per MP in and out): the model's rule is used",
+	}),
 	'flux-3-image': {
 		// FA-36 (CONFIRMED): owner `blackforestlabs`, not `fal-ai`.
 		endpoint: 'blackforestlabs/flux-3/text-to-image',

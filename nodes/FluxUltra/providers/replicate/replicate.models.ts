@@ -54,6 +54,42 @@ function withFields(line: ModelLine, fields: ModelLine['fields']): ModelLine {
 	return { ...line, fields: { ...line.fields, ...fields } };
 }
 
+/**
+ * FLUX.2 [klein] on Replicate (RP-25, CONFIRMED for klein-4b version 8e9c42d7): `images` (up to 5;
+ * the node holds the model's 4), `aspect_ratio` with `match_input_image`, `output_megapixels`
+ * instead of `resolution`, `output_format` (default jpg), an array of URIs out (RP-26). No safety
+ * tolerance (`disable_safety_checker` only): refused away from the default.
+ */
+function kleinLine(endpoint: string, unconfirmed: ModelLine['unconfirmed']): ModelLine {
+	return {
+		endpoint,
+		fields: {
+			prompt: { wire: 'prompt' },
+			seed: { wire: 'seed' },
+			output_format: { wire: 'output_format', encode: replicateFormat },
+			safety_tolerance: {
+				refused:
+					'Replicate has no safety tolerance for FLUX.2 [klein], only a safety checker (RP-25). Leave "Safety Tolerance" at 2',
+				accepts: 2,
+			},
+			aspect_ratio: { derivedOnly: true },
+			megapixels: { derivedOnly: true },
+			num_images: { derivedOnly: true },
+		},
+		// RP-41: `output_megapixels` as text ("1"); with Match First Reference Replicate's own default.
+		derived: (params) =>
+			params.aspect_ratio === 'match'
+				? { aspect_ratio: 'match_input_image' }
+				: {
+						aspect_ratio: params.aspect_ratio,
+						output_megapixels: String(params.megapixels ?? 1),
+					},
+		references: { style: 'list', wire: 'images', max: 5, source: 'RP-25' },
+		webhook: { beside: 'webhook' },
+		unconfirmed,
+	};
+}
+
 export const REPLICATE_MODEL_LINES: Readonly<Record<string, ModelLine>> = {
 	'flux-2-pro': flux2Line('black-forest-labs/flux-2-pro', 'RP-22', {
 		'RP-22':
@@ -83,6 +119,17 @@ export const REPLICATE_MODEL_LINES: Readonly<Record<string, ModelLine>> = {
 			prompt_upsampling: { wire: 'prompt_upsampling', unconfirmed: 'RP-24' },
 		},
 	),
+	'flux-2-klein-4b': kleinLine('black-forest-labs/flux-2-klein-4b', {
+		'RP-41':
+			'`output_megapixels` values (the version page gives no list; "0.5", "1", "2", "4" sent) and the aspect-ratio list',
+		'RP-42': "price (a lead: $0.001 per input MP): the model's rule is used",
+	}),
+	// RP-20 (the model SECONDARY), RP-43: fields read only for flux-2-klein-9b-base (RP-25's + guidance).
+	'flux-2-klein-9b': kleinLine('black-forest-labs/flux-2-klein-9b', {
+		'RP-20': 'the model itself (its page is not among the sources read)',
+		'RP-43': "every field (read for flux-2-klein-9b-base, the same as klein-4b's plus guidance)",
+		'RP-42': "price not read: the model's rule is used",
+	}),
 	'flux-3-image': {
 		endpoint: 'black-forest-labs/flux-3-image',
 		// RP-27 (CONFIRMED from the model's readme): prompt, images, aspect_ratio, resolution,

@@ -10,6 +10,7 @@ import { FluxError } from '../../transport/errors';
 import { readJson, send, type HttpResponse } from '../../transport/http';
 import { provesStop } from '../../transport/verdict';
 import { buildInput } from '../common/fields';
+import { lineEndpoint, modelBody } from '../common/modelLines';
 import { asNumber, asRecord, asString, type Json } from '../../shared/json';
 import { jobLimits, type PollStep } from '../common/polling';
 import { reportedCostUsd } from '../common/reportedCost';
@@ -32,6 +33,7 @@ import {
 	runflowPollDelayMs,
 } from './runflow.constants';
 import { isModerationCode, parseRunflowError } from './runflow.errors';
+import { RUNFLOW_MODEL_LINES } from './runflow.models';
 import {
 	inputFor,
 	RUNFLOW_REMIX_NOTICE,
@@ -62,7 +64,8 @@ export function toRunflowBody(
 
 /**
  * The images of a succeeded run, from Runflow's normalized output in the order its SDK reads it:
- * `outputs[].url`, then `image_urls[]`, then `image.url`, then `url` / `output_url`.
+ * `outputs[].url`, then `image_urls[]`, then `image.url`, then `url` / `output_url`; and a
+ * fal-style model's `images[].url` before the single ones.
  */
 export function runflowImages(output: unknown): ResultImage[] {
 	const o = asRecord(output);
@@ -85,6 +88,23 @@ export function runflowImages(output: unknown): ResultImage[] {
 	}
 	if (Array.isArray(o.image_urls)) {
 		return o.image_urls.flatMap((url) => (asString(url) ? [{ url: url as string }] : []));
+	}
+	// fal-style models (FLUX.2 [klein], RF-35) answer `images[]` of `{url, width, height}` (RF-39).
+	if (Array.isArray(o.images)) {
+		return o.images.flatMap((entry) => {
+			const e = asRecord(entry);
+			const url = asString(e?.url);
+			return url
+				? [
+						{
+							url,
+							width: asNumber(e?.width),
+							height: asNumber(e?.height),
+							contentType: asString(e?.content_type),
+						},
+					]
+				: [];
+		});
 	}
 	const single = asString(asRecord(o.image)?.url) ?? asString(o.url) ?? asString(o.output_url);
 	return single ? [{ url: single }] : [];
@@ -169,6 +189,8 @@ class RunflowSession extends SessionBase {
 
 	/** Before any job: the request against the inputs Runflow lists for its model (looked up once). */
 	async checkRequest(request: JobRequest): Promise<void> {
+		// A model with a static line (runflow.models.ts) is checked by its line, before any request.
+		if (request.model && RUNFLOW_MODEL_LINES[request.model.id]) return;
 		await this.models.target(request, request.image !== undefined);
 	}
 
@@ -176,10 +198,15 @@ class RunflowSession extends SessionBase {
 		scope: JobScope,
 		request: JobRequest,
 		imageUrl: string | undefined,
+		references: readonly string[] = [],
 	): Promise<SubmittedJob> {
-		const { model, schema } = await this.models.target(request, imageUrl !== undefined);
+		// A model beyond Ultra with a static line: its slug (the edit one with references) and body.
+		const line = request.model ? RUNFLOW_MODEL_LINES[request.model.id] : undefined;
+		const { model, schema } = line
+			? { model: lineEndpoint(line, references.length), schema: undefined }
+			: await this.models.target(request, imageUrl !== undefined);
 		const clientRef = clientReference(scope);
-		let input: Json | undefined;
+		let input: Json | undefined = line ? modelBody(line, request, references) : undefined;
 		if (schema) {
 			const inline =
 				imageUrl !== undefined && takesBase64(inputFor(schema, IMAGE_INPUT.apiName))
@@ -311,6 +338,7 @@ export const runflowProvider: FluxProvider = {
 	canCancel: RUNFLOW.canCancel,
 	inputImageLimit: { maxBytes: RUNFLOW.uploadMaxBytes, what: "Runflow's upload limit" },
 	stopProof: RUNFLOW.stopProof,
+	models: RUNFLOW_MODEL_LINES,
 	editorNotes: {
 		maxParallelJobs: 'Runflow queues runs beyond a per-model limit',
 		downloadImage: 'Runflow presigned links after a while',

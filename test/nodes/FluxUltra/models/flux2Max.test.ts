@@ -40,7 +40,7 @@ function run(provider: string, options: Record<string, unknown>) {
 const withRef = { referenceImages: { image: [{ source: 'binary', binaryPropertyName: 'ref' }] } };
 
 describe('FLUX.2 [max]', () => {
-	it('shares its fields with FLUX.2 [pro] (and [flex]) in the editor: one Megapixels field per node version, shown for each', () => {
+	it('shares its fields with FLUX.2 [pro] (and [flex] and [klein]) in the editor: one Megapixels field per node version, shown for each', () => {
 		type Field = {
 			name: string;
 			options?: unknown;
@@ -59,6 +59,8 @@ describe('FLUX.2 [max]', () => {
 				'flux-2-pro',
 				'flux-2-max',
 				'flux-2-flex',
+				'flux-2-klein-9b',
+				'flux-2-klein-4b',
 			]);
 	});
 
