@@ -88,6 +88,31 @@ function falFlux3(edit: boolean): MockInputSchema {
 	};
 }
 
+/**
+ * fal's FLUX.2 [klein] inputs (FA-30, FA-55: `Flux2Klein9b*Input = Flux2Klein4b*Input`): fal
+ * presets or `{width, height}` (no `auto`: the edit endpoint takes the input's size when none is
+ * sent), up to 4 images, a safety checker and no safety tolerance.
+ */
+function falKlein(edit: boolean): MockInputSchema {
+	return {
+		properties: {
+			prompt: str(),
+			image_size: {
+				anyOf: [{ $ref: '#/components/schemas/ImageSize' }, str({ enum: FAL_PRESETS })],
+				...(edit ? {} : { default: 'landscape_4_3' }),
+			},
+			num_inference_steps: { type: 'integer', minimum: 1, maximum: 8, default: 4 },
+			seed: { type: 'integer' },
+			num_images: { type: 'integer', minimum: 1, maximum: 4, default: 1 },
+			enable_safety_checker: bool(true),
+			output_format: str({ enum: ['jpeg', 'png', 'webp'], default: 'png' }),
+			sync_mode: bool(false),
+			...(edit ? { image_urls: { type: 'array', items: str(), maxItems: 4 } } : {}),
+		},
+		required: edit ? ['prompt', 'image_urls'] : ['prompt'],
+	};
+}
+
 const FLEX: Record<string, Json> = {
 	guidance_scale: { type: 'number', default: 3.5 },
 	num_inference_steps: { type: 'integer', default: 28 },
@@ -101,6 +126,10 @@ export const FAL_SCHEMAS: Readonly<Record<string, MockInputSchema>> = {
 	'fal-ai/flux-2-max/edit': falFlux2(true),
 	'fal-ai/flux-2-flex': falFlux2(false, FLEX),
 	'fal-ai/flux-2-flex/edit': falFlux2(true, FLEX),
+	'fal-ai/flux-2/klein/4b': falKlein(false),
+	'fal-ai/flux-2/klein/4b/edit': falKlein(true),
+	'fal-ai/flux-2/klein/9b': falKlein(false),
+	'fal-ai/flux-2/klein/9b/edit': falKlein(true),
 	'blackforestlabs/flux-3/text-to-image': falFlux3(false),
 	'blackforestlabs/flux-3/edit-image': falFlux3(true),
 };
@@ -222,6 +251,39 @@ function replicateFlux2(flex: boolean): MockInputSchema {
 	};
 }
 
+/**
+ * Replicate's FLUX.2 [klein] inputs (RP-25 for klein-4b; RP-43: klein-9b read from its -base
+ * model): `images` up to 5, `output_megapixels` instead of `resolution` (RP-41: values
+ * UNCONFIRMED, the ones the node sends), a safety checker switch and no safety tolerance.
+ */
+function replicateKlein(): MockInputSchema {
+	const ratio = cogEnum(
+		'aspect_ratio',
+		REPLICATE_RATIOS.filter((r) => r !== 'custom'),
+		'1:1',
+	);
+	const megapixels = cogEnum('output_megapixels', ['0.25', '0.5', '1', '2', '4'], '1');
+	const format = cogEnum('output_format', ['webp', 'jpg', 'png'], 'jpg');
+	return {
+		properties: {
+			prompt: str(),
+			images: { type: 'array', items: str({ format: 'uri' }), maxItems: 5, default: [] },
+			aspect_ratio: ratio.property,
+			output_megapixels: megapixels.property,
+			seed: { type: 'integer' },
+			output_format: format.property,
+			output_quality: { type: 'integer', minimum: 0, maximum: 100, default: 95 },
+			disable_safety_checker: bool(false),
+		},
+		required: ['prompt'],
+		components: {
+			aspect_ratio: ratio.component,
+			output_megapixels: megapixels.component,
+			output_format: format.component,
+		},
+	};
+}
+
 /** Replicate's FLUX 3 Image inputs (RP-27). */
 function replicateFlux3(): MockInputSchema {
 	const ratio = cogEnum('aspect_ratio', FLUX3_RATIOS, 'auto');
@@ -252,6 +314,8 @@ export const REPLICATE_SCHEMAS: Readonly<Record<string, MockInputSchema>> = {
 	'black-forest-labs/flux-2-pro': replicateFlux2(false),
 	'black-forest-labs/flux-2-max': replicateFlux2(false),
 	'black-forest-labs/flux-2-flex': replicateFlux2(true),
+	'black-forest-labs/flux-2-klein-4b': replicateKlein(),
+	'black-forest-labs/flux-2-klein-9b': replicateKlein(),
 	'black-forest-labs/flux-3-image': replicateFlux3(),
 };
 
