@@ -32,6 +32,8 @@ import {
 	runflowPollDelayMs,
 } from './runflow.constants';
 import { isModerationCode, parseRunflowError } from './runflow.errors';
+import { modelTarget } from './runflow.modelSchema';
+import { RUNFLOW_MODEL_LINES } from './runflow.models';
 import {
 	inputFor,
 	RUNFLOW_REMIX_NOTICE,
@@ -167,8 +169,17 @@ class RunflowSession extends SessionBase {
 		return asset.url as string;
 	}
 
-	/** Before any job: the request against the inputs Runflow lists for its model (looked up once). */
+	/**
+	 * Before any job: the request against the inputs Runflow lists for its model (looked up once);
+	 * a model job against its slug's look-up (its references counted, not yet uploaded).
+	 */
 	async checkRequest(request: JobRequest): Promise<void> {
+		const line = request.model ? RUNFLOW_MODEL_LINES[request.model.id] : undefined;
+		if (line) {
+			const placeholders = (request.references ?? []).map((_, n) => `reference ${n + 1}`);
+			await modelTarget(this.models, line, request, placeholders);
+			return;
+		}
 		await this.models.target(request, request.image !== undefined);
 	}
 
@@ -176,17 +187,14 @@ class RunflowSession extends SessionBase {
 		scope: JobScope,
 		request: JobRequest,
 		imageUrl: string | undefined,
+		references: readonly string[] = [],
 	): Promise<SubmittedJob> {
-		const { model, schema } = await this.models.target(request, imageUrl !== undefined);
+		// A model beyond Ultra: its slug and input from Runflow's models API (checkServed made sure of a line).
+		const line = request.model ? RUNFLOW_MODEL_LINES[request.model.id] : undefined;
+		const { model, input } = line
+			? await modelTarget(this.models, line, request, references)
+			: await this.ultraTarget(request, imageUrl);
 		const clientRef = clientReference(scope);
-		let input: Json | undefined;
-		if (schema) {
-			const inline =
-				imageUrl !== undefined && takesBase64(inputFor(schema, IMAGE_INPUT.apiName))
-					? this.inlineImages.get(imageUrl)
-					: undefined;
-			input = schemaInput(schema, request, inline ?? imageUrl);
-		}
 		const outcome: HttpResponse | { error: unknown } = await send(scope.ctx, errors, {
 			method: 'POST',
 			url: `${this.base}${RUNFLOW.createPath(model)}`,
@@ -206,6 +214,20 @@ class RunflowSession extends SessionBase {
 			});
 		}
 		return { requestId: runId, links: { run: `${this.base}${RUNFLOW.runPath(runId)}` } };
+	}
+
+	/** Ultra's model and `input` (none: the built-in names apply). */
+	private async ultraTarget(
+		request: JobRequest,
+		imageUrl: string | undefined,
+	): Promise<{ model: string; input?: Json }> {
+		const { model, schema } = await this.models.target(request, imageUrl !== undefined);
+		if (!schema) return { model };
+		const inline =
+			imageUrl !== undefined && takesBase64(inputFor(schema, IMAGE_INPUT.apiName))
+				? this.inlineImages.get(imageUrl)
+				: undefined;
+		return { model, input: schemaInput(schema, request, inline ?? imageUrl) };
 	}
 
 	/** One `GET /v1/runs/{id}`: succeeded, still pending, or the run's failure. */
@@ -307,6 +329,7 @@ export const runflowProvider: FluxProvider = {
 	credentialType: CREDENTIAL,
 	errors,
 	fields: RUNFLOW_FIELDS,
+	models: RUNFLOW_MODEL_LINES,
 	pricePerImageUsd: RUNFLOW_PRICE_USD,
 	canCancel: RUNFLOW.canCancel,
 	inputImageLimit: { maxBytes: RUNFLOW.uploadMaxBytes, what: "Runflow's upload limit" },
