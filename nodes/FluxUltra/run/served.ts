@@ -75,8 +75,10 @@ export function checkServed(
 			const row = model.params.find((r) => r.apiName === name);
 			// Where to go instead: the providers whose line for the model sends the field.
 			const taking = providersServing(model).filter((other) => {
-				const theirs = other.models?.[model.id]?.fields[name];
-				return theirs !== undefined && 'wire' in theirs;
+				const line = other.models?.[model.id];
+				const theirs = line?.fields[name];
+				// A line settled only at run time (Runflow's look-up, `notice`) is no sure way out.
+				return theirs !== undefined && 'wire' in theirs && !line?.notice;
 			});
 			const instead = taking.length
 				? `, or choose ${taking.map((t) => t.displayName).join(' or ')}`

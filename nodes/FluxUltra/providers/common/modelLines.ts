@@ -33,6 +33,11 @@ export interface ModelLine {
 	webhook: { wire: string } | { query: string } | { beside: string } | { refused: string };
 	/** This provider's price rule where it is not the model's. */
 	price?: PriceRule;
+	/**
+	 * What the editor says when this provider and model are picked, where the line is settled only
+	 * at run time (Runflow's look-up): shown as a notice, as a model a provider does not serve is.
+	 */
+	notice?: string;
 	/** Facts of this line still UNCONFIRMED (docs/provider-facts.md id → what), shown in docs/models.md. */
 	unconfirmed: Readonly<Record<string, string>>;
 }

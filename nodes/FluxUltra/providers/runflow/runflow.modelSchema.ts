@@ -60,12 +60,21 @@ export function modelRunInput(
 			value,
 		);
 
+	// A model field this line has no name for at all (a field added to the model later): never dropped.
+	for (const row of model.params) {
+		const value = params[row.apiName];
+		if (row.apiName in line.fields || value === undefined || value === '') continue;
+		if (!atDefault(row.apiName, value)) return notTaken(row.apiName, value);
+	}
+
 	const input: Record<string, unknown> = {};
 	const used = new Set<string>();
 	for (const [field, support] of Object.entries(line.fields)) {
 		if (!('wire' in support)) continue;
 		const value = params[field];
 		if (value === undefined || value === '') continue;
+		// A name still UNCONFIRMED goes only with a value the user set away from the model's default.
+		if (support.unconfirmed && atDefault(field, value)) continue;
 		const target = find(schema, [support.wire, ...(RUNFLOW_MODEL_ALIASES[field] ?? [])]);
 		if (!target) {
 			if (atDefault(field, value)) continue;

@@ -69,6 +69,7 @@ export const RUNFLOW_MODEL_ALIASES: Readonly<Record<string, readonly string[]>> 
 /** A line whose slug and fields are Runflow's candidates, settled by the models API at run time. */
 function lookedUp(
 	id: string,
+	displayName: string,
 	slug: string,
 	fields: ModelLine['fields'],
 	max: number,
@@ -84,6 +85,7 @@ function lookedUp(
 		references: { style: 'list', wire: 'image_urls', max, source: 'RF-35, RF-48' },
 		webhook: { beside: 'callback_url' },
 		price: price?.rule,
+		notice: `${displayName} on Runflow: Runflow publishes no page for it, so the node looks it up in Runflow's models API when it runs (${slug}, with Reference Images ${slug}/edit) and refuses the items, before any job, if Runflow does not have it or the look-up fails.`,
 		unconfirmed: {
 			'RF-45': `the slugs \`${slug}\` and \`${slug}/edit\` (looked up in Runflow's models API before any job: a 404 refuses the item)`,
 			'RF-48':
@@ -107,6 +109,7 @@ export const RUNFLOW_MODEL_LINES: Readonly<Record<string, ModelLine>> = {
 	// RF-36/RF-42: the marketing page's path; RF-45: UNCONFIRMED until a real look-up.
 	'flux-2-pro': lookedUp(
 		'flux-2-pro',
+		'FLUX.2 [pro]',
 		'black-forest-labs/flux-2-pro',
 		FLUX2_FIELDS,
 		8,
@@ -114,6 +117,7 @@ export const RUNFLOW_MODEL_LINES: Readonly<Record<string, ModelLine>> = {
 	),
 	'flux-2-max': lookedUp(
 		'flux-2-max',
+		'FLUX.2 [max]',
 		'black-forest-labs/flux-2-max',
 		FLUX2_FIELDS,
 		8,
@@ -122,12 +126,14 @@ export const RUNFLOW_MODEL_LINES: Readonly<Record<string, ModelLine>> = {
 	// RF-43: "Adjustable inference steps and guidance scale" (fal-style names, as fal's [flex], FA-29).
 	'flux-2-flex': lookedUp(
 		'flux-2-flex',
+		'FLUX.2 [flex]',
 		'black-forest-labs/flux-2-flex',
 		{
 			...FLUX2_FIELDS,
 			guidance: { wire: 'guidance_scale' },
 			steps: { wire: 'num_inference_steps' },
-			prompt_upsampling: { wire: 'prompt_upsampling' },
+			// RF-48: no Runflow page names a prompt-upsampling switch for [flex]; sent when listed.
+			prompt_upsampling: { wire: 'prompt_upsampling', unconfirmed: 'RF-48' },
 		},
 		8,
 		flux2ImageSize,
@@ -135,6 +141,7 @@ export const RUNFLOW_MODEL_LINES: Readonly<Record<string, ModelLine>> = {
 	// RF-37: not found in any stored Runflow page; the slug is BFL's endpoint name (BF-41).
 	'flux-3-image': lookedUp(
 		'flux-3-image',
+		'FLUX 3 Image',
 		'black-forest-labs/flux-3-image',
 		{
 			prompt: { wire: 'prompt' },
