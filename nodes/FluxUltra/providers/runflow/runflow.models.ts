@@ -40,18 +40,18 @@ export const RUNFLOW_MODEL_PRICES: Readonly<
 	'flux-2-pro': {
 		rule: { kind: 'perMegapixel', firstUsd: 0.03, extraUsd: 0.015, inputUsd: 0.015, roundUp: true },
 		unconfirmed:
-			'input megapixels: Runflow names no price for them, counted at $0.015 as at Black Forest Labs',
+			"input megapixels: Runflow names no price for them, counted at $0.015 as the model's own rule counts them",
 	},
 	'flux-2-flex': {
 		rule: { kind: 'perMegapixel', firstUsd: 0.05, extraUsd: 0.05, inputUsd: 0.05, roundUp: true },
 	},
 	'flux-2-max': {
 		unconfirmed:
-			"Runflow publishes no price for [max]: the cap counts Black Forest Labs' ($0.07 first MP + $0.03 per further and per input MP)",
+			"Runflow publishes no price for [max]: the cap counts the model's own rule, its maker's list price ($0.07 first MP + $0.03 per further and per input MP)",
 	},
 	'flux-3-image': {
 		unconfirmed:
-			"Runflow publishes no price for FLUX 3 Image: the cap counts Black Forest Labs' per-class prices",
+			"Runflow publishes no price for FLUX 3 Image: the cap counts the model's own rule, its maker's per-class list prices",
 	},
 };
 
