@@ -166,7 +166,7 @@ describe('FLUX.2 [max] on Runflow', () => {
 		const upload = mockRunflowUpload();
 		const job = mockRunflowJob({ model: `${MAX}/edit` });
 		const [out] = await run('flux-2-max', { referenceImages: refs }).run();
-		expect(job.submitted()?.input.image_urls).toEqual([
+		expect((job.submitted()?.input as Record<string, unknown>).image_urls).toEqual([
 			upload.assetUrl,
 			'https://images.example.com/mug.png',
 		]);
@@ -192,7 +192,9 @@ describe('FLUX.2 [flex] on Runflow', () => {
 		const [out] = await run('flux-2-flex', {
 			referenceImages: { image: [{ source: 'binary', binaryPropertyName: 'logo' }] },
 		}).run();
-		expect(job.submitted()?.input.image_urls).toEqual([upload.assetUrl]);
+		expect((job.submitted()?.input as Record<string, unknown>).image_urls).toEqual([
+			upload.assetUrl,
+		]);
 		// 1 MP out + the 300×300 logo (started MP counts whole): $0.05 + $0.05.
 		expect(out[0].json.cost).toEqual({ usd: 0.1, source: 'list_price' });
 	});
@@ -235,7 +237,7 @@ describe('FLUX 3 Image on Runflow', () => {
 		const upload = mockRunflowUpload();
 		const job = mockRunflowJob({ model: `${FLUX3}/edit`, images: fakeImages(1, 'png') });
 		const [out] = await run('flux-3-image', { referenceImages: refs }).run();
-		expect(job.submitted()?.input.image_urls).toEqual([
+		expect((job.submitted()?.input as Record<string, unknown>).image_urls).toEqual([
 			upload.assetUrl,
 			'https://images.example.com/mug.png',
 		]);
