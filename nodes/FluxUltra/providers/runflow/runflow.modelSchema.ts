@@ -93,7 +93,9 @@ export function modelRunInput(
 
 	// Fields computed from several (FLUX.2's `image_size` from Aspect Ratio × Megapixels).
 	for (const [key, value] of Object.entries(line.derived?.(params, references.length) ?? {})) {
-		const target = find(schema, [key]);
+		const found = find(schema, [key]);
+		// A size the input's listed values do not include (presets only) is one it cannot take.
+		const target = found?.choices && !found.choices.some((c) => c === value) ? undefined : found;
 		if (target) {
 			used.add(target.name);
 			input[target.name] = value;

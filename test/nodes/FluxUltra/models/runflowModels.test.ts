@@ -394,3 +394,24 @@ describe('Max Cost per Run on Runflow', () => {
 		expect(out.map((o) => o.json.cost)).toEqual(Array(4).fill({ usd: 0.03, source: 'list_price' }));
 	});
 });
+
+describe('a FLUX.2 size the schema lists only presets for', () => {
+	it('is refused naming Megapixels when set away from the default, and not sent at the defaults', async () => {
+		const inputs = RUNFLOW_FLUX_MODELS[PRO].inputs.map((i) =>
+			i.name === 'image_size'
+				? { ...i, type: 'string' as const, choices: ['square_hd', 'landscape_4_3'] }
+				: i,
+		);
+		mockRunflowSlug(PRO, { inputs });
+		const h = run('flux-2-pro', { megapixels: '2' });
+		const [out] = await h.run();
+		expect(paid(h)).toHaveLength(0);
+		expect(errorOf(out[0])).toMatchObject({ field: 'Megapixels' });
+
+		useVirtualClock();
+		mockRunflowSlug(PRO, { inputs });
+		const job = mockRunflowJob({ model: PRO });
+		await run('flux-2-pro', {}).run();
+		expect(job.submitted()?.input).not.toHaveProperty('image_size');
+	});
+});
