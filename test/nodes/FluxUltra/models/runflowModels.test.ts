@@ -415,3 +415,52 @@ describe('a FLUX.2 size the schema lists only presets for', () => {
 		expect(job.submitted()?.input).not.toHaveProperty('image_size');
 	});
 });
+
+describe('never paying twice with a model job on Runflow', () => {
+	const withFallback = (options: Record<string, unknown>) =>
+		createHarness({
+			params: {
+				provider: 'runflow',
+				fallbackFromRunflow: 'bfl',
+				operation: 'generate',
+				model: 'flux-2-pro',
+				prompt: 'a mug',
+				options,
+			},
+			node: { typeVersion: 2 },
+			continueOnFail: true,
+		});
+	const runPosts = (h: { requests: Array<{ method: string; url: string }> }) =>
+		h.requests.filter((r) => r.method === 'POST' && r.url.endsWith('/runs'));
+	const toBfl = (h: { requests: Array<{ url: string }> }) =>
+		h.requests.filter((r) => r.url.includes('bfl.ai'));
+
+	it('a 503 on create is not resent and not moved to the Fallback Provider: the run may exist', async () => {
+		useVirtualClock();
+		mockRunflowSlug(PRO);
+		nock(RUNFLOW_API)
+			.post(`/v1/models/${PRO}/runs`)
+			.reply(503, { code: 'SERVICE_UNAVAILABLE', message: 'try later', errors: null });
+		const h = withFallback({});
+		const [out] = await h.run();
+		expect(runPosts(h)).toHaveLength(1);
+		expect(toBfl(h)).toHaveLength(0);
+		expect(errorOf(out[0]).message).toContain('may have been created at Runflow');
+	});
+
+	it('a run still going at Timeout is not moved to the Fallback Provider: Runflow cannot cancel it, so it may still bill', async () => {
+		useVirtualClock();
+		mockRunflowSlug(PRO);
+		nock(RUNFLOW_API)
+			.post(`/v1/models/${PRO}/runs`)
+			.reply(201, { id: 'run-slow-model', status_code: 'queued' })
+			.get('/v1/runs/run-slow-model')
+			.times(1000)
+			.reply(200, { id: 'run-slow-model', status_code: 'running' });
+		const h = withFallback({ timeout: 30 });
+		const [out] = await h.run();
+		expect(runPosts(h)).toHaveLength(1);
+		expect(toBfl(h)).toHaveLength(0);
+		expect(errorOf(out[0]).message).toContain('Runflow offers no way to cancel it');
+	});
+});
