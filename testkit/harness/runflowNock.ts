@@ -1,7 +1,13 @@
 import nock from 'nock';
 
 import { runflowOutputBody, type RunflowOutputShape } from '../mocks/loopback';
-import { modelBody, ultraInputs, type MockRunflowSchema } from '../mocks/runflowModels';
+import {
+	fluxModelBody,
+	modelBody,
+	ultraInputs,
+	type MockInputSpec,
+	type MockRunflowSchema,
+} from '../mocks/runflowModels';
 import { fakeImages, type FakeImage } from './falNock';
 
 export const RUNFLOW_API = 'https://api.runflow.io';
@@ -33,10 +39,33 @@ export function mockRunflowModel(
 		);
 }
 
+/**
+ * Runflow's models API answering for one FLUX.2 / FLUX 3 Image slug (runflowModels.ts, our guess):
+ * its listed inputs (or `inputs` instead), or an error status (404: Runflow has no such model).
+ * Returns the scope: `isDone()` tells whether the node looked it up.
+ */
+export function mockRunflowSlug(
+	slug: string,
+	answer: { inputs?: MockInputSpec[]; status?: number } = {},
+): nock.Scope {
+	const scope = nock(RUNFLOW_API).get(`/v1/models/${slug}`);
+	return answer.status
+		? scope.reply(answer.status, {
+				code: 'ERROR',
+				message: `status ${answer.status}`,
+				errors: null,
+			})
+		: scope.reply(200, fluxModelBody(slug, answer.inputs));
+}
+
 export type OutputShape = RunflowOutputShape;
 
 export interface RunflowJobScenario {
 	runId?: string;
+	/** The model the run is created on (default Ultra), e.g. `black-forest-labs/flux-2-pro/edit`. */
+	model?: string;
+	/** The finished run's `cost` (Runflow's decimal string). */
+	cost?: string;
 	/** Statuses answered before the terminal one. */
 	pending?: string[];
 	images?: FakeImage[];
@@ -72,9 +101,9 @@ export function mockRunflowJob(s: RunflowJobScenario = {}): RunflowJobMock {
 	const seed = s.seed ?? 42;
 	let body: Record<string, unknown> | undefined;
 
-	mockRunflowModel();
+	if (!s.model) mockRunflowModel();
 	const scope = nock(RUNFLOW_API)
-		.post(s.path ?? RUNS_PATH, (b: Record<string, unknown>) => {
+		.post(s.path ?? (s.model ? `/v1/models/${s.model}/runs` : RUNS_PATH), (b: Record<string, unknown>) => {
 			body = b;
 			return true;
 		})
@@ -101,6 +130,7 @@ export function mockRunflowJob(s: RunflowJobScenario = {}): RunflowJobMock {
 		),
 		failure_code: null,
 		failure_message: null,
+		...(s.cost !== undefined ? { cost: s.cost } : {}),
 		...s.terminal,
 	}));
 

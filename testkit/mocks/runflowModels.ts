@@ -9,7 +9,8 @@ import { ULTRA_SIZES } from './images';
  * against its own inputs (`validateBySchema`).
  */
 
-export type MockInputType = 'string' | 'integer' | 'float' | 'boolean' | 'list';
+/** `json`: an object or a string (fal-style `image_size`: a preset name or `{width, height}`). */
+export type MockInputType = 'string' | 'integer' | 'float' | 'boolean' | 'list' | 'json';
 
 export interface MockInputSpec {
 	name: string;
@@ -18,6 +19,8 @@ export interface MockInputSpec {
 	choices?: readonly unknown[];
 	min?: number;
 	max?: number;
+	/** A list's most entries (`validator_attrs.max_items`). */
+	maxItems?: number;
 	default?: unknown;
 }
 
@@ -96,13 +99,14 @@ export function modelBody(id: string, path: string, displayName: string, inputs:
 			default_behavior_code: spec.default === undefined ? 'none' : 'use_default',
 			validator_code: spec.choices
 				? 'choices'
-				: spec.min !== undefined || spec.max !== undefined
+				: spec.min !== undefined || spec.max !== undefined || spec.maxItems !== undefined
 					? 'range'
 					: 'none',
 			validator_attrs: {
 				...(spec.choices ? { choices: spec.choices } : {}),
 				...(spec.min !== undefined ? { min: spec.min } : {}),
 				...(spec.max !== undefined ? { max: spec.max } : {}),
+				...(spec.maxItems !== undefined ? { max_items: spec.maxItems } : {}),
 			},
 			is_required: spec.required ?? false,
 			default_value: spec.default === undefined ? {} : { value: spec.default },
@@ -139,11 +143,16 @@ export function validateBySchema(
 						? typeof value === 'number' && Number.isFinite(value)
 						: spec.type === 'boolean'
 							? typeof value === 'boolean'
-							: Array.isArray(value) && value.every((v) => typeof v === 'string');
+							: spec.type === 'json'
+								? typeof value === 'string' ||
+									(value !== null && typeof value === 'object' && !Array.isArray(value))
+								: Array.isArray(value) && value.every((v) => typeof v === 'string');
 		if (!typeOk) {
 			fail(key, `must be of type ${spec.type}`);
 			continue;
 		}
+		if (spec.maxItems !== undefined && Array.isArray(value) && value.length > spec.maxItems)
+			fail(key, `must have at most ${spec.maxItems} items`);
 		if (spec.choices && !spec.choices.includes(value))
 			fail(key, `must be one of ${spec.choices.map((c) => `'${String(c)}'`).join(', ')}`);
 		if (
@@ -154,4 +163,123 @@ export function validateBySchema(
 		}
 	}
 	return errors;
+}
+
+/**
+ * The FLUX.2 and FLUX 3 Image models the mock Runflow serves (issue 29), by slug, text-to-image and
+ * `/edit`. THESE SLUGS AND INPUTS ARE OUR GUESS (docs/provider-facts.md RF-45, RF-48): Runflow's
+ * marketing pages show `black-forest-labs/flux-2-pro` and `…/flux-2-flex` and fal-style inputs
+ * (`image_size`, RF-36, RF-42, RF-43); its [klein] edit model takes `image_urls[]` (RF-35); nothing
+ * stored shows [max]'s or FLUX 3 Image's slug, the `/edit` slugs or any reference limit. The node
+ * looks each slug up before any run, so a wrong guess here is a 404 there, not a bad run.
+ */
+const FLUX2_INPUTS: MockInputSpec[] = [
+	{ name: 'prompt', type: 'string', required: true },
+	{ name: 'image_size', type: 'json', default: 'landscape_4_3' },
+	{ name: 'seed', type: 'integer', min: 0 },
+	{ name: 'output_format', type: 'string', choices: ['jpeg', 'png'], default: 'jpeg' },
+	{ name: 'safety_tolerance', type: 'string', choices: ['1', '2', '3', '4', '5'], default: '2' },
+	{ name: 'enable_safety_checker', type: 'boolean', default: true },
+	{ name: 'sync_mode', type: 'boolean', default: false },
+];
+
+/** [flex] adds guidance and steps under fal's names (RF-43); it lists no prompt-upsampling switch. */
+const FLUX2_FLEX_INPUTS: MockInputSpec[] = [
+	...FLUX2_INPUTS,
+	{ name: 'guidance_scale', type: 'float', min: 1.5, max: 10, default: 3.5 },
+	{ name: 'num_inference_steps', type: 'integer', min: 1, max: 50, default: 28 },
+];
+
+const FLUX3_INPUTS: MockInputSpec[] = [
+	{ name: 'prompt', type: 'string', required: true },
+	{
+		name: 'aspect_ratio',
+		type: 'string',
+		choices: [
+			'auto',
+			'21:9',
+			'2:1',
+			'16:9',
+			'3:2',
+			'7:5',
+			'4:3',
+			'5:4',
+			'1:1',
+			'4:5',
+			'3:4',
+			'5:7',
+			'2:3',
+			'9:16',
+			'1:2',
+			'9:21',
+		],
+		default: 'auto',
+	},
+	{
+		name: 'resolution',
+		type: 'string',
+		choices: ['768sq', '1k', '1.5k', '2k', '4k'],
+		default: '1k',
+	},
+	{ name: 'safety_tolerance', type: 'integer', min: 0, max: 4, default: 2 },
+	{ name: 'grounding', type: 'boolean', default: true },
+];
+
+/** An `/edit` model: the text model's inputs and a required `image_urls[]` of at most `max`. */
+const withReferences = (inputs: MockInputSpec[], max: number): MockInputSpec[] => [
+	inputs[0],
+	{ name: 'image_urls', type: 'list', required: true, maxItems: max },
+	...inputs.slice(1),
+];
+
+/** Slug → display name and inputs, as the mock's models API answers them. */
+export const RUNFLOW_FLUX_MODELS: Readonly<
+	Record<string, { id: string; displayName: string; inputs: MockInputSpec[] }>
+> = {
+	'black-forest-labs/flux-2-pro': {
+		id: '2a7f0c1e-0000-4f20-8000-000000000201',
+		displayName: 'FLUX.2 [pro]',
+		inputs: FLUX2_INPUTS,
+	},
+	'black-forest-labs/flux-2-pro/edit': {
+		id: '2a7f0c1e-0000-4f20-8000-000000000202',
+		displayName: 'FLUX.2 [pro] Edit',
+		inputs: withReferences(FLUX2_INPUTS, 8),
+	},
+	'black-forest-labs/flux-2-max': {
+		id: '2a7f0c1e-0000-4f20-8000-000000000203',
+		displayName: 'FLUX.2 [max]',
+		inputs: FLUX2_INPUTS,
+	},
+	'black-forest-labs/flux-2-max/edit': {
+		id: '2a7f0c1e-0000-4f20-8000-000000000204',
+		displayName: 'FLUX.2 [max] Edit',
+		inputs: withReferences(FLUX2_INPUTS, 8),
+	},
+	'black-forest-labs/flux-2-flex': {
+		id: '2a7f0c1e-0000-4f20-8000-000000000205',
+		displayName: 'FLUX.2 [flex]',
+		inputs: FLUX2_FLEX_INPUTS,
+	},
+	'black-forest-labs/flux-2-flex/edit': {
+		id: '2a7f0c1e-0000-4f20-8000-000000000206',
+		displayName: 'FLUX.2 [flex] Edit',
+		inputs: withReferences(FLUX2_FLEX_INPUTS, 8),
+	},
+	'black-forest-labs/flux-3-image': {
+		id: '2a7f0c1e-0000-4f20-8000-000000000301',
+		displayName: 'FLUX 3 Image',
+		inputs: FLUX3_INPUTS,
+	},
+	'black-forest-labs/flux-3-image/edit': {
+		id: '2a7f0c1e-0000-4f20-8000-000000000302',
+		displayName: 'FLUX 3 Image Edit',
+		inputs: withReferences(FLUX3_INPUTS, 10),
+	},
+};
+
+/** The models-API answer for one of RUNFLOW_FLUX_MODELS, inputs replaced where a test says. */
+export function fluxModelBody(slug: string, inputs?: MockInputSpec[]) {
+	const model = RUNFLOW_FLUX_MODELS[slug];
+	return modelBody(model.id, slug, model.displayName, inputs ?? model.inputs);
 }

@@ -4,7 +4,9 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { servedImage } from './credentials';
 import { makeImage, ULTRA_SIZES } from './images';
 import {
+	fluxModelBody,
 	modelBody,
+	RUNFLOW_FLUX_MODELS,
 	ultraEditInputs,
 	ultraInputs,
 	validateBySchema,
@@ -55,6 +57,11 @@ export interface MockRunflowOptions {
 	 * input `image_urls[]`, or `image_b64`); without it that model answers 404, as an unknown one does.
 	 */
 	ultraEdit?: boolean | 'image_b64';
+	/**
+	 * The FLUX.2 / FLUX 3 Image slugs the models API finds and runs accept (runflowModels.ts
+	 * RUNFLOW_FLUX_MODELS: our guess of Runflow's slugs); default every one, `[]` none (each a 404).
+	 */
+	fluxModels?: readonly string[];
 }
 
 export interface RunFailure {
@@ -242,6 +249,31 @@ function validateInput(input: Record<string, unknown>): FieldError[] {
 	return errors;
 }
 
+/** Megapixels of FLUX 3 Image's resolution classes (parameters/models/flux3Image.ts, BF-45). */
+const FLUX3_MEGAPIXELS: Record<string, number> = {
+	'768sq': 0.6,
+	'1k': 1.05,
+	'1.5k': 2.36,
+	'2k': 4.2,
+	'4k': 16.8,
+};
+
+/**
+ * A FLUX.2 / FLUX 3 Image run's pixel size: `image_size: {width, height}` as sent, else the ratio
+ * (`auto`: square) at the resolution class's megapixels (1 MP for a preset or none).
+ */
+function fluxSize(input: Record<string, unknown>): [number, number] {
+	const size = input.image_size as { width?: unknown; height?: unknown } | undefined;
+	if (typeof size?.width === 'number' && typeof size.height === 'number')
+		return [size.width, size.height];
+	const [rw, rh] = /^\d+:\d+$/.test(String(input.aspect_ratio))
+		? String(input.aspect_ratio).split(':').map(Number)
+		: [1, 1];
+	const pixels = (FLUX3_MEGAPIXELS[String(input.resolution ?? '1k')] ?? 1) * 1_000_000;
+	const width = Math.round(Math.sqrt((pixels * rw) / rh) / 16) * 16;
+	return [width, Math.round((width * rh) / rw / 16) * 16];
+}
+
 function failureFor(prompt: string): RunFailure | undefined {
 	if (/\bforbidden\b/i.test(prompt)) {
 		return {
@@ -282,6 +314,7 @@ export async function startMockRunflow(options: MockRunflowOptions = {}): Promis
 	const editInputs = options.ultraEdit
 		? ultraEditInputs(options.ultraEdit === 'image_b64' ? 'image_b64' : 'image_urls')
 		: undefined;
+	const fluxModels = new Set(options.fluxModels ?? Object.keys(RUNFLOW_FLUX_MODELS));
 	const webhooks: WebhookDelivery[] = [];
 	let base = '';
 
@@ -296,8 +329,13 @@ export async function startMockRunflow(options: MockRunflowOptions = {}): Promis
 
 	/** What a succeeded run produced: format, pixel size and how many images. */
 	const imagesOf = (run: Run) => {
-		const format: 'png' | 'jpeg' = run.input.output_format === 'png' ? 'png' : 'jpeg';
-		const [w, h] = ULTRA_SIZES[String(run.input.aspect_ratio ?? '16:9')];
+		const flux = RUNFLOW_FLUX_MODELS[run.model];
+		// FLUX 3 Image makes PNG only; FLUX.2 as asked.
+		const format: 'png' | 'jpeg' =
+			run.input.output_format === 'png' || run.model.includes('flux-3') ? 'png' : 'jpeg';
+		const [w, h] = flux
+			? fluxSize(run.input)
+			: ULTRA_SIZES[String(run.input.aspect_ratio ?? '16:9')];
 		const width = Math.max(16, Math.round(w * scale));
 		const height = Math.max(16, Math.round(h * scale));
 		const n = run.input.num_images ?? run.input.num_outputs;
@@ -323,7 +361,8 @@ export async function startMockRunflow(options: MockRunflowOptions = {}): Promis
 		const terminal = status === 'succeeded' || status === 'failed';
 		return {
 			id: run.id,
-			model_id: run.model === EDIT_MODEL ? EDIT_MODEL_ID : MODEL_ID,
+			model_id:
+				RUNFLOW_FLUX_MODELS[run.model]?.id ?? (run.model === EDIT_MODEL ? EDIT_MODEL_ID : MODEL_ID),
 			target_type: 'model',
 			status_code: status,
 			input: run.input,
@@ -351,7 +390,13 @@ export async function startMockRunflow(options: MockRunflowOptions = {}): Promis
 		const { format, width, height, count, extension, contentType } = imagesOf(run);
 		const n = Number(match[2]);
 		if (match[3] !== extension || n >= count) return undefined;
-		const imageUrl = typeof run.input.image_url === 'string' ? run.input.image_url : undefined;
+		const references = Array.isArray(run.input.image_urls) ? run.input.image_urls : [];
+		const imageUrl =
+			typeof run.input.image_url === 'string'
+				? run.input.image_url
+				: typeof references[0] === 'string'
+					? references[0]
+					: undefined;
 		const assetId = imageUrl?.startsWith(`${base}/assets/`)
 			? imageUrl.slice(`${base}/assets/`.length).split('?')[0]
 			: undefined;
@@ -480,15 +525,20 @@ export async function startMockRunflow(options: MockRunflowOptions = {}): Promis
 						200,
 						modelBody(EDIT_MODEL_ID, EDIT_MODEL, 'FLUX 1.1 [pro] Ultra Edit', editInputs),
 					);
+				if (fluxModels.has(model) && RUNFLOW_FLUX_MODELS[model])
+					return send(res, 200, fluxModelBody(model));
 				return send(res, 404, envelope('MODEL_NOT_FOUND', 'Model not found'));
 			}
 
+			const fluxRun = /^\/v1\/models\/(.+)\/runs$/.exec(path)?.[1];
 			const createModel =
 				path === `/v1/models/${MODEL}/runs`
 					? MODEL
 					: path === `/v1/models/${EDIT_MODEL}/runs` && editInputs
 						? EDIT_MODEL
-						: undefined;
+						: fluxRun && fluxModels.has(fluxRun) && RUNFLOW_FLUX_MODELS[fluxRun]
+							? fluxRun
+							: undefined;
 			if (method === 'POST' && createModel) {
 				counts.create++;
 				const body = await readJson(req);
@@ -497,8 +547,12 @@ export async function startMockRunflow(options: MockRunflowOptions = {}): Promis
 				if (input === null || typeof input !== 'object' || Array.isArray(input)) {
 					return invalid(res, [{ field: 'input', message: 'field required' }]);
 				}
-				const errors =
-					createModel === EDIT_MODEL
+				const errors = RUNFLOW_FLUX_MODELS[createModel]
+					? validateBySchema(
+							RUNFLOW_FLUX_MODELS[createModel].inputs,
+							input as Record<string, unknown>,
+						)
+					: createModel === EDIT_MODEL
 						? validateBySchema(editInputs!, input as Record<string, unknown>)
 						: schema === 'guessed'
 							? validateInput(input as Record<string, unknown>)

@@ -4,7 +4,7 @@ import { fieldsFor, refusedField } from '../providers/common/fields';
 import type { FluxProvider, ProviderSession } from '../providers/types';
 import { ParameterError } from '../transport/errors';
 import type { Prepared } from './batch';
-import { checkServed } from './served';
+import { checkServed, servingNote } from './served';
 
 /**
  * Whether the run's providers can take an item, checked before anything is paid for: the provider
@@ -79,13 +79,18 @@ export async function checkAtRunTime(
 			try {
 				await check!(entry.value);
 			} catch (failure) {
-				// An operation the provider found it cannot run says where it can, as the editor does.
+				// An operation the provider found it cannot run says where it can, as the editor does;
+				// a model it did not find (Runflow's look-up) names the providers that serve it.
+				const model = entry.value.model;
 				const problem = (f: ParameterError) =>
 					f.field === 'Operation' && !asFallback && checked
 						? withWayOut(checked, operation, f.problem)
-						: `${f.problem}${asFallback}`;
+						: f.field === 'Model' && model
+							? `${f.problem}${asFallback}. ${servingNote(model, checked)}`
+							: `${f.problem}${asFallback}`;
 				entry.failure =
-					failure instanceof ParameterError && (asFallback || failure.field === 'Operation')
+					failure instanceof ParameterError &&
+					(asFallback || failure.field === 'Operation' || failure.field === 'Model')
 						? new ParameterError(failure.field, problem(failure), failure.received)
 						: failure;
 				entry.value = undefined;

@@ -9,6 +9,20 @@ export function providersServing(model: ModelDeclaration): FluxProvider[] {
 	return PROVIDERS.filter((p) => p.models?.[model.id] !== undefined);
 }
 
+/**
+ * Where else a model runs, for a refusal: "Providers that serve it: A, B." — every provider of this
+ * package with a line for it but `except` (the one that refused: a compiled line, or Runflow's
+ * look-up that found nothing).
+ */
+export function servingNote(model: ModelDeclaration, except: FluxProvider | undefined): string {
+	const serving = providersServing(model)
+		.filter((p) => p !== except)
+		.map((p) => p.displayName);
+	return serving.length
+		? `Providers that serve it: ${serving.join(', ')}.`
+		: 'No provider of this package serves it.';
+}
+
 /** The most references a job may carry on every provider it may run on: the model's and each line's limit. */
 export function referenceLimit(
 	model: ModelDeclaration,
@@ -39,10 +53,9 @@ export function checkServed(
 				: '';
 		const line = p.models?.[model.id];
 		if (!line) {
-			const serving = providersServing(model).map((s) => s.displayName);
 			throw new ParameterError(
 				'Model',
-				`${model.displayName} is not available on ${p.displayName}${asFallback}. ${serving.length ? `Providers that serve it: ${serving.join(', ')}.` : 'No provider of this package serves it.'}`,
+				`${model.displayName} is not available on ${p.displayName}${asFallback}. ${servingNote(model, p)}`,
 				model.id,
 			);
 		}
@@ -62,8 +75,10 @@ export function checkServed(
 			const row = model.params.find((r) => r.apiName === name);
 			// Where to go instead: the providers whose line for the model sends the field.
 			const taking = providersServing(model).filter((other) => {
-				const theirs = other.models?.[model.id]?.fields[name];
-				return theirs !== undefined && 'wire' in theirs;
+				const line = other.models?.[model.id];
+				const theirs = line?.fields[name];
+				// A line settled only at run time (Runflow's look-up, `notice`) is no sure way out.
+				return theirs !== undefined && 'wire' in theirs && !line?.notice;
 			});
 			const instead = taking.length
 				? `, or choose ${taking.map((t) => t.displayName).join(' or ')}`

@@ -96,18 +96,23 @@ export function modelNotices(): INodeProperties[] {
 		.filter((m) => m.id !== ULTRA_MODEL)
 		.flatMap((model) => {
 			const serving = PROVIDERS.filter((p) => p.models?.[model.id]);
-			return PROVIDERS.filter((p) => !p.models?.[model.id]).map((p) => ({
-				displayName: `${model.displayName} is not available on ${p.displayName}. Pick ${listOf(
-					names(serving).map((n) => `"${n}"`),
-					'or',
-				)} as the Provider, or another model.`,
-				name: `${p.id}${model.id.replace(/[^a-z0-9]+(.)/gi, (_, c: string) => c.toUpperCase()).replace(/^./, (c) => c.toUpperCase())}Notice`,
-				type: 'notice' as const,
-				default: '',
-				displayOptions: {
-					show: { provider: [p.id], operation: ['generate'], model: [model.id] },
-				},
-			}));
+			// A provider without a line says where to go; one whose line is settled at run time says so.
+			return PROVIDERS.filter((p) => !p.models?.[model.id] || p.models[model.id].notice).map(
+				(p) => ({
+					displayName:
+						p.models?.[model.id]?.notice ??
+						`${model.displayName} is not available on ${p.displayName}. Pick ${listOf(
+							names(serving).map((n) => `"${n}"`),
+							'or',
+						)} as the Provider, or another model.`,
+					name: `${p.id}${model.id.replace(/[^a-z0-9]+(.)/gi, (_, c: string) => c.toUpperCase()).replace(/^./, (c) => c.toUpperCase())}Notice`,
+					type: 'notice' as const,
+					default: '',
+					displayOptions: {
+						show: { provider: [p.id], operation: ['generate'], model: [model.id] },
+					},
+				}),
+			);
 		});
 }
 

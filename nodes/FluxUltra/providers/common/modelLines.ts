@@ -40,6 +40,11 @@ export interface ModelLine {
 	 * prices its klein `…/edit` models apart, RF-34).
 	 */
 	priceWithReferences?: PriceRule;
+	/**
+	 * What the editor says when this provider and model are picked, where the line is settled only
+	 * at run time (Runflow's look-up): shown as a notice, as a model a provider does not serve is.
+	 */
+	notice?: string;
 	/** Facts of this line still UNCONFIRMED (docs/provider-facts.md id → what), shown in docs/models.md. */
 	unconfirmed: Readonly<Record<string, string>>;
 }

@@ -33,7 +33,8 @@ import {
 	runflowPollDelayMs,
 } from './runflow.constants';
 import { isModerationCode, parseRunflowError } from './runflow.errors';
-import { RUNFLOW_MODEL_LINES } from './runflow.models';
+import { modelTarget } from './runflow.modelSchema';
+import { isLookedUp, RUNFLOW_MODEL_LINES } from './runflow.models';
 import {
 	inputFor,
 	RUNFLOW_REMIX_NOTICE,
@@ -187,10 +188,19 @@ class RunflowSession extends SessionBase {
 		return asset.url as string;
 	}
 
-	/** Before any job: the request against the inputs Runflow lists for its model (looked up once). */
+	/**
+	 * Before any job: the request against the inputs Runflow lists for its model (looked up once);
+	 * a model job against its slug's look-up (its references counted, not yet uploaded).
+	 */
 	async checkRequest(request: JobRequest): Promise<void> {
-		// A model with a static line (runflow.models.ts) is checked by its line, before any request.
-		if (request.model && RUNFLOW_MODEL_LINES[request.model.id]) return;
+		const line = request.model ? RUNFLOW_MODEL_LINES[request.model.id] : undefined;
+		if (line) {
+			// A static line (its slug and fields from Runflow's docs) is checked by the line itself.
+			if (!isLookedUp(request.model!.id)) return;
+			const placeholders = (request.references ?? []).map((_, n) => `reference ${n + 1}`);
+			await modelTarget(this.models, line, request, placeholders);
+			return;
+		}
 		await this.models.target(request, request.image !== undefined);
 	}
 
@@ -200,20 +210,18 @@ class RunflowSession extends SessionBase {
 		imageUrl: string | undefined,
 		references: readonly string[] = [],
 	): Promise<SubmittedJob> {
-		// A model beyond Ultra with a static line: its slug (the edit one with references) and body.
+		// A model beyond Ultra: a static line's slug (the edit one with references) and body, or the
+		// slug and input Runflow's models API gives for a looked-up one (checkServed made sure of a line).
 		const line = request.model ? RUNFLOW_MODEL_LINES[request.model.id] : undefined;
-		const { model, schema } = line
-			? { model: lineEndpoint(line, references.length), schema: undefined }
-			: await this.models.target(request, imageUrl !== undefined);
+		const { model, input } = !line
+			? await this.ultraTarget(request, imageUrl)
+			: isLookedUp(request.model!.id)
+				? await modelTarget(this.models, line, request, references)
+				: {
+						model: lineEndpoint(line, references.length),
+						input: modelBody(line, request, references),
+					};
 		const clientRef = clientReference(scope);
-		let input: Json | undefined = line ? modelBody(line, request, references) : undefined;
-		if (schema) {
-			const inline =
-				imageUrl !== undefined && takesBase64(inputFor(schema, IMAGE_INPUT.apiName))
-					? this.inlineImages.get(imageUrl)
-					: undefined;
-			input = schemaInput(schema, request, inline ?? imageUrl);
-		}
 		const outcome: HttpResponse | { error: unknown } = await send(scope.ctx, errors, {
 			method: 'POST',
 			url: `${this.base}${RUNFLOW.createPath(model)}`,
@@ -233,6 +241,20 @@ class RunflowSession extends SessionBase {
 			});
 		}
 		return { requestId: runId, links: { run: `${this.base}${RUNFLOW.runPath(runId)}` } };
+	}
+
+	/** Ultra's model and `input` (none: the built-in names apply). */
+	private async ultraTarget(
+		request: JobRequest,
+		imageUrl: string | undefined,
+	): Promise<{ model: string; input?: Json }> {
+		const { model, schema } = await this.models.target(request, imageUrl !== undefined);
+		if (!schema) return { model };
+		const inline =
+			imageUrl !== undefined && takesBase64(inputFor(schema, IMAGE_INPUT.apiName))
+				? this.inlineImages.get(imageUrl)
+				: undefined;
+		return { model, input: schemaInput(schema, request, inline ?? imageUrl) };
 	}
 
 	/** One `GET /v1/runs/{id}`: succeeded, still pending, or the run's failure. */
@@ -334,11 +356,11 @@ export const runflowProvider: FluxProvider = {
 	credentialType: CREDENTIAL,
 	errors,
 	fields: RUNFLOW_FIELDS,
+	models: RUNFLOW_MODEL_LINES,
 	pricePerImageUsd: RUNFLOW_PRICE_USD,
 	canCancel: RUNFLOW.canCancel,
 	inputImageLimit: { maxBytes: RUNFLOW.uploadMaxBytes, what: "Runflow's upload limit" },
 	stopProof: RUNFLOW.stopProof,
-	models: RUNFLOW_MODEL_LINES,
 	editorNotes: {
 		maxParallelJobs: 'Runflow queues runs beyond a per-model limit',
 		downloadImage: 'Runflow presigned links after a while',

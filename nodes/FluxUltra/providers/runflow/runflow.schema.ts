@@ -37,6 +37,8 @@ export interface ModelInput {
 	max?: number;
 	/** Runflow's default for it, when `default_value` holds one in a recognised shape. */
 	default?: unknown;
+	/** A list input's most entries, when `validator_attrs` says so (`max_items`, `maxItems`, `max_length`). */
+	maxItems?: number;
 }
 
 export interface ModelSchema {
@@ -106,6 +108,7 @@ export function readModelInputs(body: unknown): ModelInput[] | undefined {
 				min: numberAt(attrs, ['min', 'minimum', 'ge', 'gte', 'min_value']),
 				max: numberAt(attrs, ['max', 'maximum', 'le', 'lte', 'max_value']),
 				default: defaultOf(e.default_value),
+				maxItems: numberAt(attrs, ['max_items', 'maxItems', 'max_length', 'maxLength']),
 			},
 		];
 	});
@@ -147,6 +150,20 @@ function valueOf(request: JobRequest, field: CanonicalField): unknown {
 
 /** A value in the input's type, where its type is known; else as the constants send it. */
 function encodeFor(input: ModelInput, field: CanonicalField, value: unknown): unknown {
+	return encodeTyped(input, value, (v) => {
+		const support = RUNFLOW_FIELDS[field];
+		return 'wire' in support && support.encode && input.name === support.wire
+			? support.encode(v)
+			: v;
+	});
+}
+
+/** A value in the input's listed type (a number, a string); `untyped` where the type is not known. */
+export function encodeTyped(
+	input: ModelInput,
+	value: unknown,
+	untyped: (value: unknown) => unknown = (v) => v,
+): unknown {
 	switch (input.type) {
 		case 'integer':
 		case 'number': {
@@ -164,12 +181,8 @@ function encodeFor(input: ModelInput, field: CanonicalField, value: unknown): un
 		}
 		case 'string':
 			return typeof value === 'string' ? value : String(value);
-		default: {
-			const support = RUNFLOW_FIELDS[field];
-			return 'wire' in support && support.encode && input.name === support.wire
-				? support.encode(value)
-				: value;
-		}
+		default:
+			return untyped(value);
 	}
 }
 
@@ -251,7 +264,8 @@ export function schemaRefusal(
 	return undefined;
 }
 
-function valueProblem(input: ModelInput, value: unknown): string | undefined {
+/** Why a value (in the input's type) is not one the input takes, or undefined. */
+export function valueProblem(input: ModelInput, value: unknown): string | undefined {
 	if (input.choices && !input.choices.some((c) => c === value || String(c) === String(value))) {
 		return `accepts only ${boundList(input.choices, { quote: true })}`;
 	}
@@ -380,7 +394,8 @@ export class RunflowModels {
 		private readonly base: string,
 	) {}
 
-	private async lookUp(model: string): Promise<Lookup> {
+	/** One model's look-up: at most one GET per execution, whatever the number of items asking. */
+	async lookUp(model: string, label: string = LABELS[model] ?? model): Promise<Lookup> {
 		let pending = this.lookups.get(model);
 		if (!pending) {
 			pending = lookUpModel(
@@ -389,7 +404,7 @@ export class RunflowModels {
 				this.credentialType,
 				this.base,
 				model,
-				LABELS[model] ?? model,
+				label,
 			).then((found) => {
 				this.found.set(model, found);
 				return found;

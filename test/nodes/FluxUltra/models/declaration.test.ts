@@ -228,7 +228,7 @@ describe('the editor and the AI Agent tool rules for the declared models', () =>
 		expect(v1.options).not.toContain('raw');
 	});
 
-	it('says in the editor, when a provider does not serve the chosen model, which providers do', () => {
+	it('says in the editor when a provider settles the chosen model only at run time (Runflow’s look-up)', () => {
 		const notices = description.properties.filter(
 			(p) => p.type === 'notice' && p.displayOptions?.show?.model,
 		);
@@ -239,8 +239,8 @@ describe('the editor and the AI Agent tool rules for the declared models', () =>
 		);
 		// One per node version.
 		expect(runflowFlux3).toHaveLength(2);
-		expect(runflowFlux3[0].displayName).toBe(
-			'FLUX 3 Image is not available on Runflow. Pick "fal.ai", "Black Forest Labs" or "Replicate" as the Provider, or another model.',
+		expect(runflowFlux3[0].displayName).toContain(
+			"FLUX 3 Image on Runflow: Runflow publishes no page for it, so the node looks it up in Runflow's models API when it runs (black-forest-labs/flux-3-image",
 		);
 		// None where the provider serves it.
 		expect(
