@@ -136,7 +136,16 @@ describe('the fal.ai edition, built from this tree (testkit/editions.mjs)', () =
 		};
 		expect(pkg.description).toContain('FLUX.2 [klein] 4B, FLUX.2 [klein] 9B on fal.ai');
 		// Runflow's edition names only the models its provider file declares.
-		expect(editionModels('runflow')).toEqual(['FLUX.2 [klein] 4B', 'FLUX.2 [klein] 9B']);
+		expect([...editionModels('runflow')].sort()).toEqual(
+			[
+				'FLUX 3 Image',
+				'FLUX.2 [pro]',
+				'FLUX.2 [max]',
+				'FLUX.2 [flex]',
+				'FLUX.2 [klein] 4B',
+				'FLUX.2 [klein] 9B',
+			].sort(),
+		);
 	});
 
 	it('names no other provider in its packed .js/.json files, with no known leak', ({ task }) => {

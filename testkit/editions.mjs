@@ -176,9 +176,10 @@ export function findLeaks(dir, spec, specs = editionSpecs()) {
 export function editionModels(id, from = root) {
 	const file = join(from, PROVIDERS_DIR, id, `${id}.models.ts`);
 	if (!existsSync(file)) return [];
-	const served = [...readFileSync(file, 'utf8').matchAll(/^\t'([a-z0-9.-]+)': /gm)].map(
-		(m) => m[1],
-	);
+	// A model id may head more than one table of the file (Runflow's prices and its lines): once each.
+	const served = [
+		...new Set([...readFileSync(file, 'utf8').matchAll(/^\t'([a-z0-9.-]+)': /gm)].map((m) => m[1])),
+	];
 	const modelsDir = join(from, NODE_DIR, 'parameters/models');
 	const names = new Map();
 	for (const f of readdirSync(modelsDir)) {

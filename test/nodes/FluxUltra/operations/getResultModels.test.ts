@@ -273,13 +273,18 @@ describe('Get Result for model jobs: hostile items', () => {
 		expect(out[0].json.aspectRatio ?? null).toBeNull();
 	});
 
-	it('a model the Provider does not serve is refused naming the field and the providers that do, with no request', async () => {
+	it('a model job on Runflow (which serves FLUX.2 [pro] through its models API) is read at its run, not refused', async () => {
+		// Before Runflow's model lines this item was refused naming the providers that serve the
+		// model; now Runflow serves every declared model, and a run's address does not depend on it.
+		useVirtualClock();
 		const item = { json: { provider: 'runflow', model: 'flux-2-pro', requestId: 'r1', links: {} } };
 		const harness = collect('runflow', [item]);
 		const [out] = await harness.run();
-		expect(errorOf(out[0])).toMatchObject({ kind: 'parameter', field: 'Model' });
-		expect(errorOf(out[0]).message).toMatch(/FLUX\.2 \[pro\] is not available on Runflow.*fal\.ai/);
-		expect(harness.requests).toEqual([]);
+		expect(out[0].json.error === undefined || errorOf(out[0]).field !== 'Model').toBe(true);
+		// Nothing answers here (no mock), so the status read is retried: always the run's address.
+		expect(new Set(harness.requests.map((r) => r.url))).toEqual(
+			new Set(['https://api.runflow.io/v1/runs/r1']),
+		);
 	});
 
 	it('a model the node does not know is refused naming the field, with no request', async () => {
