@@ -46,7 +46,7 @@ function solid(rgb: [number, number, number], width: number, height: number): Bu
 	]);
 }
 
-const RED = solid([255, 0, 0], 320, 256);
+const RED = solid([255, 0, 0], 640, 512);
 const BLUE = solid([0, 0, 255], 256, 256);
 const item = () => ({
 	json: {},
@@ -63,9 +63,9 @@ describe('the mock providers serve the models beyond Ultra', () => {
 	let replicate: MockReplicate;
 	beforeAll(async () => {
 		nock.enableNetConnect('127.0.0.1');
-		bfl = await startMockBfl({ latencyMs: 100, scale: 1 });
-		fal = await startMockFal({ latencyMs: 100, scale: 1 });
-		replicate = await startMockReplicate({ latencyMs: 100, scale: 1 });
+		bfl = await startMockBfl({ latencyMs: 100, scale: 0.5 });
+		fal = await startMockFal({ latencyMs: 100, scale: 0.5 });
+		replicate = await startMockReplicate({ latencyMs: 100, scale: 0.5 });
 	});
 	afterAll(async () => {
 		await Promise.all([bfl.close(), fal.close(), replicate.close()]);

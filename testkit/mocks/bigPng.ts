@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import * as zlib from 'node:zlib';
 
@@ -92,7 +91,16 @@ export function streamedPng(
 			out.once('close', () => (closed = true));
 			const write = async (bytes: Buffer) => {
 				hash.update(bytes);
-				if (!out.write(bytes)) await Promise.race([once(out, 'drain'), once(out, 'close')]);
+				if (out.write(bytes) || closed) return;
+				await new Promise<void>((resolve) => {
+					const done = () => {
+						out.off('drain', done);
+						out.off('close', done);
+						resolve();
+					};
+					out.on('drain', done);
+					out.on('close', done);
+				});
 			};
 			const header = Buffer.alloc(13);
 			header.writeUInt32BE(width, 0);

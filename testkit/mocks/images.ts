@@ -490,7 +490,15 @@ function label(c: Canvas, info: MockLabel) {
 			: Math.floor(Math.min(width / 3, height / 3));
 	const room = Math.max(
 		1,
-		Math.floor((height - 2 * margin - 9 * title - 3 * line - inputBox - 2 * margin) / line),
+		Math.floor(
+			(height -
+				2 * margin -
+				9 * title -
+				(head.length + (shown ? 1 : 0)) * line -
+				inputBox -
+				2 * margin) /
+				line,
+		),
 	);
 	let prompt = info.prompt ? wrap(`prompt: ${info.prompt}`, columns) : ['(no prompt)'];
 	if (prompt.length > room)

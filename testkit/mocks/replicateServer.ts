@@ -497,7 +497,10 @@ export async function startMockReplicate(
 							provider: 'Replicate (mock)',
 							model: MODEL_NAMES[p.mockModel],
 							operation: p.references?.length ? 'edit with references' : 'generate',
-							aspectRatio: `${String(p.input.aspect_ratio ?? 'default')}${p.input.resolution ? ` - ${String(p.input.resolution)}` : ''}`,
+							aspectRatio:
+								p.input.aspect_ratio === 'match_input_image'
+									? 'first reference'
+									: `${String(p.input.aspect_ratio ?? 'default')} ${String(p.input.resolution ?? '')}`.trim(),
 							seed: p.mockModel === 'flux-3-image' ? 'none' : p.seed,
 							prompt: typeof p.input.prompt === 'string' ? p.input.prompt : undefined,
 							input: p.references ?? [],
