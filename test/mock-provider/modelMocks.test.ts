@@ -275,18 +275,29 @@ describe('the mock providers serve the models beyond Ultra', () => {
 		);
 	});
 
-	it('fal and Replicate: an undocumented field fails the job naming it', async () => {
-		const falSubmit = await fetch(`${fal.url}/fal-ai/flux-2-pro`, {
+	/** Submits to fal's queue, waits for COMPLETED on its status link, then reads the result (status and body). */
+	async function falJob(endpoint: string, input: Record<string, unknown>) {
+		const headers = { authorization: 'Key dummy-example', 'content-type': 'application/json' };
+		const submitted = (await fetch(`${fal.url}${endpoint}`, {
 			method: 'POST',
-			headers: { authorization: 'Key dummy-example', 'content-type': 'application/json' },
-			body: JSON.stringify({ prompt: 'x', aspect_ratio: '1:1' }),
-		}).then(async (r) => (await r.json()) as { response_url: string });
-		await new Promise((resolve) => setTimeout(resolve, 150));
-		const result = await fetch(falSubmit.response_url, {
-			headers: { authorization: 'Key dummy-example' },
-		});
+			headers,
+			body: JSON.stringify(input),
+		}).then(async (r) => await r.json())) as { status_url: string; response_url: string };
+		for (;;) {
+			const { status } = (await fetch(submitted.status_url, { headers }).then(
+				async (r) => await r.json(),
+			)) as { status: string };
+			if (status === 'COMPLETED') break;
+			await new Promise((resolve) => setTimeout(resolve, 20));
+		}
+		const result = await fetch(submitted.response_url, { headers });
+		return { status: result.status, body: (await result.json()) as unknown };
+	}
+
+	it('fal and Replicate: an undocumented field fails the job naming it', async () => {
+		const result = await falJob('/fal-ai/flux-2-pro', { prompt: 'x', aspect_ratio: '1:1' });
 		expect(result.status).toBe(422);
-		expect(await result.json()).toMatchObject({ detail: [{ loc: ['body', 'aspect_ratio'] }] });
+		expect(result.body).toMatchObject({ detail: [{ loc: ['body', 'aspect_ratio'] }] });
 
 		const created = await fetch(
 			`${replicate.url}/v1/models/black-forest-labs/flux-3-image/predictions`,
@@ -298,6 +309,27 @@ describe('the mock providers serve the models beyond Ultra', () => {
 		);
 		expect(created.status).toBe(422);
 		expect(await created.json()).toMatchObject({ invalid_fields: [{ field: 'input.seed' }] });
+	});
+
+	it('FLUX 3 Image: a reference under 256 px a side is refused by the mock too (BF-44, FA-37), naming its position', async () => {
+		const tiny = solid([0, 255, 0], 200, 300);
+		const bflAnswer = await fetch(`${bfl.url}/v1/flux-3-image`, {
+			method: 'POST',
+			headers: { 'x-key': 'bfl-dummy-example', 'content-type': 'application/json' },
+			body: JSON.stringify({
+				prompt: 'x',
+				images: [BLUE.toString('base64'), tiny.toString('base64')],
+			}),
+		});
+		expect(bflAnswer.status).toBe(422);
+		expect(await bflAnswer.json()).toMatchObject({ detail: [{ loc: ['body', 'images.1'] }] });
+
+		const result = await falJob('/blackforestlabs/flux-3/edit-image', {
+			prompt: 'x',
+			image_urls: [`data:image/png;base64,${tiny.toString('base64')}`],
+		});
+		expect(result.status).toBe(422);
+		expect(result.body).toMatchObject({ detail: [{ loc: ['body', 'image_urls', 0] }] });
 	});
 
 	it('FLUX 3 Image 4k: a full-size PNG (~16 MP), streamed, its size and hash recorded', async () => {

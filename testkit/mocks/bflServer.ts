@@ -571,7 +571,7 @@ export async function startMockBfl(options: MockBflOptions = {}): Promise<MockBf
 						const loc = model === 'flux-3-image' ? `images.${n}` : FLUX2_REFERENCE_FIELDS[n];
 						const checked = checkReference(
 							bytes,
-							model === 'flux-3-image' ? { minSide: 256, maxMegapixels: 16.8 } : {},
+							model === 'flux-3-image' ? { minSide: 256, maxMegapixels: 16 } : {},
 						);
 						if (typeof checked === 'string')
 							return send(res, 422, { detail: [fail(loc, `Image ${checked}`, 'value_error')] });

@@ -616,7 +616,7 @@ export async function startMockFal(options: MockFalOptions = {}): Promise<MockFa
 						const bytes = dataUriBytes(value) ?? inputImage(value) ?? (await fetchImage(value));
 						const checked = checkReference(
 							bytes,
-							endpoint.model === 'flux-3-image' ? { minSide: 256, maxMegapixels: 4.2 } : {},
+							endpoint.model === 'flux-3-image' ? { minSide: 256, maxMegapixels: 4 } : {},
 						);
 						if (typeof checked === 'string') {
 							problem = {

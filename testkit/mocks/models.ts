@@ -167,7 +167,8 @@ export function checkReference(
 	if (!size) return 'has no readable size';
 	if (limits.minSide && Math.min(size.width, size.height) < limits.minSide)
 		return `must be at least ${limits.minSide}x${limits.minSide} pixels (got ${size.width}x${size.height})`;
-	if (limits.maxMegapixels && size.width * size.height > limits.maxMegapixels * 1_000_000)
+	// A megapixel of 2^20 pixels, as the node counts it: 4096×4096 is 16 MP.
+	if (limits.maxMegapixels && size.width * size.height > limits.maxMegapixels * 1_048_576)
 		return `must be at most ${limits.maxMegapixels} megapixels (got ${size.width}x${size.height})`;
 	return size;
 }

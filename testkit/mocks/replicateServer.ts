@@ -615,7 +615,7 @@ export async function startMockReplicate(
 								: await fetchImage(value));
 						const checked = checkReference(
 							bytes,
-							mockModel === 'flux-3-image' ? { minSide: 256, maxMegapixels: 16.8 } : {},
+							mockModel === 'flux-3-image' ? { minSide: 256, maxMegapixels: 16 } : {},
 						);
 						if (typeof checked === 'string') {
 							unreadable = `Input image ${n + 1} ${checked}`;
