@@ -4,7 +4,24 @@ import { createServer, type ServerResponse } from 'node:http';
 import { servedImage } from './credentials';
 import { makeImage, type MockLabel, ULTRA_SIZES } from './images';
 import {
+	checkReference,
+	dataUriBytes,
+	fetchImage,
+	FLUX3_CLASS_SIDE,
+	FLUX3_RATIOS,
+	flux2Size,
+	flux3Size,
+	MODEL_NAMES,
+	modelFile,
+	sendFile,
+	type MockFile,
+	type MockModel,
+	type StreamedDownload,
+} from './models';
+import { imageSize } from '../../nodes/FluxUltra/shared/imageBytes';
+import {
 	faultDrawer,
+	fixtureFiles,
 	listenLoopback,
 	readBody,
 	scheduleWebhook,
@@ -19,6 +36,16 @@ import {
  * paths (submit under the endpoint id, status/result/cancel under the app id), the same bodies,
  * `Authorization: Key …`, 422 `detail[]` validation errors, jobs that pass IN_QUEUE → IN_PROGRESS →
  * COMPLETED in real time, and real PNG/JPEG files of the requested aspect ratio.
+ *
+ * The models beyond Ultra (issue 29) as fal serves them, text-to-image and edit apart (FA-26, FA-36):
+ * `fal-ai/flux-2-{pro,max,flex}[/edit]` (`prompt`, `image_size`, `seed`, `safety_tolerance` "1"–"5",
+ * `output_format`, [flex]'s `guidance_scale` and `num_inference_steps`; edit's `image_urls`, FA-27…
+ * FA-29) and `blackforestlabs/flux-3/{text-to-image,edit-image}` (`prompt`, `aspect_ratio`,
+ * `resolution`, `grounding`, `safety_tolerance`; edit's `image_urls` 1–10, each ≥ 256 px a side and
+ * ≤ 4 MP, FA-37, FA-39), status and result under the app id (the first two segments). A field the
+ * endpoint does not document, or a missing one, fails the request with 422 as fal's schema does. A
+ * reference is a data URI, a file uploaded here, or a URL the mock fetches; the picture shows them
+ * in order and the model. A FLUX 3 `4k` PNG is full size (~16 MP) whatever `scale` says.
  */
 
 export interface MockFalOptions {
@@ -81,6 +108,9 @@ export const FAL_FAULT_MARKERS = {
 interface Job {
 	id: string;
 	endpoint: string;
+	/** A model beyond Ultra (its endpoint's), and its references as received, in order. */
+	model?: MockModel;
+	references?: Buffer[];
 	input: Record<string, unknown>;
 	submittedAt: number;
 	/** How long this job takes, from submit to COMPLETED. */
@@ -121,12 +151,130 @@ export interface MockFal {
 	};
 	/** Calls made to `fal_webhook` URLs when jobs completed. */
 	webhooks: WebhookDelivery[];
+	/** Full-size files (FLUX 3 Image 4k) sent whole: size and SHA-256, for the tests. */
+	streamed: StreamedDownload[];
+	/** Publishes `bytes` at `<url>/fixtures/<name>` (no key needed); its URL. */
+	serveFixture(name: string, bytes: Buffer, type?: string): string;
 	close(): Promise<void>;
 }
 
 const APP = '/fal-ai/flux-pro';
 const FINETUNED = `${APP}/v1.1-ultra-finetuned`;
-const ENDPOINTS = new Set([`${APP}/v1.1-ultra`, `${APP}/v1.1-ultra/redux`, FINETUNED]);
+/** The models' endpoints (FA-26, FA-36): which model, and whether it is the edit one. */
+const MODEL_ENDPOINTS: Readonly<Record<string, { model: MockModel; edit: boolean }>> = {
+	'/fal-ai/flux-2-pro': { model: 'flux-2-pro', edit: false },
+	'/fal-ai/flux-2-pro/edit': { model: 'flux-2-pro', edit: true },
+	'/fal-ai/flux-2-max': { model: 'flux-2-max', edit: false },
+	'/fal-ai/flux-2-max/edit': { model: 'flux-2-max', edit: true },
+	'/fal-ai/flux-2-flex': { model: 'flux-2-flex', edit: false },
+	'/fal-ai/flux-2-flex/edit': { model: 'flux-2-flex', edit: true },
+	'/blackforestlabs/flux-3/text-to-image': { model: 'flux-3-image', edit: false },
+	'/blackforestlabs/flux-3/edit-image': { model: 'flux-3-image', edit: true },
+};
+const ENDPOINTS = new Set([
+	`${APP}/v1.1-ultra`,
+	`${APP}/v1.1-ultra/redux`,
+	FINETUNED,
+	...Object.keys(MODEL_ENDPOINTS),
+]);
+/** fal's queue keeps a request under its app: the endpoint id's first two segments. */
+const appOf = (endpoint: string) => `/${endpoint.split('/').slice(1, 3).join('/')}`;
+
+/** FLUX.2's fields at fal (FA-27, FA-28, FA-29). */
+const FLUX2_FIELDS = [
+	'prompt',
+	'image_size',
+	'seed',
+	'safety_tolerance',
+	'enable_safety_checker',
+	'output_format',
+	'sync_mode',
+];
+/** FLUX 3's fields at fal (FA-37: `resolution`, `grounding`, `safety_tolerance` UNCONFIRMED there). */
+const FLUX3_FIELDS = ['prompt', 'aspect_ratio', 'resolution', 'grounding', 'safety_tolerance'];
+const IMAGE_SIZE_PRESETS = [
+	'square_hd',
+	'square',
+	'portrait_4_3',
+	'portrait_16_9',
+	'landscape_4_3',
+	'landscape_16_9',
+];
+
+/** Checks a model's input the way fal's schema for that endpoint does: every problem, or undefined. */
+function validateModel(
+	endpoint: { model: MockModel; edit: boolean },
+	input: Record<string, unknown>,
+) {
+	const problems: Array<{ loc: Array<string | number>; msg: string; type: string }> = [];
+	const bad = (field: string, msg: string, type = 'value_error') =>
+		problems.push({ loc: ['body', field], msg, type });
+	const { model, edit } = endpoint;
+	const known = new Set([
+		...(model === 'flux-3-image' ? FLUX3_FIELDS : FLUX2_FIELDS),
+		...(model === 'flux-2-flex' ? ['guidance_scale', 'num_inference_steps'] : []),
+		...(edit ? ['image_urls'] : []),
+	]);
+	for (const key of Object.keys(input))
+		if (!known.has(key)) bad(key, 'extra fields not permitted', 'value_error.extra');
+	if (typeof input.prompt !== 'string' || input.prompt === '')
+		bad('prompt', 'field required', 'value_error.missing');
+	if (edit) {
+		const urls = input.image_urls;
+		if (!Array.isArray(urls) || urls.length === 0)
+			bad('image_urls', 'field required', 'value_error.missing');
+		else if (model === 'flux-3-image' && urls.length > 10)
+			bad('image_urls', 'ensure this value has at most 10 items', 'value_error.list.max_items');
+		else if (urls.some((u) => typeof u !== 'string'))
+			bad('image_urls', 'str type expected', 'type_error.str');
+	}
+	if (model === 'flux-3-image') {
+		const ratio = input.aspect_ratio;
+		if (ratio !== undefined && ratio !== 'auto' && !FLUX3_RATIOS.includes(String(ratio)))
+			bad('aspect_ratio', 'unexpected value', 'one_of');
+		if (input.resolution !== undefined && !(String(input.resolution) in FLUX3_CLASS_SIDE))
+			bad('resolution', 'unexpected value', 'one_of');
+		if (input.grounding !== undefined && typeof input.grounding !== 'boolean')
+			bad('grounding', 'value could not be parsed to a boolean', 'type_error.bool');
+		// Its type at fal is UNCONFIRMED (FA-37): a number or a numeral, 0–4 (BF-42).
+		const tolerance = Number(input.safety_tolerance);
+		if (
+			input.safety_tolerance !== undefined &&
+			(!Number.isInteger(tolerance) || tolerance < 0 || tolerance > 4)
+		)
+			bad('safety_tolerance', 'ensure this value is between 0 and 4', 'value_error');
+		return problems.length ? { detail: problems } : undefined;
+	}
+	const size = input.image_size;
+	if (size !== undefined) {
+		const custom =
+			typeof size === 'object' &&
+			size !== null &&
+			Number.isInteger((size as { width?: unknown }).width) &&
+			Number.isInteger((size as { height?: unknown }).height);
+		if (!custom && !IMAGE_SIZE_PRESETS.includes(String(size)) && !(edit && size === 'auto'))
+			bad('image_size', 'value is not a valid image size', 'value_error');
+	}
+	if (input.seed !== undefined && !Number.isInteger(input.seed))
+		bad('seed', 'value is not a valid integer', 'type_error.integer');
+	if (
+		input.safety_tolerance !== undefined &&
+		!['1', '2', '3', '4', '5'].includes(input.safety_tolerance as string)
+	)
+		bad(
+			'safety_tolerance',
+			"value is not a valid enumeration member; permitted: '1', '2', '3', '4', '5'",
+		);
+	if (input.output_format !== undefined && !['jpeg', 'png'].includes(String(input.output_format)))
+		bad('output_format', "value is not a valid enumeration member; permitted: 'jpeg', 'png'");
+	if (model === 'flux-2-flex') {
+		if (input.guidance_scale !== undefined && typeof input.guidance_scale !== 'number')
+			bad('guidance_scale', 'value is not a valid float', 'type_error.float');
+		if (input.num_inference_steps !== undefined && !Number.isInteger(input.num_inference_steps))
+			bad('num_inference_steps', 'value is not a valid integer', 'type_error.integer');
+	}
+	return problems.length ? { detail: problems } : undefined;
+}
 
 /** What fal's status says about a job that failed on fal's side. */
 const JOB_FAILURE = {
@@ -210,6 +358,9 @@ export async function startMockFal(options: MockFalOptions = {}): Promise<MockFa
 	const files = new Map<string, { bytes: Buffer; type: string }>();
 	const counts = { submit: 0, status: 0, result: 0, cancel: 0, download: 0, upload: 0 };
 	const webhooks: WebhookDelivery[] = [];
+	const streamed: StreamedDownload[] = [];
+	/** The models' files by key (a FLUX 3 4k one is made as it is sent). */
+	const modelFiles = new Map<string, MockFile>();
 	let base = '';
 
 	const served = {
@@ -281,7 +432,67 @@ export async function startMockFal(options: MockFalOptions = {}): Promise<MockFa
 		return pool.get(key)!;
 	};
 
+	/** A model job's size: FLUX 3 its class and ratio, FLUX.2 its `image_size` (FA-27, FA-28). */
+	const modelSize = (job: Job): [number, number] => {
+		const first = job.references?.[0] ? imageSize(job.references[0]) : undefined;
+		let size: [number, number];
+		if (job.model === 'flux-3-image') {
+			size = flux3Size(
+				String(job.input.aspect_ratio ?? 'auto'),
+				String(job.input.resolution ?? '1k'),
+				first,
+			);
+			if (job.input.resolution === '4k') return size; // full size, whatever `scale` says
+		} else {
+			const asked = job.input.image_size ?? (job.input.image_urls ? 'auto' : 'landscape_4_3');
+			const presets: Record<string, [number, number]> = {
+				square_hd: [1024, 1024],
+				square: [512, 512],
+				portrait_4_3: [768, 1024],
+				portrait_16_9: [576, 1024],
+				landscape_4_3: [1024, 768],
+				landscape_16_9: [1024, 576],
+			};
+			size =
+				typeof asked === 'object' && asked !== null
+					? [(asked as { width: number }).width, (asked as { height: number }).height]
+					: (presets[String(asked)] ?? flux2Size('match', 1, first));
+		}
+		return [Math.max(16, Math.round(size[0] * scale)), Math.max(16, Math.round(size[1] * scale))];
+	};
+
+	const modelResultOf = (job: Job & { model: MockModel }) => {
+		const png = job.model === 'flux-3-image' || job.input.output_format === 'png';
+		const [width, height] = modelSize(job);
+		const key = `${job.id}/0.${png ? 'png' : 'jpg'}`;
+		if (!modelFiles.has(key)) {
+			const ratio =
+				job.model === 'flux-3-image'
+					? String(job.input.aspect_ratio ?? 'auto')
+					: typeof job.input.image_size === 'object'
+						? `${width}x${height}`
+						: String(job.input.image_size ?? 'auto');
+			modelFiles.set(
+				key,
+				modelFile(png ? 'png' : 'jpeg', width, height, job.seed, {
+					provider: 'fal.ai (mock)',
+					model: MODEL_NAMES[job.model],
+					operation: job.references?.length ? 'edit with references' : 'generate',
+					aspectRatio: ratio,
+					seed: job.model === 'flux-3-image' ? 'none' : job.seed,
+					prompt: typeof job.input.prompt === 'string' ? job.input.prompt : undefined,
+					input: job.references ?? [],
+				}),
+			);
+		}
+		const contentType = png ? 'image/png' : 'image/jpeg';
+		const images = [{ url: `${base}/files/${key}`, width, height, content_type: contentType }];
+		// FLUX.2 answers its seed (FA-33); FLUX 3 Image has none.
+		return job.model === 'flux-3-image' ? { images } : { images, seed: job.seed };
+	};
+
 	const resultOf = (job: Job) => {
+		if (job.model) return modelResultOf(job as Job & { model: MockModel });
 		const format = job.input.output_format === 'png' ? 'png' : 'jpeg';
 		const [w, h] = ULTRA_SIZES[String(job.input.aspect_ratio ?? '16:9')];
 		const width = Math.max(16, Math.round(w * scale));
@@ -307,8 +518,10 @@ export async function startMockFal(options: MockFalOptions = {}): Promise<MockFa
 	};
 
 	const faults = faultDrawer(options.faults);
+	const fixtures = fixtureFiles();
 	const server = createServer((req, res) => {
 		void (async () => {
+			if (fixtures.handle(req.method ?? 'GET', (req.url ?? '/').split('?')[0], res)) return;
 			const url = new URL(req.url ?? '/', base);
 			const path = url.pathname;
 			const authorized = /^Key \S+/.test(req.headers.authorization ?? '');
@@ -326,6 +539,11 @@ export async function startMockFal(options: MockFalOptions = {}): Promise<MockFa
 				);
 			}
 
+			if (req.method === 'GET' && modelFiles.has(path.slice('/files/'.length))) {
+				counts.download++;
+				const key = path.slice('/files/'.length);
+				return await sendFile(res, modelFiles.get(key)!, key.split('/')[0], streamed);
+			}
 			if (req.method === 'GET' && path.startsWith('/files/')) {
 				const file = files.get(path.slice('/files/'.length));
 				counts.download++;
@@ -389,7 +607,32 @@ export async function startMockFal(options: MockFalOptions = {}): Promise<MockFa
 						detail: [{ loc: ['body'], msg: 'invalid JSON', type: 'value_error.jsondecode' }],
 					});
 				}
-				const problem = validate(path, input);
+				const endpoint = MODEL_ENDPOINTS[path];
+				let problem = endpoint ? validateModel(endpoint, input) : validate(path, input);
+				// The references, read as fal reads them (a URL downloaded, a data URI decoded), in order.
+				const references: Buffer[] = [];
+				if (endpoint && !problem && Array.isArray(input.image_urls)) {
+					for (const [n, value] of (input.image_urls as string[]).entries()) {
+						const bytes = dataUriBytes(value) ?? inputImage(value) ?? (await fetchImage(value));
+						const checked = checkReference(
+							bytes,
+							endpoint.model === 'flux-3-image' ? { minSide: 256, maxMegapixels: 4.2 } : {},
+						);
+						if (typeof checked === 'string') {
+							problem = {
+								detail: [
+									{
+										loc: ['body', 'image_urls', n],
+										msg: `Image ${n + 1} ${checked}`,
+										type: bytes ? 'image_too_small_or_large' : 'file_download_error',
+									},
+								],
+							};
+							break;
+						}
+						references.push(bytes!);
+					}
+				}
 				const marked = (marker: string) => String(input.prompt ?? '').includes(marker);
 				if (marked(FAL_FAULT_MARKERS.busy)) return send(res, 429, { detail: 'Too many requests' });
 				if (marked(FAL_FAULT_MARKERS.noCredit) || options.outOfCredit?.(input)) {
@@ -417,6 +660,7 @@ export async function startMockFal(options: MockFalOptions = {}): Promise<MockFa
 				jobs.set(id, {
 					id,
 					endpoint: path,
+					...(endpoint ? { model: endpoint.model, references } : {}),
 					input,
 					submittedAt: now(),
 					latencyMs: prompt.includes(FAL_FAULT_MARKERS.slow) ? 4 * latencyMs : latencyMs,
@@ -455,7 +699,7 @@ export async function startMockFal(options: MockFalOptions = {}): Promise<MockFa
 								},
 					);
 				}
-				const links = `${base}${APP}/requests/${id}`;
+				const links = `${base}${appOf(path)}/requests/${id}`;
 				return send(res, 200, {
 					request_id: id,
 					status_url: `${links}/status`,
@@ -465,7 +709,7 @@ export async function startMockFal(options: MockFalOptions = {}): Promise<MockFa
 				});
 			}
 			const match =
-				/^\/fal-ai\/flux-pro\/requests\/([\w-]+)(\/status\/stream|\/status|\/cancel)?$/.exec(path);
+				/^\/[\w-]+\/[\w.-]+\/requests\/([\w-]+)(\/status\/stream|\/status|\/cancel)?$/.exec(path);
 			const job = match ? jobs.get(match[1]) : undefined;
 			if (match && !job) return send(res, 404, { detail: 'Request not found' });
 			if (
@@ -549,7 +793,7 @@ export async function startMockFal(options: MockFalOptions = {}): Promise<MockFa
 					status,
 					request_id: job.id,
 					...(status === 'IN_QUEUE' ? { queue_position: 0 } : {}),
-					response_url: `${base}${APP}/requests/${job.id}`,
+					response_url: `${base}${appOf(job.endpoint)}/requests/${job.id}`,
 					...failure,
 				});
 			}
@@ -585,6 +829,11 @@ export async function startMockFal(options: MockFalOptions = {}): Promise<MockFa
 		faults: faults.counts,
 		served,
 		webhooks,
+		streamed,
+		serveFixture: (name: string, bytes: Buffer, type = 'image/png') => {
+			fixtures.files.set(name, { bytes, type });
+			return `${base}/fixtures/${encodeURIComponent(name)}`;
+		},
 		close: loopback.close,
 	};
 }

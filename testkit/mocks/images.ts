@@ -70,8 +70,14 @@ export interface MockLabel {
 	aspectRatio: string;
 	seed: number | string;
 	prompt?: string;
-	/** The input image (Remix, image prompt), PNG or JPEG bytes: drawn scaled in the picture. */
-	input?: Buffer;
+	/**
+	 * The input image (Remix, image prompt), PNG or JPEG bytes: drawn scaled in the picture. A list
+	 * (a model's reference images) is drawn as thumbnails in a row, in order, each under its
+	 * position number (1, 2, …), so a viewer can check the order the provider received.
+	 */
+	input?: Buffer | readonly Buffer[];
+	/** The model, for the models beyond Ultra (e.g. "FLUX 3 Image"): named in the first line. */
+	model?: string;
 }
 
 /**
@@ -424,7 +430,7 @@ function readLine(
 
 /**
  * The label's lines as they read from the picture (for tests): "MOCK IMAGE", then the lines under
- * it up to "input image:" or the first empty one. Needs the PNG or JPEG bytes as served.
+ * it up to "input image:" (or "reference images:") or the first empty one. Needs the PNG or JPEG bytes as served.
  */
 export function readLabel(bytes: Buffer): string[] {
 	const image = decodeImage(bytes);
@@ -444,7 +450,7 @@ export function readLabel(bytes: Buffer): string[] {
 		const text = readLine(image, 2 * margin, y, body, columns).trimEnd();
 		if (!text) break;
 		lines.push(text);
-		if (text === 'input image:') break;
+		if (text === 'input image:' || text === 'reference images:') break;
 	}
 	return lines;
 }
@@ -456,8 +462,13 @@ function label(c: Canvas, info: MockLabel) {
 	const white: [number, number, number] = [255, 255, 255];
 	const amber: [number, number, number] = [255, 196, 0];
 
+	const inputs =
+		info.input === undefined ? [] : Buffer.isBuffer(info.input) ? [info.input] : info.input;
+	const list = !Buffer.isBuffer(info.input) && inputs.length > 0;
 	let head = [
-		`${info.provider} - ${info.operation}`,
+		info.model
+			? `${info.provider} - ${info.model} - ${info.operation}`
+			: `${info.provider} - ${info.operation}`,
 		`aspect ratio ${info.aspectRatio} - seed ${info.seed} - ${width}x${height}`,
 	];
 	const subtitle = 'not a FLUX result: a test picture from a mock server';
@@ -465,22 +476,41 @@ function label(c: Canvas, info: MockLabel) {
 	const fits = beside + subtitle.length * 6 * body <= width - 2 * margin;
 	if (!fits) head.unshift('not a FLUX result (mock server)');
 	head = head.flatMap((text) => wrap(text, columns));
-	const inputBox = info.input ? Math.floor(Math.min(width / 3, height / 3)) : 0;
+	const shown = inputs.length > 0;
+	// A list: one row of thumbnails as wide as the panel allows, each under its number.
+	const inputBox = !shown
+		? 0
+		: list
+			? Math.floor(
+					Math.min(
+						height / 4,
+						(width - 4 * margin - (inputs.length - 1) * 2 * margin) / inputs.length,
+					),
+				) + line
+			: Math.floor(Math.min(width / 3, height / 3));
 	const room = Math.max(
 		1,
-		Math.floor((height - 2 * margin - 9 * title - 3 * line - inputBox - 2 * margin) / line),
+		Math.floor(
+			(height -
+				2 * margin -
+				9 * title -
+				(head.length + (shown ? 1 : 0)) * line -
+				inputBox -
+				2 * margin) /
+				line,
+		),
 	);
 	let prompt = info.prompt ? wrap(`prompt: ${info.prompt}`, columns) : ['(no prompt)'];
 	if (prompt.length > room)
 		prompt = [...prompt.slice(0, room - 1), `${prompt[room - 1].slice(0, columns - 3)}...`];
 
-	const textHeight = 9 * title + (head.length + prompt.length) * line + (info.input ? line : 0);
+	const textHeight = 9 * title + (head.length + prompt.length) * line + (shown ? line : 0);
 	shade(
 		c,
 		margin,
 		margin,
 		width - 2 * margin,
-		textHeight + 2 * margin + (info.input ? inputBox + margin : 0),
+		textHeight + 2 * margin + (shown ? inputBox + margin : 0),
 	);
 	let y = 2 * margin;
 	drawText(c, 'MOCK IMAGE', 2 * margin, y, title, amber);
@@ -490,14 +520,24 @@ function label(c: Canvas, info: MockLabel) {
 		drawText(c, text, 2 * margin, y, body, white);
 		y += line;
 	}
-	if (info.input) {
+	if (shown && !list) {
 		drawText(c, 'input image:', 2 * margin, y, body, white);
 		y += line;
-		drawInput(c, info.input, 2 * margin, y, inputBox, inputBox, unit);
+		drawInput(c, inputs[0], 2 * margin, y, inputBox, inputBox, unit);
+	} else if (shown) {
+		drawText(c, 'reference images:', 2 * margin, y, body, white);
+		y += line;
+		const box = Math.max(1, inputBox - line);
+		inputs.forEach((bytes, n) => {
+			const x = 2 * margin + n * (box + 2 * margin);
+			drawText(c, String(n + 1), x, y, body, amber);
+			drawInput(c, bytes, x, y + line, box, box, unit);
+		});
 	}
 }
 
-function picture(
+/** The picture's pixels (RGB, or RGBA with `channels` 4), label included: what makePng encodes. */
+export function picture(
 	width: number,
 	height: number,
 	seed: number,

@@ -186,3 +186,30 @@ export function skippableClock(): { now: MockNow; skip(ms: number): void; freeze
 		freeze: () => void (frozenAt = Date.now() + ahead),
 	};
 }
+
+/**
+ * Files a test publishes on a mock's own origin (`GET /fixtures/<name>`, no key): reference images
+ * "at a URL" that the node's link policy lets through, since the credential's own base URL is the
+ * one loopback origin it fetches from (BFL's references are downloaded by the node), and that the
+ * fal.ai and Replicate mocks download themselves as those providers download a URL.
+ */
+export function fixtureFiles() {
+	const files = new Map<string, { bytes: Buffer; type: string }>();
+	return {
+		files,
+		/** Answers `GET /fixtures/<name>`; false for any other request. */
+		handle(method: string, path: string, res: ServerResponse): boolean {
+			if (method !== 'GET' || !path.startsWith('/fixtures/')) return false;
+			const file = files.get(decodeURIComponent(path.slice('/fixtures/'.length)));
+			if (!file) sendJson(res, 404, { detail: 'Not Found' });
+			else {
+				res.writeHead(200, {
+					'content-type': file.type,
+					'content-length': String(file.bytes.length),
+				});
+				res.end(file.bytes);
+			}
+			return true;
+		},
+	};
+}

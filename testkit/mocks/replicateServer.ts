@@ -5,7 +5,26 @@ import { sniffImage } from '../../nodes/FluxUltra/job/downloads';
 import { servedImage } from './credentials';
 import { makeImage, ULTRA_SIZES } from './images';
 import {
+	checkReference,
+	dataUriBytes,
+	fetchImage,
+	FLUX2_RATIOS,
+	FLUX3_CLASS_SIDE,
+	FLUX3_RATIOS,
+	flux2Size,
+	flux3Size,
+	MODEL_NAMES,
+	modelFile,
+	sendFile,
+	sizeForArea,
+	type MockFile,
+	type MockModel,
+	type StreamedDownload,
+} from './models';
+import { imageSize } from '../../nodes/FluxUltra/shared/imageBytes';
+import {
 	faultDrawer,
+	fixtureFiles,
 	listenLoopback,
 	readBody,
 	scheduleWebhook,
@@ -22,6 +41,16 @@ import {
  * succeeded/failed in real time, `Prefer: wait[=n]` held open as Replicate does, `urls.get` and
  * `urls.cancel`, the multipart Files API, problem-details errors, and output files on a delivery
  * path that needs no key.
+ *
+ * The models beyond Ultra (issue 29), official models created the same way (RP-20, RP-21):
+ * `black-forest-labs/flux-2-{pro,max,flex}` (`prompt`, `input_images`, `aspect_ratio`,
+ * `resolution`, `safety_tolerance` 1–5, `seed`, `output_format`, …: RP-22…RP-24) and
+ * `black-forest-labs/flux-3-image` (`prompt`, `images` ≤ 10, `aspect_ratio`, `resolution`,
+ * `grounding`, `safety_tolerance` 0–4, `output_format`: RP-27), each checked against its schema (an
+ * unknown field is a 422 `additional_property`, as Replicate's validation answers), references read
+ * as Replicate reads them (data URI, a file of the Files API, a URL downloaded: a reference that
+ * cannot be read or breaks a limit fails the prediction), one URI as output (RP-26). The picture
+ * shows the references in order and the model; a FLUX 3 `4k` PNG is full size whatever `scale` says.
  */
 
 export interface MockReplicateOptions {
@@ -38,6 +67,11 @@ export interface MockReplicateOptions {
 
 export interface Prediction {
 	id: string;
+	/** The official model, `owner/name`. */
+	model: string;
+	/** A model beyond Ultra, and its references as read, in order. */
+	mockModel?: MockModel;
+	references?: Buffer[];
 	input: Record<string, unknown>;
 	createdAt: number;
 	seed: number;
@@ -70,6 +104,10 @@ export interface MockReplicate {
 	faults: { 429: number; 503: number };
 	/** Calls made to `webhook` URLs (the prediction object; `completed` events only are sent here). */
 	webhooks: WebhookDelivery[];
+	/** Full-size files (FLUX 3 Image 4k) sent whole: size and SHA-256, for the tests. */
+	streamed: StreamedDownload[];
+	/** Publishes `bytes` at `<url>/fixtures/<name>` (no key needed); its URL. */
+	serveFixture(name: string, bytes: Buffer, type?: string): string;
 	close(): Promise<void>;
 }
 
@@ -87,6 +125,51 @@ const KNOWN = new Set([
 	'raw',
 	'output_format',
 ]);
+
+/** The models' official names (RP-20, RP-27). */
+const MODELS: Readonly<Record<string, MockModel>> = {
+	'black-forest-labs/flux-2-pro': 'flux-2-pro',
+	'black-forest-labs/flux-2-max': 'flux-2-max',
+	'black-forest-labs/flux-2-flex': 'flux-2-flex',
+	'black-forest-labs/flux-3-image': 'flux-3-image',
+};
+const MODEL_CREATE =
+	/^\/v1\/models\/(black-forest-labs\/flux-(?:2-pro|2-max|2-flex|3-image))\/predictions$/;
+
+/** FLUX.2 [pro]/[max] (RP-22, RP-23) and [flex] (RP-24); FLUX 3 Image (RP-27). */
+const MODEL_FIELDS: Readonly<Record<MockModel, readonly string[]>> = {
+	'flux-2-pro': [
+		'prompt',
+		'input_images',
+		'aspect_ratio',
+		'resolution',
+		'width',
+		'height',
+		'safety_tolerance',
+		'seed',
+		'output_format',
+		'output_quality',
+	],
+	'flux-2-max': [],
+	'flux-2-flex': [],
+	'flux-3-image': [
+		'prompt',
+		'images',
+		'aspect_ratio',
+		'resolution',
+		'grounding',
+		'safety_tolerance',
+		'output_format',
+		'output_quality',
+	],
+};
+const FIELDS_OF = (model: MockModel): readonly string[] =>
+	model === 'flux-2-max'
+		? MODEL_FIELDS['flux-2-pro']
+		: model === 'flux-2-flex'
+			? [...MODEL_FIELDS['flux-2-pro'], 'guidance', 'steps', 'prompt_upsampling']
+			: MODEL_FIELDS[model];
+const FLUX2_RESOLUTIONS = ['match_input_image', '0.5 MP', '1 MP', '2 MP', '4 MP'];
 
 type InvalidField = { type: string; field: string; description: string };
 
@@ -146,6 +229,8 @@ export async function startMockReplicate(
 	const predictions = new Map<string, Prediction>();
 	const files = new Map<string, UploadedFile>();
 	const outputs = new Map<string, Buffer>();
+	const modelOutputs = new Map<string, MockFile>();
+	const streamed: StreamedDownload[] = [];
 	const counts = { create: 0, poll: 0, cancel: 0, download: 0, upload: 0, account: 0, waited: 0 };
 	const webhooks: WebhookDelivery[] = [];
 	let base = '';
@@ -159,6 +244,12 @@ export async function startMockReplicate(
 	};
 
 	const imageOf = (p: Prediction) => {
+		if (p.mockModel) {
+			// jpg is a JPEG; png and webp (which the mock does not make) a PNG.
+			const format: 'png' | 'jpeg' = p.input.output_format === 'jpg' ? 'jpeg' : 'png';
+			const [width, height] = modelSize(p);
+			return { format, width, height, extension: format === 'png' ? 'png' : 'jpg' };
+		}
 		const format: 'png' | 'jpeg' = p.input.output_format === 'png' ? 'png' : 'jpeg';
 		const [w, h] = ULTRA_SIZES[String(p.input.aspect_ratio ?? '1:1')] ?? ULTRA_SIZES['1:1'];
 		return {
@@ -174,10 +265,15 @@ export async function startMockReplicate(
 		const terminal = status === 'succeeded' || status === 'failed' || status === 'canceled';
 		return {
 			id: p.id,
-			model: MODEL,
+			model: p.model,
 			version: 'hidden',
 			input: p.input,
-			logs: status === 'starting' ? '' : `Using seed: ${p.seed}\nRunning FLUX 1.1 [pro] ultra`,
+			logs:
+				status === 'starting'
+					? ''
+					: p.mockModel === 'flux-3-image'
+						? 'Running FLUX 3 Image'
+						: `Using seed: ${p.seed}\nRunning ${p.mockModel ? MODEL_NAMES[p.mockModel] : 'FLUX 1.1 [pro] ultra'}`,
 			output:
 				status === 'succeeded'
 					? `${base}/delivery/xezq/${p.id}/output.${imageOf(p).extension}`
@@ -263,6 +359,96 @@ export async function startMockReplicate(
 		return out;
 	};
 
+	/** Checks a model's `input` against its schema (RP-22…RP-24, RP-27); every problem. */
+	const validateModel = (model: MockModel, input: Record<string, unknown>): InvalidField[] => {
+		const out: InvalidField[] = [];
+		const bad = (field: string, type: string, description: string) =>
+			out.push({ type, field: `input.${field}`, description });
+		const isInt = (v: unknown) => typeof v === 'number' && Number.isInteger(v);
+		const known = new Set(FIELDS_OF(model));
+		for (const key of Object.keys(input))
+			if (!known.has(key))
+				bad(key, 'additional_property', `Additional property ${key} is not allowed`);
+		if (typeof input.prompt !== 'string' || input.prompt === '')
+			bad('prompt', 'required', 'prompt is required');
+		const range = (key: string, min: number, max: number, integer: boolean) => {
+			const v = input[key];
+			if (
+				v !== undefined &&
+				(typeof v !== 'number' || (integer && !isInt(v)) || v < min || v > max)
+			)
+				bad(
+					key,
+					'number_range',
+					`Must be ${integer ? 'an integer' : 'a number'} from ${min} to ${max}`,
+				);
+		};
+		const enumOf = (key: string, values: readonly string[]) => {
+			if (input[key] !== undefined && !values.includes(String(input[key])))
+				bad(
+					key,
+					'enum',
+					`${key} must be one of the following: ${values.map((v) => `"${v}"`).join(', ')}`,
+				);
+		};
+		const list = model === 'flux-3-image' ? 'images' : 'input_images';
+		const max = model === 'flux-2-flex' || model === 'flux-3-image' ? 10 : 8;
+		const refs = input[list];
+		if (refs !== undefined) {
+			if (!Array.isArray(refs)) bad(list, 'invalid_type', 'Invalid type. Expected: array');
+			else {
+				if (refs.length > max) bad(list, 'array_max_items', `Array must have at most ${max} items`);
+				refs.forEach((v, n) => {
+					if (typeof v !== 'string' || !/^(https?:\/\/|data:image\/)/.test(v))
+						bad(`${list}.${n}`, 'format', "Does not match format 'uri'");
+				});
+			}
+		}
+		enumOf('output_format', ['webp', 'jpg', 'png']);
+		range('output_quality', 0, 100, true);
+		if (model === 'flux-3-image') {
+			enumOf('aspect_ratio', ['auto', ...FLUX3_RATIOS]);
+			enumOf('resolution', Object.keys(FLUX3_CLASS_SIDE));
+			range('safety_tolerance', 0, 4, true);
+			if (input.grounding !== undefined && typeof input.grounding !== 'boolean')
+				bad('grounding', 'invalid_type', 'Invalid type. Expected: boolean');
+			return out;
+		}
+		enumOf('aspect_ratio', ['match_input_image', 'custom', ...FLUX2_RATIOS]);
+		enumOf('resolution', FLUX2_RESOLUTIONS);
+		range('width', 256, 2048, true);
+		range('height', 256, 2048, true);
+		range('safety_tolerance', 1, 5, true);
+		if (input.seed !== undefined && !isInt(input.seed))
+			bad('seed', 'invalid_type', 'Invalid type. Expected: integer');
+		if (model === 'flux-2-flex') {
+			range('guidance', 1.5, 10, false);
+			range('steps', 1, 50, true);
+			if (input.prompt_upsampling !== undefined && typeof input.prompt_upsampling !== 'boolean')
+				bad('prompt_upsampling', 'invalid_type', 'Invalid type. Expected: boolean');
+		}
+		return out;
+	};
+
+	/** A model prediction's size: FLUX 3 its class and ratio; FLUX.2 its ratio and "N MP". */
+	const modelSize = (p: Prediction): [number, number] => {
+		const first = p.references?.[0] ? imageSize(p.references[0]) : undefined;
+		const ratio = String(p.input.aspect_ratio ?? (p.mockModel === 'flux-3-image' ? 'auto' : '1:1'));
+		let size: [number, number];
+		if (p.mockModel === 'flux-3-image') {
+			size = flux3Size(ratio, String(p.input.resolution ?? '1k'), first);
+			if (p.input.resolution === '4k') return size; // full size, whatever `scale` says
+		} else if (ratio === 'custom')
+			size = [Number(p.input.width ?? 1024), Number(p.input.height ?? 1024)];
+		else if (ratio === 'match_input_image' || p.input.resolution === 'match_input_image')
+			size =
+				ratio === 'match_input_image'
+					? flux2Size('match', 1, first)
+					: sizeForArea(ratio, Math.sqrt(flux2Size('match', 1, first).reduce((a, b) => a * b)));
+		else size = flux2Size(ratio, Number.parseFloat(String(p.input.resolution ?? '1 MP')));
+		return [Math.max(16, Math.round(size[0] * scale)), Math.max(16, Math.round(size[1] * scale))];
+	};
+
 	/** `Prefer: wait` / `Prefer: wait=n`: hold the answer until the prediction ends or n seconds pass (Replicate: 60 by default). */
 	const preferWait = (req: IncomingMessage): number | undefined => {
 		const match = /\bwait(?:=(\d+))?\b/.exec(String(req.headers.prefer ?? ''));
@@ -271,8 +457,10 @@ export async function startMockReplicate(
 	};
 
 	const faults = faultDrawer(options.faults);
+	const fixtures = fixtureFiles();
 	const server = createServer((req, res) => {
 		void (async () => {
+			if (fixtures.handle(req.method ?? 'GET', (req.url ?? '/').split('?')[0], res)) return;
 			const url = new URL(req.url ?? '/', base);
 			const path = url.pathname;
 			const method = req.method ?? 'GET';
@@ -301,6 +489,26 @@ export async function startMockReplicate(
 				const p = predictions.get(output[1]);
 				if (!p || statusOf(p) !== 'succeeded' || imageOf(p).extension !== output[2])
 					return problem(res, 404, 'Not found', 'No such file');
+				if (p.mockModel) {
+					let file = modelOutputs.get(p.id);
+					if (!file) {
+						const { format, width, height } = imageOf(p);
+						file = modelFile(format, width, height, p.seed, {
+							provider: 'Replicate (mock)',
+							model: MODEL_NAMES[p.mockModel],
+							operation: p.references?.length ? 'edit with references' : 'generate',
+							aspectRatio:
+								p.input.aspect_ratio === 'match_input_image'
+									? 'first reference'
+									: `${String(p.input.aspect_ratio ?? 'default')} ${String(p.input.resolution ?? '')}`.trim(),
+							seed: p.mockModel === 'flux-3-image' ? 'none' : p.seed,
+							prompt: typeof p.input.prompt === 'string' ? p.input.prompt : undefined,
+							input: p.references ?? [],
+						});
+						modelOutputs.set(p.id, file);
+					}
+					return await sendFile(res, file, p.id, streamed);
+				}
 				let bytes = outputs.get(p.id);
 				if (!bytes) {
 					const { format, width, height } = imageOf(p);
@@ -354,7 +562,8 @@ export async function startMockReplicate(
 				});
 			}
 
-			if (method === 'POST' && path === CREATE) {
+			const modelCreate = method === 'POST' ? MODEL_CREATE.exec(path) : null;
+			if (method === 'POST' && (path === CREATE || modelCreate)) {
 				counts.create++;
 				let parsed: unknown;
 				try {
@@ -370,7 +579,10 @@ export async function startMockReplicate(
 						],
 					});
 				}
-				const invalid = validate(input as Record<string, unknown>);
+				const mockModel = modelCreate ? MODELS[modelCreate[1]] : undefined;
+				const invalid = mockModel
+					? validateModel(mockModel, input as Record<string, unknown>)
+					: validate(input as Record<string, unknown>);
 				if (invalid.length > 0) {
 					return problem(
 						res,
@@ -389,16 +601,43 @@ export async function startMockReplicate(
 					);
 				const fields = input as Record<string, unknown>;
 				const prompt = String(fields.prompt ?? '');
+				// The references, read as the model reads them (RP-22, RP-27); a bad one fails the prediction.
+				const references: Buffer[] = [];
+				let unreadable: string | undefined;
+				if (mockModel) {
+					const list = (fields[mockModel === 'flux-3-image' ? 'images' : 'input_images'] ??
+						[]) as string[];
+					for (const [n, value] of list.entries()) {
+						const bytes =
+							dataUriBytes(value) ??
+							(value.startsWith(`${base}/v1/files/`)
+								? files.get(value.slice(`${base}/v1/files/`.length))?.bytes
+								: await fetchImage(value));
+						const checked = checkReference(
+							bytes,
+							mockModel === 'flux-3-image' ? { minSide: 256, maxMegapixels: 16.8 } : {},
+						);
+						if (typeof checked === 'string') {
+							unreadable = `Input image ${n + 1} ${checked}`;
+							break;
+						}
+						references.push(bytes!);
+					}
+				}
 				const p: Prediction = {
 					id: randomUUID().replace(/-/g, '').slice(0, 26),
+					model: modelCreate ? modelCreate[1] : MODEL,
+					...(mockModel ? { mockModel, references } : {}),
 					input: fields,
 					createdAt: now(),
 					seed: typeof fields.seed === 'number' ? fields.seed : Math.floor(Math.random() * 2 ** 31),
-					failure: /\bforbidden\b/i.test(prompt)
-						? 'Your input or output was flagged as sensitive. Please try again with different inputs. (E005)'
-						: /\bexplode\b/i.test(prompt)
-							? 'Prediction failed: the model crashed'
-							: undefined,
+					failure: unreadable
+						? unreadable
+						: /\bforbidden\b/i.test(prompt)
+							? 'Your input or output was flagged as sensitive. Please try again with different inputs. (E005)'
+							: /\bexplode\b/i.test(prompt)
+								? 'Prediction failed: the model crashed'
+								: undefined,
 				};
 				predictions.set(p.id, p);
 				// The `completed` event (terminal status); the other events are not sent by this mock.
@@ -487,6 +726,11 @@ export async function startMockReplicate(
 		counts,
 		faults: faults.counts,
 		webhooks,
+		streamed,
+		serveFixture: (name: string, bytes: Buffer, type = 'image/png') => {
+			fixtures.files.set(name, { bytes, type });
+			return `${base}/fixtures/${encodeURIComponent(name)}`;
+		},
 		close: loopback.close,
 	};
 }
