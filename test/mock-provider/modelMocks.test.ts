@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { crc32, deflateSync } from 'node:zlib';
 
 import nock from 'nock';
@@ -22,9 +22,16 @@ import { startMockReplicate, type MockReplicate } from '../../testkit/mocks/repl
 const sha = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 /** A solid-colour PNG (raw RGB rows, deflated): references a viewer and a test tell apart. */
 function solid(rgb: [number, number, number], width: number, height: number): Buffer {
+	const pixels = Buffer.alloc(width * height * 3);
+	for (let i = 0; i < width * height; i++) pixels.set(rgb, i * 3);
+	return pngOf(pixels, width, height);
+}
+
+/** A PNG of raw RGB pixels (filter none, deflated). */
+function pngOf(pixels: Buffer, width: number, height: number): Buffer {
 	const rows = Buffer.alloc((width * 3 + 1) * height);
 	for (let y = 0; y < height; y++)
-		for (let x = 0; x < width; x++) rows.set(rgb, y * (width * 3 + 1) + 1 + x * 3);
+		pixels.copy(rows, y * (width * 3 + 1) + 1, y * width * 3, (y + 1) * width * 3);
 	const chunk = (type: string, data: Buffer) => {
 		const typed = Buffer.concat([Buffer.from(type, 'latin1'), data]);
 		const length = Buffer.alloc(4);
@@ -146,7 +153,23 @@ describe('the mock providers serve the models beyond Ultra', () => {
 			async (model) => {
 				const mock = { bfl, fal, replicate }[provider];
 				const url = mock.serveFixture(`blue-${model}.png`, BLUE);
-				const [out] = await run(provider, model, url);
+				// Every field the model has, set away from its default: a wrong wire name is a 422.
+				const options: Record<string, Record<string, unknown>> = {
+					'flux-2-pro': { aspectRatio: '3:2', seed: 7, outputFormat: 'png', safetyTolerance: '3' },
+					'flux-2-max': { aspectRatio: 'match', megapixels: '2', seed: 8 },
+					'flux-2-flex': {
+						guidance: 4,
+						steps: 20,
+						...(provider === 'fal' ? {} : { promptUpsampling: false }),
+					},
+					'flux-3-image': {
+						aspectRatio: '3:2',
+						resolution: '1.5k',
+						grounding: false,
+						safetyTolerance: '3',
+					},
+				};
+				const [out] = await run(provider, model, url, options[model]);
 				expect(out[0].json.error).toBeUndefined();
 				const received = last[provider]();
 				expect(received.endpoint).toBe(endpoints[provider][model]);
@@ -174,6 +197,50 @@ describe('the mock providers serve the models beyond Ultra', () => {
 			},
 		);
 	}
+
+	it('a large binary reference goes through the mock storage (fal.ai) and Files API (Replicate), still in order', async () => {
+		// Noise does not compress: a PNG over the 1 MB both inline at most.
+		const noise = randomBytes(700 * 600 * 3);
+		const large = pngOf(noise, 700, 600);
+		expect(large.length).toBeGreaterThan(1_100_000);
+		for (const [provider, mock] of [
+			['fal', fal],
+			['replicate', replicate],
+		] as const) {
+			const uploads = mock.counts.upload;
+			const url = mock.serveFixture('blue-large.png', BLUE);
+			const [out] = await createHarness({
+				params: {
+					provider,
+					operation: 'generate',
+					model: 'flux-2-pro',
+					prompt: 'image 1 and image 2',
+					options: {
+						referenceImages: {
+							image: [
+								{ source: 'binary', binaryPropertyName: 'product' },
+								{ source: 'url', url },
+							],
+						},
+					},
+				},
+				node: { typeVersion: 2 },
+				items: [
+					{
+						json: {},
+						binary: {
+							product: { data: large.toString('base64'), mimeType: 'image/png', fileName: 'p.png' },
+						},
+					},
+				],
+				credentials: credentials(),
+				continueOnFail: true,
+			}).run();
+			expect(out[0].json.error, provider).toBeUndefined();
+			expect(mock.counts.upload - uploads, provider).toBe(1);
+			expect(last[provider]().references.map(sha), provider).toEqual([sha(large), sha(BLUE)]);
+		}
+	});
 
 	it('the picture draws the references in order: image 1 (red) left of image 2 (blue)', async () => {
 		const url = fal.serveFixture('blue-order.png', BLUE);
