@@ -3,7 +3,9 @@
  * <variant> '<json>'` runs the jobs against the mock at `mockUrl` and prints one JSON line of
  * results. Variants: `node` (this package, compiled, through the harness with filesystem binary
  * data), `node-ai-label` (the same with Write AI Label and Include Prompt in AI Label on), `fal-client` (@fal-ai/client subscribe), `sequential-5s` (one job at a time, status every
- * 5 s: fal's own n8n node and the HTTP-Request-loop recipe).
+ * 5 s: fal's own n8n node and the HTTP-Request-loop recipe), `node-flux3-4k` (this package, FLUX 3
+ * Image at Resolution 4k on Black Forest Labs, one ~16 MP PNG of tens of MB per job, Max Image Size
+ * left at the model's default: testkit/bench/flux3Server.ts).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
@@ -20,6 +22,8 @@ interface Options {
 	jobs: number;
 	parallel: number;
 	imagesPerJob: number;
+	/** node-flux3-4k: the size of the PNG the mock serves, which every item must report. */
+	fileBytes?: number;
 }
 
 const [variant, json] = process.argv.slice(2);
@@ -35,15 +39,22 @@ const input = (i: number) => ({
 /** Samples memory while the run goes, for the peaks. */
 function watchMemory() {
 	const base = process.memoryUsage();
-	const peak = { rss: base.rss, heap: base.heapUsed };
+	const peak = { rss: base.rss, heap: base.heapUsed, buffers: base.arrayBuffers };
 	const timer = setInterval(() => {
 		const m = process.memoryUsage();
 		peak.rss = Math.max(peak.rss, m.rss);
 		peak.heap = Math.max(peak.heap, m.heapUsed);
+		// Buffers live outside the V8 heap: a file held whole in memory shows here, not in heapUsed.
+		peak.buffers = Math.max(peak.buffers, m.arrayBuffers);
 	}, 10);
 	return () => {
 		clearInterval(timer);
-		return { rssBase: base.rss, rssPeak: peak.rss, heapPeak: peak.heap };
+		return {
+			rssBase: base.rss,
+			rssPeak: peak.rss,
+			heapPeak: peak.heap,
+			buffersPeak: peak.buffers,
+		};
 	};
 }
 
@@ -76,6 +87,51 @@ async function runNode(folder: string, nodeOptions: Record<string, unknown> = {}
 	const [out] = await harness.run();
 	if (out.length !== options.jobs * options.imagesPerJob || out.some((i) => i.json.error))
 		throw new Error(`node: ${out.length} items`);
+}
+
+/**
+ * FLUX 3 Image at 4k through the real node path (BFL provider, filesystem binary data), Max Image
+ * Size unset so the model's default applies. Every item must carry the whole file: its size and
+ * its 4096×4096 read from the file.
+ */
+async function runFlux3(folder: string) {
+	// eslint-disable-next-line @typescript-eslint/no-require-imports
+	const { FluxUltra } = require('../dist/nodes/FluxUltra/FluxUltra.node.js') as {
+		FluxUltra: new () => INodeType;
+	};
+	// eslint-disable-next-line @typescript-eslint/no-require-imports
+	const { BflApi } = require('../dist/credentials/BflApi.credentials.js') as {
+		BflApi: new () => ICredentialType;
+	};
+	const harness = createHarness({
+		params: {
+			provider: 'bfl',
+			operation: 'generate',
+			model: 'flux-3-image',
+			prompt: (i: number) => `bench ${i}`,
+			options: { resolution: '4k', aspectRatio: '1:1', maxParallelJobs: options.parallel },
+		},
+		node: { typeVersion: 2 },
+		items: Array.from({ length: options.jobs }, () => ({ json: {} })),
+		credentials: {
+			bflApi: { apiKey: 'bench-dummy-key', region: 'global', baseUrl: options.mockUrl },
+		},
+		nodeType: new FluxUltra(),
+		credentialTypes: { bflApi: new BflApi() },
+		binaryFolder: folder,
+	});
+	const [out] = await harness.run();
+	const bad = out.find(
+		(i) =>
+			i.json.error ||
+			i.json.width !== 4096 ||
+			i.json.height !== 4096 ||
+			i.json.fileSize !== options.fileBytes,
+	);
+	if (out.length !== options.jobs || bad)
+		throw new Error(
+			`node-flux3-4k: ${out.length} items; ${JSON.stringify(bad?.json ?? {}).slice(0, 400)}`,
+		);
 }
 
 async function download(url: string, path: string) {
@@ -142,6 +198,7 @@ async function main() {
 		// Write AI Label on (with the prompt): every PNG read and labelled on its way to storage.
 		else if (variant === 'node-ai-label')
 			await runNode(folder, { aiLabel: true, aiLabelPrompt: true });
+		else if (variant === 'node-flux3-4k') await runFlux3(folder);
 		else if (variant === 'fal-client') await runFalClient(folder);
 		else if (variant === 'sequential-5s') await runSequential(folder);
 		else throw new Error(`unknown variant ${variant}`);

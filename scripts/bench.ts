@@ -15,7 +15,10 @@
  * BENCH_UPDATE_DOCS=1 (testkit/bench/plot.ts); BENCH_ONLY=scale skips the peer comparison.
  */
 import { execFileSync } from 'node:child_process';
+import { loadavg } from 'node:os';
 import { resolve } from 'node:path';
+
+import { FLUX_3_IMAGE } from '../nodes/FluxUltra/parameters/models/flux3Image';
 
 import { writeScaleRun } from '../testkit/bench/plot';
 import {
@@ -40,17 +43,46 @@ interface Stats {
 	jobs: Array<{ submittedAt: number; statusRequests: number; lastDownloadAt?: number }>;
 }
 
-async function runVariant(variant: string, jobs: number, parallel: number) {
-	const mock = await startMock({ latencyMs: L, imagePool: IMAGES, scale: 1 });
+/** What a variant runs against: the mock fal.ai with its pool of 4 MP PNGs, unless it says otherwise. */
+interface Source {
+	script?: string;
+	options: Record<string, unknown>;
+	imagesPerJob: number;
+}
+const FAL_4MP: Source = {
+	options: { latencyMs: L, imagePool: IMAGES, scale: 1 },
+	imagesPerJob: IMAGES,
+};
+/** FLUX 3 Image at 4k: one full-size 4096×4096 PNG per job from the bench's own BFL stand-in. */
+const FLUX3_4K: Source = {
+	script: 'testkit/bench/flux3Server.ts',
+	options: { latencyMs: L },
+	imagesPerJob: 1,
+};
+const FLUX3_JOBS = Number(process.env.BENCH_FLUX3_JOBS ?? 16);
+const FLUX3_MAX_IMAGE_MB = FLUX_3_IMAGE.maxImageSizeDefaultMb!;
+/** The size of the 4k PNG the FLUX 3 source served (set by its run). */
+let fileBytesServed = 0;
+const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
+
+async function runVariant(variant: string, jobs: number, parallel: number, source = FAL_4MP) {
+	const mock = await startMock(source.options, source.script);
 	try {
-		// Render the pool of 4 MP images before the clock starts.
-		await fetch(`${mock.url}/__stats`);
+		// Render the pool of 4 MP images before the clock starts (the 4k file is made at start-up).
+		const before = (await (await fetch(`${mock.url}/__stats`)).json()) as { fileBytes?: number };
+		if (before.fileBytes) fileBytesServed = before.fileBytes;
 		const line = execFileSync(
 			tsx,
 			[
 				resolve(root, 'scripts/bench-run.ts'),
 				variant,
-				JSON.stringify({ mockUrl: mock.url, jobs, parallel, imagesPerJob: IMAGES }),
+				JSON.stringify({
+					mockUrl: mock.url,
+					jobs,
+					parallel,
+					imagesPerJob: source.imagesPerJob,
+					fileBytes: before.fileBytes,
+				}),
 			],
 			{
 				encoding: 'utf8',
@@ -107,6 +139,10 @@ async function peers() {
 	rows.push(await runVariant('sequential-5s', N_SEQUENTIAL, 1));
 	// Issue 30: the same run with Write AI Label on, to show labelling keeps the files streaming.
 	rows.push(await runVariant('node-ai-label', N, C));
+	// Issue 29: FLUX 3 Image at 4k, one ~16 MP PNG of tens of MB per job, Max Image Size at its default.
+	rows.push(await runVariant('node-flux3-4k', FLUX3_JOBS, C, FLUX3_4K));
+	const loadAverage = loadavg()[0];
+	const flux3Mb = (fileBytesServed / 1048576).toFixed(1);
 	const load = moduleLoadMs();
 	console.table(rows);
 	const seq = rows[2];
@@ -137,7 +173,20 @@ async function peers() {
 			rows[3]['RSS growth MB'] <= node['RSS growth MB'] + 10,
 			`${rows[3]['RSS growth MB']} MB on, ${node['RSS growth MB']} MB off; heap peak ${rows[3]['heap peak MB']} / ${node['heap peak MB']} MB`,
 		],
+		[
+			'FLUX 3 4k PNGs: peak RSS growth within 50 MB of the 4 MP row',
+			rows[4]['RSS growth MB'] <= node['RSS growth MB'] + 50,
+			`${rows[4]['RSS growth MB']} MB at 4k, ${node['RSS growth MB']} MB at 4 MP (${ratio(rows[4]['RSS growth MB'], node['RSS growth MB'])}); file ${flux3Mb} MB against ${FLUX3_MAX_IMAGE_MB} MB Max Image Size by default`,
+		],
+		[
+			'FLUX 3 4k PNGs: heap peak within 25 MB of the 4 MP row',
+			rows[4]['heap peak MB'] <= node['heap peak MB'] + 25,
+			`${rows[4]['heap peak MB']} MB at 4k, ${node['heap peak MB']} MB at 4 MP (${ratio(rows[4]['heap peak MB'], node['heap peak MB'])})`,
+		],
 	];
+	console.log(
+		`1-minute load average at the end of the node-flux3-4k run: ${loadAverage.toFixed(1)}`,
+	);
 	console.log('\nTargets (this node):');
 	for (const [name, met, value] of targets)
 		console.log(`  ${met ? 'met    ' : 'NOT MET'}  ${name}: ${value}`);

@@ -5,13 +5,16 @@
  * images; the first image then goes, as n8n binary data, into a Remix (Ultra Redux, fal.ai) step,
  * into a Runflow Generate that uses it as image prompt (uploaded as a Runflow asset), into a Black
  * Forest Labs Remix (Ultra with the image as base64 image prompt, two images: two requests) and
- * into a Replicate Generate with it as image prompt, the way a chained workflow passes it on. Every
+ * into a Replicate Generate with it as image prompt, the way a chained workflow passes it on. Then
+ * the models beyond Ultra (issue 29): FLUX 3 Image on fal.ai combines the two flyers as reference
+ * images (one from its binary data, one by its link), and FLUX.2 [pro] on Black Forest Labs turns
+ * FLUX 3's image, its one reference, into a story. Every
  * image is written to ./demo-output-quick (DEMO_OUTPUT overrides), beside `npm run demo`'s ./demo-output;
  * a run replaces only its own earlier images there (scripts/demo-output.ts).
  *
  * Each provider runs against its loopback mock server (no network, no cost) unless its key is set:
- * FAL_KEY calls fal.ai for real (5 images, about $0.30), RUNFLOW_KEY calls Runflow (2 images, about
- * $0.12), BFL_API_KEY calls Black Forest Labs (2 images, about $0.12), REPLICATE_API_TOKEN calls
+ * FAL_KEY calls fal.ai for real (6 images, about $0.35), RUNFLOW_KEY calls Runflow (2 images, about
+ * $0.12), BFL_API_KEY calls Black Forest Labs (3 images, about $0.18), REPLICATE_API_TOKEN calls
  * Replicate (1 image, about $0.06).
  */
 import { writeFileSync } from 'node:fs';
@@ -46,7 +49,7 @@ const { ReplicateApi } = require('../dist/credentials/ReplicateApi.credentials.j
 };
 
 const outDir = demoOutputDir('demo-output-quick');
-const STEPS = ['generate', 'remix', 'runflow', 'bfl', 'replicate'];
+const STEPS = ['generate', 'remix', 'runflow', 'bfl', 'replicate', 'flux3', 'flux2'];
 
 const prompts = [
 	{
@@ -66,11 +69,13 @@ async function runNode(
 	params: Record<string, unknown>,
 	items: INodeExecutionData[],
 	credentials: Credentials,
+	typeVersion?: number,
 ) {
 	const harness = createHarness({
 		params,
 		items,
 		credentials,
+		...(typeVersion ? { node: { typeVersion } } : {}),
 		nodeType: new FluxUltra(),
 		credentialTypes: {
 			falApi: new FalApi(),
@@ -197,24 +202,75 @@ async function main() {
 		);
 		const replicated = save(replicate.output, 'replicate');
 
+		// FLUX 3 Image: the two flyers (1:1, 4 MP: fal takes references up to 4 MP), the first from
+		// its binary data, the second by its link, as reference images 1 and 2.
+		const flux3 = await runNode(
+			{
+				provider: 'fal',
+				operation: 'generate',
+				model: 'flux-3-image',
+				prompt: 'The flyers of image 1 and image 2 side by side on a cafe wall',
+				options: {
+					referenceImages: {
+						image: [
+							{ source: 'binary', binaryPropertyName: 'data' },
+							{ source: 'url', url: String(generate.output[3].json.url) },
+						],
+					},
+					aspectRatio: '4:3',
+					resolution: '1k',
+					fileName: 'flux3-{index}',
+				},
+			},
+			[generate.output[2]],
+			credentials,
+			2,
+		);
+		const flux3ed = save(flux3.output, 'flux3');
+
+		// FLUX.2 [pro] on BFL: FLUX 3's image as its one reference (sent as base64).
+		const flux2 = await runNode(
+			{
+				provider: 'bfl',
+				operation: 'generate',
+				model: 'flux-2-pro',
+				prompt: 'The cafe wall of image 1 as a vertical story',
+				options: {
+					referenceImages: { image: [{ source: 'binary', binaryPropertyName: 'data' }] },
+					aspectRatio: '9:16',
+					megapixels: '1',
+					fileName: 'flux2-{index}',
+				},
+			},
+			flux3.output,
+			credentials,
+			2,
+		);
+		const flux2ed = save(flux2.output, 'flux2');
+
 		console.table(
-			[...generated, ...remixed, ...runflowed, ...bfled, ...replicated].map((r) => ({
-				step: r.step,
-				provider: r.json.provider,
-				file: r.file,
-				size: `${r.json.width}×${r.json.height}`,
-				bytes: r.json.fileSize,
-				type: r.json.contentType,
-				seed: r.json.seed,
-				fromItem: (r.pairedItem as { item: number }).item,
-			})),
+			[...generated, ...remixed, ...runflowed, ...bfled, ...replicated, ...flux3ed, ...flux2ed].map(
+				(r) => ({
+					step: r.step,
+					provider: r.json.provider,
+					model: r.json.model ?? 'flux-1.1-pro-ultra',
+					file: r.file,
+					size: `${r.json.width}×${r.json.height}`,
+					bytes: r.json.fileSize,
+					type: r.json.contentType,
+					seed: r.json.seed,
+					fromItem: (r.pairedItem as { item: number }).item,
+				}),
+			),
 		);
 		console.log(
 			`Generate: ${prompts.length} items → ${generate.output.length} images in ${generate.ms} ms (${generate.requests} HTTP requests); ` +
 				`Remix: 1 item → ${remix.output.length} image in ${remix.ms} ms (${remix.requests} HTTP requests); ` +
 				`Runflow Generate with image prompt: 1 item → ${runflow.output.length} images in ${runflow.ms} ms (${runflow.requests} HTTP requests, upload included); ` +
 				`BFL Remix: 1 item → ${bfl.output.length} images in ${bfl.ms} ms (${bfl.requests} HTTP requests, one job per image); ` +
-				`Replicate Generate with image prompt: 1 item → ${replicate.output.length} image in ${replicate.ms} ms (${replicate.requests} HTTP requests).`,
+				`Replicate Generate with image prompt: 1 item → ${replicate.output.length} image in ${replicate.ms} ms (${replicate.requests} HTTP requests); ` +
+				`FLUX 3 Image with 2 reference images: 1 item → ${flux3.output.length} image in ${flux3.ms} ms (${flux3.requests} HTTP requests); ` +
+				`FLUX.2 [pro] with 1 reference image on BFL: 1 item → ${flux2.output.length} image in ${flux2.ms} ms (${flux2.requests} HTTP requests).`,
 		);
 		console.log(`Images written to ${outDir}`);
 	} finally {

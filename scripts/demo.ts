@@ -13,6 +13,12 @@
  * (DEMO_OUT_OF_CREDIT_BRIEF), so the demo shows each failover: the Fallback Provider takes that brief
  * (its item carries `failover`), and the chained example's Runflow node takes it.
  *
+ * Then, on the mock fal.ai, two workflows of the demo's own (testkit/demoWorkflows.ts): provenance
+ * (an image the node labels, one whose Content Credentials it keeps) and models: Ultra makes a
+ * logo, a set and a product shot, FLUX 3 Image combines the three as reference images (the shot as
+ * binary data, the others by link), and FLUX.2 [pro] makes a story from that image as its one
+ * reference. Both are skipped when FAL_KEY is set.
+ *
  * The AI Agent example's chat model is a loopback fake of OpenAI's chat completions (one tool call,
  * then an answer quoting the image link) unless OPENAI_API_KEY is set.
  *
@@ -48,6 +54,8 @@ import {
 	demoOutOfCredit,
 	demoSummary,
 	fluxImages,
+	modelLine,
+	modelsWorkflow,
 	provenanceLine,
 	provenanceWorkflow,
 	remainder,
@@ -149,6 +157,7 @@ async function main() {
 					node,
 					provider: String(item.json.provider),
 					failover: item.json.failover as DemoImage['failover'],
+					model: item.json.model,
 					file: String(item.json.fileName),
 					width: item.json.width,
 					height: item.json.height,
@@ -217,6 +226,25 @@ async function main() {
 				'▶ provenance: skipped (it runs on the fal.ai mock, whose [c2pa] prompts sign images; FAL_KEY is set)',
 			);
 		}
+		if (providers.fal.mock) {
+			// The models beyond Ultra (issue 29): FLUX 3 Image with three references, FLUX.2 [pro] with one.
+			const t = Date.now();
+			const workflow = modelsWorkflow('demomodels');
+			console.log(`▶ models: “${String(workflow.name)}”, run by n8n (n8n execute)…`);
+			await instance.cli([
+				'import:workflow',
+				`--input=${jsonFile(instance, 'wf-demomodels.json', workflow)}`,
+			]);
+			const runs = await execute(instance, 'demomodels');
+			keep('models', workflow, runs);
+			for (const { node, item } of fluxImages(workflow, runs))
+				console.log(`  ${modelLine(node, item.json)}`);
+			console.log(`  done in ${since(t)}`);
+		} else {
+			console.log(
+				'▶ models: skipped (FLUX 3 Image and FLUX.2 run on the fal.ai mock here; FAL_KEY is set)',
+			);
+		}
 		console.log(demoSummary(rows, outDir).join('\n'));
 		console.log(`Whole demo: ${since(started)}`);
 		nextSteps(instance, rows.length, providers.mocked());
@@ -230,7 +258,7 @@ async function main() {
 function nextSteps(instance: N8nInstance, images: number, mocked: string[]) {
 	console.log(`
 What next
-  • The images: ${images} files in ${outDir}.${mocked.length ? '\n    Mock images show the prompt, provider, operation, aspect ratio and seed they were asked with.' : ''}
+  • The images: ${images} files in ${outDir}.${mocked.length ? '\n    Mock images show the prompt, provider, operation, aspect ratio and seed they were asked with,\n    and the reference images as numbered thumbnails (models--flux3-campaign.png).' : ''}
   • The same workflows in n8n's editor: npm run dev (n8n ${instance.host.version} at http://localhost:5678,
     signed in, the same mocks or keys; Ctrl+C stops it).
   • Your own n8n: README.md, “Install”; npm run mocks prints the API Base URLs of the mocks.

@@ -9,6 +9,8 @@
  *   docs/editor-output-json.png            the same output as JSON
  *   docs/editor-options.png                the new node's Options list open ("Add option")
  *   docs/editor-credential.png             the fal.ai credential's dialog
+ *   docs/editor-flux3.png                  a new node set to FLUX 3 Image: three Reference Images (binary
+ *                                          and URL), Resolution 4k, Grounding off
  *
  * "A new node" is the node as the editor adds it today (the node's default version, every field at
  * its default), with only a prompt typed in and a credential picked: what a user sees first. The
@@ -47,6 +49,7 @@ const NEW_NODE_WORKFLOW_ID = 'screenshotNew1';
 const NOTICE_WORKFLOW_ID = 'screenshotNotice1';
 const FINETUNE_WORKFLOW_ID = 'screenshotFinetune1';
 const FALLBACK_WORKFLOW_ID = 'screenshotFallback1';
+const FLUX3_WORKFLOW_ID = 'screenshotFlux3Image1';
 
 /**
  * A workflow of a Manual Trigger and a new FLUX node as the editor adds it (default version, only
@@ -58,10 +61,11 @@ function newNodeWorkflow(
 	name: string,
 	parameters: Record<string, unknown>,
 	credentials: Record<string, unknown>,
+	nodeName = 'FLUX 1.1 Ultra',
 ) {
 	const node: WorkflowNode = {
 		id: `5e1f0c2a-0000-4000-8000-${String(++newNodes).padStart(12, '0')}`,
-		name: 'FLUX 1.1 Ultra',
+		name: nodeName,
 		parameters,
 		credentials,
 	};
@@ -379,6 +383,28 @@ async function main() {
 				{ prompt: PROMPT, fallbackFromFal: 'runflow' },
 				{ ...FAL_CREDENTIAL, ...RUNFLOW_CREDENTIAL },
 			),
+			flux3: newNodeWorkflow(
+				FLUX3_WORKFLOW_ID,
+				'New FLUX node (FLUX 3 Image)',
+				{
+					model: 'flux-3-image',
+					prompt:
+						'The mug from image 1 with the logo from image 2 printed on it, on the walnut table of image 3, morning light',
+					options: {
+						referenceImages: {
+							image: [
+								{ source: 'binary', binaryPropertyName: 'product' },
+								{ source: 'url', url: 'https://example.com/brand/logo.png' },
+								{ source: 'url', url: 'https://example.com/sets/walnut-table.jpg' },
+							],
+						},
+						resolution: '4k',
+						grounding: false,
+					},
+				},
+				FAL_CREDENTIAL,
+				'FLUX 3 Image',
+			),
 		};
 		for (const [name, { workflow }] of Object.entries(shots))
 			await instance.cli([
@@ -389,6 +415,7 @@ async function main() {
 		const noticeNode = shots.notice.node;
 		const finetuneNode = shots.finetune.node;
 		const fallbackNode = shots.fallback.node;
+		const flux3Node = shots.flux3.node;
 
 		log(`starting n8n ${host.version} on port ${port}`);
 		const n8n = instance.spawn(['start']);
@@ -433,6 +460,18 @@ async function main() {
 			await shootPanel(page, join(docs, 'editor-fallback.png'));
 		});
 		const failures: string[] = [];
+		await tryShot(
+			page,
+			'flux3',
+			async () => {
+				// Taller, so the three references, Resolution and Grounding fit in one shot.
+				await page.setViewport({ width: 1440, height: 1560, deviceScaleFactor: 1 });
+				await openNodePanel(page, url, FLUX3_WORKFLOW_ID, flux3Node);
+				await shootPanel(page, join(docs, 'editor-flux3.png'));
+				await page.setViewport({ width: 1440, height: 900, deviceScaleFactor: 1 });
+			},
+			failures,
+		);
 		await tryShot(
 			page,
 			'options',

@@ -106,7 +106,15 @@ describe('npm run demo:quick', () => {
 		const images = readdirSync(quick).filter((f) => /\.(png|jpe?g)$/.test(f));
 		expect(images).not.toContain('generate-from-an-earlier-run.png');
 		expect(images.length).toBeGreaterThanOrEqual(10);
-		for (const step of ['generate-', 'remix-', 'runflow-', 'bfl-', 'replicate-'])
+		for (const step of [
+			'generate-',
+			'remix-',
+			'runflow-',
+			'bfl-',
+			'replicate-',
+			'flux3-',
+			'flux2-',
+		])
 			expect(
 				images.some((f) => f.startsWith(step)),
 				step,
@@ -123,6 +131,8 @@ describe('npm run demo:quick', () => {
 			...said('runflow-'),
 			...said('bfl-'),
 			...said('replicate-'),
+			...said('flux3-'),
+			...said('flux2-'),
 		])
 			expect(text).toMatch(/^MOCK IMAGE /);
 		expect(said('generate-').join('\n')).toContain('fal.ai (mock) - generate');
@@ -136,6 +146,11 @@ describe('npm run demo:quick', () => {
 		);
 		expect(said('replicate-')[0]).toMatch(
 			/Replicate \(mock\) - generate with image prompt.*input image:$/,
+		);
+		// The models beyond Ultra (issue 29): each names its model and shows its references.
+		expect(said('flux3-')[0]).toMatch(/fal\.ai \(mock\) - FLUX 3 Image .*reference images:/);
+		expect(said('flux2-')[0]).toMatch(
+			/Black Forest Labs \(mock\) - FLUX\.2 \[pro\] .*reference images:/,
 		);
 	}, 300_000);
 });

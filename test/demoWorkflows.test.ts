@@ -6,6 +6,9 @@ import {
 	demoSummary,
 	FLUX,
 	fluxImages,
+	modelLine,
+	MODELS_DEMO,
+	modelsWorkflow,
 	remainder,
 	waitingAt,
 	webhookNote,
@@ -251,4 +254,71 @@ describe('the demo writes every image it made', () => {
 			expect(new Set(patterns).size).toBe(patterns.length);
 		},
 	);
+});
+
+describe('the demo runs the models beyond Ultra (issue 29, point 8)', () => {
+	const workflow = modelsWorkflow('demomodels');
+	const byName = (name: string) => workflow.nodes.find((n) => n.name === name)!;
+	const options = (name: string) => byName(name).parameters.options as Record<string, unknown>;
+	const references = (name: string) =>
+		(options(name).referenceImages as { image: Array<Record<string, string>> }).image;
+
+	it('FLUX 3 Image combines three references in order: the product shot’s file, then the logo’s and the set’s links', () => {
+		expect(byName(MODELS_DEMO.flux3).parameters.model).toBe('flux-3-image');
+		expect(references(MODELS_DEMO.flux3)).toEqual([
+			{ source: 'binary', binaryPropertyName: 'data' },
+			{ source: 'url', url: "={{ $('Logo').item.json.url }}" },
+			{ source: 'url', url: "={{ $('Set').item.json.url }}" },
+		]);
+		// The binary reference is the product shot: the node right before it.
+		expect(workflow.connections['Product shot'].main[0]![0].node).toBe(MODELS_DEMO.flux3);
+		// 1k in the demo: the 4k file is the bench's.
+		expect(options(MODELS_DEMO.flux3).resolution).toBe('1k');
+	});
+
+	it('FLUX.2 [pro] takes one reference: FLUX 3’s image', () => {
+		expect(byName(MODELS_DEMO.flux2).parameters.model).toBe('flux-2-pro');
+		expect(references(MODELS_DEMO.flux2)).toEqual([
+			{ source: 'binary', binaryPropertyName: 'data' },
+		]);
+		expect(workflow.connections[MODELS_DEMO.flux3].main[0]![0].node).toBe(MODELS_DEMO.flux2);
+	});
+
+	it('runs on the mock fal.ai, none of its briefs out of credit, each FLUX node with its own File Name', () => {
+		const flux = workflow.nodes.filter((n) => n.type === FLUX);
+		expect(flux).toHaveLength(5);
+		for (const node of flux) {
+			expect(node.parameters.provider).toBe('fal');
+			expect(demoOutOfCredit({ prompt: node.parameters.prompt })).toBe(false);
+		}
+		const names = flux.map((n) => (n.parameters.options as { fileName: string }).fileName);
+		expect(new Set(names).size).toBe(names.length);
+	});
+
+	it('its lines and the summary name the model each item says, within 100 columns', () => {
+		const line = modelLine(MODELS_DEMO.flux3, {
+			fileName: 'flux3-campaign.png',
+			model: 'flux-3-image',
+			width: 1184,
+			height: 880,
+		});
+		expect(line).toBe(`flux3-campaign.png: FLUX 3 Image, 1184×880 (${MODELS_DEMO.flux3})`);
+		const lines = demoSummary(
+			[
+				{
+					workflow: 'models',
+					node: MODELS_DEMO.flux2,
+					provider: 'fal',
+					model: 'flux-2-pro',
+					file: 'flux2-story.jpeg',
+					width: 768,
+					height: 1360,
+					bytes: 120_000,
+				},
+			],
+			'/home/someone/projects/n8n-nodes-flux-ultra/demo-output',
+		);
+		expect(lines).toContain('      ↳ model: FLUX.2 [pro]');
+		for (const l of lines) expect(l.length, l).toBeLessThanOrEqual(100);
+	});
 });

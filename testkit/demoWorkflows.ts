@@ -3,6 +3,7 @@
  * waiting for a webhook, the rest of the workflow as a workflow of its own, and the images the FLUX
  * nodes put out. Pure functions over the workflow JSON and the execution's run data.
  */
+import { modelById, ULTRA_MODEL } from '../nodes/FluxUltra/parameters/models';
 import type { NodeRun } from './n8n';
 
 export type Workflow = {
@@ -166,6 +167,111 @@ export function provenanceWorkflow(id: string, credentialsMarker: string): Workf
 	};
 }
 
+/**
+ * The demo's models workflow (issue 29): FLUX 3 Image combining three reference images, then
+ * FLUX.2 [pro] with one, on the fal.ai mock. Ultra makes the brand kit first: a logo and a set
+ * (their links go in as URL references, which fal.ai fetches), then the product shot, whose file
+ * goes in as a binary reference. FLUX 3 Image puts the three together (Resolution 1k: a 4k file is
+ * the bench's); FLUX.2 [pro] turns its image into a 9:16 story. The mock images draw each job's
+ * references as thumbnails.
+ */
+export const MODELS_DEMO = {
+	flux3: 'FLUX 3 Image: product, logo and set',
+	flux2: 'FLUX.2 [pro]: the visual as a story',
+} as const;
+
+export function modelsWorkflow(id: string): Workflow {
+	const fal = { falApi: { id: 'falApiExample01', name: 'fal.ai account' } };
+	const node = (n: number, name: string, x: number, parameters: Record<string, unknown>) => ({
+		id: `8d2e3f4a-1b2c-4d3e-9f4a-5b6c7d8e00${String(n).padStart(2, '0')}`,
+		name,
+		type: FLUX,
+		typeVersion: 2,
+		position: [x, 0],
+		parameters: { provider: 'fal', operation: 'generate', ...parameters },
+		credentials: fal,
+	});
+	const ultra = (n: number, name: string, x: number, prompt: string, fileName: string) =>
+		node(n, name, x, { prompt, options: { aspectRatio: '1:1', outputFormat: 'png', fileName } });
+	const chain = [
+		'Start',
+		'Logo',
+		'Set',
+		'Product shot',
+		MODELS_DEMO.flux3,
+		MODELS_DEMO.flux2,
+	] as const;
+	return {
+		id,
+		name: 'Models: FLUX 3 Image with three reference images, then FLUX.2 [pro] with one',
+		nodes: [
+			{
+				id: '8d2e3f4a-1b2c-4d3e-9f4a-5b6c7d8e0001',
+				name: 'Start',
+				type: 'n8n-nodes-base.manualTrigger',
+				typeVersion: 1,
+				position: [0, 0],
+				parameters: {},
+			},
+			ultra(
+				2,
+				'Logo',
+				220,
+				'Flat vector logo of a coffee bean inside a circle, brand mark',
+				'logo',
+			),
+			ultra(3, 'Set', 440, 'Empty walnut table by a window, soft morning light, no props', 'set'),
+			ultra(4, 'Product shot', 660, 'Matte white ceramic coffee mug, studio shot', 'product'),
+			node(5, MODELS_DEMO.flux3, 880, {
+				model: 'flux-3-image',
+				prompt:
+					'The mug from image 1 with the logo from image 2 printed on it, on the table of image 3',
+				options: {
+					referenceImages: {
+						image: [
+							{ source: 'binary', binaryPropertyName: 'data' },
+							{ source: 'url', url: "={{ $('Logo').item.json.url }}" },
+							{ source: 'url', url: "={{ $('Set').item.json.url }}" },
+						],
+					},
+					aspectRatio: '4:3',
+					resolution: '1k',
+					fileName: 'flux3-campaign',
+				},
+			}),
+			node(6, MODELS_DEMO.flux2, 1100, {
+				model: 'flux-2-pro',
+				prompt: 'The scene of image 1 as a vertical story, more space above the mug for a headline',
+				options: {
+					referenceImages: { image: [{ source: 'binary', binaryPropertyName: 'data' }] },
+					aspectRatio: '9:16',
+					megapixels: '1',
+					fileName: 'flux2-story',
+				},
+			}),
+		],
+		connections: Object.fromEntries(
+			chain
+				.slice(0, -1)
+				.map((from, i) => [from, { main: [[{ node: chain[i + 1], type: 'main', index: 0 }]] }]),
+		),
+		settings: { executionOrder: 'v1' },
+		pinData: {},
+	};
+}
+
+/**
+ * One line per image of the models workflow: the node, the model its item names, the size and the
+ * file, at most `width` columns.
+ */
+export function modelLine(node: string, json: Record<string, unknown>, width = 96): string {
+	const model = modelById(json.model)?.displayName ?? String(json.model ?? 'FLUX 1.1 [pro] Ultra');
+	return fit(
+		`${String(json.fileName)}: ${model}, ${String(json.width)}×${String(json.height)} (${node})`,
+		width,
+	);
+}
+
 /** One line per image of what its file carries, as the node's item says (`provenance`). */
 export function provenanceLine(json: Record<string, unknown>): string {
 	const p = (json.provenance ?? {}) as Record<string, unknown>;
@@ -204,6 +310,8 @@ export interface DemoImage {
 	node: string;
 	provider: string;
 	failover?: { from?: unknown; reason?: unknown };
+	/** The item's `model`, where it has one (the models beyond Ultra). */
+	model?: unknown;
 	file: string;
 	width: unknown;
 	height: unknown;
@@ -243,6 +351,10 @@ export function demoSummary(images: DemoImage[], outDir: string, width = 100): s
 					width,
 				),
 			);
+			if (typeof image.model === 'string' && image.model !== ULTRA_MODEL)
+				lines.push(
+					fit(`      ↳ model: ${modelById(image.model)?.displayName ?? image.model}`, width),
+				);
 			if (image.failover)
 				lines.push(
 					fit(

@@ -84,11 +84,15 @@ export function percentile(values: number[], p: number): number {
 	return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }
 
-/** The mock fal.ai in a process of its own (its CPU is not the n8n process's), until stop(). */
+/**
+ * The mock fal.ai (or another mock script that prints `READY <url>`, e.g. the bench's FLUX 3 4k
+ * source) in a process of its own (its CPU is not the n8n process's), until stop().
+ */
 export async function startMock(
 	options: Record<string, unknown>,
+	script = 'testkit/mocks/serve.ts',
 ): Promise<{ url: string; stop(): void }> {
-	const child = spawn(tsx, [resolve(root, 'testkit/mocks/serve.ts'), JSON.stringify(options)], {
+	const child = spawn(tsx, [resolve(root, script), JSON.stringify(options)], {
 		stdio: ['ignore', 'pipe', 'inherit'],
 	});
 	const url = await new Promise<string>((done, fail) => {

@@ -67,7 +67,8 @@ function checkPixels(
 	if (max !== undefined && mp > max)
 		throw new ParameterError(
 			field,
-			`is ${Math.round(mp * 10) / 10} MP; ${model.displayName} takes at most ${max} MP per reference${providers.length ? ` on ${providers.map((p) => p.displayName).join(' and ')}` : ''}`,
+			// Rounded up, so a file just over the limit never reads as the limit itself ("is 4 MP; at most 4").
+			`is ${width}×${height} px (${Math.ceil(mp * 100) / 100} MP); ${model.displayName} takes at most ${max} MP per reference${providers.length ? ` on ${providers.map((p) => p.displayName).join(' and ')}` : ''}`,
 			received,
 		);
 	return mp;

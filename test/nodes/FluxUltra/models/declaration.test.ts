@@ -256,6 +256,42 @@ describe('the editor and the AI Agent tool rules for the declared models', () =>
 		}
 	});
 
+	it('as an AI Agent tool, the new models’ creative fields may come from $fromAI; Resolution and Megapixels may not (docs/ai-agent-tool.md)', () => {
+		const asTool = (model: string, options: Record<string, unknown>) =>
+			agentSetField(
+				createHarness({
+					params: { provider: 'bfl', operation: 'generate', model, prompt: 'x', options: {} },
+					storedParams: { options },
+					node: {
+						type: 'n8n-nodes-flux-ultra.fluxUltraTool',
+						name: 'Generate image',
+						typeVersion: 2,
+					},
+				}).ctx,
+			);
+		const ai = (key: string, type: string) => `={{ $fromAI('${key}', '', '${type}') }}`;
+		expect(
+			asTool('flux-3-image', {
+				grounding: ai('grounding', 'boolean'),
+				aspectRatio: ai('ratio', 'string'),
+			}),
+		).toBeUndefined();
+		expect(
+			asTool('flux-2-flex', {
+				guidance: ai('guidance', 'number'),
+				steps: ai('steps', 'number'),
+				promptUpsampling: ai('upsampling', 'boolean'),
+				seed: ai('seed', 'number'),
+			}),
+		).toBeUndefined();
+		expect(asTool('flux-3-image', { resolution: ai('resolution', 'string') })).toMatchObject({
+			field: 'Resolution',
+		});
+		expect(asTool('flux-2-pro', { megapixels: ai('megapixels', 'string') })).toMatchObject({
+			field: 'Megapixels',
+		});
+	});
+
 	it('as an AI Agent tool, a $fromAI inside a Reference Images entry is refused', () => {
 		expect(AGENT_FIXED_FIELDS.map((f) => f.name)).toContain('referenceImages');
 		const harness = createHarness({

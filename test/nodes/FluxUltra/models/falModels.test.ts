@@ -160,6 +160,20 @@ describe('FLUX 3 Image on fal.ai', () => {
 		expect(h.requests).toHaveLength(0);
 		expect(errorOf(out[0]).message).toContain('takes at most 4 MP per reference on fal.ai');
 	});
+
+	it('a reference just over the limit is named by its pixels and a size over it, not “is 4 MP; at most 4 MP”', async () => {
+		// Ultra's 16:9 image (2752×1536, 4.03 MP), the demo's first try at a FLUX 3 reference on fal.ai.
+		const h = run(
+			'flux-3-image',
+			{ referenceImages: { image: [{ source: 'binary', binaryPropertyName: 'ultra' }] } },
+			{ ultra: makePng(2752, 1536, 1) },
+		);
+		const [out] = await h.run();
+		expect(h.requests).toHaveLength(0);
+		const message = errorOf(out[0]).message;
+		expect(message).toContain('is 2752×1536 px (4.04 MP)');
+		expect(message).not.toMatch(/is 4 MP/);
+	});
 });
 
 describe('failover between providers of the same model', () => {
