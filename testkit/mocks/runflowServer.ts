@@ -25,6 +25,7 @@ import {
 } from './runflowModels';
 import {
 	faultDrawer,
+	fixtureFiles,
 	listenLoopback,
 	readBody,
 	runflowOutputBody,
@@ -136,6 +137,8 @@ export interface MockRunflow {
 	};
 	/** Calls made to `callback_url`s when runs ended (the event envelope of docs.runflow.io/concepts/callbacks). */
 	webhooks: WebhookDelivery[];
+	/** Publishes `bytes` at `<url>/fixtures/<name>` (no key needed); its URL (a reference a run fetches). */
+	serveFixture(name: string, bytes: Buffer, type?: string): string;
 	close(): Promise<void>;
 }
 
@@ -525,8 +528,10 @@ export async function startMockRunflow(options: MockRunflowOptions = {}): Promis
 	});
 
 	const faults = faultDrawer(options.faults);
+	const fixtures = fixtureFiles();
 	const server = createServer((req, res) => {
 		void (async () => {
+			if (fixtures.handle(req.method ?? 'GET', (req.url ?? '/').split('?')[0], res)) return;
 			const url = new URL(req.url ?? '/', base);
 			const path = url.pathname;
 			const method = req.method ?? 'GET';
@@ -784,6 +789,10 @@ export async function startMockRunflow(options: MockRunflowOptions = {}): Promis
 		counts,
 		faults: faults.counts,
 		webhooks,
+		serveFixture: (name: string, bytes: Buffer, type = 'image/png') => {
+			fixtures.files.set(name, { bytes, type });
+			return `${base}/fixtures/${encodeURIComponent(name)}`;
+		},
 		close: loopback.close,
 	};
 }
