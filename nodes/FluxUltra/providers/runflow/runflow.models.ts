@@ -230,5 +230,5 @@ export const RUNFLOW_MODEL_LINES: Readonly<Record<string, ModelLine>> = {
 
 /** Whether a model's Runflow line is a candidate the models API must confirm before any job. */
 export function isLookedUp(modelId: string): boolean {
-	return Object.hasOwn(LOOKED_UP_LINES, modelId);
+	return Object.prototype.hasOwnProperty.call(LOOKED_UP_LINES, modelId);
 }
