@@ -515,8 +515,7 @@ describe('the mock providers serve FLUX.2 [klein] 4B and 9B', () => {
 				const bytes = Buffer.from(out[0].binary!.data.data, 'base64');
 				const size = imageSize(bytes)!;
 				// Match First Reference: the first reference's size (RED is 640×512), at the mock's scale.
-				if (model === 'flux-2-klein-9b')
-					expect(size.width / size.height).toBeCloseTo(640 / 512, 1);
+				if (model === 'flux-2-klein-9b') expect(size.width / size.height).toBeCloseTo(640 / 512, 1);
 				expect(out[0].json).toMatchObject({
 					provider,
 					model,
@@ -669,9 +668,10 @@ describe('the mock providers serve FLUX.2 [klein] 4B and 9B', () => {
 				safety_tolerance: '2',
 			});
 			expect(refused.status).toBe(422);
-			expect(
-				(refused.body.errors as Array<{ field: string }>).map((e) => e.field).sort(),
-			).toEqual(['input.image_urls', 'input.safety_tolerance']);
+			expect((refused.body.errors as Array<{ field: string }>).map((e) => e.field).sort()).toEqual([
+				'input.image_urls',
+				'input.safety_tolerance',
+			]);
 			const made = await runOf('black-forest-labs/flux-2-klein-4b', {
 				prompt: 'x',
 				image_size: { width: 512, height: 384 },

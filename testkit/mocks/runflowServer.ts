@@ -373,9 +373,7 @@ export async function startMockRunflow(options: MockRunflowOptions = {}): Promis
 		slug.replace(/^black-forest-labs\//, '').replace(/\/edit$/, '') as MockModel;
 
 	/** A run's references as Runflow reads them: an uploaded asset, or a URL fetched; a reason when one cannot be. */
-	const readReferences = async (
-		input: Record<string, unknown>,
-	): Promise<Buffer[] | RunFailure> => {
+	const readReferences = async (input: Record<string, unknown>): Promise<Buffer[] | RunFailure> => {
 		const list = Array.isArray(input.image_urls) ? (input.image_urls as string[]) : [];
 		const out: Buffer[] = [];
 		for (const [n, url] of list.entries()) {
