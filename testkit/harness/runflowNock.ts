@@ -103,10 +103,13 @@ export function mockRunflowJob(s: RunflowJobScenario = {}): RunflowJobMock {
 
 	if (!s.model) mockRunflowModel();
 	const scope = nock(RUNFLOW_API)
-		.post(s.path ?? (s.model ? `/v1/models/${s.model}/runs` : RUNS_PATH), (b: Record<string, unknown>) => {
-			body = b;
-			return true;
-		})
+		.post(
+			s.path ?? (s.model ? `/v1/models/${s.model}/runs` : RUNS_PATH),
+			(b: Record<string, unknown>) => {
+				body = b;
+				return true;
+			},
+		)
 		.reply(201, () => ({
 			id: runId,
 			status_code: 'queued',
