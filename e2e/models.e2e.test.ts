@@ -16,27 +16,36 @@ import { binaryBytes, e2eHosts, workflowNode, type NodeRun } from '../testkit/n8
 import { credential, e2eN8n, SETUP_TIMEOUT, startNode } from './fixture';
 
 /**
- * Issue 29 in a real n8n: FLUX.2 [pro], [max], [flex] and FLUX 3 Image on every provider that serves
- * them (Black Forest Labs, fal.ai, Replicate), each job with two reference images — the item's
- * binary field first, a URL second — against mocks that check the request against each provider's
- * documented field names (an unknown or missing one fails the job). Checked: the item JSON (model,
- * width and height read from the file, `seed` null for FLUX 3), the file, and what each mock
- * received (endpoint, field names and values, the references in order, byte for byte). One FLUX 3
- * 4k job lands a full-size ~16 MP PNG in n8n's binary data intact (size and SHA-256) within the
- * default Max Image Size. Runflow refuses the new models before any request, naming the providers
- * that serve them (RUNFLOW below: the place for its cases once it serves them through its models API).
+ * Issue 29 in a real n8n: FLUX.2 [pro], [max], [flex], [klein] 4B and 9B and FLUX 3 Image on every
+ * provider that serves them (Black Forest Labs, fal.ai, Replicate, Runflow), each job with two
+ * reference images — the item's binary field first, a URL second — against mocks that check the
+ * request against each provider's documented field names (an unknown or missing one fails the job).
+ * Checked: the item JSON (model, width and height read from the file, `seed` null for FLUX 3), the
+ * file, and what each mock received (endpoint, field names and values, the references in order,
+ * byte for byte). On Runflow, [klein] runs at its documented slugs (RF-34) and the others at the
+ * slugs the node looks up in Runflow's models API (RF-45); the binary reference goes through
+ * Runflow's assets API. A Runflow whose models API does not have FLUX 3 Image refuses the item
+ * before any run, naming the providers that serve it. One FLUX 3 4k job lands a full-size ~16 MP
+ * PNG in n8n's binary data intact (size and SHA-256) within the default Max Image Size.
  *
  * The reference URL is published on each mock's own origin (`serveFixture`): the credential's base
  * URL is the one loopback origin the node's link policy downloads from (BFL's references are
- * downloaded by the node and sent as base64), and fal.ai's and Replicate's mocks download it
- * themselves, as those providers do with a URL.
+ * downloaded by the node and sent as base64), and the other mocks download it themselves, as those
+ * providers do with a URL.
  */
 
 const SCALE = 0.5;
 const FLUX = 'n8n-nodes-flux-ultra.fluxUltra';
-const PROVIDERS = ['bfl', 'fal', 'replicate'] as const;
+const PROVIDERS = ['bfl', 'fal', 'replicate', 'runflow'] as const;
 type Provider = (typeof PROVIDERS)[number];
-const MODELS: MockModel[] = ['flux-2-pro', 'flux-2-max', 'flux-2-flex', 'flux-3-image'];
+const MODELS: MockModel[] = [
+	'flux-2-pro',
+	'flux-2-max',
+	'flux-2-flex',
+	'flux-2-klein-4b',
+	'flux-2-klein-9b',
+	'flux-3-image',
+];
 
 /** A solid-colour PNG: references a viewer and a test tell apart (image 1 red, image 2 blue). */
 function solid(rgb: [number, number, number], width: number, height: number): Buffer {
@@ -68,7 +77,11 @@ const RED = solid([255, 0, 0], 640, 512);
 const BLUE = solid([0, 0, 255], 256, 256);
 const sha = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
-/** Each model's options, the same on every provider (fal has no Prompt Upsampling switch, FA-29). */
+/**
+ * Each model's options, the same on every provider but where one lacks the field: fal and Runflow
+ * have no Prompt Upsampling switch for [flex] (FA-29, RF-48), only BFL a Safety Tolerance for
+ * [klein] (FA-30, RP-25, RF-35).
+ */
 function optionsFor(provider: Provider, model: MockModel): Record<string, unknown> {
 	switch (model) {
 		case 'flux-2-pro':
@@ -88,8 +101,18 @@ function optionsFor(provider: Provider, model: MockModel): Record<string, unknow
 				outputFormat: 'png',
 				guidance: 4,
 				steps: 20,
-				...(provider === 'fal' ? {} : { promptUpsampling: false }),
+				...(provider === 'fal' || provider === 'runflow' ? {} : { promptUpsampling: false }),
 			};
+		case 'flux-2-klein-4b':
+			return {
+				aspectRatio: '3:2',
+				megapixels: '1',
+				seed: 9,
+				outputFormat: 'png',
+				...(provider === 'bfl' ? { safetyTolerance: '3' } : {}),
+			};
+		case 'flux-2-klein-9b':
+			return { aspectRatio: 'match', seed: 10 };
 		default:
 			return { aspectRatio: '3:2', resolution: '1.5k', grounding: false, safetyTolerance: '3' };
 	}
@@ -110,6 +133,8 @@ function expectedBody(provider: Provider, model: MockModel): Record<string, unkn
 				steps: 20,
 				prompt_upsampling: false,
 			},
+			'flux-2-klein-4b': { ...pro, seed: 9, output_format: 'png', safety_tolerance: 3 },
+			'flux-2-klein-9b': { seed: 10 },
 			'flux-3-image': {
 				aspect_ratio: '3:2',
 				resolution: '1.5k',
@@ -126,6 +151,8 @@ function expectedBody(provider: Provider, model: MockModel): Record<string, unkn
 				guidance_scale: 4,
 				num_inference_steps: 20,
 			},
+			'flux-2-klein-4b': { image_size: pro, seed: 9, output_format: 'png' },
+			'flux-2-klein-9b': { seed: 10, output_format: 'jpeg' },
 			'flux-3-image': { aspect_ratio: '3:2', resolution: '1.5k', grounding: false },
 		},
 		replicate: {
@@ -150,6 +177,13 @@ function expectedBody(provider: Provider, model: MockModel): Record<string, unkn
 				steps: 20,
 				prompt_upsampling: false,
 			},
+			'flux-2-klein-4b': {
+				aspect_ratio: '3:2',
+				output_megapixels: '1',
+				seed: 9,
+				output_format: 'png',
+			},
+			'flux-2-klein-9b': { aspect_ratio: 'match_input_image', seed: 10, output_format: 'jpg' },
 			'flux-3-image': {
 				aspect_ratio: '3:2',
 				resolution: '1.5k',
@@ -158,29 +192,81 @@ function expectedBody(provider: Provider, model: MockModel): Record<string, unkn
 				output_format: 'png',
 			},
 		},
+		// The names the mock's models API lists (fal-style, RF-35, RF-48) and klein's documented ones.
+		runflow: {
+			'flux-2-pro': { image_size: pro, seed: 7, output_format: 'png', safety_tolerance: '3' },
+			'flux-2-max': { image_size: 'auto', seed: 8 },
+			'flux-2-flex': {
+				image_size: flex,
+				output_format: 'png',
+				guidance_scale: 4,
+				num_inference_steps: 20,
+			},
+			'flux-2-klein-4b': { image_size: pro, seed: 9, output_format: 'png' },
+			'flux-2-klein-9b': { seed: 10, output_format: 'jpeg' },
+			'flux-3-image': {
+				aspect_ratio: '3:2',
+				resolution: '1.5k',
+				grounding: false,
+				safety_tolerance: 3,
+			},
+		},
 	};
 	return table[provider][model];
 }
 
-/** Where each provider's job must have gone (BF-23, BF-41; FA-26, FA-36; RP-20, RP-27). */
+/** Fields a provider lacks for a model, which must not have been sent (klein: FA-30, RP-25, RF-35; Match First Reference). */
+const ABSENT: Partial<Record<Provider, Partial<Record<MockModel, string[]>>>> = {
+	bfl: { 'flux-2-klein-9b': ['width', 'height'] },
+	fal: {
+		'flux-2-klein-4b': ['safety_tolerance'],
+		'flux-2-klein-9b': ['safety_tolerance', 'image_size'],
+	},
+	replicate: {
+		'flux-2-klein-4b': ['safety_tolerance', 'resolution'],
+		'flux-2-klein-9b': ['safety_tolerance', 'resolution', 'output_megapixels'],
+	},
+	runflow: {
+		'flux-2-flex': ['prompt_upsampling'],
+		'flux-2-klein-4b': ['safety_tolerance'],
+		'flux-2-klein-9b': ['safety_tolerance', 'image_size'],
+	},
+};
+
+/** Where each provider's job must have gone (BF-23, BF-41, BF-50; FA-26, FA-36; RP-20, RP-27; RF-34, RF-45). */
 const ENDPOINTS: Record<Provider, Record<MockModel, string>> = {
 	bfl: {
 		'flux-2-pro': '/v1/flux-2-pro',
 		'flux-2-max': '/v1/flux-2-max',
 		'flux-2-flex': '/v1/flux-2-flex',
+		'flux-2-klein-4b': '/v1/flux-2-klein-4b',
+		'flux-2-klein-9b': '/v1/flux-2-klein-9b',
 		'flux-3-image': '/v1/flux-3-image',
 	},
 	fal: {
 		'flux-2-pro': '/fal-ai/flux-2-pro/edit',
 		'flux-2-max': '/fal-ai/flux-2-max/edit',
 		'flux-2-flex': '/fal-ai/flux-2-flex/edit',
+		'flux-2-klein-4b': '/fal-ai/flux-2/klein/4b/edit',
+		'flux-2-klein-9b': '/fal-ai/flux-2/klein/9b/edit',
 		'flux-3-image': '/blackforestlabs/flux-3/edit-image',
 	},
 	replicate: {
 		'flux-2-pro': 'black-forest-labs/flux-2-pro',
 		'flux-2-max': 'black-forest-labs/flux-2-max',
 		'flux-2-flex': 'black-forest-labs/flux-2-flex',
+		'flux-2-klein-4b': 'black-forest-labs/flux-2-klein-4b',
+		'flux-2-klein-9b': 'black-forest-labs/flux-2-klein-9b',
 		'flux-3-image': 'black-forest-labs/flux-3-image',
+	},
+	// Jobs with references go to each model's `/edit` (RF-34 for [klein]; RF-45 for the others).
+	runflow: {
+		'flux-2-pro': 'black-forest-labs/flux-2-pro/edit',
+		'flux-2-max': 'black-forest-labs/flux-2-max/edit',
+		'flux-2-flex': 'black-forest-labs/flux-2-flex/edit',
+		'flux-2-klein-4b': 'black-forest-labs/flux-2-klein-4b/edit',
+		'flux-2-klein-9b': 'black-forest-labs/flux-2-klein-9b/edit',
+		'flux-3-image': 'black-forest-labs/flux-3-image/edit',
 	},
 };
 
@@ -190,8 +276,10 @@ function referencesSent(provider: Provider, model: MockModel, body: Record<strin
 		return model === 'flux-3-image'
 			? (body.images as unknown[])
 			: ['input_image', 'input_image_2', 'input_image_3'].map((k) => body[k]).filter(Boolean);
-	if (provider === 'fal') return body.image_urls as unknown[];
-	return (model === 'flux-3-image' ? body.images : body.input_images) as unknown[];
+	if (provider === 'fal' || provider === 'runflow') return body.image_urls as unknown[];
+	return (
+		model === 'flux-3-image' || model.startsWith('flux-2-klein') ? body.images : body.input_images
+	) as unknown[];
 }
 
 const CREDENTIALS = {
@@ -199,11 +287,17 @@ const CREDENTIALS = {
 	fal: { falApi: { id: 'falApiModels01', name: 'fal.ai account' } },
 	replicate: { replicateApi: { id: 'replicateModels01', name: 'Replicate account' } },
 	runflow: { runflowApi: { id: 'runflowModels01', name: 'Runflow account' } },
+	runflowBare: {
+		runflowApi: { id: 'runflowModelsBare1', name: 'Runflow without the looked-up models' },
+	},
 };
 
 const nodeName = (provider: string, model: string) => `${provider} ${model}`;
 
-/** A version-2 FLUX node for `model` on `provider`; its errors become items, so every case reports. */
+/**
+ * A version-2 FLUX node for `model` on `provider` (`runflowBare`: Runflow, through the mock whose
+ * models API has none of the looked-up slugs); its errors become items, so every case reports.
+ */
 function modelNode(
 	provider: keyof typeof CREDENTIALS,
 	model: string,
@@ -216,7 +310,7 @@ function modelNode(
 		2,
 		x,
 		{
-			provider,
+			provider: provider === 'runflowBare' ? 'runflow' : provider,
 			operation: 'generate',
 			model,
 			prompt: 'the product of image 1 on the background colour of image 2',
@@ -241,9 +335,10 @@ function modelsWorkflow(urls: Record<Provider, string>) {
 			}),
 		),
 	);
-	// RUNFLOW: Runflow refuses the new models today; when it serves them (through its models API),
-	// add 'runflow' to PROVIDERS with its ENDPOINTS, expectedBody and referencesSent rows, and drop this node.
-	const refused = modelNode('runflow', 'flux-3-image', 440, {});
+	// A Runflow whose models API does not have FLUX 3 Image: refused before any run.
+	const refused = modelNode('runflowBare', 'flux-3-image', 440, {
+		referenceImages: { image: [{ source: 'binary', binaryPropertyName: 'product' }] },
+	});
 	const references = workflowNode('References', 'n8n-nodes-base.code', 2, 220, {
 		jsCode: `return [{ json: { urls: ${JSON.stringify(urls)} }, binary: { product: { data: '${RED.toString('base64')}', mimeType: 'image/png', fileName: 'product.png' } } }];`,
 	});
@@ -280,6 +375,7 @@ describe.each(e2eHosts())('FLUX.2 and FLUX 3 Image in a real n8n (%s)', (hostNam
 	let fal: MockFal;
 	let replicate: MockReplicate;
 	let runflow: MockRunflow;
+	let runflowBare: MockRunflow;
 	const bytesOf = (item: NodeRun['items'][number]) => binaryBytes(n8n.instance, item);
 
 	beforeAll(async () => {
@@ -289,6 +385,9 @@ describe.each(e2eHosts())('FLUX.2 and FLUX 3 Image in a real n8n (%s)', (hostNam
 		fal = await n8n.mock(startMockFal({ latencyMs: 300, scale: SCALE }));
 		replicate = await n8n.mock(startMockReplicate({ latencyMs: 300, scale: SCALE }));
 		runflow = await n8n.mock(startMockRunflow({ latencyMs: 300, scale: SCALE }));
+		runflowBare = await n8n.mock(
+			startMockRunflow({ latencyMs: 300, scale: SCALE, fluxModels: [] }),
+		);
 		await n8n.importCredentials([
 			credential('bflApi', 'bflApiModels01', 'BFL account', {
 				apiKey: 'bfl-dummy-e2e',
@@ -307,20 +406,25 @@ describe.each(e2eHosts())('FLUX.2 and FLUX 3 Image in a real n8n (%s)', (hostNam
 				apiKey: 'rf_live_dummy_e2e',
 				baseUrl: runflow.url,
 			}),
+			credential('runflowApi', 'runflowModelsBare1', 'Runflow without the looked-up models', {
+				apiKey: 'rf_live_dummy_e2e',
+				baseUrl: runflowBare.url,
+			}),
 		]);
 		const urls = {
 			bfl: bfl.serveFixture('blue.png', BLUE),
 			fal: fal.serveFixture('blue.png', BLUE),
 			replicate: replicate.serveFixture('blue.png', BLUE),
+			runflow: runflow.serveFixture('blue.png', BLUE),
 		};
 		await n8n.importWorkflows(modelsWorkflow(urls), fourKWorkflow());
 	}, SETUP_TIMEOUT);
 
-	it('each new model on BFL, fal.ai and Replicate: references from a binary field and a URL, in order; the documented fields; the item read from the file; Runflow refuses before any request', async ({
+	it('each new model on BFL, fal.ai, Replicate and Runflow: references from a binary field and a URL, in order; the documented fields; the item read from the file; a Runflow without the model refuses before any run', async ({
 		task,
 	}) => {
 		const started = Date.now();
-		const runflowBefore = { ...runflow.counts };
+		const bareBefore = { ...runflowBare.counts };
 		const runs = await n8n.execute('modelsAll');
 		const seconds = (Date.now() - started) / 1000;
 
@@ -343,6 +447,12 @@ describe.each(e2eHosts())('FLUX.2 and FLUX 3 Image in a real n8n (%s)', (hostNam
 				body: p.input,
 				seed: p.seed,
 				references: p.references ?? [],
+			})),
+			runflow: [...runflow.runs.values()].map((r) => ({
+				endpoint: r.model,
+				body: r.input,
+				seed: r.seed,
+				references: r.references ?? [],
 			})),
 		};
 		let passed = 0;
@@ -391,9 +501,13 @@ describe.each(e2eHosts())('FLUX.2 and FLUX 3 Image in a real n8n (%s)', (hostNam
 					prompt: 'the product of image 1 on the background colour of image 2',
 					...expectedBody(provider, model),
 				});
+				for (const key of ABSENT[provider]?.[model] ?? [])
+					expect(job.body, `${name}: ${key}`).not.toHaveProperty(key);
 				const sent = referencesSent(provider, model, job.body);
 				expect(sent, name).toHaveLength(2);
-				// fal.ai and Replicate get the URL as it is (they fetch it); BFL gets bytes the node read.
+				// Runflow gets the binary one as an asset it stores (its assets API, RF-35: image_urls).
+				if (provider === 'runflow') expect(sent[0], name).toMatch(/\/assets\//);
+				// fal.ai, Replicate and Runflow get the URL as it is (they fetch it); BFL gets bytes the node read.
 				if (provider !== 'bfl') expect(sent[1], name).toMatch(/\/fixtures\/blue\.png$/);
 				else
 					expect(
@@ -406,16 +520,19 @@ describe.each(e2eHosts())('FLUX.2 and FLUX 3 Image in a real n8n (%s)', (hostNam
 				passed++;
 			}
 		}
-		// RUNFLOW: refused before any request, naming the providers that serve the model.
-		const refused = runs[nodeName('runflow', 'flux-3-image')].items;
+		// A Runflow without FLUX 3 Image: refused after one look-up, before any upload or run, naming
+		// the providers that serve the model.
+		const refused = runs[nodeName('runflowBare', 'flux-3-image')].items;
 		expect(refused).toHaveLength(1);
 		expect(errorOf(refused[0])).toMatchObject({ kind: 'parameter', field: 'Model' });
+		expect(errorOf(refused[0]).message).toContain('FLUX 3 Image is not available on Runflow');
 		expect(errorOf(refused[0]).message).toContain(
 			'Providers that serve it: fal.ai, Black Forest Labs, Replicate.',
 		);
-		expect(runflow.counts.create).toBe(runflowBefore.create);
-		expect(runflow.counts.uploadCreate).toBe(runflowBefore.uploadCreate);
-		task.meta.figures = `${hostName} (n8n ${n8n.host.version}): ${passed} model × provider cases passed (FLUX.2 [pro]/[max]/[flex], FLUX 3 Image on BFL, fal.ai, Replicate; 2 references each, binary then URL) + Runflow's refusal, in ${seconds.toFixed(1)} s`;
+		expect(runflowBare.counts.models - bareBefore.models).toBe(1);
+		expect(runflowBare.counts.create).toBe(bareBefore.create);
+		expect(runflowBare.counts.uploadCreate).toBe(bareBefore.uploadCreate);
+		task.meta.figures = `${hostName} (n8n ${n8n.host.version}): ${passed} model × provider cases passed (FLUX.2 [pro]/[max]/[flex]/[klein] 4B/[klein] 9B, FLUX 3 Image on BFL, fal.ai, Replicate, Runflow; 2 references each, binary then URL) + a Runflow without FLUX 3 Image refusing it, in ${seconds.toFixed(1)} s`;
 	});
 
 	it('FLUX 3 Image 4k on BFL: the full-size ~16 MP PNG lands in n8n binary data intact (size and SHA-256), within the default Max Image Size', async ({

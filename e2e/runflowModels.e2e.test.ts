@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 
 import { imageSize } from '../nodes/FluxUltra/job/downloads';
+import { makeImage } from '../testkit/mocks/images';
 import { startMockRunflow, type MockRunflow } from '../testkit/mocks/runflowServer';
 import { binaryBytes, e2eHosts, workflowNode } from '../testkit/n8n';
 import { codeNode, e2eN8n, fluxNode, rowWorkflow, SETUP_TIMEOUT, startNode } from './fixture';
@@ -28,7 +29,15 @@ function modelNode(name: string, x: number, model: string, options: Record<strin
 	);
 }
 
-function modelsWorkflow() {
+/** The URL reference: a PNG on the mock's own origin, which the mock fetches as Runflow would. */
+const MUG = makeImage('png', 320, 320, 1, {
+	provider: 'fixture',
+	operation: 'reference',
+	aspectRatio: '1:1',
+	seed: 1,
+});
+
+function modelsWorkflow(mugUrl: string) {
 	return rowWorkflow('runflowModels', 'e2e: FLUX.2 and FLUX 3 Image on Runflow', [
 		startNode(),
 		codeNode('Brief', "return [{ json: { prompt: 'a teal mug with the logo from image 1' } }];"),
@@ -37,7 +46,7 @@ function modelsWorkflow() {
 			referenceImages: {
 				image: [
 					{ source: 'binary', binaryPropertyName: 'data' },
-					{ source: 'url', url: 'https://images.example.com/mug.png' },
+					{ source: 'url', url: mugUrl },
 				],
 			},
 		}),
@@ -72,8 +81,9 @@ describe.each(e2eHosts())(
 					data: { apiKey: 'rf_live_dummy_e2e', baseUrl: bare.url },
 				},
 			]);
-			const bareWorkflow = modelsWorkflow();
-			await n8n.importWorkflows(modelsWorkflow(), {
+			const mugUrl = runflow.serveFixture('mug.png', MUG);
+			const bareWorkflow = modelsWorkflow(mugUrl);
+			await n8n.importWorkflows(modelsWorkflow(mugUrl), {
 				...bareWorkflow,
 				id: 'runflowModelsBare',
 				name: 'e2e: FLUX 3 Image on a Runflow without it',
@@ -124,8 +134,11 @@ describe.each(e2eHosts())(
 			]);
 			expect(made[1].input.image_urls).toEqual([
 				expect.stringContaining('/assets/'),
-				'https://images.example.com/mug.png',
+				expect.stringMatching(/\/fixtures\/mug\.png$/),
 			]);
+			// Runflow read both: the uploaded binary, then the URL's bytes.
+			expect(made[1].references).toHaveLength(2);
+			expect(made[1].references![1].equals(MUG)).toBe(true);
 			expect(made[2].input.image_urls).toEqual([expect.stringContaining('/assets/')]);
 			task.meta.figures = `${hostName}: Ultra → FLUX.2 [pro] → FLUX 3 Image on Runflow: ${Date.now() - started} ms, 3 runs`;
 		});

@@ -12,6 +12,7 @@ import {
 	FLUX3_RATIOS,
 	flux2Size,
 	flux3Size,
+	isKlein,
 	MODEL_NAMES,
 	modelFile,
 	type MockFile,
@@ -40,7 +41,8 @@ import {
  *
  * The models beyond Ultra (issue 29) at their own endpoints, async the same way: FLUX.2 [pro], [max]
  * and [flex] (`/v1/flux-2-pro` …: `prompt`, `input_image` … `input_image_8`, `width`/`height`, BF-23
- * …BF-26) and FLUX 3 Image (`/v1/flux-3-image`: `prompt`, `images` 1–10, `aspect_ratio`,
+ * …BF-26), FLUX.2 [klein] 4B and 9B (`/v1/flux-2-klein-4b`, `/v1/flux-2-klein-9b`: [pro]'s fields with
+ * `input_image` … `input_image_4` only, BF-27, BF-50) and FLUX 3 Image (`/v1/flux-3-image`: `prompt`, `images` 1–10, `aspect_ratio`,
  * `resolution`, `safety_tolerance` 0–4, `grounding`, BF-41…BF-44), each checked against its
  * documented fields (an unknown or missing one is a 422, as BFL's strict schemas answer). A
  * reference is base64 or a URL the mock fetches; the picture shows them in order and the model. A
@@ -120,6 +122,8 @@ const MODEL_ENDPOINTS: Readonly<Record<string, MockModel>> = {
 	'/v1/flux-2-pro': 'flux-2-pro',
 	'/v1/flux-2-max': 'flux-2-max',
 	'/v1/flux-2-flex': 'flux-2-flex',
+	'/v1/flux-2-klein-4b': 'flux-2-klein-4b',
+	'/v1/flux-2-klein-9b': 'flux-2-klein-9b',
 	'/v1/flux-3-image': 'flux-3-image',
 };
 
@@ -139,6 +143,10 @@ const KNOWN_FLUX2 = new Set([
 	'webhook_url',
 	'webhook_secret',
 ]);
+/** `Flux2KleinInputs` (BF-27, BF-50): [pro]'s fields, 4 numbered references (`input_image_5`… refused). */
+const KNOWN_FLUX2_KLEIN = new Set(
+	[...KNOWN_FLUX2].filter((key) => !/^input_image_[5-8]$/.test(key)),
+);
 /** `Flux2FlexInputs` (BF-26). */
 const KNOWN_FLUX2_FLEX = new Set([...KNOWN_FLUX2, 'prompt_upsampling', 'guidance', 'steps']);
 /** FLUX 3 Image (BF-42, UNCONFIRMED): nothing else, no seed, no webhook. */
@@ -256,7 +264,7 @@ export function bflReferences(model: MockModel, body: Record<string, unknown>): 
 	);
 }
 
-/** Checks a model's submit body the way its BFL schema does (BF-25, BF-26, BF-42); every problem. */
+/** Checks a model's submit body the way its BFL schema does (BF-25…BF-27, BF-42, BF-50); every problem. */
 export function validateBflModelInput(model: MockModel, body: Record<string, unknown>): Detail[] {
 	const problems: Detail[] = [];
 	const isInt = (v: unknown) => typeof v === 'number' && Number.isInteger(v);
@@ -265,7 +273,9 @@ export function validateBflModelInput(model: MockModel, body: Record<string, unk
 			? KNOWN_FLUX3
 			: model === 'flux-2-flex'
 				? KNOWN_FLUX2_FLEX
-				: KNOWN_FLUX2;
+				: isKlein(model)
+					? KNOWN_FLUX2_KLEIN
+					: KNOWN_FLUX2;
 	if (body.prompt === undefined || body.prompt === null)
 		problems.push(fail('prompt', 'Field required', 'missing'));
 	else if (typeof body.prompt !== 'string')

@@ -12,6 +12,7 @@ import {
 	FLUX3_RATIOS,
 	flux2Size,
 	flux3Size,
+	isKlein,
 	MODEL_NAMES,
 	modelFile,
 	sendFile,
@@ -41,7 +42,10 @@ import {
  * The models beyond Ultra (issue 29) as fal serves them, text-to-image and edit apart (FA-26, FA-36):
  * `fal-ai/flux-2-{pro,max,flex}[/edit]` (`prompt`, `image_size`, `seed`, `safety_tolerance` "1"–"5",
  * `output_format`, [flex]'s `guidance_scale` and `num_inference_steps`; edit's `image_urls`, FA-27…
- * FA-29) and `blackforestlabs/flux-3/{text-to-image,edit-image}` (`prompt`, `aspect_ratio`,
+ * FA-29), `fal-ai/flux-2/klein/{4b,9b}[/edit]` (`prompt`, `image_size` presets or `{width, height}`
+ * (no `auto`), `num_images`, `num_inference_steps`, `seed`, `output_format` jpeg/png/webp (default
+ * png), `enable_safety_checker`, `sync_mode`, no `safety_tolerance`; edit's `image_urls` 1–4, FA-30,
+ * FA-55; app `fal-ai/flux-2`) and `blackforestlabs/flux-3/{text-to-image,edit-image}` (`prompt`, `aspect_ratio`,
  * `resolution`, `grounding`, `safety_tolerance`; edit's `image_urls` 1–10, each ≥ 256 px a side and
  * ≤ 4 MP, FA-37, FA-39), status and result under the app id (the first two segments). A field the
  * endpoint does not document, or a missing one, fails the request with 422 as fal's schema does. A
@@ -169,6 +173,10 @@ const MODEL_ENDPOINTS: Readonly<Record<string, { model: MockModel; edit: boolean
 	'/fal-ai/flux-2-max/edit': { model: 'flux-2-max', edit: true },
 	'/fal-ai/flux-2-flex': { model: 'flux-2-flex', edit: false },
 	'/fal-ai/flux-2-flex/edit': { model: 'flux-2-flex', edit: true },
+	'/fal-ai/flux-2/klein/4b': { model: 'flux-2-klein-4b', edit: false },
+	'/fal-ai/flux-2/klein/4b/edit': { model: 'flux-2-klein-4b', edit: true },
+	'/fal-ai/flux-2/klein/9b': { model: 'flux-2-klein-9b', edit: false },
+	'/fal-ai/flux-2/klein/9b/edit': { model: 'flux-2-klein-9b', edit: true },
 	'/blackforestlabs/flux-3/text-to-image': { model: 'flux-3-image', edit: false },
 	'/blackforestlabs/flux-3/edit-image': { model: 'flux-3-image', edit: true },
 };
@@ -191,6 +199,17 @@ const FLUX2_FIELDS = [
 	'output_format',
 	'sync_mode',
 ];
+/** FLUX.2 [klein]'s fields at fal (FA-30: `Flux2Klein4bInput`, 9B's the same): no safety tolerance. */
+const KLEIN_FIELDS = [
+	'prompt',
+	'image_size',
+	'num_images',
+	'num_inference_steps',
+	'seed',
+	'output_format',
+	'enable_safety_checker',
+	'sync_mode',
+];
 /** FLUX 3's fields at fal (FA-37: `resolution`, `grounding`, `safety_tolerance` UNCONFIRMED there). */
 const FLUX3_FIELDS = ['prompt', 'aspect_ratio', 'resolution', 'grounding', 'safety_tolerance'];
 const IMAGE_SIZE_PRESETS = [
@@ -211,8 +230,9 @@ function validateModel(
 	const bad = (field: string, msg: string, type = 'value_error') =>
 		problems.push({ loc: ['body', field], msg, type });
 	const { model, edit } = endpoint;
+	const klein = isKlein(model);
 	const known = new Set([
-		...(model === 'flux-3-image' ? FLUX3_FIELDS : FLUX2_FIELDS),
+		...(model === 'flux-3-image' ? FLUX3_FIELDS : klein ? KLEIN_FIELDS : FLUX2_FIELDS),
 		...(model === 'flux-2-flex' ? ['guidance_scale', 'num_inference_steps'] : []),
 		...(edit ? ['image_urls'] : []),
 	]);
@@ -226,6 +246,9 @@ function validateModel(
 			bad('image_urls', 'field required', 'value_error.missing');
 		else if (model === 'flux-3-image' && urls.length > 10)
 			bad('image_urls', 'ensure this value has at most 10 items', 'value_error.list.max_items');
+		else if (klein && urls.length > 4)
+			// FA-30: "A maximum of 4 images are allowed".
+			bad('image_urls', 'ensure this value has at most 4 items', 'value_error.list.max_items');
 		else if (urls.some((u) => typeof u !== 'string'))
 			bad('image_urls', 'str type expected', 'type_error.str');
 	}
@@ -253,12 +276,18 @@ function validateModel(
 			size !== null &&
 			Number.isInteger((size as { width?: unknown }).width) &&
 			Number.isInteger((size as { height?: unknown }).height);
-		if (!custom && !IMAGE_SIZE_PRESETS.includes(String(size)) && !(edit && size === 'auto'))
+		// klein's edit has no `auto` (FA-55: without `image_size` it takes the input's size).
+		if (
+			!custom &&
+			!IMAGE_SIZE_PRESETS.includes(String(size)) &&
+			!(edit && !klein && size === 'auto')
+		)
 			bad('image_size', 'value is not a valid image size', 'value_error');
 	}
 	if (input.seed !== undefined && !Number.isInteger(input.seed))
 		bad('seed', 'value is not a valid integer', 'type_error.integer');
 	if (
+		!klein &&
 		input.safety_tolerance !== undefined &&
 		!['1', '2', '3', '4', '5'].includes(input.safety_tolerance as string)
 	)
@@ -266,8 +295,20 @@ function validateModel(
 			'safety_tolerance',
 			"value is not a valid enumeration member; permitted: '1', '2', '3', '4', '5'",
 		);
-	if (input.output_format !== undefined && !['jpeg', 'png'].includes(String(input.output_format)))
-		bad('output_format', "value is not a valid enumeration member; permitted: 'jpeg', 'png'");
+	const formats = klein ? ['jpeg', 'png', 'webp'] : ['jpeg', 'png'];
+	if (input.output_format !== undefined && !formats.includes(String(input.output_format)))
+		bad(
+			'output_format',
+			`value is not a valid enumeration member; permitted: ${formats.map((f) => `'${f}'`).join(', ')}`,
+		);
+	if (klein) {
+		const steps = input.num_inference_steps;
+		if (steps !== undefined && (!Number.isInteger(steps) || (steps as number) < 1))
+			bad('num_inference_steps', 'value is not a valid integer', 'type_error.integer');
+		const n = input.num_images;
+		if (n !== undefined && (!Number.isInteger(n) || (n as number) < 1 || (n as number) > 4))
+			bad('num_images', 'ensure this value is between 1 and 4', 'value_error');
+	}
 	if (model === 'flux-2-flex') {
 		if (input.guidance_scale !== undefined && typeof input.guidance_scale !== 'number')
 			bad('guidance_scale', 'value is not a valid float', 'type_error.float');
@@ -463,7 +504,11 @@ export async function startMockFal(options: MockFalOptions = {}): Promise<MockFa
 	};
 
 	const modelResultOf = (job: Job & { model: MockModel }) => {
-		const png = job.model === 'flux-3-image' || job.input.output_format === 'png';
+		// FLUX 3 makes PNG; klein's default is png (FA-30; webp, which the mock does not make, too).
+		const png =
+			job.model === 'flux-3-image' ||
+			job.input.output_format === 'png' ||
+			(isKlein(job.model) && job.input.output_format !== 'jpeg');
 		const [width, height] = modelSize(job);
 		const key = `${job.id}/0.${png ? 'png' : 'jpg'}`;
 		if (!modelFiles.has(key)) {

@@ -8,17 +8,30 @@ import { makeImage, type MockLabel } from './images';
  * What the mock providers share for the models beyond Ultra (issue 29): the models' names, output
  * sizes, reading reference images (inline, the mock's own files, or a URL fetched as a provider
  * fetches it) and the picture of a job. Facts: docs/provider-facts.md, "FLUX.2 and FLUX 3 Image"
- * (BF-23…BF-47, FA-26…FA-41, RP-20…RP-31). Each mock checks the fields its provider documents.
+ * (BF-23…BF-47, FA-26…FA-41, RP-20…RP-31) and FLUX.2 [klein] (BF-50…BF-52, FA-30, FA-53…FA-55,
+ * RP-25, RP-41…RP-43, RF-34, RF-35). Each mock checks the fields its provider documents.
  */
 
-export type MockModel = 'flux-2-pro' | 'flux-2-max' | 'flux-2-flex' | 'flux-3-image';
+export type MockModel =
+	| 'flux-2-pro'
+	| 'flux-2-max'
+	| 'flux-2-flex'
+	| 'flux-2-klein-4b'
+	| 'flux-2-klein-9b'
+	| 'flux-3-image';
 
 export const MODEL_NAMES: Readonly<Record<MockModel, string>> = {
 	'flux-2-pro': 'FLUX.2 [pro]',
 	'flux-2-max': 'FLUX.2 [max]',
 	'flux-2-flex': 'FLUX.2 [flex]',
+	'flux-2-klein-4b': 'FLUX.2 [klein] 4B',
+	'flux-2-klein-9b': 'FLUX.2 [klein] 9B',
 	'flux-3-image': 'FLUX 3 Image',
 };
+
+/** FLUX.2 [klein] 4B or 9B: the same inputs at every provider (BF-27, FA-30, RP-25, RF-35). */
+export const isKlein = (model: MockModel | undefined): boolean =>
+	model === 'flux-2-klein-4b' || model === 'flux-2-klein-9b';
 
 /** FLUX 3 Image's aspect ratios (BF-42, FA-37, RP-27), `auto` besides. */
 export const FLUX3_RATIOS = [

@@ -19,6 +19,7 @@ import {
 	sendFile,
 	sizeForArea,
 	type MockFile,
+	isKlein,
 	type MockModel,
 	type StreamedDownload,
 } from './models';
@@ -45,12 +46,17 @@ import {
  *
  * The models beyond Ultra (issue 29), official models created the same way (RP-20, RP-21):
  * `black-forest-labs/flux-2-{pro,max,flex}` (`prompt`, `input_images`, `aspect_ratio`,
- * `resolution`, `safety_tolerance` 1–5, `seed`, `output_format`, …: RP-22…RP-24) and
+ * `resolution`, `safety_tolerance` 1–5, `seed`, `output_format`, …: RP-22…RP-24),
+ * `black-forest-labs/flux-2-klein-{4b,9b}` (`prompt`, `images` ≤ 5, `aspect_ratio` with
+ * `match_input_image`, `output_megapixels`, `seed`, `go_fast`, `output_format` (default jpg),
+ * `output_quality`, `disable_safety_checker`, no safety tolerance: RP-25, RP-41, RP-43; an array of
+ * URIs as output) and
  * `black-forest-labs/flux-3-image` (`prompt`, `images` ≤ 10, `aspect_ratio`, `resolution`,
  * `grounding`, `safety_tolerance` 0–4, `output_format`: RP-27), each checked against its schema (an
  * unknown field is a 422 `additional_property`, as Replicate's validation answers), references read
  * as Replicate reads them (data URI, a file of the Files API, a URL downloaded: a reference that
- * cannot be read or breaks a limit fails the prediction), one URI as output (RP-26). The picture
+ * cannot be read or breaks a limit fails the prediction), one URI as output (RP-26; klein: a list
+ * of one, RP-41). The picture
  * shows the references in order and the model; a FLUX 3 `4k` PNG is full size whatever `scale` says.
  */
 
@@ -132,10 +138,12 @@ const MODELS: Readonly<Record<string, MockModel>> = {
 	'black-forest-labs/flux-2-pro': 'flux-2-pro',
 	'black-forest-labs/flux-2-max': 'flux-2-max',
 	'black-forest-labs/flux-2-flex': 'flux-2-flex',
+	'black-forest-labs/flux-2-klein-4b': 'flux-2-klein-4b',
+	'black-forest-labs/flux-2-klein-9b': 'flux-2-klein-9b',
 	'black-forest-labs/flux-3-image': 'flux-3-image',
 };
 const MODEL_CREATE =
-	/^\/v1\/models\/(black-forest-labs\/flux-(?:2-pro|2-max|2-flex|3-image))\/predictions$/;
+	/^\/v1\/models\/(black-forest-labs\/flux-(?:2-pro|2-max|2-flex|2-klein-4b|2-klein-9b|3-image))\/predictions$/;
 
 /** FLUX.2 [pro]/[max] (RP-22, RP-23) and [flex] (RP-24); FLUX 3 Image (RP-27). */
 const MODEL_FIELDS: Readonly<Record<MockModel, readonly string[]>> = {
@@ -153,6 +161,19 @@ const MODEL_FIELDS: Readonly<Record<MockModel, readonly string[]>> = {
 	],
 	'flux-2-max': [],
 	'flux-2-flex': [],
+	// RP-25 (klein-4b version 8e9c42d7); RP-43: klein-9b taken to have the same (its -base adds guidance).
+	'flux-2-klein-4b': [
+		'prompt',
+		'images',
+		'aspect_ratio',
+		'output_megapixels',
+		'seed',
+		'go_fast',
+		'output_format',
+		'output_quality',
+		'disable_safety_checker',
+	],
+	'flux-2-klein-9b': [],
 	'flux-3-image': [
 		'prompt',
 		'images',
@@ -169,7 +190,11 @@ const FIELDS_OF = (model: MockModel): readonly string[] =>
 		? MODEL_FIELDS['flux-2-pro']
 		: model === 'flux-2-flex'
 			? [...MODEL_FIELDS['flux-2-pro'], 'guidance', 'steps', 'prompt_upsampling']
-			: MODEL_FIELDS[model];
+			: isKlein(model)
+				? MODEL_FIELDS['flux-2-klein-4b']
+				: MODEL_FIELDS[model];
+/** klein's `output_megapixels` (RP-41: the values are UNCONFIRMED; the ones the node sends). */
+const KLEIN_MEGAPIXELS = ['0.25', '0.5', '1', '2', '4'];
 const FLUX2_RESOLUTIONS = ['match_input_image', '0.5 MP', '1 MP', '2 MP', '4 MP'];
 
 type InvalidField = { type: string; field: string; description: string };
@@ -246,8 +271,9 @@ export async function startMockReplicate(
 
 	const imageOf = (p: Prediction) => {
 		if (p.mockModel) {
-			// jpg is a JPEG; png and webp (which the mock does not make) a PNG.
-			const format: 'png' | 'jpeg' = p.input.output_format === 'jpg' ? 'jpeg' : 'png';
+			// jpg is a JPEG; png and webp (which the mock does not make) a PNG. klein's default is jpg (RP-25).
+			const asked = p.input.output_format ?? (isKlein(p.mockModel) ? 'jpg' : 'webp');
+			const format: 'png' | 'jpeg' = asked === 'jpg' ? 'jpeg' : 'png';
 			const [width, height] = modelSize(p);
 			return { format, width, height, extension: format === 'png' ? 'png' : 'jpg' };
 		}
@@ -277,7 +303,9 @@ export async function startMockReplicate(
 						: `Using seed: ${p.seed}\nRunning ${p.mockModel ? MODEL_NAMES[p.mockModel] : 'FLUX 1.1 [pro] ultra'}`,
 			output:
 				status === 'succeeded'
-					? `${base}/delivery/xezq/${p.id}/output.${imageOf(p).extension}`
+					? isKlein(p.mockModel)
+						? [`${base}/delivery/xezq/${p.id}/output.${imageOf(p).extension}`]
+						: `${base}/delivery/xezq/${p.id}/output.${imageOf(p).extension}`
 					: null,
 			data_removed: false,
 			error: status === 'failed' ? p.failure : null,
@@ -392,8 +420,8 @@ export async function startMockReplicate(
 					`${key} must be one of the following: ${values.map((v) => `"${v}"`).join(', ')}`,
 				);
 		};
-		const list = model === 'flux-3-image' ? 'images' : 'input_images';
-		const max = model === 'flux-2-flex' || model === 'flux-3-image' ? 10 : 8;
+		const list = model === 'flux-3-image' || isKlein(model) ? 'images' : 'input_images';
+		const max = isKlein(model) ? 5 : model === 'flux-2-flex' || model === 'flux-3-image' ? 10 : 8;
 		const refs = input[list];
 		if (refs !== undefined) {
 			if (!Array.isArray(refs)) bad(list, 'invalid_type', 'Invalid type. Expected: array');
@@ -413,6 +441,16 @@ export async function startMockReplicate(
 			range('safety_tolerance', 0, 4, true);
 			if (input.grounding !== undefined && typeof input.grounding !== 'boolean')
 				bad('grounding', 'invalid_type', 'Invalid type. Expected: boolean');
+			return out;
+		}
+		if (isKlein(model)) {
+			enumOf('aspect_ratio', ['match_input_image', ...FLUX2_RATIOS]);
+			enumOf('output_megapixels', KLEIN_MEGAPIXELS);
+			if (input.seed !== undefined && !isInt(input.seed))
+				bad('seed', 'invalid_type', 'Invalid type. Expected: integer');
+			for (const flag of ['go_fast', 'disable_safety_checker'])
+				if (input[flag] !== undefined && typeof input[flag] !== 'boolean')
+					bad(flag, 'invalid_type', 'Invalid type. Expected: boolean');
 			return out;
 		}
 		enumOf('aspect_ratio', ['match_input_image', 'custom', ...FLUX2_RATIOS]);
@@ -439,7 +477,13 @@ export async function startMockReplicate(
 		if (p.mockModel === 'flux-3-image') {
 			size = flux3Size(ratio, String(p.input.resolution ?? '1k'), first);
 			if (p.input.resolution === '4k') return size; // full size, whatever `scale` says
-		} else if (ratio === 'custom')
+		} else if (isKlein(p.mockModel))
+			size = flux2Size(
+				ratio === 'match_input_image' ? 'match' : ratio,
+				Number.parseFloat(String(p.input.output_megapixels ?? '1')),
+				first,
+			);
+		else if (ratio === 'custom')
 			size = [Number(p.input.width ?? 1024), Number(p.input.height ?? 1024)];
 		else if (ratio === 'match_input_image' || p.input.resolution === 'match_input_image')
 			size =
@@ -610,8 +654,9 @@ export async function startMockReplicate(
 				const references: Buffer[] = [];
 				let unreadable: string | undefined;
 				if (mockModel) {
-					const list = (fields[mockModel === 'flux-3-image' ? 'images' : 'input_images'] ??
-						[]) as string[];
+					const list = (fields[
+						mockModel === 'flux-3-image' || isKlein(mockModel) ? 'images' : 'input_images'
+					] ?? []) as string[];
 					for (const [n, value] of list.entries()) {
 						const bytes =
 							dataUriBytes(value) ??

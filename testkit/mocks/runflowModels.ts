@@ -280,6 +280,51 @@ export const RUNFLOW_FLUX_MODELS: Readonly<
 
 /** The models-API answer for one of RUNFLOW_FLUX_MODELS, inputs replaced where a test says. */
 export function fluxModelBody(slug: string, inputs?: MockInputSpec[]) {
-	const model = RUNFLOW_FLUX_MODELS[slug];
+	const model = RUNFLOW_FLUX_MODELS[slug] ?? RUNFLOW_KLEIN_MODELS[slug];
 	return modelBody(model.id, slug, model.displayName, inputs ?? model.inputs);
 }
+
+/**
+ * FLUX.2 [klein] on Runflow, as its own docs give them (docs/provider-facts.md RF-34, RF-35): a
+ * text-to-image model and an `/edit` model per size, fal-style inputs (`image_size` a preset or
+ * `{width, height}`, `num_images` 1–4, `num_inference_steps`, `output_format` jpeg/png/webp with
+ * png the default, a safety checker and no safety tolerance); the edit model requires
+ * `image_urls[]`. Runflow states no reference limit (RF-35: UNCONFIRMED); the mock holds fal's 4
+ * (FA-30). Unlike RUNFLOW_FLUX_MODELS these slugs are documented, so they are always served.
+ */
+const KLEIN_INPUTS: MockInputSpec[] = [
+	{ name: 'prompt', type: 'string', required: true },
+	{ name: 'image_size', type: 'json', default: 'landscape_4_3' },
+	{ name: 'num_images', type: 'integer', min: 1, max: 4, default: 1 },
+	{ name: 'num_inference_steps', type: 'integer', min: 1, max: 50, default: 4 },
+	{ name: 'seed', type: 'integer', min: 0 },
+	{ name: 'output_format', type: 'string', choices: ['jpeg', 'png', 'webp'], default: 'png' },
+	{ name: 'enable_safety_checker', type: 'boolean', default: true },
+	{ name: 'sync_mode', type: 'boolean', default: false },
+];
+
+/** Slug → display name and inputs of Runflow's [klein] models (RF-34, RF-35). */
+export const RUNFLOW_KLEIN_MODELS: Readonly<
+	Record<string, { id: string; displayName: string; inputs: MockInputSpec[] }>
+> = {
+	'black-forest-labs/flux-2-klein-4b': {
+		id: '2a7f0c1e-0000-4f20-8000-000000000401',
+		displayName: 'FLUX.2 [klein] 4B',
+		inputs: KLEIN_INPUTS,
+	},
+	'black-forest-labs/flux-2-klein-4b/edit': {
+		id: '2a7f0c1e-0000-4f20-8000-000000000402',
+		displayName: 'FLUX.2 [klein] 4B Edit',
+		inputs: withReferences(KLEIN_INPUTS, 4),
+	},
+	'black-forest-labs/flux-2-klein-9b': {
+		id: '2a7f0c1e-0000-4f20-8000-000000000403',
+		displayName: 'FLUX.2 [klein] 9B',
+		inputs: KLEIN_INPUTS,
+	},
+	'black-forest-labs/flux-2-klein-9b/edit': {
+		id: '2a7f0c1e-0000-4f20-8000-000000000404',
+		displayName: 'FLUX.2 [klein] 9B Edit',
+		inputs: withReferences(KLEIN_INPUTS, 4),
+	},
+};

@@ -1,12 +1,23 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 
+import { imageSize } from '../../nodes/FluxUltra/shared/imageBytes';
 import { servedImage } from './credentials';
 import { makeImage, ULTRA_SIZES } from './images';
+import {
+	checkReference,
+	fetchImage,
+	flux2Size,
+	flux3Size,
+	isKlein,
+	MODEL_NAMES,
+	type MockModel,
+} from './models';
 import {
 	fluxModelBody,
 	modelBody,
 	RUNFLOW_FLUX_MODELS,
+	RUNFLOW_KLEIN_MODELS,
 	ultraEditInputs,
 	ultraInputs,
 	validateBySchema,
@@ -14,6 +25,7 @@ import {
 } from './runflowModels';
 import {
 	faultDrawer,
+	fixtureFiles,
 	listenLoopback,
 	readBody,
 	runflowOutputBody,
@@ -31,6 +43,14 @@ import {
  * queued → running → succeeded/failed in real time, results behind presigned-looking URLs that need
  * no auth, and the three-step asset upload (create → PUT to a presigned URL → confirm), including
  * the 400 a presigned URL gives when the PUT also carries an Authorization header.
+ *
+ * The models beyond Ultra (issue 29): FLUX.2 [klein] 4B and 9B at the slugs Runflow documents
+ * (`black-forest-labs/flux-2-klein-4b|9b` and `…/edit`, fal-style inputs, output `images[]` of
+ * `{url, width, height}` with the seed: RF-34, RF-35, RF-39), always served; FLUX.2 [pro]/[max]/
+ * [flex] and FLUX 3 Image at our guess of their slugs (runflowModels.ts RUNFLOW_FLUX_MODELS), served
+ * unless `fluxModels` leaves them out. Each run is checked against its model's inputs (an unknown or
+ * missing field is a 422); its references (`image_urls[]`: an uploaded asset, or a URL the mock
+ * fetches as Runflow would) are read in order, and the picture names the model and draws them.
  */
 
 export interface MockRunflowOptions {
@@ -80,6 +100,9 @@ export interface Run {
 	seed: number;
 	/** Set at creation when the prompt asks for a failure; shown once the run is terminal. */
 	failure?: RunFailure;
+	/** A model beyond Ultra (FLUX.2, FLUX 3 Image), and its references as read, in order. */
+	mockModel?: MockModel;
+	references?: Buffer[];
 }
 
 export interface Asset {
@@ -114,6 +137,8 @@ export interface MockRunflow {
 	};
 	/** Calls made to `callback_url`s when runs ended (the event envelope of docs.runflow.io/concepts/callbacks). */
 	webhooks: WebhookDelivery[];
+	/** Publishes `bytes` at `<url>/fixtures/<name>` (no key needed); its URL (a reference a run fetches). */
+	serveFixture(name: string, bytes: Buffer, type?: string): string;
 	close(): Promise<void>;
 }
 
@@ -262,10 +287,23 @@ const FLUX3_MEGAPIXELS: Record<string, number> = {
  * A FLUX.2 / FLUX 3 Image run's pixel size: `image_size: {width, height}` as sent, else the ratio
  * (`auto`: square) at the resolution class's megapixels (1 MP for a preset or none).
  */
-function fluxSize(input: Record<string, unknown>): [number, number] {
+function fluxSize(
+	input: Record<string, unknown>,
+	model?: MockModel,
+	first?: { width: number; height: number },
+): [number, number] {
 	const size = input.image_size as { width?: unknown; height?: unknown } | undefined;
 	if (typeof size?.width === 'number' && typeof size.height === 'number')
 		return [size.width, size.height];
+	// [klein]'s edit without `image_size` (Match First Reference): the first reference's size (FA-55).
+	if (isKlein(model) && input.image_size === undefined && first)
+		return flux2Size('match', 1, first);
+	// FLUX 3 Image: its class's area at the ratio, as the other mocks make it (`auto`: square here).
+	if (model === 'flux-3-image')
+		return flux3Size(
+			/^\d+:\d+$/.test(String(input.aspect_ratio)) ? String(input.aspect_ratio) : '1:1',
+			String(input.resolution ?? '1k'),
+		);
 	const [rw, rh] = /^\d+:\d+$/.test(String(input.aspect_ratio))
 		? String(input.aspect_ratio).split(':').map(Number)
 		: [1, 1];
@@ -327,14 +365,48 @@ export async function startMockRunflow(options: MockRunflowOptions = {}): Promis
 		return run.failure ? 'failed' : 'succeeded';
 	};
 
+	/** The model of a slug the mock serves beyond Ultra: [klein] always, the others per `fluxModels`. */
+	const served = (slug: string) =>
+		RUNFLOW_KLEIN_MODELS[slug] ?? (fluxModels.has(slug) ? RUNFLOW_FLUX_MODELS[slug] : undefined);
+	/** `black-forest-labs/flux-2-klein-4b/edit` → `flux-2-klein-4b`. */
+	const mockModelOf = (slug: string) =>
+		slug.replace(/^black-forest-labs\//, '').replace(/\/edit$/, '') as MockModel;
+
+	/** A run's references as Runflow reads them: an uploaded asset, or a URL fetched; a reason when one cannot be. */
+	const readReferences = async (input: Record<string, unknown>): Promise<Buffer[] | RunFailure> => {
+		const list = Array.isArray(input.image_urls) ? (input.image_urls as string[]) : [];
+		const out: Buffer[] = [];
+		for (const [n, url] of list.entries()) {
+			const asset = url.startsWith(`${base}/assets/`)
+				? assets.get(url.slice(`${base}/assets/`.length).split('?')[0])
+				: undefined;
+			const bytes = asset ? (asset.confirmed ? asset.bytes : undefined) : await fetchImage(url);
+			const checked = checkReference(bytes, {});
+			if (typeof checked === 'string')
+				return {
+					code: 'INVALID_INPUT',
+					message: `Input image ${n + 1} ${checked}`,
+					stage: 'preprocessing',
+				};
+			out.push(bytes!);
+		}
+		return out;
+	};
+
 	/** What a succeeded run produced: format, pixel size and how many images. */
 	const imagesOf = (run: Run) => {
-		const flux = RUNFLOW_FLUX_MODELS[run.model];
-		// FLUX 3 Image makes PNG only; FLUX.2 as asked.
+		const flux = run.mockModel !== undefined;
+		// FLUX 3 Image makes PNG only; FLUX.2 as asked ([klein]'s default png, RF-35; webp, which
+		// the mock does not make, too).
 		const format: 'png' | 'jpeg' =
-			run.input.output_format === 'png' || run.model.includes('flux-3') ? 'png' : 'jpeg';
+			run.input.output_format === 'png' ||
+			run.model.includes('flux-3') ||
+			(isKlein(run.mockModel) && run.input.output_format !== 'jpeg')
+				? 'png'
+				: 'jpeg';
+		const first = run.references?.[0] ? imageSize(run.references[0]) : undefined;
 		const [w, h] = flux
-			? fluxSize(run.input)
+			? fluxSize(run.input, run.mockModel, first)
 			: ULTRA_SIZES[String(run.input.aspect_ratio ?? '16:9')];
 		const width = Math.max(16, Math.round(w * scale));
 		const height = Math.max(16, Math.round(h * scale));
@@ -352,6 +424,17 @@ export async function startMockRunflow(options: MockRunflowOptions = {}): Promis
 			width,
 			height,
 		}));
+		// [klein] is a fal-style model: `images[]` of `{url, width, height}` and the seed (RF-35, RF-39).
+		if (isKlein(run.mockModel))
+			return {
+				images: images.map((i) => ({
+					url: i.url,
+					width: i.width,
+					height: i.height,
+					content_type: i.contentType,
+				})),
+				seed: run.seed,
+			};
 		return runflowOutputBody(outputShape, images, run.seed);
 	};
 
@@ -362,7 +445,8 @@ export async function startMockRunflow(options: MockRunflowOptions = {}): Promis
 		return {
 			id: run.id,
 			model_id:
-				RUNFLOW_FLUX_MODELS[run.model]?.id ?? (run.model === EDIT_MODEL ? EDIT_MODEL_ID : MODEL_ID),
+				(RUNFLOW_FLUX_MODELS[run.model] ?? RUNFLOW_KLEIN_MODELS[run.model])?.id ??
+				(run.model === EDIT_MODEL ? EDIT_MODEL_ID : MODEL_ID),
 			target_type: 'model',
 			status_code: status,
 			input: run.input,
@@ -390,6 +474,24 @@ export async function startMockRunflow(options: MockRunflowOptions = {}): Promis
 		const { format, width, height, count, extension, contentType } = imagesOf(run);
 		const n = Number(match[2]);
 		if (match[3] !== extension || n >= count) return undefined;
+		if (run.mockModel) {
+			// A model beyond Ultra: the model named, its references drawn in order.
+			const model = makeImage(format, width, height, run.seed + n, {
+				provider: 'Runflow (mock)',
+				model: MODEL_NAMES[run.mockModel],
+				operation: run.references?.length ? 'edit with references' : 'generate',
+				aspectRatio:
+					typeof run.input.image_size === 'object'
+						? `${width}x${height}`
+						: String(run.input.aspect_ratio ?? run.input.image_size ?? 'first reference'),
+				seed: run.mockModel === 'flux-3-image' ? 'none' : run.seed + n,
+				prompt: typeof run.input.prompt === 'string' ? run.input.prompt : undefined,
+				input: run.references ?? [],
+			});
+			const file = { bytes: model, type: contentType };
+			files.set(key, file);
+			return file;
+		}
 		const references = Array.isArray(run.input.image_urls) ? run.input.image_urls : [];
 		const imageUrl =
 			typeof run.input.image_url === 'string'
@@ -424,8 +526,10 @@ export async function startMockRunflow(options: MockRunflowOptions = {}): Promis
 	});
 
 	const faults = faultDrawer(options.faults);
+	const fixtures = fixtureFiles();
 	const server = createServer((req, res) => {
 		void (async () => {
+			if (fixtures.handle(req.method ?? 'GET', (req.url ?? '/').split('?')[0], res)) return;
 			const url = new URL(req.url ?? '/', base);
 			const path = url.pathname;
 			const method = req.method ?? 'GET';
@@ -525,8 +629,7 @@ export async function startMockRunflow(options: MockRunflowOptions = {}): Promis
 						200,
 						modelBody(EDIT_MODEL_ID, EDIT_MODEL, 'FLUX 1.1 [pro] Ultra Edit', editInputs),
 					);
-				if (fluxModels.has(model) && RUNFLOW_FLUX_MODELS[model])
-					return send(res, 200, fluxModelBody(model));
+				if (served(model)) return send(res, 200, fluxModelBody(model));
 				return send(res, 404, envelope('MODEL_NOT_FOUND', 'Model not found'));
 			}
 
@@ -536,7 +639,7 @@ export async function startMockRunflow(options: MockRunflowOptions = {}): Promis
 					? MODEL
 					: path === `/v1/models/${EDIT_MODEL}/runs` && editInputs
 						? EDIT_MODEL
-						: fluxRun && fluxModels.has(fluxRun) && RUNFLOW_FLUX_MODELS[fluxRun]
+						: fluxRun && served(fluxRun)
 							? fluxRun
 							: undefined;
 			if (method === 'POST' && createModel) {
@@ -547,11 +650,9 @@ export async function startMockRunflow(options: MockRunflowOptions = {}): Promis
 				if (input === null || typeof input !== 'object' || Array.isArray(input)) {
 					return invalid(res, [{ field: 'input', message: 'field required' }]);
 				}
-				const errors = RUNFLOW_FLUX_MODELS[createModel]
-					? validateBySchema(
-							RUNFLOW_FLUX_MODELS[createModel].inputs,
-							input as Record<string, unknown>,
-						)
+				const model = served(createModel);
+				const errors = model
+					? validateBySchema(model.inputs, input as Record<string, unknown>)
 					: createModel === EDIT_MODEL
 						? validateBySchema(editInputs!, input as Record<string, unknown>)
 						: schema === 'guessed'
@@ -569,6 +670,8 @@ export async function startMockRunflow(options: MockRunflowOptions = {}): Promis
 					return send(res, 402, envelope('INSUFFICIENT_CREDIT', 'Insufficient credit balance'));
 
 				const fields = input as Record<string, unknown>;
+				// A model's references, read as the run starts: one that cannot be read fails the run.
+				const references = model ? await readReferences(fields) : undefined;
 				const run: Run = {
 					id: randomUUID(),
 					model: createModel,
@@ -576,7 +679,16 @@ export async function startMockRunflow(options: MockRunflowOptions = {}): Promis
 					client_ref: typeof body.client_ref === 'string' ? body.client_ref : null,
 					createdAt: now(),
 					seed: typeof fields.seed === 'number' ? fields.seed : Math.floor(Math.random() * 2 ** 31),
-					failure: failureFor(String(fields.prompt)),
+					failure:
+						references && !Array.isArray(references)
+							? references
+							: failureFor(String(fields.prompt)),
+					...(model
+						? {
+								mockModel: mockModelOf(createModel),
+								references: Array.isArray(references) ? references : [],
+							}
+						: {}),
 				};
 				runs.set(run.id, run);
 				if (typeof body.callback_url === 'string') {
@@ -675,6 +787,10 @@ export async function startMockRunflow(options: MockRunflowOptions = {}): Promis
 		counts,
 		faults: faults.counts,
 		webhooks,
+		serveFixture: (name: string, bytes: Buffer, type = 'image/png') => {
+			fixtures.files.set(name, { bytes, type });
+			return `${base}/fixtures/${encodeURIComponent(name)}`;
+		},
 		close: loopback.close,
 	};
 }
