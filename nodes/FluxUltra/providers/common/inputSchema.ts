@@ -10,7 +10,7 @@ import {
 import { asRecord } from '../../shared/json';
 import type { JobRequest } from '../../parameters/validation';
 import { FluxError, ParameterError, type ProviderErrorContext } from '../../transport/errors';
-import { send, type HttpCall } from '../../transport/http';
+import { send, type HttpCall, type HttpResponse } from '../../transport/http';
 import { parseBody } from '../../transport/body';
 import { ONE_TRY } from '../../transport/retryPolicy';
 import { lineEndpoint, modelBody, type LineField, type ModelLine } from './modelLines';
@@ -195,6 +195,31 @@ export function readInputSchema(schema: unknown, components: unknown, source: st
 }
 
 /**
+ * One try of a GET that reads what a provider says about a model (an input schema, a models-API
+ * entry), with the execution's cancel signal: its answer, the provider's 404 (no such model), or
+ * why there is no answer. A cancelled execution throws here, as every request does.
+ */
+export async function readDescription(
+	ctx: IExecuteFunctions,
+	errors: ProviderErrorContext,
+	call: Omit<HttpCall, 'method' | 'purpose' | 'signal'>,
+): Promise<{ response: HttpResponse } | { notFound: true } | { unreadable: string }> {
+	try {
+		const response = await send(
+			ctx,
+			errors,
+			{ method: 'GET', ...call, purpose: 'status', signal: ctx.getExecutionCancelSignal?.() },
+			ONE_TRY,
+		);
+		return { response };
+	} catch (failure) {
+		if (failure instanceof FluxError && failure.kind === 'cancelled') throw failure.with({});
+		if (failure instanceof FluxError && failure.httpCode === 404) return { notFound: true };
+		return { unreadable: failure instanceof Error ? failure.message : String(failure) };
+	}
+}
+
+/**
  * One bounded GET of a schema (one try; the cancel of the execution stops it as every request;
  * anything else is only "unreadable"): its parsed JSON, or why not. `call` says where and whether
  * it is signed: a schema on a host that is not the provider's API host goes without the key.
@@ -205,31 +230,15 @@ export async function fetchSchemaJson(
 	call: Pick<HttpCall, 'url' | 'credentialType' | 'peer'>,
 	timeoutMs: number,
 ): Promise<{ json: unknown } | { unreadable: string }> {
-	const outcome = await send(
-		ctx,
-		errors,
-		{
-			method: 'GET',
-			...call,
-			purpose: 'status',
-			timeoutMs: Math.max(1, Math.min(SCHEMA_TIMEOUT_MS, timeoutMs)),
-			bodyMax: SCHEMA_BODY_MAX,
-			// A schema read follows no redirect, signed or not: a 3xx is an unreadable answer.
-			manualRedirect: true,
-			signal: ctx.getExecutionCancelSignal?.(),
-		},
-		ONE_TRY,
-	).then(
-		(response) => ({ response }),
-		(error: unknown) => ({ error }),
-	);
-	if ('error' in outcome) {
-		const failure = outcome.error;
-		if (failure instanceof FluxError && failure.kind === 'cancelled') throw failure.with({});
-		if (failure instanceof FluxError && failure.httpCode === 404)
-			return { unreadable: 'it did not find the model (404)' };
-		return { unreadable: failure instanceof Error ? failure.message : String(failure) };
-	}
+	const outcome = await readDescription(ctx, errors, {
+		...call,
+		timeoutMs: Math.max(1, Math.min(SCHEMA_TIMEOUT_MS, timeoutMs)),
+		bodyMax: SCHEMA_BODY_MAX,
+		// A schema read follows no redirect, signed or not: a 3xx is an unreadable answer.
+		manualRedirect: true,
+	});
+	if ('notFound' in outcome) return { unreadable: 'it did not find the model (404)' };
+	if ('unreadable' in outcome) return outcome;
 	const { status } = outcome.response;
 	if (status < 200 || status >= 300)
 		return { unreadable: `it answered HTTP ${status} (redirects are not followed)` };
@@ -424,6 +433,19 @@ export class InputSchemas {
 		const refusal = schemaRefusal(this.providerName, mapped, found.schema, request, referenceCount);
 		if (refusal) throw refusal;
 		return { line: mapped, schema: 'read' };
+	}
+
+	/**
+	 * A request's target on this provider: undefined for Ultra (no model) or a model the provider's
+	 * `lines` lack, else `target` of its line.
+	 */
+	async targetOf(
+		lines: Readonly<Record<string, ModelLine>>,
+		request: JobRequest,
+		referenceCount: number,
+	): Promise<{ line: ModelLine; schema: SchemaUse } | undefined> {
+		const line = request.model ? lines[request.model.id] : undefined;
+		return line && (await this.target(line, request, referenceCount));
 	}
 
 	private hintOnce(message: string): void {

@@ -10,11 +10,10 @@ import {
 import { asRecord, asString } from '../../shared/json';
 import { displayNameForApiField, IMAGE_INPUT, PROVIDER_PARAMS } from '../../parameters/table';
 import type { FluxParams, JobRequest } from '../../parameters/validation';
-import { FluxError, ParameterError, type ProviderErrorContext } from '../../transport/errors';
-import { send } from '../../transport/http';
+import { ParameterError, type ProviderErrorContext } from '../../transport/errors';
 import { parseBody } from '../../transport/body';
-import { ONE_TRY } from '../../transport/retryPolicy';
 import { CANONICAL_FIELDS, type CanonicalField } from '../common/fields';
+import { readDescription } from '../common/inputSchema';
 import { RUNFLOW, RUNFLOW_FIELDS, RUNFLOW_INPUT_ALIASES } from './runflow.constants';
 
 /**
@@ -334,29 +333,14 @@ export async function lookUpModel(
 	model: string,
 	label: string,
 ): Promise<Lookup> {
-	const outcome = await send(
-		ctx,
-		errors,
-		{
-			method: 'GET',
-			url: `${base}${RUNFLOW.modelPath(model)}`,
-			purpose: 'status',
-			credentialType,
-			timeoutMs: LOOKUP_TIMEOUT_MS,
-			signal: ctx.getExecutionCancelSignal?.(),
-		},
-		ONE_TRY,
-	).then(
-		(response) => ({ response }),
-		(error: unknown) => ({ error }),
-	);
-	if ('error' in outcome) {
-		const failure = outcome.error;
-		// A cancelled execution stops here, as every request does; anything else is only a missing description.
-		if (failure instanceof FluxError && failure.kind === 'cancelled') throw failure.with({});
-		if (failure instanceof FluxError && failure.httpCode === 404) return { missing: true };
-		return { unreadable: failure instanceof Error ? failure.message : String(failure) };
-	}
+	const outcome = await readDescription(ctx, errors, {
+		url: `${base}${RUNFLOW.modelPath(model)}`,
+		credentialType,
+		timeoutMs: LOOKUP_TIMEOUT_MS,
+	});
+	// Anything but a cancel (thrown, as every request's) or Runflow's 404 is only a missing description.
+	if ('notFound' in outcome) return { missing: true };
+	if ('unreadable' in outcome) return outcome;
 	const inputs = readModelInputs(parseBody(outcome.response.body));
 	return inputs
 		? { schema: { model, label, inputs } }
