@@ -381,20 +381,42 @@ export function schemaRefusal(
 export type SchemaUse = 'read' | 'compiled';
 
 /**
+ * A warning given at most once per execution in n8n's output pane (a run that could not read a
+ * model's description says so once, not per item); none on n8n versions without execution hints.
+ */
+export class OnceHint {
+	private given = false;
+
+	constructor(private readonly ctx: IExecuteFunctions) {}
+
+	give(message: string): void {
+		if (this.given || typeof this.ctx.addExecutionHints !== 'function') return;
+		this.given = true;
+		this.ctx.addExecutionHints({
+			message: boundText(message, MESSAGE_MAX),
+			type: 'warning',
+			location: 'outputPane',
+		});
+	}
+}
+
+/**
  * One execution's schemas for one provider: each endpoint read at most once (one GET, whatever the
  * number of items), and each model request checked against its endpoint's schema. When a schema
  * cannot be read, the compiled line applies and the run says so once in an execution hint.
  */
 export class InputSchemas {
 	private readonly reads = new Map<string, Promise<SchemaRead>>();
-	private hinted = false;
+	private readonly hint: OnceHint;
 
 	constructor(
-		private readonly ctx: IExecuteFunctions,
+		ctx: IExecuteFunctions,
 		private readonly providerName: string,
 		/** Reads one endpoint's schema (bounded: fetchSchemaJson, readInputSchema). */
 		private readonly read: (endpoint: string, timeoutMs: number) => Promise<SchemaRead>,
-	) {}
+	) {
+		this.hint = new OnceHint(ctx);
+	}
 
 	/** How many endpoints were looked up (each once). */
 	get size(): number {
@@ -424,7 +446,7 @@ export class InputSchemas {
 		const endpoint = lineEndpoint(line, referenceCount);
 		const found = await this.schemaOf(endpoint, request.options.timeoutMs);
 		if ('unreadable' in found) {
-			this.hintOnce(
+			this.hint.give(
 				`${this.providerName} could not give the input schema of ${endpoint} (${boundText(found.unreadable, PROVIDER_TEXT_MAX)}), so this run sent its fields under the node's compiled names (docs/provider-facts.md); its items say schema: "compiled"`,
 			);
 			return { line, schema: 'compiled' };
@@ -446,15 +468,5 @@ export class InputSchemas {
 	): Promise<{ line: ModelLine; schema: SchemaUse } | undefined> {
 		const line = request.model ? lines[request.model.id] : undefined;
 		return line && (await this.target(line, request, referenceCount));
-	}
-
-	private hintOnce(message: string): void {
-		if (this.hinted || typeof this.ctx.addExecutionHints !== 'function') return;
-		this.hinted = true;
-		this.ctx.addExecutionHints({
-			message: boundText(message, MESSAGE_MAX),
-			type: 'warning',
-			location: 'outputPane',
-		});
 	}
 }

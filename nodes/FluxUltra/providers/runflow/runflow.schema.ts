@@ -1,19 +1,13 @@
 import type { IExecuteFunctions } from 'n8n-workflow';
 
-import {
-	boundList,
-	boundText,
-	MESSAGE_MAX,
-	PROVIDER_TEXT_MAX,
-	PROVIDER_WORD_MAX,
-} from '../../shared/bound';
+import { boundList, boundText, PROVIDER_TEXT_MAX, PROVIDER_WORD_MAX } from '../../shared/bound';
 import { asRecord, asString } from '../../shared/json';
 import { displayNameForApiField, IMAGE_INPUT, PROVIDER_PARAMS } from '../../parameters/table';
 import type { FluxParams, JobRequest } from '../../parameters/validation';
 import { ParameterError, type ProviderErrorContext } from '../../transport/errors';
 import { parseBody } from '../../transport/body';
 import { CANONICAL_FIELDS, type CanonicalField } from '../common/fields';
-import { readDescription } from '../common/inputSchema';
+import { OnceHint, readDescription } from '../common/inputSchema';
 import { RUNFLOW, RUNFLOW_FIELDS, RUNFLOW_INPUT_ALIASES } from './runflow.constants';
 
 /**
@@ -369,14 +363,16 @@ export const RUNFLOW_REMIX_NOTICE =
 export class RunflowModels {
 	private readonly lookups = new Map<string, Promise<Lookup>>();
 	private readonly found = new Map<string, Lookup>();
-	private hinted = false;
+	private readonly hint: OnceHint;
 
 	constructor(
 		private readonly ctx: IExecuteFunctions,
 		private readonly errors: ProviderErrorContext,
 		private readonly credentialType: string,
 		private readonly base: string,
-	) {}
+	) {
+		this.hint = new OnceHint(ctx);
+	}
 
 	/** One model's look-up: at most one GET per execution, whatever the number of items asking. */
 	async lookUp(model: string, label: string = LABELS[model] ?? model): Promise<Lookup> {
@@ -432,7 +428,7 @@ export class RunflowModels {
 		const model = withImage ? RUNFLOW.models.withImage : RUNFLOW.models.generate;
 		const found = await this.lookUp(model);
 		if (!('schema' in found)) {
-			this.hintOnce(
+			this.hint.give(
 				`Runflow's models API could not tell the inputs of ${LABELS[model] ?? model} (${'missing' in found ? 'it did not find the model' : boundText(found.unreadable, PROVIDER_TEXT_MAX)}), so this run sent its fields under the node's built-in names (see docs/provider-facts.md RF-17…RF-24)`,
 			);
 			return { model };
@@ -440,15 +436,5 @@ export class RunflowModels {
 		const refusal = schemaRefusal(found.schema, request);
 		if (refusal) throw refusal;
 		return { model, schema: found.schema };
-	}
-
-	private hintOnce(message: string): void {
-		if (this.hinted || typeof this.ctx.addExecutionHints !== 'function') return;
-		this.hinted = true;
-		this.ctx.addExecutionHints({
-			message: boundText(message, MESSAGE_MAX),
-			type: 'warning',
-			location: 'outputPane',
-		});
 	}
 }
