@@ -1,5 +1,4 @@
 import nock from 'nock';
-import type { INodeExecutionData } from 'n8n-workflow';
 import { describe, expect, vi } from 'vitest';
 
 import { clock } from '../../nodes/FluxUltra/shared/clock';
@@ -10,9 +9,9 @@ import {
 	SCHEMA_TIMEOUT_MS,
 } from '../../nodes/FluxUltra/providers/common/inputSchema';
 import { useVirtualClock } from '../../testkit/harness/clock';
-import { createHarness } from '../../testkit/harness/context';
 import { errorOf } from '../../testkit/harness/errorItems';
-import { mockFalJob } from '../../testkit/harness/falNock';
+import { FAL_MODEL_SEARCH, falModelSearch, mockFalJob } from '../../testkit/harness/falNock';
+import { runModel } from '../../testkit/harness/modelRun';
 import {
 	FAL_SCHEMAS,
 	falModelSearchAnswer,
@@ -37,27 +36,16 @@ const T2I = 'blackforestlabs/flux-3/text-to-image';
 const EDIT = 'blackforestlabs/flux-3/edit-image';
 
 function answer(endpoint: string, body: unknown, status = 200) {
-	nock('https://api.fal.ai')
-		.get('/v1/models')
-		.query({ endpoint_id: endpoint, expand: 'openapi-3.0' })
-		.reply(status, body as nock.Body);
+	falModelSearch(endpoint).reply(status, body as nock.Body);
 }
 
-function run(options: Record<string, unknown> = {}) {
-	return createHarness({
-		params: {
-			provider: 'fal',
-			operation: 'generate',
-			model: 'flux-3-image',
-			prompt: 'a cat',
-			options,
-		},
-		node: { typeVersion: 2 },
-		items: [{ json: {} } as INodeExecutionData],
+const run = (options: Record<string, unknown> = {}) =>
+	runModel('fal', 'flux-3-image', options, {
+		prompt: 'a cat',
+		items: [{ json: {} }],
 		continueOnFail: true,
 		executionHints: true,
 	});
-}
 
 const refs = (n: number) => ({
 	referenceImages: {
@@ -70,7 +58,7 @@ const refs = (n: number) => ({
 
 /** Runs one FLUX 3 text-to-image item; the job is mocked and expected to go out. */
 async function runsCompiled(why: RegExp) {
-	const job = mockFalJob({ path: `/${T2I}`, app: '/blackforestlabs/flux-3' });
+	const job = mockFalJob({ model: T2I });
 	const h = run();
 	const [out] = await h.run();
 	expect(errorOf(out[0])).toEqual({});
@@ -148,11 +136,11 @@ describe('hostile fal.ai schemas, through the node', () => {
 				'"info":{',
 				`"x-deep":${deep},"info":{`,
 			);
-			nock('https://api.fal.ai')
+			nock(FAL_MODEL_SEARCH)
 				.get('/v1/models')
 				.query(true)
 				.reply(200, text, { 'content-type': 'application/json' });
-			const job = mockFalJob({ path: `/${T2I}`, app: '/blackforestlabs/flux-3' });
+			const job = mockFalJob({ model: T2I });
 			const [out] = await run({ resolution: '2k', grounding: false }).run();
 			expect(errorOf(out[0])).toEqual({});
 			expect(job.submitted()).toMatchObject({ resolution: '2k', grounding: false });
@@ -182,7 +170,7 @@ describe('hostile fal.ai schemas, through the node', () => {
 		'a redirect (to an internal address) is not followed: the compiled names go out',
 		async () => {
 			useVirtualClock();
-			nock('https://api.fal.ai')
+			nock(FAL_MODEL_SEARCH)
 				.get('/v1/models')
 				.query(true)
 				.reply(302, falModelSearchAnswer(T2I, FAL_SCHEMAS[T2I]), {
@@ -207,7 +195,7 @@ describe('hostile fal.ai schemas, through the node', () => {
 				armed.push(ms);
 				return armed.length === 1 ? Promise.resolve() : real(ms, signal);
 			});
-			nock('https://api.fal.ai').get('/v1/models').query(true).delay(3_600_000).reply(200, {});
+			nock(FAL_MODEL_SEARCH).get('/v1/models').query(true).delay(3_600_000).reply(200, {});
 			await runsCompiled(/timed out|time/i);
 			expect(armed[0]).toBeLessThanOrEqual(SCHEMA_TIMEOUT_MS);
 		},

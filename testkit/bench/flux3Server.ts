@@ -12,27 +12,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type ServerResponse } from 'node:http';
-import { deflateSync } from 'node:zlib';
+
+import { rgbPng } from '../mocks/images';
 
 export const FLUX3_4K_SIDE = 4096;
-
-function crc32(bytes: Buffer): number {
-	let crc = ~0;
-	for (const byte of bytes) {
-		crc ^= byte;
-		for (let k = 0; k < 8; k++) crc = (crc >>> 1) ^ (0xedb88320 & -(crc & 1));
-	}
-	return ~crc >>> 0;
-}
-
-function chunk(type: string, data: Buffer): Buffer {
-	const head = Buffer.alloc(8);
-	head.writeUInt32BE(data.length, 0);
-	head.write(type, 4, 'latin1');
-	const crc = Buffer.alloc(4);
-	crc.writeUInt32BE(crc32(Buffer.concat([head.subarray(4), data])), 0);
-	return Buffer.concat([head, data, crc]);
-}
 
 /**
  * An RGB PNG of side × side: a colour gradient with pseudo-random noise in the low six bits of each
@@ -56,17 +39,7 @@ export function makeNoisyPng(side = FLUX3_4K_SIDE, seed = 1): Buffer {
 			raw[i + 2] = (128 + ((state >>> 16) & 63)) & 255;
 		}
 	}
-	const header = Buffer.alloc(13);
-	header.writeUInt32BE(side, 0);
-	header.writeUInt32BE(side, 4);
-	header.writeUInt8(8, 8); // bit depth
-	header.writeUInt8(2, 9); // colour type: RGB
-	return Buffer.concat([
-		Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-		chunk('IHDR', header),
-		chunk('IDAT', deflateSync(raw, { level: 1 })),
-		chunk('IEND', Buffer.alloc(0)),
-	]);
+	return rgbPng(side, side, raw);
 }
 
 interface Job {

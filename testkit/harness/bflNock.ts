@@ -20,7 +20,9 @@ export interface BflJobScenario {
 	terminal?: Record<string, unknown>;
 	/** Host of the returned polling URL. */
 	pollHost?: string;
-	/** The submit path (default: Ultra's). */
+	/** A model beyond Ultra by its endpoint (e.g. `flux-2-pro`): submitted to `/v1/{model}`. */
+	model?: string;
+	/** The submit path (default: the model's, else Ultra's). */
 	path?: string;
 	/** The host submitted to (default: the global one). */
 	host?: string;
@@ -47,10 +49,13 @@ export function mockBflJob(s: BflJobScenario = {}): BflJobMock {
 	let body: Record<string, unknown> | undefined;
 
 	const scope = nock(s.host ?? BFL_API)
-		.post(s.path ?? BFL_SUBMIT_PATH, (b: Record<string, unknown>) => {
-			body = b;
-			return true;
-		})
+		.post(
+			s.path ?? (s.model ? `/v1/${s.model}` : BFL_SUBMIT_PATH),
+			(b: Record<string, unknown>) => {
+				body = b;
+				return true;
+			},
+		)
 		.reply(200, {
 			id,
 			polling_url: `${pollHost}/v1/get_result?id=${id}`,

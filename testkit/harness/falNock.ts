@@ -66,7 +66,12 @@ export interface FalJobScenario {
 	/** Deliver the images inline as data URIs (sync mode). */
 	inline?: boolean;
 	seed?: number;
-	/** Another model's submit path (e.g. `/fal-ai/flux-2-pro/edit`) and its app (`/fal-ai/flux-2-pro`). */
+	/**
+	 * A model beyond Ultra by its endpoint id (e.g. `fal-ai/flux-2-pro/edit`): submitted to that
+	 * path, its status and result under its app (the id's first two segments, `/fal-ai/flux-2-pro`).
+	 */
+	model?: string;
+	/** Another submit path and app, where `model` does not say them. */
 	path?: string;
 	app?: string;
 }
@@ -88,15 +93,19 @@ export function mockFalJob(s: FalJobScenario = {}): FalJobMock {
 	const operation = s.operation ?? 'generate';
 	const requestId = s.requestId ?? `req-${++counter}-${operation}`;
 	const images = s.images ?? fakeImages(1);
-	const app = s.app ?? APP_PATH;
+	const modelApp = s.model && `/${s.model.split('/').slice(0, 2).join('/')}`;
+	const app = s.app ?? modelApp ?? APP_PATH;
 	const links = `${QUEUE}${app}/requests/${requestId}`;
 	let body: Record<string, unknown> | undefined;
 
 	const scope = nock(QUEUE)
-		.post(s.path ?? ENDPOINT_PATH[operation], (b: Record<string, unknown>) => {
-			body = b;
-			return true;
-		})
+		.post(
+			s.path ?? (s.model ? `/${s.model}` : ENDPOINT_PATH[operation]),
+			(b: Record<string, unknown>) => {
+				body = b;
+				return true;
+			},
+		)
 		.reply(200, {
 			request_id: requestId,
 			...(s.returnLinks === false
@@ -179,4 +188,14 @@ export function mockFalUpload(id = 'up-example-1') {
 		});
 	nock(FAL_UPLOAD_HOST).put(`/put/${id}`).query(true).reply(200, '');
 	return { fileUrl, uploadHost: FAL_UPLOAD_HOST, initiated: () => initiated };
+}
+
+/** fal's model search (not one of the credential's hosts), which answers an endpoint's OpenAPI input schema. */
+export const FAL_MODEL_SEARCH = 'https://api.fal.ai';
+
+/** The model-search request for one endpoint's schema, for a test to answer as it needs. */
+export function falModelSearch(endpoint: string): nock.Interceptor {
+	return nock(FAL_MODEL_SEARCH)
+		.get('/v1/models')
+		.query({ endpoint_id: endpoint, expand: 'openapi-3.0' });
 }

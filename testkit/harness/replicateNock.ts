@@ -18,7 +18,9 @@ export interface ReplicateJobScenario {
 	terminal?: Record<string, unknown>;
 	/** Whether the create answer carries `urls` (Replicate's does). */
 	returnUrls?: boolean;
-	/** Another model's create path (e.g. `/v1/models/black-forest-labs/flux-2-pro/predictions`). */
+	/** A model beyond Ultra (`owner/name`, e.g. `black-forest-labs/flux-2-pro`): created on its predictions. */
+	model?: string;
+	/** Another create path, where `model` does not say it. */
 	path?: string;
 }
 
@@ -71,10 +73,13 @@ export function mockReplicateJob(s: ReplicateJobScenario = {}): ReplicateJobMock
 	let body: Record<string, unknown> | undefined;
 
 	const scope = nock(REPLICATE_API)
-		.post(s.path ?? PREDICTIONS_PATH, (b: Record<string, unknown>) => {
-			body = b;
-			return true;
-		})
+		.post(
+			s.path ?? (s.model ? `/v1/models/${s.model}/predictions` : PREDICTIONS_PATH),
+			(b: Record<string, unknown>) => {
+				body = b;
+				return true;
+			},
+		)
 		.reply(201, () => prediction(id, body?.input, 'starting', {}, s.returnUrls !== false));
 	for (const status of s.pending ?? ['processing']) {
 		scope.get(`/v1/predictions/${id}`).reply(200, () => prediction(id, body?.input, status));

@@ -556,6 +556,14 @@ export function makePng(width: number, height: number, seed = 1, info?: MockLabe
 		raw[y * (width * 3 + 1)] = 0; // filter: none
 		rgb.copy(raw, y * (width * 3 + 1) + 1, y * width * 3, (y + 1) * width * 3);
 	}
+	return rgbPng(width, height, raw);
+}
+
+/**
+ * An 8-bit RGB PNG file of width × height from its scanlines, each led by its filter byte
+ * (`(width * 3 + 1) * height` bytes): one IDAT, deflated fast.
+ */
+export function rgbPng(width: number, height: number, scanlines: Buffer): Buffer {
 	const header = Buffer.alloc(13);
 	header.writeUInt32BE(width, 0);
 	header.writeUInt32BE(height, 4);
@@ -564,7 +572,7 @@ export function makePng(width: number, height: number, seed = 1, info?: MockLabe
 	return Buffer.concat([
 		Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
 		chunk('IHDR', header),
-		chunk('IDAT', deflateSync(raw, { level: 1 })),
+		chunk('IDAT', deflateSync(scanlines, { level: 1 })),
 		chunk('IEND', Buffer.alloc(0)),
 	]);
 }

@@ -61,6 +61,12 @@ export const FLUX3_CLASS_SIDE: Readonly<Record<string, number>> = {
 	'4k': 4096,
 };
 
+/** FLUX 3 Image's `aspect_ratio` choices as the providers' schemas list them: `auto`, then the ratios. */
+export const FLUX3_RATIO_CHOICES = ['auto', ...FLUX3_RATIOS];
+
+/** FLUX 3 Image's `resolution` classes, smallest first (BF-42). */
+export const FLUX3_RESOLUTIONS = Object.keys(FLUX3_CLASS_SIDE);
+
 /** FLUX.2's aspect ratios on Replicate (RP-22) and the node's. */
 export const FLUX2_RATIOS = ['1:1', '16:9', '3:2', '2:3', '4:5', '5:4', '9:16', '3:4', '4:3'];
 

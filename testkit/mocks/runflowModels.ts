@@ -1,4 +1,5 @@
 import { ULTRA_SIZES } from './images';
+import { FLUX3_RATIO_CHOICES, FLUX3_RESOLUTIONS } from './models';
 
 /**
  * What the mock Runflow answers at `GET /v1/models/{owner}/{slug}`: a model with `inputs[]` in the
@@ -195,30 +196,13 @@ const FLUX3_INPUTS: MockInputSpec[] = [
 	{
 		name: 'aspect_ratio',
 		type: 'string',
-		choices: [
-			'auto',
-			'21:9',
-			'2:1',
-			'16:9',
-			'3:2',
-			'7:5',
-			'4:3',
-			'5:4',
-			'1:1',
-			'4:5',
-			'3:4',
-			'5:7',
-			'2:3',
-			'9:16',
-			'1:2',
-			'9:21',
-		],
+		choices: FLUX3_RATIO_CHOICES,
 		default: 'auto',
 	},
 	{
 		name: 'resolution',
 		type: 'string',
-		choices: ['768sq', '1k', '1.5k', '2k', '4k'],
+		choices: FLUX3_RESOLUTIONS,
 		default: '1k',
 	},
 	{ name: 'safety_tolerance', type: 'integer', min: 0, max: 4, default: 2 },

@@ -1,3 +1,5 @@
+import { FLUX3_RATIO_CHOICES, FLUX3_RESOLUTIONS } from './models';
+
 /**
  * The input schemas the fal.ai and Replicate mocks publish for the models beyond Ultra, in each
  * provider's own answer shape: fal's model search with an OpenAPI document per endpoint
@@ -54,32 +56,13 @@ function falFlux2(edit: boolean, extra: Record<string, Json> = {}): MockInputSch
 	};
 }
 
-const FLUX3_RATIOS = [
-	'auto',
-	'21:9',
-	'2:1',
-	'16:9',
-	'3:2',
-	'7:5',
-	'4:3',
-	'5:4',
-	'1:1',
-	'4:5',
-	'3:4',
-	'5:7',
-	'2:3',
-	'9:16',
-	'1:2',
-	'9:21',
-];
-
 /** fal's FLUX 3 inputs (FA-37; `resolution`, `grounding`, `safety_tolerance` UNCONFIRMED at fal). */
 function falFlux3(edit: boolean): MockInputSchema {
 	return {
 		properties: {
 			prompt: str(),
-			aspect_ratio: str({ enum: FLUX3_RATIOS, default: 'auto' }),
-			resolution: str({ enum: ['768sq', '1k', '1.5k', '2k', '4k'], default: '1k' }),
+			aspect_ratio: str({ enum: FLUX3_RATIO_CHOICES, default: 'auto' }),
+			resolution: str({ enum: FLUX3_RESOLUTIONS, default: '1k' }),
 			grounding: bool(true),
 			safety_tolerance: { type: 'integer', minimum: 0, maximum: 4, default: 2 },
 			...(edit ? { image_urls: { type: 'array', items: str(), maxItems: 10 } } : {}),
@@ -286,8 +269,8 @@ function replicateKlein(): MockInputSchema {
 
 /** Replicate's FLUX 3 Image inputs (RP-27). */
 function replicateFlux3(): MockInputSchema {
-	const ratio = cogEnum('aspect_ratio', FLUX3_RATIOS, 'auto');
-	const resolution = cogEnum('resolution', ['768sq', '1k', '1.5k', '2k', '4k'], '1k');
+	const ratio = cogEnum('aspect_ratio', FLUX3_RATIO_CHOICES, 'auto');
+	const resolution = cogEnum('resolution', FLUX3_RESOLUTIONS, '1k');
 	const format = cogEnum('output_format', ['webp', 'jpg', 'png'], 'webp');
 	return {
 		properties: {

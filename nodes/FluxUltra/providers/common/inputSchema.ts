@@ -10,7 +10,7 @@ import {
 import { asRecord } from '../../shared/json';
 import type { JobRequest } from '../../parameters/validation';
 import { FluxError, ParameterError, type ProviderErrorContext } from '../../transport/errors';
-import { send, type HttpCall } from '../../transport/http';
+import { send, type HttpCall, type HttpResponse } from '../../transport/http';
 import { parseBody } from '../../transport/body';
 import { ONE_TRY } from '../../transport/retryPolicy';
 import { lineEndpoint, modelBody, type LineField, type ModelLine } from './modelLines';
@@ -195,6 +195,31 @@ export function readInputSchema(schema: unknown, components: unknown, source: st
 }
 
 /**
+ * One try of a GET that reads what a provider says about a model (an input schema, a models-API
+ * entry), with the execution's cancel signal: its answer, the provider's 404 (no such model), or
+ * why there is no answer. A cancelled execution throws here, as every request does.
+ */
+export async function readDescription(
+	ctx: IExecuteFunctions,
+	errors: ProviderErrorContext,
+	call: Omit<HttpCall, 'method' | 'purpose' | 'signal'>,
+): Promise<{ response: HttpResponse } | { notFound: true } | { unreadable: string }> {
+	try {
+		const response = await send(
+			ctx,
+			errors,
+			{ method: 'GET', ...call, purpose: 'status', signal: ctx.getExecutionCancelSignal?.() },
+			ONE_TRY,
+		);
+		return { response };
+	} catch (failure) {
+		if (failure instanceof FluxError && failure.kind === 'cancelled') throw failure.with({});
+		if (failure instanceof FluxError && failure.httpCode === 404) return { notFound: true };
+		return { unreadable: failure instanceof Error ? failure.message : String(failure) };
+	}
+}
+
+/**
  * One bounded GET of a schema (one try; the cancel of the execution stops it as every request;
  * anything else is only "unreadable"): its parsed JSON, or why not. `call` says where and whether
  * it is signed: a schema on a host that is not the provider's API host goes without the key.
@@ -205,31 +230,15 @@ export async function fetchSchemaJson(
 	call: Pick<HttpCall, 'url' | 'credentialType' | 'peer'>,
 	timeoutMs: number,
 ): Promise<{ json: unknown } | { unreadable: string }> {
-	const outcome = await send(
-		ctx,
-		errors,
-		{
-			method: 'GET',
-			...call,
-			purpose: 'status',
-			timeoutMs: Math.max(1, Math.min(SCHEMA_TIMEOUT_MS, timeoutMs)),
-			bodyMax: SCHEMA_BODY_MAX,
-			// A schema read follows no redirect, signed or not: a 3xx is an unreadable answer.
-			manualRedirect: true,
-			signal: ctx.getExecutionCancelSignal?.(),
-		},
-		ONE_TRY,
-	).then(
-		(response) => ({ response }),
-		(error: unknown) => ({ error }),
-	);
-	if ('error' in outcome) {
-		const failure = outcome.error;
-		if (failure instanceof FluxError && failure.kind === 'cancelled') throw failure.with({});
-		if (failure instanceof FluxError && failure.httpCode === 404)
-			return { unreadable: 'it did not find the model (404)' };
-		return { unreadable: failure instanceof Error ? failure.message : String(failure) };
-	}
+	const outcome = await readDescription(ctx, errors, {
+		...call,
+		timeoutMs: Math.max(1, Math.min(SCHEMA_TIMEOUT_MS, timeoutMs)),
+		bodyMax: SCHEMA_BODY_MAX,
+		// A schema read follows no redirect, signed or not: a 3xx is an unreadable answer.
+		manualRedirect: true,
+	});
+	if ('notFound' in outcome) return { unreadable: 'it did not find the model (404)' };
+	if ('unreadable' in outcome) return outcome;
 	const { status } = outcome.response;
 	if (status < 200 || status >= 300)
 		return { unreadable: `it answered HTTP ${status} (redirects are not followed)` };
@@ -372,20 +381,42 @@ export function schemaRefusal(
 export type SchemaUse = 'read' | 'compiled';
 
 /**
+ * A warning given at most once per execution in n8n's output pane (a run that could not read a
+ * model's description says so once, not per item); none on n8n versions without execution hints.
+ */
+export class OnceHint {
+	private given = false;
+
+	constructor(private readonly ctx: IExecuteFunctions) {}
+
+	give(message: string): void {
+		if (this.given || typeof this.ctx.addExecutionHints !== 'function') return;
+		this.given = true;
+		this.ctx.addExecutionHints({
+			message: boundText(message, MESSAGE_MAX),
+			type: 'warning',
+			location: 'outputPane',
+		});
+	}
+}
+
+/**
  * One execution's schemas for one provider: each endpoint read at most once (one GET, whatever the
  * number of items), and each model request checked against its endpoint's schema. When a schema
  * cannot be read, the compiled line applies and the run says so once in an execution hint.
  */
 export class InputSchemas {
 	private readonly reads = new Map<string, Promise<SchemaRead>>();
-	private hinted = false;
+	private readonly hint: OnceHint;
 
 	constructor(
-		private readonly ctx: IExecuteFunctions,
+		ctx: IExecuteFunctions,
 		private readonly providerName: string,
 		/** Reads one endpoint's schema (bounded: fetchSchemaJson, readInputSchema). */
 		private readonly read: (endpoint: string, timeoutMs: number) => Promise<SchemaRead>,
-	) {}
+	) {
+		this.hint = new OnceHint(ctx);
+	}
 
 	/** How many endpoints were looked up (each once). */
 	get size(): number {
@@ -415,7 +446,7 @@ export class InputSchemas {
 		const endpoint = lineEndpoint(line, referenceCount);
 		const found = await this.schemaOf(endpoint, request.options.timeoutMs);
 		if ('unreadable' in found) {
-			this.hintOnce(
+			this.hint.give(
 				`${this.providerName} could not give the input schema of ${endpoint} (${boundText(found.unreadable, PROVIDER_TEXT_MAX)}), so this run sent its fields under the node's compiled names (docs/provider-facts.md); its items say schema: "compiled"`,
 			);
 			return { line, schema: 'compiled' };
@@ -426,13 +457,16 @@ export class InputSchemas {
 		return { line: mapped, schema: 'read' };
 	}
 
-	private hintOnce(message: string): void {
-		if (this.hinted || typeof this.ctx.addExecutionHints !== 'function') return;
-		this.hinted = true;
-		this.ctx.addExecutionHints({
-			message: boundText(message, MESSAGE_MAX),
-			type: 'warning',
-			location: 'outputPane',
-		});
+	/**
+	 * A request's target on this provider: undefined for Ultra (no model) or a model the provider's
+	 * `lines` lack, else `target` of its line.
+	 */
+	async targetOf(
+		lines: Readonly<Record<string, ModelLine>>,
+		request: JobRequest,
+		referenceCount: number,
+	): Promise<{ line: ModelLine; schema: SchemaUse } | undefined> {
+		const line = request.model ? lines[request.model.id] : undefined;
+		return line && (await this.target(line, request, referenceCount));
 	}
 }

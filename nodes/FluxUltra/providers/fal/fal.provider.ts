@@ -26,7 +26,7 @@ import { errorContext, openSession, SessionBase, type SessionSetup } from '../co
 import { putPresigned } from '../common/upload';
 import { FAL, FAL_FAILED, FAL_FIELDS, FAL_PRICE_USD, pollDelayMs } from './fal.constants';
 import { FAL_MODEL_LINES } from './fal.models';
-import { lineEndpoint, modelBody, type ModelLine } from '../common/modelLines';
+import { lineEndpoint, modelBody } from '../common/modelLines';
 import { fetchSchemaJson, InputSchemas, type SchemaRead } from '../common/inputSchema';
 import { falInputSchema } from './fal.schema';
 import { isModeration, parseFalError } from './fal.errors';
@@ -99,19 +99,9 @@ class FalSession extends SessionBase {
 		});
 	}
 
-	/** The model line a request goes out under: checked against its endpoint's schema (read once). */
-	private async modelTarget(
-		line: ModelLine,
-		request: JobRequest,
-		referenceCount: number,
-	): Promise<{ line: ModelLine; schema: 'read' | 'compiled' }> {
-		return await this.schemas.target(line, request, referenceCount);
-	}
-
 	/** Before any job: a model request against its endpoint's input schema (read once per endpoint). */
 	async checkRequest(request: JobRequest): Promise<void> {
-		const line = request.model ? FAL_MODEL_LINES[request.model.id] : undefined;
-		if (line) await this.modelTarget(line, request, request.references?.length ?? 0);
+		await this.schemas.targetOf(FAL_MODEL_LINES, request, request.references?.length ?? 0);
 	}
 
 	/**
@@ -149,8 +139,7 @@ class FalSession extends SessionBase {
 	): Promise<SubmittedJob> {
 		// A model beyond Ultra: its line's endpoint (the edit one with references) and body, under the
 		// names its schema lists when it could be read (checked again here: nothing unchecked is paid for).
-		const compiled = request.model ? FAL_MODEL_LINES[request.model.id] : undefined;
-		const target = compiled && (await this.modelTarget(compiled, request, references.length));
+		const target = await this.schemas.targetOf(FAL_MODEL_LINES, request, references.length);
 		const line = target?.line;
 		const path = line ? lineEndpoint(line, references.length) : FAL.endpoints[request.operation];
 		const endpoint = `${this.base}/${path}`;

@@ -30,7 +30,7 @@ import {
 	replicatePollDelayMs,
 } from './replicate.constants';
 import { REPLICATE_MODEL_LINES } from './replicate.models';
-import { modelBody, type ModelLine } from '../common/modelLines';
+import { modelBody } from '../common/modelLines';
 import { fetchSchemaJson, InputSchemas, type SchemaRead } from '../common/inputSchema';
 import { replicateInputSchema } from './replicate.schema';
 import type { SessionSetup } from '../common/session';
@@ -143,18 +143,9 @@ class ReplicateSession extends SessionBase {
 		});
 	}
 
-	private async modelTarget(
-		line: ModelLine,
-		request: JobRequest,
-		referenceCount: number,
-	): Promise<{ line: ModelLine; schema: 'read' | 'compiled' }> {
-		return await this.schemas.target(line, request, referenceCount);
-	}
-
 	/** Before any job: a model request against its model's input schema (read once per model). */
 	async checkRequest(request: JobRequest): Promise<void> {
-		const line = request.model ? REPLICATE_MODEL_LINES[request.model.id] : undefined;
-		if (line) await this.modelTarget(line, request, request.references?.length ?? 0);
+		await this.schemas.targetOf(REPLICATE_MODEL_LINES, request, request.references?.length ?? 0);
 	}
 	/**
 	 * Small images go inline as a data URI (Replicate's advice up to 1 MB). Larger ones go through the
@@ -199,9 +190,8 @@ class ReplicateSession extends SessionBase {
 		references: readonly string[] = [],
 	): Promise<SubmittedJob> {
 		// A model beyond Ultra: its official model's predictions and its line's input.
-		const compiled = request.model ? REPLICATE_MODEL_LINES[request.model.id] : undefined;
 		// Under the names its schema lists when it could be read (checked again: nothing unchecked is paid for).
-		const target = compiled && (await this.modelTarget(compiled, request, references.length));
+		const target = await this.schemas.targetOf(REPLICATE_MODEL_LINES, request, references.length);
 		const line = target?.line;
 		// A plain create, never "Prefer: wait" (docs/provider-facts.md RP-06, the node's choice): a create
 		// that waits for the image can lose its answer mid-way after the prediction was made, and would

@@ -1,20 +1,13 @@
 import type { IExecuteFunctions } from 'n8n-workflow';
 
-import {
-	boundList,
-	boundText,
-	MESSAGE_MAX,
-	PROVIDER_TEXT_MAX,
-	PROVIDER_WORD_MAX,
-} from '../../shared/bound';
+import { boundList, boundText, PROVIDER_TEXT_MAX, PROVIDER_WORD_MAX } from '../../shared/bound';
 import { asRecord, asString } from '../../shared/json';
 import { displayNameForApiField, IMAGE_INPUT, PROVIDER_PARAMS } from '../../parameters/table';
 import type { FluxParams, JobRequest } from '../../parameters/validation';
-import { FluxError, ParameterError, type ProviderErrorContext } from '../../transport/errors';
-import { send } from '../../transport/http';
+import { ParameterError, type ProviderErrorContext } from '../../transport/errors';
 import { parseBody } from '../../transport/body';
-import { ONE_TRY } from '../../transport/retryPolicy';
 import { CANONICAL_FIELDS, type CanonicalField } from '../common/fields';
+import { OnceHint, readDescription } from '../common/inputSchema';
 import { RUNFLOW, RUNFLOW_FIELDS, RUNFLOW_INPUT_ALIASES } from './runflow.constants';
 
 /**
@@ -334,29 +327,14 @@ export async function lookUpModel(
 	model: string,
 	label: string,
 ): Promise<Lookup> {
-	const outcome = await send(
-		ctx,
-		errors,
-		{
-			method: 'GET',
-			url: `${base}${RUNFLOW.modelPath(model)}`,
-			purpose: 'status',
-			credentialType,
-			timeoutMs: LOOKUP_TIMEOUT_MS,
-			signal: ctx.getExecutionCancelSignal?.(),
-		},
-		ONE_TRY,
-	).then(
-		(response) => ({ response }),
-		(error: unknown) => ({ error }),
-	);
-	if ('error' in outcome) {
-		const failure = outcome.error;
-		// A cancelled execution stops here, as every request does; anything else is only a missing description.
-		if (failure instanceof FluxError && failure.kind === 'cancelled') throw failure.with({});
-		if (failure instanceof FluxError && failure.httpCode === 404) return { missing: true };
-		return { unreadable: failure instanceof Error ? failure.message : String(failure) };
-	}
+	const outcome = await readDescription(ctx, errors, {
+		url: `${base}${RUNFLOW.modelPath(model)}`,
+		credentialType,
+		timeoutMs: LOOKUP_TIMEOUT_MS,
+	});
+	// Anything but a cancel (thrown, as every request's) or Runflow's 404 is only a missing description.
+	if ('notFound' in outcome) return { missing: true };
+	if ('unreadable' in outcome) return outcome;
 	const inputs = readModelInputs(parseBody(outcome.response.body));
 	return inputs
 		? { schema: { model, label, inputs } }
@@ -385,14 +363,16 @@ export const RUNFLOW_REMIX_NOTICE =
 export class RunflowModels {
 	private readonly lookups = new Map<string, Promise<Lookup>>();
 	private readonly found = new Map<string, Lookup>();
-	private hinted = false;
+	private readonly hint: OnceHint;
 
 	constructor(
 		private readonly ctx: IExecuteFunctions,
 		private readonly errors: ProviderErrorContext,
 		private readonly credentialType: string,
 		private readonly base: string,
-	) {}
+	) {
+		this.hint = new OnceHint(ctx);
+	}
 
 	/** One model's look-up: at most one GET per execution, whatever the number of items asking. */
 	async lookUp(model: string, label: string = LABELS[model] ?? model): Promise<Lookup> {
@@ -448,7 +428,7 @@ export class RunflowModels {
 		const model = withImage ? RUNFLOW.models.withImage : RUNFLOW.models.generate;
 		const found = await this.lookUp(model);
 		if (!('schema' in found)) {
-			this.hintOnce(
+			this.hint.give(
 				`Runflow's models API could not tell the inputs of ${LABELS[model] ?? model} (${'missing' in found ? 'it did not find the model' : boundText(found.unreadable, PROVIDER_TEXT_MAX)}), so this run sent its fields under the node's built-in names (see docs/provider-facts.md RF-17…RF-24)`,
 			);
 			return { model };
@@ -456,15 +436,5 @@ export class RunflowModels {
 		const refusal = schemaRefusal(found.schema, request);
 		if (refusal) throw refusal;
 		return { model, schema: found.schema };
-	}
-
-	private hintOnce(message: string): void {
-		if (this.hinted || typeof this.ctx.addExecutionHints !== 'function') return;
-		this.hinted = true;
-		this.ctx.addExecutionHints({
-			message: boundText(message, MESSAGE_MAX),
-			type: 'warning',
-			location: 'outputPane',
-		});
 	}
 }

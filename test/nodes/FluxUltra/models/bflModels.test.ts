@@ -1,13 +1,12 @@
 import nock from 'nock';
-import type { INodeExecutionData } from 'n8n-workflow';
 import { describe, expect, it } from 'vitest';
 
 import { flux2Size } from '../../../../nodes/FluxUltra/parameters/models/flux2Pro';
 import { useVirtualClock } from '../../../../testkit/harness/clock';
 import { mockBflJob } from '../../../../testkit/harness/bflNock';
-import { createHarness, type HarnessOptions } from '../../../../testkit/harness/context';
 import { errorOf } from '../../../../testkit/harness/errorItems';
 import { fakeImages } from '../../../../testkit/harness/falNock';
+import { binaryItem, runModel, type ModelRun } from '../../../../testkit/harness/modelRun';
 import { mockRunflowSlug } from '../../../../testkit/harness/runflowNock';
 import { makeJpeg, makePng } from '../../../../testkit/mocks/images';
 import { useNock } from '../../../setupNock';
@@ -25,44 +24,20 @@ const LOGO = makePng(300, 300, 4);
 const SHOT = makeJpeg(320, 256, 6);
 const TINY = makePng(100, 100, 2);
 
-function binaryItem(files: Record<string, Buffer>): INodeExecutionData {
-	return {
-		json: {},
-		binary: Object.fromEntries(
-			Object.entries(files).map(([name, bytes]) => [
-				name,
-				{
-					data: bytes.toString('base64'),
-					mimeType: bytes[0] === 0x89 ? 'image/png' : 'image/jpeg',
-					fileName: `${name}.bin`,
-				},
-			]),
-		),
-	};
-}
-
 const refs = (...entries: Array<Record<string, string>>) => ({ image: entries });
 
-function run(
+const run = (
 	model: string,
 	options: Record<string, unknown>,
-	extra: Partial<HarnessOptions> = {},
-	top: Record<string, unknown> = {},
-) {
-	return createHarness({
-		params: {
-			provider: 'bfl',
-			operation: 'generate',
-			model,
-			prompt: 'the logo from image 1 on the mug from image 2',
-			options,
-			...top,
-		},
-		node: { typeVersion: 2 },
+	extra: Partial<ModelRun> = {},
+	params: Record<string, unknown> = {},
+) =>
+	runModel('bfl', model, options, {
+		prompt: 'the logo from image 1 on the mug from image 2',
+		params,
 		items: [binaryItem({ logo: LOGO, shot: SHOT, tiny: TINY })],
 		...extra,
 	});
-}
 
 describe('FLUX.2 [pro] on Black Forest Labs', () => {
 	it('sends the references in order (binary, then a URL the node fetches), the size as pixels, one job per image with seed, seed+1; items name the model', async () => {
@@ -75,7 +50,7 @@ describe('FLUX.2 [pro] on Black Forest Labs', () => {
 		const jobs = [0, 1].map((n) =>
 			mockBflJob({
 				id: `flux2-${n}-example`,
-				path: '/v1/flux-2-pro',
+				model: 'flux-2-pro',
 				cost: 4.5,
 				seed: 100 + n,
 				image: fakeImages(1, 'jpeg', 64, 36)[0],
@@ -139,7 +114,7 @@ describe('FLUX.2 [pro] on Black Forest Labs', () => {
 
 	it('Match First Reference sends no width or height', async () => {
 		useVirtualClock();
-		const job = mockBflJob({ path: '/v1/flux-2-pro' });
+		const job = mockBflJob({ model: 'flux-2-pro' });
 		await run('flux-2-pro', {
 			referenceImages: refs({ source: 'binary', binaryPropertyName: 'shot' }),
 			aspectRatio: 'match',
@@ -170,7 +145,7 @@ describe('FLUX 3 Image on Black Forest Labs', () => {
 	it('sends only its own fields with the references as an `images` list; seed null whatever the answer says; the price by resolution class when the answer has none', async () => {
 		useVirtualClock();
 		const job = mockBflJob({
-			path: '/v1/flux-3-image',
+			model: 'flux-3-image',
 			cost: undefined,
 			seed: 42,
 			image: fakeImages(1, 'png', 80, 45)[0],
@@ -231,18 +206,16 @@ describe('FLUX 3 Image on Black Forest Labs', () => {
 	});
 
 	it('an expression that picks FLUX 3 Image while Seed is set is refused, naming the field and the model', async () => {
-		const h = createHarness({
-			params: {
-				provider: 'bfl',
-				operation: 'generate',
-				model: () => 'flux-3-image',
+		const h = runModel(
+			'bfl',
+			() => 'flux-3-image',
+			{ seed: 5 },
+			{
 				prompt: 'a mug',
-				options: { seed: 5 },
+				storedParams: { model: '={{ $json.model }}' },
+				continueOnFail: true,
 			},
-			storedParams: { model: '={{ $json.model }}' },
-			node: { typeVersion: 2 },
-			continueOnFail: true,
-		});
+		);
 		const [out] = await h.run();
 		expect(h.requests).toHaveLength(0);
 		expect(errorOf(out[0])).toMatchObject({ kind: 'parameter', field: 'Seed' });
@@ -253,33 +226,29 @@ describe('FLUX 3 Image on Black Forest Labs', () => {
 
 	it('Max Cost per Run counts the resolution class before the first job: 2 items × 2 images at 4k ($2.428) is over $2, at 1k it runs', async () => {
 		const items = [{ json: {} }, { json: {} }];
-		const over = createHarness({
-			params: {
-				provider: 'bfl',
-				operation: 'generate',
-				model: 'flux-3-image',
+		const over = runModel(
+			'bfl',
+			'flux-3-image',
+			{ resolution: '4k', numImages: 2, maxCostPerRun: 2 },
+			{
 				prompt: 'a mug',
-				options: { resolution: '4k', numImages: 2, maxCostPerRun: 2 },
+				items,
 			},
-			node: { typeVersion: 2 },
-			items,
-		});
+		);
 		await expect(over.run()).rejects.toThrow(/could cost up to \$2\.428/);
 		expect(over.requests).toHaveLength(0);
 
 		useVirtualClock();
-		for (let n = 0; n < 4; n++) mockBflJob({ path: '/v1/flux-3-image', cost: 4.8 });
-		const fits = createHarness({
-			params: {
-				provider: 'bfl',
-				operation: 'generate',
-				model: 'flux-3-image',
+		for (let n = 0; n < 4; n++) mockBflJob({ model: 'flux-3-image', cost: 4.8 });
+		const fits = runModel(
+			'bfl',
+			'flux-3-image',
+			{ resolution: '1k', numImages: 2, maxCostPerRun: 2 },
+			{
 				prompt: 'a mug',
-				options: { resolution: '1k', numImages: 2, maxCostPerRun: 2 },
+				items,
 			},
-			node: { typeVersion: 2 },
-			items,
-		});
+		);
 		const [out] = await fits.run();
 		expect(out).toHaveLength(4);
 		expect(out.map((i) => i.json.cost)).toEqual(Array(4).fill({ usd: 0.048, source: 'provider' }));
@@ -294,17 +263,15 @@ describe('a model a provider does not serve', () => {
 	it('is refused before any request, naming the providers that serve it', async () => {
 		for (const provider of ['runflow']) {
 			mockRunflowSlug('black-forest-labs/flux-3-image', { status: 404 });
-			const h = createHarness({
-				params: {
-					provider,
-					operation: 'generate',
-					model: 'flux-3-image',
+			const h = runModel(
+				provider,
+				'flux-3-image',
+				{},
+				{
 					prompt: 'a mug',
-					options: {},
+					continueOnFail: true,
 				},
-				node: { typeVersion: 2 },
-				continueOnFail: true,
-			});
+			);
 			const [out] = await h.run();
 			expect(lookups(h), provider).toHaveLength(0);
 			expect(errorOf(out[0])).toMatchObject({ kind: 'parameter', field: 'Model' });
@@ -316,18 +283,16 @@ describe('a model a provider does not serve', () => {
 
 	it('as the Fallback Provider too', async () => {
 		mockRunflowSlug('black-forest-labs/flux-2-pro', { status: 404 });
-		const h = createHarness({
-			params: {
-				provider: 'bfl',
-				fallbackFromBfl: 'runflow',
-				operation: 'generate',
-				model: 'flux-2-pro',
+		const h = runModel(
+			'bfl',
+			'flux-2-pro',
+			{},
+			{
 				prompt: 'a mug',
-				options: {},
+				params: { fallbackFromBfl: 'runflow' },
+				continueOnFail: true,
 			},
-			node: { typeVersion: 2 },
-			continueOnFail: true,
-		});
+		);
 		const [out] = await h.run();
 		expect(lookups(h)).toHaveLength(0);
 		expect(errorOf(out[0]).message).toContain('Runflow is the Fallback Provider');
@@ -336,18 +301,16 @@ describe('a model a provider does not serve', () => {
 
 describe('Ultra picked by a Model expression', () => {
 	it('refuses a field only the other models have, naming it and Ultra, before any request', async () => {
-		const h = createHarness({
-			params: {
-				provider: 'bfl',
-				operation: 'generate',
-				model: () => 'flux-1.1-pro-ultra',
+		const h = runModel(
+			'bfl',
+			() => 'flux-1.1-pro-ultra',
+			{ resolution: '4k' },
+			{
 				prompt: 'a mug',
-				options: { resolution: '4k' },
+				storedParams: { model: '={{ $json.model }}' },
+				continueOnFail: true,
 			},
-			storedParams: { model: '={{ $json.model }}' },
-			node: { typeVersion: 2 },
-			continueOnFail: true,
-		});
+		);
 		const [out] = await h.run();
 		expect(h.requests).toHaveLength(0);
 		expect(errorOf(out[0])).toMatchObject({ kind: 'parameter', field: 'Resolution' });
@@ -359,17 +322,15 @@ describe('Ultra picked by a Model expression', () => {
 	it('runs as Ultra when nothing foreign is set (the same request as without a Model)', async () => {
 		useVirtualClock();
 		const job = mockBflJob();
-		const h = createHarness({
-			params: {
-				provider: 'bfl',
-				operation: 'generate',
-				model: () => 'flux-1.1-pro-ultra',
+		const h = runModel(
+			'bfl',
+			() => 'flux-1.1-pro-ultra',
+			{ seed: 4 },
+			{
 				prompt: 'a mug',
-				options: { seed: 4 },
+				storedParams: { model: '={{ $json.model }}' },
 			},
-			storedParams: { model: '={{ $json.model }}' },
-			node: { typeVersion: 2 },
-		});
+		);
 		const [out] = await h.run();
 		expect(job.submitted()).toMatchObject({ prompt: 'a mug', seed: 4, aspect_ratio: '16:9' });
 		expect(out[0].json).not.toHaveProperty('model');
@@ -385,14 +346,14 @@ describe('FLUX 3 Image files are larger than Ultra’s', () => {
 
 	it('Max Image Size left unset is 100 MB for FLUX 3 Image: a 41 MB PNG comes out whole', async () => {
 		useVirtualClock();
-		mockBflJob({ path: '/v1/flux-3-image', image: big, cost: 60.7 });
+		mockBflJob({ model: 'flux-3-image', image: big, cost: 60.7 });
 		const [out] = await run('flux-3-image', { resolution: '4k' }).run();
 		expect(out[0].json).toMatchObject({ model: 'flux-3-image', fileSize: big.bytes.length });
 	});
 
 	it('set to 40 MB, the same file is refused as too large (and named as paid)', async () => {
 		useVirtualClock();
-		mockBflJob({ path: '/v1/flux-3-image', image: big, cost: 60.7 });
+		mockBflJob({ model: 'flux-3-image', image: big, cost: 60.7 });
 		const [out] = await run(
 			'flux-3-image',
 			{ resolution: '4k', maxImageSize: 40 },

@@ -1,13 +1,12 @@
 import nock from 'nock';
-import type { INodeExecutionData } from 'n8n-workflow';
 import { describe, expect, it } from 'vitest';
 
 import { flux2Size } from '../../../../nodes/FluxUltra/parameters/models/flux2Pro';
 import { useVirtualClock } from '../../../../testkit/harness/clock';
 import { mockBflJob } from '../../../../testkit/harness/bflNock';
-import { createHarness } from '../../../../testkit/harness/context';
 import { errorOf } from '../../../../testkit/harness/errorItems';
 import { fakeImages, mockFalJob, mockFalUpload, QUEUE } from '../../../../testkit/harness/falNock';
+import { binaryItem, runModel } from '../../../../testkit/harness/modelRun';
 import { makePng } from '../../../../testkit/mocks/images';
 import { useNock } from '../../../setupNock';
 
@@ -22,35 +21,17 @@ import { useNock } from '../../../setupNock';
 useNock();
 
 const SMALL = makePng(300, 300, 1);
-const item = (files: Record<string, Buffer>): INodeExecutionData => ({
-	json: {},
-	binary: Object.fromEntries(
-		Object.entries(files).map(([name, bytes]) => [
-			name,
-			{ data: bytes.toString('base64'), mimeType: 'image/png', fileName: `${name}.png` },
-		]),
-	),
-});
-
-function run(model: string, options: Record<string, unknown>, files: Record<string, Buffer> = {}) {
-	return createHarness({
-		params: {
-			provider: 'fal',
-			operation: 'generate',
-			model,
-			prompt: 'image 1 in the style of image 2',
-			options,
-		},
-		node: { typeVersion: 2 },
-		items: [item(files)],
+const run = (model: string, options: Record<string, unknown>, files: Record<string, Buffer> = {}) =>
+	runModel('fal', model, options, {
+		prompt: 'image 1 in the style of image 2',
+		items: [binaryItem(files)],
 		continueOnFail: true,
 	});
-}
 
 describe('FLUX.2 [pro] on fal.ai', () => {
 	it('without references: fal-ai/flux-2-pro with image_size in pixels and the tolerance as text', async () => {
 		useVirtualClock();
-		const job = mockFalJob({ path: '/fal-ai/flux-2-pro', app: '/fal-ai/flux-2-pro', seed: 9 });
+		const job = mockFalJob({ model: 'fal-ai/flux-2-pro', seed: 9 });
 		const [out] = await run('flux-2-pro', {
 			aspectRatio: '3:2',
 			megapixels: '1',
@@ -74,7 +55,7 @@ describe('FLUX.2 [pro] on fal.ai', () => {
 
 	it('with references: the edit endpoint, image_urls in order (binary inline, then a URL as it is); Match First Reference is "auto"', async () => {
 		useVirtualClock();
-		const job = mockFalJob({ path: '/fal-ai/flux-2-pro/edit', app: '/fal-ai/flux-2-pro' });
+		const job = mockFalJob({ model: 'fal-ai/flux-2-pro/edit' });
 		const [out] = await run(
 			'flux-2-pro',
 			{
@@ -105,8 +86,7 @@ describe('FLUX 3 Image on fal.ai', () => {
 	it('text-to-image sends prompt and aspect ratio; the unconfirmed names only when set away from the default', async () => {
 		useVirtualClock();
 		const plain = mockFalJob({
-			path: '/blackforestlabs/flux-3/text-to-image',
-			app: '/blackforestlabs/flux-3',
+			model: 'blackforestlabs/flux-3/text-to-image',
 		});
 		await run('flux-3-image', {}).run();
 		expect(plain.submitted()).toEqual({
@@ -114,8 +94,7 @@ describe('FLUX 3 Image on fal.ai', () => {
 			aspect_ratio: 'auto',
 		});
 		const set = mockFalJob({
-			path: '/blackforestlabs/flux-3/text-to-image',
-			app: '/blackforestlabs/flux-3',
+			model: 'blackforestlabs/flux-3/text-to-image',
 		});
 		const [out] = await run('flux-3-image', { resolution: '2k', grounding: false }).run();
 		expect(set.submitted()).toMatchObject({ resolution: '2k', grounding: false });
@@ -127,8 +106,7 @@ describe('FLUX 3 Image on fal.ai', () => {
 		const large = makePng(600, 600, 3);
 		const upload = mockFalUpload('ref-large');
 		const job = mockFalJob({
-			path: '/blackforestlabs/flux-3/edit-image',
-			app: '/blackforestlabs/flux-3',
+			model: 'blackforestlabs/flux-3/edit-image',
 		});
 		// Inline up to fal's inline size; this one is made larger than that by padding.
 		const padded = Buffer.concat([large, Buffer.alloc(2 * 1024 * 1024)]);
@@ -182,22 +160,18 @@ describe('failover between providers of the same model', () => {
 		nock(QUEUE)
 			.post('/blackforestlabs/flux-3/edit-image')
 			.reply(402, { detail: 'User is locked. Reason: Exhausted balance.' });
-		const bfl = mockBflJob({ path: '/v1/flux-3-image', image: fakeImages(1, 'png')[0] });
-		const h = createHarness({
-			params: {
-				provider: 'fal',
-				fallbackFromFal: 'bfl',
-				operation: 'generate',
-				model: 'flux-3-image',
+		const bfl = mockBflJob({ model: 'flux-3-image', image: fakeImages(1, 'png')[0] });
+		const h = runModel(
+			'fal',
+			'flux-3-image',
+			{ referenceImages: { image: [{ source: 'binary', binaryPropertyName: 'product' }] } },
+			{
 				prompt: 'image 1 on a beach',
-				options: {
-					referenceImages: { image: [{ source: 'binary', binaryPropertyName: 'product' }] },
-				},
+				params: { fallbackFromFal: 'bfl' },
+				items: [binaryItem({ product: SMALL })],
+				continueOnFail: true,
 			},
-			node: { typeVersion: 2 },
-			items: [item({ product: SMALL })],
-			continueOnFail: true,
-		});
+		);
 		const [out] = await h.run();
 		expect(bfl.submitted()?.images).toEqual([SMALL.toString('base64')]);
 		expect(out[0].json).toMatchObject({ provider: 'bfl', model: 'flux-3-image' });

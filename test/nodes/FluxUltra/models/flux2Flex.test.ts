@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 
 import { useVirtualClock } from '../../../../testkit/harness/clock';
 import { mockBflJob } from '../../../../testkit/harness/bflNock';
-import { createHarness } from '../../../../testkit/harness/context';
 import { errorOf } from '../../../../testkit/harness/errorItems';
 import { mockFalJob } from '../../../../testkit/harness/falNock';
+import { runModel } from '../../../../testkit/harness/modelRun';
 import { mockReplicateJob } from '../../../../testkit/harness/replicateNock';
 import { useNock } from '../../../setupNock';
 
@@ -16,27 +16,16 @@ import { useNock } from '../../../setupNock';
 
 useNock();
 
-function run(provider: string, options: Record<string, unknown>) {
-	return createHarness({
-		params: {
-			provider,
-			operation: 'generate',
-			model: 'flux-2-flex',
-			prompt: 'a lighthouse',
-			options,
-		},
-		node: { typeVersion: 2 },
-		continueOnFail: true,
-	});
-}
+const run = (provider: string, options: Record<string, unknown>) =>
+	runModel(provider, 'flux-2-flex', options, { prompt: 'a lighthouse', continueOnFail: true });
 
 describe('FLUX.2 [flex]', () => {
 	it('on Black Forest Labs: /v1/flux-2-flex with prompt_upsampling, guidance and steps; unset guidance and steps are not sent', async () => {
 		useVirtualClock();
-		const set = mockBflJob({ path: '/v1/flux-2-flex' });
+		const set = mockBflJob({ model: 'flux-2-flex' });
 		await run('bfl', { guidance: 7.5, steps: 30, promptUpsampling: false }).run();
 		expect(set.submitted()).toMatchObject({ prompt_upsampling: false, guidance: 7.5, steps: 30 });
-		const unset = mockBflJob({ path: '/v1/flux-2-flex' });
+		const unset = mockBflJob({ model: 'flux-2-flex' });
 		await run('bfl', {}).run();
 		expect(unset.submitted()).toMatchObject({ prompt_upsampling: true });
 		expect(unset.submitted()).not.toHaveProperty('guidance');
@@ -45,7 +34,7 @@ describe('FLUX.2 [flex]', () => {
 
 	it('on fal.ai: guidance_scale and num_inference_steps; Prompt Upsampling off is refused before any request', async () => {
 		useVirtualClock();
-		const job = mockFalJob({ path: '/fal-ai/flux-2-flex', app: '/fal-ai/flux-2-flex' });
+		const job = mockFalJob({ model: 'fal-ai/flux-2-flex' });
 		const [out] = await run('fal', { guidance: 3, steps: 20 }).run();
 		expect(job.submitted()).toMatchObject({ guidance_scale: 3, num_inference_steps: 20 });
 		expect(job.submitted()).not.toHaveProperty('prompt_upsampling');
@@ -64,13 +53,13 @@ describe('FLUX.2 [flex]', () => {
 	it('on Replicate: the unconfirmed names only when set away from the default', async () => {
 		useVirtualClock();
 		const plain = mockReplicateJob({
-			path: '/v1/models/black-forest-labs/flux-2-flex/predictions',
+			model: 'black-forest-labs/flux-2-flex',
 		});
 		await run('replicate', {}).run();
 		const input = plain.submitted()?.input as Record<string, unknown>;
 		expect(input).not.toHaveProperty('prompt_upsampling');
 		expect(input).not.toHaveProperty('guidance');
-		const set = mockReplicateJob({ path: '/v1/models/black-forest-labs/flux-2-flex/predictions' });
+		const set = mockReplicateJob({ model: 'black-forest-labs/flux-2-flex' });
 		await run('replicate', { guidance: 4, promptUpsampling: false }).run();
 		expect(set.submitted()?.input).toMatchObject({ guidance: 4, prompt_upsampling: false });
 	});
@@ -83,18 +72,12 @@ describe('FLUX.2 [flex]', () => {
 	});
 
 	it('a [flex] field set for FLUX.2 [pro] (by a Model expression) is refused naming it', async () => {
-		const h = createHarness({
-			params: {
-				provider: 'bfl',
-				operation: 'generate',
-				model: () => 'flux-2-pro',
-				prompt: 'x',
-				options: { steps: 10 },
-			},
-			storedParams: { model: '={{ $json.model }}' },
-			node: { typeVersion: 2 },
-			continueOnFail: true,
-		});
+		const h = runModel(
+			'bfl',
+			() => 'flux-2-pro',
+			{ steps: 10 },
+			{ prompt: 'x', storedParams: { model: '={{ $json.model }}' }, continueOnFail: true },
+		);
 		const [out] = await h.run();
 		expect(errorOf(out[0]).message).toContain(
 			'"Steps": is not a FLUX.2 [pro] parameter (only FLUX.2 [flex] has it',

@@ -1,13 +1,12 @@
 import nock from 'nock';
-import type { INodeExecutionData } from 'n8n-workflow';
 import { describe, expect, it } from 'vitest';
 
 import { flux2Size } from '../../../../nodes/FluxUltra/parameters/models/flux2Pro';
 import { useVirtualClock } from '../../../../testkit/harness/clock';
 import { BFL_API, mockBflJob } from '../../../../testkit/harness/bflNock';
-import { createHarness } from '../../../../testkit/harness/context';
 import { errorOf } from '../../../../testkit/harness/errorItems';
 import { fakeImages, mockFalJob, QUEUE } from '../../../../testkit/harness/falNock';
+import { binaryItem, runModel } from '../../../../testkit/harness/modelRun';
 import { mockReplicateJob } from '../../../../testkit/harness/replicateNock';
 import {
 	mockRunflowJob,
@@ -33,27 +32,15 @@ const REF_B64 = REF.toString('base64');
 const REF_URI = `data:image/png;base64,${REF_B64}`;
 const SIZE = flux2Size('1:1', 1);
 
-const item = (): INodeExecutionData => ({
-	json: {},
-	binary: { ref: { data: REF_B64, mimeType: 'image/png', fileName: 'ref.png' } },
-});
 const withRef = { referenceImages: { image: [{ source: 'binary', binaryPropertyName: 'ref' }] } };
 
-function run(provider: string, model: string, options: Record<string, unknown>, extra = {}) {
-	return createHarness({
-		params: {
-			provider,
-			operation: 'generate',
-			model,
-			prompt: 'the cup from image 1 on a shelf',
-			options,
-			...extra,
-		},
-		node: { typeVersion: 2 },
-		items: [item()],
+const run = (provider: string, model: string, options: Record<string, unknown>, params = {}) =>
+	runModel(provider, model, options, {
+		prompt: 'the cup from image 1 on a shelf',
+		params,
+		items: [binaryItem({ ref: REF })],
 		continueOnFail: true,
 	});
-}
 
 type Klein = { id: 'flux-2-klein-4b' | 'flux-2-klein-9b'; size: '4b' | '9b' };
 const KLEIN: Klein[] = [
@@ -75,7 +62,7 @@ const PRICES = {
 describe.each(KLEIN)('$id on each provider', ({ id, size }) => {
 	it('Black Forest Labs: its own endpoint, the size as pixels, the tolerance as a number; the reference as input_image', async () => {
 		useVirtualClock();
-		const plain = mockBflJob({ path: `/v1/flux-2-klein-${size}`, cost: undefined, seed: 3 });
+		const plain = mockBflJob({ model: `flux-2-klein-${size}`, cost: undefined, seed: 3 });
 		const [out] = await run('bfl', id, { seed: 3, safetyTolerance: '0' }).run();
 		expect(plain.submitted()).toEqual({
 			prompt: 'the cup from image 1 on a shelf',
@@ -91,7 +78,7 @@ describe.each(KLEIN)('$id on each provider', ({ id, size }) => {
 			cost: { usd: PRICES.bfl[size][0], source: 'list_price' },
 		});
 
-		const edit = mockBflJob({ path: `/v1/flux-2-klein-${size}`, cost: undefined });
+		const edit = mockBflJob({ model: `flux-2-klein-${size}`, cost: undefined });
 		const [edited] = await run('bfl', id, withRef).run();
 		expect(edit.submitted()).toMatchObject({ input_image: REF_B64, safety_tolerance: 2 });
 		expect(edit.submitted()).not.toHaveProperty('input_image_2');
@@ -100,8 +87,7 @@ describe.each(KLEIN)('$id on each provider', ({ id, size }) => {
 
 	it('fal.ai: fal-ai/flux-2/klein/<size>, then /edit with image_urls; no safety_tolerance; output_format always sent', async () => {
 		useVirtualClock();
-		const app = '/fal-ai/flux-2';
-		const plain = mockFalJob({ path: `/fal-ai/flux-2/klein/${size}`, app, seed: 8 });
+		const plain = mockFalJob({ model: `fal-ai/flux-2/klein/${size}`, seed: 8 });
 		const [out] = await run('fal', id, {}).run();
 		expect(plain.submitted()).toEqual({
 			prompt: 'the cup from image 1 on a shelf',
@@ -115,7 +101,7 @@ describe.each(KLEIN)('$id on each provider', ({ id, size }) => {
 			cost: { usd: PRICES.fal[size][0], source: 'list_price' },
 		});
 
-		const edit = mockFalJob({ path: `/fal-ai/flux-2/klein/${size}/edit`, app });
+		const edit = mockFalJob({ model: `fal-ai/flux-2/klein/${size}/edit` });
 		const [edited] = await run('fal', id, { ...withRef, aspectRatio: 'match' }).run();
 		// Match First Reference: no image_size, so fal's edit takes the input image's (FA-55).
 		expect(edit.submitted()).toEqual({
@@ -132,8 +118,8 @@ describe.each(KLEIN)('$id on each provider', ({ id, size }) => {
 
 	it('Replicate: black-forest-labs/flux-2-klein-<size> with aspect_ratio, output_megapixels, jpg; images in order', async () => {
 		useVirtualClock();
-		const path = `/v1/models/black-forest-labs/flux-2-klein-${size}/predictions`;
-		const plain = mockReplicateJob({ path });
+		const model = `black-forest-labs/flux-2-klein-${size}`;
+		const plain = mockReplicateJob({ model });
 		const [out] = await run('replicate', id, { aspectRatio: '3:2', megapixels: '2' }).run();
 		expect(plain.submitted()?.input).toEqual({
 			prompt: 'the cup from image 1 on a shelf',
@@ -143,7 +129,7 @@ describe.each(KLEIN)('$id on each provider', ({ id, size }) => {
 		});
 		expect(out[0].json).toMatchObject({ provider: 'replicate', model: id });
 
-		const edit = mockReplicateJob({ path });
+		const edit = mockReplicateJob({ model });
 		const [edited] = await run('replicate', id, {
 			...withRef,
 			webhookUrl: 'https://hooks.example.com/k',
@@ -158,7 +144,7 @@ describe.each(KLEIN)('$id on each provider', ({ id, size }) => {
 	it('Runflow: black-forest-labs/flux-2-klein-<size>, then its /edit model with the uploaded reference in image_urls; Runflow’s own prices', async () => {
 		useVirtualClock();
 		const plain = mockRunflowJob({
-			path: `/v1/models/black-forest-labs/flux-2-klein-${size}/runs`,
+			model: `black-forest-labs/flux-2-klein-${size}`,
 		});
 		const h = run('runflow', id, { seed: 5 });
 		const [out] = await h.run();
@@ -178,7 +164,7 @@ describe.each(KLEIN)('$id on each provider', ({ id, size }) => {
 
 		const upload = mockRunflowUpload(`klein-${size}-example`);
 		const edit = mockRunflowJob({
-			path: `/v1/models/black-forest-labs/flux-2-klein-${size}/edit/runs`,
+			model: `black-forest-labs/flux-2-klein-${size}/edit`,
 		});
 		const [edited] = await run('runflow', id, {
 			...withRef,
@@ -219,7 +205,7 @@ describe('FLUX.2 [klein] on Runflow: the answer', () => {
 		const image = fakeImages(1, 'png', 96, 64)[0];
 		const url = `${RUNFLOW_STORAGE}/outputs/klein/0.png?X-Amz-Signature=example`;
 		mockRunflowJob({
-			path: '/v1/models/black-forest-labs/flux-2-klein-9b/runs',
+			model: 'black-forest-labs/flux-2-klein-9b',
 			terminal: {
 				status_code: 'succeeded',
 				output: {
@@ -253,16 +239,9 @@ describe('FLUX.2 [klein]: what it lacks is refused, naming the field and the mod
 		[{ resolution: '2k' }, 'Resolution', 'FLUX.2 takes Megapixels instead'],
 		[{ raw: true }, 'Raw', 'FLUX.2 has no raw mode'],
 	])('%o', async (options, field, why) => {
-		const h = createHarness({
-			params: {
-				provider: 'fal',
-				operation: 'generate',
-				model: () => 'flux-2-klein-9b',
-				prompt: 'a cup',
-				options,
-			},
+		const h = runModel('fal', () => 'flux-2-klein-9b', options, {
+			prompt: 'a cup',
 			storedParams: { model: '={{ $json.model }}' },
-			node: { typeVersion: 2 },
 			continueOnFail: true,
 		});
 		const [out] = await h.run();
@@ -299,27 +278,22 @@ describe('FLUX.2 [klein]: what it lacks is refused, naming the field and the mod
 describe('FLUX.2 [klein] and Max Cost per Run', () => {
 	// 2 items × 2 images at 4 MP with 4 URL references each (a URL counts as 4 MP before the job).
 	const worst = (provider: string, cap: number) =>
-		createHarness({
-			params: {
-				provider,
-				operation: 'generate',
-				model: 'flux-2-klein-9b',
-				prompt: 'a cup',
-				options: {
-					megapixels: '4',
-					numImages: 2,
-					maxCostPerRun: cap,
-					referenceImages: {
-						image: Array.from({ length: 4 }, (_, n) => ({
-							source: 'url',
-							url: `https://images.example.com/${n}.png`,
-						})),
-					},
+		runModel(
+			provider,
+			'flux-2-klein-9b',
+			{
+				megapixels: '4',
+				numImages: 2,
+				maxCostPerRun: cap,
+				referenceImages: {
+					image: Array.from({ length: 4 }, (_, n) => ({
+						source: 'url',
+						url: `https://images.example.com/${n}.png`,
+					})),
 				},
 			},
-			node: { typeVersion: 2 },
-			items: [{ json: {} }, { json: {} }],
-		});
+			{ prompt: 'a cup', items: [{ json: {} }, { json: {} }] },
+		);
 
 	it.each([
 		// The model's rule (fal, Replicate): 1.5¢ + 3 × 1.1¢ + 16 × 1.1¢ = $0.224 an image.
@@ -344,7 +318,7 @@ describe('failover between providers of FLUX.2 [klein]', () => {
 			.reply(402, { detail: 'User is locked. Reason: Exhausted balance.' });
 		const upload = mockRunflowUpload('klein-failover-example');
 		const runflow = mockRunflowJob({
-			path: '/v1/models/black-forest-labs/flux-2-klein-4b/edit/runs',
+			model: 'black-forest-labs/flux-2-klein-4b/edit',
 		});
 		const [out] = await run('fal', 'flux-2-klein-4b', withRef, {
 			fallbackFromFal: 'runflow',
@@ -358,7 +332,7 @@ describe('failover between providers of FLUX.2 [klein]', () => {
 		useVirtualClock();
 		nock(BFL_API).post('/v1/flux-2-klein-9b').reply(402, { detail: 'Insufficient credits' });
 		const replicate = mockReplicateJob({
-			path: '/v1/models/black-forest-labs/flux-2-klein-9b/predictions',
+			model: 'black-forest-labs/flux-2-klein-9b',
 		});
 		const [out] = await run('bfl', 'flux-2-klein-9b', withRef, {
 			fallbackFromBfl: 'replicate',

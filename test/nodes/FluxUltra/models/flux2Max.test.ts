@@ -3,8 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { FluxUltra } from '../../../../nodes/FluxUltra/FluxUltra.node';
 import { useVirtualClock } from '../../../../testkit/harness/clock';
 import { mockBflJob } from '../../../../testkit/harness/bflNock';
-import { createHarness } from '../../../../testkit/harness/context';
 import { mockFalJob } from '../../../../testkit/harness/falNock';
+import { binaryItem, runModel } from '../../../../testkit/harness/modelRun';
 import { mockReplicateJob } from '../../../../testkit/harness/replicateNock';
 import { makePng } from '../../../../testkit/mocks/images';
 import { useNock } from '../../../setupNock';
@@ -18,24 +18,11 @@ useNock();
 
 const REF = makePng(300, 300, 3);
 
-function run(provider: string, options: Record<string, unknown>) {
-	return createHarness({
-		params: {
-			provider,
-			operation: 'generate',
-			model: 'flux-2-max',
-			prompt: 'image 1 at night',
-			options,
-		},
-		node: { typeVersion: 2 },
-		items: [
-			{
-				json: {},
-				binary: { ref: { data: REF.toString('base64'), mimeType: 'image/png', fileName: 'r.png' } },
-			},
-		],
+const run = (provider: string, options: Record<string, unknown>) =>
+	runModel(provider, 'flux-2-max', options, {
+		prompt: 'image 1 at night',
+		items: [binaryItem({ ref: REF })],
 	});
-}
 
 const withRef = { referenceImages: { image: [{ source: 'binary', binaryPropertyName: 'ref' }] } };
 
@@ -66,7 +53,7 @@ describe('FLUX.2 [max]', () => {
 
 	it('on Black Forest Labs: /v1/flux-2-max with the reference as input_image', async () => {
 		useVirtualClock();
-		const job = mockBflJob({ path: '/v1/flux-2-max', cost: 10 });
+		const job = mockBflJob({ model: 'flux-2-max', cost: 10 });
 		const [out] = await run('bfl', withRef).run();
 		expect(job.submitted()?.input_image).toBe(REF.toString('base64'));
 		expect(out[0].json).toMatchObject({
@@ -77,7 +64,7 @@ describe('FLUX.2 [max]', () => {
 
 	it('on fal.ai: fal-ai/flux-2-max/edit with image_urls', async () => {
 		useVirtualClock();
-		const job = mockFalJob({ path: '/fal-ai/flux-2-max/edit', app: '/fal-ai/flux-2-max' });
+		const job = mockFalJob({ model: 'fal-ai/flux-2-max/edit' });
 		const [out] = await run('fal', withRef).run();
 		expect(job.submitted()?.image_urls).toEqual([
 			`data:image/png;base64,${REF.toString('base64')}`,
@@ -91,7 +78,7 @@ describe('FLUX.2 [max]', () => {
 
 	it('on Replicate: black-forest-labs/flux-2-max with input_images', async () => {
 		useVirtualClock();
-		const job = mockReplicateJob({ path: '/v1/models/black-forest-labs/flux-2-max/predictions' });
+		const job = mockReplicateJob({ model: 'black-forest-labs/flux-2-max' });
 		await run('replicate', withRef).run();
 		expect((job.submitted()?.input as Record<string, unknown>).input_images).toHaveLength(1);
 	});

@@ -1,5 +1,4 @@
 import nock from 'nock';
-import type { INodeExecutionData } from 'n8n-workflow';
 import { describe, expect, it } from 'vitest';
 
 import { useVirtualClock } from '../../../../testkit/harness/clock';
@@ -9,7 +8,13 @@ import {
 	DUMMY_REPLICATE_KEY,
 } from '../../../../testkit/harness/context';
 import { errorOf } from '../../../../testkit/harness/errorItems';
-import { fakeImages, mockFalJob } from '../../../../testkit/harness/falNock';
+import {
+	FAL_MODEL_SEARCH,
+	fakeImages,
+	falModelSearch,
+	mockFalJob,
+} from '../../../../testkit/harness/falNock';
+import { runModel } from '../../../../testkit/harness/modelRun';
 import { mockReplicateJob, REPLICATE_API } from '../../../../testkit/harness/replicateNock';
 import {
 	FAL_SCHEMAS,
@@ -31,16 +36,13 @@ import { useNock } from '../../../setupNock';
 
 useNock();
 
-const FAL_SEARCH = 'https://api.fal.ai';
 const FLUX3_T2I = 'blackforestlabs/flux-3/text-to-image';
 const FLUX3_EDIT = 'blackforestlabs/flux-3/edit-image';
 
 /** fal's model search for one endpoint, answered `times` times at most; counts the reads and keeps their headers. */
 function falSchema(endpoint: string, schema: MockInputSchema = FAL_SCHEMAS[endpoint]) {
 	const reads: Array<Record<string, unknown>> = [];
-	nock(FAL_SEARCH)
-		.get('/v1/models')
-		.query({ endpoint_id: endpoint, expand: 'openapi-3.0' })
+	falModelSearch(endpoint)
 		.times(10)
 		.reply(function () {
 			reads.push({ ...this.req.headers });
@@ -80,20 +82,18 @@ const refs = (n: number) => ({
 	},
 });
 
-function run(
+const run = (
 	provider: 'fal' | 'replicate',
 	model: string,
 	options: Record<string, unknown>,
 	items = 1,
-) {
-	return createHarness({
-		params: { provider, operation: 'generate', model, prompt: 'image 1 on a table', options },
-		node: { typeVersion: 2 },
-		items: Array.from({ length: items }, (): INodeExecutionData => ({ json: {} })),
+) =>
+	runModel(provider, model, options, {
+		prompt: 'image 1 on a table',
+		items: Array.from({ length: items }, () => ({ json: {} })),
 		continueOnFail: true,
 		executionHints: true,
 	});
-}
 
 const posts = (h: ReturnType<typeof createHarness>) =>
 	h.requests.filter((r) => r.method === 'POST');
@@ -102,7 +102,7 @@ describe('fal.ai: the endpoint schema, read at run time', () => {
 	it('read: the request is checked against it and goes out; the item says schema "read"; the key never goes to the model search', async () => {
 		useVirtualClock();
 		const reads = falSchema(FLUX3_T2I);
-		const job = mockFalJob({ path: `/${FLUX3_T2I}`, app: '/blackforestlabs/flux-3' });
+		const job = mockFalJob({ model: FLUX3_T2I });
 		const h = run('fal', 'flux-3-image', { resolution: '2k', safetyTolerance: '4' });
 		const [out] = await h.run();
 		expect(errorOf(out[0])).toEqual({});
@@ -126,8 +126,7 @@ describe('fal.ai: the endpoint schema, read at run time', () => {
 	it('read once per endpoint for every item of the execution', async () => {
 		useVirtualClock();
 		const reads = falSchema(FLUX3_T2I);
-		for (let n = 0; n < 3; n++)
-			mockFalJob({ path: `/${FLUX3_T2I}`, app: '/blackforestlabs/flux-3', requestId: `r${n}` });
+		for (let n = 0; n < 3; n++) mockFalJob({ model: FLUX3_T2I, requestId: `r${n}` });
 		const [out] = await run('fal', 'flux-3-image', {}, 3).run();
 		expect(out.map((o) => o.json.schema)).toEqual(['read', 'read', 'read']);
 		expect(reads).toHaveLength(1);
@@ -179,8 +178,8 @@ describe('fal.ai: the endpoint schema, read at run time', () => {
 
 	it('unreadable (fal answers 500): the compiled names are sent, the item says schema "compiled", one hint', async () => {
 		useVirtualClock();
-		nock(FAL_SEARCH).get('/v1/models').query(true).times(5).reply(500, { detail: 'down' });
-		const job = mockFalJob({ path: `/${FLUX3_T2I}`, app: '/blackforestlabs/flux-3' });
+		nock(FAL_MODEL_SEARCH).get('/v1/models').query(true).times(5).reply(500, { detail: 'down' });
+		const job = mockFalJob({ model: FLUX3_T2I });
 		const h = run('fal', 'flux-3-image', { grounding: false });
 		const [out] = await h.run();
 		expect(job.submitted()).toEqual({
@@ -200,7 +199,7 @@ describe('fal.ai: the endpoint schema, read at run time', () => {
 		const h = run('fal', 'ultra', {});
 		const [out] = await h.run();
 		expect(out[0].json.schema).toBeUndefined();
-		expect(h.requests.some((r) => r.url.startsWith(FAL_SEARCH))).toBe(false);
+		expect(h.requests.some((r) => r.url.startsWith(FAL_MODEL_SEARCH))).toBe(false);
 	});
 });
 
@@ -216,7 +215,7 @@ describe('Replicate: the model schema (latest version), read at run time', () =>
 			}),
 		);
 		const job = mockReplicateJob({
-			path: `/v1/models/${model}/predictions`,
+			model,
 			image: fakeImages(1, 'jpeg')[0],
 		});
 		const [out] = await run('replicate', 'flux-2-flex', { guidance: 6, steps: 40 }).run();
@@ -249,7 +248,7 @@ describe('Replicate: the model schema (latest version), read at run time', () =>
 		useVirtualClock();
 		const model = 'black-forest-labs/flux-3-image';
 		nock(REPLICATE_API).get(`/v1/models/${model}`).reply(404, { detail: 'Not found.' });
-		const job = mockReplicateJob({ path: `/v1/models/${model}/predictions` });
+		const job = mockReplicateJob({ model });
 		const [out] = await run('replicate', 'flux-3-image', {}).run();
 		expect((job.submitted()?.input as Record<string, unknown>).output_format).toBe('png');
 		expect(out[0].json).toMatchObject({ schema: 'compiled' });

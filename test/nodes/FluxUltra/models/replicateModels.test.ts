@@ -1,9 +1,8 @@
-import type { INodeExecutionData } from 'n8n-workflow';
 import { describe, expect, it } from 'vitest';
 
 import { useVirtualClock } from '../../../../testkit/harness/clock';
-import { createHarness } from '../../../../testkit/harness/context';
 import { fakeImages } from '../../../../testkit/harness/falNock';
+import { binaryItem, runModel } from '../../../../testkit/harness/modelRun';
 import { mockReplicateJob } from '../../../../testkit/harness/replicateNock';
 import { makePng } from '../../../../testkit/mocks/images';
 import { useNock } from '../../../setupNock';
@@ -18,31 +17,18 @@ import { useNock } from '../../../setupNock';
 useNock();
 
 const REF = makePng(300, 300, 2);
-const item = (): INodeExecutionData => ({
-	json: {},
-	binary: { ref: { data: REF.toString('base64'), mimeType: 'image/png', fileName: 'ref.png' } },
-});
-
-function run(model: string, options: Record<string, unknown>) {
-	return createHarness({
-		params: {
-			provider: 'replicate',
-			operation: 'generate',
-			model,
-			prompt: 'image 1, in snow',
-			options,
-		},
-		node: { typeVersion: 2 },
-		items: [item()],
+const run = (model: string, options: Record<string, unknown>) =>
+	runModel('replicate', model, options, {
+		prompt: 'image 1, in snow',
+		items: [binaryItem({ ref: REF })],
 		continueOnFail: true,
 	});
-}
 
 describe('FLUX.2 [pro] on Replicate', () => {
 	it('sends its names: aspect ratio and "N MP", jpg, the tolerance as a number, input_images in order; the webhook beside the input', async () => {
 		useVirtualClock();
 		const job = mockReplicateJob({
-			path: '/v1/models/black-forest-labs/flux-2-pro/predictions',
+			model: 'black-forest-labs/flux-2-pro',
 			image: fakeImages(1, 'jpeg')[0],
 		});
 		const [out] = await run('flux-2-pro', {
@@ -78,7 +64,7 @@ describe('FLUX.2 [pro] on Replicate', () => {
 
 	it('Match First Reference is match_input_image for both ratio and resolution', async () => {
 		useVirtualClock();
-		const job = mockReplicateJob({ path: '/v1/models/black-forest-labs/flux-2-pro/predictions' });
+		const job = mockReplicateJob({ model: 'black-forest-labs/flux-2-pro' });
 		await run('flux-2-pro', {
 			aspectRatio: 'match',
 			referenceImages: { image: [{ source: 'binary', binaryPropertyName: 'ref' }] },
@@ -94,7 +80,7 @@ describe('FLUX 3 Image on Replicate', () => {
 	it('sends only its fields, grounding always, PNG asked for; images in order; seed null in the item', async () => {
 		useVirtualClock();
 		const job = mockReplicateJob({
-			path: '/v1/models/black-forest-labs/flux-3-image/predictions',
+			model: 'black-forest-labs/flux-3-image',
 			image: fakeImages(1, 'png')[0],
 			seed: 77,
 		});

@@ -1,12 +1,11 @@
 import nock from 'nock';
-import type { INodeExecutionData } from 'n8n-workflow';
 import { describe, expect, it } from 'vitest';
 
 import { flux2Size } from '../../../../nodes/FluxUltra/parameters/models/flux2Pro';
 import { useVirtualClock } from '../../../../testkit/harness/clock';
-import { createHarness, type HarnessOptions } from '../../../../testkit/harness/context';
 import { errorOf } from '../../../../testkit/harness/errorItems';
 import { fakeImages } from '../../../../testkit/harness/falNock';
+import { binaryItem, runModel, type ModelRun } from '../../../../testkit/harness/modelRun';
 import {
 	mockRunflowJob,
 	mockRunflowSlug,
@@ -35,39 +34,19 @@ const FLUX3 = 'black-forest-labs/flux-3-image';
 
 const LOGO = makePng(300, 300, 4);
 
-function item(files: Record<string, Buffer> = {}): INodeExecutionData {
-	return {
-		json: {},
-		binary: Object.fromEntries(
-			Object.entries(files).map(([name, bytes]) => [
-				name,
-				{ data: bytes.toString('base64'), mimeType: 'image/png', fileName: `${name}.png` },
-			]),
-		),
-	};
-}
-
-function run(
+const run = (
 	model: string,
 	options: Record<string, unknown>,
-	extra: Partial<HarnessOptions> = {},
-	top: Record<string, unknown> = {},
-) {
-	return createHarness({
-		params: {
-			provider: 'runflow',
-			operation: 'generate',
-			model,
-			prompt: 'the logo from image 1 on the mug from image 2',
-			options,
-			...top,
-		},
-		node: { typeVersion: 2 },
-		items: [item({ logo: LOGO })],
+	extra: Partial<ModelRun> = {},
+	params: Record<string, unknown> = {},
+) =>
+	runModel('runflow', model, options, {
+		prompt: 'the logo from image 1 on the mug from image 2',
+		params,
+		items: [binaryItem({ logo: LOGO })],
 		continueOnFail: true,
 		...extra,
 	});
-}
 
 const refs = {
 	image: [
@@ -131,7 +110,7 @@ describe('FLUX.2 [pro] on Runflow', () => {
 		mockRunflowSlug(PRO); // answers once: a second look-up would find no interceptor
 		mockRunflowJob({ model: PRO });
 		mockRunflowJob({ model: PRO });
-		const h = run('flux-2-pro', {}, { items: [item(), item()] });
+		const h = run('flux-2-pro', {}, { items: [binaryItem(), binaryItem()] });
 		const [out] = await h.run();
 		expect(out.map((o) => o.json.error)).toEqual([undefined, undefined]);
 		expect(h.requests.filter((r) => r.url === `${RUNFLOW_API}/v1/models/${PRO}`)).toHaveLength(1);
@@ -268,18 +247,16 @@ describe('refusals before any paid request', () => {
 
 	it('as the Fallback Provider too: a 404 there refuses the item before the primary runs', async () => {
 		mockRunflowSlug(PRO, { status: 404 });
-		const h = createHarness({
-			params: {
-				provider: 'bfl',
-				fallbackFromBfl: 'runflow',
-				operation: 'generate',
-				model: 'flux-2-pro',
+		const h = runModel(
+			'bfl',
+			'flux-2-pro',
+			{},
+			{
 				prompt: 'a mug',
-				options: {},
+				params: { fallbackFromBfl: 'runflow' },
+				continueOnFail: true,
 			},
-			node: { typeVersion: 2 },
-			continueOnFail: true,
-		});
+		);
 		const [out] = await h.run();
 		expect(paid(h)).toHaveLength(0);
 		expect(errorOf(out[0]).message).toContain('Runflow is the Fallback Provider');
@@ -372,7 +349,7 @@ describe('refusals before any paid request', () => {
 
 describe('Max Cost per Run on Runflow', () => {
 	it('counts the model’s price on Runflow before any paid request: 2 items × 2 images of [max] at 4 MP ($0.16 each) is over $0.5; under it they run', async () => {
-		const items = [item(), item()];
+		const items = [binaryItem(), binaryItem()];
 		const over = run(
 			'flux-2-max',
 			{ megapixels: '4', numImages: 2, maxCostPerRun: 0.5 },
@@ -418,16 +395,9 @@ describe('a FLUX.2 size the schema lists only presets for', () => {
 
 describe('never paying twice with a model job on Runflow', () => {
 	const withFallback = (options: Record<string, unknown>) =>
-		createHarness({
-			params: {
-				provider: 'runflow',
-				fallbackFromRunflow: 'bfl',
-				operation: 'generate',
-				model: 'flux-2-pro',
-				prompt: 'a mug',
-				options,
-			},
-			node: { typeVersion: 2 },
+		runModel('runflow', 'flux-2-pro', options, {
+			prompt: 'a mug',
+			params: { fallbackFromRunflow: 'bfl' },
 			continueOnFail: true,
 		});
 	const runPosts = (h: { requests: Array<{ method: string; url: string }> }) =>

@@ -16,6 +16,7 @@ import {
 } from '../../../../testkit/harness/context';
 import { errorOf } from '../../../../testkit/harness/errorItems';
 import { fakeImages, mockFalJob, QUEUE } from '../../../../testkit/harness/falNock';
+import { runModel } from '../../../../testkit/harness/modelRun';
 import { mockReplicateJob } from '../../../../testkit/harness/replicateNock';
 import { useNock } from '../../../setupNock';
 
@@ -44,16 +45,14 @@ const keysSentOffHost = (
 
 /** Generate with Wait for Completion off: the one submit-only item. */
 async function submit(provider: string, model: string, options: Record<string, unknown> = {}) {
-	const [out] = await createHarness({
-		params: {
-			provider,
-			operation: 'generate',
-			model,
+	const [out] = await runModel(
+		provider,
+		model,
+		{ waitForCompletion: false, ...options },
+		{
 			prompt: 'a red mug on a desk',
-			options: { waitForCompletion: false, ...options },
 		},
-		node: { typeVersion: 2 },
-	}).run();
+	).run();
 	expect(out).toHaveLength(1);
 	expect(out[0].json).toMatchObject({ status: 'submitted', model });
 	return out[0];
@@ -79,20 +78,17 @@ const MODELS = [
 		model: 'flux-2-pro',
 		seed: 9,
 		aspectRatio: '1:1',
-		fal: { path: '/fal-ai/flux-2-pro', app: '/fal-ai/flux-2-pro' },
-		bfl: '/v1/flux-2-pro',
-		replicate: '/v1/models/black-forest-labs/flux-2-pro/predictions',
+		fal: { model: 'fal-ai/flux-2-pro', app: '/fal-ai/flux-2-pro' },
+		bfl: 'flux-2-pro',
+		replicate: 'black-forest-labs/flux-2-pro',
 	},
 	{
 		model: 'flux-3-image',
 		seed: null,
 		aspectRatio: 'auto',
-		fal: {
-			path: '/blackforestlabs/flux-3/text-to-image',
-			app: '/blackforestlabs/flux-3',
-		},
-		bfl: '/v1/flux-3-image',
-		replicate: '/v1/models/black-forest-labs/flux-3-image/predictions',
+		fal: { model: 'blackforestlabs/flux-3/text-to-image', app: '/blackforestlabs/flux-3' },
+		bfl: 'flux-3-image',
+		replicate: 'black-forest-labs/flux-3-image',
 	},
 ] as const;
 
@@ -161,7 +157,7 @@ describe.each(MODELS)('Get Result collects a $model job', (m) => {
 
 	it('Black Forest Labs: the polling URL the item carries; the item has model', async () => {
 		useVirtualClock();
-		const job = mockBflJob({ path: m.bfl, pending: [], seed: 9 });
+		const job = mockBflJob({ model: m.bfl, pending: [], seed: 9 });
 		const submitted = await submit('bfl', m.model);
 		const harness = collect('bfl', [submitted]);
 		const [out] = await harness.run();
@@ -179,7 +175,7 @@ describe.each(MODELS)('Get Result collects a $model job', (m) => {
 
 	it('Replicate: the prediction URL the item carries; the item has model', async () => {
 		useVirtualClock();
-		const job = mockReplicateJob({ path: m.replicate, pending: [], seed: 9 });
+		const job = mockReplicateJob({ model: m.replicate, pending: [], seed: 9 });
 		const submitted = await submit('replicate', m.model);
 		const harness = collect('replicate', [submitted]);
 		const [out] = await harness.run();
@@ -213,10 +209,7 @@ describe('Get Result for model jobs: the cost a waiting run reports', () => {
 			expect(out[0].json).toMatchObject({ model, cost: { usd, source: 'list_price' } });
 
 			mockFalJob({ ...fal, pending: [] });
-			const [waited] = await createHarness({
-				params: { provider: 'fal', operation: 'generate', model, prompt: 'p', options },
-				node: { typeVersion: 2 },
-			}).run();
+			const [waited] = await runModel('fal', model, options, { prompt: 'p' }).run();
 			expect(waited[0].json.cost).toEqual(out[0].json.cost);
 		},
 	);
@@ -299,8 +292,7 @@ describe('Get Result for model jobs: hostile items', () => {
 		useVirtualClock();
 		const images = fakeImages(1);
 		const job = mockFalJob({
-			path: '/fal-ai/flux-2-max',
-			app: '/fal-ai/flux-2-max',
+			model: 'fal-ai/flux-2-max',
 			pending: [],
 			images,
 		});
@@ -365,8 +357,7 @@ describe('every paid model job is named with its model, so that Get Result can c
 	it('a model job whose image could not be fetched: its error item carries requestId and model', async () => {
 		useVirtualClock();
 		mockFalJob({
-			path: '/fal-ai/flux-2-pro',
-			app: '/fal-ai/flux-2-pro',
+			model: 'fal-ai/flux-2-pro',
 			pending: [],
 			result: {
 				status: 200,
@@ -374,17 +365,15 @@ describe('every paid model job is named with its model, so that Get Result can c
 			},
 		});
 		nock('https://v3.fal.media').get('/files/gone.png').times(5).reply(404, 'gone');
-		const [out] = await createHarness({
-			params: {
-				provider: 'fal',
-				operation: 'generate',
-				model: 'flux-2-pro',
+		const [out] = await runModel(
+			'fal',
+			'flux-2-pro',
+			{},
+			{
 				prompt: 'p',
-				options: {},
+				continueOnFail: true,
 			},
-			node: { typeVersion: 2 },
-			continueOnFail: true,
-		}).run();
+		).run();
 		expect(errorOf(out[0])).toMatchObject({ kind: 'download', model: 'flux-2-pro' });
 		expect(errorOf(out[0]).requestId).toMatch(/^req-/);
 	});
