@@ -66,68 +66,99 @@ const item = () => ({
 
 const MODELS = ['flux-2-pro', 'flux-2-max', 'flux-2-flex', 'flux-3-image'] as const;
 
-describe('the mock providers serve the models beyond Ultra', () => {
-	let bfl: MockBfl;
-	let fal: MockFal;
-	let replicate: MockReplicate;
-	beforeAll(async () => {
-		nock.enableNetConnect('127.0.0.1');
-		bfl = await startMockBfl({ latencyMs: 100, scale: 0.5 });
-		fal = await startMockFal({ latencyMs: 100, scale: 0.5 });
-		replicate = await startMockReplicate({ latencyMs: 100, scale: 0.5 });
-	});
-	afterAll(async () => {
-		await Promise.all([bfl.close(), fal.close(), replicate.close()]);
-	});
+/** The four mocks, started once for the file, over real loopback sockets. */
+let bfl: MockBfl;
+let fal: MockFal;
+let replicate: MockReplicate;
+let runflow: MockRunflow;
+beforeAll(async () => {
+	nock.enableNetConnect('127.0.0.1');
+	bfl = await startMockBfl({ latencyMs: 100, scale: 0.5 });
+	fal = await startMockFal({ latencyMs: 100, scale: 0.5 });
+	replicate = await startMockReplicate({ latencyMs: 100, scale: 0.5 });
+	runflow = await startMockRunflow({ latencyMs: 100, scale: 0.5 });
+});
+afterAll(async () => {
+	await Promise.all([bfl.close(), fal.close(), replicate.close(), runflow.close()]);
+});
 
-	const credentials = () => ({
-		bflApi: { apiKey: 'bfl-dummy-example', region: 'global', baseUrl: bfl.url },
-		falApi: { apiKey: 'dummy-example-fal', baseUrl: fal.url },
-		replicateApi: { apiKey: 'r8_dummy_example', baseUrl: replicate.url },
-	});
-	const run = (
-		provider: string,
-		model: string,
-		url: string,
-		options: Record<string, unknown> = {},
-	) =>
-		createHarness({
-			params: {
-				provider,
-				operation: 'generate',
-				model,
-				prompt: 'the product of image 1 in the colours of image 2',
-				options: {
-					referenceImages: {
-						image: [
-							{ source: 'binary', binaryPropertyName: 'product' },
-							{ source: 'url', url },
-						],
-					},
-					...options,
+type Provider = 'bfl' | 'fal' | 'replicate' | 'runflow';
+
+/** Each provider's credential, pointed at its mock. */
+const credentials = () => ({
+	bflApi: { apiKey: 'bfl-dummy-example', region: 'global', baseUrl: bfl.url },
+	falApi: { apiKey: 'dummy-example-fal', baseUrl: fal.url },
+	replicateApi: { apiKey: 'r8_dummy_example', baseUrl: replicate.url },
+	runflowApi: { apiKey: 'rf_live_dummy_example', baseUrl: runflow.url },
+});
+
+/** Generate with `model` on `provider`'s mock: references 1 the item's `product` file, 2 `url`. */
+const run = (
+	provider: Provider,
+	model: string,
+	url: string,
+	options: Record<string, unknown> = {},
+) =>
+	createHarness({
+		params: {
+			provider,
+			operation: 'generate',
+			model,
+			prompt: 'the product of image 1 in the colours of image 2',
+			options: {
+				referenceImages: {
+					image: [
+						{ source: 'binary', binaryPropertyName: 'product' },
+						{ source: 'url', url },
+					],
 				},
+				...options,
 			},
-			node: { typeVersion: 2 },
-			items: [item()],
-			credentials: credentials(),
-			continueOnFail: true,
-		}).run();
+		},
+		node: { typeVersion: 2 },
+		items: [item()],
+		credentials: credentials(),
+		continueOnFail: true,
+	}).run();
 
-	/** What each mock received of its last job: endpoint, body, references as read. */
-	const last = {
-		bfl: () => {
-			const task = [...bfl.tasks.values()].at(-1)!;
-			return { endpoint: task.endpoint, body: task.input, references: task.references ?? [] };
-		},
-		fal: () => {
-			const job = [...fal.jobs.values()].at(-1)!;
-			return { endpoint: job.endpoint, body: job.input, references: job.references ?? [] };
-		},
-		replicate: () => {
-			const p = [...replicate.predictions.values()].at(-1)!;
-			return { endpoint: p.model, body: p.input, references: p.references ?? [] };
-		},
-	};
+/** What a mock received of its last job: endpoint, body, references as read. */
+const last = (provider: Provider) => {
+	if (provider === 'bfl') {
+		const t = [...bfl.tasks.values()].at(-1)!;
+		return { endpoint: t.endpoint, body: t.input, references: t.references ?? [] };
+	}
+	if (provider === 'fal') {
+		const j = [...fal.jobs.values()].at(-1)!;
+		return { endpoint: j.endpoint, body: j.input, references: j.references ?? [] };
+	}
+	if (provider === 'replicate') {
+		const p = [...replicate.predictions.values()].at(-1)!;
+		return { endpoint: p.model, body: p.input, references: p.references ?? [] };
+	}
+	const r = [...runflow.runs.values()].at(-1)!;
+	return { endpoint: r.model, body: r.input, references: r.references ?? [] };
+};
+
+/** Submits to the fal mock's queue, waits for COMPLETED on its status link, then reads the result (status and body). */
+async function falJob(endpoint: string, input: Record<string, unknown>) {
+	const headers = { authorization: 'Key dummy-example', 'content-type': 'application/json' };
+	const submitted = (await fetch(`${fal.url}${endpoint}`, {
+		method: 'POST',
+		headers,
+		body: JSON.stringify(input),
+	}).then(async (r) => await r.json())) as { status_url: string; response_url: string };
+	for (;;) {
+		const { status } = (await fetch(submitted.status_url, { headers }).then(
+			async (r) => await r.json(),
+		)) as { status: string };
+		if (status === 'COMPLETED') break;
+		await new Promise((resolve) => setTimeout(resolve, 20));
+	}
+	const result = await fetch(submitted.response_url, { headers });
+	return { status: result.status, body: (await result.json()) as unknown };
+}
+
+describe('the mock providers serve the models beyond Ultra', () => {
 	const endpoints: Record<string, Record<(typeof MODELS)[number], string>> = {
 		bfl: {
 			'flux-2-pro': '/v1/flux-2-pro',
@@ -173,7 +204,7 @@ describe('the mock providers serve the models beyond Ultra', () => {
 				};
 				const [out] = await run(provider, model, url, options[model]);
 				expect(out[0].json.error).toBeUndefined();
-				const received = last[provider]();
+				const received = last(provider);
 				expect(received.endpoint).toBe(endpoints[provider][model]);
 				expect(received.references.map(sha)).toEqual([sha(RED), sha(BLUE)]);
 				const bytes = Buffer.from(out[0].binary!.data.data, 'base64');
@@ -240,7 +271,7 @@ describe('the mock providers serve the models beyond Ultra', () => {
 			}).run();
 			expect(out[0].json.error, provider).toBeUndefined();
 			expect(mock.counts.upload - uploads, provider).toBe(1);
-			expect(last[provider]().references.map(sha), provider).toEqual([sha(large), sha(BLUE)]);
+			expect(last(provider).references.map(sha), provider).toEqual([sha(large), sha(BLUE)]);
 		}
 	});
 
@@ -276,25 +307,6 @@ describe('the mock providers serve the models beyond Ultra', () => {
 			[],
 		);
 	});
-
-	/** Submits to fal's queue, waits for COMPLETED on its status link, then reads the result (status and body). */
-	async function falJob(endpoint: string, input: Record<string, unknown>) {
-		const headers = { authorization: 'Key dummy-example', 'content-type': 'application/json' };
-		const submitted = (await fetch(`${fal.url}${endpoint}`, {
-			method: 'POST',
-			headers,
-			body: JSON.stringify(input),
-		}).then(async (r) => await r.json())) as { status_url: string; response_url: string };
-		for (;;) {
-			const { status } = (await fetch(submitted.status_url, { headers }).then(
-				async (r) => await r.json(),
-			)) as { status: string };
-			if (status === 'COMPLETED') break;
-			await new Promise((resolve) => setTimeout(resolve, 20));
-		}
-		const result = await fetch(submitted.response_url, { headers });
-		return { status: result.status, body: (await result.json()) as unknown };
-	}
 
 	it('fal and Replicate: an undocumented field fails the job naming it', async () => {
 		const result = await falJob('/fal-ai/flux-2-pro', { prompt: 'x', aspect_ratio: '1:1' });
@@ -369,71 +381,9 @@ describe('the mock providers serve the models beyond Ultra', () => {
  * order, byte for byte), and a field klein does not have there is a 422 naming it.
  */
 describe('the mock providers serve FLUX.2 [klein] 4B and 9B', () => {
-	let bfl: MockBfl;
-	let fal: MockFal;
-	let replicate: MockReplicate;
-	let runflow: MockRunflow;
-	beforeAll(async () => {
-		nock.enableNetConnect('127.0.0.1');
-		bfl = await startMockBfl({ latencyMs: 100, scale: 0.5 });
-		fal = await startMockFal({ latencyMs: 100, scale: 0.5 });
-		replicate = await startMockReplicate({ latencyMs: 100, scale: 0.5 });
-		runflow = await startMockRunflow({ latencyMs: 100, scale: 0.5 });
-	});
-	afterAll(async () => {
-		await Promise.all([bfl.close(), fal.close(), replicate.close(), runflow.close()]);
-	});
-
-	const PROVIDERS = ['bfl', 'fal', 'replicate', 'runflow'] as const;
-	type Provider = (typeof PROVIDERS)[number];
+	const PROVIDERS: readonly Provider[] = ['bfl', 'fal', 'replicate', 'runflow'];
 	const KLEIN = ['flux-2-klein-4b', 'flux-2-klein-9b'] as const;
 	const mockOf = (provider: Provider) => ({ bfl, fal, replicate, runflow })[provider];
-
-	const run = (provider: Provider, model: string, url: string, options: Record<string, unknown>) =>
-		createHarness({
-			params: {
-				provider,
-				operation: 'generate',
-				model,
-				prompt: 'the product of image 1 in the colours of image 2',
-				options: {
-					referenceImages: {
-						image: [
-							{ source: 'binary', binaryPropertyName: 'product' },
-							{ source: 'url', url },
-						],
-					},
-					...options,
-				},
-			},
-			node: { typeVersion: 2 },
-			items: [item()],
-			credentials: {
-				bflApi: { apiKey: 'bfl-dummy-example', region: 'global', baseUrl: bfl.url },
-				falApi: { apiKey: 'dummy-example-fal', baseUrl: fal.url },
-				replicateApi: { apiKey: 'r8_dummy_example', baseUrl: replicate.url },
-				runflowApi: { apiKey: 'rf_live_dummy_example', baseUrl: runflow.url },
-			},
-			continueOnFail: true,
-		}).run();
-
-	/** What each mock received of its last job: endpoint, body, references as read, seed. */
-	const last = (provider: Provider) => {
-		if (provider === 'bfl') {
-			const t = [...bfl.tasks.values()].at(-1)!;
-			return { endpoint: t.endpoint, body: t.input, references: t.references ?? [] };
-		}
-		if (provider === 'fal') {
-			const j = [...fal.jobs.values()].at(-1)!;
-			return { endpoint: j.endpoint, body: j.input, references: j.references ?? [] };
-		}
-		if (provider === 'replicate') {
-			const p = [...replicate.predictions.values()].at(-1)!;
-			return { endpoint: p.model, body: p.input, references: p.references ?? [] };
-		}
-		const r = [...runflow.runs.values()].at(-1)!;
-		return { endpoint: r.model, body: r.input, references: r.references ?? [] };
-	};
 
 	/** 4B at 3:2, 1 MP, PNG, seed 5 (Safety Tolerance where BFL takes it); 9B at Match First Reference. */
 	const optionsFor = (provider: Provider, model: (typeof KLEIN)[number]) =>
@@ -553,25 +503,6 @@ describe('the mock providers serve FLUX.2 [klein] 4B and 9B', () => {
 		]);
 		expect(validateBflModelInput('flux-2-klein-4b', {}).map((d) => d.loc[1])).toEqual(['prompt']);
 	});
-
-	/** Submits to fal's queue and reads the result once COMPLETED (status and body). */
-	async function falJob(endpoint: string, input: Record<string, unknown>) {
-		const headers = { authorization: 'Key dummy-example', 'content-type': 'application/json' };
-		const submitted = (await fetch(`${fal.url}${endpoint}`, {
-			method: 'POST',
-			headers,
-			body: JSON.stringify(input),
-		}).then(async (r) => await r.json())) as { status_url: string; response_url: string };
-		for (;;) {
-			const { status } = (await fetch(submitted.status_url, { headers }).then(
-				async (r) => await r.json(),
-			)) as { status: string };
-			if (status === 'COMPLETED') break;
-			await new Promise((resolve) => setTimeout(resolve, 20));
-		}
-		const result = await fetch(submitted.response_url, { headers });
-		return { status: result.status, body: (await result.json()) as unknown };
-	}
 
 	it('fal: klein has no safety tolerance and no `auto` size, takes at most 4 image_urls, needs them on edit, and answers png by default (FA-30, FA-55)', async () => {
 		const image = `data:image/png;base64,${BLUE.toString('base64')}`;
