@@ -144,7 +144,8 @@ export interface ScenarioResult {
 	}>;
 }
 
-function files(item: INodeExecutionData) {
+/** An item's binary files as the version fixtures record them: names, type, size and SHA-256. */
+export function files(item: INodeExecutionData) {
 	return Object.fromEntries(
 		Object.entries(item.binary ?? {}).map(([key, b]) => [
 			key,

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -14,6 +13,7 @@ import { mockReplicateJob, mockReplicateUpload } from '../../../testkit/harness/
 import { mockRunflowJob } from '../../../testkit/harness/runflowNock';
 import { makeJpeg } from '../../../testkit/mocks/images';
 import { useNock } from '../../setupNock';
+import { files } from './versionScenarios';
 
 /**
  * Saved Ultra workflows on Black Forest Labs, Replicate and Runflow (fal.ai's are in
@@ -167,20 +167,6 @@ const SCENARIOS: Record<string, Scenario> = {
 		},
 	},
 };
-
-function files(item: INodeExecutionData) {
-	return Object.fromEntries(
-		Object.entries(item.binary ?? {}).map(([key, b]) => [
-			key,
-			{
-				fileName: b.fileName,
-				mimeType: b.mimeType,
-				fileSize: b.fileSize,
-				sha256: createHash('sha256').update(Buffer.from(b.data, 'base64')).digest('hex'),
-			},
-		]),
-	);
-}
 
 async function run(name: string, version: 1 | 2) {
 	const scenario = SCENARIOS[name];
