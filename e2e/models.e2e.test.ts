@@ -1,5 +1,4 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { crc32, deflateSync } from 'node:zlib';
 
 import { beforeAll, describe, expect, it } from 'vitest';
 
@@ -8,7 +7,7 @@ import { imageSize } from '../nodes/FluxUltra/shared/imageBytes';
 import { errorOf } from '../testkit/harness/errorItems';
 import { startMockBfl, type MockBfl } from '../testkit/mocks/bflServer';
 import { startMockFal, type MockFal } from '../testkit/mocks/falServer';
-import { readLabel } from '../testkit/mocks/images';
+import { readLabel, solidPng } from '../testkit/mocks/images';
 import { flux3Size, MODEL_NAMES, type MockModel } from '../testkit/mocks/models';
 import { startMockReplicate, type MockReplicate } from '../testkit/mocks/replicateServer';
 import { startMockRunflow, type MockRunflow } from '../testkit/mocks/runflowServer';
@@ -47,34 +46,8 @@ const MODELS: MockModel[] = [
 	'flux-3-image',
 ];
 
-/** A solid-colour PNG: references a viewer and a test tell apart (image 1 red, image 2 blue). */
-function solid(rgb: [number, number, number], width: number, height: number): Buffer {
-	const rows = Buffer.alloc((width * 3 + 1) * height);
-	for (let y = 0; y < height; y++)
-		for (let x = 0; x < width; x++) rows.set(rgb, y * (width * 3 + 1) + 1 + x * 3);
-	const chunk = (type: string, data: Buffer) => {
-		const typed = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-		const length = Buffer.alloc(4);
-		length.writeUInt32BE(data.length);
-		const crc = Buffer.alloc(4);
-		crc.writeUInt32BE(crc32(typed));
-		return Buffer.concat([length, typed, crc]);
-	};
-	const header = Buffer.alloc(13);
-	header.writeUInt32BE(width, 0);
-	header.writeUInt32BE(height, 4);
-	header[8] = 8;
-	header[9] = 2;
-	return Buffer.concat([
-		Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-		chunk('IHDR', header),
-		chunk('IDAT', deflateSync(rows)),
-		chunk('IEND', Buffer.alloc(0)),
-	]);
-}
-
-const RED = solid([255, 0, 0], 640, 512);
-const BLUE = solid([0, 0, 255], 256, 256);
+const RED = solidPng([255, 0, 0], 640, 512);
+const BLUE = solidPng([0, 0, 255], 256, 256);
 const sha = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
 /**

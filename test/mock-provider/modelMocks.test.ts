@@ -1,5 +1,4 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { crc32, deflateSync } from 'node:zlib';
 
 import nock from 'nock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,7 +8,7 @@ import { flux2Size as nodeFlux2Size } from '../../nodes/FluxUltra/parameters/mod
 import { createHarness } from '../../testkit/harness/context';
 import { startMockBfl, type MockBfl, validateBflModelInput } from '../../testkit/mocks/bflServer';
 import { startMockFal, type MockFal } from '../../testkit/mocks/falServer';
-import { decodeImage, readLabel } from '../../testkit/mocks/images';
+import { decodeImage, pixelsPng, readLabel, solidPng } from '../../testkit/mocks/images';
 import { startMockReplicate, type MockReplicate } from '../../testkit/mocks/replicateServer';
 import { startMockRunflow, type MockRunflow } from '../../testkit/mocks/runflowServer';
 
@@ -22,41 +21,8 @@ import { startMockRunflow, type MockRunflow } from '../../testkit/mocks/runflowS
  */
 
 const sha = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
-/** A solid-colour PNG (raw RGB rows, deflated): references a viewer and a test tell apart. */
-function solid(rgb: [number, number, number], width: number, height: number): Buffer {
-	const pixels = Buffer.alloc(width * height * 3);
-	for (let i = 0; i < width * height; i++) pixels.set(rgb, i * 3);
-	return pngOf(pixels, width, height);
-}
-
-/** A PNG of raw RGB pixels (filter none, deflated). */
-function pngOf(pixels: Buffer, width: number, height: number): Buffer {
-	const rows = Buffer.alloc((width * 3 + 1) * height);
-	for (let y = 0; y < height; y++)
-		pixels.copy(rows, y * (width * 3 + 1) + 1, y * width * 3, (y + 1) * width * 3);
-	const chunk = (type: string, data: Buffer) => {
-		const typed = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-		const length = Buffer.alloc(4);
-		length.writeUInt32BE(data.length);
-		const crc = Buffer.alloc(4);
-		crc.writeUInt32BE(crc32(typed));
-		return Buffer.concat([length, typed, crc]);
-	};
-	const header = Buffer.alloc(13);
-	header.writeUInt32BE(width, 0);
-	header.writeUInt32BE(height, 4);
-	header[8] = 8; // bit depth
-	header[9] = 2; // RGB
-	return Buffer.concat([
-		Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-		chunk('IHDR', header),
-		chunk('IDAT', deflateSync(rows)),
-		chunk('IEND', Buffer.alloc(0)),
-	]);
-}
-
-const RED = solid([255, 0, 0], 640, 512);
-const BLUE = solid([0, 0, 255], 256, 256);
+const RED = solidPng([255, 0, 0], 640, 512);
+const BLUE = solidPng([0, 0, 255], 256, 256);
 const item = () => ({
 	json: {},
 	binary: {
@@ -234,7 +200,7 @@ describe('the mock providers serve the models beyond Ultra', () => {
 	it('a large binary reference goes through the mock storage (fal.ai) and Files API (Replicate), still in order', async () => {
 		// Noise does not compress: a PNG over the 1 MB both inline at most.
 		const noise = randomBytes(700 * 600 * 3);
-		const large = pngOf(noise, 700, 600);
+		const large = pixelsPng(noise, 700, 600);
 		expect(large.length).toBeGreaterThan(1_100_000);
 		for (const [provider, mock] of [
 			['fal', fal],
@@ -326,7 +292,7 @@ describe('the mock providers serve the models beyond Ultra', () => {
 	});
 
 	it('FLUX 3 Image: a reference under 256 px a side is refused by the mock too (BF-44, FA-37), naming its position', async () => {
-		const tiny = solid([0, 255, 0], 200, 300);
+		const tiny = solidPng([0, 255, 0], 200, 300);
 		const bflAnswer = await fetch(`${bfl.url}/v1/flux-3-image`, {
 			method: 'POST',
 			headers: { 'x-key': 'bfl-dummy-example', 'content-type': 'application/json' },

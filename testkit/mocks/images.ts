@@ -550,13 +550,24 @@ export function picture(
 }
 
 export function makePng(width: number, height: number, seed = 1, info?: MockLabel): Buffer {
-	const rgb = picture(width, height, seed, 3, info);
+	return pixelsPng(picture(width, height, seed, 3, info), width, height);
+}
+
+/** An 8-bit RGB PNG of raw RGB pixels (`width * height * 3` bytes, rows top to bottom). */
+export function pixelsPng(rgb: Buffer, width: number, height: number): Buffer {
 	const raw = Buffer.alloc((width * 3 + 1) * height);
 	for (let y = 0; y < height; y++) {
 		raw[y * (width * 3 + 1)] = 0; // filter: none
 		rgb.copy(raw, y * (width * 3 + 1) + 1, y * width * 3, (y + 1) * width * 3);
 	}
 	return rgbPng(width, height, raw);
+}
+
+/** A PNG of one colour: references a viewer and a test tell apart. */
+export function solidPng(rgb: [number, number, number], width: number, height: number): Buffer {
+	const pixels = Buffer.alloc(width * height * 3);
+	for (let i = 0; i < width * height; i++) pixels.set(rgb, i * 3);
+	return pixelsPng(pixels, width, height);
 }
 
 /**
