@@ -1,5 +1,5 @@
 import { flux2Size } from '../../parameters/models/flux2Pro';
-import type { ModelLine } from '../common/modelLines';
+import { withFields, type ModelLine } from '../common/modelLines';
 
 /**
  * Black Forest Labs' lines for the models beyond Ultra (issue 29): one endpoint per model, the
@@ -42,11 +42,6 @@ function flux2Line(endpoint: string): ModelLine {
 			'BF-34': 'result.seed in the answer (SECONDARY)',
 		},
 	};
-}
-
-/** A line with more fields than another (FLUX.2 [flex] over [pro]'s). */
-function withFields(line: ModelLine, fields: ModelLine['fields']): ModelLine {
-	return { ...line, fields: { ...line.fields, ...fields } };
 }
 
 /**

@@ -75,6 +75,11 @@ export type LineField =
 	 */
 	| { refused: string; accepts: unknown };
 
+/** A line with more fields than another (FLUX.2 [flex] over [pro]'s). */
+export function withFields(line: ModelLine, fields: ModelLine['fields']): ModelLine {
+	return { ...line, fields: { ...line.fields, ...fields } };
+}
+
 /** Where a model job goes: the references endpoint when it has references and the provider splits. */
 export function lineEndpoint(line: ModelLine, referenceCount: number): string {
 	return referenceCount > 0 && line.withReferences ? line.withReferences : line.endpoint;

@@ -1,5 +1,5 @@
 import { flux2Size } from '../../parameters/models/flux2Pro';
-import type { ModelLine } from '../common/modelLines';
+import { withFields, type ModelLine } from '../common/modelLines';
 
 /**
  * fal.ai's lines for the models beyond Ultra (issue 29). fal's queue runs them as it runs Ultra
@@ -44,11 +44,6 @@ function flux2Line(endpoint: string, unconfirmed: ModelLine['unconfirmed']): Mod
 		webhook: { query: 'fal_webhook' },
 		unconfirmed,
 	};
-}
-
-/** A line with more fields than another (FLUX.2 [flex] over [pro]'s). */
-function withFields(line: ModelLine, fields: ModelLine['fields']): ModelLine {
-	return { ...line, fields: { ...line.fields, ...fields } };
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { ModelLine } from '../common/modelLines';
+import { withFields, type ModelLine } from '../common/modelLines';
 
 /**
  * Replicate's lines for the models beyond Ultra (issue 29): official models, created as Ultra is
@@ -47,11 +47,6 @@ function flux2Line(
 		webhook: { beside: 'webhook' },
 		unconfirmed,
 	};
-}
-
-/** A line with more fields than another (FLUX.2 [flex] over [pro]'s). */
-function withFields(line: ModelLine, fields: ModelLine['fields']): ModelLine {
-	return { ...line, fields: { ...line.fields, ...fields } };
 }
 
 /**
