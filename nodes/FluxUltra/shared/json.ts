@@ -12,3 +12,7 @@ export const asString = (v: unknown): string | undefined =>
 /** The value as a finite number, or undefined. */
 export const asNumber = (v: unknown): number | undefined =>
 	typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+
+/** A key's value only when the object holds it itself (never an inherited `__proto__` or method). */
+export const ownValue = (record: Json | undefined, key: string): unknown =>
+	record && Object.prototype.hasOwnProperty.call(record, key) ? record[key] : undefined;

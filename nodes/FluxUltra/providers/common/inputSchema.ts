@@ -7,7 +7,7 @@ import {
 	PROVIDER_TEXT_MAX,
 	PROVIDER_WORD_MAX,
 } from '../../shared/bound';
-import { asRecord } from '../../shared/json';
+import { asRecord, ownValue as own } from '../../shared/json';
 import type { JobRequest } from '../../parameters/validation';
 import { FluxError, ParameterError, type ProviderErrorContext } from '../../transport/errors';
 import { send, type HttpCall, type HttpResponse } from '../../transport/http';
@@ -39,7 +39,7 @@ import { lineEndpoint, modelBody, type LineField, type ModelLine } from './model
  * `components.schemas` (own keys: `__proto__` is no schema). Anything beyond is "unreadable".
  */
 
-/** The longest a schema read may take: the Runflow look-up's figure (it delays the run, once). */
+/** The longest a schema read or Runflow's models look-up may take (it delays the run, once). */
 export const SCHEMA_TIMEOUT_MS = 10_000;
 /** A schema answer larger than this is not read (fal's and Replicate's are tens of KB). */
 export const SCHEMA_BODY_MAX = 2 * 1024 * 1024;
@@ -76,9 +76,6 @@ class Unreadable extends Error {}
 
 const isScalar = (v: unknown): v is Scalar =>
 	typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v)) || typeof v === 'boolean';
-
-const own = (record: Record<string, unknown>, key: string): unknown =>
-	Object.prototype.hasOwnProperty.call(record, key) ? record[key] : undefined;
 
 /** A `#/components/schemas/<name>` reference, resolved in `components` (own keys only), else undefined. */
 function follow(ref: unknown, components: Record<string, unknown> | undefined): unknown {
@@ -416,11 +413,6 @@ export class InputSchemas {
 		private readonly read: (endpoint: string, timeoutMs: number) => Promise<SchemaRead>,
 	) {
 		this.hint = new OnceHint(ctx);
-	}
-
-	/** How many endpoints were looked up (each once). */
-	get size(): number {
-		return this.reads.size;
 	}
 
 	private async schemaOf(endpoint: string, timeoutMs: number): Promise<SchemaRead> {

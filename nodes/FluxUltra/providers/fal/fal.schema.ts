@@ -1,11 +1,8 @@
-import { asRecord } from '../../shared/json';
+import { asRecord, ownValue as own } from '../../shared/json';
 import { readInputSchema, type SchemaRead } from '../common/inputSchema';
 
 /** At most this many entries of the model search's `models` are looked at (fal answers 1 per id asked). */
 const MODELS_MAX = 50;
-
-const own = (record: Record<string, unknown> | undefined, key: string): unknown =>
-	record && Object.prototype.hasOwnProperty.call(record, key) ? record[key] : undefined;
 
 /**
  * An endpoint's input schema from fal's model search answer (`{models: [{endpoint_id, openapi}]}`,

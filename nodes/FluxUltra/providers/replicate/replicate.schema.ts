@@ -1,4 +1,4 @@
-import { asRecord } from '../../shared/json';
+import { asRecord, ownValue } from '../../shared/json';
 import { readInputSchema, type SchemaRead } from '../common/inputSchema';
 
 /**
@@ -11,9 +11,9 @@ export function replicateInputSchema(answer: unknown): SchemaRead {
 	const version = asRecord(asRecord(answer)?.latest_version);
 	if (!version) return { unreadable: 'its answer has no latest version' };
 	const components = asRecord(asRecord(asRecord(version.openapi_schema)?.components)?.schemas);
-	const input =
-		components && Object.prototype.hasOwnProperty.call(components, 'Input')
-			? components.Input
-			: undefined;
-	return readInputSchema(input, components, "Replicate's model API (openapi_schema)");
+	return readInputSchema(
+		ownValue(components, 'Input'),
+		components,
+		"Replicate's model API (openapi_schema)",
+	);
 }

@@ -7,7 +7,7 @@ import type { FluxParams, JobRequest } from '../../parameters/validation';
 import { ParameterError, type ProviderErrorContext } from '../../transport/errors';
 import { parseBody } from '../../transport/body';
 import { CANONICAL_FIELDS, type CanonicalField } from '../common/fields';
-import { OnceHint, readDescription } from '../common/inputSchema';
+import { OnceHint, readDescription, SCHEMA_TIMEOUT_MS } from '../common/inputSchema';
 import { RUNFLOW, RUNFLOW_FIELDS, RUNFLOW_INPUT_ALIASES } from './runflow.constants';
 
 /**
@@ -315,10 +315,8 @@ export type Lookup = { schema: ModelSchema } | { missing: true } | { unreadable:
 /**
  * One try, short: the look-up is optional, a failed one falls back to the built-in names. It runs
  * before any job, once per execution: a models API that does not answer delays the run by at most
- * LOOKUP_TIMEOUT_MS (the shortest Timeout a job can have is 10 s too).
+ * SCHEMA_TIMEOUT_MS (the shortest Timeout a job can have is 10 s too).
  */
-export const LOOKUP_TIMEOUT_MS = 10_000;
-
 export async function lookUpModel(
 	ctx: IExecuteFunctions,
 	errors: ProviderErrorContext,
@@ -330,7 +328,7 @@ export async function lookUpModel(
 	const outcome = await readDescription(ctx, errors, {
 		url: `${base}${RUNFLOW.modelPath(model)}`,
 		credentialType,
-		timeoutMs: LOOKUP_TIMEOUT_MS,
+		timeoutMs: SCHEMA_TIMEOUT_MS,
 	});
 	// Anything but a cancel (thrown, as every request's) or Runflow's 404 is only a missing description.
 	if ('notFound' in outcome) return { missing: true };
