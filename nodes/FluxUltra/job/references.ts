@@ -2,6 +2,7 @@ import type { IExecuteFunctions } from 'n8n-workflow';
 
 import { inputSizeLimit, type InputSizeLimit } from '../parameters/inputSize';
 import type { ModelDeclaration } from '../parameters/models';
+import { referenceField } from '../parameters/modelValidation';
 import type { ImageInput, JobRequest } from '../parameters/validation';
 import type { FluxProvider, JobScope, ProviderSession } from '../providers/types';
 import { ParameterError } from '../transport/errors';
@@ -21,9 +22,6 @@ export const REFERENCE_TYPES = ['image/jpeg', 'image/png', 'image/webp', 'image/
 
 /** 1 MP as the limits count it (2^20 pixels: FLUX 3's 16 MP admits its own 4k output, BF-45). */
 const MEGAPIXEL = 1_048_576;
-
-/** The field a reference's problem is named by: its position, as the prompt names it. */
-export const referenceField = (n: number) => `Reference Images (image ${n + 1})`;
 
 /** The largest reference (in MP) every provider the item may run on takes for the model, if any says. */
 function maxMegapixels(

@@ -2,6 +2,7 @@ import { IMAGE_INPUT, PROVIDER_PARAMS, hasControlCharacter, RESERVED_FIELD_NAMES
 import { MODELS, ULTRA_MODEL, type ModelDeclaration } from './models';
 import { ParameterError } from '../transport/errors';
 import {
+	isBlank,
 	parseRows,
 	validateImageUrl,
 	validateOptions,
@@ -29,6 +30,9 @@ export interface RawModelItem {
 
 /** Reference Images' names, as parameters/ui.ts builds the field. */
 const REFS = { displayName: 'Reference Images', entry: 'image' } as const;
+
+/** The field a reference's problem is named by: its position, as the prompt names it. */
+export const referenceField = (n: number) => `${REFS.displayName} (image ${n + 1})`;
 
 /** The item's model, or a refusal naming the value: a Model expression may give anything. */
 export function resolveModel(
@@ -64,9 +68,6 @@ function knownFields(models: readonly ModelDeclaration[]) {
 	return known;
 }
 
-const isUnset = (v: unknown) =>
-	v === undefined || v === null || (typeof v === 'string' && v.trim() === '');
-
 /**
  * Refuses a field the model lacks: any such Option that is set, and any such top-level field whose
  * value is not a default (n8n keeps shown fields with their defaults; one is shown for every model
@@ -85,7 +86,7 @@ function refuseForeign(
 	const known = knownFields(models);
 	const check = (name: string, value: unknown, topLevel: boolean) => {
 		const field = known.get(name);
-		if (!field || own.has(name) || isUnset(value)) return;
+		if (!field || own.has(name) || isBlank(value)) return;
 		if (topLevel && field.defaults.some((d) => d === value || String(d) === String(value))) return;
 		const why = model.lacks?.[field.apiName];
 		throw new ParameterError(
@@ -96,7 +97,7 @@ function refuseForeign(
 	};
 	for (const [name, value] of Object.entries(raw.foreign)) check(name, value, true);
 	for (const [name, value] of Object.entries(raw.options)) check(name, value, false);
-	if (!model.references && !isUnset(raw.references) && referenceEntries(raw.references).length > 0)
+	if (!model.references && !isBlank(raw.references) && referenceEntries(raw.references).length > 0)
 		throw new ParameterError(
 			REFS.displayName,
 			`is not a ${model.displayName} parameter (the model takes no reference images)`,
@@ -123,10 +124,10 @@ function referenceEntries(value: unknown): unknown[] {
  * types are checked by the job's pre-flight before anything is paid.
  */
 export function validateReferences(model: ModelDeclaration, value: unknown): ImageInput[] {
-	if (!model.references || isUnset(value)) return [];
+	if (!model.references || isBlank(value)) return [];
 	const entries = referenceEntries(value);
 	const refs = entries.map((entry, n): ImageInput => {
-		const field = `${REFS.displayName} (image ${n + 1})`;
+		const field = referenceField(n);
 		let source: unknown;
 		let binary: unknown;
 		let url: unknown;
@@ -205,7 +206,7 @@ export function validateModelItem(
 		);
 	const references = validateReferences(model, raw.references);
 	const settings = { ...raw.main, ...raw.options };
-	if (isUnset(settings.maxImageSize) && model.maxImageSizeDefaultMb !== undefined)
+	if (isBlank(settings.maxImageSize) && model.maxImageSizeDefaultMb !== undefined)
 		settings.maxImageSize = model.maxImageSizeDefaultMb;
 	const options = validateOptions('generate', settings);
 	return {

@@ -115,7 +115,8 @@ export interface RawItemParameters {
 const CONTROL_MESSAGE =
 	'must not contain control characters (such as a null byte, an escape or, in a one-line field, a line break)';
 
-const isBlank = (v: unknown) =>
+/** Nothing given: undefined, null or only white space. */
+export const isBlank = (v: unknown) =>
 	v === undefined || v === null || (typeof v === 'string' && v.trim() === '');
 
 /** Expressions often yield numbers as text (a sheet cell, a JSON string): accept plain numerals. */
