@@ -4,7 +4,7 @@ import { fieldsFor, refusedField } from '../providers/common/fields';
 import type { FluxProvider, ProviderSession } from '../providers/types';
 import { ParameterError } from '../transport/errors';
 import type { Prepared } from './batch';
-import { checkServed, servingNote } from './served';
+import { asFallbackNote, checkServed, servingNote } from './served';
 
 /**
  * Whether the run's providers can take an item, checked before anything is paid for: the provider
@@ -21,10 +21,6 @@ import { checkServed, servingNote } from './served';
 const FALLBACK_FIELD = 'Fallback Provider';
 const FINETUNE_NO_FALLBACK =
 	'a fine-tune runs only at the provider it was trained at, so no other provider can take over a Generate with Fine-Tune item. Set "Fallback Provider" to None.';
-
-/** What a refusal by the Fallback Provider adds, so the user knows which field to change. */
-const asFallbackNote = (fallback: FluxProvider) =>
-	` (${fallback.displayName} is the Fallback Provider: pick another one, or None)`;
 
 /**
  * What the provider and the fallback declare: the operation is one they run, and every field is

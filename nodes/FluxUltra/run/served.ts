@@ -23,16 +23,9 @@ export function servingNote(model: ModelDeclaration, except: FluxProvider | unde
 		: 'No provider of this package serves it.';
 }
 
-/** The most references a job may carry on every provider it may run on: the model's and each line's limit. */
-export function referenceLimit(
-	model: ModelDeclaration,
-	providers: readonly FluxProvider[],
-): number {
-	return Math.min(
-		model.references?.max ?? 0,
-		...providers.map((p) => p.models?.[model.id]?.references?.max ?? 0),
-	);
-}
+/** What a refusal by the Fallback Provider adds, so the user knows which field to change. */
+export const asFallbackNote = (fallback: FluxProvider) =>
+	` (${fallback.displayName} is the Fallback Provider: pick another one, or None)`;
 
 /**
  * Refuses, before any request, a model item a provider it may run on (the Fallback Provider too)
@@ -47,10 +40,7 @@ export function checkServed(
 	const model = request.model;
 	if (!model) return;
 	for (const p of providers) {
-		const asFallback =
-			p === fallback
-				? ` (${p.displayName} is the Fallback Provider: pick another one, or None)`
-				: '';
+		const asFallback = p === fallback ? asFallbackNote(p) : '';
 		const line = p.models?.[model.id];
 		if (!line) {
 			throw new ParameterError(
