@@ -327,7 +327,6 @@ function modelRowProperties(
 	for (const [row, ids] of rows) {
 		const inCollection = placementIn(row, 'generate', version) !== 'main';
 		const property = fieldProperty(row, ['generate'], inCollection);
-		delete property.displayOptions;
 		(inCollection ? options : main).push(forModels(property, ids, inCollection));
 		// The references follow the prompt, as the image input does for Ultra.
 		if (row.name === 'prompt' && !referencesAdded && referenced.length > 0) {
