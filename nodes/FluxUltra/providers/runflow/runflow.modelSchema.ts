@@ -3,7 +3,6 @@ import { NUM_IMAGES_ROW } from '../../parameters/models/shared';
 import type { JobRequest } from '../../parameters/validation';
 import { ParameterError } from '../../transport/errors';
 import { lineEndpoint, type ModelLine } from '../common/modelLines';
-import { RUNFLOW_MODEL_ALIASES } from './runflow.models';
 import {
 	encodeTyped,
 	valueProblem,
@@ -15,7 +14,7 @@ import {
 /**
  * A model job (FLUX.2, FLUX 3 Image) on Runflow against the inputs Runflow's models API lists for
  * its slug (RF-26, RF-48): each of the node's fields under the name the schema lists (the line's
- * name first, then RUNFLOW_MODEL_ALIASES), in the schema's type and within its choices and range.
+ * name first, then its `alternatives`), in the schema's type and within its choices and range.
  * Nothing is dropped silently: a field the user set that the schema does not list is refused naming
  * the field and the model; a field left at the model's default is then not sent (Runflow's own
  * default applies). Reference images go in the schema's list input, at most min(the model's limit,
@@ -75,7 +74,7 @@ export function modelRunInput(
 		if (value === undefined || value === '') continue;
 		// A name still UNCONFIRMED goes only with a value the user set away from the model's default.
 		if (support.unconfirmed && atDefault(field, value)) continue;
-		const target = find(schema, [support.wire, ...(RUNFLOW_MODEL_ALIASES[field] ?? [])]);
+		const target = find(schema, [support.wire, ...(support.alternatives ?? [])]);
 		if (!target) {
 			if (atDefault(field, value)) continue;
 			return notTaken(field, value);
@@ -122,7 +121,7 @@ export function modelRunInput(
 
 	if (references.length > 0) {
 		const wire = line.references?.wire ?? 'image_urls';
-		const target = find(schema, [wire, ...(RUNFLOW_MODEL_ALIASES.references ?? [])]);
+		const target = find(schema, [wire, ...(line.references?.alternatives ?? [])]);
 		if (!target)
 			return refuse(
 				'Reference Images',
@@ -150,9 +149,9 @@ export function modelRunInput(
 	);
 	if (unfilled) {
 		const ours = Object.entries(line.fields).find(
-			([field, support]) =>
+			([, support]) =>
 				'wire' in support &&
-				[support.wire, ...(RUNFLOW_MODEL_ALIASES[field] ?? [])].includes(unfilled.name),
+				[support.wire, ...(support.alternatives ?? [])].includes(unfilled.name),
 		);
 		return ours
 			? refuse(

@@ -18,7 +18,7 @@ import type { ModelLine } from '../common/modelLines';
  * that fails (5xx, no answer, unreadable) refuses it too (fails closed, RF-47); a model found is
  * sent the node's fields under the names its `inputs[]` lists (runflow.modelSchema.ts), so `fields`
  * here are the names tried first (fal-style, as Runflow's [klein] models take them: RF-35) and
- * RUNFLOW_MODEL_ALIASES the names tried after. Runs are created at `POST /v1/models/{slug}/runs`
+ * each line's `alternatives` the names tried after. Runs are created at `POST /v1/models/{slug}/runs`
  * and followed as Ultra's are (RF-04, RF-41).
  */
 
@@ -61,17 +61,6 @@ export const RUNFLOW_MODEL_PRICES: Readonly<
 	},
 };
 
-/**
- * Names Runflow's models API may list for a field, tried after the line's own name: BFL's and
- * Replicate's names for the same thing. References: fal-style `image_urls` first (RF-35), then the
- * names the other providers use.
- */
-export const RUNFLOW_MODEL_ALIASES: Readonly<Record<string, readonly string[]>> = {
-	guidance: ['guidance'],
-	steps: ['steps'],
-	references: ['images', 'input_images', 'reference_images', 'image_url'],
-};
-
 /** A line whose slug and fields are Runflow's candidates, settled by the models API at run time. */
 function lookedUp(
 	id: string,
@@ -88,7 +77,14 @@ function lookedUp(
 		fields,
 		derived,
 		// The schema's own `maxItems`, where it lists one, lowers this (runflow.modelSchema.ts).
-		references: { style: 'list', wire: 'image_urls', max, source: 'RF-35, RF-48' },
+		// Then the names the other providers use for them, where Runflow's models API lists one of those.
+		references: {
+			style: 'list',
+			wire: 'image_urls',
+			max,
+			source: 'RF-35, RF-48',
+			alternatives: ['images', 'input_images', 'reference_images', 'image_url'],
+		},
 		webhook: { beside: 'callback_url' },
 		price: price?.rule,
 		notice: `${displayName} on Runflow: Runflow publishes no page for it, so the node looks it up in Runflow's models API when it runs (${slug}, with Reference Images ${slug}/edit) and refuses the items, before any job, if Runflow does not have it or the look-up fails.`,
@@ -136,8 +132,9 @@ const LOOKED_UP_LINES: Readonly<Record<string, ModelLine>> = {
 		'black-forest-labs/flux-2-flex',
 		{
 			...FLUX2_FIELDS,
-			guidance: { wire: 'guidance_scale' },
-			steps: { wire: 'num_inference_steps' },
+			// BFL's and Replicate's names, tried where Runflow's models API does not list fal's.
+			guidance: { wire: 'guidance_scale', alternatives: ['guidance'] },
+			steps: { wire: 'num_inference_steps', alternatives: ['steps'] },
 			// RF-48: no Runflow page names a prompt-upsampling switch for [flex]; sent when listed.
 			prompt_upsampling: { wire: 'prompt_upsampling', unconfirmed: 'RF-48' },
 		},

@@ -178,6 +178,32 @@ describe('FLUX.2 [flex] on Runflow', () => {
 		expect(out[0].json.cost).toEqual({ usd: 0.1, source: 'list_price' });
 	});
 
+	it("a schema that lists BFL's and Replicate's names (guidance, steps, input_images) gets them: the line's alternatives", async () => {
+		useVirtualClock();
+		const rename: Record<string, string> = {
+			guidance_scale: 'guidance',
+			num_inference_steps: 'steps',
+			image_urls: 'input_images',
+		};
+		const inputs = RUNFLOW_FLUX_MODELS[`${FLEX}/edit`].inputs.map((i) => ({
+			...i,
+			name: rename[i.name] ?? i.name,
+		}));
+		mockRunflowSlug(`${FLEX}/edit`, { inputs });
+		const upload = mockRunflowUpload();
+		const job = mockRunflowJob({ model: `${FLEX}/edit` });
+		const [out] = await run('flux-2-flex', {
+			guidance: 4.5,
+			steps: 30,
+			referenceImages: { image: [{ source: 'binary', binaryPropertyName: 'logo' }] },
+		}).run();
+		expect(out[0].json.error).toBeUndefined();
+		const input = job.submitted()?.input as Record<string, unknown>;
+		expect(input).toMatchObject({ guidance: 4.5, steps: 30, input_images: [upload.assetUrl] });
+		expect(input).not.toHaveProperty('guidance_scale');
+		expect(input).not.toHaveProperty('image_urls');
+	});
+
 	it('Prompt Upsampling turned off is refused naming the field and the model when the schema lists no such input; no run is created', async () => {
 		mockRunflowSlug(FLEX);
 		const h = run('flux-2-flex', { promptUpsampling: false });
