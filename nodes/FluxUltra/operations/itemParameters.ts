@@ -106,8 +106,6 @@ export function readItem(ctx: IExecuteFunctions, i: number) {
 			? resolveModel(itemParameter(ctx, MODEL_FIELD.name, i, DEFAULT_MODEL))
 			: undefined;
 	if (model && model.id !== ULTRA_MODEL) return { model, raw: readModelItem(ctx, i, model) };
-	// Ultra picked while a Model field is stored: the other models' fields set anyway are refused.
-	if (model) refuseForUltra(readModelItem(ctx, i, model));
 	// Only the fields shown for this operation: n8n keeps no others, and reading one that it does not
 	// keep, without a fallback, is n8n's error "Could not get parameter" (Fine-Tune ID on Generate).
 	const onTop = (spec: Parameters<typeof isMainField>[1]) => isMainField(ctx, spec, known);
@@ -116,6 +114,13 @@ export function readItem(ctx: IExecuteFunctions, i: number) {
 		if (onTop(spec)) main[spec.name] = itemParameter(ctx, spec.name, i, undefined);
 	}
 	const options = readOptions(ctx, i, known);
+	// Ultra picked while a Model field is stored: the other models' fields set anyway are refused,
+	// checked on the Options just read (the Reference Images taken out for the check only).
+	if (model) {
+		const checked = { ...options };
+		const references = takeReferences(ctx, i, checked);
+		refuseForUltra({ main, options: checked, foreign: foreignFields(ctx, i, model), references });
+	}
 	// The image input: a main field where the operation needs it (and in version 1), else in Options.
 	const imageOnTop = onTop(IMAGE_INPUT.source);
 	const image = (name: string, fallback: unknown) =>
@@ -143,26 +148,49 @@ export function readItem(ctx: IExecuteFunctions, i: number) {
 function readModelItem(ctx: IExecuteFunctions, i: number, model: ModelDeclaration): RawModelItem {
 	const stored = ctx.getNode().parameters ?? {};
 	const main: Record<string, unknown> = {};
-	const own = new Set<string>(model.params.map((p) => p.name));
 	for (const spec of model.params) {
 		if (isMainField(ctx, spec, 'generate') && spec.name in stored)
 			main[spec.name] = itemParameter(ctx, spec.name, i, spec.default ?? null);
 	}
 	const options = readOptions(ctx, i, 'generate');
+	const foreign = foreignFields(ctx, i, model);
+	return { main, options, foreign, references: takeReferences(ctx, i, options) };
+}
+
+/** Every field some model has, Ultra's and its image input included: what a Generate item may hold. */
+const FIELD_NAMES: ReadonlySet<string> = new Set([
+	...modelFieldNames(),
+	...PROVIDER_PARAMS.map((p) => p.name),
+	IMAGE_INPUT.source.name,
+	IMAGE_INPUT.url.name,
+	IMAGE_INPUT.binary.name,
+]);
+
+/** The top-level fields n8n kept that `model` does not have (shown while Model is an expression). */
+function foreignFields(
+	ctx: IExecuteFunctions,
+	i: number,
+	model: ModelDeclaration,
+): Record<string, unknown> {
+	const stored = ctx.getNode().parameters ?? {};
+	const own = new Set<string>(model.params.map((p) => p.name));
 	const foreign: Record<string, unknown> = {};
-	for (const name of [
-		...modelFieldNames(),
-		...PROVIDER_PARAMS.map((p) => p.name),
-		IMAGE_INPUT.source.name,
-		IMAGE_INPUT.url.name,
-		IMAGE_INPUT.binary.name,
-	]) {
+	for (const name of FIELD_NAMES)
 		if (!own.has(name) && name in stored) foreign[name] = itemParameter(ctx, name, i, null);
-	}
+	return foreign;
+}
+
+/** The Reference Images list, a top-level field or an Option (then taken out of `options`). */
+function takeReferences(
+	ctx: IExecuteFunctions,
+	i: number,
+	options: Record<string, unknown>,
+): unknown {
+	const stored = ctx.getNode().parameters ?? {};
 	const references =
 		REFERENCE_IMAGES.name in stored
 			? itemParameter(ctx, REFERENCE_IMAGES.name, i, {})
 			: options[REFERENCE_IMAGES.name];
 	delete options[REFERENCE_IMAGES.name];
-	return { main, options, foreign, references };
+	return references;
 }
