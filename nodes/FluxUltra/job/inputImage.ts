@@ -50,6 +50,21 @@ export async function checkInputBinary(
 	limit: InputSizeLimit,
 	field: string = IMAGE_INPUT.binary.displayName,
 ): Promise<Buffer> {
+	return (await readInputBinary(ctx, itemIndex, property, limit, field)).bytes;
+}
+
+/** checkInputBinary's reading: the bytes, what they are, and n8n's entry for them. */
+async function readInputBinary(
+	ctx: IExecuteFunctions,
+	itemIndex: number,
+	property: string,
+	limit: InputSizeLimit,
+	field: string,
+): Promise<{
+	bytes: Buffer;
+	kind: NonNullable<ReturnType<typeof sniffImage>>;
+	binary: IBinaryData;
+}> {
 	const binary = findBinary(ctx, itemIndex, property);
 	if (!binary) {
 		const present = Object.keys(ctx.getInputData()[itemIndex]?.binary ?? {});
@@ -83,7 +98,7 @@ export async function checkInputBinary(
 		);
 	}
 	checkInputSize(field, `the file in "${property}"`, bytes.length, limit, property);
-	return bytes;
+	return { bytes, kind, binary };
 }
 
 /**
@@ -164,8 +179,9 @@ function findBinary(
 }
 
 /**
- * Loads the bytes of an item's input image for its job: within the size rule (by the size n8n
- * declares, then by the bytes read) and really an accepted image.
+ * Loads the bytes of an item's input image for its job, with the checks of the pre-flight
+ * (checkInputBinary): the item's own binary field, within the size rule (by the size n8n declares,
+ * then by the bytes read), really an accepted image.
  */
 export async function loadInputBinary(
 	ctx: IExecuteFunctions,
@@ -174,22 +190,8 @@ export async function loadInputBinary(
 	limit: InputSizeLimit,
 	field: string = IMAGE_INPUT.binary.displayName,
 ): Promise<ImageBytes> {
-	const binary = findBinary(ctx, itemIndex, property);
-	const declared = binary ? await declaredSize(ctx, binary) : undefined;
-	if (declared !== undefined)
-		checkInputSize(field, `the file in "${property}"`, declared, limit, property);
-	const bytes = await ctx.helpers.getBinaryDataBuffer(itemIndex, property);
-	checkInputSize(field, `the file in "${property}"`, bytes.length, limit, property);
-	const kind = sniffImage(bytes);
-	if (!kind || !INPUT_IMAGE_TYPES.includes(kind.mimeType)) {
-		throw new ParameterError(
-			field,
-			`the file in "${property}" is not a JPEG, PNG, WebP, GIF or AVIF image`,
-			property,
-		);
-	}
-	const fileName = binary?.fileName ?? `input.${kind.extension}`;
-	return { bytes, mimeType: kind.mimeType, fileName };
+	const { bytes, kind, binary } = await readInputBinary(ctx, itemIndex, property, limit, field);
+	return { bytes, mimeType: kind.mimeType, fileName: binary.fileName ?? `input.${kind.extension}` };
 }
 
 /** Who the node downloads an Image URL from: the user's host, not the provider. */
