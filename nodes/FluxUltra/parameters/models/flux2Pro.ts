@@ -31,6 +31,19 @@ export function flux2Size(ratio: string, megapixels: number): { width: number; h
 }
 
 /**
+ * A FLUX.2 job's size from its canonical fields: Aspect Ratio × Megapixels (1 MP when unset) as
+ * flux2Size gives it, or undefined with Match First Reference (each provider then sends its own
+ * "as the first image": nothing, or `auto`).
+ */
+export function flux2SizeOf(
+	params: Record<string, unknown>,
+): { width: number; height: number } | undefined {
+	return params.aspect_ratio === 'match'
+		? undefined
+		: flux2Size(String(params.aspect_ratio), Number(params.megapixels ?? 1));
+}
+
+/**
  * The fields of FLUX.2 [pro] and [max] (BF-25: the same `Flux2Inputs`): one row object each, so the
  * editor shows one field for both models.
  */

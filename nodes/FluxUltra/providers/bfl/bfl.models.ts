@@ -1,4 +1,4 @@
-import { flux2Size } from '../../parameters/models/flux2Pro';
+import { flux2SizeOf } from '../../parameters/models/flux2Pro';
 import { withFields, type ModelLine } from '../common/modelLines';
 
 /**
@@ -29,10 +29,7 @@ function flux2Line(endpoint: string): ModelLine {
 			num_images: { derivedOnly: true },
 		},
 		// Match First Reference: width and height left out (0, "let the model choose", BF-32).
-		derived: (params) =>
-			params.aspect_ratio === 'match'
-				? {}
-				: flux2Size(String(params.aspect_ratio), Number(params.megapixels ?? 1)),
+		derived: (params) => flux2SizeOf(params) ?? {},
 		// BF-29, BF-30 (CONFIRMED): 8 numbered fields, URL or bare base64.
 		references: { style: 'numbered', wire: 'input_image', max: 8, source: 'BF-29, BF-30' },
 		webhook: { wire: 'webhook_url' },

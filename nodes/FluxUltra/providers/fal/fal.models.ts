@@ -1,4 +1,4 @@
-import { flux2Size } from '../../parameters/models/flux2Pro';
+import { flux2SizeOf } from '../../parameters/models/flux2Pro';
 import { withFields, type ModelLine } from '../common/modelLines';
 
 /**
@@ -34,10 +34,7 @@ function flux2Line(endpoint: string, unconfirmed: ModelLine['unconfirmed']): Mod
 		},
 		// `image_size` as `{width, height}`; Match First Reference is fal's `auto` (edit only, FA-28).
 		derived: (params) => ({
-			image_size:
-				params.aspect_ratio === 'match'
-					? 'auto'
-					: flux2Size(String(params.aspect_ratio), Number(params.megapixels ?? 1)),
+			image_size: flux2SizeOf(params) ?? 'auto',
 		}),
 		// FA-31: fal states no maximum for [pro]'s edit; the node holds BFL's API limit, 8.
 		references: { style: 'list', wire: 'image_urls', max: 8, source: 'FA-28, FA-31, FA-32' },
@@ -69,12 +66,10 @@ function kleinLine(endpoint: string, unconfirmed: ModelLine['unconfirmed']): Mod
 			megapixels: { derivedOnly: true },
 			num_images: { derivedOnly: true },
 		},
-		derived: (params) =>
-			params.aspect_ratio === 'match'
-				? {}
-				: {
-						image_size: flux2Size(String(params.aspect_ratio), Number(params.megapixels ?? 1)),
-					},
+		derived: (params) => {
+			const size = flux2SizeOf(params);
+			return size ? { image_size: size } : {};
+		},
 		// FA-30 (CONFIRMED): "A maximum of 4 images are allowed".
 		references: { style: 'list', wire: 'image_urls', max: 4, source: 'FA-30' },
 		webhook: { query: 'fal_webhook' },

@@ -1,5 +1,5 @@
 import type { PriceRule } from '../../parameters/models';
-import { flux2Size } from '../../parameters/models/flux2Pro';
+import { flux2SizeOf } from '../../parameters/models/flux2Pro';
 import type { ModelLine } from '../common/modelLines';
 
 /**
@@ -25,10 +25,7 @@ import type { ModelLine } from '../common/modelLines';
 /** FLUX.2 size: `image_size: {width, height}` (fal-style, RF-36), Match First Reference `auto`. */
 function flux2ImageSize(params: Record<string, unknown>): Record<string, unknown> {
 	return {
-		image_size:
-			params.aspect_ratio === 'match'
-				? 'auto'
-				: flux2Size(String(params.aspect_ratio), Number(params.megapixels ?? 1)),
+		image_size: flux2SizeOf(params) ?? 'auto',
 	};
 }
 
@@ -184,12 +181,10 @@ function kleinLine(
 		},
 		// `image_size` as `{width, height}`; Match First Reference sends none (fal's edit then takes the
 		// first image's size, FA-55; Runflow's the same is UNCONFIRMED, RF-35).
-		derived: (params) =>
-			params.aspect_ratio === 'match'
-				? {}
-				: {
-						image_size: flux2Size(String(params.aspect_ratio), Number(params.megapixels ?? 1)),
-					},
+		derived: (params) => {
+			const size = flux2SizeOf(params);
+			return size ? { image_size: size } : {};
+		},
 		// RF-35: `image_urls` on the edit model; Runflow states no maximum: fal's 4 (FA-30).
 		references: { style: 'list', wire: 'image_urls', max: 4, source: 'RF-35, FA-30' },
 		webhook: { beside: 'callback_url' },
