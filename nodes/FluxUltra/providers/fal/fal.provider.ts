@@ -537,8 +537,10 @@ export const falProvider: FluxProvider = {
 			errors,
 			CREDENTIAL,
 			(c) => resolveBases(c.baseUrl).queue,
-			(setup, c) =>
-				new FalSession(setup, resolveBases(c.baseUrl).rest, ctx, resolveBases(c.baseUrl).schemas),
+			(setup, c) => {
+				const { rest, schemas } = resolveBases(c.baseUrl);
+				return new FalSession(setup, rest, ctx, schemas);
+			},
 		);
 	},
 };
