@@ -108,7 +108,7 @@ function fromAgent(stored: unknown): boolean {
 	return typeof stored === 'string' && stored.startsWith('=') && AGENT_SOURCE.test(stored);
 }
 
-/** The same, anywhere inside a list field's value (Reference Images' entries and their URLs). */
+/** The same, anywhere inside the value: a plain field's, or a list's entries (Reference Images' URLs). */
 function fromAgentInside(stored: unknown, depth = 0): boolean {
 	if (fromAgent(stored)) return true;
 	if (depth > 4 || !stored || typeof stored !== 'object') return false;
@@ -135,8 +135,8 @@ export function agentSetField(ctx: IExecuteFunctions): ParameterError | undefine
 	// Options, version 1 at the top level (`inOptions` says where version 1 has it).
 	for (const field of AGENT_FIXED_FIELDS) {
 		for (const value of [stored[field.name], inOptions[field.name]]) {
-			const set = field.name === REFERENCE_IMAGES.name ? fromAgentInside(value) : fromAgent(value);
-			if (set) return new ParameterError(field.displayName, AGENT_MAY_NOT_SET, value);
+			if (fromAgentInside(value))
+				return new ParameterError(field.displayName, AGENT_MAY_NOT_SET, value);
 		}
 	}
 	return undefined;
