@@ -287,6 +287,55 @@ async function readAll(
 }
 
 /**
+ * An input image as `provider` takes it: a URL as given (a provider that takes only bytes gets it
+ * downloaded by downloadForJob), or an item's file or a data URI handed to the session's upload,
+ * which may keep small files inline. The bytes are held to the size rule for this provider
+ * (parameters/inputSize.ts) and to the accepted image types, as the pre-flight held them for every
+ * provider the item may run on; `check` sees them before they go (a model's pixel limits). Ultra's
+ * input image (job/job.ts) and the models' references (job/references.ts).
+ */
+export async function imageForProvider(
+	scope: JobScope,
+	provider: FluxProvider,
+	session: ProviderSession,
+	image: ImageInput,
+	limit: InputSizeLimit,
+	how: {
+		/** The field a problem is named by (default: Ultra's Input Image fields). */
+		field?: string;
+		/** The uploaded file's name, before its extension, for a data URI. */
+		fileName: string;
+		check?: (bytes: Buffer, received: string) => void;
+	},
+): Promise<string> {
+	if (image.kind === 'binary') {
+		const file = await loadInputBinary(
+			scope.ctx,
+			scope.itemIndex,
+			image.property,
+			limit,
+			how.field,
+		);
+		how.check?.(file.bytes, image.property);
+		return await session.upload(scope, file);
+	}
+	if (image.url.startsWith('data:')) {
+		const bytes = checkDataUri(image.url, limit, how.field);
+		how.check?.(bytes, 'data:…');
+		const kind = sniffImage(bytes)!;
+		return await session.upload(scope, {
+			bytes,
+			mimeType: kind.mimeType,
+			fileName: `${how.fileName}.${kind.extension}`,
+		});
+	}
+	if (provider.imageUrlAs !== 'bytes') return image.url;
+	const file = await downloadForJob(scope, provider, session, image.url, limit.maxBytes);
+	how.check?.(file.bytes, image.url);
+	return await session.upload(scope, file);
+}
+
+/**
  * An input image URL the node downloads for a provider that takes only bytes, within the job: its
  * deadline and cancel, the session's link policy (the credential's own mock or proxy origin) and
  * the size rule. Ultra's input image (job/job.ts) and the models' references (job/references.ts).

@@ -1,11 +1,11 @@
 import type { IBinaryData, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 
 import { clock } from '../shared/clock';
-import { decodeDataUri, fetchResultImage, sniffImage, type ResultFile } from './downloads';
-import { downloadForJob, loadInputBinary } from './inputImage';
+import { fetchResultImage, type ResultFile } from './downloads';
+import { imageForProvider } from './inputImage';
 import { fileNameFor, imageJson } from './imageItems';
-import { checkInputSize, inputSizeLimit } from '../parameters/inputSize';
-import { IMAGE_INPUT, NUM_IMAGES_MAX } from '../parameters/table';
+import { inputSizeLimit } from '../parameters/inputSize';
+import { NUM_IMAGES_MAX } from '../parameters/table';
 import type { JobRequest } from '../parameters/validation';
 import type {
 	CancelOutcome,
@@ -16,7 +16,7 @@ import type {
 	ResultImage,
 	SubmittedJob,
 } from '../providers/types';
-import { FluxError, ParameterError } from '../transport/errors';
+import { FluxError } from '../transport/errors';
 import { backoffMs, DEFAULT_RETRY, DOWNLOAD_ATTEMPTS, errorCode } from '../transport/retryPolicy';
 import { imageCost } from './cost';
 import type { JobPart } from './expand';
@@ -354,32 +354,7 @@ export async function inputImageUrl(
 	const image = request.image;
 	if (!image) return undefined;
 	const limit = inputSizeLimit(request.options.maxImageBytes, [provider]);
-	if (image.kind === 'binary') {
-		return await session.upload(
-			scope,
-			await loadInputBinary(scope.ctx, scope.itemIndex, image.property, limit),
-		);
-	}
-	if (!image.url.startsWith('data:')) {
-		if (provider.imageUrlAs !== 'bytes') return image.url;
-		const bytes = await downloadForJob(scope, provider, session, image.url, limit.maxBytes);
-		return await session.upload(scope, bytes);
-	}
-	const bytes = decodeDataUri(image.url);
-	checkInputSize(IMAGE_INPUT.url.displayName, 'the data URI', bytes.length, limit, 'data:…');
-	const kind = sniffImage(bytes);
-	if (!kind) {
-		throw new ParameterError(
-			IMAGE_INPUT.url.displayName,
-			'holds a data URI that is not a JPEG, PNG, WebP, GIF or AVIF image',
-			image.url.slice(0, 40),
-		);
-	}
-	return await session.upload(scope, {
-		bytes,
-		mimeType: kind.mimeType,
-		fileName: `input.${kind.extension}`,
-	});
+	return await imageForProvider(scope, provider, session, image, limit, { fileName: 'input' });
 }
 
 /** Waits for the job; on timeout or cancellation, stops the paid job at the provider first. */

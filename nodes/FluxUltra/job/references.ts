@@ -7,7 +7,7 @@ import type { ImageInput, JobRequest } from '../parameters/validation';
 import type { FluxProvider, JobScope, ProviderSession } from '../providers/types';
 import { ParameterError } from '../transport/errors';
 import { imageSize, sniffImage } from '../shared/imageBytes';
-import { checkDataUri, checkInputBinary, downloadForJob, loadInputBinary } from './inputImage';
+import { checkDataUri, checkInputBinary, imageForProvider } from './inputImage';
 
 /**
  * A model job's reference images (issue 29): a list of binary fields and URLs, mixed and in order.
@@ -141,25 +141,11 @@ async function oneReference(
 ): Promise<string> {
 	const field = referenceField(n);
 	try {
-		if (ref.kind === 'binary') {
-			const image = await loadInputBinary(scope.ctx, scope.itemIndex, ref.property, limit, field);
-			checkPixels(image.bytes, field, model, [provider], ref.property);
-			return await session.upload(scope, image);
-		}
-		if (ref.url.startsWith('data:')) {
-			const bytes = checkDataUri(ref.url, limit, field);
-			checkPixels(bytes, field, model, [provider], 'data:…');
-			const type = sniffImage(bytes)!;
-			return await session.upload(scope, {
-				bytes,
-				mimeType: type.mimeType,
-				fileName: `reference-${n + 1}.${type.extension}`,
-			});
-		}
-		if (provider.imageUrlAs !== 'bytes') return ref.url;
-		const image = await downloadForJob(scope, provider, session, ref.url, limit.maxBytes);
-		checkPixels(image.bytes, field, model, [provider], ref.url);
-		return await session.upload(scope, image);
+		return await imageForProvider(scope, provider, session, ref, limit, {
+			field,
+			fileName: `reference-${n + 1}`,
+			check: (bytes, received) => checkPixels(bytes, field, model, [provider], received),
+		});
 	} catch (error) {
 		throw renamed(error, field);
 	}
